@@ -1,0 +1,205 @@
+"""One valid, obviously fake example payload per event type.
+
+For tests here and in the services (fixtures, contract tests against fakes). The values
+are constants rather than random so that failures are reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from hub_contracts.base import EventPayload
+from hub_contracts.events import casefile as cf
+from hub_contracts.events import partner as pt
+from hub_contracts.events import referral as rf
+from hub_contracts.events import signals as sg
+from hub_contracts.vocabulary import (
+    BottleneckCategory,
+    DataCategory,
+    DeadlineKind,
+    Decision,
+    LocationType,
+    MonitoringOutcome,
+    PartnerReportedStatus,
+    PartnerType,
+    ProcedureStage,
+    Purpose,
+    ReferralStatus,
+    RefusalCode,
+    Region,
+    ReturnOption,
+    Vulnerability,
+)
+
+CASE_ID = UUID("00000000-0000-4000-8000-00000000ca5e")
+PARTNER_ID = UUID("00000000-0000-4000-8000-0000000000a1")
+REFERRAL_ID = UUID("00000000-0000-4000-8000-0000000000b2")
+CONSENT_ID = UUID("00000000-0000-4000-8000-0000000000c3")
+OTHER_ID = UUID("00000000-0000-4000-8000-0000000000d4")
+DAY = date(2025, 3, 14)
+MOMENT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+_IDS = {"case_id": CASE_ID, "partner_id": PARTNER_ID, "referral_id": REFERRAL_ID}
+
+
+def _deadline(cls: type[cf.DeadlineEvent]) -> cf.DeadlineEvent:
+    kind = DeadlineKind.DEPARTURE_PERIOD
+    return cls(case_id=CASE_ID, deadline_id=OTHER_ID, kind=kind, due_date=DAY, days_left=7)
+
+
+def _casefile() -> dict[type[EventPayload], Callable[[], EventPayload]]:
+    stage = ProcedureStage.FINAL_REJECTION
+    return {
+        cf.CaseOpened: lambda: cf.CaseOpened(
+            case_id=CASE_ID,
+            country_of_origin="SY",
+            region=Region.WEST,
+            household_size=3,
+            has_minors=True,
+            vulnerabilities=[Vulnerability.FAMILY_WITH_CHILDREN],
+            location_type=LocationType.FAMILY_LOCATION,
+            stage=stage,
+        ),
+        cf.ProcedureStageChanged: lambda: cf.ProcedureStageChanged(
+            case_id=CASE_ID,
+            from_stage=ProcedureStage.APPEAL_PENDING,
+            to_stage=stage,
+            decided_on=DAY,
+        ),
+        cf.DeadlineScheduled: lambda: _deadline(cf.DeadlineScheduled),
+        cf.DeadlineApproaching: lambda: _deadline(cf.DeadlineApproaching),
+        cf.DeadlinePassed: lambda: _deadline(cf.DeadlinePassed),
+        cf.OptionsDiscussed: lambda: cf.OptionsDiscussed(
+            case_id=CASE_ID, options=list(ReturnOption), language="ar", interpreter_used=True
+        ),
+        cf.DecisionRecorded: lambda: cf.DecisionRecorded(
+            case_id=CASE_ID, decision=Decision.INDEPENDENT_RETURN, decided_on=DAY
+        ),
+        cf.BottleneckObserved: lambda: cf.BottleneckObserved(
+            case_id=CASE_ID,
+            bottleneck_id=OTHER_ID,
+            category=BottleneckCategory.TRAVEL_DOCUMENTS_REFUSED,
+            stage=stage,
+            region=Region.WEST,
+            location_type=LocationType.VBL,
+            observed_on=DAY,
+            country_of_origin="ER",
+        ),
+        cf.CaseClosed: lambda: cf.CaseClosed(case_id=CASE_ID, closed_on=DAY),
+        cf.PersonErased: lambda: cf.PersonErased(case_id=CASE_ID, erased_at=MOMENT),
+    }
+
+
+def _referral() -> dict[type[EventPayload], Callable[[], EventPayload]]:
+    categories = [DataCategory.IDENTITY, DataCategory.HOUSEHOLD]
+    purpose = Purpose.RETURN_COUNSELLING
+    return {
+        rf.ConsentGranted: lambda: rf.ConsentGranted(
+            case_id=CASE_ID,
+            consent_id=CONSENT_ID,
+            partner_id=PARTNER_ID,
+            purposes=[purpose],
+            data_categories=categories,
+            valid_from=DAY,
+            valid_until=date(2025, 9, 14),
+        ),
+        rf.ConsentWithdrawn: lambda: rf.ConsentWithdrawn(
+            case_id=CASE_ID, consent_id=CONSENT_ID, partner_id=PARTNER_ID, withdrawn_at=MOMENT
+        ),
+        rf.ReferralRequested: lambda: rf.ReferralRequested(
+            **_IDS, purpose=purpose, data_categories=categories
+        ),
+        rf.ReferralApproved: lambda: rf.ReferralApproved(
+            **_IDS,
+            partner_type=PartnerType.INTERGOVERNMENTAL,
+            purpose=purpose,
+            data_categories=categories,
+            consent_id=CONSENT_ID,
+        ),
+        rf.ReferralRefused: lambda: rf.ReferralRefused(
+            **_IDS, reasons=[rf.RefusalReason.from_code(RefusalCode.CONSENT_EXPIRED)]
+        ),
+        rf.ReferralStatusChanged: lambda: rf.ReferralStatusChanged(
+            **_IDS,
+            from_status=ReferralStatus.DELIVERED,
+            to_status=ReferralStatus.ACCEPTED,
+            reason_code=None,
+        ),
+        rf.PartnerRegistered: lambda: rf.PartnerRegistered(
+            partner_id=PARTNER_ID,
+            partner_type=PartnerType.INTERGOVERNMENTAL,
+            purposes=[purpose],
+            countries=["IQ"],
+            agreement_valid_until=date(2027, 12, 31),
+            active=True,
+        ),
+    }
+
+
+def _partner() -> dict[type[EventPayload], Callable[[], EventPayload]]:
+    return {
+        pt.ReferralDelivered: lambda: pt.ReferralDelivered(**_IDS, attempt=1),
+        pt.DeliveryFailed: lambda: pt.DeliveryFailed(**_IDS, attempt=2, reason_code="timeout"),
+        pt.DisclosureMade: lambda: pt.DisclosureMade(
+            **_IDS,
+            consent_id=CONSENT_ID,
+            data_categories=[DataCategory.IDENTITY],
+            legal_basis="explicit_consent_gdpr_49_1_a",
+        ),
+        pt.PartnerStatusReported: lambda: pt.PartnerStatusReported(
+            **_IDS,
+            status=PartnerReportedStatus.DECLINED,
+            reason_code="capacity_full",
+            reported_at=MOMENT,
+        ),
+        pt.MonitoringReported: lambda: pt.MonitoringReported(
+            **_IDS,
+            months_after_return=6,
+            outcomes=[MonitoringOutcome.PROBLEMS_WITH_AUTHORITIES],
+        ),
+        pt.NoticeSent: lambda: pt.NoticeSent(
+            case_id=CASE_ID, notice_id=OTHER_ID, partner_id=PARTNER_ID, kind="withdrawal"
+        ),
+        pt.NoticeAcknowledged: lambda: pt.NoticeAcknowledged(
+            case_id=CASE_ID, notice_id=OTHER_ID, partner_id=PARTNER_ID, acknowledged_at=MOMENT
+        ),
+    }
+
+
+def _signals() -> dict[type[EventPayload], Callable[[], EventPayload]]:
+    return {
+        sg.SignalsPublished: lambda: sg.SignalsPublished(
+            period="2025-02",
+            table="bottlenecks_by_region",
+            dimensions=["category", "region"],
+            cells=[
+                sg.SignalCell(
+                    coordinates={"category": "journey_debts", "region": "west"},
+                    count=15,
+                    suppressed=False,
+                ),
+                sg.SignalCell(
+                    coordinates={"category": "child_detention", "region": "noord"},
+                    count=None,
+                    suppressed=True,
+                ),
+            ],
+            method=sg.PublicationMethod(
+                k_threshold=10, rounding_base=5, noise="none", epsilon_spent=None
+            ),
+        ),
+    }
+
+
+EXAMPLES: dict[type[EventPayload], Callable[[], EventPayload]] = {
+    **_casefile(),
+    **_referral(),
+    **_partner(),
+    **_signals(),
+}
+
+
+def example_payload(cls: type[EventPayload]) -> EventPayload:
+    """A valid instance of ``cls``; KeyError if a new class has no example yet."""
+    return EXAMPLES[cls]()

@@ -1,0 +1,217 @@
+"""Controlled vocabularies shared by every service.
+
+Values are lowercase snake_case codes. They travel in events and land in the committed
+JSON Schemas as ``enum`` lists, so adding or removing a value is a contract change that the
+compatibility check catches (adding breaks old readers, removing breaks new readers of old
+events). Codes rather than text also keep free text, and with it personal data, out of events.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+
+class ProcedureStage(StrEnum):
+    """Where the person stands in the asylum / residence procedure."""
+
+    IN_PROCEDURE = "in_procedure"
+    FIRST_REJECTION = "first_rejection"
+    APPEAL_PENDING = "appeal_pending"
+    FINAL_REJECTION = "final_rejection"
+    PERMIT_WITHDRAWN = "permit_withdrawn"
+    BUITENSCHULD_PENDING = "buitenschuld_pending"
+    BUITENSCHULD_GRANTED = "buitenschuld_granted"
+    BUITENSCHULD_REJECTED = "buitenschuld_rejected"
+
+
+class LocationType(StrEnum):
+    """Kind of place the person stays (AZC, VBL, family location, ...)."""
+
+    AZC = "azc"
+    VBL = "vbl"
+    FAMILY_LOCATION = "family_location"
+    DETENTION = "detention"
+    NONE_STREET = "none_street"
+
+
+class Vulnerability(StrEnum):
+    """Coarse vulnerability flags; never a diagnosis or any detail."""
+
+    UNACCOMPANIED_MINOR = "unaccompanied_minor"
+    FAMILY_WITH_CHILDREN = "family_with_children"
+    MEDICAL = "medical"
+    TRAFFICKING_VICTIM = "trafficking_victim"
+
+
+class ReturnOption(StrEnum):
+    """Options discussed with the person (domain.md, §2.3 point 5)."""
+
+    INDEPENDENT_RETURN = "independent_return"
+    ONWARD_MIGRATION = "onward_migration"
+    IRREGULAR_STAY = "irregular_stay"
+    FORCED_RETURN = "forced_return"
+
+
+class Decision(StrEnum):
+    """The person's own decision; forced return is not a decision the person takes."""
+
+    INDEPENDENT_RETURN = "independent_return"
+    ONWARD_MIGRATION = "onward_migration"
+    IRREGULAR_STAY = "irregular_stay"
+    UNDECIDED = "undecided"
+
+
+class DeadlineKind(StrEnum):
+    """Time limits worth tracking (domain.md, §1.1, §1.2)."""
+
+    DEPARTURE_PERIOD = "departure_period"
+    EXTENSION = "extension"
+    FAMILY_LOCATION_END = "family_location_end"
+    ENTRY_BAN_END = "entry_ban_end"
+    FAMILY_DETENTION_LIMIT = "family_detention_limit"
+
+
+class BottleneckCategory(StrEnum):
+    """Bottlenecks ("knelpunten") the council collects for advocacy (domain.md)."""
+
+    TRAVEL_DOCUMENTS_REFUSED = "travel_documents_refused"
+    BUITENSCHULD_REJECTED = "buitenschuld_rejected"
+    BUITENSCHULD_DELAYED = "buitenschuld_delayed"
+    RECEPTION_ENDED_STREET = "reception_ended_street"
+    FORCED_RELOCATION = "forced_relocation"
+    LONG_FAMILY_LOCATION_STAY = "long_family_location_stay"
+    NO_DAYTIME_ACTIVITY = "no_daytime_activity"
+    DETENTION_WITHOUT_ASSESSMENT = "detention_without_assessment"
+    FAMILY_DETENTION = "family_detention"
+    CHILD_DETENTION = "child_detention"
+    REPEATED_DETENTION = "repeated_detention"
+    MEDICAL_TREATMENT_UNAVAILABLE = "medical_treatment_unavailable"
+    HEALTH_BLOCKS_RETURN = "health_blocks_return"
+    ORIGIN_UNSAFE_OR_UNWILLING = "origin_unsafe_or_unwilling"
+    JOURNEY_DEBTS = "journey_debts"
+    PROBLEMS_AFTER_RETURN_AUTHORITIES = "problems_after_return_authorities"
+    PROBLEMS_AFTER_RETURN_THIRD_PARTIES = "problems_after_return_third_parties"
+    EARLY_CONTACT_ORIGIN_REPRESENTATION = "early_contact_origin_representation"
+
+
+class PartnerType(StrEnum):
+    """Kind of receiving organisation; ``authority_origin`` is refused everywhere."""
+
+    INTERGOVERNMENTAL = "intergovernmental"
+    NGO = "ngo"
+    AUTHORITY_NL = "authority_nl"
+    AUTHORITY_ORIGIN = "authority_origin"
+    OTHER = "other"
+
+
+class Purpose(StrEnum):
+    """Purpose a consent covers and a referral serves."""
+
+    RETURN_COUNSELLING = "return_counselling"
+    TRAVEL_DOCUMENTS = "travel_documents"
+    REINTEGRATION_SUPPORT = "reintegration_support"
+    POST_RETURN_MONITORING = "post_return_monitoring"
+    ANONYMOUS_REPORTING = "anonymous_reporting"
+
+
+class DataCategory(StrEnum):
+    """Categories of personal data a consent may cover; events name them, never carry them."""
+
+    IDENTITY = "identity"
+    CONTACT = "contact"
+    HOUSEHOLD = "household"
+    MEDICAL_NEEDS = "medical_needs"
+    VULNERABILITIES = "vulnerabilities"
+    TRAVEL_DOCUMENTS = "travel_documents"
+    CASE_HISTORY = "case_history"
+
+
+class ReferralStatus(StrEnum):
+    """Lifecycle of a referral as the referral service tracks it."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class PartnerReportedStatus(StrEnum):
+    """Status a partner reports about a referral through the gateway."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    IN_PROGRESS = "in_progress"
+    DEPARTED = "departed"
+    ARRIVED = "arrived"
+    REINTEGRATION_MILESTONE = "reintegration_milestone"
+    COMPLETED = "completed"
+
+
+class RefusalCode(StrEnum):
+    """Why the referral policy refused a referral."""
+
+    CONSENT_MISSING = "consent_missing"
+    CONSENT_NOT_COVERING = "consent_not_covering"
+    CONSENT_EXPIRED = "consent_expired"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    PARTNER_ORIGIN_AUTHORITY = "partner_origin_authority"
+    AGREEMENT_INVALID = "agreement_invalid"
+    PURPOSE_NOT_ALLOWED_FOR_PARTNER = "purpose_not_allowed_for_partner"
+    APPEAL_PENDING_TRAVEL_DOCUMENTS = "appeal_pending_travel_documents"
+    DECISION_MISSING = "decision_missing"
+    NEEDS_COORDINATOR_REVIEW = "needs_coordinator_review"
+    PERSON_ERASED = "person_erased"
+
+
+class MonitoringOutcome(StrEnum):
+    """Outcome codes of post-return monitoring (principle 5, non-refoulement check)."""
+
+    REINTEGRATION_STEP = "reintegration_step"
+    PROBLEMS_WITH_AUTHORITIES = "problems_with_authorities"
+    PROBLEMS_WITH_THIRD_PARTIES = "problems_with_third_parties"
+    SAFETY_CONCERN = "safety_concern"
+    NO_PROBLEMS = "no_problems"
+
+
+class Region(StrEnum):
+    """Coarse Dutch regions: fine enough for signals, too coarse to locate a person."""
+
+    NOORD = "noord"
+    OOST = "oost"
+    ZUID = "zuid"
+    WEST = "west"
+    MIDDEN = "midden"
+
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+"""ISO 3166-1 alpha-2 country code. Not an enum: the list of countries is not ours to version."""
+
+REFUSAL_TEXTS: dict[RefusalCode, str] = {
+    RefusalCode.CONSENT_MISSING: "No consent covers this referral.",
+    RefusalCode.CONSENT_NOT_COVERING: (
+        "The consent does not cover this partner, purpose or these data categories."
+    ),
+    RefusalCode.CONSENT_EXPIRED: "The consent has expired.",
+    RefusalCode.CONSENT_WITHDRAWN: "The consent was withdrawn.",
+    RefusalCode.PARTNER_ORIGIN_AUTHORITY: (
+        "Origin-country authorities never receive personal data."
+    ),
+    RefusalCode.AGREEMENT_INVALID: "The partner has no valid agreement with the council.",
+    RefusalCode.PURPOSE_NOT_ALLOWED_FOR_PARTNER: "This partner may not serve this purpose.",
+    RefusalCode.APPEAL_PENDING_TRAVEL_DOCUMENTS: (
+        "Travel documents are not requested while an appeal is pending."
+    ),
+    RefusalCode.DECISION_MISSING: "The person has not chosen return.",
+    RefusalCode.NEEDS_COORDINATOR_REVIEW: "A coordinator must review this referral.",
+    RefusalCode.PERSON_ERASED: "The person's data has been erased.",
+}
+"""Readable text per refusal code; events carry this generated text, never user-entered text."""

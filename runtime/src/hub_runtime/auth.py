@@ -1,0 +1,133 @@
+"""Bearer tokens for every HTTP API: HS256 JWTs that carry a role (and a partner id for partners).
+
+`python -m hub_runtime.auth --role counsellor --sub alice` mints a development token.
+"""
+
+import argparse
+import time
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hub_runtime.settings import HubSettings
+
+ISSUER = "council-hub"
+
+
+class Role(StrEnum):
+    COUNSELLOR = "counsellor"
+    COORDINATOR = "coordinator"
+    ADVOCACY = "advocacy"
+    ADMIN = "admin"
+    PARTNER = "partner"
+    SERVICE = "service"  # service-to-service calls inside the hub (the disclosure path)
+
+
+class Principal(BaseModel):
+    """Who is calling: never personal data of a counselled person."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sub: str
+    role: Role
+    partner_id: UUID | None = None
+
+
+def mint_token(
+    secret: str,
+    *,
+    sub: str,
+    role: Role,
+    partner_id: UUID | None = None,
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    now = int(time.time())
+    claims: dict[str, object] = {"sub": sub, "role": role.value, "iss": ISSUER, "iat": now}
+    claims["exp"] = now + ttl_seconds
+    if partner_id is not None:
+        claims["partner_id"] = str(partner_id)
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_token(secret: str, token: str) -> Principal:
+    """The principal of a valid token; raises ValueError with a readable reason otherwise."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub"]}
+        )
+        principal = Principal.model_validate(claims, strict=False)
+    except jwt.ExpiredSignatureError as exc:
+        raise ValueError("the token has expired") from exc
+    except (jwt.InvalidTokenError, ValidationError) as exc:
+        raise ValueError("the token is not valid") from exc
+    if principal.role is Role.PARTNER and principal.partner_id is None:
+        raise ValueError("a partner token must carry a partner_id")
+    return principal
+
+
+class Authenticator:
+    """A FastAPI dependency factory bound to one secret."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    def principal(self, request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="a bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            return verify_token(self._secret, token)
+        except ValueError as exc:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail=str(exc),
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from exc
+
+    def require(self, *roles: Role) -> "type[Principal]":
+        """`Annotated` dependency admitting only `roles`: use as `who: auth.require(Role.X)`."""
+
+        def dependency(request: Request) -> Principal:
+            principal = self.principal(request)
+            if principal.role not in roles:
+                allowed = ", ".join(r.value for r in roles)
+                raise HTTPException(
+                    status.HTTP_403_FORBIDDEN,
+                    detail=f"the role '{principal.role.value}' may not do this"
+                    f" (allowed: {allowed})",
+                )
+            return principal
+
+        return Annotated[Principal, Depends(dependency)]  # type: ignore[return-value]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Mint a development bearer token")
+    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+    parser.add_argument("--sub", required=True, help="who the token is for (a staff login)")
+    parser.add_argument("--partner-id", type=UUID, default=None)
+    parser.add_argument("--ttl", type=int, default=8 * 3600, help="seconds")
+    args = parser.parse_args()
+    secret = HubSettings().jwt_secret.get_secret_value()
+    print(
+        mint_token(
+            secret,
+            sub=args.sub,
+            role=Role(args.role),
+            partner_id=args.partner_id,
+            ttl_seconds=args.ttl,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""The consumer loop: decode, apply in one transaction with the inbox row, then commit the offset.
+
+Strategies, in the order every record goes through them (in the spirit of getsentry/arroyo):
+1. decode the envelope and the payload; a record that does not decode is dead-lettered at once;
+2. skip event types this service does not handle (they are not errors);
+3. apply: inbox row + handler effect + outbox rows, one transaction; a duplicate envelope id is
+   skipped inside that transaction;
+4. on a handler error retry with exponential backoff, up to `max_attempts`, then dead-letter;
+   infrastructure errors (database or network down) are retried without limit, because the
+   event itself is fine;
+5. commit the offset only after 1-4 finished for that record, so a crash re-delivers, and the
+   inbox makes the re-delivery change nothing.
+Callers must not assume records of different partitions are applied in any particular order.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from hub_contracts import ContractError, EventPayload
+from hub_contracts.envelope import Envelope
+from hub_contracts.registry import decode
+from hub_contracts.topics import dead_letter_topic
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from hub_runtime.errors import TRANSIENT_ERRORS, PermanentEventError
+from hub_runtime.telemetry import headers_from_kafka, span_from_carrier
+from hub_runtime.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[UnitOfWork, Envelope, Any], Awaitable[None]]
+"""`handler(uow, envelope, payload)`: apply the event inside `uow`; never commit it yourself."""
+
+_INFRA_ERRORS: tuple[type[BaseException], ...] = (
+    *TRANSIENT_ERRORS,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    KafkaError,
+)
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    first_backoff: float = 0.05
+    max_backoff: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff: first_backoff, doubled each attempt, capped."""
+        return float(min(self.max_backoff, self.first_backoff * 2 ** (attempt - 1)))
+
+
+@dataclass
+class ConsumerStats:
+    applied: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+
+
+class DeadLetterWriter:
+    """Writes a record that could not be applied to `<topic>.dlq`, with headers saying why."""
+
+    def __init__(self, producer: AIOKafkaProducer, service: str) -> None:
+        self._producer = producer
+        self._service = service
+
+    async def send(self, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
+        headers = [
+            *(record.headers or ()),
+            ("dlq-error", error[:2000].encode()),
+            ("dlq-original-topic", record.topic.encode()),
+            ("dlq-original-partition", str(record.partition).encode()),
+            ("dlq-original-offset", str(record.offset).encode()),
+            ("dlq-attempts", str(attempts).encode()),
+            ("dlq-consumer", self._service.encode()),
+            ("dlq-failed-at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._producer.send_and_wait(
+            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+
+
+class EventConsumer:
+    """Applies the events of some topics to one service's database, effectively once."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        consumer: AIOKafkaConsumer,
+        dead_letters: DeadLetterWriter,
+        uow_factory: UnitOfWorkFactory,
+        handlers: Mapping[str, EventHandler],
+        retry: RetryPolicy,
+    ) -> None:
+        self._service = service
+        self._consumer = consumer
+        self._dead_letters = dead_letters
+        self._uow_factory = uow_factory
+        self._handlers = handlers
+        self._retry = retry
+        self.stats = ConsumerStats()
+
+    async def run(self) -> None:
+        """Poll, apply and commit until cancelled."""
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=500)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.process(record)
+                # Once per partition batch: every record up to here is applied (or
+                # dead-lettered), and a re-delivery after a crash is dropped by the inbox.
+                await self._commit(partition, records[-1].offset + 1)
+
+    async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Decode and apply one record; returns once it is applied, skipped or dead-lettered."""
+        carrier = headers_from_kafka(record.headers)
+        with span_from_carrier(
+            self._service,
+            f"{record.topic} process",
+            carrier,
+            SpanKind.CONSUMER,
+            **{"messaging.destination.name": record.topic, "messaging.kafka.offset": record.offset},
+        ) as span:
+            try:
+                envelope, payload = _decode(record.value)
+            except ContractError as exc:
+                span.set_status(Status(StatusCode.ERROR, "undecodable"))
+                await self._dead_letter(record, f"undecodable: {exc}", attempts=1)
+                return
+            span.set_attribute("cloudevents.event_type", envelope.type)
+            handler = self._handlers.get(envelope.type)
+            if handler is None:
+                self.stats.skipped += 1
+                return
+            await self._apply_with_retries(record, envelope, payload, handler)
+
+    async def _apply_with_retries(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        envelope: Envelope,
+        payload: EventPayload,
+        handler: EventHandler,
+    ) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply(record, envelope, payload, handler)
+                return
+            except PermanentEventError as exc:
+                await self._dead_letter(record, f"rejected: {exc}", attempts=attempt)
+                return
+            except _INFRA_ERRORS as exc:
+                # The event is fine; the stack is not. Wait and retry without counting.
+                attempt -= 1
+                log.warning(
+                    "infrastructure error, retrying",
+                    extra={"event_id": envelope.id, "error_type": type(exc).__name__},
+                )
+                await asyncio.sleep(self._retry.max_backoff)
+            except Exception as exc:
+                if attempt >= self._retry.max_attempts:
+                    await self._dead_letter(
+                        record, f"handler failed: {type(exc).__name__}: {exc}", attempts=attempt
+                    )
+                    return
+                log.warning(
+                    "handler failed, will retry",
+                    extra={
+                        "event_id": envelope.id,
+                        "attempt": attempt,
+                        "error_type": type(exc).__name__,
+                    },
+                )
+                await asyncio.sleep(self._retry.delay(attempt))
+
+    async def _apply(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        envelope: Envelope,
+        payload: EventPayload,
+        handler: EventHandler,
+    ) -> None:
+        async with self._uow_factory() as uow:
+            if not await uow.record_inbox(envelope, record.topic):
+                self.stats.duplicates += 1
+                return
+            await handler(uow, envelope, payload)
+            await uow.commit()
+        self.stats.applied += 1
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: str, *, attempts: int
+    ) -> None:
+        """Dead-letter the record; if Kafka itself is down, keep trying (never drop it)."""
+        while True:
+            try:
+                await self._dead_letters.send(record, error, attempts)
+                break
+            except KafkaError as exc:
+                log.warning("dead-letter write failed", extra={"error_type": type(exc).__name__})
+                await asyncio.sleep(self._retry.max_backoff)
+        self.stats.dead_lettered += 1
+        log.error(
+            "event dead-lettered",
+            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
+        )
+
+    async def _commit(self, partition: TopicPartition, next_offset: int) -> None:
+        try:
+            await self._consumer.commit({partition: next_offset})
+        except KafkaError as exc:
+            # A rebalance took the partition away: its new owner re-reads from the last commit
+            # and the inbox drops what we already applied.
+            log.warning("offset commit failed", extra={"error_type": type(exc).__name__})
+
+
+def _decode(raw: bytes | None) -> tuple[Envelope, EventPayload]:
+    if raw is None:
+        raise ContractError("empty record value")
+    envelope = Envelope.from_bytes(raw)
+    return envelope, decode(envelope)

@@ -1,0 +1,57 @@
+"""Kafka clients with the hub's guarantees, and topic creation.
+
+Producer: idempotent, `acks=all`, so a retried send never duplicates or reorders within a
+partition. Consumers never auto-commit: the consumer loop commits an offset only after the
+transaction that applied the record has committed (see `consumer.py`).
+"""
+
+import contextlib
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from hub_contracts.topics import dead_letter_topic
+
+
+def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    """The one producer shape used by relays and dead-letter writers."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15_000,
+    )
+
+
+def make_consumer(bootstrap: str, group_id: str, topics: Iterable[str]) -> AIOKafkaConsumer:
+    """A group consumer that never commits by itself and starts at the oldest record."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=200,
+    )
+
+
+async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
+    """Create each topic and its dead-letter topic if missing (the broker auto-creates nothing)."""
+    wanted = sorted({name for topic in topics for name in (topic, dead_letter_topic(topic))})
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hub-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if not missing:
+            return
+        new = [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
+        # Another service may create it between our list and create: that is fine.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(new)
+    finally:
+        await admin.close()

@@ -1,0 +1,48 @@
+"""A plain-SQL migrations runner: files applied once each, in name order, each in a transaction."""
+
+from importlib import resources
+from pathlib import Path
+
+from hub_runtime.db import Connection
+
+# One advisory lock key for migrations, so two processes of one service never race at start.
+_MIGRATION_LOCK = 7_201_301
+
+_CREATE_LEDGER = """
+CREATE TABLE IF NOT EXISTS hub_schema_migrations (
+    name       text PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+def runtime_migrations() -> list[tuple[str, str]]:
+    """The runtime's own tables (outbox, inbox), applied before the service's."""
+    folder = resources.files("hub_runtime") / "sql"
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    return [(f"hub_runtime/{f.name}", f.read_text(encoding="utf-8")) for f in files]
+
+
+def folder_migrations(folder: Path) -> list[tuple[str, str]]:
+    """A service's `migrations/*.sql`, in name order."""
+    files = sorted(folder.glob("*.sql"))
+    return [(f"{folder.parent.name}/{f.name}", f.read_text(encoding="utf-8")) for f in files]
+
+
+async def apply_migrations(conn: Connection, migrations: list[tuple[str, str]]) -> list[str]:
+    """Apply what has not been applied yet; returns the names applied now."""
+    applied_now: list[str] = []
+    await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+    try:
+        await conn.execute(_CREATE_LEDGER)
+        done = {r["name"] for r in await conn.fetch("SELECT name FROM hub_schema_migrations")}
+        for name, sql in migrations:
+            if name in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO hub_schema_migrations (name) VALUES ($1)", name)
+            applied_now.append(name)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    return applied_now

@@ -1,0 +1,152 @@
+"""The outbox relay: publishes committed events in order, at least once.
+
+Ordering: rows are published in id order within a batch, and an advisory lock makes sure only
+one relay per service database publishes at a time, so events with the same key (case id) reach
+their partition in commit order. `FOR UPDATE SKIP LOCKED` keeps a second relay from blocking on
+rows the first one holds. A crash after publishing but before marking the rows republishes them
+on restart; consumers drop the duplicates through their inbox.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from asyncpg.pool import PoolConnectionProxy
+from opentelemetry.trace import SpanKind
+
+from hub_runtime.telemetry import current_trace_headers, span_from_carrier
+
+log = logging.getLogger(__name__)
+
+# Advisory lock key that elects the publishing relay of a database.
+_RELAY_LOCK = 7_201_302
+
+_CLAIM_BATCH = """
+SELECT id, event_id, topic, message_key, payload, trace_headers
+FROM hub_outbox
+WHERE published_at IS NULL
+ORDER BY id
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""
+
+
+class OutboxRelay:
+    """Publishes outbox rows of one service database to Kafka."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        service: str,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._service = service
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+        self._wakeup = asyncio.Event()
+        self.published_total = 0
+
+    async def run(self) -> None:
+        """Publish until cancelled: at once on NOTIFY, otherwise every `poll_seconds`."""
+        listener = await self._listen()
+        try:
+            while True:
+                try:
+                    published = await self.publish_pending()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning(
+                        "outbox relay pass failed", extra={"error_type": type(exc).__name__}
+                    )
+                    published = 0
+                    await asyncio.sleep(self._poll_seconds)
+                    listener = await self._relisten(listener)
+                except Exception as exc:  # Kafka errors: the rows stay, we try again
+                    log.warning("outbox publish failed", extra={"error_type": type(exc).__name__})
+                    published = 0
+                    await asyncio.sleep(self._poll_seconds)
+                if published >= self._batch_size:
+                    continue  # more waiting: no sleep
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+        finally:
+            await self._close_listener(listener)
+
+    async def publish_pending(self) -> int:
+        """One pass: claim a batch, publish it, mark it. Returns how many were published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
+                return 0  # another relay of this service is publishing
+            rows = await conn.fetch(_CLAIM_BATCH, self._batch_size)
+            if not rows:
+                return 0
+            await self._publish(rows)
+            await conn.execute(
+                "UPDATE hub_outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                [row["id"] for row in rows],
+            )
+        self.published_total += len(rows)
+        return len(rows)
+
+    async def _publish(self, rows: list[asyncpg.Record]) -> None:
+        """Send the whole batch, then wait for every acknowledgement (order kept per partition)."""
+        deliveries: list[asyncio.Future[Any]] = []
+        for row in rows:
+            stored_context: dict[str, str] = json.loads(row["trace_headers"])
+            with span_from_carrier(
+                self._service,
+                f"{row['topic']} publish",
+                stored_context,
+                SpanKind.PRODUCER,
+                **{"messaging.destination.name": row["topic"]},
+            ):
+                headers = [(k, v.encode()) for k, v in current_trace_headers().items()]
+                deliveries.append(
+                    await self._producer.send(
+                        row["topic"],
+                        value=bytes(row["payload"]),
+                        key=row["message_key"].encode(),
+                        headers=headers,
+                    )
+                )
+        await asyncio.gather(*deliveries)
+
+    async def backlog(self) -> int:
+        """Rows committed but not yet published (exposed as a metric)."""
+        async with self._pool.acquire() as conn:
+            count: int = await conn.fetchval(
+                "SELECT count(*) FROM hub_outbox WHERE published_at IS NULL"
+            )
+            return count
+
+    async def _listen(self) -> PoolConnectionProxy | None:
+        try:
+            conn: PoolConnectionProxy = await self._pool.acquire()
+            await conn.add_listener("hub_outbox", self._on_notify)
+            return conn
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return None  # polling still works; we listen again after the next failure
+
+    async def _relisten(self, listener: PoolConnectionProxy | None) -> PoolConnectionProxy | None:
+        await self._close_listener(listener)
+        return await self._listen()
+
+    async def _close_listener(self, listener: PoolConnectionProxy | None) -> None:
+        if listener is None:
+            return
+        with contextlib.suppress(Exception):
+            await listener.remove_listener("hub_outbox", self._on_notify)
+        with contextlib.suppress(Exception):
+            await self._pool.release(listener)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wakeup.set()

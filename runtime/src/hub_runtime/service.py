@@ -1,0 +1,202 @@
+"""One way to run every service: database, migrations, topics, relay, consumer, HTTP, workers."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from hub_runtime.consumer import DeadLetterWriter, EventConsumer, EventHandler, RetryPolicy
+from hub_runtime.db import create_pool, ensure_database
+from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
+from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
+from hub_runtime.outbox import OutboxRelay
+from hub_runtime.settings import HubSettings
+from hub_runtime.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """What a running service hands to its API and workers."""
+
+    name: str
+    hub: HubSettings
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.pool, source=self.name)
+
+
+Worker = Callable[[ServiceContext], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    """Everything that differs between services; `bootstrap.py` of each service builds one."""
+
+    name: str
+    database: str
+    migrations: Path
+    publishes: Sequence[str]
+    consumes: Sequence[str]
+    handlers: Mapping[str, EventHandler]
+    build_app: Callable[[ServiceContext], FastAPI] | None = None
+    workers: Sequence[Worker] = field(default_factory=tuple)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """Uvicorn inside our own loop: the process, not uvicorn, owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class ServiceRuntime:
+    """Starts and stops one service in the current event loop (tests run several side by side)."""
+
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        hub: HubSettings,
+        *,
+        http_host: str = "127.0.0.1",
+        http_port: int = 0,
+    ) -> None:
+        self.definition = definition
+        self.hub = hub
+        self._http_host = http_host
+        self._http_port = http_port
+        self._tasks: list[asyncio.Task[None]] = []
+        self._server: uvicorn.Server | None = None
+        self._http_task: asyncio.Task[None] | None = None
+        self.context: ServiceContext | None = None
+        self.consumer: EventConsumer | None = None
+        self.relay: OutboxRelay | None = None
+        self.app: FastAPI | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The HTTP address the service listens on (the real port when 0 was asked)."""
+        if self._server is None or not self._server.servers:
+            raise RuntimeError(f"{self.definition.name} has no HTTP server running")
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        return f"http://{self._http_host}:{port}"
+
+    async def start(self) -> None:
+        d = self.definition
+        await ensure_database(self.hub.pg_dsn, d.database)
+        pool = await create_pool(self.hub.pg_dsn, d.database)
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, runtime_migrations() + folder_migrations(d.migrations))
+        await ensure_topics(
+            self.hub.kafka_bootstrap, [*d.publishes, *d.consumes], self.hub.topic_partitions
+        )
+        producer = make_producer(self.hub.kafka_bootstrap, client_id=d.name)
+        await producer.start()
+        self.context = ServiceContext(name=d.name, hub=self.hub, pool=pool, producer=producer)
+        self.relay = OutboxRelay(
+            pool, producer, service=d.name, poll_seconds=self.hub.outbox_poll_seconds
+        )
+        self._spawn("relay", self.relay.run)
+        if d.consumes:
+            await self._start_consumer(self.context)
+        for worker in d.workers:
+            self._spawn(worker.__name__, lambda w=worker: w(self.context))  # type: ignore[misc]
+        if d.build_app is not None:
+            await self._start_http(d.build_app(self.context))
+        log.info("service started", extra={"service": d.name})
+
+    async def _start_consumer(self, ctx: ServiceContext) -> None:
+        d = self.definition
+        kafka_consumer = make_consumer(self.hub.kafka_bootstrap, group_id=d.name, topics=d.consumes)
+        await kafka_consumer.start()
+        self.consumer = EventConsumer(
+            service=d.name,
+            consumer=kafka_consumer,
+            dead_letters=DeadLetterWriter(ctx.producer, d.name),
+            uow_factory=ctx.unit_of_work,
+            handlers=d.handlers,
+            retry=RetryPolicy(
+                max_attempts=self.hub.consumer_max_attempts,
+                first_backoff=self.hub.consumer_backoff_seconds,
+                max_backoff=self.hub.consumer_backoff_max_seconds,
+            ),
+        )
+        self._kafka_consumer = kafka_consumer
+        self._spawn("consumer", self.consumer.run)
+
+    async def _start_http(self, app: FastAPI) -> None:
+        self.app = app
+        config = uvicorn.Config(
+            app, host=self._http_host, port=self._http_port, log_config=None, lifespan="off"
+        )
+        self._server = _EmbeddedServer(config)
+        self._http_task = asyncio.create_task(self._server.serve(), name="http")
+        while not self._server.started:  # uvicorn exposes a flag, not an event
+            if self._http_task.done():
+                raise RuntimeError(f"{self.definition.name}: the HTTP server did not start")
+            await asyncio.sleep(0.01)
+
+    def _spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
+        self._tasks.append(asyncio.create_task(self._supervise(name, run), name=name))
+
+    async def _supervise(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
+        """Restart a loop that died of an unexpected error, after a pause (never silently stop)."""
+        while True:
+            try:
+                await run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception(
+                    "loop failed, restarting",
+                    extra={"service": self.definition.name, "error_type": type(exc).__name__},
+                )
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        """Graceful: stop taking requests, finish or roll back in-flight work, leave the group."""
+        if self._server is not None and self._http_task is not None:
+            # Uvicorn finishes the requests in flight before it returns.
+            self._server.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._http_task, timeout=10)
+        for task in reversed(self._tasks):
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.consumer is not None:
+            with contextlib.suppress(Exception):
+                await self._kafka_consumer.stop()
+        if self.context is not None:
+            with contextlib.suppress(Exception):
+                await self.context.producer.stop()
+            await self.context.pool.close()
+        log.info("service stopped", extra={"service": self.definition.name})
+
+
+async def run_until_signalled(runtime: ServiceRuntime) -> None:
+    """Process entry: start, wait for SIGTERM/SIGINT, stop gracefully."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    await stop.wait()
+    await runtime.stop()

@@ -1,0 +1,27 @@
+"""Settings shared by every service. Services add their own class with their own env prefix."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HubSettings(BaseSettings):
+    """What every service needs to reach the stack. Read from `HUB_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
+    pg_dsn: str = Field(
+        "postgresql://hub@127.0.0.1:5432",
+        description="PostgreSQL server DSN without a database name; each service adds its own",
+    )
+    jwt_secret: SecretStr = Field(
+        SecretStr("dev-only-secret-change-me-0123456789abcdef"),
+        description="HMAC key for the bearer tokens of every HTTP API",
+    )
+    topic_partitions: int = Field(3, ge=1, description="Partitions for topics the hub creates")
+    outbox_poll_seconds: float = Field(1.0, gt=0, description="Relay poll when no NOTIFY came")
+    consumer_max_attempts: int = Field(5, ge=1, description="Handler attempts before dead-letter")
+    consumer_backoff_seconds: float = Field(0.05, gt=0, description="First retry delay; doubles")
+    consumer_backoff_max_seconds: float = Field(2.0, gt=0, description="Retry delay cap")
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest HTTP body accepted")
+    log_level: str = Field("INFO")

@@ -1,0 +1,121 @@
+"""Test helpers shared by every service's tests (loaded as a pytest plugin by the root conftest).
+
+Integration tests talk to the real Kafka broker and PostgreSQL server that `infra/stack.sh up`
+started; they fail (never skip) when the stack is missing, so a green run means they ran.
+"""
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from hub_runtime.db import dsn_for_database
+from hub_runtime.settings import HubSettings
+
+
+def _repo_root() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "infra" / "stack.sh").exists():
+            return parent
+    return Path.cwd()
+
+
+def stack_env() -> dict[str, str]:
+    """`.hub/stack.env` as written by `infra/stack.sh up`, overridden by the environment."""
+    values: dict[str, str] = {}
+    env_file = _repo_root() / ".hub" / "stack.env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            key, sep, value = line.removeprefix("export ").partition("=")
+            if sep and key.strip():
+                values[key.strip()] = value.strip().strip('"')
+    values.update({k: v for k, v in os.environ.items() if k.startswith("HUB_")})
+    return values
+
+
+def stack_settings(**overrides: object) -> HubSettings:
+    env = stack_env()
+    if "HUB_KAFKA_BOOTSTRAP" not in env or "HUB_PG_DSN" not in env:
+        pytest.fail("the stack is not running: `make test` starts it (infra/stack.sh up)")
+    return HubSettings(
+        kafka_bootstrap=env["HUB_KAFKA_BOOTSTRAP"],
+        pg_dsn=env["HUB_PG_DSN"],
+        outbox_poll_seconds=0.2,
+        consumer_backoff_seconds=0.01,
+        consumer_backoff_max_seconds=0.1,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+def hub_settings() -> HubSettings:
+    return stack_settings()
+
+
+@pytest.fixture
+async def fresh_database(hub_settings: HubSettings) -> AsyncIterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(dsn_for_database(hub_settings.pg_dsn, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield name
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def unique_topic(prefix: str = "test") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:10]}.events"
+
+
+async def wait_until(
+    predicate: Callable[[], Awaitable[bool]], *, within: float = 20.0, interval: float = 0.05
+) -> None:
+    """Poll `predicate` until it holds; fail the test with a clear message after `timeout`."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(interval)
+    pytest.fail(f"condition not met within {within:.0f} s: {predicate.__qualname__}")
+
+
+async def read_all(
+    bootstrap: str, topic: str, *, idle_seconds: float = 1.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `topic` from offset 0 (no group), until nothing new came for a while."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions is None:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not assigned:
+            return []
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        end = await consumer.end_offsets(assigned)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=int(idle_seconds * 1000))
+            for items in batch.values():
+                records.extend(items)
+            done = all([await consumer.position(tp) >= end[tp] for tp in assigned])
+            if done:
+                break
+        return records
+    finally:
+        await consumer.stop()

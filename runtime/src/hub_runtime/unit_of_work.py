@@ -1,0 +1,111 @@
+"""The transaction of a use case: state changes, outbox rows and the inbox row commit together."""
+
+import json
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+import asyncpg
+from hub_contracts import EventPayload, new_envelope
+from hub_contracts.envelope import Envelope
+
+from hub_runtime.db import Connection
+from hub_runtime.telemetry import current_trace_headers
+
+
+class UnitOfWork:
+    """One database transaction with an event buffer.
+
+    Use as `async with uow:`; call `await uow.commit()` explicitly: leaving the block without a
+    commit rolls everything back, including the events emitted inside it.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, source: str) -> None:
+        self._pool = pool
+        self._source = source
+        self._conn: asyncpg.pool.PoolConnectionProxy | None = None
+        self._tx: asyncpg.transaction.Transaction | None = None
+        self._pending: list[tuple[Envelope, str, dict[str, str]]] = []
+        self.emitted: list[Envelope] = []
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._pool.acquire()
+        self._tx = self._conn.transaction()
+        await self._tx.start()
+        self._pending = []
+        self.emitted = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None:
+                await self._tx.rollback()
+        finally:
+            await self._release()
+
+    async def _release(self) -> None:
+        if self._conn is not None:
+            await self._pool.release(self._conn)
+        self._conn = None
+        self._tx = None
+
+    def emit(
+        self,
+        payload: EventPayload,
+        *,
+        subject: str | UUID,
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        """Queue an event; it reaches the outbox only if the transaction commits.
+
+        `caused_by` links the new event to the one being handled (same correlation id).
+        """
+        envelope = new_envelope(
+            payload,
+            source=self._source,
+            subject=str(subject),
+            correlationid=caused_by.correlationid if caused_by else None,
+            causationid=caused_by.id if caused_by else None,
+        )
+        self._pending.append((envelope, str(payload.topic), current_trace_headers()))
+        return envelope
+
+    async def record_inbox(self, envelope: Envelope, topic: str) -> bool:
+        """Claim an incoming event; False when it was applied before (a duplicate)."""
+        inserted = await self.conn.fetchval(
+            "INSERT INTO hub_inbox (event_id, event_type, topic) VALUES ($1, $2, $3) "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING true",
+            envelope.id,
+            envelope.type,
+            topic,
+        )
+        return bool(inserted)
+
+    async def commit(self) -> None:
+        """Write the queued events to the outbox and commit everything at once."""
+        if self._tx is None:
+            raise RuntimeError("the unit of work is not open")
+        if self._pending:
+            await self.conn.executemany(
+                "INSERT INTO hub_outbox (event_id, topic, message_key, payload, trace_headers) "
+                "VALUES ($1, $2, $3, $4, $5::jsonb)",
+                [
+                    (env.id, topic, env.subject, env.to_bytes(), json.dumps(headers))
+                    for env, topic, headers in self._pending
+                ],
+            )
+        await self._tx.commit()
+        self.emitted = [env for env, _, _ in self._pending]
+        self._pending = []
+        self._tx = None

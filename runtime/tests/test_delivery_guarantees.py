@@ -1,0 +1,252 @@
+"""The runtime's delivery guarantees on the real Kafka broker and PostgreSQL server.
+
+Each test uses its own database and its own topic, so tests never see each other's records.
+"""
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+from hub_contracts import CaseOpened, Envelope, new_envelope
+from hub_contracts.topics import dead_letter_topic
+from hub_runtime.consumer import DeadLetterWriter, EventConsumer, RetryPolicy
+from hub_runtime.db import create_pool
+from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
+from hub_runtime.migrations import apply_migrations, runtime_migrations
+from hub_runtime.outbox import OutboxRelay
+from hub_runtime.settings import HubSettings
+from hub_runtime.testing import read_all, unique_topic, wait_until
+from hub_runtime.unit_of_work import UnitOfWork
+
+pytestmark = pytest.mark.integration
+
+TEST_TABLE = "CREATE TABLE applied (event_id uuid NOT NULL, case_id text NOT NULL)"
+
+
+def case_opened(case_id: uuid.UUID) -> CaseOpened:
+    return CaseOpened(
+        case_id=case_id,
+        country_of_origin="ER",
+        region="west",
+        household_size=1,
+        has_minors=False,
+        vulnerabilities=[],
+        location_type="azc",
+        stage="final_rejection",
+    )
+
+
+async def record_effect(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:
+    await uow.conn.execute(
+        "INSERT INTO applied (event_id, case_id) VALUES ($1, $2)", envelope.id, str(payload.case_id)
+    )
+
+
+async def always_fails(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:
+    raise RuntimeError("this handler has a bug")
+
+
+@dataclass
+class Harness:
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    topic: str
+    settings: HubSettings
+
+    async def applied_count(self) -> int:
+        return int(await self.pool.fetchval("SELECT count(*) FROM applied"))
+
+    async def send_raw(self, value: bytes, key: str = "k") -> None:
+        await self.producer.send_and_wait(self.topic, value=value, key=key.encode())
+
+    def consumer(self, group: str, handler: object = record_effect) -> EventConsumer:
+        return EventConsumer(
+            service=group,
+            consumer=make_consumer(self.settings.kafka_bootstrap, group, [self.topic]),
+            dead_letters=DeadLetterWriter(self.producer, group),
+            uow_factory=lambda: UnitOfWork(self.pool, source="test"),
+            handlers={CaseOpened.event_type: handler},  # type: ignore[dict-item]
+            retry=RetryPolicy(max_attempts=3, first_backoff=0.01, max_backoff=0.05),
+        )
+
+
+@pytest.fixture
+async def harness(hub_settings: HubSettings, fresh_database: str) -> AsyncIterator[Harness]:
+    pool = await create_pool(hub_settings.pg_dsn, fresh_database)
+    async with pool.acquire() as conn:
+        await apply_migrations(conn, runtime_migrations())
+        await conn.execute(TEST_TABLE)
+    topic = unique_topic()
+    await ensure_topics(hub_settings.kafka_bootstrap, [topic], partitions=3)
+    producer = make_producer(hub_settings.kafka_bootstrap, "test")
+    await producer.start()
+    try:
+        yield Harness(pool, producer, topic, hub_settings)
+    finally:
+        await producer.stop()
+        await pool.close()
+
+
+async def run_consumer(consumer: EventConsumer, until: object) -> None:
+    """Run a consumer until `until()` holds, then stop it cleanly."""
+    await consumer._consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        await wait_until(until)  # type: ignore[arg-type]
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await consumer._consumer.stop()
+
+
+async def test_an_event_delivered_twice_is_applied_once(harness: Harness) -> None:
+    envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-1")
+    await harness.send_raw(envelope.to_bytes())
+    await harness.send_raw(envelope.to_bytes())
+    consumer = harness.consumer("g-twice")
+
+    async def both_seen() -> bool:
+        return consumer.stats.applied + consumer.stats.duplicates == 2
+
+    await run_consumer(consumer, both_seen)
+    assert await harness.applied_count() == 1
+    assert consumer.stats.duplicates == 1
+
+
+async def test_a_replay_from_offset_zero_changes_nothing(harness: Harness) -> None:
+    for _ in range(5):
+        envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-2")
+        await harness.send_raw(envelope.to_bytes(), key="case-2")
+    first = harness.consumer("g-replay")
+
+    async def five_applied() -> bool:
+        return first.stats.applied == 5
+
+    await run_consumer(first, five_applied)
+    # A consumer of a new group starts at offset 0: the same as resetting the group's offsets.
+    replay = harness.consumer("g-replay-from-zero")
+
+    async def five_duplicates() -> bool:
+        return replay.stats.duplicates == 5
+
+    await run_consumer(replay, five_duplicates)
+    assert replay.stats.applied == 0
+    assert await harness.applied_count() == 5
+
+
+async def test_offsets_are_committed_only_after_the_effect(harness: Harness) -> None:
+    """A restarted consumer of the same group resumes after what was applied, not before."""
+    envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-3")
+    await harness.send_raw(envelope.to_bytes())
+    first = harness.consumer("g-resume")
+
+    async def applied() -> bool:
+        return first.stats.applied == 1
+
+    await run_consumer(first, applied)
+    second = harness.consumer("g-resume")
+    later = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-3")
+    await harness.send_raw(later.to_bytes())
+
+    async def the_later_one_applied() -> bool:
+        return second.stats.applied == 1
+
+    await run_consumer(second, the_later_one_applied)
+    assert second.stats.duplicates == 0  # it did not re-read the committed record
+    assert await harness.applied_count() == 2
+
+
+async def test_a_malformed_message_is_dead_lettered_and_later_ones_flow(harness: Harness) -> None:
+    await harness.send_raw(b"{not json", key="same-key")
+    wrong_type = new_envelope(case_opened(uuid.uuid4()), source="test", subject="x").model_dump(
+        mode="json"
+    )
+    wrong_type["type"] = "council.unknown.Nope.v1"
+    import json
+
+    await harness.send_raw(json.dumps(wrong_type).encode(), key="same-key")
+    good = new_envelope(case_opened(uuid.uuid4()), source="test", subject="same-key")
+    await harness.send_raw(good.to_bytes(), key="same-key")
+    consumer = harness.consumer("g-poison")
+
+    async def good_applied() -> bool:
+        return consumer.stats.applied == 1 and consumer.stats.dead_lettered == 2
+
+    await run_consumer(consumer, good_applied)
+    dead = await read_all(harness.settings.kafka_bootstrap, dead_letter_topic(harness.topic))
+    assert len(dead) == 2
+    headers = [dict(record.headers) for record in dead]
+    assert {h["dlq-original-topic"].decode() for h in headers} == {harness.topic}
+    errors = sorted(h["dlq-error"].decode() for h in headers)
+    assert all(error.startswith("undecodable") for error in errors)
+    assert any("unknown event type" in e for e in errors)
+    assert all({"dlq-original-offset", "dlq-original-partition"} <= h.keys() for h in headers)
+    assert {record.value for record in dead} >= {b"{not json"}
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered(harness: Harness) -> None:
+    envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-4")
+    await harness.send_raw(envelope.to_bytes())
+    consumer = harness.consumer("g-bug", handler=always_fails)
+
+    async def dead_lettered() -> bool:
+        return consumer.stats.dead_lettered == 1
+
+    await run_consumer(consumer, dead_lettered)
+    [dead] = await read_all(harness.settings.kafka_bootstrap, dead_letter_topic(harness.topic))
+    headers = dict(dead.headers)
+    assert headers["dlq-attempts"] == b"3"
+    assert b"this handler has a bug" in headers["dlq-error"]
+    assert await harness.applied_count() == 0  # nothing half-applied
+
+
+async def test_relay_publishes_in_commit_order_per_key(harness: Harness) -> None:
+    case_ids = [uuid.uuid4() for _ in range(20)]
+    for case_id in case_ids:
+        async with UnitOfWork(harness.pool, source="test") as uow:
+            uow.emit(case_opened(case_id), subject="one-case")
+            await uow.commit()
+    relay = OutboxRelay(harness.pool, harness.producer, service="test", poll_seconds=0.1)
+    # The contract's topic is the real casefile topic; point the rows at the test topic instead.
+    await harness.pool.execute("UPDATE hub_outbox SET topic = $1", harness.topic)
+    assert await relay.publish_pending() == 20
+    records = await read_all(harness.settings.kafka_bootstrap, harness.topic)
+    seen = [Envelope.from_bytes(r.value).data["case_id"] for r in records]  # type: ignore[arg-type]
+    assert seen == [str(c) for c in case_ids]
+    assert await relay.backlog() == 0
+
+
+async def test_a_service_killed_between_commit_and_publish_publishes_after_restart(
+    harness: Harness, fresh_database: str
+) -> None:
+    """A real process commits a state change with its event, then dies by SIGKILL before any
+    relay ran; a relay started afterwards (the restarted service) publishes the event."""
+    script = Path(__file__).with_name("commit_then_die.py")
+    env = {**os.environ, "HUB_PG_DSN": harness.settings.pg_dsn, "TEST_DB": fresh_database}
+    done = subprocess.run(  # noqa: ASYNC221 - a short child process is the point of this test
+        [sys.executable, str(script), harness.topic], env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == -9, done.stderr.decode()
+    assert await harness.pool.fetchval("SELECT count(*) FROM applied") == 1
+    assert await OutboxRelay(harness.pool, harness.producer, service="test").backlog() == 1
+    relay = OutboxRelay(harness.pool, harness.producer, service="restarted", poll_seconds=0.1)
+    task = asyncio.create_task(relay.run())
+    try:
+
+        async def published() -> bool:
+            return relay.published_total == 1
+
+        await wait_until(published)
+    finally:
+        task.cancel()
+    [record] = await read_all(harness.settings.kafka_bootstrap, harness.topic)
+    assert Envelope.from_bytes(record.value).type == CaseOpened.event_type  # type: ignore[arg-type]
