@@ -44,12 +44,14 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         *,
         service: str,
+        topic_prefix: str = "",
         poll_seconds: float = 1.0,
         batch_size: int = 500,
     ) -> None:
         self._pool = pool
         self._producer = producer
         self._service = service
+        self._topic_prefix = topic_prefix
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
         self._wakeup = asyncio.Event()
@@ -102,17 +104,18 @@ class OutboxRelay:
         deliveries: list[asyncio.Future[Any]] = []
         for row in rows:
             stored_context: dict[str, str] = json.loads(row["trace_headers"])
+            topic = f"{self._topic_prefix}{row['topic']}"
             with span_from_carrier(
                 self._service,
-                f"{row['topic']} publish",
+                f"{topic} publish",
                 stored_context,
                 SpanKind.PRODUCER,
-                **{"messaging.destination.name": row["topic"]},
+                **{"messaging.destination.name": topic},
             ):
                 headers = [(k, v.encode()) for k, v in current_trace_headers().items()]
                 deliveries.append(
                     await self._producer.send(
-                        row["topic"],
+                        topic,
                         value=bytes(row["payload"]),
                         key=row["message_key"].encode(),
                         headers=headers,

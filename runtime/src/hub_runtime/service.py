@@ -100,13 +100,19 @@ class ServiceRuntime:
         async with pool.acquire() as conn:
             await apply_migrations(conn, runtime_migrations() + folder_migrations(d.migrations))
         await ensure_topics(
-            self.hub.kafka_bootstrap, [*d.publishes, *d.consumes], self.hub.topic_partitions
+            self.hub.kafka_bootstrap,
+            [self.hub.topic(t) for t in (*d.publishes, *d.consumes)],
+            self.hub.topic_partitions,
         )
         producer = make_producer(self.hub.kafka_bootstrap, client_id=d.name)
         await producer.start()
         self.context = ServiceContext(name=d.name, hub=self.hub, pool=pool, producer=producer)
         self.relay = OutboxRelay(
-            pool, producer, service=d.name, poll_seconds=self.hub.outbox_poll_seconds
+            pool,
+            producer,
+            service=d.name,
+            topic_prefix=self.hub.topic_prefix,
+            poll_seconds=self.hub.outbox_poll_seconds,
         )
         self._spawn("relay", self.relay.run)
         if d.consumes:
@@ -119,7 +125,11 @@ class ServiceRuntime:
 
     async def _start_consumer(self, ctx: ServiceContext) -> None:
         d = self.definition
-        kafka_consumer = make_consumer(self.hub.kafka_bootstrap, group_id=d.name, topics=d.consumes)
+        kafka_consumer = make_consumer(
+            self.hub.kafka_bootstrap,
+            group_id=self.hub.topic(d.name),
+            topics=[self.hub.topic(t) for t in d.consumes],
+        )
         await kafka_consumer.start()
         self.consumer = EventConsumer(
             service=d.name,

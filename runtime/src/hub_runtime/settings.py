@@ -18,6 +18,12 @@ class HubSettings(BaseSettings):
         SecretStr("dev-only-secret-change-me-0123456789abcdef"),
         description="HMAC key for the bearer tokens of every HTTP API",
     )
+    topic_prefix: str = Field(
+        "",
+        pattern=r"^[a-z0-9-]*\.?$",
+        description="Prepended to every topic and consumer group; isolates test runs and"
+        " environments sharing one broker (e.g. 't-1a2b.')",
+    )
     topic_partitions: int = Field(3, ge=1, description="Partitions for topics the hub creates")
     outbox_poll_seconds: float = Field(1.0, gt=0, description="Relay poll when no NOTIFY came")
     consumer_max_attempts: int = Field(5, ge=1, description="Handler attempts before dead-letter")
@@ -25,3 +31,7 @@ class HubSettings(BaseSettings):
     consumer_backoff_max_seconds: float = Field(2.0, gt=0, description="Retry delay cap")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest HTTP body accepted")
     log_level: str = Field("INFO")
+
+    def topic(self, logical: str) -> str:
+        """The broker topic for a logical topic name of the contracts."""
+        return f"{self.topic_prefix}{logical}"

@@ -60,6 +60,12 @@ def hub_settings() -> HubSettings:
 
 
 @pytest.fixture
+def isolated_hub(hub_settings: HubSettings) -> HubSettings:
+    """Stack settings with a topic prefix of its own: the test's services see only its events."""
+    return hub_settings.model_copy(update={"topic_prefix": f"t-{uuid.uuid4().hex[:8]}."})
+
+
+@pytest.fixture
 async def fresh_database(hub_settings: HubSettings) -> AsyncIterator[str]:
     """A new, empty database for one test, dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"

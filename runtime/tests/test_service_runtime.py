@@ -1,0 +1,77 @@
+"""The assembled runtime on the real stack: a tiny service that consumes its own events."""
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from hub_contracts import CaseOpened, Envelope, Topic
+from hub_runtime.http import create_app
+from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime
+from hub_runtime.settings import HubSettings
+from hub_runtime.testing import wait_until
+from hub_runtime.unit_of_work import UnitOfWork
+
+pytestmark = pytest.mark.integration
+
+
+async def remember(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:
+    await uow.conn.execute("INSERT INTO seen (case_id) VALUES ($1)", payload.case_id)
+
+
+def build_app(ctx: ServiceContext) -> FastAPI:
+    async def database() -> bool:
+        return bool(await ctx.pool.fetchval("SELECT true"))
+
+    return create_app(
+        service=ctx.name,
+        title="echo",
+        description="",
+        max_body_bytes=4096,
+        readiness={"database": database},
+    )
+
+
+async def test_a_service_starts_applies_its_events_and_stops(
+    isolated_hub: HubSettings, fresh_database: str, tmp_path: Path
+) -> None:
+    (tmp_path / "0001_seen.sql").write_text("CREATE TABLE seen (case_id uuid PRIMARY KEY);")
+    definition = ServiceDefinition(
+        name="echo",
+        database=fresh_database,
+        migrations=tmp_path,
+        publishes=[Topic.CASEFILE_EVENTS],
+        consumes=[Topic.CASEFILE_EVENTS],
+        handlers={CaseOpened.event_type: remember},
+        build_app=build_app,
+    )
+    runtime = ServiceRuntime(definition, isolated_hub)
+    await runtime.start()
+    try:
+        async with httpx.AsyncClient(base_url=runtime.base_url) as client:
+            assert (await client.get("/ready")).json()["status"] == "ready"
+        assert runtime.context is not None
+        case_id = uuid.uuid4()
+        async with runtime.context.unit_of_work() as uow:
+            uow.emit(
+                CaseOpened(
+                    case_id=case_id,
+                    country_of_origin="AF",
+                    region="oost",
+                    household_size=3,
+                    has_minors=True,
+                    vulnerabilities=["family_with_children"],
+                    location_type="family_location",
+                    stage="final_rejection",
+                ),
+                subject=case_id,
+            )
+            await uow.commit()
+
+        async def applied() -> bool:
+            return bool(await runtime.context.pool.fetchval("SELECT count(*) FROM seen"))  # type: ignore[union-attr]
+
+        await wait_until(applied)
+    finally:
+        await runtime.stop()
