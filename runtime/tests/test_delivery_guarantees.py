@@ -250,3 +250,28 @@ async def test_a_service_killed_between_commit_and_publish_publishes_after_resta
         task.cancel()
     [record] = await read_all(harness.settings.kafka_bootstrap, harness.topic)
     assert Envelope.from_bytes(record.value).type == CaseOpened.event_type  # type: ignore[arg-type]
+
+
+async def test_dead_letters_can_be_replayed_after_a_fix(harness: Harness) -> None:
+    from hub_runtime.dead_letters import load, replay
+
+    envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-5")
+    await harness.send_raw(envelope.to_bytes())
+    buggy = harness.consumer("g-fixme", handler=always_fails)
+
+    async def dead_lettered() -> bool:
+        return buggy.stats.dead_lettered == 1
+
+    await run_consumer(buggy, dead_lettered)
+    letters = await load(harness.settings, harness.topic)
+    assert [letter.summary()["envelope_id"] for letter in letters] == [str(envelope.id)]
+    # The fix is deployed: the same group now has a working handler; replay twice, apply once.
+    assert await replay(harness.settings, letters) == 1
+    assert await replay(harness.settings, letters) == 1
+    fixed = harness.consumer("g-fixme")
+
+    async def replayed_once() -> bool:
+        return fixed.stats.applied == 1 and fixed.stats.duplicates == 1
+
+    await run_consumer(fixed, replayed_once)
+    assert await harness.applied_count() == 1

@@ -30,6 +30,7 @@ from hub_contracts.topics import dead_letter_topic
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from hub_runtime.errors import TRANSIENT_ERRORS, PermanentEventError
+from hub_runtime.metrics import CONSUMER_LAG, EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
 from hub_runtime.telemetry import headers_from_kafka, span_from_carrier
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -198,10 +199,12 @@ class EventConsumer:
         async with self._uow_factory() as uow:
             if not await uow.record_inbox(envelope, record.topic):
                 self.stats.duplicates += 1
+                EVENTS_DUPLICATE.labels(self._service).inc()
                 return
             await handler(uow, envelope, payload)
             await uow.commit()
         self.stats.applied += 1
+        EVENTS_APPLIED.labels(self._service, envelope.type).inc()
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], error: str, *, attempts: int
@@ -215,10 +218,22 @@ class EventConsumer:
                 log.warning("dead-letter write failed", extra={"error_type": type(exc).__name__})
                 await asyncio.sleep(self._retry.max_backoff)
         self.stats.dead_lettered += 1
+        EVENTS_DEAD_LETTERED.labels(self._service, record.topic).inc()
         log.error(
             "event dead-lettered",
             extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
         )
+
+    async def record_lag(self) -> None:
+        """Update the lag gauge of every assigned partition (called periodically)."""
+        for partition in self._consumer.assignment():
+            end = self._consumer.highwater(partition)
+            if end is None:
+                continue
+            position = await self._consumer.position(partition)
+            CONSUMER_LAG.labels(self._service, partition.topic, str(partition.partition)).set(
+                max(0, end - position)
+            )
 
     async def _commit(self, partition: TopicPartition, next_offset: int) -> None:
         try:

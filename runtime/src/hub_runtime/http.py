@@ -1,7 +1,7 @@
 """The HTTP edge every service shares: errors with reasons, size limits, tracing, health.
 
-Only `/health` and `/ready` (and the API descriptions `/openapi.json`, `/docs`,
-`/asyncapi.json`, which hold no data) are reachable without a bearer token.
+Only `/health`, `/ready`, `/metrics` (operational figures) and the API descriptions
+(`/openapi.json`, `/docs`, `/asyncapi.json`), which hold no data, are reachable without a token.
 """
 
 import time
@@ -10,8 +10,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub_runtime.telemetry import span_from_carrier
@@ -166,6 +167,10 @@ def create_app(
             status_code=200 if ok else 503,
             content={"status": "ready" if ok else "not_ready", "checks": results},
         )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (no personal data)")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     if asyncapi is not None:
         document = asyncapi

@@ -6,9 +6,10 @@ transaction that applied the record has committed (see `consumer.py`).
 """
 
 import contextlib
+import time
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from hub_contracts.topics import dead_letter_topic
@@ -55,3 +56,36 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) 
             await admin.create_topics(new)
     finally:
         await admin.close()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, idle_seconds: float = 1.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `topic` from offset 0 (no group), until nothing new came for a while."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions is None:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not assigned:
+            return []
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        end = await consumer.end_offsets(assigned)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=int(idle_seconds * 1000))
+            for items in batch.values():
+                records.extend(items)
+            done = all([await consumer.position(tp) >= end[tp] for tp in assigned])
+            if done:
+                break
+        return records
+    finally:
+        await consumer.stop()

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 from asyncpg.pool import PoolConnectionProxy
 from opentelemetry.trace import SpanKind
 
+from hub_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from hub_runtime.telemetry import current_trace_headers, span_from_carrier
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class OutboxRelay:
                 [row["id"] for row in rows],
             )
         self.published_total += len(rows)
+        OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows)
 
     async def _publish(self, rows: list[asyncpg.Record]) -> None:
@@ -129,7 +131,8 @@ class OutboxRelay:
             count: int = await conn.fetchval(
                 "SELECT count(*) FROM hub_outbox WHERE published_at IS NULL"
             )
-            return count
+        OUTBOX_BACKLOG.labels(self._service).set(count)
+        return count
 
     async def _listen(self) -> PoolConnectionProxy | None:
         try:

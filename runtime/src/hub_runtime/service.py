@@ -115,6 +115,7 @@ class ServiceRuntime:
             poll_seconds=self.hub.outbox_poll_seconds,
         )
         self._spawn("relay", self.relay.run)
+        self._spawn("gauges", self._update_gauges)
         if d.consumes:
             await self._start_consumer(self.context)
         for worker in d.workers:
@@ -157,6 +158,16 @@ class ServiceRuntime:
             if self._http_task.done():
                 raise RuntimeError(f"{self.definition.name}: the HTTP server did not start")
             await asyncio.sleep(0.01)
+
+    async def _update_gauges(self) -> None:
+        """Outbox backlog and consumer lag, refreshed for /metrics every few seconds."""
+        while True:
+            await asyncio.sleep(5)
+            with contextlib.suppress(Exception):
+                if self.relay is not None:
+                    await self.relay.backlog()
+                if self.consumer is not None:
+                    await self.consumer.record_lag()
 
     def _spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
         self._tasks.append(asyncio.create_task(self._supervise(name, run), name=name))

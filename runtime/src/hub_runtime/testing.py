@@ -13,9 +13,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from hub_runtime.db import dsn_for_database
+from hub_runtime.kafka import read_topic
 from hub_runtime.settings import HubSettings
 
 
@@ -94,34 +94,4 @@ async def wait_until(
     pytest.fail(f"condition not met within {within:.0f} s: {predicate.__qualname__}")
 
 
-async def read_all(
-    bootstrap: str, topic: str, *, idle_seconds: float = 1.0
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record of `topic` from offset 0 (no group), until nothing new came for a while."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions is None:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not assigned:
-            return []
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        end = await consumer.end_offsets(assigned)
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=int(idle_seconds * 1000))
-            for items in batch.values():
-                records.extend(items)
-            done = all([await consumer.position(tp) >= end[tp] for tp in assigned])
-            if done:
-                break
-        return records
-    finally:
-        await consumer.stop()
+read_all = read_topic  # the name the tests use

@@ -1,0 +1,51 @@
+# The hub's two set-up commands: `make run` (everything, with demo data) and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: setup run down status test lint unit token chaos bench clean
+
+## setup: install uv (from PyPI) if missing and the locked Python environment
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@uv sync --frozen --all-packages --quiet
+
+## run: Kafka, PostgreSQL, all four services, the partner simulator and demo data
+run: setup
+	@infra/stack.sh up
+	@infra/services.sh up
+	@uv run --frozen python -m hub_demo.seed
+	@infra/services.sh urls
+
+## down: stop what `make run` started, and nothing else
+down:
+	@infra/services.sh down
+	@infra/stack.sh down
+
+status:
+	@infra/stack.sh status; infra/services.sh status
+
+## lint: ruff, mypy --strict and the contract compatibility check
+lint: setup
+	@uv run --frozen ruff check .
+	@uv run --frozen ruff format --check .
+	@uv run --frozen mypy
+	@uv run --frozen python -m hub_contracts.schemas check
+
+## test: everything the tests need (stack included), then lint and every test
+test: setup
+	@infra/stack.sh up
+	@$(MAKE) --no-print-directory lint
+	@uv run --frozen pytest
+
+## unit: the fast tests only (no stack)
+unit: setup
+	@uv run --frozen pytest -m "not integration and not browser"
+
+## token: a development bearer token, e.g. `make token ROLE=counsellor`
+token: setup
+	@set -a; [ -f .hub/secrets.env ] && . .hub/secrets.env; set +a; \
+	  uv run --frozen python -m hub_runtime.auth --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
+
+clean: down
+	@infra/stack.sh reset

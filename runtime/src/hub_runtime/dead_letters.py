@@ -1,0 +1,110 @@
+"""Inspect and replay dead letters after a fix.
+
+    python -m hub_runtime.dead_letters list referral.events.v1
+    python -m hub_runtime.dead_letters replay referral.events.v1 --offset 3 --offset 7
+    python -m hub_runtime.dead_letters replay referral.events.v1 --all
+
+Replay republishes the original record (value, key, trace headers) to its original topic. It is
+safe to repeat: consumers drop an envelope id they already applied, through their inbox.
+Listing prints ids, types, the error and where the record came from; never the payload.
+"""
+
+import argparse
+import asyncio
+import json
+from dataclasses import dataclass
+
+from aiokafka import ConsumerRecord
+from hub_contracts import ContractError, Envelope
+from hub_contracts.topics import dead_letter_topic
+
+from hub_runtime.kafka import make_producer, read_topic
+from hub_runtime.settings import HubSettings
+
+_DLQ_HEADER_PREFIX = "dlq-"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    offset: int
+    partition: int
+    headers: dict[str, str]
+    record: ConsumerRecord[bytes, bytes]
+
+    def summary(self) -> dict[str, str | int]:
+        envelope_id, event_type = "?", "?"
+        try:
+            envelope = Envelope.from_bytes(self.record.value or b"")
+            envelope_id, event_type = str(envelope.id), envelope.type
+        except ContractError:
+            pass  # undecodable: exactly why it is here
+        return {
+            "dlq_partition": self.partition,
+            "dlq_offset": self.offset,
+            "envelope_id": envelope_id,
+            "type": event_type,
+            **{
+                k.removeprefix(_DLQ_HEADER_PREFIX): v
+                for k, v in self.headers.items()
+                if k.startswith(_DLQ_HEADER_PREFIX)
+            },
+        }
+
+
+async def load(settings: HubSettings, topic: str) -> list[DeadLetter]:
+    records = await read_topic(settings.kafka_bootstrap, dead_letter_topic(settings.topic(topic)))
+    return [
+        DeadLetter(
+            offset=r.offset,
+            partition=r.partition,
+            headers={k: v.decode(errors="replace") for k, v in r.headers or ()},
+            record=r,
+        )
+        for r in records
+    ]
+
+
+async def replay(settings: HubSettings, letters: list[DeadLetter]) -> int:
+    """Republish each letter to its original topic; returns how many were sent."""
+    producer = make_producer(settings.kafka_bootstrap, client_id="dlq-replay")
+    await producer.start()
+    try:
+        for letter in letters:
+            original_topic = letter.headers["dlq-original-topic"]
+            headers = [
+                (k, v)
+                for k, v in letter.record.headers or ()
+                if not k.startswith(_DLQ_HEADER_PREFIX)
+            ]
+            headers.append(("dlq-replayed-from", f"{letter.partition}:{letter.offset}".encode()))
+            await producer.send_and_wait(
+                original_topic, value=letter.record.value, key=letter.record.key, headers=headers
+            )
+    finally:
+        await producer.stop()
+    return len(letters)
+
+
+async def _main(args: argparse.Namespace) -> None:
+    settings = HubSettings()
+    letters = await load(settings, args.topic)
+    if args.command == "list":
+        for letter in letters:
+            print(json.dumps(letter.summary()))
+        print(f"{len(letters)} dead letter(s) for {args.topic}")
+        return
+    chosen = letters if args.all else [x for x in letters if x.offset in set(args.offset or [])]
+    print(f"replayed {await replay(settings, chosen)} dead letter(s) to their original topic")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Inspect and replay dead letters")
+    parser.add_argument("command", choices=["list", "replay"])
+    parser.add_argument("topic", help="the original topic, e.g. referral.events.v1")
+    parser.add_argument("--offset", type=int, action="append", help="dead-letter offset to replay")
+    parser.add_argument("--all", action="store_true", help="replay every dead letter")
+    asyncio.run(_main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
