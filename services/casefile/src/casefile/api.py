@@ -1,0 +1,231 @@
+"""The HTTP edge for counsellors' tools (and the gateway's internal disclosure call).
+
+Roles: counsellors and coordinators work on cases; admins manage (see cases without personal
+data, erase, read the access log); advocacy has no access to cases at all; the `service` role
+(the partner gateway) may only call the internal disclosure endpoint.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Body, FastAPI, Query
+from fastapi.responses import JSONResponse, PlainTextResponse
+from hub_contracts import Topic
+from hub_runtime.asyncapi import asyncapi_document
+from hub_runtime.auth import Authenticator, Principal, Role
+from hub_runtime.http import NotFoundError, create_app
+from hub_runtime.service import ServiceContext
+from hub_runtime.unit_of_work import UnitOfWork
+
+from casefile import commands as cmd
+from casefile import handlers, repository, workers
+from casefile.handlers import Deps
+
+T = TypeVar("T")
+
+PUBLISHES = [Topic.CASEFILE_EVENTS]
+CONSUMES = [Topic.REFERRAL_EVENTS, Topic.PARTNER_EVENTS]
+PERSONAL_READERS = (Role.COUNSELLOR, Role.COORDINATOR)
+
+
+def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
+    async def database() -> bool:
+        return bool(await ctx.pool.fetchval("SELECT true"))
+
+    app = create_app(
+        service=ctx.name,
+        title="casefile",
+        description="Case files of counselled persons: procedure, deadlines, options, decisions,"
+        " bottlenecks and a timeline. Personal data is encrypted per person and erasable.",
+        max_body_bytes=ctx.hub.max_body_bytes,
+        readiness={"database": database},
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+    )
+    auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
+    app.include_router(_cases_router(ctx, deps, auth))
+    app.include_router(_internal_router(ctx, deps, auth))
+    return app
+
+
+async def _in_uow(ctx: ServiceContext, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Run a use case in one transaction and commit it (an exception rolls everything back)."""
+    async with ctx.unit_of_work() as uow:
+        result = await work(uow)
+        await uow.commit()
+    return result
+
+
+def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRouter:
+    router = APIRouter(prefix="/cases", tags=["cases"])
+    worker = auth.require(Role.COUNSELLOR, Role.COORDINATOR)
+    reader = auth.require(Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN)
+    manager = auth.require(Role.COORDINATOR, Role.ADMIN)
+
+    @router.post("", status_code=201, summary="Open a case (emits CaseOpened)")
+    async def open_case(body: cmd.OpenCase, who: worker) -> dict[str, Any]:  # type: ignore[valid-type]
+        case_id = await _in_uow(ctx, lambda u: handlers.open_case(u, deps, body, who))
+        return {"case_id": case_id}
+
+    @router.get("", summary="Open cases, the nearest upcoming deadline first")
+    async def list_cases(
+        who: reader,  # type: ignore[valid-type]
+        sort: Literal["deadline"] = "deadline",
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        del who, sort
+        items = await _in_uow(ctx, lambda u: handlers.list_by_deadline(u, deps, limit, offset))
+        return {"items": items}
+
+    @router.get("/{case_id}", summary="A case with its timeline (personal data: counsellors)")
+    async def read_case(case_id: UUID, who: reader) -> dict[str, Any]:  # type: ignore[valid-type]
+        principal: Principal = who
+        with_person = principal.role in PERSONAL_READERS
+        return await _in_uow(
+            ctx,
+            lambda u: handlers.read_case(u, deps, case_id, principal, with_person=with_person),
+        )
+
+    @router.patch("/{case_id}", summary="Change coarse facts (location, region, flags)")
+    async def update_case(
+        case_id: UUID,
+        body: cmd.UpdateCase,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        del who
+        await _in_uow(ctx, lambda u: handlers.update_case(u, deps, case_id, body))
+        return {"case_id": case_id}
+
+    @router.put("/{case_id}/person", summary="Replace the person's data and household")
+    async def update_person(
+        case_id: UUID,
+        body: cmd.UpdatePerson,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        del who
+        await _in_uow(ctx, lambda u: handlers.update_person(u, deps, case_id, body))
+        return {"case_id": case_id}
+
+    @router.post("/{case_id}/stage", summary="Record a procedure stage change")
+    async def change_stage(
+        case_id: UUID,
+        body: cmd.ChangeStage,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        await _in_uow(ctx, lambda u: handlers.change_stage(u, deps, case_id, body, who))
+        return {"case_id": case_id, "stage": body.to_stage}
+
+    @router.post("/{case_id}/decision", status_code=201, summary="Record the person's decision")
+    async def record_decision(
+        case_id: UUID,
+        body: cmd.RecordDecision,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        await _in_uow(ctx, lambda u: handlers.record_decision(u, deps, case_id, body, who))
+        return {"case_id": case_id, "decision": body.decision}
+
+    @router.post("/{case_id}/bottlenecks", status_code=201, summary="Record a bottleneck")
+    async def record_bottleneck(
+        case_id: UUID,
+        body: cmd.RecordBottleneck,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        bid = await _in_uow(ctx, lambda u: handlers.record_bottleneck(u, deps, case_id, body, who))
+        return {"case_id": case_id, "bottleneck_id": bid}
+
+    @router.post("/{case_id}/options", status_code=201, summary="Record options discussed")
+    async def record_options(
+        case_id: UUID,
+        body: cmd.RecordOptions,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        await _in_uow(ctx, lambda u: handlers.record_options(u, deps, case_id, body, who))
+        return {"case_id": case_id}
+
+    @router.post("/{case_id}/efforts", status_code=201, summary="Record an own effort (dossier)")
+    async def record_effort(
+        case_id: UUID,
+        body: cmd.RecordEffort,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        eid = await _in_uow(ctx, lambda u: handlers.record_effort(u, deps, case_id, body, who))
+        return {"case_id": case_id, "effort_id": eid}
+
+    @router.get("/{case_id}/buitenschuld-dossier", summary="The dossier as one document")
+    async def dossier(
+        case_id: UUID,
+        who: worker,  # type: ignore[valid-type]
+        format: Literal["json", "markdown"] = "json",
+    ) -> Any:
+        document = await _in_uow(
+            ctx, lambda u: handlers.buitenschuld_dossier(u, deps, case_id, who)
+        )
+        if format == "markdown":
+            return PlainTextResponse(
+                handlers.dossier_markdown(document), media_type="text/markdown"
+            )
+        return document
+
+    @router.post("/{case_id}/deadlines", status_code=201, summary="Track a deadline")
+    async def schedule_deadline(
+        case_id: UUID,
+        body: Annotated[cmd.ScheduleDeadline, Body()],
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        del who
+        did = await _in_uow(ctx, lambda u: handlers.schedule_deadline(u, deps, case_id, body))
+        return {"case_id": case_id, "deadline_id": did}
+
+    @router.post("/{case_id}/close", summary="Close the case (starts the retention period)")
+    async def close_case(
+        case_id: UUID,
+        body: cmd.CloseCase,
+        who: worker,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        await _in_uow(ctx, lambda u: handlers.close_case(u, deps, case_id, body, who))
+        return {"case_id": case_id, "closed_on": body.closed_on}
+
+    @router.delete("/{case_id}/person", summary="Erase the person (crypto-shredding)")
+    async def erase(case_id: UUID, who: manager) -> dict[str, Any]:  # type: ignore[valid-type]
+        principal: Principal = who
+        await _in_uow(
+            ctx,
+            lambda u: handlers.erase_person(u, deps, case_id, by=principal.sub, reason="request"),
+        )
+        await workers.vacuum_destroyed_keys(ctx)
+        return {"case_id": case_id, "erased": True}
+
+    @router.get("/{case_id}/erasure", summary="The erasure tombstone (auditable trace)")
+    async def tombstone(case_id: UUID, who: manager) -> dict[str, Any]:  # type: ignore[valid-type]
+        del who
+        async with ctx.pool.acquire() as conn:
+            stone = await repository.get_tombstone(conn, case_id)
+        if stone is None:
+            raise NotFoundError("an erasure of this case")
+        return {
+            "case_id": stone.case_id,
+            "erased_at": stone.erased_at,
+            "erased_by": stone.erased_by,
+            "reason": stone.reason,
+        }
+
+    @router.get("/{case_id}/access-log", summary="Every read of the person's data")
+    async def access_log(case_id: UUID, who: manager) -> dict[str, Any]:  # type: ignore[valid-type]
+        del who
+        async with ctx.pool.acquire() as conn:
+            return {"items": await repository.access_log(conn, case_id)}
+
+    return router
+
+
+def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRouter:
+    router = APIRouter(prefix="/internal", tags=["internal"])
+    service = auth.require(Role.SERVICE)
+
+    @router.post("/disclosures", summary="Disclose consented categories to the gateway")
+    async def disclose(body: cmd.DisclosureIn, who: service) -> JSONResponse:  # type: ignore[valid-type]
+        result = await _in_uow(ctx, lambda u: handlers.disclose(u, deps, body, who))
+        return JSONResponse(status_code=result.status, content=result.body)
+
+    return router

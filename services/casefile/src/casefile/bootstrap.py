@@ -1,0 +1,52 @@
+"""The one place that wires casefile together."""
+
+from functools import partial
+from pathlib import Path
+
+from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime
+
+from casefile import api, workers
+from casefile.config import Settings
+from casefile.consumer import HANDLERS
+from casefile.handlers import Clock, Deps, system_clock
+from casefile.vault import PersonVault
+
+NAME = "casefile"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def deps(settings: Settings, clock: Clock = system_clock) -> Deps:
+    return Deps(vault=PersonVault(settings.master_key.get_secret_value()), clock=clock)
+
+
+def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefinition:
+    wired = deps(settings, clock)
+
+    async def deadlines(ctx: ServiceContext) -> int:
+        return await workers.deadline_pass(ctx, wired)
+
+    async def retention(ctx: ServiceContext) -> int:
+        return await workers.retention_pass(ctx, wired, settings.retention_days)
+
+    return ServiceDefinition(
+        name=NAME,
+        database=settings.database,
+        migrations=MIGRATIONS,
+        publishes=api.PUBLISHES,
+        consumes=api.CONSUMES,
+        handlers=HANDLERS,
+        build_app=partial(api.build_app, deps=wired),
+        workers=[
+            workers.every(settings.deadline_check_seconds, deadlines, "deadline_worker"),
+            workers.every(settings.retention_check_seconds, retention, "retention_worker"),
+        ],
+    )
+
+
+def runtime(settings: Settings, clock: Clock = system_clock) -> ServiceRuntime:
+    return ServiceRuntime(
+        definition(settings, clock),
+        settings.hub,
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+    )

@@ -1,0 +1,1 @@
+"""Pure rules of the casefile: no I/O, no async, no framework."""

@@ -1,0 +1,142 @@
+"""Time limits of the return procedure (domain.md, §1.1, §1.2) on real calendar dates.
+
+Dates are stored as dates; where the time of day matters (the 14-day detention limit) the
+computation runs in Europe/Amsterdam wall-clock time, so a daylight-saving change inside the
+period neither shortens nor lengthens it by an hour on the clock the person lives by.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from hub_contracts.vocabulary import DeadlineKind
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+DEPARTURE_PERIOD_DAYS = 28
+MAX_EXTENSION_WEEKS = 12
+ADULT_AGE = 18
+DEFAULT_ENTRY_BAN_YEARS = 2
+MAX_ENTRY_BAN_YEARS = 10
+FAMILY_DETENTION_DAYS = 14
+REMINDER_DAYS = (7, 2)
+
+
+class DeadlineRuleError(ValueError):
+    """Input that no rule allows (e.g. an extension of 13 weeks); the text is for people."""
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: DeadlineKind
+    due_date: date
+    due_at: datetime | None = None  # only where the time of day matters
+
+
+def add_years(start: date, years: int, *, leap_day_to_march: bool) -> date:
+    """`start` plus whole years. 29 February in a non-leap target year becomes 28 February,
+    or 1 March when `leap_day_to_march` (the choice depends on whom the later day protects)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February into a non-leap year
+        target = start.year + years
+        assert not calendar.isleap(target)
+        return date(target, 3, 1) if leap_day_to_march else date(target, 2, 28)
+
+
+def departure_period(final_decision_on: date, *, shortened: bool = False) -> Due:
+    """28 days from the final decision; shortened to 0 days the period ends that same day."""
+    days = 0 if shortened else DEPARTURE_PERIOD_DAYS
+    return Due(DeadlineKind.DEPARTURE_PERIOD, final_decision_on + timedelta(days=days))
+
+
+def extension(departure_end: date, *, weeks: int, cooperating: bool) -> Due:
+    """An extension (in a VBL) of up to 12 weeks after the departure period, only when the
+    person cooperates with return."""
+    if not cooperating:
+        raise DeadlineRuleError("an extension is only possible when the person cooperates")
+    if not 1 <= weeks <= MAX_EXTENSION_WEEKS:
+        raise DeadlineRuleError(f"an extension is 1 to {MAX_EXTENSION_WEEKS} weeks, not {weeks}")
+    return Due(DeadlineKind.EXTENSION, departure_end + timedelta(weeks=weeks))
+
+
+def family_location_end(children_born_on: list[date]) -> Due | None:
+    """The right to the family location ends when the youngest child turns 18 (None: no
+    children). A child born on 29 February turns 18 on 1 March in a non-leap year: the later
+    day, because the right protects the family."""
+    if not children_born_on:
+        return None
+    youngest = max(children_born_on)
+    return Due(
+        DeadlineKind.FAMILY_LOCATION_END,
+        add_years(youngest, ADULT_AGE, leap_day_to_march=True),
+    )
+
+
+def entry_ban_end(starts_on: date, *, years: int = DEFAULT_ENTRY_BAN_YEARS) -> Due:
+    """Normally 2 years, up to 10 in special cases. A ban from 29 February ends on 28
+    February in a non-leap year: the earlier day, because the ban restricts the person."""
+    if not 1 <= years <= MAX_ENTRY_BAN_YEARS:
+        raise DeadlineRuleError(f"an entry ban lasts 1 to {MAX_ENTRY_BAN_YEARS} years, not {years}")
+    return Due(DeadlineKind.ENTRY_BAN_END, add_years(starts_on, years, leap_day_to_march=False))
+
+
+def family_detention_limit(detained_at: datetime) -> Due:
+    """At most 14 days, counted on the Amsterdam wall clock from the moment of detention."""
+    if detained_at.tzinfo is None:
+        raise DeadlineRuleError("the moment of detention needs a time zone")
+    local = detained_at.astimezone(AMSTERDAM)
+    # Add days to the naive wall-clock time, then attach the zone again: across a DST change
+    # the limit stays at the same hour of the day (335 or 337 hours later, not 336).
+    limit = (local.replace(tzinfo=None) + timedelta(days=FAMILY_DETENTION_DAYS)).replace(
+        tzinfo=AMSTERDAM
+    )
+    return Due(DeadlineKind.FAMILY_DETENTION_LIMIT, limit.date(), due_at=limit)
+
+
+def age_on(born_on: date, on: date) -> int:
+    """Age in whole years on a day (a 29 February child ages on 1 March in non-leap years)."""
+    years = on.year - born_on.year
+    birthday = add_years(born_on, years, leap_day_to_march=True) if years > 0 else born_on
+    return years if on >= birthday else years - 1
+
+
+def today_in_amsterdam(now: datetime) -> date:
+    """The calendar day in the Netherlands at `now` (an aware datetime)."""
+    return now.astimezone(AMSTERDAM).date()
+
+
+class Notice(StrEnum):
+    """What the deadline worker tells the hub about one deadline, each at most once."""
+
+    APPROACHING_7 = "approaching_7"
+    APPROACHING_2 = "approaching_2"
+    PASSED = "passed"
+
+
+def days_left(due_date: date, today: date) -> int:
+    return (due_date - today).days
+
+
+def notice_due(
+    due: date, due_at: datetime | None, now: datetime, already: frozenset[Notice]
+) -> Notice | None:
+    """The one notice to send now, if any.
+
+    Passed: after the due date has ended in Amsterdam (or at `due_at` when the time matters).
+    Approaching: when 7, resp. 2, days or fewer are left. A deadline first seen with 2 days
+    left gets the 2-day notice only (the 7-day one would only confuse), and a passed deadline
+    gets no late reminders.
+    """
+    today = today_in_amsterdam(now)
+    passed = now >= due_at if due_at is not None else today > due
+    if passed:
+        return None if Notice.PASSED in already else Notice.PASSED
+    left = days_left(due, today)
+    if left <= REMINDER_DAYS[1]:
+        return None if Notice.APPROACHING_2 in already else Notice.APPROACHING_2
+    if left <= REMINDER_DAYS[0] and not already & {Notice.APPROACHING_7, Notice.APPROACHING_2}:
+        return Notice.APPROACHING_7
+    return None

@@ -1,0 +1,105 @@
+"""The case as the rules see it (plain data; the database and HTTP shapes live elsewhere)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from hub_contracts.vocabulary import LocationType, ProcedureStage, Region, Vulnerability
+
+from casefile.domain.deadlines import ADULT_AGE, age_on
+
+EARLIEST_BIRTH_YEAR = 1900
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    relation: str
+    date_of_birth: date
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Personal data: only ever stored encrypted, never in events or logs."""
+
+    name: str
+    date_of_birth: date
+    phone: str | None
+    languages: tuple[str, ...]
+    medical_needs: str | None = None
+    household: tuple[HouseholdMember, ...] = ()
+
+    def by_category(self) -> dict[str, dict[str, Any]]:
+        """The person's data grouped by the consent categories (DataCategory values)."""
+        categories: dict[str, dict[str, Any]] = {
+            "identity": {
+                "name": self.name,
+                "date_of_birth": self.date_of_birth.isoformat(),
+                "languages": list(self.languages),
+            },
+            "contact": {"phone": self.phone},
+            "household": {
+                "members": [
+                    {
+                        "relation": m.relation,
+                        "name": m.name,
+                        "date_of_birth": m.date_of_birth.isoformat(),
+                    }
+                    for m in self.household
+                ]
+            },
+        }
+        if self.medical_needs is not None:
+            categories["medical_needs"] = {"medical_needs": self.medical_needs}
+        return categories
+
+    def children_born_on(self) -> list[date]:
+        return [m.date_of_birth for m in self.household if m.relation == "child"]
+
+    def has_minors(self, today: date) -> bool:
+        born = [self.date_of_birth, *(m.date_of_birth for m in self.household)]
+        return any(age_on(b, today) < ADULT_AGE for b in born)
+
+    def dates_in_future(self, today: date) -> list[str]:
+        """Names of the date fields that lie after `today` (impossible for a birth)."""
+        wrong = ["person.date_of_birth"] if self.date_of_birth > today else []
+        wrong += [
+            f"household[{i}].date_of_birth"
+            for i, m in enumerate(self.household)
+            if m.date_of_birth > today
+        ]
+        return wrong
+
+    def dates_implausibly_old(self) -> list[str]:
+        """Birth dates before 1900: a typing error, not a person."""
+        born = [("person.date_of_birth", self.date_of_birth)]
+        born += [
+            (f"household[{i}].date_of_birth", m.date_of_birth) for i, m in enumerate(self.household)
+        ]
+        return [name for name, day in born if day.year < EARLIEST_BIRTH_YEAR]
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: UUID
+    country_of_origin: str
+    region: Region
+    location_type: LocationType
+    stage: ProcedureStage
+    vulnerabilities: tuple[Vulnerability, ...]
+    household_size: int
+    has_minors: bool
+    opened_on: date
+    opened_by: str
+    opened_at: datetime | None = None
+    closed_on: date | None = None
+    erased_at: datetime | None = None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None

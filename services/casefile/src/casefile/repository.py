@@ -1,0 +1,681 @@
+"""All SQL of the casefile service: functions taking a connection (in the caller's transaction)."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from hub_contracts.vocabulary import (
+    DataCategory,
+    LocationType,
+    PartnerType,
+    ProcedureStage,
+    Purpose,
+    Region,
+    Vulnerability,
+)
+from hub_runtime.db import Connection
+
+from casefile.domain.crypto import Sealed
+from casefile.domain.deadlines import Notice
+from casefile.domain.disclosure import ConsentView, PartnerView
+from casefile.domain.model import Case
+
+# ---------------------------------------------------------------- cases
+
+
+async def insert_case(conn: Connection, case: Case) -> None:
+    await conn.execute(
+        "INSERT INTO cases (case_id, country_of_origin, region, location_type, stage,"
+        " vulnerabilities, household_size, has_minors, opened_on, opened_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        case.case_id,
+        case.country_of_origin,
+        case.region.value,
+        case.location_type.value,
+        case.stage.value,
+        [v.value for v in case.vulnerabilities],
+        case.household_size,
+        case.has_minors,
+        case.opened_on,
+        case.opened_by,
+    )
+
+
+def _case(row: asyncpg.Record) -> Case:
+    return Case(
+        case_id=row["case_id"],
+        country_of_origin=row["country_of_origin"],
+        region=Region(row["region"]),
+        location_type=LocationType(row["location_type"]),
+        stage=ProcedureStage(row["stage"]),
+        vulnerabilities=tuple(Vulnerability(v) for v in row["vulnerabilities"]),
+        household_size=row["household_size"],
+        has_minors=row["has_minors"],
+        opened_on=row["opened_on"],
+        opened_by=row["opened_by"],
+        opened_at=row["opened_at"],
+        closed_on=row["closed_on"],
+        erased_at=row["erased_at"],
+    )
+
+
+_CASE = "SELECT * FROM cases WHERE case_id = $1"
+_CASE_FOR_UPDATE = _CASE + " FOR UPDATE"
+
+
+async def get_case(conn: Connection, case_id: UUID, *, lock: bool = False) -> Case | None:
+    """The case; `lock` serialises writers of one case (row lock until the transaction ends)."""
+    sql = _CASE_FOR_UPDATE if lock else _CASE
+    row = await conn.fetchrow(sql, case_id)
+    return None if row is None else _case(row)
+
+
+async def update_facts(conn: Connection, case: Case) -> None:
+    await conn.execute(
+        "UPDATE cases SET location_type = $2, region = $3, vulnerabilities = $4,"
+        " household_size = $5, has_minors = $6 WHERE case_id = $1",
+        case.case_id,
+        case.location_type.value,
+        case.region.value,
+        [v.value for v in case.vulnerabilities],
+        case.household_size,
+        case.has_minors,
+    )
+
+
+async def set_stage(conn: Connection, case_id: UUID, stage: ProcedureStage) -> None:
+    await conn.execute("UPDATE cases SET stage = $2 WHERE case_id = $1", case_id, stage.value)
+
+
+async def close_case(conn: Connection, case_id: UUID, closed_on: date) -> None:
+    await conn.execute("UPDATE cases SET closed_on = $2 WHERE case_id = $1", case_id, closed_on)
+
+
+async def mark_erased(conn: Connection, case_id: UUID, erased_at: datetime) -> None:
+    await conn.execute("UPDATE cases SET erased_at = $2 WHERE case_id = $1", case_id, erased_at)
+
+
+async def cases_due_for_erasure(conn: Connection, closed_before: date, limit: int) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT case_id FROM cases WHERE erased_at IS NULL AND closed_on < $1"
+        " ORDER BY closed_on LIMIT $2 FOR UPDATE SKIP LOCKED",
+        closed_before,
+        limit,
+    )
+    return [r["case_id"] for r in rows]
+
+
+@dataclass(frozen=True)
+class CaseWithDeadline:
+    case: Case
+    deadline_id: UUID | None
+    kind: str | None
+    due_date: date | None
+
+
+async def cases_by_deadline(
+    conn: Connection, *, from_day: date, limit: int, offset: int
+) -> list[CaseWithDeadline]:
+    """Open, not erased cases, the one with the nearest upcoming deadline first."""
+    rows = await conn.fetch(
+        """
+        SELECT c.*, d.deadline_id AS d_id, d.kind AS d_kind, d.due_date AS d_due
+        FROM cases c
+        LEFT JOIN LATERAL (
+            SELECT deadline_id, kind, due_date FROM deadlines
+            WHERE case_id = c.case_id AND cancelled_at IS NULL AND due_date >= $1
+            ORDER BY due_date, kind LIMIT 1
+        ) d ON true
+        WHERE c.erased_at IS NULL AND c.closed_on IS NULL
+        ORDER BY d.due_date NULLS LAST, c.opened_at, c.case_id
+        LIMIT $2 OFFSET $3
+        """,
+        from_day,
+        limit,
+        offset,
+    )
+    return [CaseWithDeadline(_case(r), r["d_id"], r["d_kind"], r["d_due"]) for r in rows]
+
+
+# ---------------------------------------------------------------- keys and encrypted fields
+
+
+async def insert_person_key(
+    conn: Connection, case_id: UUID, wrapped: Sealed, kek_version: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO person_keys (case_id, kek_version, nonce, wrapped_key) VALUES ($1,$2,$3,$4)",
+        case_id,
+        kek_version,
+        wrapped.nonce,
+        wrapped.ciphertext,
+    )
+
+
+async def get_person_key(conn: Connection, case_id: UUID) -> Sealed | None:
+    row = await conn.fetchrow(
+        "SELECT nonce, wrapped_key FROM person_keys WHERE case_id = $1", case_id
+    )
+    return None if row is None else Sealed(row["nonce"], row["wrapped_key"])
+
+
+async def destroy_person_key(conn: Connection, case_id: UUID) -> bool:
+    """Overwrite, then delete: the live row is gone, and the overwrite leaves no old version
+    with the real wrapped key behind a later VACUUM (see `vacuum_keys`)."""
+    await conn.execute(
+        "UPDATE person_keys SET nonce = '\\x00'::bytea, wrapped_key = '\\x00'::bytea"
+        " WHERE case_id = $1",
+        case_id,
+    )
+    result = await conn.execute("DELETE FROM person_keys WHERE case_id = $1", case_id)
+    return result.endswith(" 1")
+
+
+async def vacuum_keys(conn: Connection) -> None:
+    """Reclaim dead row versions of destroyed keys (outside any transaction)."""
+    await conn.execute("VACUUM person_keys")
+
+
+async def put_person_fields(conn: Connection, case_id: UUID, fields: dict[str, Sealed]) -> None:
+    """Insert or replace the sealed categories of one person (one round trip)."""
+    await conn.executemany(
+        "INSERT INTO person_fields (case_id, category, nonce, ciphertext) VALUES ($1,$2,$3,$4)"
+        " ON CONFLICT (case_id, category)"
+        " DO UPDATE SET nonce = EXCLUDED.nonce, ciphertext = EXCLUDED.ciphertext",
+        [(case_id, c, s.nonce, s.ciphertext) for c, s in fields.items()],
+    )
+
+
+async def delete_person_fields_except(conn: Connection, case_id: UUID, keep: Sequence[str]) -> None:
+    await conn.execute(
+        "DELETE FROM person_fields WHERE case_id = $1 AND NOT (category = ANY($2::text[]))",
+        case_id,
+        list(keep),
+    )
+
+
+async def get_person_fields(
+    conn: Connection, case_id: UUID, categories: Sequence[str]
+) -> dict[str, Sealed]:
+    rows = await conn.fetch(
+        "SELECT category, nonce, ciphertext FROM person_fields"
+        " WHERE case_id = $1 AND category = ANY($2::text[])",
+        case_id,
+        list(categories),
+    )
+    return {r["category"]: Sealed(r["nonce"], r["ciphertext"]) for r in rows}
+
+
+# ---------------------------------------------------------------- tombstones and access log
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    case_id: UUID
+    erased_at: datetime
+    erased_by: str
+    reason: str
+
+
+async def insert_tombstone(conn: Connection, stone: Tombstone, kek_version: int) -> None:
+    await conn.execute(
+        "INSERT INTO erasure_tombstones (case_id, erased_at, erased_by, reason, kek_version)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        stone.case_id,
+        stone.erased_at,
+        stone.erased_by,
+        stone.reason,
+        kek_version,
+    )
+
+
+async def get_tombstone(conn: Connection, case_id: UUID) -> Tombstone | None:
+    row = await conn.fetchrow(
+        "SELECT case_id, erased_at, erased_by, reason FROM erasure_tombstones WHERE case_id = $1",
+        case_id,
+    )
+    return None if row is None else Tombstone(**dict(row))
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    case_id: UUID
+    accessor: str
+    role: str
+    categories: list[str]
+    why: str
+    outcome: str
+    referral_id: UUID | None = None
+
+
+async def log_access(conn: Connection, entry: AccessEntry) -> None:
+    await conn.execute(
+        "INSERT INTO access_log (case_id, accessor, role, categories, why, referral_id, outcome)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        entry.case_id,
+        entry.accessor,
+        entry.role,
+        entry.categories,
+        entry.why,
+        entry.referral_id,
+        entry.outcome,
+    )
+
+
+async def access_log(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT accessor, role, categories, why, referral_id, outcome, at FROM access_log"
+        " WHERE case_id = $1 ORDER BY id",
+        case_id,
+    )
+    return [dict(r) for r in rows]
+
+
+# ---------------------------------------------------------------- timeline
+
+
+async def add_timeline(
+    conn: Connection,
+    case_id: UUID,
+    *,
+    kind: str,
+    source: str,
+    occurred_at: datetime,
+    details: dict[str, Any],
+    event_id: UUID | None = None,
+) -> None:
+    """Append an entry; an event already on the timeline (same event id) is not added twice."""
+    await conn.execute(
+        "INSERT INTO timeline (case_id, occurred_at, kind, source, event_id, details)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (event_id) DO NOTHING",
+        case_id,
+        occurred_at,
+        kind,
+        source,
+        event_id,
+        json.dumps(details),
+    )
+
+
+async def timeline(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT occurred_at, kind, source, event_id, details FROM timeline"
+        " WHERE case_id = $1 ORDER BY occurred_at, id",
+        case_id,
+    )
+    return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
+
+
+# ---------------------------------------------------------------- history tables
+
+
+async def insert_decision(
+    conn: Connection, case_id: UUID, decision: str, decided_on: date, by: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO decisions (case_id, decision, decided_on, recorded_by) VALUES ($1,$2,$3,$4)",
+        case_id,
+        decision,
+        decided_on,
+        by,
+    )
+
+
+async def decisions(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT decision, decided_on, recorded_by, recorded_at FROM decisions"
+        " WHERE case_id = $1 ORDER BY id",
+        case_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def insert_stage_change(
+    conn: Connection,
+    case_id: UUID,
+    from_stage: ProcedureStage,
+    to_stage: ProcedureStage,
+    decided_on: date,
+    by: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO stage_changes (case_id, from_stage, to_stage, decided_on, recorded_by)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        case_id,
+        from_stage.value,
+        to_stage.value,
+        decided_on,
+        by,
+    )
+
+
+async def last_stage_decided_on(conn: Connection, case_id: UUID) -> date | None:
+    value: date | None = await conn.fetchval(
+        "SELECT max(decided_on) FROM stage_changes WHERE case_id = $1", case_id
+    )
+    return value
+
+
+async def stage_changes(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT from_stage, to_stage, decided_on, recorded_by, recorded_at FROM stage_changes"
+        " WHERE case_id = $1 ORDER BY id",
+        case_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def insert_bottleneck(
+    conn: Connection,
+    bottleneck_id: UUID,
+    case: Case,
+    category: str,
+    observed_on: date,
+    by: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO bottlenecks (bottleneck_id, case_id, category, stage, region, location_type,"
+        " observed_on, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        bottleneck_id,
+        case.case_id,
+        category,
+        case.stage.value,
+        case.region.value,
+        case.location_type.value,
+        observed_on,
+        by,
+    )
+
+
+async def insert_options(
+    conn: Connection,
+    case_id: UUID,
+    *,
+    options: list[str],
+    language: str,
+    interpreter_used: bool,
+    materials: list[str],
+    discussed_on: date,
+    by: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO options_discussed (case_id, options, language, interpreter_used, materials,"
+        " discussed_on, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        case_id,
+        options,
+        language,
+        interpreter_used,
+        materials,
+        discussed_on,
+        by,
+    )
+
+
+async def options_discussed(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT options, language, interpreter_used, materials, discussed_on, recorded_by"
+        " FROM options_discussed WHERE case_id = $1 ORDER BY id",
+        case_id,
+    )
+    return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class EffortRow:
+    effort_id: UUID
+    case_id: UUID
+    kind: str
+    occurred_on: date
+    authority: str
+    outcome: str
+    evidence_refs: list[str]
+    note: Sealed | None
+    recorded_by: str
+
+
+async def insert_effort(conn: Connection, effort: EffortRow) -> None:
+    await conn.execute(
+        "INSERT INTO efforts (effort_id, case_id, kind, occurred_on, authority, outcome,"
+        " evidence_refs, note_nonce, note_cipher, recorded_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        effort.effort_id,
+        effort.case_id,
+        effort.kind,
+        effort.occurred_on,
+        effort.authority,
+        effort.outcome,
+        effort.evidence_refs,
+        effort.note.nonce if effort.note else None,
+        effort.note.ciphertext if effort.note else None,
+        effort.recorded_by,
+    )
+
+
+async def efforts(conn: Connection, case_id: UUID) -> list[EffortRow]:
+    rows = await conn.fetch(
+        "SELECT * FROM efforts WHERE case_id = $1 ORDER BY occurred_on, recorded_at", case_id
+    )
+    return [
+        EffortRow(
+            effort_id=r["effort_id"],
+            case_id=r["case_id"],
+            kind=r["kind"],
+            occurred_on=r["occurred_on"],
+            authority=r["authority"],
+            outcome=r["outcome"],
+            evidence_refs=list(r["evidence_refs"]),
+            note=Sealed(r["note_nonce"], r["note_cipher"]) if r["note_cipher"] else None,
+            recorded_by=r["recorded_by"],
+        )
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- consent and partner views
+
+
+async def upsert_consent(conn: Connection, consent: ConsentView) -> None:
+    """A re-granted consent id replaces its terms but never revives a withdrawal."""
+    await conn.execute(
+        "INSERT INTO consents (consent_id, case_id, partner_id, purposes, categories,"
+        " valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (consent_id) DO UPDATE SET purposes = EXCLUDED.purposes,"
+        " categories = EXCLUDED.categories, valid_from = EXCLUDED.valid_from,"
+        " valid_until = EXCLUDED.valid_until",
+        consent.consent_id,
+        consent.case_id,
+        consent.partner_id,
+        sorted(p.value for p in consent.purposes),
+        sorted(c.value for c in consent.categories),
+        consent.valid_from,
+        consent.valid_until,
+    )
+
+
+async def withdraw_consent(
+    conn: Connection, consent_id: UUID, case_id: UUID, partner_id: UUID, at: datetime
+) -> None:
+    """Record a withdrawal, even one that arrives before its grant (then the grant stays dead).
+
+    The placeholder terms of a withdrawal seen first cover nothing (empty purposes/categories).
+    """
+    await conn.execute(
+        "INSERT INTO consents (consent_id, case_id, partner_id, purposes, categories,"
+        " valid_from, valid_until, withdrawn_at) VALUES ($1, $2, $3, '{}', '{}',"
+        " '1970-01-01', '1970-01-01', $4)"
+        " ON CONFLICT (consent_id) DO UPDATE"
+        " SET withdrawn_at = COALESCE(consents.withdrawn_at, EXCLUDED.withdrawn_at)",
+        consent_id,
+        case_id,
+        partner_id,
+        at,
+    )
+
+
+async def get_consent(conn: Connection, consent_id: UUID) -> ConsentView | None:
+    row = await conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
+    if row is None:
+        return None
+    return ConsentView(
+        consent_id=row["consent_id"],
+        case_id=row["case_id"],
+        partner_id=row["partner_id"],
+        purposes=frozenset(Purpose(p) for p in row["purposes"]),
+        categories=frozenset(DataCategory(c) for c in row["categories"]),
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+        withdrawn_at=row["withdrawn_at"],
+    )
+
+
+async def upsert_partner(conn: Connection, partner: PartnerView) -> None:
+    await conn.execute(
+        "INSERT INTO partners (partner_id, partner_type, active) VALUES ($1, $2, $3)"
+        " ON CONFLICT (partner_id) DO UPDATE"
+        " SET partner_type = EXCLUDED.partner_type, active = EXCLUDED.active",
+        partner.partner_id,
+        partner.partner_type.value,
+        partner.active,
+    )
+
+
+async def get_partner(conn: Connection, partner_id: UUID) -> PartnerView | None:
+    row = await conn.fetchrow("SELECT * FROM partners WHERE partner_id = $1", partner_id)
+    if row is None:
+        return None
+    return PartnerView(row["partner_id"], PartnerType(row["partner_type"]), row["active"])
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    deadline_id: UUID
+    case_id: UUID
+    kind: str
+    due_date: date
+    due_at: datetime | None
+    sent: frozenset[Notice]
+
+
+async def insert_deadline(
+    conn: Connection,
+    deadline_id: UUID,
+    case_id: UUID,
+    kind: str,
+    due_date: date,
+    due_at: datetime | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO deadlines (deadline_id, case_id, kind, due_date, due_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        deadline_id,
+        case_id,
+        kind,
+        due_date,
+        due_at,
+    )
+
+
+async def cancel_deadlines(conn: Connection, case_id: UUID, kind: str, at: datetime) -> None:
+    """A new deadline of a kind replaces the old one (e.g. a new final decision)."""
+    await conn.execute(
+        "UPDATE deadlines SET cancelled_at = $3"
+        " WHERE case_id = $1 AND kind = $2 AND cancelled_at IS NULL",
+        case_id,
+        kind,
+        at,
+    )
+
+
+async def cancel_all_deadlines(conn: Connection, case_id: UUID, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE deadlines SET cancelled_at = $2 WHERE case_id = $1 AND cancelled_at IS NULL",
+        case_id,
+        at,
+    )
+
+
+async def delete_deadlines(conn: Connection, case_id: UUID) -> None:
+    await conn.execute(
+        "DELETE FROM deadline_notices WHERE deadline_id IN"
+        " (SELECT deadline_id FROM deadlines WHERE case_id = $1)",
+        case_id,
+    )
+    await conn.execute("DELETE FROM deadlines WHERE case_id = $1", case_id)
+
+
+async def forget_published_events(conn: Connection, case_id: UUID) -> None:
+    """Drop the case's already published outbox rows: Kafka has them, and a kept copy here would
+    outlive the erasure (e.g. a DeadlineScheduled whose date derives from a child's birth)."""
+    await conn.execute(
+        "DELETE FROM hub_outbox WHERE message_key = $1 AND published_at IS NOT NULL",
+        str(case_id),
+    )
+
+
+def _deadline(row: asyncpg.Record) -> DeadlineRow:
+    return DeadlineRow(
+        deadline_id=row["deadline_id"],
+        case_id=row["case_id"],
+        kind=row["kind"],
+        due_date=row["due_date"],
+        due_at=row["due_at"],
+        sent=frozenset(Notice(n) for n in row["sent"] if n in Notice.__members__.values()),
+    )
+
+
+_DEADLINE_SELECT = """
+SELECT d.deadline_id, d.case_id, d.kind, d.due_date, d.due_at,
+       COALESCE(array_agg(n.notice) FILTER (WHERE n.notice IS NOT NULL), '{}') AS sent
+FROM deadlines d LEFT JOIN deadline_notices n ON n.deadline_id = d.deadline_id
+"""
+
+
+async def case_deadlines(conn: Connection, case_id: UUID) -> list[DeadlineRow]:
+    rows = await conn.fetch(
+        _DEADLINE_SELECT + " WHERE d.case_id = $1 AND d.cancelled_at IS NULL"
+        " GROUP BY d.deadline_id ORDER BY d.due_date, d.kind",
+        case_id,
+    )
+    return [_deadline(r) for r in rows]
+
+
+async def claim_watchable_deadlines(
+    conn: Connection, remind_until: date, limit: int
+) -> list[DeadlineRow]:
+    """Live deadlines that may need a notice, locked so that a second worker skips them."""
+    ids = await conn.fetch(
+        "SELECT d.deadline_id FROM deadlines d JOIN cases c ON c.case_id = d.case_id"
+        " WHERE d.cancelled_at IS NULL AND c.erased_at IS NULL AND d.due_date <= $1"
+        " AND NOT EXISTS (SELECT 1 FROM deadline_notices n"
+        "   WHERE n.deadline_id = d.deadline_id AND n.notice = 'passed')"
+        " ORDER BY d.due_date LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
+        remind_until,
+        limit,
+    )
+    if not ids:
+        return []
+    rows = await conn.fetch(
+        _DEADLINE_SELECT + " WHERE d.deadline_id = ANY($1::uuid[]) GROUP BY d.deadline_id"
+        " ORDER BY d.due_date",
+        [r["deadline_id"] for r in ids],
+    )
+    return [_deadline(r) for r in rows]
+
+
+async def record_notice(conn: Connection, deadline_id: UUID, notice: str, event_id: UUID) -> bool:
+    """False when this notice was already recorded (then its event must not be emitted)."""
+    inserted = await conn.fetchval(
+        "INSERT INTO deadline_notices (deadline_id, notice, event_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        deadline_id,
+        notice,
+        event_id,
+    )
+    return bool(inserted)

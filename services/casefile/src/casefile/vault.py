@@ -1,0 +1,75 @@
+"""Personal data in and out of the database: encryption under the person's key, and nothing else.
+
+The only module that sees plaintext personal fields next to the database. Callers decide
+*whether* a read is allowed (and log it); the vault only knows *how*.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from hub_runtime.db import Connection
+
+from casefile import repository as repo
+from casefile.domain import crypto
+from casefile.domain.model import Person
+
+
+class PersonErasedError(Exception):
+    """The person's key was destroyed (erasure): their data can never be read again."""
+
+
+class PersonVault:
+    def __init__(self, master_secret: str) -> None:
+        self._kek = crypto.derive_kek(master_secret)
+
+    async def store_new_person(self, conn: Connection, case_id: UUID, person: Person) -> None:
+        """A fresh key for the person, stored wrapped, and each category sealed under it."""
+        key = crypto.new_person_key()
+        await repo.insert_person_key(
+            conn, case_id, crypto.wrap_key(self._kek, key, case_id), crypto.KEK_VERSION
+        )
+        await repo.put_person_fields(conn, case_id, self._seal_all(key, case_id, person))
+
+    async def replace_person(self, conn: Connection, case_id: UUID, person: Person) -> None:
+        """Re-seal every category under the person's existing key; drop categories now empty."""
+        key = await self._key(conn, case_id)
+        sealed = self._seal_all(key, case_id, person)
+        await repo.put_person_fields(conn, case_id, sealed)
+        await repo.delete_person_fields_except(conn, case_id, list(sealed))
+
+    @staticmethod
+    def _seal_all(key: bytes, case_id: UUID, person: Person) -> dict[str, crypto.Sealed]:
+        return {
+            category: crypto.encrypt_json(key, case_id, category, value)
+            for category, value in person.by_category().items()
+        }
+
+    async def _key(self, conn: Connection, case_id: UUID) -> bytes:
+        wrapped = await repo.get_person_key(conn, case_id)
+        if wrapped is None:
+            raise PersonErasedError(str(case_id))
+        return crypto.unwrap_key(self._kek, wrapped, case_id)
+
+    async def read(
+        self, conn: Connection, case_id: UUID, categories: Iterable[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The decrypted categories that exist for the person (absent ones are left out)."""
+        key = await self._key(conn, case_id)
+        sealed = await repo.get_person_fields(conn, case_id, list(categories))
+        return {
+            category: crypto.decrypt_json(key, case_id, category, value)
+            for category, value in sealed.items()
+        }
+
+    async def seal_text(
+        self, conn: Connection, case_id: UUID, purpose: str, text: str
+    ) -> crypto.Sealed:
+        """Encrypt a free-text field (e.g. an effort's note) under the person's key."""
+        return crypto.encrypt_json(await self._key(conn, case_id), case_id, purpose, text)
+
+    async def open_text(
+        self, conn: Connection, case_id: UUID, purpose: str, sealed: crypto.Sealed
+    ) -> str:
+        value = crypto.decrypt_json(await self._key(conn, case_id), case_id, purpose, sealed)
+        return str(value)

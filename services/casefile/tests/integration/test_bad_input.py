@@ -1,0 +1,165 @@
+"""Bad input answers 4xx with a reason a counsellor's tool can show, and writes nothing."""
+
+from typing import Any
+
+import pytest
+from hub_runtime.auth import Role
+
+pytestmark = pytest.mark.integration
+
+
+async def _footprint(cf: Any) -> tuple[int, ...]:
+    """Row counts of every table a use case writes (including the outbox)."""
+    tables = [
+        "cases",
+        "person_keys",
+        "person_fields",
+        "timeline",
+        "decisions",
+        "stage_changes",
+        "bottlenecks",
+        "options_discussed",
+        "efforts",
+        "deadlines",
+        "deadline_notices",
+        "hub_outbox",
+    ]
+    return tuple([await cf.fetchval(f"SELECT count(*) FROM {t}") for t in tables])
+
+
+def _with_person(cf: Any, **person: Any) -> dict[str, Any]:
+    body = cf.case_body()
+    body["person"] = {**body["person"], **person}
+    return body
+
+
+async def test_bad_new_cases_are_refused_with_reasons(casefile: Any) -> None:
+    headers = casefile.token(Role.COUNSELLOR)
+    future = "2999-01-01"
+    household_future = casefile.case_body(
+        household=[{"relation": "child", "date_of_birth": future}]
+    )
+    cases: list[tuple[dict[str, Any], int, str]] = [
+        (_with_person(casefile, date_of_birth=future), 422, "person.date_of_birth"),
+        (household_future, 422, "household[0].date_of_birth"),
+        (_with_person(casefile, date_of_birth="1850-01-01"), 422, "before 1900"),
+        (_with_person(casefile, date_of_birth="2023-02-29"), 422, "date_of_birth"),
+        (_with_person(casefile, date_of_birth="yesterday"), 422, "date_of_birth"),
+        (casefile.case_body(stage="deported"), 422, "stage"),
+        (casefile.case_body(region="amsterdam-centrum"), 422, "region"),
+        (casefile.case_body(vulnerabilities=["sad"]), 422, "vulnerabilities"),
+        (casefile.case_body(country_of_origin="Syria"), 422, "country_of_origin"),
+        (casefile.case_body(passport_number="X123"), 422, "passport_number"),
+        (_with_person(casefile, phone="call me"), 422, "phone"),
+        (casefile.case_body(final_decision_on=future, stage="final_rejection"), 422, "future"),
+        (casefile.case_body(departure_period_shortened="yes"), 422, "departure_period_shortened"),
+    ]
+    before = await _footprint(casefile)
+    for body, status, reason in cases:
+        response = await casefile.http.post("/cases", json=body, headers=headers)
+        assert response.status_code == status, (reason, response.text)
+        assert reason in response.json()["detail"], (reason, response.json())
+        assert casefile.NAME not in response.text  # reasons never echo personal data
+    assert await _footprint(casefile) == before
+
+
+async def test_oversized_and_malformed_bodies(casefile: Any) -> None:
+    headers = casefile.token(Role.COUNSELLOR)
+    before = await _footprint(casefile)
+    huge = _with_person(casefile, medical_needs="x" * 300_000)
+    response = await casefile.http.post("/cases", json=huge, headers=headers)
+    assert response.status_code == 413
+    too_long = _with_person(casefile, medical_needs="x" * 5000)
+    response = await casefile.http.post("/cases", json=too_long, headers=headers)
+    assert response.status_code == 422
+    assert "medical_needs" in response.json()["detail"]
+    response = await casefile.http.post(
+        "/cases", content=b"{not json", headers={**headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    response = await casefile.http.get("/cases/not-a-uuid", headers=headers)
+    assert response.status_code == 422
+    assert await _footprint(casefile) == before
+
+
+async def test_bad_updates_to_a_case_write_nothing(casefile: Any) -> None:
+    case_id = await casefile.open_case(stage="appeal_pending", location_type="azc")
+    headers = casefile.token(Role.COUNSELLOR)
+    today = casefile.today().isoformat()
+    calls: list[tuple[str, dict[str, Any], int, str]] = [
+        ("decision", {"decision": "undecided", "decided_on": "2000-01-01"}, 422, "before the case"),
+        ("decision", {"decision": "undecided", "decided_on": "2999-01-01"}, 422, "future"),
+        ("decision", {"decision": "forced_return", "decided_on": today}, 422, "decision"),
+        ("bottlenecks", {"category": "bad_weather", "observed_on": today}, 422, "category"),
+        ("bottlenecks", {"category": "journey_debts", "observed_on": 20260101}, 422, "observed_on"),
+        ("stage", {"to_stage": "buitenschuld_granted", "decided_on": today}, 409, "cannot move"),
+        ("stage", {"to_stage": "final_rejection", "decided_on": "2999-01-01"}, 422, "future"),
+        (
+            "deadlines",
+            {"kind": "extension", "weeks": 4, "cooperating": True},
+            422,
+            "departure period",
+        ),
+        ("deadlines", {"kind": "extension", "weeks": 13, "cooperating": True}, 422, "weeks"),
+        ("deadlines", {"kind": "entry_ban_end", "starts_on": today, "years": 11}, 422, "years"),
+        (
+            "deadlines",
+            {"kind": "family_detention_limit", "detained_at": "2026-03-01T10:00"},
+            422,
+            "detained_at",
+        ),
+        ("deadlines", {"kind": "holiday"}, 422, "kind"),
+        (
+            "options",
+            {"options": [], "language": "ar", "interpreter_used": False, "discussed_on": today},
+            422,
+            "options",
+        ),
+        (
+            "efforts",
+            {
+                "kind": "embassy_visit",
+                "occurred_on": today,
+                "authority": "embassy",
+                "outcome": "refused",
+                "evidence_refs": ["a b c"],
+            },
+            422,
+            "evidence_refs",
+        ),
+        ("close", {"closed_on": "2000-01-01"}, 422, "before the case"),
+    ]
+    before = await _footprint(casefile)
+    for path, body, status, reason in calls:
+        response = await casefile.http.post(f"/cases/{case_id}/{path}", json=body, headers=headers)
+        assert response.status_code == status, (path, body, response.text)
+        assert reason in response.json()["detail"], (path, response.json())
+    assert await _footprint(casefile) == before
+    unknown = await casefile.http.post(
+        "/cases/00000000-0000-4000-8000-000000000000/decision",
+        json={"decision": "undecided", "decided_on": today},
+        headers=headers,
+    )
+    assert unknown.status_code == 404
+
+
+async def test_a_failure_midway_rolls_back_the_whole_use_case(casefile: Any) -> None:
+    """A stage change whose deadline cannot be stored leaves neither the change nor events."""
+    case_id = await casefile.open_case(stage="appeal_pending", location_type="azc")
+    headers = casefile.token(Role.COUNSELLOR)
+    pool = casefile.runtime.context.pool
+    # Make the last write of the use case fail: the deadlines table refuses the insert.
+    await pool.execute(
+        "ALTER TABLE deadlines ADD CONSTRAINT no_departure CHECK (kind <> 'departure_period')"
+    )
+    before = await _footprint(casefile)
+    response = await casefile.http.post(
+        f"/cases/{case_id}/stage",
+        json={"to_stage": "final_rejection", "decided_on": casefile.today().isoformat()},
+        headers=headers,
+    )
+    assert response.status_code == 500
+    assert await _footprint(casefile) == before
+    await pool.execute("ALTER TABLE deadlines DROP CONSTRAINT no_departure")
+    view = (await casefile.http.get(f"/cases/{case_id}", headers=headers)).json()
+    assert view["stage"] == "appeal_pending"
