@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Starts, stops and reports the hub's service processes (the stack itself is infra/stack.sh).
+# Each process runs from the locked .venv with the stack's addresses (.hub/stack.env) and the
+# development secrets (.hub/secrets.env, generated once, git-ignored). Pid files under .hub/run
+# make `down` stop exactly what `up` started.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+HUB="$ROOT/.hub"
+PY="$ROOT/.venv/bin/python"
+mkdir -p "$HUB/run" "$HUB/logs"
+
+# name | python module | port
+SERVICES=(
+  "casefile|casefile.main|8101"
+  "referral|referral.main|8102"
+  "partner-gateway|partner_gateway.main|8103"
+  "signals|signals.main|8104"
+  "partner-simulator|partner_gateway.simulator|8190"
+)
+
+ensure_secrets() {
+  local file="$HUB/secrets.env"
+  [ -f "$file" ] && return
+  # Random per machine; never committed. Production secrets come from the deployment instead.
+  "$PY" - >"$file" <<'PY'
+import base64, secrets
+print(f"HUB_JWT_SECRET={secrets.token_hex(32)}")
+print(f"CASEFILE_MASTER_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}")
+print(f"SIGNALS_HASH_KEY={secrets.token_hex(32)}")
+PY
+  chmod 600 "$file"
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+wait_healthy() {
+  local name=$1 port=$2
+  for _ in $(seq 1 120); do
+    if "$PY" -c "import sys,urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null; then
+      return 0
+    fi
+    if ! alive "$HUB/run/svc-$name.pid"; then
+      echo "$name exited during start; last log lines:" >&2
+      tail -n 30 "$HUB/logs/$name.log" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  echo "$name did not become healthy on port $port; see $HUB/logs/$name.log" >&2
+  return 1
+}
+
+up() {
+  [ -f "$HUB/stack.env" ] || { echo "the stack is not up: run infra/stack.sh up first" >&2; exit 1; }
+  ensure_secrets
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name module port <<<"$entry"
+    local pidfile="$HUB/run/svc-$name.pid"
+    if alive "$pidfile"; then
+      echo "$name: already running (pid $(cat "$pidfile"))"
+      continue
+    fi
+    (
+      set -a
+      . "$HUB/stack.env"
+      . "$HUB/secrets.env"
+      set +a
+      cd "$ROOT"
+      exec nohup "$PY" -m "$module" >>"$HUB/logs/$name.log" 2>&1
+    ) &
+    echo $! >"$pidfile"
+  done
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name module port <<<"$entry"
+    wait_healthy "$name" "$port"
+    echo "$name: up on http://127.0.0.1:$port"
+  done
+}
+
+down() {
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name _ _ <<<"$entry"
+    local pidfile="$HUB/run/svc-$name.pid"
+    if alive "$pidfile"; then
+      local pid
+      pid=$(cat "$pidfile")
+      kill -TERM "$pid"
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+      echo "$name: stopped"
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+status() {
+  local code=0
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name _ port <<<"$entry"
+    if alive "$HUB/run/svc-$name.pid"; then echo "$name: running on :$port"; else echo "$name: stopped"; code=3; fi
+  done
+  return $code
+}
+
+urls() {
+  cat <<TXT
+
+The hub is running.
+  casefile         http://127.0.0.1:8101  OpenAPI: /docs  AsyncAPI: /asyncapi.json
+  referral         http://127.0.0.1:8102  OpenAPI: /docs  AsyncAPI: /asyncapi.json
+  partner-gateway  http://127.0.0.1:8103  OpenAPI: /docs  AsyncAPI: /asyncapi.json
+  signals          http://127.0.0.1:8104  OpenAPI: /docs  AsyncAPI: /asyncapi.json  dashboard: /dashboard
+  partner simulator http://127.0.0.1:8190
+Tokens: make token ROLE=counsellor   (roles: counsellor coordinator advocacy admin partner)
+Logs: .hub/logs/   Stop: make down
+TXT
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  urls) urls ;;
+  *) echo "usage: $0 up|down|status|urls" >&2; exit 2 ;;
+esac
