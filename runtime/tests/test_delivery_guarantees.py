@@ -275,3 +275,31 @@ async def test_dead_letters_can_be_replayed_after_a_fix(harness: Harness) -> Non
 
     await run_consumer(fixed, replayed_once)
     assert await harness.applied_count() == 1
+
+
+async def test_a_failing_record_inside_a_batch_is_isolated(harness: Harness) -> None:
+    """Batch transactions: the records before and after a failing one are applied, in order;
+    the failing one's own writes and emitted events are rolled back, then it is dead-lettered."""
+    poison_case = uuid.uuid4()
+
+    async def fails_for_one_case(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:
+        await record_effect(uow, envelope, payload)  # written, then undone by the savepoint
+        uow.emit(case_opened(payload.case_id), subject=payload.case_id)
+        if payload.case_id == poison_case:
+            raise RuntimeError("cannot apply this one")
+
+    cases = [uuid.uuid4(), uuid.uuid4(), poison_case, uuid.uuid4(), uuid.uuid4()]
+    for case_id in cases:
+        envelope = new_envelope(case_opened(case_id), source="test", subject="one-key")
+        await harness.send_raw(envelope.to_bytes(), key="one-key")
+    consumer = harness.consumer("g-batch", handler=fails_for_one_case)
+
+    async def all_handled() -> bool:
+        return consumer.stats.applied == 4 and consumer.stats.dead_lettered == 1
+
+    await run_consumer(consumer, all_handled)
+    rows = await harness.pool.fetch("SELECT case_id FROM applied")
+    assert sorted(r["case_id"] for r in rows) == sorted(str(c) for c in cases if c != poison_case)
+    outbox = await harness.pool.fetch("SELECT payload FROM hub_outbox ORDER BY id")
+    emitted = [Envelope.from_bytes(bytes(r["payload"])).data["case_id"] for r in outbox]
+    assert emitted == [str(c) for c in cases if c != poison_case]  # in order, none for poison

@@ -5,7 +5,11 @@ Strategies, in the order every record goes through them (in the spirit of getsen
 2. skip event types this service does not handle (they are not errors);
 3. apply: inbox row + handler effect + outbox rows, one transaction; a duplicate envelope id is
    skipped inside that transaction;
-4. on a handler error retry with exponential backoff, up to `max_attempts`, then dead-letter;
+   Fast path: the records of one poll batch are applied in ONE transaction, each inside its own
+   savepoint; the first record that fails (or does not decode) ends the fast path, what came
+   before it commits, and that record takes the slow path below on its own;
+4. slow path: on a handler error retry with exponential backoff, up to `max_attempts`, then
+   dead-letter;
    infrastructure errors (database or network down) are retried without limit, because the
    event itself is fine;
 5. commit the offset only after 1-4 finished for that record, so a crash re-delivers, and the
@@ -106,7 +110,9 @@ class EventConsumer:
         uow_factory: UnitOfWorkFactory,
         handlers: Mapping[str, EventHandler],
         retry: RetryPolicy,
+        batch_transactions: bool = True,
     ) -> None:
+        self._batch_transactions = batch_transactions
         self._service = service
         self._consumer = consumer
         self._dead_letters = dead_letters
@@ -120,14 +126,87 @@ class EventConsumer:
         while True:
             batches = await self._consumer.getmany(timeout_ms=500)
             for partition, records in batches.items():
-                for record in records:
-                    await self.process(record)
+                await self.process_batch(records)
                 # Once per partition batch: every record up to here is applied (or
                 # dead-lettered), and a re-delivery after a crash is dropped by the inbox.
                 await self._commit(partition, records[-1].offset + 1)
 
+    async def process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply records of one partition in order: in batch transactions where they succeed,
+        one by one (with retries and dead letters) where they do not."""
+        pending = records
+        while pending:
+            done = await self._apply_prefix(pending) if self._batch_transactions else 0
+            pending = pending[done:]
+            if pending:
+                await self.process(pending[0])
+                pending = pending[1:]
+
+    async def _apply_prefix(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
+        """Apply the longest prefix of `records` that succeeds, in one transaction.
+
+        Returns how many records are now done (applied, duplicate or skipped). A failure of the
+        transaction itself commits nothing and returns 0: the slow path takes over."""
+        outcomes: list[str] = []
+        try:
+            async with self._uow_factory() as uow:
+                for record in records:
+                    outcome = await self._apply_in_savepoint(uow, record)
+                    if outcome is None:
+                        break
+                    outcomes.append(outcome)
+                await uow.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("batch transaction failed", extra={"error_type": type(exc).__name__})
+            return 0
+        for outcome in outcomes:
+            self._count(outcome)
+        return len(outcomes)
+
+    async def _apply_in_savepoint(
+        self, uow: UnitOfWork, record: ConsumerRecord[bytes, bytes]
+    ) -> str | None:
+        """One record inside the batch transaction; None when it needs the slow path."""
+        try:
+            envelope, payload = _decode(record.value)
+        except ContractError:
+            return None
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return "skipped"
+        carrier = headers_from_kafka(record.headers)
+        with span_from_carrier(
+            self._service,
+            f"{record.topic} process",
+            carrier,
+            SpanKind.CONSUMER,
+            **{"messaging.destination.name": record.topic, "messaging.kafka.offset": record.offset},
+        ) as span:
+            span.set_attribute("cloudevents.event_type", envelope.type)
+            try:
+                async with uow.savepoint():
+                    if not await uow.record_inbox(envelope, record.topic):
+                        return "duplicate"
+                    await handler(uow, envelope, payload)
+            except Exception:
+                return None  # rolled back to the savepoint; the slow path retries it alone
+        return f"applied:{envelope.type}"
+
+    def _count(self, outcome: str) -> None:
+        if outcome == "skipped":
+            self.stats.skipped += 1
+        elif outcome == "duplicate":
+            self.stats.duplicates += 1
+            EVENTS_DUPLICATE.labels(self._service).inc()
+        else:
+            self.stats.applied += 1
+            EVENTS_APPLIED.labels(self._service, outcome.removeprefix("applied:")).inc()
+
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        """Decode and apply one record; returns once it is applied, skipped or dead-lettered."""
+        """Decode and apply one record alone; returns once it is applied, skipped or
+        dead-lettered (the slow path)."""
         carrier = headers_from_kafka(record.headers)
         with span_from_carrier(
             self._service,

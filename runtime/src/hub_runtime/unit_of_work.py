@@ -1,6 +1,8 @@
 """The transaction of a use case: state changes, outbox rows and the inbox row commit together."""
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Self
 from uuid import UUID
@@ -80,6 +82,20 @@ class UnitOfWork:
         )
         self._pending.append((envelope, str(payload.topic), current_trace_headers()))
         return envelope
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: on error, its writes and the events it emitted are undone."""
+        mark = len(self._pending)
+        nested = self.conn.transaction()
+        await nested.start()
+        try:
+            yield
+        except BaseException:
+            await nested.rollback()
+            del self._pending[mark:]
+            raise
+        await nested.commit()
 
     async def record_inbox(self, envelope: Envelope, topic: str) -> bool:
         """Claim an incoming event; False when it was applied before (a duplicate)."""
