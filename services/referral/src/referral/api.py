@@ -1,0 +1,307 @@
+"""The HTTP edge: partner directory, consents, referrals, reviews and disclosures."""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, FastAPI
+from hub_contracts import DataCategory, PartnerType, Purpose, RefusalCode, RefusalReason
+from hub_runtime.asyncapi import asyncapi_document
+from hub_runtime.auth import Authenticator, Role
+from hub_runtime.http import NotFoundError, create_app
+from hub_runtime.service import ServiceContext
+from pydantic import BaseModel, Field
+
+from referral import handlers
+from referral import repository as repo
+from referral.clock import Clock
+from referral.commands import (
+    GrantConsent,
+    RegisterPartner,
+    RequestReferral,
+    ReviewReferral,
+    UpdatePartner,
+)
+from referral.config import Settings
+from referral.consumer import CONSUMES, PUBLISHES
+from referral.domain.model import Partner, Status
+
+STAFF = (Role.COUNSELLOR, Role.COORDINATOR)
+READERS = (Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN, Role.SERVICE)
+
+
+# ---------------------------------------------------------------- response shapes
+
+
+class PartnerOut(BaseModel):
+    partner_id: UUID
+    name: str
+    partner_type: PartnerType
+    countries: list[str]
+    services: list[str]
+    purposes: list[Purpose]
+    agreement_reference: str | None
+    agreement_valid_from: date | None
+    agreement_valid_until: date | None
+    active: bool
+    may_receive_data: bool = Field(
+        description="False for origin-country authorities: listed only to be refused by name."
+    )
+
+    @classmethod
+    def of(cls, partner: Partner) -> "PartnerOut":
+        return cls(
+            partner_id=partner.partner_id,
+            name=partner.name,
+            partner_type=partner.partner_type,
+            countries=list(partner.countries),
+            services=list(partner.services),
+            purposes=sorted(partner.purposes),
+            agreement_reference=partner.agreement_reference,
+            agreement_valid_from=partner.agreement_valid_from,
+            agreement_valid_until=partner.agreement_valid_until,
+            active=partner.active,
+            may_receive_data=partner.partner_type is not PartnerType.AUTHORITY_ORIGIN,
+        )
+
+
+class EvidenceOut(BaseModel):
+    form_reference: str
+    language: str
+    interpreter_used: bool
+    interpreter_reference: str | None
+    taken_by: str
+    taken_at: datetime
+    informed_transfer_outside_eu: bool
+
+
+class ConsentOut(BaseModel):
+    consent_id: UUID
+    case_id: UUID
+    partner_id: UUID
+    purposes: list[Purpose]
+    data_categories: list[DataCategory]
+    valid_from: date
+    valid_until: date
+    evidence: EvidenceOut
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> "ConsentOut":
+        return cls.model_validate({**record, "evidence": record})
+
+
+class TransitionOut(BaseModel):
+    from_status: Status | None
+    to_status: Status
+    reason_code: str | None
+    at: datetime
+
+
+class ReviewOut(BaseModel):
+    decision: str
+    overridden_codes: list[RefusalCode]
+    reason: str
+    reviewed_by: str
+    reviewed_at: datetime
+
+
+class ReferralOut(BaseModel):
+    referral_id: UUID
+    case_id: UUID
+    partner_id: UUID
+    purpose: Purpose
+    data_categories: list[DataCategory]
+    consent_id: UUID | None
+    status: Status
+    refusal_reasons: list[RefusalReason] = Field(
+        description="Every failing rule, as a sentence a counsellor can pass on (when refused)."
+    )
+    review_points: list[RefusalReason] = Field(
+        description="What the coordinator must weigh (when awaiting review)."
+    )
+    status_reason: str | None
+    requested_by: str
+    requested_at: datetime
+    approved_at: datetime | None
+    status_changed_at: datetime
+    history: list[TransitionOut]
+    review: ReviewOut | None
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> "ReferralOut":
+        reasons = [RefusalReason.from_code(RefusalCode(code)) for code in record["reasons"]]
+        status = Status(record["status"])
+        if status is Status.AWAITING_REVIEW:
+            reasons = [RefusalReason.from_code(RefusalCode.NEEDS_COORDINATOR_REVIEW), *reasons]
+        return cls.model_validate(
+            {
+                **record,
+                "refusal_reasons": reasons if status is Status.REFUSED else [],
+                "review_points": reasons if status is Status.AWAITING_REVIEW else [],
+            }
+        )
+
+
+class DisclosureOut(BaseModel):
+    referral_id: UUID
+    partner_id: UUID
+    partner_name: str | None
+    partner_type: PartnerType | None
+    partner_countries: list[str] | None
+    consent_id: UUID
+    data_categories: list[DataCategory]
+    legal_basis: str
+    disclosed_at: datetime
+
+
+# ---------------------------------------------------------------- the app
+
+
+def build_app(ctx: ServiceContext, settings: Settings, clock: Clock) -> FastAPI:
+    auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
+
+    async def database() -> bool:
+        return bool(await ctx.pool.fetchval("SELECT true"))
+
+    app = create_app(
+        service=ctx.name,
+        title="referral",
+        description="Consent, partner directory, referral policy and lifecycle.",
+        max_body_bytes=ctx.hub.max_body_bytes,
+        readiness={"database": database},
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+    )
+    app.include_router(_partners(ctx, auth, clock))
+    app.include_router(_consents(ctx, auth, clock))
+    app.include_router(_referrals(ctx, auth, clock))
+    return app
+
+
+def _partners(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
+    router = APIRouter(tags=["partners"])
+    Admin = auth.require(Role.ADMIN)  # noqa: N806
+    Reader = auth.require(*READERS)  # noqa: N806
+
+    @router.post("/partners", status_code=201, summary="Add an organisation to the directory")
+    async def register(body: RegisterPartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
+        return PartnerOut.of(await handlers.register_partner(ctx.unit_of_work, body, clock))
+
+    @router.put("/partners/{partner_id}", summary="Replace an entry (renewal, removal)")
+    async def update(partner_id: UUID, body: UpdatePartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
+        return PartnerOut.of(
+            await handlers.update_partner(ctx.unit_of_work, partner_id, body, clock)
+        )
+
+    @router.get("/partners", summary="The partner directory")
+    async def list_all(who: Reader) -> list[PartnerOut]:  # type: ignore[valid-type]
+        async with ctx.pool.acquire() as conn:
+            return [PartnerOut.of(p) for p in await repo.list_partners(conn)]
+
+    @router.get("/partners/{partner_id}", summary="One organisation")
+    async def one(partner_id: UUID, who: Reader) -> PartnerOut:  # type: ignore[valid-type]
+        async with ctx.pool.acquire() as conn:
+            partner = await repo.get_partner(conn, partner_id)
+        if partner is None:
+            raise NotFoundError("the partner")
+        return PartnerOut.of(partner)
+
+    return router
+
+
+def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
+    router = APIRouter(tags=["consents"])
+    Staff = auth.require(*STAFF)  # noqa: N806
+
+    @router.post(
+        "/cases/{case_id}/consents", status_code=201, summary="Record the person's consent"
+    )
+    async def grant(case_id: UUID, body: GrantConsent, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
+        return ConsentOut.of(await handlers.grant_consent(ctx.unit_of_work, case_id, body, clock))
+
+    @router.get("/cases/{case_id}/consents", summary="Every consent of the case")
+    async def of_case(case_id: UUID, who: Staff) -> list[ConsentOut]:  # type: ignore[valid-type]
+        async with ctx.pool.acquire() as conn:
+            return [ConsentOut.of(r) for r in await repo.consent_records(conn, case_id)]
+
+    @router.get("/consents/{consent_id}", summary="One consent with its evidence")
+    async def one(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
+        async with ctx.pool.acquire() as conn:
+            record = await repo.consent_record(conn, consent_id)
+        if record is None:
+            raise NotFoundError("the consent")
+        return ConsentOut.of(record)
+
+    @router.post(
+        "/consents/{consent_id}/withdraw",
+        summary="Withdraw a consent: every open referral under it is withdrawn",
+    )
+    async def withdraw(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
+        record = await handlers.withdraw_consent(ctx.unit_of_work, consent_id, who.sub, clock)  # type: ignore[attr-defined]
+        return ConsentOut.of(record)
+
+    return router
+
+
+def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
+    router = APIRouter(tags=["referrals"])
+    Staff = auth.require(*STAFF)  # noqa: N806
+    Coordinator = auth.require(Role.COORDINATOR)  # noqa: N806
+
+    async def read(referral_id: UUID) -> "ReferralOut":
+        async with ctx.pool.acquire() as conn:
+            record = await repo.referral_record(conn, referral_id)
+        if record is None:
+            raise NotFoundError("the referral")
+        return ReferralOut.of(record)
+
+    @router.post(
+        "/cases/{case_id}/referrals",
+        status_code=201,
+        summary="Request a referral; the policy approves, refuses (with every reason) or asks"
+        " a coordinator",
+    )
+    async def request(case_id: UUID, body: RequestReferral, who: Staff) -> ReferralOut:  # type: ignore[valid-type]
+        referral_id = await handlers.request_referral(
+            ctx.unit_of_work,
+            case_id,
+            body,
+            who.sub,  # type: ignore[attr-defined]
+            clock,
+        )
+        return await read(referral_id)
+
+    @router.get("/cases/{case_id}/referrals", summary="Every referral of the case")
+    async def of_case(case_id: UUID, who: Staff) -> list[ReferralOut]:  # type: ignore[valid-type]
+        async with ctx.pool.acquire() as conn:
+            return [ReferralOut.of(r) for r in await repo.referral_records(conn, case_id)]
+
+    @router.get("/referrals/{referral_id}", summary="One referral, with why it was refused")
+    async def one(referral_id: UUID, who: Staff) -> ReferralOut:  # type: ignore[valid-type]
+        return await read(referral_id)
+
+    @router.post(
+        "/referrals/{referral_id}/review",
+        summary="A coordinator approves, overrides (audited) or refuses a referral under review",
+    )
+    async def review(referral_id: UUID, body: ReviewReferral, who: Coordinator) -> ReferralOut:  # type: ignore[valid-type]
+        await handlers.review_referral(
+            ctx.unit_of_work,
+            referral_id,
+            body,
+            who.sub,  # type: ignore[attr-defined]
+            clock,
+        )
+        return await read(referral_id)
+
+    @router.get(
+        "/cases/{case_id}/disclosures",
+        summary="Every disclosure of the person's data: the right to know one's recipients",
+    )
+    async def disclosures(case_id: UUID, who: Staff) -> list[DisclosureOut]:  # type: ignore[valid-type]
+        async with ctx.pool.acquire() as conn:
+            rows = await repo.disclosures_for_case(conn, case_id)
+        return [DisclosureOut.model_validate(row) for row in rows]
+
+    return router

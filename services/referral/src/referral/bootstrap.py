@@ -1,0 +1,49 @@
+"""The one place where the referral service is wired together."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime
+
+from referral.api import build_app
+from referral.clock import Clock
+from referral.config import Settings
+from referral.consumer import CONSUMES, HANDLERS, PUBLISHES
+from referral.workers import expiry_worker
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinition:
+    clock = clock or Clock(ZoneInfo(settings.timezone))
+    timeout = timedelta(seconds=settings.answer_timeout_seconds)
+
+    async def expire(ctx: ServiceContext) -> None:
+        await expiry_worker(ctx, clock, timeout, settings.expiry_check_seconds)
+
+    expire.__name__ = "expiry"
+    return ServiceDefinition(
+        name="referral",
+        database=settings.database,
+        migrations=MIGRATIONS,
+        publishes=[str(t) for t in PUBLISHES],
+        consumes=[str(t) for t in CONSUMES],
+        handlers=HANDLERS,
+        build_app=lambda ctx: build_app(ctx, settings, clock),
+        workers=[expire],
+    )
+
+
+def runtime(settings: Settings, clock: Clock | None = None) -> ServiceRuntime:
+    return ServiceRuntime(
+        definition(settings, clock),
+        settings.hub,
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+    )
+
+
+__all__ = ["definition", "runtime"]

@@ -1,0 +1,27 @@
+"""Settings of the referral service (environment variables with the REFERRAL_ prefix)."""
+
+from hub_runtime.settings import HubSettings
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything referral reads from its environment; nothing else reads os.environ."""
+
+    model_config = SettingsConfigDict(env_prefix="REFERRAL_", extra="ignore")
+
+    http_host: str = Field("127.0.0.1", description="Interface the HTTP API listens on")
+    http_port: int = Field(8102, ge=0, le=65535, description="HTTP port (0 = any free port)")
+    database: str = Field("referral", description="PostgreSQL database of this service")
+    timezone: str = Field(
+        "Europe/Amsterdam", description="Zone that decides what 'today' is for validity periods"
+    )
+    answer_timeout_seconds: float = Field(
+        14 * 24 * 3600.0,
+        gt=0,
+        description="A referral with no answer from the partner this long after approval expires",
+    )
+    expiry_check_seconds: float = Field(
+        60.0, gt=0, description="How often the expiry worker looks for unanswered referrals"
+    )
+    hub: HubSettings = Field(default_factory=HubSettings)

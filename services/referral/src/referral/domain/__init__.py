@@ -1,0 +1,1 @@
+"""Pure rules of the referral service: no I/O, no async, no framework imports."""

@@ -1,0 +1,155 @@
+"""Checks on a new consent before it is recorded: specific, informed, not backdated, no overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from hub_contracts import DataCategory, PartnerType, Purpose
+
+from referral.domain.model import Consent, Partner
+
+# EU member states plus Iceland, Liechtenstein and Norway: a transfer anywhere else is a transfer
+# to a third country, which on consent alone needs the person informed of the risks (art. 49(1)(a)).
+EEA_COUNTRIES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "IS",
+        "LI",
+        "NO",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class NewConsent:
+    case_id: UUID
+    partner_id: UUID
+    purposes: frozenset[Purpose]
+    data_categories: frozenset[DataCategory]
+    valid_from: date
+    valid_until: date
+    taken_at: datetime
+    informed_transfer_outside_eu: bool
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a consent cannot be recorded: a code, a sentence, and whether it is a conflict."""
+
+    code: str
+    text: str
+    conflict: bool = False  # True: clashes with what exists (409); False: invalid input (422)
+
+
+def outside_eea(partner: Partner) -> bool:
+    return any(country not in EEA_COUNTRIES for country in partner.countries)
+
+
+def consent_problems(
+    new: NewConsent,
+    partner: Partner,
+    existing: Iterable[Consent],
+    today: date,
+    now: datetime,
+) -> list[Problem]:
+    """Every reason the consent cannot be recorded; empty when it can."""
+    problems = [*_partner_problems(new, partner), *_period_problems(new, today, now)]
+    if outside_eea(partner) and not new.informed_transfer_outside_eu:
+        problems.append(
+            Problem(
+                "not_informed_transfer_outside_eu",
+                "The partner works outside the EU/EEA: the person must be informed about the "
+                "risks of that transfer (GDPR art. 49(1)(a)) before consenting.",
+            )
+        )
+    overlapping = [c for c in existing if overlaps(new, c)]
+    if overlapping:
+        problems.append(
+            Problem(
+                "overlapping_consent",
+                "A consent for this partner and purpose already covers part of this period; "
+                "withdraw it first or choose another period.",
+                conflict=True,
+            )
+        )
+    return problems
+
+
+def overlaps(new: NewConsent, other: Consent) -> bool:
+    """Same case, partner and a shared purpose, in force on a common day, not withdrawn."""
+    return (
+        other.withdrawn_at is None
+        and other.case_id == new.case_id
+        and other.partner_id == new.partner_id
+        and bool(other.purposes & new.purposes)
+        and other.valid_from <= new.valid_until
+        and new.valid_from <= other.valid_until
+    )
+
+
+def _partner_problems(new: NewConsent, partner: Partner) -> list[Problem]:
+    problems = []
+    if partner.partner_type is PartnerType.AUTHORITY_ORIGIN:
+        problems.append(
+            Problem(
+                "partner_origin_authority",
+                "Origin-country authorities never receive personal data, so no consent for them "
+                "is recorded.",
+            )
+        )
+    if not partner.active:
+        problems.append(Problem("partner_inactive", "The partner is no longer in the directory."))
+    not_allowed = sorted(p.value for p in new.purposes - partner.purposes)
+    if not_allowed:
+        problems.append(
+            Problem(
+                "purpose_not_allowed_for_partner",
+                "This partner may not receive data for: " + ", ".join(not_allowed) + ".",
+            )
+        )
+    return problems
+
+
+def _period_problems(new: NewConsent, today: date, now: datetime) -> list[Problem]:
+    problems = []
+    if new.valid_from < today:
+        problems.append(
+            Problem(
+                "backdated_consent",
+                "A consent cannot be valid before today (valid_from lies in the past).",
+            )
+        )
+    if new.valid_until < new.valid_from:
+        problems.append(Problem("invalid_period", "valid_until must not be before valid_from."))
+    if new.taken_at > now:
+        problems.append(Problem("taken_in_future", "taken_at lies in the future."))
+    return problems

@@ -1,0 +1,136 @@
+"""The facts the referral rules work on, as plain frozen values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from hub_contracts import (
+    DataCategory,
+    Decision,
+    PartnerType,
+    ProcedureStage,
+    Purpose,
+    ReferralStatus,
+    Vulnerability,
+)
+
+
+class Status(StrEnum):
+    """The referral's status inside this service.
+
+    The contract's ``ReferralStatus`` plus ``awaiting_review``: a referral a coordinator must
+    look at first. Outside the service it is still ``requested`` (see :func:`public_status`).
+    """
+
+    REQUESTED = "requested"
+    AWAITING_REVIEW = "awaiting_review"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+def public_status(status: Status) -> ReferralStatus:
+    """The status as the event contract names it."""
+    if status is Status.AWAITING_REVIEW:
+        return ReferralStatus.REQUESTED
+    return ReferralStatus(status.value)
+
+
+@dataclass(frozen=True)
+class Partner:
+    """An organisation of the directory (organisations are not persons)."""
+
+    partner_id: UUID
+    name: str
+    partner_type: PartnerType
+    countries: tuple[str, ...]
+    services: tuple[str, ...]
+    purposes: frozenset[Purpose]
+    agreement_reference: str | None
+    agreement_valid_from: date | None
+    agreement_valid_until: date | None
+    active: bool
+
+    def agreement_valid_on(self, day: date) -> bool:
+        """A data-sharing agreement exists, is in force on ``day`` and the partner is active."""
+        if not self.active or self.agreement_reference is None:
+            return False
+        if self.agreement_valid_until is None or day > self.agreement_valid_until:
+            return False
+        return self.agreement_valid_from is None or day >= self.agreement_valid_from
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What referral knows of a case, from casefile.events (coarse facts only)."""
+
+    case_id: UUID
+    stage: ProcedureStage
+    has_minors: bool
+    vulnerabilities: frozenset[Vulnerability]
+    decision: Decision | None
+    erased: bool
+
+    @property
+    def needs_review(self) -> bool:
+        """Minors and vulnerable persons go to a coordinator first."""
+        return self.has_minors or bool(self.vulnerabilities)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """One consent: one partner, some purposes, some categories, a validity period."""
+
+    consent_id: UUID
+    case_id: UUID
+    partner_id: UUID
+    purposes: frozenset[Purpose]
+    data_categories: frozenset[DataCategory]
+    valid_from: date
+    valid_until: date
+    withdrawn_at: datetime | None
+
+    def covers(
+        self, partner_id: UUID, purpose: Purpose, categories: frozenset[DataCategory]
+    ) -> bool:
+        """Recipient, purpose and every requested category are named in this consent."""
+        return (
+            self.partner_id == partner_id
+            and purpose in self.purposes
+            and categories <= self.data_categories
+        )
+
+    def valid_on(self, day: date) -> bool:
+        return self.withdrawn_at is None and self.valid_from <= day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class ReferralRequest:
+    """What a counsellor asks for: this case, to this partner, for this, with these categories."""
+
+    case_id: UUID
+    partner_id: UUID
+    purpose: Purpose
+    data_categories: frozenset[DataCategory]
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A referral as stored (the part the rules need)."""
+
+    referral_id: UUID
+    case_id: UUID
+    partner_id: UUID
+    purpose: Purpose
+    data_categories: frozenset[DataCategory]
+    consent_id: UUID | None
+    status: Status

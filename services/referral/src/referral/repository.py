@@ -1,0 +1,442 @@
+"""All SQL of the referral service. Functions take a connection inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from hub_contracts import (
+    DataCategory,
+    Decision,
+    PartnerType,
+    ProcedureStage,
+    Purpose,
+    Vulnerability,
+)
+from hub_runtime.db import Connection
+
+from referral.domain.model import CaseView, Consent, Partner, Referral, Status
+
+# ---------------------------------------------------------------- locking
+
+
+async def lock_case(conn: Connection, case_id: UUID) -> None:
+    """Serialise every change to one case's consents and referrals (until the transaction ends).
+
+    Without it, two overlapping consents could be recorded side by side, or a referral could be
+    approved under a consent that a parallel request is withdrawing.
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 0))", case_id)
+
+
+# ---------------------------------------------------------------- partners
+
+
+async def insert_partner(conn: Connection, partner: Partner) -> None:
+    await conn.execute(
+        "INSERT INTO partners (partner_id, name, partner_type, countries, services, purposes,"
+        " agreement_reference, agreement_valid_from, agreement_valid_until, active)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        partner.partner_id,
+        partner.name,
+        partner.partner_type.value,
+        list(partner.countries),
+        list(partner.services),
+        sorted(p.value for p in partner.purposes),
+        partner.agreement_reference,
+        partner.agreement_valid_from,
+        partner.agreement_valid_until,
+        partner.active,
+    )
+
+
+async def update_partner(conn: Connection, partner: Partner) -> bool:
+    """Replace the entry; False when there is no such partner."""
+    status = await conn.execute(
+        "UPDATE partners SET name = $2, partner_type = $3, countries = $4, services = $5,"
+        " purposes = $6, agreement_reference = $7, agreement_valid_from = $8,"
+        " agreement_valid_until = $9, active = $10, updated_at = now() WHERE partner_id = $1",
+        partner.partner_id,
+        partner.name,
+        partner.partner_type.value,
+        list(partner.countries),
+        list(partner.services),
+        sorted(p.value for p in partner.purposes),
+        partner.agreement_reference,
+        partner.agreement_valid_from,
+        partner.agreement_valid_until,
+        partner.active,
+    )
+    return status != "UPDATE 0"
+
+
+async def get_partner(conn: Connection, partner_id: UUID) -> Partner | None:
+    row = await conn.fetchrow("SELECT * FROM partners WHERE partner_id = $1", partner_id)
+    return None if row is None else _partner(row)
+
+
+async def list_partners(conn: Connection) -> list[Partner]:
+    rows = await conn.fetch("SELECT * FROM partners ORDER BY name, partner_id")
+    return [_partner(row) for row in rows]
+
+
+def _partner(row: asyncpg.Record) -> Partner:
+    return Partner(
+        partner_id=row["partner_id"],
+        name=row["name"],
+        partner_type=PartnerType(row["partner_type"]),
+        countries=tuple(row["countries"]),
+        services=tuple(row["services"]),
+        purposes=frozenset(Purpose(p) for p in row["purposes"]),
+        agreement_reference=row["agreement_reference"],
+        agreement_valid_from=row["agreement_valid_from"],
+        agreement_valid_until=row["agreement_valid_until"],
+        active=row["active"],
+    )
+
+
+# ---------------------------------------------------------------- case view
+
+
+async def insert_case(conn: Connection, case: CaseView) -> bool:
+    """Record a newly opened case; False when the view already has it."""
+    inserted = await conn.fetchval(
+        "INSERT INTO case_view (case_id, stage, has_minors, vulnerabilities)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING RETURNING true",
+        case.case_id,
+        case.stage.value,
+        case.has_minors,
+        sorted(v.value for v in case.vulnerabilities),
+    )
+    return bool(inserted)
+
+
+async def set_stage(conn: Connection, case_id: UUID, stage: ProcedureStage) -> bool:
+    status = await conn.execute(
+        "UPDATE case_view SET stage = $2, updated_at = now() WHERE case_id = $1",
+        case_id,
+        stage.value,
+    )
+    return status != "UPDATE 0"
+
+
+async def set_decision(conn: Connection, case_id: UUID, decision: Decision) -> bool:
+    status = await conn.execute(
+        "UPDATE case_view SET decision = $2, updated_at = now() WHERE case_id = $1",
+        case_id,
+        decision.value,
+    )
+    return status != "UPDATE 0"
+
+
+async def mark_erased(conn: Connection, case_id: UUID, erased_at: datetime) -> bool:
+    """Remember the erasure (keep the pseudonymous id so later events can be refused)."""
+    status = await conn.execute(
+        "UPDATE case_view SET erased_at = coalesce(erased_at, $2), vulnerabilities = '{}',"
+        " updated_at = now() WHERE case_id = $1",
+        case_id,
+        erased_at,
+    )
+    return status != "UPDATE 0"
+
+
+async def get_case(conn: Connection, case_id: UUID) -> CaseView | None:
+    row = await conn.fetchrow("SELECT * FROM case_view WHERE case_id = $1", case_id)
+    if row is None:
+        return None
+    return CaseView(
+        case_id=row["case_id"],
+        stage=ProcedureStage(row["stage"]),
+        has_minors=row["has_minors"],
+        vulnerabilities=frozenset(Vulnerability(v) for v in row["vulnerabilities"]),
+        decision=None if row["decision"] is None else Decision(row["decision"]),
+        erased=row["erased_at"] is not None,
+    )
+
+
+# ---------------------------------------------------------------- consents
+
+
+async def insert_consent(
+    conn: Connection, consent: Consent, evidence: dict[str, Any], created_by: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO consents (consent_id, case_id, partner_id, purposes, data_categories,"
+        " valid_from, valid_until, form_reference, language, interpreter_used,"
+        " interpreter_reference, taken_by, taken_at, informed_transfer_outside_eu)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        consent.consent_id,
+        consent.case_id,
+        consent.partner_id,
+        sorted(p.value for p in consent.purposes),
+        sorted(c.value for c in consent.data_categories),
+        consent.valid_from,
+        consent.valid_until,
+        evidence["form_reference"],
+        evidence["language"],
+        evidence["interpreter_used"],
+        evidence.get("interpreter_reference"),
+        evidence.get("taken_by") or created_by,
+        evidence["taken_at"],
+        evidence["informed_transfer_outside_eu"],
+    )
+
+
+async def get_consent(conn: Connection, consent_id: UUID) -> Consent | None:
+    row = await conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
+    return None if row is None else _consent(row)
+
+
+async def consent_record(conn: Connection, consent_id: UUID) -> dict[str, Any] | None:
+    """The consent with its evidence, for reading."""
+    row = await conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
+    return None if row is None else dict(row)
+
+
+async def consent_records(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT * FROM consents WHERE case_id = $1 ORDER BY created_at, consent_id", case_id
+    )
+    return [dict(row) for row in rows]
+
+
+async def consents_for_case(conn: Connection, case_id: UUID) -> list[Consent]:
+    rows = await conn.fetch("SELECT * FROM consents WHERE case_id = $1", case_id)
+    return [_consent(row) for row in rows]
+
+
+async def mark_consent_withdrawn(conn: Connection, consent_id: UUID, at: datetime, by: str) -> bool:
+    """False when it was withdrawn before (a withdrawal happens once)."""
+    status = await conn.execute(
+        "UPDATE consents SET withdrawn_at = $2, withdrawn_by = $3"
+        " WHERE consent_id = $1 AND withdrawn_at IS NULL",
+        consent_id,
+        at,
+        by,
+    )
+    return status != "UPDATE 0"
+
+
+def _consent(row: asyncpg.Record) -> Consent:
+    return Consent(
+        consent_id=row["consent_id"],
+        case_id=row["case_id"],
+        partner_id=row["partner_id"],
+        purposes=frozenset(Purpose(p) for p in row["purposes"]),
+        data_categories=frozenset(DataCategory(c) for c in row["data_categories"]),
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+        withdrawn_at=row["withdrawn_at"],
+    )
+
+
+# ---------------------------------------------------------------- referrals
+
+
+async def insert_referral(
+    conn: Connection, referral: Referral, requested_by: str, at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO referrals (referral_id, case_id, partner_id, purpose, data_categories,"
+        " consent_id, status, requested_by, requested_at, status_changed_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        referral.referral_id,
+        referral.case_id,
+        referral.partner_id,
+        referral.purpose.value,
+        sorted(c.value for c in referral.data_categories),
+        referral.consent_id,
+        referral.status.value,
+        requested_by,
+        at,
+    )
+    await _history(conn, referral.referral_id, None, referral.status, None, at)
+
+
+async def get_referral(
+    conn: Connection, referral_id: UUID, *, for_update: bool = False
+) -> Referral | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT * FROM referrals WHERE referral_id = $1{lock}", referral_id)  # noqa: S608
+    return None if row is None else _referral(row)
+
+
+async def referrals_for_case(conn: Connection, case_id: UUID) -> list[Referral]:
+    rows = await conn.fetch("SELECT * FROM referrals WHERE case_id = $1 FOR UPDATE", case_id)
+    return [_referral(row) for row in rows]
+
+
+async def referrals_under_consent(conn: Connection, consent_id: UUID) -> list[Referral]:
+    rows = await conn.fetch("SELECT * FROM referrals WHERE consent_id = $1 FOR UPDATE", consent_id)
+    return [_referral(row) for row in rows]
+
+
+async def set_status(
+    conn: Connection,
+    referral: Referral,
+    target: Status,
+    at: datetime,
+    *,
+    reason_code: str | None = None,
+    reasons: list[str] | None = None,
+    consent_id: UUID | None = None,
+) -> bool:
+    """Move the referral from its current status to ``target``, only if nobody moved it first.
+
+    The ``status = current`` condition makes every transition happen exactly once, even when
+    two workers or requests race for the same referral.
+    """
+    status = await conn.execute(
+        "UPDATE referrals SET status = $3, status_changed_at = $4, status_reason = $5,"
+        " reasons = coalesce($6, reasons), consent_id = coalesce($7, consent_id),"
+        " approved_at = CASE WHEN $3 = 'approved' THEN $4 ELSE approved_at END"
+        " WHERE referral_id = $1 AND status = $2",
+        referral.referral_id,
+        referral.status.value,
+        target.value,
+        at,
+        reason_code,
+        reasons,
+        consent_id,
+    )
+    if status == "UPDATE 0":
+        return False
+    await _history(conn, referral.referral_id, referral.status, target, reason_code, at)
+    return True
+
+
+async def unanswered_since(conn: Connection, before: datetime, limit: int) -> list[Referral]:
+    """Approved or delivered referrals approved before ``before``; locked, skipping locked ones."""
+    rows = await conn.fetch(
+        "SELECT * FROM referrals WHERE status IN ('approved', 'delivered') AND approved_at < $1"
+        " ORDER BY approved_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        before,
+        limit,
+    )
+    return [_referral(row) for row in rows]
+
+
+async def _history(
+    conn: Connection,
+    referral_id: UUID,
+    from_status: Status | None,
+    to_status: Status,
+    reason_code: str | None,
+    at: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO referral_history (referral_id, from_status, to_status, reason_code, at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        referral_id,
+        None if from_status is None else from_status.value,
+        to_status.value,
+        reason_code,
+        at,
+    )
+
+
+def _referral(row: asyncpg.Record) -> Referral:
+    return Referral(
+        referral_id=row["referral_id"],
+        case_id=row["case_id"],
+        partner_id=row["partner_id"],
+        purpose=Purpose(row["purpose"]),
+        data_categories=frozenset(DataCategory(c) for c in row["data_categories"]),
+        consent_id=row["consent_id"],
+        status=Status(row["status"]),
+    )
+
+
+async def referral_record(conn: Connection, referral_id: UUID) -> dict[str, Any] | None:
+    """The referral with its history and review, for reading."""
+    row = await conn.fetchrow("SELECT * FROM referrals WHERE referral_id = $1", referral_id)
+    if row is None:
+        return None
+    record = dict(row)
+    history = await conn.fetch(
+        "SELECT from_status, to_status, reason_code, at FROM referral_history"
+        " WHERE referral_id = $1 ORDER BY id",
+        referral_id,
+    )
+    record["history"] = [dict(h) for h in history]
+    review = await conn.fetchrow(
+        "SELECT * FROM referral_reviews WHERE referral_id = $1", referral_id
+    )
+    record["review"] = None if review is None else dict(review)
+    return record
+
+
+async def referral_records(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT referral_id FROM referrals WHERE case_id = $1 ORDER BY requested_at, referral_id",
+        case_id,
+    )
+    records = [await referral_record(conn, row["referral_id"]) for row in rows]
+    return [r for r in records if r is not None]
+
+
+async def insert_review(
+    conn: Connection,
+    referral_id: UUID,
+    *,
+    decision: str,
+    overridden: list[str],
+    reason: str,
+    reviewed_by: str,
+    at: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO referral_reviews (referral_id, decision, overridden_codes, reason,"
+        " reviewed_by, reviewed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        referral_id,
+        decision,
+        overridden,
+        reason,
+        reviewed_by,
+        at,
+    )
+
+
+# ---------------------------------------------------------------- disclosures
+
+
+async def insert_disclosure(
+    conn: Connection,
+    *,
+    event_id: UUID,
+    case_id: UUID,
+    referral_id: UUID,
+    partner_id: UUID,
+    consent_id: UUID,
+    data_categories: list[str],
+    legal_basis: str,
+    disclosed_at: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO disclosures (event_id, case_id, referral_id, partner_id, consent_id,"
+        " data_categories, legal_basis, disclosed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        event_id,
+        case_id,
+        referral_id,
+        partner_id,
+        consent_id,
+        data_categories,
+        legal_basis,
+        disclosed_at,
+    )
+
+
+async def disclosures_for_case(conn: Connection, case_id: UUID) -> list[dict[str, Any]]:
+    """Every disclosure about the case, with the recipient's name and type."""
+    rows = await conn.fetch(
+        "SELECT d.referral_id, d.partner_id, p.name AS partner_name,"
+        " p.partner_type, p.countries AS partner_countries, d.consent_id, d.data_categories,"
+        " d.legal_basis, d.disclosed_at"
+        " FROM disclosures d LEFT JOIN partners p ON p.partner_id = d.partner_id"
+        " WHERE d.case_id = $1 ORDER BY d.disclosed_at, d.event_id",
+        case_id,
+    )
+    return [dict(row) for row in rows]

@@ -1,0 +1,148 @@
+"""Bad input gets a 4xx (HTTP) or a dead-letter entry (events) with a reason; nothing changes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from hub_contracts import ConsentGranted, PartnerRegistered, ProcedureStageChanged, Topic
+from hub_runtime.auth import Role
+from hub_runtime.testing import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+async def consents_of(stack: Any, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    response = await stack.http.get(
+        f"/cases/{case_id}/consents", headers=stack.token(Role.COUNSELLOR)
+    )
+    assert response.status_code == 200
+    result: list[dict[str, Any]] = response.json()
+    return result
+
+
+async def test_bad_consents_are_refused_with_a_reason_and_nothing_is_recorded(stack: Any) -> None:
+    case_id = await stack.open_case()
+    partner = await stack.register_partner(purposes=["return_counselling"])
+    pid = partner["partner_id"]
+    day = stack.today()
+    bad: list[tuple[dict[str, Any], int, str]] = [
+        ({"partner_id": str(uuid.uuid4())}, 422, "unknown_partner"),
+        ({"purposes": ["travel_documents"]}, 422, "purpose_not_allowed_for_partner"),
+        ({"valid_from": (day - timedelta(days=1)).isoformat()}, 422, "backdated_consent"),
+        (
+            {
+                "valid_from": (day + timedelta(days=5)).isoformat(),
+                "valid_until": (day + timedelta(days=4)).isoformat(),
+            },
+            422,
+            "invalid_period",
+        ),
+        ({"purposes": ["no_such_purpose"]}, 422, "invalid_request"),
+    ]
+    for changes, status, code in bad:
+        response = await stack.grant(case_id, pid, **changes)
+        assert (response.status_code, response.json()["error"]) == (status, code), changes
+        assert response.json()["detail"]
+    uninformed = stack.consent_body(pid)
+    uninformed["evidence"]["informed_transfer_outside_eu"] = False
+    response = await stack.http.post(
+        f"/cases/{case_id}/consents", json=uninformed, headers=stack.token(Role.COUNSELLOR)
+    )
+    assert response.status_code == 422
+    assert "49(1)(a)" in response.json()["detail"]
+    assert await consents_of(stack, case_id) == []
+
+    first = await stack.grant(case_id, pid)
+    assert first.status_code == 201
+    overlapping = await stack.grant(case_id, pid, valid_from=(day + timedelta(days=10)).isoformat())
+    assert (overlapping.status_code, overlapping.json()["error"]) == (409, "overlapping_consent")
+    assert [c["consent_id"] for c in await consents_of(stack, case_id)] == [
+        first.json()["consent_id"]
+    ]
+    await stack.wait_for_event(lambda p: isinstance(p, ConsentGranted))
+    granted = [p for _, p in await stack.events() if isinstance(p, ConsentGranted)]
+    assert [str(p.consent_id) for p in granted] == [first.json()["consent_id"]]
+
+
+async def test_origin_country_authorities_are_listed_but_receive_nothing(stack: Any) -> None:
+    embassy = await stack.register_partner(
+        name="Embassy of the origin country",
+        partner_type="authority_origin",
+        countries=["IQ"],
+        purposes=["travel_documents"],
+    )
+    assert embassy["may_receive_data"] is False
+    listed = await stack.http.get("/partners", headers=stack.token(Role.COUNSELLOR))
+    assert [p["partner_id"] for p in listed.json()] == [embassy["partner_id"]]
+
+    case_id = await stack.open_case()
+    consent = await stack.grant(case_id, embassy["partner_id"], purposes=["travel_documents"])
+    assert (consent.status_code, consent.json()["error"]) == (422, "partner_origin_authority")
+    referral = await stack.refer(case_id, embassy["partner_id"], purpose="travel_documents")
+    assert referral.json()["status"] == "refused"
+    assert "partner_origin_authority" in [r["code"] for r in referral.json()["refusal_reasons"]]
+
+
+async def test_only_admins_write_the_directory(stack: Any) -> None:
+    response = await stack.http.post(
+        "/partners",
+        json={
+            "name": "X",
+            "partner_type": "ngo",
+            "countries": ["NL"],
+            "purposes": ["return_counselling"],
+        },
+        headers=stack.token(Role.COUNSELLOR),
+    )
+    assert response.status_code == 403
+    unauthenticated = await stack.http.get("/partners")
+    assert unauthenticated.status_code == 401
+
+
+async def test_an_event_about_a_case_never_opened_is_dead_lettered(stack: Any) -> None:
+    await stack.publish(
+        ProcedureStageChanged(
+            case_id=uuid.uuid4(),
+            from_stage="appeal_pending",
+            to_stage="final_rejection",
+            decided_on=date.today(),
+        ),
+        Topic.CASEFILE_EVENTS,
+        "urn:council-hub:casefile",
+    )
+
+    async def lettered() -> bool:
+        return bool(await stack.dead_letters(Topic.CASEFILE_EVENTS))
+
+    await wait_until(lettered)
+    [letter] = await stack.dead_letters(Topic.CASEFILE_EVENTS)
+    assert "never saw opened" in letter["dlq-error"]
+
+
+async def test_a_removed_partner_gets_no_new_consent_or_referral(stack: Any) -> None:
+    case_id = await stack.open_case()
+    partner = await stack.register_partner()
+    assert (await stack.grant(case_id, partner["partner_id"])).status_code == 201
+    entry = {k: v for k, v in partner.items() if k not in ("partner_id", "may_receive_data")}
+    removed = await stack.http.put(
+        f"/partners/{partner['partner_id']}",
+        json={**entry, "active": False},
+        headers=stack.token(Role.ADMIN),
+    )
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["active"] is False
+    announced = await stack.wait_for_event(
+        lambda p: isinstance(p, PartnerRegistered) and not p.active
+    )
+    assert str(announced.partner_id) == partner["partner_id"]
+    referral = await stack.refer(case_id, partner["partner_id"])
+    assert [r["code"] for r in referral.json()["refusal_reasons"]] == ["agreement_invalid"]
+    consent = await stack.grant(case_id, partner["partner_id"], purposes=["reintegration_support"])
+    assert (consent.status_code, consent.json()["error"]) == (422, "partner_inactive")
+    missing = await stack.http.put(
+        f"/partners/{uuid.uuid4()}", json=entry, headers=stack.token(Role.ADMIN)
+    )
+    assert missing.status_code == 404
