@@ -44,7 +44,9 @@ def test_committed_schemas_match_the_code() -> None:
 
 def test_check_command_passes_on_the_real_tree(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check"]) == 0
-    assert f"schema check passed ({len(all_payload_classes())} event types)" in capsys.readouterr().out
+    assert (
+        f"schema check passed ({len(all_payload_classes())} event types)" in capsys.readouterr().out
+    )
 
 
 def test_every_current_revision_is_committed_byte_for_byte(

@@ -1,0 +1,45 @@
+"""Settings of the signals service (environment prefix ``SIGNALS_``)."""
+
+from __future__ import annotations
+
+from hub_runtime.settings import HubSettings
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything that tunes the signals service; read from ``SIGNALS_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SIGNALS_", extra="ignore")
+
+    http_host: str = Field("127.0.0.1", description="Address the HTTP API listens on")
+    http_port: int = Field(8104, ge=0, description="HTTP port (0 = any free port)")
+    database: str = Field("signals", description="PostgreSQL database of this service")
+    hash_key: SecretStr = Field(
+        SecretStr("dev-only-signals-hash-key-change-me-0123456789"),
+        description="Master key from which the per-period pseudonymisation keys are derived",
+    )
+    k_threshold: int = Field(10, ge=2, description="Cells and totals under k are suppressed")
+    rounding_base: int = Field(5, ge=1, description="Published counts are rounded to this base")
+    require_reporting_consent: bool = Field(
+        True, description="Count only persons whose consent covers anonymous_reporting"
+    )
+    allow_country_of_origin: bool = Field(
+        False, description="Publish the (top-level only) country-of-origin table"
+    )
+    max_cells_per_person: int = Field(
+        20, ge=1, description="A person contributes to at most this many cells per period"
+    )
+    grace_days: int = Field(
+        5, ge=0, description="A month is closed this many days after it ended (late events)"
+    )
+    publish_interval_seconds: float = Field(
+        60.0, gt=0, description="How often the publisher looks for closed, unpublished periods"
+    )
+    dp_enabled: bool = Field(False, description="Add Laplace noise before suppression")
+    dp_epsilon_per_table: float = Field(0.5, gt=0, description="Epsilon spent per table release")
+    dp_budget_per_period: float = Field(
+        4.0, gt=0, description="Total epsilon a period may spend; releases over it are refused"
+    )
+    max_body_bytes: int = Field(16 * 1024, ge=1024, description="Largest HTTP body accepted")
+    hub: HubSettings = Field(default_factory=HubSettings)

@@ -1,0 +1,62 @@
+"""Reporting periods are calendar months, written ``YYYY-MM``."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class InvalidPeriodError(ValueError):
+    """A string that is not a ``YYYY-MM`` period."""
+
+
+def period_of(day: date) -> str:
+    """The period (month) a day belongs to."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """(year, month) of a period; raises :class:`InvalidPeriodError` for anything else."""
+    match = _PERIOD.match(period)
+    if match is None:
+        raise InvalidPeriodError("a period is a month written YYYY-MM")
+    return int(match.group(1)), int(match.group(2))
+
+
+def first_day(period: str) -> date:
+    year, month = parse_period(period)
+    return date(year, month, 1)
+
+
+def next_period(period: str) -> str:
+    year, month = parse_period(period)
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def closes_at(period: str, grace_days: int) -> datetime:
+    """When a period becomes closed: the first instant of the next month plus the grace days.
+
+    The grace lets events that happened in the month but arrive late still be counted before
+    the period is published (a published period is never revised).
+    """
+    start_next = first_day(next_period(period))
+    return datetime(start_next.year, start_next.month, start_next.day, tzinfo=UTC) + timedelta(
+        days=grace_days
+    )
+
+
+def is_closed(period: str, now: datetime, grace_days: int) -> bool:
+    return now >= closes_at(period, grace_days)
+
+
+def periods_between(start: date, end: date, *, limit: int = 60) -> list[str]:
+    """Every period from ``start``'s month to ``end``'s month, at most ``limit`` of them."""
+    periods: list[str] = []
+    current = period_of(start)
+    last = period_of(end)
+    while current <= last and len(periods) < limit:
+        periods.append(current)
+        current = next_period(current)
+    return periods

@@ -1,0 +1,37 @@
+"""From protected tables to the published contract (``SignalsPublished``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hub_contracts import PublicationMethod, SignalCell, SignalsPublished
+
+from signals.domain.disclosure import ProtectedTable
+
+
+def to_event(
+    period: str,
+    table: ProtectedTable,
+    *,
+    k: int,
+    base: int,
+    epsilon: float | None,
+) -> SignalsPublished:
+    noise: Literal["none", "laplace"] = "none" if epsilon is None else "laplace"
+    cells = [
+        SignalCell(
+            coordinates=dict(zip(table.dimensions, key, strict=True)),
+            count=value,
+            suppressed=value is None,
+        )
+        for key, value in sorted(table.entries.items())
+    ]
+    return SignalsPublished(
+        period=period,
+        table=table.name,
+        dimensions=list(table.dimensions),
+        cells=cells,
+        method=PublicationMethod(
+            k_threshold=k, rounding_base=base, noise=noise, epsilon_spent=epsilon
+        ),
+    )

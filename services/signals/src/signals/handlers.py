@@ -1,0 +1,251 @@
+"""Use cases: events in (each turned into anonymous contributions at the door), releases out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from hub_contracts import (
+    BottleneckObserved,
+    ConsentGranted,
+    ConsentWithdrawn,
+    DeadlinePassed,
+    Envelope,
+    MonitoringReported,
+    PartnerStatusReported,
+    PersonErased,
+    Purpose,
+    ReferralApproved,
+    ReferralRefused,
+)
+from hub_runtime.errors import PermanentEventError
+from hub_runtime.unit_of_work import UnitOfWork
+
+from signals import repository as repo
+from signals.config import Settings
+from signals.domain import catalogue
+from signals.domain.catalogue import Contribution, NotAllowedError
+from signals.domain.disclosure import CountTable, protect_period
+from signals.domain.periods import closes_at, is_closed, period_of, periods_between
+from signals.domain.privacy import BudgetLedger, noisy_table
+from signals.domain.pseudonyms import consent_token, person_token, referral_token
+from signals.domain.release import to_event
+from signals.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class PeriodOpenError(Exception):
+    """The period is not closed yet: nothing of it may be published."""
+
+
+@dataclass(frozen=True)
+class SignalsHandlers:
+    """The event handlers, bound to the settings (key, cap, country switch)."""
+
+    settings: Settings
+
+    @property
+    def _key(self) -> bytes:
+        return self.settings.hash_key.get_secret_value().encode()
+
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        envelope: Envelope,
+        case_id: UUID,
+        period: str,
+        contributions: Sequence[Contribution],
+    ) -> None:
+        """The door: the case id becomes a per-period token here and goes no further."""
+        if envelope.subject != str(case_id):
+            # The subject travels in the clear: anything but the case id may identify someone.
+            raise PermanentEventError("the envelope subject is not the event's case id")
+        token = person_token(self._key, period, case_id)
+        await repo.lock_person(uow.conn, period, token)
+        existing = await repo.cells_of_person(uow.conn, period, token)
+        admitted = catalogue.admit(existing, contributions, self.settings.max_cells_per_person)
+        await repo.add_contributions(uow.conn, period, token, admitted)
+
+    async def on_bottleneck(
+        self, uow: UnitOfWork, envelope: Envelope, payload: BottleneckObserved
+    ) -> None:
+        cells = _refuse_unknown(
+            lambda: catalogue.from_bottleneck(payload, self.settings.allow_country_of_origin)
+        )
+        period = period_of(payload.observed_on)
+        await self._record(uow, envelope, payload.case_id, period, cells)
+
+    async def on_deadline_passed(
+        self, uow: UnitOfWork, envelope: Envelope, payload: DeadlinePassed
+    ) -> None:
+        cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
+        await self._record(uow, envelope, payload.case_id, period_of(payload.due_date), cells)
+
+    async def on_referral_refused(
+        self, uow: UnitOfWork, envelope: Envelope, payload: ReferralRefused
+    ) -> None:
+        codes = [reason.code for reason in payload.reasons]
+        cells = _refuse_unknown(lambda: catalogue.from_refusal_codes(codes))
+        await self._record(uow, envelope, payload.case_id, period_of(envelope.time.date()), cells)
+
+    async def on_consent_granted(
+        self, uow: UnitOfWork, envelope: Envelope, payload: ConsentGranted
+    ) -> None:
+        if Purpose.ANONYMOUS_REPORTING not in payload.purposes:
+            return
+        periods = periods_between(payload.valid_from, payload.valid_until)
+        consent = consent_token(self._key, payload.consent_id)
+        rows = [(p, person_token(self._key, p, payload.case_id), consent) for p in periods]
+        await repo.add_reporting_consent(uow.conn, rows)
+
+    async def on_consent_withdrawn(
+        self, uow: UnitOfWork, envelope: Envelope, payload: ConsentWithdrawn
+    ) -> None:
+        """From the month of withdrawal on, the person no longer counts (unless another
+        consent still covers anonymous reporting); published periods are never revised."""
+        consent = consent_token(self._key, payload.consent_id)
+        await repo.withdraw_reporting_consent(
+            uow.conn, consent, period_of(payload.withdrawn_at.date())
+        )
+
+    async def on_person_erased(
+        self, uow: UnitOfWork, envelope: Envelope, payload: PersonErased
+    ) -> None:
+        """Remove the person from every period not yet published (releases are anonymous)."""
+        for period in await repo.unpublished_periods(uow.conn):
+            await repo.forget_person(
+                uow.conn, period, person_token(self._key, period, payload.case_id)
+            )
+
+    async def on_referral_approved(
+        self, uow: UnitOfWork, envelope: Envelope, payload: ReferralApproved
+    ) -> None:
+        token = referral_token(self._key, payload.referral_id)
+        await repo.save_referral_fact(uow.conn, token, envelope.time, str(payload.partner_type))
+
+    async def on_partner_status(
+        self, uow: UnitOfWork, envelope: Envelope, payload: PartnerStatusReported
+    ) -> None:
+        fact = await repo.referral_fact(uow.conn, referral_token(self._key, payload.referral_id))
+        approved_at, partner_type = fact if fact is not None else (None, None)
+        cells = _refuse_unknown(
+            lambda: catalogue.from_partner_status(
+                payload.status, partner_type, approved_at, payload.reported_at
+            )
+        )
+        period = period_of(payload.reported_at.date())
+        await self._record(uow, envelope, payload.case_id, period, cells)
+
+    async def on_monitoring(
+        self, uow: UnitOfWork, envelope: Envelope, payload: MonitoringReported
+    ) -> None:
+        cells = _refuse_unknown(lambda: catalogue.from_monitoring(payload))
+        await self._record(uow, envelope, payload.case_id, period_of(envelope.time.date()), cells)
+
+
+def _refuse_unknown(build: Callable[[], list[Contribution]]) -> list[Contribution]:
+    """Map the catalogue's refusal to the runtime's dead-letter error."""
+    try:
+        cells = build()
+    except NotAllowedError as exc:
+        raise PermanentEventError(f"not aggregated: {exc}") from None
+    return cells
+
+
+async def publish_period(
+    uow: UnitOfWork, settings: Settings, period: str, now: datetime
+) -> dict[str, dict[str, Any]]:
+    """Publish a closed period once; later calls return the stored release unchanged.
+
+    Emits one ``SignalsPublished`` per table (subject = period) in the same transaction that
+    stores the release. The caller commits.
+    """
+    await repo.lock_period(uow.conn, period)
+    stored = await repo.release(uow.conn, period)
+    if stored:
+        return stored
+    if not is_closed(period, now, settings.grace_days):
+        closes = closes_at(period, settings.grace_days).isoformat()
+        raise PeriodOpenError(f"the period {period} is open until {closes}")
+    tables = await _count_tables(uow, settings, period)
+    epsilon: float | None = None
+    if settings.dp_enabled:
+        epsilon = settings.dp_epsilon_per_table
+        tables = await _add_noise(uow, settings, period, tables, epsilon)
+    protected = protect_period(
+        tables, settings.k_threshold, settings.rounding_base, catalogue.LINKED_BY_CATEGORY
+    )
+    release: dict[str, dict[str, Any]] = {}
+    for table in protected:
+        event = to_event(
+            period, table, k=settings.k_threshold, base=settings.rounding_base, epsilon=epsilon
+        )
+        uow.emit(event, subject=period)
+        release[table.name] = event.model_dump(mode="json")
+    await repo.save_release(uow.conn, period, list(release.items()))
+    log.info("period published", extra={"count": len(release)})
+    return release
+
+
+def publishable_tables(settings: Settings) -> dict[str, catalogue.TableSpec]:
+    """Tables of a release. The open-valued country table is left out under noise: which
+    country codes appear at all would not be protected by the noise."""
+    tables = catalogue.allowed_tables(settings.allow_country_of_origin)
+    if settings.dp_enabled:
+        tables = {n: s for n, s in tables.items() if all(d.values for d in s.dimensions)}
+    return tables
+
+
+async def _count_tables(uow: UnitOfWork, settings: Settings, period: str) -> list[CountTable]:
+    tables: list[CountTable] = []
+    for spec in publishable_tables(settings).values():
+        counts = await repo.cell_counts(
+            uow.conn,
+            period,
+            spec.name,
+            spec.dimension_names,
+            require_consent=settings.require_reporting_consent,
+        )
+        axes = tuple(
+            d.values if d.values is not None else tuple(sorted({k[i] for k in counts}))
+            for i, d in enumerate(spec.dimensions)
+        )
+        tables.append(CountTable(spec.name, spec.dimension_names, axes, counts))
+    return tables
+
+
+async def _add_noise(
+    uow: UnitOfWork, settings: Settings, period: str, tables: list[CountTable], epsilon: float
+) -> list[CountTable]:
+    """Charge the ledger for every table first (all or nothing), then add the noise."""
+    ledger = BudgetLedger(settings.dp_budget_per_period, await repo.lock_ledger(uow.conn, period))
+    for table in tables:
+        ledger = ledger.charge(table.name, epsilon)  # raises BudgetExceededError
+    for table in tables:
+        await repo.record_spend(uow.conn, period, table.name, epsilon)
+    sensitivity = settings.max_cells_per_person
+    return [noisy_table(table, epsilon, sensitivity) for table in tables]
+
+
+async def publish_due_periods(
+    uow_factory: UnitOfWorkFactory, settings: Settings, now: datetime
+) -> list[str]:
+    """Publish every closed period that has contributions and no release yet."""
+    async with uow_factory() as uow:
+        periods = await repo.periods_with_contributions(uow.conn)
+    published: list[str] = []
+    for period in periods:
+        if not is_closed(period, now, settings.grace_days):
+            continue
+        async with uow_factory() as uow:
+            if await repo.is_published(uow.conn, period):
+                continue
+            await publish_period(uow, settings, period, now)
+            await uow.commit()
+            published.append(period)
+    return published

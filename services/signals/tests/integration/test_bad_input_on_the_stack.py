@@ -1,0 +1,75 @@
+"""Bad input goes to the dead-letter topic, is never aggregated, and the partition keeps flowing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import httpx
+import pytest
+from hub_contracts import BottleneckObserved, Topic, new_envelope
+from hub_contracts.examples import EXAMPLES
+from hub_runtime.auth import Role
+from hub_runtime.service import ServiceRuntime
+from hub_runtime.settings import HubSettings
+from hub_runtime.testing import read_all, wait_until
+
+from .conftest import bearer, publish, publish_raw
+
+pytestmark = pytest.mark.integration
+
+
+def raw_bottleneck(case_id: uuid.UUID, subject: str, **data_changes: object) -> bytes:
+    example = EXAMPLES[BottleneckObserved]().model_copy(
+        update={"case_id": case_id, "observed_on": date(2025, 2, 3)}
+    )
+    envelope = json.loads(new_envelope(example, source="test", subject=subject).to_bytes())
+    envelope["data"].update(data_changes)
+    return json.dumps(envelope).encode()
+
+
+async def test_unknown_category_and_identifying_fields_are_dead_lettered(
+    isolated_hub: HubSettings, signals_service: ServiceRuntime
+) -> None:
+    case_id = uuid.uuid4()
+    bad = [
+        raw_bottleneck(case_id, str(case_id), category="embassy_was_rude"),
+        raw_bottleneck(case_id, str(case_id), full_name="Jane Example"),
+        raw_bottleneck(case_id, "V-number 1234567890"),  # an identifier as the subject
+    ]
+    for value in bad:
+        await publish_raw(isolated_hub, Topic.CASEFILE_EVENTS, str(case_id), value)
+    good = EXAMPLES[BottleneckObserved]().model_copy(update={"case_id": case_id})
+    await publish(
+        isolated_hub,
+        new_envelope(good, source="test", subject=str(case_id)),
+        Topic.CASEFILE_EVENTS,
+    )
+    dlq = isolated_hub.topic(Topic.CASEFILE_EVENTS) + ".dlq"
+
+    async def three_dead_letters() -> bool:
+        return len(await read_all(isolated_hub.kafka_bootstrap, dlq, idle_seconds=0.2)) >= 3
+
+    await wait_until(three_dead_letters, within=30)
+    records = await read_all(isolated_hub.kafka_bootstrap, dlq)
+    assert sorted(r.value for r in records if r.value is not None) == sorted(bad)
+    errors = [dict(r.headers)["dlq-error"].decode() for r in records]
+    assert any("category" in e for e in errors)
+    assert any("full_name" in e for e in errors)
+    assert any("subject is not the event's case id" in e for e in errors)
+    assert all("Jane" not in e and "1234567890" not in e for e in errors)
+
+    consumer = signals_service.consumer
+    assert consumer is not None
+
+    async def good_one_applied() -> bool:
+        return consumer.stats.applied == 1
+
+    await wait_until(good_one_applied)
+    async with httpx.AsyncClient(base_url=signals_service.base_url) as client:
+        summary = (
+            await client.get("/admin/contributions", headers=bearer(isolated_hub, Role.ADMIN))
+        ).json()["contributions"]
+    # Only the good event contributed: one cell in each of the three bottleneck tables.
+    assert sorted(row["contributions"] for row in summary) == [1, 1, 1]
