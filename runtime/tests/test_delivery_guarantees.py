@@ -19,7 +19,12 @@ from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_contracts.topics import dead_letter_topic
 from hub_runtime.consumer import DeadLetterWriter, EventConsumer, RetryPolicy
 from hub_runtime.db import create_pool
-from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
+from hub_runtime.kafka import (
+    delete_topics_with_prefix,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+)
 from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
@@ -93,6 +98,7 @@ async def harness(hub_settings: HubSettings, fresh_database: str) -> AsyncIterat
     finally:
         await producer.stop()
         await pool.close()
+        await delete_topics_with_prefix(hub_settings.kafka_bootstrap, topic)
 
 
 async def run_consumer(consumer: EventConsumer, until: object) -> None:

@@ -58,6 +58,24 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) 
         await admin.close()
 
 
+async def delete_topics_with_prefix(bootstrap: str, prefix: str) -> int:
+    """Delete every topic whose name starts with `prefix` (test clean-up); returns how many.
+
+    A broker keeps several open files per partition: topics left behind by thousands of tests
+    would exhaust its file descriptors."""
+    if not prefix:
+        raise ValueError("refusing to delete topics without a prefix")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hub-admin")
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+        return len(doomed)
+    finally:
+        await admin.close()
+
+
 async def read_topic(
     bootstrap: str, topic: str, *, idle_seconds: float = 1.0
 ) -> list[ConsumerRecord[bytes, bytes]]:

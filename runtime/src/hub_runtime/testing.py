@@ -5,6 +5,7 @@ started; they fail (never skip) when the stack is missing, so a green run means 
 """
 
 import asyncio
+import contextlib
 import os
 import time
 import uuid
@@ -13,9 +14,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from hub_runtime.db import dsn_for_database
-from hub_runtime.kafka import read_topic
+from hub_runtime.kafka import delete_topics_with_prefix, read_topic
 from hub_runtime.settings import HubSettings
 
 
@@ -60,25 +65,62 @@ def hub_settings() -> HubSettings:
 
 
 @pytest.fixture
-def isolated_hub(hub_settings: HubSettings) -> HubSettings:
-    """Stack settings with a topic prefix of its own: the test's services see only its events."""
-    return hub_settings.model_copy(update={"topic_prefix": f"t-{uuid.uuid4().hex[:8]}."})
+async def isolated_hub(hub_settings: HubSettings) -> AsyncIterator[HubSettings]:
+    """Stack settings with a topic prefix of its own: the test's services see only its events.
+    Its topics are deleted afterwards."""
+    prefix = f"t-{uuid.uuid4().hex[:8]}."
+    yield hub_settings.model_copy(update={"topic_prefix": prefix})
+    await delete_topics_with_prefix(hub_settings.kafka_bootstrap, prefix)
+
+
+@contextlib.asynccontextmanager
+async def temporary_databases(
+    settings: HubSettings, *purposes: str
+) -> AsyncIterator[dict[str, str]]:
+    """New, empty databases (purpose -> name), dropped afterwards."""
+    names = {purpose: f"t_{uuid.uuid4().hex[:12]}" for purpose in purposes}
+    admin = await asyncpg.connect(dsn_for_database(settings.pg_dsn, "postgres"))
+    try:
+        for name in names.values():
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        yield names
+        for name in names.values():
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 @pytest.fixture
 async def fresh_database(hub_settings: HubSettings) -> AsyncIterator[str]:
     """A new, empty database for one test, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(dsn_for_database(hub_settings.pg_dsn, "postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield name
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with temporary_databases(hub_settings, "db") as names:
+        yield names["db"]
+
+
+@pytest.fixture
+async def hub_databases(hub_settings: HubSettings) -> AsyncIterator[dict[str, str]]:
+    """One new database per service, for tests that run the whole hub."""
+    async with temporary_databases(
+        hub_settings, "casefile", "referral", "partner_gateway", "signals"
+    ) as names:
+        yield names
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """Every span of the test process, kept in memory (install once, share for the session)."""
+    exporter = InMemorySpanExporter()
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
 
 
 def unique_topic(prefix: str = "test") -> str:
+    """A topic name of its own; delete it after the test with
+    `delete_topics_with_prefix(bootstrap, name)` (it also takes its `.dlq`)."""
     return f"{prefix}.{uuid.uuid4().hex[:10]}.events"
 
 
