@@ -1,0 +1,1 @@
+"""The partner gateway: signed webhooks out, disclosures through casefile, partners' updates in."""

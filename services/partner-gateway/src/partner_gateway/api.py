@@ -1,0 +1,324 @@
+"""The gateway's HTTP edge: the admin API and the partners' API."""
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal, Self
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import JSONResponse
+from hub_contracts import MonitoringOutcome, PartnerReportedStatus, Topic
+from hub_runtime.asyncapi import asyncapi_document
+from hub_runtime.auth import Authenticator, Principal, Role
+from hub_runtime.http import DomainError, create_app
+from hub_runtime.service import ServiceContext
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from partner_gateway import credentials, handlers
+from partner_gateway.casefile_client import Casefile
+from partner_gateway.config import Settings
+from partner_gateway.domain.idempotency import KEY_PATTERN, fingerprint
+from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.repository import Repositories
+
+PUBLISHES = [Topic.PARTNER_EVENTS]
+CONSUMES = [Topic.REFERRAL_EVENTS, Topic.CASEFILE_EVENTS]
+
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookRegistration(_Strict):
+    url: AnyHttpUrl = Field(description="HTTPS (or, in development, HTTP) endpoint of the partner")
+
+
+class WebhookRegistered(_Strict):
+    partner_id: UUID
+    url: str
+    secret: str = Field(description="Standard Webhooks signing secret (whsec_...); shown once")
+    previous_secret_valid_until: datetime | None
+
+
+class StatusReport(_Strict):
+    status: PartnerReportedStatus
+    reason_code: ReasonCode | None = Field(
+        default=None, description="Machine code (snake_case), required for a decline"
+    )
+
+    @model_validator(mode="after")
+    def _decline_has_reason(self) -> Self:
+        if self.status is PartnerReportedStatus.DECLINED and self.reason_code is None:
+            raise ValueError("a decline needs a reason_code")
+        return self
+
+
+class MonitoringReport(_Strict):
+    months_after_return: int = Field(ge=0, le=120)
+    outcomes: list[MonitoringOutcome] = Field(min_length=1, max_length=len(MonitoringOutcome))
+
+
+class TokenRequest(_Strict):
+    grant_type: Literal["client_credentials"] = "client_credentials"
+    client_id: str = Field(min_length=1, max_length=128)
+    client_secret: str = Field(min_length=1, max_length=256)
+
+
+class TokenResponse(_Strict):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name)
+    expires_in: int
+
+
+class ClientCreated(_Strict):
+    client_id: str
+    client_secret: str = Field(description="Shown once; only its scrypt hash is stored")
+    previous_secret_valid_until: datetime | None = None
+
+
+def build_app(ctx: ServiceContext, settings: Settings, casefile: Casefile) -> FastAPI:
+    async def database() -> bool:
+        return bool(await ctx.pool.fetchval("SELECT true"))
+
+    app = create_app(
+        service=ctx.name,
+        title="Partner gateway",
+        description="Signed webhooks to partners, disclosures through casefile, partners' reports.",
+        max_body_bytes=settings.max_body_bytes,
+        readiness={"database": database},
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+    )
+    auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
+    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.include_router(_admin_router(ctx, settings, auth))
+    app.include_router(_partner_router(ctx, settings, auth, limiter, casefile))
+    return app
+
+
+def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) -> APIRouter:
+    router = APIRouter(prefix="/admin", tags=["admin"])
+    Admin = auth.require(Role.ADMIN)  # noqa: N806
+    overlap = timedelta(seconds=settings.credential_overlap_seconds)
+
+    @router.put("/partners/{partner_id}/webhook", summary="Register or rotate a partner's webhook")
+    async def put_webhook(
+        partner_id: UUID,
+        body: WebhookRegistration,
+        who: Admin,  # type: ignore[valid-type]
+    ) -> WebhookRegistered:
+        secret, previous_until = await handlers.register_webhook(
+            ctx.unit_of_work, partner_id, str(body.url), overlap
+        )
+        return WebhookRegistered(
+            partner_id=partner_id,
+            url=str(body.url),
+            secret=secret,
+            previous_secret_valid_until=previous_until,
+        )
+
+    @router.get("/deliveries", summary="The delivery log (webhook attempts and outcomes)")
+    async def deliveries(
+        who: Admin,  # type: ignore[valid-type]
+        partner_id: UUID | None = None,
+        state: Literal["pending", "delivered", "given_up"] | None = None,
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        async with ctx.pool.acquire() as conn:
+            rows = await Repositories.on(conn).deliveries.log(partner_id, state, after, limit)
+            breakers = await Repositories.on(conn).partners.breaker_states()
+        return {"items": rows, "breakers": breakers}
+
+    @router.get("/disclosures", summary="The disclosure log (facts only, never the data)")
+    async def disclosures(
+        who: Admin,  # type: ignore[valid-type]
+        referral_id: UUID | None = None,
+        case_id: UUID | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        async with ctx.pool.acquire() as conn:
+            rows = await Repositories.on(conn).disclosures.log(referral_id, case_id, limit)
+        return {"items": rows}
+
+    @router.get("/notices", summary="Withdrawal and erasure notices; ?overdue=true for late ones")
+    async def notices(
+        who: Admin,  # type: ignore[valid-type]
+        overdue: bool = False,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        async with ctx.pool.acquire() as conn:
+            rows = await Repositories.on(conn).notices.listing(overdue, limit)
+        return {"items": rows}
+
+    @router.post("/partners/{partner_id}/credentials", status_code=201, summary="New API client")
+    async def new_client(partner_id: UUID, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
+        client_id, secret = await credentials.create_client(ctx.unit_of_work, partner_id)
+        return ClientCreated(client_id=client_id, client_secret=secret)
+
+    @router.get("/partners/{partner_id}/credentials", summary="A partner's API clients")
+    async def list_clients(partner_id: UUID, who: Admin) -> dict[str, Any]:  # type: ignore[valid-type]
+        async with ctx.pool.acquire() as conn:
+            return {"items": await Repositories.on(conn).credentials.clients_of(partner_id)}
+
+    @router.post("/credentials/{client_id}/rotate", summary="New secret; the old one works a while")
+    async def rotate(client_id: str, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
+        secret, until = await credentials.rotate(ctx.unit_of_work, client_id, overlap)
+        return ClientCreated(
+            client_id=client_id, client_secret=secret, previous_secret_valid_until=until
+        )
+
+    @router.post("/credentials/{client_id}/revoke", summary="Revoke a client and all its secrets")
+    async def revoke(client_id: str, who: Admin) -> dict[str, str]:  # type: ignore[valid-type]
+        await credentials.revoke(ctx.unit_of_work, client_id)
+        return {"client_id": client_id, "status": "revoked"}
+
+    return router
+
+
+def _partner_router(
+    ctx: ServiceContext,
+    settings: Settings,
+    auth: Authenticator,
+    limiter: RateLimiter,
+    casefile: Casefile,
+) -> APIRouter:
+    router = APIRouter(prefix="/partner", tags=["partner"])
+    PartnerWho = auth.require(Role.PARTNER)  # noqa: N806
+
+    async def current_partner(who: PartnerWho) -> UUID:  # type: ignore[valid-type]
+        principal: Principal = who
+        assert principal.partner_id is not None  # verify_token guarantees it for partners
+        wait = limiter.check(str(principal.partner_id), time.monotonic())
+        if wait > 0:
+            raise HTTPException(
+                429,
+                detail="too many requests for this partner; slow down",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        refused = await credentials.admission(ctx.pool, principal)
+        if refused is not None:
+            raise HTTPException(refused[0], detail=refused[1])
+        return principal.partner_id
+
+    PartnerId = Annotated[UUID, Depends(current_partner)]  # noqa: N806
+
+    def idempotency_key(
+        key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ) -> str:
+        if key is None:
+            raise DomainError(
+                "the Idempotency-Key header is required on every POST",
+                code="idempotency_key_missing",
+                status_code=400,
+            )
+        if not KEY_PATTERN.match(key):
+            raise DomainError(
+                "the Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -",
+                code="idempotency_key_invalid",
+                status_code=400,
+            )
+        return key
+
+    IdemKey = Annotated[str, Depends(idempotency_key)]  # noqa: N806
+
+    @router.post("/token", summary="Exchange client credentials for a short-lived partner token")
+    async def token(body: TokenRequest) -> TokenResponse:
+        # No partner is known yet: the bucket is per client id (slows down secret guessing).
+        wait = limiter.check(f"token:{body.client_id}", time.monotonic())
+        if wait > 0:
+            raise HTTPException(
+                429,
+                detail="too many token requests",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        access = await credentials.exchange(
+            ctx.unit_of_work,
+            body.client_id,
+            body.client_secret,
+            ctx.hub.jwt_secret.get_secret_value(),
+            settings.partner_token_ttl_seconds,
+        )
+        return TokenResponse(access_token=access, expires_in=settings.partner_token_ttl_seconds)
+
+    @router.get("/referrals/{referral_id}", summary="The referral's consented data (a disclosure)")
+    async def referral(referral_id: UUID, partner_id: PartnerId) -> JSONResponse:
+        today = datetime.now(UTC).date()
+        body = await handlers.disclose(ctx.unit_of_work, casefile, partner_id, referral_id, today)
+        # Personal data: no cache anywhere on the way.
+        return JSONResponse(body, headers={"cache-control": "no-store"})
+
+    @router.post("/referrals/{referral_id}/status", status_code=202, summary="Report a status")
+    async def status(
+        referral_id: UUID,
+        body: StatusReport,
+        partner_id: PartnerId,
+        key: IdemKey,
+    ) -> JSONResponse:
+        action = handlers.report_status(partner_id, referral_id, body.status, body.reason_code)
+        route = f"status:{referral_id}"
+        return await _idempotent(ctx, partner_id, key, route, body, action)
+
+    @router.post("/referrals/{referral_id}/monitoring", status_code=202, summary="Post-return")
+    async def monitoring(
+        referral_id: UUID,
+        body: MonitoringReport,
+        partner_id: PartnerId,
+        key: IdemKey,
+    ) -> JSONResponse:
+        action = handlers.report_monitoring(
+            partner_id, referral_id, body.months_after_return, list(body.outcomes)
+        )
+        route = f"monitoring:{referral_id}"
+        return await _idempotent(ctx, partner_id, key, route, body, action)
+
+    @router.post("/notices/{notice_id}/ack", status_code=202, summary="Acknowledge a notice")
+    async def ack(
+        notice_id: UUID,
+        partner_id: PartnerId,
+        key: IdemKey,
+    ) -> JSONResponse:
+        action = handlers.acknowledge_notice(partner_id, notice_id)
+        return await _idempotent(ctx, partner_id, key, f"ack:{notice_id}", None, action)
+
+    @router.get("/inbox", summary="Pull inbox: notifications after the cursor, oldest first")
+    async def inbox(
+        partner_id: PartnerId,
+        cursor: Annotated[str | None, Query(max_length=32)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict[str, Any]:
+        after = _parse_cursor(cursor)
+        async with ctx.pool.acquire() as conn:
+            rows = await Repositories.on(conn).notifications.inbox(partner_id, after, limit)
+        next_seq = rows[-1][0] if rows else after
+        return {"items": [json.loads(body) for _, body in rows], "next_cursor": str(next_seq)}
+
+    return router
+
+
+def _parse_cursor(cursor: str | None) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise DomainError(
+            "the cursor is not one this API gave out", code="bad_cursor", status_code=400
+        )
+    return int(cursor)
+
+
+async def _idempotent(
+    ctx: ServiceContext,
+    partner_id: UUID,
+    key: str,
+    route: str,
+    body: BaseModel | None,
+    action: handlers.Action,
+) -> JSONResponse:
+    request_hash = fingerprint(route, None if body is None else body.model_dump(mode="json"))
+    status, answer, replayed = await handlers.idempotently(
+        ctx.unit_of_work, partner_id, key, request_hash, action
+    )
+    headers = {"idempotent-replayed": "true"} if replayed else {}
+    return JSONResponse(answer, status_code=status, headers=headers)

@@ -1,0 +1,127 @@
+"""Use cases of partner API credentials: create, rotate (with overlap), revoke, exchange.
+
+A partner exchanges ``client_id`` + ``client_secret`` for a short-lived bearer token (role
+partner, sub = client id). Revocation takes effect at once: every partner request checks that
+the token's client is not revoked (tokens minted outside this flow carry no client id and are
+only as trusted as the hub's JWT secret).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets as random
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import asyncpg
+from hub_runtime.auth import Principal, Role, mint_token
+from hub_runtime.http import DomainError, NotFoundError
+
+from partner_gateway.domain.credentials import (
+    CLIENT_ID_PREFIX,
+    SECRET_PREFIX,
+    hash_secret,
+    matches,
+)
+from partner_gateway.domain.policy import is_origin_authority
+from partner_gateway.handlers import ORIGIN_REFUSAL, UowFactory
+from partner_gateway.repository import PartnerRepository, Repositories
+from partner_gateway.unit_of_work import repos
+
+
+def _new_secret() -> tuple[str, bytes]:
+    return SECRET_PREFIX + random.token_urlsafe(32), random.token_bytes(16)
+
+
+async def _store_secret(r: Repositories, client_id: str, secret: str, salt: bytes) -> None:
+    hashed = await asyncio.to_thread(hash_secret, secret, salt)
+    await r.credentials.add_secret(uuid4(), client_id, salt, hashed)
+
+
+async def create_client(uow_factory: UowFactory, partner_id: UUID) -> tuple[str, str]:
+    async with uow_factory() as uow:
+        r = repos(uow)
+        partner = await r.partners.get(partner_id)
+        if partner is None:
+            raise DomainError("the partner is not in the directory", code="unknown_partner")
+        if is_origin_authority(partner.partner_type):
+            raise DomainError(ORIGIN_REFUSAL, code="partner_origin_authority")
+        client_id = CLIENT_ID_PREFIX + random.token_hex(8)
+        secret, salt = _new_secret()
+        await r.credentials.add_client(client_id, partner_id)
+        await _store_secret(r, client_id, secret, salt)
+        await uow.commit()
+    return client_id, secret
+
+
+async def rotate(
+    uow_factory: UowFactory, client_id: str, overlap: timedelta
+) -> tuple[str, datetime]:
+    """A new secret; the current ones stay valid until now + overlap (no downtime)."""
+    async with uow_factory() as uow:
+        r = repos(uow)
+        client = await r.credentials.client(client_id)
+        if client is None:
+            raise NotFoundError("the client")
+        if client[1] is not None:
+            raise DomainError("the client is revoked", code="client_revoked")
+        until = datetime.now(UTC) + overlap
+        await r.credentials.expire_current(client_id, until)
+        secret, salt = _new_secret()
+        await _store_secret(r, client_id, secret, salt)
+        await uow.commit()
+    return secret, until
+
+
+async def revoke(uow_factory: UowFactory, client_id: str) -> None:
+    async with uow_factory() as uow:
+        if not await repos(uow).credentials.revoke_client(client_id):
+            raise NotFoundError("the client")
+        await uow.commit()
+
+
+_BAD_CREDENTIALS = "the client credentials are not valid"
+
+
+async def exchange(
+    uow_factory: UowFactory, client_id: str, secret: str, jwt_secret: str, ttl_seconds: int
+) -> str:
+    async with uow_factory() as uow:
+        r = repos(uow)
+        client = await r.credentials.client(client_id)
+        candidates = await r.credentials.valid_secrets(client_id)
+        partner = None if client is None else await r.partners.get(client[0])
+    if client is None or not candidates or partner is None:
+        raise DomainError(_BAD_CREDENTIALS, code="invalid_client", status_code=401)
+    for candidate in candidates:
+        if await asyncio.to_thread(matches, secret, candidate.salt, candidate.hash):
+            break
+    else:
+        raise DomainError(_BAD_CREDENTIALS, code="invalid_client", status_code=401)
+    if is_origin_authority(partner.partner_type) or not partner.active:
+        raise DomainError(
+            ORIGIN_REFUSAL if partner.active else "the partner is not active",
+            code="partner_refused",
+            status_code=403,
+        )
+    return mint_token(
+        jwt_secret, sub=client_id, role=Role.PARTNER, partner_id=client[0], ttl_seconds=ttl_seconds
+    )
+
+
+async def admission(pool: asyncpg.Pool, principal: Principal) -> tuple[int, str] | None:
+    """(HTTP status, reason) when this partner request is refused at the door, else None.
+
+    Checked on every request, so revocation and a directory change to authority_origin take
+    effect before the token expires.
+    """
+    assert principal.partner_id is not None
+    async with pool.acquire() as conn:
+        partner_type, revoked = await PartnerRepository(conn).admission(
+            principal.partner_id, principal.sub
+        )
+    if is_origin_authority(partner_type):
+        return 403, ORIGIN_REFUSAL
+    if revoked:
+        return 401, "the client of this token was revoked"
+    return None

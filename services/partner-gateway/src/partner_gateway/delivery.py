@@ -1,0 +1,216 @@
+"""The delivery worker: sends queued notifications as signed webhooks, in order per partner.
+
+Each round leases the oldest pending delivery of every partner whose turn it is (retry time
+reached, circuit not open), sends them concurrently (one per partner), and records each
+outcome with its event (ReferralDelivered / DeliveryFailed) in one transaction. A crash between
+the POST and that transaction means the same webhook id is sent again after the lease expires:
+partners deduplicate on ``webhook-id`` (at-least-once delivery, as the spec expects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from hub_contracts import DeliveryFailed, NoticeSent, ReferralDelivered
+from hub_runtime.service import ServiceContext, Worker
+
+from partner_gateway.config import Settings
+from partner_gateway.domain.delivery import Breaker, RetryPolicy, failure_code
+from partner_gateway.domain.notifications import NotificationKind
+from partner_gateway.domain.policy import is_origin_authority
+from partner_gateway.domain.signing import sign
+from partner_gateway.repository import DeliveryRepository, DueDelivery
+from partner_gateway.unit_of_work import repos
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status: int | None
+    code: str
+
+
+class DeliveryWorker:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.retry = RetryPolicy(
+            settings.delivery_first_backoff_seconds,
+            settings.delivery_max_backoff_seconds,
+            settings.delivery_max_attempts,
+        )
+        self.breaker = Breaker(settings.breaker_failure_threshold, settings.breaker_pause_seconds)
+
+    async def run(self, ctx: ServiceContext) -> None:
+        """Lease and send until cancelled, up to ``delivery_concurrency`` partners at once.
+
+        A partner's next delivery is leased as soon as its previous one is recorded (the lease
+        query skips partners whose oldest delivery is still leased), not when a whole round is
+        done, so one slow partner never holds up the others.
+        """
+        in_flight: set[asyncio.Task[None]] = set()
+        async with httpx.AsyncClient(timeout=self.settings.delivery_timeout_seconds) as client:
+            try:
+                while True:
+                    free = self.settings.delivery_concurrency - len(in_flight)
+                    due = await self._lease(ctx, free) if free > 0 else []
+                    for delivery in due:
+                        in_flight.add(
+                            asyncio.create_task(self._deliver_safely(ctx, client, delivery))
+                        )
+                    if due and len(due) < free:
+                        continue  # maybe more partners are due
+                    in_flight = await self._wait(in_flight)
+            finally:
+                for task in in_flight:
+                    task.cancel()
+
+    async def _wait(self, in_flight: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
+        """Until one delivery finishes or the poll interval passes; returns those still running."""
+        poll = self.settings.delivery_poll_seconds
+        if not in_flight:
+            await asyncio.sleep(poll)
+            return in_flight
+        _, pending = await asyncio.wait(
+            in_flight, timeout=poll, return_when=asyncio.FIRST_COMPLETED
+        )
+        return set(pending)
+
+    async def _lease(self, ctx: ServiceContext, limit: int) -> list[DueDelivery]:
+        lease = self.settings.delivery_timeout_seconds + 30
+        async with ctx.pool.acquire() as conn:
+            return await DeliveryRepository(conn).lease_due(limit, lease)
+
+    async def _deliver_safely(
+        self, ctx: ServiceContext, client: httpx.AsyncClient, due: DueDelivery
+    ) -> None:
+        try:
+            await self._deliver(ctx, client, due)
+        except Exception as exc:
+            # e.g. the database went away mid-delivery: the lease expires and it is retried
+            log.warning(
+                "delivery failed unexpectedly",
+                extra={"partner_id": due.partner_id, "error_type": type(exc).__name__},
+            )
+
+    async def _deliver(
+        self, ctx: ServiceContext, client: httpx.AsyncClient, due: DueDelivery
+    ) -> None:
+        if is_origin_authority(due.partner_type):
+            outcome = Outcome(ok=False, status=None, code="partner_origin_authority")
+            await self._record_failure(ctx, due, outcome, final=True)
+            return
+        outcome = await self._post(client, due)
+        if outcome.ok:
+            await self._record_success(ctx, due, outcome)
+        else:
+            await self._record_failure(ctx, due, outcome, final=False)
+
+    async def _post(self, client: httpx.AsyncClient, due: DueDelivery) -> Outcome:
+        body = due.body.encode("utf-8")
+        signed = sign(due.secrets, str(due.notification_id), int(time.time()), body)
+        headers = {"content-type": "application/json", **signed.as_dict()}
+        try:
+            response = await client.post(due.webhook_url, content=body, headers=headers)
+        except httpx.TimeoutException:
+            return Outcome(ok=False, status=None, code=failure_code(None, timed_out=True))
+        except httpx.HTTPError:
+            return Outcome(ok=False, status=None, code=failure_code(None))
+        if 200 <= response.status_code < 300:
+            return Outcome(ok=True, status=response.status_code, code="delivered")
+        return Outcome(
+            ok=False, status=response.status_code, code=failure_code(response.status_code)
+        )
+
+    async def _record_success(
+        self, ctx: ServiceContext, due: DueDelivery, outcome: Outcome
+    ) -> None:
+        attempt = due.attempts + 1
+        async with ctx.unit_of_work() as uow:
+            r = repos(uow)
+            await r.deliveries.mark_delivered(due.id, attempt, outcome.status or 200)
+            await r.partners.record_success(due.partner_id)
+            if due.kind == NotificationKind.REFERRAL_READY and due.referral_id is not None:
+                uow.emit(
+                    ReferralDelivered(
+                        case_id=due.case_id,
+                        referral_id=due.referral_id,
+                        partner_id=due.partner_id,
+                        attempt=attempt,
+                    ),
+                    subject=due.case_id,
+                )
+            elif due.notice_id is not None:
+                await r.notices.mark_sent(due.notice_id)
+                uow.emit(
+                    NoticeSent(
+                        case_id=due.case_id,
+                        notice_id=due.notice_id,
+                        partner_id=due.partner_id,
+                        kind="erasure"
+                        if due.kind == NotificationKind.NOTICE_ERASURE
+                        else "withdrawal",
+                    ),
+                    subject=due.case_id,
+                )
+            await uow.commit()
+        log.info(
+            "webhook delivered",
+            extra={
+                "partner_id": due.partner_id,
+                "referral_id": due.referral_id,
+                "attempt": attempt,
+            },
+        )
+
+    async def _record_failure(
+        self, ctx: ServiceContext, due: DueDelivery, outcome: Outcome, *, final: bool
+    ) -> None:
+        attempt = due.attempts + 1
+        now = datetime.now(UTC)
+        give_up = final or self.retry.gives_up_after(attempt)
+        async with ctx.unit_of_work() as uow:
+            r = repos(uow)
+            failures, open_until = self.breaker.after_failure(
+                await r.partners.failures(due.partner_id), now
+            )
+            await r.partners.record_failure(due.partner_id, failures, open_until)
+            await r.deliveries.mark_failed(
+                due.id,
+                attempt,
+                outcome.status,
+                outcome.code,
+                now + self.retry.delay_after(attempt),
+                give_up,
+            )
+            if due.kind == NotificationKind.REFERRAL_READY and due.referral_id is not None:
+                uow.emit(
+                    DeliveryFailed(
+                        case_id=due.case_id,
+                        referral_id=due.referral_id,
+                        partner_id=due.partner_id,
+                        attempt=attempt,
+                        reason_code=outcome.code,
+                    ),
+                    subject=due.case_id,
+                )
+            await uow.commit()
+        log.warning(
+            "webhook delivery failed",
+            extra={"partner_id": due.partner_id, "attempt": attempt, "status": outcome.code},
+        )
+
+
+def delivery_worker(settings: Settings) -> Worker:
+    worker = DeliveryWorker(settings)
+
+    async def deliveries(ctx: ServiceContext) -> None:
+        await worker.run(ctx)
+
+    return deliveries

@@ -1,0 +1,1 @@
+"""Pure rules of the gateway: no I/O, no async, no framework imports."""

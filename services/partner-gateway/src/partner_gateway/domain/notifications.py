@@ -1,0 +1,30 @@
+"""Thin notification bodies: ids and what happened, never personal data.
+
+The same body is signed and POSTed as a webhook and listed in the pull inbox.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+
+class NotificationKind(StrEnum):
+    REFERRAL_READY = "referral.ready"
+    NOTICE_WITHDRAWAL = "notice.withdrawal"
+    NOTICE_ERASURE = "notice.erasure"
+
+
+def body(
+    kind: NotificationKind, notification_id: UUID, at: datetime, data: dict[str, str | list[str]]
+) -> str:
+    """The exact text that is signed and sent (compact JSON, stable key order)."""
+    document = {
+        "type": str(kind),
+        "id": str(notification_id),
+        "timestamp": at.isoformat(),
+        "data": data,
+    }
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)

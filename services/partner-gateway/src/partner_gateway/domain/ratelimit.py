@@ -1,0 +1,45 @@
+"""A token bucket per partner, held in the memory of ONE process.
+
+With several gateway processes each enforces its own bucket (the effective limit is the
+per-process limit times the number of processes); a shared limiter would need Redis or a
+database round trip per request, which is not worth it at the council's scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    rate_per_second: float
+    capacity: int
+    tokens: float = field(init=False)
+    updated_at: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self.tokens = float(self.capacity)
+
+    def take(self, now: float) -> float:
+        """0.0 when a request may pass (one token taken), else the seconds until one may."""
+        if self.updated_at:
+            elapsed = max(0.0, now - self.updated_at)
+            self.tokens = min(float(self.capacity), self.tokens + elapsed * self.rate_per_second)
+        self.updated_at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate_per_second
+
+
+@dataclass
+class RateLimiter:
+    rate_per_second: float
+    capacity: int
+    buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def check(self, key: str, now: float) -> float:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = TokenBucket(self.rate_per_second, self.capacity)
+        return bucket.take(now)

@@ -1,0 +1,709 @@
+"""All SQL of the partner gateway. Every class takes a connection (plain or from a pool)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from hub_contracts import DataCategory, PartnerType, Purpose
+from hub_runtime.db import Connection
+
+from partner_gateway.domain.idempotency import StoredKey
+from partner_gateway.domain.model import ConsentView, PartnerView, Referral
+
+
+class PartnerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def upsert(
+        self,
+        partner_id: UUID,
+        partner_type: PartnerType,
+        purposes: Sequence[Purpose],
+        countries: Sequence[str],
+        active: bool,
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO partners (partner_id, partner_type, purposes, countries, active)"
+            " VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (partner_id) DO UPDATE SET partner_type = EXCLUDED.partner_type,"
+            " purposes = EXCLUDED.purposes, countries = EXCLUDED.countries,"
+            " active = EXCLUDED.active, updated_at = now()",
+            partner_id,
+            str(partner_type),
+            [str(p) for p in purposes],
+            list(countries),
+            active,
+        )
+
+    async def get(self, partner_id: UUID) -> PartnerView | None:
+        row = await self.conn.fetchrow("SELECT * FROM partners WHERE partner_id = $1", partner_id)
+        return None if row is None else _partner(row)
+
+    async def set_webhook(
+        self,
+        partner_id: UUID,
+        url: str,
+        secret: str,
+        previous_secret: str | None,
+        previous_until: datetime | None,
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE partners SET webhook_url = $2, webhook_secret = $3, previous_secret = $4,"
+            " previous_secret_until = $5, consecutive_failures = 0, breaker_open_until = NULL,"
+            " updated_at = now() WHERE partner_id = $1",
+            partner_id,
+            url,
+            secret,
+            previous_secret,
+            previous_until,
+        )
+
+    async def current_secret(self, partner_id: UUID) -> str | None:
+        value = await self.conn.fetchval(
+            "SELECT webhook_secret FROM partners WHERE partner_id = $1", partner_id
+        )
+        return None if value is None else str(value)
+
+    async def remove_webhook(self, partner_id: UUID) -> None:
+        await self.conn.execute(
+            "UPDATE partners SET webhook_url = NULL, webhook_secret = NULL, previous_secret = NULL,"
+            " previous_secret_until = NULL WHERE partner_id = $1",
+            partner_id,
+        )
+
+    async def record_success(self, partner_id: UUID) -> None:
+        await self.conn.execute(
+            "UPDATE partners SET consecutive_failures = 0, breaker_open_until = NULL"
+            " WHERE partner_id = $1",
+            partner_id,
+        )
+
+    async def failures(self, partner_id: UUID) -> int:
+        value = await self.conn.fetchval(
+            "SELECT consecutive_failures FROM partners WHERE partner_id = $1 FOR UPDATE",
+            partner_id,
+        )
+        return int(value or 0)
+
+    async def record_failure(
+        self, partner_id: UUID, failures: int, open_until: datetime | None
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE partners SET consecutive_failures = $2,"
+            " breaker_open_until = COALESCE($3, breaker_open_until) WHERE partner_id = $1",
+            partner_id,
+            failures,
+            open_until,
+        )
+
+    async def admission(self, partner_id: UUID, client_id: str) -> tuple[str | None, bool]:
+        """The partner's type (None if unknown) and whether the client ``client_id`` is revoked."""
+        row = await self.conn.fetchrow(
+            "SELECT (SELECT partner_type FROM partners WHERE partner_id = $1) AS partner_type,"
+            " EXISTS (SELECT 1 FROM partner_clients WHERE client_id = $2"
+            " AND revoked_at IS NOT NULL) AS revoked",
+            partner_id,
+            client_id,
+        )
+        assert row is not None
+        return row["partner_type"], bool(row["revoked"])
+
+    async def previous_secret_until(self, partner_id: UUID) -> datetime | None:
+        value = await self.conn.fetchval(
+            "SELECT previous_secret_until FROM partners WHERE partner_id = $1", partner_id
+        )
+        return value if isinstance(value, datetime) else None
+
+    async def breaker_states(self) -> list[dict[str, Any]]:
+        rows = await self.conn.fetch(
+            "SELECT partner_id, consecutive_failures, breaker_open_until FROM partners"
+            " WHERE webhook_url IS NOT NULL ORDER BY partner_id"
+        )
+        return [dict(r) for r in rows]
+
+
+def _partner(row: asyncpg.Record) -> PartnerView:
+    return PartnerView(
+        partner_id=row["partner_id"],
+        partner_type=PartnerType(row["partner_type"]),
+        purposes=frozenset(Purpose(p) for p in row["purposes"]),
+        countries=frozenset(row["countries"]),
+        active=row["active"],
+        webhook_url=row["webhook_url"],
+    )
+
+
+class ConsentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def grant(
+        self,
+        consent_id: UUID,
+        case_id: UUID,
+        partner_id: UUID,
+        purposes: Sequence[Purpose],
+        data_categories: Sequence[DataCategory],
+        valid_from: date,
+        valid_until: date,
+    ) -> None:
+        # A withdrawal that arrived first wins: it is applied to the grant at once.
+        await self.conn.execute(
+            "INSERT INTO consents (consent_id, case_id, partner_id, purposes, data_categories,"
+            " valid_from, valid_until, withdrawn_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+            " (SELECT withdrawn_at FROM consent_withdrawals WHERE consent_id = $1))"
+            " ON CONFLICT (consent_id) DO NOTHING",
+            consent_id,
+            case_id,
+            partner_id,
+            [str(p) for p in purposes],
+            [str(c) for c in data_categories],
+            valid_from,
+            valid_until,
+        )
+
+    async def withdraw(self, consent_id: UUID, withdrawn_at: datetime) -> bool:
+        """Record the withdrawal; False when it was recorded before (a replayed event)."""
+        first = await self.conn.fetchval(
+            "INSERT INTO consent_withdrawals (consent_id, withdrawn_at) VALUES ($1, $2)"
+            " ON CONFLICT (consent_id) DO NOTHING RETURNING true",
+            consent_id,
+            withdrawn_at,
+        )
+        await self.conn.execute(
+            "UPDATE consents SET withdrawn_at = COALESCE(withdrawn_at, $2) WHERE consent_id = $1",
+            consent_id,
+            withdrawn_at,
+        )
+        return bool(first)
+
+    async def get(self, consent_id: UUID) -> ConsentView | None:
+        row = await self.conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
+        if row is None:
+            return None
+        return ConsentView(
+            consent_id=row["consent_id"],
+            case_id=row["case_id"],
+            partner_id=row["partner_id"],
+            purposes=frozenset(Purpose(p) for p in row["purposes"]),
+            data_categories=frozenset(DataCategory(c) for c in row["data_categories"]),
+            valid_from=row["valid_from"],
+            valid_until=row["valid_until"],
+            withdrawn_at=row["withdrawn_at"],
+        )
+
+
+class ErasureRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def erase(self, case_id: UUID, erased_at: datetime) -> bool:
+        inserted = await self.conn.fetchval(
+            "INSERT INTO erased_cases (case_id, erased_at) VALUES ($1, $2)"
+            " ON CONFLICT (case_id) DO NOTHING RETURNING true",
+            case_id,
+            erased_at,
+        )
+        return bool(inserted)
+
+    async def is_erased(self, case_id: UUID) -> bool:
+        return bool(
+            await self.conn.fetchval("SELECT true FROM erased_cases WHERE case_id = $1", case_id)
+        )
+
+
+class ReferralRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def add(self, referral: Referral) -> bool:
+        inserted = await self.conn.fetchval(
+            "INSERT INTO referrals (referral_id, case_id, partner_id, partner_type, purpose,"
+            " data_categories, consent_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (referral_id) DO NOTHING RETURNING true",
+            referral.referral_id,
+            referral.case_id,
+            referral.partner_id,
+            str(referral.partner_type),
+            str(referral.purpose),
+            [str(c) for c in referral.data_categories],
+            referral.consent_id,
+        )
+        return bool(inserted)
+
+    async def get_for_partner(self, referral_id: UUID, partner_id: UUID) -> Referral | None:
+        """The referral only if it is this partner's: another's is indistinguishable from none."""
+        row = await self.conn.fetchrow(
+            "SELECT * FROM referrals WHERE referral_id = $1 AND partner_id = $2",
+            referral_id,
+            partner_id,
+        )
+        return None if row is None else _referral(row)
+
+    async def of_partner_and_case(self, partner_id: UUID, case_id: UUID) -> list[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT referral_id FROM referrals WHERE partner_id = $1 AND case_id = $2"
+            " ORDER BY approved_at",
+            partner_id,
+            case_id,
+        )
+        return [r["referral_id"] for r in rows]
+
+
+def _referral(row: asyncpg.Record) -> Referral:
+    return Referral(
+        referral_id=row["referral_id"],
+        case_id=row["case_id"],
+        partner_id=row["partner_id"],
+        partner_type=PartnerType(row["partner_type"]),
+        purpose=Purpose(row["purpose"]),
+        data_categories=tuple(DataCategory(c) for c in row["data_categories"]),
+        consent_id=row["consent_id"],
+    )
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    id: int
+    notification_id: UUID
+    partner_id: UUID
+    case_id: UUID
+    referral_id: UUID | None
+    notice_id: UUID | None
+    kind: str
+    body: str
+    attempts: int
+    webhook_url: str
+    secrets: tuple[str, ...]
+    partner_type: str
+
+
+class NotificationRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def add(
+        self,
+        notification_id: UUID,
+        partner_id: UUID,
+        case_id: UUID,
+        kind: str,
+        body: str,
+        *,
+        referral_id: UUID | None = None,
+        notice_id: UUID | None = None,
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO notifications (notification_id, partner_id, case_id, referral_id,"
+            " notice_id, kind, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            notification_id,
+            partner_id,
+            case_id,
+            referral_id,
+            notice_id,
+            kind,
+            body,
+        )
+
+    async def inbox(self, partner_id: UUID, after_seq: int, limit: int) -> list[tuple[int, str]]:
+        rows = await self.conn.fetch(
+            "SELECT seq, body FROM notifications WHERE partner_id = $1 AND seq > $2"
+            " ORDER BY seq LIMIT $3",
+            partner_id,
+            after_seq,
+            limit,
+        )
+        return [(r["seq"], r["body"]) for r in rows]
+
+
+class DeliveryRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def enqueue(self, notification_id: UUID, partner_id: UUID) -> None:
+        await self.conn.execute(
+            "INSERT INTO deliveries (notification_id, partner_id) VALUES ($1, $2)",
+            notification_id,
+            partner_id,
+        )
+
+    async def lease_due(self, limit: int, lease_seconds: float) -> list[DueDelivery]:
+        """Lease the oldest pending delivery of each partner whose turn it is.
+
+        Only a partner's oldest pending row is a candidate (in order, one at a time per
+        partner); a partner with an open circuit, without a webhook or no longer active in
+        the directory is skipped (its deliveries wait, e.g. for a reactivation). The lease
+        keeps other worker processes off the row while it is being sent; the re-check of
+        ``d.lease_until`` after a concurrent update makes two processes never lease one row.
+        """
+        rows = await self.conn.fetch(
+            """
+            WITH heads AS (
+                SELECT DISTINCT ON (partner_id) id, partner_id
+                FROM deliveries WHERE state = 'pending' ORDER BY partner_id, id
+            ), chosen AS (
+                SELECT h.id FROM heads h
+                JOIN deliveries d ON d.id = h.id
+                JOIN partners p ON p.partner_id = h.partner_id
+                WHERE d.next_attempt_at <= now()
+                  AND (d.lease_until IS NULL OR d.lease_until < now())
+                  AND (p.breaker_open_until IS NULL OR p.breaker_open_until <= now())
+                  AND p.webhook_url IS NOT NULL AND p.active
+                ORDER BY d.next_attempt_at LIMIT $1
+            )
+            UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2)
+            FROM chosen c, notifications n, partners p
+            WHERE d.id = c.id AND n.notification_id = d.notification_id
+              AND p.partner_id = d.partner_id AND d.state = 'pending'
+              AND (d.lease_until IS NULL OR d.lease_until < now())
+            RETURNING d.id, d.notification_id, d.partner_id, n.case_id, n.referral_id,
+                      n.notice_id, n.kind, n.body, d.attempts, p.webhook_url, p.webhook_secret,
+                      p.previous_secret, p.previous_secret_until, p.partner_type
+            """,
+            limit,
+            lease_seconds,
+        )
+        return [_due(r) for r in rows]
+
+    async def mark_delivered(self, delivery_id: int, attempt: int, status: int) -> None:
+        await self.conn.execute(
+            "UPDATE deliveries SET state = 'delivered', attempts = $2, last_status = $3,"
+            " last_error = NULL, lease_until = NULL, finished_at = now() WHERE id = $1",
+            delivery_id,
+            attempt,
+            status,
+        )
+
+    async def mark_failed(
+        self,
+        delivery_id: int,
+        attempt: int,
+        status: int | None,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE deliveries SET attempts = $2, last_status = $3, last_error = $4,"
+            " next_attempt_at = $5, lease_until = NULL,"
+            " state = CASE WHEN $6 THEN 'given_up' ELSE 'pending' END,"
+            " finished_at = CASE WHEN $6 THEN now() END"
+            # a delivery given up meanwhile (partner reclassified) stays given up
+            " WHERE id = $1 AND state = 'pending'",
+            delivery_id,
+            attempt,
+            status,
+            error,
+            next_attempt_at,
+            give_up,
+        )
+
+    async def give_up_pending(self, partner_id: UUID, reason: str) -> None:
+        await self.conn.execute(
+            "UPDATE deliveries SET state = 'given_up', last_error = $2, finished_at = now(),"
+            " lease_until = NULL WHERE partner_id = $1 AND state = 'pending'",
+            partner_id,
+            reason,
+        )
+
+    async def log(
+        self, partner_id: UUID | None, state: str | None, after_id: int, limit: int
+    ) -> list[dict[str, Any]]:
+        rows = await self.conn.fetch(
+            "SELECT d.id, d.notification_id, d.partner_id, n.referral_id, n.notice_id, n.kind,"
+            " d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at,"
+            " d.created_at, d.finished_at FROM deliveries d"
+            " JOIN notifications n ON n.notification_id = d.notification_id"
+            " WHERE ($1::uuid IS NULL OR d.partner_id = $1) AND ($2::text IS NULL OR d.state = $2)"
+            " AND d.id > $3 ORDER BY d.id LIMIT $4",
+            partner_id,
+            state,
+            after_id,
+            limit,
+        )
+        return [dict(r) for r in rows]
+
+
+def _due(row: asyncpg.Record) -> DueDelivery:
+    secrets = [row["webhook_secret"]]
+    until = row["previous_secret_until"]
+    if row["previous_secret"] and until is not None and until > datetime.now(until.tzinfo):
+        secrets.append(row["previous_secret"])
+    return DueDelivery(
+        id=row["id"],
+        notification_id=row["notification_id"],
+        partner_id=row["partner_id"],
+        case_id=row["case_id"],
+        referral_id=row["referral_id"],
+        notice_id=row["notice_id"],
+        kind=row["kind"],
+        body=row["body"],
+        attempts=row["attempts"],
+        webhook_url=row["webhook_url"],
+        secrets=tuple(secrets),
+        partner_type=row["partner_type"],
+    )
+
+
+class DisclosureRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def add(
+        self,
+        disclosure_id: UUID,
+        referral: Referral,
+        legal_basis: str,
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO disclosures (disclosure_id, partner_id, referral_id, case_id, consent_id,"
+            " data_categories, legal_basis) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            disclosure_id,
+            referral.partner_id,
+            referral.referral_id,
+            referral.case_id,
+            referral.consent_id,
+            [str(c) for c in referral.data_categories],
+            legal_basis,
+        )
+
+    async def log(
+        self, referral_id: UUID | None, case_id: UUID | None, limit: int
+    ) -> list[dict[str, Any]]:
+        rows = await self.conn.fetch(
+            "SELECT * FROM disclosures WHERE ($1::uuid IS NULL OR referral_id = $1)"
+            " AND ($2::uuid IS NULL OR case_id = $2) ORDER BY disclosed_at LIMIT $3",
+            referral_id,
+            case_id,
+            limit,
+        )
+        return [dict(r) for r in rows]
+
+    async def partners_of_case(self, case_id: UUID) -> list[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT partner_id FROM disclosures WHERE case_id = $1 ORDER BY partner_id",
+            case_id,
+        )
+        return [r["partner_id"] for r in rows]
+
+    async def partners_of_consent(self, consent_id: UUID) -> list[tuple[UUID, UUID]]:
+        """(partner id, case id) of every disclosure made under the consent."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT partner_id, case_id FROM disclosures WHERE consent_id = $1"
+            " ORDER BY partner_id",
+            consent_id,
+        )
+        return [(r["partner_id"], r["case_id"]) for r in rows]
+
+
+class IdempotencyRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def claim(self, partner_id: UUID, key: str, request_hash: str) -> StoredKey | None:
+        """Claim the key (returns None) or return what is stored under it already."""
+        inserted = await self.conn.fetchval(
+            "INSERT INTO idempotency_keys (partner_id, key, request_hash) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            partner_id,
+            key,
+            request_hash,
+        )
+        if inserted:
+            return None
+        row = await self.conn.fetchrow(
+            "SELECT request_hash, response_status FROM idempotency_keys"
+            " WHERE partner_id = $1 AND key = $2",
+            partner_id,
+            key,
+        )
+        if row is None:  # released between our insert and select: treat as in progress
+            return StoredKey(request_hash=request_hash, finished=False)
+        return StoredKey(row["request_hash"], finished=row["response_status"] is not None)
+
+    async def response(self, partner_id: UUID, key: str) -> tuple[int, Any]:
+        row = await self.conn.fetchrow(
+            "SELECT response_status, response_body FROM idempotency_keys"
+            " WHERE partner_id = $1 AND key = $2",
+            partner_id,
+            key,
+        )
+        assert row is not None
+        return int(row["response_status"]), json.loads(row["response_body"])
+
+    async def finish(self, partner_id: UUID, key: str, status: int, body: Any) -> None:
+        await self.conn.execute(
+            "UPDATE idempotency_keys SET response_status = $3, response_body = $4::jsonb"
+            " WHERE partner_id = $1 AND key = $2",
+            partner_id,
+            key,
+            status,
+            json.dumps(body),
+        )
+
+    async def release(self, partner_id: UUID, key: str) -> None:
+        await self.conn.execute(
+            "DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2"
+            " AND response_status IS NULL",
+            partner_id,
+            key,
+        )
+
+
+class NoticeRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def add(
+        self, notice_id: UUID, case_id: UUID, partner_id: UUID, kind: str, due_at: datetime
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO notices (notice_id, case_id, partner_id, kind, due_at)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            notice_id,
+            case_id,
+            partner_id,
+            kind,
+            due_at,
+        )
+
+    async def mark_sent(self, notice_id: UUID) -> None:
+        await self.conn.execute(
+            "UPDATE notices SET sent_at = COALESCE(sent_at, now()) WHERE notice_id = $1",
+            notice_id,
+        )
+
+    async def get_for_partner(self, notice_id: UUID, partner_id: UUID) -> dict[str, Any] | None:
+        row = await self.conn.fetchrow(
+            "SELECT * FROM notices WHERE notice_id = $1 AND partner_id = $2 FOR UPDATE",
+            notice_id,
+            partner_id,
+        )
+        return None if row is None else dict(row)
+
+    async def acknowledge(self, notice_id: UUID, at: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE notices SET acknowledged_at = $2 WHERE notice_id = $1", notice_id, at
+        )
+
+    async def listing(self, overdue_only: bool, limit: int) -> list[dict[str, Any]]:
+        rows = await self.conn.fetch(
+            "SELECT notice_id, case_id, partner_id, kind, created_at, due_at, sent_at,"
+            " acknowledged_at, (acknowledged_at IS NULL AND due_at < now()) AS overdue"
+            " FROM notices WHERE NOT $1 OR (acknowledged_at IS NULL AND due_at < now())"
+            " ORDER BY created_at LIMIT $2",
+            overdue_only,
+            limit,
+        )
+        return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class ClientSecret:
+    secret_id: UUID
+    salt: bytes
+    hash: bytes
+
+
+class CredentialRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def add_client(self, client_id: str, partner_id: UUID) -> None:
+        await self.conn.execute(
+            "INSERT INTO partner_clients (client_id, partner_id) VALUES ($1, $2)",
+            client_id,
+            partner_id,
+        )
+
+    async def client(self, client_id: str) -> tuple[UUID, datetime | None] | None:
+        row = await self.conn.fetchrow(
+            "SELECT partner_id, revoked_at FROM partner_clients WHERE client_id = $1", client_id
+        )
+        return None if row is None else (row["partner_id"], row["revoked_at"])
+
+    async def add_secret(self, secret_id: UUID, client_id: str, salt: bytes, hashed: bytes) -> None:
+        await self.conn.execute(
+            "INSERT INTO client_secrets (secret_id, client_id, salt, hash) VALUES ($1, $2, $3, $4)",
+            secret_id,
+            client_id,
+            salt,
+            hashed,
+        )
+
+    async def expire_current(self, client_id: str, until: datetime) -> None:
+        """Give the current secret(s) an end: the overlap of a rotation, or now (revocation)."""
+        await self.conn.execute(
+            "UPDATE client_secrets SET valid_until = $2 WHERE client_id = $1"
+            " AND (valid_until IS NULL OR valid_until > $2)",
+            client_id,
+            until,
+        )
+
+    async def valid_secrets(self, client_id: str) -> list[ClientSecret]:
+        rows = await self.conn.fetch(
+            "SELECT s.secret_id, s.salt, s.hash FROM client_secrets s"
+            " JOIN partner_clients c ON c.client_id = s.client_id"
+            " WHERE s.client_id = $1 AND c.revoked_at IS NULL"
+            " AND (s.valid_until IS NULL OR s.valid_until > now()) ORDER BY s.created_at DESC",
+            client_id,
+        )
+        return [ClientSecret(r["secret_id"], r["salt"], r["hash"]) for r in rows]
+
+    async def revoke_client(self, client_id: str) -> bool:
+        done = await self.conn.fetchval(
+            "UPDATE partner_clients SET revoked_at = COALESCE(revoked_at, now())"
+            " WHERE client_id = $1 RETURNING true",
+            client_id,
+        )
+        await self.expire_current(client_id, datetime.now(UTC))
+        return bool(done)
+
+    async def clients_of(self, partner_id: UUID) -> list[dict[str, Any]]:
+        rows = await self.conn.fetch(
+            "SELECT c.client_id, c.created_at, c.revoked_at,"
+            " count(s.secret_id) FILTER (WHERE s.valid_until IS NULL OR s.valid_until > now())"
+            " AS valid_secrets FROM partner_clients c"
+            " LEFT JOIN client_secrets s ON s.client_id = c.client_id"
+            " WHERE c.partner_id = $1 GROUP BY c.client_id ORDER BY c.created_at",
+            partner_id,
+        )
+        return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Repositories:
+    """Every repository on one connection (inside one transaction when it is a uow's)."""
+
+    partners: PartnerRepository
+    consents: ConsentRepository
+    erasures: ErasureRepository
+    referrals: ReferralRepository
+    notifications: NotificationRepository
+    deliveries: DeliveryRepository
+    disclosures: DisclosureRepository
+    idempotency: IdempotencyRepository
+    notices: NoticeRepository
+    credentials: CredentialRepository
+
+    @classmethod
+    def on(cls, conn: Connection) -> Repositories:
+        return cls(
+            partners=PartnerRepository(conn),
+            consents=ConsentRepository(conn),
+            erasures=ErasureRepository(conn),
+            referrals=ReferralRepository(conn),
+            notifications=NotificationRepository(conn),
+            deliveries=DeliveryRepository(conn),
+            disclosures=DisclosureRepository(conn),
+            idempotency=IdempotencyRepository(conn),
+            notices=NoticeRepository(conn),
+            credentials=CredentialRepository(conn),
+        )
