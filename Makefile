@@ -14,7 +14,7 @@ setup:
 run: setup
 	@infra/stack.sh up
 	@infra/services.sh up
-	@uv run --frozen python -m hub_demo.seed
+	@infra/services.sh demo
 	@infra/services.sh urls
 
 ## down: stop what `make run` started, and nothing else

@@ -16,8 +16,10 @@ SERVICES=(
   "referral|referral.main|8102"
   "partner-gateway|partner_gateway.main|8103"
   "signals|signals.main|8104"
-  "partner-simulator|partner_gateway.simulator|8190"
 )
+# The partner simulator needs the webhook secret and API credentials that seeding creates, so
+# `demo` starts it between the two seeding steps.
+SIMULATOR="partner-simulator|partner_gateway.simulator|8190"
 
 ensure_secrets() {
   local file="$HUB/secrets.env"
@@ -35,9 +37,9 @@ PY
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 wait_healthy() {
-  local name=$1 port=$2
+  local name=$1 port=$2 path=${3:-/health}
   for _ in $(seq 1 120); do
-    if "$PY" -c "import sys,urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null; then
+    if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port$path', timeout=1)" 2>/dev/null; then
       return 0
     fi
     if ! alive "$HUB/run/svc-$name.pid"; then
@@ -51,25 +53,44 @@ wait_healthy() {
   return 1
 }
 
+with_env() {
+  set -a
+  . "$HUB/stack.env"
+  . "$HUB/secrets.env"
+  [ -f "$HUB/simulator.env" ] && . "$HUB/simulator.env"
+  set +a
+  cd "$ROOT"
+  "$@"
+}
+
+start_one() {
+  local name=$1 module=$2
+  shift 2
+  local pidfile="$HUB/run/svc-$name.pid"
+  if alive "$pidfile"; then
+    echo "$name: already running (pid $(cat "$pidfile"))"
+    return
+  fi
+  ( with_env exec nohup "$PY" -m "$module" "$@" >>"$HUB/logs/$name.log" 2>&1 ) &
+  echo $! >"$pidfile"
+}
+
+demo() {
+  with_env "$PY" -m hub_demo.seed partners
+  IFS='|' read -r name module port <<<"$SIMULATOR"
+  # The simulator reads its secrets from the environment of with_env (never from argv: ps shows argv).
+  start_one "$name" "$module"
+  wait_healthy "$name" "$port" /simulator/state
+  echo "$name: up on http://127.0.0.1:$port"
+  with_env "$PY" -m hub_demo.seed cases
+}
+
 up() {
   [ -f "$HUB/stack.env" ] || { echo "the stack is not up: run infra/stack.sh up first" >&2; exit 1; }
   ensure_secrets
   for entry in "${SERVICES[@]}"; do
     IFS='|' read -r name module port <<<"$entry"
-    local pidfile="$HUB/run/svc-$name.pid"
-    if alive "$pidfile"; then
-      echo "$name: already running (pid $(cat "$pidfile"))"
-      continue
-    fi
-    (
-      set -a
-      . "$HUB/stack.env"
-      . "$HUB/secrets.env"
-      set +a
-      cd "$ROOT"
-      exec nohup "$PY" -m "$module" >>"$HUB/logs/$name.log" 2>&1
-    ) &
-    echo $! >"$pidfile"
+    start_one "$name" "$module"
   done
   for entry in "${SERVICES[@]}"; do
     IFS='|' read -r name module port <<<"$entry"
@@ -79,7 +100,7 @@ up() {
 }
 
 down() {
-  for entry in "${SERVICES[@]}"; do
+  for entry in "$SIMULATOR" "${SERVICES[@]}"; do
     IFS='|' read -r name _ _ <<<"$entry"
     local pidfile="$HUB/run/svc-$name.pid"
     if alive "$pidfile"; then
@@ -96,7 +117,7 @@ down() {
 
 status() {
   local code=0
-  for entry in "${SERVICES[@]}"; do
+  for entry in "${SERVICES[@]}" "$SIMULATOR"; do
     IFS='|' read -r name _ port <<<"$entry"
     if alive "$HUB/run/svc-$name.pid"; then echo "$name: running on :$port"; else echo "$name: stopped"; code=3; fi
   done
@@ -122,5 +143,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   urls) urls ;;
-  *) echo "usage: $0 up|down|status|urls" >&2; exit 2 ;;
+  demo) demo ;;
+  *) echo "usage: $0 up|down|status|urls|demo" >&2; exit 2 ;;
 esac

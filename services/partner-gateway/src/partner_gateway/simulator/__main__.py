@@ -1,33 +1,49 @@
-"""Run the simulator: ``python -m partner_gateway.simulator --webhook-secret whsec_...``."""
+"""Run the simulator: ``python -m partner_gateway.simulator``.
+
+Secrets come from the environment (SIM_WEBHOOK_SECRET, SIM_CLIENT_ID, SIM_CLIENT_SECRET or
+SIM_TOKEN), never from the command line, where `ps` would show them to every local user.
+"""
 
 import argparse
 import asyncio
 import contextlib
 
 from hub_runtime.logs import configure_logging
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from partner_gateway.simulator.app import Mode, build_simulator
+
+
+class SimulatorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIM_", extra="ignore")
+
+    gateway_url: str = Field("http://127.0.0.1:8103", description="The gateway to call back")
+    webhook_secret: SecretStr | None = Field(None, description="whsec_... from the gateway")
+    token: SecretStr | None = Field(None, description="A partner bearer token")
+    client_id: str | None = Field(None, description="Partner API client id (instead of a token)")
+    client_secret: SecretStr | None = Field(None, description="Partner API client secret")
+
+
+def _reveal(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="A simulated partner organisation")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8190)
-    parser.add_argument("--gateway-url", default="http://127.0.0.1:8103")
-    parser.add_argument("--webhook-secret", help="whsec_... from PUT /admin/partners/{id}/webhook")
-    parser.add_argument("--token", help="a partner bearer token")
-    parser.add_argument("--client-id", help="partner API client id (instead of --token)")
-    parser.add_argument("--client-secret", help="partner API client secret")
     parser.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.UP.value)
     parser.add_argument("--slow-seconds", type=float, default=2.0)
     args = parser.parse_args()
+    settings = SimulatorSettings()
     configure_logging()
     sim = build_simulator(
-        gateway_url=args.gateway_url,
-        partner_token=args.token,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        webhook_secret=args.webhook_secret,
+        gateway_url=settings.gateway_url,
+        partner_token=_reveal(settings.token),
+        client_id=settings.client_id,
+        client_secret=_reveal(settings.client_secret),
+        webhook_secret=_reveal(settings.webhook_secret),
     )
     sim.mode = Mode(args.mode)
     sim.slow_seconds = args.slow_seconds
