@@ -1,0 +1,153 @@
+"""The four services as real OS processes (for fault injection and memory figures).
+
+Same bootstraps as `make run`, but on free ports, with the caller's databases and topic prefix,
+so a chaos run or a benchmark never touches the demo hub or another test's data.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from hub_runtime.settings import HubSettings
+
+from hub_demo.client import HubClient, HubUrls
+
+# service name -> (python module, env prefix, database key)
+SERVICE_MODULES: dict[str, tuple[str, str]] = {
+    "casefile": ("casefile.main", "CASEFILE_"),
+    "referral": ("referral.main", "REFERRAL_"),
+    "partner-gateway": ("partner_gateway.main", "PARTNER_GATEWAY_"),
+    "signals": ("signals.main", "SIGNALS_"),
+}
+DATABASE_KEYS = {
+    "casefile": "casefile",
+    "referral": "referral",
+    "partner-gateway": "partner_gateway",
+    "signals": "signals",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    process: asyncio.subprocess.Process | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise RuntimeError(f"{self.name} is not running")
+        return self.process.pid
+
+    async def start(self) -> None:
+        module = SERVICE_MODULES[self.name][0]
+        log = self.log_path.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, env=self.env, stdout=log, stderr=log
+        )
+        self.starts += 1
+        await self.wait_healthy()
+
+    async def wait_healthy(self, within: float = 60) -> None:
+        deadline = asyncio.get_running_loop().time() + within
+        async with httpx.AsyncClient(timeout=1) as client:
+            while asyncio.get_running_loop().time() < deadline:
+                if self.process is not None and self.process.returncode is not None:
+                    raise RuntimeError(f"{self.name} exited; see {self.log_path}")
+                try:
+                    if (await client.get(f"{self.url}/ready")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not become ready; see {self.log_path}")
+
+    async def kill9(self) -> None:
+        """SIGKILL: no clean-up at all, like a power cut of this one process."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+
+    async def stop(self) -> None:
+        """SIGTERM and wait: the graceful path."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), timeout=20)
+            except TimeoutError:
+                await self.kill9()
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the process now (from /proc)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS in /proc status")
+
+
+@dataclass
+class HubProcesses:
+    hub: HubSettings
+    databases: dict[str, str]
+    log_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        ports = {name: free_port() for name in SERVICE_MODULES}
+        for name, (_, prefix) in SERVICE_MODULES.items():
+            env = {
+                **os.environ,
+                "HUB_KAFKA_BOOTSTRAP": self.hub.kafka_bootstrap,
+                "HUB_PG_DSN": self.hub.pg_dsn,
+                "HUB_JWT_SECRET": self.hub.jwt_secret.get_secret_value(),
+                "HUB_TOPIC_PREFIX": self.hub.topic_prefix,
+                "HUB_OUTBOX_POLL_SECONDS": str(self.hub.outbox_poll_seconds),
+                f"{prefix}HTTP_PORT": str(ports[name]),
+                f"{prefix}DATABASE": self.databases[DATABASE_KEYS[name]],
+                "PARTNER_GATEWAY_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
+                **self.extra_env,
+            }
+            self.services[name] = ServiceProcess(
+                name, env, ports[name], self.log_dir / f"{name}.log"
+            )
+
+    def urls(self) -> HubUrls:
+        s = self.services
+        return HubUrls(
+            casefile=s["casefile"].url,
+            referral=s["referral"].url,
+            gateway=s["partner-gateway"].url,
+            signals=s["signals"].url,
+        )
+
+    def client(self) -> HubClient:
+        return HubClient(self.urls(), self.hub.jwt_secret.get_secret_value())
+
+    async def start_all(self) -> None:
+        for service in self.services.values():
+            await service.start()
+
+    async def stop_all(self) -> None:
+        for service in reversed(list(self.services.values())):
+            await service.stop()
