@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, ClassVar
 
 import pytest
@@ -42,8 +43,12 @@ def test_event_type_names_carry_producer_and_major_version(
     payload_class_under_test: type[EventPayload],
 ) -> None:
     producer = payload_class_under_test.topic.value.split(".")[0]
-    name = payload_class_under_test.__name__
-    assert payload_class_under_test.event_type == f"council.{producer}.{name}.v1"
+    # A later major version is a class of its own, named with the suffix: ReferralRefusedV2.
+    pattern = r"(?P<name>[A-Za-z]+?)(?:V(?P<major>[2-9][0-9]*))?"
+    found = re.fullmatch(pattern, payload_class_under_test.__name__)
+    assert found is not None
+    name, major = found["name"], found["major"] or "1"
+    assert payload_class_under_test.event_type == f"council.{producer}.{name}.v{major}"
     assert payload_class_under_test.schema_version == 1
     assert payload_class(payload_class_under_test.event_type) is payload_class_under_test
 

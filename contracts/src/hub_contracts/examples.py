@@ -15,6 +15,8 @@ from hub_contracts.events import casefile as cf
 from hub_contracts.events import partner as pt
 from hub_contracts.events import referral as rf
 from hub_contracts.events import signals as sg
+from hub_contracts.events._referral_v1 import RefusalCode as RefusalCodeV1
+from hub_contracts.events._referral_v1 import RefusalReason as RefusalReasonV1
 from hub_contracts.vocabulary import (
     BottleneckCategory,
     DataCategory,
@@ -48,6 +50,10 @@ def _deadline(cls: type[cf.DeadlineEvent]) -> cf.DeadlineEvent:
     return cls(case_id=CASE_ID, deadline_id=OTHER_ID, kind=kind, due_date=DAY, days_left=7)
 
 
+def _deadline_v2(cls: type[cf.DeadlineEventV2]) -> cf.DeadlineEventV2:
+    return cls(case_id=CASE_ID, deadline_id=OTHER_ID, kind=DeadlineKind.FAMILY_LOCATION_END)
+
+
 def _casefile() -> dict[type[EventPayload], Callable[[], EventPayload]]:
     stage = ProcedureStage.FINAL_REJECTION
     return {
@@ -70,6 +76,11 @@ def _casefile() -> dict[type[EventPayload], Callable[[], EventPayload]]:
         cf.DeadlineScheduled: lambda: _deadline(cf.DeadlineScheduled),
         cf.DeadlineApproaching: lambda: _deadline(cf.DeadlineApproaching),
         cf.DeadlinePassed: lambda: _deadline(cf.DeadlinePassed),
+        cf.DeadlineScheduledV2: lambda: _deadline_v2(cf.DeadlineScheduledV2),
+        cf.DeadlineApproachingV2: lambda: cf.DeadlineApproachingV2(
+            case_id=CASE_ID, deadline_id=OTHER_ID, kind=DeadlineKind.DEPARTURE_PERIOD, days_left=2
+        ),
+        cf.DeadlinePassedV2: lambda: _deadline_v2(cf.DeadlinePassedV2),
         cf.OptionsDiscussed: lambda: cf.OptionsDiscussed(
             case_id=CASE_ID, options=list(ReturnOption), language="ar", interpreter_used=True
         ),
@@ -118,7 +129,10 @@ def _referral() -> dict[type[EventPayload], Callable[[], EventPayload]]:
             consent_id=CONSENT_ID,
         ),
         rf.ReferralRefused: lambda: rf.ReferralRefused(
-            **_IDS, reasons=[rf.RefusalReason.from_code(RefusalCode.CONSENT_EXPIRED)]
+            **_IDS, reasons=[RefusalReasonV1.from_code(RefusalCodeV1.CONSENT_EXPIRED)]
+        ),
+        rf.ReferralRefusedV2: lambda: rf.ReferralRefusedV2(
+            **_IDS, reasons=[rf.RefusalReason.from_code(RefusalCode.REFUSED_AT_REVIEW)]
         ),
         rf.ReferralStatusChanged: lambda: rf.ReferralStatusChanged(
             **_IDS,

@@ -156,8 +156,11 @@ class PartnerReportedStatus(StrEnum):
     COMPLETED = "completed"
 
 
+# The current codes, carried by ReferralRefused.v2. ReferralRefused.v1 keeps its own frozen
+# copy without refused_at_review (events/_referral_v1.py): a value added to a committed enum
+# breaks that version's old readers. The docstring below is part of v2's schema text.
 class RefusalCode(StrEnum):
-    """Why the referral policy refused a referral."""
+    """Why a referral was refused: a failing policy rule, or a coordinator's refusal at review."""
 
     CONSENT_MISSING = "consent_missing"
     CONSENT_NOT_COVERING = "consent_not_covering"
@@ -170,6 +173,7 @@ class RefusalCode(StrEnum):
     DECISION_MISSING = "decision_missing"
     NEEDS_COORDINATOR_REVIEW = "needs_coordinator_review"
     PERSON_ERASED = "person_erased"
+    REFUSED_AT_REVIEW = "refused_at_review"
 
 
 class MonitoringOutcome(StrEnum):
@@ -213,5 +217,8 @@ REFUSAL_TEXTS: dict[RefusalCode, str] = {
     RefusalCode.DECISION_MISSING: "The person has not chosen return.",
     RefusalCode.NEEDS_COORDINATOR_REVIEW: "A coordinator must review this referral.",
     RefusalCode.PERSON_ERASED: "The person's data has been erased.",
+    RefusalCode.REFUSED_AT_REVIEW: (
+        "A coordinator reviewed the referral and refused it; ask the coordinator for the reasons."
+    ),
 }
 """Readable text per refusal code; events carry this generated text, never user-entered text."""

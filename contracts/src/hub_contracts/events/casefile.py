@@ -61,6 +61,9 @@ class ProcedureStageChanged(_CasefileEvent):
     decided_on: date = Field(description="Date of the decision that changed the stage.")
 
 
+# v1 of the deadline events carries ``due_date``; for a family-location end that is a child's
+# 18th birthday on a topic that erasure cannot clean. Casefile emits only v2 (below); v1 stays
+# registered so that records already in the topic still decode.
 class DeadlineEvent(_CasefileEvent):
     """Shared shape of the three deadline events (not an event type itself)."""
 
@@ -92,6 +95,54 @@ class DeadlinePassed(DeadlineEvent):
     """A tracked time limit has passed."""
 
     event_type: ClassVar[str] = "council.casefile.DeadlinePassed.v1"
+    schema_version: ClassVar[int] = 1
+
+
+class DeadlineEventV2(_CasefileEvent):
+    """Shared shape of the three v2 deadline events (not an event type itself).
+
+    No date at all: for ``family_location_end`` the due date is the youngest child's 18th
+    birthday, personal data that an erasure could not take back out of a topic. Whoever needs
+    the date asks casefile's HTTP API; a consumer that needs timing has the event's time.
+    """
+
+    case_id: CaseId
+    deadline_id: UUID = Field(description="Id of the tracked deadline.")
+    kind: DeadlineKind = Field(description="Which time limit this is.")
+
+
+@register
+class DeadlineScheduledV2(DeadlineEventV2):
+    """A time limit starts being tracked (no due date, no days left: with the event's time
+    either would give the date, which may be a child's 18th birthday)."""
+
+    event_type: ClassVar[str] = "council.casefile.DeadlineScheduled.v2"
+    schema_version: ClassVar[int] = 1
+
+
+@register
+class DeadlineApproachingV2(DeadlineEventV2):
+    """A tracked time limit is near (reminder threshold reached)."""
+
+    event_type: ClassVar[str] = "council.casefile.DeadlineApproaching.v2"
+    schema_version: ClassVar[int] = 1
+
+    days_left: int = Field(
+        ge=0,
+        le=7,
+        description=(
+            "Whole days (Europe/Amsterdam) from the event's day to the end of the time limit. "
+            "Only inside the 7-day reminder window: a larger value would point at a far-away "
+            "date such as a child's 18th birthday."
+        ),
+    )
+
+
+@register
+class DeadlinePassedV2(DeadlineEventV2):
+    """A tracked time limit has passed (the event's time says when it was noticed)."""
+
+    event_type: ClassVar[str] = "council.casefile.DeadlinePassed.v2"
     schema_version: ClassVar[int] = 1
 
 

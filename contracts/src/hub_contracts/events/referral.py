@@ -16,6 +16,7 @@ from hub_contracts.events._fields import (
     ReasonCode,
     ReferralId,
 )
+from hub_contracts.events._referral_v1 import RefusalReason as RefusalReasonV1
 from hub_contracts.registry import register
 from hub_contracts.topics import Topic
 from hub_contracts.vocabulary import (
@@ -122,7 +123,23 @@ class RefusalReason(BaseModel):
 class ReferralRefused(_ReferralEvent):
     """The policy refused the referral; nothing is sent to the partner."""
 
+    # Superseded by ReferralRefused.v2 (which can say "refused at review"); kept registered
+    # for the v1 records still in the topic. Its codes are the frozen v1 list.
     event_type: ClassVar[str] = "council.referral.ReferralRefused.v1"
+    schema_version: ClassVar[int] = 1
+
+    case_id: CaseId
+    referral_id: ReferralId
+    partner_id: PartnerId
+    reasons: list[RefusalReasonV1] = Field(min_length=1, description="Why it was refused.")
+
+
+@register
+class ReferralRefusedV2(_ReferralEvent):
+    """The referral was refused, by the policy or by a coordinator at review; nothing is sent
+    to the partner."""
+
+    event_type: ClassVar[str] = "council.referral.ReferralRefused.v2"
     schema_version: ClassVar[int] = 1
 
     case_id: CaseId

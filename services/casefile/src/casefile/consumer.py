@@ -17,6 +17,7 @@ from hub_contracts import (
     PartnerStatusReported,
     ReferralApproved,
     ReferralRefused,
+    ReferralRefusedV2,
     ReferralStatusChanged,
 )
 from hub_contracts.envelope import Envelope
@@ -29,7 +30,9 @@ from casefile.domain.disclosure import ConsentView, PartnerView
 
 TIMELINE_KINDS: dict[str, str] = {
     ReferralApproved.event_type: "referral_approved",
+    # Both versions: v1 records may still be in the topic; v2 adds refused_at_review.
     ReferralRefused.event_type: "referral_refused",
+    ReferralRefusedV2.event_type: "referral_refused",
     ReferralStatusChanged.event_type: "referral_status_changed",
     PartnerStatusReported.event_type: "partner_status_reported",
     MonitoringReported.event_type: "monitoring_reported",
@@ -106,6 +109,7 @@ HANDLERS: dict[str, EventHandler] = {
         for event_type in (
             ReferralApproved.event_type,
             ReferralRefused.event_type,
+            ReferralRefusedV2.event_type,
             ReferralStatusChanged.event_type,
             PartnerStatusReported.event_type,
             MonitoringReported.event_type,

@@ -11,16 +11,15 @@ from hub_contracts import (
     BottleneckObserved,
     CaseClosed,
     CaseOpened,
-    DeadlineApproaching,
-    DeadlinePassed,
-    DeadlineScheduled,
+    DeadlineApproachingV2,
+    DeadlinePassedV2,
+    DeadlineScheduledV2,
     DecisionRecorded,
     EventPayload,
     OptionsDiscussed,
     PersonErased,
     ProcedureStageChanged,
 )
-from hub_contracts.events.casefile import DeadlineEvent
 from hub_contracts.vocabulary import DataCategory, DeadlineKind, LocationType, ProcedureStage
 from hub_runtime.auth import Principal
 from hub_runtime.http import DomainError, NotFoundError
@@ -239,24 +238,9 @@ async def _track_family_location(
 # ---------------------------------------------------------------- deadlines
 
 
-def _deadline_event(
-    cls: type[DeadlineEvent],
-    *,
-    case_id: UUID,
-    deadline_id: UUID,
-    kind: DeadlineKind,
-    due: date,
-    today: date,
-) -> DeadlineEvent:
-    return cls(
-        case_id=case_id,
-        deadline_id=deadline_id,
-        kind=kind,
-        due_date=due,
-        days_left=dl.days_left(due, today),
-    )
-
-
+# Deadline events are v2 only: no date and, except in a reminder, no days left. A due date on
+# Kafka (or one computable from the event time) could be a child's 18th birthday, which an
+# erasure cannot take back out of a topic; counsellors read dates from the HTTP API.
 async def schedule(uow: UnitOfWork, deps: Deps, case_id: UUID, due: dl.Due) -> UUID:
     """Track a deadline (replacing a live one of the same kind) and announce it, once."""
     now = deps.clock()
@@ -265,14 +249,7 @@ async def schedule(uow: UnitOfWork, deps: Deps, case_id: UUID, due: dl.Due) -> U
     await repo.insert_deadline(
         uow.conn, deadline_id, case_id, due.kind.value, due.due_date, due.due_at
     )
-    event = _deadline_event(
-        DeadlineScheduled,
-        case_id=case_id,
-        deadline_id=deadline_id,
-        kind=due.kind,
-        due=due.due_date,
-        today=dl.today_in_amsterdam(now),
-    )
+    event = DeadlineScheduledV2(case_id=case_id, deadline_id=deadline_id, kind=due.kind)
     envelope = uow.emit(event, subject=case_id)
     await repo.record_notice(uow.conn, deadline_id, SCHEDULED, envelope.id)
     # No due date on the timeline: a family-location end is a child's 18th birthday.
@@ -308,11 +285,15 @@ async def _due_for(uow: UnitOfWork, case_id: UUID, command: cmd.ScheduleDeadline
     return dl.family_detention_limit(command.detained_at)
 
 
-_NOTICE_EVENTS: dict[dl.Notice, type[DeadlineEvent]] = {
-    dl.Notice.APPROACHING_7: DeadlineApproaching,
-    dl.Notice.APPROACHING_2: DeadlineApproaching,
-    dl.Notice.PASSED: DeadlinePassed,
-}
+def _notice_event(notice: dl.Notice, row: repo.DeadlineRow, today: date) -> EventPayload:
+    case_id, deadline_id, kind = row.case_id, row.deadline_id, DeadlineKind(row.kind)
+    if notice is dl.Notice.PASSED:
+        return DeadlinePassedV2(case_id=case_id, deadline_id=deadline_id, kind=kind)
+    # notice_due sends a reminder only inside the 7-day window: the contract's 0..7 holds.
+    days_left = dl.days_left(row.due_date, today)
+    return DeadlineApproachingV2(
+        case_id=case_id, deadline_id=deadline_id, kind=kind, days_left=days_left
+    )
 
 
 async def send_due_notices(uow: UnitOfWork, now: datetime, limit: int = 200) -> int:
@@ -328,15 +309,7 @@ async def send_due_notices(uow: UnitOfWork, now: datetime, limit: int = 200) -> 
         notice = dl.notice_due(row.due_date, row.due_at, now, row.sent)
         if notice is None:
             continue
-        event = _deadline_event(
-            _NOTICE_EVENTS[notice],
-            case_id=row.case_id,
-            deadline_id=row.deadline_id,
-            kind=DeadlineKind(row.kind),
-            due=row.due_date,
-            today=today,
-        )
-        envelope = uow.emit(event, subject=row.case_id)
+        envelope = uow.emit(_notice_event(notice, row, today), subject=row.case_id)
         await repo.record_notice(uow.conn, row.deadline_id, notice.value, envelope.id)
         await _timeline(uow, row.case_id, f"deadline_{notice.value}", {"kind": row.kind})
         sent += 1

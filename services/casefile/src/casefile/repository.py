@@ -612,7 +612,8 @@ async def delete_deadlines(conn: Connection, case_id: UUID) -> None:
 
 async def forget_published_events(conn: Connection, case_id: UUID) -> None:
     """Drop the case's already published outbox rows: Kafka has them, and a kept copy here would
-    outlive the erasure (e.g. a DeadlineScheduled whose date derives from a child's birth)."""
+    outlive the erasure (e.g. a v1 DeadlineScheduled, whose date could be a child's 18th
+    birthday; v2 deadline events carry no date)."""
     await conn.execute(
         "DELETE FROM hub_outbox WHERE message_key = $1 AND published_at IS NOT NULL",
         str(case_id),

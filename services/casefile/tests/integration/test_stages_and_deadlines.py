@@ -28,7 +28,8 @@ async def _deadline_events(cf: Any, case_id: str) -> list[dict[str, Any]]:
         envelope = Envelope.from_bytes(record.value)
         if envelope.subject == case_id and "Deadline" in envelope.type:
             payload = decode(envelope).model_dump(mode="json")
-            events.append({"type": envelope.type.split(".")[2], **payload})
+            _, _, name, version = envelope.type.split(".")
+            events.append({"type": name, "version": version, **payload})
     return events
 
 
@@ -99,16 +100,18 @@ async def test_deadline_notices_are_published_once_each_across_restarts(
 
     await wait_until(all_published)
     events = await _deadline_events(cf, case_id)
-    kinds = Counter((e["type"], e["days_left"]) for e in events)
+    # v2: no due date; only a reminder says how many days are left (due 2026-03-29).
+    kinds = Counter((e["type"], e.get("days_left")) for e in events)
     assert kinds == Counter(
         {
-            ("DeadlineScheduled", 28): 1,
+            ("DeadlineScheduled", None): 1,
             ("DeadlineApproaching", 6): 1,
             ("DeadlineApproaching", 1): 1,
-            ("DeadlinePassed", -1): 1,
+            ("DeadlinePassed", None): 1,
         }
     )
-    assert {e["due_date"] for e in events} == {"2026-03-29"}
+    assert {e["version"] for e in events} == {"v2"}
+    assert not [e for e in events if "due_date" in e]
     assert {e["kind"] for e in events} == {"departure_period"}
 
 

@@ -26,7 +26,7 @@ from hub_contracts import (
     ProcedureStageChanged,
     ReferralApproved,
     ReferralDelivered,
-    ReferralRefused,
+    ReferralRefusedV2,
     ReferralRequested,
     ReferralStatusChanged,
     RefusalCode,
@@ -320,8 +320,9 @@ async def _refuse(
     await _move(
         uow, referral, Status.REFUSED, at, reasons=[c.value for c in reasons], announce=False
     )
+    # v2 only: its codes include refused_at_review, which v1's frozen list cannot carry.
     uow.emit(
-        ReferralRefused(
+        ReferralRefusedV2(
             case_id=referral.case_id,
             referral_id=referral.referral_id,
             partner_id=referral.partner_id,

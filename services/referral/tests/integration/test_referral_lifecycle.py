@@ -16,6 +16,7 @@ from hub_contracts import (
     ReferralApproved,
     ReferralDelivered,
     ReferralRefused,
+    ReferralRefusedV2,
     ReferralStatusChanged,
     Topic,
 )
@@ -145,13 +146,51 @@ async def test_a_refusal_names_every_reason_in_sentences(stack: Any) -> None:
     ]
     assert all(r["text"].endswith(".") for r in body["refusal_reasons"])
     refused = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralRefused) and str(p.referral_id) == body["referral_id"]
+        lambda p: isinstance(p, ReferralRefusedV2) and str(p.referral_id) == body["referral_id"]
     )
     assert [r.code.value for r in refused.reasons] == codes
     listed = await stack.http.get(
         f"/cases/{case_id}/referrals", headers=stack.token(Role.COUNSELLOR)
     )
     assert [r["referral_id"] for r in listed.json()] == [body["referral_id"]]
+
+
+async def test_a_coordinators_refusal_is_published_as_refused_at_review(stack: Any) -> None:
+    case_id = await stack.open_case(has_minors=True)  # decided, consented: no rule fails
+    partner = await stack.register_partner()
+    assert (await stack.grant(case_id, partner["partner_id"])).status_code == 201
+    body = (await stack.refer(case_id, partner["partner_id"])).json()
+    assert body["status"] == "awaiting_review"
+    assert [r["code"] for r in body["review_points"]] == ["needs_coordinator_review"]
+
+    refusal = {"decision": "refuse", "reason": "Not now: the family asked for time."}
+    done = await stack.http.post(
+        f"/referrals/{body['referral_id']}/review",
+        json=refusal,
+        headers=stack.token(Role.COORDINATOR, "co-2"),
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "refused"
+    reasons = done.json()["refusal_reasons"]
+    assert [r["code"] for r in reasons] == ["refused_at_review"]
+    assert "coordinator" in reasons[0]["text"]
+
+    event = await stack.wait_for_event(
+        lambda p: isinstance(p, ReferralRefusedV2) and str(p.referral_id) == body["referral_id"]
+    )
+    assert [(r.code.value, r.text) for r in event.reasons] == [
+        ("refused_at_review", reasons[0]["text"])
+    ]
+    envelopes = [
+        envelope
+        for envelope, payload in await stack.events()
+        if getattr(payload, "referral_id", None) == event.referral_id
+    ]
+    refusals = [e for e in envelopes if ".ReferralRefused." in e.type]
+    assert [e.type for e in refusals] == ["council.referral.ReferralRefused.v2"]
+    assert not [p for _, p in await stack.events() if isinstance(p, ReferralRefused)]
+    # The coordinator's written reason stays in the review audit, never on Kafka.
+    assert all(refusal["reason"] not in e.model_dump_json() for e in envelopes)
 
 
 async def test_minors_go_to_review_and_an_override_is_audited(stack: Any) -> None:

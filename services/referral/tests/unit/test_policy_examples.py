@@ -156,6 +156,23 @@ def test_minors_and_vulnerable_persons_go_to_a_coordinator_first() -> None:
         assert review(decision, ReviewAction.APPROVE).outcome is Outcome.APPROVE
 
 
+def test_a_coordinators_refusal_with_no_failing_rule_says_it_was_refused_at_review() -> None:
+    decision = evaluate(ask(), case(has_minors=True), partner(), [consent()], TODAY)
+    assert decision.outcome is Outcome.REVIEW
+    assert decision.failures == ()
+    refused = review(decision, ReviewAction.REFUSE)
+    assert refused.outcome is Outcome.REFUSE
+    assert refused.problem is None
+    assert refused.reasons == (RefusalCode.REFUSED_AT_REVIEW,)
+    assert "coordinator" in REFUSAL_TEXTS[RefusalCode.REFUSED_AT_REVIEW]
+
+
+def test_a_coordinators_refusal_keeps_the_failing_rules_as_its_reasons() -> None:
+    decision = evaluate(ask(), case(decision=None, has_minors=True), partner(), [consent()], TODAY)
+    refused = review(decision, ReviewAction.REFUSE)
+    assert refused.reasons == (RefusalCode.DECISION_MISSING,)
+
+
 def test_a_missing_decision_needs_an_override_and_only_for_a_reviewed_person() -> None:
     plain = evaluate(ask(), case(decision=None), partner(), [consent()], TODAY)
     assert plain.outcome is Outcome.REFUSE

@@ -14,6 +14,7 @@ from hub_contracts import (
     ConsentGranted,
     ConsentWithdrawn,
     DeadlinePassed,
+    DeadlinePassedV2,
     Envelope,
     MonitoringReported,
     PartnerStatusReported,
@@ -21,6 +22,8 @@ from hub_contracts import (
     Purpose,
     ReferralApproved,
     ReferralRefused,
+    ReferralRefusedV2,
+    RefusalCode,
 )
 from hub_runtime.errors import PermanentEventError
 from hub_runtime.unit_of_work import UnitOfWork
@@ -83,13 +86,23 @@ class SignalsHandlers:
     async def on_deadline_passed(
         self, uow: UnitOfWork, envelope: Envelope, payload: DeadlinePassed
     ) -> None:
+        """v1 (old records): counted in the month of its due date."""
         cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
         await self._record(uow, envelope, payload.case_id, period_of(payload.due_date), cells)
 
-    async def on_referral_refused(
-        self, uow: UnitOfWork, envelope: Envelope, payload: ReferralRefused
+    async def on_deadline_passed_v2(
+        self, uow: UnitOfWork, envelope: Envelope, payload: DeadlinePassedV2
     ) -> None:
-        codes = [reason.code for reason in payload.reasons]
+        """v2 carries no date (it could be a child's 18th birthday): counted in the month of
+        the event, i.e. when casefile saw the deadline pass."""
+        cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
+        await self._record(uow, envelope, payload.case_id, period_of(envelope.time.date()), cells)
+
+    async def on_referral_refused(
+        self, uow: UnitOfWork, envelope: Envelope, payload: ReferralRefused | ReferralRefusedV2
+    ) -> None:
+        """Both versions: v1's frozen codes are all current codes (v2 only added one)."""
+        codes = [RefusalCode(reason.code.value) for reason in payload.reasons]
         cells = _refuse_unknown(lambda: catalogue.from_refusal_codes(codes))
         await self._record(uow, envelope, payload.case_id, period_of(envelope.time.date()), cells)
 

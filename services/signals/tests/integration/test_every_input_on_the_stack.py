@@ -1,4 +1,5 @@
-"""Every consumed event type lands in its tables (refusals, responses, monitoring, deadlines)."""
+"""Every consumed event type lands in its tables (refusals, responses, monitoring, deadlines),
+both versions of the refusal and deadline events included."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hub_contracts import (
     DataCategory,
     DeadlineKind,
     DeadlinePassed,
+    DeadlinePassedV2,
     Envelope,
     EventPayload,
     MonitoringOutcome,
@@ -21,8 +23,11 @@ from hub_contracts import (
     Purpose,
     ReferralApproved,
     ReferralRefused,
+    ReferralRefusedV2,
     RefusalCode,
+    RefusalCodeV1,
     RefusalReason,
+    RefusalReasonV1,
     Topic,
     new_envelope,
 )
@@ -47,6 +52,7 @@ async def test_refusals_responses_monitoring_and_deadlines_are_counted(
     case_id, referral_id, partner_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     approved_at = datetime(2025, 3, 1, 9, tzinfo=UTC)
     answered_at = approved_at + timedelta(days=4)
+    next_month = datetime(2025, 4, 2, 9, tzinfo=UTC)
     ids = {"case_id": case_id, "referral_id": referral_id, "partner_id": partner_id}
     events = [
         wrap(
@@ -71,9 +77,17 @@ async def test_refusals_responses_monitoring_and_deadlines_are_counted(
             ReferralRefused(
                 **ids,
                 reasons=[
-                    RefusalReason.from_code(RefusalCode.CONSENT_MISSING),
-                    RefusalReason.from_code(RefusalCode.PARTNER_ORIGIN_AUTHORITY),
+                    RefusalReasonV1.from_code(RefusalCodeV1.CONSENT_MISSING),
+                    RefusalReasonV1.from_code(RefusalCodeV1.PARTNER_ORIGIN_AUTHORITY),
                 ],
+            ),
+            case_id,
+            approved_at,
+        ),
+        wrap(
+            ReferralRefusedV2(
+                **{**ids, "referral_id": uuid.uuid4()},
+                reasons=[RefusalReason.from_code(RefusalCode.REFUSED_AT_REVIEW)],
             ),
             case_id,
             approved_at,
@@ -96,7 +110,16 @@ async def test_refusals_responses_monitoring_and_deadlines_are_counted(
                 days_left=-1,
             ),
             case_id,
-            approved_at,
+            next_month,  # v1 counts in the month of its due date
+        ),
+        wrap(
+            DeadlinePassedV2(
+                case_id=case_id,
+                deadline_id=uuid.uuid4(),
+                kind=DeadlineKind.FAMILY_LOCATION_END,
+            ),
+            case_id,
+            next_month,  # v2 has no date: it counts in the month of the event
         ),
     ]
     assert {topic for _, topic in events} == {
@@ -125,17 +148,28 @@ async def test_refusals_responses_monitoring_and_deadlines_are_counted(
             await client.get("/admin/contributions", headers=bearer(isolated_hub, Role.ADMIN))
         ).json()["contributions"]
     assert {(r["period"], r["table_name"]): r["contributions"] for r in rows} == {
-        ("2025-03", "refusals_by_reason"): 2,
+        ("2025-03", "refusals_by_reason"): 3,
         ("2025-03", "partner_responses"): 1,
         ("2025-03", "partner_response_times"): 1,
         ("2025-03", "monitoring_outcomes"): 1,
         ("2025-03", "deadlines_missed"): 1,
+        ("2025-04", "deadlines_missed"): 1,
     }
     assert signals_service.context is not None
     coordinates = await signals_service.context.pool.fetch(
-        "SELECT table_name, coordinates::text AS c FROM contributions ORDER BY table_name"
+        "SELECT period, table_name, coordinates::text AS c FROM contributions ORDER BY table_name"
     )
     by_table = {r["table_name"]: r["c"] for r in coordinates}
+    cells = {(r["period"], r["table_name"], r["c"]) for r in coordinates}
+    assert {c for p, t, c in cells if t == "refusals_by_reason"} == {
+        '{"reason": "consent_missing"}',
+        '{"reason": "partner_origin_authority"}',
+        '{"reason": "refused_at_review"}',
+    }
+    assert {(p, c) for p, t, c in cells if t == "deadlines_missed"} == {
+        ("2025-03", '{"kind": "departure_period"}'),
+        ("2025-04", '{"kind": "family_location_end"}'),
+    }
     assert '"partner_type": "ngo"' in by_table["partner_responses"]
     assert '"response_days": "3-7"' in by_table["partner_response_times"]
     assert '"months_after_return": "6-11"' in by_table["monitoring_outcomes"]

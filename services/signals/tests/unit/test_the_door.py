@@ -9,9 +9,12 @@ import pytest
 from hub_contracts import (
     BottleneckObserved,
     DeadlineKind,
+    DeadlinePassed,
+    DeadlinePassedV2,
     MonitoringOutcome,
     PartnerReportedStatus,
     RefusalCode,
+    RefusalCodeV1,
 )
 from hub_contracts.examples import EXAMPLES
 from signals.domain import catalogue
@@ -103,3 +106,20 @@ def test_a_month_closes_after_its_end_plus_grace() -> None:
         "2026-01",
         "2026-02",
     ]
+
+
+def test_both_versions_of_a_passed_deadline_count_by_kind() -> None:
+    for cls in (DeadlinePassed, DeadlinePassedV2):
+        event = EXAMPLES[cls]()
+        assert isinstance(event, DeadlinePassed | DeadlinePassedV2)
+        cells = catalogue.from_deadline(event)
+        assert [(c.table, c.coordinates) for c in cells] == [
+            ("deadlines_missed", (("kind", str(event.kind)),))
+        ]
+
+
+def test_the_refusal_table_knows_every_code_of_both_versions() -> None:
+    (reason,) = catalogue.TABLES["refusals_by_reason"].dimensions
+    assert reason.values is not None
+    assert "refused_at_review" in reason.values
+    assert {str(code) for code in RefusalCodeV1} < set(reason.values)

@@ -105,7 +105,9 @@ def review(evaluation: PolicyDecision, action: ReviewAction) -> ReviewDecision:
     referral waited is seen. A hard failure can never be approved, whatever the action.
     """
     if action is ReviewAction.REFUSE:
-        reasons = evaluation.failures or (RefusalCode.NEEDS_COORDINATOR_REVIEW,)
+        # With no failing rule the refusal is the coordinator's own judgement: say so (the
+        # written reason stays in the review audit, never on Kafka).
+        reasons = evaluation.failures or (RefusalCode.REFUSED_AT_REVIEW,)
         return ReviewDecision(Outcome.REFUSE, reasons)
     if evaluation.hard_failures:
         return ReviewDecision(

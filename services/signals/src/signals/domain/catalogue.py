@@ -16,6 +16,7 @@ from hub_contracts import (
     BottleneckObserved,
     DeadlineKind,
     DeadlinePassed,
+    DeadlinePassedV2,
     MonitoringOutcome,
     MonitoringReported,
     PartnerReportedStatus,
@@ -204,7 +205,7 @@ def from_bottleneck(event: BottleneckObserved, allow_country: bool) -> list[Cont
     return cells
 
 
-def from_deadline(event: DeadlinePassed) -> list[Contribution]:
+def from_deadline(event: DeadlinePassed | DeadlinePassedV2) -> list[Contribution]:
     return [_cell("deadlines_missed", kind=str(event.kind))]
 
 
