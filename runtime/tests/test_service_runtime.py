@@ -21,15 +21,12 @@ async def remember(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> 
 
 
 def build_app(ctx: ServiceContext) -> FastAPI:
-    async def database() -> bool:
-        return bool(await ctx.pool.fetchval("SELECT true"))
-
     return create_app(
         service=ctx.name,
         title="echo",
         description="",
         max_body_bytes=4096,
-        readiness={"database": database},
+        readiness=ctx.readiness_checks(),
     )
 
 
@@ -50,7 +47,8 @@ async def test_a_service_starts_applies_its_events_and_stops(
     await runtime.start()
     try:
         async with httpx.AsyncClient(base_url=runtime.base_url) as client:
-            assert (await client.get("/ready")).json()["status"] == "ready"
+            ready = (await client.get("/ready")).json()
+            assert ready == {"status": "ready", "checks": {"database": True, "kafka": True}}
         assert runtime.context is not None
         case_id = uuid.uuid4()
         async with runtime.context.unit_of_work() as uow:

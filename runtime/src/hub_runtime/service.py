@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from hub_runtime.consumer import DeadLetterWriter, EventConsumer, EventHandler, RetryPolicy
 from hub_runtime.db import create_pool, ensure_database
+from hub_runtime.http import ReadinessCheck
 from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
 from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
@@ -35,6 +36,18 @@ class ServiceContext:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.pool, source=self.name)
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        """What /ready reports for every service: its database and the Kafka cluster answer."""
+
+        async def database() -> bool:
+            return bool(await self.pool.fetchval("SELECT true"))
+
+        async def kafka() -> bool:
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=2)
+            return True
+
+        return {"database": database, "kafka": kafka}
 
 
 Worker = Callable[[ServiceContext], Awaitable[None]]

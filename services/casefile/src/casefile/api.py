@@ -30,8 +30,6 @@ PERSONAL_READERS = (Role.COUNSELLOR, Role.COORDINATOR)
 
 
 def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
-    async def database() -> bool:
-        return bool(await ctx.pool.fetchval("SELECT true"))
 
     app = create_app(
         service=ctx.name,
@@ -39,7 +37,7 @@ def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
         description="Case files of counselled persons: procedure, deadlines, options, decisions,"
         " bottlenecks and a timeline. Personal data is encrypted per person and erasable.",
         max_body_bytes=ctx.hub.max_body_bytes,
-        readiness={"database": database},
+        readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
     )
     auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())

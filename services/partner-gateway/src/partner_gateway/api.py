@@ -80,15 +80,13 @@ class ClientCreated(_Strict):
 
 
 def build_app(ctx: ServiceContext, settings: Settings, casefile: Casefile) -> FastAPI:
-    async def database() -> bool:
-        return bool(await ctx.pool.fetchval("SELECT true"))
 
     app = create_app(
         service=ctx.name,
         title="Partner gateway",
         description="Signed webhooks to partners, disclosures through casefile, partners' reports.",
         max_body_bytes=settings.max_body_bytes,
-        readiness={"database": database},
+        readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
     )
     auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())

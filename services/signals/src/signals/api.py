@@ -71,15 +71,13 @@ class _Releases:
 
 
 def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
-    async def database() -> bool:
-        return bool(await ctx.pool.fetchval("SELECT true"))
 
     app = create_app(
         service=ctx.name,
         title="signals",
         description="Anonymous, disclosure-controlled aggregates of closed periods.",
         max_body_bytes=settings.max_body_bytes,
-        readiness={"database": database},
+        readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
     )
     auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
