@@ -133,7 +133,8 @@ def test_kafka_key_is_the_subject() -> None:
 
 def test_topics_and_dead_letters() -> None:
     assert tuple(Topic) == ALL_TOPICS
-    assert len(ALL_TOPICS) == 4
+    assert len(ALL_TOPICS) == 5
+    assert dead_letter_topic(Topic.REFERRAL_COMMANDS) == "referral.commands.v1.dlq"
     assert dead_letter_topic(Topic.CASEFILE_EVENTS) == "casefile.events.v1.dlq"
     assert original_topic("casefile.events.v1.dlq") == "casefile.events.v1"
     assert dead_letter_topic("casefile.events.v1.dlq") == "casefile.events.v1.dlq"

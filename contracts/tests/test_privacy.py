@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from hub_contracts import EventPayload, RefusalCode, RefusalReason
+from hub_contracts import EventPayload, RefusalCode, RefusalReason, Topic, all_payload_classes
 from hub_contracts.schemas import schema_of
 from hub_contracts.vocabulary import REFUSAL_TEXTS
 
@@ -85,3 +85,37 @@ def test_the_personal_data_detector_works() -> None:
     assert _is_free_text({"type": "string"})
     assert _is_free_text({"anyOf": [{"type": "string"}, {"type": "null"}]})
     assert not _is_free_text({"type": "string", "pattern": "^[a-z]+$"})
+
+
+# Commands (hub_contracts.commands) say who acts and carry the consent's evidence: staff logins
+# and references to records kept elsewhere. They are staff and evidence data, not data of the
+# counselled person, and need no entry in UNCONSTRAINED_STRINGS_ALLOWED: their patterns allow no
+# whitespace, so a sentence about the person (or a name with a space) cannot be typed into them.
+COMMAND_EVIDENCE_FIELDS = {
+    "requested_by",
+    "taken_by",
+    "form_reference",
+    "interpreter_reference",
+    "reason_reference",
+}
+
+
+def _string_patterns(field: dict[str, Any]) -> list[str]:
+    return [b["pattern"] for b in _branches(field) if b.get("type") == "string" and "pattern" in b]
+
+
+def test_command_evidence_fields_are_codes_that_cannot_hold_a_sentence() -> None:
+    commands = [cls for cls in all_payload_classes() if cls.topic is Topic.REFERRAL_COMMANDS]
+    assert len(commands) >= 3
+    seen = set()
+    for cls in commands:
+        for _, name, field in _walk(schema_of(cls)):
+            patterns = _string_patterns(field)
+            if name not in COMMAND_EVIDENCE_FIELDS:
+                continue
+            seen.add(name)
+            assert patterns, f"{cls.__name__}.{name} must be a code with a pattern"
+            for pattern in patterns:
+                assert re.search(pattern, "CF-2025-0042")
+                assert not re.search(pattern, "Jane Doe, born 1990")
+    assert seen == COMMAND_EVIDENCE_FIELDS

@@ -4,6 +4,14 @@ Importing the package registers every payload class, so :func:`decode` knows eve
 """
 
 from hub_contracts.base import ContractError, EventPayload
+from hub_contracts.commands.referral import (
+    GrantConsentCommand,
+    RequestReferralCommand,
+    ReviewChoice,
+    ReviewReferralCommand,
+    StaffRole,
+    WithdrawConsentCommand,
+)
 from hub_contracts.envelope import Envelope, dataschema_for, new_envelope, subject_for
 from hub_contracts.events._referral_v1 import RefusalCode as RefusalCodeV1
 from hub_contracts.events._referral_v1 import RefusalReason as RefusalReasonV1
@@ -90,6 +98,7 @@ __all__ = [
     "DisclosureMade",
     "Envelope",
     "EventPayload",
+    "GrantConsentCommand",
     "LocationType",
     "MonitoringOutcome",
     "MonitoringReported",
@@ -117,11 +126,16 @@ __all__ = [
     "RefusalReason",
     "RefusalReasonV1",
     "Region",
+    "RequestReferralCommand",
     "ReturnOption",
+    "ReviewChoice",
+    "ReviewReferralCommand",
     "SignalCell",
     "SignalsPublished",
+    "StaffRole",
     "Topic",
     "Vulnerability",
+    "WithdrawConsentCommand",
     "all_payload_classes",
     "dataschema_for",
     "dead_letter_topic",

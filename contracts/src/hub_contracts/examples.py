@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from hub_contracts.base import EventPayload
+from hub_contracts.commands import referral as rc
 from hub_contracts.events import casefile as cf
 from hub_contracts.events import partner as pt
 from hub_contracts.events import referral as rf
@@ -151,6 +152,46 @@ def _referral() -> dict[type[EventPayload], Callable[[], EventPayload]]:
     }
 
 
+def _referral_commands() -> dict[type[EventPayload], Callable[[], EventPayload]]:
+    staff = {"case_id": CASE_ID, "requested_by": "counsellor-7", "role": rc.StaffRole.COUNSELLOR}
+    return {
+        rc.GrantConsentCommand: lambda: rc.GrantConsentCommand(
+            **staff,
+            partner_id=PARTNER_ID,
+            purposes=[Purpose.RETURN_COUNSELLING],
+            data_categories=[DataCategory.IDENTITY, DataCategory.CONTACT],
+            valid_from=DAY,
+            valid_until=date(2025, 9, 14),
+            evidence=rc.ConsentEvidence(
+                form_reference="CF-2025-0042",
+                language="ar",
+                interpreter_used=True,
+                interpreter_reference="TVCG-4567",
+                taken_by="counsellor-7",
+                taken_at=MOMENT,
+                informed_transfer_outside_eu=True,
+            ),
+        ),
+        rc.WithdrawConsentCommand: lambda: rc.WithdrawConsentCommand(
+            **staff, consent_id=CONSENT_ID
+        ),
+        rc.RequestReferralCommand: lambda: rc.RequestReferralCommand(
+            **staff,
+            partner_id=PARTNER_ID,
+            purpose=Purpose.RETURN_COUNSELLING,
+            data_categories=[DataCategory.IDENTITY],
+        ),
+        rc.ReviewReferralCommand: lambda: rc.ReviewReferralCommand(
+            case_id=CASE_ID,
+            requested_by="coordinator-2",
+            role=rc.StaffRole.COORDINATOR,
+            referral_id=REFERRAL_ID,
+            decision=rc.ReviewChoice.OVERRIDE,
+            reason_reference="REVIEW-2025-0007",
+        ),
+    }
+
+
 def _partner() -> dict[type[EventPayload], Callable[[], EventPayload]]:
     return {
         pt.ReferralDelivered: lambda: pt.ReferralDelivered(**_IDS, attempt=1),
@@ -209,6 +250,7 @@ def _signals() -> dict[type[EventPayload], Callable[[], EventPayload]]:
 EXAMPLES: dict[type[EventPayload], Callable[[], EventPayload]] = {
     **_casefile(),
     **_referral(),
+    **_referral_commands(),
     **_partner(),
     **_signals(),
 }

@@ -23,6 +23,9 @@ class Topic(StrEnum):
     REFERRAL_EVENTS = "referral.events.v1"
     PARTNER_EVENTS = "partner.events.v1"
     SIGNALS_PUBLISHED = "signals.published.v1"
+    # Commands, not facts: counsellors' tools ask referral to act (hub_contracts.commands).
+    # Only those tools may write it (Kafka ACLs); referral alone reads it.
+    REFERRAL_COMMANDS = "referral.commands.v1"
 
 
 ALL_TOPICS: tuple[Topic, ...] = tuple(Topic)

@@ -1,11 +1,12 @@
 """The HTTP edge: partner directory, consents, referrals, reviews and disclosures."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI
-from hub_contracts import DataCategory, PartnerType, Purpose, RefusalCode, RefusalReason
+from hub_contracts import DataCategory, PartnerType, Purpose, RefusalCode, RefusalReason, Topic
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Role
 from hub_runtime.http import NotFoundError, create_app
@@ -25,10 +26,7 @@ from referral.commands import (
 from referral.config import Settings
 from referral.consumer import CONSUMES, PUBLISHES
 from referral.domain.model import Partner, Status
-
-STAFF = (Role.COUNSELLOR, Role.COORDINATOR)
-READERS = (Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN, Role.SERVICE)
-
+from referral.permissions import READERS, REVIEWERS, STAFF
 
 # ---------------------------------------------------------------- response shapes
 
@@ -159,19 +157,21 @@ class DisclosureOut(BaseModel):
 # ---------------------------------------------------------------- the app
 
 
-def build_app(ctx: ServiceContext, settings: Settings, clock: Clock) -> FastAPI:
+def build_app(
+    ctx: ServiceContext,
+    settings: Settings,
+    clock: Clock,
+    command_topics: Sequence[Topic] = (),
+) -> FastAPI:
     auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
-
-    async def database() -> bool:
-        return bool(await ctx.pool.fetchval("SELECT true"))
 
     app = create_app(
         service=ctx.name,
         title="referral",
         description="Consent, partner directory, referral policy and lifecycle.",
         max_body_bytes=ctx.hub.max_body_bytes,
-        readiness={"database": database},
-        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+        readiness=ctx.readiness_checks(),
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, (*CONSUMES, *command_topics)),
     )
     app.include_router(_partners(ctx, auth, clock))
     app.include_router(_consents(ctx, auth, clock))
@@ -247,7 +247,7 @@ def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
 def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
     router = APIRouter(tags=["referrals"])
     Staff = auth.require(*STAFF)  # noqa: N806
-    Coordinator = auth.require(Role.COORDINATOR)  # noqa: N806
+    Coordinator = auth.require(*REVIEWERS)  # noqa: N806
 
     async def read(referral_id: UUID) -> "ReferralOut":
         async with ctx.pool.acquire() as conn:

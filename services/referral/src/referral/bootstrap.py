@@ -12,6 +12,7 @@ from referral.api import build_app
 from referral.clock import Clock
 from referral.config import Settings
 from referral.consumer import CONSUMES, HANDLERS, PUBLISHES
+from referral.kafka_commands import COMMAND_TOPICS, CommandIntake
 from referral.workers import expiry_worker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -25,6 +26,16 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         await expiry_worker(ctx, clock, timeout, settings.expiry_check_seconds)
 
     expire.__name__ = "expiry"
+    workers = [expire]
+    if settings.commands_enabled:
+        # Its own consumer (group "<name>-commands"), not in `consumes`: see CommandIntake.
+        intake = CommandIntake(clock, settings.command_max_attempts)
+
+        async def commands(ctx: ServiceContext) -> None:
+            await intake.run(ctx)
+
+        workers.append(commands)
+    command_topics = COMMAND_TOPICS if settings.commands_enabled else ()
     return ServiceDefinition(
         name="referral",
         database=settings.database,
@@ -32,8 +43,8 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
         handlers=HANDLERS,
-        build_app=lambda ctx: build_app(ctx, settings, clock),
-        workers=[expire],
+        build_app=lambda ctx: build_app(ctx, settings, clock, command_topics),
+        workers=workers,
     )
 
 

@@ -24,4 +24,14 @@ class Settings(BaseSettings):
     expiry_check_seconds: float = Field(
         60.0, gt=0, description="How often the expiry worker looks for unanswered referrals"
     )
+    commands_enabled: bool = Field(
+        True, description="Apply counsellors' tools' commands from referral.commands.v1"
+    )
+    command_max_attempts: int = Field(
+        8,
+        ge=1,
+        description="Attempts at a command for a case the view has not seen yet before it is"
+        " dead-lettered; the pauses between them are HUB_CONSUMER_BACKOFF_SECONDS, doubled each"
+        " time up to HUB_CONSUMER_BACKOFF_MAX_SECONDS (defaults: about 5 s in all)",
+    )
     hub: HubSettings = Field(default_factory=HubSettings)

@@ -1,8 +1,11 @@
 """One small async function per use case: commands from the API and events from Kafka.
 
-Command handlers open and commit their own unit of work; event handlers work inside the one
-the consumer opened (it commits, records the inbox row and retries). Every state change and
-the events it causes commit together (outbox).
+Each staff use case has two doors onto ONE set of rules: `grant_consent(uows, ...)` opens
+and commits its own unit of work (the HTTP API), `apply_grant_consent(uow, ..., caused_by=)`
+works inside a unit of work it is given (a command from `referral.commands.v1`, applied in
+the consumer's transaction with the inbox row; its events name the command as their cause).
+Event handlers work inside the one the consumer opened (it commits, records the inbox row
+and retries). Every state change and the events it causes commit together (outbox).
 """
 
 from __future__ import annotations
@@ -139,55 +142,69 @@ async def grant_consent(
     uows: UnitOfWorkFactory, case_id: UUID, command: GrantConsent, clock: Clock
 ) -> dict[str, Any]:
     """Record a specific, informed consent and announce it (ConsentGranted)."""
-    now = clock.now()
     async with uows() as uow:
-        await repo.lock_case(uow.conn, case_id)
-        await _case_open_for_changes(uow, case_id)
-        partner = await _partner_for(uow, command.partner_id)
-        new = NewConsent(
-            case_id=case_id,
-            partner_id=command.partner_id,
-            purposes=frozenset(command.purposes),
-            data_categories=frozenset(command.data_categories),
-            valid_from=command.valid_from,
-            valid_until=command.valid_until,
-            taken_at=command.evidence.taken_at,
-            informed_transfer_outside_eu=command.evidence.informed_transfer_outside_eu,
-        )
-        existing = await repo.consents_for_case(uow.conn, case_id)
-        problems = consent_problems(new, partner, existing, clock.today(), now)
-        if problems:
-            raise DomainError(
-                " ".join(p.text for p in problems),
-                code=problems[0].code,
-                status_code=409 if all(p.conflict for p in problems) else 422,
-            )
-        consent = Consent(
-            consent_id=uuid4(),
-            case_id=case_id,
-            partner_id=new.partner_id,
-            purposes=new.purposes,
-            data_categories=new.data_categories,
-            valid_from=new.valid_from,
-            valid_until=new.valid_until,
-            withdrawn_at=None,
-        )
-        evidence = command.evidence.model_dump()
-        await repo.insert_consent(uow.conn, consent, evidence, command.evidence.taken_by)
-        uow.emit(
-            ConsentGranted(
-                case_id=case_id,
-                consent_id=consent.consent_id,
-                partner_id=consent.partner_id,
-                purposes=sorted(consent.purposes),
-                data_categories=sorted(consent.data_categories),
-                valid_from=consent.valid_from,
-                valid_until=consent.valid_until,
-            ),
-            subject=case_id,
-        )
-        record = await repo.consent_record(uow.conn, consent.consent_id)
+        record = await apply_grant_consent(uow, case_id, command, clock)
         await uow.commit()
+    return record
+
+
+async def apply_grant_consent(
+    uow: UnitOfWork,
+    case_id: UUID,
+    command: GrantConsent,
+    clock: Clock,
+    *,
+    caused_by: Envelope | None = None,
+) -> dict[str, Any]:
+    """The rules of `grant_consent`, inside `uow` (not committed here)."""
+    now = clock.now()
+    await repo.lock_case(uow.conn, case_id)
+    await _case_open_for_changes(uow, case_id)
+    partner = await _partner_for(uow, command.partner_id)
+    new = NewConsent(
+        case_id=case_id,
+        partner_id=command.partner_id,
+        purposes=frozenset(command.purposes),
+        data_categories=frozenset(command.data_categories),
+        valid_from=command.valid_from,
+        valid_until=command.valid_until,
+        taken_at=command.evidence.taken_at,
+        informed_transfer_outside_eu=command.evidence.informed_transfer_outside_eu,
+    )
+    existing = await repo.consents_for_case(uow.conn, case_id)
+    problems = consent_problems(new, partner, existing, clock.today(), now)
+    if problems:
+        raise DomainError(
+            " ".join(p.text for p in problems),
+            code=problems[0].code,
+            status_code=409 if all(p.conflict for p in problems) else 422,
+        )
+    consent = Consent(
+        consent_id=uuid4(),
+        case_id=case_id,
+        partner_id=new.partner_id,
+        purposes=new.purposes,
+        data_categories=new.data_categories,
+        valid_from=new.valid_from,
+        valid_until=new.valid_until,
+        withdrawn_at=None,
+    )
+    evidence = command.evidence.model_dump()
+    await repo.insert_consent(uow.conn, consent, evidence, command.evidence.taken_by)
+    uow.emit(
+        ConsentGranted(
+            case_id=case_id,
+            consent_id=consent.consent_id,
+            partner_id=consent.partner_id,
+            purposes=sorted(consent.purposes),
+            data_categories=sorted(consent.data_categories),
+            valid_from=consent.valid_from,
+            valid_until=consent.valid_until,
+        ),
+        subject=case_id,
+        caused_by=caused_by,
+    )
+    record = await repo.consent_record(uow.conn, consent.consent_id)
     assert record is not None
     return record
 
@@ -196,28 +213,51 @@ async def withdraw_consent(
     uows: UnitOfWorkFactory, consent_id: UUID, withdrawn_by: str, clock: Clock
 ) -> dict[str, Any]:
     """Withdraw a consent: announce it and close every open referral under it."""
-    now = clock.now()
     async with uows() as uow:
-        consent = await repo.get_consent(uow.conn, consent_id)
-        if consent is None:
-            raise NotFoundError("the consent")
-        await repo.lock_case(uow.conn, consent.case_id)
-        if not await repo.mark_consent_withdrawn(uow.conn, consent_id, now, withdrawn_by):
-            raise DomainError("the consent was already withdrawn", code="already_withdrawn")
-        uow.emit(
-            ConsentWithdrawn(
-                case_id=consent.case_id,
-                consent_id=consent_id,
-                partner_id=consent.partner_id,
-                withdrawn_at=now,
-            ),
-            subject=consent.case_id,
-        )
-        under = await repo.referrals_under_consent(uow.conn, consent_id)
-        for referral in lifecycle.withdrawn_by_consent(under, consent_id):
-            await _move(uow, referral, Status.WITHDRAWN, now, reason_code="consent_withdrawn")
-        record = await repo.consent_record(uow.conn, consent_id)
+        record = await apply_withdraw_consent(uow, consent_id, withdrawn_by, clock)
         await uow.commit()
+    return record
+
+
+async def apply_withdraw_consent(
+    uow: UnitOfWork,
+    consent_id: UUID,
+    withdrawn_by: str,
+    clock: Clock,
+    *,
+    of_case: UUID | None = None,
+    caused_by: Envelope | None = None,
+) -> dict[str, Any]:
+    """The rules of `withdraw_consent`, inside `uow`; `of_case` (a command names the case):
+    a consent of another case counts as not found."""
+    now = clock.now()
+    consent = await repo.get_consent(uow.conn, consent_id)
+    if consent is None or (of_case is not None and consent.case_id != of_case):
+        raise NotFoundError("the consent")
+    await repo.lock_case(uow.conn, consent.case_id)
+    if not await repo.mark_consent_withdrawn(uow.conn, consent_id, now, withdrawn_by):
+        raise DomainError("the consent was already withdrawn", code="already_withdrawn")
+    uow.emit(
+        ConsentWithdrawn(
+            case_id=consent.case_id,
+            consent_id=consent_id,
+            partner_id=consent.partner_id,
+            withdrawn_at=now,
+        ),
+        subject=consent.case_id,
+        caused_by=caused_by,
+    )
+    under = await repo.referrals_under_consent(uow.conn, consent_id)
+    for referral in lifecycle.withdrawn_by_consent(under, consent_id):
+        await _move(
+            uow,
+            referral,
+            Status.WITHDRAWN,
+            now,
+            reason_code="consent_withdrawn",
+            caused_by=caused_by,
+        )
+    record = await repo.consent_record(uow.conn, consent_id)
     assert record is not None
     return record
 
@@ -233,41 +273,56 @@ async def request_referral(
     clock: Clock,
 ) -> UUID:
     """Record the request, let the policy decide, and announce the outcome."""
-    now = clock.now()
     async with uows() as uow:
-        await repo.lock_case(uow.conn, case_id)
-        case = await _case_open_for_changes(uow, case_id)
-        partner = await _partner_for(uow, command.partner_id)
-        request = ReferralRequest(
+        referral_id = await apply_request_referral(uow, case_id, command, requested_by, clock)
+        await uow.commit()
+    return referral_id
+
+
+async def apply_request_referral(
+    uow: UnitOfWork,
+    case_id: UUID,
+    command: RequestReferral,
+    requested_by: str,
+    clock: Clock,
+    *,
+    caused_by: Envelope | None = None,
+) -> UUID:
+    """The rules of `request_referral`, inside `uow` (not committed here)."""
+    now = clock.now()
+    await repo.lock_case(uow.conn, case_id)
+    case = await _case_open_for_changes(uow, case_id)
+    partner = await _partner_for(uow, command.partner_id)
+    request = ReferralRequest(
+        case_id=case_id,
+        partner_id=command.partner_id,
+        purpose=command.purpose,
+        data_categories=frozenset(command.data_categories),
+    )
+    consents = await repo.consents_for_case(uow.conn, case_id)
+    decision = evaluate(request, case, partner, consents, clock.today())
+    referral = Referral(
+        referral_id=uuid4(),
+        case_id=case_id,
+        partner_id=partner.partner_id,
+        purpose=request.purpose,
+        data_categories=request.data_categories,
+        consent_id=decision.consent_id,
+        status=Status.REQUESTED,
+    )
+    await repo.insert_referral(uow.conn, referral, requested_by, now)
+    uow.emit(
+        ReferralRequested(
             case_id=case_id,
-            partner_id=command.partner_id,
-            purpose=command.purpose,
-            data_categories=frozenset(command.data_categories),
-        )
-        consents = await repo.consents_for_case(uow.conn, case_id)
-        decision = evaluate(request, case, partner, consents, clock.today())
-        referral = Referral(
-            referral_id=uuid4(),
-            case_id=case_id,
+            referral_id=referral.referral_id,
             partner_id=partner.partner_id,
             purpose=request.purpose,
-            data_categories=request.data_categories,
-            consent_id=decision.consent_id,
-            status=Status.REQUESTED,
-        )
-        await repo.insert_referral(uow.conn, referral, requested_by, now)
-        uow.emit(
-            ReferralRequested(
-                case_id=case_id,
-                referral_id=referral.referral_id,
-                partner_id=partner.partner_id,
-                purpose=request.purpose,
-                data_categories=sorted(request.data_categories),
-            ),
-            subject=case_id,
-        )
-        await _apply_decision(uow, referral, partner, decision, now)
-        await uow.commit()
+            data_categories=sorted(request.data_categories),
+        ),
+        subject=case_id,
+        caused_by=caused_by,
+    )
+    await _apply_decision(uow, referral, partner, decision, now, caused_by)
     log.info(
         "referral decided",
         extra={"referral_id": referral.referral_id, "status": decision.outcome.value},
@@ -281,18 +336,24 @@ async def _apply_decision(
     partner: Partner,
     decision: PolicyDecision,
     at: datetime,
+    caused_by: Envelope | None,
 ) -> None:
     codes = [code.value for code in decision.failures]
     if decision.outcome is Outcome.APPROVE:
-        await _approve(uow, referral, partner, decision.consent_id, at)
+        await _approve(uow, referral, partner, decision.consent_id, at, caused_by)
     elif decision.outcome is Outcome.REFUSE:
-        await _refuse(uow, referral, decision.failures, at)
+        await _refuse(uow, referral, decision.failures, at, caused_by)
     else:
         await _move(uow, referral, Status.AWAITING_REVIEW, at, reasons=codes, announce=False)
 
 
 async def _approve(
-    uow: UnitOfWork, referral: Referral, partner: Partner, consent_id: UUID | None, at: datetime
+    uow: UnitOfWork,
+    referral: Referral,
+    partner: Partner,
+    consent_id: UUID | None,
+    at: datetime,
+    caused_by: Envelope | None,
 ) -> None:
     # The policy never approves without a covering consent; this guards the invariant anyway.
     if consent_id is None:
@@ -311,11 +372,16 @@ async def _approve(
             consent_id=consent_id,
         ),
         subject=referral.case_id,
+        caused_by=caused_by,
     )
 
 
 async def _refuse(
-    uow: UnitOfWork, referral: Referral, reasons: tuple[RefusalCode, ...], at: datetime
+    uow: UnitOfWork,
+    referral: Referral,
+    reasons: tuple[RefusalCode, ...],
+    at: datetime,
+    caused_by: Envelope | None,
 ) -> None:
     await _move(
         uow, referral, Status.REFUSED, at, reasons=[c.value for c in reasons], announce=False
@@ -329,6 +395,7 @@ async def _refuse(
             reasons=[RefusalReason.from_code(code) for code in reasons],
         ),
         subject=referral.case_id,
+        caused_by=caused_by,
     )
 
 
@@ -340,48 +407,63 @@ async def review_referral(
     clock: Clock,
 ) -> None:
     """A coordinator's decision on a referral awaiting review; overrides are audited."""
-    now = clock.now()
     async with uows() as uow:
-        found = await repo.get_referral(uow.conn, referral_id)
-        if found is None:
-            raise NotFoundError("the referral")
-        await repo.lock_case(uow.conn, found.case_id)
-        referral = await repo.get_referral(uow.conn, referral_id, for_update=True)
-        assert referral is not None
-        if referral.status is not Status.AWAITING_REVIEW:
-            raise DomainError(
-                f"the referral is {referral.status.value}, not awaiting review",
-                code="not_awaiting_review",
-            )
-        case = await repo.get_case(uow.conn, referral.case_id)
-        partner = await repo.get_partner(uow.conn, referral.partner_id)
-        # Both exist: the referral was made for them (the view never deletes a case or partner).
-        assert case is not None
-        assert partner is not None
-        consents = await repo.consents_for_case(uow.conn, referral.case_id)
-        request = ReferralRequest(
-            referral.case_id, referral.partner_id, referral.purpose, referral.data_categories
-        )
-        # Decided on today's facts: a consent withdrawn or expired while waiting counts.
-        evaluation = evaluate(request, case, partner, consents, clock.today())
-        result = review(evaluation, command.decision)
-        if result.problem is not None:
-            raise DomainError(result.problem, code="review_not_allowed")
-        overridden = [c.value for c in result.reasons] if result.outcome is Outcome.APPROVE else []
-        await repo.insert_review(
-            uow.conn,
-            referral_id,
-            decision=command.decision.value,
-            overridden=overridden,
-            reason=command.reason,
-            reviewed_by=reviewed_by,
-            at=now,
-        )
-        if result.outcome is Outcome.APPROVE:
-            await _approve(uow, referral, partner, evaluation.consent_id, now)
-        else:
-            await _refuse(uow, referral, result.reasons, now)
+        await apply_review_referral(uow, referral_id, command, reviewed_by, clock)
         await uow.commit()
+
+
+async def apply_review_referral(
+    uow: UnitOfWork,
+    referral_id: UUID,
+    command: ReviewReferral,
+    reviewed_by: str,
+    clock: Clock,
+    *,
+    of_case: UUID | None = None,
+    caused_by: Envelope | None = None,
+) -> None:
+    """The rules of `review_referral`, inside `uow`; `of_case` (a command names the case):
+    a referral of another case counts as not found."""
+    now = clock.now()
+    found = await repo.get_referral(uow.conn, referral_id)
+    if found is None or (of_case is not None and found.case_id != of_case):
+        raise NotFoundError("the referral")
+    await repo.lock_case(uow.conn, found.case_id)
+    referral = await repo.get_referral(uow.conn, referral_id, for_update=True)
+    assert referral is not None
+    if referral.status is not Status.AWAITING_REVIEW:
+        raise DomainError(
+            f"the referral is {referral.status.value}, not awaiting review",
+            code="not_awaiting_review",
+        )
+    case = await repo.get_case(uow.conn, referral.case_id)
+    partner = await repo.get_partner(uow.conn, referral.partner_id)
+    # Both exist: the referral was made for them (the view never deletes a case or partner).
+    assert case is not None
+    assert partner is not None
+    consents = await repo.consents_for_case(uow.conn, referral.case_id)
+    request = ReferralRequest(
+        referral.case_id, referral.partner_id, referral.purpose, referral.data_categories
+    )
+    # Decided on today's facts: a consent withdrawn or expired while waiting counts.
+    evaluation = evaluate(request, case, partner, consents, clock.today())
+    result = review(evaluation, command.decision)
+    if result.problem is not None:
+        raise DomainError(result.problem, code="review_not_allowed")
+    overridden = [c.value for c in result.reasons] if result.outcome is Outcome.APPROVE else []
+    await repo.insert_review(
+        uow.conn,
+        referral_id,
+        decision=command.decision.value,
+        overridden=overridden,
+        reason=command.reason,
+        reviewed_by=reviewed_by,
+        at=now,
+    )
+    if result.outcome is Outcome.APPROVE:
+        await _approve(uow, referral, partner, evaluation.consent_id, now, caused_by)
+    else:
+        await _refuse(uow, referral, result.reasons, now, caused_by)
     log.info(
         "referral reviewed",
         extra={"referral_id": referral_id, "status": command.decision.value},

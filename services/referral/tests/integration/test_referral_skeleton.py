@@ -80,7 +80,16 @@ async def test_operations_endpoints_answer(stack) -> None:  # type: ignore[no-un
     assert (await stack.http.get("/ready")).json()["status"] == "ready"
     document = (await stack.http.get("/asyncapi.json")).json()
     addresses = {channel["address"] for channel in document["channels"].values()}
-    assert addresses == {"referral.events.v1", "casefile.events.v1", "partner.events.v1"}
+    assert addresses == {
+        "referral.events.v1",
+        "referral.commands.v1",
+        "casefile.events.v1",
+        "partner.events.v1",
+    }
+    receives = {
+        op["channel"]["$ref"] for op in document["operations"].values() if op["action"] == "receive"
+    }
+    assert "#/channels/referral_commands_v1" in receives
 
 
 async def test_a_referral_for_a_case_not_yet_seen_is_409_with_a_reason(stack) -> None:  # type: ignore[no-untyped-def]
