@@ -214,7 +214,10 @@ REFUSAL_TEXTS: dict[RefusalCode, str] = {
     RefusalCode.APPEAL_PENDING_TRAVEL_DOCUMENTS: (
         "Travel documents are not requested while an appeal is pending."
     ),
-    RefusalCode.DECISION_MISSING: "The person has not chosen return.",
+    RefusalCode.DECISION_MISSING: (
+        "The person's choice for return is not on record with the referral service (a decision"
+        " recorded just now may still be on its way: check GET /cases/{id}/view and ask again)."
+    ),
     RefusalCode.NEEDS_COORDINATOR_REVIEW: "A coordinator must review this referral.",
     RefusalCode.PERSON_ERASED: "The person's data has been erased.",
     RefusalCode.REFUSED_AT_REVIEW: (

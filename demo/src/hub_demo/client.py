@@ -90,6 +90,21 @@ class HubClient:
             "POST", f"{self.urls.casefile}/cases/{case_id}/decision", Role.COUNSELLOR, body, 201
         )
 
+    async def wait_for_referral_view(
+        self, case_id: UUID, decision: str = "independent_return", within: float = 30
+    ) -> None:
+        """The referral service learns of the case (and its decision) through Kafka; a tool
+        that asks for a referral right after recording the decision waits for it here."""
+        deadline = time.monotonic() + within
+        url = f"{self.urls.referral}/cases/{case_id}/view"
+        while True:
+            response = await self.call("GET", url, Role.COUNSELLOR)
+            if response.status_code == 200 and response.json()["decision"] == decision:
+                return
+            if time.monotonic() > deadline:
+                raise FlowError(f"the referral view of {case_id} did not show {decision}")
+            await asyncio.sleep(0.05)
+
     async def register_partner(self, name: str, partner_type: str = "intergovernmental") -> UUID:
         body = {
             "name": name,

@@ -96,6 +96,7 @@ async def seed_cases(client: HubClient) -> None:
     for demo in FICTIONAL_CASES:
         case_id = await client.open_case(demo["person"], **demo["facts"])
         await client.record_decision(case_id)
+        await client.wait_for_referral_view(case_id)
         await client.record_consent(case_id, _anonymous_reporting_consent(advocacy))
         await client.grant_consent(case_id, iom)
         referral = await client.request_referral(case_id, iom)

@@ -6,7 +6,17 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI
-from hub_contracts import DataCategory, PartnerType, Purpose, RefusalCode, RefusalReason, Topic
+from hub_contracts import (
+    DataCategory,
+    Decision,
+    PartnerType,
+    ProcedureStage,
+    Purpose,
+    RefusalCode,
+    RefusalReason,
+    Topic,
+    Vulnerability,
+)
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Role
 from hub_runtime.http import NotFoundError, create_app
@@ -154,6 +164,16 @@ class DisclosureOut(BaseModel):
     disclosed_at: datetime
 
 
+class CaseViewOut(BaseModel):
+    case_id: UUID
+    stage: ProcedureStage
+    has_minors: bool
+    vulnerabilities: list[Vulnerability]
+    decision: Decision | None = Field(description="The person's decision, once it arrived")
+    erased: bool
+    needs_review: bool = Field(description="Minors and vulnerable persons: coordinator first")
+
+
 # ---------------------------------------------------------------- the app
 
 
@@ -271,6 +291,27 @@ def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRou
             clock,
         )
         return await read(referral_id)
+
+    @router.get(
+        "/cases/{case_id}/view",
+        summary="What the referral service knows of the case (from the case file's events)",
+    )
+    async def case_view(case_id: UUID, who: Staff) -> CaseViewOut:  # type: ignore[valid-type]
+        # The view follows the case file through Kafka: a tool that just recorded a decision
+        # can see here whether it has arrived before it asks for a referral.
+        async with ctx.pool.acquire() as conn:
+            view = await repo.get_case(conn, case_id)
+        if view is None:
+            raise NotFoundError("the case (it has not reached the referral service yet)")
+        return CaseViewOut(
+            case_id=view.case_id,
+            stage=view.stage,
+            has_minors=view.has_minors,
+            vulnerabilities=sorted(view.vulnerabilities),
+            decision=view.decision,
+            erased=view.erased,
+            needs_review=view.needs_review,
+        )
 
     @router.get("/cases/{case_id}/referrals", summary="Every referral of the case")
     async def of_case(case_id: UUID, who: Staff) -> list[ReferralOut]:  # type: ignore[valid-type]
