@@ -225,3 +225,15 @@ REFUSAL_TEXTS: dict[RefusalCode, str] = {
     ),
 }
 """Readable text per refusal code; events carry this generated text, never user-entered text."""
+
+
+# EU member states plus Iceland, Liechtenstein and Norway. A transfer anywhere else is a transfer
+# to a third country, which on consent alone needs the person informed of the risks
+# (GDPR art. 49(1)(a)). One list for every service that decides on transfers.
+EEA_COUNTRIES: frozenset[str] = frozenset(
+    {
+        *("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"),
+        *("IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"),
+        *("IS", "LI", "NO"),
+    }
+)

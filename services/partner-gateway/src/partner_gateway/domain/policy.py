@@ -8,46 +8,11 @@ from enum import StrEnum
 from typing import Literal
 
 from hub_contracts import PartnerType
+from hub_contracts.vocabulary import EEA_COUNTRIES
 
 from partner_gateway.domain.model import ConsentView, PartnerView, Referral
 
 LegalBasis = Literal["consent_gdpr_6_1_a", "explicit_consent_gdpr_49_1_a"]
-
-# EU member states plus the other EEA states (GDPR applies; no transfer rules of chapter V).
-EEA_COUNTRIES = frozenset(
-    {
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    }
-)
 
 
 class Verdict(StrEnum):

@@ -8,45 +8,9 @@ from datetime import date, datetime
 from uuid import UUID
 
 from hub_contracts import DataCategory, PartnerType, Purpose
+from hub_contracts.vocabulary import EEA_COUNTRIES
 
 from referral.domain.model import Consent, Partner
-
-# EU member states plus Iceland, Liechtenstein and Norway: a transfer anywhere else is a transfer
-# to a third country, which on consent alone needs the person informed of the risks (art. 49(1)(a)).
-EEA_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    ]
-)
 
 
 @dataclass(frozen=True)
