@@ -43,7 +43,8 @@ async def test_a_service_starts_applies_its_events_and_stops(
         handlers={CaseOpened.event_type: remember},
         build_app=build_app,
     )
-    runtime = ServiceRuntime(definition, isolated_hub)
+    settings = isolated_hub.model_copy(update={"metrics_refresh_seconds": 0.1})
+    runtime = ServiceRuntime(definition, settings)
     await runtime.start()
     try:
         async with httpx.AsyncClient(base_url=runtime.base_url) as client:
@@ -71,5 +72,26 @@ async def test_a_service_starts_applies_its_events_and_stops(
             return bool(await runtime.context.pool.fetchval("SELECT count(*) FROM seen"))  # type: ignore[union-attr]
 
         await wait_until(applied)
+        await _metrics_show_the_work(runtime.base_url)
     finally:
         await runtime.stop()
+
+
+async def _metrics_show_the_work(base_url: str) -> None:
+    """/metrics (open, like /health) exposes applied events, backlog, lag and dead letters."""
+
+    async def refreshed() -> bool:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            text = (await client.get("/metrics")).text
+        return all(
+            line in text
+            for line in (
+                'hub_events_applied_total{event_type="council.casefile.CaseOpened.v1",'
+                'service="echo"} 1.0',
+                'hub_outbox_backlog{service="echo"} 0.0',
+                'hub_dead_letter_records{service="echo",',
+                'hub_consumer_lag{partition="',
+            )
+        )
+
+    await wait_until(refreshed, within=10)

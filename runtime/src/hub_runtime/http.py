@@ -15,6 +15,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub_runtime.metrics import IN_FLIGHT_REQUESTS
 from hub_runtime.telemetry import span_from_carrier
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -130,12 +131,17 @@ class TracingMiddleware:
             await send(message)
 
         name = f"{scope['method']} {scope['path']}"
-        with span_from_carrier(self.service, name, carrier, SpanKind.SERVER) as span:
-            await self.app(scope, receive, send_with_status)
-            code = status_holder.get("status", 500)
-            span.set_attribute("http.response.status_code", code)
-            if code >= 500:
-                span.set_status(Status(StatusCode.ERROR))
+        in_flight = IN_FLIGHT_REQUESTS.labels(self.service)
+        in_flight.inc()
+        try:
+            with span_from_carrier(self.service, name, carrier, SpanKind.SERVER) as span:
+                await self.app(scope, receive, send_with_status)
+                code = status_holder.get("status", 500)
+                span.set_attribute("http.response.status_code", code)
+                if code >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+        finally:
+            in_flight.dec()
 
 
 def create_app(

@@ -21,3 +21,6 @@ CONSUMER_LAG = Gauge(
     "hub_consumer_lag", "Records behind the partition end", ["service", "topic", "partition"]
 )
 IN_FLIGHT_REQUESTS = Gauge("hub_http_in_flight", "HTTP requests being handled", ["service"])
+DEAD_LETTER_SIZE = Gauge(
+    "hub_dead_letter_records", "Records in a dead-letter topic", ["service", "topic"]
+)

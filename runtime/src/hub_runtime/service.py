@@ -10,13 +10,15 @@ from typing import Any
 
 import asyncpg
 import uvicorn
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
+from hub_contracts.topics import dead_letter_topic
 
 from hub_runtime.consumer import DeadLetterWriter, EventConsumer, EventHandler, RetryPolicy
 from hub_runtime.db import create_pool, ensure_database
 from hub_runtime.http import ReadinessCheck
 from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
+from hub_runtime.metrics import DEAD_LETTER_SIZE
 from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
@@ -162,8 +164,15 @@ class ServiceRuntime:
 
     async def _start_http(self, app: FastAPI) -> None:
         self.app = app
+        # Backpressure at the edge: beyond this many requests in flight uvicorn answers 503
+        # at once instead of queueing without bound.
         config = uvicorn.Config(
-            app, host=self._http_host, port=self._http_port, log_config=None, lifespan="off"
+            app,
+            host=self._http_host,
+            port=self._http_port,
+            log_config=None,
+            lifespan="off",
+            limit_concurrency=self.hub.http_max_in_flight,
         )
         self._server = _EmbeddedServer(config)
         self._http_task = asyncio.create_task(self._server.serve(), name="http")
@@ -175,12 +184,23 @@ class ServiceRuntime:
     async def _update_gauges(self) -> None:
         """Outbox backlog and consumer lag, refreshed for /metrics every few seconds."""
         while True:
-            await asyncio.sleep(5)
+            await asyncio.sleep(self.hub.metrics_refresh_seconds)
             with contextlib.suppress(Exception):
                 if self.relay is not None:
                     await self.relay.backlog()
                 if self.consumer is not None:
                     await self.consumer.record_lag()
+                    await self._record_dead_letter_sizes()
+
+    async def _record_dead_letter_sizes(self) -> None:
+        """Records ever dead-lettered per consumed topic (the broker keeps them all)."""
+        for logical in self.definition.consumes:
+            dlq = dead_letter_topic(self.hub.topic(logical))
+            partitions = self._kafka_consumer.partitions_for_topic(dlq) or set()
+            ends = await self._kafka_consumer.end_offsets(
+                [TopicPartition(dlq, p) for p in partitions]
+            )
+            DEAD_LETTER_SIZE.labels(self.definition.name, dlq).set(sum(ends.values()))
 
     def _spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
         self._tasks.append(asyncio.create_task(self._supervise(name, run), name=name))

@@ -29,6 +29,12 @@ class HubSettings(BaseSettings):
     consumer_max_attempts: int = Field(5, ge=1, description="Handler attempts before dead-letter")
     consumer_backoff_seconds: float = Field(0.05, gt=0, description="First retry delay; doubles")
     consumer_backoff_max_seconds: float = Field(2.0, gt=0, description="Retry delay cap")
+    metrics_refresh_seconds: float = Field(
+        5.0, gt=0, description="How often lag, outbox backlog and dead-letter sizes refresh"
+    )
+    http_max_in_flight: int = Field(
+        256, ge=1, description="HTTP requests handled at once; more get 503 (backpressure)"
+    )
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest HTTP body accepted")
     log_level: str = Field("INFO")
 
