@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -136,11 +137,69 @@ class EventConsumer:
         one by one (with retries and dead letters) where they do not."""
         pending = records
         while pending:
-            done = await self._apply_prefix(pending) if self._batch_transactions else 0
+            done = 0
+            if self._batch_transactions:
+                # Usually every record applies: one transaction, one inbox statement, no
+                # savepoints. If anything fails, that attempt is rolled back whole and the
+                # savepoint path finds the record that failed.
+                done = await self._apply_optimistically(pending) or await self._apply_prefix(
+                    pending
+                )
             pending = pending[done:]
             if pending:
                 await self.process(pending[0])
                 pending = pending[1:]
+
+    async def _apply_optimistically(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
+        """Apply the decodable prefix of `records` in one transaction without savepoints.
+
+        Returns how many records are done, or 0 (nothing committed) when any of them failed."""
+        prefix = _decodable_prefix(records)
+        if not prefix:
+            return 0
+        outcomes: list[str] = []
+        try:
+            async with self._uow_factory() as uow:
+                handled = [(env, rec.topic) for rec, env, _ in prefix if env.type in self._handlers]
+                new_ids = await uow.claim_inbox(handled)
+                for record, envelope, payload in prefix:
+                    outcomes.append(
+                        await self._apply_claimed(uow, record, envelope, payload, new_ids)
+                    )
+                await uow.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return 0  # rolled back whole; the savepoint path isolates the failing record
+        for outcome in outcomes:
+            self._count(outcome)
+        return len(prefix)
+
+    async def _apply_claimed(
+        self,
+        uow: UnitOfWork,
+        record: ConsumerRecord[bytes, bytes],
+        envelope: Envelope,
+        payload: EventPayload,
+        new_ids: set[UUID],
+    ) -> str:
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return "skipped"
+        if envelope.id not in new_ids:
+            return "duplicate"
+        new_ids.discard(envelope.id)  # the same envelope twice in one batch applies once
+        carrier = headers_from_kafka(record.headers)
+        with span_from_carrier(
+            self._service,
+            f"{record.topic} process",
+            carrier,
+            SpanKind.CONSUMER,
+            **{"messaging.destination.name": record.topic, "messaging.kafka.offset": record.offset},
+        ) as span:
+            span.set_attribute("cloudevents.event_type", envelope.type)
+            await handler(uow, envelope, payload)
+        return f"applied:{envelope.type}"
 
     async def _apply_prefix(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
         """Apply the longest prefix of `records` that succeeds, in one transaction.
@@ -321,6 +380,20 @@ class EventConsumer:
             # A rebalance took the partition away: its new owner re-reads from the last commit
             # and the inbox drops what we already applied.
             log.warning("offset commit failed", extra={"error_type": type(exc).__name__})
+
+
+def _decodable_prefix(
+    records: list[ConsumerRecord[bytes, bytes]],
+) -> list[tuple[ConsumerRecord[bytes, bytes], Envelope, EventPayload]]:
+    """The records before the first one that does not decode, decoded."""
+    prefix = []
+    for record in records:
+        try:
+            envelope, payload = _decode(record.value)
+        except ContractError:
+            break
+        prefix.append((record, envelope, payload))
+    return prefix
 
 
 def _decode(raw: bytes | None) -> tuple[Envelope, EventPayload]:

@@ -108,6 +108,20 @@ class UnitOfWork:
         )
         return bool(inserted)
 
+    async def claim_inbox(self, entries: list[tuple[Envelope, str]]) -> set[UUID]:
+        """Claim many incoming events in one statement; returns the ids not applied before."""
+        if not entries:
+            return set()
+        rows = await self.conn.fetch(
+            "INSERT INTO hub_inbox (event_id, event_type, topic)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])"
+            " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            [env.id for env, _ in entries],
+            [env.type for env, _ in entries],
+            [topic for _, topic in entries],
+        )
+        return {row["event_id"] for row in rows}
+
     async def commit(self) -> None:
         """Write the queued events to the outbox and commit everything at once."""
         if self._tx is None:
