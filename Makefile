@@ -48,5 +48,15 @@ token: setup
 	@set -a; [ -f .hub/secrets.env ] && . .hub/secrets.env; set +a; \
 	  uv run --frozen python -m hub_runtime.auth --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
 
+## chaos: the fault-injection suite on the real stack (prints one table of scenarios)
+chaos: setup
+	@infra/stack.sh up
+	@uv run --frozen python -m hub_demo.chaos $(CHAOS_ARGS)
+
+## bench: the benchmark suite (prints figures and writes bench/latest.md)
+bench: setup
+	@infra/stack.sh up
+	@uv run --frozen python bench/run.py $(BENCH_ARGS)
+
 clean: down
 	@infra/stack.sh reset

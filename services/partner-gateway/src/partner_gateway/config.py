@@ -19,7 +19,12 @@ class Settings(BaseSettings):
     casefile_timeout_seconds: float = Field(10.0, gt=0, description="Disclosure call timeout")
     max_body_bytes: int = Field(16 * 1024, ge=1024, description="Largest partner request body")
 
-    delivery_poll_seconds: float = Field(0.5, gt=0, description="Delivery worker poll interval")
+    delivery_poll_seconds: float = Field(
+        0.1,
+        gt=0,
+        description="Delivery worker poll interval (the wait between a queued delivery"
+        " and its webhook when the worker is idle)",
+    )
     delivery_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one webhook POST")
     delivery_first_backoff_seconds: float = Field(2.0, gt=0, description="First retry delay")
     delivery_max_backoff_seconds: float = Field(600.0, gt=0, description="Retry delay cap")

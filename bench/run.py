@@ -1,0 +1,306 @@
+"""`make bench`: the hub's figures on the real stack, each next to a raw baseline of the same run.
+
+    uv run python bench/run.py [--referrals N] [--rate R] [--seconds S] [--events E]
+
+Needs the stack up (`infra/stack.sh up`); starts and stops everything else itself, on topics
+and databases of its own, and removes them afterwards. Prints one report (progress goes to
+stderr) and writes its Markdown version to bench/latest.md.
+"""
+
+import argparse
+import asyncio
+import logging
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hub_runtime.kafka import delete_topics_with_prefix
+
+from bench import baselines, consumers, endtoend, machine
+from bench.common import bench_settings, mb, percentile, run_prefix, scratch_databases
+from bench.report import Section, markdown, num, ratio, text
+
+SERVICES = ("casefile", "referral", "partner-gateway", "signals")
+TARGET_RATE = 100.0
+TARGET_P99_MS = 500.0
+TARGET_CONSUMER_SHARE = 0.5
+TARGET_RSS_MB = 200.0
+# Transactions on the path from the request to the acceptance on the timeline: referral's
+# request, its relay, the gateway's consumer, delivery lease, disclosure (casefile and
+# gateway), the partner's status report, its relay, casefile's consumer.
+CRITICAL_COMMITS = 9
+CRITICAL_KAFKA_HOPS = 2
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def _rest(cpu: dict[str, float]) -> float:
+    """% of one CPU used by processes other than the services and the driver."""
+    *ours, machine_share = cpu.values()
+    return (os.cpu_count() or 1) * machine_share - sum(ours)
+
+
+def _overrides() -> str:
+    """Service settings taken from this shell's environment (secrets by name only)."""
+    prefixes = ("CASEFILE_", "REFERRAL_", "PARTNER_GATEWAY_", "SIGNALS_", "HUB_")
+    return ", ".join(
+        name if any(w in name for w in ("SECRET", "KEY", "DSN")) else f"{name}={value}"
+        for name, value in sorted(os.environ.items())
+        if name.startswith(prefixes)
+    )
+
+
+def _p99_text(p99: float) -> str:
+    if math.isinf(p99):
+        return " more than 1% of the referrals were not accepted within the window."
+    if p99 >= TARGET_P99_MS:
+        return f" p99 {p99:,.0f} ms = {p99 / TARGET_P99_MS:.1f}x the target."
+    return f" p99 {p99:,.0f} ms."
+
+
+def _service_cpu_ms(phase: endtoend.Phase) -> float:
+    """CPU time the four service processes spent per accepted referral."""
+    services = sum(v for k, v in phase.cpu_percent.items() if k in SERVICES)
+    return 10 * services / phase.rate if phase.rate else float("nan")
+
+
+def endtoend_section(
+    result: endtoend.EndToEndResult, raw: baselines.RawBaselines, rate: float
+) -> list[Section]:
+    floor_p50 = CRITICAL_KAFKA_HOPS * raw.kafka_hop.p50_ms + CRITICAL_COMMITS * raw.pg_commit.p50_ms
+    floor_p99 = CRITICAL_KAFKA_HOPS * raw.kafka_hop.p99_ms + CRITICAL_COMMITS * raw.pg_commit.p99_ms
+    bound = raw.pg_commits_per_s / max(result.commits_per_referral, 1e-9)
+    rows = []
+    for phase in result.phases:
+        rows.append(
+            [
+                phase.name,
+                phase.offered,
+                str(phase.sent),
+                str(phase.completed),
+                str(phase.sent - phase.completed - phase.failed),
+                str(phase.failed),
+                num(phase.rate, 1),
+                num(phase.p(50)),
+                num(phase.p(95)),
+                num(phase.p(99)),
+                num(percentile(phase.status_latencies_ms, 99)),
+                ratio(phase.p(50), floor_p50),
+                ratio(phase.rate, bound),
+            ]
+        )
+    headers = [
+        "phase", "offered load", "sent", "accepted", "late", "failed", "referrals/s",
+        "p50 ms", "p95 ms", "p99 ms", "p99 ms (referral status)", "p50 / floor",
+        "rate / db bound",
+    ]  # fmt: skip
+    best = max(p.rate for p in result.phases)
+    target = next(p for p in result.phases if p.name == "target load")
+    notes = [
+        "Latency: from the referral request (open loop: its scheduled time) to the partner's"
+        " acceptance on the case's timeline; 'referral status' = referral's own"
+        " ReferralStatusChanged(accepted) entry on the timeline. Late = approved but not"
+        " accepted within the window (sending time + drain); failed = request not approved.",
+        f"Floor (raw, this run): {CRITICAL_KAFKA_HOPS} Kafka hops x"
+        f" {raw.kafka_hop.p50_ms:.1f} ms + {CRITICAL_COMMITS} commits x"
+        f" {raw.pg_commit.p50_ms:.1f} ms = {floor_p50:.0f} ms at p50 ({floor_p99:.0f} ms at"
+        f" p99); the hub also makes 5 HTTP calls and waits on pollers on that path.",
+        f"Database bound: raw asyncpg {raw.pg_commits_per_s:,.0f} commits/s (16 connections)"
+        f" / {result.commits_per_referral:.1f} commits per referral measured in the closed loop"
+        f" = {bound:,.0f} referrals/s.",
+        f"Target {TARGET_RATE:g} referrals/s sustained: {_verdict(best >= TARGET_RATE)}; best"
+        f" {best:.1f}/s = {100 * best / TARGET_RATE:.0f}% of target"
+        + ("" if best >= TARGET_RATE else f" (short by {TARGET_RATE - best:.1f}/s)."),
+        f"Target p99 < {TARGET_P99_MS:g} ms at {rate:g}/s:"
+        f" {_verdict(target.p(99) < TARGET_P99_MS)};" + _p99_text(target.p(99)),
+        f"Cases were prepared through the APIs (case, decision, consent) before each phase at"
+        f" {result.prepared_per_s:.0f} cases/s; {result.partners} simulated partners in the"
+        f" driver process; service logs in {result.log_dir}.",
+    ]
+    if endtoend.FAILURES:
+        notes.append(
+            "Failed requests: "
+            + "; ".join(f"{n} x {why}" for why, n in endtoend.FAILURES.most_common(5))
+        )
+    cpu_names = list(result.phases[0].cpu_percent)
+    cpu_rows = [
+        [
+            p.name,
+            *(f"{p.cpu_percent[n]:.0f}" for n in cpu_names),
+            f"{_rest(p.cpu_percent):.0f}",
+            num(_service_cpu_ms(p)),
+        ]
+        for p in result.phases
+    ]
+    cpu = Section(
+        "1b. CPU during each phase (% of one CPU; machine: % of all CPUs)",
+        ["phase", *cpu_names, "rest: Kafka, PostgreSQL, others", "service CPU ms/referral"],
+        cpu_rows,
+    )
+    stage_rows = [
+        [stage, *(f"{num(p.breakdown[i][1])} / {num(p.breakdown[i][2])}" for p in result.phases)]
+        for i, stage in enumerate(endtoend.STAGES)
+    ]
+    stages = Section(
+        "1c. Where the time goes: ms from the request to each step, p50 / p95",
+        ["step", *(p.name for p in result.phases)],
+        stage_rows,
+        [
+            "From the services' own timestamps (event times, transaction start times), so a"
+            " step's figure can precede the commit that makes it visible."
+        ],
+    )
+    return [
+        Section("1. End to end: request -> partner's acceptance on the case", headers, rows, notes),
+        cpu,
+        stages,
+    ]
+
+
+def consumer_section(results: list[consumers.ConsumerResult]) -> Section:
+    rows = [
+        [
+            r.service,
+            str(r.events),
+            ", ".join(r.event_types),
+            num(r.hub_rate),
+            num(r.raw_kafka_rate),
+            ratio(r.hub_rate, r.raw_kafka_rate),
+            num(r.raw_pg_rate),
+            ratio(r.hub_rate, r.raw_pg_rate),
+            num(r.raw_pipeline_rate),
+            ratio(r.hub_rate, r.raw_pipeline_rate),
+            str(r.dead_lettered),
+            _verdict(r.hub_rate >= TARGET_CONSUMER_SHARE * r.raw_kafka_rate),
+        ]
+        for r in results
+    ]
+    headers = [
+        "consumer", "events", "types", "events/s", "raw aiokafka/s", "ratio",
+        "raw asyncpg/s", "ratio", "raw kafka+pg/s", "ratio", "dead-lettered", "target >= 0.5",
+    ]  # fmt: skip
+    notes = [
+        "raw aiokafka: fetch + json.loads, partitions assigned; raw asyncpg: inbox row + effect"
+        " row per event, 200 per transaction; raw kafka+pg: both, one transaction per fetched"
+        " batch. Each service ran alone, in-process, with its production settings.",
+    ]
+    return Section("2. Events/s per consumer (same events, same run)", headers, rows, notes)
+
+
+def memory_section(result: endtoend.EndToEndResult, floor: int) -> Section:
+    rows = [
+        [
+            name,
+            num(mb(result.rss_at_rest[name])),
+            num(mb(result.rss_peak[name])),
+            num(mb(result.rss_after[name])),
+            ratio(result.rss_peak[name], floor),
+            _verdict(mb(result.rss_peak[name]) < TARGET_RSS_MB),
+        ]
+        for name in result.rss_at_rest
+    ]
+    headers = [
+        "service",
+        "RSS at rest MB",
+        "peak under load MB",
+        "end of run MB",
+        "peak / floor",
+        "target < 200 MB",
+    ]
+    notes = [
+        f"floor: a bare interpreter importing the services' libraries = {mb(floor):.0f} MB;"
+        " sampled every 0.25 s from /proc during preparation and all phases of section 1.",
+    ]
+    return Section("3. Memory (RSS) per service process", headers, rows, notes)
+
+
+async def main(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    hub = bench_settings(run_prefix("e2e"))
+    host = await machine.describe(hub)
+    busy_before = await machine.busy_percent()
+    watch = machine.CompetitorWatch()
+    watching = asyncio.create_task(watch.run())
+    say("raw baselines")
+    try:
+        async with scratch_databases(hub, "raw") as raw_db:
+            raw = await baselines.measure(hub, raw_db["raw"])
+        plan = endtoend.Plan(
+            closed_referrals=args.referrals,
+            closed_clients=args.clients,
+            open_rate=args.rate,
+            open_seconds=args.seconds,
+            drain_seconds=args.drain,
+            partners=args.partners,
+        )
+        async with scratch_databases(
+            hub, "casefile", "referral", "partner_gateway", "signals"
+        ) as dbs:
+            e2e = await endtoend.run(hub, dbs, plan, say)
+    finally:
+        await delete_topics_with_prefix(hub.kafka_bootstrap, hub.topic_prefix)
+    results = []
+    for subject in consumers.SUBJECTS:
+        say(f"consumer: {subject.service}")
+        results.append(await consumers.measure(subject, args.events))
+    watching.cancel()
+    others = watch.summary()
+    settings = [
+        f"command: python bench/run.py --referrals {args.referrals} --rate {args.rate:g}"
+        f" --seconds {args.seconds:g} --events {args.events} --clients {args.clients}"
+        f" --partners {args.partners}",
+        f"section 1: four services as separate processes (hub_demo.processes), production"
+        f" settings except the gateway's per-partner rate limit (lifted); closed loop"
+        f" {args.referrals} referrals from {args.clients} clients, then open loop for"
+        f" {args.seconds:g} s at 80% of the closed-loop rate (when below {args.rate:g}/s) and"
+        f" at {args.rate:g}/s, each with up to {args.drain:g} s to drain",
+        f"section 2: {args.events} events per consumer",
+        f"service settings overridden from the environment: {_overrides() or 'none'}",
+        "other hub services, test runs or brokers on this machine during the run: "
+        + (f"{others} - they shared the CPUs: figures are pessimistic" if others else "none"),
+        f"machine busy before the run (2 s sample): {busy_before:.0f}% of all CPUs"
+        + (" - other work was running: figures are pessimistic" if busy_before > 15 else ""),
+        f"total run time: {time.monotonic() - started:.0f} s",
+    ]
+    sections = [
+        *endtoend_section(e2e, raw, args.rate),
+        consumer_section(results),
+        memory_section(e2e, raw.python_floor_rss),
+    ]
+    print(text(host.lines(), settings, sections))
+    say(f"wrote {write_markdown(markdown(host.lines(), settings, sections))}")
+
+
+def write_markdown(content: str) -> Path:
+    out = Path(__file__).resolve().parent / "latest.md"
+    out.write_text(content)
+    return out
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--referrals", type=int, default=600, help="closed-loop referrals")
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="open-loop referrals/s")
+    parser.add_argument("--seconds", type=float, default=20, help="open-loop duration")
+    parser.add_argument("--drain", type=float, default=45, help="wait for late acceptances")
+    parser.add_argument("--clients", type=int, default=48, help="closed-loop concurrency")
+    parser.add_argument("--partners", type=int, default=8, help="simulated partners")
+    parser.add_argument("--events", type=int, default=6000, help="events per consumer")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    # The in-process services of section 2 log every start; only errors belong on the terminal.
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(main(parse()))
