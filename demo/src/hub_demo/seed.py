@@ -61,7 +61,7 @@ FICTIONAL_CASES: list[dict[str, Any]] = [
 
 
 async def seed_partners(client: HubClient) -> None:
-    if STATE.exists():
+    if STATE.exists() and await _still_there(client, json.loads(STATE.read_text())):
         print("demo partners already seeded (.hub/demo-state.json)")
         return
     iom = await client.register_partner("IOM mission Iraq (demo)")
@@ -107,6 +107,12 @@ async def seed_cases(client: HubClient) -> None:
     STATE.write_text(json.dumps(state))
     for case in cases:
         print(f"demo case {case['case_id']}: referral {case['referral']}")
+
+
+async def _still_there(client: HubClient, state: dict[str, Any]) -> bool:
+    """The state file survives `infra/stack.sh reset`; the databases do not."""
+    url = f"{client.urls.referral}/partners/{state['iom']}"
+    return (await client.call("GET", url, Role.ADMIN)).status_code == 200
 
 
 def _partner(name: str, kind: str, purposes: list[str], country: str = "IQ") -> dict[str, Any]:
