@@ -79,13 +79,21 @@ async def temporary_databases(
 ) -> AsyncIterator[dict[str, str]]:
     """New, empty databases (purpose -> name), dropped afterwards."""
     names = {purpose: f"t_{uuid.uuid4().hex[:12]}" for purpose in purposes}
+    await _admin(settings, [f'CREATE DATABASE "{name}"' for name in names.values()])
+    try:
+        yield names
+    finally:
+        # A fresh connection: the test may have restarted the server in between.
+        await _admin(
+            settings, [f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names.values()]
+        )
+
+
+async def _admin(settings: HubSettings, statements: list[str]) -> None:
     admin = await asyncpg.connect(dsn_for_database(settings.pg_dsn, "postgres"))
     try:
-        for name in names.values():
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        yield names
-        for name in names.values():
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for statement in statements:
+            await admin.execute(statement)
     finally:
         await admin.close()
 

@@ -656,7 +656,7 @@ async def disclose(
         _today(deps),
     )
     if verdict.verdict is not Verdict.ALLOW:
-        status = 410 if verdict.verdict is Verdict.GONE else 403
+        status = {Verdict.GONE: 410, Verdict.NOT_YET: 503}.get(verdict.verdict, 403)
         return await answer(status, f"refused:{verdict.code}", _error(verdict.code, verdict.reason))
     data = await _categories(uow, deps, case, request.categories)
     return await answer(200, "disclosed", {"case_id": str(case.case_id), "categories": data})

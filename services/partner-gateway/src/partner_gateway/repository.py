@@ -509,9 +509,16 @@ class IdempotencyRepository:
 
     async def claim(self, partner_id: UUID, key: str, request_hash: str) -> StoredKey | None:
         """Claim the key (returns None) or return what is stored under it already."""
+        # A claim whose request died with its process or database connection (never finished,
+        # older than a minute) is taken over by a retry of the same request; otherwise that key
+        # would answer 409 "in progress" for ever and the partner could never report.
         inserted = await self.conn.fetchval(
             "INSERT INTO idempotency_keys (partner_id, key, request_hash) VALUES ($1, $2, $3)"
-            " ON CONFLICT DO NOTHING RETURNING true",
+            " ON CONFLICT (partner_id, key) DO UPDATE SET created_at = now()"
+            " WHERE idempotency_keys.response_status IS NULL"
+            " AND idempotency_keys.created_at < now() - interval '60 seconds'"
+            " AND idempotency_keys.request_hash = EXCLUDED.request_hash"
+            " RETURNING true",
             partner_id,
             key,
             request_hash,

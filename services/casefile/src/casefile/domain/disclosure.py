@@ -45,6 +45,7 @@ class Verdict(StrEnum):
     ALLOW = "allow"
     FORBIDDEN = "forbidden"  # 403: the consent does not cover it, or never may
     GONE = "gone"  # 410: it was covered once, it is not any more
+    NOT_YET = "not_yet"  # 503: casefile's view has not caught up with the directory or consent
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,19 @@ def decide(
         return _forbidden(
             "partner_origin_authority", "origin-country authorities never receive personal data"
         )
+    # Casefile learns of partners and consents through Kafka, possibly after the gateway did
+    # (another consumer): an unknown one is "not yet", which the partner retries, never a
+    # final refusal. The gateway has checked both on its own view before asking.
     if partner is None:
-        return _forbidden("partner_unknown", "the partner is not in casefile's directory view")
+        return Decision(
+            Verdict.NOT_YET, "partner_not_known_yet", "casefile has not seen this partner yet"
+        )
     if not partner.active:
         return _forbidden("partner_inactive", "the partner is no longer in the directory")
     if consent is None:
-        return _forbidden("consent_missing", "casefile knows no such consent")
+        return Decision(
+            Verdict.NOT_YET, "consent_not_known_yet", "casefile has not seen this consent yet"
+        )
     if consent.case_id != request.case_id or consent.partner_id != request.partner_id:
         return _forbidden("consent_not_covering", "the consent is for another case or partner")
     if consent.withdrawn_at is not None:
