@@ -57,6 +57,7 @@ chaos: setup
 bench: setup
 	@infra/stack.sh up
 	@uv run --frozen python bench/run.py $(BENCH_ARGS)
+	@uv run --frozen python bench/gateway.py
 
 clean: down
 	@infra/stack.sh reset
