@@ -316,6 +316,10 @@ class PatientPartner(PartnerSimulator):
             return _problem("status", posted)
         if posted.headers.get("idempotent-replayed") != "true":
             self.reports[referral_id] += 1
+        elif self.reports[referral_id] == 0:
+            # The gateway took the report but died before answering; this replay of the stored
+            # answer is that one report (a second fresh take would still count as a second).
+            self.reports[referral_id] = 1
         self.record.reported[referral_id] = self.report_status
         return ""
 
