@@ -239,8 +239,19 @@ class ServiceRuntime:
         if self.context is not None:
             with contextlib.suppress(Exception):
                 await self.context.producer.stop()
-            await self.context.pool.close()
+            await _close_pool(self.context.pool)
         log.info("service stopped", extra={"service": self.definition.name})
+
+
+async def _close_pool(pool: asyncpg.Pool, grace_seconds: float = 10.0) -> None:
+    """Close gracefully, but never wait for ever: a connection still held by work that was
+    cancelled mid-transaction would keep `close()` waiting; after the grace period it is cut
+    (its transaction rolls back in the server)."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout=grace_seconds)
+    except TimeoutError:
+        log.warning("database pool did not close in time; terminating its connections")
+        pool.terminate()
 
 
 async def run_until_signalled(runtime: ServiceRuntime) -> None:
