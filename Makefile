@@ -1,6 +1,9 @@
 # The hub's two set-up commands: `make run` (everything, with demo data) and `make test`.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
+# The council's day is Amsterdam's (the services compute "today" there); tests and tools that
+# say date.today() must agree with them, also between 23:00 and 01:00 UTC.
+export TZ := Europe/Amsterdam
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
 .PHONY: setup run down status test lint unit token chaos bench clean

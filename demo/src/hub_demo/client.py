@@ -9,10 +9,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.telemetry import current_trace_headers
+
+
+def council_today() -> date:
+    """The council's date (Europe/Amsterdam), which the services use for "today"."""
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
 class FlowError(RuntimeError):
@@ -77,7 +83,7 @@ class HubClient:
             "stage": facts.get("stage", "final_rejection"),
             "vulnerabilities": facts.get("vulnerabilities", []),
             "household": facts.get("household", []),
-            "final_decision_on": facts.get("final_decision_on", date.today().isoformat()),
+            "final_decision_on": facts.get("final_decision_on", council_today().isoformat()),
         }
         created = await self.expect(
             "POST", f"{self.urls.casefile}/cases", Role.COUNSELLOR, body, 201
@@ -85,7 +91,7 @@ class HubClient:
         return UUID(created["case_id"])
 
     async def record_decision(self, case_id: UUID, decision: str = "independent_return") -> None:
-        body = {"decision": decision, "decided_on": date.today().isoformat()}
+        body = {"decision": decision, "decided_on": council_today().isoformat()}
         await self.expect(
             "POST", f"{self.urls.casefile}/cases/{case_id}/decision", Role.COUNSELLOR, body, 201
         )
@@ -113,8 +119,8 @@ class HubClient:
             "services": ["reintegration support"],
             "purposes": ["return_counselling", "reintegration_support"],
             "agreement_reference": "DSA-2026-001",
-            "agreement_valid_from": (date.today() - timedelta(days=30)).isoformat(),
-            "agreement_valid_until": (date.today() + timedelta(days=365)).isoformat(),
+            "agreement_valid_from": (council_today() - timedelta(days=30)).isoformat(),
+            "agreement_valid_until": (council_today() + timedelta(days=365)).isoformat(),
         }
         created = await self.expect("POST", f"{self.urls.referral}/partners", Role.ADMIN, body, 201)
         return UUID(created["partner_id"])
@@ -145,8 +151,8 @@ class HubClient:
             "partner_id": str(partner_id),
             "purposes": ["reintegration_support"],
             "data_categories": ["identity", "contact"],
-            "valid_from": date.today().isoformat(),
-            "valid_until": (date.today() + timedelta(days=180)).isoformat(),
+            "valid_from": council_today().isoformat(),
+            "valid_until": (council_today() + timedelta(days=180)).isoformat(),
             "evidence": {
                 "form_reference": "CF-DEMO-1",
                 "language": "ar",
@@ -191,7 +197,7 @@ class HubClient:
         return result
 
     async def record_bottleneck(self, case_id: UUID, category: str) -> None:
-        body = {"category": category, "observed_on": date.today().isoformat()}
+        body = {"category": category, "observed_on": council_today().isoformat()}
         await self.expect(
             "POST", f"{self.urls.casefile}/cases/{case_id}/bottlenecks", Role.COUNSELLOR, body, 201
         )

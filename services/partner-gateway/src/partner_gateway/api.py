@@ -2,9 +2,10 @@
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
@@ -243,7 +244,9 @@ def _partner_router(
 
     @router.get("/referrals/{referral_id}", summary="The referral's consented data (a disclosure)")
     async def referral(referral_id: UUID, partner_id: PartnerId) -> JSONResponse:
-        today = datetime.now(UTC).date()
+        # The council's day (as casefile and referral count it), not UTC's: around midnight
+        # the two differ, and a consent valid from today must be valid here too.
+        today = datetime.now(ZoneInfo(settings.timezone)).date()
         body = await handlers.disclose(ctx.unit_of_work, casefile, partner_id, referral_id, today)
         # Personal data: no cache anywhere on the way.
         return JSONResponse(body, headers={"cache-control": "no-store"})

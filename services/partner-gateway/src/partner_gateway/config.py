@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     casefile_url: str = Field(
         "http://127.0.0.1:8101", description="Base URL of casefile (internal disclosure endpoint)"
     )
+    timezone: str = Field("Europe/Amsterdam", description="Where the council's day is counted")
     casefile_timeout_seconds: float = Field(10.0, gt=0, description="Disclosure call timeout")
     max_body_bytes: int = Field(16 * 1024, ge=1024, description="Largest partner request body")
 
