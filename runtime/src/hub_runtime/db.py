@@ -16,10 +16,27 @@ def dsn_for_database(server_dsn: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
+class LeanConnection(asyncpg.Connection):
+    """A pooled connection released without asyncpg's session reset query.
+
+    The default reset (unlock all advisory locks, CLOSE ALL, UNLISTEN *, RESET ALL) costs one
+    round trip on every release, i.e. on every unit of work. The hub keeps no session state on
+    pooled connections: its locks are transaction-scoped (`pg_advisory_xact_lock`), it sets no
+    session variables and opens no cursors outside transactions, and the outbox listener removes
+    its LISTEN itself. An open transaction is still rolled back on release (asyncpg always does
+    that)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(server_dsn: str, database: str, *, max_size: int = 10) -> asyncpg.Pool:
     """A pool on the service's own database."""
     pool = await asyncpg.create_pool(
-        dsn_for_database(server_dsn, database), min_size=1, max_size=max_size
+        dsn_for_database(server_dsn, database),
+        min_size=1,
+        max_size=max_size,
+        connection_class=LeanConnection,
     )
     assert pool is not None  # asyncpg types it Optional for the un-awaited form only
     return pool
