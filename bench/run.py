@@ -192,7 +192,7 @@ def consumer_section(results: list[consumers.ConsumerResult]) -> Section:
     ]  # fmt: skip
     notes = [
         "raw aiokafka: fetch + json.loads, partitions assigned; raw asyncpg: inbox row + effect"
-        " row per event, 200 per transaction; raw kafka+pg: both, one transaction per fetched"
+        " row per event, 500 per transaction; raw kafka+pg: both, one transaction per fetched"
         " batch. Each service ran alone, in-process, with its production settings.",
     ]
     return Section("2. Events/s per consumer (same events, same run)", headers, rows, notes)

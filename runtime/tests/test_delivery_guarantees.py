@@ -72,13 +72,16 @@ class Harness:
     async def send_raw(self, value: bytes, key: str = "k") -> None:
         await self.producer.send_and_wait(self.topic, value=value, key=key.encode())
 
-    def consumer(self, group: str, handler: object = record_effect) -> EventConsumer:
+    def consumer(
+        self, group: str, handler: object = record_effect, batch_handler: object = None
+    ) -> EventConsumer:
         return EventConsumer(
             service=group,
             consumer=make_consumer(self.settings.kafka_bootstrap, group, [self.topic]),
             dead_letters=DeadLetterWriter(self.producer, group),
             uow_factory=lambda: UnitOfWork(self.pool, source="test"),
             handlers={CaseOpened.event_type: handler},  # type: ignore[dict-item]
+            batch_handler=batch_handler,  # type: ignore[arg-type]
             retry=RetryPolicy(max_attempts=3, first_backoff=0.01, max_backoff=0.05),
         )
 
@@ -309,3 +312,51 @@ async def test_a_failing_record_inside_a_batch_is_isolated(harness: Harness) -> 
     outbox = await harness.pool.fetch("SELECT payload FROM hub_outbox ORDER BY id")
     emitted = [Envelope.from_bytes(bytes(r["payload"])).data["case_id"] for r in outbox]
     assert emitted == [str(c) for c in cases if c != poison_case]  # in order, none for poison
+
+
+async def test_a_batch_handler_applies_a_poll_batch_in_one_call_and_failures_alone(
+    harness: Harness,
+) -> None:
+    """With a batch handler, a poll batch is one call (duplicates inside it dropped by the inbox);
+    when that call fails, everything in it is rolled back and the records are applied one by
+    one through the per-event handler, which isolates and dead-letters the failing one."""
+    poison_case = uuid.uuid4()
+    calls: list[int] = []
+
+    async def apply_batch(uow: UnitOfWork, events: list[tuple[Envelope, CaseOpened]]) -> None:
+        calls.append(len(events))
+        for envelope, payload in events:
+            await apply_one(uow, envelope, payload)
+
+    async def apply_one(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:
+        await record_effect(uow, envelope, payload)  # written, then undone on failure
+        if payload.case_id == poison_case:
+            raise RuntimeError("cannot apply this one")
+
+    clean = [new_envelope(case_opened(uuid.uuid4()), source="t", subject="k") for _ in range(6)]
+    for envelope in [*clean, clean[0]]:  # the first one twice
+        await harness.send_raw(envelope.to_bytes(), key="k")
+    consumer = harness.consumer("g-batch-handler", apply_one, apply_batch)
+    await run_consumer(consumer, lambda: _settled(consumer, 7))
+    assert await harness.applied_count() == 6
+    assert (consumer.stats.applied, consumer.stats.duplicates) == (6, 1)
+    assert sum(calls) == 6
+    assert len(calls) < 6  # batched: fewer calls than events
+
+    calls.clear()
+    poisoned = [new_envelope(case_opened(c), source="t", subject="k") for c in
+                [uuid.uuid4(), poison_case, uuid.uuid4()]]  # fmt: skip
+    for envelope in poisoned:
+        await harness.send_raw(envelope.to_bytes(), key="k")
+    consumer = harness.consumer("g-batch-handler", apply_one, apply_batch)  # from the commit on
+    await run_consumer(consumer, lambda: _settled(consumer, 3))
+    assert consumer.stats.dead_lettered == 1
+    applied = {r["case_id"] for r in await harness.pool.fetch("SELECT case_id FROM applied")}
+    assert str(poison_case) not in applied
+    assert {str(e.data["case_id"]) for e in (poisoned[0], poisoned[2])} <= applied
+    assert await harness.applied_count() == 8
+
+
+async def _settled(consumer: EventConsumer, records: int) -> bool:
+    s = consumer.stats
+    return s.applied + s.duplicates + s.dead_lettered + s.skipped >= records

@@ -5,9 +5,11 @@ Strategies, in the order every record goes through them (in the spirit of getsen
 2. skip event types this service does not handle (they are not errors);
 3. apply: inbox row + handler effect + outbox rows, one transaction; a duplicate envelope id is
    skipped inside that transaction;
-   Fast path: the records of one poll batch are applied in ONE transaction, each inside its own
-   savepoint; the first record that fails (or does not decode) ends the fast path, what came
-   before it commits, and that record takes the slow path below on its own;
+   Fast path: the decodable records of one poll batch are applied in ONE transaction with one
+   inbox statement; a service that registers a batch handler applies them in one call
+   (set-based SQL), the others record by record. If anything fails, that transaction is rolled
+   back whole and a savepoint per record finds the one that failed: what came before it
+   commits, and that record takes the slow path below on its own;
 4. slow path: on a handler error retry with exponential backoff, up to `max_attempts`, then
    dead-letter;
    infrastructure errors (database or network down) are retried without limit, because the
@@ -19,7 +21,8 @@ Callers must not assume records of different partitions are applied in any parti
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -36,13 +39,19 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from hub_runtime.errors import TRANSIENT_ERRORS, PermanentEventError
 from hub_runtime.metrics import CONSUMER_LAG, EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
-from hub_runtime.telemetry import headers_from_kafka, span_from_carrier
+from hub_runtime.telemetry import batch_span, headers_from_kafka, span_from_carrier
 from hub_runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[UnitOfWork, Envelope, Any], Awaitable[None]]
 """`handler(uow, envelope, payload)`: apply the event inside `uow`; never commit it yourself."""
+
+BatchHandler = Callable[[UnitOfWork, Sequence[tuple[Envelope, Any]]], Awaitable[None]]
+"""`batch(uow, [(envelope, payload), ...])`: apply new events, in order, inside `uow`.
+
+Optional, for throughput: it must have the same effect as the service's per-event handlers
+applied one after the other (which still apply a record alone on the slow path)."""
 
 _INFRA_ERRORS: tuple[type[BaseException], ...] = (
     *TRANSIENT_ERRORS,
@@ -112,8 +121,10 @@ class EventConsumer:
         handlers: Mapping[str, EventHandler],
         retry: RetryPolicy,
         batch_transactions: bool = True,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self._batch_transactions = batch_transactions
+        self._batch_handler = batch_handler
         self._service = service
         self._consumer = consumer
         self._dead_letters = dead_letters
@@ -126,11 +137,15 @@ class EventConsumer:
         """Poll, apply and commit until cancelled."""
         while True:
             batches = await self._consumer.getmany(timeout_ms=500)
-            for partition, records in batches.items():
-                await self.process_batch(records)
-                # Once per partition batch: every record up to here is applied (or
-                # dead-lettered), and a re-delivery after a crash is dropped by the inbox.
-                await self._commit(partition, records[-1].offset + 1)
+            if not batches:
+                continue
+            # Partitions are independent (order is kept within each), so their batches are
+            # applied concurrently, each in its own transactions: while one waits on the
+            # database, another decodes and runs its handlers.
+            await asyncio.gather(*(self.process_batch(records) for records in batches.values()))
+            # Every record up to here is applied (or dead-lettered), and a re-delivery after a
+            # crash is dropped by the inbox.
+            await self._commit_batches(batches)
 
     async def process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply records of one partition in order: in batch transactions where they succeed,
@@ -157,23 +172,49 @@ class EventConsumer:
         prefix = _decodable_prefix(records)
         if not prefix:
             return 0
-        outcomes: list[str] = []
         try:
             async with self._uow_factory() as uow:
                 handled = [(env, rec.topic) for rec, env, _ in prefix if env.type in self._handlers]
                 new_ids = await uow.claim_inbox(handled)
-                for record, envelope, payload in prefix:
-                    outcomes.append(
+                if self._batch_handler is not None:
+                    outcomes = await self._apply_as_batch(uow, self._batch_handler, prefix, new_ids)
+                else:
+                    outcomes = [
                         await self._apply_claimed(uow, record, envelope, payload, new_ids)
-                    )
+                        for record, envelope, payload in prefix
+                    ]
                 await uow.commit()
         except asyncio.CancelledError:
             raise
         except Exception:
             return 0  # rolled back whole; the savepoint path isolates the failing record
-        for outcome in outcomes:
-            self._count(outcome)
+        for outcome, count in Counter(outcomes).items():
+            self._count(outcome, count)
         return len(prefix)
+
+    async def _apply_as_batch(
+        self,
+        uow: UnitOfWork,
+        batch_handler: BatchHandler,
+        prefix: list[tuple[ConsumerRecord[bytes, bytes], Envelope, EventPayload]],
+        new_ids: set[UUID],
+    ) -> list[str]:
+        """Hand every new, handled event to the batch handler at once, under one span."""
+        outcomes: list[str] = []
+        fresh: list[tuple[Envelope, EventPayload]] = []
+        for _, envelope, payload in prefix:
+            if envelope.type not in self._handlers:
+                outcomes.append("skipped")
+            elif envelope.id not in new_ids:
+                outcomes.append("duplicate")
+            else:
+                new_ids.discard(envelope.id)  # the same envelope twice in one batch applies once
+                fresh.append((envelope, payload))
+                outcomes.append(f"applied:{envelope.type}")
+        if fresh:
+            with batch_span(self._service, [record for record, _, _ in prefix]):
+                await batch_handler(uow, fresh)
+        return outcomes
 
     async def _apply_claimed(
         self,
@@ -253,15 +294,15 @@ class EventConsumer:
                 return None  # rolled back to the savepoint; the slow path retries it alone
         return f"applied:{envelope.type}"
 
-    def _count(self, outcome: str) -> None:
+    def _count(self, outcome: str, count: int = 1) -> None:
         if outcome == "skipped":
-            self.stats.skipped += 1
+            self.stats.skipped += count
         elif outcome == "duplicate":
-            self.stats.duplicates += 1
-            EVENTS_DUPLICATE.labels(self._service).inc()
+            self.stats.duplicates += count
+            EVENTS_DUPLICATE.labels(self._service).inc(count)
         else:
-            self.stats.applied += 1
-            EVENTS_APPLIED.labels(self._service, outcome.removeprefix("applied:")).inc()
+            self.stats.applied += count
+            EVENTS_APPLIED.labels(self._service, outcome.removeprefix("applied:")).inc(count)
 
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Decode and apply one record alone; returns once it is applied, skipped or
@@ -373,9 +414,12 @@ class EventConsumer:
                 max(0, end - position)
             )
 
-    async def _commit(self, partition: TopicPartition, next_offset: int) -> None:
+    async def _commit_batches(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> None:
+        offsets = {partition: records[-1].offset + 1 for partition, records in batches.items()}
         try:
-            await self._consumer.commit({partition: next_offset})
+            await self._consumer.commit(offsets)
         except KafkaError as exc:
             # A rebalance took the partition away: its new owner re-reads from the last commit
             # and the inbox drops what we already applied.

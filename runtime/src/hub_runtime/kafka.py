@@ -36,7 +36,7 @@ def make_consumer(bootstrap: str, group_id: str, topics: Iterable[str]) -> AIOKa
         client_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_poll_records=200,
+        max_poll_records=500,
     )
 
 

@@ -14,7 +14,13 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 from hub_contracts.topics import dead_letter_topic
 
-from hub_runtime.consumer import DeadLetterWriter, EventConsumer, EventHandler, RetryPolicy
+from hub_runtime.consumer import (
+    BatchHandler,
+    DeadLetterWriter,
+    EventConsumer,
+    EventHandler,
+    RetryPolicy,
+)
 from hub_runtime.db import create_pool, ensure_database
 from hub_runtime.http import ReadinessCheck
 from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
@@ -65,6 +71,8 @@ class ServiceDefinition:
     publishes: Sequence[str]
     consumes: Sequence[str]
     handlers: Mapping[str, EventHandler]
+    batch_handler: BatchHandler | None = None
+    """Optional: applies many new events at once (see `hub_runtime.consumer.BatchHandler`)."""
     build_app: Callable[[ServiceContext], FastAPI] | None = None
     workers: Sequence[Worker] = field(default_factory=tuple)
 
@@ -153,6 +161,7 @@ class ServiceRuntime:
             dead_letters=DeadLetterWriter(ctx.producer, d.name),
             uow_factory=ctx.unit_of_work,
             handlers=d.handlers,
+            batch_handler=d.batch_handler,
             retry=RetryPolicy(
                 max_attempts=self.hub.consumer_max_attempts,
                 first_backoff=self.hub.consumer_backoff_seconds,

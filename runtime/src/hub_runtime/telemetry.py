@@ -6,13 +6,14 @@ The trace context travels as W3C `traceparent`/`tracestate`: in HTTP headers, in
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import Link, Span, SpanContext, SpanKind, TraceFlags
 
 SERVICE_ATTRIBUTE = "hub.service"
 
@@ -61,3 +62,56 @@ def span_from_carrier(
             yield span
     finally:
         otel_context.detach(token)
+
+
+class _HasHeaders(Protocol):
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+@contextmanager
+def batch_span(service: str, records: Sequence[_HasHeaders]) -> Iterator[Span]:
+    """One CONSUMER span for records applied together (OpenTelemetry's messaging convention for
+    batches): linked to the context each record carries, and parented by it when the batch holds
+    a single record, so that a lone event stays inside its trace."""
+    contexts = [c for c in (_record_context(r.headers) for r in records) if c is not None]
+    parent = None
+    if len(records) == 1 and contexts:
+        parent = trace.set_span_in_context(trace.NonRecordingSpan(contexts[0]))
+    tracer = trace.get_tracer(service)
+    with tracer.start_as_current_span(
+        f"{records[0].topic} process",
+        context=parent,
+        kind=SpanKind.CONSUMER,
+        links=[Link(c) for c in contexts],
+    ) as span:
+        span.set_attribute(SERVICE_ATTRIBUTE, service)
+        span.set_attribute("messaging.destination.name", records[0].topic)
+        span.set_attribute("messaging.batch.message_count", len(records))
+        yield span
+
+
+def _record_context(headers: Sequence[tuple[str, bytes]] | None) -> SpanContext | None:
+    """The W3C `traceparent` of a Kafka record as a remote span context (None if absent or
+    malformed). Parsed here rather than through the propagator: this runs once per record on
+    the consumer's hottest path."""
+    for key, value in headers or ():
+        if key == "traceparent":
+            return _parse_traceparent(value)
+    return None
+
+
+def _parse_traceparent(value: bytes) -> SpanContext | None:
+    parts = value.split(b"-")
+    if len(parts) < 4 or parts[0] == b"ff" or len(parts[1]) != 32 or len(parts[2]) != 16:
+        return None
+    try:
+        trace_id, span_id, flags = int(parts[1], 16), int(parts[2], 16), int(parts[3][:2], 16)
+    except ValueError:
+        return None
+    if trace_id == 0 or span_id == 0:
+        return None
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(flags))
