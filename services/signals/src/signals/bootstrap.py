@@ -12,7 +12,7 @@ from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntim
 
 from signals.api import CONSUMES, PUBLISHES, build_app
 from signals.config import Settings
-from signals.consumer import handlers
+from signals.consumer import batch_handler, handlers
 from signals.handlers import publish_due_periods
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -44,6 +44,7 @@ def definition(settings: Settings) -> ServiceDefinition:
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
         handlers=handlers(settings),
+        batch_handler=batch_handler(settings),
         build_app=app,
         workers=[publisher(settings)],
     )

@@ -1,4 +1,4 @@
-"""The dispatch table: which handler applies which event type (others are skipped)."""
+"""Which event types signals applies (others are skipped), and through what."""
 
 from __future__ import annotations
 
@@ -15,25 +15,33 @@ from hub_contracts import (
     ReferralRefused,
     ReferralRefusedV2,
 )
-from hub_runtime.consumer import EventHandler
+from hub_runtime.consumer import BatchHandler, EventHandler
 
 from signals.config import Settings
 from signals.handlers import SignalsHandlers
 
+HANDLED = (
+    BottleneckObserved,
+    # Both versions of each: v1 records may still be in the topics.
+    DeadlinePassed,
+    DeadlinePassedV2,
+    ReferralRefused,
+    ReferralRefusedV2,
+    ConsentGranted,
+    ConsentWithdrawn,
+    PersonErased,
+    ReferralApproved,
+    PartnerStatusReported,
+    MonitoringReported,
+)
+
 
 def handlers(settings: Settings) -> dict[str, EventHandler]:
+    """One entry per handled type, all through the same `apply` (one event at a time)."""
     h = SignalsHandlers(settings)
-    return {
-        BottleneckObserved.event_type: h.on_bottleneck,
-        # Both versions of each: v1 records may still be in the topics.
-        DeadlinePassed.event_type: h.on_deadline_passed,
-        DeadlinePassedV2.event_type: h.on_deadline_passed_v2,
-        ReferralRefused.event_type: h.on_referral_refused,
-        ReferralRefusedV2.event_type: h.on_referral_refused,
-        ConsentGranted.event_type: h.on_consent_granted,
-        ConsentWithdrawn.event_type: h.on_consent_withdrawn,
-        PersonErased.event_type: h.on_person_erased,
-        ReferralApproved.event_type: h.on_referral_approved,
-        PartnerStatusReported.event_type: h.on_partner_status,
-        MonitoringReported.event_type: h.on_monitoring,
-    }
+    return {event.event_type: h.apply_one for event in HANDLED}
+
+
+def batch_handler(settings: Settings) -> BatchHandler:
+    """The consumer's fast path: a poll batch in one call, written with set-based SQL."""
+    return SignalsHandlers(settings).apply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -47,8 +47,31 @@ class PeriodOpenError(Exception):
 
 
 @dataclass(frozen=True)
+class PersonCells:
+    """What one event says about one person: the cells they join in one period."""
+
+    case_id: UUID
+    period: str
+    cells: list[Contribution]
+
+
+@dataclass
+class _Run:
+    """Contributions and consent rows of consecutive events, written together.
+
+    Those effects commute with each other except for the per-person cap, which `_flush` keeps by
+    admitting cells in event order. Any other event ends the run first."""
+
+    people: list[PersonCells] = field(default_factory=list)
+    consents: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class SignalsHandlers:
-    """The event handlers, bound to the settings (key, cap, country switch)."""
+    """The event handlers, bound to the settings (key, cap, country switch).
+
+    `apply` is the one way events are applied: many at once on the consumer's fast path, one at
+    a time (`apply_one`) when the consumer isolates a failing record."""
 
     settings: Settings
 
@@ -56,94 +79,109 @@ class SignalsHandlers:
     def _key(self) -> bytes:
         return self.settings.hash_key.get_secret_value().encode()
 
-    async def _record(
-        self,
-        uow: UnitOfWork,
-        envelope: Envelope,
-        case_id: UUID,
-        period: str,
-        contributions: Sequence[Contribution],
-    ) -> None:
-        """The door: the case id becomes a per-period token here and goes no further."""
-        if envelope.subject != str(case_id):
-            # The subject travels in the clear: anything but the case id may identify someone.
-            raise PermanentEventError("the envelope subject is not the event's case id")
-        token = person_token(self._key, period, case_id)
-        await repo.lock_person(uow.conn, period, token)
-        existing = await repo.cells_of_person(uow.conn, period, token)
-        admitted = catalogue.admit(existing, contributions, self.settings.max_cells_per_person)
-        await repo.add_contributions(uow.conn, period, token, admitted)
+    async def apply_one(self, uow: UnitOfWork, envelope: Envelope, payload: Any) -> None:
+        await self.apply(uow, [(envelope, payload)])
 
-    async def on_bottleneck(
-        self, uow: UnitOfWork, envelope: Envelope, payload: BottleneckObserved
-    ) -> None:
-        cells = _refuse_unknown(
-            lambda: catalogue.from_bottleneck(payload, self.settings.allow_country_of_origin)
-        )
-        period = period_of(payload.observed_on)
-        await self._record(uow, envelope, payload.case_id, period, cells)
+    async def apply(self, uow: UnitOfWork, events: Sequence[tuple[Envelope, Any]]) -> None:
+        run = _Run()
+        for envelope, payload in events:
+            if self._gather(run, envelope, payload):
+                continue
+            await self._flush(uow, run)
+            run = _Run()
+            await self._apply_alone(uow, envelope, payload)
+        await self._flush(uow, run)
 
-    async def on_deadline_passed(
-        self, uow: UnitOfWork, envelope: Envelope, payload: DeadlinePassed
-    ) -> None:
-        """v1 (old records): counted in the month of its due date."""
-        cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
-        await self._record(uow, envelope, payload.case_id, period_of(payload.due_date), cells)
+    def _gather(self, run: _Run, envelope: Envelope, payload: Any) -> bool:
+        """Add the event's effect to the run if it is a contribution or a consent grant."""
+        if isinstance(payload, ConsentGranted):
+            run.consents += self._consent_rows(payload)
+            return True
+        cells = self._person_cells(envelope, payload)
+        if cells is None:
+            return False
+        run.people.append(_subject_checked(envelope, cells))
+        return True
 
-    async def on_deadline_passed_v2(
-        self, uow: UnitOfWork, envelope: Envelope, payload: DeadlinePassedV2
-    ) -> None:
-        """v2 carries no date (it could be a child's 18th birthday): counted in the month of
-        the event, i.e. when casefile saw the deadline pass."""
-        cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
-        await self._record(uow, envelope, payload.case_id, period_of(envelope.time.date()), cells)
+    def _person_cells(self, envelope: Envelope, payload: Any) -> PersonCells | None:
+        """The cells of an event that needs nothing from the database; None for other events."""
+        event_day = envelope.time.date()
+        match payload:
+            case BottleneckObserved():
+                allow = self.settings.allow_country_of_origin
+                cells = _refuse_unknown(lambda: catalogue.from_bottleneck(payload, allow))
+                return PersonCells(payload.case_id, period_of(payload.observed_on), cells)
+            case DeadlinePassed():  # v1 (old records): counted in the month of its due date
+                cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
+                return PersonCells(payload.case_id, period_of(payload.due_date), cells)
+            case DeadlinePassedV2():
+                # v2 carries no date (it could be a child's 18th birthday): counted in the month
+                # of the event, i.e. when casefile saw the deadline pass.
+                cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
+                return PersonCells(payload.case_id, period_of(event_day), cells)
+            case ReferralRefused() | ReferralRefusedV2():
+                # v1's frozen codes are all current codes (v2 only added one)
+                codes = [RefusalCode(reason.code.value) for reason in payload.reasons]
+                cells = _refuse_unknown(lambda: catalogue.from_refusal_codes(codes))
+                return PersonCells(payload.case_id, period_of(event_day), cells)
+            case MonitoringReported():
+                cells = _refuse_unknown(lambda: catalogue.from_monitoring(payload))
+                return PersonCells(payload.case_id, period_of(event_day), cells)
+        return None
 
-    async def on_referral_refused(
-        self, uow: UnitOfWork, envelope: Envelope, payload: ReferralRefused | ReferralRefusedV2
-    ) -> None:
-        """Both versions: v1's frozen codes are all current codes (v2 only added one)."""
-        codes = [RefusalCode(reason.code.value) for reason in payload.reasons]
-        cells = _refuse_unknown(lambda: catalogue.from_refusal_codes(codes))
-        await self._record(uow, envelope, payload.case_id, period_of(envelope.time.date()), cells)
-
-    async def on_consent_granted(
-        self, uow: UnitOfWork, envelope: Envelope, payload: ConsentGranted
-    ) -> None:
+    def _consent_rows(self, payload: ConsentGranted) -> list[tuple[str, str, str]]:
         if Purpose.ANONYMOUS_REPORTING not in payload.purposes:
-            return
+            return []
+        consent = consent_token(self._key, payload.consent_id)
         periods = periods_between(payload.valid_from, payload.valid_until)
-        consent = consent_token(self._key, payload.consent_id)
-        rows = [(p, person_token(self._key, p, payload.case_id), consent) for p in periods]
-        await repo.add_reporting_consent(uow.conn, rows)
+        return [(p, person_token(self._key, p, payload.case_id), consent) for p in periods]
 
-    async def on_consent_withdrawn(
-        self, uow: UnitOfWork, envelope: Envelope, payload: ConsentWithdrawn
-    ) -> None:
-        """From the month of withdrawal on, the person no longer counts (unless another
-        consent still covers anonymous reporting); published periods are never revised."""
-        consent = consent_token(self._key, payload.consent_id)
-        await repo.withdraw_reporting_consent(
-            uow.conn, consent, period_of(payload.withdrawn_at.date())
-        )
+    async def _flush(self, uow: UnitOfWork, run: _Run) -> None:
+        """Write a run: the door, where case ids become per-period tokens and go no further."""
+        if run.consents:
+            await repo.add_reporting_consent(uow.conn, run.consents)
+        if not run.people:
+            return
+        keyed = [(p.period, person_token(self._key, p.period, p.case_id), p) for p in run.people]
+        people = [(period, token) for period, token, _ in keyed]
+        await repo.lock_people(uow.conn, people)
+        joined = await repo.cells_of_people(uow.conn, people)
+        cap = self.settings.max_cells_per_person
+        rows: list[repo.ContributionRow] = []
+        for period, token, person in keyed:
+            existing = joined[(period, token)]
+            admitted = catalogue.admit(existing, person.cells, cap)
+            existing.update((c.table, c.cell_key) for c in admitted)
+            rows += [(period, token, c) for c in admitted]
+        if rows:
+            await repo.add_contributions(uow.conn, rows)
 
-    async def on_person_erased(
-        self, uow: UnitOfWork, envelope: Envelope, payload: PersonErased
-    ) -> None:
-        """Remove the person from every period not yet published (releases are anonymous)."""
-        for period in await repo.unpublished_periods(uow.conn):
-            await repo.forget_person(
-                uow.conn, period, person_token(self._key, period, payload.case_id)
-            )
+    async def _apply_alone(self, uow: UnitOfWork, envelope: Envelope, payload: Any) -> None:
+        """Events that read or delete what earlier events wrote: applied in their turn."""
+        match payload:
+            case ConsentWithdrawn():
+                # From the month of withdrawal on, the person no longer counts (unless another
+                # consent still covers anonymous reporting); published periods stay as they are.
+                consent = consent_token(self._key, payload.consent_id)
+                from_period = period_of(payload.withdrawn_at.date())
+                await repo.withdraw_reporting_consent(uow.conn, consent, from_period)
+            case PersonErased():
+                # Remove the person from every period not yet published (releases are anonymous).
+                for period in await repo.unpublished_periods(uow.conn):
+                    token = person_token(self._key, period, payload.case_id)
+                    await repo.forget_person(uow.conn, period, token)
+            case ReferralApproved():
+                token = referral_token(self._key, payload.referral_id)
+                partner_type = str(payload.partner_type)
+                await repo.save_referral_fact(uow.conn, token, envelope.time, partner_type)
+            case PartnerStatusReported():
+                cells = _subject_checked(envelope, await self._partner_cells(uow, payload))
+                await self._flush(uow, _Run(people=[cells]))
+            case _:
+                raise PermanentEventError(f"signals does not handle {envelope.type}")
 
-    async def on_referral_approved(
-        self, uow: UnitOfWork, envelope: Envelope, payload: ReferralApproved
-    ) -> None:
-        token = referral_token(self._key, payload.referral_id)
-        await repo.save_referral_fact(uow.conn, token, envelope.time, str(payload.partner_type))
-
-    async def on_partner_status(
-        self, uow: UnitOfWork, envelope: Envelope, payload: PartnerStatusReported
-    ) -> None:
+    async def _partner_cells(self, uow: UnitOfWork, payload: PartnerStatusReported) -> PersonCells:
+        """A partner's response, with its time since approval when the approval was seen."""
         fact = await repo.referral_fact(uow.conn, referral_token(self._key, payload.referral_id))
         approved_at, partner_type = fact if fact is not None else (None, None)
         cells = _refuse_unknown(
@@ -151,14 +189,14 @@ class SignalsHandlers:
                 payload.status, partner_type, approved_at, payload.reported_at
             )
         )
-        period = period_of(payload.reported_at.date())
-        await self._record(uow, envelope, payload.case_id, period, cells)
+        return PersonCells(payload.case_id, period_of(payload.reported_at.date()), cells)
 
-    async def on_monitoring(
-        self, uow: UnitOfWork, envelope: Envelope, payload: MonitoringReported
-    ) -> None:
-        cells = _refuse_unknown(lambda: catalogue.from_monitoring(payload))
-        await self._record(uow, envelope, payload.case_id, period_of(envelope.time.date()), cells)
+
+def _subject_checked(envelope: Envelope, cells: PersonCells) -> PersonCells:
+    if envelope.subject != str(cells.case_id):
+        # The subject travels in the clear: anything but the case id may identify someone.
+        raise PermanentEventError("the envelope subject is not the event's case id")
+    return cells
 
 
 def _refuse_unknown(build: Callable[[], list[Contribution]]) -> list[Contribution]:

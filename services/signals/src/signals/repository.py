@@ -11,40 +11,64 @@ from hub_runtime.db import Connection
 
 from signals.domain.catalogue import Contribution
 
-
-async def lock_person(conn: Connection, period: str, token: str) -> None:
-    """Serialise contributions of one person in one period (the per-person cap is a count)."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{period}:{token}")
+PersonKey = tuple[str, str]
+"""(period, person token): one person within one period."""
 
 
-async def cells_of_person(conn: Connection, period: str, token: str) -> set[tuple[str, str]]:
-    rows = await conn.fetch(
-        "SELECT table_name, cell_key FROM contributions WHERE period = $1 AND person_token = $2",
-        period,
-        token,
+async def lock_people(conn: Connection, people: Sequence[PersonKey]) -> None:
+    """Serialise contributions per person and period (the per-person cap is a count).
+
+    Locks are taken in sorted order (unnest keeps the array's order), so two batches that share
+    people never wait on each other in a cycle."""
+    keys = sorted({f"{period}:{token}" for period, token in people})
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k", keys
     )
-    return {(r["table_name"], r["cell_key"]) for r in rows}
 
 
-async def add_contributions(
-    conn: Connection, period: str, token: str, contributions: Sequence[Contribution]
-) -> None:
-    await conn.executemany(
-        "INSERT INTO contributions (period, table_name, cell_key, coordinates, person_token) "
-        "VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT DO NOTHING",
-        [
-            (period, c.table, c.cell_key, json.dumps(dict(c.coordinates)), token)
-            for c in contributions
-        ],
+async def cells_of_people(
+    conn: Connection, people: Sequence[PersonKey]
+) -> dict[PersonKey, set[tuple[str, str]]]:
+    """The (table, cell) pairs each person is already in, this period."""
+    rows = await conn.fetch(
+        "SELECT c.period, c.person_token, c.table_name, c.cell_key FROM contributions c"
+        " JOIN unnest($1::text[], $2::text[]) AS p(period, person_token)"
+        " ON c.period = p.period AND c.person_token = p.person_token",
+        [period for period, _ in people],
+        [token for _, token in people],
+    )
+    cells: dict[PersonKey, set[tuple[str, str]]] = {key: set() for key in people}
+    for r in rows:
+        cells[(r["period"], r["person_token"])].add((r["table_name"], r["cell_key"]))
+    return cells
+
+
+ContributionRow = tuple[str, str, Contribution]
+"""(period, person token, the cell they join)."""
+
+
+async def add_contributions(conn: Connection, rows: Sequence[ContributionRow]) -> None:
+    """One statement for any number of rows (a row that exists already is left alone)."""
+    await conn.execute(
+        "INSERT INTO contributions (period, table_name, cell_key, coordinates, person_token)"
+        " SELECT p, t, k, c::jsonb, pt FROM unnest($1::text[], $2::text[], $3::text[],"
+        " $4::text[], $5::text[]) AS r(p, t, k, c, pt) ON CONFLICT DO NOTHING",
+        [period for period, _, _ in rows],
+        [c.table for _, _, c in rows],
+        [c.cell_key for _, _, c in rows],
+        [c.coordinates_json for _, _, c in rows],
+        [token for _, token, _ in rows],
     )
 
 
 async def add_reporting_consent(conn: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
-    """Rows of (period, person token of that period, consent token)."""
-    await conn.executemany(
-        "INSERT INTO reporting_consents (period, person_token, consent_token) "
-        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        rows,
+    """Rows of (period, person token of that period, consent token), in one statement."""
+    await conn.execute(
+        "INSERT INTO reporting_consents (period, person_token, consent_token)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+        [period for period, _, _ in rows],
+        [token for _, token, _ in rows],
+        [consent for _, _, consent in rows],
     )
 
 

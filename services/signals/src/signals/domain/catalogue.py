@@ -7,6 +7,8 @@ appears only in a one-dimensional table, and only when a setting allows it.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,9 +172,18 @@ class Contribution:
     table: str
     coordinates: tuple[tuple[str, str], ...]
 
-    @property
+    @functools.cached_property  # asked for several times per event on the consumer's path
     def cell_key(self) -> str:
         return "|".join(f"{d}={v}" for d, v in self.coordinates)
+
+    @property
+    def coordinates_json(self) -> str:
+        return _coordinates_json(self.coordinates)
+
+
+@functools.lru_cache(maxsize=4096)  # a catalogue has few cells; most events repeat them
+def _coordinates_json(coordinates: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(coordinates))
 
 
 def _cell(table: str, **coordinates: str) -> Contribution:

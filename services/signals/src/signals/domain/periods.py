@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -53,10 +54,15 @@ def is_closed(period: str, now: datetime, grace_days: int) -> bool:
 
 def periods_between(start: date, end: date, *, limit: int = 60) -> list[str]:
     """Every period from ``start``'s month to ``end``'s month, at most ``limit`` of them."""
+    return list(_periods_between(start, end, limit))
+
+
+@functools.lru_cache(maxsize=1024)  # consents of one day share their validity windows
+def _periods_between(start: date, end: date, limit: int) -> tuple[str, ...]:
     periods: list[str] = []
     current = period_of(start)
     last = period_of(end)
     while current <= last and len(periods) < limit:
         periods.append(current)
         current = next_period(current)
-    return periods
+    return tuple(periods)

@@ -9,20 +9,22 @@ once per cell and cap the cells a person contributes to.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from uuid import UUID
 
 
+@functools.lru_cache(maxsize=256)
 def period_key(master_key: bytes, period: str) -> bytes:
-    """The key of one period (HMAC-SHA256 of the period under the master key)."""
+    """The key of one period (HMAC-SHA256 of the period under the master key); cached, since
+    every event of a period needs it and there are only a few periods at a time."""
     return hmac.new(master_key, f"signals-period:{period}".encode(), hashlib.sha256).digest()
 
 
 def person_token(master_key: bytes, period: str, case_id: UUID) -> str:
     """The pseudonym of a case within ``period`` (hex; 128 bits are plenty for counting)."""
-    key = period_key(master_key, period)
-    return hmac.new(key, case_id.bytes, hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(period_key(master_key, period), case_id.bytes, "sha256").hex()[:32]
 
 
 def referral_token(master_key: bytes, referral_id: UUID) -> str:
