@@ -2,7 +2,9 @@
 
 For each service: N events of the types it consumes are preloaded on topics of a prefix of its
 own; then, in this process and in this order, (a) a raw aiokafka loop fetches and JSON-decodes
-them (partitions assigned, no group), (b) a raw asyncpg loop writes one inbox row and one
+them (partitions assigned, no group), (a') the same loop validates them against the contracts
+instead (the least a consumer that trusts nothing does: the ceiling of any such consumer),
+(b) a raw asyncpg loop writes one inbox row and one
 effect row per event, 500 events per transaction, (c) a raw pipeline does both (fetch a batch,
 write it in one transaction), and (d) the service itself starts (only that service) and
 applies them. Records carry a traceparent header, like those the outbox relay publishes.
@@ -45,6 +47,7 @@ from hub_contracts import (
 )
 from hub_contracts.envelope import Envelope
 from hub_contracts.examples import example_payload
+from hub_contracts.registry import decode
 from hub_runtime.db import dsn_for_database
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
 from hub_runtime.service import ServiceRuntime
@@ -164,6 +167,7 @@ class ConsumerResult:
     event_types: list[str]
     hub_rate: float
     raw_kafka_rate: float
+    validated_kafka_rate: float
     raw_pg_rate: float
     raw_pipeline_rate: float
     applied: int
@@ -226,10 +230,23 @@ async def _write_batch(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> 
         )
 
 
+def _validate(raw: bytes | None) -> dict[str, Any]:
+    """What any consumer that trusts nothing must do at least: the contract's envelope and
+    payload validation (the hub's own decoding), returned as the raw loop's dict."""
+    envelope = Envelope.from_bytes(raw or b"")
+    decode(envelope)
+    return {"id": str(envelope.id), "type": envelope.type, "subject": envelope.subject,
+            "data": envelope.data}  # fmt: skip
+
+
 async def _raw_kafka(
-    hub: HubSettings, topics: list[str], total: int, conn: asyncpg.Connection | None
+    hub: HubSettings,
+    topics: list[str],
+    total: int,
+    conn: asyncpg.Connection | None,
+    decoder: Callable[[bytes | None], dict[str, Any]] = lambda raw: json.loads(raw or b"{}"),
 ) -> float:
-    """Fetch + JSON-decode every record (and, with `conn`, write each batch): events/s."""
+    """Fetch + decode every record (and, with `conn`, write each batch): events/s."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=hub.kafka_bootstrap, enable_auto_commit=False, max_poll_records=BATCH
     )
@@ -242,7 +259,7 @@ async def _raw_kafka(
         while seen < total:
             batches = await consumer.getmany(timeout_ms=500, max_records=BATCH)
             for records in batches.values():
-                rows = [json.loads(r.value or b"{}") for r in records]
+                rows = [decoder(r.value) for r in records]
                 if conn is not None:
                     await _write_batch(conn, rows)
                 seen += len(rows)
@@ -289,6 +306,7 @@ async def measure(subject: Subject, events: int) -> ConsumerResult:
             try:
                 await raw.execute(_RAW_TABLES)
                 kafka_rate = await _raw_kafka(hub, topics, len(payloads), None)
+                validated_rate = await _raw_kafka(hub, topics, len(payloads), None, _validate)
                 pg_rate = await _raw_pg(raw, envelopes)
                 await raw.execute(_RAW_TABLES)
                 pipeline_rate = await _raw_kafka(hub, topics, len(payloads), raw)
@@ -310,6 +328,7 @@ async def measure(subject: Subject, events: int) -> ConsumerResult:
         sorted({type(p).__name__ for p in payloads}),
         hub_rate,
         kafka_rate,
+        validated_rate,
         pg_rate,
         pipeline_rate,
         stats.applied,

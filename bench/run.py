@@ -177,6 +177,8 @@ def consumer_section(results: list[consumers.ConsumerResult]) -> Section:
             num(r.hub_rate),
             num(r.raw_kafka_rate),
             ratio(r.hub_rate, r.raw_kafka_rate),
+            num(r.validated_kafka_rate),
+            ratio(r.validated_kafka_rate, r.raw_kafka_rate),
             num(r.raw_pg_rate),
             ratio(r.hub_rate, r.raw_pg_rate),
             num(r.raw_pipeline_rate),
@@ -188,12 +190,17 @@ def consumer_section(results: list[consumers.ConsumerResult]) -> Section:
     ]
     headers = [
         "consumer", "events", "types", "events/s", "raw aiokafka/s", "ratio",
-        "raw asyncpg/s", "ratio", "raw kafka+pg/s", "ratio", "dead-lettered", "target >= 0.5",
+        "aiokafka + validation/s", "ceiling", "raw asyncpg/s", "ratio", "raw kafka+pg/s",
+        "ratio", "dead-lettered", "target >= 0.5",
     ]  # fmt: skip
     notes = [
         "raw aiokafka: fetch + json.loads, partitions assigned; raw asyncpg: inbox row + effect"
         " row per event, 500 per transaction; raw kafka+pg: both, one transaction per fetched"
         " batch. Each service ran alone, in-process, with its production settings.",
+        "aiokafka + validation: the raw loop, validating each record against the contracts"
+        " (envelope + payload, as every hub consumer must) instead of json.loads, and writing"
+        " nothing; ceiling = its rate / raw aiokafka: no consumer that validates its input"
+        " can reach a higher ratio against the raw loop, before touching a database.",
     ]
     return Section("2. Events/s per consumer (same events, same run)", headers, rows, notes)
 
