@@ -8,17 +8,16 @@ on restart; consumers drop the duplicates through their inbox.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from asyncpg.pool import PoolConnectionProxy
 from opentelemetry.trace import SpanKind
 
 from hub_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from hub_runtime.notify import Wakeup
 from hub_runtime.telemetry import current_trace_headers, span_from_carrier
 
 log = logging.getLogger(__name__)
@@ -55,12 +54,11 @@ class OutboxRelay:
         self._topic_prefix = topic_prefix
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
-        self._wakeup = asyncio.Event()
+        self._wakeup = Wakeup(pool, "hub_outbox")
         self.published_total = 0
 
     async def run(self) -> None:
         """Publish until cancelled: at once on NOTIFY, otherwise every `poll_seconds`."""
-        listener = await self._listen()
         try:
             while True:
                 try:
@@ -71,18 +69,16 @@ class OutboxRelay:
                     )
                     published = 0
                     await asyncio.sleep(self._poll_seconds)
-                    listener = await self._relisten(listener)
+                    await self._wakeup.listen()  # the listening connection may be gone too
                 except Exception as exc:  # Kafka errors: the rows stay, we try again
                     log.warning("outbox publish failed", extra={"error_type": type(exc).__name__})
                     published = 0
                     await asyncio.sleep(self._poll_seconds)
                 if published >= self._batch_size:
                     continue  # more waiting: no sleep
-                self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                await self._wakeup.wait(self._poll_seconds)
         finally:
-            await self._close_listener(listener)
+            await self._wakeup.close()
 
     async def publish_pending(self) -> int:
         """One pass: claim a batch, publish it, mark it. Returns how many were published."""
@@ -133,26 +129,3 @@ class OutboxRelay:
             )
         OUTBOX_BACKLOG.labels(self._service).set(count)
         return count
-
-    async def _listen(self) -> PoolConnectionProxy | None:
-        try:
-            conn: PoolConnectionProxy = await self._pool.acquire()
-            await conn.add_listener("hub_outbox", self._on_notify)
-            return conn
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return None  # polling still works; we listen again after the next failure
-
-    async def _relisten(self, listener: PoolConnectionProxy | None) -> PoolConnectionProxy | None:
-        await self._close_listener(listener)
-        return await self._listen()
-
-    async def _close_listener(self, listener: PoolConnectionProxy | None) -> None:
-        if listener is None:
-            return
-        with contextlib.suppress(Exception):
-            await listener.remove_listener("hub_outbox", self._on_notify)
-        with contextlib.suppress(Exception):
-            await self._pool.release(listener)
-
-    def _on_notify(self, *_: object) -> None:
-        self._wakeup.set()

@@ -21,10 +21,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16 * 1024, ge=1024, description="Largest partner request body")
 
     delivery_poll_seconds: float = Field(
-        0.1,
+        0.5,
         gt=0,
-        description="Delivery worker poll interval (the wait between a queued delivery"
-        " and its webhook when the worker is idle)",
+        description="Delivery worker poll interval: when a retry falls due (a newly queued"
+        " delivery wakes the worker at once through NOTIFY)",
     )
     delivery_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one webhook POST")
     delivery_first_backoff_seconds: float = Field(2.0, gt=0, description="First retry delay")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import httpx
 from hub_contracts import DeliveryFailed, NoticeSent, ReferralDelivered
+from hub_runtime.notify import Wakeup
 from hub_runtime.service import ServiceContext, Worker
 
 from partner_gateway.config import Settings
@@ -55,6 +56,7 @@ class DeliveryWorker:
         done, so one slow partner never holds up the others.
         """
         in_flight: set[asyncio.Task[None]] = set()
+        queued = Wakeup(ctx.pool, "gateway_deliveries")
         async with httpx.AsyncClient(timeout=self.settings.delivery_timeout_seconds) as client:
             try:
                 while True:
@@ -66,21 +68,26 @@ class DeliveryWorker:
                         )
                     if due and len(due) < free:
                         continue  # maybe more partners are due
-                    in_flight = await self._wait(in_flight)
+                    in_flight = await self._wait(in_flight, queued)
             finally:
                 for task in in_flight:
                     task.cancel()
+                await queued.close()
 
-    async def _wait(self, in_flight: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
-        """Until one delivery finishes or the poll interval passes; returns those still running."""
+    async def _wait(
+        self, in_flight: set[asyncio.Task[None]], queued: Wakeup
+    ) -> set[asyncio.Task[None]]:
+        """Until a delivery is queued, one in flight finishes or the poll interval passes;
+        returns the deliveries still running."""
         poll = self.settings.delivery_poll_seconds
-        if not in_flight:
-            await asyncio.sleep(poll)
-            return in_flight
-        _, pending = await asyncio.wait(
-            in_flight, timeout=poll, return_when=asyncio.FIRST_COMPLETED
-        )
-        return set(pending)
+        wakeup = asyncio.create_task(queued.wait(poll))
+        try:
+            _, pending = await asyncio.wait(
+                {*in_flight, wakeup}, timeout=poll, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            wakeup.cancel()
+        return set(pending) - {wakeup}
 
     async def _lease(self, ctx: ServiceContext, limit: int) -> list[DueDelivery]:
         lease = self.settings.delivery_timeout_seconds + 30
