@@ -360,3 +360,25 @@ async def test_a_batch_handler_applies_a_poll_batch_in_one_call_and_failures_alo
 async def _settled(consumer: EventConsumer, records: int) -> bool:
     s = consumer.stats
     return s.applied + s.duplicates + s.dead_lettered + s.skipped >= records
+
+
+async def test_a_deadlock_is_retried_not_dead_lettered(harness: Harness) -> None:
+    """Losing a deadlock to a concurrent transaction says nothing about the event: it is
+    retried beyond the handler's attempt limit (3 here) and applied."""
+    losses = 0
+
+    async def loses_some_deadlocks(
+        uow: UnitOfWork, envelope: Envelope, payload: CaseOpened
+    ) -> None:
+        nonlocal losses
+        if losses < 5:
+            losses += 1
+            raise asyncpg.DeadlockDetectedError("deadlock detected")
+        await record_effect(uow, envelope, payload)
+
+    envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="k")
+    await harness.send_raw(envelope.to_bytes(), key="k")
+    consumer = harness.consumer("g-deadlock", loses_some_deadlocks)
+    await run_consumer(consumer, lambda: _settled(consumer, 1))
+    assert (consumer.stats.applied, consumer.stats.dead_lettered) == (1, 0)
+    assert await harness.applied_count() == 1

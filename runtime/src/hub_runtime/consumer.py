@@ -58,6 +58,9 @@ _INFRA_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
+    # A deadlock or serialization failure with a concurrent transaction (another partition's
+    # batch, an HTTP request): the event is fine, the next attempt will most likely pass.
+    asyncpg.TransactionRollbackError,
     KafkaError,
 )
 
