@@ -16,6 +16,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
 from opentelemetry.trace import Link, Span, SpanContext, SpanKind, TraceFlags
 
 SERVICE_ATTRIBUTE = "hub.service"
+MAX_LINKS = 128
+"""Links kept on one span (OpenTelemetry's default `OTEL_SPAN_LINK_COUNT_LIMIT`)."""
 
 
 def configure_tracing(service_name: str, exporter: SpanExporter | None = None) -> None:
@@ -77,7 +79,13 @@ def batch_span(service: str, records: Sequence[_HasHeaders]) -> Iterator[Span]:
     """One CONSUMER span for records applied together (OpenTelemetry's messaging convention for
     batches): linked to the context each record carries, and parented by it when the batch holds
     a single record, so that a lone event stays inside its trace."""
-    contexts = [c for c in (_record_context(r.headers) for r in records) if c is not None]
+    contexts: list[SpanContext] = []
+    for record in records:
+        if len(contexts) == MAX_LINKS:
+            break  # the SDK would drop the rest (its default span limit)
+        context = _record_context(record.headers)
+        if context is not None:
+            contexts.append(context)
     parent = None
     if len(records) == 1 and contexts:
         parent = trace.set_span_in_context(trace.NonRecordingSpan(contexts[0]))

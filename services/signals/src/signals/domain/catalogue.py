@@ -258,8 +258,10 @@ def admit(
     """
     room = cap - len(existing)
     fresh: list[Contribution] = []
+    seen = set(existing)
     for contribution in proposed:
         key = (contribution.table, contribution.cell_key)
-        if key not in existing and all(c != contribution for c in fresh):
+        if key not in seen:
+            seen.add(key)
             fresh.append(contribution)
     return fresh[: max(0, room)]
