@@ -1,6 +1,7 @@
 """`make bench`: the hub's figures on the real stack, each next to a raw baseline of the same run.
 
     uv run python bench/run.py [--referrals N] [--rate R] [--seconds S] [--events E]
+    uv run python bench/run.py --consumers signals --events 40000   # section 2 only
 
 Needs the stack up (`infra/stack.sh up`); starts and stops everything else itself, on topics
 and databases of its own, and removes them afterwards. Prints one report (progress goes to
@@ -20,6 +21,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable as a p
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hub_runtime.kafka import delete_topics_with_prefix
+from hub_runtime.settings import HubSettings
 
 from bench import baselines, consumers, endtoend, machine
 from bench.common import bench_settings, mb, percentile, run_prefix, scratch_databases
@@ -239,6 +241,44 @@ async def main(args: argparse.Namespace) -> None:
     busy_before = await machine.busy_percent()
     watch = machine.CompetitorWatch()
     watching = asyncio.create_task(watch.run())
+    sections: list[Section] = []
+    if not args.consumers:
+        sections += await end_to_end(hub, args)
+    results = []
+    for subject in consumers.SUBJECTS:
+        if args.consumers and subject.service not in args.consumers:
+            continue
+        say(f"consumer: {subject.service}")
+        results.append(await consumers.measure(subject, args.events))
+    sections.insert(3 if not args.consumers else 0, consumer_section(results))
+    watching.cancel()
+    others = watch.summary()
+    settings = [
+        f"command: python bench/run.py {' '.join(sys.argv[1:])}".rstrip(),
+        f"section 2: {args.events} events per consumer",
+        f"service settings overridden from the environment: {_overrides() or 'none'}",
+        "other hub services, test runs or brokers on this machine during the run: "
+        + (f"{others} - they shared the CPUs: figures are pessimistic" if others else "none"),
+        f"machine busy before the run (2 s sample): {busy_before:.0f}% of all CPUs"
+        + (" - other work was running: figures are pessimistic" if busy_before > 15 else ""),
+        f"total run time: {time.monotonic() - started:.0f} s",
+    ]
+    if not args.consumers:
+        settings.insert(
+            1,
+            f"section 1: four services as separate processes (hub_demo.processes), production"
+            f" settings except the gateway's per-partner rate limit (lifted); closed loop"
+            f" {args.referrals} referrals from {args.clients} clients, then open loop for"
+            f" {args.seconds:g} s at 80% of the closed-loop rate (when below {args.rate:g}/s)"
+            f" and at {args.rate:g}/s, each with up to {args.drain:g} s to drain",
+        )
+    print(text(host.lines(), settings, sections))
+    if not args.consumers:  # bench/latest.md holds whole runs only
+        say(f"wrote {write_markdown(markdown(host.lines(), settings, sections))}")
+
+
+async def end_to_end(hub: HubSettings, args: argparse.Namespace) -> list[Section]:
+    """Sections 1 (a, b, c) and 3: the four services as processes under load."""
     say("raw baselines")
     try:
         async with scratch_databases(hub, "raw") as raw_db:
@@ -257,36 +297,7 @@ async def main(args: argparse.Namespace) -> None:
             e2e = await endtoend.run(hub, dbs, plan, say)
     finally:
         await delete_topics_with_prefix(hub.kafka_bootstrap, hub.topic_prefix)
-    results = []
-    for subject in consumers.SUBJECTS:
-        say(f"consumer: {subject.service}")
-        results.append(await consumers.measure(subject, args.events))
-    watching.cancel()
-    others = watch.summary()
-    settings = [
-        f"command: python bench/run.py --referrals {args.referrals} --rate {args.rate:g}"
-        f" --seconds {args.seconds:g} --events {args.events} --clients {args.clients}"
-        f" --partners {args.partners}",
-        f"section 1: four services as separate processes (hub_demo.processes), production"
-        f" settings except the gateway's per-partner rate limit (lifted); closed loop"
-        f" {args.referrals} referrals from {args.clients} clients, then open loop for"
-        f" {args.seconds:g} s at 80% of the closed-loop rate (when below {args.rate:g}/s) and"
-        f" at {args.rate:g}/s, each with up to {args.drain:g} s to drain",
-        f"section 2: {args.events} events per consumer",
-        f"service settings overridden from the environment: {_overrides() or 'none'}",
-        "other hub services, test runs or brokers on this machine during the run: "
-        + (f"{others} - they shared the CPUs: figures are pessimistic" if others else "none"),
-        f"machine busy before the run (2 s sample): {busy_before:.0f}% of all CPUs"
-        + (" - other work was running: figures are pessimistic" if busy_before > 15 else ""),
-        f"total run time: {time.monotonic() - started:.0f} s",
-    ]
-    sections = [
-        *endtoend_section(e2e, raw, args.rate),
-        consumer_section(results),
-        memory_section(e2e, raw.python_floor_rss),
-    ]
-    print(text(host.lines(), settings, sections))
-    say(f"wrote {write_markdown(markdown(host.lines(), settings, sections))}")
+    return [*endtoend_section(e2e, raw, args.rate), memory_section(e2e, raw.python_floor_rss)]
 
 
 def write_markdown(content: str) -> Path:
@@ -304,6 +315,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=48, help="closed-loop concurrency")
     parser.add_argument("--partners", type=int, default=8, help="simulated partners")
     parser.add_argument("--events", type=int, default=6000, help="events per consumer")
+    parser.add_argument(
+        "--consumers",
+        nargs="+",
+        choices=[s.service for s in consumers.SUBJECTS],
+        help="only section 2, for these consumers (e.g. --consumers signals)",
+    )
     return parser.parse_args()
 
 
