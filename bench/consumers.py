@@ -9,7 +9,8 @@ effect row per event, 500 events per transaction, (c) a raw pipeline does both (
 write it in one transaction), and (d) the service itself starts (only that service) and
 applies them. Records carry a traceparent header, like those the outbox relay publishes.
 Rates are timed from the first batch done to the last, so start-up and the
-consumer group's join delay do not count, for the service and the raw loops alike.
+consumer group's join delay do not count, for the service and the raw loops alike; each raw
+loop runs three times and its best rate counts.
 """
 
 import asyncio
@@ -18,7 +19,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -247,6 +248,8 @@ async def _raw_kafka(
     decoder: Callable[[bytes | None], dict[str, Any]] = lambda raw: json.loads(raw or b"{}"),
 ) -> float:
     """Fetch + decode every record (and, with `conn`, write each batch): events/s."""
+    if conn is not None:
+        await conn.execute(_RAW_TABLES)  # empty tables for every run
     consumer = AIOKafkaConsumer(
         bootstrap_servers=hub.kafka_bootstrap, enable_auto_commit=False, max_poll_records=BATCH
     )
@@ -270,7 +273,14 @@ async def _raw_kafka(
         await consumer.stop()
 
 
+async def _best_of(loop: Callable[[], Awaitable[float]], runs: int = 3) -> float:
+    """The best of a few runs of a raw loop: its warm, undisturbed rate (which makes every
+    ratio against it the pessimistic one for the hub)."""
+    return max([await loop() for _ in range(runs)])
+
+
 async def _raw_pg(conn: asyncpg.Connection, envelopes: list[Envelope]) -> float:
+    await conn.execute(_RAW_TABLES)  # empty tables for every run
     rows = [json.loads(e.to_bytes()) for e in envelopes]
     started = time.perf_counter()
     for i in range(0, len(rows), BATCH):
@@ -304,12 +314,13 @@ async def measure(subject: Subject, events: int) -> ConsumerResult:
         async with scratch_databases(hub, "service", "raw") as dbs:
             raw = await asyncpg.connect(dsn_for_database(hub.pg_dsn, dbs["raw"]))
             try:
-                await raw.execute(_RAW_TABLES)
-                kafka_rate = await _raw_kafka(hub, topics, len(payloads), None)
-                validated_rate = await _raw_kafka(hub, topics, len(payloads), None, _validate)
-                pg_rate = await _raw_pg(raw, envelopes)
-                await raw.execute(_RAW_TABLES)
-                pipeline_rate = await _raw_kafka(hub, topics, len(payloads), raw)
+                total = len(payloads)
+                kafka_rate = await _best_of(lambda: _raw_kafka(hub, topics, total, None))
+                validated_rate = await _best_of(
+                    lambda: _raw_kafka(hub, topics, total, None, _validate)
+                )
+                pg_rate = await _best_of(lambda: _raw_pg(raw, envelopes))
+                pipeline_rate = await _best_of(lambda: _raw_kafka(hub, topics, total, raw))
             finally:
                 await raw.close()
             runtime = subject.make_runtime(hub, dbs["service"])
