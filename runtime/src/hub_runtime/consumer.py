@@ -12,11 +12,12 @@ Strategies, in the order every record goes through them (in the spirit of getsen
    commits, and that record takes the slow path below on its own;
 4. slow path: on a handler error retry with exponential backoff, up to `max_attempts`, then
    dead-letter;
-   infrastructure errors (database or network down) are retried without limit, because the
-   event itself is fine;
-5. commit the offset only after 1-4 finished for that record, so a crash re-delivers, and the
-   inbox makes the re-delivery change nothing.
-Callers must not assume records of different partitions are applied in any particular order.
+   infrastructure errors (database or network down, a lost deadlock) are retried without
+   limit, because the event itself is fine;
+5. commit the offsets only after 1-4 finished for every record of the poll, so a crash
+   re-delivers, and the inbox makes the re-delivery change nothing.
+The partitions of one poll are applied concurrently, each in its own transactions; callers must
+not assume records of different partitions are applied in any particular order.
 """
 
 import asyncio
