@@ -22,7 +22,7 @@ import httpx
 from hub_runtime.auth import Role
 from partner_gateway.simulator.app import PartnerSimulator
 
-from hub_demo.client import FlowError, HubClient
+from hub_demo.client import JUST_DECIDED, FlowError, HubClient
 
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 BOTTLENECK = "travel_documents_refused"
@@ -179,7 +179,11 @@ class ReferralStream:
                     return UUID(approved[0]["referral_id"])
             try:
                 response = await self.client.call(
-                    "POST", f"{urls.referral}/cases/{case_id}/referrals", Role.COUNSELLOR, body
+                    "POST",
+                    f"{urls.referral}/cases/{case_id}/referrals",
+                    Role.COUNSELLOR,
+                    body,
+                    JUST_DECIDED,
                 )
             except httpx.TransportError:
                 uncertain = True

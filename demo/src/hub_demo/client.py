@@ -21,6 +21,11 @@ def council_today() -> date:
     return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
+JUST_DECIDED = {"Prefer": "wait=5"}
+"""What a tool sends with a referral request right after recording the decision in the case
+file: referral gives its view of the case up to 5 s to catch up before judging it."""
+
+
 class FlowError(RuntimeError):
     """The hub answered something a correct flow never gets."""
 
@@ -44,9 +49,16 @@ class HubClient:
         return {"Authorization": f"Bearer {bearer}", **current_trace_headers()}
 
     async def call(
-        self, method: str, url: str, role: Role, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        url: str,
+        role: Role,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        return await self.http.request(method, url, json=body, headers=self.token(role))
+        return await self.http.request(
+            method, url, json=body, headers={**self.token(role), **(headers or {})}
+        )
 
     async def expect(
         self, method: str, url: str, role: Role, body: dict[str, Any] | None = None, ok: int = 200
@@ -57,12 +69,19 @@ class HubClient:
         return response.json()
 
     async def retry_while_conflict(
-        self, method: str, url: str, role: Role, body: dict[str, Any], ok: int, within: float = 30
+        self,
+        method: str,
+        url: str,
+        role: Role,
+        body: dict[str, Any],
+        ok: int,
+        within: float = 30,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """For calls that need another service's view to catch up (409 until it has)."""
         deadline = time.monotonic() + within
         while True:
-            response = await self.call(method, url, role, body)
+            response = await self.call(method, url, role, body, headers)
             if response.status_code == ok:
                 return response.json()
             if response.status_code != 409 or time.monotonic() > deadline:
@@ -173,14 +192,20 @@ class HubClient:
         return UUID(created["consent_id"])
 
     async def request_referral(self, case_id: UUID, partner_id: UUID) -> dict[str, Any]:
-        """Retried while referral's view of the case has not caught up (409)."""
+        """Retried while referral's view of the case has not caught up (409); referral may wait
+        a few seconds for a decision just recorded in the case file (`Prefer: wait`)."""
         body = {
             "partner_id": str(partner_id),
             "purpose": "reintegration_support",
             "data_categories": ["identity", "contact"],
         }
         result: dict[str, Any] = await self.retry_while_conflict(
-            "POST", f"{self.urls.referral}/cases/{case_id}/referrals", Role.COUNSELLOR, body, 201
+            "POST",
+            f"{self.urls.referral}/cases/{case_id}/referrals",
+            Role.COUNSELLOR,
+            body,
+            201,
+            headers=JUST_DECIDED,
         )
         return result
 

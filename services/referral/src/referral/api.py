@@ -1,11 +1,12 @@
 """The HTTP edge: partner directory, consents, referrals, reviews and disclosures."""
 
+import math
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Header, Response
 from hub_contracts import (
     DataCategory,
     Decision,
@@ -264,6 +265,26 @@ def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
     return router
 
 
+MAX_PREFER_WAIT_SECONDS = 10
+
+
+def prefer_wait_seconds(prefer: str | None) -> float:
+    """The `wait` preference of a `Prefer` header (RFC 7240), capped; 0 when absent. A
+    preference the server does not understand is ignored, as the RFC asks."""
+    for preference in (prefer or "").split(","):
+        name, _, value = preference.split(";")[0].partition("=")
+        if name.strip().lower() != "wait":
+            continue
+        try:
+            seconds = float(value.strip().strip('"'))
+        except ValueError:
+            return 0.0
+        if math.isnan(seconds):
+            return 0.0
+        return max(0.0, min(seconds, MAX_PREFER_WAIT_SECONDS))
+    return 0.0
+
+
 def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
     router = APIRouter(tags=["referrals"])
     Staff = auth.require(*STAFF)  # noqa: N806
@@ -282,13 +303,30 @@ def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRou
         summary="Request a referral; the policy approves, refuses (with every reason) or asks"
         " a coordinator",
     )
-    async def request(case_id: UUID, body: RequestReferral, who: Staff) -> ReferralOut:  # type: ignore[valid-type]
+    async def request(
+        case_id: UUID,
+        body: RequestReferral,
+        who: Staff,  # type: ignore[valid-type]
+        response: Response,
+        prefer: Annotated[
+            str | None,
+            Header(
+                description="RFC 7240 `wait=N`: give this service's view of the case up to N"
+                f" seconds (at most {MAX_PREFER_WAIT_SECONDS}) to catch up with the case file"
+                " before the policy judges it, e.g. right after recording the decision"
+            ),
+        ] = None,
+    ) -> ReferralOut:
+        wait = prefer_wait_seconds(prefer)
+        if wait:
+            response.headers["Preference-Applied"] = f"wait={wait:g}"
         referral_id = await handlers.request_referral(
             ctx.unit_of_work,
             case_id,
             body,
             who.sub,  # type: ignore[attr-defined]
             clock,
+            view_wait_seconds=wait,
         )
         return await read(referral_id)
 

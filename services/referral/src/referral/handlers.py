@@ -10,7 +10,9 @@ and retries). Every state change and the events it causes commit together (outbo
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,7 +61,7 @@ from referral.domain.model import (
     Status,
     public_status,
 )
-from referral.domain.policy import Outcome, PolicyDecision, evaluate, review
+from referral.domain.policy import Outcome, PolicyDecision, case_view_failures, evaluate, review
 from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -271,12 +273,43 @@ async def request_referral(
     command: RequestReferral,
     requested_by: str,
     clock: Clock,
+    *,
+    view_wait_seconds: float = 0.0,
 ) -> UUID:
-    """Record the request, let the policy decide, and announce the outcome."""
+    """Record the request, let the policy decide, and announce the outcome.
+
+    With `view_wait_seconds` (RFC 7240 `Prefer: wait`), our view of the case first gets up to
+    that long to pass the case rules: a tool that has just recorded a decision in the case file
+    gets a decision on the case as it now is, not a refusal that only reflects Kafka's lag (and
+    that would also be counted as a refusal reason by signals)."""
+    if view_wait_seconds > 0:
+        await _wait_for_case_view(uows, case_id, command, view_wait_seconds)
     async with uows() as uow:
         referral_id = await apply_request_referral(uow, case_id, command, requested_by, clock)
         await uow.commit()
     return referral_id
+
+
+async def _wait_for_case_view(
+    uows: UnitOfWorkFactory, case_id: UUID, command: RequestReferral, seconds: float
+) -> None:
+    """Until the case is known and its view passes the case rules, or `seconds` have passed
+    (then the request is judged as usual)."""
+    request = ReferralRequest(
+        case_id=case_id,
+        partner_id=command.partner_id,
+        purpose=command.purpose,
+        data_categories=frozenset(command.data_categories),
+    )
+    deadline = time.monotonic() + seconds
+    while True:
+        async with uows() as uow:
+            case = await repo.get_case(uow.conn, case_id)
+        if case is not None and not case_view_failures(request, case):
+            return
+        if time.monotonic() >= deadline:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def apply_request_referral(

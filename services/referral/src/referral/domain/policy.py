@@ -73,7 +73,7 @@ def evaluate(
         [
             *consent_failures,
             *_partner_rules(request, partner, today),
-            *_case_rules(request, case),
+            *case_view_failures(request, case),
         ]
     )
     consent_id = consent.consent_id if consent is not None else None
@@ -158,7 +158,8 @@ def _partner_rules(request: ReferralRequest, partner: Partner, today: date) -> l
     return failures
 
 
-def _case_rules(request: ReferralRequest, case: CaseView) -> list[RefusalCode]:
+def case_view_failures(request: ReferralRequest, case: CaseView) -> list[RefusalCode]:
+    """The rules that judge the case as our view of it (fed by the case file's events) stands."""
     failures = []
     if case.erased:
         failures.append(RefusalCode.PERSON_ERASED)
