@@ -24,6 +24,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -36,7 +37,7 @@ from hub_contracts import ContractError, EventPayload
 from hub_contracts.envelope import Envelope
 from hub_contracts.registry import decode
 from hub_contracts.topics import dead_letter_topic
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from hub_runtime.errors import TRANSIENT_ERRORS, PermanentEventError
 from hub_runtime.metrics import CONSUMER_LAG, EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
@@ -234,14 +235,7 @@ class EventConsumer:
         if envelope.id not in new_ids:
             return "duplicate"
         new_ids.discard(envelope.id)  # the same envelope twice in one batch applies once
-        carrier = headers_from_kafka(record.headers)
-        with span_from_carrier(
-            self._service,
-            f"{record.topic} process",
-            carrier,
-            SpanKind.CONSUMER,
-            **{"messaging.destination.name": record.topic, "messaging.kafka.offset": record.offset},
-        ) as span:
+        with self._record_span(record) as span:
             span.set_attribute("cloudevents.event_type", envelope.type)
             await handler(uow, envelope, payload)
         return f"applied:{envelope.type}"
@@ -280,14 +274,7 @@ class EventConsumer:
         handler = self._handlers.get(envelope.type)
         if handler is None:
             return "skipped"
-        carrier = headers_from_kafka(record.headers)
-        with span_from_carrier(
-            self._service,
-            f"{record.topic} process",
-            carrier,
-            SpanKind.CONSUMER,
-            **{"messaging.destination.name": record.topic, "messaging.kafka.offset": record.offset},
-        ) as span:
+        with self._record_span(record) as span:
             span.set_attribute("cloudevents.event_type", envelope.type)
             try:
                 async with uow.savepoint():
@@ -297,6 +284,16 @@ class EventConsumer:
             except Exception:
                 return None  # rolled back to the savepoint; the slow path retries it alone
         return f"applied:{envelope.type}"
+
+    def _record_span(self, record: ConsumerRecord[bytes, bytes]) -> AbstractContextManager[Span]:
+        """The CONSUMER span of one record, a child of the context the record carries."""
+        return span_from_carrier(
+            self._service,
+            f"{record.topic} process",
+            headers_from_kafka(record.headers),
+            SpanKind.CONSUMER,
+            **{"messaging.destination.name": record.topic, "messaging.kafka.offset": record.offset},
+        )
 
     def _count(self, outcome: str, count: int = 1) -> None:
         if outcome == "skipped":
@@ -311,14 +308,7 @@ class EventConsumer:
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Decode and apply one record alone; returns once it is applied, skipped or
         dead-lettered (the slow path)."""
-        carrier = headers_from_kafka(record.headers)
-        with span_from_carrier(
-            self._service,
-            f"{record.topic} process",
-            carrier,
-            SpanKind.CONSUMER,
-            **{"messaging.destination.name": record.topic, "messaging.kafka.offset": record.offset},
-        ) as span:
+        with self._record_span(record) as span:
             try:
                 envelope, payload = _decode(record.value)
             except ContractError as exc:

@@ -290,17 +290,21 @@ async def request_referral(
     return referral_id
 
 
-async def _wait_for_case_view(
-    uows: UnitOfWorkFactory, case_id: UUID, command: RequestReferral, seconds: float
-) -> None:
-    """Until the case is known and its view passes the case rules, or `seconds` have passed
-    (then the request is judged as usual)."""
-    request = ReferralRequest(
+def _request_of(case_id: UUID, command: RequestReferral) -> ReferralRequest:
+    return ReferralRequest(
         case_id=case_id,
         partner_id=command.partner_id,
         purpose=command.purpose,
         data_categories=frozenset(command.data_categories),
     )
+
+
+async def _wait_for_case_view(
+    uows: UnitOfWorkFactory, case_id: UUID, command: RequestReferral, seconds: float
+) -> None:
+    """Until the case is known and its view passes the case rules, or `seconds` have passed
+    (then the request is judged as usual)."""
+    request = _request_of(case_id, command)
     deadline = time.monotonic() + seconds
     while True:
         async with uows() as uow:
@@ -326,12 +330,7 @@ async def apply_request_referral(
     await repo.lock_case(uow.conn, case_id)
     case = await _case_open_for_changes(uow, case_id)
     partner = await _partner_for(uow, command.partner_id)
-    request = ReferralRequest(
-        case_id=case_id,
-        partner_id=command.partner_id,
-        purpose=command.purpose,
-        data_categories=frozenset(command.data_categories),
-    )
+    request = _request_of(case_id, command)
     consents = await repo.consents_for_case(uow.conn, case_id)
     decision = evaluate(request, case, partner, consents, clock.today())
     referral = Referral(
