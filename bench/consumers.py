@@ -218,16 +218,26 @@ TRUNCATE raw_inbox, raw_effect;
 
 
 async def _write_batch(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> None:
-    """What a hand-written consumer does per event: an inbox row and one effect row."""
+    """What a hand-written consumer does per event: an inbox row and one effect row, each
+    table written with one set-based statement per batch (the fastest plain way with asyncpg;
+    executemany is about 1.5x slower)."""
+    ids = [uuid.UUID(r["id"]) for r in rows]
     async with conn.transaction():
-        await conn.executemany(
-            "INSERT INTO raw_inbox (event_id, event_type, topic) VALUES ($1, $2, $3)"
+        await conn.execute(
+            "INSERT INTO raw_inbox (event_id, event_type, topic)"
+            " SELECT i, t, 'raw' FROM unnest($1::uuid[], $2::text[]) AS r(i, t)"
             " ON CONFLICT DO NOTHING",
-            [(uuid.UUID(r["id"]), r["type"], "raw") for r in rows],
+            ids,
+            [r["type"] for r in rows],
         )
-        await conn.executemany(
-            "INSERT INTO raw_effect (event_id, subject, kind, details) VALUES ($1, $2, $3, $4)",
-            [(uuid.UUID(r["id"]), r["subject"], r["type"], json.dumps(r["data"])) for r in rows],
+        await conn.execute(
+            "INSERT INTO raw_effect (event_id, subject, kind, details)"
+            " SELECT i, s, k, d::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"
+            " AS r(i, s, k, d)",
+            ids,
+            [r["subject"] for r in rows],
+            [r["type"] for r in rows],
+            [json.dumps(r["data"]) for r in rows],
         )
 
 
