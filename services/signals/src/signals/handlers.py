@@ -34,7 +34,7 @@ from signals.domain import catalogue
 from signals.domain.catalogue import Contribution, NotAllowedError
 from signals.domain.disclosure import CountTable, protect_period
 from signals.domain.periods import closes_at, is_closed, period_of, periods_between
-from signals.domain.privacy import BudgetLedger, noisy_table
+from signals.domain.privacy import BudgetLedger, LaplaceMechanism
 from signals.domain.pseudonyms import consent_token, person_token, referral_token
 from signals.domain.release import to_event
 from signals.unit_of_work import UnitOfWorkFactory
@@ -226,8 +226,11 @@ async def publish_period(
     tables = await _count_tables(uow, settings, period)
     epsilon: float | None = None
     if settings.dp_enabled:
-        epsilon = settings.dp_epsilon_per_table
-        tables = await _add_noise(uow, settings, period, tables, epsilon)
+        mechanism = LaplaceMechanism.for_epsilon(
+            settings.dp_epsilon_per_table, settings.max_cells_per_person
+        )
+        epsilon = mechanism.epsilon
+        tables = await _add_noise(uow, settings, period, tables, mechanism)
     protected = protect_period(
         tables, settings.k_threshold, settings.rounding_base, catalogue.LINKED_BY_CATEGORY
     )
@@ -271,16 +274,19 @@ async def _count_tables(uow: UnitOfWork, settings: Settings, period: str) -> lis
 
 
 async def _add_noise(
-    uow: UnitOfWork, settings: Settings, period: str, tables: list[CountTable], epsilon: float
+    uow: UnitOfWork,
+    settings: Settings,
+    period: str,
+    tables: list[CountTable],
+    mechanism: LaplaceMechanism,
 ) -> list[CountTable]:
     """Charge the ledger for every table first (all or nothing), then add the noise."""
     ledger = BudgetLedger(settings.dp_budget_per_period, await repo.lock_ledger(uow.conn, period))
     for table in tables:
-        ledger = ledger.charge(table.name, epsilon)  # raises BudgetExceededError
+        ledger = ledger.charge(table.name, mechanism.epsilon)  # raises BudgetExceededError
     for table in tables:
-        await repo.record_spend(uow.conn, period, table.name, epsilon)
-    sensitivity = settings.max_cells_per_person
-    return [noisy_table(table, epsilon, sensitivity) for table in tables]
+        await repo.record_spend(uow.conn, period, table.name, mechanism.epsilon)
+    return [mechanism.noisy(table) for table in tables]
 
 
 async def publish_due_periods(

@@ -1,4 +1,4 @@
-"""The optional DP layer: Laplace noise by inverse CDF, a ledger that refuses overspending."""
+"""The optional DP layer: OpenDP's Laplace mechanism, a ledger that refuses overspending."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 from signals.domain.disclosure import CountTable
-from signals.domain.privacy import BudgetExceededError, BudgetLedger, laplace_noise, noisy_table
+from signals.domain.privacy import BudgetExceededError, BudgetLedger, LaplaceMechanism
 
 
 def test_the_ledger_refuses_a_release_over_budget() -> None:
@@ -35,22 +35,28 @@ def test_eight_tables_at_half_fit_a_budget_of_four_exactly() -> None:
         ledger.charge("t8", 0.5)
 
 
-def test_laplace_inverse_cdf_points() -> None:
-    # F^-1(0.75) = scale * ln 2 and F^-1(0.25) = -scale * ln 2 for Laplace(0, scale).
-    assert laplace_noise(3.0, uniform=0.75) == pytest.approx(3.0 * math.log(2))
-    assert laplace_noise(3.0, uniform=0.25) == pytest.approx(-3.0 * math.log(2))
-    assert laplace_noise(3.0, uniform=0.5) == pytest.approx(0.0)
+def test_the_ledger_is_charged_what_opendps_privacy_map_certifies() -> None:
+    assert LaplaceMechanism.for_epsilon(0.5, sensitivity=2).epsilon == 0.5
+    # OpenDP rounds its map up, never down: the ledger may be charged a hair more, never less.
+    charged = LaplaceMechanism.for_epsilon(0.7, sensitivity=6).epsilon
+    assert 0.7 <= charged <= 0.7 + 1e-12
+    with pytest.raises(ValueError):
+        LaplaceMechanism.for_epsilon(0.0, sensitivity=2)
 
 
-def test_laplace_draws_have_the_expected_spread() -> None:
-    draws = [laplace_noise(2.0) for _ in range(20_000)]
-    # E|X| = scale for Laplace(0, scale); 20k draws put the mean within a few percent.
-    assert statistics.fmean(abs(d) for d in draws) == pytest.approx(2.0, rel=0.06)
-    assert abs(statistics.fmean(draws)) < 0.1
+def test_the_noise_has_the_spread_of_a_discrete_laplace_of_scale_sensitivity_over_epsilon() -> None:
+    mechanism = LaplaceMechanism.for_epsilon(0.5, sensitivity=2)  # scale 4
+    draws = mechanism.measurement([0] * 20_000)
+    # Discrete Laplace with P(x) ~ p^|x|, p = exp(-1/scale): E|X| = 2p / (1 - p^2), about 3.96.
+    p = math.exp(-1 / 4)
+    assert statistics.fmean(abs(d) for d in draws) == pytest.approx(2 * p / (1 - p**2), rel=0.06)
+    assert abs(statistics.fmean(draws)) < 0.15
+    assert all(isinstance(d, int) for d in draws)  # integers: no floating-point sampler
 
 
 def test_noise_changes_counts_and_keeps_them_non_negative() -> None:
     table = CountTable("t", ("a",), (tuple(f"v{i}" for i in range(50)),), {("v0",): 30})
-    noisy = noisy_table(table, epsilon=0.5, sensitivity=2)
+    noisy = LaplaceMechanism.for_epsilon(0.5, sensitivity=2).noisy(table)
     assert all(v > 0 for v in noisy.counts.values())
     assert noisy.counts != table.counts
+    assert set(noisy.counts) - {("v0",)}  # empty cells get noise too, not only the seen ones
