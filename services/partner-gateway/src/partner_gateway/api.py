@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 from hub_contracts import MonitoringOutcome, PartnerReportedStatus, Topic
+from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
 from hub_runtime.http import DomainError, create_app
@@ -19,7 +20,6 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 from partner_gateway import credentials, handlers
 from partner_gateway.casefile_client import Casefile
 from partner_gateway.config import Settings
-from partner_gateway.domain.idempotency import KEY_PATTERN, fingerprint
 from partner_gateway.domain.ratelimit import RateLimiter
 from partner_gateway.repository import Repositories
 
@@ -205,7 +205,7 @@ def _partner_router(
     PartnerId = Annotated[UUID, Depends(current_partner)]  # noqa: N806
 
     def idempotency_key(
-        key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+        key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
     ) -> str:
         if key is None:
             raise DomainError(
@@ -213,13 +213,7 @@ def _partner_router(
                 code="idempotency_key_missing",
                 status_code=400,
             )
-        if not KEY_PATTERN.match(key):
-            raise DomainError(
-                "the Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -",
-                code="idempotency_key_invalid",
-                status_code=400,
-            )
-        return key
+        return idempotency.checked_key(key)
 
     IdemKey = Annotated[str, Depends(idempotency_key)]  # noqa: N806
 
@@ -315,11 +309,13 @@ async def _idempotent(
     key: str,
     route: str,
     body: BaseModel | None,
-    action: handlers.Action,
+    action: idempotency.Action,
 ) -> JSONResponse:
-    request_hash = fingerprint(route, None if body is None else body.model_dump(mode="json"))
-    status, answer, replayed = await handlers.idempotently(
-        ctx.unit_of_work, partner_id, key, request_hash, action
+    request_hash = idempotency.fingerprint(
+        route, None if body is None else body.model_dump(mode="json")
     )
-    headers = {"idempotent-replayed": "true"} if replayed else {}
+    status, answer, replayed = await idempotency.idempotently(
+        ctx.unit_of_work, f"partner:{partner_id}", key, request_hash, action
+    )
+    headers = {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
     return JSONResponse(answer, status_code=status, headers=headers)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets as random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid4
@@ -30,11 +30,11 @@ from hub_contracts import (
 from hub_contracts.envelope import Envelope
 from hub_runtime.errors import PermanentEventError
 from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.idempotency import Action
 from hub_runtime.unit_of_work import UnitOfWork
 
 from partner_gateway.casefile_client import Casefile, CasefileRefusedError
 from partner_gateway.domain import notifications as notes
-from partner_gateway.domain.idempotency import Claim, classify
 from partner_gateway.domain.model import Referral
 from partner_gateway.domain.policy import (
     GONE_VERDICTS,
@@ -348,50 +348,6 @@ async def _log_disclosure(uow_factory: UowFactory, referral: Referral, today: da
 
 
 # --- partners: inbound reports ----------------------------------------------------------------
-
-Action = Callable[[UnitOfWork], Awaitable[tuple[int, dict[str, Any]]]]
-
-
-async def idempotently(
-    uow_factory: UowFactory, partner_id: UUID, key: str, request_hash: str, action: Action
-) -> tuple[int, dict[str, Any], bool]:
-    """Run ``action`` once per (partner, key): (status, body, replayed).
-
-    The key is claimed in its own committed transaction first, so a concurrent request with
-    the same key sees it (409) instead of blocking. Only successful answers are stored: after
-    a refusal the key is released, so the partner can retry once the cause is gone.
-    """
-    async with uow_factory() as uow:
-        existing = await repos(uow).idempotency.claim(partner_id, key, request_hash)
-        await uow.commit()
-    claim = classify(existing, request_hash)
-    if claim is Claim.MISMATCH:
-        raise DomainError(
-            "this Idempotency-Key was used with a different request body",
-            code="idempotency_key_reused",
-            status_code=422,
-        )
-    if claim is Claim.IN_PROGRESS:
-        raise DomainError(
-            "a request with this Idempotency-Key is still in progress",
-            code="idempotency_in_progress",
-            status_code=409,
-        )
-    if claim is Claim.REPLAY:
-        async with uow_factory() as uow:
-            status, body = await repos(uow).idempotency.response(partner_id, key)
-        return status, body, True
-    try:
-        async with uow_factory() as uow:
-            status, body = await action(uow)
-            await repos(uow).idempotency.finish(partner_id, key, status, body)
-            await uow.commit()
-        return status, body, False
-    except BaseException:
-        async with uow_factory() as uow:
-            await repos(uow).idempotency.release(partner_id, key)
-            await uow.commit()
-        raise
 
 
 async def _own_referral(r: Repositories, partner_id: UUID, referral_id: UUID) -> Referral:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -13,7 +12,6 @@ import asyncpg
 from hub_contracts import DataCategory, PartnerType, Purpose
 from hub_runtime.db import Connection
 
-from partner_gateway.domain.idempotency import StoredKey
 from partner_gateway.domain.model import ConsentView, PartnerView, Referral
 
 
@@ -503,67 +501,6 @@ class DisclosureRepository:
         return [(r["partner_id"], r["case_id"]) for r in rows]
 
 
-class IdempotencyRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    async def claim(self, partner_id: UUID, key: str, request_hash: str) -> StoredKey | None:
-        """Claim the key (returns None) or return what is stored under it already."""
-        # A claim whose request died with its process or database connection (never finished,
-        # older than a minute) is taken over by a retry of the same request; otherwise that key
-        # would answer 409 "in progress" for ever and the partner could never report.
-        inserted = await self.conn.fetchval(
-            "INSERT INTO idempotency_keys (partner_id, key, request_hash) VALUES ($1, $2, $3)"
-            " ON CONFLICT (partner_id, key) DO UPDATE SET created_at = now()"
-            " WHERE idempotency_keys.response_status IS NULL"
-            " AND idempotency_keys.created_at < now() - interval '60 seconds'"
-            " AND idempotency_keys.request_hash = EXCLUDED.request_hash"
-            " RETURNING true",
-            partner_id,
-            key,
-            request_hash,
-        )
-        if inserted:
-            return None
-        row = await self.conn.fetchrow(
-            "SELECT request_hash, response_status FROM idempotency_keys"
-            " WHERE partner_id = $1 AND key = $2",
-            partner_id,
-            key,
-        )
-        if row is None:  # released between our insert and select: treat as in progress
-            return StoredKey(request_hash=request_hash, finished=False)
-        return StoredKey(row["request_hash"], finished=row["response_status"] is not None)
-
-    async def response(self, partner_id: UUID, key: str) -> tuple[int, Any]:
-        row = await self.conn.fetchrow(
-            "SELECT response_status, response_body FROM idempotency_keys"
-            " WHERE partner_id = $1 AND key = $2",
-            partner_id,
-            key,
-        )
-        assert row is not None
-        return int(row["response_status"]), json.loads(row["response_body"])
-
-    async def finish(self, partner_id: UUID, key: str, status: int, body: Any) -> None:
-        await self.conn.execute(
-            "UPDATE idempotency_keys SET response_status = $3, response_body = $4::jsonb"
-            " WHERE partner_id = $1 AND key = $2",
-            partner_id,
-            key,
-            status,
-            json.dumps(body),
-        )
-
-    async def release(self, partner_id: UUID, key: str) -> None:
-        await self.conn.execute(
-            "DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2"
-            " AND response_status IS NULL",
-            partner_id,
-            key,
-        )
-
-
 class NoticeRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -696,7 +633,6 @@ class Repositories:
     notifications: NotificationRepository
     deliveries: DeliveryRepository
     disclosures: DisclosureRepository
-    idempotency: IdempotencyRepository
     notices: NoticeRepository
     credentials: CredentialRepository
 
@@ -710,7 +646,6 @@ class Repositories:
             notifications=NotificationRepository(conn),
             deliveries=DeliveryRepository(conn),
             disclosures=DisclosureRepository(conn),
-            idempotency=IdempotencyRepository(conn),
             notices=NoticeRepository(conn),
             credentials=CredentialRepository(conn),
         )

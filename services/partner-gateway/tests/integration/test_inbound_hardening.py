@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from hub_contracts import MonitoringOutcome, MonitoringReported, PartnerStatusReported
 from hub_runtime.auth import Role, mint_token
-from partner_gateway.domain.idempotency import fingerprint
+from hub_runtime.idempotency import fingerprint
 
 from .conftest import Gateway, GatewayFactory
 
@@ -83,8 +83,8 @@ async def test_a_key_still_in_progress_is_409(gateway: Gateway) -> None:
     # the first request with this key has claimed it and not finished (e.g. another process)
     assert gateway.runtime.context is not None
     await gateway.runtime.context.pool.execute(
-        "INSERT INTO idempotency_keys (partner_id, key, request_hash) VALUES ($1, $2, $3)",
-        partner_id,
+        "INSERT INTO hub_idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)",
+        f"partner:{partner_id}",
         key,
         fingerprint(f"status:{referral_id}", {"status": "in_progress", "reason_code": None}),
     )

@@ -1,4 +1,4 @@
-"""Retry schedule, circuit breaker, failure codes, rate limiting and idempotency rules."""
+"""Retry schedule, circuit breaker, failure codes and rate limiting."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from partner_gateway.domain.delivery import Breaker, RetryPolicy, failure_code
-from partner_gateway.domain.idempotency import Claim, StoredKey, classify, fingerprint
 from partner_gateway.domain.ratelimit import RateLimiter, TokenBucket
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -67,19 +66,3 @@ def test_buckets_are_per_partner() -> None:
     assert limiter.check("a", 10.0) == 0.0
     assert limiter.check("a", 10.0) > 0
     assert limiter.check("b", 10.0) == 0.0
-
-
-def test_idempotency_claims() -> None:
-    h = fingerprint("status:r", {"status": "accepted"})
-    assert classify(None, h) is Claim.NEW
-    assert classify(StoredKey(h, finished=True), h) is Claim.REPLAY
-    assert classify(StoredKey(h, finished=False), h) is Claim.IN_PROGRESS
-    other = fingerprint("status:r", {"status": "declined"})
-    assert classify(StoredKey(h, finished=True), other) is Claim.MISMATCH
-
-
-def test_the_fingerprint_ignores_key_order_but_not_values_or_route() -> None:
-    a = fingerprint("x", {"a": 1, "b": 2})
-    assert a == fingerprint("x", {"b": 2, "a": 1})
-    assert a != fingerprint("x", {"a": 1, "b": 3})
-    assert a != fingerprint("y", {"a": 1, "b": 2})
