@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI, Header, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Response
 from hub_contracts import (
     DataCategory,
     Decision,
@@ -18,8 +18,9 @@ from hub_contracts import (
     Topic,
     Vulnerability,
 )
+from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
-from hub_runtime.auth import Authenticator, Role
+from hub_runtime.auth import Authenticator, Principal, Role
 from hub_runtime.http import NotFoundError, create_app
 from hub_runtime.service import ServiceContext
 from pydantic import BaseModel, Field
@@ -238,8 +239,22 @@ def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
     @router.post(
         "/cases/{case_id}/consents", status_code=201, summary="Record the person's consent"
     )
-    async def grant(case_id: UUID, body: GrantConsent, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
-        return ConsentOut.of(await handlers.grant_consent(ctx.unit_of_work, case_id, body, clock))
+    async def grant(
+        case_id: UUID,
+        body: GrantConsent,
+        who: Staff,  # type: ignore[valid-type]
+        response: Response,
+        key: IdempotencyKey = None,
+    ) -> ConsentOut:
+        once = _once(who, key, f"POST /cases/{case_id}/consents", body)
+        consent_id, replayed = await handlers.grant_consent(
+            ctx.unit_of_work, case_id, body, clock, once=once
+        )
+        _mark_replayed(response, replayed)
+        async with ctx.pool.acquire() as conn:
+            record = await repo.consent_record(conn, consent_id)
+        assert record is not None  # consents are never deleted
+        return ConsentOut.of(record)
 
     @router.get("/cases/{case_id}/consents", summary="Every consent of the case")
     async def of_case(case_id: UUID, who: Staff) -> list[ConsentOut]:  # type: ignore[valid-type]
@@ -263,6 +278,23 @@ def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
         return ConsentOut.of(record)
 
     return router
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency.optional_key)]
+
+
+def _once(who: Principal, key: str | None, route: str, body: BaseModel) -> handlers.Once | None:
+    """A staff request's Idempotency-Key, scoped to the member of staff who sent it."""
+    if key is None:
+        return None
+    request_hash = idempotency.fingerprint(route, body.model_dump(mode="json"))
+    return handlers.Once(f"staff:{who.sub}", key, request_hash)
+
+
+def _mark_replayed(response: Response, replayed: bool) -> None:
+    """A replay answers what the first request created, as it is now, and says so."""
+    if replayed:
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
 
 
 MAX_PREFER_WAIT_SECONDS = 10
@@ -316,18 +348,21 @@ def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRou
                 " before the policy judges it, e.g. right after recording the decision"
             ),
         ] = None,
+        key: IdempotencyKey = None,
     ) -> ReferralOut:
         wait = prefer_wait_seconds(prefer)
         if wait:
             response.headers["Preference-Applied"] = f"wait={wait:g}"
-        referral_id = await handlers.request_referral(
+        referral_id, replayed = await handlers.request_referral(
             ctx.unit_of_work,
             case_id,
             body,
             who.sub,  # type: ignore[attr-defined]
             clock,
             view_wait_seconds=wait,
+            once=_once(who, key, f"POST /cases/{case_id}/referrals", body),
         )
+        _mark_replayed(response, replayed)
         return await read(referral_id)
 
     @router.get(

@@ -1,7 +1,8 @@
 """One small async function per use case: commands from the API and events from Kafka.
 
 Each staff use case has two doors onto ONE set of rules: `grant_consent(uows, ...)` opens
-and commits its own unit of work (the HTTP API), `apply_grant_consent(uow, ..., caused_by=)`
+and commits its own unit of work (the HTTP API; with an Idempotency-Key, once per key),
+`apply_grant_consent(uow, ..., caused_by=)`
 works inside a unit of work it is given (a command from `referral.commands.v1`, applied in
 the consumer's transaction with the inbox row; its events name the command as their cause).
 Event handlers work inside the one the consumer opened (it commits, records the inbox row
@@ -13,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -37,6 +39,7 @@ from hub_contracts import (
     RefusalCode,
     RefusalReason,
 )
+from hub_runtime import idempotency
 from hub_runtime.errors import PermanentEventError
 from hub_runtime.http import DomainError, NotFoundError
 
@@ -140,14 +143,53 @@ def _partner_registered(partner: Partner) -> PartnerRegistered:
 # ================================================================ consent
 
 
+@dataclass(frozen=True)
+class Once:
+    """The Idempotency-Key of a staff request: whose key it is, the key, the request's hash."""
+
+    scope: str
+    key: str
+    request_hash: str
+
+
+async def _create_once(
+    uows: UnitOfWorkFactory, once: Once | None, create: Callable[[UnitOfWork], Awaitable[UUID]]
+) -> tuple[UUID, bool]:
+    """Run `create` in a unit of work of its own (once per key, when the request sent one):
+    the id of what it created, and whether that id is a replay of an earlier request's."""
+    if once is None:
+        async with uows() as uow:
+            created = await create(uow)
+            await uow.commit()
+        return created, False
+
+    async def action(uow: UnitOfWork) -> idempotency.Answer:
+        # Only the id is stored with the key: the answer is read afresh, so no personal data
+        # or consent evidence is copied into the key table.
+        return 201, {"id": str(await create(uow))}
+
+    _, answer, replayed = await idempotency.idempotently(
+        uows, once.scope, once.key, once.request_hash, action
+    )
+    return UUID(answer["id"]), replayed
+
+
 async def grant_consent(
-    uows: UnitOfWorkFactory, case_id: UUID, command: GrantConsent, clock: Clock
-) -> dict[str, Any]:
-    """Record a specific, informed consent and announce it (ConsentGranted)."""
-    async with uows() as uow:
+    uows: UnitOfWorkFactory,
+    case_id: UUID,
+    command: GrantConsent,
+    clock: Clock,
+    *,
+    once: Once | None = None,
+) -> tuple[UUID, bool]:
+    """Record a specific, informed consent and announce it (ConsentGranted): the consent's id,
+    and whether it was granted by an earlier request with the same Idempotency-Key."""
+
+    async def grant(uow: UnitOfWork) -> UUID:
         record = await apply_grant_consent(uow, case_id, command, clock)
-        await uow.commit()
-    return record
+        return UUID(str(record["consent_id"]))
+
+    return await _create_once(uows, once, grant)
 
 
 async def apply_grant_consent(
@@ -275,8 +317,10 @@ async def request_referral(
     clock: Clock,
     *,
     view_wait_seconds: float = 0.0,
-) -> UUID:
-    """Record the request, let the policy decide, and announce the outcome.
+    once: Once | None = None,
+) -> tuple[UUID, bool]:
+    """Record the request, let the policy decide, and announce the outcome: the referral's id,
+    and whether an earlier request with the same Idempotency-Key made it.
 
     With `view_wait_seconds` (RFC 7240 `Prefer: wait`), our view of the case first gets up to
     that long to pass the case rules: a tool that has just recorded a decision in the case file
@@ -284,10 +328,11 @@ async def request_referral(
     that would also be counted as a refusal reason by signals)."""
     if view_wait_seconds > 0:
         await _wait_for_case_view(uows, case_id, command, view_wait_seconds)
-    async with uows() as uow:
-        referral_id = await apply_request_referral(uow, case_id, command, requested_by, clock)
-        await uow.commit()
-    return referral_id
+
+    async def request(uow: UnitOfWork) -> UUID:
+        return await apply_request_referral(uow, case_id, command, requested_by, clock)
+
+    return await _create_once(uows, once, request)
 
 
 def _request_of(case_id: UUID, command: RequestReferral) -> ReferralRequest:
