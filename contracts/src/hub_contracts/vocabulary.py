@@ -204,19 +204,26 @@ REFUSAL_TEXTS: dict[RefusalCode, str] = {
     RefusalCode.CONSENT_NOT_COVERING: (
         "The consent does not cover this partner, purpose or these data categories."
     ),
-    RefusalCode.CONSENT_EXPIRED: "The consent has expired.",
+    RefusalCode.CONSENT_EXPIRED: (
+        "The consent that covers this referral is not in force today: it has expired or its"
+        " period has not begun."
+    ),
     RefusalCode.CONSENT_WITHDRAWN: "The consent was withdrawn.",
     RefusalCode.PARTNER_ORIGIN_AUTHORITY: (
         "Origin-country authorities never receive personal data."
     ),
-    RefusalCode.AGREEMENT_INVALID: "The partner has no valid agreement with the council.",
+    RefusalCode.AGREEMENT_INVALID: (
+        "The partner has no agreement with the council in force today, or was removed from the"
+        " directory."
+    ),
     RefusalCode.PURPOSE_NOT_ALLOWED_FOR_PARTNER: "This partner may not serve this purpose.",
     RefusalCode.APPEAL_PENDING_TRAVEL_DOCUMENTS: (
         "Travel documents are not requested while an appeal is pending."
     ),
     RefusalCode.DECISION_MISSING: (
-        "The person's choice for return is not on record with the referral service (a decision"
-        " recorded just now may still be on its way: check GET /cases/{id}/view and ask again)."
+        "The person's choice for independent return is not on record with the referral service:"
+        " no decision, another choice, or a decision recorded just now that is still on its way"
+        " (check GET /cases/{id}/view, or ask again with Prefer: wait=5)."
     ),
     RefusalCode.NEEDS_COORDINATOR_REVIEW: "A coordinator must review this referral.",
     RefusalCode.PERSON_ERASED: "The person's data has been erased.",

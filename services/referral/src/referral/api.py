@@ -55,11 +55,13 @@ class PartnerOut(BaseModel):
     agreement_valid_until: date | None
     active: bool
     may_receive_data: bool = Field(
-        description="False for origin-country authorities: listed only to be refused by name."
+        description="Whether a referral to it can be approved today as far as the partner goes:"
+        " false for origin-country authorities (listed only to be refused by name), removed"
+        " entries and entries without an agreement in force."
     )
 
     @classmethod
-    def of(cls, partner: Partner) -> "PartnerOut":
+    def of(cls, partner: Partner, today: date) -> "PartnerOut":
         return cls(
             partner_id=partner.partner_id,
             name=partner.name,
@@ -71,7 +73,7 @@ class PartnerOut(BaseModel):
             agreement_valid_from=partner.agreement_valid_from,
             agreement_valid_until=partner.agreement_valid_until,
             active=partner.active,
-            may_receive_data=partner.partner_type is not PartnerType.AUTHORITY_ORIGIN,
+            may_receive_data=partner.may_receive_data(today),
         )
 
 
@@ -208,18 +210,20 @@ def _partners(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
 
     @router.post("/partners", status_code=201, summary="Add an organisation to the directory")
     async def register(body: RegisterPartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
-        return PartnerOut.of(await handlers.register_partner(ctx.unit_of_work, body, clock))
+        return PartnerOut.of(
+            await handlers.register_partner(ctx.unit_of_work, body, clock), clock.today()
+        )
 
     @router.put("/partners/{partner_id}", summary="Replace an entry (renewal, removal)")
     async def update(partner_id: UUID, body: UpdatePartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
         return PartnerOut.of(
-            await handlers.update_partner(ctx.unit_of_work, partner_id, body, clock)
+            await handlers.update_partner(ctx.unit_of_work, partner_id, body, clock), clock.today()
         )
 
     @router.get("/partners", summary="The partner directory")
     async def list_all(who: Reader) -> list[PartnerOut]:  # type: ignore[valid-type]
         async with ctx.pool.acquire() as conn:
-            return [PartnerOut.of(p) for p in await repo.list_partners(conn)]
+            return [PartnerOut.of(p, clock.today()) for p in await repo.list_partners(conn)]
 
     @router.get("/partners/{partner_id}", summary="One organisation")
     async def one(partner_id: UUID, who: Reader) -> PartnerOut:  # type: ignore[valid-type]
@@ -227,7 +231,7 @@ def _partners(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
             partner = await repo.get_partner(conn, partner_id)
         if partner is None:
             raise NotFoundError("the partner")
-        return PartnerOut.of(partner)
+        return PartnerOut.of(partner, clock.today())
 
     return router
 

@@ -91,20 +91,39 @@ async def update_partner(
 ) -> Partner:
     """Replace a directory entry (renewed agreement, removal) and announce it again.
 
-    Referrals already approved are not re-decided: the gateway's view refuses deliveries to an
-    inactive partner, and new requests are decided on the new entry.
-    """
+    When the new entry may no longer receive data (removed, reclassified as an origin-country
+    authority, agreement ended), every open referral to it is withdrawn: a counsellor must not
+    see an approved referral to an organisation that can no longer get it. New requests are
+    decided on the new entry."""
     partner = _partner_of(partner_id, command, active=command.active)
     async with uows() as uow:
         if not await repo.update_partner(uow.conn, partner):
             raise NotFoundError("the partner")
         uow.emit(_partner_registered(partner), subject=partner.partner_id)
+        if not partner.may_receive_data(clock.today()):
+            await _withdraw_open_referrals_to(uow, partner, clock.now())
         await uow.commit()
     log.info("partner updated", extra={"partner_id": partner.partner_id})
     return partner
 
 
+async def _withdraw_open_referrals_to(uow: UnitOfWork, partner: Partner, now: datetime) -> None:
+    # Cases first, in one order, then their referrals: the order every other use case takes
+    # (case lock, then referral rows), so none of them can deadlock with this one.
+    for case_id in await repo.cases_with_referrals_to(uow.conn, partner.partner_id, lifecycle.OPEN):
+        await repo.lock_case(uow.conn, case_id)
+    for referral in await repo.referrals_to(uow.conn, partner.partner_id, lifecycle.OPEN):
+        await _move(uow, referral, Status.WITHDRAWN, now, reason_code="partner_may_not_receive")
+
+
 def _partner_of(partner_id: UUID, command: RegisterPartner, *, active: bool) -> Partner:
+    if command.agreement_reference is not None and command.agreement_valid_until is None:
+        # An agreement without an end would never be in force (and agreements must be reviewed).
+        raise DomainError(
+            "an agreement needs its last day in force: agreement_valid_until",
+            code="agreement_end_missing",
+            status_code=422,
+        )
     if (
         command.agreement_valid_from is not None
         and command.agreement_valid_until is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -270,6 +271,31 @@ async def referrals_for_case(conn: Connection, case_id: UUID) -> list[Referral]:
 
 async def referrals_under_consent(conn: Connection, consent_id: UUID) -> list[Referral]:
     rows = await conn.fetch("SELECT * FROM referrals WHERE consent_id = $1 FOR UPDATE", consent_id)
+    return [_referral(row) for row in rows]
+
+
+async def cases_with_referrals_to(
+    conn: Connection, partner_id: UUID, statuses: Collection[Status]
+) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT case_id FROM referrals WHERE partner_id = $1 AND status = ANY($2::text[])"
+        " ORDER BY case_id",
+        partner_id,
+        [s.value for s in statuses],
+    )
+    return [row["case_id"] for row in rows]
+
+
+async def referrals_to(
+    conn: Connection, partner_id: UUID, statuses: Collection[Status]
+) -> list[Referral]:
+    """The partner's referrals in `statuses`, locked (lock their cases first)."""
+    rows = await conn.fetch(
+        "SELECT * FROM referrals WHERE partner_id = $1 AND status = ANY($2::text[])"
+        " ORDER BY case_id, referral_id FOR UPDATE",
+        partner_id,
+        [s.value for s in statuses],
+    )
     return [_referral(row) for row in rows]
 
 

@@ -68,6 +68,13 @@ class Partner:
             return False
         return self.agreement_valid_from is None or day >= self.agreement_valid_from
 
+    def may_receive_data(self, day: date) -> bool:
+        """Whether a referral to this partner could be approved on ``day`` as far as the partner
+        itself goes: never an origin-country authority, and only under an agreement in force."""
+        return self.partner_type is not PartnerType.AUTHORITY_ORIGIN and self.agreement_valid_on(
+            day
+        )
+
 
 @dataclass(frozen=True)
 class CaseView:
