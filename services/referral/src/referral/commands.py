@@ -10,7 +10,8 @@ from typing import Annotated
 from uuid import UUID
 
 from hub_contracts import CountryCode, DataCategory, PartnerType, Purpose
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from hub_contracts.commands.referral import ConsentEvidence
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from referral.domain.policy import ReviewAction
 
@@ -50,31 +51,14 @@ class UpdatePartner(RegisterPartner):
     )
 
 
-class ConsentEvidence(_Command):
-    """How the consent was taken: the proof that it was specific and informed."""
-
-    form_reference: ShortText = Field(description="Reference of the signed consent form.")
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] = Field(
-        description="ISO 639 code of the language the person was informed in."
-    )
-    interpreter_used: bool = Field(description="Whether an interpreter took part.")
-    interpreter_reference: ShortText | None = Field(
-        default=None, description="Interpreter's registration number, if one took part."
-    )
-    taken_by: ShortText = Field(description="Staff login of the person who took the consent.")
-    taken_at: AwareDatetime = Field(description="When the consent was given.")
-    informed_transfer_outside_eu: bool = Field(
-        description="The person was told the risks of a transfer outside the EU/EEA "
-        "(GDPR art. 49(1)(a)); required when the partner works outside it."
-    )
-
-
 class GrantConsent(_Command):
     partner_id: UUID = Field(description="The receiving organisation.")
     purposes: list[Purpose] = Field(min_length=1, description="What the data may be used for.")
     data_categories: list[DataCategory] = Field(min_length=1, description="What may be shared.")
     valid_from: date = Field(description="First day the consent is valid (not before today).")
     valid_until: date = Field(description="Last day the consent is valid.")
+    # The command topic's own evidence model: the HTTP API accepts exactly what a command may
+    # carry (references and logins as codes, never free text).
     evidence: ConsentEvidence
 
 

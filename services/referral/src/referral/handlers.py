@@ -233,6 +233,8 @@ async def apply_grant_consent(
         valid_until=command.valid_until,
         taken_at=command.evidence.taken_at,
         informed_transfer_outside_eu=command.evidence.informed_transfer_outside_eu,
+        interpreter_used=command.evidence.interpreter_used,
+        interpreter_reference=command.evidence.interpreter_reference,
     )
     existing = await repo.consents_for_case(uow.conn, case_id)
     problems = consent_problems(new, partner, existing, clock.today(), now)

@@ -1,4 +1,4 @@
-"""A directory entry that changes under open referrals, and entries that could never receive data."""
+"""A directory entry that changes under open referrals; entries that could never receive data."""
 
 from __future__ import annotations
 

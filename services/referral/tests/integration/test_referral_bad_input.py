@@ -53,6 +53,25 @@ async def test_bad_consents_are_refused_with_a_reason_and_nothing_is_recorded(st
     )
     assert response.status_code == 422
     assert "49(1)(a)" in response.json()["detail"]
+    # Evidence holds references and logins, as on the command topic: never free text (which
+    # could be a name), and an interpreter is named by their registration number.
+    for field, value in [("form_reference", "form of Zara Probe"), ("taken_by", "Zara Probe")]:
+        free_text = stack.consent_body(pid)
+        free_text["evidence"][field] = value
+        response = await stack.http.post(
+            f"/cases/{case_id}/consents", json=free_text, headers=stack.token(Role.COUNSELLOR)
+        )
+        assert (response.status_code, response.json()["error"]) == (422, "invalid_request")
+        assert f"evidence.{field}" in response.json()["detail"]
+    unnamed = stack.consent_body(pid)
+    unnamed["evidence"]["interpreter_reference"] = None
+    response = await stack.http.post(
+        f"/cases/{case_id}/consents", json=unnamed, headers=stack.token(Role.COUNSELLOR)
+    )
+    assert (response.status_code, response.json()["error"]) == (
+        422,
+        "interpreter_reference_missing",
+    )
     assert await consents_of(stack, case_id) == []
 
     first = await stack.grant(case_id, pid)

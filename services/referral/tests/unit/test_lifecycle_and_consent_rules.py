@@ -142,6 +142,8 @@ def test_each_bad_consent_says_why() -> None:
     ]
     assert codes(new(), iom(countries=("NL", "IQ"))) == ["not_informed_transfer_outside_eu"]
     assert codes(new(taken_at=NOW + timedelta(hours=1)), iom()) == ["taken_in_future"]
+    assert codes(new(interpreter_used=True), iom()) == ["interpreter_reference_missing"]
+    assert codes(new(interpreter_used=True, interpreter_reference="TVCG-1"), iom()) == []
 
 
 def test_an_overlapping_consent_for_the_same_partner_and_purpose_conflicts() -> None:

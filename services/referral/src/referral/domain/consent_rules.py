@@ -23,6 +23,8 @@ class NewConsent:
     valid_until: date
     taken_at: datetime
     informed_transfer_outside_eu: bool
+    interpreter_used: bool = False
+    interpreter_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ def consent_problems(
                 "not_informed_transfer_outside_eu",
                 "The partner works outside the EU/EEA: the person must be informed about the "
                 "risks of that transfer (GDPR art. 49(1)(a)) before consenting.",
+            )
+        )
+    if new.interpreter_used and new.interpreter_reference is None:
+        problems.append(
+            Problem(
+                "interpreter_reference_missing",
+                "An interpreter took part: record their registration number"
+                " (evidence.interpreter_reference), so that the consent can be shown to be"
+                " informed.",
             )
         )
     overlapping = [c for c in existing if overlaps(new, c)]
