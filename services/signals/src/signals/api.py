@@ -20,7 +20,7 @@ from signals import repository as repo
 from signals.config import Settings
 from signals.dashboard import DASHBOARD_HTML
 from signals.domain.catalogue import NotAllowedError, allowed_tables, table_for_dimensions
-from signals.domain.periods import InvalidPeriodError, parse_period
+from signals.domain.periods import InvalidPeriodError, plausible_period
 from signals.domain.privacy import BudgetExceededError
 from signals.handlers import PeriodOpenError, publish_period
 from signals.views import report_html, table_csv
@@ -37,13 +37,14 @@ class _Releases:
         self._settings = settings
 
     async def get(self, period: str) -> dict[str, dict[str, Any]]:
+        now = datetime.now(UTC)
         try:
-            parse_period(period)
+            plausible_period(period, now)  # malformed, year 0, 1990, far future: never published
         except InvalidPeriodError as exc:
             raise DomainError(str(exc), code="invalid_period", status_code=422) from None
         async with self._ctx.unit_of_work() as uow:
             try:
-                release = await publish_period(uow, self._settings, period, datetime.now(UTC))
+                release = await publish_period(uow, self._settings, period, now)
             except PeriodOpenError as exc:
                 raise DomainError(str(exc), code="period_open", status_code=409) from None
             except BudgetExceededError as exc:
@@ -55,8 +56,9 @@ class _Releases:
         allowed = allowed_tables(self._settings.allow_country_of_origin)
         if table not in allowed:
             names = ", ".join(sorted(allowed))
+            # The requested name is not echoed: it may be personal data typed by mistake.
             raise DomainError(
-                f"the table {table!r} is not an allowed cross-tabulation; allowed: {names}",
+                f"this table is not an allowed cross-tabulation; allowed: {names}",
                 code="table_not_allowed",
                 status_code=404,
             )
@@ -134,7 +136,7 @@ def _signals_router(
     async def crosstab(
         period: str,
         who: reader,  # type: ignore[valid-type]
-        dimensions: str = Query(description="Comma-separated dimension names, in table order"),
+        dimensions: str = Query(description="Comma-separated dimension names, in any order"),
     ) -> dict[str, Any]:
         """The table with exactly these dimensions; any other cross-tabulation is refused."""
         try:

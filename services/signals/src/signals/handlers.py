@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,13 +33,24 @@ from signals.config import Settings
 from signals.domain import catalogue
 from signals.domain.catalogue import Contribution, NotAllowedError
 from signals.domain.disclosure import CountTable, protect_period
-from signals.domain.periods import closes_at, is_closed, period_of, periods_between
+from signals.domain.periods import (
+    InvalidPeriodError,
+    closes_at,
+    is_closed,
+    period_of,
+    periods_between,
+    plausible_period,
+)
 from signals.domain.privacy import BudgetLedger, LaplaceMechanism
 from signals.domain.pseudonyms import consent_token, person_token, referral_token
 from signals.domain.release import to_event
 from signals.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+EVENT_CLOCK_SLACK = timedelta(days=1)
+"""How far an event's day may lie ahead of this service's clock: a producer's local date (or
+clock) can be a day ahead at midnight, and such an event is fine."""
 
 
 class PeriodOpenError(Exception):
@@ -110,23 +121,23 @@ class SignalsHandlers:
             case BottleneckObserved():
                 allow = self.settings.allow_country_of_origin
                 cells = _refuse_unknown(lambda: catalogue.from_bottleneck(payload, allow))
-                return PersonCells(payload.case_id, period_of(payload.observed_on), cells)
+                return PersonCells(payload.case_id, _event_period(payload.observed_on), cells)
             case DeadlinePassed():  # v1 (old records): counted in the month of its due date
                 cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
-                return PersonCells(payload.case_id, period_of(payload.due_date), cells)
+                return PersonCells(payload.case_id, _event_period(payload.due_date), cells)
             case DeadlinePassedV2():
                 # v2 carries no date (it could be a child's 18th birthday): counted in the month
                 # of the event, i.e. when casefile saw the deadline pass.
                 cells = _refuse_unknown(lambda: catalogue.from_deadline(payload))
-                return PersonCells(payload.case_id, period_of(event_day), cells)
+                return PersonCells(payload.case_id, _event_period(event_day), cells)
             case ReferralRefused() | ReferralRefusedV2():
                 # v1's frozen codes are all current codes (v2 only added one)
                 codes = [RefusalCode(reason.code.value) for reason in payload.reasons]
                 cells = _refuse_unknown(lambda: catalogue.from_refusal_codes(codes))
-                return PersonCells(payload.case_id, period_of(event_day), cells)
+                return PersonCells(payload.case_id, _event_period(event_day), cells)
             case MonitoringReported():
                 cells = _refuse_unknown(lambda: catalogue.from_monitoring(payload))
-                return PersonCells(payload.case_id, period_of(event_day), cells)
+                return PersonCells(payload.case_id, _event_period(event_day), cells)
         return None
 
     def _consent_rows(self, payload: ConsentGranted) -> list[tuple[str, str, str]]:
@@ -189,7 +200,7 @@ class SignalsHandlers:
                 payload.status, partner_type, approved_at, payload.reported_at
             )
         )
-        return PersonCells(payload.case_id, period_of(payload.reported_at.date()), cells)
+        return PersonCells(payload.case_id, _event_period(payload.reported_at.date()), cells)
 
 
 def _subject_checked(envelope: Envelope, cells: PersonCells) -> PersonCells:
@@ -197,6 +208,19 @@ def _subject_checked(envelope: Envelope, cells: PersonCells) -> PersonCells:
         # The subject travels in the clear: anything but the case id may identify someone.
         raise PermanentEventError("the envelope subject is not the event's case id")
     return cells
+
+
+def _event_period(day: date) -> str:
+    """The period an event counts in, if plausible; else the event goes to the dead letters.
+
+    A mistyped day (year 1990, 0001, next year) would otherwise create a period of its own that
+    is published once and never revised."""
+    try:
+        return plausible_period(period_of(day), datetime.now(UTC) + EVENT_CLOCK_SLACK)
+    except InvalidPeriodError as exc:
+        raise PermanentEventError(
+            f"not aggregated: the event's month is implausible, {exc}"
+        ) from None
 
 
 def _refuse_unknown(build: Callable[[], list[Contribution]]) -> list[Contribution]:
@@ -214,8 +238,10 @@ async def publish_period(
     """Publish a closed period once; later calls return the stored release unchanged.
 
     Emits one ``SignalsPublished`` per table (subject = period) in the same transaction that
-    stores the release. The caller commits.
+    stores the release. The caller commits. A period outside the plausible range raises
+    :class:`InvalidPeriodError` before anything is stored.
     """
+    plausible_period(period, now)  # raises InvalidPeriodError; checked before anything is read
     await repo.lock_period(uow.conn, period)
     stored = await repo.release(uow.conn, period)
     if stored:
@@ -297,7 +323,7 @@ async def publish_due_periods(
         periods = await repo.periods_with_contributions(uow.conn)
     published: list[str] = []
     for period in periods:
-        if not is_closed(period, now, settings.grace_days):
+        if not _is_publishable(period, now, settings.grace_days):
             continue
         async with uow_factory() as uow:
             if await repo.is_published(uow.conn, period):
@@ -306,3 +332,16 @@ async def publish_due_periods(
             await uow.commit()
             published.append(period)
     return published
+
+
+def _is_publishable(period: str, now: datetime, grace_days: int) -> bool:
+    """Closed and plausible: contributions stored before periods were checked may lie outside
+    the plausible range; they are left alone (and logged) rather than published."""
+    try:
+        plausible_period(period, now)
+    except InvalidPeriodError:
+        log.warning(
+            "contributions of an implausible period not published", extra={"period": period}
+        )
+        return False
+    return is_closed(period, now, grace_days)

@@ -22,8 +22,14 @@ def table_csv(payload: Mapping[str, Any]) -> str:
     for cell in payload["cells"]:
         count = "" if cell["count"] is None else str(cell["count"])
         coordinates = cell["coordinates"]
-        writer.writerow([*(coordinates[d] for d in dimensions), count, str(cell["suppressed"])])
+        suppressed = _csv_boolean(cell["suppressed"])
+        writer.writerow([*(coordinates[d] for d in dimensions), count, suppressed])
     return out.getvalue()
+
+
+def _csv_boolean(value: bool) -> str:
+    """``true``/``false`` as in the JSON of the same table, not Python's ``True``/``False``."""
+    return "true" if value else "false"
 
 
 def _value(cell: Mapping[str, Any] | None) -> str:

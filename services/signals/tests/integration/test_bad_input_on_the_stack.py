@@ -73,3 +73,35 @@ async def test_unknown_category_and_identifying_fields_are_dead_lettered(
         ).json()["contributions"]
     # Only the good event contributed: one cell in each of the three bottleneck tables.
     assert sorted(row["contributions"] for row in summary) == [1, 1, 1]
+
+
+async def test_events_of_an_implausible_month_are_dead_lettered_not_published(
+    isolated_hub: HubSettings, signals_service: ServiceRuntime
+) -> None:
+    case_id = uuid.uuid4()
+    mistyped = [
+        raw_bottleneck(case_id, str(case_id), observed_on="1990-01-01"),
+        raw_bottleneck(case_id, str(case_id), observed_on="0001-01-31"),
+        raw_bottleneck(case_id, str(case_id), observed_on=f"{date.today().year + 2}-06-01"),
+    ]
+    for value in mistyped:
+        await publish_raw(isolated_hub, Topic.CASEFILE_EVENTS, str(case_id), value)
+    dlq = isolated_hub.topic(Topic.CASEFILE_EVENTS) + ".dlq"
+
+    async def all_dead_lettered() -> bool:
+        records = await read_all(isolated_hub.kafka_bootstrap, dlq, idle_seconds=0.2)
+        return len(records) >= len(mistyped)
+
+    await wait_until(all_dead_lettered, within=30)
+    records = await read_all(isolated_hub.kafka_bootstrap, dlq)
+    assert sorted(r.value for r in records if r.value is not None) == sorted(mistyped)
+    for record in records:
+        error = dict(record.headers)["dlq-error"].decode()
+        assert "the event's month is implausible" in error
+        assert "between 2000-01 and" in error
+    async with httpx.AsyncClient(base_url=signals_service.base_url) as client:
+        admin = bearer(isolated_hub, Role.ADMIN)
+        summary = (await client.get("/admin/contributions", headers=admin)).json()
+        published = await client.post("/admin/periods/1990-01/publish", headers=admin)
+    assert summary["contributions"] == []
+    assert published.status_code == 422

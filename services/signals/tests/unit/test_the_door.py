@@ -96,6 +96,21 @@ def test_only_allowed_cross_tabulations_exist() -> None:
     )[0].coordinates == (("kind", str(DeadlineKind.DEPARTURE_PERIOD)),)
 
 
+def test_either_order_of_an_allowed_pair_is_the_same_table() -> None:
+    assert table_for_dimensions(["stage", "category"], False).name == "bottlenecks_by_stage"
+    assert table_for_dimensions(["category", "stage"], False).name == "bottlenecks_by_stage"
+    with pytest.raises(NotAllowedError):
+        table_for_dimensions(["category", "category"], False)
+
+
+def test_a_refused_cross_tabulation_lists_the_allowed_ones_and_never_echoes_the_request() -> None:
+    with pytest.raises(NotAllowedError) as refused:
+        table_for_dimensions(["category", "SECRETNAME"], False)
+    message = str(refused.value)
+    assert "SECRETNAME" not in message
+    assert "allowed: category,stage; category,region" in message
+
+
 def test_a_month_closes_after_its_end_plus_grace() -> None:
     assert period_of(date(2025, 12, 31)) == "2025-12"
     assert not is_closed("2025-12", datetime(2026, 1, 5, 23, 59, tzinfo=UTC), grace_days=5)

@@ -154,15 +154,20 @@ def allowed_tables(allow_country: bool) -> dict[str, TableSpec]:
 
 
 def table_for_dimensions(dimensions: Sequence[str], allow_country: bool) -> TableSpec:
-    """The one allowed table with exactly these dimensions, or :class:`NotAllowedError`."""
-    wanted = tuple(dimensions)
-    for spec in allowed_tables(allow_country).values():
-        if spec.dimension_names == wanted:
+    """The one allowed table with exactly these dimensions, in any order, or
+    :class:`NotAllowedError`.
+
+    The order does not matter because both orders are the same published table (returned in its
+    own order), so accepting either reveals nothing more. The error lists the allowed
+    cross-tabulations and never the requested names: they may be personal data typed by mistake.
+    """
+    wanted = sorted(dimensions)
+    tables = allowed_tables(allow_country).values()
+    for spec in tables:
+        if sorted(spec.dimension_names) == wanted:
             return spec
-    allowed = "; ".join(",".join(s.dimension_names) for s in allowed_tables(allow_country).values())
-    raise NotAllowedError(
-        f"the cross-tabulation {','.join(wanted) or '(none)'} is not allowed; allowed: {allowed}"
-    )
+    allowed = "; ".join(",".join(s.dimension_names) for s in tables)
+    raise NotAllowedError(f"this cross-tabulation is not allowed; allowed: {allowed}")
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,18 @@ import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Year 0000 does not exist in the calendar (``date`` starts at year 1).
+_PERIOD = re.compile(r"^(?!0000)(\d{4})-(0[1-9]|1[0-2])$")
+_LAST_PERIOD = "9999-12"
+
+EARLIEST_PERIOD = "2000-01"
+"""No earlier month is plausible: neither this service nor its sources saw cases before it.
+
+A release is never revised, so a typo such as year 0001 or 1990 must not become one."""
 
 
 class InvalidPeriodError(ValueError):
-    """A string that is not a ``YYYY-MM`` period."""
+    """A string that is not a plausible ``YYYY-MM`` period (message safe to show: no input)."""
 
 
 def period_of(day: date) -> str:
@@ -26,6 +33,19 @@ def parse_period(period: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def plausible_period(period: str, now: datetime) -> str:
+    """The period itself if it is a month from :data:`EARLIEST_PERIOD` up to ``now``'s month.
+
+    A later month is not closed yet, so it has nothing to publish; refusing it as well keeps
+    the date arithmetic of the closing time away from the end of the calendar.
+    """
+    parse_period(period)
+    latest = period_of(now.astimezone(UTC).date())
+    if not EARLIEST_PERIOD <= period <= latest:  # YYYY-MM strings sort like the months
+        raise InvalidPeriodError(f"a period lies between {EARLIEST_PERIOD} and {latest}")
+    return period
+
+
 def first_day(period: str) -> date:
     year, month = parse_period(period)
     return date(year, month, 1)
@@ -33,6 +53,8 @@ def first_day(period: str) -> date:
 
 def next_period(period: str) -> str:
     year, month = parse_period(period)
+    if period == _LAST_PERIOD:
+        raise InvalidPeriodError(f"no period follows {_LAST_PERIOD}")
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
@@ -64,5 +86,7 @@ def _periods_between(start: date, end: date, limit: int) -> tuple[str, ...]:
     last = period_of(end)
     while current <= last and len(periods) < limit:
         periods.append(current)
+        if current == last:  # the last month of the calendar has no next one
+            break
         current = next_period(current)
     return tuple(periods)
