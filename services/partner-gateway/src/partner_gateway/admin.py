@@ -15,6 +15,8 @@ import httpx
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.settings import HubSettings
 
+from partner_gateway.domain.delivery import DELIVERY_STATES
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m partner_gateway.admin")
@@ -37,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     deliveries = commands.add_parser("deliveries", help="the delivery log")
     deliveries.add_argument("--partner-id", default=None)
-    deliveries.add_argument("--state", choices=["pending", "delivered", "given_up"], default=None)
+    deliveries.add_argument("--state", choices=DELIVERY_STATES, default=None)
 
     notices = commands.add_parser("notices", help="withdrawal and erasure notices")
     notices.add_argument("--overdue", action="store_true")

@@ -20,6 +20,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 from partner_gateway import credentials, handlers
 from partner_gateway.casefile_client import Casefile
 from partner_gateway.config import Settings
+from partner_gateway.domain.delivery import DeliveryState
 from partner_gateway.domain.ratelimit import RateLimiter
 from partner_gateway.repository import Repositories
 
@@ -122,7 +123,7 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
     async def deliveries(
         who: Admin,  # type: ignore[valid-type]
         partner_id: UUID | None = None,
-        state: Literal["pending", "delivered", "given_up"] | None = None,
+        state: DeliveryState | None = None,
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from hub_contracts import (
     PartnerRegistered,
     PersonErased,
     ReferralApproved,
+    ReferralStatusChanged,
 )
 from hub_runtime.consumer import EventHandler
 
@@ -23,4 +24,5 @@ def handler_table(notice_ack_due: timedelta) -> Mapping[str, EventHandler]:
         ConsentWithdrawn.event_type: notices.on_consent_withdrawn,
         PersonErased.event_type: notices.on_person_erased,
         ReferralApproved.event_type: handlers.on_referral_approved,
+        ReferralStatusChanged.event_type: handlers.on_referral_status_changed,
     }

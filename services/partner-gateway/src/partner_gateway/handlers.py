@@ -26,8 +26,11 @@ from hub_contracts import (
     PartnerStatusReported,
     PersonErased,
     ReferralApproved,
+    ReferralStatus,
+    ReferralStatusChanged,
 )
 from hub_contracts.envelope import Envelope
+from hub_contracts.referral_lifecycle import CLOSED_BY_COUNCIL
 from hub_runtime.errors import PermanentEventError
 from hub_runtime.http import DomainError, NotFoundError
 from hub_runtime.idempotency import Action
@@ -44,6 +47,7 @@ from partner_gateway.domain.policy import (
     is_origin_authority,
     legal_basis,
 )
+from partner_gateway.domain.reports import check_report, statuses_that_may_become
 from partner_gateway.domain.signing import secret_from_bytes
 from partner_gateway.repository import Repositories
 from partner_gateway.unit_of_work import repos
@@ -101,7 +105,10 @@ class NoticeRules:
         self, uow: UnitOfWork, envelope: Envelope, payload: ConsentWithdrawn
     ) -> None:
         r = repos(uow)
-        if not await r.consents.withdraw(payload.consent_id, payload.withdrawn_at):
+        first = await r.consents.withdraw(payload.consent_id, payload.withdrawn_at)
+        under_consent = await r.referrals.under_consent(payload.consent_id)
+        await _withdraw_referrals(r, under_consent, "consent_withdrawn")
+        if not first:
             return  # the same withdrawal again (a replay): its notices went out already
         for partner_id, case_id in await r.disclosures.partners_of_consent(payload.consent_id):
             await self._notice(uow, envelope, partner_id, case_id, "withdrawal")
@@ -110,7 +117,9 @@ class NoticeRules:
         self, uow: UnitOfWork, envelope: Envelope, payload: PersonErased
     ) -> None:
         r = repos(uow)
-        if not await r.erasures.erase(payload.case_id, payload.erased_at):
+        first = await r.erasures.erase(payload.case_id, payload.erased_at)
+        await _withdraw_referrals(r, await r.referrals.of_case(payload.case_id), "person_erased")
+        if not first:
             return
         for partner_id in await r.disclosures.partners_of_case(payload.case_id):
             await self._notice(uow, envelope, partner_id, payload.case_id, "erasure")
@@ -166,8 +175,14 @@ async def on_referral_approved(
         data_categories=tuple(payload.data_categories),
         consent_id=payload.consent_id,
     )
-    if not await r.referrals.add(referral):
+    # A withdrawal or erasure (another topic) may overtake the approval: then there is nothing
+    # to tell the partner, and its reports are late answers.
+    closed = await _withdrawn_before_approval(r, referral)
+    status = ReferralStatus.WITHDRAWN if closed else ReferralStatus.APPROVED
+    if not await r.referrals.add(referral, status):
         return  # approved before (a replay with a new envelope id): notified already
+    if closed:
+        return
     data: dict[str, str | list[str]] = {
         "referral_id": str(referral.referral_id),
         "purpose": str(referral.purpose),
@@ -180,6 +195,40 @@ async def on_referral_approved(
         data,
         referral_id=referral.referral_id,
     )
+
+
+async def _withdrawn_before_approval(r: Repositories, referral: Referral) -> bool:
+    return await r.consents.is_withdrawn(referral.consent_id) or await r.erasures.is_erased(
+        referral.case_id
+    )
+
+
+async def on_referral_status_changed(
+    uow: UnitOfWork, envelope: Envelope, payload: ReferralStatusChanged
+) -> None:
+    """Follow only the council's closures (withdrawn, expired). The partner's own steps the
+    gateway knows first, from its reports; referral's echo of them comes later and must not move
+    the status back."""
+    if payload.to_status not in CLOSED_BY_COUNCIL:
+        return
+    r = repos(uow)
+    if payload.to_status is ReferralStatus.WITHDRAWN:
+        await _withdraw_referrals(r, [payload.referral_id], "referral_withdrawn")
+    else:
+        await _move_referrals(r, [payload.referral_id], payload.to_status)
+
+
+async def _withdraw_referrals(r: Repositories, referral_ids: list[UUID], reason: str) -> None:
+    """Close the open ones among the referrals and drop their referral.ready webhooks not sent
+    yet: a partner must not be sent to fetch data it may no longer have (the fetch is a 410)."""
+    await _move_referrals(r, referral_ids, ReferralStatus.WITHDRAWN)
+    await r.deliveries.drop_pending(referral_ids, notes.NotificationKind.REFERRAL_READY, reason)
+
+
+async def _move_referrals(
+    r: Repositories, referral_ids: list[UUID], status: ReferralStatus
+) -> None:
+    await r.referrals.move(referral_ids, status, only_from=statuses_that_may_become(status))
 
 
 async def notify(
@@ -369,7 +418,16 @@ def report_status(
     reason_code: str | None,
 ) -> Action:
     async def action(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
-        referral = await _own_referral(repos(uow), partner_id, referral_id)
+        r = repos(uow)
+        referral = await _own_referral(r, partner_id, referral_id)
+        # The row lock makes concurrent reports on one referral take turns: each is checked
+        # against the status the one before left (both "accepted" and "declined" never pass).
+        check = check_report(await r.referrals.lock_status(referral_id), status)
+        if not check.accepted:
+            # Nothing is emitted; the idempotency key is released, as after every refusal.
+            raise DomainError(check.refusal, code="impossible_transition", status_code=409)
+        if check.new_status is not None:
+            await r.referrals.set_status(referral_id, check.new_status)
         reported_at = datetime.now(UTC)
         envelope = uow.emit(
             PartnerStatusReported(

@@ -9,10 +9,11 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from hub_contracts import DataCategory, PartnerType, Purpose
+from hub_contracts import DataCategory, PartnerType, Purpose, ReferralStatus
 from hub_runtime.db import Connection
 
 from partner_gateway.domain.model import ConsentView, PartnerView, Referral
+from partner_gateway.domain.notifications import NotificationKind
 
 
 class PartnerRepository:
@@ -182,6 +183,14 @@ class ConsentRepository:
         )
         return bool(first)
 
+    async def is_withdrawn(self, consent_id: UUID) -> bool:
+        """Also before its grant has arrived (a withdrawal may overtake it)."""
+        return bool(
+            await self.conn.fetchval(
+                "SELECT true FROM consent_withdrawals WHERE consent_id = $1", consent_id
+            )
+        )
+
     async def get(self, consent_id: UUID) -> ConsentView | None:
         row = await self.conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
         if row is None:
@@ -221,10 +230,10 @@ class ReferralRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def add(self, referral: Referral) -> bool:
+    async def add(self, referral: Referral, status: ReferralStatus) -> bool:
         inserted = await self.conn.fetchval(
             "INSERT INTO referrals (referral_id, case_id, partner_id, partner_type, purpose,"
-            " data_categories, consent_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " data_categories, consent_id, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (referral_id) DO NOTHING RETURNING true",
             referral.referral_id,
             referral.case_id,
@@ -233,8 +242,51 @@ class ReferralRepository:
             str(referral.purpose),
             [str(c) for c in referral.data_categories],
             referral.consent_id,
+            str(status),
         )
         return bool(inserted)
+
+    async def lock_status(self, referral_id: UUID) -> ReferralStatus | None:
+        """The referral's status, its row locked until the transaction ends.
+
+        None for a referral approved before the gateway kept statuses (or an unknown one).
+        """
+        value = await self.conn.fetchval(
+            "SELECT status FROM referrals WHERE referral_id = $1 FOR UPDATE", referral_id
+        )
+        return None if value is None else ReferralStatus(value)
+
+    async def set_status(self, referral_id: UUID, status: ReferralStatus) -> None:
+        await self.conn.execute(
+            "UPDATE referrals SET status = $2 WHERE referral_id = $1", referral_id, str(status)
+        )
+
+    async def move(
+        self,
+        referral_ids: Sequence[UUID],
+        status: ReferralStatus,
+        only_from: Sequence[ReferralStatus],
+    ) -> None:
+        """Set ``status`` on those of the referrals whose status is one of ``only_from``."""
+        await self.conn.execute(
+            "UPDATE referrals SET status = $2 WHERE referral_id = ANY($1::uuid[])"
+            " AND status = ANY($3::text[])",
+            list(referral_ids),
+            str(status),
+            [str(s) for s in only_from],
+        )
+
+    async def under_consent(self, consent_id: UUID) -> list[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT referral_id FROM referrals WHERE consent_id = $1", consent_id
+        )
+        return [r["referral_id"] for r in rows]
+
+    async def of_case(self, case_id: UUID) -> list[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT referral_id FROM referrals WHERE case_id = $1", case_id
+        )
+        return [r["referral_id"] for r in rows]
 
     async def get_for_partner(self, referral_id: UUID, partner_id: UUID) -> Referral | None:
         """The referral only if it is this partner's: another's is indistinguishable from none."""
@@ -401,6 +453,25 @@ class DeliveryRepository:
             error,
             next_attempt_at,
             give_up,
+        )
+
+    async def drop_pending(
+        self, referral_ids: Sequence[UUID], kind: NotificationKind, reason: str
+    ) -> None:
+        """Never send the pending ``kind`` webhooks about these referrals; the log keeps why.
+
+        A delivery leased right now is dropped too, so a failed attempt is never retried
+        (``mark_failed`` only touches pending rows); a POST already on its way and answered 2xx
+        is recorded as delivered, which it was.
+        """
+        await self.conn.execute(
+            "UPDATE deliveries d SET state = 'dropped', last_error = $3, finished_at = now(),"
+            " lease_until = NULL FROM notifications n"
+            " WHERE n.notification_id = d.notification_id AND d.state = 'pending'"
+            " AND n.kind = $2 AND n.referral_id = ANY($1::uuid[])",
+            list(referral_ids),
+            str(kind),
+            reason,
         )
 
     async def give_up_pending(self, partner_id: UUID, reason: str) -> None:

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, get_args
+
+DeliveryState = Literal["pending", "delivered", "given_up", "dropped"]
+"""A delivery's state in the log: pending (queued or waiting for a retry), delivered, given_up
+(retries exhausted, or the partner reclassified) or dropped (must not go out any more: its
+referral was withdrawn or the person erased)."""
+
+DELIVERY_STATES: tuple[DeliveryState, ...] = get_args(DeliveryState)
 
 
 @dataclass(frozen=True)

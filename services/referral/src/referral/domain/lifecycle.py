@@ -1,53 +1,52 @@
 """The referral lifecycle: which status may follow which, and who may cause it.
 
-requested -> approved | refused (awaiting_review in between for minors and vulnerable persons)
-approved -> delivered -> accepted | declined -> in_progress -> completed
-any open status -> withdrawn (consent withdrawn, person erased)
-approved | delivered -> expired (no answer from the partner in time)
+The table and the judgement of a partner's report are the contract's
+(``hub_contracts.referral_lifecycle``), shared with the partner gateway, which refuses an
+impossible report before it reaches us. This module adds what only this service sees: the
+review detour (requested -> awaiting_review -> approved | refused | withdrawn) and which
+partner a report or delivery must come from.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from uuid import UUID
 
-from hub_contracts import PartnerReportedStatus
+from hub_contracts import PartnerReportedStatus, ReferralStatus
+from hub_contracts import referral_lifecycle as shared
 
-from referral.domain.model import Referral, Status
+from referral.domain.model import Referral, Status, public_status
 
-TERMINAL: frozenset[Status] = frozenset(
-    {Status.REFUSED, Status.DECLINED, Status.COMPLETED, Status.WITHDRAWN, Status.EXPIRED}
-)
+
+def _internal(statuses: Iterable[ReferralStatus]) -> frozenset[Status]:
+    return frozenset(Status(s.value) for s in statuses)
+
+
+# awaiting_review is "requested" outside this service, so it leads where requested leads.
+_REVIEW_DETOUR: dict[Status, frozenset[Status]] = {
+    Status.REQUESTED: frozenset({Status.AWAITING_REVIEW})
+}
+
+ALLOWED: dict[Status, frozenset[Status]] = {
+    status: _internal(shared.NEXT[public_status(status)]) | _REVIEW_DETOUR.get(status, frozenset())
+    for status in Status
+}
+
+TERMINAL: frozenset[Status] = frozenset(status for status in Status if not ALLOWED[status])
 OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
 """Statuses in which something may still flow to the partner (withdrawal must stop them)."""
 
 WAITING_FOR_PARTNER: frozenset[Status] = frozenset({Status.APPROVED, Status.DELIVERED})
 """Statuses in which the partner has not answered yet (the expiry worker watches these)."""
 
-ALLOWED: dict[Status, frozenset[Status]] = {
-    Status.REQUESTED: frozenset(
-        {Status.APPROVED, Status.REFUSED, Status.AWAITING_REVIEW, Status.WITHDRAWN}
-    ),
-    Status.AWAITING_REVIEW: frozenset({Status.APPROVED, Status.REFUSED, Status.WITHDRAWN}),
-    Status.APPROVED: frozenset({Status.DELIVERED, Status.WITHDRAWN, Status.EXPIRED}),
-    Status.DELIVERED: frozenset(
-        {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED}
-    ),
-    Status.ACCEPTED: frozenset({Status.IN_PROGRESS, Status.WITHDRAWN}),
-    Status.IN_PROGRESS: frozenset({Status.COMPLETED, Status.WITHDRAWN}),
-    **{status: frozenset() for status in TERMINAL},
-}
-
 
 def can_move(current: Status, target: Status) -> bool:
     return target in ALLOWED[current]
 
 
-class Verdict(StrEnum):
-    APPLY = "apply"  # the steps change the referral
-    IGNORE = "ignore"  # harmless: a repeat, or a late answer after we closed the referral
-    REJECT = "reject"  # impossible: out of order, or not this partner's referral
+Verdict = shared.ReportVerdict
+"""apply (the steps change the referral), ignore (harmless), reject (impossible)."""
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,6 @@ class PartnerStep:
     verdict: Verdict
     steps: tuple[Status, ...] = ()
     why: str = ""
-
-
-_REPORTED: dict[PartnerReportedStatus, Status] = {
-    PartnerReportedStatus.ACCEPTED: Status.ACCEPTED,
-    PartnerReportedStatus.DECLINED: Status.DECLINED,
-    PartnerReportedStatus.IN_PROGRESS: Status.IN_PROGRESS,
-    PartnerReportedStatus.COMPLETED: Status.COMPLETED,
-}
 
 
 def on_delivered(referral: Referral, partner_id: UUID) -> PartnerStep:
@@ -91,22 +82,9 @@ def on_partner_status(
     """A partner's status report, checked against the lifecycle."""
     if partner_id != referral.partner_id:
         return PartnerStep(Verdict.REJECT, why="the report names another partner")
-    target = _REPORTED.get(reported)
-    if target is None:
-        # departed / arrived / milestones are monitoring facts, not referral statuses.
-        return PartnerStep(Verdict.IGNORE, why=f"{reported.value} does not change the status")
-    current = referral.status
-    if current is target:
-        return PartnerStep(Verdict.IGNORE, why=f"already {current.value}")
-    if current in (Status.WITHDRAWN, Status.EXPIRED):
-        # We closed it; the partner's late answer must change nothing.
-        return PartnerStep(Verdict.IGNORE, why=f"a late {reported.value} after {current.value}")
-    if can_move(current, target):
-        return PartnerStep(Verdict.APPLY, (target,))
-    if current is Status.APPROVED and can_move(Status.DELIVERED, target):
-        # The partner can only answer what reached it: the delivery is implied.
-        return PartnerStep(Verdict.APPLY, (Status.DELIVERED, target))
-    return PartnerStep(Verdict.REJECT, why=f"{reported.value} cannot follow {current.value}")
+    outcome = shared.judge_report(public_status(referral.status), reported)
+    steps = tuple(Status(step.value) for step in outcome.steps)
+    return PartnerStep(outcome.verdict, steps, outcome.why)
 
 
 def withdrawn_by_consent(referrals: list[Referral], consent_id: UUID) -> list[Referral]:
