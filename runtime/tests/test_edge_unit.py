@@ -2,6 +2,9 @@
 
 import time
 import uuid
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
 
 import httpx
 import jwt
@@ -9,8 +12,16 @@ import pytest
 from fastapi import FastAPI
 from hub_runtime.auth import Authenticator, Role, mint_token, verify_token
 from hub_runtime.consumer import RetryPolicy
-from hub_runtime.http import DomainError, create_app
-from pydantic import BaseModel
+from hub_runtime.http import DomainError, create_app, validation_reasons
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
 
@@ -123,3 +134,129 @@ def test_partner_tokens_must_name_the_partner() -> None:
 def test_backoff_doubles_and_is_capped() -> None:
     policy = RetryPolicy(max_attempts=5, first_backoff=0.1, max_backoff=0.5)
     assert [policy.delay(n) for n in range(1, 6)] == [0.1, 0.2, 0.4, 0.5, 0.5]
+
+
+# ---------------------------------------------------------------- reasons never echo the input
+
+SECRET_NAME = "Zara Probe"
+SECRET_PHONE = "+31612345678"
+
+
+class Colour(StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Inner(_Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    colour: Colour | None = None
+    name: Annotated[str, StringConstraints(max_length=5)] | None = None
+    tags: list[str] = Field(default_factory=list, max_length=1)
+    count: int | None = None
+    born_on: date | None = None
+    ref: uuid.UUID | None = None
+
+
+class Cat(_Strict):
+    kind: Literal["cat"]
+    inner: Inner | None = None
+
+
+class Dog(_Strict):
+    kind: Literal["dog"]
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _no_self_reference(self) -> Self:
+        if self.name is not None:
+            raise ValueError(f"a dog cannot be called {self.name}")  # a careless validator
+        return self
+
+
+class Quiet(_Strict):
+    a: int | None = None
+    b: int | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if self.a is None and self.b is None:
+            raise ValueError("give at least one of a, b")
+        return self
+
+
+Pet = Annotated[Cat | Dog, Field(discriminator="kind")]
+
+
+def _reasons_for(model: Any, body: object) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(model).validate_python(body)
+    return validation_reasons(caught.value.errors())
+
+
+def _assert_no_echo(reasons: list[str], *fragments: str) -> None:
+    for fragment in fragments:
+        assert all(fragment not in reason for reason in reasons), (fragment, reasons)
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "what"),
+    [
+        ({"kind": f"{SECRET_NAME} {SECRET_PHONE}"}, "kind", "'cat', 'dog'"),  # union tag
+        ({"kind": "cat", "inner": {f"{SECRET_NAME} 1991-07-04": 1}}, "cat.inner", "unknown field"),
+        ({"kind": "cat", "inner": {"code": SECRET_NAME}}, "cat.inner.code", "^[A-Z]{2}$"),
+        ({"kind": "cat", "inner": {"colour": SECRET_NAME}}, "cat.inner.colour", "'red' or 'blue'"),
+        ({"kind": "cat", "inner": {"name": SECRET_NAME}}, "cat.inner.name", "at most 5 characters"),
+        (
+            {"kind": "cat", "inner": {"tags": [SECRET_NAME, SECRET_PHONE]}},
+            "cat.inner.tags",
+            "at most 1 item",
+        ),
+        ({"kind": "cat", "inner": {"count": SECRET_PHONE + "x"}}, "cat.inner.count", "integer"),
+        ({"kind": "cat", "inner": {"born_on": "1991-07-4Z"}}, "cat.inner.born_on", "valid date"),
+        ({"kind": "cat", "inner": {"ref": "Zara-0000"}}, "cat.inner.ref", "valid UUID"),
+        ({"kind": "dog", "name": SECRET_NAME}, "dog", "not valid"),  # the validator quoted it
+    ],
+)
+def test_reasons_name_the_field_and_the_rule_but_no_input(
+    body: dict[str, Any], where: str, what: str
+) -> None:
+    reasons = _reasons_for(Pet, body)
+    assert len(reasons) == 1, reasons
+    assert reasons[0].startswith(f"{where}:"), reasons
+    assert what in reasons[0], reasons
+    _assert_no_echo(reasons, "Zara", "Probe", SECRET_PHONE, "1991", "07-04", "7-4Z", "0000")
+
+
+def test_an_unknown_top_level_field_is_reported_without_its_name() -> None:
+    reasons = _reasons_for(Quiet, {"a": 1, f"{SECRET_NAME}": SECRET_PHONE})
+    assert reasons == ["body: has an unknown field (not allowed; its name is not repeated)"]
+
+
+def test_a_validator_sentence_without_input_is_kept() -> None:
+    assert _reasons_for(Quiet, {}) == ["body: give at least one of a, b"]
+
+
+async def test_reasons_over_http_never_echo_an_unknown_key_or_a_tag() -> None:
+    app = create_app(
+        service="demo", title="demo", description="", max_body_bytes=2048, readiness={}
+    )
+
+    @app.post("/pets")
+    async def add(body: Pet) -> dict[str, str]:  # type: ignore[valid-type]
+        return {"ok": "yes"}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for body in (
+            {"kind": f"{SECRET_NAME} {SECRET_PHONE}"},
+            {"kind": "cat", "inner": {f"{SECRET_NAME} 1991-07-04": 1}},
+        ):
+            response = await client.post("/pets", json=body)
+            assert response.status_code == 422
+            assert "Zara" not in response.text
+            assert "1991" not in response.text
+            assert SECRET_PHONE not in response.text

@@ -37,6 +37,12 @@ Clock = Callable[[], datetime]
 PERSON_CATEGORIES = ("identity", "contact", "household", "medical_needs")
 SCHEDULED = "scheduled"
 _ERASED = "the person's data in this case was erased"
+# Before 1900 a date in a case is a typing error (as for dates of birth, see model.py).
+EARLIEST_PLAUSIBLE_YEAR = 1900
+# An entry ban starts at the departure, which is planned at most about a year ahead.
+ENTRY_BAN_START_MAX_AHEAD = timedelta(days=366)
+# A counsellor's tool may send "now" from a clock running slightly ahead of ours.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -74,16 +80,27 @@ async def _writable_case(uow: UnitOfWork, case_id: UUID) -> Case:
     return case
 
 
+# Reasons name the field, never the submitted date (the README: no answer echoes the input).
 def _not_in_future(day: date, today: date, what: str) -> None:
     if day > today:
-        raise invalid(f"{what} ({day.isoformat()}) lies in the future", "date_in_future")
+        raise invalid(f"{what} lies in the future", "date_in_future")
+
+
+def _not_implausibly_old(day: date, what: str) -> None:
+    if day.year < EARLIEST_PLAUSIBLE_YEAR:
+        raise invalid(f"{what} is before {EARLIEST_PLAUSIBLE_YEAR}", "date_implausible")
+
+
+def _plausible_past_day(day: date, today: date, what: str) -> None:
+    """A day something already happened on: not in the future, not before 1900."""
+    _not_in_future(day, today, what)
+    _not_implausibly_old(day, what)
 
 
 def _not_before_case(day: date, case: Case, what: str) -> None:
     if day < case.opened_on:
         raise invalid(
-            f"{what} ({day.isoformat()}) is before the case was opened"
-            f" ({case.opened_on.isoformat()})",
+            f"{what} is before the case was opened ({case.opened_on.isoformat()})",
             "date_before_case",
         )
 
@@ -135,7 +152,7 @@ async def open_case(uow: UnitOfWork, deps: Deps, command: cmd.OpenCase, who: Pri
     today = _today(deps)
     person = _valid_person(command, today)
     if command.final_decision_on is not None:
-        _not_in_future(command.final_decision_on, today, "final_decision_on")
+        _plausible_final_decision(command.final_decision_on, person, today)
     case = Case(
         case_id=uuid4(),
         country_of_origin=command.country_of_origin,
@@ -164,6 +181,14 @@ async def open_case(uow: UnitOfWork, deps: Deps, command: cmd.OpenCase, who: Pri
     await _timeline(uow, case.case_id, "case_opened", {"stage": case.stage.value})
     await _initial_deadlines(uow, deps, case, person, command)
     return case.case_id
+
+
+def _plausible_final_decision(decided_on: date, person: Person, today: date) -> None:
+    """A case opened after the final rejection: that decision lies between the person's
+    birth and today (it precedes the case, so the case's opening day is no bound here)."""
+    _plausible_past_day(decided_on, today, "final_decision_on")
+    if decided_on < person.date_of_birth:
+        raise invalid("final_decision_on is before the person's date of birth", "date_before_birth")
 
 
 async def _initial_deadlines(
@@ -261,11 +286,30 @@ async def schedule_deadline(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.ScheduleDeadline
 ) -> UUID:
     await _writable_case(uow, case_id)
+    _plausible_deadline_start(command, deps.clock())
     try:
         due = await _due_for(uow, case_id, command)
     except dl.DeadlineRuleError as exc:
         raise invalid(str(exc), "deadline_rule") from exc
     return await schedule(uow, deps, case_id, due)
+
+
+def _plausible_deadline_start(command: cmd.ScheduleDeadline, now: datetime) -> None:
+    """The day or moment a deadline counts from must be a real one: a detention has begun
+    (not in the future), an entry ban starts at a departure at most about a year ahead, and
+    neither lies before 1900. Besides clear reasons, this keeps the date arithmetic far from
+    the calendar's ends (years 1 and 9999), where it would overflow."""
+    if isinstance(command, cmd.ScheduleFamilyDetention):
+        _not_implausibly_old(command.detained_at.date(), "detained_at")
+        if command.detained_at > now + CLOCK_SKEW:
+            raise invalid("detained_at lies in the future", "date_in_future")
+    elif isinstance(command, cmd.ScheduleEntryBan):
+        _not_implausibly_old(command.starts_on, "starts_on")
+        if command.starts_on > dl.today_in_amsterdam(now) + ENTRY_BAN_START_MAX_AHEAD:
+            raise invalid(
+                "starts_on lies more than a year ahead: an entry ban starts at the departure",
+                "date_implausible",
+            )
 
 
 async def _due_for(uow: UnitOfWork, case_id: UUID, command: cmd.ScheduleDeadline) -> dl.Due:
@@ -323,15 +367,14 @@ async def change_stage(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.ChangeStage, who: Principal
 ) -> None:
     case = await _writable_case(uow, case_id)
-    _not_in_future(command.decided_on, _today(deps), "decided_on")
+    _plausible_past_day(command.decided_on, _today(deps), "decided_on")
     refusal = check_transition(case.stage, command.to_stage)
     if refusal is not None:
         raise DomainError(refusal.reason, code="impossible_transition", status_code=409)
     previous = await repo.last_stage_decided_on(uow.conn, case_id)
     if previous is not None and command.decided_on < previous:
         raise invalid(
-            f"decided_on ({command.decided_on.isoformat()}) is before the previous stage"
-            f" decision ({previous.isoformat()})",
+            f"decided_on is before the previous stage decision ({previous.isoformat()})",
             "date_out_of_order",
         )
     await repo.set_stage(uow.conn, case_id, command.to_stage)
@@ -365,7 +408,7 @@ async def record_decision(
 ) -> None:
     """Append-only: a changed mind is a new entry; the earlier ones stay as history."""
     case = await _writable_case(uow, case_id)
-    _not_in_future(command.decided_on, _today(deps), "decided_on")
+    _plausible_past_day(command.decided_on, _today(deps), "decided_on")
     _not_before_case(command.decided_on, case, "decided_on")
     await repo.insert_decision(
         uow.conn, case_id, command.decision.value, command.decided_on, who.sub
@@ -386,7 +429,9 @@ async def record_bottleneck(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.RecordBottleneck, who: Principal
 ) -> UUID:
     case = await _writable_case(uow, case_id)
-    _not_in_future(command.observed_on, _today(deps), "observed_on")
+    # Like a decision: observed in this case, so not before it was opened.
+    _plausible_past_day(command.observed_on, _today(deps), "observed_on")
+    _not_before_case(command.observed_on, case, "observed_on")
     bottleneck_id = uuid4()
     await repo.insert_bottleneck(
         uow.conn, bottleneck_id, case, command.category.value, command.observed_on, who.sub
@@ -411,7 +456,7 @@ async def record_options(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.RecordOptions, who: Principal
 ) -> None:
     case = await _writable_case(uow, case_id)
-    _not_in_future(command.discussed_on, _today(deps), "discussed_on")
+    _plausible_past_day(command.discussed_on, _today(deps), "discussed_on")
     _not_before_case(command.discussed_on, case, "discussed_on")
     options = list(dict.fromkeys(command.options))
     await repo.insert_options(
@@ -448,7 +493,8 @@ async def record_effort(
 ) -> UUID:
     """An effort for the buitenschuld dossier; the free-text note is sealed under the person key."""
     await _writable_case(uow, case_id)
-    _not_in_future(command.occurred_on, _today(deps), "occurred_on")
+    # An effort may precede the case (an embassy visit before counselling began).
+    _plausible_past_day(command.occurred_on, _today(deps), "occurred_on")
     effort_id = uuid4()
     note = None
     if command.note is not None:
@@ -485,7 +531,7 @@ async def close_case(
     case = await _writable_case(uow, case_id)
     if case.is_closed:
         raise DomainError("the case is already closed", code="already_closed")
-    _not_in_future(command.closed_on, _today(deps), "closed_on")
+    _plausible_past_day(command.closed_on, _today(deps), "closed_on")
     _not_before_case(command.closed_on, case, "closed_on")
     await repo.close_case(uow.conn, case_id, command.closed_on)
     await repo.cancel_all_deadlines(uow.conn, case_id, deps.clock())

@@ -1,5 +1,6 @@
 """Bad input answers 4xx with a reason a counsellor's tool can show, and writes nothing."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -49,9 +50,19 @@ async def test_bad_new_cases_are_refused_with_reasons(casefile: Any) -> None:
         (casefile.case_body(region="amsterdam-centrum"), 422, "region"),
         (casefile.case_body(vulnerabilities=["sad"]), 422, "vulnerabilities"),
         (casefile.case_body(country_of_origin="Syria"), 422, "country_of_origin"),
-        (casefile.case_body(passport_number="X123"), 422, "passport_number"),
+        (casefile.case_body(passport_number="X123"), 422, "body: has an unknown field"),
         (_with_person(casefile, phone="call me"), 422, "phone"),
         (casefile.case_body(final_decision_on=future, stage="final_rejection"), 422, "future"),
+        (
+            casefile.case_body(final_decision_on="0001-01-01", stage="final_rejection"),
+            422,
+            "final_decision_on is before 1900",
+        ),
+        (
+            casefile.case_body(final_decision_on="1986-12-31", stage="final_rejection"),
+            422,
+            "before the person's date of birth",
+        ),
         (casefile.case_body(departure_period_shortened="yes"), 422, "departure_period_shortened"),
     ]
     before = await _footprint(casefile)
@@ -163,3 +174,96 @@ async def test_a_failure_midway_rolls_back_the_whole_use_case(casefile: Any) -> 
     await pool.execute("ALTER TABLE deadlines DROP CONSTRAINT no_departure")
     view = (await casefile.http.get(f"/cases/{case_id}", headers=headers)).json()
     assert view["stage"] == "appeal_pending"
+
+
+async def test_reasons_never_echo_an_unknown_key_or_a_wrong_tag(casefile: Any) -> None:
+    """Found by exploratory testing: pydantic's messages quoted the tag and the unknown key."""
+    case_id = await casefile.open_case(stage="appeal_pending", location_type="azc")
+    headers = casefile.token(Role.COUNSELLOR)
+    secret_key = "Zara Probe 1991-07-04"
+    with_key = _with_person(casefile, **{secret_key: "x"})
+    unknown_key = await casefile.http.post("/cases", json=with_key, headers=headers)
+    assert unknown_key.status_code == 422
+    assert "person: has an unknown field" in unknown_key.json()["detail"]
+    wrong_tag = await casefile.http.post(
+        f"/cases/{case_id}/deadlines", json={"kind": "Zara Probe +31612345678"}, headers=headers
+    )
+    assert wrong_tag.status_code == 422
+    assert "kind: should be one of the tags" in wrong_tag.json()["detail"]
+    assert "entry_ban_end" in wrong_tag.json()["detail"]
+    for answer in (unknown_key.text, wrong_tag.text):
+        assert "Zara" not in answer
+        assert "1991" not in answer
+        assert "+3161" not in answer
+
+
+async def test_deadline_dates_near_the_calendar_ends_are_refused_not_crashed(
+    casefile: Any,
+) -> None:
+    """Found by exploratory testing: these answered 500 (OverflowError, AssertionError)."""
+    case_id = await casefile.open_case(stage="appeal_pending", location_type="azc")
+    headers = casefile.token(Role.COUNSELLOR)
+    today = casefile.today()
+    calls: list[tuple[dict[str, Any], str]] = [
+        (
+            {"kind": "family_detention_limit", "detained_at": "9999-12-25T23:00:00+00:00"},
+            "detained_at lies in the future",
+        ),
+        (
+            {"kind": "family_detention_limit", "detained_at": "0001-01-01T00:30:00+01:00"},
+            "detained_at is before 1900",
+        ),
+        (
+            {"kind": "family_detention_limit", "detained_at": "2099-01-01T10:00:00+01:00"},
+            "detained_at lies in the future",
+        ),
+        ({"kind": "entry_ban_end", "starts_on": "9999-06-01", "years": 1}, "more than a year"),
+        ({"kind": "entry_ban_end", "starts_on": "9995-02-28", "years": 10}, "more than a year"),
+        ({"kind": "entry_ban_end", "starts_on": "0001-01-01", "years": 2}, "before 1900"),
+        (
+            {
+                "kind": "entry_ban_end",
+                "starts_on": (today.replace(year=today.year + 2)).isoformat(),
+            },
+            "more than a year",
+        ),
+    ]
+    before = await _footprint(casefile)
+    for body, reason in calls:
+        response = await casefile.http.post(
+            f"/cases/{case_id}/deadlines", json=body, headers=headers
+        )
+        assert response.status_code == 422, (body, response.text)
+        assert reason in response.json()["detail"], (body, response.json())
+    assert await _footprint(casefile) == before
+    # A detention that began a moment ago and a ban from a departure next month are fine.
+    now = casefile.clock().isoformat()
+    for body in (
+        {"kind": "family_detention_limit", "detained_at": now},
+        {"kind": "entry_ban_end", "starts_on": (today + timedelta(days=30)).isoformat()},
+    ):
+        response = await casefile.http.post(
+            f"/cases/{case_id}/deadlines", json=body, headers=headers
+        )
+        assert response.status_code == 201, (body, response.text)
+
+
+async def test_procedure_dates_before_1900_or_the_case_are_refused(casefile: Any) -> None:
+    case_id = await casefile.open_case(stage="appeal_pending", location_type="azc")
+    headers = casefile.token(Role.COUNSELLOR)
+    calls: list[tuple[str, dict[str, Any], str]] = [
+        (
+            "bottlenecks",
+            {"category": "journey_debts", "observed_on": "1990-01-01"},
+            "before the case",
+        ),
+        ("stage", {"to_stage": "final_rejection", "decided_on": "0001-01-01"}, "before 1900"),
+        ("decision", {"decision": "undecided", "decided_on": "0001-01-01"}, "before 1900"),
+    ]
+    before = await _footprint(casefile)
+    for path, body, reason in calls:
+        response = await casefile.http.post(f"/cases/{case_id}/{path}", json=body, headers=headers)
+        assert response.status_code == 422, (path, response.text)
+        assert reason in response.json()["detail"], (path, response.json())
+        assert "0001-01-01" not in response.text  # the reason names the field, not the date
+    assert await _footprint(casefile) == before

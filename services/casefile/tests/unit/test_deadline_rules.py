@@ -1,5 +1,6 @@
 """Deadline rules on real calendar dates: month ends, leap years, daylight-saving changes."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -155,3 +156,30 @@ def test_every_day_walk_sends_each_notice_once_and_in_order(due: date) -> None:
         if notice is not None:
             sent.append(notice)
     assert sent == [Notice.APPROACHING_7, Notice.APPROACHING_2, Notice.PASSED]
+
+
+@pytest.mark.parametrize(
+    "compute",
+    [
+        lambda: dl.family_detention_limit(datetime(9999, 12, 25, 23, 0, tzinfo=UTC)),
+        lambda: dl.family_detention_limit(
+            datetime.fromisoformat("0001-01-01T00:30:00+01:00")  # year 0 in Amsterdam
+        ),
+        lambda: dl.entry_ban_end(date(9999, 6, 1), years=1),
+        lambda: dl.entry_ban_end(date(9995, 2, 28), years=10),
+        lambda: dl.entry_ban_end(date(9996, 2, 29), years=4),  # a leap day into year 10000
+        lambda: dl.departure_period(date(9999, 12, 20)),
+        lambda: dl.extension(date(9999, 12, 1), weeks=12, cooperating=True),
+    ],
+)
+def test_a_deadline_beyond_the_calendar_is_a_rule_error_not_a_crash(
+    compute: Callable[[], object],
+) -> None:
+    """Found by exploratory testing: OverflowError and AssertionError answered 500."""
+    with pytest.raises(dl.DeadlineRuleError, match="outside the calendar"):
+        compute()
+
+
+def test_the_last_representable_deadlines_still_compute() -> None:
+    assert dl.entry_ban_end(date(9989, 12, 31), years=10).due_date == date(9999, 12, 31)
+    assert dl.departure_period(date(9999, 12, 3)).due_date == date(9999, 12, 31)

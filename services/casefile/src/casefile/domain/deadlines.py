@@ -5,10 +5,10 @@ computation runs in Europe/Amsterdam wall-clock time, so a daylight-saving chang
 period neither shortens nor lengthens it by an hour on the clock the person lives by.
 """
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from hub_contracts.vocabulary import DeadlineKind
@@ -28,6 +28,19 @@ class DeadlineRuleError(ValueError):
     """Input that no rule allows (e.g. an extension of 13 weeks); the text is for people."""
 
 
+_OUTSIDE_CALENDAR = "the deadline would fall outside the calendar (years 1 to 9999)"
+Day = TypeVar("Day", date, datetime)
+
+
+def _shifted(start: Day, by: timedelta) -> Day:
+    """`start + by`, refused as a rule error instead of an OverflowError near year 1 or 9999:
+    the handlers refuse implausible dates first, this keeps every caller from a crash."""
+    try:
+        return start + by
+    except OverflowError as exc:
+        raise DeadlineRuleError(_OUTSIDE_CALENDAR) from exc
+
+
 @dataclass(frozen=True)
 class Due:
     kind: DeadlineKind
@@ -38,18 +51,19 @@ class Due:
 def add_years(start: date, years: int, *, leap_day_to_march: bool) -> date:
     """`start` plus whole years. 29 February in a non-leap target year becomes 28 February,
     or 1 March when `leap_day_to_march` (the choice depends on whom the later day protects)."""
+    target = start.year + years
+    if not MINYEAR <= target <= MAXYEAR:
+        raise DeadlineRuleError(_OUTSIDE_CALENDAR)
     try:
-        return start.replace(year=start.year + years)
+        return start.replace(year=target)
     except ValueError:  # 29 February into a non-leap year
-        target = start.year + years
-        assert not calendar.isleap(target)
         return date(target, 3, 1) if leap_day_to_march else date(target, 2, 28)
 
 
 def departure_period(final_decision_on: date, *, shortened: bool = False) -> Due:
     """28 days from the final decision; shortened to 0 days the period ends that same day."""
     days = 0 if shortened else DEPARTURE_PERIOD_DAYS
-    return Due(DeadlineKind.DEPARTURE_PERIOD, final_decision_on + timedelta(days=days))
+    return Due(DeadlineKind.DEPARTURE_PERIOD, _shifted(final_decision_on, timedelta(days=days)))
 
 
 def extension(departure_end: date, *, weeks: int, cooperating: bool) -> Due:
@@ -58,8 +72,8 @@ def extension(departure_end: date, *, weeks: int, cooperating: bool) -> Due:
     if not cooperating:
         raise DeadlineRuleError("an extension is only possible when the person cooperates")
     if not 1 <= weeks <= MAX_EXTENSION_WEEKS:
-        raise DeadlineRuleError(f"an extension is 1 to {MAX_EXTENSION_WEEKS} weeks, not {weeks}")
-    return Due(DeadlineKind.EXTENSION, departure_end + timedelta(weeks=weeks))
+        raise DeadlineRuleError(f"an extension is 1 to {MAX_EXTENSION_WEEKS} weeks")
+    return Due(DeadlineKind.EXTENSION, _shifted(departure_end, timedelta(weeks=weeks)))
 
 
 def family_location_end(children_born_on: list[date]) -> Due | None:
@@ -79,7 +93,7 @@ def entry_ban_end(starts_on: date, *, years: int = DEFAULT_ENTRY_BAN_YEARS) -> D
     """Normally 2 years, up to 10 in special cases. A ban from 29 February ends on 28
     February in a non-leap year: the earlier day, because the ban restricts the person."""
     if not 1 <= years <= MAX_ENTRY_BAN_YEARS:
-        raise DeadlineRuleError(f"an entry ban lasts 1 to {MAX_ENTRY_BAN_YEARS} years, not {years}")
+        raise DeadlineRuleError(f"an entry ban lasts 1 to {MAX_ENTRY_BAN_YEARS} years")
     return Due(DeadlineKind.ENTRY_BAN_END, add_years(starts_on, years, leap_day_to_march=False))
 
 
@@ -87,12 +101,14 @@ def family_detention_limit(detained_at: datetime) -> Due:
     """At most 14 days, counted on the Amsterdam wall clock from the moment of detention."""
     if detained_at.tzinfo is None:
         raise DeadlineRuleError("the moment of detention needs a time zone")
-    local = detained_at.astimezone(AMSTERDAM)
+    try:
+        local = detained_at.astimezone(AMSTERDAM)  # overflows for a moment in year 0 or 10000
+    except OverflowError as exc:
+        raise DeadlineRuleError(_OUTSIDE_CALENDAR) from exc
     # Add days to the naive wall-clock time, then attach the zone again: across a DST change
     # the limit stays at the same hour of the day (335 or 337 hours later, not 336).
-    limit = (local.replace(tzinfo=None) + timedelta(days=FAMILY_DETENTION_DAYS)).replace(
-        tzinfo=AMSTERDAM
-    )
+    wall_clock = _shifted(local.replace(tzinfo=None), timedelta(days=FAMILY_DETENTION_DAYS))
+    limit = wall_clock.replace(tzinfo=AMSTERDAM)
     return Due(DeadlineKind.FAMILY_DETENTION_LIMIT, limit.date(), due_at=limit)
 
 
