@@ -215,7 +215,12 @@ async def on_referral_status_changed(
     if payload.to_status is ReferralStatus.WITHDRAWN:
         await _withdraw_referrals(r, [payload.referral_id], "referral_withdrawn")
     else:
+        # Expired: nobody answered in time (often because the partner was unreachable); a
+        # referral.ready still waiting would only send the partner to a closed referral.
         await _move_referrals(r, [payload.referral_id], payload.to_status)
+        await r.deliveries.drop_pending(
+            [payload.referral_id], notes.NotificationKind.REFERRAL_READY, "referral_expired"
+        )
 
 
 async def _withdraw_referrals(r: Repositories, referral_ids: list[UUID], reason: str) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hub_contracts import PersonErased, ReferralDelivered
+from hub_contracts import PersonErased, ReferralDelivered, ReferralStatusChanged
 from hub_runtime.testing import wait_until
 from partner_gateway.simulator import Mode, PartnerSimulator
 
@@ -96,6 +96,31 @@ async def test_an_erasure_drops_the_pending_referral_ready(gateway: Gateway) -> 
     await gateway.publish(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)))
     entry = await _dropped(gateway, partner_id, referral_id)
     assert entry["last_error"] == "person_erased"
+
+    later = await _back_up_and_next_one_delivered(gateway, partner_id, sim)
+    assert sim.record.referrals_notified == [later]
+
+
+async def test_an_expiry_drops_the_pending_referral_ready(gateway: Gateway) -> None:
+    partner_id, sim = await gateway.simulated_partner()
+    sim.mode = Mode.DOWN
+    case_id = uuid.uuid4()
+    referral_id = await gateway.approve(
+        case_id, partner_id, await gateway.consent(case_id, partner_id)
+    )
+    await _refused_while_down(sim)
+
+    expired = ReferralStatusChanged(
+        case_id=case_id,
+        referral_id=referral_id,
+        partner_id=partner_id,
+        from_status="approved",
+        to_status="expired",
+        reason_code="no_answer_in_time",
+    )
+    await gateway.publish(expired)
+    entry = await _dropped(gateway, partner_id, referral_id)
+    assert entry["last_error"] == "referral_expired"
 
     later = await _back_up_and_next_one_delivered(gateway, partner_id, sim)
     assert sim.record.referrals_notified == [later]
