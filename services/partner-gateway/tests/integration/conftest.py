@@ -273,6 +273,17 @@ class Gateway:
 
         await wait_until(known)
 
+    async def approved_referral(self) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
+        """A partner known to the gateway and one approved referral to it that the gateway has
+        stored: (partner, case, consent, referral)."""
+        partner_id = await self.register_partner()
+        await self.wait_for_partner(partner_id)
+        case_id = uuid.uuid4()
+        consent_id = await self.consent(case_id, partner_id)
+        referral_id = await self.approve(case_id, partner_id, consent_id)
+        await self.referral_known(referral_id)
+        return partner_id, case_id, consent_id, referral_id
+
     async def withdraw(
         self, case_id: uuid.UUID, consent_id: uuid.UUID, partner_id: uuid.UUID
     ) -> None:

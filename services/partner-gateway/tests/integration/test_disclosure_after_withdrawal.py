@@ -12,16 +12,6 @@ from .conftest import Gateway
 pytestmark = pytest.mark.integration
 
 
-async def _ready_referral(gateway: Gateway) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
-    partner_id = await gateway.register_partner()
-    await gateway.wait_for_partner(partner_id)
-    case_id = uuid.uuid4()
-    consent_id = await gateway.consent(case_id, partner_id)
-    referral_id = await gateway.approve(case_id, partner_id, consent_id)
-    await gateway.referral_known(referral_id)
-    return partner_id, case_id, consent_id, referral_id
-
-
 async def _fetch(gateway: Gateway, partner_id: uuid.UUID, referral_id: uuid.UUID) -> httpx.Response:
     return await gateway.http.get(
         f"/partner/referrals/{referral_id}", headers=gateway.as_partner(partner_id)
@@ -31,7 +21,7 @@ async def _fetch(gateway: Gateway, partner_id: uuid.UUID, referral_id: uuid.UUID
 async def test_a_disclosure_after_consent_withdrawn_is_gone_and_not_logged(
     gateway: Gateway,
 ) -> None:
-    partner_id, case_id, consent_id, referral_id = await _ready_referral(gateway)
+    partner_id, case_id, consent_id, referral_id = await gateway.approved_referral()
     await gateway.withdraw(case_id, consent_id, partner_id)
 
     # wait on the gateway's view, not by fetching (a fetch before the event is a disclosure)
@@ -49,7 +39,7 @@ async def test_a_disclosure_after_consent_withdrawn_is_gone_and_not_logged(
 async def test_a_disclosure_before_withdrawal_is_logged_and_the_next_one_is_gone(
     gateway: Gateway,
 ) -> None:
-    partner_id, case_id, consent_id, referral_id = await _ready_referral(gateway)
+    partner_id, case_id, consent_id, referral_id = await gateway.approved_referral()
     assert (await _fetch(gateway, partner_id, referral_id)).status_code == 200
     await gateway.withdraw(case_id, consent_id, partner_id)
 
@@ -62,7 +52,7 @@ async def test_a_disclosure_before_withdrawal_is_logged_and_the_next_one_is_gone
 
 
 async def test_casefile_answering_gone_is_passed_on_and_nothing_is_logged(gateway: Gateway) -> None:
-    partner_id, case_id, _, referral_id = await _ready_referral(gateway)
+    partner_id, case_id, _, referral_id = await gateway.approved_referral()
     gateway.casefile.gone_cases.add(str(case_id))  # e.g. erased there before the event came
     response = await _fetch(gateway, partner_id, referral_id)
     assert response.status_code == 410
@@ -71,7 +61,7 @@ async def test_casefile_answering_gone_is_passed_on_and_nothing_is_logged(gatewa
 
 
 async def test_after_person_erased_the_referral_is_gone(gateway: Gateway) -> None:
-    partner_id, case_id, _, referral_id = await _ready_referral(gateway)
+    partner_id, case_id, _, referral_id = await gateway.approved_referral()
     await gateway.publish(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)))
 
     await gateway.view_holds("SELECT true FROM erased_cases WHERE case_id = $1", case_id)

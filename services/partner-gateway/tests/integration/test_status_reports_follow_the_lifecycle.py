@@ -17,16 +17,6 @@ from .conftest import Gateway
 pytestmark = pytest.mark.integration
 
 
-async def _approved(gateway: Gateway) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
-    partner_id = await gateway.register_partner()
-    await gateway.wait_for_partner(partner_id)
-    case_id = uuid.uuid4()
-    consent_id = await gateway.consent(case_id, partner_id)
-    referral_id = await gateway.approve(case_id, partner_id, consent_id)
-    await gateway.referral_known(referral_id)
-    return partner_id, case_id, consent_id, referral_id
-
-
 async def _report(
     gateway: Gateway, partner_id: uuid.UUID, referral_id: uuid.UUID, status: str, key: str = ""
 ) -> httpx.Response:
@@ -50,7 +40,7 @@ async def _reported(gateway: Gateway, referral_id: uuid.UUID) -> list[str]:
 async def test_impossible_reports_are_409_naming_the_status_and_nothing_is_emitted(
     gateway: Gateway,
 ) -> None:
-    partner_id, _, _, referral_id = await _approved(gateway)
+    partner_id, _, _, referral_id = await gateway.approved_referral()
 
     completed = await _report(gateway, partner_id, referral_id, "completed")
     assert completed.status_code == 409, completed.text
@@ -82,7 +72,7 @@ async def test_impossible_reports_are_409_naming_the_status_and_nothing_is_emitt
 
 
 async def test_two_concurrent_answers_do_not_both_pass(gateway: Gateway) -> None:
-    partner_id, _, _, referral_id = await _approved(gateway)
+    partner_id, _, _, referral_id = await gateway.approved_referral()
     assert gateway.runtime.context is not None
     # Hold the referral's row while both requests arrive: each must wait for it and then see
     # what the other left, instead of both checking against "approved".
@@ -101,7 +91,7 @@ async def test_two_concurrent_answers_do_not_both_pass(gateway: Gateway) -> None
 async def test_after_a_withdrawal_or_an_expiry_a_late_answer_is_accepted_for_the_record(
     gateway: Gateway,
 ) -> None:
-    partner_id, case_id, consent_id, referral_id = await _approved(gateway)
+    partner_id, case_id, consent_id, referral_id = await gateway.approved_referral()
     await gateway.withdraw(case_id, consent_id, partner_id)
     await gateway.view_holds(
         "SELECT status = 'withdrawn' FROM referrals WHERE referral_id = $1", referral_id
@@ -109,7 +99,7 @@ async def test_after_a_withdrawal_or_an_expiry_a_late_answer_is_accepted_for_the
     # referral takes a late answer without changing anything (and never dead-letters it)
     assert (await _report(gateway, partner_id, referral_id, "completed")).status_code == 202
 
-    partner_id, case_id, _, expiring = await _approved(gateway)
+    partner_id, case_id, _, expiring = await gateway.approved_referral()
     await gateway.publish(
         ReferralStatusChanged(
             case_id=case_id,

@@ -45,6 +45,19 @@ async def _dropped(gateway: Gateway, partner_id: uuid.UUID, referral_id: uuid.UU
     )
 
 
+async def _pending_while_down(
+    gateway: Gateway, sim: PartnerSimulator, partner_id: uuid.UUID
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A referral approved while the partner is down: its referral.ready waits. (case, referral)"""
+    sim.mode = Mode.DOWN
+    case_id = uuid.uuid4()
+    referral_id = await gateway.approve(
+        case_id, partner_id, await gateway.consent(case_id, partner_id)
+    )
+    await _refused_while_down(sim)
+    return case_id, referral_id
+
+
 async def _back_up_and_next_one_delivered(
     gateway: Gateway, partner_id: uuid.UUID, sim: PartnerSimulator
 ) -> str:
@@ -86,12 +99,7 @@ async def test_a_withdrawal_drops_the_pending_referral_ready(gateway: Gateway) -
 
 async def test_an_erasure_drops_the_pending_referral_ready(gateway: Gateway) -> None:
     partner_id, sim = await gateway.simulated_partner()
-    sim.mode = Mode.DOWN
-    case_id = uuid.uuid4()
-    referral_id = await gateway.approve(
-        case_id, partner_id, await gateway.consent(case_id, partner_id)
-    )
-    await _refused_while_down(sim)
+    case_id, referral_id = await _pending_while_down(gateway, sim, partner_id)
 
     await gateway.publish(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)))
     entry = await _dropped(gateway, partner_id, referral_id)
@@ -103,12 +111,7 @@ async def test_an_erasure_drops_the_pending_referral_ready(gateway: Gateway) -> 
 
 async def test_an_expiry_drops_the_pending_referral_ready(gateway: Gateway) -> None:
     partner_id, sim = await gateway.simulated_partner()
-    sim.mode = Mode.DOWN
-    case_id = uuid.uuid4()
-    referral_id = await gateway.approve(
-        case_id, partner_id, await gateway.consent(case_id, partner_id)
-    )
-    await _refused_while_down(sim)
+    case_id, referral_id = await _pending_while_down(gateway, sim, partner_id)
 
     expired = ReferralStatusChanged(
         case_id=case_id,
