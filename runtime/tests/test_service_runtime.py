@@ -1,5 +1,6 @@
 """The assembled runtime on the real stack: a tiny service that consumes its own events."""
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -95,3 +96,35 @@ async def _metrics_show_the_work(base_url: str) -> None:
         )
 
     await wait_until(refreshed, within=10)
+
+
+async def test_a_kept_alive_connection_outlives_a_clients_idle_expiry(
+    isolated_hub: HubSettings, fresh_database: str, tmp_path: Path
+) -> None:
+    # httpx (like many clients) reuses an idle connection for up to 5 s; a server that closes
+    # it at 5 s too races the client's next request, which then fails with a ReadError.
+    definition = ServiceDefinition(
+        name="echo",
+        database=fresh_database,
+        migrations=tmp_path,
+        publishes=[],
+        consumes=[],
+        handlers={},
+        build_app=build_app,
+    )
+    runtime = ServiceRuntime(definition, isolated_hub)
+    await runtime.start()
+    try:
+        host, port = runtime.base_url.removeprefix("http://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        request = f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        writer.write(request)
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(6)  # idle longer than a 5 s client expiry
+        assert not reader.at_eof()
+        writer.write(request)
+        await reader.read(4096)  # the rest of the first answer, if not read yet
+        assert not reader.at_eof(), "the server closed a connection idle for only 6 s"
+        writer.close()
+    finally:
+        await runtime.stop()

@@ -85,6 +85,9 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
+KEEP_ALIVE_SECONDS = 15
+
+
 class ServiceRuntime:
     """Starts and stops one service in the current event loop (tests run several side by side)."""
 
@@ -182,6 +185,11 @@ class ServiceRuntime:
             log_config=None,
             lifespan="off",
             limit_concurrency=self.hub.http_max_in_flight,
+            # Longer than the idle expiry of common clients (httpx: 5 s, uvicorn's default here
+            # too): otherwise the server may close a kept-alive connection at the moment a
+            # client sends its next request on it, and the client sees a ReadError for a POST
+            # it cannot safely repeat.
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         self._server = _EmbeddedServer(config)
         self._http_task = asyncio.create_task(self._server.serve(), name="http")
