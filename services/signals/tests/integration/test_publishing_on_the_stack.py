@@ -372,6 +372,18 @@ async def test_only_consenting_persons_count_and_withdrawal_and_erasure_apply(
         await service.stop()
 
 
+async def _published_by_the_worker(hub: HubSettings) -> str:
+    """Wait until the publisher worker has published PERIOD on its own; returns the topic."""
+    topic = hub.topic(Topic.SIGNALS_PUBLISHED)
+
+    async def published() -> bool:
+        records = await read_all(hub.kafka_bootstrap, topic, idle_seconds=0.2)
+        return any(json.loads(r.value or b"{}").get("subject") == PERIOD for r in records)
+
+    await wait_until(published, within=30)
+    return topic
+
+
 async def test_the_publisher_publishes_closed_periods_by_itself(
     isolated_hub: HubSettings, signals_settings: Settings
 ) -> None:
@@ -380,13 +392,7 @@ async def test_the_publisher_publishes_closed_periods_by_itself(
     await service.start()
     try:
         await publish_many(isolated_hub, seeded()[:1])
-        topic = isolated_hub.topic(Topic.SIGNALS_PUBLISHED)
-
-        async def published() -> bool:
-            records = await read_all(isolated_hub.kafka_bootstrap, topic, idle_seconds=0.2)
-            return any(json.loads(r.value or b"{}").get("subject") == PERIOD for r in records)
-
-        await wait_until(published, within=30)
+        await _published_by_the_worker(isolated_hub)
     finally:
         await service.stop()
 
@@ -406,13 +412,7 @@ async def test_the_publisher_leaves_contributions_of_an_implausible_period_alone
             '{"kind": "extension"}',
         )
         await publish_many(isolated_hub, seeded()[:1])
-        topic = isolated_hub.topic(Topic.SIGNALS_PUBLISHED)
-
-        async def published() -> bool:
-            records = await read_all(isolated_hub.kafka_bootstrap, topic, idle_seconds=0.2)
-            return any(json.loads(r.value or b"{}").get("subject") == PERIOD for r in records)
-
-        await wait_until(published, within=30)
+        topic = await _published_by_the_worker(isolated_hub)
         records = await read_all(isolated_hub.kafka_bootstrap, topic)
         async with httpx.AsyncClient(base_url=service.base_url) as client:
             listing = (
