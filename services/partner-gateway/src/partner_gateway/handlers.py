@@ -212,28 +212,22 @@ async def on_referral_status_changed(
     if payload.to_status not in CLOSED_BY_COUNCIL:
         return
     r = repos(uow)
-    if payload.to_status is ReferralStatus.WITHDRAWN:
-        await _withdraw_referrals(r, [payload.referral_id], "referral_withdrawn")
-    else:
-        # Expired: nobody answered in time (often because the partner was unreachable); a
-        # referral.ready still waiting would only send the partner to a closed referral.
-        await _move_referrals(r, [payload.referral_id], payload.to_status)
-        await r.deliveries.drop_pending(
-            [payload.referral_id], notes.NotificationKind.REFERRAL_READY, "referral_expired"
-        )
+    reason = f"referral_{payload.to_status}"  # referral_withdrawn, referral_expired
+    await _close_referrals(r, [payload.referral_id], payload.to_status, reason)
 
 
 async def _withdraw_referrals(r: Repositories, referral_ids: list[UUID], reason: str) -> None:
-    """Close the open ones among the referrals and drop their referral.ready webhooks not sent
-    yet: a partner must not be sent to fetch data it may no longer have (the fetch is a 410)."""
-    await _move_referrals(r, referral_ids, ReferralStatus.WITHDRAWN)
-    await r.deliveries.drop_pending(referral_ids, notes.NotificationKind.REFERRAL_READY, reason)
+    await _close_referrals(r, referral_ids, ReferralStatus.WITHDRAWN, reason)
 
 
-async def _move_referrals(
-    r: Repositories, referral_ids: list[UUID], status: ReferralStatus
+async def _close_referrals(
+    r: Repositories, referral_ids: list[UUID], status: ReferralStatus, reason: str
 ) -> None:
+    """Close the open ones among the referrals (withdrawn or expired) and drop their
+    referral.ready webhooks not sent yet: a partner must not be sent to fetch data it may no
+    longer have (the fetch is a 410). An expiry often follows an unreachable partner."""
     await r.referrals.move(referral_ids, status, only_from=statuses_that_may_become(status))
+    await r.deliveries.drop_pending(referral_ids, notes.NotificationKind.REFERRAL_READY, reason)
 
 
 async def notify(

@@ -35,6 +35,7 @@ from signals.domain.catalogue import Contribution, NotAllowedError
 from signals.domain.disclosure import CountTable, protect_period
 from signals.domain.periods import (
     InvalidPeriodError,
+    check_plausible_month,
     closes_at,
     is_closed,
     period_of,
@@ -216,11 +217,12 @@ def _event_period(day: date) -> str:
     A mistyped day (year 1990, 0001, next year) would otherwise create a period of its own that
     is published once and never revised."""
     try:
-        return plausible_period(period_of(day), datetime.now(UTC) + EVENT_CLOCK_SLACK)
+        check_plausible_month(day.year, day.month, datetime.now(UTC) + EVENT_CLOCK_SLACK)
     except InvalidPeriodError as exc:
         raise PermanentEventError(
             f"not aggregated: the event's month is implausible, {exc}"
         ) from None
+    return period_of(day)
 
 
 def _refuse_unknown(build: Callable[[], list[Contribution]]) -> list[Contribution]:

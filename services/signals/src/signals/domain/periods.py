@@ -39,11 +39,19 @@ def plausible_period(period: str, now: datetime) -> str:
     A later month is not closed yet, so it has nothing to publish; refusing it as well keeps
     the date arithmetic of the closing time away from the end of the calendar.
     """
-    parse_period(period)
-    latest = period_of(now.astimezone(UTC).date())
-    if not EARLIEST_PERIOD <= period <= latest:  # YYYY-MM strings sort like the months
-        raise InvalidPeriodError(f"a period lies between {EARLIEST_PERIOD} and {latest}")
+    check_plausible_month(*parse_period(period), now)
     return period
+
+
+_EARLIEST_MONTH = parse_period(EARLIEST_PERIOD)
+
+
+def check_plausible_month(year: int, month: int, now: datetime) -> None:
+    """The range rule of :func:`plausible_period` on a (year, month), without parsing text: the
+    consumer applies it to every event's day."""
+    today = now.astimezone(UTC).date()
+    if not _EARLIEST_MONTH <= (year, month) <= (today.year, today.month):
+        raise InvalidPeriodError(f"a period lies between {EARLIEST_PERIOD} and {period_of(today)}")
 
 
 def first_day(period: str) -> date:
