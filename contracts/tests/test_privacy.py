@@ -1,153 +1,121 @@
-"""The privacy policy written once (hub_contracts.privacy): each rule on its own, then combined."""
+"""Events carry no personal data: no suggestive field names, no unconstrained free text."""
 
-from dataclasses import replace
-from datetime import UTC, date, datetime
-from uuid import uuid4
+from __future__ import annotations
 
-from hub_contracts import privacy
-from hub_contracts.privacy import CaseFacts, ConsentFacts, Flow, PartnerFacts, Rule
-from hub_contracts.vocabulary import DataCategory, PartnerType, ProcedureStage, Purpose
-from hypothesis import given
-from hypothesis import strategies as st
+import re
+from collections.abc import Iterator
+from typing import Any
 
-DAY = date(2026, 6, 1)
-CASE, PARTNER = uuid4(), uuid4()
-FLOW = Flow(CASE, PARTNER, Purpose.RETURN_COUNSELLING, frozenset({DataCategory.IDENTITY}))
-NGO_PURPOSES = frozenset({Purpose.RETURN_COUNSELLING, Purpose.TRAVEL_DOCUMENTS})
-NGO = PartnerFacts(
-    PARTNER,
-    PartnerType.NGO,
-    active=True,
-    purposes=NGO_PURPOSES,
-    agreement_valid_until=date(2027, 1, 1),
+from hub_contracts import EventPayload, RefusalCode, RefusalReason, Topic, all_payload_classes
+from hub_contracts.schemas import schema_of
+from hub_contracts.vocabulary import REFUSAL_TEXTS
+
+PERSONAL = re.compile(
+    r"name|birth|dob|phone|mobile|address|email|e_mail|street|postcode|zip|passport|bsn|"
+    r"v_number|vnummer|free_?text|notes?$|comment|remark|message|story|photo|nationality_doc",
+    re.IGNORECASE,
 )
-CONSENT = ConsentFacts(
-    uuid4(),
-    CASE,
-    PARTNER,
-    frozenset({Purpose.RETURN_COUNSELLING, Purpose.TRAVEL_DOCUMENTS}),
-    frozenset({DataCategory.IDENTITY, DataCategory.TRAVEL_DOCUMENTS}),
-    date(2026, 5, 1),
-    date(2026, 12, 31),
-)
-OPEN_CASE = CaseFacts(ProcedureStage.FINAL_REJECTION)
+# Fields allowed to be strings without a pattern/enum/format, and why.
+UNCONSTRAINED_STRINGS_ALLOWED = {
+    ("RefusalReason", "text"): "generated from RefusalCode via REFUSAL_TEXTS, never typed in",
+}
 
 
-def test_a_covered_flow_is_allowed() -> None:
-    assert privacy.may_disclose(FLOW, NGO, CONSENT, OPEN_CASE, DAY).allowed
+def _walk(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(model title, field name, field schema) for the root and every $defs model."""
+    models = [schema, *schema.get("$defs", {}).values()]
+    for model in models:
+        for name, field in model.get("properties", {}).items():
+            yield model.get("title", "?"), name, field
 
 
-def test_once_an_origin_authority_always_refused_whatever_the_type_says_now() -> None:
-    relabelled = replace(NGO, ever_origin_authority=True)
-    verdict = privacy.may_disclose(FLOW, relabelled, CONSENT, OPEN_CASE, DAY)
-    assert verdict.failures[0] is Rule.PARTNER_ORIGIN_AUTHORITY
-    assert not verdict.gone
-    assert not privacy.may_receive_data(relabelled, DAY)
+def _branches(field: dict[str, Any]) -> list[dict[str, Any]]:
+    branches: list[dict[str, Any]] = field.get("anyOf", [field])
+    return branches
 
 
-def test_consent_period_is_inclusive_and_withdrawal_wins() -> None:
-    assert privacy.consent_verdict(FLOW, CONSENT, CONSENT.valid_until) is None
-    assert privacy.consent_verdict(FLOW, CONSENT, CONSENT.valid_from) is None
-    after = date(2027, 1, 1)
-    assert privacy.consent_verdict(FLOW, CONSENT, after) is Rule.CONSENT_EXPIRED
-    before = date(2026, 4, 30)
-    assert privacy.consent_verdict(FLOW, CONSENT, before) is Rule.CONSENT_NOT_YET_VALID
-    withdrawn = replace(CONSENT, withdrawn_at=datetime(2026, 5, 2, tzinfo=UTC))
-    assert privacy.consent_verdict(FLOW, withdrawn, DAY) is Rule.CONSENT_WITHDRAWN
+def _is_free_text(field: dict[str, Any]) -> bool:
+    constrained = ("pattern", "enum", "const", "format", "$ref")
+    for branch in _branches(field):
+        items = branch.get("items", {})
+        for node in (branch, items):
+            if node.get("type") == "string" and not any(k in node for k in constrained):
+                return True
+        for value in branch.get("patternProperties", {}).values():
+            if value.get("type") == "string" and "pattern" not in value:
+                return True
+    return False
 
 
-def test_gone_and_forbidden_are_decided_once() -> None:
-    withdrawn = replace(CONSENT, withdrawn_at=datetime(2026, 5, 2, tzinfo=UTC))
-    assert privacy.may_disclose(FLOW, NGO, withdrawn, OPEN_CASE, DAY).gone
-    not_yet = replace(CONSENT, valid_from=date(2026, 7, 1))
-    verdict = privacy.may_disclose(FLOW, NGO, not_yet, OPEN_CASE, DAY)
-    assert verdict.failures == (Rule.CONSENT_NOT_YET_VALID,)
-    assert not verdict.gone
+def test_no_field_name_suggests_personal_data(payload_class_under_test: type[EventPayload]) -> None:
+    schema = schema_of(payload_class_under_test)
+    suspicious = [f"{model}.{name}" for model, name, _ in _walk(schema) if PERSONAL.search(name)]
+    assert suspicious == []
 
 
-def test_protection_first_is_temporary_and_only_for_origin_contact() -> None:
-    travel = replace(FLOW, purpose=Purpose.TRAVEL_DOCUMENTS)
-    for stage in (ProcedureStage.APPEAL_PENDING, ProcedureStage.IN_PROCEDURE):
-        verdict = privacy.may_disclose(travel, NGO, CONSENT, CaseFacts(stage), DAY)
-        assert verdict.failures == (Rule.APPEAL_PENDING_TRAVEL_DOCUMENTS,)
-        assert verdict.temporary
-        # Counselling without papers may go on while the court has not ruled.
-        assert privacy.may_disclose(FLOW, NGO, CONSENT, CaseFacts(stage), DAY).allowed
-    papers = replace(FLOW, categories=frozenset({DataCategory.TRAVEL_DOCUMENTS}))
-    appeal = CaseFacts(ProcedureStage.APPEAL_PENDING)
-    assert privacy.protection_first(papers, appeal.stage) is Rule.APPEAL_PENDING_TRAVEL_DOCUMENTS
+def test_no_unconstrained_free_text(payload_class_under_test: type[EventPayload]) -> None:
+    schema = schema_of(payload_class_under_test)
+    loose = [
+        f"{model}.{name}"
+        for model, name, field in _walk(schema)
+        if _is_free_text(field) and (model, name) not in UNCONSTRAINED_STRINGS_ALLOWED
+    ]
+    assert loose == [], "string fields must be codes (pattern/enum/format), not free text"
 
 
-def test_minimisation_refuses_categories_the_purpose_does_not_need() -> None:
-    monitoring = Flow(CASE, PARTNER, Purpose.POST_RETURN_MONITORING, frozenset(DataCategory))
-    assert privacy.minimisation(monitoring) is Rule.CATEGORY_NOT_NEEDED_FOR_PURPOSE
-    anonymous = replace(monitoring, purpose=Purpose.ANONYMOUS_REPORTING)
-    assert (
-        privacy.minimisation(replace(anonymous, categories=frozenset({DataCategory.IDENTITY})))
-        is Rule.CATEGORY_NOT_NEEDED_FOR_PURPOSE
-    )
+def test_every_field_is_described(payload_class_under_test: type[EventPayload]) -> None:
+    schema = schema_of(payload_class_under_test)
+    undocumented = [f"{m}.{n}" for m, n, field in _walk(schema) if not field.get("description")]
+    assert undocumented == []
 
 
-def test_choose_consent_takes_the_longest_valid_and_explains_otherwise() -> None:
-    longer = replace(CONSENT, consent_id=uuid4(), valid_until=date(2027, 3, 1))
-    chosen, rule = privacy.choose_consent(FLOW, [CONSENT, longer], DAY)
-    assert (chosen, rule) == (longer, None)
-    other_purpose = replace(CONSENT, purposes=frozenset({Purpose.REINTEGRATION_SUPPORT}))
-    assert privacy.choose_consent(FLOW, [other_purpose], DAY) == (None, Rule.CONSENT_NOT_COVERING)
-    assert privacy.choose_consent(FLOW, [], DAY) == (None, Rule.CONSENT_MISSING)
-    gone = replace(CONSENT, withdrawn_at=datetime(2026, 5, 2, tzinfo=UTC))
-    assert privacy.choose_consent(FLOW, [gone], DAY) == (None, Rule.CONSENT_WITHDRAWN)
+def test_refusal_text_comes_from_the_code_table() -> None:
+    assert set(REFUSAL_TEXTS) == set(RefusalCode)
+    reason = RefusalReason.from_code(RefusalCode.PARTNER_ORIGIN_AUTHORITY)
+    assert reason.text == REFUSAL_TEXTS[RefusalCode.PARTNER_ORIGIN_AUTHORITY]
+    description = RefusalReason.model_json_schema()["properties"]["text"]["description"]
+    assert "GENERATED from the code" in description
 
 
-@given(
-    partner_type=st.sampled_from(PartnerType),
-    ever=st.booleans(),
-    active=st.booleans(),
-    erased=st.booleans(),
-    closed=st.booleans(),
-    stage=st.sampled_from(ProcedureStage),
-    purpose=st.sampled_from(Purpose),
-    categories=st.frozensets(st.sampled_from(DataCategory), min_size=1),
-    withdrawn=st.booleans(),
-    offset=st.integers(-400, 400),
-)
-def test_allowed_only_when_every_rule_holds(
-    partner_type: PartnerType,
-    ever: bool,
-    active: bool,
-    erased: bool,
-    closed: bool,
-    stage: ProcedureStage,
-    purpose: Purpose,
-    categories: frozenset[DataCategory],
-    withdrawn: bool,
-    offset: int,
-) -> None:
-    """The combined verdict is exactly the conjunction of the rules, never looser."""
-    flow = Flow(CASE, PARTNER, purpose, categories)
-    partner = replace(NGO, partner_type=partner_type, ever_origin_authority=ever, active=active)
-    consent = replace(
-        CONSENT,
-        purposes=frozenset(Purpose),
-        categories=frozenset(DataCategory),
-        withdrawn_at=datetime(2026, 5, 2, tzinfo=UTC) if withdrawn else None,
-    )
-    day = date.fromordinal(DAY.toordinal() + offset)
-    case = CaseFacts(stage, erased=erased, closed=closed)
-    verdict = privacy.may_disclose(flow, partner, consent, case, day)
-    expected = (
-        partner_type is not PartnerType.AUTHORITY_ORIGIN
-        and not ever
-        and active
-        and day <= date(2027, 1, 1)
-        and purpose in NGO_PURPOSES
-        and not erased
-        and not closed
-        and not (
-            stage in privacy.PROTECTED_STAGES and privacy.needs_origin_contact(purpose, categories)
-        )
-        and not withdrawn
-        and CONSENT.valid_from <= day <= CONSENT.valid_until
-        and categories <= privacy.CATEGORIES_FOR_PURPOSE[purpose]
-    )
-    assert verdict.allowed is expected
+def test_the_personal_data_detector_works() -> None:
+    assert PERSONAL.search("first_name")
+    assert PERSONAL.search("date_of_birth")
+    assert PERSONAL.search("notes")
+    assert not PERSONAL.search("case_id")
+    assert _is_free_text({"type": "string"})
+    assert _is_free_text({"anyOf": [{"type": "string"}, {"type": "null"}]})
+    assert not _is_free_text({"type": "string", "pattern": "^[a-z]+$"})
+
+
+# Commands (hub_contracts.commands) say who acts and carry the consent's evidence: staff logins
+# and references to records kept elsewhere. They are staff and evidence data, not data of the
+# counselled person, and need no entry in UNCONSTRAINED_STRINGS_ALLOWED: their patterns allow no
+# whitespace, so a sentence about the person (or a name with a space) cannot be typed into them.
+COMMAND_EVIDENCE_FIELDS = {
+    "requested_by",
+    "taken_by",
+    "form_reference",
+    "interpreter_reference",
+    "reason_reference",
+}
+
+
+def _string_patterns(field: dict[str, Any]) -> list[str]:
+    return [b["pattern"] for b in _branches(field) if b.get("type") == "string" and "pattern" in b]
+
+
+def test_command_evidence_fields_are_codes_that_cannot_hold_a_sentence() -> None:
+    commands = [cls for cls in all_payload_classes() if cls.topic is Topic.REFERRAL_COMMANDS]
+    assert len(commands) >= 3
+    seen = set()
+    for cls in commands:
+        for _, name, field in _walk(schema_of(cls)):
+            patterns = _string_patterns(field)
+            if name not in COMMAND_EVIDENCE_FIELDS:
+                continue
+            seen.add(name)
+            assert patterns, f"{cls.__name__}.{name} must be a code with a pattern"
+            for pattern in patterns:
+                assert re.search(pattern, "CF-2025-0042")
+                assert not re.search(pattern, "Jane Doe, born 1990")
+    assert seen == COMMAND_EVIDENCE_FIELDS
