@@ -24,12 +24,15 @@ from hub_contracts import (
     ReferralRefusedV2,
     RefusalCode,
     RefusalCodeV1,
-    RefusalReason,
+    RefusalCodeV2,
     RefusalReasonV1,
     Topic,
     decode,
     new_envelope,
     payload_class,
+)
+from hub_contracts import (
+    RefusalReasonV2 as RefusalReason,
 )
 from hub_contracts.compat import check_all
 from hub_contracts.events._fields import CaseId, PartnerId, ReferralId
@@ -109,10 +112,11 @@ def test_a_due_date_is_not_part_of_the_v2_contract() -> None:
 def test_the_v1_refusal_codes_are_frozen_and_v2_only_adds() -> None:
     committed = schema_path(DEFAULT_SCHEMA_DIR, ReferralRefused.event_type, 1)
     assert committed.read_text(encoding="utf-8").count('"refused_at_review"') == 0
-    assert {c.value for c in RefusalCode} - {c.value for c in RefusalCodeV1} == {
+    assert {c.value for c in RefusalCodeV2} - {c.value for c in RefusalCodeV1} == {
         RefusalCode.REFUSED_AT_REVIEW.value
     }
-    assert {c.value for c in RefusalCodeV1} < {c.value for c in RefusalCode}
+    # v3 (the current list) only adds to v2: every old code still reads.
+    assert {c.value for c in RefusalCodeV2} < {c.value for c in RefusalCode}
 
 
 def test_v1_reasons_read_as_before() -> None:
@@ -123,7 +127,7 @@ def test_v1_reasons_read_as_before() -> None:
 
 
 def test_refused_at_review_is_a_sentence_a_counsellor_can_pass_on() -> None:
-    reason = RefusalReason.from_code(RefusalCode.REFUSED_AT_REVIEW)
+    reason = RefusalReason.from_code(RefusalCodeV2.REFUSED_AT_REVIEW)
     assert "coordinator" in reason.text
     assert reason.text.endswith(".")
     assert reason.text != REFUSAL_TEXTS[RefusalCode.NEEDS_COORDINATOR_REVIEW]

@@ -6,7 +6,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from hub_contracts import EventPayload, RefusalCode, RefusalReason, Topic, all_payload_classes
+from hub_contracts import (
+    EventPayload,
+    RefusalCode,
+    RefusalCodeV2,
+    Topic,
+    all_payload_classes,
+)
+from hub_contracts import RefusalReasonV2 as RefusalReason
 from hub_contracts.schemas import schema_of
 from hub_contracts.vocabulary import REFUSAL_TEXTS
 
@@ -71,7 +78,7 @@ def test_every_field_is_described(payload_class_under_test: type[EventPayload]) 
 
 def test_refusal_text_comes_from_the_code_table() -> None:
     assert set(REFUSAL_TEXTS) == set(RefusalCode)
-    reason = RefusalReason.from_code(RefusalCode.PARTNER_ORIGIN_AUTHORITY)
+    reason = RefusalReason.from_code(RefusalCodeV2.PARTNER_ORIGIN_AUTHORITY)
     assert reason.text == REFUSAL_TEXTS[RefusalCode.PARTNER_ORIGIN_AUTHORITY]
     description = RefusalReason.model_json_schema()["properties"]["text"]["description"]
     assert "GENERATED from the code" in description
@@ -119,3 +126,47 @@ def test_command_evidence_fields_are_codes_that_cannot_hold_a_sentence() -> None
                 assert re.search(pattern, "CF-2025-0042")
                 assert not re.search(pattern, "Jane Doe, born 1990")
     assert seen == COMMAND_EVIDENCE_FIELDS
+
+
+# Every pattern a string field may have, and why it cannot carry a sentence about a person.
+# A pattern that is not here fails the test below: a new string field must be a closed code
+# (enum), a format (uuid, date), or one of these, and the list grows only with a reason.
+CLOSED_PATTERNS = {
+    r"^[A-Z]{2}$": "ISO 3166-1 alpha-2 country code",
+    r"^[a-z]{2,3}$": "ISO 639 language code",
+    r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$": "staff login (staff, not the person; no spaces)",
+    r"^[A-Za-z0-9][A-Za-z0-9._/:#-]{0,99}$": "reference to a record kept elsewhere (no spaces)",
+    r"^\d{4}-(0[1-9]|1[0-2])$": "a month (signals period)",
+    r"^[a-z][a-z0-9_]{0,63}$": "signals table and dimension names (the hub's own catalogue)",
+    r"^[A-Za-z0-9_+.\-]{1,64}$": "signals cell keys built from the catalogue's codes",
+}
+
+# Open snake_case codes ("^[a-z_]{1,64}$") could carry "<name>_<diagnosis>": only revisions
+# that are superseded (kept registered for the records still in the topics) may have them.
+OPEN_CODE = r"^[a-z_]{1,64}$"
+OPEN_CODE_ALLOWED = {
+    "council.referral.ReferralStatusChanged.v1": "superseded by v2 (closed StatusReason list)",
+    "council.partner.PartnerStatusReported.v1": "superseded by v2 (closed DeclineReason list)",
+    "council.partner.DeliveryFailed.v1": "set by the gateway itself from its delivery outcomes",
+}
+
+
+def test_string_patterns_are_closed(payload_class_under_test: type[EventPayload]) -> None:
+    """A new event or command with an unconstrained or open string field fails here."""
+    schema = schema_of(payload_class_under_test)
+    allowed = dict(CLOSED_PATTERNS)
+    if payload_class_under_test.event_type in OPEN_CODE_ALLOWED:
+        allowed[OPEN_CODE] = OPEN_CODE_ALLOWED[payload_class_under_test.event_type]
+    found = []
+    for model, name, field in _walk(schema):
+        for branch in _branches(field):
+            for node in (branch, branch.get("items", {})):
+                pattern = node.get("pattern")
+                if pattern is not None and pattern not in allowed:
+                    found.append(f"{model}.{name}: {pattern}")
+    assert found == []
+
+
+def test_the_open_code_check_catches_an_open_pattern() -> None:
+    assert OPEN_CODE not in CLOSED_PATTERNS
+    assert re.fullmatch(OPEN_CODE, "jansen_hiv_positive")

@@ -15,6 +15,8 @@ from hub_contracts.commands.referral import (
 from hub_contracts.envelope import Envelope, dataschema_for, new_envelope, subject_for
 from hub_contracts.events._referral_v1 import RefusalCode as RefusalCodeV1
 from hub_contracts.events._referral_v1 import RefusalReason as RefusalReasonV1
+from hub_contracts.events._referral_v2 import RefusalCode as RefusalCodeV2
+from hub_contracts.events._referral_v2 import RefusalReason as RefusalReasonV2
 from hub_contracts.events.casefile import (
     BottleneckObserved,
     CaseClosed,
@@ -36,7 +38,9 @@ from hub_contracts.events.partner import (
     MonitoringReported,
     NoticeAcknowledged,
     NoticeSent,
+    NoticeSentV2,
     PartnerStatusReported,
+    PartnerStatusReportedV2,
     ReferralDelivered,
 )
 from hub_contracts.events.referral import (
@@ -46,9 +50,10 @@ from hub_contracts.events.referral import (
     ReferralApproved,
     ReferralRefused,
     ReferralRefusedV2,
+    ReferralRefusedV3,
     ReferralRequested,
     ReferralStatusChanged,
-    RefusalReason,
+    ReferralStatusChangedV2,
 )
 from hub_contracts.events.signals import PublicationMethod, SignalCell, SignalsPublished
 from hub_contracts.registry import all_payload_classes, decode, payload_class, register
@@ -60,8 +65,10 @@ from hub_contracts.vocabulary import (
     DataCategory,
     DeadlineKind,
     Decision,
+    DeclineReason,
     LocationType,
     MonitoringOutcome,
+    NoticeKind,
     PartnerReportedStatus,
     PartnerType,
     ProcedureStage,
@@ -70,6 +77,7 @@ from hub_contracts.vocabulary import (
     RefusalCode,
     Region,
     ReturnOption,
+    StatusReason,
     Vulnerability,
 )
 
@@ -94,6 +102,7 @@ __all__ = [
     "DeadlineScheduledV2",
     "Decision",
     "DecisionRecorded",
+    "DeclineReason",
     "DeliveryFailed",
     "DisclosureMade",
     "Envelope",
@@ -103,11 +112,14 @@ __all__ = [
     "MonitoringOutcome",
     "MonitoringReported",
     "NoticeAcknowledged",
+    "NoticeKind",
     "NoticeSent",
+    "NoticeSentV2",
     "OptionsDiscussed",
     "PartnerRegistered",
     "PartnerReportedStatus",
     "PartnerStatusReported",
+    "PartnerStatusReportedV2",
     "PartnerType",
     "PersonErased",
     "ProcedureStage",
@@ -118,13 +130,16 @@ __all__ = [
     "ReferralDelivered",
     "ReferralRefused",
     "ReferralRefusedV2",
+    "ReferralRefusedV3",
     "ReferralRequested",
     "ReferralStatus",
     "ReferralStatusChanged",
+    "ReferralStatusChangedV2",
     "RefusalCode",
     "RefusalCodeV1",
-    "RefusalReason",
+    "RefusalCodeV2",
     "RefusalReasonV1",
+    "RefusalReasonV2",
     "Region",
     "RequestReferralCommand",
     "ReturnOption",
@@ -133,6 +148,7 @@ __all__ = [
     "SignalCell",
     "SignalsPublished",
     "StaffRole",
+    "StatusReason",
     "Topic",
     "Vulnerability",
     "WithdrawConsentCommand",

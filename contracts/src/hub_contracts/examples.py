@@ -16,15 +16,20 @@ from hub_contracts.events import casefile as cf
 from hub_contracts.events import partner as pt
 from hub_contracts.events import referral as rf
 from hub_contracts.events import signals as sg
+from hub_contracts.events._referral_v1 import ReferralStatus as ReferralStatusV1
 from hub_contracts.events._referral_v1 import RefusalCode as RefusalCodeV1
 from hub_contracts.events._referral_v1 import RefusalReason as RefusalReasonV1
+from hub_contracts.events._referral_v2 import RefusalCode as RefusalCodeV2
+from hub_contracts.events._referral_v2 import RefusalReason as RefusalReasonV2
 from hub_contracts.vocabulary import (
     BottleneckCategory,
     DataCategory,
     DeadlineKind,
     Decision,
+    DeclineReason,
     LocationType,
     MonitoringOutcome,
+    NoticeKind,
     PartnerReportedStatus,
     PartnerType,
     ProcedureStage,
@@ -33,6 +38,7 @@ from hub_contracts.vocabulary import (
     RefusalCode,
     Region,
     ReturnOption,
+    StatusReason,
     Vulnerability,
 )
 
@@ -133,13 +139,22 @@ def _referral() -> dict[type[EventPayload], Callable[[], EventPayload]]:
             **_IDS, reasons=[RefusalReasonV1.from_code(RefusalCodeV1.CONSENT_EXPIRED)]
         ),
         rf.ReferralRefusedV2: lambda: rf.ReferralRefusedV2(
-            **_IDS, reasons=[rf.RefusalReason.from_code(RefusalCode.REFUSED_AT_REVIEW)]
+            **_IDS, reasons=[RefusalReasonV2.from_code(RefusalCodeV2.REFUSED_AT_REVIEW)]
+        ),
+        rf.ReferralRefusedV3: lambda: rf.ReferralRefusedV3(
+            **_IDS, reasons=[RefusalCode.CASE_CLOSED, RefusalCode.CONSENT_MISSING]
         ),
         rf.ReferralStatusChanged: lambda: rf.ReferralStatusChanged(
             **_IDS,
-            from_status=ReferralStatus.DELIVERED,
-            to_status=ReferralStatus.ACCEPTED,
+            from_status=ReferralStatusV1.DELIVERED,
+            to_status=ReferralStatusV1.ACCEPTED,
             reason_code=None,
+        ),
+        rf.ReferralStatusChangedV2: lambda: rf.ReferralStatusChangedV2(
+            **_IDS,
+            from_status=ReferralStatus.APPROVED,
+            to_status=ReferralStatus.SUSPENDED,
+            reason_code=StatusReason.PROTECTION_FIRST,
         ),
         rf.PartnerRegistered: lambda: rf.PartnerRegistered(
             partner_id=PARTNER_ID,
@@ -208,6 +223,12 @@ def _partner() -> dict[type[EventPayload], Callable[[], EventPayload]]:
             reason_code="capacity_full",
             reported_at=MOMENT,
         ),
+        pt.PartnerStatusReportedV2: lambda: pt.PartnerStatusReportedV2(
+            **_IDS,
+            status=PartnerReportedStatus.DECLINED,
+            reason_code=DeclineReason.NO_CAPACITY,
+            reported_at=MOMENT,
+        ),
         pt.MonitoringReported: lambda: pt.MonitoringReported(
             **_IDS,
             months_after_return=6,
@@ -215,6 +236,13 @@ def _partner() -> dict[type[EventPayload], Callable[[], EventPayload]]:
         ),
         pt.NoticeSent: lambda: pt.NoticeSent(
             case_id=CASE_ID, notice_id=OTHER_ID, partner_id=PARTNER_ID, kind="withdrawal"
+        ),
+        pt.NoticeSentV2: lambda: pt.NoticeSentV2(
+            case_id=CASE_ID,
+            notice_id=OTHER_ID,
+            partner_id=PARTNER_ID,
+            referral_id=REFERRAL_ID,
+            kind=NoticeKind.SUSPENSION,
         ),
         pt.NoticeAcknowledged: lambda: pt.NoticeAcknowledged(
             case_id=CASE_ID, notice_id=OTHER_ID, partner_id=PARTNER_ID, acknowledged_at=MOMENT

@@ -20,12 +20,17 @@ from hub_contracts.vocabulary import PartnerReportedStatus, ReferralStatus
 
 _S = ReferralStatus
 
+# A referral that may be suspended (protection first) returns to the status it had: suspended
+# may be followed by any status it could have been suspended from.
+_SUSPENDABLE = frozenset({_S.APPROVED, _S.DELIVERED, _S.ACCEPTED, _S.IN_PROGRESS})
+
 NEXT: Mapping[ReferralStatus, frozenset[ReferralStatus]] = {
     _S.REQUESTED: frozenset({_S.APPROVED, _S.REFUSED, _S.WITHDRAWN}),
-    _S.APPROVED: frozenset({_S.DELIVERED, _S.WITHDRAWN, _S.EXPIRED}),
-    _S.DELIVERED: frozenset({_S.ACCEPTED, _S.DECLINED, _S.WITHDRAWN, _S.EXPIRED}),
-    _S.ACCEPTED: frozenset({_S.IN_PROGRESS, _S.WITHDRAWN}),
-    _S.IN_PROGRESS: frozenset({_S.COMPLETED, _S.WITHDRAWN}),
+    _S.APPROVED: frozenset({_S.DELIVERED, _S.WITHDRAWN, _S.EXPIRED, _S.SUSPENDED}),
+    _S.DELIVERED: frozenset({_S.ACCEPTED, _S.DECLINED, _S.WITHDRAWN, _S.EXPIRED, _S.SUSPENDED}),
+    _S.ACCEPTED: frozenset({_S.IN_PROGRESS, _S.WITHDRAWN, _S.SUSPENDED}),
+    _S.IN_PROGRESS: frozenset({_S.COMPLETED, _S.WITHDRAWN, _S.SUSPENDED}),
+    _S.SUSPENDED: _SUSPENDABLE | {_S.WITHDRAWN},
     _S.REFUSED: frozenset(),
     _S.DECLINED: frozenset(),
     _S.COMPLETED: frozenset(),

@@ -130,7 +130,13 @@ class DataCategory(StrEnum):
 
 
 class ReferralStatus(StrEnum):
-    """Lifecycle of a referral as the referral service tracks it."""
+    """Lifecycle of a referral as the referral service tracks it.
+
+    ``suspended``: a rule that may pass by itself stops the referral for now (protection first:
+    an appeal is pending or a new application is in procedure); nothing is disclosed while it
+    lasts, and the referral returns to the status it had when the rule holds again. Carried by
+    ``ReferralStatusChanged.v2``; v1 keeps its frozen list (``events/_referral_v1.py``).
+    """
 
     REQUESTED = "requested"
     APPROVED = "approved"
@@ -142,6 +148,7 @@ class ReferralStatus(StrEnum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+    SUSPENDED = "suspended"
 
 
 class PartnerReportedStatus(StrEnum):
@@ -156,11 +163,13 @@ class PartnerReportedStatus(StrEnum):
     COMPLETED = "completed"
 
 
-# The current codes, carried by ReferralRefused.v2. ReferralRefused.v1 keeps its own frozen
-# copy without refused_at_review (events/_referral_v1.py): a value added to a committed enum
-# breaks that version's old readers. The docstring below is part of v2's schema text.
+# The current codes, carried by ReferralRefused.v3. v1 and v2 keep frozen copies
+# (events/_referral_v1.py, events/_referral_v2.py): a value added to a committed enum breaks that
+# version's old readers. The docstring below is part of v3's schema text.
 class RefusalCode(StrEnum):
-    """Why a referral was refused: a failing policy rule, or a coordinator's refusal at review."""
+    """Why a referral was refused: a failing rule of the privacy policy or the referral policy,
+    or a coordinator's refusal at review. The sentence for each code is rendered by the reader
+    (``REFUSAL_TEXTS`` in English), never carried in the event."""
 
     CONSENT_MISSING = "consent_missing"
     CONSENT_NOT_COVERING = "consent_not_covering"
@@ -174,6 +183,52 @@ class RefusalCode(StrEnum):
     NEEDS_COORDINATOR_REVIEW = "needs_coordinator_review"
     PERSON_ERASED = "person_erased"
     REFUSED_AT_REVIEW = "refused_at_review"
+    PARTNER_INACTIVE = "partner_inactive"
+    CONSENT_NOT_YET_VALID = "consent_not_yet_valid"
+    CATEGORY_NOT_NEEDED_FOR_PURPOSE = "category_not_needed_for_purpose"
+    CASE_CLOSED = "case_closed"
+
+
+class DeclineReason(StrEnum):
+    """Why a partner declines a referral: a closed list, so no sentence about the person can be
+    typed into it (it travels on Kafka, which erasure cannot clean)."""
+
+    NO_CAPACITY = "no_capacity"
+    OUTSIDE_SERVICE_AREA = "outside_service_area"
+    SERVICE_NOT_OFFERED = "service_not_offered"
+    NOT_ELIGIBLE = "not_eligible"
+    PERSON_NOT_REACHABLE = "person_not_reachable"
+    PERSON_NO_LONGER_INTERESTED = "person_no_longer_interested"
+    DUPLICATE_REFERRAL = "duplicate_referral"
+    SAFETY_CONCERN = "safety_concern"
+    OTHER = "other"
+
+
+class StatusReason(StrEnum):
+    """Why the council moved a referral (``ReferralStatusChanged.v2``); a partner's decline
+    carries its :class:`DeclineReason` instead."""
+
+    PARTNER_MAY_NOT_RECEIVE = "partner_may_not_receive"
+    NO_PARTNER_ANSWER = "no_partner_answer"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONSENT_EXPIRED = "consent_expired"
+    PERSON_ERASED = "person_erased"
+    CASE_CLOSED = "case_closed"
+    PROTECTION_FIRST = "protection_first"
+    STAGE_ALLOWS_AGAIN = "stage_allows_again"
+    IMPLIED_BY_PARTNER_ANSWER = "implied_by_partner_answer"
+    DECLINED_BY_PARTNER = "declined_by_partner"
+    REPORTED_BY_PARTNER = "reported_by_partner"
+
+
+class NoticeKind(StrEnum):
+    """What a notice to a partner is about (``NoticeSent.v2``): every partner that was told of
+    a referral is told when it stops, pauses or resumes."""
+
+    WITHDRAWAL = "withdrawal"
+    ERASURE = "erasure"
+    SUSPENSION = "suspension"
+    RESUMPTION = "resumption"
 
 
 class MonitoringOutcome(StrEnum):
@@ -218,7 +273,8 @@ REFUSAL_TEXTS: dict[RefusalCode, str] = {
     ),
     RefusalCode.PURPOSE_NOT_ALLOWED_FOR_PARTNER: "This partner may not serve this purpose.",
     RefusalCode.APPEAL_PENDING_TRAVEL_DOCUMENTS: (
-        "Travel documents are not requested while an appeal is pending."
+        "Travel documents are not requested while an appeal is pending or a new application is in"
+        " procedure (protection first)."
     ),
     RefusalCode.DECISION_MISSING: (
         "The person's choice for independent return is not on record with the referral service:"
@@ -230,8 +286,14 @@ REFUSAL_TEXTS: dict[RefusalCode, str] = {
     RefusalCode.REFUSED_AT_REVIEW: (
         "A coordinator reviewed the referral and refused it; ask the coordinator for the reasons."
     ),
+    RefusalCode.PARTNER_INACTIVE: "The partner is no longer in the directory.",
+    RefusalCode.CONSENT_NOT_YET_VALID: "The consent that covers this referral is not in force yet.",
+    RefusalCode.CATEGORY_NOT_NEEDED_FOR_PURPOSE: (
+        "Some of the data categories are not needed for this purpose (data minimisation)."
+    ),
+    RefusalCode.CASE_CLOSED: "The case is closed: nothing more is referred.",
 }
-"""Readable text per refusal code; events carry this generated text, never user-entered text."""
+"""Readable English text per refusal code, rendered at the edge (v1/v2 events carried it)."""
 
 
 # EU member states plus Iceland, Liechtenstein and Norway. A transfer anywhere else is a transfer

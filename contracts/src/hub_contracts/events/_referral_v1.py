@@ -2,7 +2,9 @@
 
 v1's committed schema lists the refusal codes as an ``enum``: adding a code would break old
 readers (FORWARD), so the current :class:`hub_contracts.vocabulary.RefusalCode` grows only in
-``ReferralRefused.v2``. These classes keep v1's schema byte for byte. They are named
+``ReferralRefused.v2``. These classes keep v1's schema byte for byte. ``ReferralStatus``
+likewise freezes the statuses of ``council.referral.ReferralStatusChanged.v1`` (the current
+vocabulary adds ``suspended``, carried by ``ReferralStatusChanged.v2``). They are named
 ``RefusalCode`` and ``RefusalReason`` here because pydantic takes the ``$defs`` names and titles
 of the committed schema from the class names; import them as ``RefusalCodeV1`` and
 ``RefusalReasonV1`` (see ``hub_contracts``). Never change this module: v1 is a closed contract.
@@ -58,3 +60,18 @@ class RefusalReason(BaseModel):
         """This reason's code in the current vocabulary (a superset of v1's), for readers
         that handle v1 and v2 alike."""
         return CurrentRefusalCode(self.code.value)
+
+
+class ReferralStatus(StrEnum):
+    """Lifecycle of a referral as the referral service tracks it."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"

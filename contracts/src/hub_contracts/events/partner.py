@@ -18,7 +18,12 @@ from hub_contracts.events._fields import (
 )
 from hub_contracts.registry import register
 from hub_contracts.topics import Topic
-from hub_contracts.vocabulary import MonitoringOutcome, PartnerReportedStatus
+from hub_contracts.vocabulary import (
+    DeclineReason,
+    MonitoringOutcome,
+    NoticeKind,
+    PartnerReportedStatus,
+)
 
 LegalBasis = Literal["consent_gdpr_6_1_a", "explicit_consent_gdpr_49_1_a"]
 
@@ -84,8 +89,28 @@ class PartnerStatusReported(_PartnerEvent):
     referral_id: ReferralId
     partner_id: PartnerId
     status: PartnerReportedStatus = Field(description="Status reported by the partner.")
+    # Superseded by PartnerStatusReported.v2 (a closed list of decline reasons); kept
+    # registered for the v1 records still in the topic.
     reason_code: ReasonCode | None = Field(
         default=None, description="Machine code for why (e.g. a decline), never free text."
+    )
+    reported_at: AwareDatetime = Field(description="When the partner reported it.")
+
+
+@register
+class PartnerStatusReportedV2(_PartnerEvent):
+    """A partner reported a status for a referral; a decline names its reason from a closed
+    list (v1's open code pattern could carry a name or a diagnosis)."""
+
+    event_type: ClassVar[str] = "council.partner.PartnerStatusReported.v2"
+    schema_version: ClassVar[int] = 1
+
+    case_id: CaseId
+    referral_id: ReferralId
+    partner_id: PartnerId
+    status: PartnerReportedStatus = Field(description="Status reported by the partner.")
+    reason_code: DeclineReason | None = Field(
+        default=None, description="Why the partner declines (closed list); null otherwise."
     )
     reported_at: AwareDatetime = Field(description="When the partner reported it.")
 
@@ -115,6 +140,24 @@ class NoticeSent(_PartnerEvent):
     notice_id: UUID = Field(description="Id of the notice.")
     partner_id: PartnerId
     kind: Literal["withdrawal", "erasure"] = Field(description="What the notice is about.")
+
+
+@register
+class NoticeSentV2(_PartnerEvent):
+    """A notice was sent to a partner that was told of a referral (a webhook or an inbox entry,
+    not only a fetch): the referral was withdrawn, the person erased, or the referral suspended
+    or resumed."""
+
+    event_type: ClassVar[str] = "council.partner.NoticeSent.v2"
+    schema_version: ClassVar[int] = 1
+
+    case_id: CaseId
+    notice_id: UUID = Field(description="Id of the notice.")
+    partner_id: PartnerId
+    referral_id: ReferralId | None = Field(
+        default=None, description="The referral concerned; null for a notice about the case."
+    )
+    kind: NoticeKind = Field(description="What the notice is about.")
 
 
 @register

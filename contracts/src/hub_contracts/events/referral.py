@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from hub_contracts.base import EventPayload
 from hub_contracts.events._fields import (
@@ -16,16 +16,19 @@ from hub_contracts.events._fields import (
     ReasonCode,
     ReferralId,
 )
+from hub_contracts.events._referral_v1 import ReferralStatus as ReferralStatusV1
 from hub_contracts.events._referral_v1 import RefusalReason as RefusalReasonV1
+from hub_contracts.events._referral_v2 import RefusalReason as RefusalReasonV2
 from hub_contracts.registry import register
 from hub_contracts.topics import Topic
 from hub_contracts.vocabulary import (
-    REFUSAL_TEXTS,
     CountryCode,
+    DeclineReason,
     PartnerType,
     Purpose,
     ReferralStatus,
     RefusalCode,
+    StatusReason,
 )
 
 
@@ -98,27 +101,6 @@ class ReferralApproved(_ReferralEvent):
     consent_id: ConsentId
 
 
-class RefusalReason(BaseModel):
-    """One reason for a refusal: a code plus text generated from that code."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    code: RefusalCode = Field(description="Machine-readable refusal reason.")
-    text: str = Field(
-        min_length=1,
-        max_length=300,
-        description=(
-            "Readable explanation GENERATED from the code (see REFUSAL_TEXTS); never "
-            "user-entered text, never personal data."
-        ),
-    )
-
-    @classmethod
-    def from_code(cls, code: RefusalCode) -> RefusalReason:
-        """The way to build a reason: the text always comes from the code table."""
-        return cls(code=code, text=REFUSAL_TEXTS[code])
-
-
 @register
 class ReferralRefused(_ReferralEvent):
     """The policy refused the referral; nothing is sent to the partner."""
@@ -139,13 +121,15 @@ class ReferralRefusedV2(_ReferralEvent):
     """The referral was refused, by the policy or by a coordinator at review; nothing is sent
     to the partner."""
 
+    # Superseded by ReferralRefused.v3 (codes only, and the privacy policy's codes); kept
+    # registered for the v2 records still in the topic. Its codes are the frozen v2 list.
     event_type: ClassVar[str] = "council.referral.ReferralRefused.v2"
     schema_version: ClassVar[int] = 1
 
     case_id: CaseId
     referral_id: ReferralId
     partner_id: PartnerId
-    reasons: list[RefusalReason] = Field(min_length=1, description="Why it was refused.")
+    reasons: list[RefusalReasonV2] = Field(min_length=1, description="Why it was refused.")
 
 
 @register
@@ -158,10 +142,44 @@ class ReferralStatusChanged(_ReferralEvent):
     case_id: CaseId
     referral_id: ReferralId
     partner_id: PartnerId
-    from_status: ReferralStatus = Field(description="Status before the change.")
-    to_status: ReferralStatus = Field(description="Status after the change.")
+    from_status: ReferralStatusV1 = Field(description="Status before the change.")
+    to_status: ReferralStatusV1 = Field(description="Status after the change.")
     reason_code: ReasonCode | None = Field(
         default=None, description="Machine code for why (snake_case), never free text."
+    )
+
+
+@register
+class ReferralRefusedV3(_ReferralEvent):
+    """The referral was refused, by the policy or by a coordinator at review; nothing is sent
+    to the partner. Carries codes only: readers render the sentence in their own language."""
+
+    event_type: ClassVar[str] = "council.referral.ReferralRefused.v3"
+    schema_version: ClassVar[int] = 1
+
+    case_id: CaseId
+    referral_id: ReferralId
+    partner_id: PartnerId
+    reasons: list[RefusalCode] = Field(
+        min_length=1, description="Why it was refused: every failing rule, as codes."
+    )
+
+
+@register
+class ReferralStatusChangedV2(_ReferralEvent):
+    """The referral's lifecycle status changed (``suspended`` included); the reason is a code
+    from a closed list: the council's reason, or the partner's decline reason."""
+
+    event_type: ClassVar[str] = "council.referral.ReferralStatusChanged.v2"
+    schema_version: ClassVar[int] = 1
+
+    case_id: CaseId
+    referral_id: ReferralId
+    partner_id: PartnerId
+    from_status: ReferralStatus = Field(description="Status before the change.")
+    to_status: ReferralStatus = Field(description="Status after the change.")
+    reason_code: StatusReason | DeclineReason | None = Field(
+        default=None, description="Why: the council's reason, or the partner's decline reason."
     )
 
 

@@ -10,8 +10,11 @@ from hub_contracts import (
     ReferralRefusedV2,
     RefusalCode,
     RefusalCodeV1,
-    RefusalReason,
+    RefusalCodeV2,
     RefusalReasonV1,
+)
+from hub_contracts import (
+    RefusalReasonV2 as RefusalReason,
 )
 from hub_runtime.auth import Role
 from hub_runtime.testing import wait_until
@@ -30,7 +33,7 @@ async def test_v1_and_v2_refusals_are_on_the_timeline(casefile: Any) -> None:
     new = ReferralRefusedV2(
         **ids,
         referral_id=uuid.uuid4(),
-        reasons=[RefusalReason.from_code(RefusalCode.REFUSED_AT_REVIEW)],
+        reasons=[RefusalReason.from_code(RefusalCodeV2.REFUSED_AT_REVIEW)],
     )
     await casefile.publish(old)
     await casefile.publish(new)

@@ -209,11 +209,12 @@ async def on_referral_status_changed(
     """Follow only the council's closures (withdrawn, expired). The partner's own steps the
     gateway knows first, from its reports; referral's echo of them comes later and must not move
     the status back."""
-    if payload.to_status not in CLOSED_BY_COUNCIL:
+    to_status = ReferralStatus(payload.to_status.value)  # v1's frozen list is a subset
+    if to_status not in CLOSED_BY_COUNCIL:
         return
     r = repos(uow)
-    reason = f"referral_{payload.to_status}"  # referral_withdrawn, referral_expired
-    await _close_referrals(r, [payload.referral_id], payload.to_status, reason)
+    reason = f"referral_{to_status}"  # referral_withdrawn, referral_expired
+    await _close_referrals(r, [payload.referral_id], to_status, reason)
 
 
 async def _withdraw_referrals(r: Repositories, referral_ids: list[UUID], reason: str) -> None:

@@ -8,13 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Response
 from hub_contracts import (
+    REFUSAL_TEXTS,
     DataCategory,
     Decision,
     PartnerType,
     ProcedureStage,
     Purpose,
     RefusalCode,
-    RefusalReason,
     Topic,
     Vulnerability,
 )
@@ -119,6 +119,18 @@ class ReviewOut(BaseModel):
     reviewed_at: datetime
 
 
+class RefusalReason(BaseModel):
+    """A refusal reason as the API shows it: the code, and its sentence rendered here at the
+    edge from ``REFUSAL_TEXTS`` (events carry the code only)."""
+
+    code: RefusalCode
+    text: str
+
+    @classmethod
+    def of(cls, code: RefusalCode) -> "RefusalReason":
+        return cls(code=code, text=REFUSAL_TEXTS[code])
+
+
 class ReferralOut(BaseModel):
     referral_id: UUID
     case_id: UUID
@@ -143,10 +155,10 @@ class ReferralOut(BaseModel):
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> "ReferralOut":
-        reasons = [RefusalReason.from_code(RefusalCode(code)) for code in record["reasons"]]
+        reasons = [RefusalReason.of(RefusalCode(code)) for code in record["reasons"]]
         status = Status(record["status"])
         if status is Status.AWAITING_REVIEW:
-            reasons = [RefusalReason.from_code(RefusalCode.NEEDS_COORDINATOR_REVIEW), *reasons]
+            reasons = [RefusalReason.of(RefusalCode.NEEDS_COORDINATOR_REVIEW), *reasons]
         return cls.model_validate(
             {
                 **record,

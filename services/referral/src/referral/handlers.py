@@ -37,7 +37,8 @@ from hub_contracts import (
     ReferralRequested,
     ReferralStatusChanged,
     RefusalCode,
-    RefusalReason,
+    RefusalCodeV2,
+    RefusalReasonV2,
 )
 from hub_runtime import idempotency
 from hub_runtime.errors import PermanentEventError
@@ -490,7 +491,7 @@ async def _refuse(
             case_id=referral.case_id,
             referral_id=referral.referral_id,
             partner_id=referral.partner_id,
-            reasons=[RefusalReason.from_code(code) for code in reasons],
+            reasons=[RefusalReasonV2.from_code(RefusalCodeV2(code.value)) for code in reasons],
         ),
         subject=referral.case_id,
         caused_by=caused_by,

@@ -24,12 +24,14 @@ from hub_contracts import (
     ReferralApproved,
     ReferralRefused,
     ReferralRefusedV2,
-    RefusalCode,
     RefusalCodeV1,
-    RefusalReason,
+    RefusalCodeV2,
     RefusalReasonV1,
     Topic,
     new_envelope,
+)
+from hub_contracts import (
+    RefusalReasonV2 as RefusalReason,
 )
 from hub_runtime.auth import Role
 from hub_runtime.service import ServiceRuntime
@@ -87,7 +89,7 @@ async def test_refusals_responses_monitoring_and_deadlines_are_counted(
         wrap(
             ReferralRefusedV2(
                 **{**ids, "referral_id": uuid.uuid4()},
-                reasons=[RefusalReason.from_code(RefusalCode.REFUSED_AT_REVIEW)],
+                reasons=[RefusalReason.from_code(RefusalCodeV2.REFUSED_AT_REVIEW)],
             ),
             case_id,
             approved_at,

@@ -36,6 +36,7 @@ class Status(StrEnum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+    SUSPENDED = "suspended"
 
 
 def public_status(status: Status) -> ReferralStatus:
