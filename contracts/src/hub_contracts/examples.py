@@ -87,6 +87,7 @@ def _casefile() -> dict[type[EventPayload], Callable[[], EventPayload]]:
         cf.DeadlineApproachingV2: lambda: cf.DeadlineApproachingV2(
             case_id=CASE_ID, deadline_id=OTHER_ID, kind=DeadlineKind.DEPARTURE_PERIOD, days_left=2
         ),
+        cf.DeadlineApproachingV3: lambda: _deadline_v2(cf.DeadlineApproachingV3),
         cf.DeadlinePassedV2: lambda: _deadline_v2(cf.DeadlinePassedV2),
         cf.OptionsDiscussed: lambda: cf.OptionsDiscussed(
             case_id=CASE_ID, options=list(ReturnOption), language="ar", interpreter_used=True

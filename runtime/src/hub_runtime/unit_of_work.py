@@ -3,6 +3,7 @@
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 from uuid import UUID
@@ -68,10 +69,13 @@ class UnitOfWork:
         *,
         subject: str | UUID,
         caused_by: Envelope | None = None,
+        time: datetime | None = None,
     ) -> Envelope:
         """Queue an event; it reaches the outbox only if the transaction commits.
 
         `caused_by` links the new event to the one being handled (same correlation id).
+        `time` (aware) replaces "now" as the envelope's time, for events whose exact moment
+        would reveal something personal (casefile's weekly deadline notices).
         """
         envelope = new_envelope(
             payload,
@@ -79,6 +83,7 @@ class UnitOfWork:
             subject=str(subject),
             correlationid=caused_by.correlationid if caused_by else None,
             causationid=caused_by.id if caused_by else None,
+            time=time,
         )
         self._pending.append((envelope, str(payload.topic), current_trace_headers()))
         return envelope

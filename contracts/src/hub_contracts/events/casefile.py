@@ -139,6 +139,20 @@ class DeadlineApproachingV2(DeadlineEventV2):
 
 
 @register
+class DeadlineApproachingV3(DeadlineEventV2):
+    """A tracked time limit ends within the week that begins at the event's time.
+
+    Published only by casefile's weekly run, whose event time is the start of the week (Monday
+    00:00 Europe/Amsterdam): neither the moment of publication nor the payload tells the day.
+    Supersedes v2, whose ``days_left`` counted from the event's day and so gave the day (for a
+    family-location end, the youngest child's 18th birthday).
+    """
+
+    event_type: ClassVar[str] = "council.casefile.DeadlineApproaching.v3"
+    schema_version: ClassVar[int] = 1
+
+
+@register
 class DeadlinePassedV2(DeadlineEventV2):
     """A tracked time limit has passed (the event's time says when it was noticed)."""
 

@@ -19,7 +19,7 @@ from hub_runtime.service import ServiceContext
 from hub_runtime.unit_of_work import UnitOfWork
 
 from casefile import commands as cmd
-from casefile import handlers, repository, workers
+from casefile import disclosures, efforts, handlers, repository, workers
 from casefile.handlers import Deps
 
 T = TypeVar("T")
@@ -147,7 +147,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         body: cmd.RecordEffort,
         who: worker,  # type: ignore[valid-type]
     ) -> dict[str, Any]:
-        eid = await _in_uow(ctx, lambda u: handlers.record_effort(u, deps, case_id, body, who))
+        eid = await _in_uow(ctx, lambda u: efforts.record_effort(u, deps, case_id, body, who))
         return {"case_id": case_id, "effort_id": eid}
 
     @router.get("/{case_id}/buitenschuld-dossier", summary="The dossier as one document")
@@ -156,13 +156,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         who: worker,  # type: ignore[valid-type]
         format: Literal["json", "markdown"] = "json",
     ) -> Any:
-        document = await _in_uow(
-            ctx, lambda u: handlers.buitenschuld_dossier(u, deps, case_id, who)
-        )
+        document = await _in_uow(ctx, lambda u: efforts.buitenschuld_dossier(u, deps, case_id, who))
         if format == "markdown":
-            return PlainTextResponse(
-                handlers.dossier_markdown(document), media_type="text/markdown"
-            )
+            return PlainTextResponse(efforts.dossier_markdown(document), media_type="text/markdown")
         return document
 
     @router.post("/{case_id}/deadlines", status_code=201, summary="Track a deadline")
@@ -223,7 +219,7 @@ def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> AP
 
     @router.post("/disclosures", summary="Disclose consented categories to the gateway")
     async def disclose(body: cmd.DisclosureIn, who: service) -> JSONResponse:  # type: ignore[valid-type]
-        result = await _in_uow(ctx, lambda u: handlers.disclose(u, deps, body, who))
+        result = await _in_uow(ctx, lambda u: disclosures.disclose(u, deps, body, who))
         return JSONResponse(status_code=result.status, content=result.body)
 
     return router

@@ -25,6 +25,9 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
     async def deadlines(ctx: ServiceContext) -> int:
         return await workers.deadline_pass(ctx, wired)
 
+    async def evidence(ctx: ServiceContext) -> int:
+        return await workers.seal_legacy_evidence(ctx, wired)
+
     async def retention(ctx: ServiceContext) -> int:
         return await workers.retention_pass(ctx, wired, settings.retention_days)
 
@@ -39,6 +42,8 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
         workers=[
             workers.every(settings.deadline_check_seconds, deadlines, "deadline_worker"),
             workers.every(settings.retention_check_seconds, retention, "retention_worker"),
+            # The data step of migration 0011: seals older rows at start-up, then finds none.
+            workers.every(settings.retention_check_seconds, evidence, "evidence_sealer"),
         ],
     )
 

@@ -1,7 +1,11 @@
 """Events casefile applies from referral.events and partner.events: the dispatch table.
 
-Timeline entries carry only the payload's codes and ids (events carry nothing personal);
-an event already on the timeline (same envelope id) is not added twice.
+Timeline entries carry only the payload's codes and ids from closed lists: the refusal
+sentences of ReferralRefused v1/v2 are dropped (readers render them from the codes), and the
+open reason codes of ReferralStatusChanged v1 and PartnerStatusReported v1 are mapped to their
+closed successors (``other`` when a code is not on the closed list), so no typed text reaches
+casefile's database through an event. An event already on the timeline (same envelope id) is
+not added twice.
 """
 
 from typing import Any
@@ -15,26 +19,34 @@ from hub_contracts import (
     MonitoringReported,
     PartnerRegistered,
     PartnerStatusReported,
+    PartnerStatusReportedV2,
     ReferralApproved,
     ReferralRefused,
     ReferralRefusedV2,
+    ReferralRefusedV3,
     ReferralStatusChanged,
+    ReferralStatusChangedV2,
 )
 from hub_contracts.envelope import Envelope
+from hub_contracts.privacy import ConsentFacts, PartnerFacts
+from hub_contracts.vocabulary import DeclineReason, PartnerType, StatusReason
 from hub_runtime.consumer import EventHandler
 from hub_runtime.errors import PermanentEventError
 from hub_runtime.unit_of_work import UnitOfWork
 
 from casefile import repository as repo
-from casefile.domain.disclosure import ConsentView, PartnerView
+from casefile import view_repository as views
 
 TIMELINE_KINDS: dict[str, str] = {
     ReferralApproved.event_type: "referral_approved",
-    # Both versions: v1 records may still be in the topic; v2 adds refused_at_review.
+    # Every version: old records may still be in the topics while producers switch.
     ReferralRefused.event_type: "referral_refused",
     ReferralRefusedV2.event_type: "referral_refused",
+    ReferralRefusedV3.event_type: "referral_refused",
     ReferralStatusChanged.event_type: "referral_status_changed",
+    ReferralStatusChangedV2.event_type: "referral_status_changed",
     PartnerStatusReported.event_type: "partner_status_reported",
+    PartnerStatusReportedV2.event_type: "partner_status_reported",
     MonitoringReported.event_type: "monitoring_reported",
     DisclosureMade.event_type: "disclosure_made",
     ConsentGranted.event_type: "consent_granted",
@@ -42,9 +54,29 @@ TIMELINE_KINDS: dict[str, str] = {
 }
 
 
+STATUS_REASONS = frozenset(r.value for r in StatusReason) | frozenset(
+    r.value for r in DeclineReason
+)
+DECLINE_REASONS = frozenset(r.value for r in DeclineReason)
+
+
+def closed_code(code: str | None, allowed: frozenset[str]) -> str | None:
+    """A v1 open reason code as a code of its closed successor list: kept when it is on the
+    list, else ``other`` (the open pattern could carry a name or a diagnosis)."""
+    if code is None:
+        return None
+    return code if code in allowed else DeclineReason.OTHER.value
+
+
 def _details(payload: EventPayload) -> dict[str, Any]:
     details = payload.model_dump(mode="json")
     details.pop("case_id", None)
+    if isinstance(payload, ReferralRefused | ReferralRefusedV2):
+        details["reasons"] = [reason.code.value for reason in payload.reasons]
+    elif isinstance(payload, ReferralStatusChanged):
+        details["reason_code"] = closed_code(payload.reason_code, STATUS_REASONS)
+    elif isinstance(payload, PartnerStatusReported):
+        details["reason_code"] = closed_code(payload.reason_code, DECLINE_REASONS)
     return details
 
 
@@ -69,7 +101,7 @@ async def on_timeline_event(uow: UnitOfWork, envelope: Envelope, payload: EventP
 
 
 async def on_consent_granted(uow: UnitOfWork, envelope: Envelope, payload: ConsentGranted) -> None:
-    consent = ConsentView(
+    consent = ConsentFacts(
         consent_id=payload.consent_id,
         case_id=payload.case_id,
         partner_id=payload.partner_id,
@@ -79,14 +111,14 @@ async def on_consent_granted(uow: UnitOfWork, envelope: Envelope, payload: Conse
         valid_until=payload.valid_until,
         withdrawn_at=None,
     )
-    await repo.upsert_consent(uow.conn, consent)
+    await views.upsert_consent(uow.conn, consent)
     await _add_to_timeline(uow, envelope, payload)
 
 
 async def on_consent_withdrawn(
     uow: UnitOfWork, envelope: Envelope, payload: ConsentWithdrawn
 ) -> None:
-    await repo.withdraw_consent(
+    await views.withdraw_consent(
         uow.conn, payload.consent_id, payload.case_id, payload.partner_id, payload.withdrawn_at
     )
     await _add_to_timeline(uow, envelope, payload)
@@ -95,9 +127,18 @@ async def on_consent_withdrawn(
 async def on_partner_registered(
     uow: UnitOfWork, envelope: Envelope, payload: PartnerRegistered
 ) -> None:
+    """Update the partner view; an origin-country classification, once seen, stays."""
     del envelope
-    partner = PartnerView(payload.partner_id, payload.partner_type, payload.active)
-    await repo.upsert_partner(uow.conn, partner)
+    partner = PartnerFacts(
+        partner_id=payload.partner_id,
+        partner_type=payload.partner_type,
+        active=payload.active,
+        ever_origin_authority=payload.partner_type is PartnerType.AUTHORITY_ORIGIN,
+        purposes=frozenset(payload.purposes),
+        has_agreement=payload.agreement_valid_until is not None,
+        agreement_valid_until=payload.agreement_valid_until,
+    )
+    await views.upsert_partner(uow.conn, partner)
 
 
 HANDLERS: dict[str, EventHandler] = {
@@ -110,8 +151,11 @@ HANDLERS: dict[str, EventHandler] = {
             ReferralApproved.event_type,
             ReferralRefused.event_type,
             ReferralRefusedV2.event_type,
+            ReferralRefusedV3.event_type,
             ReferralStatusChanged.event_type,
+            ReferralStatusChangedV2.event_type,
             PartnerStatusReported.event_type,
+            PartnerStatusReportedV2.event_type,
             MonitoringReported.event_type,
             DisclosureMade.event_type,
         )

@@ -11,8 +11,6 @@ from hub_contracts import (
     BottleneckObserved,
     CaseClosed,
     CaseOpened,
-    DeadlineApproachingV2,
-    DeadlinePassedV2,
     DeadlineScheduledV2,
     DecisionRecorded,
     EventPayload,
@@ -20,7 +18,13 @@ from hub_contracts import (
     PersonErased,
     ProcedureStageChanged,
 )
-from hub_contracts.vocabulary import DataCategory, DeadlineKind, LocationType, ProcedureStage
+from hub_contracts.vocabulary import (
+    REFUSAL_TEXTS,
+    DeadlineKind,
+    LocationType,
+    ProcedureStage,
+    RefusalCode,
+)
 from hub_runtime.auth import Principal
 from hub_runtime.http import DomainError, NotFoundError
 from hub_runtime.unit_of_work import UnitOfWork
@@ -28,7 +32,6 @@ from hub_runtime.unit_of_work import UnitOfWork
 from casefile import commands as cmd
 from casefile import repository as repo
 from casefile.domain import deadlines as dl
-from casefile.domain.disclosure import DisclosureRequest, Verdict, decide
 from casefile.domain.model import Case, HouseholdMember, Person
 from casefile.domain.stages import check_transition
 from casefile.vault import PersonErasedError, PersonVault
@@ -36,7 +39,7 @@ from casefile.vault import PersonErasedError, PersonVault
 Clock = Callable[[], datetime]
 PERSON_CATEGORIES = ("identity", "contact", "household", "medical_needs")
 SCHEDULED = "scheduled"
-_ERASED = "the person's data in this case was erased"
+ERASED = "the person's data in this case was erased"
 # Before 1900 a date in a case is a typing error (as for dates of birth, see model.py).
 EARLIEST_PLAUSIBLE_YEAR = 1900
 # An entry ban starts at the departure, which is planned at most about a year ahead.
@@ -66,17 +69,40 @@ def invalid(reason: str, code: str = "invalid_request") -> DomainError:
     return DomainError(reason, code=code, status_code=422)
 
 
-def _today(deps: Deps) -> date:
+def today_of(deps: Deps) -> date:
     return dl.today_in_amsterdam(deps.clock())
 
 
-async def _writable_case(uow: UnitOfWork, case_id: UUID) -> Case:
-    """The case, locked for this transaction; 404 unknown, 410 erased."""
+class CaseClosedError(DomainError):
+    """A write a closed case no longer takes (409 ``case_closed``)."""
+
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the case is closed: it takes no new decision, bottleneck, options, effort,"
+            " deadline, stage or change of its facts",
+            code="case_closed",
+        )
+
+
+async def writable_case(uow: UnitOfWork, case_id: UUID, *, closed_ok: bool = False) -> Case:
+    """The case, locked for this transaction; 404 unknown, 410 erased, 409 ``case_closed``
+    when closed, unless ``closed_ok``.
+
+    A closed case still takes (``closed_ok``): the erasure of the person (GDPR art. 17, and the
+    retention worker), the rectification of the person's data (GDPR art. 16, without tracking
+    deadlines again) and the closing call itself (answered ``already_closed``). Everything that
+    would move the case on is refused: a new decision could start a referral on a case whose
+    referrals were withdrawn when it closed.
+    """
     case = await repo.get_case(uow.conn, case_id, lock=True)
     if case is None:
         raise NotFoundError("the case")
     if case.is_erased:
-        raise GoneError(_ERASED)
+        raise GoneError(ERASED)
+    if case.is_closed and not closed_ok:
+        raise CaseClosedError()
     return case
 
 
@@ -91,7 +117,7 @@ def _not_implausibly_old(day: date, what: str) -> None:
         raise invalid(f"{what} is before {EARLIEST_PLAUSIBLE_YEAR}", "date_implausible")
 
 
-def _plausible_past_day(day: date, today: date, what: str) -> None:
+def plausible_past_day(day: date, today: date, what: str) -> None:
     """A day something already happened on: not in the future, not before 1900."""
     _not_in_future(day, today, what)
     _not_implausibly_old(day, what)
@@ -105,7 +131,7 @@ def _not_before_case(day: date, case: Case, what: str) -> None:
         )
 
 
-async def _timeline(uow: UnitOfWork, case_id: UUID, kind: str, details: dict[str, Any]) -> None:
+async def add_timeline(uow: UnitOfWork, case_id: UUID, kind: str, details: dict[str, Any]) -> None:
     await repo.add_timeline(
         uow.conn,
         case_id,
@@ -149,7 +175,7 @@ def _valid_person(command: cmd.OpenCase | cmd.UpdatePerson, today: date) -> Pers
 
 
 async def open_case(uow: UnitOfWork, deps: Deps, command: cmd.OpenCase, who: Principal) -> UUID:
-    today = _today(deps)
+    today = today_of(deps)
     person = _valid_person(command, today)
     if command.final_decision_on is not None:
         _plausible_final_decision(command.final_decision_on, person, today)
@@ -178,7 +204,7 @@ async def open_case(uow: UnitOfWork, deps: Deps, command: cmd.OpenCase, who: Pri
         stage=case.stage,
     )
     _emit(uow, opened, case.case_id)
-    await _timeline(uow, case.case_id, "case_opened", {"stage": case.stage.value})
+    await add_timeline(uow, case.case_id, "case_opened", {"stage": case.stage.value})
     await _initial_deadlines(uow, deps, case, person, command)
     return case.case_id
 
@@ -186,7 +212,7 @@ async def open_case(uow: UnitOfWork, deps: Deps, command: cmd.OpenCase, who: Pri
 def _plausible_final_decision(decided_on: date, person: Person, today: date) -> None:
     """A case opened after the final rejection: that decision lies between the person's
     birth and today (it precedes the case, so the case's opening day is no bound here)."""
-    _plausible_past_day(decided_on, today, "final_decision_on")
+    plausible_past_day(decided_on, today, "final_decision_on")
     if decided_on < person.date_of_birth:
         raise invalid("final_decision_on is before the person's date of birth", "date_before_birth")
 
@@ -205,7 +231,7 @@ async def _initial_deadlines(
 
 async def update_case(uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.UpdateCase) -> None:
     """Change coarse facts; a move into or out of a family location (re)tracks its end."""
-    case = await _writable_case(uow, case_id)
+    case = await writable_case(uow, case_id)
     updated = replace(
         case,
         location_type=command.location_type or case.location_type,
@@ -216,7 +242,7 @@ async def update_case(uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.U
     )
     await repo.update_facts(uow.conn, updated)
     changed = sorted(command.model_dump(exclude_none=True))
-    await _timeline(uow, case_id, "case_updated", {"changed": changed})
+    await add_timeline(uow, case_id, "case_updated", {"changed": changed})
     if updated.location_type is not case.location_type:
         await _track_family_location(uow, deps, updated, await _stored_children(uow, deps, case_id))
 
@@ -224,18 +250,22 @@ async def update_case(uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.U
 async def update_person(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.UpdatePerson
 ) -> None:
-    """Replace the person's data (re-sealed under their key) and the household facts."""
-    case = await _writable_case(uow, case_id)
-    person = _valid_person(command, _today(deps))
+    """Replace the person's data (re-sealed under their key) and the household facts.
+
+    Allowed on a closed case (rectification, GDPR art. 16); a closed case tracks no deadline.
+    """
+    case = await writable_case(uow, case_id, closed_ok=True)
+    person = _valid_person(command, today_of(deps))
     await deps.vault.replace_person(uow.conn, case_id, person)
     updated = replace(
         case,
         household_size=1 + len(person.household),
-        has_minors=person.has_minors(_today(deps)),
+        has_minors=person.has_minors(today_of(deps)),
     )
     await repo.update_facts(uow.conn, updated)
-    await _timeline(uow, case_id, "person_updated", {})
-    await _track_family_location(uow, deps, updated, person)
+    await add_timeline(uow, case_id, "person_updated", {})
+    if not case.is_closed:
+        await _track_family_location(uow, deps, updated, person)
 
 
 async def _stored_children(uow: UnitOfWork, deps: Deps, case_id: UUID) -> list[date]:
@@ -243,7 +273,7 @@ async def _stored_children(uow: UnitOfWork, deps: Deps, case_id: UUID) -> list[d
     try:
         household = await deps.vault.read(uow.conn, case_id, ["household"])
     except PersonErasedError as exc:
-        raise GoneError(_ERASED) from exc
+        raise GoneError(ERASED) from exc
     members = household.get("household", {}).get("members", [])
     return [date.fromisoformat(m["date_of_birth"]) for m in members if m["relation"] == "child"]
 
@@ -278,14 +308,14 @@ async def schedule(uow: UnitOfWork, deps: Deps, case_id: UUID, due: dl.Due) -> U
     envelope = uow.emit(event, subject=case_id)
     await repo.record_notice(uow.conn, deadline_id, SCHEDULED, envelope.id)
     # No due date on the timeline: a family-location end is a child's 18th birthday.
-    await _timeline(uow, case_id, "deadline_scheduled", {"kind": due.kind.value})
+    await add_timeline(uow, case_id, "deadline_scheduled", {"kind": due.kind.value})
     return deadline_id
 
 
 async def schedule_deadline(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.ScheduleDeadline
 ) -> UUID:
-    await _writable_case(uow, case_id)
+    await writable_case(uow, case_id)
     _plausible_deadline_start(command, deps.clock())
     try:
         due = await _due_for(uow, case_id, command)
@@ -329,45 +359,14 @@ async def _due_for(uow: UnitOfWork, case_id: UUID, command: cmd.ScheduleDeadline
     return dl.family_detention_limit(command.detained_at)
 
 
-def _notice_event(notice: dl.Notice, row: repo.DeadlineRow, today: date) -> EventPayload:
-    case_id, deadline_id, kind = row.case_id, row.deadline_id, DeadlineKind(row.kind)
-    if notice is dl.Notice.PASSED:
-        return DeadlinePassedV2(case_id=case_id, deadline_id=deadline_id, kind=kind)
-    # notice_due sends a reminder only inside the 7-day window: the contract's 0..7 holds.
-    days_left = dl.days_left(row.due_date, today)
-    return DeadlineApproachingV2(
-        case_id=case_id, deadline_id=deadline_id, kind=kind, days_left=days_left
-    )
-
-
-async def send_due_notices(uow: UnitOfWork, now: datetime, limit: int = 200) -> int:
-    """One pass of the deadline worker: at most one notice per deadline, each exactly once.
-
-    The notice row and the outbox row commit in the caller's transaction: a crash before the
-    commit sends nothing, a restart after it finds the notice recorded and sends nothing again.
-    """
-    today = dl.today_in_amsterdam(now)
-    horizon = today + timedelta(days=dl.REMINDER_DAYS[0])
-    sent = 0
-    for row in await repo.claim_watchable_deadlines(uow.conn, horizon, limit):
-        notice = dl.notice_due(row.due_date, row.due_at, now, row.sent)
-        if notice is None:
-            continue
-        envelope = uow.emit(_notice_event(notice, row, today), subject=row.case_id)
-        await repo.record_notice(uow.conn, row.deadline_id, notice.value, envelope.id)
-        await _timeline(uow, row.case_id, f"deadline_{notice.value}", {"kind": row.kind})
-        sent += 1
-    return sent
-
-
 # ---------------------------------------------------------------- stage, decision, bottleneck
 
 
 async def change_stage(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.ChangeStage, who: Principal
 ) -> None:
-    case = await _writable_case(uow, case_id)
-    _plausible_past_day(command.decided_on, _today(deps), "decided_on")
+    case = await writable_case(uow, case_id)
+    plausible_past_day(command.decided_on, today_of(deps), "decided_on")
     refusal = check_transition(case.stage, command.to_stage)
     if refusal is not None:
         raise DomainError(refusal.reason, code="impossible_transition", status_code=409)
@@ -388,7 +387,7 @@ async def change_stage(
         decided_on=command.decided_on,
     )
     _emit(uow, changed, case_id)
-    await _timeline(
+    await add_timeline(
         uow,
         case_id,
         "stage_changed",
@@ -407,8 +406,8 @@ async def record_decision(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.RecordDecision, who: Principal
 ) -> None:
     """Append-only: a changed mind is a new entry; the earlier ones stay as history."""
-    case = await _writable_case(uow, case_id)
-    _plausible_past_day(command.decided_on, _today(deps), "decided_on")
+    case = await writable_case(uow, case_id)
+    plausible_past_day(command.decided_on, today_of(deps), "decided_on")
     _not_before_case(command.decided_on, case, "decided_on")
     await repo.insert_decision(
         uow.conn, case_id, command.decision.value, command.decided_on, who.sub
@@ -417,7 +416,7 @@ async def record_decision(
         case_id=case_id, decision=command.decision, decided_on=command.decided_on
     )
     _emit(uow, recorded, case_id)
-    await _timeline(
+    await add_timeline(
         uow,
         case_id,
         "decision_recorded",
@@ -428,9 +427,9 @@ async def record_decision(
 async def record_bottleneck(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.RecordBottleneck, who: Principal
 ) -> UUID:
-    case = await _writable_case(uow, case_id)
+    case = await writable_case(uow, case_id)
     # Like a decision: observed in this case, so not before it was opened.
-    _plausible_past_day(command.observed_on, _today(deps), "observed_on")
+    plausible_past_day(command.observed_on, today_of(deps), "observed_on")
     _not_before_case(command.observed_on, case, "observed_on")
     bottleneck_id = uuid4()
     await repo.insert_bottleneck(
@@ -448,15 +447,15 @@ async def record_bottleneck(
         country_of_origin=case.country_of_origin,
     )
     _emit(uow, observed, case_id)
-    await _timeline(uow, case_id, "bottleneck_observed", {"category": command.category.value})
+    await add_timeline(uow, case_id, "bottleneck_observed", {"category": command.category.value})
     return bottleneck_id
 
 
 async def record_options(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.RecordOptions, who: Principal
 ) -> None:
-    case = await _writable_case(uow, case_id)
-    _plausible_past_day(command.discussed_on, _today(deps), "discussed_on")
+    case = await writable_case(uow, case_id)
+    plausible_past_day(command.discussed_on, today_of(deps), "discussed_on")
     _not_before_case(command.discussed_on, case, "discussed_on")
     options = list(dict.fromkeys(command.options))
     await repo.insert_options(
@@ -476,7 +475,7 @@ async def record_options(
         interpreter_used=command.interpreter_used,
     )
     _emit(uow, discussed, case_id)
-    await _timeline(
+    await add_timeline(
         uow,
         case_id,
         "options_discussed",
@@ -488,55 +487,21 @@ async def record_options(
     )
 
 
-async def record_effort(
-    uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.RecordEffort, who: Principal
-) -> UUID:
-    """An effort for the buitenschuld dossier; the free-text note is sealed under the person key."""
-    await _writable_case(uow, case_id)
-    # An effort may precede the case (an embassy visit before counselling began).
-    _plausible_past_day(command.occurred_on, _today(deps), "occurred_on")
-    effort_id = uuid4()
-    note = None
-    if command.note is not None:
-        note = await deps.vault.seal_text(uow.conn, case_id, f"effort:{effort_id}", command.note)
-    await repo.insert_effort(
-        uow.conn,
-        repo.EffortRow(
-            effort_id=effort_id,
-            case_id=case_id,
-            kind=command.kind,
-            occurred_on=command.occurred_on,
-            authority=command.authority,
-            outcome=command.outcome,
-            evidence_refs=list(command.evidence_refs),
-            note=note,
-            recorded_by=who.sub,
-        ),
-    )
-    await _timeline(
-        uow,
-        case_id,
-        "effort_recorded",
-        {"kind": command.kind, "authority": command.authority, "outcome": command.outcome},
-    )
-    return effort_id
-
-
 # ---------------------------------------------------------------- close and erase
 
 
 async def close_case(
     uow: UnitOfWork, deps: Deps, case_id: UUID, command: cmd.CloseCase, who: Principal
 ) -> None:
-    case = await _writable_case(uow, case_id)
+    case = await writable_case(uow, case_id, closed_ok=True)
     if case.is_closed:
         raise DomainError("the case is already closed", code="already_closed")
-    _plausible_past_day(command.closed_on, _today(deps), "closed_on")
+    plausible_past_day(command.closed_on, today_of(deps), "closed_on")
     _not_before_case(command.closed_on, case, "closed_on")
     await repo.close_case(uow.conn, case_id, command.closed_on)
     await repo.cancel_all_deadlines(uow.conn, case_id, deps.clock())
     _emit(uow, CaseClosed(case_id=case_id, closed_on=command.closed_on), case_id)
-    await _timeline(uow, case_id, "case_closed", {"closed_on": command.closed_on.isoformat()})
+    await add_timeline(uow, case_id, "case_closed", {"closed_on": command.closed_on.isoformat()})
     del who
 
 
@@ -544,9 +509,10 @@ async def erase_person(uow: UnitOfWork, deps: Deps, case_id: UUID, *, by: str, r
     """Crypto-shredding: destroy the person's key; the ciphertexts become noise.
 
     Leaves a tombstone (who, when, why), keeps the coarse, non-personal case facts for the
-    timeline and statistics, and tells every service to forget (PersonErased).
+    timeline and statistics, and tells every service to forget (PersonErased). Always possible
+    on a closed case (the retention worker erases closed cases).
     """
-    case = await _writable_case(uow, case_id)
+    case = await writable_case(uow, case_id, closed_ok=True)
     now = deps.clock()
     await repo.destroy_person_key(uow.conn, case_id)
     await repo.mark_erased(uow.conn, case_id, now)
@@ -555,14 +521,14 @@ async def erase_person(uow: UnitOfWork, deps: Deps, case_id: UUID, *, by: str, r
     await repo.forget_published_events(uow.conn, case_id)
     await repo.insert_tombstone(uow.conn, repo.Tombstone(case_id, now, by, reason), kek_version=1)
     _emit(uow, PersonErased(case_id=case.case_id, erased_at=now), case_id)
-    await _timeline(uow, case_id, "person_erased", {"reason": reason})
+    await add_timeline(uow, case_id, "person_erased", {"reason": reason})
 
 
 async def retention_pass(
     uow: UnitOfWork, deps: Deps, retention_days: int, limit: int = 100
 ) -> list[UUID]:
     """Erase the persons of cases closed longer than the retention period."""
-    cutoff = _today(deps) - timedelta(days=retention_days)
+    cutoff = today_of(deps) - timedelta(days=retention_days)
     due = await repo.cases_due_for_erasure(uow.conn, cutoff, limit)
     for case_id in due:
         await erase_person(uow, deps, case_id, by="retention", reason="retention_period_ended")
@@ -579,7 +545,7 @@ async def read_case(
     if case is None:
         raise NotFoundError("the case")
     if case.is_erased:
-        raise GoneError(_ERASED)
+        raise GoneError(ERASED)
     view: dict[str, Any] = {
         "case_id": case.case_id,
         "status": "closed" if case.is_closed else "open",
@@ -601,25 +567,35 @@ async def read_case(
                 "kind": d.kind,
                 "due_date": d.due_date,
                 "due_at": d.due_at,
-                "days_left": dl.days_left(d.due_date, _today(deps)),
+                "days_left": dl.days_left(d.due_date, today_of(deps)),
             }
             for d in await repo.case_deadlines(uow.conn, case_id)
         ],
-        "timeline": await repo.timeline(uow.conn, case_id),
+        "timeline": [rendered(e) for e in await repo.timeline(uow.conn, case_id)],
         "person": None,
     }
     if with_person:
-        view["person"] = await _read_person(uow, deps, case_id, who, why="case_view")
+        view["person"] = await read_person(uow, deps, case_id, who, why="case_view")
     return view
 
 
-async def _read_person(
+def rendered(entry: dict[str, Any]) -> dict[str, Any]:
+    """A timeline entry for the reader: refusal codes with their sentences, rendered here at the
+    edge from ``REFUSAL_TEXTS`` (the database holds the codes only)."""
+    reasons = entry["details"].get("reasons")
+    if entry["kind"] != "referral_refused" or not isinstance(reasons, list):
+        return entry
+    texts = [{"code": c, "text": REFUSAL_TEXTS[RefusalCode(c)]} for c in reasons]
+    return {**entry, "details": {**entry["details"], "reasons": texts}}
+
+
+async def read_person(
     uow: UnitOfWork, deps: Deps, case_id: UUID, who: Principal, *, why: str
 ) -> dict[str, Any]:
     try:
         fields = await deps.vault.read(uow.conn, case_id, PERSON_CATEGORIES)
     except PersonErasedError as exc:
-        raise GoneError(_ERASED) from exc
+        raise GoneError(ERASED) from exc
     await repo.log_access(
         uow.conn,
         repo.AccessEntry(case_id, who.sub, who.role.value, sorted(fields), why, "read"),
@@ -630,7 +606,7 @@ async def _read_person(
 async def list_by_deadline(
     uow: UnitOfWork, deps: Deps, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    today = _today(deps)
+    today = today_of(deps)
     rows = await repo.cases_by_deadline(uow.conn, from_day=today, limit=limit, offset=offset)
     return [
         {
@@ -649,170 +625,3 @@ async def list_by_deadline(
         }
         for r in rows
     ]
-
-
-# ---------------------------------------------------------------- the disclosure path
-
-
-@dataclass(frozen=True)
-class DisclosureResult:
-    """What the disclosure endpoint answers; a refusal is a result (its log row must commit)."""
-
-    status: int
-    body: dict[str, Any]
-
-
-async def disclose(
-    uow: UnitOfWork, deps: Deps, body: cmd.DisclosureIn, who: Principal
-) -> DisclosureResult:
-    """Re-check the consent on casefile's own view, decrypt only the covered categories, and
-    log the read, allowed or refused (who, what, when, why = purpose and referral)."""
-    request = DisclosureRequest(
-        case_id=body.case_id,
-        referral_id=body.referral_id,
-        partner_id=body.partner_id,
-        consent_id=body.consent_id,
-        purpose=body.purpose,
-        categories=frozenset(body.data_categories),
-    )
-    case = await repo.get_case(uow.conn, body.case_id)
-    if case is None:
-        raise NotFoundError("the case")
-    categories = sorted(c.value for c in request.categories)
-
-    async def answer(status: int, code: str, content: dict[str, Any]) -> DisclosureResult:
-        entry = repo.AccessEntry(
-            body.case_id,
-            who.sub,
-            who.role.value,
-            categories,
-            f"disclosure:{body.purpose.value}",
-            code,
-            body.referral_id,
-        )
-        await repo.log_access(uow.conn, entry)
-        return DisclosureResult(status, content)
-
-    if case.is_erased:
-        return await answer(410, "refused:person_erased", _error("person_erased", _ERASED))
-    verdict = decide(
-        request,
-        await repo.get_consent(uow.conn, body.consent_id),
-        await repo.get_partner(uow.conn, body.partner_id),
-        _today(deps),
-    )
-    if verdict.verdict is not Verdict.ALLOW:
-        status = {Verdict.GONE: 410, Verdict.NOT_YET: 503}.get(verdict.verdict, 403)
-        return await answer(status, f"refused:{verdict.code}", _error(verdict.code, verdict.reason))
-    data = await _categories(uow, deps, case, request.categories)
-    return await answer(200, "disclosed", {"case_id": str(case.case_id), "categories": data})
-
-
-def _error(code: str, reason: str) -> dict[str, Any]:
-    return {"error": code, "detail": reason}
-
-
-async def _categories(
-    uow: UnitOfWork, deps: Deps, case: Case, wanted: frozenset[DataCategory]
-) -> dict[str, dict[str, Any]]:
-    encrypted = [c.value for c in wanted if c.value in PERSON_CATEGORIES]
-    try:
-        fields = await deps.vault.read(uow.conn, case.case_id, encrypted)
-    except PersonErasedError as exc:
-        raise GoneError(_ERASED) from exc
-    result: dict[str, dict[str, Any]] = {c: fields.get(c, {}) for c in encrypted}
-    if DataCategory.VULNERABILITIES in wanted:
-        result["vulnerabilities"] = {"flags": [v.value for v in case.vulnerabilities]}
-    if DataCategory.CASE_HISTORY in wanted:
-        result["case_history"] = {
-            "stage": case.stage.value,
-            "stages": [
-                {
-                    "from": s["from_stage"],
-                    "to": s["to_stage"],
-                    "decided_on": s["decided_on"].isoformat(),
-                }
-                for s in await repo.stage_changes(uow.conn, case.case_id)
-            ],
-        }
-    if DataCategory.TRAVEL_DOCUMENTS in wanted:
-        result["travel_documents"] = {
-            "efforts": [_effort_facts(e) for e in await repo.efforts(uow.conn, case.case_id)]
-        }
-    return result
-
-
-def _effort_facts(effort: repo.EffortRow) -> dict[str, Any]:
-    return {
-        "kind": effort.kind,
-        "occurred_on": effort.occurred_on.isoformat(),
-        "authority": effort.authority,
-        "outcome": effort.outcome,
-        "evidence_refs": effort.evidence_refs,
-    }
-
-
-async def buitenschuld_dossier(
-    uow: UnitOfWork, deps: Deps, case_id: UUID, who: Principal
-) -> dict[str, Any]:
-    """Everything the buitenschuld application needs, as one document (reading is logged)."""
-    case = await repo.get_case(uow.conn, case_id)
-    if case is None:
-        raise NotFoundError("the case")
-    if case.is_erased:
-        raise GoneError(_ERASED)
-    person = await _read_person(uow, deps, case_id, who, why="buitenschuld_dossier")
-    efforts = []
-    for effort in await repo.efforts(uow.conn, case_id):
-        facts = _effort_facts(effort)
-        facts["note"] = (
-            None
-            if effort.note is None
-            else await deps.vault.open_text(
-                uow.conn, case_id, f"effort:{effort.effort_id}", effort.note
-            )
-        )
-        efforts.append(facts)
-    return {
-        "case_id": str(case_id),
-        "generated_on": _today(deps).isoformat(),
-        "person": person.get("identity", {}),
-        "country_of_origin": case.country_of_origin,
-        "stage": case.stage.value,
-        "stage_history": [
-            {
-                "from": s["from_stage"],
-                "to": s["to_stage"],
-                "decided_on": s["decided_on"].isoformat(),
-            }
-            for s in await repo.stage_changes(uow.conn, case_id)
-        ],
-        "efforts": efforts,
-    }
-
-
-def dossier_markdown(dossier: dict[str, Any]) -> str:
-    """The same dossier as Markdown, for printing with the application."""
-    person = dossier["person"]
-    lines = [
-        "# Buitenschuld dossier: own efforts to obtain travel documents",
-        "",
-        f"- Case: {dossier['case_id']}",
-        f"- Name: {person.get('name', '')}",
-        f"- Date of birth: {person.get('date_of_birth', '')}",
-        f"- Country of origin: {dossier['country_of_origin']}",
-        f"- Procedure stage: {dossier['stage']}",
-        f"- Generated on: {dossier['generated_on']}",
-        "",
-        "## Efforts",
-        "",
-        "| date | kind | authority | outcome | evidence | note |",
-        "|---|---|---|---|---|---|",
-    ]
-    for e in dossier["efforts"]:
-        note = (e["note"] or "").replace("|", "\\|").replace("\n", " ")
-        lines.append(
-            f"| {e['occurred_on']} | {e['kind']} | {e['authority']} | {e['outcome']} |"
-            f" {', '.join(e['evidence_refs'])} | {note} |"
-        )
-    return "\n".join(lines) + "\n"

@@ -9,11 +9,8 @@ from uuid import UUID
 
 import asyncpg
 from hub_contracts.vocabulary import (
-    DataCategory,
     LocationType,
-    PartnerType,
     ProcedureStage,
-    Purpose,
     Region,
     Vulnerability,
 )
@@ -21,7 +18,6 @@ from hub_runtime.db import Connection
 
 from casefile.domain.crypto import Sealed
 from casefile.domain.deadlines import Notice
-from casefile.domain.disclosure import ConsentView, PartnerView
 from casefile.domain.model import Case
 
 # ---------------------------------------------------------------- cases
@@ -426,32 +422,55 @@ async def options_discussed(conn: Connection, case_id: UUID) -> list[dict[str, A
 
 @dataclass(frozen=True)
 class EffortRow:
+    """An effort as stored. ``evidence`` is the references sealed under the person's key;
+    ``legacy_evidence_refs`` the plaintext of a row written before migration 0011 that the
+    start-up sealer has not sealed yet (None once sealed)."""
+
     effort_id: UUID
     case_id: UUID
     kind: str
     occurred_on: date
     authority: str
     outcome: str
-    evidence_refs: list[str]
+    evidence: Sealed | None
     note: Sealed | None
     recorded_by: str
+    legacy_evidence_refs: list[str] | None = None
 
 
 async def insert_effort(conn: Connection, effort: EffortRow) -> None:
     await conn.execute(
         "INSERT INTO efforts (effort_id, case_id, kind, occurred_on, authority, outcome,"
-        " evidence_refs, note_nonce, note_cipher, recorded_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        " evidence_nonce, evidence_cipher, note_nonce, note_cipher, recorded_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         effort.effort_id,
         effort.case_id,
         effort.kind,
         effort.occurred_on,
         effort.authority,
         effort.outcome,
-        effort.evidence_refs,
+        effort.evidence.nonce if effort.evidence else None,
+        effort.evidence.ciphertext if effort.evidence else None,
         effort.note.nonce if effort.note else None,
         effort.note.ciphertext if effort.note else None,
         effort.recorded_by,
+    )
+
+
+def _effort(r: asyncpg.Record) -> EffortRow:
+    return EffortRow(
+        effort_id=r["effort_id"],
+        case_id=r["case_id"],
+        kind=r["kind"],
+        occurred_on=r["occurred_on"],
+        authority=r["authority"],
+        outcome=r["outcome"],
+        evidence=Sealed(r["evidence_nonce"], r["evidence_cipher"])
+        if r["evidence_cipher"]
+        else None,
+        note=Sealed(r["note_nonce"], r["note_cipher"]) if r["note_cipher"] else None,
+        recorded_by=r["recorded_by"],
+        legacy_evidence_refs=None if r["evidence_refs"] is None else list(r["evidence_refs"]),
     )
 
 
@@ -459,95 +478,30 @@ async def efforts(conn: Connection, case_id: UUID) -> list[EffortRow]:
     rows = await conn.fetch(
         "SELECT * FROM efforts WHERE case_id = $1 ORDER BY occurred_on, recorded_at", case_id
     )
-    return [
-        EffortRow(
-            effort_id=r["effort_id"],
-            case_id=r["case_id"],
-            kind=r["kind"],
-            occurred_on=r["occurred_on"],
-            authority=r["authority"],
-            outcome=r["outcome"],
-            evidence_refs=list(r["evidence_refs"]),
-            note=Sealed(r["note_nonce"], r["note_cipher"]) if r["note_cipher"] else None,
-            recorded_by=r["recorded_by"],
-        )
-        for r in rows
-    ]
+    return [_effort(r) for r in rows]
 
 
-# ---------------------------------------------------------------- consent and partner views
+async def claim_plaintext_evidence(conn: Connection, limit: int) -> list[EffortRow]:
+    """Efforts whose references are still plaintext (rows from before migration 0011), locked
+    so that a second process skips them."""
+    rows = await conn.fetch(
+        "SELECT * FROM efforts WHERE evidence_refs IS NOT NULL"
+        " ORDER BY effort_id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    return [_effort(r) for r in rows]
 
 
-async def upsert_consent(conn: Connection, consent: ConsentView) -> None:
-    """A re-granted consent id replaces its terms but never revives a withdrawal."""
+async def seal_evidence(conn: Connection, effort_id: UUID, sealed: Sealed | None) -> None:
+    """Replace an effort's plaintext references by their ciphertext (None: drop them, the
+    person's key is gone)."""
     await conn.execute(
-        "INSERT INTO consents (consent_id, case_id, partner_id, purposes, categories,"
-        " valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (consent_id) DO UPDATE SET purposes = EXCLUDED.purposes,"
-        " categories = EXCLUDED.categories, valid_from = EXCLUDED.valid_from,"
-        " valid_until = EXCLUDED.valid_until",
-        consent.consent_id,
-        consent.case_id,
-        consent.partner_id,
-        sorted(p.value for p in consent.purposes),
-        sorted(c.value for c in consent.categories),
-        consent.valid_from,
-        consent.valid_until,
+        "UPDATE efforts SET evidence_refs = NULL, evidence_nonce = $2, evidence_cipher = $3"
+        " WHERE effort_id = $1",
+        effort_id,
+        sealed.nonce if sealed else None,
+        sealed.ciphertext if sealed else None,
     )
-
-
-async def withdraw_consent(
-    conn: Connection, consent_id: UUID, case_id: UUID, partner_id: UUID, at: datetime
-) -> None:
-    """Record a withdrawal, even one that arrives before its grant (then the grant stays dead).
-
-    The placeholder terms of a withdrawal seen first cover nothing (empty purposes/categories).
-    """
-    await conn.execute(
-        "INSERT INTO consents (consent_id, case_id, partner_id, purposes, categories,"
-        " valid_from, valid_until, withdrawn_at) VALUES ($1, $2, $3, '{}', '{}',"
-        " '1970-01-01', '1970-01-01', $4)"
-        " ON CONFLICT (consent_id) DO UPDATE"
-        " SET withdrawn_at = COALESCE(consents.withdrawn_at, EXCLUDED.withdrawn_at)",
-        consent_id,
-        case_id,
-        partner_id,
-        at,
-    )
-
-
-async def get_consent(conn: Connection, consent_id: UUID) -> ConsentView | None:
-    row = await conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
-    if row is None:
-        return None
-    return ConsentView(
-        consent_id=row["consent_id"],
-        case_id=row["case_id"],
-        partner_id=row["partner_id"],
-        purposes=frozenset(Purpose(p) for p in row["purposes"]),
-        categories=frozenset(DataCategory(c) for c in row["categories"]),
-        valid_from=row["valid_from"],
-        valid_until=row["valid_until"],
-        withdrawn_at=row["withdrawn_at"],
-    )
-
-
-async def upsert_partner(conn: Connection, partner: PartnerView) -> None:
-    await conn.execute(
-        "INSERT INTO partners (partner_id, partner_type, active) VALUES ($1, $2, $3)"
-        " ON CONFLICT (partner_id) DO UPDATE"
-        " SET partner_type = EXCLUDED.partner_type, active = EXCLUDED.active",
-        partner.partner_id,
-        partner.partner_type.value,
-        partner.active,
-    )
-
-
-async def get_partner(conn: Connection, partner_id: UUID) -> PartnerView | None:
-    row = await conn.fetchrow("SELECT * FROM partners WHERE partner_id = $1", partner_id)
-    if row is None:
-        return None
-    return PartnerView(row["partner_id"], PartnerType(row["partner_type"]), row["active"])
 
 
 # ---------------------------------------------------------------- deadlines
@@ -647,24 +601,30 @@ async def case_deadlines(conn: Connection, case_id: UUID) -> list[DeadlineRow]:
     return [_deadline(r) for r in rows]
 
 
-async def claim_watchable_deadlines(
-    conn: Connection, remind_until: date, limit: int
+async def claim_weekly_deadlines(
+    conn: Connection, week: date, last_day: date, limit: int
 ) -> list[DeadlineRow]:
-    """Live deadlines that may need a notice, locked so that a second worker skips them."""
+    """Live deadlines that need a notice in the run of the week ``week``..``last_day``: passed
+    before the week without a passed notice, or ending within it without any reminder. Locked
+    so that a second worker skips them, and in id order (random), never in due-date order: the
+    order of the events on the topic must not rank the days within the week."""
     ids = await conn.fetch(
         "SELECT d.deadline_id FROM deadlines d JOIN cases c ON c.case_id = d.case_id"
-        " WHERE d.cancelled_at IS NULL AND c.erased_at IS NULL AND d.due_date <= $1"
+        " WHERE d.cancelled_at IS NULL AND c.erased_at IS NULL AND d.due_date <= $2"
         " AND NOT EXISTS (SELECT 1 FROM deadline_notices n"
         "   WHERE n.deadline_id = d.deadline_id AND n.notice = 'passed')"
-        " ORDER BY d.due_date LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
-        remind_until,
+        " AND (d.due_date < $1 OR NOT EXISTS (SELECT 1 FROM deadline_notices n"
+        "   WHERE n.deadline_id = d.deadline_id AND n.notice LIKE 'approaching%'))"
+        " ORDER BY d.deadline_id LIMIT $3 FOR UPDATE OF d SKIP LOCKED",
+        week,
+        last_day,
         limit,
     )
     if not ids:
         return []
     rows = await conn.fetch(
         _DEADLINE_SELECT + " WHERE d.deadline_id = ANY($1::uuid[]) GROUP BY d.deadline_id"
-        " ORDER BY d.due_date",
+        " ORDER BY d.deadline_id",
         [r["deadline_id"] for r in ids],
     )
     return [_deadline(r) for r in rows]

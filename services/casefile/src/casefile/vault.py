@@ -68,6 +68,18 @@ class PersonVault:
         """Encrypt a free-text field (e.g. an effort's note) under the person's key."""
         return crypto.encrypt_json(await self._key(conn, case_id), case_id, purpose, text)
 
+    async def seal_value(
+        self, conn: Connection, case_id: UUID, purpose: str, value: Any
+    ) -> crypto.Sealed:
+        """Encrypt any JSON value (e.g. an effort's evidence references) under the person's key;
+        raises :class:`PersonErasedError` when the key is gone."""
+        return crypto.encrypt_json(await self._key(conn, case_id), case_id, purpose, value)
+
+    async def open_value(
+        self, conn: Connection, case_id: UUID, purpose: str, sealed: crypto.Sealed
+    ) -> Any:
+        return crypto.decrypt_json(await self._key(conn, case_id), case_id, purpose, sealed)
+
     async def open_text(
         self, conn: Connection, case_id: UUID, purpose: str, sealed: crypto.Sealed
     ) -> str:

@@ -1,4 +1,5 @@
-"""Background loops: deadline notices and retention erasure. Each pass is one transaction."""
+"""Background loops: weekly deadline notices, retention erasure, and the data step of migration
+0011 (sealing older plaintext evidence references). Each pass is one transaction."""
 
 import asyncio
 import logging
@@ -6,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from hub_runtime.service import ServiceContext
 
-from casefile import handlers
+from casefile import deadline_notices, efforts, handlers
 from casefile import repository as repo
 from casefile.handlers import Deps
 
@@ -16,11 +17,27 @@ log = logging.getLogger(__name__)
 async def deadline_pass(ctx: ServiceContext, deps: Deps) -> int:
     """Send the notices due now; returns how many. Safe to run in several processes at once."""
     async with ctx.unit_of_work() as uow:
-        sent = await handlers.send_due_notices(uow, deps.clock())
+        sent = await deadline_notices.send_due_notices(uow, deps.clock())
         await uow.commit()
     if sent:
         log.info("deadline notices sent", extra={"service": ctx.name, "count": sent})
     return sent
+
+
+async def seal_legacy_evidence(ctx: ServiceContext, deps: Deps) -> int:
+    """Seal every plaintext evidence reference left from before migration 0011; returns how
+    many rows it handled. A no-op query once done; safe in several processes at once."""
+    total = 0
+    while True:
+        async with ctx.unit_of_work() as uow:
+            handled = await efforts.seal_legacy_evidence(uow, deps.vault)
+            await uow.commit()
+        total += handled
+        if handled == 0:
+            break
+    if total:
+        log.info("plaintext evidence references sealed", extra={"count": total})
+    return total
 
 
 async def retention_pass(ctx: ServiceContext, deps: Deps, retention_days: int) -> int:

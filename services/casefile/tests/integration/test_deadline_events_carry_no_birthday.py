@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from hub_contracts import (
-    DeadlineApproachingV2,
+    DeadlineApproachingV3,
     DeadlinePassedV2,
     DeadlineScheduledV2,
     Envelope,
@@ -23,14 +23,15 @@ from hub_runtime.testing import read_all, wait_until
 pytestmark = pytest.mark.integration
 
 PERSON_BORN = "1987-04-23"
-NEARLY_ADULT_BORN = "2008-03-04"  # the youngest at first: 18 on 2026-03-04, 3 days after "now"
+NEARLY_ADULT_BORN = "2008-03-04"  # the youngest at first: 18 on 2026-03-04, in the week of "now"
 ADULT_CHILD_BORN = "2005-01-20"
 NEWBORN = "2024-02-29"  # added later: becomes the youngest (18 on 2042-03-01 or 02-28)
-NOW = datetime.fromisoformat("2026-03-01T12:00:00+01:00")
-AFTER_THE_BIRTHDAY = datetime.fromisoformat("2026-03-05T12:00:00+01:00")
+NOW = datetime.fromisoformat("2026-03-02T12:00:00+01:00")  # the Monday of the birthday week
+# The Monday after the birthday's week (2026-03-04 is a Wednesday; its week's run was 2 March).
+AFTER_THE_BIRTHDAY = datetime.fromisoformat("2026-03-09T12:00:00+01:00")
 V2_TYPES = {
     DeadlineScheduledV2.event_type,
-    DeadlineApproachingV2.event_type,
+    DeadlineApproachingV3.event_type,
     DeadlinePassedV2.event_type,
 }
 
@@ -96,7 +97,7 @@ async def test_no_deadline_event_carries_a_household_members_18th_birthday(
         found = [e for e, _ in await deadline_events(cf, case_id) if f".{name}.v" in e.type]
         return len(found) >= n
 
-    # Scheduled, then the 7-day reminder (3 days left), then passed once the day has gone.
+    # Scheduled, then "this week" (the week's run), then passed in the next week's run.
     await wait_until(lambda: events_of("DeadlineApproaching", 1))
     view = (await cf.http.get(f"/cases/{case_id}", headers=headers)).json()
     # The exact date is still there for counsellors, through the HTTP API.
@@ -127,4 +128,5 @@ async def test_no_deadline_event_carries_a_household_members_18th_birthday(
         for field, value in leaves(payload):
             assert not dates_in(value) & forbidden, f"{envelope.type} {field} is an 18th birthday"
             assert "date" not in field, f"{envelope.type} carries a date field {field}"
-    assert {envelope.type for envelope, _ in events} == V2_TYPES  # casefile emits v2 only
+    # casefile emits the dateless revisions only (the approaching notice without days left)
+    assert {envelope.type for envelope, _ in events} == V2_TYPES

@@ -19,6 +19,7 @@ from hub_runtime.testing import read_all, wait_until
 pytestmark = pytest.mark.integration
 
 NOTE = "Bezocht ambassade met broer Yusuf-Zeldzaam"
+V_NUMBER = "v-nummer:3012345678"  # an evidence reference: personal, sealed, shredded
 
 
 async def pg_dump(cf: Any) -> str:
@@ -38,7 +39,7 @@ async def pg_dump(cf: Any) -> str:
 
 
 def _seeded(cf: Any) -> list[str]:
-    return [cf.NAME, cf.PHONE, "insulin", NOTE, "Kind Testpersoon"]
+    return [cf.NAME, cf.PHONE, "insulin", NOTE, "Kind Testpersoon", V_NUMBER, "3012345678"]
 
 
 async def everything_stored(cf: Any) -> str:
@@ -67,7 +68,7 @@ async def _case_with_effort(cf: Any) -> str:
             "occurred_on": cf.today().isoformat(),
             "authority": "embassy",
             "outcome": "refused",
-            "evidence_refs": ["doc:2026/0042"],
+            "evidence_refs": [V_NUMBER],
             "note": NOTE,
         },
         headers=cf.token(Role.COUNSELLOR),
@@ -98,7 +99,7 @@ async def test_erasure_shreds_the_key_and_every_api_answers_gone(casefile: Any) 
         partner_type="ngo",  # type: ignore[arg-type]
         purposes=["return_counselling"],  # type: ignore[list-item]
         countries=["SY"],
-        agreement_valid_until=None,
+        agreement_valid_until=date.today() + timedelta(days=365),
         active=True,
     )
     consent = ConsentGranted(

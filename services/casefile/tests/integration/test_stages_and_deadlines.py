@@ -79,7 +79,8 @@ async def test_deadline_notices_are_published_once_each_across_restarts(
     async def notices(n: int) -> bool:
         return bool(await cf.fetchval("SELECT count(*) FROM deadline_notices") == n)
 
-    clock.now = _amsterdam(2026, 3, 23)  # 6 days left
+    # Due Sunday 2026-03-29: the run of its week (Monday 23 March) says "this week".
+    clock.now = _amsterdam(2026, 3, 23)
     await wait_until(lambda: notices(2))
     await cf.stop()
 
@@ -87,32 +88,31 @@ async def test_deadline_notices_are_published_once_each_across_restarts(
     cf = await start_casefile(clock=clock, deadline_check_seconds=0.1)
     ctx = cf.runtime.context
     wired = deps(cf.settings, clock)
-    # Several passes racing each other send nothing twice.
+    # Several passes racing each other send nothing twice; nothing more within the week.
     clock.now = _amsterdam(2026, 3, 28)
     await asyncio.gather(*(workers.deadline_pass(ctx, wired) for _ in range(5)))
+    assert await cf.fetchval("SELECT count(*) FROM deadline_notices") == 2
+    clock.now = _amsterdam(2026, 3, 30, 0)  # the next week's run: passed
     await wait_until(lambda: notices(3))
-    clock.now = _amsterdam(2026, 3, 30, 0)  # the day after the due date has begun
-    await wait_until(lambda: notices(4))
     await asyncio.gather(*(workers.deadline_pass(ctx, wired) for _ in range(5)))
 
     async def all_published() -> bool:
-        return len(await _deadline_events(cf, case_id)) >= 4
+        return len(await _deadline_events(cf, case_id)) >= 3
 
     await wait_until(all_published)
     events = await _deadline_events(cf, case_id)
-    # v2: no due date; only a reminder says how many days are left (due 2026-03-29).
-    kinds = Counter((e["type"], e.get("days_left")) for e in events)
+    # No due date, no days left: the approaching notice only says "this week" (v3).
+    kinds = Counter((e["type"], e["version"]) for e in events)
     assert kinds == Counter(
         {
-            ("DeadlineScheduled", None): 1,
-            ("DeadlineApproaching", 6): 1,
-            ("DeadlineApproaching", 1): 1,
-            ("DeadlinePassed", None): 1,
+            ("DeadlineScheduled", "v2"): 1,
+            ("DeadlineApproaching", "v3"): 1,
+            ("DeadlinePassed", "v2"): 1,
         }
     )
-    assert {e["version"] for e in events} == {"v2"}
-    assert not [e for e in events if "due_date" in e]
+    assert not [e for e in events if "due_date" in e or "days_left" in e]
     assert {e["kind"] for e in events} == {"departure_period"}
+    assert await cf.fetchval("SELECT count(*) FROM deadline_notices") == 3
 
 
 async def test_cases_listed_by_upcoming_deadline(start_casefile: Any, make_clock: Any) -> None:

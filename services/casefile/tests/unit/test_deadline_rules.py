@@ -110,52 +110,53 @@ def _at(day: date, hour: int = 12) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=AMSTERDAM)
 
 
-def test_notices_in_order_7_then_2_then_passed() -> None:
-    due = date(2026, 3, 31)
+MONDAY = date(2026, 3, 30)  # a publication week: Monday 30 March .. Sunday 5 April 2026
+
+
+def test_the_publication_week_starts_on_monday_in_amsterdam() -> None:
+    for day in range(7):
+        assert dl.publication_week(_at(MONDAY + timedelta(days=day), 9)) == MONDAY
+    # 22:30 UTC on Sunday 5 April is 00:30 on Monday 6 April in Amsterdam (CEST).
+    assert dl.publication_week(datetime(2026, 4, 5, 22, 30, tzinfo=UTC)) == date(2026, 4, 6)
+    assert dl.publication_time(MONDAY) == datetime(2026, 3, 30, 0, 0, tzinfo=AMSTERDAM)
+
+
+def test_weekly_notices_approaching_in_the_week_passed_in_the_next() -> None:
     none: frozenset[Notice] = frozenset()
-    assert dl.notice_due(due, None, _at(date(2026, 3, 23)), none) is None  # 8 days left
-    assert dl.notice_due(due, None, _at(date(2026, 3, 24)), none) is Notice.APPROACHING_7
-    seven = frozenset({Notice.APPROACHING_7})
-    assert dl.notice_due(due, None, _at(date(2026, 3, 25)), seven) is None
-    assert dl.notice_due(due, None, _at(date(2026, 3, 29)), seven) is Notice.APPROACHING_2
-    both = seven | {Notice.APPROACHING_2}
-    assert dl.notice_due(due, None, _at(date(2026, 3, 31), 23), both) is None  # still the day
-    assert dl.notice_due(due, None, _at(date(2026, 4, 1), 0), both) is Notice.PASSED
-    assert dl.notice_due(due, None, _at(date(2026, 4, 2)), both | {Notice.PASSED}) is None
+    due = date(2026, 4, 2)  # Thursday of the week
+    assert dl.weekly_notice_due(due, MONDAY - timedelta(weeks=1), none) is None
+    assert dl.weekly_notice_due(due, MONDAY, none) is Notice.APPROACHING_WEEK
+    reminded = frozenset({Notice.APPROACHING_WEEK})
+    assert dl.weekly_notice_due(due, MONDAY, reminded) is None
+    assert dl.weekly_notice_due(due, MONDAY + timedelta(weeks=1), reminded) is Notice.PASSED
+    done = reminded | {Notice.PASSED}
+    assert dl.weekly_notice_due(due, MONDAY + timedelta(weeks=2), done) is None
 
 
-def test_a_late_seen_deadline_gets_only_the_relevant_notice() -> None:
-    due = date(2026, 6, 10)
-    none: frozenset[Notice] = frozenset()
-    assert dl.notice_due(due, None, _at(date(2026, 6, 9)), none) is Notice.APPROACHING_2
-    assert dl.notice_due(due, None, _at(date(2026, 6, 20)), none) is Notice.PASSED
+def test_a_late_seen_deadline_gets_only_the_passed_notice() -> None:
+    assert dl.weekly_notice_due(date(2026, 3, 1), MONDAY, frozenset()) is Notice.PASSED
 
 
-def test_the_amsterdam_day_decides_not_the_utc_day() -> None:
-    due = date(2026, 7, 1)
-    # 22:30 UTC on 1 July is 00:30 on 2 July in Amsterdam (CEST): passed.
-    late = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
-    assert dl.notice_due(due, None, late, frozenset()) is Notice.PASSED
-
-
-def test_a_deadline_with_a_time_passes_at_that_moment() -> None:
-    limit = dl.family_detention_limit(datetime(2026, 3, 20, 10, 0, tzinfo=AMSTERDAM))
-    assert limit.due_at is not None
-    sent = frozenset({Notice.APPROACHING_7, Notice.APPROACHING_2})
-    before = limit.due_at - timedelta(minutes=1)
-    assert dl.notice_due(limit.due_date, limit.due_at, before, sent) is None
-    assert dl.notice_due(limit.due_date, limit.due_at, limit.due_at, sent) is Notice.PASSED
+def test_older_daily_reminders_count_as_reminded() -> None:
+    for old in (Notice.APPROACHING_7, Notice.APPROACHING_2):
+        assert dl.weekly_notice_due(date(2026, 4, 2), MONDAY, frozenset({old})) is None
 
 
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)))
-def test_every_day_walk_sends_each_notice_once_and_in_order(due: date) -> None:
-    sent: list[Notice] = []
-    for offset in range(-20, 5):
-        now = _at(due + timedelta(days=offset), 9)
-        notice = dl.notice_due(due, None, now, frozenset(sent))
+def test_every_weekly_run_sends_each_notice_once_in_order_and_by_week(due: date) -> None:
+    """Walking every day: both notices come out in weekly runs only, and any two due days of
+    one week get the same notices in the same runs."""
+    sent: list[tuple[Notice, date]] = []
+    for offset in range(-20, 20):
+        week = dl.publication_week(_at(due + timedelta(days=offset), 9))
+        notice = dl.weekly_notice_due(due, week, frozenset(n for n, _ in sent))
         if notice is not None:
-            sent.append(notice)
-    assert sent == [Notice.APPROACHING_7, Notice.APPROACHING_2, Notice.PASSED]
+            sent.append((notice, week))
+    own_week = dl.publication_week(_at(due))
+    assert sent == [
+        (Notice.APPROACHING_WEEK, own_week),
+        (Notice.PASSED, own_week + timedelta(weeks=1)),
+    ]
 
 
 @pytest.mark.parametrize(

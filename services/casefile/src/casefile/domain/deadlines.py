@@ -21,7 +21,6 @@ ADULT_AGE = 18
 DEFAULT_ENTRY_BAN_YEARS = 2
 MAX_ENTRY_BAN_YEARS = 10
 FAMILY_DETENTION_DAYS = 14
-REMINDER_DAYS = (7, 2)
 
 
 class DeadlineRuleError(ValueError):
@@ -125,34 +124,57 @@ def today_in_amsterdam(now: datetime) -> date:
 
 
 class Notice(StrEnum):
-    """What the deadline worker tells the hub about one deadline, each at most once."""
+    """What the deadline worker tells the hub about one deadline, each at most once.
+
+    ``approaching_7`` and ``approaching_2`` are the daily reminders of before the weekly run
+    (issue 12); rows of them may still be in the database and count as "reminded".
+    """
 
     APPROACHING_7 = "approaching_7"
     APPROACHING_2 = "approaching_2"
+    APPROACHING_WEEK = "approaching_week"
     PASSED = "passed"
+
+
+REMINDED = frozenset({Notice.APPROACHING_7, Notice.APPROACHING_2, Notice.APPROACHING_WEEK})
+
+PUBLICATION_WEEKDAY = 0
+"""Deadline notices go out in a weekly run on Monday (``date.weekday()`` 0), Europe/Amsterdam.
+
+The moment a notice is published would otherwise tell the day a limit ends or ended, and for a
+family-location end that day is the youngest child's 18th birthday (issue 12, "no timing
+channel"). Every notice of a week carries the week's start as its event time and is published
+in the first run of that week, so a reader of the topic learns the week, never the day."""
 
 
 def days_left(due_date: date, today: date) -> int:
     return (due_date - today).days
 
 
-def notice_due(
-    due: date, due_at: datetime | None, now: datetime, already: frozenset[Notice]
-) -> Notice | None:
-    """The one notice to send now, if any.
-
-    Passed: after the due date has ended in Amsterdam (or at `due_at` when the time matters).
-    Approaching: when 7, resp. 2, days or fewer are left. A deadline first seen with 2 days
-    left gets the 2-day notice only (the 7-day one would only confuse), and a passed deadline
-    gets no late reminders.
-    """
+def publication_week(now: datetime) -> date:
+    """The first day (a Monday, Europe/Amsterdam) of the publication week that holds ``now``."""
     today = today_in_amsterdam(now)
-    passed = now >= due_at if due_at is not None else today > due
-    if passed:
+    return today - timedelta(days=(today.weekday() - PUBLICATION_WEEKDAY) % 7)
+
+
+def publication_time(week: date) -> datetime:
+    """The event time of every notice of the week: its first day at 00:00 in Amsterdam."""
+    return datetime.combine(week, datetime.min.time(), tzinfo=AMSTERDAM)
+
+
+def last_day_of_week(week: date) -> date:
+    return week + timedelta(days=6)
+
+
+def weekly_notice_due(due: date, week: date, already: frozenset[Notice]) -> Notice | None:
+    """The one notice of a deadline in the run of the publication week starting ``week``.
+
+    Passed: the limit's last day lies before the week (it passed in an earlier week; a limit
+    with a time of day counts by its day). Approaching: the limit ends within the week and no
+    reminder was sent yet. A limit first seen after it passed gets no late reminder.
+    """
+    if due < week:
         return None if Notice.PASSED in already else Notice.PASSED
-    left = days_left(due, today)
-    if left <= REMINDER_DAYS[1]:
-        return None if Notice.APPROACHING_2 in already else Notice.APPROACHING_2
-    if left <= REMINDER_DAYS[0] and not already & {Notice.APPROACHING_7, Notice.APPROACHING_2}:
-        return Notice.APPROACHING_7
+    if due <= last_day_of_week(week) and not already & REMINDED:
+        return Notice.APPROACHING_WEEK
     return None

@@ -1,38 +1,32 @@
 """Whether casefile may hand personal data to the gateway for one request.
 
-Checked on casefile's OWN view of consents and partners (built from referral.events), never on
-what the caller says: the gateway may be wrong, late, or compromised.
+The rules are the hub's privacy policy (:mod:`hub_contracts.privacy`), called here and copied
+nowhere. Casefile feeds it its OWN view of the facts, never what the caller says (the gateway
+may be wrong, late, or compromised): the consent and the partner from referral.events (the
+partner view remembers an origin-country classification for ever), and the case as casefile
+holds it (stage, erased, closed). Casefile is the one service that knows the stage for sure, so
+protection first (no travel documents while an appeal is pending or a new application is in
+procedure) is decided on the newest stage here.
+
+The one thing casefile adds is "not yet": a partner or consent its view has not seen (Kafka
+can bring it here after the gateway saw it) is answered 503, which the gateway retries, never a
+final refusal.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from hub_contracts.vocabulary import DataCategory, PartnerType, Purpose
-
-
-@dataclass(frozen=True)
-class ConsentView:
-    consent_id: UUID
-    case_id: UUID
-    partner_id: UUID
-    purposes: frozenset[Purpose]
-    categories: frozenset[DataCategory]
-    valid_from: date
-    valid_until: date
-    withdrawn_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PartnerView:
-    partner_id: UUID
-    partner_type: PartnerType
-    active: bool
+from hub_contracts.privacy import CaseFacts, ConsentFacts, Flow, PartnerFacts, may_disclose
+from hub_contracts.vocabulary import DataCategory, Purpose
 
 
 @dataclass(frozen=True)
 class DisclosureRequest:
+    """What the gateway asks for: these categories of this case, for this referral, partner,
+    consent and purpose."""
+
     case_id: UUID
     referral_id: UUID
     partner_id: UUID
@@ -40,66 +34,65 @@ class DisclosureRequest:
     purpose: Purpose
     categories: frozenset[DataCategory]
 
+    @property
+    def flow(self) -> Flow:
+        return Flow(self.case_id, self.partner_id, self.purpose, self.categories)
 
-class Verdict(StrEnum):
+
+class Outcome(StrEnum):
     ALLOW = "allow"
-    FORBIDDEN = "forbidden"  # 403: the consent does not cover it, or never may
-    GONE = "gone"  # 410: it was covered once, it is not any more
+    FORBIDDEN = "forbidden"  # 403: never was, or never may be, covered
+    GONE = "gone"  # 410: covered once, not any more (hub_contracts.privacy.GONE)
     NOT_YET = "not_yet"  # 503: casefile's view has not caught up with the directory or consent
+
+
+STATUS: dict[Outcome, int] = {
+    Outcome.ALLOW: 200,
+    Outcome.FORBIDDEN: 403,
+    Outcome.GONE: 410,
+    Outcome.NOT_YET: 503,
+}
 
 
 @dataclass(frozen=True)
 class Decision:
-    verdict: Verdict
+    """The answer: an outcome and one code (a ``hub_contracts.privacy.Rule`` value, or
+    ``partner_not_known_yet`` / ``consent_not_known_yet`` / ``allowed``)."""
+
+    outcome: Outcome
     code: str
-    reason: str
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.outcome]
 
 
-_ALLOW = Decision(Verdict.ALLOW, "allowed", "the consent covers the request")
-
-
-def _forbidden(code: str, reason: str) -> Decision:
-    return Decision(Verdict.FORBIDDEN, code, reason)
+ALLOWED = Decision(Outcome.ALLOW, "allowed")
+PARTNER_NOT_KNOWN_YET = Decision(Outcome.NOT_YET, "partner_not_known_yet")
+CONSENT_NOT_KNOWN_YET = Decision(Outcome.NOT_YET, "consent_not_known_yet")
+PERSON_ERASED = Decision(Outcome.GONE, "person_erased")
 
 
 def decide(
     request: DisclosureRequest,
-    consent: ConsentView | None,
-    partner: PartnerView | None,
+    consent: ConsentFacts | None,
+    partner: PartnerFacts | None,
+    case: CaseFacts,
     today: date,
 ) -> Decision:
-    """The first rule that refuses wins; the order puts the absolute rules first."""
-    if partner is not None and partner.partner_type is PartnerType.AUTHORITY_ORIGIN:
-        return _forbidden(
-            "partner_origin_authority", "origin-country authorities never receive personal data"
-        )
-    # Casefile learns of partners and consents through Kafka, possibly after the gateway did
-    # (another consumer): an unknown one is "not yet", which the partner retries, never a
-    # final refusal. The gateway has checked both on its own view before asking.
-    if partner is None:
-        return Decision(
-            Verdict.NOT_YET, "partner_not_known_yet", "casefile has not seen this partner yet"
-        )
-    if not partner.active:
-        return _forbidden("partner_inactive", "the partner is no longer in the directory")
-    if consent is None:
-        return Decision(
-            Verdict.NOT_YET, "consent_not_known_yet", "casefile has not seen this consent yet"
-        )
-    if consent.case_id != request.case_id or consent.partner_id != request.partner_id:
-        return _forbidden("consent_not_covering", "the consent is for another case or partner")
-    if consent.withdrawn_at is not None:
-        return Decision(Verdict.GONE, "consent_withdrawn", "the consent was withdrawn")
-    if today > consent.valid_until:
-        return Decision(Verdict.GONE, "consent_expired", "the consent has expired")
-    if today < consent.valid_from:
-        return _forbidden("consent_not_yet_valid", "the consent is not valid yet")
-    if request.purpose not in consent.purposes:
-        return _forbidden("consent_not_covering", "the consent does not cover this purpose")
-    missing = request.categories - consent.categories
-    if missing:
-        names = ", ".join(sorted(c.value for c in missing))
-        return _forbidden(
-            "consent_not_covering", f"the consent does not cover the categories: {names}"
-        )
-    return _ALLOW
+    """The verdict of ``hub_contracts.privacy.may_disclose`` on casefile's view.
+
+    ``today`` is the day in Europe/Amsterdam. An erased person is gone (410) whether or not the
+    view knows the partner and consent: nothing is left to wait for. Otherwise an unknown
+    partner or consent is ``NOT_YET``; a refusal names the policy's first failing rule, 410
+    when the verdict is ``gone`` (withdrawn, expired, erased, closed), else 403.
+    """
+    if partner is None or consent is None:
+        if case.erased:
+            return PERSON_ERASED
+        return PARTNER_NOT_KNOWN_YET if partner is None else CONSENT_NOT_KNOWN_YET
+    verdict = may_disclose(request.flow, partner, consent, case, today)
+    if verdict.allowed:
+        return ALLOWED
+    outcome = Outcome.GONE if verdict.gone else Outcome.FORBIDDEN
+    return Decision(outcome, verdict.failures[0].value)
