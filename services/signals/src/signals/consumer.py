@@ -10,10 +10,12 @@ from hub_contracts import (
     DeadlinePassedV2,
     MonitoringReported,
     PartnerStatusReported,
+    PartnerStatusReportedV2,
     PersonErased,
     ReferralApproved,
     ReferralRefused,
     ReferralRefusedV2,
+    ReferralRefusedV3,
 )
 from hub_runtime.consumer import BatchHandler, EventHandler
 
@@ -22,16 +24,18 @@ from signals.handlers import SignalsHandlers
 
 HANDLED = (
     BottleneckObserved,
-    # Both versions of each: v1 records may still be in the topics.
+    # Every version of each: older records may still be in the topics.
     DeadlinePassed,
     DeadlinePassedV2,
     ReferralRefused,
     ReferralRefusedV2,
+    ReferralRefusedV3,
     ConsentGranted,
     ConsentWithdrawn,
     PersonErased,
     ReferralApproved,
     PartnerStatusReported,
+    PartnerStatusReportedV2,
     MonitoringReported,
 )
 

@@ -18,11 +18,13 @@ from hub_contracts import (
     Envelope,
     MonitoringReported,
     PartnerStatusReported,
+    PartnerStatusReportedV2,
     PersonErased,
     Purpose,
     ReferralApproved,
     ReferralRefused,
     ReferralRefusedV2,
+    ReferralRefusedV3,
     RefusalCode,
 )
 from hub_runtime.errors import PermanentEventError
@@ -136,6 +138,10 @@ class SignalsHandlers:
                 codes = [RefusalCode(reason.code.value) for reason in payload.reasons]
                 cells = _refuse_unknown(lambda: catalogue.from_refusal_codes(codes))
                 return PersonCells(payload.case_id, _event_period(event_day), cells)
+            case ReferralRefusedV3():  # codes only, from the current closed list
+                reasons = list(payload.reasons)
+                cells = _refuse_unknown(lambda: catalogue.from_refusal_codes(reasons))
+                return PersonCells(payload.case_id, _event_period(event_day), cells)
             case MonitoringReported():
                 cells = _refuse_unknown(lambda: catalogue.from_monitoring(payload))
                 return PersonCells(payload.case_id, _event_period(event_day), cells)
@@ -186,19 +192,26 @@ class SignalsHandlers:
                 token = referral_token(self._key, payload.referral_id)
                 partner_type = str(payload.partner_type)
                 await repo.save_referral_fact(uow.conn, token, envelope.time, partner_type)
-            case PartnerStatusReported():
+            case PartnerStatusReported() | PartnerStatusReportedV2():
                 cells = _subject_checked(envelope, await self._partner_cells(uow, payload))
                 await self._flush(uow, _Run(people=[cells]))
             case _:
                 raise PermanentEventError(f"signals does not handle {envelope.type}")
 
-    async def _partner_cells(self, uow: UnitOfWork, payload: PartnerStatusReported) -> PersonCells:
-        """A partner's response, with its time since approval when the approval was seen."""
+    async def _partner_cells(
+        self, uow: UnitOfWork, payload: PartnerStatusReported | PartnerStatusReportedV2
+    ) -> PersonCells:
+        """A partner's response, with its time since approval when the approval was seen, and
+        a decline's reason from the closed list (v1's open codes become ``other``)."""
         fact = await repo.referral_fact(uow.conn, referral_token(self._key, payload.referral_id))
         approved_at, partner_type = fact if fact is not None else (None, None)
+        if isinstance(payload, PartnerStatusReportedV2):
+            reason = payload.reason_code
+        else:
+            reason = catalogue.decline_reason(payload.reason_code)
         cells = _refuse_unknown(
             lambda: catalogue.from_partner_status(
-                payload.status, partner_type, approved_at, payload.reported_at
+                payload.status, partner_type, approved_at, payload.reported_at, reason
             )
         )
         return PersonCells(payload.case_id, _event_period(payload.reported_at.date()), cells)

@@ -19,6 +19,7 @@ from hub_contracts import (
     DeadlineKind,
     DeadlinePassed,
     DeadlinePassedV2,
+    DeclineReason,
     MonitoringOutcome,
     MonitoringReported,
     PartnerReportedStatus,
@@ -117,6 +118,13 @@ TABLES: dict[str, TableSpec] = {
                 Dimension("status", _values(PartnerReportedStatus)),
                 Dimension("partner_type", (*_values(PartnerType), UNKNOWN)),
             ),
+        ),
+        TableSpec(
+            "partner_declines_by_reason",
+            "Partner declines by reason",
+            # The closed DeclineReason only (a v1 open code is counted as `other`, never as
+            # itself); `unknown` when the partner gave no reason.
+            (Dimension("reason", (*_values(DeclineReason), UNKNOWN)),),
         ),
         TableSpec(
             "partner_response_times",
@@ -229,18 +237,35 @@ def from_refusal_codes(codes: Sequence[RefusalCode]) -> list[Contribution]:
     return [_cell("refusals_by_reason", reason=str(code)) for code in sorted(set(codes))]
 
 
+def decline_reason(code: str | None) -> DeclineReason | None:
+    """A PartnerStatusReported.v1 open reason code as a closed DeclineReason: itself when it is
+    one, else ``other`` (the open pattern could carry a name or a diagnosis); None for none."""
+    if code is None:
+        return None
+    try:
+        return DeclineReason(code)
+    except ValueError:
+        return DeclineReason.OTHER
+
+
 def from_partner_status(
     status: PartnerReportedStatus,
     partner_type: str | None,
     approved_at: datetime | None,
     reported_at: datetime,
+    reason: DeclineReason | None = None,
 ) -> list[Contribution]:
+    """A partner's report: its status by partner type, a decline's closed reason, and a first
+    answer's days since approval."""
     cells = [_cell("partner_responses", status=str(status), partner_type=partner_type or UNKNOWN)]
     if status in FIRST_ANSWERS:
         days = UNKNOWN
         if approved_at is not None:
             days = _bucket(max(0, (reported_at - approved_at).days), RESPONSE_DAYS_BUCKETS)
         cells.append(_cell("partner_response_times", status=str(status), response_days=days))
+    if status is PartnerReportedStatus.DECLINED:
+        label = UNKNOWN if reason is None else str(DeclineReason(reason))
+        cells.append(_cell("partner_declines_by_reason", reason=label))
     return cells
 
 
