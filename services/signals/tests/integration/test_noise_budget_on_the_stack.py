@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 async def test_a_release_over_budget_is_refused_and_one_within_is_noisy(
     isolated_hub: HubSettings, signals_settings: Settings
 ) -> None:
-    # Eight tables at 0.5 need 4.0: a budget of 3.0 must refuse the whole release.
+    # Nine tables at 0.5 need 4.5: a budget of 3.0 must refuse the whole release.
     settings = signals_settings.model_copy(
         update={"dp_enabled": True, "dp_epsilon_per_table": 0.5, "dp_budget_per_period": 3.0}
     )
@@ -46,7 +46,7 @@ async def test_a_release_over_budget_is_refused_and_one_within_is_noisy(
     finally:
         await service.stop()
 
-    settings = settings.model_copy(update={"dp_budget_per_period": 4.0})
+    settings = settings.model_copy(update={"dp_budget_per_period": 4.5})
     service = runtime(settings)
     await service.start()
     try:
@@ -67,6 +67,6 @@ async def test_a_release_over_budget_is_refused_and_one_within_is_noisy(
         )
         assert service.context is not None
         spent = await service.context.pool.fetchval("SELECT sum(epsilon) FROM privacy_ledger")
-        assert spent == pytest.approx(4.0)
+        assert spent == pytest.approx(4.5)
     finally:
         await service.stop()
