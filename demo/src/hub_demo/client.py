@@ -26,6 +26,27 @@ JUST_DECIDED = {"Prefer": "wait=5"}
 file: referral gives its view of the case up to 5 s to catch up before judging it."""
 
 
+def consent_body(partner_id: UUID) -> dict[str, Any]:
+    """A consent to reintegration support with identity and contact, valid from today for 180
+    days, with its evidence (the body of `POST /cases/{id}/consents`)."""
+    return {
+        "partner_id": str(partner_id),
+        "purposes": ["reintegration_support"],
+        "data_categories": ["identity", "contact"],
+        "valid_from": council_today().isoformat(),
+        "valid_until": (council_today() + timedelta(days=180)).isoformat(),
+        "evidence": {
+            "form_reference": "CF-DEMO-1",
+            "language": "ar",
+            "interpreter_used": True,
+            "interpreter_reference": "TOLK-123",
+            "taken_by": "demo-counsellor",
+            "taken_at": datetime.now(UTC).isoformat(),
+            "informed_transfer_outside_eu": True,
+        },
+    }
+
+
 class FlowError(RuntimeError):
     """The hub answered something a correct flow never gets."""
 
@@ -166,23 +187,7 @@ class HubClient:
         return str(created["client_id"]), str(created["client_secret"])
 
     async def grant_consent(self, case_id: UUID, partner_id: UUID) -> UUID:
-        body = {
-            "partner_id": str(partner_id),
-            "purposes": ["reintegration_support"],
-            "data_categories": ["identity", "contact"],
-            "valid_from": council_today().isoformat(),
-            "valid_until": (council_today() + timedelta(days=180)).isoformat(),
-            "evidence": {
-                "form_reference": "CF-DEMO-1",
-                "language": "ar",
-                "interpreter_used": True,
-                "interpreter_reference": "TOLK-123",
-                "taken_by": "demo-counsellor",
-                "taken_at": datetime.now(UTC).isoformat(),
-                "informed_transfer_outside_eu": True,
-            },
-        }
-        return await self.record_consent(case_id, body)
+        return await self.record_consent(case_id, consent_body(partner_id))
 
     async def record_consent(self, case_id: UUID, body: dict[str, Any]) -> UUID:
         """Retried while referral's view of the case has not caught up (409)."""
