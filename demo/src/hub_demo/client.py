@@ -22,8 +22,9 @@ def council_today() -> date:
 
 
 JUST_DECIDED = {"Prefer": "wait=5"}
-"""What a tool sends with a referral request right after recording the decision in the case
-file: referral gives its view of the case up to 5 s to catch up before judging it."""
+"""Optional since referral catches its view up with the case file by itself (read-your-writes):
+it only helps when referral cannot ask the case file (casefile down, e.g. in the fault suite),
+by giving the view up to 5 s to catch up before the request is judged."""
 
 
 def consent_body(partner_id: UUID) -> dict[str, Any]:
@@ -197,8 +198,8 @@ class HubClient:
         return UUID(created["consent_id"])
 
     async def request_referral(self, case_id: UUID, partner_id: UUID) -> dict[str, Any]:
-        """Retried while referral's view of the case has not caught up (409); referral may wait
-        a few seconds for a decision just recorded in the case file (`Prefer: wait`)."""
+        """Without `Prefer: wait`: referral itself waits for a decision just recorded in the
+        case file (read-your-writes). Retried on 409 (e.g. an Idempotency-Key still in use)."""
         body = {
             "partner_id": str(partner_id),
             "purpose": "reintegration_support",
@@ -210,7 +211,6 @@ class HubClient:
             Role.COUNSELLOR,
             body,
             201,
-            headers=JUST_DECIDED,
         )
         return result
 

@@ -2,7 +2,8 @@
 
 Roles: counsellors and coordinators work on cases; admins manage (see cases without personal
 data, erase, read the access log); advocacy has no access to cases at all; the `service` role
-(the partner gateway) may only call the internal disclosure endpoint.
+(the partner gateway, referral) may only call the internal endpoints: the disclosure, and the
+newest event of a case (read-your-writes for referral).
 """
 
 from collections.abc import Awaitable, Callable
