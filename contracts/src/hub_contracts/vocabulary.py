@@ -278,8 +278,9 @@ REFUSAL_TEXTS: dict[RefusalCode, str] = {
     ),
     RefusalCode.DECISION_MISSING: (
         "The person's choice for independent return is not on record with the referral service:"
-        " no decision, another choice, or a decision recorded just now that is still on its way"
-        " (check GET /cases/{id}/view, or ask again with Prefer: wait=5)."
+        " no decision, or another choice (a decision just recorded in the case file is waited"
+        " for; if the case file could not be asked, check GET /cases/{id}/view or ask again"
+        " with Prefer: wait=5)."
     ),
     RefusalCode.NEEDS_COORDINATOR_REVIEW: "A coordinator must review this referral.",
     RefusalCode.PERSON_ERASED: "The person's data has been erased.",

@@ -183,6 +183,8 @@ class ReferralStream:
                     f"{urls.referral}/cases/{case_id}/referrals",
                     Role.COUNSELLOR,
                     body,
+                    # Referral catches its view up with casefile by itself; the header only
+                    # helps while casefile is down (a fault here) and cannot be asked.
                     JUST_DECIDED,
                 )
             except httpx.TransportError:

@@ -22,8 +22,30 @@ def council_today() -> date:
 
 
 JUST_DECIDED = {"Prefer": "wait=5"}
-"""What a tool sends with a referral request right after recording the decision in the case
-file: referral gives its view of the case up to 5 s to catch up before judging it."""
+"""Optional since referral catches its view up with the case file by itself (read-your-writes):
+it only helps when referral cannot ask the case file (casefile down, e.g. in the fault suite),
+by giving the view up to 5 s to catch up before the request is judged."""
+
+
+def consent_body(partner_id: UUID) -> dict[str, Any]:
+    """A consent to reintegration support with identity and contact, valid from today for 180
+    days, with its evidence (the body of `POST /cases/{id}/consents`)."""
+    return {
+        "partner_id": str(partner_id),
+        "purposes": ["reintegration_support"],
+        "data_categories": ["identity", "contact"],
+        "valid_from": council_today().isoformat(),
+        "valid_until": (council_today() + timedelta(days=180)).isoformat(),
+        "evidence": {
+            "form_reference": "CF-DEMO-1",
+            "language": "ar",
+            "interpreter_used": True,
+            "interpreter_reference": "TOLK-123",
+            "taken_by": "demo-counsellor",
+            "taken_at": datetime.now(UTC).isoformat(),
+            "informed_transfer_outside_eu": True,
+        },
+    }
 
 
 class FlowError(RuntimeError):
@@ -166,23 +188,7 @@ class HubClient:
         return str(created["client_id"]), str(created["client_secret"])
 
     async def grant_consent(self, case_id: UUID, partner_id: UUID) -> UUID:
-        body = {
-            "partner_id": str(partner_id),
-            "purposes": ["reintegration_support"],
-            "data_categories": ["identity", "contact"],
-            "valid_from": council_today().isoformat(),
-            "valid_until": (council_today() + timedelta(days=180)).isoformat(),
-            "evidence": {
-                "form_reference": "CF-DEMO-1",
-                "language": "ar",
-                "interpreter_used": True,
-                "interpreter_reference": "TOLK-123",
-                "taken_by": "demo-counsellor",
-                "taken_at": datetime.now(UTC).isoformat(),
-                "informed_transfer_outside_eu": True,
-            },
-        }
-        return await self.record_consent(case_id, body)
+        return await self.record_consent(case_id, consent_body(partner_id))
 
     async def record_consent(self, case_id: UUID, body: dict[str, Any]) -> UUID:
         """Retried while referral's view of the case has not caught up (409)."""
@@ -192,8 +198,8 @@ class HubClient:
         return UUID(created["consent_id"])
 
     async def request_referral(self, case_id: UUID, partner_id: UUID) -> dict[str, Any]:
-        """Retried while referral's view of the case has not caught up (409); referral may wait
-        a few seconds for a decision just recorded in the case file (`Prefer: wait`)."""
+        """Without `Prefer: wait`: referral itself waits for a decision just recorded in the
+        case file (read-your-writes). Retried on 409 (e.g. an Idempotency-Key still in use)."""
         body = {
             "partner_id": str(partner_id),
             "purpose": "reintegration_support",
@@ -205,7 +211,6 @@ class HubClient:
             Role.COUNSELLOR,
             body,
             201,
-            headers=JUST_DECIDED,
         )
         return result
 

@@ -59,7 +59,12 @@ async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
         )
         await _start(case_rt, started)
         referral_rt = referral.bootstrap.runtime(
-            referral.config.Settings(hub=hub, http_port=0, database=databases["referral"])
+            referral.config.Settings(
+                hub=hub,
+                http_port=0,
+                database=databases["referral"],
+                casefile_url=case_rt.base_url,
+            )
         )
         await _start(referral_rt, started)
         gateway_rt = partner_gateway.bootstrap.runtime(

@@ -126,6 +126,7 @@ class HubProcesses:
                 f"{prefix}HTTP_PORT": str(ports[name]),
                 f"{prefix}DATABASE": self.databases[DATABASE_KEYS[name]],
                 "PARTNER_GATEWAY_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
+                "REFERRAL_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
                 **self.extra_env,
             }
             self.services[name] = ServiceProcess(

@@ -2,7 +2,8 @@
 
 Roles: counsellors and coordinators work on cases; admins manage (see cases without personal
 data, erase, read the access log); advocacy has no access to cases at all; the `service` role
-(the partner gateway) may only call the internal disclosure endpoint.
+(the partner gateway, referral) may only call the internal endpoints: the disclosure, and the
+newest event of a case (read-your-writes for referral).
 """
 
 from collections.abc import Awaitable, Callable
@@ -12,9 +13,10 @@ from uuid import UUID
 from fastapi import APIRouter, Body, FastAPI, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from hub_contracts import Topic
+from hub_contracts.registry import EVENT_TYPE_PATTERN
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
-from hub_runtime.http import NotFoundError, create_app
+from hub_runtime.http import DomainError, NotFoundError, create_app
 from hub_runtime.service import ServiceContext
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -221,5 +223,31 @@ def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> AP
     async def disclose(body: cmd.DisclosureIn, who: service) -> JSONResponse:  # type: ignore[valid-type]
         result = await _in_uow(ctx, lambda u: disclosures.disclose(u, deps, body, who))
         return JSONResponse(status_code=result.status, content=result.body)
+
+    @router.get(
+        "/cases/{case_id}/events/newest",
+        summary="The newest committed event of the case among some types (read-your-writes)",
+    )
+    async def newest_event(
+        case_id: UUID,
+        who: service,  # type: ignore[valid-type]
+        event_types: Annotated[list[str], Query(alias="type", min_length=1, max_length=32)],
+    ) -> dict[str, Any]:
+        """`{"event_id": <uuid> | null}`: the envelope id of the newest event of the case among
+        the types asked, committed here (published or not). Another service whose view of the
+        case is fed by these events waits until it has applied that event before it judges a
+        request, so a caller's earlier write here is seen there (read-your-writes)."""
+        del who
+        if not all(EVENT_TYPE_PATTERN.fullmatch(t) for t in event_types):
+            raise DomainError(
+                "type must be event types such as council.casefile.CaseOpened.v1",
+                code="invalid_event_type",
+                status_code=422,
+            )
+        async with ctx.pool.acquire() as conn:
+            found = await repository.newest_event_of_case(
+                conn, case_id, str(Topic.CASEFILE_EVENTS), event_types
+            )
+        return {"event_id": None if found is None else str(found)}
 
     return router

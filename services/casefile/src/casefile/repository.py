@@ -640,3 +640,25 @@ async def record_notice(conn: Connection, deadline_id: UUID, notice: str, event_
         event_id,
     )
     return bool(inserted)
+
+
+async def newest_event_of_case(
+    conn: Connection, case_id: UUID, topic: str, event_types: Sequence[str]
+) -> UUID | None:
+    """The envelope id of the newest event of the case, among `event_types` on `topic`, that
+    this service has committed (its outbox row, published or not); None when there is none.
+
+    Committed means the caller's write is in it: a request answered before this call is seen.
+    Published rows of an erased case are gone (`forget_published_events`); its `PersonErased`
+    stays. The type is read from the envelope's JSON, over this case's rows only (index
+    `hub_outbox_by_case`)."""
+    found: UUID | None = await conn.fetchval(
+        "SELECT event_id FROM hub_outbox"
+        " WHERE message_key = $1 AND topic = $2"
+        " AND convert_from(payload, 'UTF8')::jsonb ->> 'type' = ANY($3::text[])"
+        " ORDER BY id DESC LIMIT 1",
+        str(case_id),
+        topic,
+        list(event_types),
+    )
+    return found

@@ -39,6 +39,7 @@ from referral.config import Settings
 from referral.consumer import CONSUMES, PUBLISHES
 from referral.domain.model import Partner, Status
 from referral.permissions import READERS, REVIEWERS, STAFF
+from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
 # ---------------------------------------------------------------- response shapes
 
@@ -198,7 +199,10 @@ def build_app(
     settings: Settings,
     clock: Clock,
     command_topics: Sequence[Topic] = (),
+    view: CaseViewCatchUp = NO_CATCH_UP,
 ) -> FastAPI:
+    """The app; `view` catches the case view up with casefile before a request that it would
+    refuse is judged (read-your-writes, `referral.view_catch_up`)."""
     auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
 
     app = create_app(
@@ -210,8 +214,8 @@ def build_app(
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, (*CONSUMES, *command_topics)),
     )
     app.include_router(_partners(ctx, auth, clock))
-    app.include_router(_consents(ctx, auth, clock))
-    app.include_router(_referrals(ctx, auth, clock))
+    app.include_router(_consents(ctx, auth, clock, view))
+    app.include_router(_referrals(ctx, auth, clock, view))
     return app
 
 
@@ -248,7 +252,9 @@ def _partners(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
     return router
 
 
-def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
+def _consents(
+    ctx: ServiceContext, auth: Authenticator, clock: Clock, view: CaseViewCatchUp
+) -> APIRouter:
     router = APIRouter(tags=["consents"])
     Staff = auth.require(*STAFF)  # noqa: N806
 
@@ -264,7 +270,7 @@ def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
     ) -> ConsentOut:
         once = _once(who, key, f"POST /cases/{case_id}/consents", body)
         consent_id, replayed = await handlers.grant_consent(
-            ctx.unit_of_work, case_id, body, clock, once=once
+            ctx.unit_of_work, case_id, body, clock, once=once, view=view
         )
         _mark_replayed(response, replayed)
         async with ctx.pool.acquire() as conn:
@@ -333,7 +339,9 @@ def prefer_wait_seconds(prefer: str | None) -> float:
     return 0.0
 
 
-def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
+def _referrals(
+    ctx: ServiceContext, auth: Authenticator, clock: Clock, view: CaseViewCatchUp
+) -> APIRouter:
     router = APIRouter(tags=["referrals"])
     Staff = auth.require(*STAFF)  # noqa: N806
     Coordinator = auth.require(*REVIEWERS)  # noqa: N806
@@ -359,9 +367,11 @@ def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRou
         prefer: Annotated[
             str | None,
             Header(
-                description="RFC 7240 `wait=N`: give this service's view of the case up to N"
-                f" seconds (at most {MAX_PREFER_WAIT_SECONDS}) to catch up with the case file"
-                " before the policy judges it, e.g. right after recording the decision"
+                description="Optional, RFC 7240 `wait=N`. Without it the service already"
+                " brings its view of the case level with the case file before judging a"
+                " request the view would refuse; when the case file cannot confirm where the"
+                f" case stands, the view gets up to N seconds (at most {MAX_PREFER_WAIT_SECONDS})"
+                " to catch up instead of being judged at once"
             ),
         ] = None,
         key: IdempotencyKey = None,
@@ -377,6 +387,7 @@ def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRou
             clock,
             view_wait_seconds=wait,
             once=_once(who, key, f"POST /cases/{case_id}/referrals", body),
+            view=view,
         )
         _mark_replayed(response, replayed)
         return await read(referral_id)

@@ -34,4 +34,16 @@ class Settings(BaseSettings):
         " dead-lettered; the pauses between them are HUB_CONSUMER_BACKOFF_SECONDS, doubled each"
         " time up to HUB_CONSUMER_BACKOFF_MAX_SECONDS (defaults: about 5 s in all)",
     )
+    casefile_url: str | None = Field(
+        "http://127.0.0.1:8101",
+        description="Base URL of casefile: asked where a case stands before a request is judged"
+        " on a view that would refuse it (read-your-writes); empty: never asked",
+    )
+    casefile_timeout_seconds: float = Field(2.0, gt=0, description="Timeout of that call")
+    view_catch_up_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long a request may wait for the case view to apply what casefile has"
+        " committed for the case, before it is judged on the view as it stands",
+    )
     hub: HubSettings = Field(default_factory=HubSettings)

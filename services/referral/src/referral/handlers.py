@@ -11,9 +11,7 @@ and retries). Every state change and the events it causes commit together (outbo
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -67,6 +65,7 @@ from referral.domain.model import (
 )
 from referral.domain.policy import Outcome, PolicyDecision, case_view_failures, evaluate, review
 from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
 log = logging.getLogger(__name__)
 
@@ -201,9 +200,14 @@ async def grant_consent(
     clock: Clock,
     *,
     once: Once | None = None,
+    view: CaseViewCatchUp = NO_CATCH_UP,
 ) -> tuple[UUID, bool]:
     """Record a specific, informed consent and announce it (ConsentGranted): the consent's id,
-    and whether it was granted by an earlier request with the same Idempotency-Key."""
+    and whether it was granted by an earlier request with the same Idempotency-Key.
+
+    A case not in our view yet is first caught up with the case file (`view`): a tool that has
+    just opened the case there is not told `case_not_known_yet`."""
+    await view.settle(uows, case_id, lambda case: case is not None)
 
     async def grant(uow: UnitOfWork) -> UUID:
         record = await apply_grant_consent(uow, case_id, command, clock)
@@ -340,16 +344,24 @@ async def request_referral(
     *,
     view_wait_seconds: float = 0.0,
     once: Once | None = None,
+    view: CaseViewCatchUp = NO_CATCH_UP,
 ) -> tuple[UUID, bool]:
     """Record the request, let the policy decide, and announce the outcome: the referral's id,
     and whether an earlier request with the same Idempotency-Key made it.
 
-    With `view_wait_seconds` (RFC 7240 `Prefer: wait`), our view of the case first gets up to
-    that long to pass the case rules: a tool that has just recorded a decision in the case file
+    When our view of the case would fail the case rules, it is first caught up with the case
+    file (`view`, see `referral.view_catch_up`): a tool that has just recorded a decision there
     gets a decision on the case as it now is, not a refusal that only reflects Kafka's lag (and
-    that would also be counted as a refusal reason by signals)."""
-    if view_wait_seconds > 0:
-        await _wait_for_case_view(uows, case_id, command, view_wait_seconds)
+    that signals would count as a refusal reason). With `view_wait_seconds` (RFC 7240
+    `Prefer: wait`) the view also gets up to that long to pass when the case file could not
+    confirm where the case stands."""
+    judged = _request_of(case_id, command)
+    await view.settle(
+        uows,
+        case_id,
+        lambda case: case is not None and not case_view_failures(judged, case),
+        prefer_wait=view_wait_seconds,
+    )
 
     async def request(uow: UnitOfWork) -> UUID:
         return await apply_request_referral(uow, case_id, command, requested_by, clock)
@@ -364,23 +376,6 @@ def _request_of(case_id: UUID, command: RequestReferral) -> ReferralRequest:
         purpose=command.purpose,
         data_categories=frozenset(command.data_categories),
     )
-
-
-async def _wait_for_case_view(
-    uows: UnitOfWorkFactory, case_id: UUID, command: RequestReferral, seconds: float
-) -> None:
-    """Until the case is known and its view passes the case rules, or `seconds` have passed
-    (then the request is judged as usual)."""
-    request = _request_of(case_id, command)
-    deadline = time.monotonic() + seconds
-    while True:
-        async with uows() as uow:
-            case = await repo.get_case(uow.conn, case_id)
-        if case is not None and not case_view_failures(request, case):
-            return
-        if time.monotonic() >= deadline:
-            return
-        await asyncio.sleep(0.05)
 
 
 async def apply_request_referral(

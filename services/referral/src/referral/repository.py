@@ -143,6 +143,14 @@ async def mark_erased(conn: Connection, case_id: UUID, erased_at: datetime) -> b
     return status != "UPDATE 0"
 
 
+async def has_applied(conn: Connection, event_id: UUID) -> bool:
+    """Whether the consumer has applied the event with this envelope id (its inbox row commits
+    with the event's effect, so True means the effect is visible too)."""
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM hub_inbox WHERE event_id = $1)", event_id)
+    )
+
+
 async def get_case(conn: Connection, case_id: UUID) -> CaseView | None:
     row = await conn.fetchrow("SELECT * FROM case_view WHERE case_id = $1", case_id)
     if row is None:

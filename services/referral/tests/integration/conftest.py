@@ -191,6 +191,8 @@ async def stack_factory(
     started: list[tuple[Any, httpx.AsyncClient, AIOKafkaProducer]] = []
 
     async def start(**settings: Any) -> Stack:
+        # No casefile runs beside it here: the test plays casefile by publishing its events.
+        settings.setdefault("casefile_url", None)
         rt = runtime(Settings(hub=isolated_hub, database=fresh_database, http_port=0, **settings))
         await rt.start()
         http = httpx.AsyncClient(base_url=rt.base_url, timeout=20)
