@@ -28,10 +28,20 @@ class DomainError(Exception):
 
     status_code = 409
 
-    def __init__(self, reason: str, *, code: str = "refused", status_code: int | None = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        code: str = "refused",
+        status_code: int | None = None,
+        extra: Mapping[str, str] | None = None,
+    ):
+        """``extra``: further fields of the error body beside ``error`` and ``detail`` (ids that
+        help the caller, e.g. the existing record a conflict names; never personal data)."""
         super().__init__(reason)
         self.reason = reason
         self.code = code
+        self.extra: dict[str, str] = dict(extra or {})
         if status_code is not None:
             self.status_code = status_code
 
@@ -181,7 +191,8 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return JSONResponse(
-        status_code=exc.status_code, content={"error": exc.code, "detail": exc.reason}
+        status_code=exc.status_code,
+        content={**exc.extra, "error": exc.code, "detail": exc.reason},
     )
 
 

@@ -12,7 +12,7 @@ from referral.api import build_app
 from referral.casefile_client import HttpCaseFile
 from referral.clock import Clock
 from referral.config import Settings
-from referral.consumer import CONSUMES, HANDLERS, PUBLISHES
+from referral.consumer import CONSUMES, PUBLISHES, handler_table
 from referral.kafka_commands import COMMAND_TOPICS, CommandIntake
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
@@ -53,7 +53,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         migrations=MIGRATIONS,
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
-        handlers=HANDLERS,
+        handlers=handler_table(clock),
         build_app=lambda ctx: build_app(ctx, settings, clock, command_topics, view),
         workers=workers,
     )

@@ -13,33 +13,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from hub_contracts import (
-    CaseOpened,
+    REFUSAL_TEXTS,
     ConsentGranted,
     ConsentWithdrawn,
-    DecisionRecorded,
-    DisclosureMade,
     Envelope,
     PartnerRegistered,
-    PartnerStatusReported,
-    PersonErased,
-    ProcedureStageChanged,
     ReferralApproved,
-    ReferralDelivered,
-    ReferralRefusedV2,
+    ReferralRefusedV3,
     ReferralRequested,
-    ReferralStatusChanged,
     RefusalCode,
-    RefusalCodeV2,
-    RefusalReasonV2,
+    StatusReason,
 )
 from hub_runtime import idempotency
-from hub_runtime.errors import PermanentEventError
 from hub_runtime.http import DomainError, NotFoundError
 
 from referral import repository as repo
@@ -53,7 +44,6 @@ from referral.commands import (
 )
 from referral.domain import lifecycle
 from referral.domain.consent_rules import NewConsent, consent_problems
-from referral.domain.lifecycle import PartnerStep, Verdict
 from referral.domain.model import (
     CaseView,
     Consent,
@@ -61,9 +51,10 @@ from referral.domain.model import (
     Referral,
     ReferralRequest,
     Status,
-    public_status,
 )
-from referral.domain.policy import Outcome, PolicyDecision, case_view_failures, evaluate, review
+from referral.domain.policy import Outcome, PolicyDecision, case_failures, evaluate, review
+from referral.reevaluation import reevaluate_open_referrals
+from referral.steps import move as _move
 from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
@@ -113,7 +104,7 @@ async def _withdraw_open_referrals_to(uow: UnitOfWork, partner: Partner, now: da
     for case_id in await repo.cases_with_referrals_to(uow.conn, partner.partner_id, lifecycle.OPEN):
         await repo.lock_case(uow.conn, case_id)
     for referral in await repo.referrals_to(uow.conn, partner.partner_id, lifecycle.OPEN):
-        await _move(uow, referral, Status.WITHDRAWN, now, reason_code="partner_may_not_receive")
+        await _move(uow, referral, Status.WITHDRAWN, now, StatusReason.PARTNER_MAY_NOT_RECEIVE)
 
 
 def _partner_of(partner_id: UUID, command: RegisterPartner, *, active: bool) -> Partner:
@@ -317,16 +308,9 @@ async def apply_withdraw_consent(
         subject=consent.case_id,
         caused_by=caused_by,
     )
-    under = await repo.referrals_under_consent(uow.conn, consent_id)
-    for referral in lifecycle.withdrawn_by_consent(under, consent_id):
-        await _move(
-            uow,
-            referral,
-            Status.WITHDRAWN,
-            now,
-            reason_code="consent_withdrawn",
-            caused_by=caused_by,
-        )
+    # Every open referral of the case is re-checked: those under this consent are withdrawn
+    # (consent_withdrawn), awaiting review ones included.
+    await reevaluate_open_referrals(uow, consent.case_id, clock, at=now, caused_by=caused_by)
     record = await repo.consent_record(uow.conn, consent_id)
     assert record is not None
     return record
@@ -359,7 +343,7 @@ async def request_referral(
     await view.settle(
         uows,
         case_id,
-        lambda case: case is not None and not case_view_failures(judged, case),
+        lambda case: case is not None and not case_failures(judged, case),
         prefer_wait=view_wait_seconds,
     )
 
@@ -367,6 +351,21 @@ async def request_referral(
         return await apply_request_referral(uow, case_id, command, requested_by, clock)
 
     return await _create_once(uows, once, request)
+
+
+class OpenReferralError(DomainError):
+    """One open referral per case, partner and purpose (issue 13): a second request is refused
+    with 409 and names the open one (``existing_referral_id`` in the error body), so a tool that
+    lost an answer finds it instead of referring the person twice."""
+
+    def __init__(self, existing: UUID | None) -> None:
+        super().__init__(
+            "An open referral of this case to this partner for this purpose exists already:"
+            " follow it, or withdraw it before asking again.",
+            code="referral_already_open",
+            extra={} if existing is None else {"existing_referral_id": str(existing)},
+        )
+        self.existing = existing
 
 
 def _request_of(case_id: UUID, command: RequestReferral) -> ReferralRequest:
@@ -393,6 +392,11 @@ async def apply_request_referral(
     case = await _case_open_for_changes(uow, case_id)
     partner = await _partner_for(uow, command.partner_id)
     request = _request_of(case_id, command)
+    existing = await repo.open_referral_for(
+        uow.conn, case_id, request.partner_id, request.purpose, lifecycle.OPEN
+    )
+    if existing is not None:
+        raise OpenReferralError(existing)
     consents = await repo.consents_for_case(uow.conn, case_id)
     decision = evaluate(request, case, partner, consents, clock.today())
     referral = Referral(
@@ -404,7 +408,11 @@ async def apply_request_referral(
         consent_id=decision.consent_id,
         status=Status.REQUESTED,
     )
-    await repo.insert_referral(uow.conn, referral, requested_by, now)
+    try:
+        await repo.insert_referral(uow.conn, referral, requested_by, now)
+    except repo.OpenReferralExistsError as exists:
+        # Another request got past the check above (the database's unique index is the guard).
+        raise OpenReferralError(exists.existing) from None
     uow.emit(
         ReferralRequested(
             case_id=case_id,
@@ -480,13 +488,13 @@ async def _refuse(
     await _move(
         uow, referral, Status.REFUSED, at, reasons=[c.value for c in reasons], announce=False
     )
-    # v2 only: its codes include refused_at_review, which v1's frozen list cannot carry.
+    # v3 only: codes, never sentences (readers render them), and the privacy policy's codes.
     uow.emit(
-        ReferralRefusedV2(
+        ReferralRefusedV3(
             case_id=referral.case_id,
             referral_id=referral.referral_id,
             partner_id=referral.partner_id,
-            reasons=[RefusalReasonV2.from_code(RefusalCodeV2(code.value)) for code in reasons],
+            reasons=list(reasons),
         ),
         subject=referral.case_id,
         caused_by=caused_by,
@@ -525,16 +533,17 @@ async def apply_review_referral(
     await repo.lock_case(uow.conn, found.case_id)
     referral = await repo.get_referral(uow.conn, referral_id, for_update=True)
     assert referral is not None
+    case = await repo.get_case(uow.conn, referral.case_id)
+    # It exists: the referral was made for it (the view never deletes a case).
+    assert case is not None
+    _refuse_if_closed(case)
     if referral.status is not Status.AWAITING_REVIEW:
         raise DomainError(
             f"the referral is {referral.status.value}, not awaiting review",
             code="not_awaiting_review",
         )
-    case = await repo.get_case(uow.conn, referral.case_id)
     partner = await repo.get_partner(uow.conn, referral.partner_id)
-    # Both exist: the referral was made for them (the view never deletes a case or partner).
-    assert case is not None
-    assert partner is not None
+    assert partner is not None  # the referral names a partner of the directory (FK)
     consents = await repo.consents_for_case(uow.conn, referral.case_id)
     request = ReferralRequest(
         referral.case_id, referral.partner_id, referral.purpose, referral.data_categories
@@ -580,7 +589,7 @@ async def expire_unanswered(
         candidates = await repo.unanswered_since(uow.conn, now - answer_within, batch)
         expired = 0
         for referral in candidates:
-            if await _move(uow, referral, Status.EXPIRED, now, reason_code="no_partner_answer"):
+            if await _move(uow, referral, Status.EXPIRED, now, StatusReason.NO_PARTNER_ANSWER):
                 expired += 1
         await uow.commit()
     if expired:
@@ -588,162 +597,7 @@ async def expire_unanswered(
     return expired
 
 
-# ================================================================ events: casefile
-
-
-async def on_case_opened(uow: UnitOfWork, envelope: Envelope, event: CaseOpened) -> None:
-    case = CaseView(
-        case_id=event.case_id,
-        stage=event.stage,
-        has_minors=event.has_minors,
-        vulnerabilities=frozenset(event.vulnerabilities),
-        decision=None,
-        erased=False,
-    )
-    if not await repo.insert_case(uow.conn, case):
-        log.warning("case opened twice; kept the first", extra={"case_id": event.case_id})
-
-
-async def on_stage_changed(
-    uow: UnitOfWork, envelope: Envelope, event: ProcedureStageChanged
-) -> None:
-    if not await repo.set_stage(uow.conn, event.case_id, event.to_stage):
-        raise PermanentEventError("a stage change for a case this view never saw opened")
-
-
-async def on_decision_recorded(
-    uow: UnitOfWork, envelope: Envelope, event: DecisionRecorded
-) -> None:
-    if not await repo.set_decision(uow.conn, event.case_id, event.decision):
-        raise PermanentEventError("a decision for a case this view never saw opened")
-
-
-async def on_person_erased(uow: UnitOfWork, envelope: Envelope, event: PersonErased) -> None:
-    """Forget the vulnerabilities, close every open referral; no new referral or consent after."""
-    await repo.lock_case(uow.conn, event.case_id)
-    if not await repo.mark_erased(uow.conn, event.case_id, event.erased_at):
-        log.info("erasure of a case this view never saw", extra={"case_id": event.case_id})
-        return
-    for referral in await repo.referrals_for_case(uow.conn, event.case_id):
-        if referral.status in lifecycle.OPEN:
-            await _move(
-                uow,
-                referral,
-                Status.WITHDRAWN,
-                event.erased_at,
-                "person_erased",
-                caused_by=envelope,
-            )
-
-
-# ================================================================ events: partner gateway
-
-
-async def on_referral_delivered(
-    uow: UnitOfWork, envelope: Envelope, event: ReferralDelivered
-) -> None:
-    referral = await _referral_for_event(uow, event.referral_id, event.case_id)
-    step = lifecycle.on_delivered(referral, event.partner_id)
-    await _apply_partner_step(uow, envelope, referral, step, None)
-
-
-async def on_partner_status(
-    uow: UnitOfWork, envelope: Envelope, event: PartnerStatusReported
-) -> None:
-    referral = await _referral_for_event(uow, event.referral_id, event.case_id)
-    step = lifecycle.on_partner_status(referral, event.partner_id, event.status)
-    reason = event.reason_code
-    if reason is None and step.steps and step.steps[-1] is Status.DECLINED:
-        reason = "declined_by_partner"
-    await _apply_partner_step(uow, envelope, referral, step, reason)
-
-
-async def on_disclosure_made(uow: UnitOfWork, envelope: Envelope, event: DisclosureMade) -> None:
-    await repo.insert_disclosure(
-        uow.conn,
-        event_id=envelope.id,
-        case_id=event.case_id,
-        referral_id=event.referral_id,
-        partner_id=event.partner_id,
-        consent_id=event.consent_id,
-        data_categories=[c.value for c in event.data_categories],
-        legal_basis=event.legal_basis,
-        disclosed_at=envelope.time,
-    )
-
-
-async def _referral_for_event(uow: UnitOfWork, referral_id: UUID, case_id: UUID) -> Referral:
-    await repo.lock_case(uow.conn, case_id)
-    referral = await repo.get_referral(uow.conn, referral_id, for_update=True)
-    if referral is None or referral.case_id != case_id:
-        raise PermanentEventError("a partner event for a referral of this case that is unknown")
-    return referral
-
-
-async def _apply_partner_step(
-    uow: UnitOfWork,
-    envelope: Envelope,
-    referral: Referral,
-    step: PartnerStep,
-    final_reason: str | None,
-) -> None:
-    if step.verdict is Verdict.REJECT:
-        raise PermanentEventError(f"impossible referral transition: {step.why}")
-    if step.verdict is Verdict.IGNORE:
-        log.info(
-            f"partner event changes nothing: {step.why}",
-            extra={"referral_id": referral.referral_id, "event_id": envelope.id},
-        )
-        return
-    current = referral
-    for index, target in enumerate(step.steps):
-        last = index == len(step.steps) - 1
-        reason = final_reason if last else "implied_by_partner_answer"
-        await _move(uow, current, target, envelope.time, reason, caused_by=envelope)
-        current = replace(current, status=target)
-
-
 # ================================================================ shared steps
-
-
-async def _move(
-    uow: UnitOfWork,
-    referral: Referral,
-    target: Status,
-    at: datetime,
-    reason_code: str | None = None,
-    *,
-    reasons: list[str] | None = None,
-    consent_id: UUID | None = None,
-    caused_by: Envelope | None = None,
-    announce: bool = True,
-) -> bool:
-    """One lifecycle step, checked, recorded and (unless the caller announces it) published."""
-    if not lifecycle.can_move(referral.status, target):
-        raise RuntimeError(f"illegal transition {referral.status} -> {target}")
-    moved = await repo.set_status(
-        uow.conn,
-        referral,
-        target,
-        at,
-        reason_code=reason_code,
-        reasons=reasons,
-        consent_id=consent_id,
-    )
-    if moved and announce:
-        uow.emit(
-            ReferralStatusChanged(
-                case_id=referral.case_id,
-                referral_id=referral.referral_id,
-                partner_id=referral.partner_id,
-                from_status=public_status(referral.status),
-                to_status=public_status(target),
-                reason_code=reason_code,
-            ),
-            subject=referral.case_id,
-            caused_by=caused_by,
-        )
-    return moved
 
 
 async def _case_open_for_changes(uow: UnitOfWork, case_id: UUID) -> CaseView:
@@ -761,7 +615,16 @@ async def _case_open_for_changes(uow: UnitOfWork, case_id: UUID) -> CaseView:
             code="person_erased",
             status_code=410,
         )
+    _refuse_if_closed(case)
     return case
+
+
+def _refuse_if_closed(case: CaseView) -> None:
+    """A closed case takes no new consent or referral, and nothing of it is approved (409)."""
+    if case.closed:
+        raise DomainError(
+            REFUSAL_TEXTS[RefusalCode.CASE_CLOSED], code=RefusalCode.CASE_CLOSED.value
+        )
 
 
 async def _partner_for(uow: UnitOfWork, partner_id: UUID) -> Partner:

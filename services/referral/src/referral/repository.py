@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -162,7 +162,19 @@ async def get_case(conn: Connection, case_id: UUID) -> CaseView | None:
         vulnerabilities=frozenset(Vulnerability(v) for v in row["vulnerabilities"]),
         decision=None if row["decision"] is None else Decision(row["decision"]),
         erased=row["erased_at"] is not None,
+        closed=row["closed_on"] is not None,
     )
+
+
+async def mark_closed(conn: Connection, case_id: UUID, closed_on: date) -> bool:
+    """Remember the closure (the first day counts); False when the view never saw the case."""
+    status = await conn.execute(
+        "UPDATE case_view SET closed_on = coalesce(closed_on, $2), updated_at = now()"
+        " WHERE case_id = $1",
+        case_id,
+        closed_on,
+    )
+    return status != "UPDATE 0"
 
 
 # ---------------------------------------------------------------- consents
@@ -244,24 +256,65 @@ def _consent(row: asyncpg.Record) -> Consent:
 # ---------------------------------------------------------------- referrals
 
 
+class OpenReferralExistsError(Exception):
+    """The database's unique index refused a second open referral for one case, partner and
+    purpose; ``existing`` is the open one (``None`` if it closed in between)."""
+
+    def __init__(self, existing: UUID | None) -> None:
+        super().__init__("an open referral exists for this case, partner and purpose")
+        self.existing = existing
+
+
+OPEN_REFERRAL_INDEX = "referrals_one_open"
+
+
 async def insert_referral(
     conn: Connection, referral: Referral, requested_by: str, at: datetime
 ) -> None:
-    await conn.execute(
-        "INSERT INTO referrals (referral_id, case_id, partner_id, purpose, data_categories,"
-        " consent_id, status, requested_by, requested_at, status_changed_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-        referral.referral_id,
-        referral.case_id,
-        referral.partner_id,
-        referral.purpose.value,
-        sorted(c.value for c in referral.data_categories),
-        referral.consent_id,
-        referral.status.value,
-        requested_by,
-        at,
-    )
+    """Record a new referral; raises :class:`OpenReferralExistsError` when the unique index refuses
+    it (only the insert is undone: it runs in a savepoint)."""
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO referrals (referral_id, case_id, partner_id, purpose,"
+                " data_categories, consent_id, status, requested_by, requested_at,"
+                " status_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+                referral.referral_id,
+                referral.case_id,
+                referral.partner_id,
+                referral.purpose.value,
+                sorted(c.value for c in referral.data_categories),
+                referral.consent_id,
+                referral.status.value,
+                requested_by,
+                at,
+            )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name != OPEN_REFERRAL_INDEX:
+            raise
+        existing = await conn.fetchval(
+            "SELECT referral_id FROM referrals WHERE case_id = $1 AND partner_id = $2"
+            " AND purpose = $3 AND duplicate_of IS NULL AND status = ANY($4::text[])",
+            referral.case_id,
+            referral.partner_id,
+            referral.purpose.value,
+            OPEN_INDEX_STATUSES,
+        )
+        raise OpenReferralExistsError(existing) from None
     await _history(conn, referral.referral_id, None, referral.status, None, at)
+
+
+OPEN_INDEX_STATUSES: list[str] = [
+    "requested",
+    "awaiting_review",
+    "approved",
+    "delivered",
+    "accepted",
+    "in_progress",
+    "suspended",
+]
+"""The statuses in the predicate of the unique index (migration 0010); a unit test checks that
+they are exactly ``lifecycle.OPEN``."""
 
 
 async def get_referral(
@@ -277,9 +330,58 @@ async def referrals_for_case(conn: Connection, case_id: UUID) -> list[Referral]:
     return [_referral(row) for row in rows]
 
 
-async def referrals_under_consent(conn: Connection, consent_id: UUID) -> list[Referral]:
-    rows = await conn.fetch("SELECT * FROM referrals WHERE consent_id = $1 FOR UPDATE", consent_id)
+async def open_referrals_of_case(
+    conn: Connection, case_id: UUID, statuses: Collection[Status]
+) -> list[Referral]:
+    """The case's referrals in ``statuses`` (the open ones), locked, in a fixed order."""
+    rows = await conn.fetch(
+        "SELECT * FROM referrals WHERE case_id = $1 AND status = ANY($2::text[])"
+        " ORDER BY referral_id FOR UPDATE",
+        case_id,
+        [s.value for s in statuses],
+    )
     return [_referral(row) for row in rows]
+
+
+async def open_referral_for(
+    conn: Connection,
+    case_id: UUID,
+    partner_id: UUID,
+    purpose: Purpose,
+    statuses: Collection[Status],
+) -> UUID | None:
+    """The first open referral of the case to this partner for this purpose, if any."""
+    found: UUID | None = await conn.fetchval(
+        "SELECT referral_id FROM referrals WHERE case_id = $1 AND partner_id = $2"
+        " AND purpose = $3 AND status = ANY($4::text[]) ORDER BY requested_at, referral_id"
+        " LIMIT 1",
+        case_id,
+        partner_id,
+        purpose.value,
+        [s.value for s in statuses],
+    )
+    return found
+
+
+async def cases_with_lapsed_inputs(
+    conn: Connection, today: date, statuses: Collection[Status], after: UUID | None, limit: int
+) -> list[UUID]:
+    """Cases (after ``after``, in id order, at most ``limit``) with an open referral whose consent
+    has run out before ``today``, or, once past review, whose partner's agreement has."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT r.case_id FROM referrals r"
+        " JOIN partners p ON p.partner_id = r.partner_id"
+        " LEFT JOIN consents c ON c.consent_id = r.consent_id"
+        " WHERE r.status = ANY($2::text[]) AND ($3::uuid IS NULL OR r.case_id > $3)"
+        " AND (c.valid_until < $1 OR (r.status <> 'awaiting_review'"
+        " AND (p.agreement_valid_until IS NULL OR p.agreement_valid_until < $1)))"
+        " ORDER BY r.case_id LIMIT $4",
+        today,
+        [s.value for s in statuses],
+        after,
+        limit,
+    )
+    return [row["case_id"] for row in rows]
 
 
 async def cases_with_referrals_to(
@@ -322,10 +424,15 @@ async def set_status(
     The ``status = current`` condition makes every transition happen exactly once, even when
     two workers or requests race for the same referral.
     """
+    # Suspending remembers the status it had (to return to it); leaving it forgets it, and a
+    # return restarts the partner's answer time (resumed_at).
     status = await conn.execute(
         "UPDATE referrals SET status = $3, status_changed_at = $4, status_reason = $5,"
         " reasons = coalesce($6, reasons), consent_id = coalesce($7, consent_id),"
-        " approved_at = CASE WHEN $3 = 'approved' THEN $4 ELSE approved_at END"
+        " approved_at = CASE WHEN $3 = 'approved' AND $2 <> 'suspended' THEN $4"
+        " ELSE approved_at END,"
+        " suspended_from = CASE WHEN $3 = 'suspended' THEN $2 ELSE NULL END,"
+        " resumed_at = CASE WHEN $2 = 'suspended' THEN $4 ELSE resumed_at END"
         " WHERE referral_id = $1 AND status = $2",
         referral.referral_id,
         referral.status.value,
@@ -342,9 +449,11 @@ async def set_status(
 
 
 async def unanswered_since(conn: Connection, before: datetime, limit: int) -> list[Referral]:
-    """Approved or delivered referrals approved before ``before``; locked, skipping locked ones."""
+    """Approved or delivered referrals approved (or resumed from a suspension) before
+    ``before``; locked, skipping locked ones. Suspended ones are never among them."""
     rows = await conn.fetch(
-        "SELECT * FROM referrals WHERE status IN ('approved', 'delivered') AND approved_at < $1"
+        "SELECT * FROM referrals WHERE status IN ('approved', 'delivered')"
+        " AND coalesce(resumed_at, approved_at) < $1"
         " ORDER BY approved_at LIMIT $2 FOR UPDATE SKIP LOCKED",
         before,
         limit,
@@ -380,6 +489,7 @@ def _referral(row: asyncpg.Record) -> Referral:
         data_categories=frozenset(DataCategory(c) for c in row["data_categories"]),
         consent_id=row["consent_id"],
         status=Status(row["status"]),
+        suspended_from=None if row["suspended_from"] is None else Status(row["suspended_from"]),
     )
 
 

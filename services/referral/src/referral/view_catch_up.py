@@ -32,7 +32,13 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from hub_contracts import CaseOpened, DecisionRecorded, PersonErased, ProcedureStageChanged
+from hub_contracts import (
+    CaseClosed,
+    CaseOpened,
+    DecisionRecorded,
+    PersonErased,
+    ProcedureStageChanged,
+)
 
 from referral import repository as repo
 from referral.domain.model import CaseView
@@ -44,6 +50,7 @@ CASE_VIEW_EVENT_TYPES: tuple[str, ...] = (
     CaseOpened.event_type,
     ProcedureStageChanged.event_type,
     DecisionRecorded.event_type,
+    CaseClosed.event_type,
     PersonErased.event_type,
 )
 """The casefile events the case view is built from (the consumer's handlers for them)."""

@@ -84,10 +84,11 @@ def test_every_failing_rule_is_reported_at_once() -> None:
         TODAY,
     )
     assert decision.outcome is Outcome.REFUSE
+    # The privacy policy's order (the absolute rules first), then the referral's own rule.
     assert decision.failures == (
-        RefusalCode.CONSENT_MISSING,
         RefusalCode.PARTNER_ORIGIN_AUTHORITY,
         RefusalCode.AGREEMENT_INVALID,
+        RefusalCode.CONSENT_MISSING,
         RefusalCode.APPEAL_PENDING_TRAVEL_DOCUMENTS,
         RefusalCode.DECISION_MISSING,
     )

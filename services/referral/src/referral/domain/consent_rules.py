@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from hub_contracts import DataCategory, PartnerType, Purpose
+from hub_contracts import REFUSAL_TEXTS, DataCategory, Purpose, RefusalCode, privacy
 from hub_contracts.vocabulary import EEA_COUNTRIES
 
 from referral.domain.model import Consent, Partner
@@ -48,7 +48,7 @@ def consent_problems(
     now: datetime,
 ) -> list[Problem]:
     """Every reason the consent cannot be recorded; empty when it can."""
-    problems = [*_partner_problems(new, partner), *_period_problems(new, today, now)]
+    problems = [*_partner_problems(new, partner, today), *_period_problems(new, today, now)]
     if outside_eea(partner) and not new.informed_transfer_outside_eu:
         problems.append(
             Problem(
@@ -91,27 +91,17 @@ def overlaps(new: NewConsent, other: Consent) -> bool:
     )
 
 
-def _partner_problems(new: NewConsent, partner: Partner) -> list[Problem]:
-    problems = []
-    if partner.partner_type is PartnerType.AUTHORITY_ORIGIN:
-        problems.append(
-            Problem(
-                "partner_origin_authority",
-                "Origin-country authorities never receive personal data, so no consent for them "
-                "is recorded.",
-            )
-        )
-    if not partner.active:
-        problems.append(Problem("partner_inactive", "The partner is no longer in the directory."))
-    not_allowed = sorted(p.value for p in new.purposes - partner.purposes)
-    if not_allowed:
-        problems.append(
-            Problem(
-                "purpose_not_allowed_for_partner",
-                "This partner may not receive data for: " + ", ".join(not_allowed) + ".",
-            )
-        )
-    return problems
+def _partner_problems(new: NewConsent, partner: Partner, today: date) -> list[Problem]:
+    """The partner's standing for every purpose of the consent (the privacy policy's rule,
+    judged on the consent's first day or today, whichever is later): no consent is recorded for
+    an organisation that could not receive under it."""
+    day = max(today, new.valid_from)
+    rules = privacy.sort_rules(
+        rule
+        for purpose in sorted(new.purposes)
+        for rule in privacy.partner_standing(partner.facts(), purpose, day)
+    )
+    return [Problem(rule.value, REFUSAL_TEXTS[RefusalCode(rule.value)]) for rule in rules]
 
 
 def _period_problems(new: NewConsent, today: date, now: datetime) -> list[Problem]:

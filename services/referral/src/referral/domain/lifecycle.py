@@ -38,7 +38,15 @@ OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
 """Statuses in which something may still flow to the partner (withdrawal must stop them)."""
 
 WAITING_FOR_PARTNER: frozenset[Status] = frozenset({Status.APPROVED, Status.DELIVERED})
-"""Statuses in which the partner has not answered yet (the expiry worker watches these)."""
+"""Statuses in which the partner has not answered yet (the expiry worker watches these). A
+suspended referral is not among them: it never expires while suspended, and its answer time
+starts again when it resumes."""
+
+SUSPENDABLE: frozenset[Status] = frozenset(
+    s for s in Status if Status.SUSPENDED in ALLOWED[s] and s is not Status.SUSPENDED
+)
+"""Approved and later open statuses: the partner may have been told, so a temporary failure
+suspends them (and they return to the same status)."""
 
 
 def can_move(current: Status, target: Status) -> bool:
@@ -79,14 +87,17 @@ _NEVER_APPROVED = frozenset({Status.REQUESTED, Status.AWAITING_REVIEW, Status.RE
 def on_partner_status(
     referral: Referral, partner_id: UUID, reported: PartnerReportedStatus
 ) -> PartnerStep:
-    """A partner's status report, checked against the lifecycle."""
+    """A partner's status report, checked against the lifecycle.
+
+    While the referral is suspended the partner is not to act on it (it was told so): a report
+    then changes nothing (logged), like a late answer after a withdrawal. The contract's table
+    would let ``suspended -> accepted`` pass, which would lift the suspension behind the
+    policy's back.
+    """
     if partner_id != referral.partner_id:
         return PartnerStep(Verdict.REJECT, why="the report names another partner")
+    if referral.status is Status.SUSPENDED:
+        return PartnerStep(Verdict.IGNORE, why="suspended: the report waits for the resumption")
     outcome = shared.judge_report(public_status(referral.status), reported)
     steps = tuple(Status(step.value) for step in outcome.steps)
     return PartnerStep(outcome.verdict, steps, outcome.why)
-
-
-def withdrawn_by_consent(referrals: list[Referral], consent_id: UUID) -> list[Referral]:
-    """The referrals a withdrawal of ``consent_id`` must close: every open one under it."""
-    return [r for r in referrals if r.consent_id == consent_id and r.status in OPEN]

@@ -15,6 +15,7 @@ from hub_contracts import (
     Purpose,
     ReferralStatus,
     Vulnerability,
+    privacy,
 )
 
 
@@ -60,21 +61,25 @@ class Partner:
     agreement_valid_from: date | None
     agreement_valid_until: date | None
     active: bool
+    ever_origin_authority: bool = False
 
-    def agreement_valid_on(self, day: date) -> bool:
-        """A data-sharing agreement exists, is in force on ``day`` and the partner is active."""
-        if not self.active or self.agreement_reference is None:
-            return False
-        if self.agreement_valid_until is None or day > self.agreement_valid_until:
-            return False
-        return self.agreement_valid_from is None or day >= self.agreement_valid_from
+    def facts(self) -> privacy.PartnerFacts:
+        """This entry as the privacy policy's facts (the rules live there, not here)."""
+        return privacy.PartnerFacts(
+            partner_id=self.partner_id,
+            partner_type=self.partner_type,
+            active=self.active,
+            ever_origin_authority=self.ever_origin_authority,
+            purposes=self.purposes,
+            has_agreement=self.agreement_reference is not None,
+            agreement_valid_from=self.agreement_valid_from,
+            agreement_valid_until=self.agreement_valid_until,
+        )
 
     def may_receive_data(self, day: date) -> bool:
-        """Whether a referral to this partner could be approved on ``day`` as far as the partner
-        itself goes: never an origin-country authority, and only under an agreement in force."""
-        return self.partner_type is not PartnerType.AUTHORITY_ORIGIN and self.agreement_valid_on(
-            day
-        )
+        """Whether anything could go to this partner on ``day``, as far as the partner goes
+        (:func:`hub_contracts.privacy.may_receive_data`)."""
+        return privacy.may_receive_data(self.facts(), day)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,11 @@ class CaseView:
     vulnerabilities: frozenset[Vulnerability]
     decision: Decision | None
     erased: bool
+    closed: bool = False
+
+    def facts(self) -> privacy.CaseFacts:
+        """This view as the privacy policy's facts."""
+        return privacy.CaseFacts(stage=self.stage, erased=self.erased, closed=self.closed)
 
     @property
     def needs_review(self) -> bool:
@@ -107,18 +117,18 @@ class Consent:
     valid_until: date
     withdrawn_at: datetime | None
 
-    def covers(
-        self, partner_id: UUID, purpose: Purpose, categories: frozenset[DataCategory]
-    ) -> bool:
-        """Recipient, purpose and every requested category are named in this consent."""
-        return (
-            self.partner_id == partner_id
-            and purpose in self.purposes
-            and categories <= self.data_categories
+    def facts(self) -> privacy.ConsentFacts:
+        """This consent as the privacy policy's facts (coverage and validity are judged there)."""
+        return privacy.ConsentFacts(
+            consent_id=self.consent_id,
+            case_id=self.case_id,
+            partner_id=self.partner_id,
+            purposes=self.purposes,
+            categories=self.data_categories,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            withdrawn_at=self.withdrawn_at,
         )
-
-    def valid_on(self, day: date) -> bool:
-        return self.withdrawn_at is None and self.valid_from <= day <= self.valid_until
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,10 @@ class ReferralRequest:
     partner_id: UUID
     purpose: Purpose
     data_categories: frozenset[DataCategory]
+
+    def flow(self) -> privacy.Flow:
+        """What would leave if it were approved."""
+        return privacy.Flow(self.case_id, self.partner_id, self.purpose, self.data_categories)
 
 
 @dataclass(frozen=True)
@@ -142,3 +156,9 @@ class Referral:
     data_categories: frozenset[DataCategory]
     consent_id: UUID | None
     status: Status
+    suspended_from: Status | None = None
+    """While suspended: the status it had, and returns to when the stage allows it again."""
+
+    def flow(self) -> privacy.Flow:
+        """What leaves to the partner under this referral."""
+        return privacy.Flow(self.case_id, self.partner_id, self.purpose, self.data_categories)

@@ -3,15 +3,22 @@
 A pure function of the facts and a day. It never stops at the first failing rule: the
 counsellor gets every reason at once, so the person hears the whole picture.
 
-Overrides: a coordinator may override only the rules in :data:`OVERRIDABLE`. Rules that protect
-the person or are the legal basis of the transfer can never be overridden:
-- consent (GDPR art. 6(1)(a) / 49(1)(a): no consent, no transfer);
-- origin-country authorities (§1.1, §1.3: never, whatever anyone says);
-- the partner's agreement and the purposes it may serve (no legal ground to send otherwise);
-- travel documents while the procedure or an appeal is pending (protection first, §2.3 point 2);
-- erasure (there is nothing left to send).
-The person's own decision, however, is a question of judgement: a coordinator may let a
-vulnerable person talk to a return counsellor before deciding, with a written reason.
+Every privacy rule (consent coverage and the choice of consent, partner standing, protection
+first, data minimisation, erasure and closure) is :mod:`hub_contracts.privacy`'s, called here and
+at every other gate; this module keeps only what is the referral service's own:
+
+- the person's decision: a referral is made only for a person who chose independent return
+  (domain.md: referral only if the person chooses return);
+- who goes to a coordinator first (minors and vulnerable persons);
+- which failures a coordinator may override (:data:`OVERRIDABLE`).
+
+Overrides: a coordinator may override only ``decision_missing``. Rules that protect the person or
+are the legal basis of the transfer can never be overridden: consent (GDPR art. 6(1)(a) /
+49(1)(a)), origin-country authorities (§1.1, §1.3), the partner's standing, agreement and
+purposes, data minimisation (art. 5(1)(c)), travel documents before the court ruled (protection
+first, §2.3 point 2), erasure and closure. The person's own decision, however, is a question of
+judgement: a coordinator may let a vulnerable person talk to a return counsellor before deciding,
+with a written reason.
 """
 
 from __future__ import annotations
@@ -22,18 +29,24 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from hub_contracts import DataCategory, Decision, PartnerType, ProcedureStage, Purpose, RefusalCode
+from hub_contracts import Decision, RefusalCode, privacy
 
 from referral.domain.model import CaseView, Consent, Partner, ReferralRequest
 
 OVERRIDABLE: frozenset[RefusalCode] = frozenset({RefusalCode.DECISION_MISSING})
-"""The rules a coordinator may override with a written reason (never the origin-authority rule)."""
+"""The rules a coordinator may override with a written reason (never a privacy rule)."""
 
-# Stages in which no court has ruled yet: contact with the origin country may endanger the person.
-_PROTECTED_STAGES = frozenset({ProcedureStage.APPEAL_PENDING, ProcedureStage.IN_PROCEDURE})
+# Fixed order of the reasons, so the same facts always give the same list: the privacy policy's
+# order, then the referral's own rule.
+_ORDER: tuple[RefusalCode, ...] = (
+    *(RefusalCode(rule.value) for rule in privacy.ORDER),
+    RefusalCode.DECISION_MISSING,
+)
 
-# Fixed order of the reasons, so the same facts always give the same list.
-_ORDER = list(RefusalCode)
+
+def refusal_code(rule: privacy.Rule) -> RefusalCode:
+    """The refusal code of a privacy rule: the same value (a unit test checks every rule)."""
+    return RefusalCode(rule.value)
 
 
 class Outcome(StrEnum):
@@ -68,12 +81,18 @@ def evaluate(
     cannot fix that), except that for a person who needs review the overridable failures are
     left open for the coordinator; review otherwise.
     """
-    consent, consent_failures = _consent_rules(request, consents, today)
+    flow = request.flow()
+    consent, consent_rule = privacy.choose_consent(flow, [c.facts() for c in consents], today)
+    rules = [
+        *privacy.partner_standing(partner.facts(), request.purpose, today),
+        *privacy.case_rules(flow, case.facts()),
+        consent_rule,
+        privacy.minimisation(flow),
+    ]
     failures = _sorted(
         [
-            *consent_failures,
-            *_partner_rules(request, partner, today),
-            *case_view_failures(request, case),
+            *(refusal_code(rule) for rule in rules if rule is not None),
+            *decision_rules(case),
         ]
     )
     consent_id = consent.consent_id if consent is not None else None
@@ -83,6 +102,20 @@ def evaluate(
     if case.needs_review:
         return PolicyDecision(Outcome.REVIEW, failures, consent_id)
     return PolicyDecision(Outcome.APPROVE, (), consent_id)
+
+
+def decision_rules(case: CaseView) -> list[RefusalCode]:
+    """The referral's own rule on the case: the person chose independent return."""
+    if case.decision is not Decision.INDEPENDENT_RETURN:
+        return [RefusalCode.DECISION_MISSING]
+    return []
+
+
+def case_failures(request: ReferralRequest, case: CaseView) -> tuple[RefusalCode, ...]:
+    """Every rule that judges the case as our view of it (fed by the case file's events)
+    stands: the privacy policy's case rules and the person's decision."""
+    privacy_rules = privacy.case_rules(request.flow(), case.facts())
+    return _sorted([*(refusal_code(rule) for rule in privacy_rules), *decision_rules(case)])
 
 
 class ReviewAction(StrEnum):
@@ -101,8 +134,9 @@ class ReviewDecision:
 def review(evaluation: PolicyDecision, action: ReviewAction) -> ReviewDecision:
     """Apply a coordinator's action to a fresh evaluation of the same request.
 
-    ``evaluation`` is re-made at review time, so a consent withdrawn or expired while the
-    referral waited is seen. A hard failure can never be approved, whatever the action.
+    ``evaluation`` is re-made at review time, so a consent withdrawn or expired, a stage or a
+    partner changed while the referral waited is seen. A hard failure can never be approved,
+    whatever the action.
     """
     if action is ReviewAction.REFUSE:
         # With no failing rule the refusal is the coordinator's own judgement: say so (the
@@ -125,60 +159,7 @@ def review(evaluation: PolicyDecision, action: ReviewAction) -> ReviewDecision:
     return ReviewDecision(Outcome.APPROVE, evaluation.failures)
 
 
-def _consent_rules(
-    request: ReferralRequest, consents: Iterable[Consent], today: date
-) -> tuple[Consent | None, list[RefusalCode]]:
-    """The best consent for the request and, when none is valid, the one reason that says why."""
-    own = [c for c in consents if c.case_id == request.case_id]
-    covering = [
-        c for c in own if c.covers(request.partner_id, request.purpose, request.data_categories)
-    ]
-    valid = [c for c in covering if c.valid_on(today)]
-    if valid:
-        # The one that stays valid longest: an expiry in between would stop the referral sooner.
-        return max(valid, key=lambda c: (c.valid_until, str(c.consent_id))), []
-    if not covering:
-        if any(c.partner_id == request.partner_id for c in own):
-            return None, [RefusalCode.CONSENT_NOT_COVERING]
-        return None, [RefusalCode.CONSENT_MISSING]
-    if all(c.withdrawn_at is not None for c in covering):
-        return None, [RefusalCode.CONSENT_WITHDRAWN]
-    # Covering and not withdrawn, but outside its period (expired or not yet in force).
-    return None, [RefusalCode.CONSENT_EXPIRED]
-
-
-def _partner_rules(request: ReferralRequest, partner: Partner, today: date) -> list[RefusalCode]:
-    failures = []
-    if partner.partner_type is PartnerType.AUTHORITY_ORIGIN:
-        failures.append(RefusalCode.PARTNER_ORIGIN_AUTHORITY)
-    if not partner.agreement_valid_on(today):
-        failures.append(RefusalCode.AGREEMENT_INVALID)
-    if request.purpose not in partner.purposes:
-        failures.append(RefusalCode.PURPOSE_NOT_ALLOWED_FOR_PARTNER)
-    return failures
-
-
-def case_view_failures(request: ReferralRequest, case: CaseView) -> list[RefusalCode]:
-    """The rules that judge the case as our view of it (fed by the case file's events) stands."""
-    failures = []
-    if case.erased:
-        failures.append(RefusalCode.PERSON_ERASED)
-    if case.stage in _PROTECTED_STAGES and needs_origin_contact(request):
-        failures.append(RefusalCode.APPEAL_PENDING_TRAVEL_DOCUMENTS)
-    if case.decision is not Decision.INDEPENDENT_RETURN:
-        failures.append(RefusalCode.DECISION_MISSING)
-    return failures
-
-
-def needs_origin_contact(request: ReferralRequest) -> bool:
-    """Travel documents need contact with the origin country's representation."""
-    return (
-        request.purpose is Purpose.TRAVEL_DOCUMENTS
-        or DataCategory.TRAVEL_DOCUMENTS in request.data_categories
-    )
-
-
-def _sorted(codes: list[RefusalCode]) -> tuple[RefusalCode, ...]:
+def _sorted(codes: Iterable[RefusalCode]) -> tuple[RefusalCode, ...]:
     return tuple(sorted(set(codes), key=_ORDER.index))
 
 
