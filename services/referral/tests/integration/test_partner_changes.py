@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hub_contracts import ReferralStatusChanged
+from hub_contracts import ReferralStatusChangedV2
 from hub_runtime.auth import Role
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,7 @@ async def test_an_entry_that_may_no_longer_receive_data_withdraws_its_open_refer
     assert now.json()["status"] == "withdrawn"
     assert now.json()["status_reason"] == "partner_may_not_receive"
     withdrawn = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralStatusChanged) and p.to_status == "withdrawn"
+        lambda p: isinstance(p, ReferralStatusChangedV2) and p.to_status == "withdrawn"
     )
     assert str(withdrawn.referral_id) == referral["referral_id"]
 

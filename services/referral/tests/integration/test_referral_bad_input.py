@@ -158,7 +158,7 @@ async def test_a_removed_partner_gets_no_new_consent_or_referral(stack: Any) -> 
     )
     assert str(announced.partner_id) == partner["partner_id"]
     referral = await stack.refer(case_id, partner["partner_id"])
-    assert [r["code"] for r in referral.json()["refusal_reasons"]] == ["agreement_invalid"]
+    assert [r["code"] for r in referral.json()["refusal_reasons"]] == ["partner_inactive"]
     consent = await stack.grant(case_id, partner["partner_id"], purposes=["reintegration_support"])
     assert (consent.status_code, consent.json()["error"]) == (422, "partner_inactive")
     missing = await stack.http.put(

@@ -52,9 +52,12 @@ async def test_a_referral_request_sent_twice_with_one_key_makes_one_referral(sta
     events = [p for _, p in await stack.events() if isinstance(p, ReferralApproved)]
     assert len(events) == 1  # one approval: one webhook, one disclosure
 
-    # Without a key, or with another member of staff's identical key, it is a new request.
+    # Another member of staff's identical key is a new request, which the one-open-referral
+    # rule refuses, naming the referral that is open.
     other = await _refer(stack, case_id, body, sub="staff-2", **{"Idempotency-Key": key})
-    assert other.json()["referral_id"] != first.json()["referral_id"]
+    assert other.status_code == 409, other.text
+    assert other.json()["error"] == "referral_already_open"
+    assert other.json()["existing_referral_id"] == first.json()["referral_id"]
     assert "Idempotent-Replayed" not in other.headers
 
 

@@ -23,9 +23,9 @@ from hub_contracts import (
     GrantConsentCommand,
     Purpose,
     ReferralApproved,
-    ReferralRefusedV2,
+    ReferralRefusedV3,
     ReferralRequested,
-    ReferralStatusChanged,
+    ReferralStatusChangedV2,
     RequestReferralCommand,
     ReviewChoice,
     ReviewReferralCommand,
@@ -175,8 +175,8 @@ async def test_a_referral_requested_by_command_is_decided_by_the_policy(stack: A
     pid = partner["partner_id"]
     # Without a consent the policy refuses: an event with every reason, not a dead letter.
     unconsented = await command(stack, request_command(case_id, pid))
-    refused = await wait_for_effect(stack, unconsented, ReferralRefusedV2)
-    assert "consent_missing" in [r.code for r in refused.reasons]
+    refused = await wait_for_effect(stack, unconsented, ReferralRefusedV3)
+    assert "consent_missing" in refused.reasons
 
     await command(stack, grant_command(stack, case_id, pid))
     sent = await command(stack, request_command(case_id, pid, requested_by="counsellor-9"))
@@ -214,7 +214,7 @@ async def test_a_withdrawal_by_command_closes_the_referrals_under_it(stack: Any)
     )
     withdrawn = await wait_for_effect(stack, sent, ConsentWithdrawn)
     assert withdrawn.consent_id == granted.consent_id
-    closed = await wait_for_effect(stack, sent, ReferralStatusChanged)
+    closed = await wait_for_effect(stack, sent, ReferralStatusChangedV2)
     assert (closed.referral_id, closed.to_status) == (approved.referral_id, "withdrawn")
     [consent] = await consents_of(stack, case_id)
     assert consent["withdrawn_by"] == "coordinator-2"
@@ -320,8 +320,11 @@ async def test_a_redelivered_command_has_one_effect(stack: Any) -> None:
     for envelope in (grant, grant, request, request):
         await send(stack, envelope)  # the same envelope (same id) twice: a re-delivery
     # Same key, same partition, in order: once this marker took effect, both copies were seen.
-    marker = await command(stack, request_command(case_id, pid))
-    await wait_for_effect(stack, marker, ReferralApproved)
+    # (Another purpose: a second open referral for the same one would be refused as a duplicate.)
+    marker = await command(
+        stack, request_command(case_id, pid, purpose=Purpose.REINTEGRATION_SUPPORT)
+    )
+    await wait_for_effect(stack, marker, ReferralRefusedV3)
 
     assert [type(p) for p in await caused_by(stack, grant)] == [ConsentGranted]
     assert [type(p) for p in await caused_by(stack, request)] == [

@@ -17,7 +17,8 @@ from hub_contracts import (
     ReferralDelivered,
     ReferralRefused,
     ReferralRefusedV2,
-    ReferralStatusChanged,
+    ReferralRefusedV3,
+    ReferralStatusChangedV2,
     Topic,
 )
 from hub_runtime.auth import Role
@@ -87,7 +88,7 @@ def changes_of(events: list[tuple[Any, Any]], referral_id: str) -> list[str]:
     return [
         p.to_status.value
         for _, p in events
-        if isinstance(p, ReferralStatusChanged) and str(p.referral_id) == referral_id
+        if isinstance(p, ReferralStatusChangedV2) and str(p.referral_id) == referral_id
     ]
 
 
@@ -104,7 +105,7 @@ async def test_withdrawal_closes_the_referral_and_a_late_acceptance_changes_noth
         lambda p: isinstance(p, ConsentWithdrawn) and str(p.consent_id) == consent_id
     )
     change = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralStatusChanged) and str(p.referral_id) == referral_id
+        lambda p: isinstance(p, ReferralStatusChangedV2) and str(p.referral_id) == referral_id
     )
     assert (change.from_status, change.to_status, change.reason_code) == (
         "approved",
@@ -139,16 +140,16 @@ async def test_a_refusal_names_every_reason_in_sentences(stack: Any) -> None:
     assert body["status"] == "refused"
     codes = [r["code"] for r in body["refusal_reasons"]]
     assert codes == [
-        "consent_missing",
         "agreement_invalid",
+        "consent_missing",
         "appeal_pending_travel_documents",
         "decision_missing",
     ]
     assert all(r["text"].endswith(".") for r in body["refusal_reasons"])
     refused = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralRefusedV2) and str(p.referral_id) == body["referral_id"]
+        lambda p: isinstance(p, ReferralRefusedV3) and str(p.referral_id) == body["referral_id"]
     )
-    assert [r.code.value for r in refused.reasons] == codes
+    assert [r.value for r in refused.reasons] == codes
     listed = await stack.http.get(
         f"/cases/{case_id}/referrals", headers=stack.token(Role.COUNSELLOR)
     )
@@ -176,19 +177,21 @@ async def test_a_coordinators_refusal_is_published_as_refused_at_review(stack: A
     assert "coordinator" in reasons[0]["text"]
 
     event = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralRefusedV2) and str(p.referral_id) == body["referral_id"]
+        lambda p: isinstance(p, ReferralRefusedV3) and str(p.referral_id) == body["referral_id"]
     )
-    assert [(r.code.value, r.text) for r in event.reasons] == [
-        ("refused_at_review", reasons[0]["text"])
-    ]
+    # Codes only on Kafka: the sentence is rendered at the edge.
+    assert [r.value for r in event.reasons] == ["refused_at_review"]
     envelopes = [
         envelope
         for envelope, payload in await stack.events()
         if getattr(payload, "referral_id", None) == event.referral_id
     ]
     refusals = [e for e in envelopes if ".ReferralRefused." in e.type]
-    assert [e.type for e in refusals] == ["council.referral.ReferralRefused.v2"]
-    assert not [p for _, p in await stack.events() if isinstance(p, ReferralRefused)]
+    assert [e.type for e in refusals] == ["council.referral.ReferralRefused.v3"]
+    older = [
+        p for _, p in await stack.events() if isinstance(p, ReferralRefused | ReferralRefusedV2)
+    ]
+    assert not older
     # The coordinator's written reason stays in the review audit, never on Kafka.
     assert all(refusal["reason"] not in e.model_dump_json() for e in envelopes)
 
@@ -255,7 +258,7 @@ async def test_the_partner_closes_the_lifecycle_and_out_of_order_reports_are_dea
 
     await stack.wait_for_event(
         lambda p: (
-            isinstance(p, ReferralStatusChanged)
+            isinstance(p, ReferralStatusChangedV2)
             and str(p.referral_id) == referral_id
             and p.to_status == "completed"
         )
@@ -273,7 +276,7 @@ async def test_a_decline_keeps_the_partners_reason(stack: Any) -> None:
     case_id, partner, _, referral_id = await approved_referral(stack)
     await report(stack, case_id, partner, referral_id, "declined", "no_capacity")
     change = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralStatusChanged) and p.to_status == "declined"
+        lambda p: isinstance(p, ReferralStatusChangedV2) and p.to_status == "declined"
     )
     assert change.reason_code == "no_capacity"
 
@@ -293,7 +296,7 @@ async def test_unanswered_referrals_expire_exactly_once(stack_factory: Any) -> N
     stack = await stack_factory(answer_timeout_seconds=1.0, expiry_check_seconds=0.2)
     _, _, _, referral_id = await approved_referral(stack)
     change = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralStatusChanged) and str(p.referral_id) == referral_id
+        lambda p: isinstance(p, ReferralStatusChangedV2) and str(p.referral_id) == referral_id
     )
     assert (change.to_status, change.reason_code) == ("expired", "no_partner_answer")
     # More expiry rounds, in parallel with the worker, find nothing more to do.
@@ -326,7 +329,7 @@ async def test_parallel_expiry_rounds_expire_each_referral_once(stack_factory: A
     for referral_id in ids:
         await stack.wait_for_event(
             lambda p, r=referral_id: (
-                isinstance(p, ReferralStatusChanged) and str(p.referral_id) == r
+                isinstance(p, ReferralStatusChangedV2) and str(p.referral_id) == r
             )
         )
     events = await stack.events()
@@ -339,7 +342,7 @@ async def test_erasure_withdraws_open_referrals_and_blocks_new_ones(stack: Any) 
         PersonErased(case_id=case_id, erased_at=datetime.now(UTC)), Topic.CASEFILE_EVENTS, CASEFILE
     )
     change = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralStatusChanged) and str(p.referral_id) == referral_id
+        lambda p: isinstance(p, ReferralStatusChangedV2) and str(p.referral_id) == referral_id
     )
     assert (change.to_status, change.reason_code) == ("withdrawn", "person_erased")
     again = await stack.refer(case_id, partner["partner_id"])
@@ -407,7 +410,7 @@ async def test_a_withdrawal_closes_every_open_referral_under_the_consent(stack: 
     for referral in (accepted, waiting):
         change = await stack.wait_for_event(
             lambda p, r=referral["referral_id"]: (
-                isinstance(p, ReferralStatusChanged)
+                isinstance(p, ReferralStatusChangedV2)
                 and str(p.referral_id) == r
                 and p.to_status == "withdrawn"
             )
@@ -422,6 +425,6 @@ async def test_a_withdrawal_closes_every_open_referral_under_the_consent(stack: 
     froms = {
         str(p.referral_id): p.from_status.value
         for _, p in events
-        if isinstance(p, ReferralStatusChanged) and p.to_status == "withdrawn"
+        if isinstance(p, ReferralStatusChangedV2) and p.to_status == "withdrawn"
     }
     assert froms == {accepted["referral_id"]: "accepted", waiting["referral_id"]: "requested"}

@@ -12,7 +12,7 @@ from hub_contracts import (
     PartnerStatusReported,
     ReferralApproved,
     ReferralRequested,
-    ReferralStatusChanged,
+    ReferralStatusChangedV2,
     Topic,
 )
 from hub_runtime.auth import Role
@@ -64,7 +64,7 @@ async def test_consented_referral_is_approved_and_the_partners_acceptance_is_rec
         GATEWAY,
     )
     accepted = await stack.wait_for_event(
-        lambda p: isinstance(p, ReferralStatusChanged) and p.to_status == "accepted"
+        lambda p: isinstance(p, ReferralStatusChangedV2) and p.to_status == "accepted"
     )
     assert str(accepted.referral_id) == referral["referral_id"]
     read = await stack.http.get(
