@@ -288,3 +288,32 @@ def test_a_partners_answer_while_suspended_changes_nothing() -> None:
     for report in PartnerReportedStatus:
         step = lifecycle.on_partner_status(paused, PARTNER, report)
         assert step.verdict is lifecycle.Verdict.IGNORE
+
+
+def test_the_consent_gate_takes_the_partners_standing_from_the_privacy_module() -> None:
+    from referral.domain.consent_rules import NewConsent, consent_problems
+
+    new = NewConsent(
+        case_id=CASE,
+        partner_id=PARTNER,
+        purposes=frozenset({Purpose.ANONYMOUS_REPORTING}),
+        data_categories=frozenset({DataCategory.CASE_HISTORY}),
+        valid_from=TODAY,
+        valid_until=TODAY + timedelta(days=30),
+        taken_at=datetime(2026, 6, 15, 9, tzinfo=UTC),
+        informed_transfer_outside_eu=True,
+    )
+    now = datetime(2026, 6, 15, 12, tzinfo=UTC)
+
+    def codes(p: Partner) -> list[str]:
+        return [problem.code for problem in consent_problems(new, p, [], TODAY, now)]
+
+    # No agreement is needed for a consent (checked at every flow instead).
+    assert codes(partner(agreement_reference=None, agreement_valid_until=None)) == []
+    assert codes(partner(partner_type=PartnerType.NGO, ever_origin_authority=True)) == [
+        "partner_origin_authority"
+    ]
+    assert codes(partner(active=False)) == ["partner_inactive"]
+    assert codes(partner(purposes=frozenset({Purpose.TRAVEL_DOCUMENTS}))) == [
+        "purpose_not_allowed_for_partner"
+    ]

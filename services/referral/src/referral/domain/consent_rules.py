@@ -94,12 +94,20 @@ def overlaps(new: NewConsent, other: Consent) -> bool:
 def _partner_problems(new: NewConsent, partner: Partner, today: date) -> list[Problem]:
     """The partner's standing for every purpose of the consent (the privacy policy's rule,
     judged on the consent's first day or today, whichever is later): no consent is recorded for
-    an organisation that could not receive under it."""
+    an origin-country authority (ever listed as one), a removed entry, or a purpose the partner
+    may not serve.
+
+    The agreement is left out here on purpose: a consent is the person's permission, not a
+    transfer, and some never lead to one (anonymous reporting to the council's own advocacy
+    team needs no data-sharing agreement). Every flow under the consent (referral, delivery,
+    disclosure) checks the agreement on its own day.
+    """
     day = max(today, new.valid_from)
     rules = privacy.sort_rules(
         rule
         for purpose in sorted(new.purposes)
         for rule in privacy.partner_standing(partner.facts(), purpose, day)
+        if rule is not privacy.Rule.AGREEMENT_INVALID
     )
     return [Problem(rule.value, REFUSAL_TEXTS[RefusalCode(rule.value)]) for rule in rules]
 
