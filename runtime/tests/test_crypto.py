@@ -26,6 +26,6 @@ def test_each_service_context_derives_its_own_kek() -> None:
     wrapped = crypto.wrap_key(crypto.derive_kek("one secret", context="referral"), key, case)
     with pytest.raises(crypto.DecryptionError):
         crypto.unwrap_key(crypto.derive_kek("one secret", context="casefile"), wrapped, case)
-    assert crypto.unwrap_key(crypto.derive_kek("one secret", context="referral"), wrapped, case) == (
-        key
-    )
+    assert crypto.unwrap_key(
+        crypto.derive_kek("one secret", context="referral"), wrapped, case
+    ) == (key)

@@ -15,6 +15,7 @@ from hub_contracts import (
     Purpose,
     ReferralStatus,
     Vulnerability,
+    privacy,
 )
 
 
@@ -60,6 +61,26 @@ class Partner:
     agreement_valid_from: date | None
     agreement_valid_until: date | None
     active: bool
+    ever_origin_authority: bool = False
+    """Listed as an origin-country authority at any time: permanent (migration 0020)."""
+
+    def facts(self) -> privacy.PartnerFacts:
+        """The entry as the hub's privacy policy sees it (``hub_contracts.privacy``)."""
+        return privacy.PartnerFacts(
+            partner_id=self.partner_id,
+            partner_type=self.partner_type,
+            active=self.active,
+            ever_origin_authority=self.ever_origin_authority,
+            purposes=self.purposes,
+            has_agreement=self.agreement_reference is not None,
+            agreement_valid_from=self.agreement_valid_from,
+            agreement_valid_until=self.agreement_valid_until,
+        )
+
+    @property
+    def origin_authority(self) -> bool:
+        """Listed as an origin-country authority, now or ever (``privacy.is_origin_authority``)."""
+        return privacy.is_origin_authority(self.facts())
 
     def agreement_valid_on(self, day: date) -> bool:
         """A data-sharing agreement exists, is in force on ``day`` and the partner is active."""
@@ -71,10 +92,9 @@ class Partner:
 
     def may_receive_data(self, day: date) -> bool:
         """Whether a referral to this partner could be approved on ``day`` as far as the partner
-        itself goes: never an origin-country authority, and only under an agreement in force."""
-        return self.partner_type is not PartnerType.AUTHORITY_ORIGIN and self.agreement_valid_on(
-            day
-        )
+        itself goes: never an origin-country authority (now or ever), only an active entry under
+        an agreement in force (``hub_contracts.privacy.may_receive_data``)."""
+        return privacy.may_receive_data(self.facts(), day)
 
 
 @dataclass(frozen=True)
