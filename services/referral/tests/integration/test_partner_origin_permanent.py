@@ -31,9 +31,7 @@ async def test_an_origin_authority_can_never_be_reclassified(stack: Any, reason:
     assert (embassy["ever_origin_authority"], embassy["may_receive_data"]) == (True, False)
 
     for new_type in ("ngo", "intergovernmental", "other"):
-        refused = await stack.replace_partner(
-            embassy, partner_type=new_type, change_reason=reason
-        )
+        refused = await stack.replace_partner(embassy, partner_type=new_type, change_reason=reason)
         assert refused.status_code == 409, refused.text
         assert refused.json()["error"] == "origin_authority_permanent"
 
@@ -139,7 +137,9 @@ async def test_a_change_of_standing_needs_a_closed_reason(stack: Any) -> None:
     own = await stack.replace_partner(partner, active=False, change_reason="registered")
     assert (own.status_code, own.json()["error"]) == (422, "change_reason_not_allowed")
     # Nothing of the refused requests was applied or audited.
-    now = await stack.http.get(f"/partners/{partner['partner_id']}", headers=stack.token(Role.ADMIN))
+    now = await stack.http.get(
+        f"/partners/{partner['partner_id']}", headers=stack.token(Role.ADMIN)
+    )
     assert now.json()["active"] is True
     assert len(now.json()["purposes"]) == 3
     assert [c["reason"] for c in (await _changes(stack, partner["partner_id"])).json()] == [
