@@ -14,8 +14,8 @@ from referral.clock import Clock
 from referral.config import Settings
 from referral.consumer import CONSUMES, HANDLERS, PUBLISHES
 from referral.kafka_commands import COMMAND_TOPICS, CommandIntake
-from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.vault import CaseVault
+from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

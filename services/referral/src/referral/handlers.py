@@ -64,8 +64,8 @@ from referral.domain.model import (
 )
 from referral.domain.policy import Outcome, PolicyDecision, case_view_failures, evaluate, review
 from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.vault import CaseVault
+from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
 log = logging.getLogger(__name__)
 
