@@ -20,69 +20,41 @@ from hub_contracts import (
 )
 from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
-from hub_runtime.auth import Authenticator, Principal, Role
+from hub_runtime.auth import Authenticator, Principal
 from hub_runtime.http import NotFoundError, create_app
 from hub_runtime.service import ServiceContext
 from pydantic import BaseModel, Field
 
-from referral import handlers
+from referral import handlers, views
 from referral import repository as repo
+from referral.api_partners import partners_router
 from referral.clock import Clock
 from referral.commands import (
     GrantConsent,
-    RegisterPartner,
     RequestReferral,
     ReviewReferral,
-    UpdatePartner,
 )
 from referral.config import Settings
 from referral.consumer import CONSUMES, PUBLISHES
-from referral.domain.model import Partner, Status
-from referral.permissions import READERS, REVIEWERS, STAFF
+from referral.domain.model import Status
+from referral.permissions import REVIEWERS, STAFF
+from referral.vault import CaseVault, Removed
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
 # ---------------------------------------------------------------- response shapes
 
 
-class PartnerOut(BaseModel):
-    partner_id: UUID
-    name: str
-    partner_type: PartnerType
-    countries: list[str]
-    services: list[str]
-    purposes: list[Purpose]
-    agreement_reference: str | None
-    agreement_valid_from: date | None
-    agreement_valid_until: date | None
-    active: bool
-    may_receive_data: bool = Field(
-        description="Whether a referral to it can be approved today as far as the partner goes:"
-        " false for origin-country authorities (listed only to be refused by name), removed"
-        " entries and entries without an agreement in force."
-    )
-
-    @classmethod
-    def of(cls, partner: Partner, today: date) -> "PartnerOut":
-        return cls(
-            partner_id=partner.partner_id,
-            name=partner.name,
-            partner_type=partner.partner_type,
-            countries=list(partner.countries),
-            services=list(partner.services),
-            purposes=sorted(partner.purposes),
-            agreement_reference=partner.agreement_reference,
-            agreement_valid_from=partner.agreement_valid_from,
-            agreement_valid_until=partner.agreement_valid_until,
-            active=partner.active,
-            may_receive_data=partner.may_receive_data(today),
-        )
-
-
 class EvidenceOut(BaseModel):
-    form_reference: str
+    form_reference: str | None = Field(
+        description="Reference of the signed form (sealed under the case's key); null once gone"
+    )
     language: str
     interpreter_used: bool
     interpreter_reference: str | None
+    references_removed: Removed | None = Field(
+        description="Why the references are null: person_erased (the case's key was destroyed)"
+        " or cleared_by_migration (plaintext from before migration 0021); null when present"
+    )
     taken_by: str
     taken_at: datetime
     informed_transfer_outside_eu: bool
@@ -115,7 +87,13 @@ class TransitionOut(BaseModel):
 class ReviewOut(BaseModel):
     decision: str
     overridden_codes: list[RefusalCode]
-    reason: str
+    reason: str | None = Field(
+        description="The coordinator's written reason (sealed under the case's key); null once"
+        " gone, see reason_removed"
+    )
+    reason_removed: Removed | None = Field(
+        description="person_erased or cleared_by_migration when the reason is null"
+    )
     reviewed_by: str
     reviewed_at: datetime
 
@@ -200,10 +178,12 @@ def build_app(
     clock: Clock,
     command_topics: Sequence[Topic] = (),
     view: CaseViewCatchUp = NO_CATCH_UP,
+    vault: CaseVault | None = None,
 ) -> FastAPI:
     """The app; `view` catches the case view up with casefile before a request that it would
     refuse is judged (read-your-writes, `referral.view_catch_up`)."""
     auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
+    vault = vault or CaseVault(settings.master_key.get_secret_value())
 
     app = create_app(
         service=ctx.name,
@@ -213,47 +193,18 @@ def build_app(
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, (*CONSUMES, *command_topics)),
     )
-    app.include_router(_partners(ctx, auth, clock))
-    app.include_router(_consents(ctx, auth, clock, view))
-    app.include_router(_referrals(ctx, auth, clock, view))
+    app.include_router(partners_router(ctx, auth, clock))
+    app.include_router(_consents(ctx, auth, clock, view, vault))
+    app.include_router(_referrals(ctx, auth, clock, view, vault))
     return app
 
 
-def _partners(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRouter:
-    router = APIRouter(tags=["partners"])
-    Admin = auth.require(Role.ADMIN)  # noqa: N806
-    Reader = auth.require(*READERS)  # noqa: N806
-
-    @router.post("/partners", status_code=201, summary="Add an organisation to the directory")
-    async def register(body: RegisterPartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
-        return PartnerOut.of(
-            await handlers.register_partner(ctx.unit_of_work, body, clock), clock.today()
-        )
-
-    @router.put("/partners/{partner_id}", summary="Replace an entry (renewal, removal)")
-    async def update(partner_id: UUID, body: UpdatePartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
-        return PartnerOut.of(
-            await handlers.update_partner(ctx.unit_of_work, partner_id, body, clock), clock.today()
-        )
-
-    @router.get("/partners", summary="The partner directory")
-    async def list_all(who: Reader) -> list[PartnerOut]:  # type: ignore[valid-type]
-        async with ctx.pool.acquire() as conn:
-            return [PartnerOut.of(p, clock.today()) for p in await repo.list_partners(conn)]
-
-    @router.get("/partners/{partner_id}", summary="One organisation")
-    async def one(partner_id: UUID, who: Reader) -> PartnerOut:  # type: ignore[valid-type]
-        async with ctx.pool.acquire() as conn:
-            partner = await repo.get_partner(conn, partner_id)
-        if partner is None:
-            raise NotFoundError("the partner")
-        return PartnerOut.of(partner, clock.today())
-
-    return router
-
-
 def _consents(
-    ctx: ServiceContext, auth: Authenticator, clock: Clock, view: CaseViewCatchUp
+    ctx: ServiceContext,
+    auth: Authenticator,
+    clock: Clock,
+    view: CaseViewCatchUp,
+    vault: CaseVault,
 ) -> APIRouter:
     router = APIRouter(tags=["consents"])
     Staff = auth.require(*STAFF)  # noqa: N806
@@ -270,34 +221,34 @@ def _consents(
     ) -> ConsentOut:
         once = _once(who, key, f"POST /cases/{case_id}/consents", body)
         consent_id, replayed = await handlers.grant_consent(
-            ctx.unit_of_work, case_id, body, clock, once=once, view=view
+            ctx.unit_of_work, case_id, body, clock, vault=vault, once=once, view=view
         )
         _mark_replayed(response, replayed)
+        return await read(consent_id)
+
+    async def read(consent_id: UUID) -> ConsentOut:
         async with ctx.pool.acquire() as conn:
-            record = await repo.consent_record(conn, consent_id)
-        assert record is not None  # consents are never deleted
+            record = await views.consent(conn, vault, consent_id)
+        if record is None:
+            raise NotFoundError("the consent")
         return ConsentOut.of(record)
 
     @router.get("/cases/{case_id}/consents", summary="Every consent of the case")
     async def of_case(case_id: UUID, who: Staff) -> list[ConsentOut]:  # type: ignore[valid-type]
         async with ctx.pool.acquire() as conn:
-            return [ConsentOut.of(r) for r in await repo.consent_records(conn, case_id)]
+            return [ConsentOut.of(r) for r in await views.consents(conn, vault, case_id)]
 
     @router.get("/consents/{consent_id}", summary="One consent with its evidence")
     async def one(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
-        async with ctx.pool.acquire() as conn:
-            record = await repo.consent_record(conn, consent_id)
-        if record is None:
-            raise NotFoundError("the consent")
-        return ConsentOut.of(record)
+        return await read(consent_id)
 
     @router.post(
         "/consents/{consent_id}/withdraw",
         summary="Withdraw a consent: every open referral under it is withdrawn",
     )
     async def withdraw(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
-        record = await handlers.withdraw_consent(ctx.unit_of_work, consent_id, who.sub, clock)  # type: ignore[attr-defined]
-        return ConsentOut.of(record)
+        await handlers.withdraw_consent(ctx.unit_of_work, consent_id, who.sub, clock)  # type: ignore[attr-defined]
+        return await read(consent_id)
 
     return router
 
@@ -340,7 +291,11 @@ def prefer_wait_seconds(prefer: str | None) -> float:
 
 
 def _referrals(
-    ctx: ServiceContext, auth: Authenticator, clock: Clock, view: CaseViewCatchUp
+    ctx: ServiceContext,
+    auth: Authenticator,
+    clock: Clock,
+    view: CaseViewCatchUp,
+    vault: CaseVault,
 ) -> APIRouter:
     router = APIRouter(tags=["referrals"])
     Staff = auth.require(*STAFF)  # noqa: N806
@@ -348,7 +303,7 @@ def _referrals(
 
     async def read(referral_id: UUID) -> "ReferralOut":
         async with ctx.pool.acquire() as conn:
-            record = await repo.referral_record(conn, referral_id)
+            record = await views.referral(conn, vault, referral_id)
         if record is None:
             raise NotFoundError("the referral")
         return ReferralOut.of(record)
@@ -416,7 +371,7 @@ def _referrals(
     @router.get("/cases/{case_id}/referrals", summary="Every referral of the case")
     async def of_case(case_id: UUID, who: Staff) -> list[ReferralOut]:  # type: ignore[valid-type]
         async with ctx.pool.acquire() as conn:
-            return [ReferralOut.of(r) for r in await repo.referral_records(conn, case_id)]
+            return [ReferralOut.of(r) for r in await views.referrals(conn, vault, case_id)]
 
     @router.get("/referrals/{referral_id}", summary="One referral, with why it was refused")
     async def one(referral_id: UUID, who: Staff) -> ReferralOut:  # type: ignore[valid-type]
@@ -433,6 +388,7 @@ def _referrals(
             body,
             who.sub,  # type: ignore[attr-defined]
             clock,
+            vault=vault,
         )
         return await read(referral_id)
 

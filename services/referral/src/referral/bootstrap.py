@@ -14,6 +14,7 @@ from referral.clock import Clock
 from referral.config import Settings
 from referral.consumer import CONSUMES, PUBLISHES, handler_table
 from referral.kafka_commands import COMMAND_TOPICS, CommandIntake
+from referral.vault import CaseVault
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
 
@@ -23,6 +24,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinition:
     clock = clock or Clock(ZoneInfo(settings.timezone))
     timeout = timedelta(seconds=settings.answer_timeout_seconds)
+    vault = CaseVault(settings.master_key.get_secret_value())
 
     async def expire(ctx: ServiceContext) -> None:
         await expiry_worker(ctx, clock, timeout, settings.expiry_check_seconds)
@@ -31,7 +33,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
     workers: list[Worker] = [expire]
     if settings.commands_enabled:
         # Its own consumer (group "<name>-commands"), not in `consumes`: see CommandIntake.
-        intake = CommandIntake(clock, settings.command_max_attempts)
+        intake = CommandIntake(clock, settings.command_max_attempts, vault)
 
         async def commands(ctx: ServiceContext) -> None:
             await intake.run(ctx)
@@ -54,7 +56,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
         handlers=handler_table(clock),
-        build_app=lambda ctx: build_app(ctx, settings, clock, command_topics, view),
+        build_app=lambda ctx: build_app(ctx, settings, clock, command_topics, view, vault),
         workers=workers,
     )
 

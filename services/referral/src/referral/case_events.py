@@ -18,6 +18,7 @@ from hub_contracts import (
 from hub_runtime.errors import PermanentEventError
 
 from referral import repository as repo
+from referral import vault_repository
 from referral.clock import Clock
 from referral.domain.model import CaseView
 from referral.reevaluation import reevaluate_open_referrals
@@ -71,8 +72,13 @@ class CaseEvents:
     async def on_person_erased(
         self, uow: UnitOfWork, envelope: Envelope, event: PersonErased
     ) -> None:
-        """Forget the vulnerabilities, withdraw every open referral; nothing new after."""
+        """Forget the vulnerabilities, withdraw every open referral; nothing new after.
+
+        The case's key is shredded first, whether or not the view knows the case: the review
+        reasons and evidence references sealed under it can never be read again (GDPR art. 17).
+        """
         await repo.lock_case(uow.conn, event.case_id)
+        await vault_repository.shred_case_key(uow.conn, event.case_id, event.erased_at)
         if not await repo.mark_erased(uow.conn, event.case_id, event.erased_at):
             log.info("erasure of a case this view never saw", extra={"case_id": event.case_id})
             return

@@ -13,6 +13,7 @@ from hub_contracts import CountryCode, DataCategory, PartnerType, Purpose
 from hub_contracts.commands.referral import ConsentEvidence
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from referral.domain.partner_changes import ChangeReason
 from referral.domain.policy import ReviewAction
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -48,6 +49,12 @@ class UpdatePartner(RegisterPartner):
 
     active: bool = Field(
         default=True, description="False removes it: no new consent or referral to it."
+    )
+    change_reason: ChangeReason | None = Field(
+        default=None,
+        description="Why the type or standing (type, active, agreement, purposes, countries)"
+        " changes: a closed code, recorded in the audit with the admin and the time. Required"
+        " when any of them changes; 'registered' is the service's own.",
     )
 
 

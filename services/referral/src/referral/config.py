@@ -1,7 +1,7 @@
 """Settings of the referral service (environment variables with the REFERRAL_ prefix)."""
 
 from hub_runtime.settings import HubSettings
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,5 +45,10 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a request may wait for the case view to apply what casefile has"
         " committed for the case, before it is judged on the view as it stands",
+    )
+    master_key: SecretStr = Field(
+        SecretStr("dev-only-referral-master-key-change-me"),
+        description="Key-encryption secret that wraps referral's per-case keys (review reasons,"
+        " consent evidence references); set and rotate in production",
     )
     hub: HubSettings = Field(default_factory=HubSettings)

@@ -23,7 +23,6 @@ from hub_contracts import (
     ConsentGranted,
     ConsentWithdrawn,
     Envelope,
-    PartnerRegistered,
     ReferralApproved,
     ReferralRefusedV3,
     ReferralRequested,
@@ -34,13 +33,12 @@ from hub_runtime import idempotency
 from hub_runtime.http import DomainError, NotFoundError
 
 from referral import repository as repo
+from referral import vault as sealed_texts
 from referral.clock import Clock
 from referral.commands import (
     GrantConsent,
-    RegisterPartner,
     RequestReferral,
     ReviewReferral,
-    UpdatePartner,
 )
 from referral.domain import lifecycle
 from referral.domain.consent_rules import NewConsent, consent_problems
@@ -56,46 +54,18 @@ from referral.domain.policy import Outcome, PolicyDecision, case_failures, evalu
 from referral.reevaluation import reevaluate_open_referrals
 from referral.steps import move as _move
 from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from referral.vault import CaseVault
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
 log = logging.getLogger(__name__)
 
+EVIDENCE_REFERENCES: tuple[str, ...] = ("form_reference", "interpreter_reference")
+"""The consent evidence fields that may name the person (a V-number fits a form reference):
+stored only sealed under the case's key. The rest of the evidence is codes and flags."""
+
 
 # ================================================================ partner directory
-
-
-async def register_partner(
-    uows: UnitOfWorkFactory, command: RegisterPartner, clock: Clock
-) -> Partner:
-    """Add an organisation; origin-country authorities are listed (to be refused by name)."""
-    partner = _partner_of(uuid4(), command, active=True)
-    async with uows() as uow:
-        await repo.insert_partner(uow.conn, partner)
-        uow.emit(_partner_registered(partner), subject=partner.partner_id)
-        await uow.commit()
-    log.info("partner registered", extra={"partner_id": partner.partner_id})
-    return partner
-
-
-async def update_partner(
-    uows: UnitOfWorkFactory, partner_id: UUID, command: UpdatePartner, clock: Clock
-) -> Partner:
-    """Replace a directory entry (renewed agreement, removal) and announce it again.
-
-    When the new entry may no longer receive data (removed, reclassified as an origin-country
-    authority, agreement ended), every open referral to it is withdrawn: a counsellor must not
-    see an approved referral to an organisation that can no longer get it. New requests are
-    decided on the new entry."""
-    partner = _partner_of(partner_id, command, active=command.active)
-    async with uows() as uow:
-        if not await repo.update_partner(uow.conn, partner):
-            raise NotFoundError("the partner")
-        uow.emit(_partner_registered(partner), subject=partner.partner_id)
-        if not partner.may_receive_data(clock.today()):
-            await _withdraw_open_referrals_to(uow, partner, clock.now())
-        await uow.commit()
-    log.info("partner updated", extra={"partner_id": partner.partner_id})
-    return partner
+# Register and update live in `directory.py`; this step stays here with the lifecycle.
 
 
 async def _withdraw_open_referrals_to(uow: UnitOfWork, partner: Partner, now: datetime) -> None:
@@ -105,49 +75,6 @@ async def _withdraw_open_referrals_to(uow: UnitOfWork, partner: Partner, now: da
         await repo.lock_case(uow.conn, case_id)
     for referral in await repo.referrals_to(uow.conn, partner.partner_id, lifecycle.OPEN):
         await _move(uow, referral, Status.WITHDRAWN, now, StatusReason.PARTNER_MAY_NOT_RECEIVE)
-
-
-def _partner_of(partner_id: UUID, command: RegisterPartner, *, active: bool) -> Partner:
-    if command.agreement_reference is not None and command.agreement_valid_until is None:
-        # An agreement without an end would never be in force (and agreements must be reviewed).
-        raise DomainError(
-            "an agreement needs its last day in force: agreement_valid_until",
-            code="agreement_end_missing",
-            status_code=422,
-        )
-    if (
-        command.agreement_valid_from is not None
-        and command.agreement_valid_until is not None
-        and command.agreement_valid_until < command.agreement_valid_from
-    ):
-        raise DomainError(
-            "agreement_valid_until must not be before agreement_valid_from",
-            code="invalid_period",
-            status_code=422,
-        )
-    return Partner(
-        partner_id=partner_id,
-        name=command.name,
-        partner_type=command.partner_type,
-        countries=tuple(command.countries),
-        services=tuple(command.services),
-        purposes=frozenset(command.purposes),
-        agreement_reference=command.agreement_reference,
-        agreement_valid_from=command.agreement_valid_from,
-        agreement_valid_until=command.agreement_valid_until,
-        active=active,
-    )
-
-
-def _partner_registered(partner: Partner) -> PartnerRegistered:
-    return PartnerRegistered(
-        partner_id=partner.partner_id,
-        partner_type=partner.partner_type,
-        purposes=sorted(partner.purposes),
-        countries=list(partner.countries),
-        agreement_valid_until=partner.agreement_valid_until,
-        active=partner.active,
-    )
 
 
 # ================================================================ consent
@@ -190,6 +117,7 @@ async def grant_consent(
     command: GrantConsent,
     clock: Clock,
     *,
+    vault: CaseVault,
     once: Once | None = None,
     view: CaseViewCatchUp = NO_CATCH_UP,
 ) -> tuple[UUID, bool]:
@@ -201,7 +129,7 @@ async def grant_consent(
     await view.settle(uows, case_id, lambda case: case is not None)
 
     async def grant(uow: UnitOfWork) -> UUID:
-        record = await apply_grant_consent(uow, case_id, command, clock)
+        record = await apply_grant_consent(uow, case_id, command, clock, vault=vault)
         return UUID(str(record["consent_id"]))
 
     return await _create_once(uows, once, grant)
@@ -213,9 +141,11 @@ async def apply_grant_consent(
     command: GrantConsent,
     clock: Clock,
     *,
+    vault: CaseVault,
     caused_by: Envelope | None = None,
 ) -> dict[str, Any]:
-    """The rules of `grant_consent`, inside `uow` (not committed here)."""
+    """The rules of `grant_consent`, inside `uow` (not committed here). The form and
+    interpreter references are stored sealed under the case's key (`vault`)."""
     now = clock.now()
     await repo.lock_case(uow.conn, case_id)
     await _case_open_for_changes(uow, case_id)
@@ -251,7 +181,15 @@ async def apply_grant_consent(
         withdrawn_at=None,
     )
     evidence = command.evidence.model_dump()
-    await repo.insert_consent(uow.conn, consent, evidence, command.evidence.taken_by)
+    sealed = await vault.seal(
+        uow.conn,
+        case_id,
+        sealed_texts.consent_evidence(consent.consent_id),
+        {key: evidence[key] for key in EVIDENCE_REFERENCES},
+    )
+    await repo.insert_consent(
+        uow.conn, consent, evidence, command.evidence.taken_by, evidence_sealed=sealed
+    )
     uow.emit(
         ConsentGranted(
             case_id=case_id,
@@ -507,10 +445,12 @@ async def review_referral(
     command: ReviewReferral,
     reviewed_by: str,
     clock: Clock,
+    *,
+    vault: CaseVault,
 ) -> None:
     """A coordinator's decision on a referral awaiting review; overrides are audited."""
     async with uows() as uow:
-        await apply_review_referral(uow, referral_id, command, reviewed_by, clock)
+        await apply_review_referral(uow, referral_id, command, reviewed_by, clock, vault=vault)
         await uow.commit()
 
 
@@ -521,11 +461,13 @@ async def apply_review_referral(
     reviewed_by: str,
     clock: Clock,
     *,
+    vault: CaseVault,
     of_case: UUID | None = None,
     caused_by: Envelope | None = None,
 ) -> None:
     """The rules of `review_referral`, inside `uow`; `of_case` (a command names the case):
-    a referral of another case counts as not found."""
+    a referral of another case counts as not found. The written reason is stored sealed under
+    the case's key (`vault`)."""
     now = clock.now()
     found = await repo.get_referral(uow.conn, referral_id)
     if found is None or (of_case is not None and found.case_id != of_case):
@@ -559,7 +501,9 @@ async def apply_review_referral(
         referral_id,
         decision=command.decision.value,
         overridden=overridden,
-        reason=command.reason,
+        reason_sealed=await vault.seal(
+            uow.conn, referral.case_id, sealed_texts.review_reason(referral_id), command.reason
+        ),
         reviewed_by=reviewed_by,
         at=now,
     )

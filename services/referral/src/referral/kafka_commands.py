@@ -50,6 +50,7 @@ from referral.clock import Clock
 from referral.commands import GrantConsent, RequestReferral, ReviewReferral
 from referral.permissions import REVIEWERS, STAFF
 from referral.unit_of_work import UnitOfWork
+from referral.vault import CaseVault
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class CaseNotKnownYetError(Exception):
 # ---------------------------------------------------------------- the handlers
 
 
-def command_handlers(clock: Clock) -> dict[str, EventHandler]:
+def command_handlers(clock: Clock, vault: CaseVault) -> dict[str, EventHandler]:
     """event type -> handler, for the command consumer (same signature as event handlers)."""
 
     async def grant(uow: UnitOfWork, envelope: Envelope, command: GrantConsentCommand) -> None:
@@ -84,7 +85,7 @@ def command_handlers(clock: Clock) -> dict[str, EventHandler]:
         body = _body(GrantConsent, _grant_fields(command))
         with _refusals_dead_lettered():
             record = await handlers.apply_grant_consent(
-                uow, command.case_id, body, clock, caused_by=envelope
+                uow, command.case_id, body, clock, vault=vault, caused_by=envelope
             )
         _log_applied(envelope, consent_id=record["consent_id"])
 
@@ -131,6 +132,7 @@ def command_handlers(clock: Clock) -> dict[str, EventHandler]:
                 body,
                 command.requested_by,
                 clock,
+                vault=vault,
                 of_case=command.case_id,
                 caused_by=envelope,
             )
@@ -212,8 +214,9 @@ class CommandIntake:
     (CaseOpened) the command waits for. Here they hold up only the commands behind it.
     """
 
-    def __init__(self, clock: Clock, max_attempts: int) -> None:
+    def __init__(self, clock: Clock, max_attempts: int, vault: CaseVault) -> None:
         self._clock = clock
+        self._vault = vault
         self._max_attempts = max_attempts
         self.consumer: EventConsumer | None = None
 
@@ -233,7 +236,7 @@ class CommandIntake:
                 consumer=kafka,
                 dead_letters=DeadLetterWriter(ctx.producer, ctx.name),
                 uow_factory=ctx.unit_of_work,
-                handlers=command_handlers(self._clock),
+                handlers=command_handlers(self._clock, self._vault),
                 retry=RetryPolicy(
                     max_attempts=self._max_attempts,
                     first_backoff=hub.consumer_backoff_seconds,

@@ -10,3 +10,6 @@ REVIEWERS: tuple[Role, ...] = (Role.COORDINATOR,)
 
 READERS: tuple[Role, ...] = (Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN, Role.SERVICE)
 """Read the partner directory."""
+
+PARTNER_ADMINS: tuple[Role, ...] = (Role.ADMIN,)
+"""Register and change partners, and read the audit of their changes."""

@@ -36,10 +36,13 @@ async def lock_case(conn: Connection, case_id: UUID) -> None:
 
 
 async def insert_partner(conn: Connection, partner: Partner) -> None:
+    """Add an entry (a trigger sets ``ever_origin_authority`` for authority_origin, migration
+    0020)."""
     await conn.execute(
         "INSERT INTO partners (partner_id, name, partner_type, countries, services, purposes,"
-        " agreement_reference, agreement_valid_from, agreement_valid_until, active)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        " agreement_reference, agreement_valid_from, agreement_valid_until, active,"
+        " ever_origin_authority)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         partner.partner_id,
         partner.name,
         partner.partner_type.value,
@@ -50,15 +53,21 @@ async def insert_partner(conn: Connection, partner: Partner) -> None:
         partner.agreement_valid_from,
         partner.agreement_valid_until,
         partner.active,
+        partner.ever_origin_authority,
     )
 
 
 async def update_partner(conn: Connection, partner: Partner) -> bool:
-    """Replace the entry; False when there is no such partner."""
+    """Replace the entry; False when there is no such partner.
+
+    ``ever_origin_authority`` is only ever OR-ed in: no update lifts it (and a trigger refuses a
+    change of type of a flagged entry, migration 0020)."""
     status = await conn.execute(
         "UPDATE partners SET name = $2, partner_type = $3, countries = $4, services = $5,"
         " purposes = $6, agreement_reference = $7, agreement_valid_from = $8,"
-        " agreement_valid_until = $9, active = $10, updated_at = now() WHERE partner_id = $1",
+        " agreement_valid_until = $9, active = $10,"
+        " ever_origin_authority = ever_origin_authority OR $11, updated_at = now()"
+        " WHERE partner_id = $1",
         partner.partner_id,
         partner.name,
         partner.partner_type.value,
@@ -69,12 +78,19 @@ async def update_partner(conn: Connection, partner: Partner) -> bool:
         partner.agreement_valid_from,
         partner.agreement_valid_until,
         partner.active,
+        partner.ever_origin_authority,
     )
     return status != "UPDATE 0"
 
 
-async def get_partner(conn: Connection, partner_id: UUID) -> Partner | None:
-    row = await conn.fetchrow("SELECT * FROM partners WHERE partner_id = $1", partner_id)
+async def get_partner(
+    conn: Connection, partner_id: UUID, *, for_update: bool = False
+) -> Partner | None:
+    """The entry; ``for_update`` locks it against a parallel replacement (NO KEY UPDATE, the
+    lock an UPDATE takes anyway: it does not block the foreign-key checks of new consents and
+    referrals, which would otherwise deadlock with the case locks taken after it)."""
+    lock = " FOR NO KEY UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT * FROM partners WHERE partner_id = $1{lock}", partner_id)  # noqa: S608
     return None if row is None else _partner(row)
 
 
@@ -95,6 +111,7 @@ def _partner(row: asyncpg.Record) -> Partner:
         agreement_valid_from=row["agreement_valid_from"],
         agreement_valid_until=row["agreement_valid_until"],
         active=row["active"],
+        ever_origin_authority=row["ever_origin_authority"],
     )
 
 
@@ -181,13 +198,20 @@ async def mark_closed(conn: Connection, case_id: UUID, closed_on: date) -> bool:
 
 
 async def insert_consent(
-    conn: Connection, consent: Consent, evidence: dict[str, Any], created_by: str
+    conn: Connection,
+    consent: Consent,
+    evidence: dict[str, Any],
+    created_by: str,
+    *,
+    evidence_sealed: bytes,
 ) -> None:
+    """Record a consent; its form and interpreter references only as ``evidence_sealed`` (the
+    vault's ciphertext), never in plaintext: the other evidence fields are codes and flags."""
     await conn.execute(
         "INSERT INTO consents (consent_id, case_id, partner_id, purposes, data_categories,"
-        " valid_from, valid_until, form_reference, language, interpreter_used,"
-        " interpreter_reference, taken_by, taken_at, informed_transfer_outside_eu)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        " valid_from, valid_until, evidence_sealed, language, interpreter_used,"
+        " taken_by, taken_at, informed_transfer_outside_eu)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         consent.consent_id,
         consent.case_id,
         consent.partner_id,
@@ -195,10 +219,9 @@ async def insert_consent(
         sorted(c.value for c in consent.data_categories),
         consent.valid_from,
         consent.valid_until,
-        evidence["form_reference"],
+        evidence_sealed,
         evidence["language"],
         evidence["interpreter_used"],
-        evidence.get("interpreter_reference"),
         evidence.get("taken_by") or created_by,
         evidence["taken_at"],
         evidence["informed_transfer_outside_eu"],
@@ -527,17 +550,18 @@ async def insert_review(
     *,
     decision: str,
     overridden: list[str],
-    reason: str,
+    reason_sealed: bytes,
     reviewed_by: str,
     at: datetime,
 ) -> None:
+    """Record a review; the written reason only as the vault's ciphertext."""
     await conn.execute(
-        "INSERT INTO referral_reviews (referral_id, decision, overridden_codes, reason,"
+        "INSERT INTO referral_reviews (referral_id, decision, overridden_codes, reason_sealed,"
         " reviewed_by, reviewed_at) VALUES ($1, $2, $3, $4, $5, $6)",
         referral_id,
         decision,
         overridden,
-        reason,
+        reason_sealed,
         reviewed_by,
         at,
     )

@@ -142,6 +142,18 @@ class Stack:
         result: dict[str, Any] = response.json()
         return result
 
+    async def replace_partner(
+        self, partner: dict[str, Any], *, sub: str = "admin-1", **changes: Any
+    ) -> httpx.Response:
+        """PUT the entry as read (without its read-only fields) with ``changes``, as an admin."""
+        read_only = ("partner_id", "may_receive_data", "ever_origin_authority")
+        entry = {k: v for k, v in partner.items() if k not in read_only}
+        return await self.http.put(
+            f"/partners/{partner['partner_id']}",
+            json={**entry, **changes},
+            headers=self.token(Role.ADMIN, sub=sub),
+        )
+
     def consent_body(self, partner: str, **overrides: Any) -> dict[str, Any]:
         return {
             "partner_id": partner,

@@ -21,16 +21,16 @@ async def _approved_referral(stack: Any) -> tuple[dict[str, Any], dict[str, Any]
 
 
 async def _replace_entry(stack: Any, partner: dict[str, Any], **changes: Any) -> Any:
-    entry = {k: v for k, v in partner.items() if k not in ("partner_id", "may_receive_data")}
-    return await stack.http.put(
-        f"/partners/{partner['partner_id']}",
-        json={**entry, **changes},
-        headers=stack.token(Role.ADMIN),
-    )
+    return await stack.replace_partner(partner, **changes)
 
 
 @pytest.mark.parametrize(
-    "change", [{"partner_type": "authority_origin"}, {"active": False}], ids=["origin", "removed"]
+    "change",
+    [
+        {"partner_type": "authority_origin", "change_reason": "reclassified"},
+        {"active": False, "change_reason": "removed"},
+    ],
+    ids=["origin", "removed"],
 )
 async def test_an_entry_that_may_no_longer_receive_data_withdraws_its_open_referrals(
     stack: Any, change: dict[str, Any]
@@ -53,7 +53,9 @@ async def test_an_entry_that_may_no_longer_receive_data_withdraws_its_open_refer
 
 async def test_a_renewed_agreement_leaves_open_referrals_alone(stack: Any) -> None:
     partner, referral = await _approved_referral(stack)
-    renewed = await _replace_entry(stack, partner, agreement_reference="DSA-2026-002")
+    renewed = await _replace_entry(
+        stack, partner, agreement_reference="DSA-2026-002", change_reason="agreement_renewed"
+    )
     assert renewed.status_code == 200, renewed.text
     assert renewed.json()["may_receive_data"] is True
     now = await stack.http.get(

@@ -145,12 +145,7 @@ async def test_a_removed_partner_gets_no_new_consent_or_referral(stack: Any) -> 
     case_id = await stack.open_case()
     partner = await stack.register_partner()
     assert (await stack.grant(case_id, partner["partner_id"])).status_code == 201
-    entry = {k: v for k, v in partner.items() if k not in ("partner_id", "may_receive_data")}
-    removed = await stack.http.put(
-        f"/partners/{partner['partner_id']}",
-        json={**entry, "active": False},
-        headers=stack.token(Role.ADMIN),
-    )
+    removed = await stack.replace_partner(partner, active=False, change_reason="removed")
     assert removed.status_code == 200, removed.text
     assert removed.json()["active"] is False
     announced = await stack.wait_for_event(
@@ -161,7 +156,5 @@ async def test_a_removed_partner_gets_no_new_consent_or_referral(stack: Any) -> 
     assert [r["code"] for r in referral.json()["refusal_reasons"]] == ["partner_inactive"]
     consent = await stack.grant(case_id, partner["partner_id"], purposes=["reintegration_support"])
     assert (consent.status_code, consent.json()["error"]) == (422, "partner_inactive")
-    missing = await stack.http.put(
-        f"/partners/{uuid.uuid4()}", json=entry, headers=stack.token(Role.ADMIN)
-    )
+    missing = await stack.replace_partner({**partner, "partner_id": str(uuid.uuid4())})
     assert missing.status_code == 404

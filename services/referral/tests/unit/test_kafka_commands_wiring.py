@@ -8,12 +8,13 @@ from referral.clock import Clock
 from referral.domain.policy import ReviewAction
 from referral.kafka_commands import ALLOWED_ROLES, COMMAND_TOPICS, command_handlers
 from referral.permissions import REVIEWERS, STAFF
+from referral.vault import CaseVault
 
 
 def test_every_command_on_the_topic_has_a_handler_and_a_role_rule() -> None:
     commands = {cls for cls in all_payload_classes() if cls.topic in COMMAND_TOPICS}
     assert commands, "no command is registered on referral.commands.v1"
-    assert {cls.event_type for cls in commands} == set(command_handlers(Clock()))
+    assert {cls.event_type for cls in commands} == set(command_handlers(Clock(), CaseVault("test")))
     assert set(ALLOWED_ROLES) == commands
 
 

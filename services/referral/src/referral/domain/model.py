@@ -62,6 +62,12 @@ class Partner:
     agreement_valid_until: date | None
     active: bool
     ever_origin_authority: bool = False
+    """Listed as an origin-country authority at any time: permanent (migration 0020)."""
+
+    @property
+    def origin_authority(self) -> bool:
+        """Listed as an origin-country authority, now or ever (``privacy.is_origin_authority``)."""
+        return privacy.is_origin_authority(self.facts())
 
     def facts(self) -> privacy.PartnerFacts:
         """This entry as the privacy policy's facts (the rules live there, not here)."""
@@ -77,8 +83,9 @@ class Partner:
         )
 
     def may_receive_data(self, day: date) -> bool:
-        """Whether anything could go to this partner on ``day``, as far as the partner goes
-        (:func:`hub_contracts.privacy.may_receive_data`)."""
+        """Whether a referral to this partner could be approved on ``day`` as far as the partner
+        itself goes: never an origin-country authority (now or ever), only an active entry under
+        an agreement in force (``hub_contracts.privacy.may_receive_data``)."""
         return privacy.may_receive_data(self.facts(), day)
 
 

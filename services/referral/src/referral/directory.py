@@ -1,0 +1,191 @@
+"""The partner directory's use cases: register and replace an entry, each change audited.
+
+Every write of a partner goes through here (the HTTP API is the only door: no import, no
+Kafka command writes partners). Two rules hold on every path:
+
+- **origin-country authorities stay classified** (issue 12, item 3): an id once listed as
+  ``authority_origin`` keeps ``ever_origin_authority`` for good, a change of its type is
+  refused (409 ``origin_authority_permanent``), and it never receives anything
+  (``hub_contracts.privacy.may_receive_data``). Migration 0020's trigger refuses the same at
+  the database, for any path this module does not see;
+- **every change of type or standing is audited**: who (the admin's token subject), when, why
+  (a closed :class:`ChangeReason`), and the standing fields before and after.
+"""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID, uuid4
+
+from hub_contracts import PartnerRegistered, PartnerType
+from hub_runtime.http import DomainError, NotFoundError
+
+from referral import partner_audit_repository as audit
+from referral import repository as repo
+from referral.clock import Clock
+from referral.commands import RegisterPartner, UpdatePartner
+from referral.domain import partner_changes
+from referral.domain.model import Partner
+from referral.domain.partner_changes import ChangeReason
+from referral.handlers import _withdraw_open_referrals_to
+from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+async def register_partner(
+    uows: UnitOfWorkFactory, command: RegisterPartner, registered_by: str, clock: Clock
+) -> Partner:
+    """Add an organisation (origin-country authorities are listed, to be refused by name);
+    audited with the reason ``registered``."""
+    partner = _partner_of(uuid4(), command, active=True, ever_origin_authority=False)
+    async with uows() as uow:
+        await repo.insert_partner(uow.conn, partner)
+        await _audit(uow, None, partner, ChangeReason.REGISTERED, registered_by, clock)
+        uow.emit(_partner_registered(partner), subject=partner.partner_id)
+        await uow.commit()
+    log.info("partner registered", extra={"partner_id": partner.partner_id})
+    return partner
+
+
+async def update_partner(
+    uows: UnitOfWorkFactory,
+    partner_id: UUID,
+    command: UpdatePartner,
+    changed_by: str,
+    clock: Clock,
+) -> Partner:
+    """Replace a directory entry (renewed agreement, removal) and announce it again.
+
+    Errors: 404 unknown partner; 409 ``origin_authority_permanent`` (a type change of an id
+    ever listed as an origin-country authority); 422 ``change_reason_missing`` (the type or
+    standing changes without a reason) or ``change_reason_not_allowed`` (``registered``).
+
+    When the new entry may no longer receive data (removed, reclassified as an origin-country
+    authority, agreement ended), every open referral to it is withdrawn: a counsellor must not
+    see an approved referral to an organisation that can no longer get it. New requests are
+    decided on the new entry."""
+    async with uows() as uow:
+        before = await repo.get_partner(uow.conn, partner_id, for_update=True)
+        if before is None:
+            raise NotFoundError("the partner")
+        partner = _partner_of(
+            partner_id,
+            command,
+            active=command.active,
+            ever_origin_authority=before.ever_origin_authority,
+        )
+        if partner_changes.lifts_origin_classification(before, partner):
+            raise DomainError(
+                "The partner was listed as an origin-country authority: that classification is"
+                " permanent, its type cannot change and it never receives anything. Register"
+                " a different organisation as a new entry.",
+                code="origin_authority_permanent",
+                status_code=409,
+            )
+        reason = _reason_for(before, partner, command.change_reason)
+        await repo.update_partner(uow.conn, partner)
+        if reason is not None:
+            await _audit(uow, before, partner, reason, changed_by, clock)
+        uow.emit(_partner_registered(partner), subject=partner.partner_id)
+        if not partner.may_receive_data(clock.today()):
+            # TODO(issue 12, item 2): call the shared re-evaluation of open referrals here
+            # (withdraw / suspend per hub_contracts.privacy.may_disclose) once the rules part
+            # lands; until then every open referral to an entry that may no longer receive
+            # data is withdrawn, as before.
+            await _withdraw_open_referrals_to(uow, partner, clock.now())
+        await uow.commit()
+    log.info("partner updated", extra={"partner_id": partner.partner_id})
+    return partner
+
+
+def _reason_for(before: Partner, after: Partner, given: ChangeReason | None) -> ChangeReason | None:
+    """The audit's reason: None when the standing does not change (name, services)."""
+    if given is ChangeReason.REGISTERED:
+        raise DomainError(
+            "change_reason 'registered' is set by the service when an entry is added",
+            code="change_reason_not_allowed",
+            status_code=422,
+        )
+    fields = partner_changes.changed_fields(before, after)
+    if not fields:
+        return None
+    if given is None:
+        raise DomainError(
+            "a change of "
+            + ", ".join(fields)
+            + " is audited: give change_reason (one of "
+            + ", ".join(r.value for r in ChangeReason if r is not ChangeReason.REGISTERED)
+            + ")",
+            code="change_reason_missing",
+            status_code=422,
+        )
+    return given
+
+
+async def _audit(
+    uow: UnitOfWork,
+    before: Partner | None,
+    after: Partner,
+    reason: ChangeReason,
+    changed_by: str,
+    clock: Clock,
+) -> None:
+    await audit.insert_change(
+        uow.conn,
+        partner_id=after.partner_id,
+        changed_by=changed_by,
+        changed_at=clock.now(),
+        reason=reason.value,
+        changed_fields=partner_changes.changed_fields(before, after),
+        before=None if before is None else partner_changes.standing(before),
+        after=partner_changes.standing(after),
+    )
+
+
+def _partner_of(
+    partner_id: UUID, command: RegisterPartner, *, active: bool, ever_origin_authority: bool
+) -> Partner:
+    if command.agreement_reference is not None and command.agreement_valid_until is None:
+        # An agreement without an end would never be in force (and agreements must be reviewed).
+        raise DomainError(
+            "an agreement needs its last day in force: agreement_valid_until",
+            code="agreement_end_missing",
+            status_code=422,
+        )
+    if (
+        command.agreement_valid_from is not None
+        and command.agreement_valid_until is not None
+        and command.agreement_valid_until < command.agreement_valid_from
+    ):
+        raise DomainError(
+            "agreement_valid_until must not be before agreement_valid_from",
+            code="invalid_period",
+            status_code=422,
+        )
+    return Partner(
+        partner_id=partner_id,
+        name=command.name,
+        partner_type=command.partner_type,
+        countries=tuple(command.countries),
+        services=tuple(command.services),
+        purposes=frozenset(command.purposes),
+        agreement_reference=command.agreement_reference,
+        agreement_valid_from=command.agreement_valid_from,
+        agreement_valid_until=command.agreement_valid_until,
+        active=active,
+        ever_origin_authority=(
+            ever_origin_authority or command.partner_type is PartnerType.AUTHORITY_ORIGIN
+        ),
+    )
+
+
+def _partner_registered(partner: Partner) -> PartnerRegistered:
+    return PartnerRegistered(
+        partner_id=partner.partner_id,
+        partner_type=partner.partner_type,
+        purposes=sorted(partner.purposes),
+        countries=list(partner.countries),
+        agreement_valid_until=partner.agreement_valid_until,
+        active=partner.active,
+    )
