@@ -31,6 +31,9 @@ from hub_contracts import (
     PartnerType,
     Purpose,
     ReferralApproved,
+    ReferralStatus,
+    ReferralStatusChangedV2,
+    StatusReason,
     Topic,
     new_envelope,
 )
@@ -177,13 +180,14 @@ class Gateway:
         countries: list[str] | None = None,
         partner_id: uuid.UUID | None = None,
         active: bool = True,
+        purposes: list[Purpose] | None = None,
     ) -> uuid.UUID:
         partner_id = partner_id or uuid.uuid4()
         await self.publish(
             PartnerRegistered(
                 partner_id=partner_id,
                 partner_type=partner_type,
-                purposes=[Purpose.REINTEGRATION_SUPPORT, Purpose.RETURN_COUNSELLING],
+                purposes=purposes or [Purpose.REINTEGRATION_SUPPORT, Purpose.RETURN_COUNSELLING],
                 countries=countries or ["AF"],
                 agreement_valid_until=date.today() + timedelta(days=365),
                 active=active,
@@ -226,6 +230,10 @@ class Gateway:
         case_id: uuid.UUID,
         partner_id: uuid.UUID,
         categories: list[DataCategory] | None = None,
+        *,
+        purpose: Purpose = Purpose.REINTEGRATION_SUPPORT,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
     ) -> uuid.UUID:
         consent_id = uuid.uuid4()
         await self.publish(
@@ -233,10 +241,10 @@ class Gateway:
                 case_id=case_id,
                 consent_id=consent_id,
                 partner_id=partner_id,
-                purposes=[Purpose.REINTEGRATION_SUPPORT],
+                purposes=[purpose],
                 data_categories=categories or [DataCategory.IDENTITY, DataCategory.CONTACT],
-                valid_from=date.today() - timedelta(days=1),
-                valid_until=date.today() + timedelta(days=90),
+                valid_from=valid_from or date.today() - timedelta(days=1),
+                valid_until=valid_until or date.today() + timedelta(days=90),
             )
         )
         return consent_id
@@ -247,6 +255,8 @@ class Gateway:
         partner_id: uuid.UUID,
         consent_id: uuid.UUID,
         partner_type: PartnerType = PartnerType.NGO,
+        *,
+        purpose: Purpose = Purpose.REINTEGRATION_SUPPORT,
     ) -> uuid.UUID:
         referral_id = uuid.uuid4()
         await self.publish(
@@ -255,7 +265,7 @@ class Gateway:
                 referral_id=referral_id,
                 partner_id=partner_id,
                 partner_type=partner_type,
-                purpose=Purpose.REINTEGRATION_SUPPORT,
+                purpose=purpose,
                 data_categories=[DataCategory.IDENTITY, DataCategory.CONTACT],
                 consent_id=consent_id,
             )
@@ -293,6 +303,27 @@ class Gateway:
                 consent_id=consent_id,
                 partner_id=partner_id,
                 withdrawn_at=datetime.now(UTC),
+            )
+        )
+
+    async def status_changed(
+        self,
+        case_id: uuid.UUID,
+        referral_id: uuid.UUID,
+        partner_id: uuid.UUID,
+        from_status: ReferralStatus,
+        to_status: ReferralStatus,
+        reason_code: StatusReason | None = None,
+    ) -> None:
+        """referral's ReferralStatusChanged.v2 (the version its producer is switching to)."""
+        await self.publish(
+            ReferralStatusChangedV2(
+                case_id=case_id,
+                referral_id=referral_id,
+                partner_id=partner_id,
+                from_status=from_status,
+                to_status=to_status,
+                reason_code=reason_code,
             )
         )
 
