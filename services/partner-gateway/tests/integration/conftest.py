@@ -43,6 +43,7 @@ from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, wait_until
 from partner_gateway.bootstrap import definition
+from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
 from partner_gateway.simulator import PartnerSimulator, build_simulator
 
@@ -104,6 +105,41 @@ class FakeCasefile:
         return app
 
 
+@dataclass(frozen=True)
+class ShiftedClock(Clock):
+    """The gateway's clock moved by whole days, so a test can let a consent expire."""
+
+    shift: list[timedelta] = field(default_factory=lambda: [timedelta()])
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift[0]
+
+    def advance(self, days: int) -> None:
+        self.shift[0] += timedelta(days=days)
+
+
+@dataclass
+class Receiver:
+    """A partner's webhook endpoint that only records what it is told (answers 200) and never
+    fetches: a partner that was sent ``referral.ready`` but did not act on it yet."""
+
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/hook")
+        async def hook(request: Request) -> JSONResponse:
+            self.bodies.append(await request.json())
+            return JSONResponse({"status": "received"})
+
+        return app
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [b for b in self.bodies if b["type"] == kind]
+
+
 @dataclass
 class Gateway:
     """A running gateway plus what a test needs to drive it."""
@@ -115,6 +151,7 @@ class Gateway:
     producer: AIOKafkaProducer
     http: httpx.AsyncClient
     simulators: list[PartnerSimulator] = field(default_factory=list)
+    cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -181,7 +218,10 @@ class Gateway:
         partner_id: uuid.UUID | None = None,
         active: bool = True,
         purposes: list[Purpose] | None = None,
+        agreement_days: int | None = 365,
     ) -> uuid.UUID:
+        """Publish the directory's entry; ``agreement_days`` from today to the agreement's last
+        day (negative: it ended; None: no agreement)."""
         partner_id = partner_id or uuid.uuid4()
         await self.publish(
             PartnerRegistered(
@@ -189,7 +229,9 @@ class Gateway:
                 partner_type=partner_type,
                 purposes=purposes or [Purpose.REINTEGRATION_SUPPORT, Purpose.RETURN_COUNSELLING],
                 countries=countries or ["AF"],
-                agreement_valid_until=date.today() + timedelta(days=365),
+                agreement_valid_until=None
+                if agreement_days is None
+                else date.today() + timedelta(days=agreement_days),
                 active=active,
             )
         )
@@ -210,6 +252,18 @@ class Gateway:
         return await self.http.put(
             f"/admin/partners/{partner_id}/webhook", json={"url": url}, headers=self.admin()
         )
+
+    async def listening_partner(self, **kwargs: Any) -> tuple[uuid.UUID, Receiver]:
+        """A registered partner whose webhook only records (see :class:`Receiver`)."""
+        partner_id = await self.register_partner(**kwargs)
+        await self.wait_for_partner(partner_id)
+        receiver = Receiver()
+        base, stop = await serve(receiver.app())
+        self.cleanups.append(stop)
+        receiver.url = f"{base}/hook"
+        response = await self.put_webhook(partner_id, receiver.url)
+        assert response.status_code == 200, response.text
+        return partner_id, receiver
 
     async def simulated_partner(self, **kwargs: Any) -> tuple[uuid.UUID, PartnerSimulator]:
         """A registered partner whose webhook points at a running simulator."""
@@ -365,7 +419,7 @@ async def start_gateway(
     """Start THE gateway of this test, with setting overrides (call once per test)."""
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
-    async def start(**overrides: Any) -> Gateway:
+    async def start(clock: Clock | None = None, **overrides: Any) -> Gateway:
         fake = FakeCasefile(isolated_hub.jwt_secret.get_secret_value())
         casefile_url, stop_casefile = await serve(fake.app())
         cleanups.append(stop_casefile)
@@ -376,7 +430,7 @@ async def start_gateway(
             casefile_url=casefile_url,
             **{**FAST, **overrides},
         )
-        runtime = ServiceRuntime(definition(settings), isolated_hub)
+        runtime = ServiceRuntime(definition(settings, clock=clock), isolated_hub)
         await runtime.start()
         cleanups.append(runtime.stop)
         producer = AIOKafkaProducer(bootstrap_servers=isolated_hub.kafka_bootstrap)
@@ -385,6 +439,7 @@ async def start_gateway(
         http = httpx.AsyncClient(base_url=runtime.base_url, timeout=30)
         cleanups.append(http.aclose)
         gateway = Gateway(runtime, isolated_hub, settings, fake, producer, http)
+        cleanups.append(_run_all(gateway.cleanups))
 
         async def stop_simulators() -> None:
             for sim in gateway.simulators:
@@ -399,6 +454,15 @@ async def start_gateway(
             await cleanup()
     with contextlib.suppress(Exception):
         await delete_topics(isolated_hub.kafka_bootstrap, isolated_hub.topic_prefix)
+
+
+def _run_all(steps: list[Callable[[], Awaitable[None]]]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        for step in reversed(steps):
+            with contextlib.suppress(Exception):
+                await step()
+
+    return run
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:
