@@ -3,7 +3,7 @@
 - final exactly once: each referral is `accepted`, its history holds one transition to
   accepted, and the partner's acceptance was taken once (a replayed answer is not a second);
 - lost: a referral not accepted, a case whose timeline lacks the acceptance or the bottleneck,
-  fewer distinct ReferralApproved / PartnerStatusReported(accepted) envelopes than referrals;
+  fewer distinct ReferralApproved / PartnerStatusReportedV2(accepted) envelopes than referrals;
 - applied twice: a repeated transition in a referral's history, a timeline entry of a referral
   (or the bottleneck) twice, more distinct envelopes than referrals, a second report;
 - DLQ: the dead-letter topics hold each injected poison record once per consuming service and
@@ -21,7 +21,7 @@ from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from hub_contracts import ContractError, PartnerStatusReported, ReferralApproved, Topic
+from hub_contracts import ContractError, PartnerStatusReportedV2, ReferralApproved, Topic
 from hub_contracts.envelope import Envelope
 from hub_contracts.topics import dead_letter_topic
 from hub_runtime.auth import Role
@@ -317,9 +317,9 @@ async def _check_topics(outcome: Outcome, hub: HubSettings, persons: list[Person
     cases = {str(p.case_id) for p in persons}
     approved = await _distinct_ids(hub, Topic.REFERRAL_EVENTS, ReferralApproved.event_type, cases)
     reported = await _distinct_ids(
-        hub, Topic.PARTNER_EVENTS, PartnerStatusReported.event_type, cases
+        hub, Topic.PARTNER_EVENTS, PartnerStatusReportedV2.event_type, cases
     )
-    for name, count in (("ReferralApproved", approved), ("PartnerStatusReported", reported)):
+    for name, count in (("ReferralApproved", approved), ("PartnerStatusReported.v2", reported)):
         if count < len(persons):
             outcome.lost_on_topics = max(outcome.lost_on_topics, len(persons) - count)
             outcome.problem(f"{name}: {count} distinct envelopes for {len(persons)} referrals")

@@ -16,7 +16,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from hub_contracts import ContractError, PartnerStatusReported, ReferralApproved, Topic
+from hub_contracts import ContractError, PartnerStatusReportedV2, ReferralApproved, Topic
 from hub_contracts.envelope import Envelope, dataschema_for
 from hub_runtime.kafka import make_producer, read_topic
 from hub_runtime.settings import HubSettings
@@ -308,7 +308,7 @@ async def last_duplicates(ctx: FaultContext) -> None:
 
 
 async def resend_reports_under_new_ids(ctx: FaultContext) -> None:
-    """Negative control: every PartnerStatusReported sent again under a NEW envelope id, as a
+    """Negative control: every PartnerStatusReportedV2 sent again under a NEW envelope id, as a
     producer without an outbox (or a partner API without idempotency keys) would. The inbox
     cannot recognise these, so the checks must report effects applied twice."""
     producer = make_producer(ctx.hub.kafka_bootstrap, client_id="chaos-control")
@@ -321,7 +321,7 @@ async def resend_reports_under_new_ids(ctx: FaultContext) -> None:
                 envelope = Envelope.from_bytes(record.value or b"")
             except ContractError:
                 continue
-            if envelope.type != PartnerStatusReported.event_type:
+            if envelope.type != PartnerStatusReportedV2.event_type:
                 continue
             again = envelope.model_copy(update={"id": uuid4()})
             await producer.send_and_wait(topic, value=again.to_bytes(), key=record.key)

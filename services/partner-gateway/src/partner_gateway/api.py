@@ -1,24 +1,24 @@
 """The gateway's HTTP edge: the admin API and the partners' API."""
 
-import json
 import time
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
-from hub_contracts import MonitoringOutcome, PartnerReportedStatus, Topic
+from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus, Topic
 from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
 from hub_runtime.http import DomainError, create_app
 from hub_runtime.service import ServiceContext
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
-from partner_gateway import credentials, handlers
+from partner_gateway import credentials, disclosure, handlers
+from partner_gateway import inbox as pull_inbox
 from partner_gateway.casefile_client import Casefile
+from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
 from partner_gateway.domain.delivery import DeliveryState
 from partner_gateway.domain.ratelimit import RateLimiter
@@ -26,8 +26,6 @@ from partner_gateway.repository import Repositories
 
 PUBLISHES = [Topic.PARTNER_EVENTS]
 CONSUMES = [Topic.REFERRAL_EVENTS, Topic.CASEFILE_EVENTS]
-
-ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")]
 
 
 class _Strict(BaseModel):
@@ -47,14 +45,20 @@ class WebhookRegistered(_Strict):
 
 class StatusReport(_Strict):
     status: PartnerReportedStatus
-    reason_code: ReasonCode | None = Field(
-        default=None, description="Machine code (snake_case), required for a decline"
+    reason_code: DeclineReason | None = Field(
+        default=None,
+        description="Why the partner declines, from a closed list (required for a decline,"
+        " not allowed otherwise): a free code could carry a name or a diagnosis onto Kafka,"
+        " where erasure cannot reach it",
     )
 
     @model_validator(mode="after")
-    def _decline_has_reason(self) -> Self:
-        if self.status is PartnerReportedStatus.DECLINED and self.reason_code is None:
+    def _reason_only_for_a_decline(self) -> Self:
+        declined = self.status is PartnerReportedStatus.DECLINED
+        if declined and self.reason_code is None:
             raise ValueError("a decline needs a reason_code")
+        if not declined and self.reason_code is not None:
+            raise ValueError("only a decline carries a reason_code")
         return self
 
 
@@ -81,7 +85,7 @@ class ClientCreated(_Strict):
     previous_secret_valid_until: datetime | None = None
 
 
-def build_app(ctx: ServiceContext, settings: Settings, casefile: Casefile) -> FastAPI:
+def build_app(ctx: ServiceContext, settings: Settings, casefile: Casefile, clock: Clock) -> FastAPI:
 
     app = create_app(
         service=ctx.name,
@@ -94,7 +98,7 @@ def build_app(ctx: ServiceContext, settings: Settings, casefile: Casefile) -> Fa
     auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.include_router(_admin_router(ctx, settings, auth))
-    app.include_router(_partner_router(ctx, settings, auth, limiter, casefile))
+    app.include_router(_partner_router(ctx, settings, auth, limiter, casefile, clock))
     return app
 
 
@@ -184,6 +188,7 @@ def _partner_router(
     auth: Authenticator,
     limiter: RateLimiter,
     casefile: Casefile,
+    clock: Clock,
 ) -> APIRouter:
     router = APIRouter(prefix="/partner", tags=["partner"])
     PartnerWho = auth.require(Role.PARTNER)  # noqa: N806
@@ -241,8 +246,9 @@ def _partner_router(
     async def referral(referral_id: UUID, partner_id: PartnerId) -> JSONResponse:
         # The council's day (as casefile and referral count it), not UTC's: around midnight
         # the two differ, and a consent valid from today must be valid here too.
-        today = datetime.now(ZoneInfo(settings.timezone)).date()
-        body = await handlers.disclose(ctx.unit_of_work, casefile, partner_id, referral_id, today)
+        body = await disclosure.disclose(
+            ctx.unit_of_work, casefile, partner_id, referral_id, clock.today()
+        )
         # Personal data: no cache anywhere on the way.
         return JSONResponse(body, headers={"cache-control": "no-store"})
 
@@ -279,17 +285,19 @@ def _partner_router(
         action = handlers.acknowledge_notice(partner_id, notice_id)
         return await _idempotent(ctx, partner_id, key, f"ack:{notice_id}", None, action)
 
-    @router.get("/inbox", summary="Pull inbox: notifications after the cursor, oldest first")
+    @router.get(
+        "/inbox",
+        summary="Pull inbox: notifications after the cursor, oldest first; a referral.ready"
+        " whose referral no longer holds (or is suspended) is left out, its notice stays",
+    )
     async def inbox(
         partner_id: PartnerId,
         cursor: Annotated[str | None, Query(max_length=32)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         after = _parse_cursor(cursor)
-        async with ctx.pool.acquire() as conn:
-            rows = await Repositories.on(conn).notifications.inbox(partner_id, after, limit)
-        next_seq = rows[-1][0] if rows else after
-        return {"items": [json.loads(body) for _, body in rows], "next_cursor": str(next_seq)}
+        items, next_seq = await pull_inbox.page(ctx.pool, partner_id, after, limit, clock.today())
+        return {"items": items, "next_cursor": str(next_seq)}
 
     return router
 

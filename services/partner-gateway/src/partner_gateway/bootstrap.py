@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime, Worker
 
 from partner_gateway.api import CONSUMES, PUBLISHES, build_app
 from partner_gateway.casefile_client import Casefile, HttpCasefile
+from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
 from partner_gateway.consumer import handler_table
 from partner_gateway.delivery import delivery_worker
@@ -16,8 +18,11 @@ NAME = "partner-gateway"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def definition(settings: Settings, casefile: Casefile | None = None) -> ServiceDefinition:
-    workers: list[Worker] = [delivery_worker(settings)]
+def definition(
+    settings: Settings, casefile: Casefile | None = None, clock: Clock | None = None
+) -> ServiceDefinition:
+    clock = clock or Clock(ZoneInfo(settings.timezone))
+    workers: list[Worker] = [delivery_worker(settings, clock)]
     adapter = casefile
     if adapter is None:
         http_casefile = HttpCasefile(
@@ -29,7 +34,7 @@ def definition(settings: Settings, casefile: Casefile | None = None) -> ServiceD
         adapter = http_casefile
 
     def app(ctx: ServiceContext) -> FastAPI:
-        return build_app(ctx, settings, adapter)
+        return build_app(ctx, settings, adapter, clock)
 
     return ServiceDefinition(
         name=NAME,

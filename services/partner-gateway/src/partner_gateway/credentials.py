@@ -27,7 +27,8 @@ from partner_gateway.domain.credentials import (
     matches,
 )
 from partner_gateway.domain.policy import is_origin_authority
-from partner_gateway.handlers import ORIGIN_REFUSAL, UowFactory
+from partner_gateway.gates import ORIGIN_REFUSAL
+from partner_gateway.handlers import UowFactory
 from partner_gateway.repository import PartnerRepository, Repositories
 from partner_gateway.unit_of_work import repos
 
@@ -58,7 +59,7 @@ async def create_client(uow_factory: UowFactory, partner_id: UUID) -> tuple[str,
         partner = await r.partners.get(partner_id)
         if partner is None:
             raise DomainError("the partner is not in the directory", code="unknown_partner")
-        if is_origin_authority(partner.partner_type):
+        if is_origin_authority(partner):
             raise DomainError(ORIGIN_REFUSAL, code="partner_origin_authority")
         client_id = CLIENT_ID_PREFIX + random.token_hex(8)
         secret, salt = _new_secret()
@@ -112,7 +113,7 @@ async def exchange(
             break
     else:
         raise DomainError(_BAD_CREDENTIALS, code="invalid_client", status_code=401)
-    if is_origin_authority(partner.partner_type) or not partner.active:
+    if is_origin_authority(partner) or not partner.active:
         raise DomainError(
             ORIGIN_REFUSAL if partner.active else "the partner is not active",
             code="partner_refused",
@@ -131,10 +132,10 @@ async def admission(pool: asyncpg.Pool, principal: Principal) -> tuple[int, str]
     """
     assert principal.partner_id is not None
     async with pool.acquire() as conn:
-        partner_type, revoked = await PartnerRepository(conn).admission(
+        partner, revoked = await PartnerRepository(conn).admission(
             principal.partner_id, principal.sub
         )
-    if is_origin_authority(partner_type):
+    if is_origin_authority(partner):
         return 403, ORIGIN_REFUSAL
     if revoked:
         return 401, "the client of this token was revoked"

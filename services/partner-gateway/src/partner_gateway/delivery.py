@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from hub_contracts import DeliveryFailed, NoticeSent, ReferralDelivered
+from hub_contracts import DeliveryFailed, NoticeSentV2, ReferralDelivered
 from hub_runtime.notify import Wakeup
 from hub_runtime.service import ServiceContext, Worker
 
+from partner_gateway import gates
+from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
 from partner_gateway.domain.delivery import Breaker, RetryPolicy, failure_code
-from partner_gateway.domain.notifications import NotificationKind
-from partner_gateway.domain.policy import is_origin_authority
+from partner_gateway.domain.notifications import NotificationKind, kind_of_notice
 from partner_gateway.domain.signing import sign
 from partner_gateway.repository import DeliveryRepository, DueDelivery
 from partner_gateway.unit_of_work import repos
@@ -39,8 +40,9 @@ class Outcome:
 
 
 class DeliveryWorker:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
+        self.clock = clock
         self.retry = RetryPolicy(
             settings.delivery_first_backoff_seconds,
             settings.delivery_max_backoff_seconds,
@@ -109,15 +111,40 @@ class DeliveryWorker:
     async def _deliver(
         self, ctx: ServiceContext, client: httpx.AsyncClient, due: DueDelivery
     ) -> None:
-        if is_origin_authority(due.partner_type):
+        if due.ever_origin_authority or due.partner_type == "authority_origin":
             outcome = Outcome(ok=False, status=None, code="partner_origin_authority")
             await self._record_failure(ctx, due, outcome, final=True)
+            return
+        if await self._dropped_at_send_time(ctx, due):
             return
         outcome = await self._post(client, due)
         if outcome.ok:
             await self._record_success(ctx, due, outcome)
         else:
             await self._record_failure(ctx, due, outcome, final=False)
+
+    async def _dropped_at_send_time(self, ctx: ServiceContext, due: DueDelivery) -> bool:
+        """Re-check a ``referral.ready`` at the moment of sending (the facts may have changed
+        since it was queued: a consent expired overnight, a stage changed, the partner's
+        agreement ended): drop it when the policy says no, with the rule's code in the log.
+        Notices always go (ids only; they tell the partner to stop)."""
+        if due.kind != NotificationKind.REFERRAL_READY or due.referral_id is None:
+            return False
+        async with ctx.unit_of_work() as uow:
+            r = repos(uow)
+            referral = await r.referrals.get(due.referral_id)
+            refusal = (
+                None if referral is None else await gates.judge(r, referral, self.clock.today())
+            )
+            if refusal is None:
+                return False
+            await r.deliveries.drop(due.id, refusal.code)
+            await uow.commit()
+        log.info(
+            "webhook dropped at send time",
+            extra={"partner_id": due.partner_id, "referral_id": due.referral_id},
+        )
+        return True
 
     async def _post(self, client: httpx.AsyncClient, due: DueDelivery) -> Outcome:
         body = due.body.encode("utf-8")
@@ -153,16 +180,15 @@ class DeliveryWorker:
                     ),
                     subject=due.case_id,
                 )
-            elif due.notice_id is not None:
+            elif due.notice_id is not None and (kind := kind_of_notice(due.kind)) is not None:
                 await r.notices.mark_sent(due.notice_id)
                 uow.emit(
-                    NoticeSent(
+                    NoticeSentV2(
                         case_id=due.case_id,
                         notice_id=due.notice_id,
                         partner_id=due.partner_id,
-                        kind="erasure"
-                        if due.kind == NotificationKind.NOTICE_ERASURE
-                        else "withdrawal",
+                        referral_id=await r.notices.referral_of(due.notice_id),
+                        kind=kind,
                     ),
                     subject=due.case_id,
                 )
@@ -214,8 +240,8 @@ class DeliveryWorker:
         )
 
 
-def delivery_worker(settings: Settings) -> Worker:
-    worker = DeliveryWorker(settings)
+def delivery_worker(settings: Settings, clock: Clock) -> Worker:
+    worker = DeliveryWorker(settings, clock)
 
     async def deliveries(ctx: ServiceContext) -> None:
         await worker.run(ctx)

@@ -14,6 +14,7 @@ from hub_runtime.db import Connection
 
 from partner_gateway.domain.model import ConsentView, PartnerView, Referral
 from partner_gateway.domain.notifications import NotificationKind
+from partner_gateway.repository_cases import CaseRepository
 
 
 class PartnerRepository:
@@ -27,18 +28,26 @@ class PartnerRepository:
         purposes: Sequence[Purpose],
         countries: Sequence[str],
         active: bool,
+        agreement_valid_until: date | None,
+        origin_authority: bool,
     ) -> None:
+        """Store the directory's entry; ``origin_authority`` sets the permanent classification,
+        which no later entry lifts (``ever_origin_authority`` is only ever OR-ed)."""
         await self.conn.execute(
-            "INSERT INTO partners (partner_id, partner_type, purposes, countries, active)"
-            " VALUES ($1, $2, $3, $4, $5)"
+            "INSERT INTO partners (partner_id, partner_type, purposes, countries, active,"
+            " agreement_valid_until, ever_origin_authority) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             " ON CONFLICT (partner_id) DO UPDATE SET partner_type = EXCLUDED.partner_type,"
             " purposes = EXCLUDED.purposes, countries = EXCLUDED.countries,"
-            " active = EXCLUDED.active, updated_at = now()",
+            " active = EXCLUDED.active, agreement_valid_until = EXCLUDED.agreement_valid_until,"
+            " ever_origin_authority = partners.ever_origin_authority"
+            " OR EXCLUDED.ever_origin_authority, updated_at = now()",
             partner_id,
             str(partner_type),
             [str(p) for p in purposes],
             list(countries),
             active,
+            agreement_valid_until,
+            origin_authority,
         )
 
     async def get(self, partner_id: UUID) -> PartnerView | None:
@@ -102,17 +111,14 @@ class PartnerRepository:
             open_until,
         )
 
-    async def admission(self, partner_id: UUID, client_id: str) -> tuple[str | None, bool]:
-        """The partner's type (None if unknown) and whether the client ``client_id`` is revoked."""
-        row = await self.conn.fetchrow(
-            "SELECT (SELECT partner_type FROM partners WHERE partner_id = $1) AS partner_type,"
-            " EXISTS (SELECT 1 FROM partner_clients WHERE client_id = $2"
-            " AND revoked_at IS NOT NULL) AS revoked",
-            partner_id,
+    async def admission(self, partner_id: UUID, client_id: str) -> tuple[PartnerView | None, bool]:
+        """The partner's view (None if unknown) and whether the client ``client_id`` is revoked."""
+        revoked = await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM partner_clients WHERE client_id = $1"
+            " AND revoked_at IS NOT NULL)",
             client_id,
         )
-        assert row is not None
-        return row["partner_type"], bool(row["revoked"])
+        return await self.get(partner_id), bool(revoked)
 
     async def previous_secret_until(self, partner_id: UUID) -> datetime | None:
         value = await self.conn.fetchval(
@@ -136,6 +142,8 @@ def _partner(row: asyncpg.Record) -> PartnerView:
         countries=frozenset(row["countries"]),
         active=row["active"],
         webhook_url=row["webhook_url"],
+        agreement_valid_until=row["agreement_valid_until"],
+        ever_origin_authority=row["ever_origin_authority"],
     )
 
 
@@ -266,15 +274,51 @@ class ReferralRepository:
         referral_ids: Sequence[UUID],
         status: ReferralStatus,
         only_from: Sequence[ReferralStatus],
-    ) -> None:
-        """Set ``status`` on those of the referrals whose status is one of ``only_from``."""
-        await self.conn.execute(
+    ) -> list[UUID]:
+        """Set ``status`` on those of the referrals whose status is one of ``only_from``;
+        returns the ones that moved (a replay moves none)."""
+        rows = await self.conn.fetch(
             "UPDATE referrals SET status = $2 WHERE referral_id = ANY($1::uuid[])"
-            " AND status = ANY($3::text[])",
+            " AND status = ANY($3::text[]) RETURNING referral_id",
             list(referral_ids),
             str(status),
             [str(s) for s in only_from],
         )
+        return [r["referral_id"] for r in rows]
+
+    async def suspend(self, referral_id: UUID, only_from: Sequence[ReferralStatus]) -> bool:
+        """Suspended, remembering the status it had; False when it was not in ``only_from``."""
+        return bool(
+            await self.conn.fetchval(
+                "UPDATE referrals SET suspended_from = status, status = 'suspended'"
+                " WHERE referral_id = $1 AND status = ANY($2::text[]) RETURNING true",
+                referral_id,
+                [str(s) for s in only_from],
+            )
+        )
+
+    async def resume(self, referral_id: UUID, status: ReferralStatus) -> bool:
+        """Back from suspended to ``status``; False when it was not suspended (a replay)."""
+        return bool(
+            await self.conn.fetchval(
+                "UPDATE referrals SET status = $2, suspended_from = NULL"
+                " WHERE referral_id = $1 AND status = 'suspended' RETURNING true",
+                referral_id,
+                str(status),
+            )
+        )
+
+    async def status_of(self, referral_id: UUID) -> ReferralStatus | None:
+        value = await self.conn.fetchval(
+            "SELECT status FROM referrals WHERE referral_id = $1", referral_id
+        )
+        return None if value is None else ReferralStatus(value)
+
+    async def get(self, referral_id: UUID) -> Referral | None:
+        row = await self.conn.fetchrow(
+            "SELECT * FROM referrals WHERE referral_id = $1", referral_id
+        )
+        return None if row is None else _referral(row)
 
     async def under_consent(self, consent_id: UUID) -> list[UUID]:
         rows = await self.conn.fetch(
@@ -333,6 +377,15 @@ class DueDelivery:
     webhook_url: str
     secrets: tuple[str, ...]
     partner_type: str
+    ever_origin_authority: bool
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    seq: int
+    body: str
+    kind: str
+    referral_id: UUID | None
 
 
 class NotificationRepository:
@@ -362,15 +415,29 @@ class NotificationRepository:
             body,
         )
 
-    async def inbox(self, partner_id: UUID, after_seq: int, limit: int) -> list[tuple[int, str]]:
+    async def inbox(self, partner_id: UUID, after_seq: int, limit: int) -> list[InboxEntry]:
         rows = await self.conn.fetch(
-            "SELECT seq, body FROM notifications WHERE partner_id = $1 AND seq > $2"
-            " ORDER BY seq LIMIT $3",
+            "SELECT seq, body, kind, referral_id FROM notifications"
+            " WHERE partner_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             partner_id,
             after_seq,
             limit,
         )
-        return [(r["seq"], r["body"]) for r in rows]
+        return [InboxEntry(r["seq"], r["body"], r["kind"], r["referral_id"]) for r in rows]
+
+    async def told(self, referral_ids: Sequence[UUID]) -> list[tuple[UUID, UUID, UUID]]:
+        """(partner, case, referral) for every partner told anything about these referrals:
+        a ``referral.ready`` in its inbox (whether or not the webhook went out; the partner
+        may have pulled it) or a disclosure made to it."""
+        rows = await self.conn.fetch(
+            "SELECT partner_id, case_id, referral_id FROM notifications"
+            " WHERE referral_id = ANY($1::uuid[]) AND kind = $2"
+            " UNION SELECT partner_id, case_id, referral_id FROM disclosures"
+            " WHERE referral_id = ANY($1::uuid[]) ORDER BY 1, 3",
+            list(referral_ids),
+            str(NotificationKind.REFERRAL_READY),
+        )
+        return [(r["partner_id"], r["case_id"], r["referral_id"]) for r in rows]
 
 
 class DeliveryRepository:
@@ -415,7 +482,8 @@ class DeliveryRepository:
               AND (d.lease_until IS NULL OR d.lease_until < now())
             RETURNING d.id, d.notification_id, d.partner_id, n.case_id, n.referral_id,
                       n.notice_id, n.kind, n.body, d.attempts, p.webhook_url, p.webhook_secret,
-                      p.previous_secret, p.previous_secret_until, p.partner_type
+                      p.previous_secret, p.previous_secret_until, p.partner_type,
+                      p.ever_origin_authority
             """,
             limit,
             lease_seconds,
@@ -474,6 +542,16 @@ class DeliveryRepository:
             reason,
         )
 
+    async def drop(self, delivery_id: int, reason: str) -> None:
+        """Never send this (leased) delivery: its referral no longer holds at the moment of
+        sending. The log keeps the rule's code as the reason."""
+        await self.conn.execute(
+            "UPDATE deliveries SET state = 'dropped', last_error = $2, finished_at = now(),"
+            " lease_until = NULL WHERE id = $1 AND state = 'pending'",
+            delivery_id,
+            reason,
+        )
+
     async def give_up_pending(self, partner_id: UUID, reason: str) -> None:
         await self.conn.execute(
             "UPDATE deliveries SET state = 'given_up', last_error = $2, finished_at = now(),"
@@ -518,6 +596,7 @@ def _due(row: asyncpg.Record) -> DueDelivery:
         webhook_url=row["webhook_url"],
         secrets=tuple(secrets),
         partner_type=row["partner_type"],
+        ever_origin_authority=row["ever_origin_authority"],
     )
 
 
@@ -577,17 +656,34 @@ class NoticeRepository:
         self.conn = conn
 
     async def add(
-        self, notice_id: UUID, case_id: UUID, partner_id: UUID, kind: str, due_at: datetime
-    ) -> None:
-        await self.conn.execute(
-            "INSERT INTO notices (notice_id, case_id, partner_id, kind, due_at)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            notice_id,
-            case_id,
-            partner_id,
-            kind,
-            due_at,
+        self,
+        notice_id: UUID,
+        case_id: UUID,
+        partner_id: UUID,
+        referral_id: UUID,
+        kind: str,
+        due_at: datetime,
+    ) -> bool:
+        """Record a notice; False when this partner had this withdrawal or erasure notice for
+        this referral already (then nothing is recorded and nothing should be sent)."""
+        return bool(
+            await self.conn.fetchval(
+                "INSERT INTO notices (notice_id, case_id, partner_id, referral_id, kind, due_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
+                notice_id,
+                case_id,
+                partner_id,
+                referral_id,
+                kind,
+                due_at,
+            )
         )
+
+    async def referral_of(self, notice_id: UUID) -> UUID | None:
+        value = await self.conn.fetchval(
+            "SELECT referral_id FROM notices WHERE notice_id = $1", notice_id
+        )
+        return value if isinstance(value, UUID) else None
 
     async def mark_sent(self, notice_id: UUID) -> None:
         await self.conn.execute(
@@ -610,7 +706,7 @@ class NoticeRepository:
 
     async def listing(self, overdue_only: bool, limit: int) -> list[dict[str, Any]]:
         rows = await self.conn.fetch(
-            "SELECT notice_id, case_id, partner_id, kind, created_at, due_at, sent_at,"
+            "SELECT notice_id, case_id, partner_id, referral_id, kind, created_at, due_at, sent_at,"
             " acknowledged_at, (acknowledged_at IS NULL AND due_at < now()) AS overdue"
             " FROM notices WHERE NOT $1 OR (acknowledged_at IS NULL AND due_at < now())"
             " ORDER BY created_at LIMIT $2",
@@ -706,6 +802,7 @@ class Repositories:
     disclosures: DisclosureRepository
     notices: NoticeRepository
     credentials: CredentialRepository
+    cases: CaseRepository
 
     @classmethod
     def on(cls, conn: Connection) -> Repositories:
@@ -719,4 +816,5 @@ class Repositories:
             disclosures=DisclosureRepository(conn),
             notices=NoticeRepository(conn),
             credentials=CredentialRepository(conn),
+            cases=CaseRepository(conn),
         )

@@ -31,6 +31,9 @@ from hub_contracts import (
     PartnerType,
     Purpose,
     ReferralApproved,
+    ReferralStatus,
+    ReferralStatusChangedV2,
+    StatusReason,
     Topic,
     new_envelope,
 )
@@ -40,6 +43,7 @@ from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, wait_until
 from partner_gateway.bootstrap import definition
+from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
 from partner_gateway.simulator import PartnerSimulator, build_simulator
 
@@ -101,6 +105,41 @@ class FakeCasefile:
         return app
 
 
+@dataclass(frozen=True)
+class ShiftedClock(Clock):
+    """The gateway's clock moved by whole days, so a test can let a consent expire."""
+
+    shift: list[timedelta] = field(default_factory=lambda: [timedelta()])
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift[0]
+
+    def advance(self, days: int) -> None:
+        self.shift[0] += timedelta(days=days)
+
+
+@dataclass
+class Receiver:
+    """A partner's webhook endpoint that only records what it is told (answers 200) and never
+    fetches: a partner that was sent ``referral.ready`` but did not act on it yet."""
+
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/hook")
+        async def hook(request: Request) -> JSONResponse:
+            self.bodies.append(await request.json())
+            return JSONResponse({"status": "received"})
+
+        return app
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [b for b in self.bodies if b["type"] == kind]
+
+
 @dataclass
 class Gateway:
     """A running gateway plus what a test needs to drive it."""
@@ -112,6 +151,7 @@ class Gateway:
     producer: AIOKafkaProducer
     http: httpx.AsyncClient
     simulators: list[PartnerSimulator] = field(default_factory=list)
+    cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -177,15 +217,21 @@ class Gateway:
         countries: list[str] | None = None,
         partner_id: uuid.UUID | None = None,
         active: bool = True,
+        purposes: list[Purpose] | None = None,
+        agreement_days: int | None = 365,
     ) -> uuid.UUID:
+        """Publish the directory's entry; ``agreement_days`` from today to the agreement's last
+        day (negative: it ended; None: no agreement)."""
         partner_id = partner_id or uuid.uuid4()
         await self.publish(
             PartnerRegistered(
                 partner_id=partner_id,
                 partner_type=partner_type,
-                purposes=[Purpose.REINTEGRATION_SUPPORT, Purpose.RETURN_COUNSELLING],
+                purposes=purposes or [Purpose.REINTEGRATION_SUPPORT, Purpose.RETURN_COUNSELLING],
                 countries=countries or ["AF"],
-                agreement_valid_until=date.today() + timedelta(days=365),
+                agreement_valid_until=None
+                if agreement_days is None
+                else date.today() + timedelta(days=agreement_days),
                 active=active,
             )
         )
@@ -207,6 +253,18 @@ class Gateway:
             f"/admin/partners/{partner_id}/webhook", json={"url": url}, headers=self.admin()
         )
 
+    async def listening_partner(self, **kwargs: Any) -> tuple[uuid.UUID, Receiver]:
+        """A registered partner whose webhook only records (see :class:`Receiver`)."""
+        partner_id = await self.register_partner(**kwargs)
+        await self.wait_for_partner(partner_id)
+        receiver = Receiver()
+        base, stop = await serve(receiver.app())
+        self.cleanups.append(stop)
+        receiver.url = f"{base}/hook"
+        response = await self.put_webhook(partner_id, receiver.url)
+        assert response.status_code == 200, response.text
+        return partner_id, receiver
+
     async def simulated_partner(self, **kwargs: Any) -> tuple[uuid.UUID, PartnerSimulator]:
         """A registered partner whose webhook points at a running simulator."""
         partner_id = await self.register_partner()
@@ -226,6 +284,10 @@ class Gateway:
         case_id: uuid.UUID,
         partner_id: uuid.UUID,
         categories: list[DataCategory] | None = None,
+        *,
+        purpose: Purpose = Purpose.REINTEGRATION_SUPPORT,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
     ) -> uuid.UUID:
         consent_id = uuid.uuid4()
         await self.publish(
@@ -233,10 +295,10 @@ class Gateway:
                 case_id=case_id,
                 consent_id=consent_id,
                 partner_id=partner_id,
-                purposes=[Purpose.REINTEGRATION_SUPPORT],
+                purposes=[purpose],
                 data_categories=categories or [DataCategory.IDENTITY, DataCategory.CONTACT],
-                valid_from=date.today() - timedelta(days=1),
-                valid_until=date.today() + timedelta(days=90),
+                valid_from=valid_from or date.today() - timedelta(days=1),
+                valid_until=valid_until or date.today() + timedelta(days=90),
             )
         )
         return consent_id
@@ -247,6 +309,8 @@ class Gateway:
         partner_id: uuid.UUID,
         consent_id: uuid.UUID,
         partner_type: PartnerType = PartnerType.NGO,
+        *,
+        purpose: Purpose = Purpose.REINTEGRATION_SUPPORT,
     ) -> uuid.UUID:
         referral_id = uuid.uuid4()
         await self.publish(
@@ -255,7 +319,7 @@ class Gateway:
                 referral_id=referral_id,
                 partner_id=partner_id,
                 partner_type=partner_type,
-                purpose=Purpose.REINTEGRATION_SUPPORT,
+                purpose=purpose,
                 data_categories=[DataCategory.IDENTITY, DataCategory.CONTACT],
                 consent_id=consent_id,
             )
@@ -293,6 +357,27 @@ class Gateway:
                 consent_id=consent_id,
                 partner_id=partner_id,
                 withdrawn_at=datetime.now(UTC),
+            )
+        )
+
+    async def status_changed(
+        self,
+        case_id: uuid.UUID,
+        referral_id: uuid.UUID,
+        partner_id: uuid.UUID,
+        from_status: ReferralStatus,
+        to_status: ReferralStatus,
+        reason_code: StatusReason | None = None,
+    ) -> None:
+        """referral's ReferralStatusChanged.v2 (the version its producer is switching to)."""
+        await self.publish(
+            ReferralStatusChangedV2(
+                case_id=case_id,
+                referral_id=referral_id,
+                partner_id=partner_id,
+                from_status=from_status,
+                to_status=to_status,
+                reason_code=reason_code,
             )
         )
 
@@ -334,7 +419,7 @@ async def start_gateway(
     """Start THE gateway of this test, with setting overrides (call once per test)."""
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
-    async def start(**overrides: Any) -> Gateway:
+    async def start(clock: Clock | None = None, **overrides: Any) -> Gateway:
         fake = FakeCasefile(isolated_hub.jwt_secret.get_secret_value())
         casefile_url, stop_casefile = await serve(fake.app())
         cleanups.append(stop_casefile)
@@ -345,7 +430,7 @@ async def start_gateway(
             casefile_url=casefile_url,
             **{**FAST, **overrides},
         )
-        runtime = ServiceRuntime(definition(settings), isolated_hub)
+        runtime = ServiceRuntime(definition(settings, clock=clock), isolated_hub)
         await runtime.start()
         cleanups.append(runtime.stop)
         producer = AIOKafkaProducer(bootstrap_servers=isolated_hub.kafka_bootstrap)
@@ -354,6 +439,7 @@ async def start_gateway(
         http = httpx.AsyncClient(base_url=runtime.base_url, timeout=30)
         cleanups.append(http.aclose)
         gateway = Gateway(runtime, isolated_hub, settings, fake, producer, http)
+        cleanups.append(_run_all(gateway.cleanups))
 
         async def stop_simulators() -> None:
             for sim in gateway.simulators:
@@ -368,6 +454,15 @@ async def start_gateway(
             await cleanup()
     with contextlib.suppress(Exception):
         await delete_topics(isolated_hub.kafka_bootstrap, isolated_hub.topic_prefix)
+
+
+def _run_all(steps: list[Callable[[], Awaitable[None]]]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        for step in reversed(steps):
+            with contextlib.suppress(Exception):
+                await step()
+
+    return run
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:

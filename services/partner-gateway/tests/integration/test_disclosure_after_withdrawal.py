@@ -65,7 +65,8 @@ async def test_after_person_erased_the_referral_is_gone(gateway: Gateway) -> Non
     await gateway.publish(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)))
 
     await gateway.view_holds("SELECT true FROM erased_cases WHERE case_id = $1", case_id)
-    assert (await _fetch(gateway, partner_id, referral_id)).json()["error"] == "erased"
+    response = await _fetch(gateway, partner_id, referral_id)
+    assert (response.status_code, response.json()["error"]) == (410, "person_erased")
     assert await gateway.disclosures(referral_id) == []
 
 

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 import pytest
-from hub_contracts import MonitoringOutcome, MonitoringReported, PartnerStatusReported
+from hub_contracts import MonitoringOutcome, MonitoringReported, PartnerStatusReportedV2
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.idempotency import fingerprint
 
@@ -58,7 +58,7 @@ async def test_same_key_and_body_gives_the_same_answer_and_one_event(gateway: Ga
     assert first.status_code == again.status_code == 202
     assert first.json() == again.json()
     assert again.headers["idempotent-replayed"] == "true"
-    reported = await gateway.emitted(PartnerStatusReported)
+    reported = await gateway.emitted(PartnerStatusReportedV2)
     assert [(r.referral_id, r.status) for r in reported] == [(referral_id, "accepted")]
 
 
@@ -73,7 +73,7 @@ async def test_a_reused_key_with_another_body_is_422_and_changes_nothing(gateway
     )
     assert other.status_code == 422
     assert other.json()["error"] == "idempotency_key_reused"
-    assert len(await gateway.emitted(PartnerStatusReported)) == 1
+    assert len(await gateway.emitted(PartnerStatusReportedV2)) == 1
 
 
 async def test_a_key_still_in_progress_is_409(gateway: Gateway) -> None:
@@ -91,7 +91,7 @@ async def test_a_key_still_in_progress_is_409(gateway: Gateway) -> None:
     response = await _status(gateway, partner_id, referral_id, body, key)
     assert response.status_code == 409
     assert response.json()["error"] == "idempotency_in_progress"
-    assert await gateway.emitted(PartnerStatusReported) == []
+    assert await gateway.emitted(PartnerStatusReportedV2) == []
 
 
 @pytest.mark.parametrize("key", [None, "short", "has spaces in it", "x" * 200])
@@ -102,7 +102,7 @@ async def test_a_missing_or_malformed_idempotency_key_is_400(
     response = await _status(gateway, partner_id, referral_id, {"status": "accepted"}, key)
     assert response.status_code == 400
     assert response.json()["error"].startswith("idempotency_key")
-    assert await gateway.emitted(PartnerStatusReported) == []
+    assert await gateway.emitted(PartnerStatusReportedV2) == []
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ async def test_invalid_bodies_are_refused_with_a_reason(
     response = await _status(gateway, partner_id, referral_id, body, _key(), raw=raw)
     assert response.status_code in (400, 422)
     assert response.json()["detail"]
-    assert await gateway.emitted(PartnerStatusReported) == []
+    assert await gateway.emitted(PartnerStatusReportedV2) == []
 
 
 async def test_an_oversized_body_is_413(gateway: Gateway) -> None:
@@ -133,7 +133,7 @@ async def test_an_oversized_body_is_413(gateway: Gateway) -> None:
     raw = b'{"status": "accepted", "pad": "' + b"x" * (gateway.settings.max_body_bytes + 1) + b'"}'
     response = await _status(gateway, partner_id, referral_id, None, _key(), raw=raw)
     assert response.status_code == 413
-    assert await gateway.emitted(PartnerStatusReported) == []
+    assert await gateway.emitted(PartnerStatusReportedV2) == []
 
 
 async def test_another_partners_referral_is_404_not_403(gateway: Gateway) -> None:
@@ -152,7 +152,7 @@ async def test_another_partners_referral_is_404_not_403(gateway: Gateway) -> Non
     assert posted.status_code == 404
     assert gateway.casefile.requests == []
     assert await gateway.disclosures(referral_id) == []
-    assert await gateway.emitted(PartnerStatusReported) == []
+    assert await gateway.emitted(PartnerStatusReportedV2) == []
     assert owner_id != intruder_id
 
 

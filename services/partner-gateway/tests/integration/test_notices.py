@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hub_contracts import NoticeAcknowledged, NoticeSent, PersonErased
+from hub_contracts import NoticeAcknowledged, NoticeSentV2, PersonErased
 from hub_runtime.testing import wait_until
 
 from .conftest import Gateway, GatewayFactory
@@ -37,8 +37,8 @@ async def test_a_withdrawal_notice_reaches_the_partner_that_received_data_and_is
     await wait_until(fetched)
     await gateway.withdraw(case_id, consent_id, partner_id)
     await gateway.wait_for_event(NoticeAcknowledged, lambda n: n.partner_id == partner_id)
-    await gateway.wait_for_event(NoticeSent, lambda n: n.partner_id == partner_id)
-    [sent] = await gateway.emitted(NoticeSent)
+    await gateway.wait_for_event(NoticeSentV2, lambda n: n.partner_id == partner_id)
+    [sent] = await gateway.emitted(NoticeSentV2)
     assert (sent.partner_id, sent.case_id, sent.kind) == (partner_id, case_id, "withdrawal")
     assert sim.record.notices_acknowledged == [str(sent.notice_id)]
     [notice] = await _notices(gateway)
@@ -54,7 +54,7 @@ async def test_a_withdrawal_notice_reaches_the_partner_that_received_data_and_is
     marker = await gateway.consent(case_id, partner_id)
     await gateway.view_holds("SELECT true FROM consents WHERE consent_id = $1", marker)
     assert len(await _notices(gateway)) == 1
-    assert len(await gateway.emitted(NoticeSent)) == 1
+    assert len(await gateway.emitted(NoticeSentV2)) == 1
 
 
 async def test_an_erasure_notice_waits_in_the_inbox_turns_overdue_and_is_acknowledged(
@@ -74,7 +74,7 @@ async def test_an_erasure_notice_waits_in_the_inbox_turns_overdue_and_is_acknowl
     )
     assert fetched.status_code == 200
     await gateway.publish(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)))
-    await gateway.wait_for_event(NoticeSent, lambda n: n.kind == "erasure")
+    await gateway.wait_for_event(NoticeSentV2, lambda n: n.kind == "erasure")
 
     inbox = await gateway.http.get("/partner/inbox", headers=gateway.as_partner(partner_id))
     notice_item = inbox.json()["items"][-1]

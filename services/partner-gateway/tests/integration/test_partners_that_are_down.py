@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from hub_contracts import DeliveryFailed, PartnerStatusReported, ReferralDelivered
+from hub_contracts import DeliveryFailed, PartnerStatusReportedV2, ReferralDelivered
 from hub_runtime.testing import wait_until
 from partner_gateway.simulator import Mode
 
@@ -159,5 +159,5 @@ async def test_a_slow_partner_times_out_and_still_applies_the_webhook_once(
     # carried the same webhook id, so the partner applied it exactly once
     assert len(sim.record.applied) == 1
     assert sim.record.referrals_notified == [str(referral_id)]
-    statuses = await gateway.emitted(PartnerStatusReported)
+    statuses = await gateway.emitted(PartnerStatusReportedV2)
     assert [s.referral_id for s in statuses] == [referral_id]

@@ -9,7 +9,7 @@ import pytest
 from hub_contracts import (
     DisclosureMade,
     PartnerReportedStatus,
-    PartnerStatusReported,
+    PartnerStatusReportedV2,
     ReferralDelivered,
 )
 from hub_runtime.testing import wait_until
@@ -33,7 +33,7 @@ async def test_an_approved_referral_reaches_the_partner_who_fetches_and_accepts(
 
     await wait_until(accepted, within=30)
     await gateway.wait_for_event(
-        PartnerStatusReported,
+        PartnerStatusReportedV2,
         lambda p: p.referral_id == referral_id and p.status is PartnerReportedStatus.ACCEPTED,
     )
     # the partner may report before the gateway has recorded the delivery: wait for both
@@ -111,7 +111,7 @@ async def test_a_webhook_id_seen_twice_is_applied_once(gateway: Gateway) -> None
     await sim.idle()
     assert sim.record.applied == [item["id"]]
     assert sim.record.duplicates == 1
-    statuses = await gateway.emitted(PartnerStatusReported)
+    statuses = await gateway.emitted(PartnerStatusReportedV2)
     assert [s.referral_id for s in statuses] == [referral_id]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hub_contracts import PartnerStatusReported, ReferralStatus, ReferralStatusChanged
+from hub_contracts import PartnerStatusReportedV2, ReferralStatus, ReferralStatusChanged
 
 from .conftest import Gateway
 
@@ -32,7 +32,7 @@ async def _report(
 async def _reported(gateway: Gateway, referral_id: uuid.UUID) -> list[str]:
     return [
         str(r.status)
-        for r in await gateway.emitted(PartnerStatusReported)
+        for r in await gateway.emitted(PartnerStatusReportedV2)
         if r.referral_id == referral_id
     ]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from hub_contracts import DataCategory, PartnerType, Purpose
+from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,10 @@ class PartnerView:
     countries: frozenset[str]
     active: bool
     webhook_url: str | None
+    # The directory's last word on the agreement (None: no agreement on record).
+    agreement_valid_until: date | None = None
+    # Set the first time the directory lists the id as an origin-country authority; never unset.
+    ever_origin_authority: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,3 +44,12 @@ class Referral:
     purpose: Purpose
     data_categories: tuple[DataCategory, ...]
     consent_id: UUID
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the gateway knows of a case from casefile's events (stage None: not seen yet)."""
+
+    stage: ProcedureStage | None = None
+    closed: bool = False
+    erased: bool = False

@@ -10,11 +10,30 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from hub_contracts import NoticeKind
+
 
 class NotificationKind(StrEnum):
     REFERRAL_READY = "referral.ready"
     NOTICE_WITHDRAWAL = "notice.withdrawal"
     NOTICE_ERASURE = "notice.erasure"
+    NOTICE_SUSPENSION = "notice.suspension"
+    NOTICE_RESUMPTION = "notice.resumption"
+
+
+NOTICE_PREFIX = "notice."
+
+
+def notice_kind(kind: NoticeKind) -> NotificationKind:
+    """The notification that carries a notice of ``kind`` (``notice.<kind>``)."""
+    return NotificationKind(NOTICE_PREFIX + str(kind))
+
+
+def kind_of_notice(kind: str) -> NoticeKind | None:
+    """The notice kind a notification carries; None for a ``referral.ready``."""
+    if not kind.startswith(NOTICE_PREFIX):
+        return None
+    return NoticeKind(kind.removeprefix(NOTICE_PREFIX))
 
 
 def body(

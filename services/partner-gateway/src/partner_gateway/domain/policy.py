@@ -1,75 +1,136 @@
-"""Who may receive what, decided again at the moment of every disclosure and delivery."""
+"""The gateway's mapping onto the hub's privacy policy (``hub_contracts.privacy``).
+
+The rules themselves live in the policy module and nowhere else; this module only turns the
+gateway's views into the policy's facts, and a verdict plus the referral's status into the one
+answer every gate gives (delivery, pull inbox, disclosure). Pure: no I/O.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Literal
 
-from hub_contracts import PartnerType
+from hub_contracts import PartnerType, ReferralStatus
+from hub_contracts import privacy as policy
 from hub_contracts.vocabulary import EEA_COUNTRIES
 
-from partner_gateway.domain.model import ConsentView, PartnerView, Referral
+from partner_gateway.domain.model import CaseView, ConsentView, PartnerView, Referral
 
 LegalBasis = Literal["consent_gdpr_6_1_a", "explicit_consent_gdpr_49_1_a"]
 
+SUSPENDED = "referral_suspended"
+"""The code of the answer while a referral is suspended (409: it may resume, so not 410)."""
 
-class Verdict(StrEnum):
-    ALLOWED = "allowed"
-    ORIGIN_AUTHORITY = "origin_authority"  # never, whatever else holds
-    PARTNER_INACTIVE = "partner_inactive"
-    ERASED = "erased"
-    CONSENT_MISSING = "consent_missing"
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-    CONSENT_EXPIRED = "consent_expired"
-    CONSENT_NOT_COVERING = "consent_not_covering"
-
-
-GONE_VERDICTS = frozenset(
-    {Verdict.ERASED, Verdict.CONSENT_MISSING, Verdict.CONSENT_WITHDRAWN, Verdict.CONSENT_EXPIRED}
-)
-"""Verdicts after which the referral's data is gone for good (HTTP 410)."""
-
-
-def is_origin_authority(partner_type: PartnerType | str | None) -> bool:
-    """The one test every entry and exit uses; unknown strings count as not allowed elsewhere."""
-    return partner_type == PartnerType.AUTHORITY_ORIGIN
+CLOSED_STATUSES: dict[ReferralStatus, str] = {
+    ReferralStatus.WITHDRAWN: "referral_withdrawn",
+    ReferralStatus.EXPIRED: "referral_expired",
+}
+"""Statuses after which the referral discloses nothing for good (410), and their codes."""
 
 
 @dataclass(frozen=True)
-class DisclosureRequest:
-    referral: Referral
-    partner: PartnerView | None
-    consent: ConsentView | None
-    case_erased: bool
-    today: date
+class Refusal:
+    """Why a gate says no: a machine code, the HTTP status of the answer, and whether the
+    referral may come back (suspension) or must be forgotten (everything else)."""
+
+    code: str
+    status_code: int  # 403 refused, 409 suspended, 410 gone
+    temporary: bool = False
 
 
-def decide(request: DisclosureRequest) -> Verdict:
-    """May the referral's consented categories be disclosed to its partner right now?"""
-    referral, partner, consent = request.referral, request.partner, request.consent
-    if is_origin_authority(referral.partner_type) or (
-        partner is not None and is_origin_authority(partner.partner_type)
-    ):
-        return Verdict.ORIGIN_AUTHORITY
-    if partner is None or not partner.active:
-        return Verdict.PARTNER_INACTIVE
-    if request.case_erased:
-        return Verdict.ERASED
-    if consent is None:
-        return Verdict.CONSENT_MISSING
-    if consent.withdrawn_at is not None:
-        return Verdict.CONSENT_WITHDRAWN
-    if not consent.valid_from <= request.today <= consent.valid_until:
-        return Verdict.CONSENT_EXPIRED
-    covers = (
-        consent.partner_id == referral.partner_id
-        and consent.case_id == referral.case_id
-        and referral.purpose in consent.purposes
-        and set(referral.data_categories) <= consent.data_categories
+def partner_facts(partner: PartnerView | None, referral: Referral) -> policy.PartnerFacts:
+    """The policy's facts of the referral's partner; an unknown partner may receive nothing.
+
+    The approval's own partner type counts too: either one naming an origin-country authority
+    is enough. Purposes are the directory's; the agreement is in force up to its last day.
+    """
+    origin_in_approval = referral.partner_type is PartnerType.AUTHORITY_ORIGIN
+    if partner is None:
+        return policy.PartnerFacts(
+            partner_id=referral.partner_id,
+            partner_type=referral.partner_type,
+            active=False,
+            ever_origin_authority=origin_in_approval,
+            has_agreement=False,
+        )
+    return policy.PartnerFacts(
+        partner_id=partner.partner_id,
+        partner_type=partner.partner_type,
+        active=partner.active,
+        ever_origin_authority=partner.ever_origin_authority or origin_in_approval,
+        purposes=partner.purposes,
+        has_agreement=partner.agreement_valid_until is not None,
+        agreement_valid_until=partner.agreement_valid_until,
     )
-    return Verdict.ALLOWED if covers else Verdict.CONSENT_NOT_COVERING
+
+
+def is_origin_authority(partner: PartnerView | None) -> bool:
+    """Listed as an origin-country authority, now or ever (the policy's one test)."""
+    if partner is None:
+        return False
+    return partner.ever_origin_authority or policy.is_origin_authority(
+        policy.PartnerFacts(partner.partner_id, partner.partner_type, partner.active)
+    )
+
+
+def consent_facts(consent: ConsentView | None) -> policy.ConsentFacts | None:
+    if consent is None:
+        return None
+    return policy.ConsentFacts(
+        consent_id=consent.consent_id,
+        case_id=consent.case_id,
+        partner_id=consent.partner_id,
+        purposes=consent.purposes,
+        categories=consent.data_categories,
+        valid_from=consent.valid_from,
+        valid_until=consent.valid_until,
+        withdrawn_at=consent.withdrawn_at,
+    )
+
+
+def flow(referral: Referral) -> policy.Flow:
+    return policy.Flow(
+        case_id=referral.case_id,
+        partner_id=referral.partner_id,
+        purpose=referral.purpose,
+        categories=frozenset(referral.data_categories),
+    )
+
+
+def verdict(
+    referral: Referral,
+    partner: PartnerView | None,
+    consent: ConsentView | None,
+    case: CaseView,
+    today: date,
+) -> policy.Verdict:
+    """``policy.may_disclose`` on the gateway's own views, for ``today`` (the council's day)."""
+    return policy.may_disclose(
+        flow(referral),
+        partner_facts(partner, referral),
+        consent_facts(consent),
+        policy.CaseFacts(stage=case.stage, erased=case.erased, closed=case.closed),
+        today,
+    )
+
+
+def refusal(found: policy.Verdict, status: ReferralStatus | None) -> Refusal | None:
+    """The one answer of every gate about a referral, or None when it may go out.
+
+    In this order: a failing rule that is not temporary (410 when :attr:`Verdict.gone`, else
+    403; the code is the first failing rule); the referral closed by the council (410); the
+    referral suspended, by referral's event or by the gateway's own view of the stage (409
+    ``referral_suspended``: it may resume). ``status`` None: approved before statuses were kept.
+    """
+    if not found.allowed and not found.temporary:
+        first = found.failures[0]
+        return Refusal(code=str(first), status_code=410 if found.gone else 403)
+    if status in CLOSED_STATUSES:
+        return Refusal(code=CLOSED_STATUSES[status], status_code=410)
+    if status is ReferralStatus.SUSPENDED or found.temporary:
+        return Refusal(code=SUSPENDED, status_code=409, temporary=True)
+    return None
 
 
 def legal_basis(partner_countries: frozenset[str]) -> LegalBasis:

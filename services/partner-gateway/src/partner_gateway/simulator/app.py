@@ -64,6 +64,7 @@ class SimulatorRecord:
     fetch_failures: dict[str, int] = field(default_factory=dict)  # referral -> HTTP status
     reported: dict[str, str] = field(default_factory=dict)  # referral -> status posted
     notices_acknowledged: list[str] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (type, referral id) received
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -225,7 +226,9 @@ class PartnerSimulator:
         data = message.get("data") or {}
         if kind == "referral.ready":
             await self._on_referral(client, msg_id, str(data["referral_id"]))
-        elif kind in ("notice.withdrawal", "notice.erasure"):
+        elif isinstance(kind, str) and kind.startswith("notice."):
+            # withdrawal, erasure, suspension or resumption: noted and acknowledged
+            self.record.notices.append((kind, str(data.get("referral_id"))))
             await self._acknowledge(client, msg_id, str(data["notice_id"]))
 
     async def _on_referral(self, client: httpx.AsyncClient, msg_id: str, referral_id: str) -> None:
