@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -51,7 +51,7 @@ from referral.commands import (
     ReviewReferral,
     UpdatePartner,
 )
-from referral.domain import lifecycle
+from referral.domain import lifecycle, validity
 from referral.domain.consent_rules import NewConsent, consent_problems
 from referral.domain.lifecycle import PartnerStep, Verdict
 from referral.domain.model import (
@@ -77,7 +77,7 @@ async def register_partner(
     uows: UnitOfWorkFactory, command: RegisterPartner, clock: Clock
 ) -> Partner:
     """Add an organisation; origin-country authorities are listed (to be refused by name)."""
-    partner = _partner_of(uuid4(), command, active=True)
+    partner = _partner_of(uuid4(), command, active=True, today=clock.today())
     async with uows() as uow:
         await repo.insert_partner(uow.conn, partner)
         uow.emit(_partner_registered(partner), subject=partner.partner_id)
@@ -95,7 +95,7 @@ async def update_partner(
     authority, agreement ended), every open referral to it is withdrawn: a counsellor must not
     see an approved referral to an organisation that can no longer get it. New requests are
     decided on the new entry."""
-    partner = _partner_of(partner_id, command, active=command.active)
+    partner = _partner_of(partner_id, command, active=command.active, today=clock.today())
     async with uows() as uow:
         if not await repo.update_partner(uow.conn, partner):
             raise NotFoundError("the partner")
@@ -116,7 +116,9 @@ async def _withdraw_open_referrals_to(uow: UnitOfWork, partner: Partner, now: da
         await _move(uow, referral, Status.WITHDRAWN, now, reason_code="partner_may_not_receive")
 
 
-def _partner_of(partner_id: UUID, command: RegisterPartner, *, active: bool) -> Partner:
+def _partner_of(
+    partner_id: UUID, command: RegisterPartner, *, active: bool, today: date
+) -> Partner:
     if command.agreement_reference is not None and command.agreement_valid_until is None:
         # An agreement without an end would never be in force (and agreements must be reviewed).
         raise DomainError(
@@ -132,6 +134,14 @@ def _partner_of(partner_id: UUID, command: RegisterPartner, *, active: bool) -> 
         raise DomainError(
             "agreement_valid_until must not be before agreement_valid_from",
             code="invalid_period",
+            status_code=422,
+        )
+    latest = validity.latest_agreement_end(today)
+    if command.agreement_valid_until is not None and command.agreement_valid_until > latest:
+        raise DomainError(
+            f"an agreement is in force at most {validity.AGREEMENT_MAX_YEARS} years ahead"
+            f" (agreement_valid_until at most {latest.isoformat()}); it is reviewed by then",
+            code="agreement_period_too_long",
             status_code=422,
         )
     return Partner(
