@@ -5,9 +5,9 @@ the pydantic type that every HTTP body and command model uses for human-entered 
 passes when, after normalisation, it
 
 - is NFC (Unicode Standard Annex #15): the NFC and NFD spellings of one name are one value;
-  single-line text has every space separator (U+00A0, U+3000, ...) turned into U+0020, a
-  multi-line text has CR LF and CR turned into LF (browsers send text areas as CR LF);
-  leading and trailing white space is removed;
+  every space separator (U+00A0, U+3000, ...) becomes U+0020; a multi-line text has CR LF
+  and CR turned into LF (browsers send text areas as CR LF); spaces, tabs and line feeds at
+  both ends are removed;
 - holds no control character (category Cc, NUL included: PostgreSQL refuses NUL in text and
   a NUL-terminated reader would cut the value), except tab and line feed in a field that
   allows lines; no line or paragraph separator (U+2028, U+2029); no surrogate (it cannot be
@@ -62,15 +62,15 @@ def _is_noncharacter(code: int) -> bool:
 
 
 def normalise(value: str, *, lines: bool) -> str:
-    """NFC, with the line breaks (multi-line) or space separators (single line) unified,
-    stripped of white space at both ends. Refuses nothing."""
+    """NFC, with space separators as U+0020 and (multi-line) CR LF and CR as LF, without
+    spaces, tabs and line feeds at both ends. Refuses nothing."""
     text = unicodedata.normalize("NFC", value)
     if lines:
         for brk in _LINE_BREAKS:
             text = text.replace(brk, "\n")
-    else:
-        text = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in text)
-    return text.strip()
+    text = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in text)
+    # Only these: str.strip() would also drop controls (U+001C..U+001F, U+0085) unseen.
+    return text.strip(" \t\n")
 
 
 def problem(text: str, *, lines: bool) -> str | None:
