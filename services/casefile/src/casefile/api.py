@@ -13,6 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, FastAPI, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from hub_contracts import Topic
+from hub_contracts.codes import MAX_OFFSET, BoundedInt
 from hub_contracts.registry import EVENT_TYPE_PATTERN
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
@@ -71,8 +72,8 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def list_cases(
         who: reader,  # type: ignore[valid-type]
         sort: Literal["deadline"] = "deadline",
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(), BoundedInt(1, 500)] = 50,
+        offset: Annotated[int, Query(), BoundedInt(0, MAX_OFFSET)] = 0,
     ) -> dict[str, Any]:
         del who, sort
         items = await _in_uow(ctx, lambda u: handlers.list_by_deadline(u, deps, limit, offset))

@@ -2,12 +2,16 @@
 
 Rules that need the clock or the stored case (a birth date in the future, a decision dated
 before the case) are checked in the handlers; they answer with a readable reason as well.
+Every typed text is the one text type (`hub_contracts.text`), every code ASCII and matched
+whole (`hub_contracts.codes`), every list bounded.
 """
 
 from datetime import date
 from typing import Annotated, Literal, Self
 from uuid import UUID
 
+from hub_contracts.codes import AsciiCode, UniqueItems
+from hub_contracts.text import HumanLines, HumanName
 from hub_contracts.vocabulary import (
     BottleneckCategory,
     DataCategory,
@@ -25,16 +29,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StringConstraints,
     model_validator,
 )
 
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()-]{5,24}$")]
-EvidenceRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:/#-]{1,120}$")]
+CountryCode = Annotated[str, AsciiCode("[A-Z]{2}")]
+LanguageCode = Annotated[str, AsciiCode("[a-z]{2,3}")]
+Phone = Annotated[str, AsciiCode(r"\+?[0-9][0-9 ()-]{5,24}")]
+EvidenceRef = Annotated[str, AsciiCode(r"[A-Za-z0-9._:/#-]{1,120}")]
+MaterialCode = Annotated[str, AsciiCode("[a-z0-9_]{1,64}")]
 
 
 class _Command(BaseModel):
@@ -43,16 +45,18 @@ class _Command(BaseModel):
 
 class HouseholdMemberIn(_Command):
     relation: Literal["child", "partner", "parent", "sibling", "other"]
-    name: Text | None = None
+    name: HumanName | None = None
     date_of_birth: date
 
 
 class PersonIn(_Command):
-    name: Text
+    name: HumanName
     date_of_birth: date
     phone: Phone | None = None
-    languages: list[LanguageCode] = Field(default_factory=list, max_length=10)
-    medical_needs: LongText | None = Field(
+    languages: Annotated[list[LanguageCode], UniqueItems()] = Field(
+        default_factory=list, max_length=10
+    )
+    medical_needs: HumanLines | None = Field(
         default=None, description="Only what a receiving partner would need to know"
     )
 
@@ -111,10 +115,10 @@ class RecordBottleneck(_Command):
 
 
 class RecordOptions(_Command):
-    options: list[ReturnOption] = Field(min_length=1, max_length=4)
+    options: Annotated[list[ReturnOption], UniqueItems()] = Field(min_length=1, max_length=4)
     language: LanguageCode
     interpreter_used: StrictBool
-    materials: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]] = Field(
+    materials: Annotated[list[MaterialCode], UniqueItems()] = Field(
         default_factory=list, max_length=20, description="Codes of the leaflets/materials given"
     )
     discussed_on: date
@@ -125,8 +129,10 @@ class RecordEffort(_Command):
     occurred_on: date
     authority: Literal["embassy", "consulate", "origin_ministry", "dtv", "iom", "ind", "other"]
     outcome: Literal["pending", "refused", "no_answer", "issued", "other"]
-    evidence_refs: list[EvidenceRef] = Field(default_factory=list, max_length=20)
-    note: LongText | None = Field(default=None, description="Personal: stored encrypted")
+    evidence_refs: Annotated[list[EvidenceRef], UniqueItems()] = Field(
+        default_factory=list, max_length=20
+    )
+    note: HumanLines | None = Field(default=None, description="Personal: stored encrypted")
 
 
 class ScheduleExtension(_Command):
@@ -161,4 +167,6 @@ class DisclosureIn(_Command):
     partner_id: UUID
     consent_id: UUID
     purpose: Purpose
-    data_categories: list[DataCategory] = Field(min_length=1, max_length=len(DataCategory))
+    data_categories: Annotated[list[DataCategory], UniqueItems()] = Field(
+        min_length=1, max_length=len(DataCategory)
+    )

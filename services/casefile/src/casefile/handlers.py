@@ -32,7 +32,7 @@ from hub_runtime.unit_of_work import UnitOfWork
 from casefile import commands as cmd
 from casefile import repository as repo
 from casefile.domain import deadlines as dl
-from casefile.domain.model import Case, HouseholdMember, Person
+from casefile.domain.model import MIN_PARENT_AGE, Case, HouseholdMember, Person
 from casefile.domain.stages import check_transition
 from casefile.vault import PersonErasedError, PersonVault
 
@@ -171,6 +171,13 @@ def _valid_person(command: cmd.OpenCase | cmd.UpdatePerson, today: date) -> Pers
     too_old = person.dates_implausibly_old()
     if too_old:
         raise invalid(f"a date of birth is before 1900: {', '.join(too_old)}", "date_implausible")
+    contradicting = person.implausible_household_dates()
+    if contradicting:
+        raise invalid(
+            f"a child is born at least {MIN_PARENT_AGE} years after the person, a parent at"
+            f" least {MIN_PARENT_AGE} years before: {', '.join(contradicting)}",
+            "implausible_household_dates",
+        )
     return person
 
 

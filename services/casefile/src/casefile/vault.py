@@ -4,6 +4,7 @@ The only module that sees plaintext personal fields next to the database. Caller
 *whether* a read is allowed (and log it); the vault only knows *how*.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -58,7 +59,7 @@ class PersonVault:
         key = await self._key(conn, case_id)
         sealed = await repo.get_person_fields(conn, case_id, list(categories))
         return {
-            category: crypto.decrypt_json(key, case_id, category, value)
+            category: _nfc(crypto.decrypt_json(key, case_id, category, value))
             for category, value in sealed.items()
         }
 
@@ -84,4 +85,19 @@ class PersonVault:
         self, conn: Connection, case_id: UUID, purpose: str, sealed: crypto.Sealed
     ) -> str:
         value = crypto.decrypt_json(await self._key(conn, case_id), case_id, purpose, sealed)
-        return str(value)
+        return str(_nfc(value))
+
+
+def _nfc(value: Any) -> Any:
+    """Every text in a decrypted value in NFC (Unicode normalisation form C).
+
+    Text sealed before the one text type (`hub_contracts.text`) may be NFD. It is encrypted,
+    so no SQL migration can reach it; it leaves the vault in NFC, and the next write of the
+    person re-seals it so. Idempotent, and a no-op on text written since."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _nfc(item) for key, item in value.items()}
+    return value

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus, Topic
+from hub_contracts.codes import CURSOR, AsciiCode, BoundedInt, ClientId, ClientSecret, UniqueItems
 from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
@@ -26,6 +27,9 @@ from partner_gateway.repository import Repositories
 
 PUBLISHES = [Topic.PARTNER_EVENTS]
 CONSUMES = [Topic.REFERRAL_EVENTS, Topic.CASEFILE_EVENTS]
+
+ReasonCode = Annotated[str, AsciiCode("[a-z_]{1,64}")]
+Limit = Annotated[int, Query(), BoundedInt(1, 500)]
 
 
 class _Strict(BaseModel):
@@ -63,14 +67,16 @@ class StatusReport(_Strict):
 
 
 class MonitoringReport(_Strict):
-    months_after_return: int = Field(ge=0, le=120)
-    outcomes: list[MonitoringOutcome] = Field(min_length=1, max_length=len(MonitoringOutcome))
+    months_after_return: Annotated[int, BoundedInt(0, 120)]
+    outcomes: Annotated[list[MonitoringOutcome], UniqueItems()] = Field(
+        min_length=1, max_length=len(MonitoringOutcome)
+    )
 
 
 class TokenRequest(_Strict):
     grant_type: Literal["client_credentials"] = "client_credentials"
-    client_id: str = Field(min_length=1, max_length=128)
-    client_secret: str = Field(min_length=1, max_length=256)
+    client_id: ClientId
+    client_secret: ClientSecret
 
 
 class TokenResponse(_Strict):
@@ -128,8 +134,8 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
         who: Admin,  # type: ignore[valid-type]
         partner_id: UUID | None = None,
         state: DeliveryState | None = None,
-        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        after: Annotated[int, Query(), BoundedInt(0, 2**62)] = 0,
+        limit: Limit = 100,
     ) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             rows = await Repositories.on(conn).deliveries.log(partner_id, state, after, limit)
@@ -141,7 +147,7 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
         who: Admin,  # type: ignore[valid-type]
         referral_id: UUID | None = None,
         case_id: UUID | None = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        limit: Limit = 100,
     ) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             rows = await Repositories.on(conn).disclosures.log(referral_id, case_id, limit)
@@ -151,7 +157,7 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
     async def notices(
         who: Admin,  # type: ignore[valid-type]
         overdue: bool = False,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        limit: Limit = 100,
     ) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             rows = await Repositories.on(conn).notices.listing(overdue, limit)
@@ -168,14 +174,14 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
             return {"items": await Repositories.on(conn).credentials.clients_of(partner_id)}
 
     @router.post("/credentials/{client_id}/rotate", summary="New secret; the old one works a while")
-    async def rotate(client_id: str, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
+    async def rotate(client_id: ClientId, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
         secret, until = await credentials.rotate(ctx.unit_of_work, client_id, overlap)
         return ClientCreated(
             client_id=client_id, client_secret=secret, previous_secret_valid_until=until
         )
 
     @router.post("/credentials/{client_id}/revoke", summary="Revoke a client and all its secrets")
-    async def revoke(client_id: str, who: Admin) -> dict[str, str]:  # type: ignore[valid-type]
+    async def revoke(client_id: ClientId, who: Admin) -> dict[str, str]:  # type: ignore[valid-type]
         await credentials.revoke(ctx.unit_of_work, client_id)
         return {"client_id": client_id, "status": "revoked"}
 
@@ -293,7 +299,7 @@ def _partner_router(
     async def inbox(
         partner_id: PartnerId,
         cursor: Annotated[str | None, Query(max_length=32)] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: Annotated[int, Query(), BoundedInt(1, 200)] = 50,
     ) -> dict[str, Any]:
         after = _parse_cursor(cursor)
         items, next_seq = await pull_inbox.page(ctx.pool, partner_id, after, limit, clock.today())
@@ -303,13 +309,18 @@ def _partner_router(
 
 
 def _parse_cursor(cursor: str | None) -> int:
+    """The sequence number after which to read; 400 for anything this API never gave out.
+
+    Parsed whole and ASCII only (``hub_contracts.codes.CURSOR``): "²" or "١٢" pass
+    ``str.isdigit`` and must not be read as numbers."""
     if cursor is None or cursor == "":
         return 0
-    if not cursor.isdigit() or len(cursor) > 18:
+    try:
+        return int(CURSOR.validate(cursor))
+    except ValueError:
         raise DomainError(
             "the cursor is not one this API gave out", code="bad_cursor", status_code=400
-        )
-    return int(cursor)
+        ) from None
 
 
 async def _idempotent(

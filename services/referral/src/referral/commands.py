@@ -1,6 +1,7 @@
 """What counsellors, coordinators and admins ask the service to do (HTTP bodies).
 
 No rule lives here: shape only. The rules are in `domain/`, applied by `handlers.py`.
+Typed text is the one text type (`hub_contracts.text`); lists are bounded and without repeats.
 """
 
 from __future__ import annotations
@@ -9,14 +10,24 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from hub_contracts import CountryCode, DataCategory, PartnerType, Purpose
+from hub_contracts import DataCategory, PartnerType, Purpose
+from hub_contracts.codes import AsciiCode, UniqueItems
 from hub_contracts.commands.referral import ConsentEvidence
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from hub_contracts.text import HumanLine, HumanName, HumanText
+from pydantic import BaseModel, ConfigDict, Field
 
 from referral.domain.partner_changes import ChangeReason
 from referral.domain.policy import ReviewAction
 
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+CountryCode = Annotated[str, AsciiCode("[A-Z]{2}")]
+MAX_COUNTRIES = 249
+"""Every ISO 3166-1 alpha-2 country at most once (249 codes are assigned)."""
+MAX_SERVICES = 30
+Purposes = Annotated[list[Purpose], UniqueItems(), Field(min_length=1, max_length=len(Purpose))]
+DataCategories = Annotated[
+    list[DataCategory], UniqueItems(), Field(min_length=1, max_length=len(DataCategory))
+]
+ReviewReason = Annotated[str, HumanText(2000, lines=True, min_graphemes=10)]
 
 
 class _Command(BaseModel):
@@ -26,18 +37,20 @@ class _Command(BaseModel):
 class RegisterPartner(_Command):
     """A new organisation for the directory (Open Referral HSDS-like: who, where, what)."""
 
-    name: ShortText = Field(description="Name of the organisation.")
+    name: HumanName = Field(description="Name of the organisation.")
     partner_type: PartnerType = Field(description="Kind of organisation.")
-    countries: list[CountryCode] = Field(
-        min_length=1, description="ISO 3166-1 alpha-2 countries where it works."
+    countries: Annotated[list[CountryCode], UniqueItems()] = Field(
+        min_length=1,
+        max_length=MAX_COUNTRIES,
+        description="ISO 3166-1 alpha-2 countries where it works.",
     )
-    services: list[ShortText] = Field(
-        default_factory=list, description="Services offered (e.g. 'reintegration grants')."
+    services: Annotated[list[HumanLine], UniqueItems()] = Field(
+        default_factory=list,
+        max_length=MAX_SERVICES,
+        description="Services offered (e.g. 'reintegration grants').",
     )
-    purposes: list[Purpose] = Field(
-        min_length=1, description="Purposes for which it may receive data."
-    )
-    agreement_reference: ShortText | None = Field(
+    purposes: Purposes = Field(description="Purposes for which it may receive data.")
+    agreement_reference: HumanLine | None = Field(
         default=None, description="Reference of the data-sharing agreement, if any."
     )
     agreement_valid_from: date | None = Field(default=None, description="First day in force.")
@@ -60,8 +73,8 @@ class UpdatePartner(RegisterPartner):
 
 class GrantConsent(_Command):
     partner_id: UUID = Field(description="The receiving organisation.")
-    purposes: list[Purpose] = Field(min_length=1, description="What the data may be used for.")
-    data_categories: list[DataCategory] = Field(min_length=1, description="What may be shared.")
+    purposes: Purposes = Field(description="What the data may be used for.")
+    data_categories: DataCategories = Field(description="What may be shared.")
     valid_from: date = Field(description="First day the consent is valid (not before today).")
     valid_until: date = Field(description="Last day the consent is valid.")
     # The command topic's own evidence model: the HTTP API accepts exactly what a command may
@@ -72,13 +85,13 @@ class GrantConsent(_Command):
 class RequestReferral(_Command):
     partner_id: UUID = Field(description="The receiving organisation.")
     purpose: Purpose = Field(description="What the referral is for.")
-    data_categories: list[DataCategory] = Field(min_length=1, description="What is to be shared.")
+    data_categories: DataCategories = Field(description="What is to be shared.")
 
 
 class ReviewReferral(_Command):
     decision: ReviewAction = Field(
         description="approve (no rule fails), override (set aside rules that allow it) or refuse."
     )
-    reason: Annotated[str, StringConstraints(min_length=10, max_length=2000)] = Field(
+    reason: ReviewReason = Field(
         description="The coordinator's written reason (kept in the audit, never on Kafka)."
     )

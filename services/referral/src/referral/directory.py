@@ -15,6 +15,7 @@ Kafka command writes partners). Two rules hold on every path:
 from __future__ import annotations
 
 import logging
+from datetime import date
 from uuid import UUID, uuid4
 
 from hub_contracts import PartnerRegistered, PartnerType
@@ -24,7 +25,7 @@ from referral import partner_audit_repository as audit
 from referral import repository as repo
 from referral.clock import Clock
 from referral.commands import RegisterPartner, UpdatePartner
-from referral.domain import partner_changes
+from referral.domain import partner_changes, validity
 from referral.domain.model import Partner
 from referral.domain.partner_changes import ChangeReason
 from referral.handlers import _withdraw_open_referrals_to
@@ -38,7 +39,9 @@ async def register_partner(
 ) -> Partner:
     """Add an organisation (origin-country authorities are listed, to be refused by name);
     audited with the reason ``registered``."""
-    partner = _partner_of(uuid4(), command, active=True, ever_origin_authority=False)
+    partner = _partner_of(
+        uuid4(), command, active=True, ever_origin_authority=False, today=clock.today()
+    )
     async with uows() as uow:
         await repo.insert_partner(uow.conn, partner)
         await _audit(uow, None, partner, ChangeReason.REGISTERED, registered_by, clock)
@@ -74,6 +77,7 @@ async def update_partner(
             command,
             active=command.active,
             ever_origin_authority=before.ever_origin_authority,
+            today=clock.today(),
         )
         if partner_changes.lifts_origin_classification(before, partner):
             raise DomainError(
@@ -144,7 +148,12 @@ async def _audit(
 
 
 def _partner_of(
-    partner_id: UUID, command: RegisterPartner, *, active: bool, ever_origin_authority: bool
+    partner_id: UUID,
+    command: RegisterPartner,
+    *,
+    active: bool,
+    ever_origin_authority: bool,
+    today: date,
 ) -> Partner:
     if command.agreement_reference is not None and command.agreement_valid_until is None:
         # An agreement without an end would never be in force (and agreements must be reviewed).
@@ -161,6 +170,14 @@ def _partner_of(
         raise DomainError(
             "agreement_valid_until must not be before agreement_valid_from",
             code="invalid_period",
+            status_code=422,
+        )
+    latest = validity.latest_agreement_end(today)
+    if command.agreement_valid_until is not None and command.agreement_valid_until > latest:
+        raise DomainError(
+            f"an agreement is in force at most {validity.AGREEMENT_MAX_YEARS} years ahead"
+            f" (agreement_valid_until at most {latest.isoformat()}); it is reviewed by then",
+            code="agreement_period_too_long",
             status_code=422,
         )
     return Partner(

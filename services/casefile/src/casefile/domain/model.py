@@ -10,6 +10,10 @@ from hub_contracts.vocabulary import LocationType, ProcedureStage, Region, Vulne
 from casefile.domain.deadlines import ADULT_AGE, age_on
 
 EARLIEST_BIRTH_YEAR = 1900
+MIN_PARENT_AGE = 12
+"""Youngest age at which a person is the parent of a household member: below it, a date is
+swapped or mistyped (a child "born" before or with its parent). A lower bound on biology,
+not a judgement: it refuses nothing that happens."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,24 @@ class Person:
             for i, m in enumerate(self.household)
             if m.date_of_birth > today
         ]
+        return wrong
+
+    def implausible_household_dates(self) -> list[str]:
+        """Household birth dates that contradict the person's own (field names, no dates).
+
+        A child of the person is born at least :data:`MIN_PARENT_AGE` years after the person;
+        a parent of the person at least that long before. Partners, siblings and others may
+        be of any age."""
+        wrong = []
+        for i, member in enumerate(self.household):
+            if member.relation == "child":
+                parent, child = self.date_of_birth, member.date_of_birth
+            elif member.relation == "parent":
+                parent, child = member.date_of_birth, self.date_of_birth
+            else:
+                continue
+            if age_on(parent, child) < MIN_PARENT_AGE:
+                wrong.append(f"household[{i}].date_of_birth")
         return wrong
 
     def dates_implausibly_old(self) -> list[str]:

@@ -11,6 +11,7 @@ from hub_contracts import REFUSAL_TEXTS, DataCategory, Purpose, RefusalCode, pri
 from hub_contracts.vocabulary import EEA_COUNTRIES
 
 from referral.domain.model import Consent, Partner
+from referral.domain.validity import CONSENT_MAX_YEARS, latest_consent_end
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,15 @@ def _period_problems(new: NewConsent, today: date, now: datetime) -> list[Proble
         )
     if new.valid_until < new.valid_from:
         problems.append(Problem("invalid_period", "valid_until must not be before valid_from."))
+    if new.valid_until > latest_consent_end(today):
+        problems.append(
+            Problem(
+                "consent_period_too_long",
+                f"A consent is valid for at most {CONSENT_MAX_YEARS} years from today "
+                f"(valid_until at most {latest_consent_end(today).isoformat()}): the person "
+                "is asked again after that (GDPR art. 5(1)(e) and 7).",
+            )
+        )
     if new.taken_at > now:
         problems.append(Problem("taken_in_future", "taken_at lies in the future."))
     return problems

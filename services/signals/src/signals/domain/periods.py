@@ -6,8 +6,9 @@ import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 
-# Year 0000 does not exist in the calendar (``date`` starts at year 1).
-_PERIOD = re.compile(r"^(?!0000)(\d{4})-(0[1-9]|1[0-2])$")
+# Year 0000 does not exist in the calendar (``date`` starts at year 1). Matched whole
+# (``fullmatch``) and ASCII only: ``$`` would let "2024-01\n" through, ``\d`` "٢٠٢٤-01".
+_PERIOD = re.compile(r"(?!0000)([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
 _LAST_PERIOD = "9999-12"
 
 EARLIEST_PERIOD = "2000-01"
@@ -27,7 +28,7 @@ def period_of(day: date) -> str:
 
 def parse_period(period: str) -> tuple[int, int]:
     """(year, month) of a period; raises :class:`InvalidPeriodError` for anything else."""
-    match = _PERIOD.match(period)
+    match = _PERIOD.fullmatch(period)
     if match is None:
         raise InvalidPeriodError("a period is a month written YYYY-MM")
     return int(match.group(1)), int(match.group(2))

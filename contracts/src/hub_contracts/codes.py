@@ -1,0 +1,139 @@
+"""Codes, cursors, numbers and lists as the HTTP and command layers accept them: whole and ASCII.
+
+Three faults of one class are closed here once:
+
+- a pattern matched with ``re.match`` and ``$`` accepts a trailing line feed ("2024-01\\n"),
+  and ``\\d`` or ``str.isdigit`` accept other digits ("١٢", "²"): :class:`AsciiCode` matches
+  the whole value (``re.fullmatch``) with ``re.ASCII``; write ``[0-9]``, never ``\\d``;
+- a number without an upper bound reaches PostgreSQL beyond ``bigint`` (500):
+  :class:`BoundedInt` requires both bounds, and a number given as text (a query parameter)
+  must be ASCII digits, without pydantic's ``_`` separators;
+- a list without bounds or with repeats ("10,001 times NL"): :class:`UniqueItems` refuses
+  repeated items; bound the length with ``Field(max_length=...)`` beside it.
+
+Use them as metadata: ``Annotated[str, AsciiCode(r"[A-Z]{2}")]``,
+``Annotated[int, BoundedInt(0, MAX_OFFSET)]``, ``Annotated[list[X], UniqueItems()]``.
+Reasons quote the pattern or the bounds, never the input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+PG_BIGINT_MAX = 2**63 - 1
+"""Largest PostgreSQL ``bigint``; no bound may lie above it."""
+
+MAX_OFFSET = 1_000_000
+"""Largest offset of a paged list: far beyond any list the council keeps (a deeper page is a
+mistake or a probe) and far below ``bigint``."""
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class AsciiCode:
+    """A code matched whole against ``pattern`` with ASCII semantics (``re.fullmatch``).
+
+    ``pattern`` is written without anchors; the JSON Schema says ``^(?:pattern)$``.
+    ``max_length`` is checked before the pattern (bounded work on long input).
+    """
+
+    pattern: str
+    max_length: int = 256
+
+    def __post_init__(self) -> None:
+        if "\\d" in self.pattern or "\\w" in self.pattern or "\\s" in self.pattern:
+            raise ValueError("write ASCII classes ([0-9], [A-Za-z0-9_], ' ') in codes")
+
+    def validate(self, value: str) -> str:
+        """The value itself when it matches whole; ValueError (naming the pattern) otherwise."""
+        if len(value) > self.max_length or re.fullmatch(self.pattern, value, re.ASCII) is None:
+            raise ValueError(f"should be a code matching ^(?:{self.pattern})$ (ASCII only)")
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            self.validate, core_schema.str_schema(strict=True)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "pattern": f"^(?:{self.pattern})$", "maxLength": self.max_length}
+
+
+@dataclass(frozen=True)
+class BoundedInt:
+    """A whole number within ``[ge, le]``; as text only ASCII digits with an optional sign."""
+
+    ge: int
+    le: int
+
+    def __post_init__(self) -> None:
+        if not -PG_BIGINT_MAX - 1 <= self.ge <= self.le <= PG_BIGINT_MAX:
+            raise ValueError("bounds must be ordered and fit a PostgreSQL bigint")
+
+    @staticmethod
+    def _digits_only(value: Any) -> Any:
+        if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value) is None:
+            raise ValueError("should be a whole number written with the digits 0-9")
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            self._digits_only, core_schema.int_schema(ge=self.ge, le=self.le)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "integer", "minimum": self.ge, "maximum": self.le}
+
+
+@dataclass(frozen=True)
+class UniqueItems:
+    """A list whose items are all different (``uniqueItems`` in JSON Schema)."""
+
+    @staticmethod
+    def _unique(items: list[Any]) -> list[Any]:
+        if len(set(items)) != len(items):
+            raise ValueError("lists an item more than once")
+        return items
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._unique, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["uniqueItems"] = True
+        return json_schema
+
+
+Offset = Annotated[int, BoundedInt(0, MAX_OFFSET)]
+"""How many items of a paged list to skip."""
+
+CURSOR = AsciiCode(r"[0-9]{1,18}")
+"""An opaque position an API gave out: a sequence number below 10**18, in ASCII digits."""
+
+Cursor = Annotated[str, CURSOR]
+
+ClientId = Annotated[str, AsciiCode(r"[A-Za-z0-9_-]{1,128}")]
+"""A partner API client id: ASCII letters, digits, ``_`` and ``-`` (the gateway issues
+``pc_`` and 16 hex digits; a well-formed unknown id is a 401, as OAuth 2.0 says, not a 422)."""
+
+ClientSecret = Annotated[str, AsciiCode(r"[!-~]{1,256}", max_length=256)]
+"""A client secret as typed or stored by a partner: printable ASCII, no spaces."""
