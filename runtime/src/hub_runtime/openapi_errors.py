@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from hub_runtime.edge import ErrorBody
 
@@ -50,8 +50,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": _phrase(status)} for status in statuses}
 
 
-def route_error_statuses(route: APIRoute) -> set[int]:
-    """The error statuses `route` can answer (see the module docstring for the rules)."""
+def route_error_statuses(route: Any) -> set[int]:
+    """The error statuses `route` (an `APIRoute` or FastAPI's view of an included one) can
+    answer (see the module docstring for the rules)."""
     statuses = {int(s) for s in route.responses if str(s).isdigit() and int(s) >= 400}
     for dependant in _dependants(route.dependant):
         if dependant.call is not None:
@@ -78,15 +79,18 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
 
 
 def install(app: FastAPI) -> None:
-    """Make `app.openapi()` document the errors of every route (computed once, when first
-    asked for, so routers included after `create_app` are covered)."""
+    """Make `app.openapi()` document the errors of every route (computed when the document is
+    generated, so routers included after `create_app` are covered)."""
     generate = app.openapi
+    done: list[dict[str, Any]] = []
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document_errors(app, generate())
-        assert app.openapi_schema is not None
-        return app.openapi_schema
+        # FastAPI regenerates its document when routes were added since the last call.
+        document = generate()
+        if not done or done[0] is not document:
+            document_errors(app, document)
+            done[:] = [document]
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
 
@@ -95,9 +99,7 @@ def document_errors(app: FastAPI, document: dict[str, Any]) -> None:
     """Add every route's error statuses to `document` (FastAPI's OpenAPI dict), in place."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
+    for route in _api_routes(app):
         operations = document["paths"].get(route.path_format, {})
         for method in route.methods or ():
             operation = operations.get(method.lower())
@@ -114,6 +116,14 @@ def document_errors(app: FastAPI, document: dict[str, Any]) -> None:
             operation["responses"] = dict(sorted(responses.items()))
     for name in _FASTAPI_DEFAULTS:
         schemas.pop(name, None)
+
+
+def _api_routes(app: FastAPI) -> Iterator[Any]:
+    """Every documented API route as FastAPI sees it after `include_router` (prefix, router
+    dependencies and responses merged in), the way `get_openapi` walks them."""
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute) and context.include_in_schema:
+            yield context
 
 
 def _is_hub_error(response: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ import pytest
 
 MARKER = "expected_server_errors"
 _OUTSIDE = "(outside any test: collection, session fixtures, shutdown)"
+_CONTEXT = ("service", "method", "path", "status", "error_type")
 _STASH = pytest.StashKey["ServerErrorLog"]()
 
 
@@ -54,6 +55,8 @@ class ServerErrorLog(logging.Handler):
         except Exception:  # a broken format string is still an error line
             message = str(record.msg)
         exception = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
+        where = " ".join(str(getattr(record, k)) for k in _CONTEXT if hasattr(record, k))
+        message = message.strip() + (f" ({where})" if where else "")
         test = item.nodeid if item is not None else _OUTSIDE
         self.stray.append(StrayRecord(test, record.name, record.levelname, message, exception))
 

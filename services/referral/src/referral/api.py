@@ -22,6 +22,7 @@ from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
 from hub_runtime.http import NotFoundError, create_app
+from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 from pydantic import BaseModel, Field
 
@@ -208,13 +209,22 @@ def _partners(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
     Admin = auth.require(Role.ADMIN)  # noqa: N806
     Reader = auth.require(*READERS)  # noqa: N806
 
-    @router.post("/partners", status_code=201, summary="Add an organisation to the directory")
+    @router.post(
+        "/partners",
+        status_code=201,
+        summary="Add an organisation to the directory",
+        responses=errors(409),
+    )
     async def register(body: RegisterPartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
         return PartnerOut.of(
             await handlers.register_partner(ctx.unit_of_work, body, clock), clock.today()
         )
 
-    @router.put("/partners/{partner_id}", summary="Replace an entry (renewal, removal)")
+    @router.put(
+        "/partners/{partner_id}",
+        summary="Replace an entry (renewal, removal)",
+        responses=errors(409),
+    )
     async def update(partner_id: UUID, body: UpdatePartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
         return PartnerOut.of(
             await handlers.update_partner(ctx.unit_of_work, partner_id, body, clock), clock.today()
@@ -241,7 +251,10 @@ def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
     Staff = auth.require(*STAFF)  # noqa: N806
 
     @router.post(
-        "/cases/{case_id}/consents", status_code=201, summary="Record the person's consent"
+        "/cases/{case_id}/consents",
+        status_code=201,
+        summary="Record the person's consent",
+        responses=errors(409, 410),
     )
     async def grant(
         case_id: UUID,
@@ -276,6 +289,7 @@ def _consents(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRout
     @router.post(
         "/consents/{consent_id}/withdraw",
         summary="Withdraw a consent: every open referral under it is withdrawn",
+        responses=errors(409),
     )
     async def withdraw(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
         record = await handlers.withdraw_consent(ctx.unit_of_work, consent_id, who.sub, clock)  # type: ignore[attr-defined]
@@ -338,6 +352,7 @@ def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRou
         status_code=201,
         summary="Request a referral; the policy approves, refuses (with every reason) or asks"
         " a coordinator",
+        responses=errors(409, 410),
     )
     async def request(
         case_id: UUID,
@@ -402,6 +417,7 @@ def _referrals(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> APIRou
     @router.post(
         "/referrals/{referral_id}/review",
         summary="A coordinator approves, overrides (audited) or refuses a referral under review",
+        responses=errors(409),
     )
     async def review(referral_id: UUID, body: ReviewReferral, who: Coordinator) -> ReferralOut:  # type: ignore[valid-type]
         await handlers.review_referral(
