@@ -1,12 +1,14 @@
 """The shared edge's answers to malformed requests: always the hub's one error shape, with the
 status that names the fault (issue 13, item 7), and the OpenAPI document that lists them."""
 
+import asyncio
 from typing import Annotated, Any
 
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Header
 from hub_runtime.auth import Authenticator, Role, mint_token
+from hub_runtime.edge import InFlightLimitMiddleware
 from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors, raises
 from pydantic import BaseModel
@@ -204,19 +206,44 @@ def test_openapi_lists_every_status_of_every_route_with_the_hub_shape() -> None:
     document = _app().openapi()
     grant = _responses(document, "/cases/{case_id}/consents", "post")
     # auth 401/403, path 404, body 413/415/422, and the route's own 409/410
-    assert set(grant) == {"201", "401", "403", "404", "409", "410", "413", "415", "422"}
+    # (and 503, the backpressure of every route)
+    assert set(grant) == {"201", "401", "403", "404", "409", "410", "413", "415", "422", "503"}
     read = _responses(document, "/cases/{case_id}", "get")
-    assert set(read) == {"200", "401", "403", "404", "422"}
+    assert set(read) == {"200", "401", "403", "404", "422", "503"}
     listing = _responses(document, "/cases", "get")
-    assert set(listing) == {"200", "422", "429"}  # 429 from the marked dependency
+    assert set(listing) == {"200", "422", "429", "503"}  # 429 from the marked dependency
     token = _responses(document, "/partner/token", "post")
-    assert set(token) == {"200", "413", "415", "422"}
-    for path in document["paths"].values():
-        for operation in path.values():
+    assert set(token) == {"200", "413", "415", "422", "503"}
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
             for status, response in operation["responses"].items():
-                if int(status) >= 400 and status != "503":
+                if int(status) >= 400 and path != "/ready":  # /ready's 503 is its report
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
     assert set(schemas["ErrorBody"]["properties"]) == SHAPE
+
+
+async def test_overload_answers_503_in_the_hub_shape() -> None:
+    """Backpressure: a request beyond the in-flight limit gets the hub's 503, not uvicorn's
+    plain-text one."""
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+    release = asyncio.Event()
+
+    @app.get("/slow")
+    async def slow() -> dict[str, str]:
+        await release.wait()
+        return {"ok": "yes"}
+
+    app.add_middleware(InFlightLimitMiddleware, limit=1)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        first = asyncio.create_task(client.get("/slow"))
+        await asyncio.sleep(0.05)
+        second = await client.get("/slow")
+        release.set()
+        assert (await first).status_code == 200
+    body = _refusal(second, 503, "overloaded")
+    assert second.headers["retry-after"] == "1"
+    assert body["detail"]

@@ -7,7 +7,8 @@ listing them by hand:
 - any parameter (path, query, header, body): 422, the validation error;
 - a path parameter: 404 (it names something that may not exist);
 - a dependency or endpoint marked with `raises(...)` (the auth dependency: 401, 403);
-- whatever the route declared itself with `responses=errors(409, 410)`.
+- whatever the route declared itself with `responses=errors(409, 410)`;
+- 503 everywhere: the edge refuses requests beyond its in-flight limit (backpressure).
 FastAPI's default 422 schema (`HTTPValidationError`) is replaced by `ErrorBody`, which is what
 the hub really answers.
 """
@@ -69,6 +70,7 @@ def route_error_statuses(route: Any) -> set[int]:
             statuses.add(422)
     if (route.methods or set()) & _BODY_METHODS:
         statuses |= {413, 415, 422}
+    statuses.add(503)  # the edge's backpressure: too many requests in flight
     return statuses
 
 
