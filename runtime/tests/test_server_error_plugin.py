@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.expected_server_errors
 
-PLUGIN = ("-p", "hub_runtime.server_errors")
+PLUGIN = ("-p", "hub_runtime.server_errors", "-o", "asyncio_default_fixture_loop_scope=function")
 
 
 def test_a_stray_error_line_fails_a_run_whose_tests_all_passed(pytester: pytest.Pytester) -> None:
@@ -123,3 +123,27 @@ def test_a_failing_run_keeps_its_own_exit_code(pytester: pytest.Pytester) -> Non
     result.assert_outcomes(failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*ERROR x: boom*"])
+
+
+def test_only_the_kafka_clients_known_transients_pass(pytester: pytest.Pytester) -> None:
+    """A fresh topic's missing leader is the broker settling, not a server error; any other
+    ERROR of the same library still fails the run."""
+    pytester.makepyfile(
+        """
+        import logging
+
+        def test_fresh_topic():
+            logging.getLogger("aiokafka.cluster").error(
+                "Topic %s not found in cluster metadata", "t-1.casefile.events.v1")
+            logging.getLogger("aiokafka.consumer.fetcher").error(
+                "Failed fetch offsets from 1: [Error 6] NotLeaderForPartitionError: tp")
+
+        def test_real_trouble():
+            logging.getLogger("aiokafka.consumer.fetcher").error("Unexpected error in fetcher")
+        """
+    )
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*1 unexpected ERROR log record(s)*"])
+    result.stdout.no_fnmatch_line("*test_fresh_topic: ERROR*")
