@@ -174,6 +174,7 @@ async def test_offsets_are_committed_only_after_the_effect(harness: Harness) -> 
     assert await harness.applied_count() == 2
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_malformed_message_is_dead_lettered_and_later_ones_flow(harness: Harness) -> None:
     await harness.send_raw(b"{not json", key="same-key")
     wrong_type = new_envelope(case_opened(uuid.uuid4()), source="test", subject="x").model_dump(
@@ -202,6 +203,7 @@ async def test_a_malformed_message_is_dead_lettered_and_later_ones_flow(harness:
     assert {record.value for record in dead} >= {b"{not json"}
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_failing_handler_is_retried_then_dead_lettered(harness: Harness) -> None:
     envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-4")
     await harness.send_raw(envelope.to_bytes())
@@ -261,6 +263,7 @@ async def test_a_service_killed_between_commit_and_publish_publishes_after_resta
     assert Envelope.from_bytes(record.value).type == CaseOpened.event_type  # type: ignore[arg-type]
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_dead_letters_can_be_replayed_after_a_fix(harness: Harness) -> None:
     from hub_runtime.dead_letters import load, replay
 
@@ -286,6 +289,7 @@ async def test_dead_letters_can_be_replayed_after_a_fix(harness: Harness) -> Non
     assert await harness.applied_count() == 1
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_failing_record_inside_a_batch_is_isolated(harness: Harness) -> None:
     """Batch transactions: the records before and after a failing one are applied, in order;
     the failing one's own writes and emitted events are rolled back, then it is dead-lettered."""
@@ -314,6 +318,7 @@ async def test_a_failing_record_inside_a_batch_is_isolated(harness: Harness) -> 
     assert emitted == [str(c) for c in cases if c != poison_case]  # in order, none for poison
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_batch_handler_applies_a_poll_batch_in_one_call_and_failures_alone(
     harness: Harness,
 ) -> None:

@@ -95,6 +95,7 @@ async def test_domain_refusal_is_a_4xx_with_the_reason() -> None:
         assert response.json() == {
             "error": "negative",
             "detail": "a count below zero makes no sense",
+            "reasons": [],
         }
 
 

@@ -13,6 +13,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from hub_runtime.openapi_errors import raises
 from hub_runtime.settings import HubSettings
 
 ISSUER = "council-hub"
@@ -96,6 +97,7 @@ class Authenticator:
     def require(self, *roles: Role) -> "type[Principal]":
         """`Annotated` dependency admitting only `roles`: use as `who: auth.require(Role.X)`."""
 
+        @raises(401, 403)
         def dependency(request: Request) -> Principal:
             principal = self.principal(request)
             if principal.role not in roles:

@@ -4,23 +4,42 @@ Only `/health`, `/ready`, `/metrics` (operational figures) and the API descripti
 (`/openapi.json`, `/docs`, `/asyncapi.json`), which hold no data, are reachable without a token.
 """
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from string import Formatter
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from pydantic_core import PydanticKnownError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub_runtime import openapi_errors
+from hub_runtime.edge import (
+    HeadAsGetMiddleware,
+    JsonBodyMiddleware,
+    error_response,
+    on_http_exception,
+)
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
 from hub_runtime.telemetry import span_from_carrier
 
+log = logging.getLogger(__name__)
+
 ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+class Readiness(BaseModel):
+    """/ready's answer, 200 or 503: each check by name, true when it passed."""
+
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, bool]
 
 
 class DomainError(Exception):
@@ -182,18 +201,12 @@ def _text_fragments(submitted: Any) -> list[str]:
 async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     reasons = validation_reasons(exc.errors())
-    return JSONResponse(
-        status_code=422,
-        content={"error": "invalid_request", "detail": "; ".join(reasons), "reasons": reasons},
-    )
+    return error_response(422, "invalid_request", "; ".join(reasons), reasons)
 
 
 async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse(
-        status_code=exc.status_code,
-        content={**exc.extra, "error": exc.code, "detail": exc.reason},
-    )
+    return error_response(exc.status_code, exc.code, exc.reason, extra=exc.extra)
 
 
 class BodyLimitMiddleware:
@@ -234,10 +247,7 @@ class BodyLimitMiddleware:
 
 
 async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(
-        status_code=413,
-        content={"error": "payload_too_large", "detail": f"the body exceeds {limit} bytes"},
-    )
+    response = error_response(413, "payload_too_large", f"the body exceeds {limit} bytes")
     await response(scope, receive, send)
 
 
@@ -265,13 +275,36 @@ class TracingMiddleware:
         in_flight.inc()
         try:
             with span_from_carrier(self.service, name, carrier, SpanKind.SERVER) as span:
-                await self.app(scope, receive, send_with_status)
+                try:
+                    await self.app(scope, receive, send_with_status)
+                except Exception as exc:
+                    _log_server_error(self.service, scope, 500, type(exc).__name__)
+                    raise
                 code = status_holder.get("status", 500)
                 span.set_attribute("http.response.status_code", code)
                 if code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
+                if code == 500:
+                    _log_server_error(self.service, scope, code, None)
         finally:
             in_flight.dec()
+
+
+def _log_server_error(service: str, scope: Scope, status: int, error_type: str | None) -> None:
+    """One ERROR line per 500: a request the hub failed (a deliberate 502/503, a dependency
+    down or not ready, is not one). The route's template, never the path: a path can hold
+    whatever the client typed."""
+    route = scope.get("route")
+    log.error(
+        "server error answered",
+        extra={
+            "service": service,
+            "method": scope["method"],
+            "path": getattr(route, "path", "(no route)"),
+            "status": status,
+            "error_type": error_type or "none",
+        },
+    )
 
 
 def create_app(
@@ -283,19 +316,34 @@ def create_app(
     readiness: Mapping[str, ReadinessCheck],
     asyncapi: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the shared edge behaviour; the service adds its routers."""
+    """A FastAPI app with the shared edge behaviour; the service adds its routers.
+
+    Every refusal answers the hub's `ErrorBody` (see `hub_runtime.edge`); bodies are strict
+    JSON (415 otherwise, 422 for duplicate keys); HEAD works on every GET route; the OpenAPI
+    document lists each route's error statuses (see `hub_runtime.openapi_errors`)."""
     app = FastAPI(title=title, description=description, version="1")
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    # Outermost last: tracing sees everything; the size limit runs before JSON is parsed.
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TracingMiddleware, service=service)
+    openapi_errors.install(app)
     started = time.monotonic()
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
     async def health() -> dict[str, object]:
         return {"status": "ok", "service": service, "uptime_s": round(time.monotonic() - started)}
 
-    @app.get("/ready", tags=["operations"], summary="Readiness: database and Kafka reachable")
+    @app.get(
+        "/ready",
+        tags=["operations"],
+        summary="Readiness: database and Kafka reachable",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A check failed: not ready"}},
+    )
     async def ready() -> JSONResponse:
         results = {name: await _safe(check) for name, check in readiness.items()}
         ok = all(results.values())

@@ -20,6 +20,7 @@ from fastapi import Header
 
 from hub_runtime.db import Connection
 from hub_runtime.http import DomainError
+from hub_runtime.openapi_errors import raises
 from hub_runtime.unit_of_work import UnitOfWork
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -75,6 +76,12 @@ def checked_key(key: str) -> str:
     return key
 
 
+KEY_ERRORS = (400, 409, 422)
+"""What a request with a key can answer besides its own statuses: a malformed key (400), the
+first request with the key still running (409), the key used for another request (422)."""
+
+
+@raises(*KEY_ERRORS)
 def optional_key(
     key: Annotated[
         str | None,

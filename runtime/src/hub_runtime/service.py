@@ -22,6 +22,7 @@ from hub_runtime.consumer import (
     RetryPolicy,
 )
 from hub_runtime.db import create_pool, ensure_database
+from hub_runtime.edge import InFlightLimitMiddleware
 from hub_runtime.http import ReadinessCheck
 from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
 from hub_runtime.metrics import DEAD_LETTER_SIZE
@@ -86,6 +87,8 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 KEEP_ALIVE_SECONDS = 15
+CONNECTIONS_PER_REQUEST_SLOT = 4
+"""Uvicorn's connection cap, per request the edge admits at once (idle clients hold some)."""
 
 
 class ServiceRuntime:
@@ -176,15 +179,18 @@ class ServiceRuntime:
 
     async def _start_http(self, app: FastAPI) -> None:
         self.app = app
-        # Backpressure at the edge: beyond this many requests in flight uvicorn answers 503
-        # at once instead of queueing without bound.
+        # Backpressure at the edge: beyond this many requests in flight the edge answers 503
+        # (in the hub's error shape, with Retry-After) at once instead of queueing without
+        # bound. Uvicorn's own limit, which also counts idle kept-alive connections and
+        # answers in plain text, stays as a wider last resort against connection floods.
+        app.add_middleware(InFlightLimitMiddleware, limit=self.hub.http_max_in_flight)
         config = uvicorn.Config(
             app,
             host=self._http_host,
             port=self._http_port,
             log_config=None,
             lifespan="off",
-            limit_concurrency=self.hub.http_max_in_flight,
+            limit_concurrency=self.hub.http_max_in_flight * CONNECTIONS_PER_REQUEST_SLOT,
             # Longer than the idle expiry of common clients (httpx: 5 s, uvicorn's default here
             # too): otherwise the server may close a kept-alive connection at the moment a
             # client sends its next request on it, and the client sees a ReadError for a POST

@@ -23,6 +23,10 @@ from hub_runtime.db import dsn_for_database
 from hub_runtime.kafka import delete_topics_with_prefix, read_topic
 from hub_runtime.settings import HubSettings
 
+# Loaded with this module: the run fails on server errors no test expected (see the module);
+# pytester lets the plugins be tested against an inner pytest run.
+pytest_plugins = ["hub_runtime.server_errors", "pytester"]
+
 
 def _repo_root() -> Path:
     here = Path(__file__).resolve()

@@ -18,6 +18,7 @@ from hub_contracts.registry import EVENT_TYPE_PATTERN
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
 from hub_runtime.http import DomainError, NotFoundError, create_app
+from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -30,6 +31,10 @@ T = TypeVar("T")
 PUBLISHES = [Topic.CASEFILE_EVENTS]
 CONSUMES = [Topic.REFERRAL_EVENTS, Topic.PARTNER_EVENTS]
 PERSONAL_READERS = (Role.COUNSELLOR, Role.COORDINATOR)
+# Error statuses a route's handler answers beyond those the edge derives (see
+# hub_runtime.openapi_errors): 410 once the person was erased, 409 for a refused change.
+GONE = errors(410)
+REFUSED_OR_GONE = errors(409, 410)
 
 
 def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
@@ -79,7 +84,11 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         items = await _in_uow(ctx, lambda u: handlers.list_by_deadline(u, deps, limit, offset))
         return {"items": items}
 
-    @router.get("/{case_id}", summary="A case with its timeline (personal data: counsellors)")
+    @router.get(
+        "/{case_id}",
+        summary="A case with its timeline (personal data: counsellors)",
+        responses=GONE,
+    )
     async def read_case(case_id: UUID, who: reader) -> dict[str, Any]:  # type: ignore[valid-type]
         principal: Principal = who
         with_person = principal.role in PERSONAL_READERS
@@ -88,7 +97,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
             lambda u: handlers.read_case(u, deps, case_id, principal, with_person=with_person),
         )
 
-    @router.patch("/{case_id}", summary="Change coarse facts (location, region, flags)")
+    @router.patch(
+        "/{case_id}", summary="Change coarse facts (location, region, flags)", responses=GONE
+    )
     async def update_case(
         case_id: UUID,
         body: cmd.UpdateCase,
@@ -98,7 +109,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         await _in_uow(ctx, lambda u: handlers.update_case(u, deps, case_id, body))
         return {"case_id": case_id}
 
-    @router.put("/{case_id}/person", summary="Replace the person's data and household")
+    @router.put(
+        "/{case_id}/person", summary="Replace the person's data and household", responses=GONE
+    )
     async def update_person(
         case_id: UUID,
         body: cmd.UpdatePerson,
@@ -108,7 +121,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         await _in_uow(ctx, lambda u: handlers.update_person(u, deps, case_id, body))
         return {"case_id": case_id}
 
-    @router.post("/{case_id}/stage", summary="Record a procedure stage change")
+    @router.post(
+        "/{case_id}/stage", summary="Record a procedure stage change", responses=REFUSED_OR_GONE
+    )
     async def change_stage(
         case_id: UUID,
         body: cmd.ChangeStage,
@@ -117,7 +132,12 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         await _in_uow(ctx, lambda u: handlers.change_stage(u, deps, case_id, body, who))
         return {"case_id": case_id, "stage": body.to_stage}
 
-    @router.post("/{case_id}/decision", status_code=201, summary="Record the person's decision")
+    @router.post(
+        "/{case_id}/decision",
+        status_code=201,
+        summary="Record the person's decision",
+        responses=GONE,
+    )
     async def record_decision(
         case_id: UUID,
         body: cmd.RecordDecision,
@@ -126,7 +146,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         await _in_uow(ctx, lambda u: handlers.record_decision(u, deps, case_id, body, who))
         return {"case_id": case_id, "decision": body.decision}
 
-    @router.post("/{case_id}/bottlenecks", status_code=201, summary="Record a bottleneck")
+    @router.post(
+        "/{case_id}/bottlenecks", status_code=201, summary="Record a bottleneck", responses=GONE
+    )
     async def record_bottleneck(
         case_id: UUID,
         body: cmd.RecordBottleneck,
@@ -135,7 +157,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         bid = await _in_uow(ctx, lambda u: handlers.record_bottleneck(u, deps, case_id, body, who))
         return {"case_id": case_id, "bottleneck_id": bid}
 
-    @router.post("/{case_id}/options", status_code=201, summary="Record options discussed")
+    @router.post(
+        "/{case_id}/options", status_code=201, summary="Record options discussed", responses=GONE
+    )
     async def record_options(
         case_id: UUID,
         body: cmd.RecordOptions,
@@ -144,7 +168,12 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         await _in_uow(ctx, lambda u: handlers.record_options(u, deps, case_id, body, who))
         return {"case_id": case_id}
 
-    @router.post("/{case_id}/efforts", status_code=201, summary="Record an own effort (dossier)")
+    @router.post(
+        "/{case_id}/efforts",
+        status_code=201,
+        summary="Record an own effort (dossier)",
+        responses=GONE,
+    )
     async def record_effort(
         case_id: UUID,
         body: cmd.RecordEffort,
@@ -153,7 +182,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         eid = await _in_uow(ctx, lambda u: efforts.record_effort(u, deps, case_id, body, who))
         return {"case_id": case_id, "effort_id": eid}
 
-    @router.get("/{case_id}/buitenschuld-dossier", summary="The dossier as one document")
+    @router.get(
+        "/{case_id}/buitenschuld-dossier", summary="The dossier as one document", responses=GONE
+    )
     async def dossier(
         case_id: UUID,
         who: worker,  # type: ignore[valid-type]
@@ -164,7 +195,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
             return PlainTextResponse(efforts.dossier_markdown(document), media_type="text/markdown")
         return document
 
-    @router.post("/{case_id}/deadlines", status_code=201, summary="Track a deadline")
+    @router.post(
+        "/{case_id}/deadlines", status_code=201, summary="Track a deadline", responses=GONE
+    )
     async def schedule_deadline(
         case_id: UUID,
         body: Annotated[cmd.ScheduleDeadline, Body()],
@@ -174,7 +207,11 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         did = await _in_uow(ctx, lambda u: handlers.schedule_deadline(u, deps, case_id, body))
         return {"case_id": case_id, "deadline_id": did}
 
-    @router.post("/{case_id}/close", summary="Close the case (starts the retention period)")
+    @router.post(
+        "/{case_id}/close",
+        summary="Close the case (starts the retention period)",
+        responses=REFUSED_OR_GONE,
+    )
     async def close_case(
         case_id: UUID,
         body: cmd.CloseCase,
@@ -183,7 +220,9 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         await _in_uow(ctx, lambda u: handlers.close_case(u, deps, case_id, body, who))
         return {"case_id": case_id, "closed_on": body.closed_on}
 
-    @router.delete("/{case_id}/person", summary="Erase the person (crypto-shredding)")
+    @router.delete(
+        "/{case_id}/person", summary="Erase the person (crypto-shredding)", responses=GONE
+    )
     async def erase(case_id: UUID, who: manager) -> dict[str, Any]:  # type: ignore[valid-type]
         principal: Principal = who
         await _in_uow(
@@ -220,7 +259,11 @@ def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> AP
     router = APIRouter(prefix="/internal", tags=["internal"])
     service = auth.require(Role.SERVICE)
 
-    @router.post("/disclosures", summary="Disclose consented categories to the gateway")
+    @router.post(
+        "/disclosures",
+        summary="Disclose consented categories to the gateway",
+        responses=errors(404, 410, 503),
+    )
     async def disclose(body: cmd.DisclosureIn, who: service) -> JSONResponse:  # type: ignore[valid-type]
         result = await _in_uow(ctx, lambda u: disclosures.disclose(u, deps, body, who))
         return JSONResponse(status_code=result.status, content=result.body)
@@ -228,6 +271,7 @@ def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> AP
     @router.get(
         "/cases/{case_id}/events/newest",
         summary="The newest committed event of the case among some types (read-your-writes)",
+        responses=errors(422),
     )
     async def newest_event(
         case_id: UUID,

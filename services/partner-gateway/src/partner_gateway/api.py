@@ -13,6 +13,7 @@ from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
 from hub_runtime.http import DomainError, create_app
+from hub_runtime.openapi_errors import errors, raises
 from hub_runtime.service import ServiceContext
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
@@ -113,7 +114,11 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
     Admin = auth.require(Role.ADMIN)  # noqa: N806
     overlap = timedelta(seconds=settings.credential_overlap_seconds)
 
-    @router.put("/partners/{partner_id}/webhook", summary="Register or rotate a partner's webhook")
+    @router.put(
+        "/partners/{partner_id}/webhook",
+        summary="Register or rotate a partner's webhook",
+        responses=errors(409),
+    )
     async def put_webhook(
         partner_id: UUID,
         body: WebhookRegistration,
@@ -163,7 +168,12 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
             rows = await Repositories.on(conn).notices.listing(overdue, limit)
         return {"items": rows}
 
-    @router.post("/partners/{partner_id}/credentials", status_code=201, summary="New API client")
+    @router.post(
+        "/partners/{partner_id}/credentials",
+        status_code=201,
+        summary="New API client",
+        responses=errors(409),
+    )
     async def new_client(partner_id: UUID, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
         client_id, secret = await credentials.create_client(ctx.unit_of_work, partner_id)
         return ClientCreated(client_id=client_id, client_secret=secret)
@@ -173,7 +183,11 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
         async with ctx.pool.acquire() as conn:
             return {"items": await Repositories.on(conn).credentials.clients_of(partner_id)}
 
-    @router.post("/credentials/{client_id}/rotate", summary="New secret; the old one works a while")
+    @router.post(
+        "/credentials/{client_id}/rotate",
+        summary="New secret; the old one works a while",
+        responses=errors(409),
+    )
     async def rotate(client_id: ClientId, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
         secret, until = await credentials.rotate(ctx.unit_of_work, client_id, overlap)
         return ClientCreated(
@@ -199,6 +213,7 @@ def _partner_router(
     router = APIRouter(prefix="/partner", tags=["partner"])
     PartnerWho = auth.require(Role.PARTNER)  # noqa: N806
 
+    @raises(429)  # 401 and 403 come with PartnerWho; a revoked client is a 401
     async def current_partner(who: PartnerWho) -> UUID:  # type: ignore[valid-type]
         principal: Principal = who
         assert principal.partner_id is not None  # verify_token guarantees it for partners
@@ -216,6 +231,7 @@ def _partner_router(
 
     PartnerId = Annotated[UUID, Depends(current_partner)]  # noqa: N806
 
+    @raises(*idempotency.KEY_ERRORS)
     def idempotency_key(
         key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
     ) -> str:
@@ -229,7 +245,11 @@ def _partner_router(
 
     IdemKey = Annotated[str, Depends(idempotency_key)]  # noqa: N806
 
-    @router.post("/token", summary="Exchange client credentials for a short-lived partner token")
+    @router.post(
+        "/token",
+        summary="Exchange client credentials for a short-lived partner token",
+        responses=errors(401, 403, 429),
+    )
     async def token(body: TokenRequest) -> TokenResponse:
         # No partner is known yet: the bucket is per client id (slows down secret guessing).
         wait = limiter.check(f"token:{body.client_id}", time.monotonic())
@@ -248,7 +268,11 @@ def _partner_router(
         )
         return TokenResponse(access_token=access, expires_in=settings.partner_token_ttl_seconds)
 
-    @router.get("/referrals/{referral_id}", summary="The referral's consented data (a disclosure)")
+    @router.get(
+        "/referrals/{referral_id}",
+        summary="The referral's consented data (a disclosure)",
+        responses=errors(410, 503),
+    )
     async def referral(referral_id: UUID, partner_id: PartnerId) -> JSONResponse:
         # The council's day (as casefile and referral count it), not UTC's: around midnight
         # the two differ, and a consent valid from today must be valid here too.
@@ -258,7 +282,12 @@ def _partner_router(
         # Personal data: no cache anywhere on the way.
         return JSONResponse(body, headers={"cache-control": "no-store"})
 
-    @router.post("/referrals/{referral_id}/status", status_code=202, summary="Report a status")
+    @router.post(
+        "/referrals/{referral_id}/status",
+        status_code=202,
+        summary="Report a status",
+        responses=errors(409),
+    )
     async def status(
         referral_id: UUID,
         body: StatusReport,
@@ -295,6 +324,7 @@ def _partner_router(
         "/inbox",
         summary="Pull inbox: notifications after the cursor, oldest first; a referral.ready"
         " whose referral no longer holds (or is suspended) is left out, its notice stays",
+        responses=errors(400),
     )
     async def inbox(
         partner_id: PartnerId,

@@ -52,6 +52,7 @@ async def test_an_origin_authority_token_is_refused_on_every_partner_route(
     assert [r.status_code for r in responses] == [403] * 5
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_an_approval_for_an_origin_authority_is_never_delivered(gateway: Gateway) -> None:
     partner_id = await gateway.register_partner(ORIGIN)
     await gateway.wait_for_partner(partner_id)
@@ -82,6 +83,7 @@ async def test_an_approval_for_an_origin_authority_is_never_delivered(gateway: G
     assert await pool.fetchval("SELECT count(*) FROM notifications") == 0
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_an_ngo_approval_naming_an_origin_authority_type_is_refused_too(
     gateway: Gateway,
 ) -> None:

@@ -22,6 +22,7 @@ from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal
 from hub_runtime.http import NotFoundError, create_app
+from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 from pydantic import BaseModel, Field
 
@@ -210,7 +211,10 @@ def _consents(
     Staff = auth.require(*STAFF)  # noqa: N806
 
     @router.post(
-        "/cases/{case_id}/consents", status_code=201, summary="Record the person's consent"
+        "/cases/{case_id}/consents",
+        status_code=201,
+        summary="Record the person's consent",
+        responses=errors(409, 410),
     )
     async def grant(
         case_id: UUID,
@@ -245,6 +249,7 @@ def _consents(
     @router.post(
         "/consents/{consent_id}/withdraw",
         summary="Withdraw a consent: every open referral under it is withdrawn",
+        responses=errors(409),
     )
     async def withdraw(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
         await handlers.withdraw_consent(ctx.unit_of_work, consent_id, who.sub, clock)  # type: ignore[attr-defined]
@@ -313,6 +318,7 @@ def _referrals(
         status_code=201,
         summary="Request a referral; the policy approves, refuses (with every reason) or asks"
         " a coordinator",
+        responses=errors(409, 410),
     )
     async def request(
         case_id: UUID,
@@ -380,6 +386,7 @@ def _referrals(
     @router.post(
         "/referrals/{referral_id}/review",
         summary="A coordinator approves, overrides (audited) or refuses a referral under review",
+        responses=errors(409),
     )
     async def review(referral_id: UUID, body: ReviewReferral, who: Coordinator) -> ReferralOut:  # type: ignore[valid-type]
         await handlers.review_referral(

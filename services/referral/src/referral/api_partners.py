@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from hub_contracts import PartnerType, Purpose
 from hub_runtime.auth import Authenticator
 from hub_runtime.http import NotFoundError
+from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 from pydantic import BaseModel, Field
 
@@ -82,7 +83,12 @@ def partners_router(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> A
     Admin = auth.require(*PARTNER_ADMINS)  # noqa: N806
     Reader = auth.require(*READERS)  # noqa: N806
 
-    @router.post("/partners", status_code=201, summary="Add an organisation to the directory")
+    @router.post(
+        "/partners",
+        status_code=201,
+        summary="Add an organisation to the directory",
+        responses=errors(409),
+    )
     async def register(body: RegisterPartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
         partner = await directory.register_partner(
             ctx.unit_of_work,
@@ -96,6 +102,7 @@ def partners_router(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> A
         "/partners/{partner_id}",
         summary="Replace an entry (renewal, removal); a change of type or standing needs a"
         " change_reason and is audited; an origin-country authority's type never changes",
+        responses=errors(409),
     )
     async def update(partner_id: UUID, body: UpdatePartner, who: Admin) -> PartnerOut:  # type: ignore[valid-type]
         partner = await directory.update_partner(

@@ -121,6 +121,7 @@ async def test_only_admins_write_the_directory(stack: Any) -> None:
     assert unauthenticated.status_code == 401
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_an_event_about_a_case_never_opened_is_dead_lettered(stack: Any) -> None:
     await stack.publish(
         ProcedureStageChanged(

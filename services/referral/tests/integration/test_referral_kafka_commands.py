@@ -220,6 +220,7 @@ async def test_a_withdrawal_by_command_closes_the_referrals_under_it(stack: Any)
     assert consent["withdrawn_by"] == "coordinator-2"
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_bad_commands_are_dead_lettered_with_the_reason_and_change_nothing(
     stack: Any,
 ) -> None:
@@ -266,6 +267,7 @@ async def test_bad_commands_are_dead_lettered_with_the_reason_and_change_nothing
         assert await caused_by(stack, envelope) == []
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_command_for_an_unknown_case_is_dead_lettered_after_the_retries(
     stack: Any,
 ) -> None:
@@ -336,6 +338,7 @@ async def test_a_redelivered_command_has_one_effect(stack: Any) -> None:
     assert await stack.dead_letters(Topic.REFERRAL_COMMANDS) == []
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_review_by_command_is_for_coordinators_only(stack: Any) -> None:
     case_id = await stack.open_case(has_minors=True)
     partner = await stack.register_partner()

@@ -231,6 +231,7 @@ async def test_minors_go_to_review_and_an_override_is_audited(stack: Any) -> Non
     assert twice.status_code == 409
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_the_partner_closes_the_lifecycle_and_out_of_order_reports_are_dead_lettered(
     stack: Any,
 ) -> None:
@@ -281,6 +282,7 @@ async def test_a_decline_keeps_the_partners_reason(stack: Any) -> None:
     assert change.reason_code == "no_capacity"
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_report_for_an_unknown_referral_is_dead_lettered(stack: Any) -> None:
     case_id, partner, _, _ = await approved_referral(stack)
     await report(stack, case_id, partner, str(uuid.uuid4()), "accepted")

@@ -14,6 +14,7 @@ from hub_contracts import Topic
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Role
 from hub_runtime.http import DomainError, create_app
+from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 
 from signals import repository as repo
@@ -27,6 +28,10 @@ from signals.views import report_html, table_csv
 
 CONSUMES = (Topic.CASEFILE_EVENTS, Topic.REFERRAL_EVENTS, Topic.PARTNER_EVENTS)
 PUBLISHES = (Topic.SIGNALS_PUBLISHED,)
+
+
+# A period is published on first read: 409 while it is open or its noise budget is spent.
+RELEASE = errors(409)
 
 
 class _Releases:
@@ -119,7 +124,11 @@ def _signals_router(
             ]
         }
 
-    @router.get("/periods/{period}/tables/{table}.csv", response_class=PlainTextResponse)
+    @router.get(
+        "/periods/{period}/tables/{table}.csv",
+        response_class=PlainTextResponse,
+        responses=RELEASE,
+    )
     async def table_as_csv(period: str, table: str, who: reader) -> PlainTextResponse:  # type: ignore[valid-type]
         payload = await releases.table(period, table)
         return PlainTextResponse(
@@ -128,11 +137,11 @@ def _signals_router(
             headers={"Content-Disposition": f'attachment; filename="{period}_{table}.csv"'},
         )
 
-    @router.get("/periods/{period}/tables/{table}")
+    @router.get("/periods/{period}/tables/{table}", responses=RELEASE)
     async def table_as_json(period: str, table: str, who: reader) -> dict[str, Any]:  # type: ignore[valid-type]
         return await releases.table(period, table)
 
-    @router.get("/periods/{period}/crosstab")
+    @router.get("/periods/{period}/crosstab", responses=errors(400, 409))
     async def crosstab(
         period: str,
         who: reader,  # type: ignore[valid-type]
@@ -147,7 +156,7 @@ def _signals_router(
             raise DomainError(str(exc), code="crosstab_not_allowed", status_code=400) from None
         return await releases.table(period, spec.name)
 
-    @router.get("/periods/{period}/report", response_class=HTMLResponse)
+    @router.get("/periods/{period}/report", response_class=HTMLResponse, responses=RELEASE)
     async def report(period: str, who: reader) -> str:  # type: ignore[valid-type]
         """Printable HTML report of a closed period."""
         return report_html(period, await releases.get(period))
@@ -166,7 +175,7 @@ def _admin_router(ctx: ServiceContext, auth: Authenticator, releases: _Releases)
             rows = await repo.contribution_summary(conn)
         return {"contributions": rows}
 
-    @router.post("/periods/{period}/publish")
+    @router.post("/periods/{period}/publish", responses=RELEASE)
     async def publish(period: str, who: admin) -> dict[str, Any]:  # type: ignore[valid-type]
         """Publish a closed period now; a second call returns the stored release unchanged."""
         return {"period": period, "tables": await releases.get(period)}

@@ -29,6 +29,7 @@ def raw_bottleneck(case_id: uuid.UUID, subject: str, **data_changes: object) -> 
     return json.dumps(envelope).encode()
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_unknown_category_and_identifying_fields_are_dead_lettered(
     isolated_hub: HubSettings, signals_service: ServiceRuntime
 ) -> None:
@@ -75,6 +76,7 @@ async def test_unknown_category_and_identifying_fields_are_dead_lettered(
     assert sorted(row["contributions"] for row in summary) == [1, 1, 1]
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_events_of_an_implausible_month_are_dead_lettered_not_published(
     isolated_hub: HubSettings, signals_service: ServiceRuntime
 ) -> None:

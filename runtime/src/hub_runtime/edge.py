@@ -1,0 +1,281 @@
+"""The hub's one error shape, and what the edge refuses before a route sees the request.
+
+Every 4xx and 5xx the services answer is an `ErrorBody`: `{"error": code, "detail": sentence,
+"reasons": [...]}`, whether a route, a dependency, Starlette's router (404, 405) or a middleware
+(413, 415, malformed JSON) refused the request.
+
+JSON bodies are parsed here once, strictly (RFC 8259 and RFC 7493, the I-JSON profile): UTF-8
+only, no duplicate member names (RFC 8259 section 4 leaves their meaning open, so a consent with
+two `valid_until` would mean what the parser happens to keep), no `NaN`/`Infinity`, no unpaired
+surrogate escapes (RFC 7493 section 2.1: they cannot be stored or encoded). U+0000 is refused
+in bodies, paths and queries: PostgreSQL's text cannot hold it, so it could only end in a 500.
+"""
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class ErrorBody(BaseModel):
+    """What every refused request gets back (also the 422 of validation errors)."""
+
+    error: str = Field(description="A stable machine code (snake_case)", examples=["not_found"])
+    detail: str = Field(description="One sentence for people; never echoes submitted data")
+    reasons: list[str] = Field(
+        default_factory=list,
+        description="For invalid input: one reason per fault, as `field.path: what is wrong`",
+    )
+
+
+# The code a status gets when whoever refused it gave none (Starlette's router, the auth
+# dependency, a plain HTTPException).
+STATUS_CODES: Mapping[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    detail: str,
+    reasons: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> JSONResponse:
+    """The one error answer: `status` with an `ErrorBody`; `extra` adds fields a client can act
+    on (ids, never submitted data), e.g. the open referral a duplicate request collides with."""
+    body = ErrorBody(error=code, detail=detail, reasons=list(reasons))
+    content = {**(extra or {}), **body.model_dump()}
+    return JSONResponse(status_code=status, content=content, headers=headers)
+
+
+def code_for(status: int) -> str:
+    """The default machine code of an HTTP status (`error_<status>` for an unusual one)."""
+    return STATUS_CODES.get(status, f"error_{status}")
+
+
+async def on_http_exception(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's and FastAPI's `HTTPException` (404/405 of the router, 401/403 of auth,
+    429 of a rate limit) in the hub's shape, keeping their headers (Allow, WWW-Authenticate,
+    Retry-After)."""
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else None
+    return error_response(
+        exc.status_code,
+        code_for(exc.status_code),
+        detail or HTTPStatus(exc.status_code).phrase.lower(),
+        headers=exc.headers,
+    )
+
+
+class BodyRefusedError(ValueError):
+    """A JSON body the edge refuses: `code` and a reason that quotes nothing of the body."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+_JSON_MEDIA = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json", re.ASCII)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]", re.ASCII)
+_NUL_ESCAPE = b"\\u0000"
+_NUL_REASON = "a string holds the NUL character (U+0000), which no text field can store"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """`application/json` or `application/<x>+json`, with at most a UTF-8 charset parameter."""
+    media, _, params = content_type.partition(";")
+    if not _JSON_MEDIA.fullmatch(media.strip().lower()):
+        return False
+    charset = params.strip().lower().removeprefix("charset=").strip('"')
+    return not params.strip() or charset in {"utf-8", "utf8"}
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The body as Python values; raises `BodyRefusedError` for anything RFC 7493 rules out."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyRefusedError("invalid_json", "body: is not UTF-8 text") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_members, parse_constant=_no_constant)
+    except BodyRefusedError:
+        raise
+    except RecursionError:
+        raise BodyRefusedError("invalid_json", "body: is nested too deeply") from None
+    except ValueError:
+        raise BodyRefusedError("invalid_json", "body: is not valid JSON") from None
+    if _SURROGATE_ESCAPE.search(raw) and any(_unpaired(s) for s in _strings(value)):
+        raise BodyRefusedError("invalid_json", "body: a string holds an unpaired surrogate escape")
+    if _NUL_ESCAPE in raw and any("\x00" in s for s in _strings(value)):
+        raise BodyRefusedError("nul_character", f"body: {_NUL_REASON}")
+    return value
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        # The name is not repeated: a key can be anything the client typed.
+        raise BodyRefusedError(
+            "duplicate_key", "body: an object has the same member name more than once"
+        )
+    return members
+
+
+def _no_constant(_: str) -> Any:
+    raise BodyRefusedError("invalid_json", "body: NaN and Infinity are not JSON numbers")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _unpaired(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class JsonBodyMiddleware:
+    """Refuses, before routing, a body that is not JSON (415) or not strict JSON (422), and a
+    NUL character in the path or query (422).
+
+    An empty body passes: the route's own validation says whether it needed one. Runs inside
+    `BodyLimitMiddleware`, so the body is already bounded and buffered.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            # PostgreSQL text cannot hold U+0000: refused here for every parameter at once.
+            reason = f"query or path: {_NUL_REASON}"
+            await error_response(422, "nul_character", reason, [reason])(scope, receive, send)
+            return
+        if scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        refusal = _refusal(scope, body)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _refusal(scope: Scope, body: bytes) -> JSONResponse | None:
+    if not body:
+        return None
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+    if not is_json_media_type(content_type.decode("latin-1")):
+        return error_response(
+            415,
+            "unsupported_media_type",
+            "the body must be JSON in UTF-8, sent with Content-Type: application/json",
+        )
+    try:
+        parse_json_body(body)
+    except BodyRefusedError as refused:
+        return error_response(422, refused.code, refused.reason, [refused.reason])
+    return None
+
+
+class HeadAsGetMiddleware:
+    """`HEAD` on every GET route (RFC 9110 section 9.3.2): the GET's status and headers,
+    without the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class InFlightLimitMiddleware:
+    """Beyond `limit` requests in flight, 503 at once (with `Retry-After: 1`) instead of a
+    queue without bound: the client retries when the service has room again."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            refusal = error_response(
+                503,
+                "overloaded",
+                "the service is handling too many requests; try again in a moment",
+                headers={"Retry-After": "1"},
+            )
+            await refusal(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

@@ -1,0 +1,249 @@
+"""The shared edge's answers to malformed requests: always the hub's one error shape, with the
+status that names the fault (issue 13, item 7), and the OpenAPI document that lists them."""
+
+import asyncio
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Header
+from hub_runtime.auth import Authenticator, Role, mint_token
+from hub_runtime.edge import InFlightLimitMiddleware
+from hub_runtime.http import create_app
+from hub_runtime.openapi_errors import errors, raises
+from pydantic import BaseModel
+
+SECRET = "unit-test-secret-0123456789abcdef0123"
+SHAPE = {"error", "detail", "reasons"}
+
+
+class Consent(BaseModel):
+    partner_id: str
+    valid_until: str
+
+
+class Token(BaseModel):
+    client_id: str
+    client_secret: str
+
+
+@raises(429)
+def rate_limited(x_test: Annotated[str | None, Header()] = None) -> None:
+    del x_test
+
+
+def _app() -> FastAPI:
+    auth = Authenticator(SECRET)
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+    router = APIRouter(prefix="/cases")
+    staff = auth.require(Role.COUNSELLOR)
+
+    @router.post("/{case_id}/consents", status_code=201, responses=errors(409, 410))
+    async def grant(case_id: int, body: Consent, who: staff) -> dict[str, Any]:  # type: ignore[valid-type]
+        return {"case_id": case_id, "valid_until": body.valid_until}
+
+    @router.get("/{case_id}")
+    async def read(case_id: int, who: staff) -> dict[str, Any]:  # type: ignore[valid-type]
+        return {"case_id": case_id}
+
+    @router.get("", dependencies=[Depends(rate_limited)])
+    async def listing(cursor: str = "") -> dict[str, Any]:
+        return {"items": [], "cursor": cursor}
+
+    app.include_router(router)
+
+    @app.post("/partner/token")
+    async def token(body: Token) -> dict[str, str]:
+        return {"client_id": body.client_id}
+
+    return app
+
+
+def _client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=_app()), base_url="http://t")
+
+
+def _staff() -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(SECRET, sub='a', role=Role.COUNSELLOR)}"}
+
+
+JSON = {"content-type": "application/json"}
+
+
+def _refusal(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == SHAPE, body
+    assert body["error"] == code, body
+    return body
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # The issue's input: a body-parse error came back as FastAPI's {"detail": [...]}.
+        b'{"partner_id": "p1", "valid_until": ',
+        # Same class: bytes that are not UTF-8 at all.
+        b'{"partner_id": "\xff\xfe", "valid_until": "2026-01-01"}',
+    ],
+)
+async def test_body_parse_errors_answer_the_hub_shape(raw: bytes) -> None:
+    async with _client() as client:
+        response = await client.post("/cases/1/consents", content=raw, headers={**_staff(), **JSON})
+    body = _refusal(response, 422, "invalid_json")
+    assert body["reasons"], body
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # the issue's input: no Content-Type answered 422 "should be a valid dictionary"
+        {"content-type": "text/plain"},  # same class: a body that says it is not JSON
+        {"content-type": "application/json; charset=utf-16"},  # JSON, but not in UTF-8
+    ],
+)
+async def test_a_body_that_is_not_json_is_415(headers: dict[str, str]) -> None:
+    async with _client() as client:
+        response = await client.post(
+            "/cases/1/consents",
+            content=b'{"partner_id": "p1", "valid_until": "2026-01-01"}',
+            headers={**_staff(), **headers},
+        )
+    _refusal(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # The issue's input: a consent body whose second valid_until silently won.
+        b'{"partner_id": "p1", "valid_until": "2026-01-01", "valid_until": "9999-12-31"}',
+        # Same class, deeper: a duplicate inside a nested object of a list.
+        b'{"partner_id": "p1", "valid_until": "2026-01-01", "x": [{"a": 1, "a": 2}]}',
+    ],
+)
+async def test_duplicate_keys_are_refused(raw: bytes) -> None:
+    async with _client() as client:
+        response = await client.post("/cases/1/consents", content=raw, headers={**_staff(), **JSON})
+    body = _refusal(response, 422, "duplicate_key")
+    assert "9999" not in response.text  # nothing of the body is echoed
+    assert "valid_until" not in response.text
+    assert body["reasons"] == ["body: an object has the same member name more than once"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # The issue's input (POST /partner/token): a NUL reached PostgreSQL and answered 500.
+        b'{"client_id": "pc_\\u0000x", "client_secret": "s"}',
+        # Same class: strings no text column can store, a lone surrogate and NaN.
+        b'{"client_id": "pc_\\ud800", "client_secret": "s"}',
+        b'{"client_id": "pc", "client_secret": NaN}',
+    ],
+)
+async def test_strings_and_numbers_no_database_can_hold_are_422(raw: bytes) -> None:
+    async with _client() as client:
+        response = await client.post("/partner/token", content=raw, headers=JSON)
+    assert response.status_code == 422, response.text
+    assert set(response.json()) == SHAPE
+    assert "pc_" not in response.text
+
+
+async def test_a_nul_in_the_query_is_422_too() -> None:
+    """Same class as the NUL body: `%00` in a query parameter (the inbox cursor)."""
+    async with _client() as client:
+        response = await client.get("/cases?cursor=12%00")
+    _refusal(response, 422, "nul_character")
+
+
+async def test_head_answers_on_get_routes() -> None:
+    """The issue's input: HEAD on a GET route answered 405."""
+    async with _client() as client:
+        head = await client.head("/cases/7", headers=_staff())
+        get = await client.get("/cases/7", headers=_staff())
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
+async def test_head_is_authorised_like_get() -> None:
+    """Same class: HEAD is the GET without a body, refusals included (401, no body)."""
+    async with _client() as client:
+        response = await client.head("/cases/7")
+    assert response.status_code == 401
+    assert response.content == b""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("DELETE", "/cases/1/consents", 405, "method_not_allowed"),  # the issue's 405
+        ("GET", "/nowhere", 404, "not_found"),  # same class: the router's own 404
+        ("GET", "/cases/1", 401, "unauthorized"),  # and the auth dependency's HTTPException
+    ],
+)
+async def test_router_and_auth_refusals_answer_the_hub_shape(
+    method: str, path: str, status: int, code: str
+) -> None:
+    async with _client() as client:
+        response = await client.request(method, path)
+    _refusal(response, status, code)
+
+
+async def test_a_body_over_the_limit_is_413_in_the_hub_shape() -> None:
+    async with _client() as client:
+        response = await client.post(
+            "/cases/1/consents", content=b"[" + b"1," * 2000 + b"1]", headers=_staff()
+        )
+    _refusal(response, 413, "payload_too_large")
+
+
+def _responses(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    responses: dict[str, Any] = document["paths"][path][method]["responses"]
+    return responses
+
+
+def test_openapi_lists_every_status_of_every_route_with_the_hub_shape() -> None:
+    document = _app().openapi()
+    grant = _responses(document, "/cases/{case_id}/consents", "post")
+    # auth 401/403, path 404, body 413/415/422, and the route's own 409/410
+    # (and 503, the backpressure of every route)
+    assert set(grant) == {"201", "401", "403", "404", "409", "410", "413", "415", "422", "503"}
+    read = _responses(document, "/cases/{case_id}", "get")
+    assert set(read) == {"200", "401", "403", "404", "422", "503"}
+    listing = _responses(document, "/cases", "get")
+    assert set(listing) == {"200", "422", "429", "503"}  # 429 from the marked dependency
+    token = _responses(document, "/partner/token", "post")
+    assert set(token) == {"200", "413", "415", "422", "503"}
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400 and path != "/ready":  # /ready's 503 is its report
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert set(schemas["ErrorBody"]["properties"]) == SHAPE
+
+
+async def test_overload_answers_503_in_the_hub_shape() -> None:
+    """Backpressure: a request beyond the in-flight limit gets the hub's 503, not uvicorn's
+    plain-text one."""
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+    release = asyncio.Event()
+
+    @app.get("/slow")
+    async def slow() -> dict[str, str]:
+        await release.wait()
+        return {"ok": "yes"}
+
+    app.add_middleware(InFlightLimitMiddleware, limit=1)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        first = asyncio.create_task(client.get("/slow"))
+        await asyncio.sleep(0.05)
+        second = await client.get("/slow")
+        release.set()
+        assert (await first).status_code == 200
+    body = _refusal(second, 503, "overloaded")
+    assert second.headers["retry-after"] == "1"
+    assert body["detail"]
