@@ -65,7 +65,7 @@ class Page:
 @contextlib.asynccontextmanager
 async def chromium_page(chromium: str, url: str) -> AsyncIterator[Page]:
     """A headless Chromium showing ``url``, loaded; closed afterwards."""
-    profile = tempfile.TemporaryDirectory(prefix="chromium-")
+    profile = tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)
     commands_read, commands_write = os.pipe()
     events_read, events_write = os.pipe()
     # The browser must find the pipes at fds 3 and 4; the shell puts them there.
@@ -109,7 +109,9 @@ async def chromium_page(chromium: str, url: str) -> AsyncIterator[Page]:
             await page.send("Browser.close")
         transport.close()
         os.close(commands_write)
-        with contextlib.suppress(ProcessLookupError):
+        try:
+            await asyncio.wait_for(process.wait(), timeout=15)
+        except TimeoutError:
             process.kill()
-        await process.wait()
-        profile.cleanup()
+            await process.wait()
+        profile.cleanup()  # helper processes may still be writing: errors are ignored
