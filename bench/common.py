@@ -26,7 +26,10 @@ def bench_settings(prefix: str) -> HubSettings:
     if "HUB_KAFKA_BOOTSTRAP" not in env or "HUB_PG_DSN" not in env:
         raise StackMissingError("the stack is not running: run `infra/stack.sh up` first")
     return HubSettings(
-        kafka_bootstrap=env["HUB_KAFKA_BOOTSTRAP"], pg_dsn=env["HUB_PG_DSN"], topic_prefix=prefix
+        kafka_bootstrap=env["HUB_KAFKA_BOOTSTRAP"],
+        pg_dsn=env["HUB_PG_DSN"],
+        topic_prefix=prefix,
+        env="development",  # the simulated partners listen on loopback
     )
 
 

@@ -59,6 +59,9 @@ with_env() {
   . "$HUB/secrets.env"
   [ -f "$HUB/simulator.env" ] && . "$HUB/simulator.env"
   set +a
+  # `make run` is a developer's machine: the demo partner is a simulator on loopback, which
+  # production (the default of HUB_ENV) refuses as a webhook target.
+  export HUB_ENV="${HUB_ENV:-development}"
   cd "$ROOT"
   "$@"
 }

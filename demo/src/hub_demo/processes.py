@@ -120,6 +120,7 @@ class HubProcesses:
                 **os.environ,
                 "HUB_KAFKA_BOOTSTRAP": self.hub.kafka_bootstrap,
                 "HUB_PG_DSN": self.hub.pg_dsn,
+                "HUB_ENV": self.hub.env,
                 "HUB_JWT_SECRET": self.hub.jwt_secret.get_secret_value(),
                 "HUB_TOPIC_PREFIX": self.hub.topic_prefix,
                 "HUB_OUTBOX_POLL_SECONDS": str(self.hub.outbox_poll_seconds),

@@ -1,5 +1,7 @@
 """Settings shared by every service. Services add their own class with their own env prefix."""
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -9,6 +11,12 @@ class HubSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
 
+    env: Literal["development", "production"] = Field(
+        "production",
+        description="HUB_ENV. Production (the default, the safe choice) refuses what only a"
+        " developer's machine needs, e.g. webhooks to loopback or private addresses over plain"
+        " HTTP; `make run`, the tests, the demo, chaos and bench tools set development",
+    )
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
     pg_dsn: str = Field(
         "postgresql://hub@127.0.0.1:5432",
@@ -37,6 +45,11 @@ class HubSettings(BaseSettings):
     )
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest HTTP body accepted")
     log_level: str = Field("INFO")
+
+    @property
+    def development(self) -> bool:
+        """True on a developer's machine (HUB_ENV=development)."""
+        return self.env == "development"
 
     def topic(self, logical: str) -> str:
         """The broker topic for a logical topic name of the contracts."""

@@ -56,6 +56,7 @@ def stack_settings(**overrides: object) -> HubSettings:
     return HubSettings(
         kafka_bootstrap=env["HUB_KAFKA_BOOTSTRAP"],
         pg_dsn=env["HUB_PG_DSN"],
+        env="development",  # the tests' partners are simulators on loopback
         outbox_poll_seconds=0.2,
         consumer_backoff_seconds=0.01,
         consumer_backoff_max_seconds=0.1,

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from hub_runtime.auth import Principal
 from hub_runtime.http import NotFoundError
+from hub_runtime.render import escape_markdown
 from hub_runtime.unit_of_work import UnitOfWork
 
 from casefile import commands as cmd
@@ -139,17 +140,22 @@ async def buitenschuld_dossier(
 
 
 def dossier_markdown(dossier: dict[str, Any]) -> str:
-    """The same dossier as Markdown, for printing with the application."""
+    """The same dossier as Markdown, for printing with the application.
+
+    Every value passes ``escape_markdown`` (hub_runtime.render): a name or a note can never
+    add a heading, a table row, a link or raw HTML to the document.
+    """
+    md = escape_markdown
     person = dossier["person"]
     lines = [
         "# Buitenschuld dossier: own efforts to obtain travel documents",
         "",
-        f"- Case: {dossier['case_id']}",
-        f"- Name: {person.get('name', '')}",
-        f"- Date of birth: {person.get('date_of_birth', '')}",
-        f"- Country of origin: {dossier['country_of_origin']}",
-        f"- Procedure stage: {dossier['stage']}",
-        f"- Generated on: {dossier['generated_on']}",
+        f"- Case: {md(dossier['case_id'])}",
+        f"- Name: {md(person.get('name', ''))}",
+        f"- Date of birth: {md(person.get('date_of_birth', ''))}",
+        f"- Country of origin: {md(dossier['country_of_origin'])}",
+        f"- Procedure stage: {md(dossier['stage'])}",
+        f"- Generated on: {md(dossier['generated_on'])}",
         "",
         "## Efforts",
         "",
@@ -157,11 +163,9 @@ def dossier_markdown(dossier: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for e in dossier["efforts"]:
-        note = (e["note"] or "").replace("|", "\\|").replace("\n", " ")
-        lines.append(
-            f"| {e['occurred_on']} | {e['kind']} | {e['authority']} | {e['outcome']} |"
-            f" {', '.join(e['evidence_refs'])} | {note} |"
-        )
+        cells = [e["occurred_on"], e["kind"], e["authority"], e["outcome"]]
+        cells += [", ".join(e["evidence_refs"]), e["note"] or ""]
+        lines.append("| " + " | ".join(md(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

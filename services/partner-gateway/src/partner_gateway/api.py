@@ -12,18 +12,19 @@ from hub_contracts.codes import CURSOR, AsciiCode, BoundedInt, ClientId, ClientS
 from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import Authenticator, Principal, Role
-from hub_runtime.http import DomainError, create_app
+from hub_runtime.http import DomainError, NotFoundError, create_app
 from hub_runtime.openapi_errors import errors, raises
 from hub_runtime.service import ServiceContext
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
-from partner_gateway import credentials, disclosure, handlers
+from partner_gateway import credentials, disclosure, handlers, webhook_target
 from partner_gateway import inbox as pull_inbox
 from partner_gateway.casefile_client import Casefile
 from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
 from partner_gateway.domain.delivery import DeliveryState
 from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.domain.webhook_url import WebhookUrlRefusedError
 from partner_gateway.repository import Repositories
 
 PUBLISHES = [Topic.PARTNER_EVENTS]
@@ -38,7 +39,10 @@ class _Strict(BaseModel):
 
 
 class WebhookRegistration(_Strict):
-    url: AnyHttpUrl = Field(description="HTTPS (or, in development, HTTP) endpoint of the partner")
+    url: AnyHttpUrl = Field(
+        description="The partner's endpoint: https, without user:password@, on a public"
+        " address (checked again before every delivery); development (HUB_ENV) allows any"
+    )
 
 
 class WebhookRegistered(_Strict):
@@ -124,6 +128,10 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
         body: WebhookRegistration,
         who: Admin,  # type: ignore[valid-type]
     ) -> WebhookRegistered:
+        try:
+            await webhook_target.check(str(body.url), development=ctx.hub.development)
+        except WebhookUrlRefusedError as refused:
+            raise DomainError(refused.reason, code=refused.code, status_code=422) from None
         secret, previous_until = await handlers.register_webhook(
             ctx.unit_of_work, partner_id, str(body.url), overlap
         )
@@ -181,7 +189,10 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
     @router.get("/partners/{partner_id}/credentials", summary="A partner's API clients")
     async def list_clients(partner_id: UUID, who: Admin) -> dict[str, Any]:  # type: ignore[valid-type]
         async with ctx.pool.acquire() as conn:
-            return {"items": await Repositories.on(conn).credentials.clients_of(partner_id)}
+            r = Repositories.on(conn)
+            if await r.partners.get(partner_id) is None:
+                raise NotFoundError("the partner")
+            return {"items": await r.credentials.clients_of(partner_id)}
 
     @router.post(
         "/credentials/{client_id}/rotate",
@@ -226,7 +237,7 @@ def _partner_router(
             )
         refused = await credentials.admission(ctx.pool, principal)
         if refused is not None:
-            raise HTTPException(refused[0], detail=refused[1])
+            raise refused
         return principal.partner_id
 
     PartnerId = Annotated[UUID, Depends(current_partner)]  # noqa: N806

@@ -124,8 +124,9 @@ async def exchange(
     )
 
 
-async def admission(pool: asyncpg.Pool, principal: Principal) -> tuple[int, str] | None:
-    """(HTTP status, reason) when this partner request is refused at the door, else None.
+async def admission(pool: asyncpg.Pool, principal: Principal) -> DomainError | None:
+    """The refusal (a DomainError with status and code) of this partner request at the door,
+    or None when it may go on.
 
     Checked on every request, so revocation and a directory change to authority_origin take
     effect before the token expires.
@@ -135,8 +136,19 @@ async def admission(pool: asyncpg.Pool, principal: Principal) -> tuple[int, str]
         partner, revoked = await PartnerRepository(conn).admission(
             principal.partner_id, principal.sub
         )
+    if partner is None:
+        # A validly signed token whose partner the directory does not hold (never registered,
+        # or a token minted for a made-up id): its subject is no identity here, so the token
+        # is invalid (RFC 6750 section 3.1, invalid_token: 401), like a revoked client's.
+        return DomainError(
+            "the partner of this token is not in the directory",
+            code="partner_unknown",
+            status_code=401,
+        )
     if is_origin_authority(partner):
-        return 403, ORIGIN_REFUSAL
+        return DomainError(ORIGIN_REFUSAL, code="partner_origin_authority", status_code=403)
     if revoked:
-        return 401, "the client of this token was revoked"
+        return DomainError(
+            "the client of this token was revoked", code="client_revoked", status_code=401
+        )
     return None

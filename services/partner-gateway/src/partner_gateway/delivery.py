@@ -26,8 +26,10 @@ from partner_gateway.config import Settings
 from partner_gateway.domain.delivery import Breaker, RetryPolicy, failure_code
 from partner_gateway.domain.notifications import NotificationKind, kind_of_notice
 from partner_gateway.domain.signing import sign
+from partner_gateway.domain.webhook_url import WebhookUrlRefusedError
 from partner_gateway.repository import DeliveryRepository, DueDelivery
 from partner_gateway.unit_of_work import repos
+from partner_gateway.webhook_target import pinned
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +149,24 @@ class DeliveryWorker:
         return True
 
     async def _post(self, client: httpx.AsyncClient, due: DueDelivery) -> Outcome:
+        try:
+            # Checked again now, not only at registration: the name may resolve elsewhere today.
+            target = await pinned(due.webhook_url, development=self.settings.hub.development)
+        except WebhookUrlRefusedError as refused:
+            log.warning(
+                "webhook address refused",
+                extra={"partner_id": due.partner_id, "error_type": refused.code},
+            )
+            return Outcome(ok=False, status=None, code="address_refused")
         body = due.body.encode("utf-8")
         signed = sign(due.secrets, str(due.notification_id), int(time.time()), body)
-        headers = {"content-type": "application/json", **signed.as_dict()}
+        headers = {"content-type": "application/json", **signed.as_dict(), **target.headers}
         try:
-            response = await client.post(due.webhook_url, content=body, headers=headers)
+            # Redirects are never followed (httpx's default): a 3xx to an internal address
+            # would bypass the check above.
+            response = await client.post(
+                target.url, content=body, headers=headers, extensions=target.extensions
+            )
         except httpx.TimeoutException:
             return Outcome(ok=False, status=None, code=failure_code(None, timed_out=True))
         except httpx.HTTPError:

@@ -62,16 +62,30 @@ class PartnerRepository:
         previous_secret: str | None,
         previous_until: datetime | None,
     ) -> None:
+        """The partner's endpoint and current signing secret; the secret it replaces signs on
+        until ``previous_until`` (the end promised to the partner), like every secret retired
+        earlier until the end promised for it. Secrets past their end are deleted."""
         await self.conn.execute(
-            "UPDATE partners SET webhook_url = $2, webhook_secret = $3, previous_secret = $4,"
-            " previous_secret_until = $5, consecutive_failures = 0, breaker_open_until = NULL,"
+            "UPDATE partners SET webhook_url = $2, webhook_secret = $3,"
+            " consecutive_failures = 0, breaker_open_until = NULL,"
             " updated_at = now() WHERE partner_id = $1",
             partner_id,
             url,
             secret,
-            previous_secret,
-            previous_until,
         )
+        await self.conn.execute(
+            "DELETE FROM webhook_retired_secrets WHERE partner_id = $1 AND valid_until <= now()",
+            partner_id,
+        )
+        if previous_secret is not None and previous_until is not None:
+            await self.conn.execute(
+                "INSERT INTO webhook_retired_secrets (partner_id, secret, valid_until)"
+                " VALUES ($1, $2, $3) ON CONFLICT (partner_id, secret) DO UPDATE"
+                " SET valid_until = GREATEST(webhook_retired_secrets.valid_until, $3)",
+                partner_id,
+                previous_secret,
+                previous_until,
+            )
 
     async def current_secret(self, partner_id: UUID) -> str | None:
         value = await self.conn.fetchval(
@@ -81,9 +95,11 @@ class PartnerRepository:
 
     async def remove_webhook(self, partner_id: UUID) -> None:
         await self.conn.execute(
-            "UPDATE partners SET webhook_url = NULL, webhook_secret = NULL, previous_secret = NULL,"
-            " previous_secret_until = NULL WHERE partner_id = $1",
+            "UPDATE partners SET webhook_url = NULL, webhook_secret = NULL WHERE partner_id = $1",
             partner_id,
+        )
+        await self.conn.execute(
+            "DELETE FROM webhook_retired_secrets WHERE partner_id = $1", partner_id
         )
 
     async def record_success(self, partner_id: UUID) -> None:
@@ -119,12 +135,6 @@ class PartnerRepository:
             client_id,
         )
         return await self.get(partner_id), bool(revoked)
-
-    async def previous_secret_until(self, partner_id: UUID) -> datetime | None:
-        value = await self.conn.fetchval(
-            "SELECT previous_secret_until FROM partners WHERE partner_id = $1", partner_id
-        )
-        return value if isinstance(value, datetime) else None
 
     async def breaker_states(self) -> list[dict[str, Any]]:
         rows = await self.conn.fetch(
@@ -482,8 +492,10 @@ class DeliveryRepository:
               AND (d.lease_until IS NULL OR d.lease_until < now())
             RETURNING d.id, d.notification_id, d.partner_id, n.case_id, n.referral_id,
                       n.notice_id, n.kind, n.body, d.attempts, p.webhook_url, p.webhook_secret,
-                      p.previous_secret, p.previous_secret_until, p.partner_type,
-                      p.ever_origin_authority
+                      p.partner_type, p.ever_origin_authority,
+                      ARRAY(SELECT w.secret FROM webhook_retired_secrets w
+                            WHERE w.partner_id = p.partner_id AND w.valid_until > now()
+                            ORDER BY w.valid_until DESC) AS retired_secrets
             """,
             limit,
             lease_seconds,
@@ -579,10 +591,8 @@ class DeliveryRepository:
 
 
 def _due(row: asyncpg.Record) -> DueDelivery:
-    secrets = [row["webhook_secret"]]
-    until = row["previous_secret_until"]
-    if row["previous_secret"] and until is not None and until > datetime.now(until.tzinfo):
-        secrets.append(row["previous_secret"])
+    # The current secret first, then every retired one still within its promised end.
+    secrets = [row["webhook_secret"], *row["retired_secrets"]]
     return DueDelivery(
         id=row["id"],
         notification_id=row["notification_id"],

@@ -419,26 +419,30 @@ async def start_gateway(
     """Start THE gateway of this test, with setting overrides (call once per test)."""
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
-    async def start(clock: Clock | None = None, **overrides: Any) -> Gateway:
-        fake = FakeCasefile(isolated_hub.jwt_secret.get_secret_value())
+    async def start(
+        clock: Clock | None = None, hub_env: str = "development", **overrides: Any
+    ) -> Gateway:
+        """``hub_env``: HUB_ENV of this gateway (production checks webhook addresses)."""
+        hub = isolated_hub.model_copy(update={"env": hub_env})
+        fake = FakeCasefile(hub.jwt_secret.get_secret_value())
         casefile_url, stop_casefile = await serve(fake.app())
         cleanups.append(stop_casefile)
         settings = Settings(
-            hub=isolated_hub,
+            hub=hub,
             database=fresh_database,
             http_port=0,
             casefile_url=casefile_url,
             **{**FAST, **overrides},
         )
-        runtime = ServiceRuntime(definition(settings, clock=clock), isolated_hub)
+        runtime = ServiceRuntime(definition(settings, clock=clock), hub)
         await runtime.start()
         cleanups.append(runtime.stop)
-        producer = AIOKafkaProducer(bootstrap_servers=isolated_hub.kafka_bootstrap)
+        producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap)
         await producer.start()
         cleanups.append(producer.stop)
         http = httpx.AsyncClient(base_url=runtime.base_url, timeout=30)
         cleanups.append(http.aclose)
-        gateway = Gateway(runtime, isolated_hub, settings, fake, producer, http)
+        gateway = Gateway(runtime, hub, settings, fake, producer, http)
         cleanups.append(_run_all(gateway.cleanups))
 
         async def stop_simulators() -> None:

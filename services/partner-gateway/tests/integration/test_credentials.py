@@ -129,3 +129,37 @@ async def test_token_requests_are_rate_limited_per_client(start_gateway: Any) ->
     codes = [(await _token(gateway, "pc_guessed", f"pcs_{i}")).status_code for i in range(3)]
     assert codes == [401, 401, 429]
     assert (await _token(gateway, "pc_other", "pcs_x")).status_code == 401
+
+
+async def test_a_token_for_a_partner_that_does_not_exist_is_refused(gateway: Gateway) -> None:
+    """The issue's input: a validly signed partner token for a partner id the directory never
+    held answered 200 (an empty inbox). Same class, not in the issue: every other partner
+    route with such a token, and an admin listing the clients of a partner that does not
+    exist (was 200 with no items)."""
+    nobody = uuid.uuid4()
+    headers = {**gateway.as_partner(nobody), "Idempotency-Key": "unknown-partner-1"}
+    referral = uuid.uuid4()
+    answers = [
+        await gateway.http.get("/partner/inbox", headers=headers),
+        await gateway.http.get(f"/partner/referrals/{referral}", headers=headers),
+        await gateway.http.post(
+            f"/partner/referrals/{referral}/status", json={"status": "accepted"}, headers=headers
+        ),
+        await gateway.http.post(f"/partner/notices/{uuid.uuid4()}/ack", headers=headers),
+    ]
+    for answer in answers:
+        assert answer.status_code == 401, (answer.request.url, answer.text)
+        assert answer.json() == {
+            "error": "partner_unknown",
+            "detail": "the partner of this token is not in the directory",
+        }
+    listing = await gateway.http.get(
+        f"/admin/partners/{nobody}/credentials", headers=gateway.admin()
+    )
+    assert listing.status_code == 404
+    assert listing.json()["error"] == "not_found"
+    # a known partner's token still works
+    known = await gateway.register_partner()
+    await gateway.wait_for_partner(known)
+    inbox = await gateway.http.get("/partner/inbox", headers=gateway.as_partner(known))
+    assert inbox.status_code == 200

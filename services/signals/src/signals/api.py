@@ -21,7 +21,7 @@ from signals import repository as repo
 from signals.config import Settings
 from signals.dashboard import DASHBOARD_HTML
 from signals.domain.catalogue import NotAllowedError, allowed_tables, table_for_dimensions
-from signals.domain.periods import InvalidPeriodError, plausible_period
+from signals.domain.periods import InvalidPeriodError, closes_at, is_closed, plausible_period
 from signals.domain.privacy import BudgetExceededError
 from signals.handlers import PeriodOpenError, publish_period
 from signals.views import report_html, table_csv
@@ -35,18 +35,49 @@ RELEASE = errors(409)
 
 
 class _Releases:
-    """Reads a period's release, publishing it first if it is closed and not published yet."""
+    """Reads stored releases; publishing is a separate, explicit act (admin or the job).
+
+    A GET never publishes: a release is permanent (never revised), so creating one is a
+    decision (the publisher worker's schedule, or an admin's POST), not a side effect of
+    someone reading (RFC 9110 section 9.2.1: GET is safe).
+    """
 
     def __init__(self, ctx: ServiceContext, settings: Settings) -> None:
         self._ctx = ctx
         self._settings = settings
 
-    async def get(self, period: str) -> dict[str, dict[str, Any]]:
-        now = datetime.now(UTC)
+    @staticmethod
+    def _plausible(period: str, now: datetime) -> None:
         try:
-            plausible_period(period, now)  # malformed, year 0, 1990, far future: never published
+            plausible_period(period, now)  # malformed, year 0, 1990, far future
         except InvalidPeriodError as exc:
             raise DomainError(str(exc), code="invalid_period", status_code=422) from None
+
+    async def get(self, period: str) -> dict[str, dict[str, Any]]:
+        """The stored release of ``period``; 409 while it is open, 404 until it is published."""
+        now = datetime.now(UTC)
+        self._plausible(period, now)
+        async with self._ctx.pool.acquire() as conn:
+            release = await repo.release(conn, period)
+        if release:
+            return release
+        grace = self._settings.grace_days
+        if not is_closed(period, now, grace):
+            closes = closes_at(period, grace).isoformat()
+            raise DomainError(
+                f"the period {period} is open until {closes}", code="period_open", status_code=409
+            )
+        raise DomainError(
+            f"the period {period} is closed but not published yet; the scheduled job publishes"
+            " it, or an admin with POST /admin/periods/{period}/publish",
+            code="not_published",
+            status_code=404,
+        )
+
+    async def publish(self, period: str) -> dict[str, dict[str, Any]]:
+        """Publish a closed period once (admin); later calls return the stored release."""
+        now = datetime.now(UTC)
+        self._plausible(period, now)
         async with self._ctx.unit_of_work() as uow:
             try:
                 release = await publish_period(uow, self._settings, period, now)
@@ -178,6 +209,6 @@ def _admin_router(ctx: ServiceContext, auth: Authenticator, releases: _Releases)
     @router.post("/periods/{period}/publish", responses=RELEASE)
     async def publish(period: str, who: admin) -> dict[str, Any]:  # type: ignore[valid-type]
         """Publish a closed period now; a second call returns the stored release unchanged."""
-        return {"period": period, "tables": await releases.get(period)}
+        return {"period": period, "tables": await releases.publish(period)}
 
     return router

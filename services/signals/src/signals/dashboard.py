@@ -1,7 +1,10 @@
 """The advocacy dashboard: one static page; its script fetches the JSON API with a token.
 
 No data is in the page itself (it is served without a token); no CDN is used: the charts are
-plain SVG drawn by the inline script.
+plain SVG drawn by the inline script, every label set as text (``textContent``), never as markup.
+The token is typed into the form and sent only in the Authorization header: it never travels
+in a URL (a URL ends up in the browser history, proxy and server logs, and Referer headers;
+RFC 6750 section 5.3, OWASP REST Security Cheat Sheet).
 """
 
 DASHBOARD_HTML = r"""<!doctype html>
@@ -121,12 +124,6 @@ $("login").addEventListener("submit", (event) => {
   event.preventDefault();
   load($("token").value).catch((e) => { $("status").textContent = String(e.message); });
 });
-const fromQuery = new URLSearchParams(location.search).get("token");
-if (fromQuery) {
-  $("token").value = fromQuery;
-  history.replaceState(null, "", location.pathname);  // keep the token out of the history
-  load(fromQuery).catch((e) => { $("status").textContent = String(e.message); });
-}
 </script>
 </body></html>
 """

@@ -1,12 +1,18 @@
-"""Renderings of a stored release: CSV and the printable HTML report (pure functions)."""
+"""Renderings of a stored release: CSV and the printable HTML report (pure functions).
+
+Every value in them passes hub_runtime.render (``csv_cell``, ``escape_html``): the values are
+codes today, but a table's labels must never become a formula or markup tomorrow.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Mapping
-from html import escape
 from typing import Any
+
+from hub_runtime.render import csv_cell
+from hub_runtime.render import escape_html as escape
 
 from signals.domain.catalogue import TABLES, TOTAL
 
@@ -18,12 +24,11 @@ def table_csv(payload: Mapping[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     dimensions: list[str] = list(payload["dimensions"])
-    writer.writerow([*dimensions, "count", "suppressed"])
+    writer.writerow([csv_cell(name) for name in [*dimensions, "count", "suppressed"]])
     for cell in payload["cells"]:
-        count = "" if cell["count"] is None else str(cell["count"])
         coordinates = cell["coordinates"]
-        suppressed = _csv_boolean(cell["suppressed"])
-        writer.writerow([*(coordinates[d] for d in dimensions), count, suppressed])
+        row = [*(coordinates[d] for d in dimensions), cell["count"]]
+        writer.writerow([*(csv_cell(v) for v in row), _csv_boolean(cell["suppressed"])])
     return out.getvalue()
 
 
@@ -35,7 +40,7 @@ def _csv_boolean(value: bool) -> str:
 def _value(cell: Mapping[str, Any] | None) -> str:
     if cell is None:
         return ""
-    return SUPPRESSED_MARK if cell["suppressed"] else str(cell["count"])
+    return SUPPRESSED_MARK if cell["suppressed"] else escape(cell["count"])
 
 
 def _axis(payload: Mapping[str, Any], position: int) -> list[str]:

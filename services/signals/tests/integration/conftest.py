@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from hub_contracts import Envelope
@@ -65,3 +66,9 @@ async def publish_many(hub: HubSettings, envelopes: list[tuple[Envelope, str]]) 
         await producer.flush()
     finally:
         await producer.stop()
+
+
+async def publish_period(client: httpx.AsyncClient, hub: HubSettings, period: str) -> None:
+    """Publish ``period`` as an admin does (a GET never publishes)."""
+    answer = await client.post(f"/admin/periods/{period}/publish", headers=bearer(hub, Role.ADMIN))
+    assert answer.status_code == 200, answer.text

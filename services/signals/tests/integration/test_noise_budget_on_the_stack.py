@@ -35,8 +35,9 @@ async def test_a_release_over_budget_is_refused_and_one_within_is_noisy(
 
         await wait_until(applied, within=30)
         url = f"/signals/periods/{PERIOD}/tables/bottlenecks_by_stage"
+        publish = f"/admin/periods/{PERIOD}/publish"
         async with httpx.AsyncClient(base_url=service.base_url) as client:
-            refused = await client.get(url, headers=bearer(isolated_hub, Role.ADVOCACY))
+            refused = await client.post(publish, headers=bearer(isolated_hub, Role.ADMIN))
             listing = await client.get("/signals/periods", headers=bearer(isolated_hub, Role.ADMIN))
         assert refused.status_code == 409
         assert refused.json()["error"] == "budget_exhausted"
@@ -51,6 +52,8 @@ async def test_a_release_over_budget_is_refused_and_one_within_is_noisy(
     await service.start()
     try:
         async with httpx.AsyncClient(base_url=service.base_url) as client:
+            published = await client.post(publish, headers=bearer(isolated_hub, Role.ADMIN))
+            assert published.status_code == 200, published.text
             first = await client.get(url, headers=bearer(isolated_hub, Role.ADVOCACY))
             second = await client.get(url, headers=bearer(isolated_hub, Role.ADVOCACY))
         assert first.status_code == 200, first.text

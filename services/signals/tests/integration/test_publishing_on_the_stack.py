@@ -31,7 +31,7 @@ from hub_runtime.testing import read_all, wait_until
 from signals.bootstrap import runtime
 from signals.config import Settings
 
-from .conftest import bearer, publish_many
+from .conftest import bearer, publish_many, publish_period
 
 pytestmark = pytest.mark.integration
 PERIOD = "2025-01"
@@ -147,6 +147,7 @@ async def test_a_closed_period_is_published_once_and_protected(
             await client.get(url, headers=bearer(isolated_hub, Role.COUNSELLOR))
         ).status_code == 403
         assert (await client.get(url)).status_code == 401
+        await publish_period(client, isolated_hub, PERIOD)
         first = await client.get(url, headers=advocacy)
         assert first.status_code == 200, first.text
         table = first.json()
@@ -188,6 +189,46 @@ async def test_a_closed_period_is_published_once_and_protected(
     assert len(tables) == len(set(tables)), "a period is published once"
     stage_event = next(e for e in events if e.data["table"] == "bottlenecks_by_stage")
     assert SignalsPublished.model_validate(stage_event.data).model_dump(mode="json") == table
+
+
+async def test_reading_a_closed_period_publishes_nothing(
+    isolated_hub: HubSettings, signals_service: ServiceRuntime
+) -> None:
+    """Issue 12, side effects only where asked. The failing input: a GET of a closed period's
+    table created its permanent release. Same class, not listed in the issue: the CSV, the
+    crosstab and the printable report of that period, read by advocacy and by an admin."""
+    await publish_many(isolated_hub, seeded())
+    await applied(signals_service, SEEDED_EVENTS)
+    base = f"/signals/periods/{PERIOD}"
+    reads = [
+        (f"{base}/tables/bottlenecks_by_stage", {}),
+        (f"{base}/tables/bottlenecks_by_stage.csv", {}),
+        (f"{base}/crosstab", {"dimensions": "category,stage"}),
+        (f"{base}/report", {}),
+    ]
+    async with httpx.AsyncClient(base_url=signals_service.base_url) as client:
+        for role in (Role.ADVOCACY, Role.ADMIN):
+            for path, params in reads:
+                answer = await client.get(path, params=params, headers=bearer(isolated_hub, role))
+                assert answer.status_code == 404, (path, answer.text)
+                assert answer.json()["error"] == "not_published"
+                assert "/admin/periods/{period}/publish" in answer.json()["detail"]
+        listing = (
+            await client.get("/signals/periods", headers=bearer(isolated_hub, Role.ADVOCACY))
+        ).json()
+        assert listing["periods"] == []
+        assert signals_service.context is not None
+        pool = signals_service.context.pool
+        assert await pool.fetchval("SELECT count(*) FROM releases") == 0
+        assert await pool.fetchval("SELECT count(*) FROM hub_outbox") == 0
+
+        await publish_period(client, isolated_hub, PERIOD)  # the explicit act
+        for path, params in reads:
+            answer = await client.get(
+                path, params=params, headers=bearer(isolated_hub, Role.ADVOCACY)
+            )
+            assert answer.status_code == 200, (path, answer.text)
+    assert await pool.fetchval("SELECT count(*) FROM releases") > 0
 
 
 async def test_open_periods_and_disallowed_tables_get_a_reason(
@@ -261,6 +302,7 @@ async def test_a_refused_cross_tabulation_never_echoes_the_request(
             f"{url}/crosstab", params={"dimensions": "category,SECRETNAME"}, headers=advocacy
         )
         no_table = await client.get(f"{url}/tables/SECRETNAME", headers=advocacy)
+        await publish_period(client, isolated_hub, PERIOD)
         reversed_pair = await client.get(
             f"{url}/crosstab", params={"dimensions": "stage,category"}, headers=advocacy
         )
@@ -282,6 +324,7 @@ async def test_csv_report_and_dashboard(
     await applied(signals_service, SEEDED_EVENTS)
     advocacy = bearer(isolated_hub, Role.ADVOCACY)
     async with httpx.AsyncClient(base_url=signals_service.base_url) as client:
+        await publish_period(client, isolated_hub, PERIOD)
         csv_response = await client.get(
             f"/signals/periods/{PERIOD}/tables/bottlenecks_by_region.csv", headers=advocacy
         )
@@ -358,6 +401,7 @@ async def test_only_consenting_persons_count_and_withdrawal_and_erasure_apply(
             summary = (
                 await client.get("/admin/contributions", headers=bearer(isolated_hub, Role.ADMIN))
             ).json()["contributions"]
+            await publish_period(client, isolated_hub, PERIOD)
             table = (
                 await client.get(
                     f"/signals/periods/{PERIOD}/tables/bottlenecks_by_stage",

@@ -1,0 +1,110 @@
+"""Which webhook URLs the gateway may call (pure rules; resolution is in ``webhook_target``).
+
+A webhook URL is chosen by an administrator but points wherever its host name resolves, so it
+is the classic server-side request forgery vector (OWASP SSRF Prevention Cheat Sheet; OWASP
+Top 10 2021 A10): a URL to ``127.0.0.1``, ``169.254.169.254`` (cloud metadata) or an internal
+service would let the gateway POST signed data into the council's own network. Outside
+development the gateway therefore only calls:
+
+- ``https`` URLs (the webhook carries case and referral ids; plain HTTP exposes them);
+- without userinfo (``user:password@``: RFC 3986 section 3.2.1 deprecates it; a secret in a
+  URL ends up in logs and in the admin's shell history);
+- whose every address is globally reachable (``ipaddress``'s ``is_global``, which follows the
+  IANA special-purpose registries, RFC 6890): never loopback, link-local, private, shared
+  (100.64/10), reserved, multicast or unspecified, IPv4-mapped IPv6 included.
+
+Development (``HUB_ENV=development``) allows all of these: the simulator listens on loopback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class WebhookUrlRefusedError(ValueError):
+    """A webhook URL (or one of its addresses) the gateway must not call; ``code`` is a
+    machine code, ``reason`` a sentence that never repeats the URL (it may hold a secret)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class WebhookUrl:
+    """A parsed webhook URL: ``host`` without brackets, ``port`` explicit."""
+
+    parts: SplitResult
+    host: str
+    port: int
+
+    @property
+    def literal_address(self) -> IPAddress | None:
+        """The host as an IP address when the URL names one, else None."""
+        try:
+            return ipaddress.ip_address(self.host)
+        except ValueError:
+            return None
+
+
+def parse(url: str, *, development: bool) -> WebhookUrl:
+    """The URL's parts after the rules that need no name resolution.
+
+    Raises WebhookUrlRefusedError (codes ``webhook_url_invalid``, ``webhook_url_not_https``,
+    ``webhook_url_credentials``, ``webhook_address_not_global``).
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid", "the webhook URL is not valid"
+        ) from None
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in ("https", "http") or not host:
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid", "the webhook URL needs an http(s) scheme and a host"
+        )
+    parsed = WebhookUrl(parts, host, port or (443 if parts.scheme == "https" else 80))
+    if development:
+        return parsed
+    if parts.scheme != "https":
+        raise WebhookUrlRefusedError(
+            "webhook_url_not_https", "a webhook URL must use https outside development"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise WebhookUrlRefusedError(
+            "webhook_url_credentials",
+            "a webhook URL must not carry credentials (user:password@); the webhook is"
+            " authenticated by its signature",
+        )
+    literal = parsed.literal_address
+    if literal is not None:
+        check_addresses([literal])
+    elif host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        # RFC 6761 section 6.3: these names are loopback whatever a resolver says.
+        check_addresses([ipaddress.ip_address("127.0.0.1")])
+    return parsed
+
+
+def check_addresses(addresses: list[IPAddress]) -> None:
+    """Raises WebhookUrlRefusedError (``webhook_address_not_global``) unless there is at least
+    one address and every one is globally reachable (an IPv4-mapped IPv6 address is judged
+    by the IPv4 address it maps)."""
+    if not addresses:
+        raise WebhookUrlRefusedError(
+            "webhook_host_unresolvable", "the webhook host name does not resolve"
+        )
+    for address in addresses:
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        if not (mapped or address).is_global:
+            raise WebhookUrlRefusedError(
+                "webhook_address_not_global",
+                "a webhook URL must point at a public address, never loopback, link-local,"
+                " private or otherwise internal",
+            )

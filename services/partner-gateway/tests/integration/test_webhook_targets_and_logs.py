@@ -1,0 +1,144 @@
+"""Webhook targets are checked at registration and at delivery; their secrets never reach a log.
+
+Issue 13, class 5, over HTTP on the real stack. Name resolution is replaced by a stand-in (the
+test machine has no DNS and the point is a name that changes its answer); everything else is
+the running gateway.
+"""
+
+import io
+import ipaddress
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hub_runtime.logs import configure_logging
+from hub_runtime.testing import wait_until
+from partner_gateway import webhook_target
+
+from .conftest import Gateway
+
+pytestmark = pytest.mark.integration
+
+PUBLIC = "93.184.215.14"
+
+
+class Resolver:
+    """Stands in for DNS: ``answers`` maps a host name to its addresses, changeable mid-test."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[str]] = {}
+
+    async def __call__(self, host: str, port: int) -> list[Any]:
+        del port
+        return [ipaddress.ip_address(a) for a in self.answers.get(host, [])]
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Resolver:
+    fake = Resolver()
+    monkeypatch.setattr(webhook_target, "resolve", fake)
+    return fake
+
+
+async def test_production_refuses_internal_and_credentialed_webhook_urls(
+    start_gateway: Any, resolver: Resolver
+) -> None:
+    """The issue's inputs (loopback; ``user:password@`` and ``?api_key=``) and more of the same
+    class it does not list: cloud metadata, an IPv4-mapped private address, plain http, and a
+    public-looking name that resolves to a private address."""
+    gateway: Gateway = await start_gateway(hub_env="production")
+    resolver.answers = {"partner.example": [PUBLIC], "intranet.example": ["192.168.10.4"]}
+    partner_id = await gateway.register_partner()
+    await gateway.wait_for_partner(partner_id)
+    refused = {
+        "https://127.0.0.1:8190/webhooks": "webhook_address_not_global",
+        "https://user:hunter2@partner.example/hook?api_key=k-123": "webhook_url_credentials",
+        "https://169.254.169.254/latest/meta-data/": "webhook_address_not_global",
+        "https://[::ffff:10.0.0.1]/hook": "webhook_address_not_global",
+        "http://partner.example/hook": "webhook_url_not_https",
+        "https://intranet.example/hook": "webhook_address_not_global",
+        "https://unknown.example/hook": "webhook_host_unresolvable",
+    }
+    for url, code in refused.items():
+        answer = await gateway.put_webhook(partner_id, url)
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["error"] == code, url
+        assert "hunter2" not in answer.text
+        assert "k-123" not in answer.text
+    accepted = await gateway.put_webhook(partner_id, "https://partner.example/hook")
+    assert accepted.status_code == 200, accepted.text
+
+
+async def test_a_name_that_resolves_internally_later_is_refused_at_delivery(
+    start_gateway: Any, resolver: Resolver
+) -> None:
+    """DNS rebinding: public when registered, loopback when the webhook goes out."""
+    gateway: Gateway = await start_gateway(hub_env="production")
+    resolver.answers = {"partner.example": [PUBLIC]}
+    partner_id = await gateway.register_partner()
+    await gateway.wait_for_partner(partner_id)
+    registered = await gateway.put_webhook(partner_id, "https://partner.example/hook")
+    assert registered.status_code == 200, registered.text
+
+    resolver.answers = {"partner.example": ["127.0.0.1"]}
+    case_id = uuid.uuid4()
+    await gateway.approve(case_id, partner_id, await gateway.consent(case_id, partner_id))
+
+    async def refused_attempt() -> bool:
+        log = await gateway.http.get(
+            "/admin/deliveries", params={"partner_id": str(partner_id)}, headers=gateway.admin()
+        )
+        return any(item["last_error"] == "address_refused" for item in log.json()["items"])
+
+    await wait_until(refused_attempt)
+
+
+@pytest.fixture
+def service_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """What a service process prints: its logging (configure_logging) writing to a buffer,
+    restored afterwards. httpx is lowered to INFO on purpose: the redaction must hold even
+    where a library logs every request."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    buffer = io.StringIO()
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "stdout", buffer)
+        configure_logging("INFO")  # its handler keeps the buffer as its stream
+    logging.getLogger("httpx").setLevel(logging.INFO)
+    try:
+        yield buffer
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+
+
+async def test_a_webhook_url_with_secrets_never_reaches_the_log(
+    gateway: Gateway, service_log: io.StringIO
+) -> None:
+    """The issue's failing input: in development such a URL is accepted (the simulator), and
+    every delivery used to print it in full through httpx's logger."""
+    partner_id, sim = await gateway.simulated_partner()
+    port = sim.webhook_url.split("//", 1)[1].split("/", 1)[0]
+    path = sim.webhook_url.split(port, 1)[1]
+    url = f"http://council:hunter2pw@{port}{path}?api_key=sk-canary-77"
+    registered = await gateway.put_webhook(partner_id, url)
+    assert registered.status_code == 200, registered.text
+    sim.webhook_secret = registered.json()["secret"]
+    case_id = uuid.uuid4()
+    referral_id = await gateway.approve(
+        case_id, partner_id, await gateway.consent(case_id, partner_id)
+    )
+
+    async def received() -> bool:
+        return str(referral_id) in sim.record.referrals_notified
+
+    await wait_until(received)
+    out = service_log.getvalue()
+    assert "hunter2pw" not in out
+    assert "sk-canary-77" not in out
+    httpx_lines = [json.loads(x) for x in out.splitlines() if '"logger": "httpx"' in x]
+    assert any("api_key=REDACTED" in line["message"] for line in httpx_lines), out[-2000:]

@@ -1,0 +1,103 @@
+"""Which webhook URLs the gateway calls, and the pinning of a delivery to a checked address."""
+
+import ipaddress
+
+import pytest
+from partner_gateway import webhook_target
+from partner_gateway.domain.webhook_url import WebhookUrlRefusedError, parse
+
+REFUSED_OUTSIDE_DEVELOPMENT = [
+    # the issue's failing input: credentials and an API key in the URL
+    ("https://user:hunter2@partner.example/hook?api_key=k-123", "webhook_url_credentials"),
+    ("http://partner.example/hook", "webhook_url_not_https"),
+    ("https://127.0.0.1/hook", "webhook_address_not_global"),
+    ("https://[::1]/hook", "webhook_address_not_global"),
+    ("https://169.254.169.254/latest/meta-data", "webhook_address_not_global"),  # metadata
+    ("https://10.1.2.3/hook", "webhook_address_not_global"),
+    ("https://100.64.0.1/hook", "webhook_address_not_global"),  # carrier-grade NAT
+    ("https://[::ffff:192.168.0.1]/hook", "webhook_address_not_global"),  # IPv4-mapped
+    ("https://[fe80::1]/hook", "webhook_address_not_global"),
+    ("https://0.0.0.0/hook", "webhook_address_not_global"),
+    ("https://localhost:8443/hook", "webhook_address_not_global"),  # RFC 6761
+    ("https://api.localhost/hook", "webhook_address_not_global"),
+    ("ftp://partner.example/hook", "webhook_url_invalid"),
+    ("https://partner.example:99999/hook", "webhook_url_invalid"),
+]
+
+
+@pytest.mark.parametrize(("url", "code"), REFUSED_OUTSIDE_DEVELOPMENT)
+def test_refused_outside_development(url: str, code: str) -> None:
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        parse(url, development=False)
+    assert refused.value.code == code
+    assert "hunter2" not in refused.value.reason
+    assert "k-123" not in refused.value.reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8190/webhooks", "http://user:pw@localhost/hook?api_key=k"],
+)
+def test_development_allows_the_simulator_on_loopback(url: str) -> None:
+    assert parse(url, development=True).host in ("127.0.0.1", "localhost")
+
+
+def _resolving_to(*addresses: str) -> object:
+    async def resolve(host: str, port: int) -> list[object]:
+        del host, port
+        return [ipaddress.ip_address(a) for a in addresses]
+
+    return resolve
+
+
+async def test_a_name_is_refused_when_any_of_its_addresses_is_internal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A public name that also resolves to a private address (one A record is enough for an
+    attacker who controls the zone) is refused, at registration and at delivery."""
+    monkeypatch.setattr(webhook_target, "resolve", _resolving_to("93.184.215.14", "10.0.0.7"))
+    with pytest.raises(WebhookUrlRefusedError):
+        await webhook_target.check("https://partner.example/hook", development=False)
+    with pytest.raises(WebhookUrlRefusedError):
+        await webhook_target.pinned("https://partner.example/hook", development=False)
+
+
+async def test_an_unresolvable_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webhook_target, "resolve", _resolving_to())
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        await webhook_target.check("https://nowhere.example/hook", development=False)
+    assert refused.value.code == "webhook_host_unresolvable"
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "pinned_url", "host"),
+    [
+        (
+            "https://partner.example/hook?x=1",
+            "93.184.215.14",
+            "https://93.184.215.14:443/hook?x=1",
+            "partner.example",
+        ),
+        (
+            "https://partner.example:8443/hook",
+            "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+            "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:8443/hook",
+            "partner.example:8443",
+        ),
+    ],
+)
+async def test_a_delivery_connects_to_the_address_it_checked(
+    monkeypatch: pytest.MonkeyPatch, url: str, address: str, pinned_url: str, host: str
+) -> None:
+    """No second lookup between check and connect: the URL names the checked address; the
+    Host header and the TLS server name (SNI, certificate check) keep the registered name."""
+    monkeypatch.setattr(webhook_target, "resolve", _resolving_to(address))
+    target = await webhook_target.pinned(url, development=False)
+    assert target.url == pinned_url
+    assert target.headers == {"host": host}
+    assert target.extensions == {"sni_hostname": "partner.example"}
+
+
+async def test_development_sends_to_the_url_as_registered() -> None:
+    url = "http://127.0.0.1:8190/webhooks"
+    assert (await webhook_target.pinned(url, development=True)).url == url
