@@ -19,12 +19,17 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from hub_contracts import CaseOpened, ContractError, Envelope, PartnerRegistered
+from hub_contracts import (
+    CaseOpened,
+    ContractError,
+    Envelope,
+    PartnerRegistered,
+    all_payload_classes,
+)
 from hub_contracts.examples import example_payload
 from hub_contracts.registry import decode
 from hub_contracts.topics import Topic, dead_letter_topic
@@ -32,8 +37,6 @@ from hub_demo.fuzz_records import FuzzRecord, fuzz_records, valid_record
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all
-from referral.clock import Clock
-from referral.kafka_commands import command_handlers
 
 pytestmark = pytest.mark.integration
 
@@ -150,7 +153,10 @@ def _readers(hub: RunningHub) -> dict[str, list[Reader]]:
         for topic in definition.consumes:
             reader = Reader(definition.name, frozenset(definition.handlers), index)
             readers.setdefault(hub.hub.topic(topic), []).append(reader)
-    commands = frozenset(command_handlers(Clock(ZoneInfo("Europe/Amsterdam"))))
+    # Every command type of the topic has a handler (referral's command intake: one per type).
+    commands = frozenset(
+        cls.event_type for cls in all_payload_classes() if cls.topic is Topic.REFERRAL_COMMANDS
+    )
     readers[hub.hub.topic(Topic.REFERRAL_COMMANDS)] = [Reader("referral", commands, 1)]
     return readers
 

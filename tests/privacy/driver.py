@@ -200,9 +200,10 @@ class HubDriver:
         return self.call("POST", f"{self.urls.referral}/partners", Role.ADMIN, body)
 
     def update_partner(
-        self, partner_id: UUID, partner_type: str, purposes: list[str], active: bool
+        self, partner_id: UUID, partner_type: str, purposes: list[str], active: bool, reason: str
     ) -> Answer:
-        body = self.partner_body(partner_type, purposes, active)
+        """``reason``: the audit's closed code (reclassified, removed, ...)."""
+        body = {**self.partner_body(partner_type, purposes, active), "change_reason": reason}
         url = f"{self.urls.referral}/partners/{partner_id}"
         return self.call("PUT", url, Role.ADMIN, body)
 

@@ -21,6 +21,13 @@ PARTNER = {
 }
 
 
+def _says(body: dict[str, Any], field: str) -> bool:
+    """The refusal names the field, or (a NUL anywhere, refused by the edge before any model is
+    read) says it is the NUL character."""
+    text = " ".join([body["detail"], *body.get("reasons", [])])
+    return field in text or "NUL character" in text
+
+
 async def _post_partner(stack: Any, **changes: Any) -> Any:
     return await stack.http.post(
         "/partners", json={**PARTNER, **changes}, headers=stack.token(Role.ADMIN)
@@ -45,7 +52,7 @@ async def test_bad_partner_entries_are_422_and_not_listed(
 ) -> None:
     response = await _post_partner(stack, **changes)
     assert response.status_code == 422, response.text
-    assert field in response.json()["detail"]
+    assert _says(response.json(), field)
     listed = await stack.http.get("/partners", headers=stack.token(Role.ADMIN))
     assert listed.json() == []
 
@@ -104,7 +111,7 @@ async def test_review_reasons_are_visible_text(stack: Any, reason: str) -> None:
         headers=stack.token(Role.COORDINATOR),
     )
     assert response.status_code == 422, response.text
-    assert "reason" in response.json()["detail"]
+    assert _says(response.json(), "reason")
 
 
 async def test_the_migration_normalises_names_stored_before(stack: Any) -> None:
