@@ -8,6 +8,7 @@ then the invariants are checked against the test's own model (``model.py``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -26,6 +27,13 @@ from .driver import CANARIES, HubDriver, today
 from .model import Case, Consent, Partner, Referral, World
 
 STAGES = ["first_rejection", "appeal_pending", "final_rejection", "in_procedure"]
+NEXT_STAGES = {
+    # The legal moves among these stages (the case file refuses others; see its stages model).
+    "in_procedure": ["first_rejection"],
+    "first_rejection": ["appeal_pending", "final_rejection"],
+    "appeal_pending": ["final_rejection", "in_procedure"],
+    "final_rejection": ["in_procedure"],
+}
 PURPOSES = ["return_counselling", "travel_documents", "reintegration_support"]
 CATEGORIES = ["identity", "contact", "household", "travel_documents", "case_history"]
 PARTNER_TYPES = ["ngo", "intergovernmental", "authority_origin"]
@@ -76,6 +84,11 @@ class PrivacyMachine(RuleBasedStateMachine):
         assert isinstance(consent, Consent), "the starting consent was refused"
         referral = self.request_referral(case, partner, "travel_documents", papers)
         assert isinstance(referral, Referral), "the starting referral was refused"
+        # A family with a child: a coordinator reviews it first (the reason is a canary too).
+        reviewed = self.driver.review(referral.referral_id, "approve")
+        assert reviewed.status == 200, reviewed.text
+        assert reviewed.body["status"] == "approved", reviewed.text
+        self.driver.settle()
         return referral
 
     # -- counsellors -----------------------------------------------------------------------
@@ -87,11 +100,20 @@ class PrivacyMachine(RuleBasedStateMachine):
     def open_case(self, stage: str) -> Any:
         return self._open(stage)
 
-    @rule(case=cases, to_stage=st.sampled_from(STAGES))
-    def change_stage(self, case: Case, to_stage: str) -> None:
+    @rule(data=st.data())
+    def change_stage(self, data: st.DataObject) -> None:
+        """A legal next stage of a case that has referrals (where a stage change matters)."""
+        with_referrals = sorted({r.case_id for r in self.world.referrals.values()})
+        case = self.world.cases[
+            data.draw(st.sampled_from(with_referrals or sorted(self.world.cases)), label="case")
+        ]
+        options = NEXT_STAGES.get(case.stage, [])
+        if not options:
+            return
+        to_stage = data.draw(st.sampled_from(options), label="to_stage")
         if self.driver.change_stage(case.case_id, to_stage).status == 200:
             case.stage = to_stage
-        self.driver.settle()
+        self._eager_partners()
 
     @rule(case=cases)
     def record_decision(self, case: Case) -> None:
@@ -128,7 +150,7 @@ class PrivacyMachine(RuleBasedStateMachine):
     def withdraw_consent(self, consent: Consent) -> None:
         if self.driver.withdraw_consent(consent.consent_id).status == 200:
             consent.withdrawn = True
-        self.driver.settle()
+        self._eager_partners()
 
     @rule(
         target=referrals,
@@ -159,19 +181,19 @@ class PrivacyMachine(RuleBasedStateMachine):
     @rule(referral=referrals, decision=st.sampled_from(["approve", "override"]))
     def review(self, referral: Referral, decision: str) -> None:
         self.driver.review(referral.referral_id, decision)
-        self.driver.settle()
+        self._eager_partners()
 
     @rule(case=cases)
     def close_case(self, case: Case) -> None:
         if self.driver.close_case(case.case_id).status == 200:
             case.closed = True
-        self.driver.settle()
+        self._eager_partners()
 
     @rule(case=cases)
     def erase_person(self, case: Case) -> None:
         if self.driver.erase(case.case_id).status == 200:
             case.erased = True
-        self.driver.settle()
+        self._eager_partners()
 
     # -- admins ----------------------------------------------------------------------------
 
@@ -180,8 +202,16 @@ class PrivacyMachine(RuleBasedStateMachine):
     def register_partner(self, partner_type: str) -> Any:
         return self._register(partner_type)
 
-    @rule(partner=partners, partner_type=st.sampled_from(PARTNER_TYPES))
-    def reclassify_partner(self, partner: Partner, partner_type: str) -> None:
+    @rule(data=st.data(), partner_type=st.sampled_from(PARTNER_TYPES))
+    def reclassify_partner(self, data: st.DataObject, partner_type: str) -> None:
+        asked_at = datetime.now(UTC)
+        """A partner that has referrals (where a change of standing matters) changes type."""
+        with_referrals = sorted({r.partner_id for r in self.world.referrals.values()})
+        partner = self.world.partners[
+            data.draw(
+                st.sampled_from(with_referrals or sorted(self.world.partners)), label="partner"
+            )
+        ]
         answer = self.driver.update_partner(
             partner.partner_id,
             partner_type,
@@ -196,8 +226,10 @@ class PrivacyMachine(RuleBasedStateMachine):
                     f"reclassified as {partner_type}"
                 )
             partner.partner_type = partner_type
+            if partner_type == "authority_origin" and partner.authority_since is None:
+                partner.authority_since = asked_at
             partner.ever_origin_authority |= partner_type == "authority_origin"
-        self.driver.settle()
+        self._eager_partners()
 
     @rule(partner=partners)
     def remove_partner(self, partner: Partner) -> None:
@@ -206,7 +238,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         )
         if answer.status == 200:
             partner.active = False
-        self.driver.settle()
+        self._eager_partners()
 
     # -- partners --------------------------------------------------------------------------
 
@@ -219,22 +251,13 @@ class PrivacyMachine(RuleBasedStateMachine):
 
     @rule(referral=referrals)
     def fetch_as_partner(self, referral: Referral) -> None:
-        answer = self.driver.fetch(referral.partner_id, referral.referral_id)
-        if answer.status == 200:
-            self.fetched[referral.referral_id] = self.fetched.get(referral.referral_id, 0) + 1
-            why_not = self.world.disclosure_allowed(referral, today())
-            if why_not is not None:
-                self.world.violations.append(
-                    f"referral {referral.referral_id} disclosed although: {why_not}"
-                )
-        elif answer.status >= 500:
-            self.world.violations.append(f"fetch answered {answer.status}: {answer.text[:200]}")
+        self._fetch(referral)
         self.driver.settle()
 
     @rule(referral=referrals, status=st.sampled_from(["accepted", "declined"]))
     def report_status(self, referral: Referral, status: str) -> None:
         self.driver.report(referral.partner_id, referral.referral_id, status)
-        self.driver.settle()
+        self._eager_partners()
 
     # -- after every step -------------------------------------------------------------------
 
@@ -244,16 +267,27 @@ class PrivacyMachine(RuleBasedStateMachine):
 
     @invariant()
     def nothing_ever_reaches_an_origin_authority(self) -> None:
-        once_authorities = {
-            p.partner_id for p in self.world.partners.values() if p.ever_origin_authority
+        """Nothing is told or disclosed to a partner from the moment it is listed as an
+        origin-country authority (what went to it before, as an NGO, is history)."""
+        since = {
+            p.partner_id: p.authority_since
+            for p in self.world.partners.values()
+            if p.authority_since is not None
         }
-        if not once_authorities:
+        if not since:
             return
-        for partner_id in once_authorities:
-            told = [i for i in self.driver.inbox(partner_id) if _referral_of(i) is not None]
+        for partner_id, moment in since.items():
+            told = [
+                i
+                for i in self.driver.inbox(partner_id)
+                if _referral_of(i) is not None and _at(i.get("timestamp")) >= moment
+            ]
             assert told == [], f"an origin-country authority was told: {told}"
         leaked = [
-            d for d in self.driver.disclosures() if UUID(str(d["partner_id"])) in once_authorities
+            d
+            for d in self.driver.disclosures()
+            if UUID(str(d["partner_id"])) in since
+            and _at(d["disclosed_at"]) >= since[UUID(str(d["partner_id"]))]
         ]
         assert leaked == [], f"disclosed to an origin-country authority: {leaked}"
 
@@ -311,6 +345,27 @@ class PrivacyMachine(RuleBasedStateMachine):
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def _fetch(self, referral: Referral) -> None:
+        """The partner asks for the referral's data; a 200 the model forbids is a violation."""
+        answer = self.driver.fetch(referral.partner_id, referral.referral_id)
+        if answer.status == 200:
+            self.fetched[referral.referral_id] = self.fetched.get(referral.referral_id, 0) + 1
+            why_not = self.world.disclosure_allowed(referral, today())
+            if why_not is not None:
+                self.world.violations.append(
+                    f"referral {referral.referral_id} disclosed although: {why_not}"
+                )
+        elif answer.status >= 500:
+            self.world.violations.append(f"fetch answered {answer.status}: {answer.text[:200]}")
+
+    def _eager_partners(self) -> None:
+        """Partners fetch every referral they know of right after a change (the moment a gate
+        must already hold), then the hub settles."""
+        self.driver.settle()
+        for referral in list(self.world.referrals.values()):
+            self._fetch(referral)
+        self.driver.settle()
+
     def _open(self, stage: str) -> Case:
         answer = self.driver.open_case(stage)
         assert answer.status == 201, answer.text
@@ -328,10 +383,17 @@ class PrivacyMachine(RuleBasedStateMachine):
             partner_type,
             set(purposes),
             ever_origin_authority=partner_type == "authority_origin",
+            authority_since=datetime.now(UTC) if partner_type == "authority_origin" else None,
         )
         self.world.partners[partner.partner_id] = partner
         self.driver.settle()
         return partner
+
+
+def _at(text: Any) -> datetime:
+    """An ISO 8601 instant from an API answer (UTC when it names no offset)."""
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _referral_of(item: dict[str, Any]) -> UUID | None:

@@ -5,7 +5,7 @@ in the policy module cannot hide itself from the test that checks it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 PROTECTED_STAGES = {"appeal_pending", "in_procedure"}
@@ -51,6 +51,7 @@ class Partner:
     purposes: set[str]
     ever_origin_authority: bool
     active: bool = True
+    authority_since: datetime | None = None  # when it was listed as one (UTC), if ever
 
 
 @dataclass

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from hub_contracts import DeliveryFailed, NoticeSentV2, ReferralDelivered
+from hub_contracts import DeliveryFailed, NoticeSentV2, PartnerType, ReferralDelivered
+from hub_contracts import privacy
 from hub_runtime.notify import Wakeup
 from hub_runtime.service import ServiceContext, Worker
 
@@ -113,7 +114,13 @@ class DeliveryWorker:
     async def _deliver(
         self, ctx: ServiceContext, client: httpx.AsyncClient, due: DueDelivery
     ) -> None:
-        if due.ever_origin_authority or due.partner_type == "authority_origin":
+        standing = privacy.PartnerFacts(
+            due.partner_id,
+            PartnerType(due.partner_type),
+            active=True,
+            ever_origin_authority=due.ever_origin_authority,
+        )
+        if privacy.is_origin_authority(standing):  # the policy's one test (hub_contracts.privacy)
             outcome = Outcome(ok=False, status=None, code="partner_origin_authority")
             await self._record_failure(ctx, due, outcome, final=True)
             return

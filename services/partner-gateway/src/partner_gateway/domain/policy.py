@@ -69,8 +69,13 @@ def is_origin_authority(partner: PartnerView | None) -> bool:
     """Listed as an origin-country authority, now or ever (the policy's one test)."""
     if partner is None:
         return False
-    return partner.ever_origin_authority or policy.is_origin_authority(
-        policy.PartnerFacts(partner.partner_id, partner.partner_type, partner.active)
+    return policy.is_origin_authority(
+        policy.PartnerFacts(
+            partner.partner_id,
+            partner.partner_type,
+            partner.active,
+            ever_origin_authority=partner.ever_origin_authority,
+        )
     )
 
 
