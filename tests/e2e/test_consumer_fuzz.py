@@ -82,6 +82,7 @@ async def running_hub(
         await hub.stop()
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_every_fuzzed_record_is_applied_skipped_or_dead_lettered(
     running_hub: RunningHub, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -7,8 +7,9 @@ Every 4xx and 5xx the services answer is an `ErrorBody`: `{"error": code, "detai
 JSON bodies are parsed here once, strictly (RFC 8259 and RFC 7493, the I-JSON profile): UTF-8
 only, no duplicate member names (RFC 8259 section 4 leaves their meaning open, so a consent with
 two `valid_until` would mean what the parser happens to keep), no `NaN`/`Infinity`, no unpaired
-surrogate escapes (RFC 7493 section 2.1: they cannot be stored or encoded). U+0000 is refused
-in bodies, paths and queries: PostgreSQL's text cannot hold it, so it could only end in a 500.
+surrogate escapes (RFC 7493 section 2.1: they cannot be stored or encoded).
+(U+0000 and other control characters are the contracts' text and code types' to refuse, field
+by field.)
 """
 
 import json
@@ -98,8 +99,6 @@ class BodyRefusedError(ValueError):
 
 _JSON_MEDIA = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json", re.ASCII)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]", re.ASCII)
-_NUL_ESCAPE = b"\\u0000"
-_NUL_REASON = "a string holds the NUL character (U+0000), which no text field can store"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -128,8 +127,6 @@ def parse_json_body(raw: bytes) -> Any:
         raise BodyRefusedError("invalid_json", "body: is not valid JSON") from None
     if _SURROGATE_ESCAPE.search(raw) and any(_unpaired(s) for s in _strings(value)):
         raise BodyRefusedError("invalid_json", "body: a string holds an unpaired surrogate escape")
-    if _NUL_ESCAPE in raw and any("\x00" in s for s in _strings(value)):
-        raise BodyRefusedError("nul_character", f"body: {_NUL_REASON}")
     return value
 
 
@@ -168,8 +165,7 @@ def _unpaired(text: str) -> bool:
 
 
 class JsonBodyMiddleware:
-    """Refuses, before routing, a body that is not JSON (415) or not strict JSON (422), and a
-    NUL character in the path or query (422).
+    """Refuses, before routing, a body that is not JSON (415) or not strict JSON (422).
 
     An empty body passes: the route's own validation says whether it needed one. Runs inside
     `BodyLimitMiddleware`, so the body is already bounded and buffered.
@@ -179,15 +175,7 @@ class JsonBodyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
-            # PostgreSQL text cannot hold U+0000: refused here for every parameter at once.
-            reason = f"query or path: {_NUL_REASON}"
-            await error_response(422, "nul_character", reason, [reason])(scope, receive, send)
-            return
-        if scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

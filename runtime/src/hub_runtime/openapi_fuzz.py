@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -155,6 +156,7 @@ def _fuzz_operation(
 ) -> None:
     strategy = _strategy(operation, known)
     headers = dict(headers_for(operation.method.upper(), operation.path))
+    session = requests.Session()  # one kept-alive connection, not a new one per request
 
     @seed(SEED)
     @settings(
@@ -167,7 +169,7 @@ def _fuzz_operation(
     @given(case=strategy)
     def run(case: Any) -> None:
         try:
-            response = case.call(base_url=base_url, headers=headers, timeout=30)
+            response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
         except Exception as exc:  # the connection broke: the server did not answer at all
             report.failures.setdefault(f"{operation.label}: no answer", repr(exc))
             return
@@ -182,7 +184,7 @@ def _fuzz_operation(
             key = f"{operation.label}: {response.status_code} {type(exc).__name__}"
             report.failures.setdefault(key, _describe(exc, case, response))
 
-    with warnings.catch_warnings():
+    with session, warnings.catch_warnings():
         # schemathesis' own strategies draw from `random` (hypothesis deprecates that); not
         # ours to fix, and the run stays reproducible through the fixed seed.
         warnings.simplefilter("ignore", HypothesisDeprecationWarning)

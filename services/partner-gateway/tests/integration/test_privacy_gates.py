@@ -74,6 +74,7 @@ async def test_a_decline_reason_outside_the_closed_list_is_422_and_reaches_no_to
     assert not any(canary.encode() in (r.value or b"") for r in records)
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_an_id_once_an_origin_authority_gets_nothing_after_it_is_listed_as_ngo(
     gateway: Gateway,
 ) -> None:

@@ -47,9 +47,10 @@ def referral_url(hub_settings: HubSettings) -> Iterator[str]:
 
 def _headers(secret: str) -> Any:
     def headers_for(method: str, path: str) -> Mapping[str, str]:
-        # Admins keep the directory; coordinators may do everything else (staff, reviewer).
-        directory_write = path.startswith("/partners") and method != "GET"
-        role = Role.ADMIN if directory_write else Role.COORDINATOR
+        # Admins keep (and may read) the directory and its audit; coordinators may do
+        # everything else (staff, reviewer).
+        del method
+        role = Role.ADMIN if path.startswith("/partners") else Role.COORDINATOR
         return {"Authorization": f"Bearer {mint_token(secret, sub='fuzz', role=role)}"}
 
     return headers_for
