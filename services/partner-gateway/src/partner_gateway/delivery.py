@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from hub_contracts import DeliveryFailed, NoticeSentV2, PartnerType, ReferralDelivered
-from hub_contracts import privacy
+from hub_contracts import DeliveryFailed, NoticeSentV2, PartnerType, ReferralDelivered, privacy
 from hub_runtime.notify import Wakeup
 from hub_runtime.service import ServiceContext, Worker
 

@@ -152,6 +152,7 @@ async def test_a_token_for_a_partner_that_does_not_exist_is_refused(gateway: Gat
         assert answer.json() == {
             "error": "partner_unknown",
             "detail": "the partner of this token is not in the directory",
+            "reasons": [],
         }
     listing = await gateway.http.get(
         f"/admin/partners/{nobody}/credentials", headers=gateway.admin()
