@@ -21,6 +21,7 @@ from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.settings import HubSettings
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
+from partner_gateway import notices
 
 from .driver import HubDriver
 from .machine import PrivacyMachine
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.integration
 EXAMPLES = 8
 """Examples of the machine with every gate on (each up to STEPS steps)."""
 STEPS = 14
-EXAMPLES_TO_FIND = 15
+EXAMPLES_TO_FIND = 40
 """Within this many examples the machine must break a switched-off gate."""
 
 
@@ -89,29 +90,52 @@ def _protection_only(flow: privacy.Flow, case: privacy.CaseFacts) -> tuple[priva
 
 
 @contextmanager
-def _patched(name: str, replacement: Callable[..., Any]) -> Iterator[None]:
-    original = getattr(privacy, name)
-    setattr(privacy, name, replacement)
+def _patched(patches: list[tuple[Any, str, Callable[..., Any]]]) -> Iterator[None]:
+    """Test-only: replace each `target.name` for the duration (never a switch in production)."""
+    originals = [(target, name, getattr(target, name)) for target, name, _ in patches]
+    for target, name, replacement in patches:
+        setattr(target, name, replacement)
     try:
         yield
     finally:
-        setattr(privacy, name, original)
+        for target, name, original in originals:
+            setattr(target, name, original)
 
 
-GATES: dict[str, tuple[str, Callable[..., Any]]] = {
-    # name of the gate: (the policy function it is, a replacement that lets everything through)
-    "consent coverage": ("consent_verdict", lambda *args, **kwargs: None),
-    "origin-country authority": ("is_origin_authority", lambda *args, **kwargs: False),
-    "protection first": ("protection_first", lambda *args, **kwargs: None),
+def _gateway_keeps_open(*reasons: str) -> Callable[..., Any]:
+    """The gateway's own closure of referrals on an event (a withdrawn consent, an erased
+    person), skipped for `reasons`: the second line of defence behind the policy."""
+    close = notices.close_referrals
+
+    async def maybe_close(r: Any, ids: Any, status: Any, reason: str) -> list[Any]:
+        if reason in reasons:
+            return []
+        return await close(r, ids, status, reason)
+
+    return maybe_close
+
+
+GATES: dict[str, list[tuple[Any, str, Callable[..., Any]]]] = {
+    # The gate's name: the patches that switch it off everywhere it is checked. The rule is the
+    # one policy function; where the gateway also closes referrals on the event itself (a
+    # withdrawn consent, an erased person), that closure belongs to the gate too.
+    "consent coverage": [
+        (privacy, "consent_verdict", lambda *args, **kwargs: None),
+        (notices, "close_referrals", _gateway_keeps_open("consent_withdrawn")),
+    ],
+    "origin-country authority": [(privacy, "is_origin_authority", lambda *args: False)],
+    "protection first": [(privacy, "protection_first", lambda *args, **kwargs: None)],
     # Erasure and closure only: protection first, also judged in case_rules, stays on.
-    "erasure and closure": ("case_rules", lambda flow, case: _protection_only(flow, case)),
+    "erasure and closure": [
+        (privacy, "case_rules", lambda flow, case: _protection_only(flow, case)),
+        (notices, "close_referrals", _gateway_keeps_open("person_erased")),
+    ],
 }
 
 
 @pytest.mark.parametrize("gate", sorted(GATES))
 async def test_a_switched_off_gate_is_found(driver: HubDriver, gate: str) -> None:
-    function, replacement = GATES[gate]
-    with _patched(function, replacement):
+    with _patched(GATES[gate]):
         failure = await asyncio.to_thread(_first_failure, driver, EXAMPLES_TO_FIND)
     print(f"gate {gate!r} off, calls made:", *_summary(driver).items(), sep="\n  ")
     assert failure is not None, (
