@@ -110,6 +110,9 @@ async def test_1_an_origin_country_authority_never_becomes_an_ngo_nor_receives_a
     # No gateway credentials for it, and a (stolen, validly signed) partner token is refused.
     credentials = f"{users.urls.gateway}/admin/partners/{authority}/credentials"
     assert (await users.call(Role.ADMIN, "POST", credentials, {})).status_code == 409
+    webhook = f"{users.urls.gateway}/admin/partners/{authority}/webhook"
+    hook = {"url": "http://127.0.0.1:9/hook"}
+    assert (await users.call(Role.ADMIN, "PUT", webhook, hook)).status_code == 409
     inbox = await users.inbox(authority)
     assert inbox.status_code == 403, inbox.text
 
