@@ -20,6 +20,7 @@ from hub_demo.client import council_today
 from hub_demo.inprocess import RunningHub
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.db import dsn_for_database
+from hub_runtime.testing import plaintext_dump_contains
 
 T = TypeVar("T")
 
@@ -123,23 +124,7 @@ class HubDriver:
         return self.run(self._dump_contains(needles), timeout=120)
 
     async def _dump_contains(self, needles: list[str]) -> list[str]:
-        found: list[str] = []
-        for name in self.databases.values():
-            conn = await asyncpg.connect(dsn_for_database(self.hub.hub.pg_dsn, name))
-            try:
-                tables = await conn.fetch(
-                    "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t"
-                    " FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-                )
-                for row in tables:
-                    # Every row as text, the way pg_dump would write it.
-                    text = await conn.fetchval(
-                        f"SELECT coalesce(string_agg(x::text, E'\\n'), '') FROM {row['t']} x"
-                    )
-                    found += [f"{name}.{row['t']}: {n}" for n in needles if n in text]
-            finally:
-                await conn.close()
-        return found
+        return await plaintext_dump_contains(self.hub.hub.pg_dsn, self.databases.values(), needles)
 
     # -- the use cases -----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import contextlib
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 
 import asyncpg
@@ -101,6 +101,31 @@ async def _admin(settings: HubSettings, statements: list[str]) -> None:
             await admin.execute(statement)
     finally:
         await admin.close()
+
+
+async def plaintext_dump_contains(
+    pg_dsn: str, databases: Iterable[str], needles: list[str]
+) -> list[str]:
+    """Which ``needles`` appear in a plaintext dump of every table of ``databases`` (each row
+    as text, the way ``pg_dump`` writes it): ``"<database>.<schema>.<table>: <needle>"`` per
+    find. For erasure tests: text sealed under a shredded key must not be found."""
+    found: list[str] = []
+    for name in databases:
+        conn = await asyncpg.connect(dsn_for_database(pg_dsn, name))
+        try:
+            tables = await conn.fetch(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t"
+                " FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            )
+            for row in tables:
+                # The table name comes from pg_tables through quote_ident: no input reaches it.
+                text = await conn.fetchval(
+                    f"SELECT coalesce(string_agg(x::text, E'\\n'), '') FROM {row['t']} x"  # noqa: S608
+                )
+                found += [f"{name}.{row['t']}: {n}" for n in needles if n in text]
+        finally:
+            await conn.close()
+    return found
 
 
 @pytest.fixture
