@@ -21,8 +21,9 @@ from pydantic import TypeAdapter, ValidationError
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 # Committed before this rule and never edited in place: SignalsPublished.v1's period is
-# ``^\d{4}-...``, so 2024 in Arabic-Indic digits passes its schema. Its fix is a new type
-# version (reported to the engineer who revises event contracts); nothing else may join.
+# ``^\d{4}-...``, so 2024 in Arabic-Indic digits passes its schema. Its fix is the new type
+# SignalsPublished.v2 (hub_contracts.codes.PERIOD); v1 stays for old records and nothing else
+# may join, v2 included (tests/test_signals_v2.py).
 KNOWN_UNICODE_CLASSES = {("council.signals.SignalsPublished.v1", "^\\d{4}-(0[1-9]|1[0-2])$")}
 
 

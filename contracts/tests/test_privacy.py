@@ -136,9 +136,14 @@ CLOSED_PATTERNS = {
     r"^[a-z]{2,3}$": "ISO 639 language code",
     r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$": "staff login (staff, not the person; no spaces)",
     r"^[A-Za-z0-9][A-Za-z0-9._/:#-]{0,99}$": "reference to a record kept elsewhere (no spaces)",
-    r"^\d{4}-(0[1-9]|1[0-2])$": "a month (signals period)",
     r"^[a-z][a-z0-9_]{0,63}$": "signals table and dimension names (the hub's own catalogue)",
     r"^[A-Za-z0-9_+.\-]{1,64}$": "signals cell keys built from the catalogue's codes",
+    # SignalsPublished.v2: the same codes as AsciiCode (hub_contracts.codes) writes them.
+    r"^(?:(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2]))$": (
+        "a month in ASCII digits (signals period, hub_contracts.codes.PERIOD)"
+    ),
+    r"^(?:[a-z][a-z0-9_]{0,63})$": "signals table and dimension names, matched whole",
+    r"^(?:[A-Za-z0-9_+.-]{1,64})$": "signals cell keys from the catalogue's codes, matched whole",
 }
 
 # Open snake_case codes ("^[a-z_]{1,64}$") could carry "<name>_<diagnosis>": only revisions
@@ -151,12 +156,20 @@ OPEN_CODE_ALLOWED = {
 }
 
 
+# SignalsPublished.v1's period: ``\d`` matches every script's digits in pydantic's engine, so
+# only the superseded v1 (kept for the records in the topic) may have it; v2 has PERIOD's.
+UNICODE_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+UNICODE_PERIOD_ALLOWED = {"council.signals.SignalsPublished.v1": "superseded by v2 (ASCII)"}
+
+
 def test_string_patterns_are_closed(payload_class_under_test: type[EventPayload]) -> None:
     """A new event or command with an unconstrained or open string field fails here."""
     schema = schema_of(payload_class_under_test)
     allowed = dict(CLOSED_PATTERNS)
     if payload_class_under_test.event_type in OPEN_CODE_ALLOWED:
         allowed[OPEN_CODE] = OPEN_CODE_ALLOWED[payload_class_under_test.event_type]
+    if payload_class_under_test.event_type in UNICODE_PERIOD_ALLOWED:
+        allowed[UNICODE_PERIOD] = UNICODE_PERIOD_ALLOWED[payload_class_under_test.event_type]
     found = []
     for model, name, field in _walk(schema):
         for branch in _branches(field):

@@ -56,7 +56,14 @@ from hub_contracts.events.referral import (
     ReferralStatusChanged,
     ReferralStatusChangedV2,
 )
-from hub_contracts.events.signals import PublicationMethod, SignalCell, SignalsPublished
+from hub_contracts.events.signals import (
+    PublicationMethod,
+    PublicationMethodV1,
+    SignalCell,
+    SignalCellV1,
+    SignalsPublished,
+    SignalsPublishedV2,
+)
 from hub_contracts.registry import all_payload_classes, decode, payload_class, register
 from hub_contracts.topics import ALL_TOPICS, Topic, dead_letter_topic
 from hub_contracts.vocabulary import (
@@ -127,6 +134,7 @@ __all__ = [
     "ProcedureStage",
     "ProcedureStageChanged",
     "PublicationMethod",
+    "PublicationMethodV1",
     "Purpose",
     "ReferralApproved",
     "ReferralDelivered",
@@ -148,7 +156,9 @@ __all__ = [
     "ReviewChoice",
     "ReviewReferralCommand",
     "SignalCell",
+    "SignalCellV1",
     "SignalsPublished",
+    "SignalsPublishedV2",
     "StaffRole",
     "StatusReason",
     "Topic",

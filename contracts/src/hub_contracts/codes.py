@@ -64,10 +64,15 @@ class AsciiCode:
             self.validate, core_schema.str_schema(strict=True)
         )
 
+    def json_schema(self) -> JsonSchemaValue:
+        """The JSON Schema of the code (also for places pydantic does not fill in, such as
+        ``propertyNames`` of a map whose keys are codes)."""
+        return {"type": "string", "pattern": f"^(?:{self.pattern})$", "maxLength": self.max_length}
+
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        return {"type": "string", "pattern": f"^(?:{self.pattern})$", "maxLength": self.max_length}
+        return self.json_schema()
 
 
 @dataclass(frozen=True)
@@ -137,3 +142,12 @@ ClientId = Annotated[str, AsciiCode(r"[A-Za-z0-9_-]{1,128}")]
 
 ClientSecret = Annotated[str, AsciiCode(r"[!-~]{1,256}", max_length=256)]
 """A client secret as typed or stored by a partner: printable ASCII, no spaces."""
+
+PERIOD = AsciiCode(r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])", 7)
+"""A calendar month written ``YYYY-MM`` (ISO 8601 calendar month), years 0001 to 9999: there
+is no year 0000 in the calendar (Python's ``date`` starts at year 1). The year is spelled out
+without a look-ahead such as ``(?!0000)``: that is outside the regular expressions JSON Schema
+asks tools to support (JSON Schema 2020-12 core, section 6.4), and the pattern is part of
+committed event schemas."""
+
+Period = Annotated[str, PERIOD]

@@ -252,22 +252,30 @@ def _partner() -> dict[type[EventPayload], Callable[[], EventPayload]]:
 
 
 def _signals() -> dict[type[EventPayload], Callable[[], EventPayload]]:
+    coordinates = (
+        {"category": "journey_debts", "region": "west"},
+        {"category": "child_detention", "region": "noord"},
+    )
     return {
         sg.SignalsPublished: lambda: sg.SignalsPublished(
             period="2025-02",
             table="bottlenecks_by_region",
             dimensions=["category", "region"],
             cells=[
-                sg.SignalCell(
-                    coordinates={"category": "journey_debts", "region": "west"},
-                    count=15,
-                    suppressed=False,
-                ),
-                sg.SignalCell(
-                    coordinates={"category": "child_detention", "region": "noord"},
-                    count=None,
-                    suppressed=True,
-                ),
+                sg.SignalCellV1(coordinates=coordinates[0], count=15, suppressed=False),
+                sg.SignalCellV1(coordinates=coordinates[1], count=None, suppressed=True),
+            ],
+            method=sg.PublicationMethodV1(
+                k_threshold=10, rounding_base=5, noise="none", epsilon_spent=None
+            ),
+        ),
+        sg.SignalsPublishedV2: lambda: sg.SignalsPublishedV2(
+            period="2025-02",
+            table="bottlenecks_by_region",
+            dimensions=["category", "region"],
+            cells=[
+                sg.SignalCell(coordinates=coordinates[0], count=15, suppressed=False),
+                sg.SignalCell(coordinates=coordinates[1], count=None, suppressed=True),
             ],
             method=sg.PublicationMethod(
                 k_threshold=10, rounding_base=5, noise="none", epsilon_spent=None

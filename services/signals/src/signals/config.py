@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub_contracts.events.signals import MAX_EPSILON, MAX_K_THRESHOLD, MAX_ROUNDING_BASE
 from hub_runtime.settings import HubSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,8 +20,14 @@ class Settings(BaseSettings):
         SecretStr("dev-only-signals-hash-key-change-me-0123456789"),
         description="Master key from which the per-period pseudonymisation keys are derived",
     )
-    k_threshold: int = Field(10, ge=2, description="Cells and totals under k are suppressed")
-    rounding_base: int = Field(5, ge=1, description="Published counts are rounded to this base")
+    # Upper bounds are the published contract's (SignalsPublished.v2): a setting beyond them
+    # is refused at start, not at the first publication.
+    k_threshold: int = Field(
+        10, ge=2, le=MAX_K_THRESHOLD, description="Cells and totals under k are suppressed"
+    )
+    rounding_base: int = Field(
+        5, ge=1, le=MAX_ROUNDING_BASE, description="Published counts are rounded to this base"
+    )
     require_reporting_consent: bool = Field(
         True, description="Count only persons whose consent covers anonymous_reporting"
     )
@@ -37,7 +44,9 @@ class Settings(BaseSettings):
         60.0, gt=0, description="How often the publisher looks for closed, unpublished periods"
     )
     dp_enabled: bool = Field(False, description="Add Laplace noise before suppression")
-    dp_epsilon_per_table: float = Field(0.5, gt=0, description="Epsilon spent per table release")
+    dp_epsilon_per_table: float = Field(
+        0.5, gt=0, le=MAX_EPSILON, description="Epsilon spent per table release"
+    )
     # Nine tables at 0.5 each (partner_declines_by_reason, issue 12, was the ninth).
     dp_budget_per_period: float = Field(
         4.5, gt=0, description="Total epsilon a period may spend; releases over it are refused"

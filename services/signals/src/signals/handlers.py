@@ -252,7 +252,7 @@ async def publish_period(
 ) -> dict[str, dict[str, Any]]:
     """Publish a closed period once; later calls return the stored release unchanged.
 
-    Emits one ``SignalsPublished`` per table (subject = period) in the same transaction that
+    Emits one ``SignalsPublished.v2`` per table (subject = period) in the same transaction that
     stores the release. The caller commits. A period outside the plausible range raises
     :class:`InvalidPeriodError` before anything is stored.
     """

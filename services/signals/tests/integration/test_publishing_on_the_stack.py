@@ -20,8 +20,9 @@ from hub_contracts import (
     ProcedureStage,
     Purpose,
     Region,
-    SignalsPublished,
+    SignalsPublishedV2,
     Topic,
+    decode,
     new_envelope,
 )
 from hub_runtime.auth import Role
@@ -187,8 +188,13 @@ async def test_a_closed_period_is_published_once_and_protected(
     tables = sorted(e.data["table"] for e in events)  # type: ignore[type-var]
     assert tables == sorted(listing["periods"][0]["tables"])
     assert len(tables) == len(set(tables)), "a period is published once"
+    # Issue 13: published as SignalsPublished.v2 (ASCII period, bounded lists), read by the
+    # one decoder that every consumer uses.
+    assert {(e.type, e.schemaversion) for e in events} == {(SignalsPublishedV2.event_type, 1)}
     stage_event = next(e for e in events if e.data["table"] == "bottlenecks_by_stage")
-    assert SignalsPublished.model_validate(stage_event.data).model_dump(mode="json") == table
+    decoded = decode(stage_event)
+    assert isinstance(decoded, SignalsPublishedV2)
+    assert decoded.model_dump(mode="json") == table
 
 
 async def test_reading_a_closed_period_publishes_nothing(

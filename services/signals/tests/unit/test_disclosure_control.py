@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub_contracts import SignalsPublished
+from hub_contracts import SignalsPublishedV2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from signals.domain.catalogue import TOTAL
@@ -119,7 +119,7 @@ def test_linked_tables_withhold_the_same_category_totals(data: st.DataObject) ->
 @given(tables())
 def test_every_protected_table_is_a_valid_contract(table: CountTable) -> None:
     event = to_event("2025-01", protect_table(table, K, BASE), k=K, base=BASE, epsilon=None)
-    again = SignalsPublished.model_validate_json(event.model_dump_json())
+    again = SignalsPublishedV2.model_validate_json(event.model_dump_json())
     assert all(c.count is None or c.count == 0 or c.count >= K for c in again.cells)
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-import re
 from datetime import UTC, date, datetime, timedelta
 
-# Year 0000 does not exist in the calendar (``date`` starts at year 1). Matched whole
-# (``fullmatch``) and ASCII only: ``$`` would let "2024-01\n" through, ``\d`` "٢٠٢٤-01".
-_PERIOD = re.compile(r"(?!0000)([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
+from hub_contracts.codes import PERIOD
+
 _LAST_PERIOD = "9999-12"
 
 EARLIEST_PERIOD = "2000-01"
@@ -27,11 +25,17 @@ def period_of(day: date) -> str:
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    """(year, month) of a period; raises :class:`InvalidPeriodError` for anything else."""
-    match = _PERIOD.fullmatch(period)
-    if match is None:
-        raise InvalidPeriodError("a period is a month written YYYY-MM")
-    return int(match.group(1)), int(match.group(2))
+    """(year, month) of a period; raises :class:`InvalidPeriodError` for anything else.
+
+    The form is the contracts' one (``hub_contracts.codes.PERIOD``, the period of
+    ``SignalsPublished.v2``): matched whole and ASCII only (``$`` would let "2024-01\\n"
+    through, ``\\d`` "٢٠٢٤-01"), no year 0000 (``date`` starts at year 1).
+    """
+    try:
+        PERIOD.validate(period)
+    except ValueError:
+        raise InvalidPeriodError("a period is a month written YYYY-MM") from None
+    return int(period[:4]), int(period[5:])
 
 
 def plausible_period(period: str, now: datetime) -> str:

@@ -1,10 +1,10 @@
-"""From protected tables to the published contract (``SignalsPublished``)."""
+"""From protected tables to the published contract (``SignalsPublished.v2``)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from hub_contracts import PublicationMethod, SignalCell, SignalsPublished
+from hub_contracts import PublicationMethod, SignalCell, SignalsPublishedV2
 
 from signals.domain.disclosure import ProtectedTable
 
@@ -16,7 +16,7 @@ def to_event(
     k: int,
     base: int,
     epsilon: float | None,
-) -> SignalsPublished:
+) -> SignalsPublishedV2:
     noise: Literal["none", "laplace"] = "none" if epsilon is None else "laplace"
     cells = [
         SignalCell(
@@ -26,7 +26,7 @@ def to_event(
         )
         for key, value in sorted(table.entries.items())
     ]
-    return SignalsPublished(
+    return SignalsPublishedV2(
         period=period,
         table=table.name,
         dimensions=list(table.dimensions),
