@@ -28,7 +28,7 @@ from referral.commands import RegisterPartner, UpdatePartner
 from referral.domain import partner_changes, validity
 from referral.domain.model import Partner
 from referral.domain.partner_changes import ChangeReason
-from referral.handlers import _withdraw_open_referrals_to
+from referral.reevaluation import reevaluate_referrals_to_partner
 from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -92,12 +92,10 @@ async def update_partner(
         if reason is not None:
             await _audit(uow, before, partner, reason, changed_by, clock)
         uow.emit(_partner_registered(partner), subject=partner.partner_id)
-        if not partner.may_receive_data(clock.today()):
-            # TODO(issue 12, item 2): call the shared re-evaluation of open referrals here
-            # (withdraw / suspend per hub_contracts.privacy.may_disclose) once the rules part
-            # lands; until then every open referral to an entry that may no longer receive
-            # data is withdrawn, as before.
-            await _withdraw_open_referrals_to(uow, partner, clock.now())
+        # Every open referral to the entry is judged again on its new standing (type, activity,
+        # agreement, purposes): the one re-evaluation that stage changes, consents and erasure
+        # also use (withdraw, or leave as it is).
+        await reevaluate_referrals_to_partner(uow, partner.partner_id, clock)
         await uow.commit()
     log.info("partner updated", extra={"partner_id": partner.partner_id})
     return partner

@@ -68,15 +68,6 @@ stored only sealed under the case's key. The rest of the evidence is codes and f
 # Register and update live in `directory.py`; this step stays here with the lifecycle.
 
 
-async def _withdraw_open_referrals_to(uow: UnitOfWork, partner: Partner, now: datetime) -> None:
-    # Cases first, in one order, then their referrals: the order every other use case takes
-    # (case lock, then referral rows), so none of them can deadlock with this one.
-    for case_id in await repo.cases_with_referrals_to(uow.conn, partner.partner_id, lifecycle.OPEN):
-        await repo.lock_case(uow.conn, case_id)
-    for referral in await repo.referrals_to(uow.conn, partner.partner_id, lifecycle.OPEN):
-        await _move(uow, referral, Status.WITHDRAWN, now, StatusReason.PARTNER_MAY_NOT_RECEIVE)
-
-
 # ================================================================ consent
 
 
