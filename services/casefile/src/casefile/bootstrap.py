@@ -28,6 +28,9 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
     async def evidence(ctx: ServiceContext) -> int:
         return await workers.seal_legacy_evidence(ctx, wired)
 
+    async def nfc(ctx: ServiceContext) -> int:
+        return await workers.normalise_stored_texts(ctx, wired)
+
     async def retention(ctx: ServiceContext) -> int:
         return await workers.retention_pass(ctx, wired, settings.retention_days)
 
@@ -44,6 +47,8 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
             workers.every(settings.retention_check_seconds, retention, "retention_worker"),
             # The data step of migration 0011: seals older rows at start-up, then finds none.
             workers.every(settings.retention_check_seconds, evidence, "evidence_sealer"),
+            # The data step of migration 0020: older texts re-sealed in NFC, then none left.
+            workers.every(settings.retention_check_seconds, nfc, "nfc_normaliser"),
         ],
     )
 

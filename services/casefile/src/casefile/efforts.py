@@ -5,6 +5,7 @@ a letter's reference) and its note are personal, sealed under the person's key, 
 erasure shreds them with everything else (issue 12: no free text outside the vault).
 """
 
+import unicodedata
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,6 +29,11 @@ from casefile.handlers import (
 from casefile.vault import PersonErasedError, PersonVault
 
 
+def note_purpose(effort_id: UUID) -> str:
+    """The associated data of an effort's sealed note (binds it to the effort)."""
+    return f"effort:{effort_id}"
+
+
 def evidence_purpose(effort_id: UUID) -> str:
     """The associated data of an effort's sealed references (binds them to the effort)."""
     return f"effort-evidence:{effort_id}"
@@ -46,7 +52,7 @@ async def record_effort(
     effort_id = uuid4()
     note = None
     if command.note is not None:
-        note = await deps.vault.seal_text(uow.conn, case_id, f"effort:{effort_id}", command.note)
+        note = await deps.vault.seal_text(uow.conn, case_id, note_purpose(effort_id), command.note)
     evidence = None
     if command.evidence_refs:
         evidence = await deps.vault.seal_value(
@@ -117,7 +123,7 @@ async def buitenschuld_dossier(
             None
             if effort.note is None
             else await deps.vault.open_text(
-                uow.conn, case_id, f"effort:{effort.effort_id}", effort.note
+                uow.conn, case_id, note_purpose(effort.effort_id), effort.note
             )
         )
         efforts.append(facts)
@@ -184,7 +190,9 @@ async def seal_legacy_evidence(uow: UnitOfWork, vault: PersonVault, limit: int =
                     uow.conn,
                     effort.case_id,
                     evidence_purpose(effort.effort_id),
-                    effort.legacy_evidence_refs,
+                    # NFC as every text now (issue 13); the 0020 pass may have checked the
+                    # person already.
+                    [unicodedata.normalize("NFC", ref) for ref in effort.legacy_evidence_refs],
                 )
             except PersonErasedError:
                 sealed = None

@@ -206,6 +206,32 @@ async def get_person_fields(
     return {r["category"]: Sealed(r["nonce"], r["ciphertext"]) for r in rows}
 
 
+async def claim_persons_not_nfc(conn: Connection, limit: int) -> list[UUID]:
+    """Persons whose sealed texts migration 0020's worker has not checked yet (erased persons
+    have no key row, so never appear). Locks the case row too, as every writer of the person
+    does, so no write can land between the check and its re-seal; a second process skips them."""
+    rows = await conn.fetch(
+        "SELECT k.case_id FROM person_keys k JOIN cases c ON c.case_id = k.case_id"
+        " WHERE NOT k.texts_nfc ORDER BY k.case_id LIMIT $1 FOR UPDATE OF k, c SKIP LOCKED",
+        limit,
+    )
+    return [r["case_id"] for r in rows]
+
+
+async def all_person_fields(conn: Connection, case_id: UUID) -> dict[str, Sealed]:
+    """Every sealed category of one person, by category."""
+    rows = await conn.fetch(
+        "SELECT category, nonce, ciphertext FROM person_fields WHERE case_id = $1", case_id
+    )
+    return {r["category"]: Sealed(r["nonce"], r["ciphertext"]) for r in rows}
+
+
+async def mark_texts_nfc(conn: Connection, case_ids: Sequence[UUID]) -> None:
+    await conn.execute(
+        "UPDATE person_keys SET texts_nfc = true WHERE case_id = ANY($1::uuid[])", list(case_ids)
+    )
+
+
 # ---------------------------------------------------------------- tombstones and access log
 
 
@@ -501,6 +527,24 @@ async def seal_evidence(conn: Connection, effort_id: UUID, sealed: Sealed | None
         effort_id,
         sealed.nonce if sealed else None,
         sealed.ciphertext if sealed else None,
+    )
+
+
+async def reseal_effort_note(conn: Connection, effort_id: UUID, sealed: Sealed) -> None:
+    await conn.execute(
+        "UPDATE efforts SET note_nonce = $2, note_cipher = $3 WHERE effort_id = $1",
+        effort_id,
+        sealed.nonce,
+        sealed.ciphertext,
+    )
+
+
+async def reseal_effort_evidence(conn: Connection, effort_id: UUID, sealed: Sealed) -> None:
+    await conn.execute(
+        "UPDATE efforts SET evidence_nonce = $2, evidence_cipher = $3 WHERE effort_id = $1",
+        effort_id,
+        sealed.nonce,
+        sealed.ciphertext,
     )
 
 

@@ -5,7 +5,7 @@ The only module that sees plaintext personal fields next to the database. Caller
 """
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -87,13 +87,33 @@ class PersonVault:
         value = crypto.decrypt_json(await self._key(conn, case_id), case_id, purpose, sealed)
         return str(_nfc(value))
 
+    async def nfc_resealed(
+        self, conn: Connection, case_id: UUID, sealed: Mapping[str, crypto.Sealed]
+    ) -> dict[str, crypto.Sealed]:
+        """The data step of migration 0020: of the person's ciphertexts (by purpose, i.e. the
+        associated data they were sealed with), those whose text NFC changes, sealed anew
+        under the same key; those already NFC are left out (nothing to write).
+
+        Raises :class:`PersonErasedError` when the key is gone and
+        :class:`crypto.DecryptionError` when a ciphertext does not open."""
+        key = await self._key(conn, case_id)
+        changed: dict[str, crypto.Sealed] = {}
+        for purpose, ciphertext in sealed.items():
+            value = crypto.decrypt_json(key, case_id, purpose, ciphertext)
+            normal = _nfc(value)
+            if normal != value:
+                changed[purpose] = crypto.encrypt_json(key, case_id, purpose, normal)
+        return changed
+
 
 def _nfc(value: Any) -> Any:
     """Every text in a decrypted value in NFC (Unicode normalisation form C).
 
     Text sealed before the one text type (`hub_contracts.text`) may be NFD. It is encrypted,
-    so no SQL migration can reach it; it leaves the vault in NFC, and the next write of the
-    person re-seals it so. Idempotent, and a no-op on text written since."""
+    so no SQL migration can reach it; it leaves the vault in NFC, and the start-up worker of
+    migration 0020 re-seals it so (:meth:`PersonVault.nfc_resealed`). The NFC step of
+    ``hub_contracts.text.normalise`` only: its other steps depend on the field (lines or not)
+    and could change what a stored text says. Idempotent, and a no-op on text written since."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, list):

@@ -1,5 +1,6 @@
-"""Background loops: weekly deadline notices, retention erasure, and the data step of migration
-0011 (sealing older plaintext evidence references). Each pass is one transaction."""
+"""Background loops: weekly deadline notices, retention erasure, and the data steps of
+migrations 0011 (sealing older plaintext evidence references) and 0020 (re-sealing older
+texts in NFC). Each pass is one transaction."""
 
 import asyncio
 import logging
@@ -7,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from hub_runtime.service import ServiceContext
 
-from casefile import deadline_notices, efforts, handlers
+from casefile import deadline_notices, efforts, handlers, nfc_texts
 from casefile import repository as repo
 from casefile.handlers import Deps
 
@@ -38,6 +39,29 @@ async def seal_legacy_evidence(ctx: ServiceContext, deps: Deps) -> int:
     if total:
         log.info("plaintext evidence references sealed", extra={"count": total})
     return total
+
+
+async def normalise_stored_texts(ctx: ServiceContext, deps: Deps) -> int:
+    """Re-seal in NFC every text stored before migration 0020, one transaction per batch of
+    persons; returns how many ciphertexts changed. A no-op query once every person is
+    checked; safe in several processes at once."""
+    persons = resealed = 0
+    while True:
+        async with ctx.unit_of_work() as uow:
+            batch = await nfc_texts.normalise_batch(uow, deps.vault)
+            await uow.commit()
+        persons += batch.persons
+        resealed += batch.resealed
+        if batch.persons == 0:
+            break
+    if persons:
+        log.info(
+            "stored texts checked for NFC: %d persons, %d ciphertexts re-sealed",
+            persons,
+            resealed,
+            extra={"service": ctx.name, "count": persons},
+        )
+    return resealed
 
 
 async def retention_pass(ctx: ServiceContext, deps: Deps, retention_days: int) -> int:
