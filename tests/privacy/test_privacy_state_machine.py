@@ -133,7 +133,17 @@ GATES: dict[str, list[tuple[Any, str, Callable[..., Any]]]] = {
 }
 
 
-@pytest.mark.parametrize("gate", sorted(GATES))
+# With the origin gate off, a change of type back from authority_origin reaches referral's
+# database trigger (the last backstop of the permanent classification), which answers 500.
+_GATE_PARAMS = [
+    pytest.param(gate, marks=pytest.mark.expected_server_errors)
+    if gate == "origin-country authority"
+    else gate
+    for gate in sorted(GATES)
+]
+
+
+@pytest.mark.parametrize("gate", _GATE_PARAMS)
 async def test_a_switched_off_gate_is_found(driver: HubDriver, gate: str) -> None:
     with _patched(GATES[gate]):
         failure = await asyncio.to_thread(_first_failure, driver, EXAMPLES_TO_FIND)
