@@ -11,7 +11,7 @@ from uuid import UUID
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from hub_runtime.openapi_errors import raises
 from hub_runtime.settings import HubSettings
@@ -33,7 +33,9 @@ class Principal(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    sub: str
+    # A login, client id or service name: ASCII, no spaces or control characters, so a token
+    # can never carry a name or a NUL into the audit columns that record who acted.
+    sub: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$")]
     role: Role
     partner_id: UUID | None = None
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from hub_contracts import PartnerType, Purpose
+from hub_contracts.codes import MAX_OFFSET, BoundedInt
 from hub_runtime.auth import Authenticator
 from hub_runtime.http import NotFoundError
 from hub_runtime.openapi_errors import errors
@@ -143,8 +144,10 @@ def partners_router(ctx: ServiceContext, auth: Authenticator, clock: Clock) -> A
     )
     async def all_changes(
         who: Admin,  # type: ignore[valid-type]
-        after_id: Annotated[int, Query(ge=0, description="Only changes after this id")] = 0,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        after_id: Annotated[
+            int, Query(description="Only changes after this id"), BoundedInt(0, MAX_OFFSET)
+        ] = 0,
+        limit: Annotated[int, Query(), BoundedInt(1, 1000)] = 100,
     ) -> list[PartnerChangeOut]:
         async with ctx.pool.acquire() as conn:
             rows = await audit.changes_after(conn, after_id, limit)

@@ -157,3 +157,16 @@ async def test_only_admins_read_the_audit(stack: Any, role: Role) -> None:
         "/partners/00000000-0000-0000-0000-000000000000/changes", headers=stack.token(Role.ADMIN)
     )
     assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "after_id", ["9223372036854775808", "99999999999999999999999", "\u0661\u0662"]
+)
+async def test_the_audit_page_cursor_is_a_bounded_ascii_number(stack: Any, after_id: str) -> None:
+    """The fresh-clone attack: `after_id=9223372036854775808` (beyond PostgreSQL's bigint)
+    answered 500. Same class: a far larger number, and Arabic-Indic digits."""
+    answer = await stack.http.get(
+        "/admin/partner-changes", params={"after_id": after_id}, headers=stack.token(Role.ADMIN)
+    )
+    assert answer.status_code == 422, answer.text
+    assert set(answer.json()) >= {"error", "detail", "reasons"}
