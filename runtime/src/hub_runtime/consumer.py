@@ -39,7 +39,12 @@ from hub_contracts.registry import decode
 from hub_contracts.topics import dead_letter_topic
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from hub_runtime.errors import TRANSIENT_ERRORS, PermanentEventError
+from hub_runtime.errors import (
+    TRANSIENT_ERRORS,
+    DomainError,
+    NotYetKnownError,
+    PermanentEventError,
+)
 from hub_runtime.metrics import CONSUMER_LAG, EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
 from hub_runtime.telemetry import batch_span, headers_from_kafka, span_from_carrier
 from hub_runtime.unit_of_work import UnitOfWork
@@ -337,6 +342,16 @@ class EventConsumer:
                 return
             except PermanentEventError as exc:
                 await self._dead_letter(record, f"rejected: {exc}", attempts=attempt)
+                return
+            except NotYetKnownError as exc:
+                # A fact the event needs is still on its way: retried like a failure below.
+                if attempt >= self._retry.max_attempts:
+                    await self._dead_letter(record, f"{exc.code}: {exc.reason}", attempts=attempt)
+                    return
+                await asyncio.sleep(self._retry.delay(attempt))
+            except DomainError as exc:
+                # A rule refuses the event: retrying cannot change that.
+                await self._dead_letter(record, f"{exc.code}: {exc.reason}", attempts=attempt)
                 return
             except _INFRA_ERRORS as exc:
                 # The event is fine; the stack is not. Wait and retry without counting.

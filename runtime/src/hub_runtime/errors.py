@@ -1,4 +1,125 @@
-"""Errors the shared machinery understands."""
+"""Errors the shared machinery understands: named domain errors, mapped once.
+
+A handler raises a `DomainError` subclass that says *what kind* of refusal it is, with a stable
+``code`` and a sentence for people; it never chooses an HTTP status or a retry policy. The
+mapping happens once, at each edge:
+- HTTP (`hub_runtime.http`): `Refusal` -> status, body in the hub's one error shape;
+- consumers (`hub_runtime.consumer`): `NotYetKnownError` is retried with backoff (the message is
+  fine, a fact it needs has not arrived yet), every other `DomainError` is dead-lettered at once
+  with ``code: reason`` in its ``dlq-error`` header (retrying cannot help).
+
+Reasons and ``extra`` values must never contain personal data: they end up in HTTP bodies,
+dead-letter headers and logs.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import ClassVar
+
+
+class Refusal(StrEnum):
+    """What kind of refusal a domain error is (its HTTP status is chosen from this, once)."""
+
+    INVALID = "invalid"  # the message breaks a rule about its own content
+    BAD_REQUEST = "bad_request"  # a protocol detail is malformed (e.g. an Idempotency-Key)
+    UNAUTHENTICATED = "unauthenticated"  # the caller could not be identified
+    FORBIDDEN = "forbidden"  # the caller is known and may not do this
+    NOT_FOUND = "not_found"  # the subject does not exist (for this caller)
+    CONFLICT = "conflict"  # the subject's current state refuses it
+    GONE = "gone"  # the subject existed and is gone for good (erased, origin authority)
+    NOT_YET_KNOWN = "not_yet_known"  # a fact it needs is still on its way: try again soon
+    UNAVAILABLE = "unavailable"  # a dependency is down: try again later
+
+
+class DomainError(Exception):
+    """A request or event the rules refuse.
+
+    ``reason``: one sentence for people, no personal data. ``code``: a stable snake_case code
+    clients branch on. ``extra``: further fields of the error body beside ``error`` and
+    ``detail`` (ids that help the caller, e.g. the existing record a conflict names; never
+    personal data). Subclasses fix ``refusal``; a plain ``DomainError`` is a conflict.
+    """
+
+    refusal: ClassVar[Refusal] = Refusal.CONFLICT
+    default_code: ClassVar[str] = "refused"
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        code: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code or self.default_code
+        self.extra: dict[str, str] = dict(extra or {})
+
+
+class InvalidError(DomainError):
+    """The message's content breaks a rule (HTTP 422)."""
+
+    refusal = Refusal.INVALID
+    default_code = "invalid_request"
+
+
+class BadRequestError(DomainError):
+    """A protocol detail of the request is malformed (HTTP 400)."""
+
+    refusal = Refusal.BAD_REQUEST
+    default_code = "bad_request"
+
+
+class UnauthenticatedError(DomainError):
+    """The caller could not be identified (HTTP 401)."""
+
+    refusal = Refusal.UNAUTHENTICATED
+    default_code = "unauthenticated"
+
+
+class ForbiddenError(DomainError):
+    """The caller may not do this (HTTP 403)."""
+
+    refusal = Refusal.FORBIDDEN
+    default_code = "forbidden"
+
+
+class NotFoundError(DomainError):
+    """The subject does not exist for this caller (HTTP 404). ``what``: e.g. ``"case 3f…"``."""
+
+    refusal = Refusal.NOT_FOUND
+    default_code = "not_found"
+
+    def __init__(self, what: str, *, code: str | None = None) -> None:
+        super().__init__(f"{what} was not found", code=code)
+
+
+class ConflictError(DomainError):
+    """The subject's current state refuses the change (HTTP 409)."""
+
+    refusal = Refusal.CONFLICT
+
+
+class GoneError(DomainError):
+    """The subject is gone for good, e.g. the person was erased (HTTP 410)."""
+
+    refusal = Refusal.GONE
+    default_code = "gone"
+
+
+class NotYetKnownError(DomainError):
+    """A fact the message needs has not reached this service yet (HTTP 409; a consumer retries
+    it with backoff and dead-letters it only after its last attempt)."""
+
+    refusal = Refusal.NOT_YET_KNOWN
+    default_code = "not_yet_known"
+
+
+class UnavailableError(DomainError):
+    """A dependency is down; the same request may pass later (HTTP 503)."""
+
+    refusal = Refusal.UNAVAILABLE
+    default_code = "unavailable"
 
 
 class PermanentEventError(Exception):

@@ -20,7 +20,7 @@ from pydantic_core import PydanticKnownError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub_runtime import openapi_errors
+from hub_runtime import errors, openapi_errors
 from hub_runtime.edge import (
     HeadAsGetMiddleware,
     JsonBodyMiddleware,
@@ -42,10 +42,11 @@ class Readiness(BaseModel):
     checks: dict[str, bool]
 
 
-class DomainError(Exception):
-    """A request the rules refuse. `reason` is shown to the counsellor's tool as it is."""
+class DomainError(errors.DomainError):
+    """Transitional: the old spelling with an HTTP status (``status_code=``). Services move to
+    the named errors of `hub_runtime.errors`; this class is deleted when the last one has."""
 
-    status_code = 409
+    status_code: int | None = None
 
     def __init__(
         self,
@@ -55,21 +56,33 @@ class DomainError(Exception):
         status_code: int | None = None,
         extra: Mapping[str, str] | None = None,
     ):
-        """``extra``: further fields of the error body beside ``error`` and ``detail`` (ids that
-        help the caller, e.g. the existing record a conflict names; never personal data)."""
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
-        self.extra: dict[str, str] = dict(extra or {})
+        super().__init__(reason, code=code, extra=extra)
         if status_code is not None:
             self.status_code = status_code
 
 
-class NotFoundError(DomainError):
-    status_code = 404
+NotFoundError = errors.NotFoundError
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} was not found", code="not_found")
+HTTP_STATUS: dict[errors.Refusal, int] = {
+    errors.Refusal.INVALID: 422,
+    errors.Refusal.BAD_REQUEST: 400,
+    errors.Refusal.UNAUTHENTICATED: 401,
+    errors.Refusal.FORBIDDEN: 403,
+    errors.Refusal.NOT_FOUND: 404,
+    errors.Refusal.CONFLICT: 409,
+    errors.Refusal.GONE: 410,
+    errors.Refusal.NOT_YET_KNOWN: 409,
+    errors.Refusal.UNAVAILABLE: 503,
+}
+"""The one mapping from a domain error's kind to its HTTP status (RFC 9110 §15)."""
+
+
+def status_of(error: errors.DomainError) -> int:
+    """The HTTP status a domain error answers."""
+    legacy = getattr(error, "status_code", None)
+    if isinstance(legacy, int):
+        return legacy
+    return HTTP_STATUS[error.refusal]
 
 
 # Context values pydantic takes from the schema (allowed tags and values, patterns, bounds,
@@ -205,8 +218,8 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    return error_response(exc.status_code, exc.code, exc.reason, extra=exc.extra)
+    assert isinstance(exc, errors.DomainError)
+    return error_response(status_of(exc), exc.code, exc.reason, extra=exc.extra)
 
 
 class BodyLimitMiddleware:
@@ -323,7 +336,7 @@ def create_app(
     document lists each route's error statuses (see `hub_runtime.openapi_errors`)."""
     app = FastAPI(title=title, description=description, version="1")
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     # Outermost last: tracing sees everything; the size limit runs before JSON is parsed.
     app.add_middleware(JsonBodyMiddleware)

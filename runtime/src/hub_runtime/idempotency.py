@@ -19,7 +19,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Header
 
 from hub_runtime.db import Connection
-from hub_runtime.http import DomainError
+from hub_runtime.errors import BadRequestError, ConflictError, InvalidError
 from hub_runtime.openapi_errors import raises
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -68,10 +68,9 @@ def classify(existing: StoredKey | None, request_hash: str) -> Claim:
 def checked_key(key: str) -> str:
     """The key, or a 400 that says what a key must look like."""
     if not KEY_PATTERN.match(key):
-        raise DomainError(
+        raise BadRequestError(
             f"the {HEADER} must be 8-128 characters of A-Z a-z 0-9 . _ : -",
             code="idempotency_key_invalid",
-            status_code=400,
         )
     return key
 
@@ -106,16 +105,12 @@ async def idempotently(
         await uow.commit()
     claim = classify(existing, request_hash)
     if claim is Claim.MISMATCH:
-        raise DomainError(
-            f"this {HEADER} was used with a different request",
-            code="idempotency_key_reused",
-            status_code=422,
+        raise InvalidError(
+            f"this {HEADER} was used with a different request", code="idempotency_key_reused"
         )
     if claim is Claim.IN_PROGRESS:
-        raise DomainError(
-            f"a request with this {HEADER} is still in progress",
-            code="idempotency_in_progress",
-            status_code=409,
+        raise ConflictError(
+            f"a request with this {HEADER} is still in progress", code="idempotency_in_progress"
         )
     if claim is Claim.REPLAY:
         async with uow_factory() as uow:
@@ -132,6 +127,36 @@ async def idempotently(
             await _release(uow.conn, scope, key)
             await uow.commit()
         raise
+
+
+BUS_ANSWER_STATUS = 200
+"""What a key answered through the bus is stored with: the column marks a finished request; the
+edge answers its route's own status on a replay (rows written before the bus keep theirs)."""
+
+
+class PostgresKeys:
+    """The bus's key store (`hub_runtime.bus.KeyStore`) on ``hub_idempotency_keys``."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def run_once(
+        self,
+        scope: str,
+        key: str,
+        request_hash: str,
+        action: Callable[[UnitOfWork], Awaitable[Any]],
+    ) -> tuple[Any, bool]:
+        """Run ``action`` once per (scope, key): (JSON answer, replayed). Errors: see
+        `idempotently`."""
+
+        async def answered(uow: UnitOfWork) -> Answer:
+            return BUS_ANSWER_STATUS, await action(uow)
+
+        _, body, replayed = await idempotently(
+            self._uow_factory, scope, key, request_hash, answered
+        )
+        return body, replayed
 
 
 async def _claim(conn: Connection, scope: str, key: str, request_hash: str) -> StoredKey | None:

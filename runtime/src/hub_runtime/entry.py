@@ -1,0 +1,46 @@
+"""The one entry point and the one bootstrap every service uses.
+
+A service's ``main.py`` is ``run_service(Settings(), definition)``; its ``bootstrap.py`` only
+builds its `ServiceDefinition` (what differs between services). Tests start a service with
+``service_runtime(definition(settings), settings)``.
+"""
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from hub_runtime.logs import configure_logging
+from hub_runtime.service import ServiceDefinition, ServiceRuntime, run_until_signalled
+from hub_runtime.settings import HubSettings
+from hub_runtime.telemetry import configure_tracing
+
+
+class ServiceSettings(Protocol):
+    """What every service's settings hold besides its own: the hub's, and where HTTP listens."""
+
+    @property
+    def hub(self) -> HubSettings: ...
+
+    @property
+    def http_host(self) -> str: ...
+
+    @property
+    def http_port(self) -> int: ...
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def service_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> ServiceRuntime:
+    """The runtime of one service, not started (``await rt.start()``; tests run several)."""
+    return ServiceRuntime(
+        definition, settings.hub, http_host=settings.http_host, http_port=settings.http_port
+    )
+
+
+def run_service(settings: S, definition: Callable[[S], ServiceDefinition]) -> None:
+    """Process entry: logs, tracing, then run the service until SIGTERM or SIGINT."""
+    configure_logging(settings.hub.log_level)
+    service = definition(settings)
+    configure_tracing(service.name)
+    asyncio.run(run_until_signalled(service_runtime(service, settings)))

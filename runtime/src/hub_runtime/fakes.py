@@ -1,0 +1,100 @@
+"""In-memory stand-ins for the unit of work, for unit tests of handlers (milliseconds, no stack).
+
+A service's fake unit of work subclasses `InMemoryUnitOfWork` and keeps its fake repositories in
+one `state` object; `commit` keeps the changes, leaving the block without it restores the state
+as it was (like a rollback), and emitted events only count once committed, as in PostgreSQL.
+
+Fakes are honest only while one repository test suite passes against both the fake and
+PostgreSQL (each service's ``tests/unit/test_repository_contract.py`` runs it on both).
+"""
+
+import contextlib
+import copy
+from collections.abc import AsyncIterator
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+from uuid import UUID
+
+from hub_contracts import EventPayload, new_envelope
+from hub_contracts.envelope import Envelope
+
+S = TypeVar("S")
+
+
+class InMemoryUnitOfWork(Generic[S]):
+    """One "transaction" over a shared in-memory ``state`` (deep-copied on entry for rollback).
+
+    ``committed`` collects the envelopes of every committed unit of work on this state's
+    ``outbox`` list, which tests read as the service's outbox."""
+
+    def __init__(self, state: S, outbox: list[Envelope], *, source: str) -> None:
+        self.state = state
+        self.outbox = outbox
+        self._source = source
+        self._snapshot: S | None = None
+        self._pending: list[Envelope] = []
+        self.emitted: list[Envelope] = []
+
+    async def __aenter__(self) -> Self:
+        self._snapshot = copy.deepcopy(self.state)
+        self._pending = []
+        self.emitted = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._snapshot is not None:  # not committed: roll back
+            _restore(self.state, self._snapshot)
+        self._snapshot = None
+
+    def emit(
+        self,
+        payload: EventPayload,
+        *,
+        subject: str | UUID,
+        caused_by: Envelope | None = None,
+        time: datetime | None = None,
+    ) -> Envelope:
+        """Queue an event, as `hub_runtime.unit_of_work.UnitOfWork.emit` does."""
+        envelope = new_envelope(
+            payload,
+            source=self._source,
+            subject=str(subject),
+            correlationid=caused_by.correlationid if caused_by else None,
+            causationid=caused_by.id if caused_by else None,
+            time=time,
+        )
+        self._pending.append(envelope)
+        return envelope
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo this block's changes and events if it raises."""
+        snapshot = copy.deepcopy(self.state)
+        mark = len(self._pending)
+        try:
+            yield
+        except BaseException:
+            _restore(self.state, snapshot)
+            del self._pending[mark:]
+            raise
+
+    async def commit(self) -> None:
+        """Keep the changes; the queued events join ``outbox``."""
+        if self._snapshot is None:
+            raise RuntimeError("the unit of work is not open")
+        self.outbox.extend(self._pending)
+        self.emitted = list(self._pending)
+        self._pending = []
+        self._snapshot = None
+
+
+def _restore(state: S, snapshot: S) -> None:
+    """Put ``snapshot``'s attributes back into ``state`` (same object: handlers hold it)."""
+    state.__dict__.clear()
+    state.__dict__.update(copy.deepcopy(snapshot).__dict__)
