@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from hub_runtime.db import create_pool
-from hub_runtime.http import DomainError
+from hub_runtime.errors import ConflictError, DomainError
+from hub_runtime.http import status_of
 from hub_runtime.idempotency import (
     Action,
     Answer,
@@ -42,7 +43,7 @@ def test_the_fingerprint_ignores_key_order_but_not_values_or_route() -> None:
 def test_a_malformed_key_is_a_400_that_says_what_a_key_looks_like(key: str) -> None:
     with pytest.raises(DomainError) as refused:
         checked_key(key)
-    assert refused.value.status_code == 400
+    assert status_of(refused.value) == 400
     assert "8-128 characters" in refused.value.reason
 
 
@@ -96,7 +97,7 @@ async def test_a_key_reused_for_another_request_is_a_422_and_changes_nothing(
     await idempotently(uows, "staff:alice", "key-00000002", fingerprint("r", "a"), action)
     with pytest.raises(DomainError) as refused:
         await idempotently(uows, "staff:alice", "key-00000002", fingerprint("r", "b"), action)
-    assert (refused.value.status_code, refused.value.code) == (422, "idempotency_key_reused")
+    assert (status_of(refused.value), refused.value.code) == (422, "idempotency_key_reused")
     assert await pool.fetchval("SELECT count(*) FROM effects") == 1
 
 
@@ -107,7 +108,7 @@ async def test_a_failed_request_stores_nothing_and_releases_its_key(pool: asyncp
 
     async def refused(uow: UnitOfWork) -> Answer:
         await uow.conn.execute("INSERT INTO effects (what) VALUES ('half done')")
-        raise DomainError("not now", status_code=409)
+        raise ConflictError("not now")
 
     with pytest.raises(DomainError):
         await idempotently(uows, "staff:alice", "key-00000003", h, refused)
@@ -135,7 +136,7 @@ async def test_a_concurrent_request_with_the_same_key_is_told_it_is_in_progress(
     await started.wait()
     with pytest.raises(DomainError) as busy:
         await idempotently(uows, "staff:alice", "key-00000004", h, slow)
-    assert (busy.value.status_code, busy.value.code) == (409, "idempotency_in_progress")
+    assert (status_of(busy.value), busy.value.code) == (409, "idempotency_in_progress")
     release.set()
     assert await first == (201, {"done": True}, False)
     assert await idempotently(uows, "staff:alice", "key-00000004", h, slow) == (
