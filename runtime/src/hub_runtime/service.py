@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 import uvicorn
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 from hub_contracts.topics import dead_letter_topic
 
@@ -62,6 +62,21 @@ class ServiceContext:
 Worker = Callable[[ServiceContext], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Subscription:
+    """A further consumer group of a service, beside its event consumer (``consumes``).
+
+    ``group``: the group's name without the topic prefix (e.g. ``"referral-commands"``);
+    ``topics``: logical topic names, created with their ``.dlq`` when the service starts;
+    ``max_attempts``: handler attempts before a record is dead-lettered (None: the hub's
+    ``consumer_max_attempts``). Records are applied exactly like the event consumer's."""
+
+    group: str
+    topics: Sequence[str]
+    handlers: Mapping[str, EventHandler]
+    max_attempts: int | None = None
+
+
 @dataclass
 class ServiceDefinition:
     """Everything that differs between services; `bootstrap.py` of each service builds one."""
@@ -76,6 +91,8 @@ class ServiceDefinition:
     """Optional: applies many new events at once (see `hub_runtime.consumer.BatchHandler`)."""
     build_app: Callable[[ServiceContext], FastAPI] | None = None
     workers: Sequence[Worker] = field(default_factory=tuple)
+    subscriptions: Sequence[Subscription] = field(default_factory=tuple)
+    """Further consumer groups (see `Subscription`)."""
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -111,6 +128,8 @@ class ServiceRuntime:
         self._http_task: asyncio.Task[None] | None = None
         self.context: ServiceContext | None = None
         self.consumer: EventConsumer | None = None
+        self.subscription_consumers: dict[str, EventConsumer] = {}
+        self._extra_consumers: list[AIOKafkaConsumer] = []
         self.relay: OutboxRelay | None = None
         self.app: FastAPI | None = None
 
@@ -130,7 +149,14 @@ class ServiceRuntime:
             await apply_migrations(conn, runtime_migrations() + folder_migrations(d.migrations))
         await ensure_topics(
             self.hub.kafka_bootstrap,
-            [self.hub.topic(t) for t in (*d.publishes, *d.consumes)],
+            [
+                self.hub.topic(t)
+                for t in (
+                    *d.publishes,
+                    *d.consumes,
+                    *(t for s in d.subscriptions for t in s.topics),
+                )
+            ],
             self.hub.topic_partitions,
         )
         producer = make_producer(self.hub.kafka_bootstrap, client_id=d.name)
@@ -147,6 +173,8 @@ class ServiceRuntime:
         self._spawn("gauges", self._update_gauges)
         if d.consumes:
             await self._start_consumer(self.context)
+        for subscription in d.subscriptions:
+            await self._start_subscription(self.context, subscription)
         for worker in d.workers:
             self._spawn(worker.__name__, lambda w=worker: w(self.context))  # type: ignore[misc]
         if d.build_app is not None:
@@ -176,6 +204,29 @@ class ServiceRuntime:
         )
         self._kafka_consumer = kafka_consumer
         self._spawn("consumer", self.consumer.run)
+
+    async def _start_subscription(self, ctx: ServiceContext, sub: Subscription) -> None:
+        kafka_consumer = make_consumer(
+            self.hub.kafka_bootstrap,
+            group_id=self.hub.topic(sub.group),
+            topics=[self.hub.topic(t) for t in sub.topics],
+        )
+        await kafka_consumer.start()
+        self._extra_consumers.append(kafka_consumer)
+        consumer = EventConsumer(
+            service=self.definition.name,
+            consumer=kafka_consumer,
+            dead_letters=DeadLetterWriter(ctx.producer, self.definition.name),
+            uow_factory=ctx.unit_of_work,
+            handlers=sub.handlers,
+            retry=RetryPolicy(
+                max_attempts=sub.max_attempts or self.hub.consumer_max_attempts,
+                first_backoff=self.hub.consumer_backoff_seconds,
+                max_backoff=self.hub.consumer_backoff_max_seconds,
+            ),
+        )
+        self.subscription_consumers[sub.group] = consumer
+        self._spawn(sub.group, consumer.run)
 
     async def _start_http(self, app: FastAPI) -> None:
         self.app = app
@@ -259,6 +310,9 @@ class ServiceRuntime:
         if self.consumer is not None:
             with contextlib.suppress(Exception):
                 await self._kafka_consumer.stop()
+        for extra in self._extra_consumers:
+            with contextlib.suppress(Exception):
+                await extra.stop()
         if self.context is not None:
             with contextlib.suppress(Exception):
                 await self.context.producer.stop()
