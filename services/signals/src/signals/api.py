@@ -6,14 +6,14 @@ tells how many exist per table, never a cell.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from hub_contracts import Topic
 from hub_runtime.asyncapi import asyncapi_document
-from hub_runtime.auth import Authenticator, Role
-from hub_runtime.http import DomainError, create_app
+from hub_runtime.auth import Principal, Role, install, requires
+from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 
@@ -23,7 +23,16 @@ from signals.dashboard import DASHBOARD_HTML
 from signals.domain.catalogue import NotAllowedError, allowed_tables, table_for_dimensions
 from signals.domain.periods import InvalidPeriodError, closes_at, is_closed, plausible_period
 from signals.domain.privacy import BudgetExceededError
-from signals.handlers import PeriodOpenError, publish_period
+from signals.errors import (
+    BudgetExhaustedError,
+    CrosstabNotAllowedError,
+    ImplausiblePeriodError,
+    NotPublishedError,
+    PeriodOpenError,
+    TableNotAllowedError,
+    TableNotReleasedError,
+)
+from signals.handlers import PeriodNotClosedError, publish_period
 from signals.views import report_html, table_csv
 
 CONSUMES = (Topic.CASEFILE_EVENTS, Topic.REFERRAL_EVENTS, Topic.PARTNER_EVENTS)
@@ -32,6 +41,11 @@ PUBLISHES = (Topic.SIGNALS_PUBLISHED,)
 
 # A period is published on first read: 409 while it is open or its noise budget is spent.
 RELEASE = errors(409)
+
+Reader = Annotated[Principal, Depends(requires(Role.ADVOCACY, Role.ADMIN))]
+"""Who may read published signals: the advocacy team and admins."""
+Admin = Annotated[Principal, Depends(requires(Role.ADMIN))]
+"""Who may publish a period now and see how many contributions exist: admins."""
 
 
 class _Releases:
@@ -51,7 +65,7 @@ class _Releases:
         try:
             plausible_period(period, now)  # malformed, year 0, 1990, far future
         except InvalidPeriodError as exc:
-            raise DomainError(str(exc), code="invalid_period", status_code=422) from None
+            raise ImplausiblePeriodError(str(exc)) from None
 
     async def get(self, period: str) -> dict[str, dict[str, Any]]:
         """The stored release of ``period``; 409 while it is open, 404 until it is published."""
@@ -64,14 +78,10 @@ class _Releases:
         grace = self._settings.grace_days
         if not is_closed(period, now, grace):
             closes = closes_at(period, grace).isoformat()
-            raise DomainError(
-                f"the period {period} is open until {closes}", code="period_open", status_code=409
-            )
-        raise DomainError(
+            raise PeriodOpenError(f"the period {period} is open until {closes}")
+        raise NotPublishedError(
             f"the period {period} is closed but not published yet; the scheduled job publishes"
-            " it, or an admin with POST /admin/periods/{period}/publish",
-            code="not_published",
-            status_code=404,
+            " it, or an admin with POST /admin/periods/{period}/publish"
         )
 
     async def publish(self, period: str) -> dict[str, dict[str, Any]]:
@@ -81,10 +91,10 @@ class _Releases:
         async with self._ctx.unit_of_work() as uow:
             try:
                 release = await publish_period(uow, self._settings, period, now)
-            except PeriodOpenError as exc:
-                raise DomainError(str(exc), code="period_open", status_code=409) from None
+            except PeriodNotClosedError as exc:
+                raise PeriodOpenError(str(exc)) from None
             except BudgetExceededError as exc:
-                raise DomainError(str(exc), code="budget_exhausted", status_code=409) from None
+                raise BudgetExhaustedError(str(exc)) from None
             await uow.commit()
         return release
 
@@ -93,17 +103,13 @@ class _Releases:
         if table not in allowed:
             names = ", ".join(sorted(allowed))
             # The requested name is not echoed: it may be personal data typed by mistake.
-            raise DomainError(
-                f"this table is not an allowed cross-tabulation; allowed: {names}",
-                code="table_not_allowed",
-                status_code=404,
+            raise TableNotAllowedError(
+                f"this table is not an allowed cross-tabulation; allowed: {names}"
             )
         release = await self.get(period)
         if table not in release:
-            raise DomainError(
-                f"the table {table!r} is not part of the release of {period}",
-                code="not_found",
-                status_code=404,
+            raise TableNotReleasedError(
+                f"the table {table!r} is not part of the release of {period}"
             )
         return release[table]
 
@@ -118,10 +124,10 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
     )
-    auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
+    install(app, ctx.hub.jwt_secret.get_secret_value())
     releases = _Releases(ctx, settings)
-    app.include_router(_signals_router(ctx, settings, auth, releases))
-    app.include_router(_admin_router(ctx, auth, releases))
+    app.include_router(_signals_router(ctx, settings, releases))
+    app.include_router(_admin_router(ctx, releases))
 
     @app.get("/dashboard", response_class=HTMLResponse, tags=["signals"])
     async def dashboard() -> str:
@@ -131,20 +137,17 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
     return app
 
 
-def _signals_router(
-    ctx: ServiceContext, settings: Settings, auth: Authenticator, releases: _Releases
-) -> APIRouter:
+def _signals_router(ctx: ServiceContext, settings: Settings, releases: _Releases) -> APIRouter:
     router = APIRouter(prefix="/signals", tags=["signals"])
-    reader = auth.require(Role.ADVOCACY, Role.ADMIN)
 
     @router.get("/tables")
-    async def tables(who: reader) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def tables(who: Reader) -> dict[str, Any]:
         """The allowed cross-tabulations (the only tables that exist)."""
         specs = allowed_tables(settings.allow_country_of_origin).values()
         return {"tables": [{"name": s.name, "dimensions": s.dimension_names} for s in specs]}
 
     @router.get("/periods")
-    async def periods(who: reader) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def periods(who: Reader) -> dict[str, Any]:
         """Published (closed) periods and their tables."""
         async with ctx.pool.acquire() as conn:
             rows = await repo.published_periods(conn)
@@ -160,7 +163,7 @@ def _signals_router(
         response_class=PlainTextResponse,
         responses=RELEASE,
     )
-    async def table_as_csv(period: str, table: str, who: reader) -> PlainTextResponse:  # type: ignore[valid-type]
+    async def table_as_csv(period: str, table: str, who: Reader) -> PlainTextResponse:
         payload = await releases.table(period, table)
         return PlainTextResponse(
             table_csv(payload),
@@ -169,13 +172,13 @@ def _signals_router(
         )
 
     @router.get("/periods/{period}/tables/{table}", responses=RELEASE)
-    async def table_as_json(period: str, table: str, who: reader) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def table_as_json(period: str, table: str, who: Reader) -> dict[str, Any]:
         return await releases.table(period, table)
 
     @router.get("/periods/{period}/crosstab", responses=errors(400, 409))
     async def crosstab(
         period: str,
-        who: reader,  # type: ignore[valid-type]
+        who: Reader,
         dimensions: str = Query(description="Comma-separated dimension names, in any order"),
     ) -> dict[str, Any]:
         """The table with exactly these dimensions; any other cross-tabulation is refused."""
@@ -184,30 +187,29 @@ def _signals_router(
                 [d for d in dimensions.split(",") if d], settings.allow_country_of_origin
             )
         except NotAllowedError as exc:
-            raise DomainError(str(exc), code="crosstab_not_allowed", status_code=400) from None
+            raise CrosstabNotAllowedError(str(exc)) from None
         return await releases.table(period, spec.name)
 
     @router.get("/periods/{period}/report", response_class=HTMLResponse, responses=RELEASE)
-    async def report(period: str, who: reader) -> str:  # type: ignore[valid-type]
+    async def report(period: str, who: Reader) -> str:
         """Printable HTML report of a closed period."""
         return report_html(period, await releases.get(period))
 
     return router
 
 
-def _admin_router(ctx: ServiceContext, auth: Authenticator, releases: _Releases) -> APIRouter:
+def _admin_router(ctx: ServiceContext, releases: _Releases) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
-    admin = auth.require(Role.ADMIN)
 
     @router.get("/contributions")
-    async def contributions(who: admin) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def contributions(who: Admin) -> dict[str, Any]:
         """How many contributions exist per period and table (operations; never cells)."""
         async with ctx.pool.acquire() as conn:
             rows = await repo.contribution_summary(conn)
         return {"contributions": rows}
 
     @router.post("/periods/{period}/publish", responses=RELEASE)
-    async def publish(period: str, who: admin) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def publish(period: str, who: Admin) -> dict[str, Any]:
         """Publish a closed period now; a second call returns the stored release unchanged."""
         return {"period": period, "tables": await releases.publish(period)}
 

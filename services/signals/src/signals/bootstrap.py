@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime, Worker
+from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
 
 from signals.api import CONSUMES, PUBLISHES, build_app
 from signals.config import Settings
@@ -47,13 +47,4 @@ def definition(settings: Settings) -> ServiceDefinition:
         batch_handler=batch_handler(settings),
         build_app=app,
         workers=[publisher(settings)],
-    )
-
-
-def runtime(settings: Settings) -> ServiceRuntime:
-    return ServiceRuntime(
-        definition(settings),
-        settings.hub,
-        http_host=settings.http_host,
-        http_port=settings.http_port,
     )

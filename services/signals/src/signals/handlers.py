@@ -56,7 +56,7 @@ EVENT_CLOCK_SLACK = timedelta(days=1)
 clock) can be a day ahead at midnight, and such an event is fine."""
 
 
-class PeriodOpenError(Exception):
+class PeriodNotClosedError(Exception):
     """The period is not closed yet: nothing of it may be published."""
 
 
@@ -263,7 +263,7 @@ async def publish_period(
         return stored
     if not is_closed(period, now, settings.grace_days):
         closes = closes_at(period, settings.grace_days).isoformat()
-        raise PeriodOpenError(f"the period {period} is open until {closes}")
+        raise PeriodNotClosedError(f"the period {period} is open until {closes}")
     tables = await _count_tables(uow, settings, period)
     epsilon: float | None = None
     if settings.dp_enabled:

@@ -1,20 +1,14 @@
-"""Process entry point: ``python -m signals.main``."""
+"""Process entry point: ``python -m signals.main`` (HTTP edge, consumer, relay, publisher)."""
 
-import asyncio
+from hub_runtime.entry import run_service
 
-from hub_runtime.logs import configure_logging
-from hub_runtime.service import run_until_signalled
-from hub_runtime.telemetry import configure_tracing
-
-from signals.bootstrap import runtime
+from signals.bootstrap import definition
 from signals.config import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    configure_logging(settings.hub.log_level)
-    configure_tracing("signals")
-    asyncio.run(run_until_signalled(runtime(settings)))
+    """Run signals until SIGTERM or SIGINT, configured from ``SIGNALS_*`` variables."""
+    run_service(Settings(), definition)
 
 
 if __name__ == "__main__":

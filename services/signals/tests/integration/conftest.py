@@ -9,9 +9,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from hub_contracts import Envelope
 from hub_runtime.auth import Role, mint_token
+from hub_runtime.entry import service_runtime
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
-from signals.bootstrap import runtime
+from signals.bootstrap import definition
 from signals.config import Settings
 
 
@@ -29,7 +30,7 @@ def signals_settings(isolated_hub: HubSettings, fresh_database: str) -> Settings
 
 @pytest.fixture
 async def signals_service(signals_settings: Settings) -> AsyncIterator[ServiceRuntime]:
-    service = runtime(signals_settings)
+    service = service_runtime(definition(signals_settings), signals_settings)
     await service.start()
     try:
         yield service

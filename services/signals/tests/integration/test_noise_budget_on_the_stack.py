@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from hub_runtime.auth import Role
+from hub_runtime.entry import service_runtime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import wait_until
-from signals.bootstrap import runtime
+from signals.bootstrap import definition
 from signals.config import Settings
 
 from .conftest import bearer, publish_many
@@ -23,7 +24,7 @@ async def test_a_release_over_budget_is_refused_and_one_within_is_noisy(
     settings = signals_settings.model_copy(
         update={"dp_enabled": True, "dp_epsilon_per_table": 0.5, "dp_budget_per_period": 3.0}
     )
-    service = runtime(settings)
+    service = service_runtime(definition(settings), settings)
     await service.start()
     try:
         await publish_many(isolated_hub, seeded())
@@ -48,7 +49,7 @@ async def test_a_release_over_budget_is_refused_and_one_within_is_noisy(
         await service.stop()
 
     settings = settings.model_copy(update={"dp_budget_per_period": 4.5})
-    service = runtime(settings)
+    service = service_runtime(definition(settings), settings)
     await service.start()
     try:
         async with httpx.AsyncClient(base_url=service.base_url) as client:

@@ -26,10 +26,11 @@ from hub_contracts import (
     new_envelope,
 )
 from hub_runtime.auth import Role
+from hub_runtime.entry import service_runtime
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, wait_until
-from signals.bootstrap import runtime
+from signals.bootstrap import definition
 from signals.config import Settings
 
 from .conftest import bearer, publish_many, publish_period
@@ -376,7 +377,7 @@ async def test_only_consenting_persons_count_and_withdrawal_and_erasure_apply(
     isolated_hub: HubSettings, signals_settings: Settings
 ) -> None:
     settings = signals_settings.model_copy(update={"require_reporting_consent": True})
-    service = runtime(settings)
+    service = service_runtime(definition(settings), settings)
     await service.start()
     try:
         events = seeded()[10:21]  # 11 persons in one cell (family detention, appeal pending)
@@ -438,7 +439,7 @@ async def test_the_publisher_publishes_closed_periods_by_itself(
     isolated_hub: HubSettings, signals_settings: Settings
 ) -> None:
     settings = signals_settings.model_copy(update={"publish_interval_seconds": 0.2})
-    service = runtime(settings)
+    service = service_runtime(definition(settings), settings)
     await service.start()
     try:
         await publish_many(isolated_hub, seeded()[:1])
@@ -451,7 +452,7 @@ async def test_the_publisher_leaves_contributions_of_an_implausible_period_alone
     isolated_hub: HubSettings, signals_settings: Settings
 ) -> None:
     settings = signals_settings.model_copy(update={"publish_interval_seconds": 0.2})
-    service = runtime(settings)
+    service = service_runtime(definition(settings), settings)
     await service.start()
     try:
         assert service.context is not None
