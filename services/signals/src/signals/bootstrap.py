@@ -1,39 +1,43 @@
-"""The only wiring of the signals service."""
+"""The only wiring of the signals service: its `ServiceDefinition` (``definition``).
 
-from __future__ import annotations
+Tests start it with ``service_runtime(definition(settings), settings)`` (`hub_runtime.entry`).
+"""
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from hub_contracts.envelope import Envelope
+from hub_runtime.bus import (
+    BoundBatchHandler,
+    BoundEventHandler,
+    MessageBus,
+    bind_batch,
+    bind_events,
+)
+from hub_runtime.errors import DomainError
 from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
+from hub_runtime.unit_of_work import UnitOfWork
 
-from signals.api import CONSUMES, PUBLISHES, build_app
+from signals.api import build_app
 from signals.config import Settings
-from signals.consumer import batch_handler, handlers
-from signals.handlers import publish_due_periods
+from signals.deps import Deps
+from signals.messages import ListDuePeriods, PublishPeriod
+from signals.routes import CONSUMES, PUBLISHES, ROUTES
+from signals.unit_of_work import PostgresSignalsUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 log = logging.getLogger(__name__)
 
 
-def publisher(settings: Settings) -> Worker:
-    """A worker that publishes every closed, unpublished period, then sleeps."""
-
-    async def signals_publisher(ctx: ServiceContext) -> None:
-        while True:
-            try:
-                await publish_due_periods(ctx.unit_of_work, settings, datetime.now(UTC))
-            except Exception as exc:  # e.g. budget exhausted: log, keep the loop alive
-                log.error("publishing failed", extra={"error_type": type(exc).__name__})
-            await asyncio.sleep(settings.publish_interval_seconds)
-
-    return signals_publisher
-
-
 def definition(settings: Settings) -> ServiceDefinition:
+    """Everything the runtime runs for signals: its consumer (event routes and batch route of
+    `signals.routes.ROUTES`), its HTTP edge and its publisher worker."""
+    deps = Deps(settings)
+
     def app(ctx: ServiceContext) -> FastAPI:
         return build_app(ctx, settings)
 
@@ -43,8 +47,59 @@ def definition(settings: Settings) -> ServiceDefinition:
         migrations=MIGRATIONS,
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
-        handlers=handlers(settings),
-        batch_handler=batch_handler(settings),
+        handlers=_on_signals_uow(bind_events(ROUTES, deps)),
+        batch_handler=_batch_on_signals_uow(bind_batch(ROUTES, deps)),
         build_app=app,
-        workers=[publisher(settings)],
+        workers=[publisher(deps)],
     )
+
+
+def publisher(deps: Deps) -> Worker:
+    """A worker that publishes every closed, unpublished period, then sleeps
+    ``publish_interval_seconds``. A period that cannot be published (e.g. its privacy budget is
+    spent) is logged and left for the next round; the others go on."""
+
+    async def signals_publisher(ctx: ServiceContext) -> None:
+        def unit_of_work() -> PostgresSignalsUnitOfWork:
+            return PostgresSignalsUnitOfWork(ctx.pool, source=ctx.name)
+
+        bus = MessageBus(ROUTES, unit_of_work, deps)
+        while True:
+            try:
+                for period in await bus.dispatch(ListDuePeriods()):
+                    try:
+                        await bus.dispatch(PublishPeriod(period))
+                    except DomainError as exc:
+                        log.error("publishing refused", extra={"error_code": exc.code})
+            except Exception as exc:  # the database is away: log, keep the loop alive
+                log.error("publishing failed", extra={"error_type": type(exc).__name__})
+            await asyncio.sleep(deps.settings.publish_interval_seconds)
+
+    return signals_publisher
+
+
+# The runtime's consumer opens a plain `UnitOfWork`; the two adapters below show it to the
+# routes as signals' unit of work (same transaction). They go once a `ServiceDefinition` can
+# name the service's unit-of-work factory.
+
+
+def _on_signals_uow(handlers: Mapping[str, BoundEventHandler]) -> dict[str, BoundEventHandler]:
+    def adapted(handler: BoundEventHandler) -> BoundEventHandler:
+        async def handle(uow: UnitOfWork, envelope: Envelope, payload: Any) -> None:
+            await handler(PostgresSignalsUnitOfWork.joining(uow), envelope, payload)
+
+        handle.__name__ = getattr(handler, "__name__", "handle")
+        return handle
+
+    return {event_type: adapted(handler) for event_type, handler in handlers.items()}
+
+
+def _batch_on_signals_uow(batch: BoundBatchHandler | None) -> BoundBatchHandler | None:
+    if batch is None:
+        return None
+    bound = batch
+
+    async def apply(uow: UnitOfWork, items: Sequence[tuple[Envelope, Any]]) -> None:
+        await bound(PostgresSignalsUnitOfWork.joining(uow), items)
+
+    return apply

@@ -1,5 +1,6 @@
-"""The consumer's fast path applies a poll batch in one call; it must store exactly what the
-same events store when applied one at a time (the path a failing record takes)."""
+"""The consumer's fast path applies a poll batch in one call (the route table's batch route); it
+must store exactly what the same events store when applied one at a time through the event
+routes (the path a failing record takes)."""
 
 from __future__ import annotations
 
@@ -28,14 +29,16 @@ from hub_contracts import (
     new_envelope,
 )
 from hub_contracts.examples import example_payload
+from hub_runtime.bus import Event
 from hub_runtime.db import create_pool
 from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import temporary_databases
-from hub_runtime.unit_of_work import UnitOfWork
 from signals.bootstrap import MIGRATIONS
 from signals.config import Settings
-from signals.handlers import SignalsHandlers
+from signals.deps import Deps
+from signals.routes import ROUTES
+from signals.unit_of_work import PostgresSignalsUnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -109,8 +112,9 @@ async def test_one_batch_stores_what_one_event_at_a_time_stores(
     hub_settings: HubSettings, seed: int
 ) -> None:
     settings = Settings(hub=hub_settings, max_cells_per_person=5)
-    handlers = SignalsHandlers(settings)
-    events = _events(random.Random(seed), 150)
+    deps = Deps(settings)
+    events = [Event(env, payload) for env, payload in _events(random.Random(seed), 150)]
+    assert ROUTES.batch is not None
     async with temporary_databases(hub_settings, "batch", "single") as names:
         pools = {k: await create_pool(hub_settings.pg_dsn, db) for k, db in names.items()}
         try:
@@ -119,12 +123,12 @@ async def test_one_batch_stores_what_one_event_at_a_time_stores(
                     await apply_migrations(
                         conn, runtime_migrations() + folder_migrations(MIGRATIONS)
                     )
-            async with UnitOfWork(pools["batch"], source="test") as uow:
-                await handlers.apply(uow, events)
+            async with PostgresSignalsUnitOfWork(pools["batch"], source="test") as uow:
+                await ROUTES.batch(events, uow, deps)
                 await uow.commit()
-            for envelope, payload in events:
-                async with UnitOfWork(pools["single"], source="test") as uow:
-                    await handlers.apply_one(uow, envelope, payload)
+            for event in events:
+                async with PostgresSignalsUnitOfWork(pools["single"], source="test") as uow:
+                    await ROUTES.events[event.envelope.type](event, uow, deps)
                     await uow.commit()
             batch, single = await _stored(pools["batch"]), await _stored(pools["single"])
         finally:

@@ -7,6 +7,9 @@ in a URL (a URL ends up in the browser history, proxy and server logs, and Refer
 RFC 6750 section 5.3, OWASP REST Security Cheat Sheet).
 """
 
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
 DASHBOARD_HTML = r"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Signals dashboard</title>
 <style>
@@ -127,3 +130,12 @@ $("login").addEventListener("submit", (event) => {
 </script>
 </body></html>
 """
+
+
+router = APIRouter(tags=["signals"])
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard() -> str:
+    """The dashboard page (no data in it; its script fetches the API with a token)."""
+    return DASHBOARD_HTML

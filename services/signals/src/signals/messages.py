@@ -1,0 +1,62 @@
+"""The commands of signals: what its HTTP edge and its publisher ask of it, one class per use
+case. Each is a frozen dataclass; ``Message[R]`` says what its handler returns. Events come in
+as `hub_runtime.bus.Event` of the contracts' payloads (see `signals.routes`)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from hub_runtime.bus import Message
+
+from signals.domain.catalogue import TableSpec
+from signals.repository.protocols import ContributionCount, PublishedPeriod, Release
+
+
+@dataclass(frozen=True)
+class ListTables(Message[list[TableSpec]]):
+    """The allowed cross-tabulations (the only tables that exist), in catalogue order."""
+
+
+@dataclass(frozen=True)
+class ListPublishedPeriods(Message[list[PublishedPeriod]]):
+    """Published periods, oldest first, each with its tables."""
+
+
+@dataclass(frozen=True)
+class ReadRelease(Message[Release]):
+    """The stored release of ``period`` (``YYYY-MM``): table name -> ``SignalsPublished.v2``
+    payload as JSON."""
+
+    period: str
+
+
+@dataclass(frozen=True)
+class ReadTable(Message[dict[str, Any]]):
+    """One table of the stored release of ``period``, by its catalogue name."""
+
+    period: str
+    table: str
+
+
+@dataclass(frozen=True)
+class ReadCrosstab(Message[dict[str, Any]]):
+    """The table of ``period`` whose dimensions are exactly ``dimensions`` (in any order)."""
+
+    period: str
+    dimensions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublishPeriod(Message[Release]):
+    """Publish the closed ``period`` once; a repeat returns the stored release unchanged."""
+
+    period: str
+
+
+@dataclass(frozen=True)
+class ListDuePeriods(Message[list[str]]):
+    """Closed, plausible periods that have contributions and no release yet, oldest first."""
+
+
+@dataclass(frozen=True)
+class CountContributions(Message[list[ContributionCount]]):
+    """How many contributions exist per period and table (operations; never a cell)."""
