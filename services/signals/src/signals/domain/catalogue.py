@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from hub_contracts import (
     BottleneckCategory,
@@ -63,6 +64,9 @@ class Dimension:
 
 @dataclass(frozen=True)
 class TableSpec:
+    """One publishable table: its name (the API's and the event's), a title for people, its
+    one or two dimensions, and whether it exists only when the country setting allows it."""
+
     name: str
     title: str
     dimensions: tuple[Dimension, ...]
@@ -70,11 +74,13 @@ class TableSpec:
 
     @property
     def dimension_names(self) -> tuple[str, ...]:
+        """The dimensions' names, in the table's order (the order of a cell's key)."""
         return tuple(d.name for d in self.dimensions)
 
 
-def _values(*enums: type[object]) -> tuple[str, ...]:
-    return tuple(str(member) for enum in enums for member in enum)  # type: ignore[attr-defined]
+def _values(*enums: type[StrEnum]) -> tuple[str, ...]:
+    """Every code of the closed vocabularies ``enums``, in their declared order."""
+    return tuple(str(member) for enum in enums for member in enum)
 
 
 def _buckets(table: tuple[tuple[int, int, str], ...]) -> tuple[str, ...]:
@@ -158,6 +164,7 @@ class NotAllowedError(ValueError):
 
 
 def allowed_tables(allow_country: bool) -> dict[str, TableSpec]:
+    """The tables that exist under the country setting, by name, in catalogue order."""
     return {n: s for n, s in TABLES.items() if allow_country or not s.needs_country_setting}
 
 
@@ -187,10 +194,12 @@ class Contribution:
 
     @functools.cached_property  # asked for several times per event on the consumer's path
     def cell_key(self) -> str:
+        """``dim=value|dim=value``: the cell's identity within its table."""
         return "|".join(f"{d}={v}" for d, v in self.coordinates)
 
     @property
     def coordinates_json(self) -> str:
+        """The coordinates as a JSON object (dimension -> value), as stored."""
         return _coordinates_json(self.coordinates)
 
 
@@ -216,6 +225,8 @@ def _bucket(value: int, buckets: tuple[tuple[int, int, str], ...]) -> str:
 
 
 def from_bottleneck(event: BottleneckObserved, allow_country: bool) -> list[Contribution]:
+    """The category by stage, by region and by location type (and the country of origin when
+    ``allow_country``). Raises `NotAllowedError` for a code outside the vocabularies."""
     category = str(event.category)
     if category not in (CATEGORY.values or ()):
         raise NotAllowedError("unknown bottleneck category")
@@ -230,10 +241,13 @@ def from_bottleneck(event: BottleneckObserved, allow_country: bool) -> list[Cont
 
 
 def from_deadline(event: DeadlinePassed | DeadlinePassedV2) -> list[Contribution]:
+    """The kind of time limit that passed. Raises `NotAllowedError` for an unknown kind."""
     return [_cell("deadlines_missed", kind=str(event.kind))]
 
 
 def from_refusal_codes(codes: Sequence[RefusalCode]) -> list[Contribution]:
+    """One cell per distinct refusal code, sorted. Raises `NotAllowedError` for an unknown
+    code."""
     return [_cell("refusals_by_reason", reason=str(code)) for code in sorted(set(codes))]
 
 
@@ -270,6 +284,8 @@ def from_partner_status(
 
 
 def from_monitoring(event: MonitoringReported) -> list[Contribution]:
+    """One cell per distinct outcome, by months after return (bucketed). Raises
+    `NotAllowedError` for an unknown outcome or a month count outside every bucket."""
     months = _bucket(event.months_after_return, MONTHS_BUCKETS)
     return [
         _cell("monitoring_outcomes", outcome=str(outcome), months_after_return=months)

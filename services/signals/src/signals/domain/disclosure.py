@@ -55,11 +55,15 @@ class Constraint:
 
     @property
     def members(self) -> tuple[Key, ...]:
+        """The parts and the total: every entry of the line."""
         return (*self.parts, self.total)
 
 
 @dataclass(frozen=True)
 class ProtectedTable:
+    """A table ready to publish: its entries after suppression and rounding, and which entries
+    were withheld as primary (``0 < n < k``) or secondary (they would reveal a primary)."""
+
     name: str
     dimensions: tuple[str, ...]
     entries: dict[Key, int | None]
@@ -97,6 +101,8 @@ def constraints_of(table: CountTable) -> list[Constraint]:
 
 
 def primary_suppression(entries: Mapping[Key, int], k: int) -> set[Key]:
+    """Entries (cells and totals) with ``0 < n < k``: the threshold rule of statistical
+    disclosure control (Hundepool et al., Statistical Disclosure Control, Wiley 2012, on frequency tables)."""
     return {key for key, value in entries.items() if 0 < value < k}
 
 
@@ -217,6 +223,8 @@ def rounded(value: int, base: int, k: int) -> int:
 def protect_table(
     table: CountTable, k: int, base: int, forced: Iterable[Key] = ()
 ) -> ProtectedTable:
+    """One table through the steps of the module docstring: primary suppression (threshold
+    ``k``), secondary suppression (``forced`` entries are withheld too), rounding to ``base``."""
     entries = entries_of(table)
     constraints = constraints_of(table)
     primary = primary_suppression(entries, k)

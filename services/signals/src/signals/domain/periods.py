@@ -60,11 +60,13 @@ def check_plausible_month(year: int, month: int, now: datetime) -> None:
 
 
 def first_day(period: str) -> date:
+    """The first day of ``period``; raises `InvalidPeriodError` for a malformed one."""
     year, month = parse_period(period)
     return date(year, month, 1)
 
 
 def next_period(period: str) -> str:
+    """The month after ``period``; raises `InvalidPeriodError` after 9999-12."""
     year, month = parse_period(period)
     if period == _LAST_PERIOD:
         raise InvalidPeriodError(f"no period follows {_LAST_PERIOD}")
@@ -84,6 +86,7 @@ def closes_at(period: str, grace_days: int) -> datetime:
 
 
 def is_closed(period: str, now: datetime, grace_days: int) -> bool:
+    """Whether ``period`` is closed at ``now`` (aware): see `closes_at`."""
     return now >= closes_at(period, grace_days)
 
 

@@ -46,6 +46,8 @@ class LaplaceMechanism:
 
     @classmethod
     def for_epsilon(cls, epsilon: float, sensitivity: int) -> LaplaceMechanism:
+        """The mechanism with scale ``sensitivity / epsilon`` (``sensitivity``: the most cells
+        one person is in). Raises ValueError unless epsilon > 0 and sensitivity >= 1."""
         if epsilon <= 0 or sensitivity < 1:
             raise ValueError("epsilon must be positive and sensitivity at least 1")
         dp = _opendp()
@@ -80,6 +82,7 @@ class BudgetLedger:
 
     @property
     def total_spent(self) -> float:
+        """Epsilon spent so far in the period, all tables."""
         return sum(self.spent.values())
 
     def charge(self, table: str, epsilon: float) -> BudgetLedger:

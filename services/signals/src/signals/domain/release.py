@@ -17,6 +17,8 @@ def to_event(
     base: int,
     epsilon: float | None,
 ) -> SignalsPublishedV2:
+    """The ``SignalsPublished.v2`` payload of one protected table of ``period``; ``k`` and
+    ``base`` are the threshold and rounding used, ``epsilon`` the noise spent (None: none)."""
     noise: Literal["none", "laplace"] = "none" if epsilon is None else "laplace"
     cells = [
         SignalCell(
