@@ -102,7 +102,8 @@ def constraints_of(table: CountTable) -> list[Constraint]:
 
 def primary_suppression(entries: Mapping[Key, int], k: int) -> set[Key]:
     """Entries (cells and totals) with ``0 < n < k``: the threshold rule of statistical
-    disclosure control (Hundepool et al., Statistical Disclosure Control, Wiley 2012, on frequency tables)."""
+    disclosure control for frequency tables (Hundepool et al., Statistical Disclosure Control,
+    Wiley 2012)."""
     return {key for key, value in entries.items() if 0 < value < k}
 
 
