@@ -10,14 +10,15 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Body, FastAPI, Query
+from fastapi import APIRouter, Body, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from hub_contracts import Topic
 from hub_contracts.codes import MAX_OFFSET, BoundedInt
 from hub_contracts.registry import EVENT_TYPE_PATTERN
 from hub_runtime.asyncapi import asyncapi_document
-from hub_runtime.auth import Authenticator, Principal, Role
-from hub_runtime.http import DomainError, NotFoundError, create_app
+from hub_runtime.auth import Principal, Role, install, requires
+from hub_runtime.errors import InvalidError, NotFoundError
+from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 from hub_runtime.unit_of_work import UnitOfWork
@@ -36,6 +37,15 @@ PERSONAL_READERS = (Role.COUNSELLOR, Role.COORDINATOR)
 GONE = errors(410)
 REFUSED_OR_GONE = errors(409, 410)
 
+Worker = Annotated[Principal, Depends(requires(Role.COUNSELLOR, Role.COORDINATOR))]
+"""Counsellors and coordinators: they work on cases."""
+Reader = Annotated[Principal, Depends(requires(Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN))]
+"""Who may read a case (admins without its personal data)."""
+Manager = Annotated[Principal, Depends(requires(Role.COORDINATOR, Role.ADMIN))]
+"""Who may erase a person and read the erasure and the access log."""
+Service = Annotated[Principal, Depends(requires(Role.SERVICE))]
+"""The hub's own services (the gateway's disclosure call, referral's read-your-writes)."""
+
 
 def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
 
@@ -48,9 +58,9 @@ def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
     )
-    auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
-    app.include_router(_cases_router(ctx, deps, auth))
-    app.include_router(_internal_router(ctx, deps, auth))
+    install(app, ctx.hub.jwt_secret.get_secret_value())
+    app.include_router(_cases_router(ctx, deps))
+    app.include_router(_internal_router(ctx, deps))
     return app
 
 
@@ -62,20 +72,17 @@ async def _in_uow(ctx: ServiceContext, work: Callable[[UnitOfWork], Awaitable[T]
     return result
 
 
-def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRouter:
+def _cases_router(ctx: ServiceContext, deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/cases", tags=["cases"])
-    worker = auth.require(Role.COUNSELLOR, Role.COORDINATOR)
-    reader = auth.require(Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN)
-    manager = auth.require(Role.COORDINATOR, Role.ADMIN)
 
     @router.post("", status_code=201, summary="Open a case (emits CaseOpened)")
-    async def open_case(body: cmd.OpenCase, who: worker) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def open_case(body: cmd.OpenCase, who: Worker) -> dict[str, Any]:
         case_id = await _in_uow(ctx, lambda u: handlers.open_case(u, deps, body, who))
         return {"case_id": case_id}
 
     @router.get("", summary="Open cases, the nearest upcoming deadline first")
     async def list_cases(
-        who: reader,  # type: ignore[valid-type]
+        who: Reader,
         sort: Literal["deadline"] = "deadline",
         limit: Annotated[int, Query(), BoundedInt(1, 500)] = 50,
         offset: Annotated[int, Query(), BoundedInt(0, MAX_OFFSET)] = 0,
@@ -89,12 +96,11 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         summary="A case with its timeline (personal data: counsellors)",
         responses=GONE,
     )
-    async def read_case(case_id: UUID, who: reader) -> dict[str, Any]:  # type: ignore[valid-type]
-        principal: Principal = who
-        with_person = principal.role in PERSONAL_READERS
+    async def read_case(case_id: UUID, who: Reader) -> dict[str, Any]:
+        with_person = who.role in PERSONAL_READERS
         return await _in_uow(
             ctx,
-            lambda u: handlers.read_case(u, deps, case_id, principal, with_person=with_person),
+            lambda u: handlers.read_case(u, deps, case_id, who, with_person=with_person),
         )
 
     @router.patch(
@@ -103,7 +109,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def update_case(
         case_id: UUID,
         body: cmd.UpdateCase,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         del who
         await _in_uow(ctx, lambda u: handlers.update_case(u, deps, case_id, body))
@@ -115,7 +121,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def update_person(
         case_id: UUID,
         body: cmd.UpdatePerson,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         del who
         await _in_uow(ctx, lambda u: handlers.update_person(u, deps, case_id, body))
@@ -127,7 +133,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def change_stage(
         case_id: UUID,
         body: cmd.ChangeStage,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         await _in_uow(ctx, lambda u: handlers.change_stage(u, deps, case_id, body, who))
         return {"case_id": case_id, "stage": body.to_stage}
@@ -141,7 +147,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def record_decision(
         case_id: UUID,
         body: cmd.RecordDecision,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         await _in_uow(ctx, lambda u: handlers.record_decision(u, deps, case_id, body, who))
         return {"case_id": case_id, "decision": body.decision}
@@ -152,7 +158,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def record_bottleneck(
         case_id: UUID,
         body: cmd.RecordBottleneck,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         bid = await _in_uow(ctx, lambda u: handlers.record_bottleneck(u, deps, case_id, body, who))
         return {"case_id": case_id, "bottleneck_id": bid}
@@ -163,7 +169,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def record_options(
         case_id: UUID,
         body: cmd.RecordOptions,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         await _in_uow(ctx, lambda u: handlers.record_options(u, deps, case_id, body, who))
         return {"case_id": case_id}
@@ -177,7 +183,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def record_effort(
         case_id: UUID,
         body: cmd.RecordEffort,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         eid = await _in_uow(ctx, lambda u: efforts.record_effort(u, deps, case_id, body, who))
         return {"case_id": case_id, "effort_id": eid}
@@ -187,7 +193,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     )
     async def dossier(
         case_id: UUID,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
         format: Literal["json", "markdown"] = "json",
     ) -> Any:
         document = await _in_uow(ctx, lambda u: efforts.buitenschuld_dossier(u, deps, case_id, who))
@@ -201,7 +207,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def schedule_deadline(
         case_id: UUID,
         body: Annotated[cmd.ScheduleDeadline, Body()],
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         del who
         did = await _in_uow(ctx, lambda u: handlers.schedule_deadline(u, deps, case_id, body))
@@ -215,7 +221,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     async def close_case(
         case_id: UUID,
         body: cmd.CloseCase,
-        who: worker,  # type: ignore[valid-type]
+        who: Worker,
     ) -> dict[str, Any]:
         await _in_uow(ctx, lambda u: handlers.close_case(u, deps, case_id, body, who))
         return {"case_id": case_id, "closed_on": body.closed_on}
@@ -223,17 +229,16 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     @router.delete(
         "/{case_id}/person", summary="Erase the person (crypto-shredding)", responses=GONE
     )
-    async def erase(case_id: UUID, who: manager) -> dict[str, Any]:  # type: ignore[valid-type]
-        principal: Principal = who
+    async def erase(case_id: UUID, who: Manager) -> dict[str, Any]:
         await _in_uow(
             ctx,
-            lambda u: handlers.erase_person(u, deps, case_id, by=principal.sub, reason="request"),
+            lambda u: handlers.erase_person(u, deps, case_id, by=who.sub, reason="request"),
         )
         await workers.vacuum_destroyed_keys(ctx)
         return {"case_id": case_id, "erased": True}
 
     @router.get("/{case_id}/erasure", summary="The erasure tombstone (auditable trace)")
-    async def tombstone(case_id: UUID, who: manager) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def tombstone(case_id: UUID, who: Manager) -> dict[str, Any]:
         del who
         async with ctx.pool.acquire() as conn:
             stone = await repository.get_tombstone(conn, case_id)
@@ -247,7 +252,7 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
         }
 
     @router.get("/{case_id}/access-log", summary="Every read of the person's data")
-    async def access_log(case_id: UUID, who: manager) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def access_log(case_id: UUID, who: Manager) -> dict[str, Any]:
         del who
         async with ctx.pool.acquire() as conn:
             return {"items": await repository.access_log(conn, case_id)}
@@ -255,16 +260,15 @@ def _cases_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRo
     return router
 
 
-def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> APIRouter:
+def _internal_router(ctx: ServiceContext, deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/internal", tags=["internal"])
-    service = auth.require(Role.SERVICE)
 
     @router.post(
         "/disclosures",
         summary="Disclose consented categories to the gateway",
         responses=errors(404, 410, 503),
     )
-    async def disclose(body: cmd.DisclosureIn, who: service) -> JSONResponse:  # type: ignore[valid-type]
+    async def disclose(body: cmd.DisclosureIn, who: Service) -> JSONResponse:
         result = await _in_uow(ctx, lambda u: disclosures.disclose(u, deps, body, who))
         return JSONResponse(status_code=result.status, content=result.body)
 
@@ -275,7 +279,7 @@ def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> AP
     )
     async def newest_event(
         case_id: UUID,
-        who: service,  # type: ignore[valid-type]
+        who: Service,
         event_types: Annotated[list[str], Query(alias="type", min_length=1, max_length=32)],
     ) -> dict[str, Any]:
         """`{"event_id": <uuid> | null}`: the envelope id of the newest event of the case among
@@ -284,10 +288,9 @@ def _internal_router(ctx: ServiceContext, deps: Deps, auth: Authenticator) -> AP
         request, so a caller's earlier write here is seen there (read-your-writes)."""
         del who
         if not all(EVENT_TYPE_PATTERN.fullmatch(t) for t in event_types):
-            raise DomainError(
+            raise InvalidError(
                 "type must be event types such as council.casefile.CaseOpened.v1",
                 code="invalid_event_type",
-                status_code=422,
             )
         async with ctx.pool.acquire() as conn:
             found = await repository.newest_event_of_case(

@@ -1,9 +1,13 @@
-"""The one place that wires casefile together."""
+"""The one place that wires casefile together: its `ServiceDefinition`.
+
+Tests start it with ``service_runtime(definition(settings, clock), settings)``
+(`hub_runtime.entry`); the process with `casefile.main`.
+"""
 
 from functools import partial
 from pathlib import Path
 
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime
+from hub_runtime.service import ServiceContext, ServiceDefinition
 
 from casefile import api, workers
 from casefile.config import Settings
@@ -16,10 +20,14 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def deps(settings: Settings, clock: Clock = system_clock) -> Deps:
+    """What casefile's handlers need besides a unit of work: the vault and the clock."""
     return Deps(vault=PersonVault(settings.master_key.get_secret_value()), clock=clock)
 
 
 def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefinition:
+    """Casefile as the runtime runs it: topics, event routes, HTTP edge and workers.
+
+    ``clock`` (aware datetimes) replaces the system clock in tests."""
     wired = deps(settings, clock)
 
     async def deadlines(ctx: ServiceContext) -> int:
@@ -50,13 +58,4 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
             # The data step of migration 0020: older texts re-sealed in NFC, then none left.
             workers.every(settings.retention_check_seconds, nfc, "nfc_normaliser"),
         ],
-    )
-
-
-def runtime(settings: Settings, clock: Clock = system_clock) -> ServiceRuntime:
-    return ServiceRuntime(
-        definition(settings, clock),
-        settings.hub,
-        http_host=settings.http_host,
-        http_port=settings.http_port,
     )

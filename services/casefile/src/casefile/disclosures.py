@@ -10,7 +10,6 @@ from typing import Any
 from hub_contracts.privacy import CaseFacts
 from hub_contracts.vocabulary import REFUSAL_TEXTS, DataCategory, RefusalCode
 from hub_runtime.auth import Principal
-from hub_runtime.http import NotFoundError
 from hub_runtime.unit_of_work import UnitOfWork
 
 from casefile import commands as cmd
@@ -19,7 +18,8 @@ from casefile import view_repository as views
 from casefile.domain.disclosure import Decision, DisclosureRequest, Outcome, decide
 from casefile.domain.model import Case
 from casefile.efforts import effort_facts
-from casefile.handlers import ERASED, PERSON_CATEGORIES, Deps, GoneError, today_of
+from casefile.errors import ERASED, CaseNotFoundError, PersonErasedGoneError
+from casefile.handlers import PERSON_CATEGORIES, Deps, today_of
 from casefile.vault import PersonErasedError
 
 NOT_YET_TEXTS = {
@@ -70,7 +70,7 @@ async def disclose(
     )
     case = await repo.get_case(uow.conn, body.case_id)
     if case is None:
-        raise NotFoundError("the case")
+        raise CaseNotFoundError()
     decision = decide(
         request,
         await views.get_consent(uow.conn, body.consent_id),
@@ -104,7 +104,7 @@ async def _categories(
     try:
         fields = await deps.vault.read(uow.conn, case.case_id, encrypted)
     except PersonErasedError as exc:
-        raise GoneError(ERASED) from exc
+        raise PersonErasedGoneError() from exc
     result: dict[str, dict[str, Any]] = {c: fields.get(c, {}) for c in encrypted}
     if DataCategory.VULNERABILITIES in wanted:
         result["vulnerabilities"] = {"flags": [v.value for v in case.vulnerabilities]}

@@ -10,16 +10,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from hub_runtime.auth import Principal
-from hub_runtime.http import NotFoundError
 from hub_runtime.render import escape_markdown
 from hub_runtime.unit_of_work import UnitOfWork
 
 from casefile import commands as cmd
 from casefile import repository as repo
+from casefile.errors import CaseNotFoundError, PersonErasedGoneError
 from casefile.handlers import (
-    ERASED,
     Deps,
-    GoneError,
     add_timeline,
     plausible_past_day,
     read_person,
@@ -90,7 +88,7 @@ async def evidence_refs(uow: UnitOfWork, vault: PersonVault, effort: repo.Effort
             )
             return [str(r) for r in refs]
     except PersonErasedError as exc:
-        raise GoneError(ERASED) from exc
+        raise PersonErasedGoneError() from exc
     return list(effort.legacy_evidence_refs or [])
 
 
@@ -112,9 +110,9 @@ async def buitenschuld_dossier(
     """Everything the buitenschuld application needs, as one document (reading is logged)."""
     case = await repo.get_case(uow.conn, case_id)
     if case is None:
-        raise NotFoundError("the case")
+        raise CaseNotFoundError()
     if case.is_erased:
-        raise GoneError(ERASED)
+        raise PersonErasedGoneError()
     person = await read_person(uow, deps, case_id, who, why="buitenschuld_dossier")
     efforts = []
     for effort in await repo.efforts(uow.conn, case_id):

@@ -26,7 +26,7 @@ from hub_contracts.vocabulary import (
     RefusalCode,
 )
 from hub_runtime.auth import Principal
-from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.errors import ConflictError
 from hub_runtime.unit_of_work import UnitOfWork
 
 from casefile import commands as cmd
@@ -34,12 +34,18 @@ from casefile import repository as repo
 from casefile.domain import deadlines as dl
 from casefile.domain.model import MIN_PARENT_AGE, Case, HouseholdMember, Person
 from casefile.domain.stages import check_transition
+from casefile.errors import (
+    CaseClosedError,
+    CaseNotFoundError,
+    ImplausibleDateError,
+    ImpossibleTransitionError,
+    PersonErasedGoneError,
+)
 from casefile.vault import PersonErasedError, PersonVault
 
 Clock = Callable[[], datetime]
 PERSON_CATEGORIES = ("identity", "contact", "household", "medical_needs")
 SCHEDULED = "scheduled"
-ERASED = "the person's data in this case was erased"
 # Before 1900 a date in a case is a typing error (as for dates of birth, see model.py).
 EARLIEST_PLAUSIBLE_YEAR = 1900
 # An entry ban starts at the departure, which is planned at most about a year ahead.
@@ -58,32 +64,13 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class GoneError(DomainError):
-    status_code = 410
-
-    def __init__(self, reason: str, code: str = "person_erased") -> None:
-        super().__init__(reason, code=code)
-
-
-def invalid(reason: str, code: str = "invalid_request") -> DomainError:
-    return DomainError(reason, code=code, status_code=422)
+def invalid(reason: str, code: str = "invalid_request") -> ImplausibleDateError:
+    """A refusal of a date or a rule about the message's content (HTTP 422)."""
+    return ImplausibleDateError(reason, code=code)
 
 
 def today_of(deps: Deps) -> date:
     return dl.today_in_amsterdam(deps.clock())
-
-
-class CaseClosedError(DomainError):
-    """A write a closed case no longer takes (409 ``case_closed``)."""
-
-    status_code = 409
-
-    def __init__(self) -> None:
-        super().__init__(
-            "the case is closed: it takes no new decision, bottleneck, options, effort,"
-            " deadline, stage or change of its facts",
-            code="case_closed",
-        )
 
 
 async def writable_case(uow: UnitOfWork, case_id: UUID, *, closed_ok: bool = False) -> Case:
@@ -98,9 +85,9 @@ async def writable_case(uow: UnitOfWork, case_id: UUID, *, closed_ok: bool = Fal
     """
     case = await repo.get_case(uow.conn, case_id, lock=True)
     if case is None:
-        raise NotFoundError("the case")
+        raise CaseNotFoundError()
     if case.is_erased:
-        raise GoneError(ERASED)
+        raise PersonErasedGoneError()
     if case.is_closed and not closed_ok:
         raise CaseClosedError()
     return case
@@ -280,7 +267,7 @@ async def _stored_children(uow: UnitOfWork, deps: Deps, case_id: UUID) -> list[d
     try:
         household = await deps.vault.read(uow.conn, case_id, ["household"])
     except PersonErasedError as exc:
-        raise GoneError(ERASED) from exc
+        raise PersonErasedGoneError() from exc
     members = household.get("household", {}).get("members", [])
     return [date.fromisoformat(m["date_of_birth"]) for m in members if m["relation"] == "child"]
 
@@ -376,7 +363,7 @@ async def change_stage(
     plausible_past_day(command.decided_on, today_of(deps), "decided_on")
     refusal = check_transition(case.stage, command.to_stage)
     if refusal is not None:
-        raise DomainError(refusal.reason, code="impossible_transition", status_code=409)
+        raise ImpossibleTransitionError(refusal.reason)
     previous = await repo.last_stage_decided_on(uow.conn, case_id)
     if previous is not None and command.decided_on < previous:
         raise invalid(
@@ -502,7 +489,7 @@ async def close_case(
 ) -> None:
     case = await writable_case(uow, case_id, closed_ok=True)
     if case.is_closed:
-        raise DomainError("the case is already closed", code="already_closed")
+        raise ConflictError("the case is already closed", code="already_closed")
     plausible_past_day(command.closed_on, today_of(deps), "closed_on")
     _not_before_case(command.closed_on, case, "closed_on")
     await repo.close_case(uow.conn, case_id, command.closed_on)
@@ -550,9 +537,9 @@ async def read_case(
 ) -> dict[str, Any]:
     case = await repo.get_case(uow.conn, case_id)
     if case is None:
-        raise NotFoundError("the case")
+        raise CaseNotFoundError()
     if case.is_erased:
-        raise GoneError(ERASED)
+        raise PersonErasedGoneError()
     view: dict[str, Any] = {
         "case_id": case.case_id,
         "status": "closed" if case.is_closed else "open",
@@ -602,7 +589,7 @@ async def read_person(
     try:
         fields = await deps.vault.read(uow.conn, case_id, PERSON_CATEGORIES)
     except PersonErasedError as exc:
-        raise GoneError(ERASED) from exc
+        raise PersonErasedGoneError() from exc
     await repo.log_access(
         uow.conn,
         repo.AccessEntry(case_id, who.sub, who.role.value, sorted(fields), why, "read"),
