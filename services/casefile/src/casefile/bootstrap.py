@@ -11,8 +11,9 @@ from hub_runtime.service import ServiceContext, ServiceDefinition
 
 from casefile import api, workers
 from casefile.config import Settings
-from casefile.consumer import HANDLERS
-from casefile.handlers import Clock, Deps, system_clock
+from casefile.deps import Clock, Deps, system_clock
+from casefile.routes import ROUTES
+from casefile.unit_of_work import bound_event_handlers
 from casefile.vault import PersonVault
 
 NAME = "casefile"
@@ -48,7 +49,7 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
         migrations=MIGRATIONS,
         publishes=api.PUBLISHES,
         consumes=api.CONSUMES,
-        handlers=HANDLERS,
+        handlers=bound_event_handlers(ROUTES, wired),
         build_app=partial(api.build_app, deps=wired),
         workers=[
             workers.every(settings.deadline_check_seconds, deadlines, "deadline_worker"),

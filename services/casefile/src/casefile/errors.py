@@ -55,3 +55,20 @@ class ImpossibleTransitionError(ConflictError):
     ``impossible_transition``; `casefile.domain.stages`)."""
 
     default_code = "impossible_transition"
+
+
+class EntryNotFoundError(NotFoundError):
+    """No timeline entry with this id in this case (HTTP 404 ``entry_not_found``)."""
+
+    def __init__(self) -> None:
+        super().__init__("the entry of this case", code="entry_not_found")
+
+
+class EntryNotCorrectableError(InvalidError):
+    """The entry exists but is not a decision or a stage change, whose dates alone can be
+    corrected (HTTP 422 ``entry_not_correctable``)."""
+
+    default_code = "entry_not_correctable"
+
+    def __init__(self) -> None:
+        super().__init__("only the date of a recorded decision or stage change can be corrected")
