@@ -26,11 +26,11 @@ from hub_runtime.unit_of_work import UnitOfWork
 
 from casefile.repository import protocols as p
 from casefile.repository.audit import PgAudit
+from casefile.repository.case_events import PgCaseEvents
 from casefile.repository.cases import PgCases
 from casefile.repository.deadlines import PgDeadlines
 from casefile.repository.efforts import PgEfforts
 from casefile.repository.history import PgHistory
-from casefile.repository.outbox import PgOutbox
 from casefile.repository.persons import PgPersons
 from casefile.repository.timeline import PgTimeline
 from casefile.repository.views import PgViews
@@ -59,7 +59,7 @@ class CasefileUow(Transaction, Protocol):
     @property
     def views(self) -> p.Views: ...
     @property
-    def outbox(self) -> p.Outbox: ...
+    def case_events(self) -> p.CaseEvents: ...
 
     def emit(
         self,
@@ -82,7 +82,7 @@ class _PgRepositories:
     efforts: PgEfforts
     audit: PgAudit
     views: PgViews
-    outbox: PgOutbox
+    case_events: PgCaseEvents
 
     def _bind(self, conn: Connection) -> None:
         self.cases = PgCases(conn)
@@ -93,7 +93,7 @@ class _PgRepositories:
         self.efforts = PgEfforts(conn)
         self.audit = PgAudit(conn)
         self.views = PgViews(conn)
-        self.outbox = PgOutbox(conn)
+        self.case_events = PgCaseEvents(conn)
 
 
 class CasefileUnitOfWork(_PgRepositories, UnitOfWork):

@@ -211,7 +211,7 @@ async def erase_person(message: m.ErasePerson, uow: CasefileUow, deps: Deps) -> 
     await uow.cases.mark_erased(case.case_id, now)
     # Deadlines go too: a family-location end date is a child's birthday in disguise.
     await uow.deadlines.delete_for_case(case.case_id)
-    await uow.outbox.forget_published(case.case_id)
+    await uow.case_events.forget_published(case.case_id)
     stone = Tombstone(case.case_id, now, message.by, message.reason)
     await uow.audit.add_tombstone(stone, kek_version=KEK_VERSION)
     uow.emit(PersonErased(case_id=case.case_id, erased_at=now), subject=case.case_id)

@@ -145,4 +145,4 @@ async def newest_event(message: m.NewestEvent, uow: CasefileUow, deps: Deps) -> 
     (read-your-writes)."""
     del deps
     topic = str(Topic.CASEFILE_EVENTS)
-    return await uow.outbox.newest_event(message.case_id, topic, message.event_types)
+    return await uow.case_events.newest_event(message.case_id, topic, message.event_types)

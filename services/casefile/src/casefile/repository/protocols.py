@@ -147,8 +147,8 @@ class Views(Protocol):
     async def partner(self, partner_id: UUID) -> PartnerFacts | None: ...
 
 
-class Outbox(Protocol):
-    """The case's own outbox rows (`casefile.repository.outbox.PgOutbox`)."""
+class CaseEvents(Protocol):
+    """The case's own committed events (`casefile.repository.case_events.PgCaseEvents`)."""
 
     async def forget_published(self, case_id: UUID) -> None: ...
     async def newest_event(

@@ -1,4 +1,4 @@
-"""SQL over casefile's own outbox rows of a case (the runtime writes them at commit)."""
+"""SQL over the case's own committed events: casefile's outbox rows (written at commit)."""
 
 from collections.abc import Sequence
 from uuid import UUID
@@ -6,8 +6,8 @@ from uuid import UUID
 from hub_runtime.db import Connection
 
 
-class PgOutbox:
-    """Reads and erasure of the case's outbox rows (`protocols.Outbox`)."""
+class PgCaseEvents:
+    """Reads and erasure of the case's outbox rows (`protocols.CaseEvents`)."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
