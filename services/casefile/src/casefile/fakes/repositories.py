@@ -1,12 +1,4 @@
-"""In-memory repositories and unit of work for unit tests of casefile's handlers (no stack).
-
-`FakeUnitOfWork` fits `casefile.unit_of_work.CasefileUow`: the same repositories as
-PostgreSQL over one `CasefileState`, rolled back when a handler raises
-(`hub_runtime.fakes.InMemoryUnitOfWork`). ``tests/unit/test_repository_contract.py`` runs one
-suite on these and on PostgreSQL. Not modelled: row locks and ``SKIP LOCKED`` (one process),
-the case-row lock of the NFC claim, VACUUM, and what the outbox relay publishes (every
-committed event counts as published).
-"""
+"""In-memory repositories of casefile over one `CasefileState` (see `casefile.fakes`)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -14,12 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from hub_contracts.envelope import Envelope
 from hub_contracts.privacy import ConsentFacts, PartnerFacts
-from hub_runtime.bus import MessageBus
-from hub_runtime.fakes import InMemoryUnitOfWork
 
-from casefile.deps import Deps
 from casefile.domain.crypto import Sealed
 from casefile.domain.deadlines import Notice
 from casefile.domain.model import Case
@@ -29,8 +17,6 @@ from casefile.repository.deadlines import DeadlineRow
 from casefile.repository.efforts import EffortRow
 from casefile.repository.history import DateCorrection, DecisionRow, StageChangeRow
 from casefile.repository.timeline import TimelineEntry
-from casefile.routes import ROUTES
-from casefile.unit_of_work import CasefileUow
 
 
 @dataclass
@@ -338,112 +324,3 @@ class FakeEfforts(_Repo):
 
     async def reseal_evidence(self, effort_id: UUID, sealed: Sealed) -> None:
         self._update(effort_id, evidence=sealed)
-
-
-class FakeAudit(_Repo):
-    """`protocols.Audit` in memory."""
-
-    async def add_tombstone(self, stone: Tombstone, kek_version: int) -> None:
-        self._s.tombstones[stone.case_id] = stone
-
-    async def tombstone(self, case_id: UUID) -> Tombstone | None:
-        return self._s.tombstones.get(case_id)
-
-    async def log_access(self, entry: AccessEntry) -> None:
-        self._s.access.append(entry)
-
-    async def access_log(self, case_id: UUID) -> list[dict[str, Any]]:
-        return [
-            {k: v for k, v in vars(e).items() if k != "case_id"}
-            for e in self._s.access
-            if e.case_id == case_id
-        ]
-
-
-class FakeViews(_Repo):
-    """`protocols.Views` in memory (same merge rules as the SQL upserts)."""
-
-    async def upsert_consent(self, consent: ConsentFacts) -> None:
-        old = self._s.consents.get(consent.consent_id)
-        withdrawn = None if old is None else old.withdrawn_at
-        self._s.consents[consent.consent_id] = replace(consent, withdrawn_at=withdrawn)
-
-    async def withdraw_consent(
-        self, consent_id: UUID, case_id: UUID, partner_id: UUID, at: datetime
-    ) -> None:
-        old = self._s.consents.get(consent_id)
-        if old is None:  # seen before its grant: placeholder terms that cover nothing
-            never = date(1970, 1, 1)
-            old = ConsentFacts(
-                consent_id, case_id, partner_id, frozenset(), frozenset(), never, never, None
-            )
-        self._s.consents[consent_id] = replace(old, withdrawn_at=old.withdrawn_at or at)
-
-    async def consent(self, consent_id: UUID) -> ConsentFacts | None:
-        return self._s.consents.get(consent_id)
-
-    async def upsert_partner(self, partner: PartnerFacts) -> None:
-        old = self._s.partners.get(partner.partner_id)
-        ever = partner.ever_origin_authority or (old is not None and old.ever_origin_authority)
-        until = partner.agreement_valid_until if partner.has_agreement else None
-        self._s.partners[partner.partner_id] = replace(
-            partner, ever_origin_authority=ever, agreement_valid_until=until
-        )
-
-    async def partner(self, partner_id: UUID) -> PartnerFacts | None:
-        return self._s.partners.get(partner_id)
-
-
-class FakeCaseEvents:
-    """`protocols.CaseEvents` over the fake's committed outbox."""
-
-    def __init__(self, state: CasefileState, outbox: list[Envelope]) -> None:
-        self._s = state
-        self._outbox = outbox
-
-    async def forget_published(self, case_id: UUID) -> None:
-        self._s.forgotten |= {e.id for e in self._outbox if e.subject == str(case_id)}
-
-    async def newest_event(
-        self, case_id: UUID, topic: str, event_types: Sequence[str]
-    ) -> UUID | None:
-        del topic  # casefile's outbox holds its one topic only
-        mine = [
-            e
-            for e in self._outbox
-            if e.subject == str(case_id) and e.type in event_types and e.id not in self._s.forgotten
-        ]
-        return mine[-1].id if mine else None
-
-
-class FakeUnitOfWork(InMemoryUnitOfWork[CasefileState]):
-    """`CasefileUow` in memory: ``outbox`` lists every committed event (`Envelope`)."""
-
-    def __init__(self, state: CasefileState, outbox: list[Envelope]) -> None:
-        super().__init__(state, outbox, source="casefile")
-        self.cases = FakeCases(state)
-        self.persons = FakePersons(state)
-        self.history = FakeHistory(state)
-        self.timeline = FakeTimeline(state)
-        self.deadlines = FakeDeadlines(state)
-        self.efforts = FakeEfforts(state)
-        self.audit = FakeAudit(state)
-        self.views = FakeViews(state)
-        self.case_events = FakeCaseEvents(state, outbox)
-
-
-@dataclass
-class FakeCasefile:
-    """A fake database (``state``), its committed events (``outbox``) and a bus over them."""
-
-    deps: Deps
-    state: CasefileState = field(default_factory=CasefileState)
-    outbox: list[Envelope] = field(default_factory=list)
-
-    def unit_of_work(self) -> FakeUnitOfWork:
-        """A new unit of work on this fake database."""
-        return FakeUnitOfWork(self.state, self.outbox)
-
-    def bus(self) -> MessageBus[CasefileUow, Deps]:
-        """Casefile's route table on this fake database (as `casefile.bus.message_bus`)."""
-        return MessageBus(ROUTES, self.unit_of_work, self.deps)
