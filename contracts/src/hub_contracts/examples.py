@@ -24,6 +24,7 @@ from hub_contracts.events._referral_v2 import RefusalReason as RefusalReasonV2
 from hub_contracts.vocabulary import (
     BottleneckCategory,
     DataCategory,
+    DateCorrectionReason,
     DeadlineKind,
     Decision,
     DeclineReason,
@@ -94,6 +95,25 @@ def _casefile() -> dict[type[EventPayload], Callable[[], EventPayload]]:
         ),
         cf.DecisionRecorded: lambda: cf.DecisionRecorded(
             case_id=CASE_ID, decision=Decision.INDEPENDENT_RETURN, decided_on=DAY
+        ),
+        cf.DecisionDateCorrected: lambda: cf.DecisionDateCorrected(
+            case_id=CASE_ID,
+            correction_id=OTHER_ID,
+            entry_id=OTHER_ID,
+            decision=Decision.INDEPENDENT_RETURN,
+            previous_decided_on=DAY,
+            decided_on=DAY,
+            reason=DateCorrectionReason.TYPING_ERROR,
+        ),
+        cf.StageChangeDateCorrected: lambda: cf.StageChangeDateCorrected(
+            case_id=CASE_ID,
+            correction_id=OTHER_ID,
+            entry_id=OTHER_ID,
+            from_stage=ProcedureStage.APPEAL_PENDING,
+            to_stage=ProcedureStage.FINAL_REJECTION,
+            previous_decided_on=DAY,
+            decided_on=DAY,
+            reason=DateCorrectionReason.DATE_FROM_WRONG_DOCUMENT,
         ),
         cf.BottleneckObserved: lambda: cf.BottleneckObserved(
             case_id=CASE_ID,

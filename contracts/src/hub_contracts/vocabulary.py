@@ -74,6 +74,18 @@ class DeadlineKind(StrEnum):
     FAMILY_DETENTION_LIMIT = "family_detention_limit"
 
 
+class DateCorrectionReason(StrEnum):
+    """Why a recorded date was corrected (casefile's corrections of a decision's or stage
+    change's date). A closed list: the reason is never typed text (no free text outside the
+    vault)."""
+
+    TYPING_ERROR = "typing_error"  # a digit typed wrong, day and month swapped
+    DATE_FROM_WRONG_DOCUMENT = (
+        "date_from_wrong_document"  # e.g. the letter's date, not the decision's
+    )
+    OTHER = "other"
+
+
 class BottleneckCategory(StrEnum):
     """Bottlenecks ("knelpunten") the council collects for advocacy (domain.md)."""
 

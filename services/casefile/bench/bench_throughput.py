@@ -23,11 +23,12 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
-from casefile.bootstrap import runtime
+from casefile.bootstrap import definition
 from casefile.config import Settings
 from hub_contracts import PartnerStatusReported, Topic, new_envelope, subject_for
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.db import dsn_for_database
+from hub_runtime.entry import service_runtime
 from hub_runtime.kafka import ensure_topics
 from hub_runtime.testing import stack_settings
 
@@ -193,7 +194,8 @@ async def main(cases: int, events: int) -> None:
     topic = hub.topic(Topic.PARTNER_EVENTS)
     await ensure_topics(hub.kafka_bootstrap, [topic], hub.topic_partitions)
     await publish(hub.kafka_bootstrap, topic, _status_events(events))
-    rt = runtime(Settings(database=database, http_port=0, hub=hub))
+    settings = Settings(database=database, http_port=0, hub=hub)
+    rt = service_runtime(definition(settings), settings)
     await rt.start()
     try:
         assert rt.context is not None

@@ -15,6 +15,7 @@ from hub_contracts.topics import Topic
 from hub_contracts.vocabulary import (
     BottleneckCategory,
     CountryCode,
+    DateCorrectionReason,
     DeadlineKind,
     Decision,
     LocationType,
@@ -183,6 +184,43 @@ class DecisionRecorded(_CasefileEvent):
     case_id: CaseId
     decision: Decision = Field(description="The option the person chose, or undecided.")
     decided_on: date = Field(description="Day the decision was recorded.")
+
+
+@register
+class DecisionDateCorrected(_CasefileEvent):
+    """The date of a recorded decision was mistyped and is corrected; the decision itself
+    stands. From now on ``decided_on`` is the decision's date (the earlier DecisionRecorded
+    stays as it was published)."""
+
+    event_type: ClassVar[str] = "council.casefile.DecisionDateCorrected.v1"
+    schema_version: ClassVar[int] = 1
+
+    case_id: CaseId
+    correction_id: UUID = Field(description="Id of this correction.")
+    entry_id: UUID = Field(description="Id of the corrected decision (its timeline entry).")
+    decision: Decision = Field(description="The decision whose date is corrected.")
+    previous_decided_on: date = Field(description="The date recorded before this correction.")
+    decided_on: date = Field(description="The correct date of the decision.")
+    reason: DateCorrectionReason = Field(description="Why the recorded date was wrong.")
+
+
+@register
+class StageChangeDateCorrected(_CasefileEvent):
+    """The date of a recorded procedure stage change was mistyped and is corrected; the change
+    itself stands. Deadlines counted from that date are tracked anew (a DeadlineScheduled.v2
+    follows for each)."""
+
+    event_type: ClassVar[str] = "council.casefile.StageChangeDateCorrected.v1"
+    schema_version: ClassVar[int] = 1
+
+    case_id: CaseId
+    correction_id: UUID = Field(description="Id of this correction.")
+    entry_id: UUID = Field(description="Id of the corrected stage change (its timeline entry).")
+    from_stage: ProcedureStage = Field(description="Stage before the corrected change.")
+    to_stage: ProcedureStage = Field(description="Stage after the corrected change.")
+    previous_decided_on: date = Field(description="The date recorded before this correction.")
+    decided_on: date = Field(description="The correct date of the decision.")
+    reason: DateCorrectionReason = Field(description="Why the recorded date was wrong.")
 
 
 @register

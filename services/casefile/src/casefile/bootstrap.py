@@ -1,14 +1,19 @@
-"""The one place that wires casefile together."""
+"""The one place that wires casefile together: its `ServiceDefinition`.
+
+Tests start it with ``service_runtime(definition(settings, clock), settings)``
+(`hub_runtime.entry`); the process with `casefile.main`.
+"""
 
 from functools import partial
 from pathlib import Path
 
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime
+from hub_runtime.service import ServiceContext, ServiceDefinition
 
 from casefile import api, workers
 from casefile.config import Settings
-from casefile.consumer import HANDLERS
-from casefile.handlers import Clock, Deps, system_clock
+from casefile.deps import Clock, Deps, system_clock
+from casefile.routes import ROUTES
+from casefile.unit_of_work import bound_event_handlers
 from casefile.vault import PersonVault
 
 NAME = "casefile"
@@ -16,10 +21,14 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def deps(settings: Settings, clock: Clock = system_clock) -> Deps:
+    """What casefile's handlers need besides a unit of work: the vault and the clock."""
     return Deps(vault=PersonVault(settings.master_key.get_secret_value()), clock=clock)
 
 
 def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefinition:
+    """Casefile as the runtime runs it: topics, event routes, HTTP edge and workers.
+
+    ``clock`` (aware datetimes) replaces the system clock in tests."""
     wired = deps(settings, clock)
 
     async def deadlines(ctx: ServiceContext) -> int:
@@ -40,7 +49,7 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
         migrations=MIGRATIONS,
         publishes=api.PUBLISHES,
         consumes=api.CONSUMES,
-        handlers=HANDLERS,
+        handlers=bound_event_handlers(ROUTES, wired),
         build_app=partial(api.build_app, deps=wired),
         workers=[
             workers.every(settings.deadline_check_seconds, deadlines, "deadline_worker"),
@@ -50,13 +59,4 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
             # The data step of migration 0020: older texts re-sealed in NFC, then none left.
             workers.every(settings.retention_check_seconds, nfc, "nfc_normaliser"),
         ],
-    )
-
-
-def runtime(settings: Settings, clock: Clock = system_clock) -> ServiceRuntime:
-    return ServiceRuntime(
-        definition(settings, clock),
-        settings.hub,
-        http_host=settings.http_host,
-        http_port=settings.http_port,
     )

@@ -9,11 +9,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
-from hub_runtime.db import Connection
-
-from casefile import repository as repo
 from casefile.domain import crypto
 from casefile.domain.model import Person
+from casefile.repository.protocols import Persons
 
 
 class PersonErasedError(Exception):
@@ -21,23 +19,25 @@ class PersonErasedError(Exception):
 
 
 class PersonVault:
+    """Seals and opens the person's data under their key, itself wrapped by a key derived
+    from the master secret (`casefile.domain.crypto`). Every method raises
+    `PersonErasedError` once the key was destroyed."""
+
     def __init__(self, master_secret: str) -> None:
         self._kek = crypto.derive_kek(master_secret)
 
-    async def store_new_person(self, conn: Connection, case_id: UUID, person: Person) -> None:
+    async def store_new_person(self, persons: Persons, case_id: UUID, person: Person) -> None:
         """A fresh key for the person, stored wrapped, and each category sealed under it."""
         key = crypto.new_person_key()
-        await repo.insert_person_key(
-            conn, case_id, crypto.wrap_key(self._kek, key, case_id), crypto.KEK_VERSION
-        )
-        await repo.put_person_fields(conn, case_id, self._seal_all(key, case_id, person))
+        await persons.add_key(case_id, crypto.wrap_key(self._kek, key, case_id), crypto.KEK_VERSION)
+        await persons.put_fields(case_id, self._seal_all(key, case_id, person))
 
-    async def replace_person(self, conn: Connection, case_id: UUID, person: Person) -> None:
+    async def replace_person(self, persons: Persons, case_id: UUID, person: Person) -> None:
         """Re-seal every category under the person's existing key; drop categories now empty."""
-        key = await self._key(conn, case_id)
+        key = await self._key(persons, case_id)
         sealed = self._seal_all(key, case_id, person)
-        await repo.put_person_fields(conn, case_id, sealed)
-        await repo.delete_person_fields_except(conn, case_id, list(sealed))
+        await persons.put_fields(case_id, sealed)
+        await persons.delete_fields_except(case_id, list(sealed))
 
     @staticmethod
     def _seal_all(key: bytes, case_id: UUID, person: Person) -> dict[str, crypto.Sealed]:
@@ -46,49 +46,49 @@ class PersonVault:
             for category, value in person.by_category().items()
         }
 
-    async def _key(self, conn: Connection, case_id: UUID) -> bytes:
-        wrapped = await repo.get_person_key(conn, case_id)
+    async def _key(self, persons: Persons, case_id: UUID) -> bytes:
+        wrapped = await persons.key(case_id)
         if wrapped is None:
             raise PersonErasedError(str(case_id))
         return crypto.unwrap_key(self._kek, wrapped, case_id)
 
     async def read(
-        self, conn: Connection, case_id: UUID, categories: Iterable[str]
+        self, persons: Persons, case_id: UUID, categories: Iterable[str]
     ) -> dict[str, dict[str, Any]]:
         """The decrypted categories that exist for the person (absent ones are left out)."""
-        key = await self._key(conn, case_id)
-        sealed = await repo.get_person_fields(conn, case_id, list(categories))
+        key = await self._key(persons, case_id)
+        sealed = await persons.fields(case_id, list(categories))
         return {
             category: _nfc(crypto.decrypt_json(key, case_id, category, value))
             for category, value in sealed.items()
         }
 
     async def seal_text(
-        self, conn: Connection, case_id: UUID, purpose: str, text: str
+        self, persons: Persons, case_id: UUID, purpose: str, text: str
     ) -> crypto.Sealed:
         """Encrypt a free-text field (e.g. an effort's note) under the person's key."""
-        return crypto.encrypt_json(await self._key(conn, case_id), case_id, purpose, text)
+        return crypto.encrypt_json(await self._key(persons, case_id), case_id, purpose, text)
 
     async def seal_value(
-        self, conn: Connection, case_id: UUID, purpose: str, value: Any
+        self, persons: Persons, case_id: UUID, purpose: str, value: Any
     ) -> crypto.Sealed:
         """Encrypt any JSON value (e.g. an effort's evidence references) under the person's key;
         raises :class:`PersonErasedError` when the key is gone."""
-        return crypto.encrypt_json(await self._key(conn, case_id), case_id, purpose, value)
+        return crypto.encrypt_json(await self._key(persons, case_id), case_id, purpose, value)
 
     async def open_value(
-        self, conn: Connection, case_id: UUID, purpose: str, sealed: crypto.Sealed
+        self, persons: Persons, case_id: UUID, purpose: str, sealed: crypto.Sealed
     ) -> Any:
-        return crypto.decrypt_json(await self._key(conn, case_id), case_id, purpose, sealed)
+        return crypto.decrypt_json(await self._key(persons, case_id), case_id, purpose, sealed)
 
     async def open_text(
-        self, conn: Connection, case_id: UUID, purpose: str, sealed: crypto.Sealed
+        self, persons: Persons, case_id: UUID, purpose: str, sealed: crypto.Sealed
     ) -> str:
-        value = crypto.decrypt_json(await self._key(conn, case_id), case_id, purpose, sealed)
+        value = crypto.decrypt_json(await self._key(persons, case_id), case_id, purpose, sealed)
         return str(_nfc(value))
 
     async def nfc_resealed(
-        self, conn: Connection, case_id: UUID, sealed: Mapping[str, crypto.Sealed]
+        self, persons: Persons, case_id: UUID, sealed: Mapping[str, crypto.Sealed]
     ) -> dict[str, crypto.Sealed]:
         """The data step of migration 0020: of the person's ciphertexts (by purpose, i.e. the
         associated data they were sealed with), those whose text NFC changes, sealed anew
@@ -96,7 +96,7 @@ class PersonVault:
 
         Raises :class:`PersonErasedError` when the key is gone and
         :class:`crypto.DecryptionError` when a ciphertext does not open."""
-        key = await self._key(conn, case_id)
+        key = await self._key(persons, case_id)
         changed: dict[str, crypto.Sealed] = {}
         for purpose, ciphertext in sealed.items():
             value = crypto.decrypt_json(key, case_id, purpose, ciphertext)

@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from casefile.bootstrap import runtime
+from casefile.bootstrap import definition
 from casefile.config import Settings
 from hub_contracts import EventPayload, new_envelope, subject_for
 from hub_runtime.auth import Role, mint_token
+from hub_runtime.entry import service_runtime
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 
@@ -122,7 +123,7 @@ async def start_casefile(
     async def start(clock: MutableClock | None = None, **overrides: Any) -> Casefile:
         clock = clock or MutableClock(datetime.now(UTC))
         settings = Settings(database=fresh_database, http_port=0, hub=isolated_hub, **overrides)
-        rt = runtime(settings, clock)
+        rt = service_runtime(definition(settings, clock), settings)
         await rt.start()
         http = httpx.AsyncClient(base_url=rt.base_url, timeout=30)
         cf = Casefile(rt, isolated_hub, settings, clock, http)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from casefile.efforts import dossier_markdown
+from casefile.api.markdown import dossier_markdown
 from hub_runtime.auth import Role
 from markdown_it import MarkdownIt
 from markdown_it.token import Token

@@ -8,13 +8,15 @@ from datetime import date
 from typing import Any
 
 import pytest
-from casefile import repository as repo
 from casefile import workers
 from casefile.bootstrap import deps
+from casefile.deps import Deps
 from casefile.domain.crypto import Sealed
 from casefile.domain.model import HouseholdMember, Person
-from casefile.efforts import evidence_purpose, note_purpose
-from casefile.handlers import Deps
+from casefile.handlers.efforts import evidence_purpose, note_purpose
+from casefile.repository.efforts import EffortRow, PgEfforts
+from casefile.repository.persons import PgPersons
+from casefile.unit_of_work import CasefileUnitOfWork
 from hub_runtime.auth import Role
 
 pytestmark = pytest.mark.integration
@@ -46,12 +48,11 @@ async def store_as_old_version(cf: Any, wired: Deps, case_id: uuid.UUID) -> uuid
     and the key unchecked as migration 0020 leaves keys stored before it. Returns the
     effort's id."""
     effort_id = uuid.uuid4()
-    async with cf.runtime.context.unit_of_work() as uow:
-        await wired.vault.replace_person(uow.conn, case_id, old_person())
-        note = await wired.vault.seal_text(uow.conn, case_id, note_purpose(effort_id), NOTE)
-        await repo.insert_effort(
-            uow.conn,
-            repo.EffortRow(
+    async with CasefileUnitOfWork(cf.runtime.context.pool) as uow:
+        await wired.vault.replace_person(uow.persons, case_id, old_person())
+        note = await wired.vault.seal_text(uow.persons, case_id, note_purpose(effort_id), NOTE)
+        await uow.efforts.add(
+            EffortRow(
                 effort_id,
                 case_id,
                 "embassy_visit",
@@ -61,7 +62,7 @@ async def store_as_old_version(cf: Any, wired: Deps, case_id: uuid.UUID) -> uuid
                 None,
                 note,
                 "alice",
-            ),
+            )
         )
         await uow.conn.execute(
             "UPDATE person_keys SET texts_nfc = false WHERE case_id = $1", case_id
@@ -73,8 +74,8 @@ async def store_as_old_version(cf: Any, wired: Deps, case_id: uuid.UUID) -> uuid
 async def ciphertexts(cf: Any, case_id: uuid.UUID) -> dict[str, Sealed]:
     """Every sealed text of the person as stored: categories and effort notes."""
     async with cf.runtime.context.pool.acquire() as conn:
-        sealed = await repo.all_person_fields(conn, case_id)
-        for effort in await repo.efforts(conn, case_id):
+        sealed = await PgPersons(conn).fields(case_id)
+        for effort in await PgEfforts(conn).of_case(case_id):
             if effort.note is not None:
                 sealed[note_purpose(effort.effort_id)] = effort.note
     return sealed
@@ -83,7 +84,7 @@ async def ciphertexts(cf: Any, case_id: uuid.UUID) -> dict[str, Sealed]:
 async def opened(cf: Any, wired: Deps, case_id: uuid.UUID, purpose: str, s: Sealed) -> Any:
     """The stored plaintext exactly (open_value does not normalise, unlike the vault's read)."""
     async with cf.runtime.context.pool.acquire() as conn:
-        return await wired.vault.open_value(conn, case_id, purpose, s)
+        return await wired.vault.open_value(PgPersons(conn), case_id, purpose, s)
 
 
 async def test_older_nfd_texts_are_resealed_in_nfc_once(casefile: Any) -> None:
@@ -151,9 +152,9 @@ async def test_older_plaintext_evidence_is_sealed_in_nfc(casefile: Any) -> None:
     )
     assert await workers.seal_legacy_evidence(casefile.runtime.context, wired) == 1
     async with casefile.runtime.context.pool.acquire() as conn:
-        (effort,) = await repo.efforts(conn, case_id)
+        (effort,) = await PgEfforts(conn).of_case(case_id)
         assert effort.evidence is not None
         refs = await wired.vault.open_value(
-            conn, case_id, evidence_purpose(effort_id), effort.evidence
+            PgPersons(conn), case_id, evidence_purpose(effort_id), effort.evidence
         )
     assert refs == [nfc(ref)] != [ref]

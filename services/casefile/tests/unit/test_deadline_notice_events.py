@@ -3,10 +3,10 @@
 from datetime import date, timedelta
 from uuid import uuid4
 
-from casefile import deadline_notices
 from casefile.domain import deadlines as dl
 from casefile.domain.deadlines import Notice
-from casefile.repository import DeadlineRow
+from casefile.handlers.deadlines import notice_event
+from casefile.repository.deadlines import DeadlineRow
 from hub_contracts import DeadlineApproachingV3, DeadlinePassedV2
 from hub_contracts.vocabulary import DeadlineKind
 from hypothesis import given
@@ -28,7 +28,7 @@ def test_each_notice_becomes_an_event_without_a_date(
     if notice is None:
         return
     row = DeadlineRow(uuid4(), uuid4(), DeadlineKind.FAMILY_LOCATION_END.value, due, None, sent)
-    event = deadline_notices._notice_event(notice, row)
+    event = notice_event(notice, row)
     expected = DeadlinePassedV2 if notice is Notice.PASSED else DeadlineApproachingV3
     assert type(event) is expected
     dumped = event.model_dump(mode="json")

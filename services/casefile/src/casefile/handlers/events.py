@@ -1,4 +1,4 @@
-"""Events casefile applies from referral.events and partner.events: the dispatch table.
+"""Events casefile applies from referral.events and partner.events (routes: `casefile.routes`).
 
 Timeline entries carry only the payload's codes and ids from closed lists: the refusal
 sentences of ReferralRefused v1/v2 are dropped (readers render them from the codes), and the
@@ -9,7 +9,7 @@ not added twice.
 """
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from hub_contracts import (
     ConsentGranted,
@@ -30,12 +30,12 @@ from hub_contracts import (
 from hub_contracts.envelope import Envelope
 from hub_contracts.privacy import ConsentFacts, PartnerFacts
 from hub_contracts.vocabulary import DeclineReason, PartnerType, StatusReason
-from hub_runtime.consumer import EventHandler
+from hub_runtime.bus import Event
 from hub_runtime.errors import PermanentEventError
-from hub_runtime.unit_of_work import UnitOfWork
 
-from casefile import repository as repo
-from casefile import view_repository as views
+from casefile.deps import Deps
+from casefile.repository.timeline import TimelineEntry
+from casefile.unit_of_work import CasefileUow
 
 TIMELINE_KINDS: dict[str, str] = {
     ReferralApproved.event_type: "referral_approved",
@@ -80,27 +80,32 @@ def _details(payload: EventPayload) -> dict[str, Any]:
     return details
 
 
-async def _add_to_timeline(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def _add_to_timeline(uow: CasefileUow, envelope: Envelope, payload: EventPayload) -> None:
     subject = payload.envelope_subject()
     if subject is None:  # every timeline event type carries a case id; guard the table
         raise PermanentEventError(f"{envelope.type} names no case")
-    case_id = UUID(subject)
-    await repo.add_timeline(
-        uow.conn,
-        case_id,
+    entry = TimelineEntry(
+        entry_id=uuid4(),
+        case_id=UUID(subject),
+        occurred_at=envelope.time,
         kind=TIMELINE_KINDS[envelope.type],
         source=envelope.source,
-        occurred_at=envelope.time,
         details=_details(payload),
         event_id=envelope.id,
     )
+    await uow.timeline.add(entry)
 
 
-async def on_timeline_event(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-    await _add_to_timeline(uow, envelope, payload)
+async def on_timeline_event(event: Event[EventPayload], uow: CasefileUow, deps: Deps) -> None:
+    """Put an event about a case on its timeline (codes and ids only; once per event id)."""
+    del deps
+    await _add_to_timeline(uow, event.envelope, event.payload)
 
 
-async def on_consent_granted(uow: UnitOfWork, envelope: Envelope, payload: ConsentGranted) -> None:
+async def on_consent_granted(event: Event[ConsentGranted], uow: CasefileUow, deps: Deps) -> None:
+    """Record the consent in casefile's view (the disclosure endpoint judges by it)."""
+    del deps
+    payload = event.payload
     consent = ConsentFacts(
         consent_id=payload.consent_id,
         case_id=payload.case_id,
@@ -111,24 +116,26 @@ async def on_consent_granted(uow: UnitOfWork, envelope: Envelope, payload: Conse
         valid_until=payload.valid_until,
         withdrawn_at=None,
     )
-    await views.upsert_consent(uow.conn, consent)
-    await _add_to_timeline(uow, envelope, payload)
+    await uow.views.upsert_consent(consent)
+    await _add_to_timeline(uow, event.envelope, event.payload)
 
 
 async def on_consent_withdrawn(
-    uow: UnitOfWork, envelope: Envelope, payload: ConsentWithdrawn
+    event: Event[ConsentWithdrawn], uow: CasefileUow, deps: Deps
 ) -> None:
-    await views.withdraw_consent(
-        uow.conn, payload.consent_id, payload.case_id, payload.partner_id, payload.withdrawn_at
-    )
-    await _add_to_timeline(uow, envelope, payload)
+    """Record the withdrawal (even one seen before its grant: the grant then stays dead)."""
+    del deps
+    p = event.payload
+    await uow.views.withdraw_consent(p.consent_id, p.case_id, p.partner_id, p.withdrawn_at)
+    await _add_to_timeline(uow, event.envelope, event.payload)
 
 
 async def on_partner_registered(
-    uow: UnitOfWork, envelope: Envelope, payload: PartnerRegistered
+    event: Event[PartnerRegistered], uow: CasefileUow, deps: Deps
 ) -> None:
     """Update the partner view; an origin-country classification, once seen, stays."""
-    del envelope
+    del deps
+    payload = event.payload
     partner = PartnerFacts(
         partner_id=payload.partner_id,
         partner_type=payload.partner_type,
@@ -138,26 +145,19 @@ async def on_partner_registered(
         has_agreement=payload.agreement_valid_until is not None,
         agreement_valid_until=payload.agreement_valid_until,
     )
-    await views.upsert_partner(uow.conn, partner)
+    await uow.views.upsert_partner(partner)
 
 
-HANDLERS: dict[str, EventHandler] = {
-    ConsentGranted.event_type: on_consent_granted,
-    ConsentWithdrawn.event_type: on_consent_withdrawn,
-    PartnerRegistered.event_type: on_partner_registered,
-    **{
-        event_type: on_timeline_event
-        for event_type in (
-            ReferralApproved.event_type,
-            ReferralRefused.event_type,
-            ReferralRefusedV2.event_type,
-            ReferralRefusedV3.event_type,
-            ReferralStatusChanged.event_type,
-            ReferralStatusChangedV2.event_type,
-            PartnerStatusReported.event_type,
-            PartnerStatusReportedV2.event_type,
-            MonitoringReported.event_type,
-            DisclosureMade.event_type,
-        )
-    },
-}
+TIMELINE_EVENTS = (
+    ReferralApproved.event_type,
+    ReferralRefused.event_type,
+    ReferralRefusedV2.event_type,
+    ReferralRefusedV3.event_type,
+    ReferralStatusChanged.event_type,
+    ReferralStatusChangedV2.event_type,
+    PartnerStatusReported.event_type,
+    PartnerStatusReportedV2.event_type,
+    MonitoringReported.event_type,
+    DisclosureMade.event_type,
+)
+"""Event types that only add a timeline entry."""

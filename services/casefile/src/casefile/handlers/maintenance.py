@@ -8,47 +8,39 @@ re-seals under the same key only those whose text NFC changes, and marks the per
 """
 
 import logging
-from dataclasses import dataclass
 from uuid import UUID
 
-from hub_runtime.db import Connection
-from hub_runtime.unit_of_work import UnitOfWork
-
-from casefile import repository as repo
+from casefile import messages as m
+from casefile.deps import Deps
 from casefile.domain.crypto import DecryptionError, Sealed
-from casefile.efforts import evidence_purpose, note_purpose
+from casefile.handlers.efforts import evidence_purpose, note_purpose
+from casefile.unit_of_work import CasefileUow
 from casefile.vault import PersonErasedError, PersonVault
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class NfcBatch:
-    """One batch: how many persons were checked, and how many ciphertexts re-sealed."""
-
-    persons: int
-    resealed: int
-
-
-async def normalise_batch(uow: UnitOfWork, vault: PersonVault, limit: int = 50) -> NfcBatch:
-    """Check up to `limit` unchecked persons in the caller's transaction. Idempotent (a text
-    already NFC is not rewritten), safe in several processes at once (claimed rows are
-    locked and skipped by the others)."""
-    case_ids = await repo.claim_persons_not_nfc(uow.conn, limit)
+async def normalise_stored_texts(
+    message: m.NormaliseStoredTexts, uow: CasefileUow, deps: Deps
+) -> tuple[int, int]:
+    """Check up to ``limit`` unchecked persons: (persons checked, ciphertexts re-sealed).
+    Idempotent (a text already NFC is not rewritten), safe in several processes at once
+    (claimed rows are locked and skipped by the others)."""
+    case_ids = await uow.persons.claim_not_nfc(message.limit)
     resealed = 0
     for case_id in case_ids:
-        resealed += await _normalise_person(uow.conn, vault, case_id)
-    await repo.mark_texts_nfc(uow.conn, case_ids)
-    return NfcBatch(persons=len(case_ids), resealed=resealed)
+        resealed += await _normalise_person(uow, deps.vault, case_id)
+    await uow.persons.mark_nfc(case_ids)
+    return len(case_ids), resealed
 
 
-async def _normalise_person(conn: Connection, vault: PersonVault, case_id: UUID) -> int:
+async def _normalise_person(uow: CasefileUow, vault: PersonVault, case_id: UUID) -> int:
     """Re-seal the person's non-NFC ciphertexts; returns how many."""
-    sealed: dict[str, Sealed] = await repo.all_person_fields(conn, case_id)
+    sealed: dict[str, Sealed] = await uow.persons.fields(case_id)
     categories = set(sealed)
     notes: dict[str, UUID] = {}
     evidence: dict[str, UUID] = {}
-    for effort in await repo.efforts(conn, case_id):
+    for effort in await uow.efforts.of_case(case_id):
         if effort.note is not None:
             notes[note_purpose(effort.effort_id)] = effort.effort_id
             sealed[note_purpose(effort.effort_id)] = effort.note
@@ -56,7 +48,7 @@ async def _normalise_person(conn: Connection, vault: PersonVault, case_id: UUID)
             evidence[evidence_purpose(effort.effort_id)] = effort.effort_id
             sealed[evidence_purpose(effort.effort_id)] = effort.evidence
     try:
-        changed = await vault.nfc_resealed(conn, case_id, sealed)
+        changed = await vault.nfc_resealed(uow.persons, case_id, sealed)
     except PersonErasedError:
         return 0  # erased since the claim: nothing of theirs can be read any more
     except DecryptionError:
@@ -67,10 +59,10 @@ async def _normalise_person(conn: Connection, vault: PersonVault, case_id: UUID)
         return 0
     fields = {purpose: s for purpose, s in changed.items() if purpose in categories}
     if fields:
-        await repo.put_person_fields(conn, case_id, fields)
+        await uow.persons.put_fields(case_id, fields)
     for purpose, new in changed.items():
         if purpose in notes:
-            await repo.reseal_effort_note(conn, notes[purpose], new)
+            await uow.efforts.reseal_note(notes[purpose], new)
         elif purpose in evidence:
-            await repo.reseal_effort_evidence(conn, evidence[purpose], new)
+            await uow.efforts.reseal_evidence(evidence[purpose], new)
     return len(changed)

@@ -4,22 +4,21 @@ The decision is ``hub_contracts.privacy.may_disclose`` on casefile's own view (s
 :mod:`casefile.domain.disclosure`); every answer, allowed or refused, is in the access log.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from hub_contracts.privacy import CaseFacts
 from hub_contracts.vocabulary import REFUSAL_TEXTS, DataCategory, RefusalCode
-from hub_runtime.auth import Principal
-from hub_runtime.http import NotFoundError
-from hub_runtime.unit_of_work import UnitOfWork
+from hub_runtime.errors import DomainError, ForbiddenError, GoneError, UnavailableError
 
-from casefile import commands as cmd
-from casefile import repository as repo
-from casefile import view_repository as views
+from casefile import messages as m
+from casefile.deps import Deps
 from casefile.domain.disclosure import Decision, DisclosureRequest, Outcome, decide
 from casefile.domain.model import Case
-from casefile.efforts import effort_facts
-from casefile.handlers import ERASED, PERSON_CATEGORIES, Deps, GoneError, today_of
+from casefile.errors import ERASED, CaseNotFoundError, PersonErasedGoneError
+from casefile.handlers.efforts import effort_facts
+from casefile.handlers.reads import PERSON_CATEGORIES
+from casefile.repository.audit import AccessEntry
+from casefile.unit_of_work import CasefileUow
 from casefile.vault import PersonErasedError
 
 NOT_YET_TEXTS = {
@@ -27,17 +26,17 @@ NOT_YET_TEXTS = {
     "consent_not_known_yet": "casefile has not seen this consent yet; retry later",
 }
 
-
-@dataclass(frozen=True)
-class DisclosureResult:
-    """What the disclosure endpoint answers; a refusal is a result (its log row must commit)."""
-
-    status: int
-    body: dict[str, Any]
+REFUSALS: dict[Outcome, type[DomainError]] = {
+    Outcome.FORBIDDEN: ForbiddenError,
+    Outcome.GONE: GoneError,
+    Outcome.NOT_YET: UnavailableError,
+}
+"""The named error of each refused outcome: 403 never (or never may be) covered, 410 covered
+once and not any more, 503 casefile's view has not caught up (the gateway retries)."""
 
 
 def _sentence(code: str) -> str:
-    """The sentence of a refusal, rendered from its code at the edge (never stored)."""
+    """The sentence of a refusal, rendered from its code (never stored)."""
     if code in NOT_YET_TEXTS:
         return NOT_YET_TEXTS[code]
     if code == "person_erased":
@@ -45,21 +44,19 @@ def _sentence(code: str) -> str:
     return REFUSAL_TEXTS[RefusalCode(code)]
 
 
-def _refusal(decision: Decision) -> dict[str, Any]:
-    """The hub's one error shape."""
-    return {"error": decision.code, "detail": _sentence(decision.code)}
+def _refusal(decision: Decision) -> DomainError:
+    return REFUSALS[decision.outcome](_sentence(decision.code), code=decision.code)
 
 
-async def disclose(
-    uow: UnitOfWork, deps: Deps, body: cmd.DisclosureIn, who: Principal
-) -> DisclosureResult:
+async def disclose(message: m.Disclose, uow: CasefileUow, deps: Deps) -> m.DisclosureAnswer:
     """Re-check the flow on casefile's own view, decrypt only the covered categories, and log
     the read, allowed or refused (who, what, when, why = purpose and referral).
 
-    200 with the categories; 403 a rule refuses; 410 covered once, not any more (withdrawn,
-    expired, erased, closed); 503 the view has not seen the partner or consent yet; 404 no such
-    case.
+    Returns the categories, or a refusal in ``refusal`` (not raised: the access-log row of a
+    refused read must commit; the edge raises it afterwards). Raises `CaseNotFoundError`
+    (404) for no such case and `PersonErasedGoneError` (410) when the key is gone mid-read.
     """
+    body, who = message.body, message.who
     request = DisclosureRequest(
         case_id=body.case_id,
         referral_id=body.referral_id,
@@ -68,23 +65,25 @@ async def disclose(
         purpose=body.purpose,
         categories=frozenset(body.data_categories),
     )
-    case = await repo.get_case(uow.conn, body.case_id)
+    case = await uow.cases.get(body.case_id)
     if case is None:
-        raise NotFoundError("the case")
+        raise CaseNotFoundError()
     decision = decide(
         request,
-        await views.get_consent(uow.conn, body.consent_id),
-        await views.get_partner(uow.conn, body.partner_id),
+        await uow.views.consent(body.consent_id),
+        await uow.views.partner(body.partner_id),
         CaseFacts(stage=case.stage, erased=case.is_erased, closed=case.is_closed),
-        today_of(deps),
+        deps.today(),
     )
     if decision.outcome is Outcome.ALLOW:
-        data = await _categories(uow, deps, case, request.categories)
-        content: dict[str, Any] = {"case_id": str(case.case_id), "categories": data}
+        answer = m.DisclosureAnswer(
+            case.case_id, await _categories(uow, deps, case, request.categories)
+        )
         outcome = "disclosed"
     else:
-        content, outcome = _refusal(decision), f"refused:{decision.code}"
-    entry = repo.AccessEntry(
+        answer = m.DisclosureAnswer(case.case_id, {}, _refusal(decision))
+        outcome = f"refused:{decision.code}"
+    entry = AccessEntry(
         body.case_id,
         who.sub,
         who.role.value,
@@ -93,18 +92,18 @@ async def disclose(
         outcome,
         body.referral_id,
     )
-    await repo.log_access(uow.conn, entry)
-    return DisclosureResult(decision.status, content)
+    await uow.audit.log_access(entry)
+    return answer
 
 
 async def _categories(
-    uow: UnitOfWork, deps: Deps, case: Case, wanted: frozenset[DataCategory]
+    uow: CasefileUow, deps: Deps, case: Case, wanted: frozenset[DataCategory]
 ) -> dict[str, dict[str, Any]]:
     encrypted = [c.value for c in wanted if c.value in PERSON_CATEGORIES]
     try:
-        fields = await deps.vault.read(uow.conn, case.case_id, encrypted)
+        fields = await deps.vault.read(uow.persons, case.case_id, encrypted)
     except PersonErasedError as exc:
-        raise GoneError(ERASED) from exc
+        raise PersonErasedGoneError() from exc
     result: dict[str, dict[str, Any]] = {c: fields.get(c, {}) for c in encrypted}
     if DataCategory.VULNERABILITIES in wanted:
         result["vulnerabilities"] = {"flags": [v.value for v in case.vulnerabilities]}
@@ -112,19 +111,15 @@ async def _categories(
         result["case_history"] = {
             "stage": case.stage.value,
             "stages": [
-                {
-                    "from": s["from_stage"],
-                    "to": s["to_stage"],
-                    "decided_on": s["decided_on"].isoformat(),
-                }
-                for s in await repo.stage_changes(uow.conn, case.case_id)
+                {"from": s.from_stage, "to": s.to_stage, "decided_on": s.decided_on.isoformat()}
+                for s in await uow.history.stage_changes(case.case_id)
             ],
         }
     if DataCategory.TRAVEL_DOCUMENTS in wanted:
         result["travel_documents"] = {
             "efforts": [
                 await effort_facts(uow, deps.vault, e)
-                for e in await repo.efforts(uow.conn, case.case_id)
+                for e in await uow.efforts.of_case(case.case_id)
             ]
         }
     return result

@@ -15,6 +15,7 @@ from hub_contracts.text import HumanLines, HumanName
 from hub_contracts.vocabulary import (
     BottleneckCategory,
     DataCategory,
+    DateCorrectionReason,
     Decision,
     LocationType,
     ProcedureStage,
@@ -170,3 +171,15 @@ class DisclosureIn(_Command):
     data_categories: Annotated[list[DataCategory], UniqueItems()] = Field(
         min_length=1, max_length=len(DataCategory)
     )
+
+
+class CorrectRecordedDate(_Command):
+    """A mistyped date of a recorded decision or stage change, corrected (a new record beside
+    the original, which stays as recorded)."""
+
+    entry_id: UUID = Field(
+        description="The timeline entry of the decision or stage change (its `entry_id` in"
+        " `GET /cases/{case_id}`: `decisions`, `stage_history` or `timeline`)"
+    )
+    decided_on: date = Field(description="The correct date of the decision")
+    reason: DateCorrectionReason = Field(description="Why the recorded date was wrong")

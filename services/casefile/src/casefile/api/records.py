@@ -1,0 +1,102 @@
+"""Routes of the case's recorded history: stage, decisions, corrections, bottlenecks, options,
+efforts and the dossier, deadlines."""
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Body
+from fastapi.responses import PlainTextResponse
+from hub_runtime.bus import MessageBus
+from hub_runtime.openapi_errors import errors
+
+from casefile import bodies as b
+from casefile import messages as m
+from casefile.api.markdown import dossier_markdown
+from casefile.api.roles import GONE, REFUSED_OR_GONE, Worker
+
+
+def router(bus: MessageBus[Any, Any]) -> APIRouter:
+    """``/cases/{case_id}/...``: what is recorded on a case."""
+    r = APIRouter(prefix="/cases", tags=["cases"])
+
+    @r.post(
+        "/{case_id}/stage", summary="Record a procedure stage change", responses=REFUSED_OR_GONE
+    )
+    async def change_stage(case_id: UUID, body: b.ChangeStage, who: Worker) -> dict[str, Any]:
+        await bus.dispatch(m.ChangeStage(case_id, body, who))
+        return {"case_id": case_id, "stage": body.to_stage}
+
+    @r.post(
+        "/{case_id}/decision",
+        status_code=201,
+        summary="Record the person's decision",
+        responses=GONE,
+    )
+    async def record_decision(case_id: UUID, body: b.RecordDecision, who: Worker) -> dict[str, Any]:
+        await bus.dispatch(m.RecordDecision(case_id, body, who))
+        return {"case_id": case_id, "decision": body.decision}
+
+    @r.post(
+        "/{case_id}/corrections",
+        status_code=201,
+        summary="Correct the mistyped date of a recorded decision or stage change",
+        description="A new record beside the original (which stays as recorded), with who"
+        " corrected it and why. Deadlines counted from the date are tracked anew. Emits"
+        " DecisionDateCorrected or StageChangeDateCorrected.",
+        responses=errors(404, 409, 410),
+    )
+    async def correct_date(
+        case_id: UUID, body: b.CorrectRecordedDate, who: Worker
+    ) -> dict[str, Any]:
+        correction_id = await bus.dispatch(m.CorrectRecordedDate(case_id, body, who))
+        return {
+            "case_id": case_id,
+            "correction_id": correction_id,
+            "entry_id": body.entry_id,
+            "decided_on": body.decided_on,
+        }
+
+    @r.post(
+        "/{case_id}/bottlenecks", status_code=201, summary="Record a bottleneck", responses=GONE
+    )
+    async def record_bottleneck(
+        case_id: UUID, body: b.RecordBottleneck, who: Worker
+    ) -> dict[str, Any]:
+        bottleneck_id = await bus.dispatch(m.RecordBottleneck(case_id, body, who))
+        return {"case_id": case_id, "bottleneck_id": bottleneck_id}
+
+    @r.post(
+        "/{case_id}/options", status_code=201, summary="Record options discussed", responses=GONE
+    )
+    async def record_options(case_id: UUID, body: b.RecordOptions, who: Worker) -> dict[str, Any]:
+        await bus.dispatch(m.RecordOptions(case_id, body, who))
+        return {"case_id": case_id}
+
+    @r.post(
+        "/{case_id}/efforts",
+        status_code=201,
+        summary="Record an own effort (dossier)",
+        responses=GONE,
+    )
+    async def record_effort(case_id: UUID, body: b.RecordEffort, who: Worker) -> dict[str, Any]:
+        effort_id = await bus.dispatch(m.RecordEffort(case_id, body, who))
+        return {"case_id": case_id, "effort_id": effort_id}
+
+    @r.get("/{case_id}/buitenschuld-dossier", summary="The dossier as one document", responses=GONE)
+    async def dossier(
+        case_id: UUID, who: Worker, format: Literal["json", "markdown"] = "json"
+    ) -> Any:
+        document = await bus.dispatch(m.ReadDossier(case_id, who))
+        if format == "markdown":
+            return PlainTextResponse(dossier_markdown(document), media_type="text/markdown")
+        return document
+
+    @r.post("/{case_id}/deadlines", status_code=201, summary="Track a deadline", responses=GONE)
+    async def schedule_deadline(
+        case_id: UUID, body: Annotated[b.ScheduleDeadline, Body()], who: Worker
+    ) -> dict[str, Any]:
+        del who
+        deadline_id = await bus.dispatch(m.ScheduleDeadline(case_id, body))
+        return {"case_id": case_id, "deadline_id": deadline_id}
+
+    return r

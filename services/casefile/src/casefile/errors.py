@@ -1,0 +1,74 @@
+"""Casefile's named refusals: subclasses of `hub_runtime.errors`, mapped to HTTP once by the edge.
+
+Reasons name a field or a rule, never a submitted value or anything personal (they reach HTTP
+bodies and logs).
+"""
+
+from hub_runtime.errors import ConflictError, GoneError, InvalidError, NotFoundError
+
+ERASED = "the person's data in this case was erased"
+
+
+class PersonErasedGoneError(GoneError):
+    """The person of the case was erased (HTTP 410 ``person_erased``): nothing of theirs can be
+    read or changed any more (GDPR art. 17, crypto-shredding)."""
+
+    default_code = "person_erased"
+
+    def __init__(self) -> None:
+        super().__init__(ERASED)
+
+
+class CaseNotFoundError(NotFoundError):
+    """No case with this id (HTTP 404 ``not_found``)."""
+
+    def __init__(self) -> None:
+        super().__init__("the case")
+
+
+class CaseClosedError(ConflictError):
+    """A write a closed case no longer takes (HTTP 409 ``case_closed``)."""
+
+    default_code = "case_closed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the case is closed: it takes no new decision, bottleneck, options, effort,"
+            " deadline, stage or change of its facts"
+        )
+
+
+class ImplausibleDateError(InvalidError):
+    """A date no real case has (HTTP 422): ``date_in_future``, ``date_implausible``,
+    ``date_before_case``, ``date_before_birth``, ``date_out_of_order``,
+    ``implausible_household_dates``. The reason names the field, never the date."""
+
+
+class DeadlineRuleRefusedError(InvalidError):
+    """A deadline no rule allows (HTTP 422 ``deadline_rule``, or ``no_departure_period``)."""
+
+    default_code = "deadline_rule"
+
+
+class ImpossibleTransitionError(ConflictError):
+    """A stage change the procedure does not allow from the current stage (HTTP 409
+    ``impossible_transition``; `casefile.domain.stages`)."""
+
+    default_code = "impossible_transition"
+
+
+class EntryNotFoundError(NotFoundError):
+    """No timeline entry with this id in this case (HTTP 404 ``entry_not_found``)."""
+
+    def __init__(self) -> None:
+        super().__init__("the entry of this case", code="entry_not_found")
+
+
+class EntryNotCorrectableError(InvalidError):
+    """The entry exists but is not a decision or a stage change, whose dates alone can be
+    corrected (HTTP 422 ``entry_not_correctable``)."""
+
+    default_code = "entry_not_correctable"
+
+    def __init__(self) -> None:
+        super().__init__("only the date of a recorded decision or stage change can be corrected")

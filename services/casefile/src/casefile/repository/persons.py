@@ -1,0 +1,104 @@
+"""SQL of the person's sealed data: the wrapped key and the ciphertext per category."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from hub_runtime.db import Connection
+
+from casefile.domain.crypto import Sealed
+
+
+class PgPersons:
+    """Person keys and sealed fields in PostgreSQL (`protocols.Persons`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def add_key(self, case_id: UUID, wrapped: Sealed, kek_version: int) -> None:
+        """Store the person's key, wrapped by the key-encryption key ``kek_version``."""
+        await self._conn.execute(
+            "INSERT INTO person_keys (case_id, kek_version, nonce, wrapped_key)"
+            " VALUES ($1, $2, $3, $4)",
+            case_id,
+            kek_version,
+            wrapped.nonce,
+            wrapped.ciphertext,
+        )
+
+    async def key(self, case_id: UUID) -> Sealed | None:
+        """The wrapped key, or None once it was destroyed (erasure)."""
+        row = await self._conn.fetchrow(
+            "SELECT nonce, wrapped_key FROM person_keys WHERE case_id = $1", case_id
+        )
+        return None if row is None else Sealed(row["nonce"], row["wrapped_key"])
+
+    async def destroy_key(self, case_id: UUID) -> bool:
+        """Overwrite, then delete: the live row is gone, and the overwrite leaves no old
+        version with the real wrapped key behind a later VACUUM (`vacuum_keys`). True when
+        there was a key."""
+        await self._conn.execute(
+            "UPDATE person_keys SET nonce = '\\x00'::bytea, wrapped_key = '\\x00'::bytea"
+            " WHERE case_id = $1",
+            case_id,
+        )
+        result = await self._conn.execute("DELETE FROM person_keys WHERE case_id = $1", case_id)
+        return result.endswith(" 1")
+
+    async def put_fields(self, case_id: UUID, fields: dict[str, Sealed]) -> None:
+        """Insert or replace sealed values by category or purpose (one round trip)."""
+        await self._conn.executemany(
+            "INSERT INTO person_fields (case_id, category, nonce, ciphertext)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, category)"
+            " DO UPDATE SET nonce = EXCLUDED.nonce, ciphertext = EXCLUDED.ciphertext",
+            [(case_id, c, s.nonce, s.ciphertext) for c, s in fields.items()],
+        )
+
+    async def delete_fields_except(self, case_id: UUID, keep: Sequence[str]) -> None:
+        """Drop the person's categories not in ``keep`` (emptied by a rectification)."""
+        await self._conn.execute(
+            "DELETE FROM person_fields WHERE case_id = $1 AND NOT (category = ANY($2::text[]))",
+            case_id,
+            list(keep),
+        )
+
+    async def fields(
+        self, case_id: UUID, categories: Sequence[str] | None = None
+    ) -> dict[str, Sealed]:
+        """The sealed categories asked for (every one when None) that exist, by category."""
+        if categories is None:
+            rows = await self._conn.fetch(
+                "SELECT category, nonce, ciphertext FROM person_fields WHERE case_id = $1",
+                case_id,
+            )
+        else:
+            rows = await self._conn.fetch(
+                "SELECT category, nonce, ciphertext FROM person_fields"
+                " WHERE case_id = $1 AND category = ANY($2::text[])",
+                case_id,
+                list(categories),
+            )
+        return {r["category"]: Sealed(r["nonce"], r["ciphertext"]) for r in rows}
+
+    async def claim_not_nfc(self, limit: int) -> list[UUID]:
+        """Persons whose sealed texts migration 0020's worker has not checked yet (erased
+        persons have no key row, so never appear). Locks the case row too, as every writer of
+        the person does, so no write lands between the check and its re-seal; a second
+        process skips them."""
+        rows = await self._conn.fetch(
+            "SELECT k.case_id FROM person_keys k JOIN cases c ON c.case_id = k.case_id"
+            " WHERE NOT k.texts_nfc ORDER BY k.case_id LIMIT $1 FOR UPDATE OF k, c SKIP LOCKED",
+            limit,
+        )
+        return [r["case_id"] for r in rows]
+
+    async def mark_nfc(self, case_ids: Sequence[UUID]) -> None:
+        """Record that these persons' texts are checked for NFC."""
+        await self._conn.execute(
+            "UPDATE person_keys SET texts_nfc = true WHERE case_id = ANY($1::uuid[])",
+            list(case_ids),
+        )
+
+
+async def vacuum_keys(conn: Connection) -> None:
+    """Reclaim dead row versions of destroyed keys (outside any transaction: VACUUM)."""
+    await conn.execute("VACUUM person_keys")

@@ -1,0 +1,109 @@
+"""SQL of casefile's own views of consents and partners (built from referral.events).
+
+They hold exactly the facts the privacy policy judges by (``hub_contracts.privacy``
+``ConsentFacts`` and ``PartnerFacts``), so the disclosure endpoint decides on casefile's view.
+"""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from hub_contracts.privacy import ConsentFacts, PartnerFacts
+from hub_contracts.vocabulary import DataCategory, PartnerType, Purpose
+from hub_runtime.db import Connection
+
+
+class PgViews:
+    """The consent and partner views in PostgreSQL (`protocols.Views`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def upsert_consent(self, consent: ConsentFacts) -> None:
+        """A re-granted consent id replaces its terms but never revives a withdrawal."""
+        await self._conn.execute(
+            "INSERT INTO consents (consent_id, case_id, partner_id, purposes, categories,"
+            " valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (consent_id) DO UPDATE SET purposes = EXCLUDED.purposes,"
+            " categories = EXCLUDED.categories, valid_from = EXCLUDED.valid_from,"
+            " valid_until = EXCLUDED.valid_until",
+            consent.consent_id,
+            consent.case_id,
+            consent.partner_id,
+            sorted(p.value for p in consent.purposes),
+            sorted(c.value for c in consent.categories),
+            consent.valid_from,
+            consent.valid_until,
+        )
+
+    async def withdraw_consent(
+        self, consent_id: UUID, case_id: UUID, partner_id: UUID, at: datetime
+    ) -> None:
+        """Record a withdrawal, even one that arrives before its grant (then the grant stays dead).
+
+        The placeholder terms of a withdrawal seen first cover nothing (empty purposes/categories).
+        """
+        await self._conn.execute(
+            "INSERT INTO consents (consent_id, case_id, partner_id, purposes, categories,"
+            " valid_from, valid_until, withdrawn_at) VALUES ($1, $2, $3, '{}', '{}',"
+            " '1970-01-01', '1970-01-01', $4)"
+            " ON CONFLICT (consent_id) DO UPDATE"
+            " SET withdrawn_at = COALESCE(consents.withdrawn_at, EXCLUDED.withdrawn_at)",
+            consent_id,
+            case_id,
+            partner_id,
+            at,
+        )
+
+    async def consent(self, consent_id: UUID) -> ConsentFacts | None:
+        row = await self._conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
+        if row is None:
+            return None
+        return ConsentFacts(
+            consent_id=row["consent_id"],
+            case_id=row["case_id"],
+            partner_id=row["partner_id"],
+            purposes=frozenset(Purpose(p) for p in row["purposes"]),
+            categories=frozenset(DataCategory(c) for c in row["categories"]),
+            valid_from=row["valid_from"],
+            valid_until=row["valid_until"],
+            withdrawn_at=row["withdrawn_at"],
+        )
+
+    async def upsert_partner(self, partner: PartnerFacts) -> None:
+        """Store the directory's newest facts; ``ever_origin_authority`` is never unset."""
+        await self._conn.execute(
+            "INSERT INTO partners (partner_id, partner_type, active, ever_origin_authority,"
+            " purposes, agreement_valid_until, directory_known)"
+            " VALUES ($1, $2, $3, $4, $5, $6, true)"
+            " ON CONFLICT (partner_id) DO UPDATE"
+            " SET partner_type = EXCLUDED.partner_type, active = EXCLUDED.active,"
+            " ever_origin_authority = partners.ever_origin_authority"
+            "   OR EXCLUDED.ever_origin_authority,"
+            " purposes = EXCLUDED.purposes, agreement_valid_until = EXCLUDED.agreement_valid_until,"
+            " directory_known = true",
+            partner.partner_id,
+            partner.partner_type.value,
+            partner.active,
+            partner.ever_origin_authority,
+            None if partner.purposes is None else sorted(p.value for p in partner.purposes),
+            partner.agreement_valid_until if partner.has_agreement else None,
+        )
+
+    async def partner(self, partner_id: UUID) -> PartnerFacts | None:
+        """The partner as casefile knows it. A row stored before migration 0010
+        (``directory_known`` false) has no purposes or agreement on record: those two checks are
+        left to referral and the gateway until the partner's next PartnerRegistered."""
+        row = await self._conn.fetchrow("SELECT * FROM partners WHERE partner_id = $1", partner_id)
+        if row is None:
+            return None
+        known = bool(row["directory_known"])
+        until: date | None = row["agreement_valid_until"] if known else date.max
+        return PartnerFacts(
+            partner_id=row["partner_id"],
+            partner_type=PartnerType(row["partner_type"]),
+            active=row["active"],
+            ever_origin_authority=row["ever_origin_authority"],
+            purposes=frozenset(Purpose(p) for p in row["purposes"]) if known else None,
+            has_agreement=until is not None,
+            agreement_valid_until=until,
+        )

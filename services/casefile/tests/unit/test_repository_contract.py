@@ -1,0 +1,203 @@
+"""One suite, two implementations: casefile's repositories in memory (`casefile.fakes`) and in
+PostgreSQL (a fresh database with every migration; marked ``integration``, it needs the
+stack). The fakes are honest as long as both pass."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from casefile.bootstrap import MIGRATIONS
+from casefile.domain.crypto import Sealed
+from casefile.domain.model import Case
+from casefile.fakes import CasefileState, FakeUnitOfWork
+from casefile.repository.history import DateCorrection
+from casefile.repository.timeline import TimelineEntry
+from casefile.unit_of_work import CasefileUnitOfWork
+from hub_contracts.privacy import ConsentFacts
+from hub_contracts.vocabulary import DataCategory, LocationType, ProcedureStage, Purpose, Region
+from hub_runtime.db import create_pool
+from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
+from hub_runtime.testing import temporary_databases
+
+Store = Callable[[], AbstractAsyncContextManager[Any]]
+DAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fake", pytest.param("postgres", marks=pytest.mark.integration)])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """A factory of units of work over one empty casefile database."""
+    if request.param == "fake":
+        state: CasefileState = CasefileState()
+        yield lambda: FakeUnitOfWork(state, [])
+        return
+    hub = request.getfixturevalue("hub_settings")
+    async with temporary_databases(hub, "db") as names:
+        pool = await create_pool(hub.pg_dsn, names["db"])
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, runtime_migrations() + folder_migrations(MIGRATIONS))
+        try:
+            yield lambda: CasefileUnitOfWork(pool)
+        finally:
+            await pool.close()
+
+
+def a_case(**changes: Any) -> Case:
+    values: dict[str, Any] = {
+        "case_id": uuid4(),
+        "country_of_origin": "SY",
+        "region": Region.OOST,
+        "location_type": LocationType.AZC,
+        "stage": ProcedureStage.APPEAL_PENDING,
+        "vulnerabilities": (),
+        "household_size": 1,
+        "has_minors": False,
+        "opened_on": DAY,
+        "opened_by": "alice",
+    }
+    return Case(**(values | changes))
+
+
+async def with_case(store: Store, **changes: Any) -> Case:
+    case = a_case(**changes)
+    async with store() as uow:
+        await uow.cases.add(case)
+        await uow.commit()
+    return case
+
+
+async def test_a_case_is_stored_changed_closed_and_erased(store: Store) -> None:
+    case = await with_case(store)
+    async with store() as uow:
+        got = await uow.cases.get(case.case_id, lock=True)
+        assert got is not None
+        assert (got.stage, got.opened_on, got.is_closed) == (case.stage, DAY, False)
+        await uow.cases.set_stage(case.case_id, ProcedureStage.FINAL_REJECTION)
+        await uow.cases.close(case.case_id, DAY)
+        await uow.commit()
+    async with store() as uow:
+        assert await uow.cases.due_for_erasure(DAY + timedelta(days=1), 10) == [case.case_id]
+        assert await uow.cases.due_for_erasure(DAY, 10) == []
+        await uow.cases.mark_erased(case.case_id, NOW)
+        await uow.commit()
+    async with store() as uow:
+        got = await uow.cases.get(case.case_id)
+        assert got is not None
+        assert (got.stage, got.is_erased, got.closed_on) == (
+            ProcedureStage.FINAL_REJECTION,
+            True,
+            DAY,
+        )
+        assert await uow.cases.get(uuid4()) is None
+
+
+async def test_leaving_without_commit_rolls_back(store: Store) -> None:
+    case = a_case()
+    async with store() as uow:
+        await uow.cases.add(case)
+    async with store() as uow:
+        assert await uow.cases.get(case.case_id) is None
+
+
+async def test_current_dates_follow_the_newest_correction(store: Store) -> None:
+    case = await with_case(store)
+    decision, stage = uuid4(), uuid4()
+    async with store() as uow:
+        await uow.history.add_decision(case.case_id, decision, "undecided", DAY, "alice")
+        await uow.history.add_stage_change(
+            case.case_id, stage, ProcedureStage.APPEAL_PENDING, ProcedureStage.FINAL_REJECTION,
+            DAY, "alice",
+        )  # fmt: skip
+        for on in (DAY - timedelta(days=3), DAY - timedelta(days=2)):
+            await uow.history.add_correction(
+                DateCorrection(uuid4(), case.case_id, decision, "decision", DAY, on, "other", "bob")
+            )
+        await uow.commit()
+    async with store() as uow:
+        (d,) = await uow.history.decisions(case.case_id)
+        (s,) = await uow.history.stage_changes(case.case_id)
+        assert (d.entry_id, d.decided_on, d.originally_decided_on) == (
+            decision, DAY - timedelta(days=2), DAY)  # fmt: skip
+        assert (s.entry_id, s.decided_on, s.to_stage) == (stage, DAY, "final_rejection")
+        assert [c.corrected_on for c in await uow.history.corrections(case.case_id)] == [
+            DAY - timedelta(days=3), DAY - timedelta(days=2)]  # fmt: skip
+
+
+async def test_timeline_entries_have_ids_and_an_event_is_added_once(store: Store) -> None:
+    case = await with_case(store)
+    event_id = uuid4()
+    entries = [
+        TimelineEntry(uuid4(), case.case_id, NOW, "case_opened", "casefile", {"stage": "x"}),
+        TimelineEntry(uuid4(), case.case_id, NOW + timedelta(seconds=1), "consent_granted",
+                      "urn:referral", {"a": [1]}, event_id),
+        TimelineEntry(uuid4(), case.case_id, NOW + timedelta(seconds=2), "consent_granted",
+                      "urn:referral", {"a": [2]}, event_id),
+    ]  # fmt: skip
+    async with store() as uow:
+        for entry in entries:
+            await uow.timeline.add(entry)
+        await uow.commit()
+    async with store() as uow:
+        assert await uow.timeline.of_case(case.case_id) == entries[:2]
+        assert await uow.timeline.get(case.case_id, entries[0].entry_id) == entries[0]
+        assert await uow.timeline.get(uuid4(), entries[0].entry_id) is None
+
+
+async def test_deadlines_are_replaced_noticed_once_and_deleted(store: Store) -> None:
+    case = await with_case(store)
+    first, second = uuid4(), uuid4()
+    async with store() as uow:
+        await uow.deadlines.add(first, case.case_id, "departure_period", DAY, None)
+        await uow.deadlines.cancel(case.case_id, "departure_period", NOW)
+        await uow.deadlines.add(second, case.case_id, "departure_period", DAY, None)
+        assert await uow.deadlines.record_notice(second, "scheduled", uuid4())
+        assert not await uow.deadlines.record_notice(second, "scheduled", uuid4())
+        await uow.commit()
+    week = DAY  # a Monday; DAY is due within it
+    async with store() as uow:
+        (live,) = await uow.deadlines.of_case(case.case_id)
+        assert (live.deadline_id, live.sent) == (second, frozenset())
+        (claimed,) = await uow.deadlines.claim_weekly(week, week + timedelta(days=6), 10)
+        assert claimed.deadline_id == second
+        await uow.deadlines.record_notice(second, "approaching_week", uuid4())
+        assert await uow.deadlines.claim_weekly(week, week + timedelta(days=6), 10) == []
+        await uow.deadlines.delete_for_case(case.case_id)
+        assert await uow.deadlines.of_case(case.case_id) == []
+
+
+async def test_sealed_fields_and_the_key(store: Store) -> None:
+    case = await with_case(store)
+    sealed = Sealed(b"n" * 12, b"cipher")
+    async with store() as uow:
+        await uow.persons.add_key(case.case_id, sealed, 1)
+        await uow.persons.put_fields(case.case_id, {"identity": sealed, "contact": sealed})
+        await uow.persons.delete_fields_except(case.case_id, ["identity"])
+        assert set(await uow.persons.fields(case.case_id)) == {"identity"}
+        assert await uow.persons.fields(case.case_id, ["contact"]) == {}
+        assert await uow.persons.claim_not_nfc(10) == []
+        assert await uow.persons.destroy_key(case.case_id)
+        assert await uow.persons.key(case.case_id) is None
+        assert not await uow.persons.destroy_key(case.case_id)
+
+
+async def test_a_withdrawal_seen_first_keeps_the_grant_dead(store: Store) -> None:
+    case = await with_case(store)
+    consent = ConsentFacts(
+        uuid4(),
+        case.case_id,
+        uuid4(),
+        frozenset({Purpose.RETURN_COUNSELLING}),
+        frozenset({DataCategory.IDENTITY}),
+        DAY,
+        DAY + timedelta(days=90),
+        None,
+    )
+    async with store() as uow:
+        await uow.views.withdraw_consent(consent.consent_id, case.case_id, consent.partner_id, NOW)
+        await uow.views.upsert_consent(consent)
+        got = await uow.views.consent(consent.consent_id)
+        assert got is not None
+        assert (got.withdrawn_at, got.categories) == (NOW, consent.categories)
