@@ -11,8 +11,9 @@ from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatu
 from hub_contracts.codes import CURSOR, AsciiCode, BoundedInt, ClientId, ClientSecret, UniqueItems
 from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
-from hub_runtime.auth import Authenticator, Principal, Role
-from hub_runtime.http import DomainError, NotFoundError, create_app
+from hub_runtime.auth import Principal, Role, install, requires
+from hub_runtime.errors import BadRequestError, InvalidError, NotFoundError
+from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors, raises
 from hub_runtime.service import ServiceContext
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
@@ -32,6 +33,8 @@ CONSUMES = [Topic.REFERRAL_EVENTS, Topic.CASEFILE_EVENTS]
 
 ReasonCode = Annotated[str, AsciiCode("[a-z_]{1,64}")]
 Limit = Annotated[int, Query(), BoundedInt(1, 500)]
+Admin = Annotated[Principal, Depends(requires(Role.ADMIN))]
+PartnerWho = Annotated[Principal, Depends(requires(Role.PARTNER))]
 
 
 class _Strict(BaseModel):
@@ -106,16 +109,15 @@ def build_app(ctx: ServiceContext, settings: Settings, casefile: Casefile, clock
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
     )
-    auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
+    install(app, ctx.hub.jwt_secret.get_secret_value())
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    app.include_router(_admin_router(ctx, settings, auth))
-    app.include_router(_partner_router(ctx, settings, auth, limiter, casefile, clock))
+    app.include_router(_admin_router(ctx, settings))
+    app.include_router(_partner_router(ctx, settings, limiter, casefile, clock))
     return app
 
 
-def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) -> APIRouter:
+def _admin_router(ctx: ServiceContext, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
-    Admin = auth.require(Role.ADMIN)  # noqa: N806
     overlap = timedelta(seconds=settings.credential_overlap_seconds)
 
     @router.put(
@@ -126,12 +128,12 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
     async def put_webhook(
         partner_id: UUID,
         body: WebhookRegistration,
-        who: Admin,  # type: ignore[valid-type]
+        who: Admin,
     ) -> WebhookRegistered:
         try:
             await webhook_target.check(str(body.url), development=ctx.hub.development)
         except WebhookUrlRefusedError as refused:
-            raise DomainError(refused.reason, code=refused.code, status_code=422) from None
+            raise InvalidError(refused.reason, code=refused.code) from None
         secret, previous_until = await handlers.register_webhook(
             ctx.unit_of_work, partner_id, str(body.url), overlap
         )
@@ -144,7 +146,7 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
 
     @router.get("/deliveries", summary="The delivery log (webhook attempts and outcomes)")
     async def deliveries(
-        who: Admin,  # type: ignore[valid-type]
+        who: Admin,
         partner_id: UUID | None = None,
         state: DeliveryState | None = None,
         after: Annotated[int, Query(), BoundedInt(0, 2**62)] = 0,
@@ -157,7 +159,7 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
 
     @router.get("/disclosures", summary="The disclosure log (facts only, never the data)")
     async def disclosures(
-        who: Admin,  # type: ignore[valid-type]
+        who: Admin,
         referral_id: UUID | None = None,
         case_id: UUID | None = None,
         limit: Limit = 100,
@@ -168,7 +170,7 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
 
     @router.get("/notices", summary="Withdrawal and erasure notices; ?overdue=true for late ones")
     async def notices(
-        who: Admin,  # type: ignore[valid-type]
+        who: Admin,
         overdue: bool = False,
         limit: Limit = 100,
     ) -> dict[str, Any]:
@@ -182,12 +184,12 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
         summary="New API client",
         responses=errors(409),
     )
-    async def new_client(partner_id: UUID, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
+    async def new_client(partner_id: UUID, who: Admin) -> ClientCreated:
         client_id, secret = await credentials.create_client(ctx.unit_of_work, partner_id)
         return ClientCreated(client_id=client_id, client_secret=secret)
 
     @router.get("/partners/{partner_id}/credentials", summary="A partner's API clients")
-    async def list_clients(partner_id: UUID, who: Admin) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def list_clients(partner_id: UUID, who: Admin) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             r = Repositories.on(conn)
             if await r.partners.get(partner_id) is None:
@@ -199,14 +201,14 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
         summary="New secret; the old one works a while",
         responses=errors(409),
     )
-    async def rotate(client_id: ClientId, who: Admin) -> ClientCreated:  # type: ignore[valid-type]
+    async def rotate(client_id: ClientId, who: Admin) -> ClientCreated:
         secret, until = await credentials.rotate(ctx.unit_of_work, client_id, overlap)
         return ClientCreated(
             client_id=client_id, client_secret=secret, previous_secret_valid_until=until
         )
 
     @router.post("/credentials/{client_id}/revoke", summary="Revoke a client and all its secrets")
-    async def revoke(client_id: ClientId, who: Admin) -> dict[str, str]:  # type: ignore[valid-type]
+    async def revoke(client_id: ClientId, who: Admin) -> dict[str, str]:
         await credentials.revoke(ctx.unit_of_work, client_id)
         return {"client_id": client_id, "status": "revoked"}
 
@@ -216,17 +218,14 @@ def _admin_router(ctx: ServiceContext, settings: Settings, auth: Authenticator) 
 def _partner_router(
     ctx: ServiceContext,
     settings: Settings,
-    auth: Authenticator,
     limiter: RateLimiter,
     casefile: Casefile,
     clock: Clock,
 ) -> APIRouter:
     router = APIRouter(prefix="/partner", tags=["partner"])
-    PartnerWho = auth.require(Role.PARTNER)  # noqa: N806
 
     @raises(429)  # 401 and 403 come with PartnerWho; a revoked client is a 401
-    async def current_partner(who: PartnerWho) -> UUID:  # type: ignore[valid-type]
-        principal: Principal = who
+    async def current_partner(principal: PartnerWho) -> UUID:
         assert principal.partner_id is not None  # verify_token guarantees it for partners
         wait = limiter.check(str(principal.partner_id), time.monotonic())
         if wait > 0:
@@ -247,10 +246,9 @@ def _partner_router(
         key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
     ) -> str:
         if key is None:
-            raise DomainError(
+            raise BadRequestError(
                 "the Idempotency-Key header is required on every POST",
                 code="idempotency_key_missing",
-                status_code=400,
             )
         return idempotency.checked_key(key)
 
@@ -359,8 +357,8 @@ def _parse_cursor(cursor: str | None) -> int:
     try:
         return int(CURSOR.validate(cursor))
     except ValueError:
-        raise DomainError(
-            "the cursor is not one this API gave out", code="bad_cursor", status_code=400
+        raise BadRequestError(
+            "the cursor is not one this API gave out", code="bad_cursor"
         ) from None
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime, Worker
+from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
 
 from partner_gateway.api import CONSUMES, PUBLISHES, build_app
 from partner_gateway.casefile_client import Casefile, HttpCasefile
@@ -21,6 +21,9 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def definition(
     settings: Settings, casefile: Casefile | None = None, clock: Clock | None = None
 ) -> ServiceDefinition:
+    """The gateway as the runtime runs it. ``casefile`` replaces the HTTP client of casefile's
+    disclosure endpoint (tests pass a fake); ``clock`` the council's clock (tests shift days).
+    Start it with ``hub_runtime.entry.service_runtime(definition(settings), settings)``."""
     clock = clock or Clock(ZoneInfo(settings.timezone))
     workers: list[Worker] = [delivery_worker(settings, clock)]
     adapter = casefile
@@ -45,13 +48,4 @@ def definition(
         handlers=handler_table(timedelta(seconds=settings.notice_ack_due_seconds)),
         build_app=app,
         workers=workers,
-    )
-
-
-def runtime(settings: Settings) -> ServiceRuntime:
-    return ServiceRuntime(
-        definition(settings),
-        settings.hub,
-        http_host=settings.http_host,
-        http_port=settings.http_port,
     )

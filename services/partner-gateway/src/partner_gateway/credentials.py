@@ -18,7 +18,13 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from hub_runtime.auth import Principal, Role, mint_token
-from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthenticatedError,
+)
 
 from partner_gateway.domain.credentials import (
     CLIENT_ID_PREFIX,
@@ -58,9 +64,9 @@ async def create_client(uow_factory: UowFactory, partner_id: UUID) -> tuple[str,
         r = repos(uow)
         partner = await r.partners.get(partner_id)
         if partner is None:
-            raise DomainError("the partner is not in the directory", code="unknown_partner")
+            raise ConflictError("the partner is not in the directory", code="unknown_partner")
         if is_origin_authority(partner):
-            raise DomainError(ORIGIN_REFUSAL, code="partner_origin_authority")
+            raise ConflictError(ORIGIN_REFUSAL, code="partner_origin_authority")
         client_id = CLIENT_ID_PREFIX + random.token_hex(8)
         secret, salt = _new_secret()
         await r.credentials.add_client(client_id, partner_id)
@@ -79,7 +85,7 @@ async def rotate(
         if client is None:
             raise NotFoundError("the client")
         if client[1] is not None:
-            raise DomainError("the client is revoked", code="client_revoked")
+            raise ConflictError("the client is revoked", code="client_revoked")
         until = datetime.now(UTC) + overlap
         await r.credentials.expire_current(client_id, until)
         secret, salt = _new_secret()
@@ -107,17 +113,16 @@ async def exchange(
         candidates = await r.credentials.valid_secrets(client_id)
         partner = None if client is None else await r.partners.get(client[0])
     if client is None or not candidates or partner is None:
-        raise DomainError(_BAD_CREDENTIALS, code="invalid_client", status_code=401)
+        raise UnauthenticatedError(_BAD_CREDENTIALS, code="invalid_client")
     for candidate in candidates:
         if await _on_hashing_thread(matches, secret, candidate.salt, candidate.hash):
             break
     else:
-        raise DomainError(_BAD_CREDENTIALS, code="invalid_client", status_code=401)
+        raise UnauthenticatedError(_BAD_CREDENTIALS, code="invalid_client")
     if is_origin_authority(partner) or not partner.active:
-        raise DomainError(
+        raise ForbiddenError(
             ORIGIN_REFUSAL if partner.active else "the partner is not active",
             code="partner_refused",
-            status_code=403,
         )
     return mint_token(
         jwt_secret, sub=client_id, role=Role.PARTNER, partner_id=client[0], ttl_seconds=ttl_seconds
@@ -140,15 +145,11 @@ async def admission(pool: asyncpg.Pool, principal: Principal) -> DomainError | N
         # A validly signed token whose partner the directory does not hold (never registered,
         # or a token minted for a made-up id): its subject is no identity here, so the token
         # is invalid (RFC 6750 section 3.1, invalid_token: 401), like a revoked client's.
-        return DomainError(
-            "the partner of this token is not in the directory",
-            code="partner_unknown",
-            status_code=401,
+        return UnauthenticatedError(
+            "the partner of this token is not in the directory", code="partner_unknown"
         )
     if is_origin_authority(partner):
-        return DomainError(ORIGIN_REFUSAL, code="partner_origin_authority", status_code=403)
+        return ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
     if revoked:
-        return DomainError(
-            "the client of this token was revoked", code="client_revoked", status_code=401
-        )
+        return UnauthenticatedError("the client of this token was revoked", code="client_revoked")
     return None

@@ -14,7 +14,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from hub_contracts import DisclosureMade
-from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.errors import (
+    DomainError,
+    ForbiddenError,
+    GoneError,
+    NotFoundError,
+    UnavailableError,
+)
 from hub_runtime.unit_of_work import UnitOfWork
 
 from partner_gateway import gates
@@ -67,16 +73,13 @@ async def _check(
 
 def _casefile_error(status: int) -> DomainError:
     if status in (404, 410):
-        return DomainError(gates.TEXTS[410], code="gone", status_code=410)
+        return GoneError(gates.GONE_TEXT, code="gone")
     if status == 403:
-        return DomainError(
+        return ForbiddenError(
             "casefile refused: the consent does not cover this request",
             code="consent_not_covering",
-            status_code=403,
         )
-    return DomainError(
-        "casefile is unavailable; try again later", code="upstream_unavailable", status_code=503
-    )
+    return UnavailableError("casefile is unavailable; try again later", code="upstream_unavailable")
 
 
 async def _log(uow_factory: UowFactory, referral: Referral, today: date) -> str:

@@ -30,8 +30,7 @@ from hub_contracts import (
     ReferralStatus,
 )
 from hub_contracts.envelope import Envelope
-from hub_runtime.errors import PermanentEventError
-from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.errors import ConflictError, ForbiddenError, NotFoundError, PermanentEventError
 from hub_runtime.idempotency import Action
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -164,14 +163,14 @@ async def register_webhook(
         r = repos(uow)
         partner = await r.partners.get(partner_id)
         if partner is None:
-            raise DomainError(
+            raise ConflictError(
                 "the partner is not in the directory (PartnerRegistered not seen yet)",
                 code="unknown_partner",
             )
         if is_origin_authority(partner):
-            raise DomainError(ORIGIN_REFUSAL, code="partner_origin_authority")
+            raise ConflictError(ORIGIN_REFUSAL, code="partner_origin_authority")
         if not partner.active:
-            raise DomainError("the partner is no longer active", code="partner_inactive")
+            raise ConflictError("the partner is no longer active", code="partner_inactive")
         previous = await r.partners.current_secret(partner_id)
         secret = secret_from_bytes(random.token_bytes(32))
         until = datetime.now(UTC) + overlap if previous else None
@@ -189,7 +188,7 @@ async def _own_referral(r: Repositories, partner_id: UUID, referral_id: UUID) ->
         raise NotFoundError("the referral")
     partner = await r.partners.get(partner_id)
     if referral.partner_type is PartnerType.AUTHORITY_ORIGIN or is_origin_authority(partner):
-        raise DomainError(ORIGIN_REFUSAL, code="partner_origin_authority", status_code=403)
+        raise ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
     return referral
 
 
@@ -212,15 +211,13 @@ def report_status(
         # against the status the one before left (both "accepted" and "declined" never pass).
         current = await r.referrals.lock_status(referral_id)
         if current is ReferralStatus.SUSPENDED:
-            raise DomainError(
-                "the referral is suspended for now; report again once it resumes",
-                code=SUSPENDED,
-                status_code=409,
+            raise ConflictError(
+                "the referral is suspended for now; report again once it resumes", code=SUSPENDED
             )
         check = check_report(current, status)
         if not check.accepted:
             # Nothing is emitted; the idempotency key is released, as after every refusal.
-            raise DomainError(check.refusal, code="impossible_transition", status_code=409)
+            raise ConflictError(check.refusal, code="impossible_transition")
         if check.new_status is not None:
             await r.referrals.set_status(referral_id, check.new_status)
         reported_at = datetime.now(UTC)
