@@ -1,6 +1,6 @@
-"""The only wiring of the partner gateway (tests wire a fake casefile here too)."""
+"""The only wiring of the partner gateway: its `ServiceDefinition` (tests wire a fake casefile
+and a shifted clock here too)."""
 
-from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,10 +11,12 @@ from partner_gateway.api import CONSUMES, PUBLISHES, build_app
 from partner_gateway.casefile_client import Casefile, HttpCasefile
 from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
-from partner_gateway.consumer import handler_table
 from partner_gateway.delivery import delivery_worker
+from partner_gateway.deps import Deps
+from partner_gateway.routes import ROUTES
+from partner_gateway.unit_of_work import SOURCE, event_handlers
 
-NAME = "partner-gateway"
+NAME = SOURCE
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -35,9 +37,10 @@ def definition(
         )
         workers.append(http_casefile.hold_open)
         adapter = http_casefile
+    deps = Deps.from_settings(settings, adapter, clock)
 
     def app(ctx: ServiceContext) -> FastAPI:
-        return build_app(ctx, settings, adapter, clock)
+        return build_app(ctx, settings, deps)
 
     return ServiceDefinition(
         name=NAME,
@@ -45,7 +48,7 @@ def definition(
         migrations=MIGRATIONS,
         publishes=PUBLISHES,
         consumes=CONSUMES,
-        handlers=handler_table(timedelta(seconds=settings.notice_ack_due_seconds)),
+        handlers=event_handlers(ROUTES, deps),
         build_app=app,
         workers=workers,
     )

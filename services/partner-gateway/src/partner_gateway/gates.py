@@ -13,7 +13,7 @@ from hub_runtime.errors import ConflictError, DomainError, ForbiddenError, GoneE
 
 from partner_gateway.domain import policy
 from partner_gateway.domain.model import Referral
-from partner_gateway.repository import Repositories
+from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 REFUSED_TEXT = "the disclosure is not allowed"
 SUSPENDED_TEXT = "the referral is suspended for now (it may resume): nothing is disclosed meanwhile"
@@ -24,17 +24,17 @@ GONE_TEXT = (
 ORIGIN_REFUSAL = "origin-country authorities never receive anything from the council"
 
 
-async def judge(r: Repositories, referral: Referral, today: date) -> policy.Refusal | None:
+async def judge(uow: GatewayUnitOfWork, referral: Referral, today: date) -> policy.Refusal | None:
     """None when the referral may be announced or disclosed to its partner on ``today``;
     otherwise why not (see :func:`partner_gateway.domain.policy.refusal`)."""
     found = policy.verdict(
         referral,
-        await r.partners.get(referral.partner_id),
-        await r.consents.get(referral.consent_id),
-        await r.cases.view(referral.case_id),
+        await uow.partners.get(referral.partner_id),
+        await uow.consents.get(referral.consent_id),
+        await uow.cases.view(referral.case_id),
         today,
     )
-    return policy.refusal(found, await r.referrals.status_of(referral.referral_id))
+    return policy.refusal(found, await uow.referrals.status_of(referral.referral_id))
 
 
 def as_error(refusal: policy.Refusal) -> DomainError:
