@@ -89,6 +89,7 @@ class DeliveryRepository:
         return [_due(r) for r in rows]
 
     async def mark_delivered(self, delivery_id: int, attempt: int, status: int) -> None:
+        """The delivery succeeded at attempt ``attempt`` with HTTP ``status``."""
         await self.conn.execute(
             "UPDATE deliveries SET state = 'delivered', attempts = $2, last_status = $3,"
             " last_error = NULL, lease_until = NULL, finished_at = now() WHERE id = $1",
@@ -106,6 +107,8 @@ class DeliveryRepository:
         next_attempt_at: datetime,
         give_up: bool,
     ) -> None:
+        """Attempt ``attempt`` failed (``error`` a closed code): retried at ``next_attempt_at``,
+        or ``given_up``. A delivery dropped or given up meanwhile stays so."""
         await self.conn.execute(
             "UPDATE deliveries SET attempts = $2, last_status = $3, last_error = $4,"
             " next_attempt_at = $5, lease_until = NULL,"

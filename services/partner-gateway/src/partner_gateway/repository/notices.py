@@ -42,6 +42,7 @@ class NoticeRepository:
         )
 
     async def referral_of(self, notice_id: UUID) -> UUID | None:
+        """The referral a notice is about (None for notices stored before migration 0010)."""
         value = await self.conn.fetchval(
             "SELECT referral_id FROM notices WHERE notice_id = $1", notice_id
         )

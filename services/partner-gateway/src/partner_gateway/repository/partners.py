@@ -113,6 +113,7 @@ class PartnerRepository:
         )
 
     async def record_success(self, partner_id: UUID) -> None:
+        """A delivery to the partner succeeded: its circuit closes."""
         await self.conn.execute(
             "UPDATE partners SET consecutive_failures = 0, breaker_open_until = NULL"
             " WHERE partner_id = $1",
@@ -120,6 +121,7 @@ class PartnerRepository:
         )
 
     async def failures(self, partner_id: UUID) -> int:
+        """Consecutive failed deliveries to the partner (row locked until the transaction ends)."""
         value = await self.conn.fetchval(
             "SELECT consecutive_failures FROM partners WHERE partner_id = $1 FOR UPDATE",
             partner_id,
@@ -129,6 +131,7 @@ class PartnerRepository:
     async def record_failure(
         self, partner_id: UUID, failures: int, open_until: datetime | None
     ) -> None:
+        """Store the failure count; ``open_until`` (if given) opens the circuit until then."""
         await self.conn.execute(
             "UPDATE partners SET consecutive_failures = $2,"
             " breaker_open_until = COALESCE($3, breaker_open_until) WHERE partner_id = $1",
