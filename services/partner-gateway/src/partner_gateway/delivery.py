@@ -28,7 +28,7 @@ from partner_gateway.domain.notifications import NotificationKind, kind_of_notic
 from partner_gateway.domain.signing import sign
 from partner_gateway.domain.webhook_url import WebhookUrlRefusedError
 from partner_gateway.repository import DeliveryRepository, DueDelivery
-from partner_gateway.unit_of_work import repos
+from partner_gateway.unit_of_work import PostgresUnitOfWork
 from partner_gateway.webhook_target import pinned
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
+    """One attempt's outcome: ``status`` the HTTP status (None without an answer), ``code``
+    the delivery log's code (``delivered`` or a `domain.delivery.failure_code`)."""
+
     ok: bool
     status: int | None
     code: str
 
 
 class DeliveryWorker:
+    """Sends queued webhooks (see the module); one per process, run by `delivery_worker`."""
+
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
@@ -138,15 +143,14 @@ class DeliveryWorker:
         Notices always go (ids only; they tell the partner to stop)."""
         if due.kind != NotificationKind.REFERRAL_READY or due.referral_id is None:
             return False
-        async with ctx.unit_of_work() as uow:
-            r = repos(uow)
-            referral = await r.referrals.get(due.referral_id)
+        async with PostgresUnitOfWork(ctx.pool, source=ctx.name) as uow:
+            referral = await uow.referrals.get(due.referral_id)
             refusal = (
-                None if referral is None else await gates.judge(r, referral, self.clock.today())
+                None if referral is None else await gates.judge(uow, referral, self.clock.today())
             )
             if refusal is None:
                 return False
-            await r.deliveries.drop(due.id, refusal.code)
+            await uow.deliveries.drop(due.id, refusal.code)
             await uow.commit()
         log.info(
             "webhook dropped at send time",
@@ -187,10 +191,9 @@ class DeliveryWorker:
         self, ctx: ServiceContext, due: DueDelivery, outcome: Outcome
     ) -> None:
         attempt = due.attempts + 1
-        async with ctx.unit_of_work() as uow:
-            r = repos(uow)
-            await r.deliveries.mark_delivered(due.id, attempt, outcome.status or 200)
-            await r.partners.record_success(due.partner_id)
+        async with PostgresUnitOfWork(ctx.pool, source=ctx.name) as uow:
+            await uow.deliveries.mark_delivered(due.id, attempt, outcome.status or 200)
+            await uow.partners.record_success(due.partner_id)
             if due.kind == NotificationKind.REFERRAL_READY and due.referral_id is not None:
                 uow.emit(
                     ReferralDelivered(
@@ -202,13 +205,13 @@ class DeliveryWorker:
                     subject=due.case_id,
                 )
             elif due.notice_id is not None and (kind := kind_of_notice(due.kind)) is not None:
-                await r.notices.mark_sent(due.notice_id)
+                await uow.notices.mark_sent(due.notice_id)
                 uow.emit(
                     NoticeSentV2(
                         case_id=due.case_id,
                         notice_id=due.notice_id,
                         partner_id=due.partner_id,
-                        referral_id=await r.notices.referral_of(due.notice_id),
+                        referral_id=await uow.notices.referral_of(due.notice_id),
                         kind=kind,
                     ),
                     subject=due.case_id,
@@ -229,13 +232,12 @@ class DeliveryWorker:
         attempt = due.attempts + 1
         now = datetime.now(UTC)
         give_up = final or self.retry.gives_up_after(attempt)
-        async with ctx.unit_of_work() as uow:
-            r = repos(uow)
+        async with PostgresUnitOfWork(ctx.pool, source=ctx.name) as uow:
             failures, open_until = self.breaker.after_failure(
-                await r.partners.failures(due.partner_id), now
+                await uow.partners.failures(due.partner_id), now
             )
-            await r.partners.record_failure(due.partner_id, failures, open_until)
-            await r.deliveries.mark_failed(
+            await uow.partners.record_failure(due.partner_id, failures, open_until)
+            await uow.deliveries.mark_failed(
                 due.id,
                 attempt,
                 outcome.status,
@@ -262,6 +264,7 @@ class DeliveryWorker:
 
 
 def delivery_worker(settings: Settings, clock: Clock) -> Worker:
+    """The delivery worker as a service worker (the runtime restarts it if it dies)."""
     worker = DeliveryWorker(settings, clock)
 
     async def deliveries(ctx: ServiceContext) -> None:

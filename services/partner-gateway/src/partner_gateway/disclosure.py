@@ -1,46 +1,48 @@
 """A partner fetches its referral: the privacy policy decides, casefile decides again, logged.
 
-The gateway's own views decide first (``gates.judge``: 403 refused, 409 suspended, 410 gone,
-the same mapping as every other gate); casefile decides again on its views; only the consented
-categories pass on, even if casefile sent more; the log entry and ``DisclosureMade`` are
-written after a second ``judge`` in the same transaction, so a withdrawal racing the fetch wins.
+Two units of work around casefile's call, so that no database connection waits on another
+service (a pool holds ten; casefile may take ``casefile_timeout_seconds``):
+1. `handlers.disclosure.check_disclosure`: the gateway's own views decide first
+   (``gates.judge``: 403 refused, 409 suspended, 410 gone, as every other gate);
+2. casefile decides again on its views and sends the data;
+3. `handlers.disclosure.record_disclosure`: judged again (a withdrawal racing the fetch
+   wins), the log entry and ``DisclosureMade`` written together.
+Only the consented categories pass on, even if casefile sent more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from hub_contracts import DisclosureMade
-from hub_runtime.http import DomainError, NotFoundError
-from hub_runtime.unit_of_work import UnitOfWork
+from hub_runtime.bus import MessageBus
+from hub_runtime.errors import DomainError, ForbiddenError, GoneError, UnavailableError
 
 from partner_gateway import gates
-from partner_gateway.casefile_client import Casefile, CasefileRefusedError
-from partner_gateway.domain.model import Referral
-from partner_gateway.domain.policy import legal_basis
-from partner_gateway.unit_of_work import repos
-
-UowFactory = Callable[[], UnitOfWork]
+from partner_gateway.casefile_client import CasefileRefusedError
+from partner_gateway.deps import Deps
+from partner_gateway.messages import CheckDisclosure, RecordDisclosure
+from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 
 async def disclose(
-    uow_factory: UowFactory, casefile: Casefile, partner_id: UUID, referral_id: UUID, today: date
+    bus: MessageBus[GatewayUnitOfWork, Deps], partner_id: UUID, referral_id: UUID
 ) -> dict[str, Any]:
-    """The consented categories of one of the partner's referrals on ``today`` (the council's
-    day), re-checked and logged. Errors: 404 (not this partner's), 403/409/410 (the gates),
-    503 (casefile unavailable)."""
-    referral = await _check(uow_factory, partner_id, referral_id, today)
+    """The consented categories of one of the partner's referrals, re-checked and logged.
+
+    Raises `NotFoundError` (not this partner's), the gates' errors, `GoneError` or
+    `ForbiddenError` when casefile refuses (gone; consent not covering) and `UnavailableError`
+    when casefile cannot be reached."""
+    referral = await bus.dispatch(CheckDisclosure(partner_id, referral_id))
     try:
-        categories = await casefile.disclose(referral)
+        categories = await bus.deps.casefile.disclose(referral)
     except CasefileRefusedError as refused:
         raise _casefile_error(refused.status) from None
     wanted = {str(c) for c in referral.data_categories}
-    # Data minimisation again: whatever casefile sends, only the consented categories pass.
+    # Data minimisation again (GDPR art. 5(1)(c)): whatever casefile sends, only the consented
+    # categories pass.
     data = {name: value for name, value in categories.items() if name in wanted}
-    basis = await _log(uow_factory, referral, today)
+    basis = await bus.dispatch(RecordDisclosure(referral))
     return {
         "referral_id": str(referral.referral_id),
         "purpose": str(referral.purpose),
@@ -51,54 +53,13 @@ async def disclose(
     }
 
 
-async def _check(
-    uow_factory: UowFactory, partner_id: UUID, referral_id: UUID, today: date
-) -> Referral:
-    async with uow_factory() as uow:
-        r = repos(uow)
-        referral = await r.referrals.get_for_partner(referral_id, partner_id)
-        if referral is None:
-            raise NotFoundError("the referral")
-        refusal = await gates.judge(r, referral, today)
-    if refusal is not None:
-        raise gates.as_error(refusal)
-    return referral
-
-
 def _casefile_error(status: int) -> DomainError:
+    """Casefile's refusal (its HTTP status, 0 when unreachable) as the gateway's answer."""
     if status in (404, 410):
-        return DomainError(gates.TEXTS[410], code="gone", status_code=410)
+        return GoneError(gates.GONE_TEXT, code="gone")
     if status == 403:
-        return DomainError(
+        return ForbiddenError(
             "casefile refused: the consent does not cover this request",
             code="consent_not_covering",
-            status_code=403,
         )
-    return DomainError(
-        "casefile is unavailable; try again later", code="upstream_unavailable", status_code=503
-    )
-
-
-async def _log(uow_factory: UowFactory, referral: Referral, today: date) -> str:
-    """Log the fact and emit DisclosureMade; re-check first so a withdrawal racing us wins."""
-    async with uow_factory() as uow:
-        r = repos(uow)
-        refusal = await gates.judge(r, referral, today)
-        if refusal is not None:
-            raise gates.as_error(refusal)
-        partner = await r.partners.get(referral.partner_id)
-        basis = legal_basis(partner.countries if partner else frozenset())
-        await r.disclosures.add(uuid4(), referral, basis)
-        uow.emit(
-            DisclosureMade(
-                case_id=referral.case_id,
-                referral_id=referral.referral_id,
-                partner_id=referral.partner_id,
-                consent_id=referral.consent_id,
-                data_categories=list(referral.data_categories),
-                legal_basis=basis,
-            ),
-            subject=referral.case_id,
-        )
-        await uow.commit()
-    return basis
+    return UnavailableError("casefile is unavailable; try again later", code="upstream_unavailable")

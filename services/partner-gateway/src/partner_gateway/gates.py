@@ -9,40 +9,43 @@ from __future__ import annotations
 
 from datetime import date
 
-from hub_runtime.http import DomainError
+from hub_runtime.errors import ConflictError, DomainError, ForbiddenError, GoneError
 
 from partner_gateway.domain import policy
 from partner_gateway.domain.model import Referral
-from partner_gateway.repository import Repositories
+from partner_gateway.unit_of_work import GatewayUnitOfWork
 
-TEXTS: dict[int, str] = {
-    403: "the disclosure is not allowed",
-    409: "the referral is suspended for now (it may resume): nothing is disclosed meanwhile",
-    410: "the referral's data is no longer available (consent withdrawn or expired, the person"
-    " erased, the case closed, or the referral withdrawn)",
-}
+REFUSED_TEXT = "the disclosure is not allowed"
+SUSPENDED_TEXT = "the referral is suspended for now (it may resume): nothing is disclosed meanwhile"
+GONE_TEXT = (
+    "the referral's data is no longer available (consent withdrawn or expired, the person"
+    " erased, the case closed, or the referral withdrawn)"
+)
 ORIGIN_REFUSAL = "origin-country authorities never receive anything from the council"
 
 
-async def judge(r: Repositories, referral: Referral, today: date) -> policy.Refusal | None:
+async def judge(uow: GatewayUnitOfWork, referral: Referral, today: date) -> policy.Refusal | None:
     """None when the referral may be announced or disclosed to its partner on ``today``;
     otherwise why not (see :func:`partner_gateway.domain.policy.refusal`)."""
     found = policy.verdict(
         referral,
-        await r.partners.get(referral.partner_id),
-        await r.consents.get(referral.consent_id),
-        await r.cases.view(referral.case_id),
+        await uow.partners.get(referral.partner_id),
+        await uow.consents.get(referral.consent_id),
+        await uow.cases.view(referral.case_id),
         today,
     )
-    return policy.refusal(found, await r.referrals.status_of(referral.referral_id))
+    return policy.refusal(found, await uow.referrals.status_of(referral.referral_id))
 
 
 def as_error(refusal: policy.Refusal) -> DomainError:
-    """The hub's one error shape: the rule's code and a sentence that never names the person."""
-    if refusal.code == "partner_origin_authority":
-        text = ORIGIN_REFUSAL
-    elif refusal.status_code == 403:
-        text = f"{TEXTS[403]}: {refusal.code}"
-    else:
-        text = TEXTS[refusal.status_code]
-    return DomainError(text, code=refusal.code, status_code=refusal.status_code)
+    """The named error of a gate's refusal: the rule's code and a sentence that never names
+    the person. The policy decides the kind (``hub_contracts.privacy``'s ``Verdict.gone``,
+    carried in ``refusal.gone``): `GoneError` (HTTP 410) when the data is gone for good,
+    `ConflictError` (409) while the referral is suspended (it may resume), `ForbiddenError`
+    (403) for every other refusal."""
+    if refusal.temporary:
+        return ConflictError(SUSPENDED_TEXT, code=refusal.code)
+    if refusal.gone:
+        return GoneError(GONE_TEXT, code=refusal.code)
+    text = ORIGIN_REFUSAL if refusal.code == "partner_origin_authority" else None
+    return ForbiddenError(text or f"{REFUSED_TEXT}: {refusal.code}", code=refusal.code)

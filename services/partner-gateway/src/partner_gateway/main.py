@@ -1,20 +1,15 @@
-"""Process entry point: `python -m partner_gateway.main`."""
+"""Process entry point: `python -m partner_gateway.main` (settings: ``PARTNER_GATEWAY_*``,
+``HUB_*``)."""
 
-import asyncio
+from hub_runtime.entry import run_service
 
-from hub_runtime.logs import configure_logging
-from hub_runtime.service import run_until_signalled
-from hub_runtime.telemetry import configure_tracing
-
-from partner_gateway.bootstrap import NAME, runtime
+from partner_gateway.bootstrap import definition
 from partner_gateway.config import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    configure_logging(settings.hub.log_level)
-    configure_tracing(NAME)
-    asyncio.run(run_until_signalled(runtime(settings)))
+    """Run the gateway (HTTP edge, consumer, outbox relay, delivery worker) until SIGTERM."""
+    run_service(Settings(), definition)
 
 
 if __name__ == "__main__":

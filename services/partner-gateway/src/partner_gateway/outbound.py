@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from partner_gateway.domain import notifications as notes
-from partner_gateway.repository import Repositories
+from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 
 async def notify(
-    r: Repositories,
+    uow: GatewayUnitOfWork,
     partner_id: UUID,
     case_id: UUID,
     kind: notes.NotificationKind,
@@ -25,7 +25,7 @@ async def notify(
     """
     notification_id = uuid4()
     body = notes.body(kind, notification_id, datetime.now(UTC), data)
-    await r.notifications.add(
+    await uow.notifications.add(
         notification_id,
         partner_id,
         case_id,
@@ -34,8 +34,8 @@ async def notify(
         referral_id=referral_id,
         notice_id=notice_id,
     )
-    partner = await r.partners.get(partner_id)
+    partner = await uow.partners.get(partner_id)
     if partner is None or partner.webhook_url is None:
         return False
-    await r.deliveries.enqueue(notification_id, partner_id)
+    await uow.deliveries.enqueue(notification_id, partner_id)
     return True

@@ -13,11 +13,25 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request, Response
+from hub_runtime.bus import MessageBus
 from hub_runtime.testing import wait_until
-from partner_gateway import handlers
+from partner_gateway.clock import Clock
+from partner_gateway.deps import Deps
+from partner_gateway.domain.model import Referral
+from partner_gateway.messages import RegisterWebhook
+from partner_gateway.routes import ROUTES
+from partner_gateway.unit_of_work import PostgresUnitOfWork
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from .conftest import Gateway, serve
+
+
+class _NoCasefile:
+    """Registering a webhook never asks casefile."""
+
+    async def disclose(self, referral: Referral) -> dict[str, Any]:
+        raise AssertionError("casefile must not be asked")
+
 
 pytestmark = pytest.mark.integration
 
@@ -115,10 +129,17 @@ async def test_a_later_rotation_without_overlap_never_shortens_an_earlier_promis
         assert datetime.fromisoformat(rotated["previous_secret_valid_until"]) > datetime.now(
             UTC
         ) + timedelta(seconds=500)
-        assert gateway.runtime.context is not None
-        third, second_ends = await handlers.register_webhook(
-            gateway.runtime.context.unit_of_work, partner_id, url, timedelta(0)
+        context = gateway.runtime.context
+        assert context is not None
+        # The same handler, through a bus whose overlap is zero (the gateway's own is 600 s).
+        deps = Deps.from_settings(
+            gateway.settings.model_copy(update={"credential_overlap_seconds": 0}),
+            casefile=_NoCasefile(),
+            clock=Clock(),
         )
+        bus = MessageBus(ROUTES, lambda: PostgresUnitOfWork(context.pool), deps)
+        rotated_now = await bus.dispatch(RegisterWebhook(partner_id, url))
+        third, second_ends = rotated_now.secret, rotated_now.previous_secret_valid_until
         assert second_ends is not None
         assert second_ends <= datetime.now(UTC)
 

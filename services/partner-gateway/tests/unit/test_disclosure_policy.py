@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose, ReferralStatus
 from hub_contracts import privacy as module
+from hub_runtime.http import status_of
 from partner_gateway.domain.model import CaseView, ConsentView, PartnerView, Referral
 from partner_gateway.domain.policy import (
     is_origin_authority,
@@ -20,6 +21,7 @@ from partner_gateway.domain.policy import (
     refusal,
     verdict,
 )
+from partner_gateway.gates import as_error
 
 CASE, PARTNER, CONSENT = uuid4(), uuid4(), uuid4()
 TODAY = date(2026, 11, 28)
@@ -65,7 +67,8 @@ def _answer(
     status: ReferralStatus | None = ReferralStatus.APPROVED,
 ) -> tuple[int, str] | None:
     found = refusal(verdict(referral, partner, consent, case, today), status)
-    return None if found is None else (found.status_code, found.code)
+    # The HTTP status through the gate's named error and the runtime's one mapping.
+    return None if found is None else (status_of(as_error(found)), found.code)
 
 
 def test_a_covered_referral_may_go_out() -> None:
@@ -126,7 +129,7 @@ def test_410_exactly_when_the_policy_says_gone() -> None:
         found = verdict(REFERRAL, PARTNER_VIEW, consent, OPEN, today)
         answer = refusal(found, ReferralStatus.APPROVED)
         assert answer is not None
-        assert answer.status_code == (410 if found.gone else 403)
+        assert status_of(as_error(answer)) == (410 if found.gone else 403)
 
 
 def test_travel_documents_while_an_appeal_is_pending_is_a_suspension_on_our_own_view() -> None:

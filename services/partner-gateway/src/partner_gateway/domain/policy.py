@@ -31,11 +31,13 @@ CLOSED_STATUSES: dict[ReferralStatus, str] = {
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a gate says no: a machine code, the HTTP status of the answer, and whether the
-    referral may come back (suspension) or must be forgotten (everything else)."""
+    """Why a gate says no: a machine code, whether the data is gone for good (the policy's
+    ``Verdict.gone``, or the referral closed by the council) and whether the referral may come
+    back (suspension). Neither gone nor temporary: refused (the edge answers 403; gone 410;
+    temporary 409, see ``partner_gateway.gates.as_error``)."""
 
     code: str
-    status_code: int  # 403 refused, 409 suspended, 410 gone
+    gone: bool = False
     temporary: bool = False
 
 
@@ -130,11 +132,11 @@ def refusal(found: policy.Verdict, status: ReferralStatus | None) -> Refusal | N
     """
     if not found.allowed and not found.temporary:
         first = found.failures[0]
-        return Refusal(code=str(first), status_code=410 if found.gone else 403)
+        return Refusal(code=str(first), gone=found.gone)
     if status in CLOSED_STATUSES:
-        return Refusal(code=CLOSED_STATUSES[status], status_code=410)
+        return Refusal(code=CLOSED_STATUSES[status], gone=True)
     if status is ReferralStatus.SUSPENDED or found.temporary:
-        return Refusal(code=SUSPENDED, status_code=409, temporary=True)
+        return Refusal(code=SUSPENDED, temporary=True)
     return None
 
 

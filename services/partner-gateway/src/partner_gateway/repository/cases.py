@@ -12,6 +12,8 @@ from partner_gateway.domain.model import CaseView
 
 
 class CaseRepository:
+    """`protocols.CaseStore` on PostgreSQL (``cases``, ``erased_cases``)."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

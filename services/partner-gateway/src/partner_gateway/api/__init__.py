@@ -1,0 +1,47 @@
+"""The gateway's HTTP edge: parse, authorise, build the message, dispatch, answer.
+
+`admin` (role admin) and `partner` (role partner) routers on one `MessageBus`; errors are the
+runtime's (`hub_runtime.http`: the hub's one error shape, statuses from the error's kind).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from hub_contracts import Topic
+from hub_runtime.asyncapi import asyncapi_document
+from hub_runtime.auth import install
+from hub_runtime.bus import MessageBus
+from hub_runtime.http import create_app
+from hub_runtime.service import ServiceContext
+
+from partner_gateway.api import admin, partner
+from partner_gateway.config import Settings
+from partner_gateway.deps import Deps
+from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.routes import ROUTES, GatewayBus
+from partner_gateway.unit_of_work import GatewayKeys, PostgresUnitOfWork
+
+PUBLISHES = [Topic.PARTNER_EVENTS]
+CONSUMES = [Topic.REFERRAL_EVENTS, Topic.CASEFILE_EVENTS]
+
+
+def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
+    """The gateway's FastAPI app on the running service's pool and settings."""
+
+    def unit_of_work() -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(ctx.pool, source=ctx.name)
+
+    bus: GatewayBus = MessageBus(ROUTES, unit_of_work, deps, keys=GatewayKeys(unit_of_work))
+    app = create_app(
+        service=ctx.name,
+        title="Partner gateway",
+        description="Signed webhooks to partners, disclosures through casefile, partners' reports.",
+        max_body_bytes=settings.max_body_bytes,
+        readiness=ctx.readiness_checks(),
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+    )
+    install(app, ctx.hub.jwt_secret.get_secret_value())
+    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.include_router(admin.router(bus))
+    app.include_router(partner.router(bus, limiter, settings.partner_token_ttl_seconds))
+    return app

@@ -1,0 +1,96 @@
+"""The admin API: partners' webhooks and API clients, the delivery, disclosure and notice logs."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from hub_contracts.codes import BoundedInt, ClientId
+from hub_runtime.auth import Principal, Role, requires
+from hub_runtime.openapi_errors import errors
+
+from partner_gateway import messages as m
+from partner_gateway.api.models import ClientCreated, WebhookRegistered, WebhookRegistration
+from partner_gateway.domain.delivery import DeliveryState
+from partner_gateway.routes import GatewayBus
+
+Admin = Annotated[Principal, Depends(requires(Role.ADMIN))]
+Limit = Annotated[int, Query(), BoundedInt(1, 500)]
+
+
+def router(bus: GatewayBus) -> APIRouter:
+    """``/admin/...`` routes on ``bus`` (role admin)."""
+    routes = APIRouter(prefix="/admin", tags=["admin"])
+
+    @routes.put(
+        "/partners/{partner_id}/webhook",
+        summary="Register or rotate a partner's webhook",
+        responses=errors(409),
+    )
+    async def put_webhook(
+        partner_id: UUID, body: WebhookRegistration, who: Admin
+    ) -> WebhookRegistered:
+        url = str(body.url)
+        done = await bus.dispatch(m.RegisterWebhook(partner_id, url))
+        return WebhookRegistered(
+            partner_id=partner_id,
+            url=url,
+            secret=done.secret,
+            previous_secret_valid_until=done.previous_secret_valid_until,
+        )
+
+    @routes.get("/deliveries", summary="The delivery log (webhook attempts and outcomes)")
+    async def deliveries(
+        who: Admin,
+        partner_id: UUID | None = None,
+        state: DeliveryState | None = None,
+        after: Annotated[int, Query(), BoundedInt(0, 2**62)] = 0,
+        limit: Limit = 100,
+    ) -> dict[str, Any]:
+        return await bus.dispatch(m.DeliveryLog(partner_id, state, after, limit))
+
+    @routes.get("/disclosures", summary="The disclosure log (facts only, never the data)")
+    async def disclosures(
+        who: Admin,
+        referral_id: UUID | None = None,
+        case_id: UUID | None = None,
+        limit: Limit = 100,
+    ) -> dict[str, Any]:
+        return await bus.dispatch(m.DisclosureLog(referral_id, case_id, limit))
+
+    @routes.get("/notices", summary="Withdrawal and erasure notices; ?overdue=true for late ones")
+    async def notices(who: Admin, overdue: bool = False, limit: Limit = 100) -> dict[str, Any]:
+        return await bus.dispatch(m.NoticeListing(overdue, limit))
+
+    @routes.post(
+        "/partners/{partner_id}/credentials",
+        status_code=201,
+        summary="New API client",
+        responses=errors(409),
+    )
+    async def new_client(partner_id: UUID, who: Admin) -> ClientCreated:
+        issued = await bus.dispatch(m.CreateClient(partner_id))
+        return ClientCreated(client_id=issued.client_id, client_secret=issued.client_secret)
+
+    @routes.get("/partners/{partner_id}/credentials", summary="A partner's API clients")
+    async def list_clients(partner_id: UUID, who: Admin) -> dict[str, Any]:
+        return {"items": await bus.dispatch(m.ListClients(partner_id))}
+
+    @routes.post(
+        "/credentials/{client_id}/rotate",
+        summary="New secret; the old one works a while",
+        responses=errors(409),
+    )
+    async def rotate(client_id: ClientId, who: Admin) -> ClientCreated:
+        issued = await bus.dispatch(m.RotateClientSecret(client_id))
+        return ClientCreated(
+            client_id=client_id,
+            client_secret=issued.client_secret,
+            previous_secret_valid_until=issued.previous_secret_valid_until,
+        )
+
+    @routes.post("/credentials/{client_id}/revoke", summary="Revoke a client and all its secrets")
+    async def revoke(client_id: ClientId, who: Admin) -> dict[str, str]:
+        await bus.dispatch(m.RevokeClient(client_id))
+        return {"client_id": client_id, "status": "revoked"}
+
+    return routes

@@ -1,0 +1,87 @@
+"""The bodies of the gateway's HTTP API (closed codes, bounded numbers, no free text)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Self
+from uuid import UUID
+
+from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
+from hub_contracts.codes import BoundedInt, ClientId, ClientSecret, UniqueItems
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookRegistration(_Strict):
+    """An admin sets a partner's webhook endpoint."""
+
+    url: AnyHttpUrl = Field(
+        description="The partner's endpoint: https, without user:password@, on a public"
+        " address (checked again before every delivery); development (HUB_ENV) allows any"
+    )
+
+
+class WebhookRegistered(_Strict):
+    """The endpoint and its new signing secret (shown once)."""
+
+    partner_id: UUID
+    url: str
+    secret: str = Field(description="Standard Webhooks signing secret (whsec_...); shown once")
+    previous_secret_valid_until: datetime | None
+
+
+class StatusReport(_Strict):
+    """A partner's status report; ``reason_code`` with a decline only."""
+
+    status: PartnerReportedStatus
+    reason_code: DeclineReason | None = Field(
+        default=None,
+        description="Why the partner declines, from a closed list (required for a decline,"
+        " not allowed otherwise): a free code could carry a name or a diagnosis onto Kafka,"
+        " where erasure cannot reach it",
+    )
+
+    @model_validator(mode="after")
+    def _reason_only_for_a_decline(self) -> Self:
+        declined = self.status is PartnerReportedStatus.DECLINED
+        if declined and self.reason_code is None:
+            raise ValueError("a decline needs a reason_code")
+        if not declined and self.reason_code is not None:
+            raise ValueError("only a decline carries a reason_code")
+        return self
+
+
+class MonitoringReport(_Strict):
+    """Post-return monitoring: months after the return (0-120) and closed outcomes."""
+
+    months_after_return: Annotated[int, BoundedInt(0, 120)]
+    outcomes: Annotated[list[MonitoringOutcome], UniqueItems()] = Field(
+        min_length=1, max_length=len(MonitoringOutcome)
+    )
+
+
+class TokenRequest(_Strict):
+    """OAuth 2.0 client credentials grant (RFC 6749 section 4.4), as JSON."""
+
+    grant_type: Literal["client_credentials"] = "client_credentials"
+    client_id: ClientId
+    client_secret: ClientSecret
+
+
+class TokenResponse(_Strict):
+    """A short-lived partner bearer token; ``expires_in`` in seconds."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name)
+    expires_in: int
+
+
+class ClientCreated(_Strict):
+    """A client id with its new secret (shown once)."""
+
+    client_id: str
+    client_secret: str = Field(description="Shown once; only its scrypt hash is stored")
+    previous_secret_valid_until: datetime | None = None

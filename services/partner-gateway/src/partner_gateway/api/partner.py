@@ -1,0 +1,157 @@
+"""The partners' API: token exchange, disclosure, reports, notice acks and the pull inbox.
+
+Every POST needs an Idempotency-Key (IETF ``draft-ietf-httpapi-idempotency-key-header``),
+scoped to the partner: a repeat answers the first answer with ``Idempotent-Replayed: true``.
+"""
+
+import time
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi.responses import JSONResponse
+from hub_contracts.codes import CURSOR, BoundedInt
+from hub_runtime import idempotency
+from hub_runtime.auth import Principal, Role, requires
+from hub_runtime.bus import IdempotencyKey, Message
+from hub_runtime.errors import BadRequestError
+from hub_runtime.openapi_errors import errors, raises
+from pydantic import BaseModel
+
+from partner_gateway import messages as m
+from partner_gateway.api.models import MonitoringReport, StatusReport, TokenRequest, TokenResponse
+from partner_gateway.disclosure import disclose
+from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.routes import GatewayBus
+
+PartnerToken = Annotated[Principal, Depends(requires(Role.PARTNER))]
+
+
+@raises(*idempotency.KEY_ERRORS)
+def required_key(key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None) -> str:
+    """The request's Idempotency-Key; 400 ``idempotency_key_missing`` without one."""
+    if key is None:
+        raise BadRequestError(
+            "the Idempotency-Key header is required on every POST", code="idempotency_key_missing"
+        )
+    return idempotency.checked_key(key)
+
+
+IdemKey = Annotated[str, Depends(required_key)]
+
+
+def parse_cursor(cursor: str | None) -> int:
+    """The sequence number after which to read; 400 ``bad_cursor`` for anything this API never
+    gave out. Parsed whole and ASCII only (``hub_contracts.codes.CURSOR``): "²" or "١٢" pass
+    ``str.isdigit`` and must not be read as numbers."""
+    if cursor is None or cursor == "":
+        return 0
+    try:
+        return int(CURSOR.validate(cursor))
+    except ValueError:
+        raise BadRequestError(
+            "the cursor is not one this API gave out", code="bad_cursor"
+        ) from None
+
+
+def _slow_down(wait: float, detail: str) -> HTTPException:
+    return HTTPException(429, detail=detail, headers={"Retry-After": str(max(1, round(wait)))})
+
+
+def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> APIRouter:
+    """``/partner/...`` routes on ``bus``; ``limiter``: one token bucket per partner (and per
+    client id at the token exchange) in this process's memory."""
+    routes = APIRouter(prefix="/partner", tags=["partner"])
+
+    @raises(429)  # 401 and 403 come with PartnerToken and the admission
+    async def current_partner(principal: PartnerToken) -> UUID:
+        wait = limiter.check(str(principal.partner_id), time.monotonic())
+        if wait > 0:
+            raise _slow_down(wait, "too many requests for this partner; slow down")
+        return await bus.dispatch(m.AdmitPartner(principal))
+
+    # Evaluated here, not postponed: FastAPI reads these annotations at definition time.
+    PartnerId = Annotated[UUID, Depends(current_partner)]  # noqa: N806
+
+    async def once(
+        message: Message[Any], partner_id: UUID, key: str, route: str, body: BaseModel | None
+    ) -> JSONResponse:
+        """Dispatch under the partner's key; 202 with the answer (the first one on a repeat)."""
+        request_hash = idempotency.fingerprint(
+            route, None if body is None else body.model_dump(mode="json")
+        )
+        scoped = IdempotencyKey(f"partner:{partner_id}", key, request_hash)
+        answer, replayed = await bus.dispatch_idempotent(message, scoped)
+        headers = {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
+        return JSONResponse(answer, status_code=202, headers=headers)
+
+    @routes.post(
+        "/token",
+        summary="Exchange client credentials for a short-lived partner token",
+        responses=errors(401, 403, 429),
+    )
+    async def token(body: TokenRequest) -> TokenResponse:
+        # No partner is known yet: the bucket is per client id (slows down secret guessing).
+        wait = limiter.check(f"token:{body.client_id}", time.monotonic())
+        if wait > 0:
+            raise _slow_down(wait, "too many token requests")
+        access = await bus.dispatch(m.ExchangeToken(body.client_id, body.client_secret))
+        return TokenResponse(access_token=access, expires_in=token_ttl_seconds)
+
+    @routes.get(
+        "/referrals/{referral_id}",
+        summary="The referral's consented data (a disclosure)",
+        responses=errors(410, 503),
+    )
+    async def referral(referral_id: UUID, partner_id: PartnerId) -> JSONResponse:
+        body = await disclose(bus, partner_id, referral_id)
+        # Personal data: no cache anywhere on the way.
+        return JSONResponse(body, headers={"cache-control": "no-store"})
+
+    @routes.post(
+        "/referrals/{referral_id}/status",
+        status_code=202,
+        summary="Report a status",
+        responses=errors(409),
+    )
+    async def status(
+        referral_id: UUID,
+        body: StatusReport,
+        partner_id: PartnerId,
+        key: IdemKey,
+    ) -> JSONResponse:
+        report = m.ReportStatus(partner_id, referral_id, body.status, body.reason_code)
+        return await once(report, partner_id, key, f"status:{referral_id}", body)
+
+    @routes.post("/referrals/{referral_id}/monitoring", status_code=202, summary="Post-return")
+    async def monitoring(
+        referral_id: UUID,
+        body: MonitoringReport,
+        partner_id: PartnerId,
+        key: IdemKey,
+    ) -> JSONResponse:
+        report = m.ReportMonitoring(
+            partner_id, referral_id, body.months_after_return, tuple(body.outcomes)
+        )
+        return await once(report, partner_id, key, f"monitoring:{referral_id}", body)
+
+    @routes.post("/notices/{notice_id}/ack", status_code=202, summary="Acknowledge a notice")
+    async def ack(notice_id: UUID, partner_id: PartnerId, key: IdemKey) -> JSONResponse:
+        acknowledgement = m.AcknowledgeNotice(partner_id, notice_id)
+        return await once(acknowledgement, partner_id, key, f"ack:{notice_id}", None)
+
+    @routes.get(
+        "/inbox",
+        summary="Pull inbox: notifications after the cursor, oldest first; a referral.ready"
+        " whose referral no longer holds (or is suspended) is left out, its notice stays",
+        responses=errors(400),
+    )
+    async def inbox(
+        partner_id: PartnerId,
+        cursor: Annotated[str | None, Query(max_length=32)] = None,
+        limit: Annotated[int, Query(), BoundedInt(1, 200)] = 50,
+    ) -> dict[str, Any]:
+        page = await bus.dispatch(m.ReadInbox(partner_id, parse_cursor(cursor), limit))
+        return {"items": page.items, "next_cursor": page.next_cursor}
+
+    return routes

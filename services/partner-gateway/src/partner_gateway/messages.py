@@ -1,0 +1,209 @@
+"""The gateway's commands and queries (``Message[R]``: the handler returns ``R``) and results.
+
+Ids are UUIDs; days are the council's (`partner_gateway.clock`). Results are frozen dataclasses
+whose JSON form (``pydantic_core.to_jsonable_python``) is the HTTP answer body, so times a
+partner reads are ISO 8601 strings written by ``datetime.isoformat()`` (as before the bus).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
+from hub_runtime.auth import Principal
+from hub_runtime.bus import Message
+
+from partner_gateway.domain.model import Referral
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookSet:
+    """The new signing secret (shown once) and until when the one it replaced still signs."""
+
+    secret: str
+    previous_secret_valid_until: datetime | None
+
+
+@dataclass(frozen=True)
+class RegisterWebhook(Message[WebhookSet]):
+    """Set or rotate a partner's webhook endpoint ``url`` (as the admin sent it)."""
+
+    partner_id: UUID
+    url: str
+
+
+@dataclass(frozen=True)
+class ClientSecretIssued:
+    """A client id and its new secret (shown once); the end of the previous secret(s)."""
+
+    client_id: str
+    client_secret: str
+    previous_secret_valid_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CreateClient(Message[ClientSecretIssued]):
+    """A new API client for the partner."""
+
+    partner_id: UUID
+
+
+@dataclass(frozen=True)
+class RotateClientSecret(Message[ClientSecretIssued]):
+    """A new secret for the client; the current ones stay valid for the overlap."""
+
+    client_id: str
+
+
+@dataclass(frozen=True)
+class RevokeClient(Message[None]):
+    """Revoke the client and every secret of it, at once."""
+
+    client_id: str
+
+
+@dataclass(frozen=True)
+class ListClients(Message[list[dict[str, Any]]]):
+    """The partner's API clients (never their secrets)."""
+
+    partner_id: UUID
+
+
+@dataclass(frozen=True)
+class DeliveryLog(Message[dict[str, Any]]):
+    """The delivery log (``items``) and the circuit breakers (``breakers``)."""
+
+    partner_id: UUID | None
+    state: str | None
+    after: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class DisclosureLog(Message[dict[str, Any]]):
+    """The disclosure log (``items``): facts only, never the data."""
+
+    referral_id: UUID | None
+    case_id: UUID | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class NoticeListing(Message[dict[str, Any]]):
+    """Notices (``items``); ``overdue_only``: those not acknowledged by their due time."""
+
+    overdue_only: bool
+    limit: int
+
+
+# --- partners --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExchangeToken(Message[str]):
+    """Client credentials for a short-lived partner bearer token (the token is the result)."""
+
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class AdmitPartner(Message[UUID]):
+    """May this partner token's request go on? The result is its partner id."""
+
+    principal: Principal
+
+
+@dataclass(frozen=True)
+class CheckDisclosure(Message[Referral]):
+    """Before casefile is asked: is the referral the partner's and may it be disclosed today?"""
+
+    partner_id: UUID
+    referral_id: UUID
+
+
+@dataclass(frozen=True)
+class RecordDisclosure(Message[str]):
+    """After casefile answered: check again, log the disclosure, emit ``DisclosureMade``; the
+    result is the legal basis."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class StatusReported:
+    """The answer to a status report (``reported_at`` ISO 8601, ``event_id`` the event's)."""
+
+    referral_id: str
+    status: str
+    reason_code: str | None
+    reported_at: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class ReportStatus(Message[StatusReported]):
+    """A partner's status report on its referral (``reason_code`` only with a decline)."""
+
+    partner_id: UUID
+    referral_id: UUID
+    status: PartnerReportedStatus
+    reason_code: DeclineReason | None
+
+
+@dataclass(frozen=True)
+class MonitoringAccepted:
+    """The answer to a monitoring report."""
+
+    referral_id: str
+    months_after_return: int
+    outcomes: list[str]
+    event_id: str
+
+
+@dataclass(frozen=True)
+class ReportMonitoring(Message[MonitoringAccepted]):
+    """A partner's post-return monitoring facts (months after return, closed outcomes)."""
+
+    partner_id: UUID
+    referral_id: UUID
+    months_after_return: int
+    outcomes: tuple[MonitoringOutcome, ...]
+
+
+@dataclass(frozen=True)
+class NoticeAcknowledgement:
+    """The answer to an acknowledgement: when the notice was (first) acknowledged."""
+
+    notice_id: str
+    acknowledged_at: str
+
+
+@dataclass(frozen=True)
+class AcknowledgeNotice(Message[NoticeAcknowledgement]):
+    """The partner acknowledges a notice of its own (a repeat keeps the first time)."""
+
+    partner_id: UUID
+    notice_id: UUID
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """Notifications to show (their JSON bodies) and the cursor after the last entry read."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str
+
+
+@dataclass(frozen=True)
+class ReadInbox(Message[InboxPage]):
+    """The partner's pull inbox after the cursor ``after`` (0: from the start)."""
+
+    partner_id: UUID
+    after: int
+    limit: int

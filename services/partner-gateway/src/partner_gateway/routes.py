@@ -1,0 +1,71 @@
+"""The gateway's one route table: command class -> handler, event type -> handler.
+
+A new use case is one handler (`partner_gateway.handlers`) and one line here.
+"""
+
+from __future__ import annotations
+
+from hub_contracts import (
+    CaseClosed,
+    CaseOpened,
+    ConsentGranted,
+    ConsentWithdrawn,
+    PartnerRegistered,
+    PersonErased,
+    ProcedureStageChanged,
+    ReferralApproved,
+    ReferralStatusChanged,
+    ReferralStatusChangedV2,
+)
+from hub_runtime.bus import MessageBus, Routes
+
+from partner_gateway import messages as m
+from partner_gateway.deps import Deps
+from partner_gateway.handlers import (
+    credentials,
+    directory,
+    disclosure,
+    notices,
+    referrals,
+    reports,
+    views,
+    webhooks,
+)
+from partner_gateway.unit_of_work import GatewayUnitOfWork
+
+ROUTES: Routes[GatewayUnitOfWork, Deps] = Routes(
+    commands={
+        m.RegisterWebhook: webhooks.register_webhook,
+        m.CreateClient: credentials.create_client,
+        m.RotateClientSecret: credentials.rotate_secret,
+        m.RevokeClient: credentials.revoke_client,
+        m.ListClients: credentials.list_clients,
+        m.ExchangeToken: credentials.exchange_token,
+        m.AdmitPartner: credentials.admit_partner,
+        m.CheckDisclosure: disclosure.check_disclosure,
+        m.RecordDisclosure: disclosure.record_disclosure,
+        m.ReportStatus: reports.report_status,
+        m.ReportMonitoring: reports.report_monitoring,
+        m.AcknowledgeNotice: reports.acknowledge_notice,
+        m.ReadInbox: views.read_inbox,
+        m.DeliveryLog: views.delivery_log,
+        m.DisclosureLog: views.disclosure_log,
+        m.NoticeListing: views.notice_listing,
+    },
+    events={
+        PartnerRegistered.event_type: directory.on_partner_registered,
+        ConsentGranted.event_type: directory.on_consent_granted,
+        CaseOpened.event_type: directory.on_case_opened,
+        ProcedureStageChanged.event_type: directory.on_stage_changed,
+        CaseClosed.event_type: directory.on_case_closed,
+        ReferralApproved.event_type: referrals.on_referral_approved,
+        ConsentWithdrawn.event_type: notices.on_consent_withdrawn,
+        PersonErased.event_type: notices.on_person_erased,
+        # Old records stay readable; referral switches its producer to v2.
+        ReferralStatusChanged.event_type: notices.on_status_changed_v1,
+        ReferralStatusChangedV2.event_type: notices.on_status_changed_v2,
+    },
+)
+
+GatewayBus = MessageBus[GatewayUnitOfWork, Deps]
+"""The gateway's message bus (the API builds one on PostgreSQL; tests on the fakes)."""
