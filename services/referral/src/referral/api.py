@@ -20,8 +20,9 @@ from hub_contracts import (
 )
 from hub_runtime import idempotency
 from hub_runtime.asyncapi import asyncapi_document
-from hub_runtime.auth import Authenticator, Principal
-from hub_runtime.http import NotFoundError, create_app
+from hub_runtime.auth import Principal, install
+from hub_runtime.errors import NotFoundError
+from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors
 from hub_runtime.service import ServiceContext
 from pydantic import BaseModel, Field
@@ -38,7 +39,7 @@ from referral.commands import (
 from referral.config import Settings
 from referral.consumer import CONSUMES, PUBLISHES
 from referral.domain.model import Status
-from referral.permissions import REVIEWERS, STAFF
+from referral.permissions import Coordinator, Staff
 from referral.vault import CaseVault, Removed
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
@@ -183,7 +184,6 @@ def build_app(
 ) -> FastAPI:
     """The app; `view` catches the case view up with casefile before a request that it would
     refuse is judged (read-your-writes, `referral.view_catch_up`)."""
-    auth = Authenticator(ctx.hub.jwt_secret.get_secret_value())
     vault = vault or CaseVault(settings.master_key.get_secret_value())
 
     app = create_app(
@@ -194,21 +194,20 @@ def build_app(
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, (*CONSUMES, *command_topics)),
     )
-    app.include_router(partners_router(ctx, auth, clock))
-    app.include_router(_consents(ctx, auth, clock, view, vault))
-    app.include_router(_referrals(ctx, auth, clock, view, vault))
+    install(app, ctx.hub.jwt_secret.get_secret_value())
+    app.include_router(partners_router(ctx, clock))
+    app.include_router(_consents(ctx, clock, view, vault))
+    app.include_router(_referrals(ctx, clock, view, vault))
     return app
 
 
 def _consents(
     ctx: ServiceContext,
-    auth: Authenticator,
     clock: Clock,
     view: CaseViewCatchUp,
     vault: CaseVault,
 ) -> APIRouter:
     router = APIRouter(tags=["consents"])
-    Staff = auth.require(*STAFF)  # noqa: N806
 
     @router.post(
         "/cases/{case_id}/consents",
@@ -219,7 +218,7 @@ def _consents(
     async def grant(
         case_id: UUID,
         body: GrantConsent,
-        who: Staff,  # type: ignore[valid-type]
+        who: Staff,
         response: Response,
         key: IdempotencyKey = None,
     ) -> ConsentOut:
@@ -238,12 +237,12 @@ def _consents(
         return ConsentOut.of(record)
 
     @router.get("/cases/{case_id}/consents", summary="Every consent of the case")
-    async def of_case(case_id: UUID, who: Staff) -> list[ConsentOut]:  # type: ignore[valid-type]
+    async def of_case(case_id: UUID, who: Staff) -> list[ConsentOut]:
         async with ctx.pool.acquire() as conn:
             return [ConsentOut.of(r) for r in await views.consents(conn, vault, case_id)]
 
     @router.get("/consents/{consent_id}", summary="One consent with its evidence")
-    async def one(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
+    async def one(consent_id: UUID, who: Staff) -> ConsentOut:
         return await read(consent_id)
 
     @router.post(
@@ -251,8 +250,8 @@ def _consents(
         summary="Withdraw a consent: every open referral under it is withdrawn",
         responses=errors(409),
     )
-    async def withdraw(consent_id: UUID, who: Staff) -> ConsentOut:  # type: ignore[valid-type]
-        await handlers.withdraw_consent(ctx.unit_of_work, consent_id, who.sub, clock)  # type: ignore[attr-defined]
+    async def withdraw(consent_id: UUID, who: Staff) -> ConsentOut:
+        await handlers.withdraw_consent(ctx.unit_of_work, consent_id, who.sub, clock)
         return await read(consent_id)
 
     return router
@@ -297,14 +296,11 @@ def prefer_wait_seconds(prefer: str | None) -> float:
 
 def _referrals(
     ctx: ServiceContext,
-    auth: Authenticator,
     clock: Clock,
     view: CaseViewCatchUp,
     vault: CaseVault,
 ) -> APIRouter:
     router = APIRouter(tags=["referrals"])
-    Staff = auth.require(*STAFF)  # noqa: N806
-    Coordinator = auth.require(*REVIEWERS)  # noqa: N806
 
     async def read(referral_id: UUID) -> "ReferralOut":
         async with ctx.pool.acquire() as conn:
@@ -323,7 +319,7 @@ def _referrals(
     async def request(
         case_id: UUID,
         body: RequestReferral,
-        who: Staff,  # type: ignore[valid-type]
+        who: Staff,
         response: Response,
         prefer: Annotated[
             str | None,
@@ -344,7 +340,7 @@ def _referrals(
             ctx.unit_of_work,
             case_id,
             body,
-            who.sub,  # type: ignore[attr-defined]
+            who.sub,
             clock,
             view_wait_seconds=wait,
             once=_once(who, key, f"POST /cases/{case_id}/referrals", body),
@@ -357,7 +353,7 @@ def _referrals(
         "/cases/{case_id}/view",
         summary="What the referral service knows of the case (from the case file's events)",
     )
-    async def case_view(case_id: UUID, who: Staff) -> CaseViewOut:  # type: ignore[valid-type]
+    async def case_view(case_id: UUID, who: Staff) -> CaseViewOut:
         # The view follows the case file through Kafka: a tool that just recorded a decision
         # can see here whether it has arrived before it asks for a referral.
         async with ctx.pool.acquire() as conn:
@@ -375,12 +371,12 @@ def _referrals(
         )
 
     @router.get("/cases/{case_id}/referrals", summary="Every referral of the case")
-    async def of_case(case_id: UUID, who: Staff) -> list[ReferralOut]:  # type: ignore[valid-type]
+    async def of_case(case_id: UUID, who: Staff) -> list[ReferralOut]:
         async with ctx.pool.acquire() as conn:
             return [ReferralOut.of(r) for r in await views.referrals(conn, vault, case_id)]
 
     @router.get("/referrals/{referral_id}", summary="One referral, with why it was refused")
-    async def one(referral_id: UUID, who: Staff) -> ReferralOut:  # type: ignore[valid-type]
+    async def one(referral_id: UUID, who: Staff) -> ReferralOut:
         return await read(referral_id)
 
     @router.post(
@@ -388,12 +384,12 @@ def _referrals(
         summary="A coordinator approves, overrides (audited) or refuses a referral under review",
         responses=errors(409),
     )
-    async def review(referral_id: UUID, body: ReviewReferral, who: Coordinator) -> ReferralOut:  # type: ignore[valid-type]
+    async def review(referral_id: UUID, body: ReviewReferral, who: Coordinator) -> ReferralOut:
         await handlers.review_referral(
             ctx.unit_of_work,
             referral_id,
             body,
-            who.sub,  # type: ignore[attr-defined]
+            who.sub,
             clock,
             vault=vault,
         )
@@ -403,7 +399,7 @@ def _referrals(
         "/cases/{case_id}/disclosures",
         summary="Every disclosure of the person's data: the right to know one's recipients",
     )
-    async def disclosures(case_id: UUID, who: Staff) -> list[DisclosureOut]:  # type: ignore[valid-type]
+    async def disclosures(case_id: UUID, who: Staff) -> list[DisclosureOut]:
         async with ctx.pool.acquire() as conn:
             rows = await repo.disclosures_for_case(conn, case_id)
         return [DisclosureOut.model_validate(row) for row in rows]

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime, Worker
+from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
 
 from referral.api import build_app
 from referral.casefile_client import HttpCaseFile
@@ -61,13 +61,4 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
     )
 
 
-def runtime(settings: Settings, clock: Clock | None = None) -> ServiceRuntime:
-    return ServiceRuntime(
-        definition(settings, clock),
-        settings.hub,
-        http_host=settings.http_host,
-        http_port=settings.http_port,
-    )
-
-
-__all__ = ["definition", "runtime"]
+__all__ = ["MIGRATIONS", "definition"]

@@ -19,7 +19,7 @@ from datetime import date
 from uuid import UUID, uuid4
 
 from hub_contracts import PartnerRegistered, PartnerType
-from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.errors import ConflictError, InvalidError, NotFoundError
 
 from referral import partner_audit_repository as audit
 from referral import repository as repo
@@ -80,12 +80,11 @@ async def update_partner(
             today=clock.today(),
         )
         if partner_changes.lifts_origin_classification(before, partner):
-            raise DomainError(
+            raise ConflictError(
                 "The partner was listed as an origin-country authority: that classification is"
                 " permanent, its type cannot change and it never receives anything. Register"
                 " a different organisation as a new entry.",
                 code="origin_authority_permanent",
-                status_code=409,
             )
         reason = _reason_for(before, partner, command.change_reason)
         await repo.update_partner(uow.conn, partner)
@@ -104,23 +103,21 @@ async def update_partner(
 def _reason_for(before: Partner, after: Partner, given: ChangeReason | None) -> ChangeReason | None:
     """The audit's reason: None when the standing does not change (name, services)."""
     if given is ChangeReason.REGISTERED:
-        raise DomainError(
+        raise InvalidError(
             "change_reason 'registered' is set by the service when an entry is added",
             code="change_reason_not_allowed",
-            status_code=422,
         )
     fields = partner_changes.changed_fields(before, after)
     if not fields:
         return None
     if given is None:
-        raise DomainError(
+        raise InvalidError(
             "a change of "
             + ", ".join(fields)
             + " is audited: give change_reason (one of "
             + ", ".join(r.value for r in ChangeReason if r is not ChangeReason.REGISTERED)
             + ")",
             code="change_reason_missing",
-            status_code=422,
         )
     return given
 
@@ -155,28 +152,25 @@ def _partner_of(
 ) -> Partner:
     if command.agreement_reference is not None and command.agreement_valid_until is None:
         # An agreement without an end would never be in force (and agreements must be reviewed).
-        raise DomainError(
+        raise InvalidError(
             "an agreement needs its last day in force: agreement_valid_until",
             code="agreement_end_missing",
-            status_code=422,
         )
     if (
         command.agreement_valid_from is not None
         and command.agreement_valid_until is not None
         and command.agreement_valid_until < command.agreement_valid_from
     ):
-        raise DomainError(
+        raise InvalidError(
             "agreement_valid_until must not be before agreement_valid_from",
             code="invalid_period",
-            status_code=422,
         )
     latest = validity.latest_agreement_end(today)
     if command.agreement_valid_until is not None and command.agreement_valid_until > latest:
-        raise DomainError(
+        raise InvalidError(
             f"an agreement is in force at most {validity.AGREEMENT_MAX_YEARS} years ahead"
             f" (agreement_valid_until at most {latest.isoformat()}); it is reviewed by then",
             code="agreement_period_too_long",
-            status_code=422,
         )
     return Partner(
         partner_id=partner_id,

@@ -30,7 +30,13 @@ from hub_contracts import (
     StatusReason,
 )
 from hub_runtime import idempotency
-from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.errors import (
+    ConflictError,
+    GoneError,
+    InvalidError,
+    NotFoundError,
+    NotYetKnownError,
+)
 
 from referral import repository as repo
 from referral import vault as sealed_texts
@@ -156,11 +162,9 @@ async def apply_grant_consent(
     existing = await repo.consents_for_case(uow.conn, case_id)
     problems = consent_problems(new, partner, existing, clock.today(), now)
     if problems:
-        raise DomainError(
-            " ".join(p.text for p in problems),
-            code=problems[0].code,
-            status_code=409 if all(p.conflict for p in problems) else 422,
-        )
+        # All conflicts with what is recorded (an overlapping consent): 409; else 422.
+        error = ConflictError if all(p.conflict for p in problems) else InvalidError
+        raise error(" ".join(p.text for p in problems), code=problems[0].code)
     consent = Consent(
         consent_id=uuid4(),
         case_id=case_id,
@@ -226,7 +230,7 @@ async def apply_withdraw_consent(
         raise NotFoundError("the consent")
     await repo.lock_case(uow.conn, consent.case_id)
     if not await repo.mark_consent_withdrawn(uow.conn, consent_id, now, withdrawn_by):
-        raise DomainError("the consent was already withdrawn", code="already_withdrawn")
+        raise ConflictError("the consent was already withdrawn", code="already_withdrawn")
     uow.emit(
         ConsentWithdrawn(
             case_id=consent.case_id,
@@ -282,7 +286,7 @@ async def request_referral(
     return await _create_once(uows, once, request)
 
 
-class OpenReferralError(DomainError):
+class OpenReferralError(ConflictError):
     """One open referral per case, partner and purpose (issue 13): a second request is refused
     with 409 and names the open one (``existing_referral_id`` in the error body), so a tool that
     lost an answer finds it instead of referring the person twice."""
@@ -471,7 +475,7 @@ async def apply_review_referral(
     assert case is not None
     _refuse_if_closed(case)
     if referral.status is not Status.AWAITING_REVIEW:
-        raise DomainError(
+        raise ConflictError(
             f"the referral is {referral.status.value}, not awaiting review",
             code="not_awaiting_review",
         )
@@ -485,7 +489,7 @@ async def apply_review_referral(
     evaluation = evaluate(request, case, partner, consents, clock.today())
     result = review(evaluation, command.decision)
     if result.problem is not None:
-        raise DomainError(result.problem, code="review_not_allowed")
+        raise ConflictError(result.problem, code="review_not_allowed")
     overridden = [c.value for c in result.reasons] if result.outcome is Outcome.APPROVE else []
     await repo.insert_review(
         uow.conn,
@@ -538,17 +542,15 @@ async def expire_unanswered(
 async def _case_open_for_changes(uow: UnitOfWork, case_id: UUID) -> CaseView:
     case = await repo.get_case(uow.conn, case_id)
     if case is None:
-        raise DomainError(
+        raise NotYetKnownError(
             "The case has not reached the referral service yet (its opening is still on its "
             "way from the case file); try again in a moment.",
             code="case_not_known_yet",
-            status_code=409,
         )
     if case.erased:
-        raise DomainError(
+        raise GoneError(
             "The person's data has been erased: nothing can be consented to or referred.",
             code="person_erased",
-            status_code=410,
         )
     _refuse_if_closed(case)
     return case
@@ -557,7 +559,7 @@ async def _case_open_for_changes(uow: UnitOfWork, case_id: UUID) -> CaseView:
 def _refuse_if_closed(case: CaseView) -> None:
     """A closed case takes no new consent or referral, and nothing of it is approved (409)."""
     if case.closed:
-        raise DomainError(
+        raise ConflictError(
             REFUSAL_TEXTS[RefusalCode.CASE_CLOSED], code=RefusalCode.CASE_CLOSED.value
         )
 
@@ -565,7 +567,5 @@ def _refuse_if_closed(case: CaseView) -> None:
 async def _partner_for(uow: UnitOfWork, partner_id: UUID) -> Partner:
     partner = await repo.get_partner(uow.conn, partner_id)
     if partner is None:
-        raise DomainError(
-            "The partner is not in the directory.", code="unknown_partner", status_code=422
-        )
+        raise InvalidError("The partner is not in the directory.", code="unknown_partner")
     return partner

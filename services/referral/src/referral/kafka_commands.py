@@ -10,11 +10,12 @@ What happens to a command:
 - applied: the usual events (ConsentGranted, ReferralApproved, ...). A referral the policy
   refuses is applied too: it is a `ReferralRefused.v2` event, not an error.
 - refused as bad input (unknown partner, backdated or overlapping consent, a role that may
-  not do it, an unknown consent or referral of the case, ...): `PermanentEventError`, so the
-  command goes to `referral.commands.v1.dlq` at once with the reason, and nothing changed.
-- for a case the view has not seen yet: `CaseNotKnownYetError`, an ordinary exception, so the
-  consumer retries with backoff (casefile's CaseOpened may be on its way) and dead-letters it
-  after `REFERRAL_COMMAND_MAX_ATTEMPTS` (then the case is unknown, or casefile is far behind).
+  not do it, an unknown consent or referral of the case, ...): a named domain error, so the
+  consumer sends the command to `referral.commands.v1.dlq` at once with ``code: reason``, and
+  nothing changed.
+- for a case the view has not seen yet: `NotYetKnownError`, so the consumer retries with
+  backoff (casefile's CaseOpened may be on its way) and dead-letters it after
+  `REFERRAL_COMMAND_MAX_ATTEMPTS` (then the case is unknown, or casefile is far behind).
 
 Kafka carries no bearer token: the command names the acting staff member and role, and only
 the counsellors' tools may write the topic (Kafka ACLs in production; see the README).
@@ -22,9 +23,8 @@ the counsellors' tools may write the topic (Kafka ACLs in production; see the RE
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from hub_contracts import (
@@ -39,8 +39,7 @@ from hub_contracts import (
 from hub_contracts.errors import describe_validation_error
 from hub_runtime.auth import Role
 from hub_runtime.consumer import DeadLetterWriter, EventConsumer, EventHandler, RetryPolicy
-from hub_runtime.errors import PermanentEventError
-from hub_runtime.http import DomainError
+from hub_runtime.errors import ForbiddenError, InvalidError, NotYetKnownError
 from hub_runtime.kafka import ensure_topics, make_consumer
 from hub_runtime.service import ServiceContext
 from pydantic import ValidationError
@@ -70,10 +69,6 @@ ALLOWED_ROLES: Mapping[type[EventPayload], tuple[Role, ...]] = {
 """The same table as the HTTP routes' `auth.require(...)` (referral.permissions)."""
 
 
-class CaseNotKnownYetError(Exception):
-    """Retried, not dead-lettered at once: the case's opening may still be on its way."""
-
-
 # ---------------------------------------------------------------- the handlers
 
 
@@ -83,25 +78,23 @@ def command_handlers(clock: Clock, vault: CaseVault) -> dict[str, EventHandler]:
     async def grant(uow: UnitOfWork, envelope: Envelope, command: GrantConsentCommand) -> None:
         _check_sender(envelope, command)
         body = _body(GrantConsent, _grant_fields(command))
-        with _refusals_dead_lettered():
-            record = await handlers.apply_grant_consent(
-                uow, command.case_id, body, clock, vault=vault, caused_by=envelope
-            )
+        record = await handlers.apply_grant_consent(
+            uow, command.case_id, body, clock, vault=vault, caused_by=envelope
+        )
         _log_applied(envelope, consent_id=record["consent_id"])
 
     async def withdraw(
         uow: UnitOfWork, envelope: Envelope, command: WithdrawConsentCommand
     ) -> None:
         _check_sender(envelope, command)
-        with _refusals_dead_lettered():
-            await handlers.apply_withdraw_consent(
-                uow,
-                command.consent_id,
-                command.requested_by,
-                clock,
-                of_case=command.case_id,
-                caused_by=envelope,
-            )
+        await handlers.apply_withdraw_consent(
+            uow,
+            command.consent_id,
+            command.requested_by,
+            clock,
+            of_case=command.case_id,
+            caused_by=envelope,
+        )
         _log_applied(envelope, consent_id=command.consent_id)
 
     async def request(uow: UnitOfWork, envelope: Envelope, command: RequestReferralCommand) -> None:
@@ -114,10 +107,9 @@ def command_handlers(clock: Clock, vault: CaseVault) -> dict[str, EventHandler]:
                 "data_categories": command.data_categories,
             },
         )
-        with _refusals_dead_lettered():
-            referral_id = await handlers.apply_request_referral(
-                uow, command.case_id, body, command.requested_by, clock, caused_by=envelope
-            )
+        referral_id = await handlers.apply_request_referral(
+            uow, command.case_id, body, command.requested_by, clock, caused_by=envelope
+        )
         _log_applied(envelope, referral_id=referral_id)
 
     async def review(uow: UnitOfWork, envelope: Envelope, command: ReviewReferralCommand) -> None:
@@ -125,25 +117,41 @@ def command_handlers(clock: Clock, vault: CaseVault) -> dict[str, EventHandler]:
         # The written reason stays in the tool; the review audit keeps where to find it.
         reason = f"Written reason kept in the counsellors' tool under {command.reason_reference}."
         body = _body(ReviewReferral, {"decision": command.decision.value, "reason": reason})
-        with _refusals_dead_lettered():
-            await handlers.apply_review_referral(
-                uow,
-                command.referral_id,
-                body,
-                command.requested_by,
-                clock,
-                vault=vault,
-                of_case=command.case_id,
-                caused_by=envelope,
-            )
+        await handlers.apply_review_referral(
+            uow,
+            command.referral_id,
+            body,
+            command.requested_by,
+            clock,
+            vault=vault,
+            of_case=command.case_id,
+            caused_by=envelope,
+        )
         _log_applied(envelope, referral_id=command.referral_id)
 
     return {
-        GrantConsentCommand.event_type: grant,
-        WithdrawConsentCommand.event_type: withdraw,
-        RequestReferralCommand.event_type: request,
-        ReviewReferralCommand.event_type: review,
+        GrantConsentCommand.event_type: _waits_logged(grant),
+        WithdrawConsentCommand.event_type: _waits_logged(withdraw),
+        RequestReferralCommand.event_type: _waits_logged(request),
+        ReviewReferralCommand.event_type: _waits_logged(review),
     }
+
+
+def _waits_logged(handler: EventHandler) -> EventHandler:
+    """``handler``, logging each attempt that waits for a fact not known yet (the consumer
+    retries `NotYetKnownError` quietly): operators see why a command is held up."""
+
+    async def handle(uow: UnitOfWork, envelope: Envelope, command: Any) -> None:
+        try:
+            await handler(uow, envelope, command)
+        except NotYetKnownError as error:
+            log.warning(
+                "command waits for a fact not known yet; retried",
+                extra={"event_id": envelope.id, "event_type": envelope.type, "code": error.code},
+            )
+            raise
+
+    return handle
 
 
 def _grant_fields(command: GrantConsentCommand) -> dict[str, Any]:
@@ -161,14 +169,15 @@ def _check_sender(envelope: Envelope, command: ReferralCommand) -> None:
     """What the HTTP API learns from the path and the token, checked on the command."""
     if envelope.subject != str(command.case_id):
         # The subject is the Kafka key: one case's commands stay in order only under it.
-        raise PermanentEventError(
-            "subject_not_case_id: the envelope's subject must be the command's case id"
+        raise InvalidError(
+            "the envelope's subject must be the command's case id", code="subject_not_case_id"
         )
     allowed = ALLOWED_ROLES[type(command)]
     if Role(command.role.value) not in allowed:
-        raise PermanentEventError(
-            f"role_not_allowed: role {command.role.value} may not send {type(command).__name__};"
-            f" allowed: {', '.join(role.value for role in allowed)}"
+        raise ForbiddenError(
+            f"role {command.role.value} may not send {type(command).__name__};"
+            f" allowed: {', '.join(role.value for role in allowed)}",
+            code="role_not_allowed",
         )
 
 
@@ -178,21 +187,7 @@ def _body(model: type[B], fields: dict[str, Any]) -> B:
         return model.model_validate(fields)
     except ValidationError as error:
         # Value-free description: the reason lands in a dead-letter header.
-        raise PermanentEventError(f"invalid_command: {describe_validation_error(error)}") from None
-
-
-@contextlib.contextmanager
-def _refusals_dead_lettered() -> Iterator[None]:
-    """A rule's refusal (a 4xx over HTTP) dead-letters the command with the same reason."""
-    try:
-        yield
-    except DomainError as error:
-        if error.code == "case_not_known_yet":
-            raise CaseNotKnownYetError(
-                "case_not_known_yet: the case is not in referral's view of casefile's cases"
-                " (retried; dead-lettered after the last attempt)"
-            ) from None
-        raise PermanentEventError(f"{error.code}: {error.reason}") from None
+        raise InvalidError(describe_validation_error(error), code="invalid_command") from None
 
 
 def _log_applied(envelope: Envelope, **ids: Any) -> None:

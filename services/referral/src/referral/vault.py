@@ -23,7 +23,7 @@ from uuid import UUID
 
 from hub_runtime import crypto
 from hub_runtime.db import Connection
-from hub_runtime.http import DomainError
+from hub_runtime.errors import GoneError
 
 from referral import vault_repository as repo
 
@@ -57,11 +57,10 @@ def review_reason(referral_id: UUID) -> str:
     return f"review_reason:{referral_id}"
 
 
-def _person_erased() -> DomainError:
-    return DomainError(
+def _person_erased() -> GoneError:
+    return GoneError(
         "The person's data has been erased: nothing can be recorded about them.",
         code="person_erased",
-        status_code=410,
     )
 
 
@@ -98,7 +97,7 @@ class CaseVault:
     async def seal(self, conn: Connection, case_id: UUID, category: str, value: Any) -> bytes:
         """``value`` (JSON) sealed under the case's key, packed for one bytea column.
 
-        Makes the case's key on first use. Raises ``DomainError`` ``person_erased`` (410)
+        Makes the case's key on first use. Raises ``GoneError`` ``person_erased`` (410)
         once the key was shredded: nothing new is ever sealed for an erased person.
         """
         key = await self._key(conn, case_id, create=True)
