@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose
 from referral.domain.model import CaseView, Consent, Partner, Referral, Status
@@ -12,8 +13,8 @@ TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def partner(**changes: object) -> Partner:
-    fields: dict[str, object] = {
+def partner(**changes: Any) -> Partner:
+    fields: dict[str, Any] = {
         "partner_id": uuid.uuid4(),
         "name": "IOM Netherlands",
         "partner_type": PartnerType.INTERGOVERNMENTAL,
@@ -26,11 +27,11 @@ def partner(**changes: object) -> Partner:
         "active": True,
         **changes,
     }
-    return Partner(**fields)  # type: ignore[arg-type]
+    return Partner(**fields)
 
 
-def case(**changes: object) -> CaseView:
-    fields: dict[str, object] = {
+def case(**changes: Any) -> CaseView:
+    fields: dict[str, Any] = {
         "case_id": uuid.uuid4(),
         "stage": ProcedureStage.FINAL_REJECTION,
         "has_minors": False,
@@ -39,11 +40,11 @@ def case(**changes: object) -> CaseView:
         "erased": False,
         **changes,
     }
-    return CaseView(**fields)  # type: ignore[arg-type]
+    return CaseView(**fields)
 
 
-def consent(case_id: uuid.UUID, partner_id: uuid.UUID, **changes: object) -> Consent:
-    fields: dict[str, object] = {
+def consent(case_id: uuid.UUID, partner_id: uuid.UUID, **changes: Any) -> Consent:
+    fields: dict[str, Any] = {
         "consent_id": uuid.uuid4(),
         "case_id": case_id,
         "partner_id": partner_id,
@@ -54,7 +55,7 @@ def consent(case_id: uuid.UUID, partner_id: uuid.UUID, **changes: object) -> Con
         "withdrawn_at": None,
         **changes,
     }
-    return Consent(**fields)  # type: ignore[arg-type]
+    return Consent(**fields)
 
 
 EVIDENCE = {
