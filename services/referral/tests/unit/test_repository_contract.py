@@ -94,10 +94,10 @@ async def test_leaving_without_a_commit_keeps_nothing(uows: Uows) -> None:
 async def test_a_consent_is_withdrawn_once(uows: Uows) -> None:
     p, c = partner(), case()
     first, second = consent(c.case_id, p.partner_id), consent(c.case_id, p.partner_id)
+    await committed(uows, lambda uow: uow.partners.add(p))
+    for made in (first, second):  # one transaction each: created_at orders them
+        await committed(uows, lambda uow, c=made: uow.consents.add(c, EVIDENCE, "s", sealed=b"x"))
     async with uows() as uow:
-        await uow.partners.add(p)
-        for made in (first, second):
-            await uow.consents.add(made, EVIDENCE, "staff-1", sealed=b"sealed")
         assert await uow.consents.get(first.consent_id) == first
         assert {x.consent_id for x in await uow.consents.of_case(c.case_id)} == {
             first.consent_id,
@@ -108,7 +108,7 @@ async def test_a_consent_is_withdrawn_once(uows: Uows) -> None:
         record = await uow.consents.record(first.consent_id)
         assert record is not None
         assert (record["withdrawn_by"], record["taken_by"]) == ("staff-2", "counsellor-7")
-        assert record["evidence_sealed"] == b"sealed"
+        assert record["evidence_sealed"] == b"x"
         rows = await uow.consents.records(c.case_id)
         assert [r["consent_id"] for r in rows] == [first.consent_id, second.consent_id]
         await uow.commit()

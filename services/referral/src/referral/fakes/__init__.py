@@ -9,6 +9,8 @@ advisory locks (one task at a time), SKIP LOCKED, the database's triggers beyond
 
 from __future__ import annotations
 
+from typing import Self
+
 from hub_contracts.envelope import Envelope
 from hub_runtime.fakes import InMemoryUnitOfWork
 
@@ -36,6 +38,12 @@ class FakeUnitOfWork(InMemoryUnitOfWork[State]):
         self.referrals = FakeReferrals(state)
         self.disclosures = FakeDisclosures(state)
         self.case_keys = FakeCaseKeys(state)
+
+    async def __aenter__(self) -> Self:
+        """Open, numbering the transaction (rows it creates share one ``created_at``)."""
+        await super().__aenter__()
+        self.state.transaction = self.state.next()
+        return self
 
 
 __all__ = ["FakeUnitOfWork", "State"]

@@ -25,6 +25,8 @@ class State:
     disclosures: dict[UUID, Disclosure] = field(default_factory=dict)
     case_keys: dict[UUID, bytes | None] = field(default_factory=dict)
     sequence: int = 0
+    transaction: int = 0
+    """The open unit of work's number: PostgreSQL's ``now()`` (one value per transaction)."""
 
     def next(self) -> int:
         """An increasing number (creation order, like ``created_at`` and ``bigserial``)."""

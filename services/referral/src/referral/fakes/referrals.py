@@ -43,7 +43,7 @@ class FakeConsents(_Fake):
             "informed_transfer_outside_eu": evidence["informed_transfer_outside_eu"],
             "withdrawn_at": consent.withdrawn_at,
             "withdrawn_by": None,
-            "created_at": self._state.next(),
+            "created_at": self._state.transaction,  # ties: by id, as in SQL
         }
 
     async def get(self, consent_id: UUID) -> Consent | None:
