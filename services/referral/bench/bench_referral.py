@@ -30,10 +30,11 @@ from hub_contracts import (
 )
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.db import dsn_for_database
+from hub_runtime.entry import service_runtime
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import stack_settings, wait_until
-from referral.bootstrap import runtime
+from referral.bootstrap import definition
 from referral.clock import Clock
 from referral.config import Settings
 from referral.domain.model import CaseView, Consent, Partner, ReferralRequest
@@ -92,7 +93,8 @@ def bare_policy_rate(iterations: int = 200_000) -> float:
 async def api_rate(requests: int) -> float:
     database = f"bench_{uuid.uuid4().hex[:10]}"
     hub = stack_settings(topic_prefix=f"b-{uuid.uuid4().hex[:8]}.")
-    rt = runtime(Settings(hub=hub, database=database, http_port=0))
+    settings = Settings(hub=hub, database=database, http_port=0)
+    rt = service_runtime(definition(settings), settings)
     await rt.start()
     try:
         return await _drive(rt, hub, requests)

@@ -1,4 +1,4 @@
-"""The one place where the referral service is wired together."""
+"""The one place where the referral service is wired together: its `ServiceDefinition`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime, Worker
+from hub_runtime.bus import MessageBus
+from hub_runtime.service import ServiceContext, ServiceDefinition, Subscription, Worker
 
 from referral.api import build_app
 from referral.casefile_client import HttpCaseFile
 from referral.clock import Clock
 from referral.config import Settings
-from referral.consumer import CONSUMES, PUBLISHES, handler_table
-from referral.kafka_commands import COMMAND_TOPICS, CommandIntake
+from referral.deps import Deps
+from referral.kafka_commands import COMMAND_GROUP, COMMAND_TOPICS, command_handlers
+from referral.routes import CONSUMES, PUBLISHES, ROUTES, event_handlers
+from referral.unit_of_work import unit_of_work_factory
 from referral.vault import CaseVault
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
@@ -22,24 +25,21 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinition:
-    clock = clock or Clock(ZoneInfo(settings.timezone))
-    timeout = timedelta(seconds=settings.answer_timeout_seconds)
-    vault = CaseVault(settings.master_key.get_secret_value())
+    """The referral service: its database and migrations, the topics it publishes and
+    consumes, its event routes, the command consumer (its own group, ``referral-commands``,
+    unless `REFERRAL_COMMANDS_ENABLED` is false), the HTTP API and the expiry worker.
+    ``clock``: the service's now and today (tests pin it)."""
+    deps = Deps(
+        clock=clock or Clock(ZoneInfo(settings.timezone)),
+        vault=CaseVault(settings.master_key.get_secret_value()),
+    )
+    answer_within = timedelta(seconds=settings.answer_timeout_seconds)
 
-    async def expire(ctx: ServiceContext) -> None:
-        await expiry_worker(ctx, clock, timeout, settings.expiry_check_seconds)
+    async def expiry(ctx: ServiceContext) -> None:
+        bus = MessageBus(ROUTES, unit_of_work_factory(ctx.pool), deps)
+        await expiry_worker(bus, answer_within, settings.expiry_check_seconds)
 
-    expire.__name__ = "expiry"
-    workers: list[Worker] = [expire]
-    if settings.commands_enabled:
-        # Its own consumer (group "<name>-commands"), not in `consumes`: see CommandIntake.
-        intake = CommandIntake(clock, settings.command_max_attempts, vault)
-
-        async def commands(ctx: ServiceContext) -> None:
-            await intake.run(ctx)
-
-        workers.append(commands)
-    command_topics = COMMAND_TOPICS if settings.commands_enabled else ()
+    workers: list[Worker] = [expiry]
     view = NO_CATCH_UP
     if settings.casefile_url:
         case_file = HttpCaseFile(
@@ -49,25 +49,32 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         )
         workers.append(case_file.hold_open)
         view = CaseViewCatchUp(case_file, within_seconds=settings.view_catch_up_seconds)
+    # Commands have a consumer of their own: a command waiting for a case the view has not
+    # seen yet is retried there, where it cannot hold up the CaseOpened it waits for.
+    subscriptions = (
+        [
+            Subscription(
+                group=COMMAND_GROUP,
+                topics=[str(t) for t in COMMAND_TOPICS],
+                handlers=command_handlers(deps),
+                max_attempts=settings.command_max_attempts,
+            )
+        ]
+        if settings.commands_enabled
+        else []
+    )
+    command_topics = COMMAND_TOPICS if settings.commands_enabled else ()
     return ServiceDefinition(
         name="referral",
         database=settings.database,
         migrations=MIGRATIONS,
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
-        handlers=handler_table(clock),
-        build_app=lambda ctx: build_app(ctx, settings, clock, command_topics, view, vault),
+        handlers=event_handlers(deps),
+        build_app=lambda ctx: build_app(ctx, deps, command_topics, view),
         workers=workers,
+        subscriptions=subscriptions,
     )
 
 
-def runtime(settings: Settings, clock: Clock | None = None) -> ServiceRuntime:
-    return ServiceRuntime(
-        definition(settings, clock),
-        settings.hub,
-        http_host=settings.http_host,
-        http_port=settings.http_port,
-    )
-
-
-__all__ = ["definition", "runtime"]
+__all__ = ["MIGRATIONS", "definition"]

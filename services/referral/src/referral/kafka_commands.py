@@ -1,18 +1,20 @@
-"""Commands from counsellors' tools on `referral.commands.v1`, applied by the API's own rules.
+"""Commands from counsellors' tools on `referral.commands.v1`: the Kafka edge of the use cases.
 
-Each command becomes the HTTP body of the same use case and goes through the same handler
-(`handlers.apply_*`), inside the consumer's transaction: the inbox row, the change and the
-events it causes commit together, so a re-delivered command changes nothing, and each event
+Each command becomes the message of the same use case as its HTTP route (`referral.messages`,
+carrying the HTTP body model, so its shape rules apply too) and goes through the same handler
+of the route table, inside the command consumer's transaction: the inbox row, the change and
+the events it causes commit together, so a re-delivered command changes nothing, and each event
 carries the command's envelope id as `causationid` (and its correlation id), so the tool can
 find the outcome of its command.
 
-What happens to a command:
+What happens to a command (the runtime's consumer decides, `hub_runtime.consumer`):
 - applied: the usual events (ConsentGranted, ReferralApproved, ...). A referral the policy
-  refuses is applied too: it is a `ReferralRefused.v2` event, not an error.
-- refused as bad input (unknown partner, backdated or overlapping consent, a role that may
-  not do it, an unknown consent or referral of the case, ...): `PermanentEventError`, so the
-  command goes to `referral.commands.v1.dlq` at once with the reason, and nothing changed.
-- for a case the view has not seen yet: `CaseNotKnownYetError`, an ordinary exception, so the
+  refuses is applied too: it is a `ReferralRefused.v3` event, not an error.
+- refused (unknown partner, backdated or overlapping consent, a role that may not do it, a
+  subject that is not the case id, an unknown consent or referral of the case, ...): a named
+  domain error, so the command goes to `referral.commands.v1.dlq` at once with
+  ``dlq-error: <code>: <reason>``, and nothing changed.
+- for a case the view has not seen yet: `NotYetKnownError` (``case_not_known_yet``), so the
   consumer retries with backoff (casefile's CaseOpened may be on its way) and dead-letters it
   after `REFERRAL_COMMAND_MAX_ATTEMPTS` (then the case is unknown, or casefile is far behind).
 
@@ -22,9 +24,8 @@ the counsellors' tools may write the topic (Kafka ACLs in production; see the RE
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from hub_contracts import (
@@ -38,19 +39,18 @@ from hub_contracts import (
 )
 from hub_contracts.errors import describe_validation_error
 from hub_runtime.auth import Role
-from hub_runtime.consumer import DeadLetterWriter, EventConsumer, EventHandler, RetryPolicy
-from hub_runtime.errors import PermanentEventError
-from hub_runtime.http import DomainError
-from hub_runtime.kafka import ensure_topics, make_consumer
-from hub_runtime.service import ServiceContext
+from hub_runtime.bus import Message
+from hub_runtime.consumer import EventHandler
+from hub_runtime.errors import ForbiddenError, InvalidError, NotYetKnownError
+from hub_runtime.unit_of_work import UnitOfWork
 from pydantic import ValidationError
 
-from referral import handlers
-from referral.clock import Clock
-from referral.commands import GrantConsent, RequestReferral, ReviewReferral
+from referral.bodies import GrantConsent, RequestReferral, ReviewReferral
+from referral.deps import Deps
+from referral.messages import DecideReview, RecordConsent, ReferCase, WithdrawConsent
 from referral.permissions import REVIEWERS, STAFF
-from referral.unit_of_work import UnitOfWork
-from referral.vault import CaseVault
+from referral.routes import ROUTES
+from referral.unit_of_work import AdoptedUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -61,114 +61,131 @@ B = TypeVar("B", GrantConsent, RequestReferral, ReviewReferral)
 
 COMMAND_TOPICS: tuple[Topic, ...] = (Topic.REFERRAL_COMMANDS,)
 
+COMMAND_GROUP = "referral-commands"
+"""The command consumer's group, without the topic prefix (the group it always had)."""
+
 ALLOWED_ROLES: Mapping[type[EventPayload], tuple[Role, ...]] = {
     GrantConsentCommand: STAFF,
     WithdrawConsentCommand: STAFF,
     RequestReferralCommand: STAFF,
     ReviewReferralCommand: REVIEWERS,
 }
-"""The same table as the HTTP routes' `auth.require(...)` (referral.permissions)."""
+"""The same table as the HTTP routes' principals (`referral.permissions`)."""
 
 
-class CaseNotKnownYetError(Exception):
-    """Retried, not dead-lettered at once: the case's opening may still be on its way."""
+def grant_message(envelope: Envelope, command: GrantConsentCommand) -> RecordConsent:
+    """`GrantConsentCommand` -> the message of ``POST /cases/{case_id}/consents``."""
+    body = _body(
+        GrantConsent,
+        {
+            "partner_id": command.partner_id,
+            "purposes": command.purposes,
+            "data_categories": command.data_categories,
+            "valid_from": command.valid_from,
+            "valid_until": command.valid_until,
+            "evidence": command.evidence.model_dump(),
+        },
+    )
+    return RecordConsent(command.case_id, body, caused_by=envelope)
 
 
-# ---------------------------------------------------------------- the handlers
+def withdraw_message(envelope: Envelope, command: WithdrawConsentCommand) -> WithdrawConsent:
+    """`WithdrawConsentCommand` -> the message of ``POST /consents/{id}/withdraw``."""
+    return WithdrawConsent(
+        command.consent_id, command.requested_by, of_case=command.case_id, caused_by=envelope
+    )
 
 
-def command_handlers(clock: Clock, vault: CaseVault) -> dict[str, EventHandler]:
-    """event type -> handler, for the command consumer (same signature as event handlers)."""
+def request_message(envelope: Envelope, command: RequestReferralCommand) -> ReferCase:
+    """`RequestReferralCommand` -> the message of ``POST /cases/{case_id}/referrals``."""
+    body = _body(
+        RequestReferral,
+        {
+            "partner_id": command.partner_id,
+            "purpose": command.purpose,
+            "data_categories": command.data_categories,
+        },
+    )
+    return ReferCase(command.case_id, body, command.requested_by, caused_by=envelope)
 
-    async def grant(uow: UnitOfWork, envelope: Envelope, command: GrantConsentCommand) -> None:
-        _check_sender(envelope, command)
-        body = _body(GrantConsent, _grant_fields(command))
-        with _refusals_dead_lettered():
-            record = await handlers.apply_grant_consent(
-                uow, command.case_id, body, clock, vault=vault, caused_by=envelope
+
+def review_message(envelope: Envelope, command: ReviewReferralCommand) -> DecideReview:
+    """`ReviewReferralCommand` -> the message of ``POST /referrals/{id}/review``. The written
+    reason stays in the tool; the review audit keeps where to find it."""
+    reason = f"Written reason kept in the counsellors' tool under {command.reason_reference}."
+    body = _body(ReviewReferral, {"decision": command.decision.value, "reason": reason})
+    return DecideReview(
+        command.referral_id,
+        body,
+        command.requested_by,
+        of_case=command.case_id,
+        caused_by=envelope,
+    )
+
+
+Translate = Callable[[Envelope, Any], Message[Any]]
+
+TRANSLATIONS: Mapping[str, Translate] = {
+    GrantConsentCommand.event_type: grant_message,
+    WithdrawConsentCommand.event_type: withdraw_message,
+    RequestReferralCommand.event_type: request_message,
+    ReviewReferralCommand.event_type: review_message,
+}
+"""Command type on the topic -> its message (then routed by `routes.ROUTES`)."""
+
+
+def command_handlers(deps: Deps) -> dict[str, EventHandler]:
+    """Command type -> handler, for the command consumer (``handler(uow, envelope, command)``,
+    inside the consumer's transaction). Raises what the use case's handler raises, and
+    `InvalidError` ``subject_not_case_id`` / ``invalid_command``, `ForbiddenError`
+    ``role_not_allowed``."""
+
+    def bound(translate: Translate) -> EventHandler:
+        async def handle(uow: UnitOfWork, envelope: Envelope, command: Any) -> None:
+            _check_sender(envelope, command)
+            message = translate(envelope, command)
+            route = ROUTES.commands[type(message)]
+            try:
+                result = await route(message, AdoptedUnitOfWork(uow), deps)
+            except NotYetKnownError as error:
+                # The consumer retries it quietly: say why the command is held up.
+                log.warning(
+                    "command waits for a fact not known yet; retried",
+                    extra={
+                        "event_id": envelope.id,
+                        "event_type": envelope.type,
+                        "code": error.code,
+                    },
+                )
+                raise
+            log.info(
+                "command applied",
+                extra={
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "source": envelope.source,
+                    "result": None if result is None else str(result),
+                },
             )
-        _log_applied(envelope, consent_id=record["consent_id"])
 
-    async def withdraw(
-        uow: UnitOfWork, envelope: Envelope, command: WithdrawConsentCommand
-    ) -> None:
-        _check_sender(envelope, command)
-        with _refusals_dead_lettered():
-            await handlers.apply_withdraw_consent(
-                uow,
-                command.consent_id,
-                command.requested_by,
-                clock,
-                of_case=command.case_id,
-                caused_by=envelope,
-            )
-        _log_applied(envelope, consent_id=command.consent_id)
+        return handle
 
-    async def request(uow: UnitOfWork, envelope: Envelope, command: RequestReferralCommand) -> None:
-        _check_sender(envelope, command)
-        body = _body(
-            RequestReferral,
-            {
-                "partner_id": command.partner_id,
-                "purpose": command.purpose,
-                "data_categories": command.data_categories,
-            },
-        )
-        with _refusals_dead_lettered():
-            referral_id = await handlers.apply_request_referral(
-                uow, command.case_id, body, command.requested_by, clock, caused_by=envelope
-            )
-        _log_applied(envelope, referral_id=referral_id)
-
-    async def review(uow: UnitOfWork, envelope: Envelope, command: ReviewReferralCommand) -> None:
-        _check_sender(envelope, command)
-        # The written reason stays in the tool; the review audit keeps where to find it.
-        reason = f"Written reason kept in the counsellors' tool under {command.reason_reference}."
-        body = _body(ReviewReferral, {"decision": command.decision.value, "reason": reason})
-        with _refusals_dead_lettered():
-            await handlers.apply_review_referral(
-                uow,
-                command.referral_id,
-                body,
-                command.requested_by,
-                clock,
-                vault=vault,
-                of_case=command.case_id,
-                caused_by=envelope,
-            )
-        _log_applied(envelope, referral_id=command.referral_id)
-
-    return {
-        GrantConsentCommand.event_type: grant,
-        WithdrawConsentCommand.event_type: withdraw,
-        RequestReferralCommand.event_type: request,
-        ReviewReferralCommand.event_type: review,
-    }
-
-
-def _grant_fields(command: GrantConsentCommand) -> dict[str, Any]:
-    return {
-        "partner_id": command.partner_id,
-        "purposes": command.purposes,
-        "data_categories": command.data_categories,
-        "valid_from": command.valid_from,
-        "valid_until": command.valid_until,
-        "evidence": command.evidence.model_dump(),
-    }
+    return {event_type: bound(translate) for event_type, translate in TRANSLATIONS.items()}
 
 
 def _check_sender(envelope: Envelope, command: ReferralCommand) -> None:
     """What the HTTP API learns from the path and the token, checked on the command."""
     if envelope.subject != str(command.case_id):
         # The subject is the Kafka key: one case's commands stay in order only under it.
-        raise PermanentEventError(
-            "subject_not_case_id: the envelope's subject must be the command's case id"
+        raise InvalidError(
+            "the envelope's subject must be the command's case id", code="subject_not_case_id"
         )
     allowed = ALLOWED_ROLES[type(command)]
     if Role(command.role.value) not in allowed:
-        raise PermanentEventError(
-            f"role_not_allowed: role {command.role.value} may not send {type(command).__name__};"
-            f" allowed: {', '.join(role.value for role in allowed)}"
+        raise ForbiddenError(
+            f"role {command.role.value} may not send {type(command).__name__};"
+            f" allowed: {', '.join(role.value for role in allowed)}",
+            code="role_not_allowed",
         )
 
 
@@ -178,71 +195,4 @@ def _body(model: type[B], fields: dict[str, Any]) -> B:
         return model.model_validate(fields)
     except ValidationError as error:
         # Value-free description: the reason lands in a dead-letter header.
-        raise PermanentEventError(f"invalid_command: {describe_validation_error(error)}") from None
-
-
-@contextlib.contextmanager
-def _refusals_dead_lettered() -> Iterator[None]:
-    """A rule's refusal (a 4xx over HTTP) dead-letters the command with the same reason."""
-    try:
-        yield
-    except DomainError as error:
-        if error.code == "case_not_known_yet":
-            raise CaseNotKnownYetError(
-                "case_not_known_yet: the case is not in referral's view of casefile's cases"
-                " (retried; dead-lettered after the last attempt)"
-            ) from None
-        raise PermanentEventError(f"{error.code}: {error.reason}") from None
-
-
-def _log_applied(envelope: Envelope, **ids: Any) -> None:
-    log.info(
-        "command applied",
-        extra={"event_id": envelope.id, "event_type": envelope.type, "source": envelope.source}
-        | ids,
-    )
-
-
-# ---------------------------------------------------------------- the consumer
-
-
-class CommandIntake:
-    """The consumer of `referral.commands.v1`, beside (not inside) the service's event consumer.
-
-    A consumer of its own because a command for a case the view has not seen yet is retried
-    with backoff: in the event consumer those retries would hold up the very casefile event
-    (CaseOpened) the command waits for. Here they hold up only the commands behind it.
-    """
-
-    def __init__(self, clock: Clock, max_attempts: int, vault: CaseVault) -> None:
-        self._clock = clock
-        self._vault = vault
-        self._max_attempts = max_attempts
-        self.consumer: EventConsumer | None = None
-
-    async def run(self, ctx: ServiceContext) -> None:
-        hub = ctx.hub
-        topics = [hub.topic(t) for t in COMMAND_TOPICS]
-        # Created here (with its .dlq) because the runtime creates only the topics of the
-        # service definition, whose own consumer must not read this one.
-        await ensure_topics(hub.kafka_bootstrap, topics, hub.topic_partitions)
-        kafka = make_consumer(
-            hub.kafka_bootstrap, group_id=hub.topic(f"{ctx.name}-commands"), topics=topics
-        )
-        await kafka.start()
-        try:
-            self.consumer = EventConsumer(
-                service=ctx.name,
-                consumer=kafka,
-                dead_letters=DeadLetterWriter(ctx.producer, ctx.name),
-                uow_factory=ctx.unit_of_work,
-                handlers=command_handlers(self._clock, self._vault),
-                retry=RetryPolicy(
-                    max_attempts=self._max_attempts,
-                    first_backoff=hub.consumer_backoff_seconds,
-                    max_backoff=hub.consumer_backoff_max_seconds,
-                ),
-            )
-            await self.consumer.run()
-        finally:
-            await kafka.stop()
+        raise InvalidError(describe_validation_error(error), code="invalid_command") from None

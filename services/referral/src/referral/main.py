@@ -1,20 +1,14 @@
 """Process entry point: `python -m referral.main`."""
 
-import asyncio
+from hub_runtime.entry import run_service
 
-from hub_runtime.logs import configure_logging
-from hub_runtime.service import run_until_signalled
-from hub_runtime.telemetry import configure_tracing
-
-from referral.bootstrap import runtime
+from referral.bootstrap import definition
 from referral.config import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    configure_logging(settings.hub.log_level)
-    configure_tracing("referral")
-    asyncio.run(run_until_signalled(runtime(settings)))
+    """Run the referral service until SIGTERM or SIGINT (settings from the environment)."""
+    run_service(Settings(), definition)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Who may do what: one table for the HTTP API (bearer token) and the Kafka commands (`role`)."""
 
-from hub_runtime.auth import Role
+from typing import Annotated
+
+from fastapi import Depends
+from hub_runtime.auth import Principal, Role, requires
 
 STAFF: tuple[Role, ...] = (Role.COUNSELLOR, Role.COORDINATOR)
 """Record and withdraw consents, request referrals, read them."""
@@ -13,3 +16,13 @@ READERS: tuple[Role, ...] = (Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN, Role
 
 PARTNER_ADMINS: tuple[Role, ...] = (Role.ADMIN,)
 """Register and change partners, and read the audit of their changes."""
+
+# The HTTP routes' principals, typed (FastAPI dependencies; the app calls `auth.install`).
+Staff = Annotated[Principal, Depends(requires(*STAFF))]
+"""A counsellor or coordinator (401 without a valid token, 403 for another role)."""
+Coordinator = Annotated[Principal, Depends(requires(*REVIEWERS))]
+"""A coordinator."""
+Reader = Annotated[Principal, Depends(requires(*READERS))]
+"""Anyone who may read the partner directory."""
+Admin = Annotated[Principal, Depends(requires(*PARTNER_ADMINS))]
+"""An admin of the partner directory."""

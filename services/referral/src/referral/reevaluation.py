@@ -6,11 +6,11 @@ records the change (so the change and its consequences commit together):
 
 | input | caller |
 |---|---|
-| stage changed | ``case_events.on_stage_changed`` |
-| case closed | ``case_events.on_case_closed`` |
-| person erased | ``case_events.on_person_erased`` |
-| consent withdrawn | ``handlers.apply_withdraw_consent`` |
-| consent expired, agreement ended | :func:`reevaluate_lapsed` (the expiry worker, each round) |
+| stage changed | ``handlers.case_events.on_stage_changed`` |
+| case closed | ``handlers.case_events.on_case_closed`` |
+| person erased | ``handlers.case_events.on_person_erased`` |
+| consent withdrawn | ``handlers.consents.withdraw_consent`` |
+| consent expired, agreement ended | ``handlers.expiry.reevaluate_lapsed`` (the expiry worker) |
 | partner type, standing or agreement changed | :func:`reevaluate_referrals_to_partner` |
 
 The judgement itself is pure (``domain.reevaluation.judge``, on top of
@@ -26,12 +26,11 @@ from uuid import UUID
 
 from hub_contracts import Envelope
 
-from referral import repository as repo
 from referral.clock import Clock
 from referral.domain import lifecycle
 from referral.domain.reevaluation import Action, judge
 from referral.steps import move
-from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from referral.unit_of_work import ReferralUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class Change:
 
 
 async def reevaluate_open_referrals(
-    uow: UnitOfWork,
+    uow: ReferralUnitOfWork,
     case_id: UUID,
     clock: Clock,
     *,
@@ -62,18 +61,18 @@ async def reevaluate_open_referrals(
     ``caused_by``). Returns what changed. Safe to call again: a referral that holds is kept.
     An unknown case changes nothing (empty list).
     """
-    await repo.lock_case(uow.conn, case_id)
-    case = await repo.get_case(uow.conn, case_id)
+    await uow.cases.lock(case_id)
+    case = await uow.cases.get(case_id)
     if case is None:
         return []
-    referrals = await repo.open_referrals_of_case(uow.conn, case_id, lifecycle.OPEN)
-    consents = {c.consent_id: c for c in await repo.consents_for_case(uow.conn, case_id)}
+    referrals = await uow.referrals.open_of_case(case_id, lifecycle.OPEN)
+    consents = {c.consent_id: c for c in await uow.consents.of_case(case_id)}
     when = at or clock.now()
     changes: list[Change] = []
     for referral in referrals:
         if partner_id is not None and referral.partner_id != partner_id:
             continue
-        partner = await repo.get_partner(uow.conn, referral.partner_id)
+        partner = await uow.partners.get(referral.partner_id)
         assert partner is not None  # a referral names a partner of the directory (FK)
         consent = None if referral.consent_id is None else consents.get(referral.consent_id)
         judgement = judge(referral, partner, consent, case, clock.today())
@@ -93,7 +92,7 @@ async def reevaluate_open_referrals(
 
 
 async def reevaluate_referrals_to_partner(
-    uow: UnitOfWork,
+    uow: ReferralUnitOfWork,
     partner_id: UUID,
     clock: Clock,
     *,
@@ -102,38 +101,12 @@ async def reevaluate_referrals_to_partner(
     """:func:`reevaluate_open_referrals` for every case with an open referral to the partner
     (after a change of its type, standing or agreement), cases locked in id order first: the
     order every use case takes, so none deadlocks with another."""
-    cases = await repo.cases_with_referrals_to(uow.conn, partner_id, lifecycle.OPEN)
+    cases = await uow.referrals.cases_with_referrals_to(partner_id, lifecycle.OPEN)
     for case_id in cases:
-        await repo.lock_case(uow.conn, case_id)
+        await uow.cases.lock(case_id)
     changes: list[Change] = []
     for case_id in cases:
         changes += await reevaluate_open_referrals(
             uow, case_id, clock, partner_id=partner_id, caused_by=caused_by
         )
     return changes
-
-
-async def reevaluate_lapsed(uows: UnitOfWorkFactory, clock: Clock, batch: int = 100) -> int:
-    """The time-driven inputs: withdraw the open referrals whose consent expired, or whose
-    partner's agreement ended, before today (council date). Returns how many changed.
-
-    Runs page by page (case ids in order, one transaction per page), so a case whose referrals
-    stay as they are (awaiting review) never holds the pass up. Exactly once under parallel
-    workers: per-case locks and status-conditional moves.
-    """
-    changed = 0
-    after: UUID | None = None
-    while True:
-        async with uows() as uow:
-            cases = await repo.cases_with_lapsed_inputs(
-                uow.conn, clock.today(), lifecycle.OPEN, after, batch
-            )
-            for case_id in cases:
-                changed += len(await reevaluate_open_referrals(uow, case_id, clock))
-            await uow.commit()
-        if len(cases) < batch:
-            break
-        after = cases[-1]
-    if changed:
-        log.info("referrals re-evaluated after a lapse", extra={"count": changed})
-    return changed

@@ -8,17 +8,16 @@ from uuid import UUID
 
 from hub_contracts import DeclineReason, Envelope, ReferralStatusChangedV2, StatusReason
 
-from referral import repository as repo
 from referral.domain import lifecycle
 from referral.domain.model import Referral, Status, public_status
-from referral.unit_of_work import UnitOfWork
+from referral.unit_of_work import ReferralUnitOfWork
 
 Reason = StatusReason | DeclineReason
 """Why a referral moved: the council's reason, or the partner's decline reason (closed codes)."""
 
 
 async def move(
-    uow: UnitOfWork,
+    uow: ReferralUnitOfWork,
     referral: Referral,
     target: Status,
     at: datetime,
@@ -38,8 +37,7 @@ async def move(
     """
     if not lifecycle.can_move(referral.status, target):
         raise RuntimeError(f"illegal transition {referral.status} -> {target}")
-    moved = await repo.set_status(
-        uow.conn,
+    moved = await uow.referrals.set_status(
         referral,
         target,
         at,

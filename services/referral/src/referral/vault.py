@@ -22,10 +22,9 @@ from typing import Any
 from uuid import UUID
 
 from hub_runtime import crypto
-from hub_runtime.db import Connection
-from hub_runtime.http import DomainError
+from hub_runtime.errors import GoneError
 
-from referral import vault_repository as repo
+from referral.repository import CaseKeyRepository
 
 KEK_CONTEXT = "referral"
 
@@ -57,11 +56,10 @@ def review_reason(referral_id: UUID) -> str:
     return f"review_reason:{referral_id}"
 
 
-def _person_erased() -> DomainError:
-    return DomainError(
+def _person_erased() -> GoneError:
+    return GoneError(
         "The person's data has been erased: nothing can be recorded about them.",
         code="person_erased",
-        status_code=410,
     )
 
 
@@ -95,38 +93,41 @@ class CaseVault:
     def __init__(self, master_secret: str) -> None:
         self._kek = crypto.derive_kek(master_secret, context=KEK_CONTEXT)
 
-    async def seal(self, conn: Connection, case_id: UUID, category: str, value: Any) -> bytes:
+    async def seal(
+        self, keys: CaseKeyRepository, case_id: UUID, category: str, value: Any
+    ) -> bytes:
         """``value`` (JSON) sealed under the case's key, packed for one bytea column.
 
-        Makes the case's key on first use. Raises ``DomainError`` ``person_erased`` (410)
+        Makes the case's key on first use. Raises ``GoneError`` ``person_erased`` (410)
         once the key was shredded: nothing new is ever sealed for an erased person.
         """
-        key = await self._key(conn, case_id, create=True)
+        key = await self._key(keys, case_id)
         if key is None:
             raise _person_erased()
         return crypto.encrypt_json(key, case_id, category, value).packed()
 
-    async def texts(self, conn: Connection, case_id: UUID) -> CaseTexts:
+    async def texts(self, keys: CaseKeyRepository, case_id: UUID) -> CaseTexts:
         """The opener for the case's sealed fields (a case with no key yet has nothing sealed:
         its fields are legacy rows, answered as cleared)."""
-        exists, wrapped = await repo.get_case_key(conn, case_id)
+        exists, wrapped = await keys.get(case_id)
         if exists and wrapped is None:
             return CaseTexts(case_id, None, shredded=True)
         key = None if wrapped is None else self._unwrap(wrapped, case_id)
         return CaseTexts(case_id, key, shredded=False)
 
-    async def shred(self, conn: Connection, case_id: UUID, at: datetime) -> None:
-        """Destroy the case's key for good (erasure); idempotent."""
-        await repo.shred_case_key(conn, case_id, at)
+    async def shred(self, keys: CaseKeyRepository, case_id: UUID, at: datetime) -> None:
+        """Destroy the case's key for good (erasure, GDPR art. 17); idempotent."""
+        await keys.shred(case_id, at)
 
-    async def _key(self, conn: Connection, case_id: UUID, *, create: bool) -> bytes | None:
-        exists, wrapped = await repo.get_case_key(conn, case_id)
-        if not exists and create:
+    async def _key(self, keys: CaseKeyRepository, case_id: UUID) -> bytes | None:
+        """The case's key, made on first use; None once shredded."""
+        exists, wrapped = await keys.get(case_id)
+        if not exists:
             key = crypto.new_person_key()
             wrapped_new = crypto.wrap_key(self._kek, key, case_id).packed()
-            await repo.insert_case_key(conn, case_id, wrapped_new, crypto.KEK_VERSION)
+            await keys.add(case_id, wrapped_new, crypto.KEK_VERSION)
             # Another transaction may have made one first: use whichever is stored.
-            _, wrapped = await repo.get_case_key(conn, case_id)
+            _, wrapped = await keys.get(case_id)
         if wrapped is None:
             return None
         return self._unwrap(wrapped, case_id)

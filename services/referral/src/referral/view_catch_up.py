@@ -40,9 +40,8 @@ from hub_contracts import (
     ProcedureStageChanged,
 )
 
-from referral import repository as repo
 from referral.domain.model import CaseView
-from referral.unit_of_work import UnitOfWorkFactory
+from referral.unit_of_work import ReferralUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,9 @@ CASE_VIEW_EVENT_TYPES: tuple[str, ...] = (
     PersonErased.event_type,
 )
 """The casefile events the case view is built from (the consumer's handlers for them)."""
+
+UnitOfWorkFactory = Callable[[], ReferralUnitOfWork]
+"""A new unit of work per call (each look at the view is its own short transaction)."""
 
 ViewTest = Callable[[CaseView | None], bool]
 """True when the view (None: the case is not in it) lets the request through."""
@@ -126,7 +128,7 @@ class CaseViewCatchUp:
         """Whether our consumer has applied `event_id` by `deadline` (monotonic; polled)."""
         while True:
             async with uows() as uow:
-                if await repo.has_applied(uow.conn, event_id):
+                if await uow.cases.has_applied(event_id):
                     return True
             if time.monotonic() >= deadline:
                 return False
@@ -139,7 +141,7 @@ NO_CATCH_UP = CaseViewCatchUp(case_file=None)
 
 async def _view(uows: UnitOfWorkFactory, case_id: UUID) -> CaseView | None:
     async with uows() as uow:
-        return await repo.get_case(uow.conn, case_id)
+        return await uow.cases.get(case_id)
 
 
 async def _until_passes(

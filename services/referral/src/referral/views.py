@@ -10,39 +10,37 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from hub_runtime.db import Connection
-
-from referral import repository as repo
+from referral.unit_of_work import ReferralUnitOfWork as Uow
 from referral.vault import CaseTexts, CaseVault, consent_evidence, review_reason
 
 
-async def consent(conn: Connection, vault: CaseVault, consent_id: UUID) -> dict[str, Any] | None:
+async def consent(uow: Uow, vault: CaseVault, consent_id: UUID) -> dict[str, Any] | None:
     """One consent with its evidence, references opened; None when unknown."""
-    record = await repo.consent_record(conn, consent_id)
+    record = await uow.consents.record(consent_id)
     if record is None:
         return None
-    return _open_consent(record, await vault.texts(conn, record["case_id"]))
+    return _open_consent(record, await vault.texts(uow.case_keys, record["case_id"]))
 
 
-async def consents(conn: Connection, vault: CaseVault, case_id: UUID) -> list[dict[str, Any]]:
+async def consents(uow: Uow, vault: CaseVault, case_id: UUID) -> list[dict[str, Any]]:
     """Every consent of the case, references opened."""
-    records = await repo.consent_records(conn, case_id)
-    texts = await vault.texts(conn, case_id)
+    records = await uow.consents.records(case_id)
+    texts = await vault.texts(uow.case_keys, case_id)
     return [_open_consent(record, texts) for record in records]
 
 
-async def referral(conn: Connection, vault: CaseVault, referral_id: UUID) -> dict[str, Any] | None:
+async def referral(uow: Uow, vault: CaseVault, referral_id: UUID) -> dict[str, Any] | None:
     """One referral with history and review, the review's reason opened; None when unknown."""
-    record = await repo.referral_record(conn, referral_id)
+    record = await uow.referrals.record(referral_id)
     if record is None:
         return None
-    return _open_review(record, await vault.texts(conn, record["case_id"]))
+    return _open_review(record, await vault.texts(uow.case_keys, record["case_id"]))
 
 
-async def referrals(conn: Connection, vault: CaseVault, case_id: UUID) -> list[dict[str, Any]]:
+async def referrals(uow: Uow, vault: CaseVault, case_id: UUID) -> list[dict[str, Any]]:
     """Every referral of the case, reviews' reasons opened."""
-    records = await repo.referral_records(conn, case_id)
-    texts = await vault.texts(conn, case_id)
+    records = await uow.referrals.records(case_id)
+    texts = await vault.texts(uow.case_keys, case_id)
     return [_open_review(record, texts) for record in records]
 
 

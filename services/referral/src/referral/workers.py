@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import timedelta
 
-from hub_runtime.service import ServiceContext
+from hub_runtime.bus import MessageBus
 
-from referral import handlers
-from referral.clock import Clock
-from referral.reevaluation import reevaluate_lapsed
+from referral.deps import Deps
+from referral.messages import ExpireUnanswered, ReevaluateLapsed
+from referral.unit_of_work import ReferralUnitOfWork
 
-log = logging.getLogger(__name__)
+
+async def expiry_round(bus: MessageBus[ReferralUnitOfWork, Deps], answer_within: timedelta) -> int:
+    """One round: withdraw the open referrals whose consent expired or whose partner's
+    agreement ended (the time-driven inputs of the privacy rules), page after page, then expire
+    unanswered referrals batch after batch. Returns how many referrals expired.
+
+    Lapses go first: a referral whose consent ran out is withdrawn (consent_expired) rather than
+    expired for want of an answer. Each page or batch is one unit of work."""
+    page = await bus.dispatch(ReevaluateLapsed())
+    while page.full:
+        page = await bus.dispatch(ReevaluateLapsed(after=page.last_case))
+    expired = 0
+    while batch := await bus.dispatch(ExpireUnanswered(answer_within)):
+        expired += batch  # a batch that expired something may mean more are waiting
+    return expired
 
 
 async def expiry_worker(
-    ctx: ServiceContext, clock: Clock, answer_within: timedelta, every_seconds: float
+    bus: MessageBus[ReferralUnitOfWork, Deps], answer_within: timedelta, every_seconds: float
 ) -> None:
-    """Each round: withdraw the open referrals whose consent expired or whose partner's
-    agreement ended (the time-driven inputs of the privacy rules), then expire unanswered
-    referrals batch after batch; then wait for the next round.
-
-    Lapses go first: a referral whose consent ran out is withdrawn (consent_expired) rather than
-    expired for want of an answer. Suspended referrals are never expired (see
-    ``repository.unanswered_since``)."""
+    """`expiry_round`, then wait ``every_seconds``, for ever (the runtime restarts it if it
+    fails). Suspended referrals are never expired."""
     while True:
-        await reevaluate_lapsed(ctx.unit_of_work, clock)
-        while await handlers.expire_unanswered(ctx.unit_of_work, clock, answer_within) > 0:
-            pass  # a full batch may mean more are waiting
+        await expiry_round(bus, answer_within)
         await asyncio.sleep(every_seconds)

@@ -22,9 +22,10 @@ from hub_contracts import (
     new_envelope,
 )
 from hub_runtime.auth import Role, mint_token
+from hub_runtime.entry import service_runtime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, wait_until
-from referral.bootstrap import runtime
+from referral.bootstrap import definition
 from referral.config import Settings
 
 
@@ -205,7 +206,8 @@ async def stack_factory(
     async def start(**settings: Any) -> Stack:
         # No casefile runs beside it here: the test plays casefile by publishing its events.
         settings.setdefault("casefile_url", None)
-        rt = runtime(Settings(hub=isolated_hub, database=fresh_database, http_port=0, **settings))
+        config = Settings(hub=isolated_hub, database=fresh_database, http_port=0, **settings)
+        rt = service_runtime(definition(config), config)
         await rt.start()
         http = httpx.AsyncClient(base_url=rt.base_url, timeout=20)
         producer = AIOKafkaProducer(bootstrap_servers=isolated_hub.kafka_bootstrap)

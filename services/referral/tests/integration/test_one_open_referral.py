@@ -17,8 +17,9 @@ import asyncpg
 import pytest
 from hub_contracts import DataCategory, Purpose, ReferralApproved
 from hub_runtime.auth import Role
-from referral import repository as repo
 from referral.domain.model import Referral, Status
+from referral.repository import OpenReferralExistsError
+from referral.unit_of_work import PostgresUnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -123,12 +124,12 @@ async def test_the_database_refuses_a_second_open_referral_itself(stack: Any) ->
         status=Status.REQUESTED,
     )
     pool = stack.runtime.context.pool
-    async with pool.acquire() as conn, conn.transaction():
-        with pytest.raises(repo.OpenReferralExistsError) as refused:
-            await repo.insert_referral(conn, duplicate, "staff-1", datetime.now(UTC))
+    async with PostgresUnitOfWork(pool) as uow:
+        with pytest.raises(OpenReferralExistsError) as refused:
+            await uow.referrals.add(duplicate, "staff-1", datetime.now(UTC))
         assert str(refused.value.existing) == first
         # Only the insert was undone (a savepoint): the transaction goes on.
-        assert await conn.fetchval("SELECT count(*) FROM referrals WHERE case_id = $1", case_id)
+        assert await uow.conn.fetchval("SELECT count(*) FROM referrals WHERE case_id = $1", case_id)
     with pytest.raises(asyncpg.UniqueViolationError):
         await pool.execute(
             "INSERT INTO referrals (referral_id, case_id, partner_id, purpose, data_categories,"

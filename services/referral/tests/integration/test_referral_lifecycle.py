@@ -22,14 +22,25 @@ from hub_contracts import (
     Topic,
 )
 from hub_runtime.auth import Role
+from hub_runtime.bus import MessageBus
 from hub_runtime.testing import wait_until
-from referral import handlers
 from referral.clock import Clock
+from referral.deps import Deps
+from referral.messages import ExpireUnanswered
+from referral.routes import ROUTES
+from referral.unit_of_work import unit_of_work_factory
+from referral.vault import CaseVault
 
 pytestmark = pytest.mark.integration
 
 GATEWAY = "urn:council-hub:partner-gateway"
 CASEFILE = "urn:council-hub:casefile"
+
+
+def bus_of(stack: Any) -> Any:
+    """A bus on the running service's database, as its expiry worker has one."""
+    deps = Deps(Clock(), CaseVault("test-only"))
+    return MessageBus(ROUTES, unit_of_work_factory(stack.runtime.context.pool), deps)
 
 
 async def approved_referral(stack: Any, **case: Any) -> tuple[uuid.UUID, dict[str, Any], str, str]:
@@ -302,12 +313,7 @@ async def test_unanswered_referrals_expire_exactly_once(stack_factory: Any) -> N
     )
     assert (change.to_status, change.reason_code) == ("expired", "no_partner_answer")
     # More expiry rounds, in parallel with the worker, find nothing more to do.
-    rounds = [
-        handlers.expire_unanswered(
-            stack.runtime.context.unit_of_work, Clock(), timedelta(seconds=1)
-        )
-        for _ in range(4)
-    ]
+    rounds = [bus_of(stack).dispatch(ExpireUnanswered(timedelta(seconds=1))) for _ in range(4)]
     assert sum(await asyncio.gather(*rounds)) == 0
     assert changes_of(await stack.events(), referral_id) == ["expired"]
 
@@ -318,15 +324,10 @@ async def test_parallel_expiry_rounds_expire_each_referral_once(stack_factory: A
     ids = [(await approved_referral(stack))[3] for _ in range(3)]
     await asyncio.sleep(0.6)  # let the answer time pass (a precondition, not an assertion)
     rounds = [
-        handlers.expire_unanswered(
-            stack.runtime.context.unit_of_work, Clock(), timedelta(seconds=0.5), batch=2
-        )
-        for _ in range(6)
+        bus_of(stack).dispatch(ExpireUnanswered(timedelta(seconds=0.5), batch=2)) for _ in range(6)
     ]
     total = sum(await asyncio.gather(*rounds))
-    total += await handlers.expire_unanswered(
-        stack.runtime.context.unit_of_work, Clock(), timedelta(seconds=0.5)
-    )
+    total += await bus_of(stack).dispatch(ExpireUnanswered(timedelta(seconds=0.5)))
     assert total == 3
     for referral_id in ids:
         await stack.wait_for_event(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hub_contracts import ReviewChoice, StaffRole, Topic, all_payload_classes
 from hub_runtime.auth import Role
 from referral.clock import Clock
+from referral.deps import Deps
 from referral.domain.policy import ReviewAction
 from referral.kafka_commands import ALLOWED_ROLES, COMMAND_TOPICS, command_handlers
 from referral.permissions import REVIEWERS, STAFF
@@ -14,7 +15,9 @@ from referral.vault import CaseVault
 def test_every_command_on_the_topic_has_a_handler_and_a_role_rule() -> None:
     commands = {cls for cls in all_payload_classes() if cls.topic in COMMAND_TOPICS}
     assert commands, "no command is registered on referral.commands.v1"
-    assert {cls.event_type for cls in commands} == set(command_handlers(Clock(), CaseVault("test")))
+    assert {cls.event_type for cls in commands} == set(
+        command_handlers(Deps(Clock(), CaseVault("test")))
+    )
     assert set(ALLOWED_ROLES) == commands
 
 

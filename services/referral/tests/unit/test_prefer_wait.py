@@ -1,7 +1,7 @@
 """Parsing of the RFC 7240 `wait` preference on referral requests."""
 
 import pytest
-from referral.api import MAX_PREFER_WAIT_SECONDS, prefer_wait_seconds
+from referral.api.edge import MAX_PREFER_WAIT_SECONDS, prefer_wait_seconds
 
 
 @pytest.mark.parametrize(

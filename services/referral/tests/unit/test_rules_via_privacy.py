@@ -28,7 +28,7 @@ from referral.domain import lifecycle
 from referral.domain.model import CaseView, Consent, Partner, Referral, ReferralRequest, Status
 from referral.domain.policy import OVERRIDABLE, Outcome, evaluate, refusal_code
 from referral.domain.reevaluation import Action, judge
-from referral.repository import OPEN_INDEX_STATUSES
+from referral.repository.referrals import OPEN_INDEX_STATUSES
 
 TODAY = date(2026, 6, 15)
 CASE = UUID(int=1)

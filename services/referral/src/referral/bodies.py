@@ -1,6 +1,7 @@
 """What counsellors, coordinators and admins ask the service to do (HTTP bodies).
 
-No rule lives here: shape only. The rules are in `domain/`, applied by `handlers.py`.
+No rule lives here: shape only. The rules are in `domain/`, applied by `handlers/`; the
+messages the handlers take (`messages.py`) carry these bodies.
 Typed text is the one text type (`hub_contracts.text`); lists are bounded and without repeats.
 """
 

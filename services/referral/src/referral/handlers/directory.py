@@ -19,84 +19,78 @@ from datetime import date
 from uuid import UUID, uuid4
 
 from hub_contracts import PartnerRegistered, PartnerType
-from hub_runtime.http import DomainError, NotFoundError
+from hub_runtime.errors import ConflictError, InvalidError, NotFoundError
 
-from referral import partner_audit_repository as audit
-from referral import repository as repo
+from referral.bodies import RegisterPartner
 from referral.clock import Clock
-from referral.commands import RegisterPartner, UpdatePartner
+from referral.deps import Deps
 from referral.domain import partner_changes, validity
 from referral.domain.model import Partner
 from referral.domain.partner_changes import ChangeReason
+from referral.messages import AddPartner, ReplacePartner
 from referral.reevaluation import reevaluate_referrals_to_partner
-from referral.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from referral.repository import PartnerChange
+from referral.unit_of_work import ReferralUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-async def register_partner(
-    uows: UnitOfWorkFactory, command: RegisterPartner, registered_by: str, clock: Clock
-) -> Partner:
-    """Add an organisation (origin-country authorities are listed, to be refused by name);
-    audited with the reason ``registered``."""
+async def register_partner(message: AddPartner, uow: ReferralUnitOfWork, deps: Deps) -> Partner:
+    """Add an organisation (origin-country authorities are listed, to be refused by name) and
+    announce it (`PartnerRegistered`); audited with the reason ``registered``.
+
+    Raises `InvalidError` ``agreement_end_missing``, ``invalid_period`` or
+    ``agreement_period_too_long`` (422)."""
+    clock = deps.clock
     partner = _partner_of(
-        uuid4(), command, active=True, ever_origin_authority=False, today=clock.today()
+        uuid4(), message.entry, active=True, ever_origin_authority=False, today=clock.today()
     )
-    async with uows() as uow:
-        await repo.insert_partner(uow.conn, partner)
-        await _audit(uow, None, partner, ChangeReason.REGISTERED, registered_by, clock)
-        uow.emit(_partner_registered(partner), subject=partner.partner_id)
-        await uow.commit()
+    await uow.partners.add(partner)
+    await _audit(uow, None, partner, ChangeReason.REGISTERED, message.registered_by, clock)
+    uow.emit(_partner_registered(partner), subject=partner.partner_id)
     log.info("partner registered", extra={"partner_id": partner.partner_id})
     return partner
 
 
-async def update_partner(
-    uows: UnitOfWorkFactory,
-    partner_id: UUID,
-    command: UpdatePartner,
-    changed_by: str,
-    clock: Clock,
-) -> Partner:
+async def update_partner(message: ReplacePartner, uow: ReferralUnitOfWork, deps: Deps) -> Partner:
     """Replace a directory entry (renewed agreement, removal) and announce it again.
 
-    Errors: 404 unknown partner; 409 ``origin_authority_permanent`` (a type change of an id
-    ever listed as an origin-country authority); 422 ``change_reason_missing`` (the type or
-    standing changes without a reason) or ``change_reason_not_allowed`` (``registered``).
+    Errors: `NotFoundError` unknown partner; `ConflictError` ``origin_authority_permanent`` (a
+    type change of an id ever listed as an origin-country authority); `InvalidError`
+    ``change_reason_missing`` (the type or standing changes without a reason),
+    ``change_reason_not_allowed`` (``registered``) and those of `register_partner`.
 
     When the new entry may no longer receive data (removed, reclassified as an origin-country
     authority, agreement ended), every open referral to it is withdrawn: a counsellor must not
     see an approved referral to an organisation that can no longer get it. New requests are
     decided on the new entry."""
-    async with uows() as uow:
-        before = await repo.get_partner(uow.conn, partner_id, for_update=True)
-        if before is None:
-            raise NotFoundError("the partner")
-        partner = _partner_of(
-            partner_id,
-            command,
-            active=command.active,
-            ever_origin_authority=before.ever_origin_authority,
-            today=clock.today(),
+    clock, command = deps.clock, message.entry
+    before = await uow.partners.get(message.partner_id, for_update=True)
+    if before is None:
+        raise NotFoundError("the partner")
+    partner = _partner_of(
+        message.partner_id,
+        command,
+        active=command.active,
+        ever_origin_authority=before.ever_origin_authority,
+        today=clock.today(),
+    )
+    if partner_changes.lifts_origin_classification(before, partner):
+        raise ConflictError(
+            "The partner was listed as an origin-country authority: that classification is"
+            " permanent, its type cannot change and it never receives anything. Register"
+            " a different organisation as a new entry.",
+            code="origin_authority_permanent",
         )
-        if partner_changes.lifts_origin_classification(before, partner):
-            raise DomainError(
-                "The partner was listed as an origin-country authority: that classification is"
-                " permanent, its type cannot change and it never receives anything. Register"
-                " a different organisation as a new entry.",
-                code="origin_authority_permanent",
-                status_code=409,
-            )
-        reason = _reason_for(before, partner, command.change_reason)
-        await repo.update_partner(uow.conn, partner)
-        if reason is not None:
-            await _audit(uow, before, partner, reason, changed_by, clock)
-        uow.emit(_partner_registered(partner), subject=partner.partner_id)
-        # Every open referral to the entry is judged again on its new standing (type, activity,
-        # agreement, purposes): the one re-evaluation that stage changes, consents and erasure
-        # also use (withdraw, or leave as it is).
-        await reevaluate_referrals_to_partner(uow, partner.partner_id, clock)
-        await uow.commit()
+    reason = _reason_for(before, partner, command.change_reason)
+    await uow.partners.replace(partner)
+    if reason is not None:
+        await _audit(uow, before, partner, reason, message.changed_by, clock)
+    uow.emit(_partner_registered(partner), subject=partner.partner_id)
+    # Every open referral to the entry is judged again on its new standing (type, activity,
+    # agreement, purposes): the one re-evaluation that stage changes, consents and erasure
+    # also use (withdraw, or leave as it is).
+    await reevaluate_referrals_to_partner(uow, partner.partner_id, clock)
     log.info("partner updated", extra={"partner_id": partner.partner_id})
     return partner
 
@@ -104,44 +98,43 @@ async def update_partner(
 def _reason_for(before: Partner, after: Partner, given: ChangeReason | None) -> ChangeReason | None:
     """The audit's reason: None when the standing does not change (name, services)."""
     if given is ChangeReason.REGISTERED:
-        raise DomainError(
+        raise InvalidError(
             "change_reason 'registered' is set by the service when an entry is added",
             code="change_reason_not_allowed",
-            status_code=422,
         )
     fields = partner_changes.changed_fields(before, after)
     if not fields:
         return None
     if given is None:
-        raise DomainError(
+        raise InvalidError(
             "a change of "
             + ", ".join(fields)
             + " is audited: give change_reason (one of "
             + ", ".join(r.value for r in ChangeReason if r is not ChangeReason.REGISTERED)
             + ")",
             code="change_reason_missing",
-            status_code=422,
         )
     return given
 
 
 async def _audit(
-    uow: UnitOfWork,
+    uow: ReferralUnitOfWork,
     before: Partner | None,
     after: Partner,
     reason: ChangeReason,
     changed_by: str,
     clock: Clock,
 ) -> None:
-    await audit.insert_change(
-        uow.conn,
-        partner_id=after.partner_id,
-        changed_by=changed_by,
-        changed_at=clock.now(),
-        reason=reason.value,
-        changed_fields=partner_changes.changed_fields(before, after),
-        before=None if before is None else partner_changes.standing(before),
-        after=partner_changes.standing(after),
+    await uow.partner_changes.add(
+        PartnerChange(
+            partner_id=after.partner_id,
+            changed_by=changed_by,
+            changed_at=clock.now(),
+            reason=reason.value,
+            changed_fields=partner_changes.changed_fields(before, after),
+            before=None if before is None else partner_changes.standing(before),
+            after=partner_changes.standing(after),
+        )
     )
 
 
@@ -155,28 +148,25 @@ def _partner_of(
 ) -> Partner:
     if command.agreement_reference is not None and command.agreement_valid_until is None:
         # An agreement without an end would never be in force (and agreements must be reviewed).
-        raise DomainError(
+        raise InvalidError(
             "an agreement needs its last day in force: agreement_valid_until",
             code="agreement_end_missing",
-            status_code=422,
         )
     if (
         command.agreement_valid_from is not None
         and command.agreement_valid_until is not None
         and command.agreement_valid_until < command.agreement_valid_from
     ):
-        raise DomainError(
+        raise InvalidError(
             "agreement_valid_until must not be before agreement_valid_from",
             code="invalid_period",
-            status_code=422,
         )
     latest = validity.latest_agreement_end(today)
     if command.agreement_valid_until is not None and command.agreement_valid_until > latest:
-        raise DomainError(
+        raise InvalidError(
             f"an agreement is in force at most {validity.AGREEMENT_MAX_YEARS} years ahead"
             f" (agreement_valid_until at most {latest.isoformat()}); it is reviewed by then",
             code="agreement_period_too_long",
-            status_code=422,
         )
     return Partner(
         partner_id=partner_id,

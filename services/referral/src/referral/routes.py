@@ -1,0 +1,97 @@
+"""The referral service's one route table: message class or event type -> handler.
+
+A new use case is a handler (`referral.handlers`), a line here and its tests; a new event it
+publishes also needs its contract revision (`hub_contracts`, contracts/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hub_contracts import (
+    CaseClosed,
+    CaseOpened,
+    DecisionRecorded,
+    DisclosureMade,
+    PartnerStatusReported,
+    PartnerStatusReportedV2,
+    PersonErased,
+    ProcedureStageChanged,
+    ReferralDelivered,
+    Topic,
+)
+from hub_contracts.envelope import Envelope
+from hub_runtime.bus import BoundEventHandler, Routes, bind_events
+from hub_runtime.consumer import EventHandler
+from hub_runtime.unit_of_work import UnitOfWork
+
+from referral.deps import Deps
+from referral.handlers import (
+    case_events,
+    consents,
+    directory,
+    expiry,
+    partner_events,
+    referrals,
+    review,
+)
+from referral.messages import (
+    AddPartner,
+    DecideReview,
+    ExpireUnanswered,
+    RecordConsent,
+    ReevaluateLapsed,
+    ReferCase,
+    ReplacePartner,
+    WithdrawConsent,
+)
+from referral.unit_of_work import AdoptedUnitOfWork, ReferralUnitOfWork
+
+CONSUMES: tuple[Topic, ...] = (Topic.CASEFILE_EVENTS, Topic.PARTNER_EVENTS)
+PUBLISHES: tuple[Topic, ...] = (Topic.REFERRAL_EVENTS,)
+
+ROUTES: Routes[ReferralUnitOfWork, Deps] = Routes(
+    commands={
+        AddPartner: directory.register_partner,
+        ReplacePartner: directory.update_partner,
+        RecordConsent: consents.grant_consent,
+        WithdrawConsent: consents.withdraw_consent,
+        ReferCase: referrals.request_referral,
+        DecideReview: review.review_referral,
+        ExpireUnanswered: expiry.expire_unanswered,
+        ReevaluateLapsed: expiry.reevaluate_lapsed,
+    },
+    events={
+        CaseOpened.event_type: case_events.on_case_opened,
+        ProcedureStageChanged.event_type: case_events.on_stage_changed,
+        DecisionRecorded.event_type: case_events.on_decision_recorded,
+        CaseClosed.event_type: case_events.on_case_closed,
+        PersonErased.event_type: case_events.on_person_erased,
+        ReferralDelivered.event_type: partner_events.on_referral_delivered,
+        # Both versions of a partner's report: v1 records may still be in the topic.
+        PartnerStatusReported.event_type: partner_events.on_partner_status,
+        PartnerStatusReportedV2.event_type: partner_events.on_partner_status,
+        DisclosureMade.event_type: partner_events.on_disclosure_made,
+    },
+)
+
+
+def event_handlers(deps: Deps) -> dict[str, EventHandler]:
+    """``ROUTES.events`` as the runtime's event consumer calls them (``handler(uow, envelope,
+    payload)``), each given the consumer's unit of work with referral's repositories."""
+    return adopting(bind_events(ROUTES, deps))
+
+
+def adopting(handlers: Mapping[str, BoundEventHandler]) -> dict[str, EventHandler]:
+    """``handlers`` given the consumer's plain `UnitOfWork` as an `AdoptedUnitOfWork` (the
+    runtime's consumers open a plain one; the transaction and its commit stay theirs)."""
+
+    def adopt(handler: BoundEventHandler) -> EventHandler:
+        async def handle(uow: UnitOfWork, envelope: Envelope, payload: Any) -> None:
+            await handler(AdoptedUnitOfWork(uow), envelope, payload)
+
+        handle.__name__ = getattr(handler, "__name__", "handle")
+        return handle
+
+    return {event_type: adopt(handler) for event_type, handler in handlers.items()}
