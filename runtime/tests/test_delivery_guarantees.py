@@ -1,4 +1,5 @@
-"""The runtime's delivery guarantees on the real Kafka broker and PostgreSQL server.
+"""The runtime's delivery guarantees on the real Kafka broker and PostgreSQL server, with the
+consumers hosted on FastStream exactly as the services host them (`hub_runtime.kafka_host`).
 
 Each test uses its own database and its own topic, so tests never see each other's records.
 """
@@ -15,16 +16,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_contracts.topics import dead_letter_topic
-from hub_runtime.consumer import DeadLetterWriter, EventConsumer, RetryPolicy
+from hub_runtime.consumer import ConsumerStats, RecordApplier, RetryPolicy
 from hub_runtime.db import create_pool
-from hub_runtime.kafka import (
-    delete_topics_with_prefix,
-    ensure_topics,
-    make_consumer,
-    make_producer,
-)
+from hub_runtime.dead_letters import DeadLetterWriter
+from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
+from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
@@ -60,9 +59,24 @@ async def always_fails(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened)
 
 
 @dataclass
+class Consumer:
+    """A consumer group to run on its own broker: its applier and its group id."""
+
+    group: str
+    applier: RecordApplier
+    bootstrap: str
+    topic: str
+
+    @property
+    def stats(self) -> ConsumerStats:
+        return self.applier.stats
+
+
+@dataclass
 class Harness:
     pool: asyncpg.Pool
     producer: AIOKafkaProducer
+    broker: KafkaBroker
     topic: str
     settings: HubSettings
 
@@ -74,16 +88,16 @@ class Harness:
 
     def consumer(
         self, group: str, handler: object = record_effect, batch_handler: object = None
-    ) -> EventConsumer:
-        return EventConsumer(
+    ) -> Consumer:
+        applier = RecordApplier(
             service=group,
-            consumer=make_consumer(self.settings.kafka_bootstrap, group, [self.topic]),
-            dead_letters=DeadLetterWriter(self.producer, group),
+            dead_letters=DeadLetterWriter(self.broker, group),
             uow_factory=lambda: UnitOfWork(self.pool, source="test"),
             handlers={CaseOpened.event_type: handler},  # type: ignore[dict-item]
             batch_handler=batch_handler,  # type: ignore[arg-type]
             retry=RetryPolicy(max_attempts=3, first_backoff=0.01, max_backoff=0.05),
         )
+        return Consumer(group, applier, self.settings.kafka_bootstrap, self.topic)
 
 
 @pytest.fixture
@@ -96,25 +110,29 @@ async def harness(hub_settings: HubSettings, fresh_database: str) -> AsyncIterat
     await ensure_topics(hub_settings.kafka_bootstrap, [topic], partitions=3)
     producer = make_producer(hub_settings.kafka_bootstrap, "test")
     await producer.start()
+    broker = new_broker(hub_settings.kafka_bootstrap, client_id="test")
+    await broker.start()
     try:
-        yield Harness(pool, producer, topic, hub_settings)
+        yield Harness(pool, producer, broker, topic, hub_settings)
     finally:
+        await broker.stop()
         await producer.stop()
         await pool.close()
         await delete_topics_with_prefix(hub_settings.kafka_bootstrap, topic)
 
 
-async def run_consumer(consumer: EventConsumer, until: object) -> None:
-    """Run a consumer until `until()` holds, then stop it cleanly."""
-    await consumer._consumer.start()
-    task = asyncio.create_task(consumer.run())
+async def run_consumer(consumer: Consumer, until: object) -> None:
+    """Run a consumer group on its own FastStream broker until `until()` holds, then stop it
+    (as a service does: the broker waits for the batch in flight, then leaves the group)."""
+    broker = new_broker(consumer.bootstrap, client_id=consumer.group)
+    HostedConsumer(
+        broker, group_id=consumer.group, topics=[consumer.topic], applier=consumer.applier
+    )
+    await broker.start()
     try:
         await wait_until(until)  # type: ignore[arg-type]
     finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        await consumer._consumer.stop()
+        await broker.stop()
 
 
 async def test_an_event_delivered_twice_is_applied_once(harness: Harness) -> None:
@@ -226,7 +244,7 @@ async def test_relay_publishes_in_commit_order_per_key(harness: Harness) -> None
         async with UnitOfWork(harness.pool, source="test") as uow:
             uow.emit(case_opened(case_id), subject="one-case")
             await uow.commit()
-    relay = OutboxRelay(harness.pool, harness.producer, service="test", poll_seconds=0.1)
+    relay = OutboxRelay(harness.pool, harness.broker, service="test", poll_seconds=0.1)
     # The contract's topic is the real casefile topic; point the rows at the test topic instead.
     await harness.pool.execute("UPDATE hub_outbox SET topic = $1", harness.topic)
     assert await relay.publish_pending() == 20
@@ -248,8 +266,8 @@ async def test_a_service_killed_between_commit_and_publish_publishes_after_resta
     )
     assert done.returncode == -9, done.stderr.decode()
     assert await harness.pool.fetchval("SELECT count(*) FROM applied") == 1
-    assert await OutboxRelay(harness.pool, harness.producer, service="test").backlog() == 1
-    relay = OutboxRelay(harness.pool, harness.producer, service="restarted", poll_seconds=0.1)
+    assert await OutboxRelay(harness.pool, harness.broker, service="test").backlog() == 1
+    relay = OutboxRelay(harness.pool, harness.broker, service="restarted", poll_seconds=0.1)
     task = asyncio.create_task(relay.run())
     try:
 
@@ -362,7 +380,7 @@ async def test_a_batch_handler_applies_a_poll_batch_in_one_call_and_failures_alo
     assert await harness.applied_count() == 8
 
 
-async def _settled(consumer: EventConsumer, records: int) -> bool:
+async def _settled(consumer: Consumer, records: int) -> bool:
     s = consumer.stats
     return s.applied + s.duplicates + s.dead_lettered + s.skipped >= records
 
