@@ -83,8 +83,12 @@ class Harness:
     async def applied_count(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM applied"))
 
-    async def send_raw(self, value: bytes, key: str = "k") -> None:
-        await self.producer.send_and_wait(self.topic, value=value, key=key.encode())
+    async def send_raw(
+        self, value: bytes, key: str = "k", headers: list[tuple[str, bytes]] | None = None
+    ) -> None:
+        await self.producer.send_and_wait(
+            self.topic, value=value, key=key.encode(), headers=headers
+        )
 
     def consumer(
         self, group: str, handler: object = record_effect, batch_handler: object = None
@@ -219,6 +223,24 @@ async def test_a_malformed_message_is_dead_lettered_and_later_ones_flow(harness:
     assert any("unknown event type" in e for e in errors)
     assert all({"dlq-original-offset", "dlq-original-partition"} <= h.keys() for h in headers)
     assert {record.value for record in dead} >= {b"{not json"}
+
+
+async def test_a_record_with_a_binary_header_is_applied_and_does_not_hold_up_its_poll(
+    harness: Harness,
+) -> None:
+    """FastStream's own parser would fail the whole poll on a header that is not UTF-8 (and the
+    next commit would skip it): the host hands records over undecoded."""
+    odd = new_envelope(case_opened(uuid.uuid4()), source="test", subject="same-key")
+    await harness.send_raw(odd.to_bytes(), key="same-key", headers=[("x-odd", b"\xff\xfe")])
+    good = new_envelope(case_opened(uuid.uuid4()), source="test", subject="same-key")
+    await harness.send_raw(good.to_bytes(), key="same-key")
+    consumer = harness.consumer("g-binary-header")
+
+    async def both_applied() -> bool:
+        return consumer.stats.applied == 2
+
+    await run_consumer(consumer, both_applied)
+    assert await harness.applied_count() == 2
 
 
 @pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)

@@ -308,12 +308,15 @@ class RecordApplier:
             except NotYetKnownError as exc:
                 # A fact the event needs is still on its way: retried like a failure below.
                 if attempt >= self._retry.max_attempts:
-                    await self._dead_letter(record, f"{exc.code}: {exc.reason}", attempts=attempt)
+                    error = f"still not known after {attempt} attempts: {exc.code}: {exc.reason}"
+                    await self._dead_letter(record, error, attempts=attempt)
                     return
                 await asyncio.sleep(self._retry.delay(attempt))
             except DomainError as exc:
                 # A rule refuses the event: retrying cannot change that.
-                await self._dead_letter(record, f"{exc.code}: {exc.reason}", attempts=attempt)
+                await self._dead_letter(
+                    record, f"rejected: {exc.code}: {exc.reason}", attempts=attempt
+                )
                 return
             except _INFRA_ERRORS as exc:
                 # The event is fine; the stack is not. Wait and retry without counting.

@@ -19,13 +19,15 @@ case's records share a key, hence a partition, and one partition's records are a
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import FAKE_CONSUMER as _NO_CONSUMER
+from faststream.kafka.message import KafkaMessage as KafkaMessageClass
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.middlewares import AckPolicy
 
@@ -33,6 +35,11 @@ from hub_runtime.consumer import RecordApplier
 from hub_runtime.metrics import CONSUMER_LAG
 
 log = logging.getLogger(__name__)
+_framework_log = logging.getLogger(f"{__name__}.faststream")
+# FastStream's own lines: per-batch "Received/Processed" (the hub counts what it applies in its
+# metrics) and a warning per subscriber that it does not create topics (the runtime does, with
+# their partition count). Its errors still show.
+_framework_log.setLevel(logging.ERROR)
 
 MAX_RECORDS = 500
 POLL_TIMEOUT_MS = 500
@@ -40,8 +47,7 @@ POLL_TIMEOUT_MS = 500
 
 def new_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
     """A service's broker: idempotent producer with ``acks=all`` (a retried send never
-    duplicates or reorders within a partition), manual acknowledgement everywhere, FastStream's
-    per-message log lines at DEBUG (the hub logs what it applied itself)."""
+    duplicates or reorders within a partition), manual acknowledgement everywhere."""
     return KafkaBroker(
         bootstrap,
         client_id=client_id,
@@ -51,14 +57,33 @@ def new_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
         request_timeout_ms=15_000,
         ack_policy=AckPolicy.MANUAL,
         allow_auto_create_topics=False,  # the runtime creates them, with their partition count
-        logger=log,
-        log_level=logging.DEBUG,
+        logger=_framework_log,
     )
 
 
 async def _undecoded(message: Any) -> None:
     """The records are decoded by the applier (envelope and registered payload), not here."""
     del message
+
+
+def _parser_for(
+    consumer: Callable[[], Any],
+) -> Callable[[Any], Awaitable[KafkaMessageClass]]:
+    """FastStream's batch parser decodes every header as UTF-8 and fails the whole poll on one
+    record with a binary header (its handler never runs, and the next commit would skip that
+    poll). This one decodes nothing: the records go to the applier as they came, where a bad
+    record is dead-lettered with its cause."""
+
+    async def parse(records: tuple[ConsumerRecord[bytes, bytes], ...]) -> KafkaMessageClass:
+        first, last = records[0], records[-1]
+        return KafkaMessageClass(
+            raw_message=records,
+            body=b"",
+            message_id=f"{first.topic}-{first.partition}-{first.offset}-{last.offset}",
+            consumer=consumer(),
+        )
+
+    return parse
 
 
 class HostedConsumer:
@@ -87,6 +112,7 @@ class HostedConsumer:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             decoder=_undecoded,
+            parser=_parser_for(lambda: self.subscriber.consumer or _NO_CONSUMER),
         )
         self.subscriber(self.on_batch)
 

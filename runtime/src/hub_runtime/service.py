@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 import uvicorn
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from hub_contracts.topics import dead_letter_topic
@@ -139,6 +139,15 @@ class ServiceRuntime:
             raise RuntimeError(f"{self.definition.name} has no HTTP server running")
         port = self._server.servers[0].sockets[0].getsockname()[1]
         return f"http://{self._http_host}:{port}"
+
+    def kafka_consumer(self, group: str | None = None) -> AIOKafkaConsumer | None:
+        """The aiokafka consumer of a consumer group while the service runs (its event
+        consumer's by default, else the `Subscription` named ``group``); None when stopped."""
+        wanted = self.hub.topic(group or self.definition.name)
+        for hosted in self._hosted:
+            if hosted.group_id == wanted:
+                return hosted.kafka_consumer
+        return None
 
     async def start(self) -> None:
         d = self.definition
