@@ -6,14 +6,20 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime, Worker
+from hub_runtime.service import (
+    ServiceContext,
+    ServiceDefinition,
+    ServiceRuntime,
+    Subscription,
+    Worker,
+)
 
 from referral.api import build_app
 from referral.casefile_client import HttpCaseFile
 from referral.clock import Clock
 from referral.config import Settings
 from referral.consumer import CONSUMES, PUBLISHES, handler_table
-from referral.kafka_commands import COMMAND_TOPICS, CommandIntake
+from referral.kafka_commands import COMMAND_TOPICS, command_handlers
 from referral.vault import CaseVault
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
@@ -31,14 +37,19 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
 
     expire.__name__ = "expiry"
     workers: list[Worker] = [expire]
+    subscriptions: list[Subscription] = []
     if settings.commands_enabled:
-        # Its own consumer (group "<name>-commands"), not in `consumes`: see CommandIntake.
-        intake = CommandIntake(clock, settings.command_max_attempts, vault)
-
-        async def commands(ctx: ServiceContext) -> None:
-            await intake.run(ctx)
-
-        workers.append(commands)
+        # A consumer group of its own, not in `consumes`: a command for a case the view has not
+        # seen yet is retried with backoff, which in the event consumer would hold up the very
+        # casefile event (CaseOpened) the command waits for.
+        subscriptions.append(
+            Subscription(
+                group="referral-commands",
+                topics=[str(t) for t in COMMAND_TOPICS],
+                handlers=command_handlers(clock, vault),
+                max_attempts=settings.command_max_attempts,
+            )
+        )
     command_topics = COMMAND_TOPICS if settings.commands_enabled else ()
     view = NO_CATCH_UP
     if settings.casefile_url:
@@ -58,6 +69,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         handlers=handler_table(clock),
         build_app=lambda ctx: build_app(ctx, settings, clock, command_topics, view, vault),
         workers=workers,
+        subscriptions=subscriptions,
     )
 
 

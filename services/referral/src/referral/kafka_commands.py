@@ -38,11 +38,9 @@ from hub_contracts import (
 )
 from hub_contracts.errors import describe_validation_error
 from hub_runtime.auth import Role
-from hub_runtime.consumer import DeadLetterWriter, EventConsumer, EventHandler, RetryPolicy
+from hub_runtime.consumer import EventHandler
 from hub_runtime.errors import PermanentEventError
 from hub_runtime.http import DomainError
-from hub_runtime.kafka import ensure_topics, make_consumer
-from hub_runtime.service import ServiceContext
 from pydantic import ValidationError
 
 from referral import handlers
@@ -201,48 +199,3 @@ def _log_applied(envelope: Envelope, **ids: Any) -> None:
         extra={"event_id": envelope.id, "event_type": envelope.type, "source": envelope.source}
         | ids,
     )
-
-
-# ---------------------------------------------------------------- the consumer
-
-
-class CommandIntake:
-    """The consumer of `referral.commands.v1`, beside (not inside) the service's event consumer.
-
-    A consumer of its own because a command for a case the view has not seen yet is retried
-    with backoff: in the event consumer those retries would hold up the very casefile event
-    (CaseOpened) the command waits for. Here they hold up only the commands behind it.
-    """
-
-    def __init__(self, clock: Clock, max_attempts: int, vault: CaseVault) -> None:
-        self._clock = clock
-        self._vault = vault
-        self._max_attempts = max_attempts
-        self.consumer: EventConsumer | None = None
-
-    async def run(self, ctx: ServiceContext) -> None:
-        hub = ctx.hub
-        topics = [hub.topic(t) for t in COMMAND_TOPICS]
-        # Created here (with its .dlq) because the runtime creates only the topics of the
-        # service definition, whose own consumer must not read this one.
-        await ensure_topics(hub.kafka_bootstrap, topics, hub.topic_partitions)
-        kafka = make_consumer(
-            hub.kafka_bootstrap, group_id=hub.topic(f"{ctx.name}-commands"), topics=topics
-        )
-        await kafka.start()
-        try:
-            self.consumer = EventConsumer(
-                service=ctx.name,
-                consumer=kafka,
-                dead_letters=DeadLetterWriter(ctx.producer, ctx.name),
-                uow_factory=ctx.unit_of_work,
-                handlers=command_handlers(self._clock, self._vault),
-                retry=RetryPolicy(
-                    max_attempts=self._max_attempts,
-                    first_backoff=hub.consumer_backoff_seconds,
-                    max_backoff=hub.consumer_backoff_max_seconds,
-                ),
-            )
-            await self.consumer.run()
-        finally:
-            await kafka.stop()
