@@ -74,7 +74,10 @@ def _parser_for(
     poll). This one decodes nothing: the records go to the applier as they came, where a bad
     record is dead-lettered with its cause."""
 
-    async def parse(records: tuple[ConsumerRecord[bytes, bytes], ...]) -> KafkaMessageClass:
+    async def parse(
+        polled: Sequence[ConsumerRecord[bytes, bytes]],
+    ) -> KafkaMessageClass:
+        records = tuple(polled)  # a tuple from the consumer, a list from TestKafkaBroker
         first, last = records[0], records[-1]
         return KafkaMessageClass(
             raw_message=records,

@@ -41,9 +41,11 @@ class ServiceContext:
     pool: asyncpg.Pool
     broker: KafkaBroker
     """The service's FastStream broker: its consumers, and the producer that publishes."""
+    unit_of_work_type: type[UnitOfWork] = UnitOfWork
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.pool, source=self.name)
+        """A new unit of work of the service's type (the consumers use it too)."""
+        return self.unit_of_work_type(self.pool, source=self.name)
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         """What /ready reports for every service: its database and the Kafka cluster answer."""
@@ -91,6 +93,9 @@ class ServiceDefinition:
     workers: Sequence[Worker] = field(default_factory=tuple)
     subscriptions: Sequence[Subscription] = field(default_factory=tuple)
     """Further consumer groups (see `Subscription`)."""
+    unit_of_work: type[UnitOfWork] = UnitOfWork
+    """The service's unit of work: a subclass exposing its repositories (``uow.cases``, ...),
+    built as ``cls(pool, source=name)`` for the API, the consumers and the workers alike."""
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -168,7 +173,9 @@ class ServiceRuntime:
             self.hub.topic_partitions,
         )
         broker = new_broker(self.hub.kafka_bootstrap, client_id=d.name)
-        self.context = ctx = ServiceContext(name=d.name, hub=self.hub, pool=pool, broker=broker)
+        self.context = ctx = ServiceContext(
+            name=d.name, hub=self.hub, pool=pool, broker=broker, unit_of_work_type=d.unit_of_work
+        )
         if d.consumes:
             self.consumer = self._host(ctx, d.name, d.consumes, d.handlers, d.batch_handler)
         for sub in d.subscriptions:
