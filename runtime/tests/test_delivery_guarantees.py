@@ -1,4 +1,5 @@
-"""The runtime's delivery guarantees on the real Kafka broker and PostgreSQL server.
+"""The runtime's delivery guarantees on the real Kafka broker and PostgreSQL server, with the
+consumers hosted on FastStream exactly as the services host them (`hub_runtime.kafka_host`).
 
 Each test uses its own database and its own topic, so tests never see each other's records.
 """
@@ -15,16 +16,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_contracts.topics import dead_letter_topic
-from hub_runtime.consumer import DeadLetterWriter, EventConsumer, RetryPolicy
+from hub_runtime.consumer import ConsumerStats, RecordApplier, RetryPolicy
 from hub_runtime.db import create_pool
-from hub_runtime.kafka import (
-    delete_topics_with_prefix,
-    ensure_topics,
-    make_consumer,
-    make_producer,
-)
+from hub_runtime.dead_letters import DeadLetterWriter
+from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
+from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
@@ -60,30 +59,49 @@ async def always_fails(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened)
 
 
 @dataclass
+class Consumer:
+    """A consumer group to run on its own broker: its applier and its group id."""
+
+    group: str
+    applier: RecordApplier
+    bootstrap: str
+    topic: str
+
+    @property
+    def stats(self) -> ConsumerStats:
+        return self.applier.stats
+
+
+@dataclass
 class Harness:
     pool: asyncpg.Pool
     producer: AIOKafkaProducer
+    broker: KafkaBroker
     topic: str
     settings: HubSettings
 
     async def applied_count(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM applied"))
 
-    async def send_raw(self, value: bytes, key: str = "k") -> None:
-        await self.producer.send_and_wait(self.topic, value=value, key=key.encode())
+    async def send_raw(
+        self, value: bytes, key: str = "k", headers: list[tuple[str, bytes]] | None = None
+    ) -> None:
+        await self.producer.send_and_wait(
+            self.topic, value=value, key=key.encode(), headers=headers
+        )
 
     def consumer(
         self, group: str, handler: object = record_effect, batch_handler: object = None
-    ) -> EventConsumer:
-        return EventConsumer(
+    ) -> Consumer:
+        applier = RecordApplier(
             service=group,
-            consumer=make_consumer(self.settings.kafka_bootstrap, group, [self.topic]),
-            dead_letters=DeadLetterWriter(self.producer, group),
+            dead_letters=DeadLetterWriter(self.broker, group),
             uow_factory=lambda: UnitOfWork(self.pool, source="test"),
             handlers={CaseOpened.event_type: handler},  # type: ignore[dict-item]
             batch_handler=batch_handler,  # type: ignore[arg-type]
             retry=RetryPolicy(max_attempts=3, first_backoff=0.01, max_backoff=0.05),
         )
+        return Consumer(group, applier, self.settings.kafka_bootstrap, self.topic)
 
 
 @pytest.fixture
@@ -96,25 +114,29 @@ async def harness(hub_settings: HubSettings, fresh_database: str) -> AsyncIterat
     await ensure_topics(hub_settings.kafka_bootstrap, [topic], partitions=3)
     producer = make_producer(hub_settings.kafka_bootstrap, "test")
     await producer.start()
+    broker = new_broker(hub_settings.kafka_bootstrap, client_id="test")
+    await broker.start()
     try:
-        yield Harness(pool, producer, topic, hub_settings)
+        yield Harness(pool, producer, broker, topic, hub_settings)
     finally:
+        await broker.stop()
         await producer.stop()
         await pool.close()
         await delete_topics_with_prefix(hub_settings.kafka_bootstrap, topic)
 
 
-async def run_consumer(consumer: EventConsumer, until: object) -> None:
-    """Run a consumer until `until()` holds, then stop it cleanly."""
-    await consumer._consumer.start()
-    task = asyncio.create_task(consumer.run())
+async def run_consumer(consumer: Consumer, until: object) -> None:
+    """Run a consumer group on its own FastStream broker until `until()` holds, then stop it
+    (as a service does: the broker waits for the batch in flight, then leaves the group)."""
+    broker = new_broker(consumer.bootstrap, client_id=consumer.group)
+    HostedConsumer(
+        broker, group_id=consumer.group, topics=[consumer.topic], applier=consumer.applier
+    )
+    await broker.start()
     try:
         await wait_until(until)  # type: ignore[arg-type]
     finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        await consumer._consumer.stop()
+        await broker.stop()
 
 
 async def test_an_event_delivered_twice_is_applied_once(harness: Harness) -> None:
@@ -203,6 +225,24 @@ async def test_a_malformed_message_is_dead_lettered_and_later_ones_flow(harness:
     assert {record.value for record in dead} >= {b"{not json"}
 
 
+async def test_a_record_with_a_binary_header_is_applied_and_does_not_hold_up_its_poll(
+    harness: Harness,
+) -> None:
+    """FastStream's own parser would fail the whole poll on a header that is not UTF-8 (and the
+    next commit would skip it): the host hands records over undecoded."""
+    odd = new_envelope(case_opened(uuid.uuid4()), source="test", subject="same-key")
+    await harness.send_raw(odd.to_bytes(), key="same-key", headers=[("x-odd", b"\xff\xfe")])
+    good = new_envelope(case_opened(uuid.uuid4()), source="test", subject="same-key")
+    await harness.send_raw(good.to_bytes(), key="same-key")
+    consumer = harness.consumer("g-binary-header")
+
+    async def both_applied() -> bool:
+        return consumer.stats.applied == 2
+
+    await run_consumer(consumer, both_applied)
+    assert await harness.applied_count() == 2
+
+
 @pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
 async def test_a_failing_handler_is_retried_then_dead_lettered(harness: Harness) -> None:
     envelope = new_envelope(case_opened(uuid.uuid4()), source="test", subject="case-4")
@@ -226,7 +266,7 @@ async def test_relay_publishes_in_commit_order_per_key(harness: Harness) -> None
         async with UnitOfWork(harness.pool, source="test") as uow:
             uow.emit(case_opened(case_id), subject="one-case")
             await uow.commit()
-    relay = OutboxRelay(harness.pool, harness.producer, service="test", poll_seconds=0.1)
+    relay = OutboxRelay(harness.pool, harness.broker, service="test", poll_seconds=0.1)
     # The contract's topic is the real casefile topic; point the rows at the test topic instead.
     await harness.pool.execute("UPDATE hub_outbox SET topic = $1", harness.topic)
     assert await relay.publish_pending() == 20
@@ -248,8 +288,8 @@ async def test_a_service_killed_between_commit_and_publish_publishes_after_resta
     )
     assert done.returncode == -9, done.stderr.decode()
     assert await harness.pool.fetchval("SELECT count(*) FROM applied") == 1
-    assert await OutboxRelay(harness.pool, harness.producer, service="test").backlog() == 1
-    relay = OutboxRelay(harness.pool, harness.producer, service="restarted", poll_seconds=0.1)
+    assert await OutboxRelay(harness.pool, harness.broker, service="test").backlog() == 1
+    relay = OutboxRelay(harness.pool, harness.broker, service="restarted", poll_seconds=0.1)
     task = asyncio.create_task(relay.run())
     try:
 
@@ -362,7 +402,7 @@ async def test_a_batch_handler_applies_a_poll_batch_in_one_call_and_failures_alo
     assert await harness.applied_count() == 8
 
 
-async def _settled(consumer: EventConsumer, records: int) -> bool:
+async def _settled(consumer: Consumer, records: int) -> bool:
     s = consumer.stats
     return s.applied + s.duplicates + s.dead_lettered + s.skipped >= records
 

@@ -145,7 +145,7 @@ async def _held_back(hub: RunningHub, seconds: float) -> AsyncIterator[None]:
 
 def _kafka_consumer(hub: RunningHub) -> AIOKafkaConsumer:
     # The real aiokafka consumer of the running service: the test pauses it, nothing else.
-    consumer = hub.referral._kafka_consumer
+    consumer = hub.referral.kafka_consumer()
     assert isinstance(consumer, AIOKafkaConsumer)
     return consumer
 

@@ -1,5 +1,7 @@
-"""The consumer loop: decode, apply in one transaction with the inbox row, then commit the offset.
+"""How a consumer applies records: decode, apply in one transaction with the inbox row.
 
+The records come from a FastStream batch subscriber (`hub_runtime.kafka_host`), which commits
+their offsets after `RecordApplier.process_batch` returned for every partition of the poll.
 Strategies, in the order every record goes through them (in the spirit of getsentry/arroyo):
 1. decode the envelope and the payload; a record that does not decode is dead-lettered at once;
 2. skip event types this service does not handle (they are not errors);
@@ -14,8 +16,8 @@ Strategies, in the order every record goes through them (in the spirit of getsen
    dead-letter;
    infrastructure errors (database or network down, a lost deadlock) are retried without
    limit, because the event itself is fine;
-5. commit the offsets only after 1-4 finished for every record of the poll, so a crash
-   re-delivers, and the inbox makes the re-delivery change nothing.
+5. (the host) commit the offsets only after 1-4 finished for every record of the poll, so a
+   crash re-delivers, and the inbox makes the re-delivery change nothing.
 The partitions of one poll are applied concurrently, each in its own transactions; callers must
 not assume records of different partitions are applied in any particular order.
 """
@@ -26,26 +28,25 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 from hub_contracts import ContractError, EventPayload
 from hub_contracts.envelope import Envelope
 from hub_contracts.registry import decode
-from hub_contracts.topics import dead_letter_topic
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.errors import (
     TRANSIENT_ERRORS,
     DomainError,
     NotYetKnownError,
     PermanentEventError,
 )
-from hub_runtime.metrics import CONSUMER_LAG, EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
+from hub_runtime.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
 from hub_runtime.telemetry import batch_span, headers_from_kafka, span_from_carrier
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -95,37 +96,13 @@ class ConsumerStats:
     dead_lettered: int = 0
 
 
-class DeadLetterWriter:
-    """Writes a record that could not be applied to `<topic>.dlq`, with headers saying why."""
-
-    def __init__(self, producer: AIOKafkaProducer, service: str) -> None:
-        self._producer = producer
-        self._service = service
-
-    async def send(self, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
-        headers = [
-            *(record.headers or ()),
-            ("dlq-error", error[:2000].encode()),
-            ("dlq-original-topic", record.topic.encode()),
-            ("dlq-original-partition", str(record.partition).encode()),
-            ("dlq-original-offset", str(record.offset).encode()),
-            ("dlq-attempts", str(attempts).encode()),
-            ("dlq-consumer", self._service.encode()),
-            ("dlq-failed-at", datetime.now(UTC).isoformat().encode()),
-        ]
-        await self._producer.send_and_wait(
-            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
-        )
-
-
-class EventConsumer:
-    """Applies the events of some topics to one service's database, effectively once."""
+class RecordApplier:
+    """Applies the records of one consumer group to one service's database, effectively once."""
 
     def __init__(
         self,
         *,
         service: str,
-        consumer: AIOKafkaConsumer,
         dead_letters: DeadLetterWriter,
         uow_factory: UnitOfWorkFactory,
         handlers: Mapping[str, EventHandler],
@@ -136,26 +113,11 @@ class EventConsumer:
         self._batch_transactions = batch_transactions
         self._batch_handler = batch_handler
         self._service = service
-        self._consumer = consumer
         self._dead_letters = dead_letters
         self._uow_factory = uow_factory
         self._handlers = handlers
         self._retry = retry
         self.stats = ConsumerStats()
-
-    async def run(self) -> None:
-        """Poll, apply and commit until cancelled."""
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=500)
-            if not batches:
-                continue
-            # Partitions are independent (order is kept within each), so their batches are
-            # applied concurrently, each in its own transactions: while one waits on the
-            # database, another decodes and runs its handlers.
-            await asyncio.gather(*(self.process_batch(records) for records in batches.values()))
-            # Every record up to here is applied (or dead-lettered), and a re-delivery after a
-            # crash is dropped by the inbox.
-            await self._commit_batches(batches)
 
     async def process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply records of one partition in order: in batch transactions where they succeed,
@@ -346,12 +308,15 @@ class EventConsumer:
             except NotYetKnownError as exc:
                 # A fact the event needs is still on its way: retried like a failure below.
                 if attempt >= self._retry.max_attempts:
-                    await self._dead_letter(record, f"{exc.code}: {exc.reason}", attempts=attempt)
+                    error = f"still not known after {attempt} attempts: {exc.code}: {exc.reason}"
+                    await self._dead_letter(record, error, attempts=attempt)
                     return
                 await asyncio.sleep(self._retry.delay(attempt))
             except DomainError as exc:
                 # A rule refuses the event: retrying cannot change that.
-                await self._dead_letter(record, f"{exc.code}: {exc.reason}", attempts=attempt)
+                await self._dead_letter(
+                    record, f"rejected: {exc.code}: {exc.reason}", attempts=attempt
+                )
                 return
             except _INFRA_ERRORS as exc:
                 # The event is fine; the stack is not. Wait and retry without counting.
@@ -411,28 +376,6 @@ class EventConsumer:
             "event dead-lettered",
             extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
         )
-
-    async def record_lag(self) -> None:
-        """Update the lag gauge of every assigned partition (called periodically)."""
-        for partition in self._consumer.assignment():
-            end = self._consumer.highwater(partition)
-            if end is None:
-                continue
-            position = await self._consumer.position(partition)
-            CONSUMER_LAG.labels(self._service, partition.topic, str(partition.partition)).set(
-                max(0, end - position)
-            )
-
-    async def _commit_batches(
-        self, batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> None:
-        offsets = {partition: records[-1].offset + 1 for partition, records in batches.items()}
-        try:
-            await self._consumer.commit(offsets)
-        except KafkaError as exc:
-            # A rebalance took the partition away: its new owner re-reads from the last commit
-            # and the inbox drops what we already applied.
-            log.warning("offset commit failed", extra={"error_type": type(exc).__name__})
 
 
 def _decodable_prefix(

@@ -1,4 +1,4 @@
-"""Inspect and replay dead letters after a fix.
+"""Dead letters: written by consumers, inspected and replayed by operators after a fix.
 
     python -m hub_runtime.dead_letters list referral.events.v1
     python -m hub_runtime.dead_letters replay referral.events.v1 --offset 3 --offset 7
@@ -13,8 +13,10 @@ import argparse
 import asyncio
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord
+from faststream.kafka import KafkaBroker
 from hub_contracts import ContractError, Envelope
 from hub_contracts.topics import dead_letter_topic
 
@@ -22,6 +24,37 @@ from hub_runtime.kafka import make_producer, read_topic
 from hub_runtime.settings import HubSettings
 
 _DLQ_HEADER_PREFIX = "dlq-"
+
+
+class DeadLetterWriter:
+    """Writes a record that could not be applied to `<topic>.dlq`, with headers saying why.
+
+    Publishes through the service's FastStream broker (idempotent producer, ``acks=all``) and
+    waits for the acknowledgement: the offset is committed only after the dead letter is safe."""
+
+    def __init__(self, broker: KafkaBroker, service: str) -> None:
+        self._broker = broker
+        self._service = service
+
+    async def send(self, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
+        """Raises `KafkaError` when Kafka does not take it (the caller retries)."""
+        headers = {
+            # The record's own headers (trace context, content type) are ASCII by construction.
+            **{name: value.decode("utf-8", "replace") for name, value in record.headers or ()},
+            "dlq-error": error[:2000],
+            "dlq-original-topic": record.topic,
+            "dlq-original-partition": str(record.partition),
+            "dlq-original-offset": str(record.offset),
+            "dlq-attempts": str(attempts),
+            "dlq-consumer": self._service,
+            "dlq-failed-at": datetime.now(UTC).isoformat(),
+        }
+        await self._broker.publish(
+            record.value or b"",
+            topic=dead_letter_topic(record.topic),
+            key=record.key,
+            headers=headers,
+        )
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,19 @@ class InMemoryUnitOfWork(Generic[S]):
     ``committed`` collects the envelopes of every committed unit of work on this state's
     ``outbox`` list, which tests read as the service's outbox."""
 
-    def __init__(self, state: S, outbox: list[Envelope], *, source: str) -> None:
+    def __init__(
+        self,
+        state: S,
+        outbox: list[Envelope],
+        *,
+        source: str,
+        inbox: set[UUID] | None = None,
+    ) -> None:
         self.state = state
         self.outbox = outbox
+        self.inbox = inbox if inbox is not None else set()
+        """Envelope ids applied before (share one set between units of work, as the table)."""
+        self._claimed: set[UUID] = set()
         self._source = source
         self._snapshot: S | None = None
         self._pending: list[Envelope] = []
@@ -38,6 +48,7 @@ class InMemoryUnitOfWork(Generic[S]):
 
     async def __aenter__(self) -> Self:
         self._snapshot = copy.deepcopy(self.state)
+        self._claimed = set()
         self._pending = []
         self.emitted = []
         return self
@@ -50,6 +61,7 @@ class InMemoryUnitOfWork(Generic[S]):
     ) -> None:
         if self._snapshot is not None:  # not committed: roll back
             _restore(self.state, self._snapshot)
+            self.inbox -= self._claimed
         self._snapshot = None
 
     def emit(
@@ -77,12 +89,27 @@ class InMemoryUnitOfWork(Generic[S]):
         """Undo this block's changes and events if it raises."""
         snapshot = copy.deepcopy(self.state)
         mark = len(self._pending)
+        claimed = set(self._claimed)
         try:
             yield
         except BaseException:
             _restore(self.state, snapshot)
             del self._pending[mark:]
+            self.inbox -= self._claimed - claimed
+            self._claimed = claimed
             raise
+
+    async def record_inbox(self, envelope: Envelope, topic: str) -> bool:
+        """Claim an incoming event; False when it was applied before (a duplicate)."""
+        del topic
+        return bool(await self.claim_inbox([(envelope, "")]))
+
+    async def claim_inbox(self, entries: list[tuple[Envelope, str]]) -> set[UUID]:
+        """Claim many incoming events; returns the ids not applied before."""
+        new = {envelope.id for envelope, _ in entries} - self.inbox
+        self.inbox |= new
+        self._claimed |= new
+        return new
 
     async def commit(self) -> None:
         """Keep the changes; the queued events join ``outbox``."""

@@ -14,6 +14,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from hub_contracts.topics import dead_letter_topic
 
+CLOUDEVENTS_JSON = "application/cloudevents+json; charset=UTF-8"
+"""The records' content type: each value is a structured-mode CloudEvent (CloudEvents Kafka
+protocol binding 1.0, §3.2)."""
+
 
 def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     """The one producer shape used by relays and dead-letter writers."""

@@ -13,9 +13,10 @@ import logging
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
 from opentelemetry.trace import SpanKind
 
+from hub_runtime.kafka import CLOUDEVENTS_JSON
 from hub_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from hub_runtime.notify import Wakeup
 from hub_runtime.telemetry import current_trace_headers, span_from_carrier
@@ -36,12 +37,12 @@ FOR UPDATE SKIP LOCKED
 
 
 class OutboxRelay:
-    """Publishes outbox rows of one service database to Kafka."""
+    """Publishes outbox rows of one service database to Kafka, through the service's broker."""
 
     def __init__(
         self,
         pool: asyncpg.Pool,
-        producer: AIOKafkaProducer,
+        broker: KafkaBroker,
         *,
         service: str,
         topic_prefix: str = "",
@@ -49,7 +50,7 @@ class OutboxRelay:
         batch_size: int = 500,
     ) -> None:
         self._pool = pool
-        self._producer = producer
+        self._broker = broker
         self._service = service
         self._topic_prefix = topic_prefix
         self._poll_seconds = poll_seconds
@@ -110,13 +111,14 @@ class OutboxRelay:
                 SpanKind.PRODUCER,
                 **{"messaging.destination.name": topic},
             ):
-                headers = [(k, v.encode()) for k, v in current_trace_headers().items()]
+                headers = {"content-type": CLOUDEVENTS_JSON, **current_trace_headers()}
                 deliveries.append(
-                    await self._producer.send(
-                        topic,
-                        value=bytes(row["payload"]),
+                    await self._broker.publish(
+                        bytes(row["payload"]),
+                        topic=topic,
                         key=row["message_key"].encode(),
                         headers=headers,
+                        no_confirm=True,  # sent now, acknowledged below, all at once
                     )
                 )
         await asyncio.gather(*deliveries)

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,21 +11,18 @@ from typing import Any
 
 import asyncpg
 import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 from hub_contracts.topics import dead_letter_topic
 
-from hub_runtime.consumer import (
-    BatchHandler,
-    DeadLetterWriter,
-    EventConsumer,
-    EventHandler,
-    RetryPolicy,
-)
+from hub_runtime.consumer import BatchHandler, EventHandler, RecordApplier, RetryPolicy
 from hub_runtime.db import create_pool, ensure_database
+from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.edge import InFlightLimitMiddleware
 from hub_runtime.http import ReadinessCheck
-from hub_runtime.kafka import ensure_topics, make_consumer, make_producer
+from hub_runtime.kafka import ensure_topics
+from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.metrics import DEAD_LETTER_SIZE
 from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
@@ -41,10 +39,13 @@ class ServiceContext:
     name: str
     hub: HubSettings
     pool: asyncpg.Pool
-    producer: AIOKafkaProducer
+    broker: KafkaBroker
+    """The service's FastStream broker: its consumers, and the producer that publishes."""
+    unit_of_work_type: type[UnitOfWork] = UnitOfWork
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.pool, source=self.name)
+        """A new unit of work of the service's type (the consumers use it too)."""
+        return self.unit_of_work_type(self.pool, source=self.name)
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         """What /ready reports for every service: its database and the Kafka cluster answer."""
@@ -53,8 +54,7 @@ class ServiceContext:
             return bool(await self.pool.fetchval("SELECT true"))
 
         async def kafka() -> bool:
-            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=2)
-            return True
+            return bool(await self.broker.ping(timeout=2))
 
         return {"database": database, "kafka": kafka}
 
@@ -93,6 +93,9 @@ class ServiceDefinition:
     workers: Sequence[Worker] = field(default_factory=tuple)
     subscriptions: Sequence[Subscription] = field(default_factory=tuple)
     """Further consumer groups (see `Subscription`)."""
+    unit_of_work: type[UnitOfWork] = UnitOfWork
+    """The service's unit of work: a subclass exposing its repositories (``uow.cases``, ...),
+    built as ``cls(pool, source=name)`` for the API, the consumers and the workers alike."""
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -127,9 +130,10 @@ class ServiceRuntime:
         self._server: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
         self.context: ServiceContext | None = None
-        self.consumer: EventConsumer | None = None
-        self.subscription_consumers: dict[str, EventConsumer] = {}
-        self._extra_consumers: list[AIOKafkaConsumer] = []
+        self.consumer: RecordApplier | None = None
+        """The event consumer's applier (its ``stats`` say what it applied)."""
+        self.subscription_consumers: dict[str, RecordApplier] = {}
+        self._hosted: list[HostedConsumer] = []
         self.relay: OutboxRelay | None = None
         self.app: FastAPI | None = None
 
@@ -140,6 +144,15 @@ class ServiceRuntime:
             raise RuntimeError(f"{self.definition.name} has no HTTP server running")
         port = self._server.servers[0].sockets[0].getsockname()[1]
         return f"http://{self._http_host}:{port}"
+
+    def kafka_consumer(self, group: str | None = None) -> AIOKafkaConsumer | None:
+        """The aiokafka consumer of a consumer group while the service runs (its event
+        consumer's by default, else the `Subscription` named ``group``); None when stopped."""
+        wanted = self.hub.topic(group or self.definition.name)
+        for hosted in self._hosted:
+            if hosted.group_id == wanted:
+                return hosted.kafka_consumer
+        return None
 
     async def start(self) -> None:
         d = self.definition
@@ -159,74 +172,63 @@ class ServiceRuntime:
             ],
             self.hub.topic_partitions,
         )
-        producer = make_producer(self.hub.kafka_bootstrap, client_id=d.name)
-        await producer.start()
-        self.context = ServiceContext(name=d.name, hub=self.hub, pool=pool, producer=producer)
+        broker = new_broker(self.hub.kafka_bootstrap, client_id=d.name)
+        self.context = ctx = ServiceContext(
+            name=d.name, hub=self.hub, pool=pool, broker=broker, unit_of_work_type=d.unit_of_work
+        )
+        if d.consumes:
+            self.consumer = self._host(ctx, d.name, d.consumes, d.handlers, d.batch_handler)
+        for sub in d.subscriptions:
+            self.subscription_consumers[sub.group] = self._host(
+                ctx, sub.group, sub.topics, sub.handlers, None, sub.max_attempts
+            )
+        await broker.start()  # the producer, then every consumer group
         self.relay = OutboxRelay(
             pool,
-            producer,
+            broker,
             service=d.name,
             topic_prefix=self.hub.topic_prefix,
             poll_seconds=self.hub.outbox_poll_seconds,
         )
         self._spawn("relay", self.relay.run)
         self._spawn("gauges", self._update_gauges)
-        if d.consumes:
-            await self._start_consumer(self.context)
-        for subscription in d.subscriptions:
-            await self._start_subscription(self.context, subscription)
         for worker in d.workers:
-            self._spawn(worker.__name__, lambda w=worker: w(self.context))  # type: ignore[misc]
+            self._spawn(worker.__name__, functools.partial(worker, ctx))
         if d.build_app is not None:
-            await self._start_http(d.build_app(self.context))
+            await self._start_http(d.build_app(ctx))
         log.info("service started", extra={"service": d.name})
 
-    async def _start_consumer(self, ctx: ServiceContext) -> None:
-        d = self.definition
-        kafka_consumer = make_consumer(
-            self.hub.kafka_bootstrap,
-            group_id=self.hub.topic(d.name),
-            topics=[self.hub.topic(t) for t in d.consumes],
-        )
-        await kafka_consumer.start()
-        self.consumer = EventConsumer(
-            service=d.name,
-            consumer=kafka_consumer,
-            dead_letters=DeadLetterWriter(ctx.producer, d.name),
-            uow_factory=ctx.unit_of_work,
-            handlers=d.handlers,
-            batch_handler=d.batch_handler,
-            retry=RetryPolicy(
-                max_attempts=self.hub.consumer_max_attempts,
-                first_backoff=self.hub.consumer_backoff_seconds,
-                max_backoff=self.hub.consumer_backoff_max_seconds,
-            ),
-        )
-        self._kafka_consumer = kafka_consumer
-        self._spawn("consumer", self.consumer.run)
-
-    async def _start_subscription(self, ctx: ServiceContext, sub: Subscription) -> None:
-        kafka_consumer = make_consumer(
-            self.hub.kafka_bootstrap,
-            group_id=self.hub.topic(sub.group),
-            topics=[self.hub.topic(t) for t in sub.topics],
-        )
-        await kafka_consumer.start()
-        self._extra_consumers.append(kafka_consumer)
-        consumer = EventConsumer(
+    def _host(
+        self,
+        ctx: ServiceContext,
+        group: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, EventHandler],
+        batch_handler: BatchHandler | None,
+        max_attempts: int | None = None,
+    ) -> RecordApplier:
+        """Register one consumer group on the broker (started with it)."""
+        applier = RecordApplier(
             service=self.definition.name,
-            consumer=kafka_consumer,
-            dead_letters=DeadLetterWriter(ctx.producer, self.definition.name),
+            dead_letters=DeadLetterWriter(ctx.broker, self.definition.name),
             uow_factory=ctx.unit_of_work,
-            handlers=sub.handlers,
+            handlers=handlers,
+            batch_handler=batch_handler,
             retry=RetryPolicy(
-                max_attempts=sub.max_attempts or self.hub.consumer_max_attempts,
+                max_attempts=max_attempts or self.hub.consumer_max_attempts,
                 first_backoff=self.hub.consumer_backoff_seconds,
                 max_backoff=self.hub.consumer_backoff_max_seconds,
             ),
         )
-        self.subscription_consumers[sub.group] = consumer
-        self._spawn(sub.group, consumer.run)
+        self._hosted.append(
+            HostedConsumer(
+                ctx.broker,
+                group_id=self.hub.topic(group),
+                topics=[self.hub.topic(t) for t in topics],
+                applier=applier,
+            )
+        )
+        return applier
 
     async def _start_http(self, app: FastAPI) -> None:
         self.app = app
@@ -262,18 +264,20 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):
                 if self.relay is not None:
                     await self.relay.backlog()
-                if self.consumer is not None:
-                    await self.consumer.record_lag()
+                for hosted in self._hosted:
+                    await hosted.record_lag(self.definition.name)
+                if self._hosted:
                     await self._record_dead_letter_sizes()
 
     async def _record_dead_letter_sizes(self) -> None:
         """Records ever dead-lettered per consumed topic (the broker keeps them all)."""
+        consumer = self._hosted[0].kafka_consumer
+        if consumer is None:
+            return
         for logical in self.definition.consumes:
             dlq = dead_letter_topic(self.hub.topic(logical))
-            partitions = self._kafka_consumer.partitions_for_topic(dlq) or set()
-            ends = await self._kafka_consumer.end_offsets(
-                [TopicPartition(dlq, p) for p in partitions]
-            )
+            partitions = consumer.partitions_for_topic(dlq) or set()
+            ends = await consumer.end_offsets([TopicPartition(dlq, p) for p in partitions])
             DEAD_LETTER_SIZE.labels(self.definition.name, dlq).set(sum(ends.values()))
 
     def _spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
@@ -307,15 +311,11 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        if self.consumer is not None:
-            with contextlib.suppress(Exception):
-                await self._kafka_consumer.stop()
-        for extra in self._extra_consumers:
-            with contextlib.suppress(Exception):
-                await extra.stop()
         if self.context is not None:
             with contextlib.suppress(Exception):
-                await self.context.producer.stop()
+                # Waits for a batch in flight (its transaction and commit), then leaves the
+                # groups and flushes the producer.
+                await self.context.broker.stop()
             await _close_pool(self.context.pool)
         log.info("service stopped", extra={"service": self.definition.name})
 

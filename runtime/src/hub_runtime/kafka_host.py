@@ -1,0 +1,177 @@
+"""The hub's consumers and publishers, hosted on FastStream (``faststream[kafka]``, aiokafka).
+
+What FastStream does here: it owns the Kafka clients of a service (one `KafkaBroker`: the
+producer, and one aiokafka consumer per subscriber), runs each consumer group as a
+``@broker.subscriber(..., batch=True)`` in the service's event loop, starts and stops them with
+the broker, and publishes the outbox and the dead letters (``broker.publish``).
+
+What it deliberately does not do: acknowledge. The broker and every subscriber use
+``AckPolicy.MANUAL``; FastStream's own ``ack()`` commits every offset the consumer has read and
+``nack()`` seeks back with no backoff, neither of which keeps the hub's guarantee. Instead the
+batch handler below applies the records with `hub_runtime.consumer.RecordApplier` (inbox row,
+effect and outbox rows in one transaction per partition batch; bounded retries with backoff,
+then dead letters) and only then commits, per partition, exactly the offset after the last
+record it applied. If the handler fails anyway (a bug, a shutdown in the middle), it seeks each
+partition back to the first record of the batch, so nothing is skipped: FastStream logs and
+swallows a handler's exception and would otherwise read on. Ordering per case holds because a
+case's records share a key, hence a partition, and one partition's records are applied in order.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import FAKE_CONSUMER as _NO_CONSUMER
+from faststream.kafka.message import KafkaMessage as KafkaMessageClass
+from faststream.kafka.subscriber.usecase import BatchSubscriber
+from faststream.middlewares import AckPolicy
+
+from hub_runtime.consumer import RecordApplier
+from hub_runtime.metrics import CONSUMER_LAG
+
+log = logging.getLogger(__name__)
+_framework_log = logging.getLogger(f"{__name__}.faststream")
+# FastStream's own lines: per-batch "Received/Processed" (the hub counts what it applies in its
+# metrics) and a warning per subscriber that it does not create topics (the runtime does, with
+# their partition count). Its errors still show.
+_framework_log.setLevel(logging.ERROR)
+
+MAX_RECORDS = 500
+POLL_TIMEOUT_MS = 500
+
+
+def new_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
+    """A service's broker: idempotent producer with ``acks=all`` (a retried send never
+    duplicates or reorders within a partition), manual acknowledgement everywhere."""
+    return KafkaBroker(
+        bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15_000,
+        ack_policy=AckPolicy.MANUAL,
+        allow_auto_create_topics=False,  # the runtime creates them, with their partition count
+        logger=_framework_log,
+    )
+
+
+async def _undecoded(message: Any) -> None:
+    """The records are decoded by the applier (envelope and registered payload), not here."""
+    del message
+
+
+def _parser_for(
+    consumer: Callable[[], Any],
+) -> Callable[[Any], Awaitable[KafkaMessageClass]]:
+    """FastStream's batch parser decodes every header as UTF-8 and fails the whole poll on one
+    record with a binary header (its handler never runs, and the next commit would skip that
+    poll). This one decodes nothing: the records go to the applier as they came, where a bad
+    record is dead-lettered with its cause."""
+
+    async def parse(
+        polled: Sequence[ConsumerRecord[bytes, bytes]],
+    ) -> KafkaMessageClass:
+        records = tuple(polled)  # a tuple from the consumer, a list from TestKafkaBroker
+        first, last = records[0], records[-1]
+        return KafkaMessageClass(
+            raw_message=records,
+            body=b"",
+            message_id=f"{first.topic}-{first.partition}-{first.offset}-{last.offset}",
+            consumer=consumer(),
+        )
+
+    return parse
+
+
+class HostedConsumer:
+    """One consumer group of a service: a FastStream batch subscriber that applies each batch
+    with a `RecordApplier` and then commits exact offsets (see the module docstring).
+
+    ``group_id`` and ``topics`` are full Kafka names (prefix included). Register before
+    ``broker.start()``; the broker starts and stops it."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        *,
+        group_id: str,
+        topics: Sequence[str],
+        applier: RecordApplier,
+    ) -> None:
+        self.applier = applier
+        self.group_id = group_id
+        self.subscriber: BatchSubscriber = broker.subscriber(
+            *topics,
+            group_id=group_id,
+            batch=True,
+            max_records=MAX_RECORDS,
+            batch_timeout_ms=POLL_TIMEOUT_MS,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_undecoded,
+            parser=_parser_for(lambda: self.subscriber.consumer or _NO_CONSUMER),
+        )
+        self.subscriber(self.on_batch)
+
+    async def on_batch(self, body: None, message: KafkaMessage) -> None:
+        """Apply one poll's records, partitions concurrently, then commit their offsets."""
+        del body
+        raw = message.raw_message
+        records: tuple[ConsumerRecord[bytes, bytes], ...] = (
+            raw if isinstance(raw, tuple) else (raw,)
+        )
+        batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
+        for record in records:
+            batches.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
+        try:
+            # A task group: if one partition's work fails, the others are cancelled and waited
+            # for, so no partition is still being applied when its records are read again.
+            async with asyncio.TaskGroup() as group:
+                for partition_records in batches.values():
+                    group.create_task(self.applier.process_batch(partition_records))
+        except BaseException:
+            for partition, partition_records in batches.items():
+                message.consumer.seek(partition, partition_records[0].offset)
+            raise
+        await _commit(
+            message.consumer,
+            {partition: rs[-1].offset + 1 for partition, rs in batches.items()},
+        )
+
+    @property
+    def kafka_consumer(self) -> AIOKafkaConsumer | None:
+        """The aiokafka consumer while the broker runs (for lag and dead-letter gauges)."""
+        consumer: AIOKafkaConsumer | None = self.subscriber.consumer
+        return consumer
+
+    async def record_lag(self, service: str) -> None:
+        """Update the lag gauge of every assigned partition (called periodically)."""
+        consumer = self.kafka_consumer
+        if consumer is None:
+            return
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)
+            if end is None:
+                continue
+            position = await consumer.position(partition)
+            CONSUMER_LAG.labels(service, partition.topic, str(partition.partition)).set(
+                max(0, end - position)
+            )
+
+
+async def _commit(consumer: Any, offsets: dict[TopicPartition, int]) -> None:
+    """Commit ``offsets`` (the next offset to read, per partition), never more."""
+    if not isinstance(consumer, AIOKafkaConsumer):
+        return  # FastStream's TestKafkaBroker hands an in-memory consumer: nothing to commit
+    try:
+        await consumer.commit(offsets)
+    except KafkaError as exc:
+        # A rebalance took the partition away: its new owner re-reads from the last commit and
+        # the inbox drops what was applied already.
+        log.warning("offset commit failed", extra={"error_type": type(exc).__name__})

@@ -1,0 +1,67 @@
+"""The FastStream host under FastStream's own `TestKafkaBroker` (no Kafka, no PostgreSQL): the
+same batch subscriber the services run, with the in-memory unit of work. Milliseconds."""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.kafka import TestKafkaBroker
+from hub_contracts import CaseOpened, Envelope, new_envelope
+from hub_runtime.consumer import RecordApplier, RetryPolicy
+from hub_runtime.dead_letters import DeadLetterWriter
+from hub_runtime.fakes import InMemoryUnitOfWork
+from hub_runtime.kafka_host import HostedConsumer, new_broker
+
+TOPIC = "casefile.events.v1"
+
+
+@dataclass
+class Applied:
+    cases: list[str] = field(default_factory=list)
+
+
+def case_opened() -> Envelope:
+    payload = CaseOpened(
+        case_id=uuid.uuid4(),
+        country_of_origin="ER",
+        region="west",
+        household_size=1,
+        has_minors=False,
+        vulnerabilities=[],
+        location_type="azc",
+        stage="final_rejection",
+    )
+    return new_envelope(payload, source="test", subject=str(payload.case_id))
+
+
+async def test_records_are_applied_once_and_poison_is_dead_lettered() -> None:
+    state, outbox, inbox = Applied(), [], set[uuid.UUID]()
+
+    async def record(uow: InMemoryUnitOfWork[Applied], envelope: Envelope, payload: Any) -> None:
+        uow.state.cases.append(str(payload.case_id))
+
+    broker = new_broker("localhost:9092", client_id="t")
+    applier = RecordApplier(
+        service="t",
+        dead_letters=DeadLetterWriter(broker, "t"),
+        uow_factory=lambda: InMemoryUnitOfWork(state, outbox, source="t", inbox=inbox),  # type: ignore[arg-type,return-value]  # the fake stands in for the PostgreSQL unit of work
+        handlers={CaseOpened.event_type: record},
+        retry=RetryPolicy(max_attempts=2, first_backoff=0.001, max_backoff=0.001),
+    )
+    hosted = HostedConsumer(broker, group_id="g", topics=[TOPIC], applier=applier)
+    dead = broker.subscriber(f"{TOPIC}.dlq", group_id="dlq-reader")
+    dead_letters: list[bytes] = []
+
+    @dead
+    async def keep(body: bytes) -> None:
+        dead_letters.append(body)
+
+    first = case_opened()
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(first.to_bytes(), topic=TOPIC, key=b"k")
+        await test_broker.publish(first.to_bytes(), topic=TOPIC, key=b"k")  # a re-delivery
+        await test_broker.publish(b"{not json", topic=TOPIC, key=b"k")
+    assert state.cases == [str(first.data["case_id"])]
+    assert (hosted.applier.stats.applied, hosted.applier.stats.duplicates) == (1, 1)
+    assert hosted.applier.stats.dead_lettered == 1
+    assert dead_letters == [b"{not json"]
