@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Header
-from hub_runtime.auth import Authenticator, Role, mint_token
+from hub_runtime.auth import Principal, Role, install, mint_token, requires
 from hub_runtime.edge import InFlightLimitMiddleware
 from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors, raises
@@ -32,18 +32,20 @@ def rate_limited(x_test: Annotated[str | None, Header()] = None) -> None:
     del x_test
 
 
+Staff = Annotated[Principal, Depends(requires(Role.COUNSELLOR))]
+
+
 def _app() -> FastAPI:
-    auth = Authenticator(SECRET)
     app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+    install(app, SECRET)
     router = APIRouter(prefix="/cases")
-    staff = auth.require(Role.COUNSELLOR)
 
     @router.post("/{case_id}/consents", status_code=201, responses=errors(409, 410))
-    async def grant(case_id: int, body: Consent, who: staff) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def grant(case_id: int, body: Consent, who: Staff) -> dict[str, Any]:
         return {"case_id": case_id, "valid_until": body.valid_until}
 
     @router.get("/{case_id}")
-    async def read(case_id: int, who: staff) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def read(case_id: int, who: Staff) -> dict[str, Any]:
         return {"case_id": case_id}
 
     @router.get("", dependencies=[Depends(rate_limited)])

@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal, Self
 import httpx
 import jwt
 import pytest
-from fastapi import FastAPI
-from hub_runtime.auth import Authenticator, Role, mint_token, verify_token
+from fastapi import Depends, FastAPI
+from hub_runtime.auth import Principal, Role, install, mint_token, requires, verify_token
 from hub_runtime.consumer import RetryPolicy
-from hub_runtime.http import DomainError, create_app, validation_reasons
+from hub_runtime.errors import ConflictError
+from hub_runtime.http import create_app, validation_reasons
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -30,16 +31,19 @@ class Note(BaseModel):
     count: int
 
 
+Counsellor = Annotated[Principal, Depends(requires(Role.COUNSELLOR))]
+
+
 def _app() -> FastAPI:
-    auth = Authenticator(SECRET)
     app = create_app(
         service="demo", title="demo", description="", max_body_bytes=2048, readiness={}
     )
+    install(app, SECRET)
 
     @app.post("/things")
-    async def make(body: Note, who: auth.require(Role.COUNSELLOR)) -> dict[str, str]:  # type: ignore[valid-type]
+    async def make(body: Note, who: Counsellor) -> dict[str, str]:
         if body.count < 0:
-            raise DomainError("a count below zero makes no sense", code="negative")
+            raise ConflictError("a count below zero makes no sense", code="negative")
         return {"by": who.sub}
 
     return app

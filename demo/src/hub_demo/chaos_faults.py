@@ -120,12 +120,12 @@ def reset_consumer_groups(*services: str) -> Fault:
 def consumed_topics(hub: HubSettings, service: str) -> list[str]:
     import casefile.api
     import partner_gateway.api
-    import referral.consumer
+    import referral.routes
     import signals.api
 
     consumes: dict[str, list[Topic]] = {
         "casefile": list(casefile.api.CONSUMES),
-        "referral": list(referral.consumer.CONSUMES),
+        "referral": list(referral.routes.CONSUMES),
         "partner-gateway": list(partner_gateway.api.CONSUMES),
         "signals": list(signals.api.CONSUMES),
     }

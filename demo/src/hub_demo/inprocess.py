@@ -4,7 +4,9 @@ For the end-to-end tests and the benchmarks: the same bootstraps as the processe
 starts, so what runs here is what runs there, minus the process boundaries.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 import casefile.bootstrap
@@ -15,7 +17,8 @@ import referral.bootstrap
 import referral.config
 import signals.bootstrap
 import signals.config
-from hub_runtime.service import ServiceRuntime
+from hub_runtime.entry import ServiceSettings, service_runtime
+from hub_runtime.service import ServiceDefinition, ServiceRuntime
 from hub_runtime.settings import HubSettings
 from partner_gateway.simulator.app import PartnerSimulator, build_simulator
 
@@ -50,24 +53,35 @@ class RunningHub:
             await runtime.stop()
 
 
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def _runtime(definition: Callable[[S], ServiceDefinition], settings: S) -> ServiceRuntime:
+    """One service's runtime, not started, as its `main` would build it."""
+    return service_runtime(definition(settings), settings)
+
+
 async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
     """Start the four services on `databases` (service name -> database name)."""
     started: list[ServiceRuntime] = []
     try:
-        case_rt = casefile.bootstrap.runtime(
-            casefile.config.Settings(hub=hub, http_port=0, database=databases["casefile"])
+        case_rt = _runtime(
+            casefile.bootstrap.definition,
+            casefile.config.Settings(hub=hub, http_port=0, database=databases["casefile"]),
         )
         await _start(case_rt, started)
-        referral_rt = referral.bootstrap.runtime(
+        referral_rt = _runtime(
+            referral.bootstrap.definition,
             referral.config.Settings(
                 hub=hub,
                 http_port=0,
                 database=databases["referral"],
                 casefile_url=case_rt.base_url,
-            )
+            ),
         )
         await _start(referral_rt, started)
-        gateway_rt = partner_gateway.bootstrap.runtime(
+        gateway_rt = _runtime(
+            partner_gateway.bootstrap.definition,
             partner_gateway.config.Settings(
                 hub=hub,
                 http_port=0,
@@ -76,11 +90,12 @@ async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
                 delivery_first_backoff_seconds=0.2,
                 delivery_max_backoff_seconds=2.0,
                 delivery_poll_seconds=0.1,
-            )
+            ),
         )
         await _start(gateway_rt, started)
-        signals_rt = signals.bootstrap.runtime(
-            signals.config.Settings(hub=hub, http_port=0, database=databases["signals"])
+        signals_rt = _runtime(
+            signals.bootstrap.definition,
+            signals.config.Settings(hub=hub, http_port=0, database=databases["signals"]),
         )
         await _start(signals_rt, started)
     except BaseException:

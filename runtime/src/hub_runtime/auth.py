@@ -11,7 +11,7 @@ from typing import Annotated
 from uuid import UUID
 
 import jwt
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from hub_runtime.openapi_errors import raises
@@ -128,23 +128,6 @@ class Authenticator:
                 detail=f"the role '{principal.role.value}' may not do this (allowed: {allowed})",
             )
         return principal
-
-    def require(self, *roles: Role) -> "type[Principal]":
-        """`Annotated` dependency admitting only `roles`: use as `who: auth.require(Role.X)`."""
-
-        @raises(401, 403)
-        def dependency(request: Request) -> Principal:
-            principal = self.principal(request)
-            if principal.role not in roles:
-                allowed = ", ".join(r.value for r in roles)
-                raise HTTPException(
-                    status.HTTP_403_FORBIDDEN,
-                    detail=f"the role '{principal.role.value}' may not do this"
-                    f" (allowed: {allowed})",
-                )
-            return principal
-
-        return Annotated[Principal, Depends(dependency)]  # type: ignore[return-value]
 
 
 def main() -> None:

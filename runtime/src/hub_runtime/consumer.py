@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-import asyncpg
 from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 from hub_contracts import ContractError, EventPayload
@@ -41,7 +40,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.errors import (
-    TRANSIENT_ERRORS,
+    INFRASTRUCTURE_ERRORS,
     DomainError,
     NotYetKnownError,
     PermanentEventError,
@@ -60,17 +59,6 @@ BatchHandler = Callable[[UnitOfWork, Sequence[tuple[Envelope, Any]]], Awaitable[
 
 Optional, for throughput: it must have the same effect as the service's per-event handlers
 applied one after the other (which still apply a record alone on the slow path)."""
-
-_INFRA_ERRORS: tuple[type[BaseException], ...] = (
-    *TRANSIENT_ERRORS,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    # A deadlock or serialization failure with a concurrent transaction (another partition's
-    # batch, an HTTP request): the event is fine, the next attempt will most likely pass.
-    asyncpg.TransactionRollbackError,
-    KafkaError,
-)
 
 
 class UnitOfWorkFactory(Protocol):
@@ -307,6 +295,10 @@ class RecordApplier:
                 return
             except NotYetKnownError as exc:
                 # A fact the event needs is still on its way: retried like a failure below.
+                log.warning(
+                    "waiting for a fact not known yet; retrying",
+                    extra={"event_id": envelope.id, "attempt": attempt, "code": exc.code},
+                )
                 if attempt >= self._retry.max_attempts:
                     error = f"still not known after {attempt} attempts: {exc.code}: {exc.reason}"
                     await self._dead_letter(record, error, attempts=attempt)
@@ -318,7 +310,7 @@ class RecordApplier:
                     record, f"rejected: {exc.code}: {exc.reason}", attempts=attempt
                 )
                 return
-            except _INFRA_ERRORS as exc:
+            except INFRASTRUCTURE_ERRORS as exc:
                 # The event is fine; the stack is not. Wait and retry without counting.
                 attempt -= 1
                 log.warning(

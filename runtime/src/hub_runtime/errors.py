@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import ClassVar
 
+import asyncpg
+from aiokafka.errors import KafkaError
+
 
 class Refusal(StrEnum):
     """What kind of refusal a domain error is (its HTTP status is chosen from this, once)."""
@@ -131,3 +134,16 @@ class PermanentEventError(Exception):
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError, ConnectionError)
 """Infrastructure failures: retried without limit, never dead-lettered (the event is fine)."""
+
+
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    *TRANSIENT_ERRORS,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    # A deadlock or serialization failure with a concurrent transaction (another partition's
+    # batch, an HTTP request): the event is fine, the next attempt will most likely pass.
+    asyncpg.TransactionRollbackError,
+    KafkaError,
+)
+"""What a consumer retries without limit: the database or Kafka, not the event, failed."""

@@ -42,27 +42,6 @@ class Readiness(BaseModel):
     checks: dict[str, bool]
 
 
-class DomainError(errors.DomainError):
-    """Transitional: the old spelling with an HTTP status (``status_code=``). Services move to
-    the named errors of `hub_runtime.errors`; this class is deleted when the last one has."""
-
-    status_code: int | None = None
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        code: str = "refused",
-        status_code: int | None = None,
-        extra: Mapping[str, str] | None = None,
-    ):
-        super().__init__(reason, code=code, extra=extra)
-        if status_code is not None:
-            self.status_code = status_code
-
-
-NotFoundError = errors.NotFoundError
-
 HTTP_STATUS: dict[errors.Refusal, int] = {
     errors.Refusal.INVALID: 422,
     errors.Refusal.BAD_REQUEST: 400,
@@ -79,9 +58,6 @@ HTTP_STATUS: dict[errors.Refusal, int] = {
 
 def status_of(error: errors.DomainError) -> int:
     """The HTTP status a domain error answers."""
-    legacy = getattr(error, "status_code", None)
-    if isinstance(legacy, int):
-        return legacy
     return HTTP_STATUS[error.refusal]
 
 
@@ -179,7 +155,10 @@ def _plural(values: Mapping[str, Any]) -> str:
 
 def _pydantic_template(kind: str, context: Mapping[str, Any]) -> str | None:
     try:
-        return PydanticKnownError(kind, dict(context) or None).message_template  # type: ignore[arg-type]
+        # pydantic-core types `kind` as a Literal of its error types; any string is tried here
+        # and an unknown one raises, which is handled below.
+        template = PydanticKnownError(kind, dict(context) or None)  # type: ignore[arg-type]
+        return template.message_template
     except (KeyError, TypeError):  # a custom error type pydantic does not know
         return None
 

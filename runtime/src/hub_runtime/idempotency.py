@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Header
 
@@ -30,12 +30,11 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 Answer = tuple[int, Any]
 """(HTTP status, JSON body) of a successful request: what a replay answers."""
 
-Action = Callable[[UnitOfWork], Awaitable[Answer]]
+W = TypeVar("W", bound=UnitOfWork)
+"""A service's own unit of work type (a subclass exposing its repositories)."""
+
+Action = Callable[[W], Awaitable[Answer]]
 """The work of the request, inside the transaction that also stores its answer."""
-
-
-class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
 
 
 def fingerprint(route: str, body: Any) -> str:
@@ -97,7 +96,7 @@ def optional_key(
 
 
 async def idempotently(
-    uow_factory: UnitOfWorkFactory, scope: str, key: str, request_hash: str, action: Action
+    uow_factory: Callable[[], W], scope: str, key: str, request_hash: str, action: Action[W]
 ) -> tuple[int, Any, bool]:
     """Run ``action`` once per (scope, key): (status, body, replayed)."""
     async with uow_factory() as uow:
@@ -134,10 +133,11 @@ BUS_ANSWER_STATUS = 200
 edge answers its route's own status on a replay (rows written before the bus keep theirs)."""
 
 
-class PostgresKeys:
-    """The bus's key store (`hub_runtime.bus.KeyStore`) on ``hub_idempotency_keys``."""
+class PostgresKeys(Generic[W]):
+    """The bus's key store (`hub_runtime.bus.KeyStore`) on ``hub_idempotency_keys``, for a
+    service whose units of work ``uow_factory`` makes."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: Callable[[], W]) -> None:
         self._uow_factory = uow_factory
 
     async def run_once(
@@ -145,12 +145,12 @@ class PostgresKeys:
         scope: str,
         key: str,
         request_hash: str,
-        action: Callable[[UnitOfWork], Awaitable[Any]],
+        action: Callable[[W], Awaitable[Any]],
     ) -> tuple[Any, bool]:
         """Run ``action`` once per (scope, key): (JSON answer, replayed). Errors: see
         `idempotently`."""
 
-        async def answered(uow: UnitOfWork) -> Answer:
+        async def answered(uow: W) -> Answer:
             return BUS_ANSWER_STATUS, await action(uow)
 
         _, body, replayed = await idempotently(

@@ -60,6 +60,8 @@ def stack_settings(**overrides: object) -> HubSettings:
         outbox_poll_seconds=0.2,
         consumer_backoff_seconds=0.01,
         consumer_backoff_max_seconds=0.1,
+        # Test-chosen settings by name; pydantic validates them at run time (a Mapping of Any
+        # cannot be checked against each field's type statically).
         **overrides,  # type: ignore[arg-type]
     )
 

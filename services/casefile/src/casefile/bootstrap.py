@@ -7,13 +7,14 @@ Tests start it with ``service_runtime(definition(settings, clock), settings)``
 from functools import partial
 from pathlib import Path
 
+from hub_runtime.bus import bind_events
 from hub_runtime.service import ServiceContext, ServiceDefinition
 
 from casefile import api, workers
 from casefile.config import Settings
 from casefile.deps import Clock, Deps, system_clock
 from casefile.routes import ROUTES
-from casefile.unit_of_work import bound_event_handlers
+from casefile.unit_of_work import CasefileUnitOfWork
 from casefile.vault import PersonVault
 
 NAME = "casefile"
@@ -49,7 +50,8 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
         migrations=MIGRATIONS,
         publishes=api.PUBLISHES,
         consumes=api.CONSUMES,
-        handlers=bound_event_handlers(ROUTES, wired),
+        handlers=bind_events(ROUTES, wired),
+        unit_of_work=CasefileUnitOfWork,
         build_app=partial(api.build_app, deps=wired),
         workers=[
             workers.every(settings.deadline_check_seconds, deadlines, "deadline_worker"),

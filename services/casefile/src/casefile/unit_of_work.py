@@ -2,25 +2,21 @@
 the inbox row.
 
 Handlers are typed against the `CasefileUow` Protocol and use its repositories
-(``uow.cases``, ``uow.history``, ...), never a connection; they never commit. Three classes
+(``uow.cases``, ``uow.history``, ...), never a connection; they never commit. Two classes
 fit it:
-- `CasefileUnitOfWork`: PostgreSQL, opened and committed by the message bus (HTTP, workers);
-- `InConsumerTransaction`: the same repositories inside the transaction the runtime's consumer
-  opened for an event (it claims the inbox row and commits); see `bound_event_handlers`;
+- `CasefileUnitOfWork`: PostgreSQL, opened and committed by the message bus (HTTP, workers) and
+  by the runtime's consumer (the service definition names it);
 - `casefile.fakes.FakeUnitOfWork`: in memory, for unit tests.
 """
 
-from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 from uuid import UUID
 
 import asyncpg
 from hub_contracts import EventPayload
 from hub_contracts.envelope import Envelope
-from hub_runtime.bus import Routes, Transaction, bind_events
-from hub_runtime.consumer import EventHandler
+from hub_runtime.bus import Transaction
 from hub_runtime.db import Connection
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -100,61 +96,10 @@ class CasefileUnitOfWork(_PgRepositories, UnitOfWork):
     """The runtime's unit of work (`hub_runtime.unit_of_work.UnitOfWork`) with casefile's
     repositories on its connection, usable once ``async with`` opened it."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        super().__init__(pool, source=SOURCE)
+    def __init__(self, pool: asyncpg.Pool, *, source: str = SOURCE) -> None:
+        super().__init__(pool, source=source)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self._bind(self.conn)
         return self
-
-
-class InConsumerTransaction(_PgRepositories):
-    """Casefile's repositories inside a transaction the runtime's consumer owns: it claimed
-    the inbox row and commits after the handler, so this one never opens or commits."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._bind(uow.conn)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def commit(self) -> None:
-        """Never called by a handler; the consumer commits its own transaction."""
-        raise RuntimeError("the consumer commits this transaction, not a handler")
-
-    def emit(
-        self,
-        payload: EventPayload,
-        *,
-        subject: str | UUID,
-        caused_by: Envelope | None = None,
-        time: datetime | None = None,
-    ) -> Envelope:
-        """`UnitOfWork.emit` of the consumer's transaction."""
-        return self._uow.emit(payload, subject=subject, caused_by=caused_by, time=time)
-
-
-def bound_event_handlers(routes: Routes[Any, Any], deps: Any) -> dict[str, EventHandler]:
-    """``routes.events`` as the runtime's consumer calls them (``ServiceDefinition.handlers``):
-    `hub_runtime.bus.bind_events`, each given casefile's repositories on the consumer's
-    transaction. (The runtime's consumer opens a plain `UnitOfWork`; once a definition can name
-    its unit of work, this adapter goes.)"""
-
-    def adapted(handler: Callable[[Any, Envelope, Any], Any]) -> EventHandler:
-        async def handle(uow: UnitOfWork, envelope: Envelope, payload: Any) -> None:
-            await handler(InConsumerTransaction(uow), envelope, payload)
-
-        handle.__name__ = getattr(handler, "__name__", "handle")
-        return handle
-
-    return {event_type: adapted(h) for event_type, h in bind_events(routes, deps).items()}

@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from hub_runtime.bus import bind_events
 from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
 
 from partner_gateway.api import CONSUMES, PUBLISHES, build_app
@@ -14,7 +15,7 @@ from partner_gateway.config import Settings
 from partner_gateway.delivery import delivery_worker
 from partner_gateway.deps import Deps
 from partner_gateway.routes import ROUTES
-from partner_gateway.unit_of_work import SOURCE, event_handlers
+from partner_gateway.unit_of_work import SOURCE, PostgresUnitOfWork
 
 NAME = SOURCE
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -48,7 +49,8 @@ def definition(
         migrations=MIGRATIONS,
         publishes=PUBLISHES,
         consumes=CONSUMES,
-        handlers=event_handlers(ROUTES, deps),
+        handlers=bind_events(ROUTES, deps),
+        unit_of_work=PostgresUnitOfWork,
         build_app=app,
         workers=workers,
     )

@@ -16,7 +16,7 @@ from referral.config import Settings
 from referral.deps import Deps
 from referral.kafka_commands import COMMAND_GROUP, COMMAND_TOPICS, command_handlers
 from referral.routes import CONSUMES, PUBLISHES, ROUTES, event_handlers
-from referral.unit_of_work import unit_of_work_factory
+from referral.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from referral.vault import CaseVault
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
@@ -71,6 +71,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
         handlers=event_handlers(deps),
+        unit_of_work=PostgresUnitOfWork,
         build_app=lambda ctx: build_app(ctx, deps, command_topics, view),
         workers=workers,
         subscriptions=subscriptions,

@@ -41,8 +41,7 @@ from hub_contracts.errors import describe_validation_error
 from hub_runtime.auth import Role
 from hub_runtime.bus import Message
 from hub_runtime.consumer import EventHandler
-from hub_runtime.errors import ForbiddenError, InvalidError, NotYetKnownError
-from hub_runtime.unit_of_work import UnitOfWork
+from hub_runtime.errors import ForbiddenError, InvalidError
 from pydantic import ValidationError
 
 from referral.bodies import GrantConsent, RequestReferral, ReviewReferral
@@ -50,7 +49,6 @@ from referral.deps import Deps
 from referral.messages import DecideReview, RecordConsent, ReferCase, WithdrawConsent
 from referral.permissions import REVIEWERS, STAFF
 from referral.routes import ROUTES
-from referral.unit_of_work import AdoptedUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -141,23 +139,13 @@ def command_handlers(deps: Deps) -> dict[str, EventHandler]:
     ``role_not_allowed``."""
 
     def bound(translate: Translate) -> EventHandler:
-        async def handle(uow: UnitOfWork, envelope: Envelope, command: Any) -> None:
+        async def handle(uow: Any, envelope: Envelope, command: Any) -> None:
             _check_sender(envelope, command)
             message = translate(envelope, command)
             route = ROUTES.commands[type(message)]
-            try:
-                result = await route(message, AdoptedUnitOfWork(uow), deps)
-            except NotYetKnownError as error:
-                # The consumer retries it quietly: say why the command is held up.
-                log.warning(
-                    "command waits for a fact not known yet; retried",
-                    extra={
-                        "event_id": envelope.id,
-                        "event_type": envelope.type,
-                        "code": error.code,
-                    },
-                )
-                raise
+            # The consumer opens the definition's unit of work: a referral `PostgresUnitOfWork`.
+            # A `NotYetKnownError` is retried by the consumer (which logs each wait).
+            result = await route(message, uow, deps)
             log.info(
                 "command applied",
                 extra={

@@ -6,9 +6,6 @@ publishes also needs its contract revision (`hub_contracts`, contracts/README.md
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from hub_contracts import (
     CaseClosed,
     CaseOpened,
@@ -21,10 +18,7 @@ from hub_contracts import (
     ReferralDelivered,
     Topic,
 )
-from hub_contracts.envelope import Envelope
 from hub_runtime.bus import BoundEventHandler, Routes, bind_events
-from hub_runtime.consumer import EventHandler
-from hub_runtime.unit_of_work import UnitOfWork
 
 from referral.deps import Deps
 from referral.handlers import (
@@ -46,7 +40,7 @@ from referral.messages import (
     ReplacePartner,
     WithdrawConsent,
 )
-from referral.unit_of_work import AdoptedUnitOfWork, ReferralUnitOfWork
+from referral.unit_of_work import ReferralUnitOfWork
 
 CONSUMES: tuple[Topic, ...] = (Topic.CASEFILE_EVENTS, Topic.PARTNER_EVENTS)
 PUBLISHES: tuple[Topic, ...] = (Topic.REFERRAL_EVENTS,)
@@ -77,21 +71,7 @@ ROUTES: Routes[ReferralUnitOfWork, Deps] = Routes(
 )
 
 
-def event_handlers(deps: Deps) -> dict[str, EventHandler]:
+def event_handlers(deps: Deps) -> dict[str, BoundEventHandler]:
     """``ROUTES.events`` as the runtime's event consumer calls them (``handler(uow, envelope,
-    payload)``), each given the consumer's unit of work with referral's repositories."""
-    return adopting(bind_events(ROUTES, deps))
-
-
-def adopting(handlers: Mapping[str, BoundEventHandler]) -> dict[str, EventHandler]:
-    """``handlers`` given the consumer's plain `UnitOfWork` as an `AdoptedUnitOfWork` (the
-    runtime's consumers open a plain one; the transaction and its commit stay theirs)."""
-
-    def adopt(handler: BoundEventHandler) -> EventHandler:
-        async def handle(uow: UnitOfWork, envelope: Envelope, payload: Any) -> None:
-            await handler(AdoptedUnitOfWork(uow), envelope, payload)
-
-        handle.__name__ = getattr(handler, "__name__", "handle")
-        return handle
-
-    return {event_type: adopt(handler) for event_type, handler in handlers.items()}
+    payload)``, in the definition's unit of work: a `PostgresUnitOfWork`)."""
+    return bind_events(ROUTES, deps)

@@ -288,7 +288,7 @@ async def test_a_command_waits_for_a_case_the_view_has_not_seen_yet(
 ) -> None:
     # With the test backoff (0.01 s doubling to 0.1 s) 400 attempts wait about 40 s.
     stack = await stack_factory(command_max_attempts=400)
-    caplog.set_level(logging.WARNING, logger="referral")  # each attempt that waits is logged
+    caplog.set_level(logging.WARNING, logger="hub_runtime.consumer")  # each wait is logged
     partner = await stack.register_partner()
     case_id = uuid.uuid4()
     sent = await command(stack, grant_command(stack, case_id, partner["partner_id"]))

@@ -5,22 +5,16 @@ Tests start it with ``service_runtime(definition(settings), settings)`` (`hub_ru
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
-from hub_contracts.envelope import Envelope
 from hub_runtime.bus import (
-    BoundBatchHandler,
-    BoundEventHandler,
     MessageBus,
     bind_batch,
     bind_events,
 )
 from hub_runtime.errors import DomainError
 from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
-from hub_runtime.unit_of_work import UnitOfWork
 
 from signals.api import build_app
 from signals.config import Settings
@@ -47,8 +41,9 @@ def definition(settings: Settings) -> ServiceDefinition:
         migrations=MIGRATIONS,
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
-        handlers=_on_signals_uow(bind_events(ROUTES, deps)),
-        batch_handler=_batch_on_signals_uow(bind_batch(ROUTES, deps)),
+        handlers=bind_events(ROUTES, deps),
+        batch_handler=bind_batch(ROUTES, deps),
+        unit_of_work=PostgresSignalsUnitOfWork,
         build_app=app,
         workers=[publisher(deps)],
     )
@@ -76,30 +71,3 @@ def publisher(deps: Deps) -> Worker:
             await asyncio.sleep(deps.settings.publish_interval_seconds)
 
     return signals_publisher
-
-
-# The runtime's consumer opens a plain `UnitOfWork`; the two adapters below show it to the
-# routes as signals' unit of work (same transaction). They go once a `ServiceDefinition` can
-# name the service's unit-of-work factory.
-
-
-def _on_signals_uow(handlers: Mapping[str, BoundEventHandler]) -> dict[str, BoundEventHandler]:
-    def adapted(handler: BoundEventHandler) -> BoundEventHandler:
-        async def handle(uow: UnitOfWork, envelope: Envelope, payload: Any) -> None:
-            await handler(PostgresSignalsUnitOfWork.joining(uow), envelope, payload)
-
-        handle.__name__ = getattr(handler, "__name__", "handle")
-        return handle
-
-    return {event_type: adapted(handler) for event_type, handler in handlers.items()}
-
-
-def _batch_on_signals_uow(batch: BoundBatchHandler | None) -> BoundBatchHandler | None:
-    if batch is None:
-        return None
-    bound = batch
-
-    async def apply(uow: UnitOfWork, items: Sequence[tuple[Envelope, Any]]) -> None:
-        await bound(PostgresSignalsUnitOfWork.joining(uow), items)
-
-    return apply

@@ -7,7 +7,7 @@ Handlers are typed against `SignalsUnitOfWork` (a Protocol), which both
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from hub_contracts import EventPayload
@@ -90,18 +90,6 @@ class PostgresSignalsUnitOfWork(UnitOfWork):
     def ledger(self) -> PostgresPrivacyLedger:
         """Epsilon spent per period and table (``privacy_ledger``)."""
         return PostgresPrivacyLedger(self.conn)
-
-    @classmethod
-    def joining(cls, uow: UnitOfWork) -> Self:
-        """The same open transaction seen as signals' unit of work.
-
-        The runtime's consumer opens a plain `UnitOfWork` (a `ServiceDefinition` cannot name
-        a unit-of-work factory yet); this view shares all its state (connection, transaction,
-        pending events), so whatever a handler does through it happens in that transaction.
-        Remove once the runtime takes the service's factory."""
-        view = cls.__new__(cls)
-        view.__dict__ = uow.__dict__
-        return view
 
 
 UnitOfWorkFactory = Callable[[], PostgresSignalsUnitOfWork]

@@ -12,6 +12,7 @@ from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import install
 from hub_runtime.bus import MessageBus
 from hub_runtime.http import create_app
+from hub_runtime.idempotency import PostgresKeys
 from hub_runtime.service import ServiceContext
 
 from partner_gateway.api import admin, partner
@@ -19,7 +20,7 @@ from partner_gateway.config import Settings
 from partner_gateway.deps import Deps
 from partner_gateway.domain.ratelimit import RateLimiter
 from partner_gateway.routes import ROUTES, GatewayBus
-from partner_gateway.unit_of_work import GatewayKeys, PostgresUnitOfWork
+from partner_gateway.unit_of_work import PostgresUnitOfWork
 
 PUBLISHES = [Topic.PARTNER_EVENTS]
 CONSUMES = [Topic.REFERRAL_EVENTS, Topic.CASEFILE_EVENTS]
@@ -31,7 +32,7 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
     def unit_of_work() -> PostgresUnitOfWork:
         return PostgresUnitOfWork(ctx.pool, source=ctx.name)
 
-    bus: GatewayBus = MessageBus(ROUTES, unit_of_work, deps, keys=GatewayKeys(unit_of_work))
+    bus: GatewayBus = MessageBus(ROUTES, unit_of_work, deps, keys=PostgresKeys(unit_of_work))
     app = create_app(
         service=ctx.name,
         title="Partner gateway",

@@ -12,6 +12,7 @@ from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import install
 from hub_runtime.bus import MessageBus
 from hub_runtime.http import create_app
+from hub_runtime.idempotency import PostgresKeys
 from hub_runtime.service import ServiceContext
 
 from referral.api.cases import cases_router
@@ -21,7 +22,7 @@ from referral.api.partners import partners_router
 from referral.api.referrals import referrals_router
 from referral.deps import Deps
 from referral.routes import CONSUMES, PUBLISHES, ROUTES
-from referral.unit_of_work import ReferralKeys, ReferralUnitOfWork, unit_of_work_factory
+from referral.unit_of_work import ReferralUnitOfWork, unit_of_work_factory
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 
 
@@ -36,7 +37,7 @@ def build_app(
     ``command_topics`` are listed in the AsyncAPI document as consumed."""
     uows = unit_of_work_factory(ctx.pool)
     bus: MessageBus[ReferralUnitOfWork, Deps] = MessageBus(
-        ROUTES, uows, deps, keys=ReferralKeys(uows)
+        ROUTES, uows, deps, keys=PostgresKeys(uows)
     )
     edge = Edge(bus=bus, reads=uows, view=view)
     app = create_app(
