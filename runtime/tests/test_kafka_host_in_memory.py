@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from faststream.kafka import TestKafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_runtime.consumer import RecordApplier, RetryPolicy
@@ -34,6 +35,7 @@ def case_opened() -> Envelope:
     return new_envelope(payload, source="test", subject=str(payload.case_id))
 
 
+@pytest.mark.expected_server_errors  # dead-letters a poison record on purpose (logged at ERROR)
 async def test_records_are_applied_once_and_poison_is_dead_lettered() -> None:
     state, outbox, inbox = Applied(), [], set[uuid.UUID]()
 

@@ -278,7 +278,7 @@ async def test_a_command_for_an_unknown_case_is_dead_lettered_after_the_retries(
     sent = await command(stack, grant_command(stack, uuid.uuid4(), partner["partner_id"]))
     [letter] = await wait_for_dead_letters(stack, 1)
     # Retried (NotYetKnownError), then dead-lettered with its code and reason.
-    assert letter["dlq-error"].startswith("case_not_known_yet: ")
+    assert letter["dlq-error"].startswith("still not known after 8 attempts: case_not_known_yet: ")
     assert int(letter["dlq-attempts"]) == 8  # REFERRAL_COMMAND_MAX_ATTEMPTS' default
     assert await caused_by(stack, sent) == []
 
@@ -365,7 +365,7 @@ async def test_a_review_by_command_is_for_coordinators_only(stack: Any) -> None:
 
     by_counsellor = await command(stack, review(StaffRole.COUNSELLOR, "counsellor-7"))
     [letter] = await wait_for_dead_letters(stack, 1)
-    assert letter["dlq-error"].startswith("role_not_allowed: ")
+    assert letter["dlq-error"].startswith("rejected: role_not_allowed: ")
     assert "coordinator" in letter["dlq-error"]
     assert await caused_by(stack, by_counsellor) == []
     [unchanged] = await referrals_of(stack, case_id)
