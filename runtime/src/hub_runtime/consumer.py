@@ -62,11 +62,20 @@ applied one after the other (which still apply a record alone on the slow path).
 
 
 class UnitOfWorkFactory(Protocol):
+    """Opens a new unit of work for one transaction: ``factory()`` (a service's unit of work
+    class, or any callable returning one)."""
+
     def __call__(self) -> UnitOfWork: ...
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often and how long a consumer retries a record whose handler failed.
+
+    ``max_attempts`` counts handler runs (failures and ``NotYetKnownError``) before the record is
+    dead-lettered; backoffs are in seconds, doubled after each attempt from ``first_backoff`` up to
+    ``max_backoff``. Infrastructure errors are not counted: they wait ``max_backoff`` and retry."""
+
     max_attempts: int = 5
     first_backoff: float = 0.05
     max_backoff: float = 2.0
@@ -78,6 +87,13 @@ class RetryPolicy:
 
 @dataclass
 class ConsumerStats:
+    """Running counts of what one :class:`RecordApplier` did with its records, for tests and
+    benches.
+
+    ``applied``: records whose handler ran and committed; ``duplicates``: envelope ids the inbox
+    already held; ``skipped``: event types the service does not handle; ``dead_lettered``: records
+    written to the dead-letter topic. Counts only grow; they are not reset and not persisted."""
+
     applied: int = 0
     duplicates: int = 0
     skipped: int = 0
