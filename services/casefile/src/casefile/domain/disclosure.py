@@ -40,6 +40,10 @@ class DisclosureRequest:
 
 
 class Outcome(StrEnum):
+    """The disclosure endpoint's verdict, with its HTTP status in :data:`STATUS`: ``allow`` (200),
+    ``forbidden`` (403, never covered or never may be), ``gone`` (410, covered once, not any more)
+    or ``not_yet`` (503: casefile's view of the directory or the consent lags; retry later)."""
+
     ALLOW = "allow"
     FORBIDDEN = "forbidden"  # 403: never was, or never may be, covered
     GONE = "gone"  # 410: covered once, not any more (hub_contracts.privacy.GONE)

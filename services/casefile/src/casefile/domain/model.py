@@ -18,6 +18,9 @@ not a judgement: it refuses nothing that happens."""
 
 @dataclass(frozen=True)
 class HouseholdMember:
+    """A household member as the rules see it (decrypted, in memory only). ``relation`` is one of
+    the codes of ``bodies.HouseholdMemberIn``; ``name`` may be None."""
+
     relation: str
     date_of_birth: date
     name: str | None = None
@@ -104,6 +107,12 @@ class Person:
 
 @dataclass(frozen=True)
 class Case:
+    """The coarse, non-personal facts of a case: what events carry and the rules read.
+
+    No name, birth date or free text: ``household_size`` and ``has_minors`` stand for the household.
+    ``opened_on`` / ``closed_on`` are calendar dates; ``erased_at`` (aware) is set when the person's
+    key was destroyed (GDPR art. 17, crypto-shredding), after which nothing personal can be read."""
+
     case_id: UUID
     country_of_origin: str
     region: Region
