@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 @dataclass
 class TokenBucket:
+    """One token bucket: holds up to ``capacity`` tokens, refilled at ``rate_per_second``.
+
+    Starts full; times are ``time.monotonic()`` seconds. Not thread-safe; one event loop only."""
+
     rate_per_second: float
     capacity: int
     tokens: float = field(init=False)
@@ -34,6 +38,9 @@ class TokenBucket:
 
 @dataclass
 class RateLimiter:
+    """A token bucket per key (a partner id, or ``token:<client_id>`` for token requests), made on
+    first use and kept for the life of the process (the number of partners is small)."""
+
     rate_per_second: float
     capacity: int
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
