@@ -62,21 +62,16 @@ applied one after the other (which still apply a record alone on the slow path).
 
 
 class UnitOfWorkFactory(Protocol):
-    """Opens a new unit of work for one transaction: ``factory()`` (a service's unit of work
-    class, or any callable returning one)."""
+    """``factory()`` opens a new unit of work for one transaction (a service's UoW class)."""
 
     def __call__(self) -> UnitOfWork: ...
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long a consumer retries a record whose handler failed.
+    """Handler retries (backoffs in seconds); infrastructure errors wait max_backoff, uncounted."""
 
-    ``max_attempts`` counts handler runs (failures and ``NotYetKnownError``) before the record is
-    dead-lettered; backoffs are in seconds, doubled after each attempt from ``first_backoff`` up to
-    ``max_backoff``. Infrastructure errors are not counted: they wait ``max_backoff`` and retry."""
-
-    max_attempts: int = 5
+    max_attempts: int = 5  # handler runs (failures, NotYetKnownError) before the dead letter
     first_backoff: float = 0.05
     max_backoff: float = 2.0
 
@@ -87,16 +82,11 @@ class RetryPolicy:
 
 @dataclass
 class ConsumerStats:
-    """Running counts of what one :class:`RecordApplier` did with its records, for tests and
-    benches.
+    """What one :class:`RecordApplier` did, in records (counts only grow; for tests, benches)."""
 
-    ``applied``: records whose handler ran and committed; ``duplicates``: envelope ids the inbox
-    already held; ``skipped``: event types the service does not handle; ``dead_lettered``: records
-    written to the dead-letter topic. Counts only grow; they are not reset and not persisted."""
-
-    applied: int = 0
-    duplicates: int = 0
-    skipped: int = 0
+    applied: int = 0  # the handler ran and committed
+    duplicates: int = 0  # the envelope id was in the inbox already
+    skipped: int = 0  # an event type the service does not handle
     dead_lettered: int = 0
 
 
