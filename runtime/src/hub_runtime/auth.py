@@ -113,6 +113,10 @@ class Authenticator:
         self._secret = secret
 
     def principal(self, request: Request) -> Principal:
+        """The verified principal of the request's ``Authorization: Bearer <token>`` header.
+
+        Raises FastAPI's ``HTTPException`` 401 (with ``WWW-Authenticate: Bearer``) when the header
+        is missing, not a bearer token, or the token is invalid or expired."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:

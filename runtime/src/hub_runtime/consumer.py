@@ -64,7 +64,8 @@ applied one after the other (which still apply a record alone on the slow path).
 class UnitOfWorkFactory(Protocol):
     """``factory()`` opens a new unit of work for one transaction (a service's UoW class)."""
 
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self) -> UnitOfWork:
+        """A new unit of work, not yet entered (``async with`` opens the transaction)."""
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,9 @@ class DeadLetter:
     record: ConsumerRecord[bytes, bytes]
 
     def summary(self) -> dict[str, str | int]:
+        """What ``list`` prints for the letter: its place in the dead-letter topic, the envelope id
+        and type (``?`` when the record does not decode) and the ``dlq-*`` headers without the
+        prefix (``error``, ``original-topic``, ...). Never the payload."""
         envelope_id, event_type = "?", "?"
         try:
             envelope = Envelope.from_bytes(self.record.value or b"")

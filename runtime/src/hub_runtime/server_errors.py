@@ -32,6 +32,7 @@ class StrayRecord:
     exception: str | None
 
     def line(self) -> str:
+        """``<test>: <level> <logger>: <message> [<exception type>]``, one line of the summary."""
         failure = f" [{self.exception}]" if self.exception else ""
         return f"{self.test}: {self.level} {self.logger}: {self.message}{failure}"
 
@@ -60,6 +61,8 @@ class ServerErrorLog(logging.Handler):
         self.expected = 0
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Keep an ERROR record as stray unless the running test expects server errors or it is a
+        known broker transient (:func:`is_broker_transient`)."""
         item = self.current
         if item is not None and item.get_closest_marker(MARKER) is not None:
             self.expected += 1

@@ -36,6 +36,7 @@ class DisclosureRequest:
 
     @property
     def flow(self) -> Flow:
+        """The privacy policy's flow asked for: case, partner, purpose and categories."""
         return Flow(self.case_id, self.partner_id, self.purpose, self.categories)
 
 
@@ -68,6 +69,7 @@ class Decision:
 
     @property
     def status(self) -> int:
+        """The HTTP status of the outcome (200, 403, 410 or 503; :data:`STATUS`)."""
         return STATUS[self.outcome]
 
 

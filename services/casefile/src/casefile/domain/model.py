@@ -62,9 +62,11 @@ class Person:
         return categories
 
     def children_born_on(self) -> list[date]:
+        """Birth dates of the household members recorded as the person's children (any age)."""
         return [m.date_of_birth for m in self.household if m.relation == "child"]
 
     def has_minors(self, today: date) -> bool:
+        """True when the person or a household member is under 18 on ``today`` (a calendar date)."""
         born = [self.date_of_birth, *(m.date_of_birth for m in self.household)]
         return any(age_on(b, today) < ADULT_AGE for b in born)
 
@@ -129,8 +131,10 @@ class Case:
 
     @property
     def is_erased(self) -> bool:
+        """True once the person's data was erased (their key destroyed; GDPR art. 17)."""
         return self.erased_at is not None
 
     @property
     def is_closed(self) -> bool:
+        """True once the case was closed (``closed_on`` set)."""
         return self.closed_on is not None

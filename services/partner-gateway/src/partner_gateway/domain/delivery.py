@@ -31,6 +31,8 @@ class RetryPolicy:
         return timedelta(seconds=min(self.max_backoff_seconds, seconds))
 
     def gives_up_after(self, attempt: int) -> bool:
+        """True when failed attempt ``attempt`` (1 = first) was the last allowed
+        (``max_attempts``)."""
         return attempt >= self.max_attempts
 
 

@@ -46,6 +46,8 @@ class RateLimiter:
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
 
     def check(self, key: str, now: float) -> float:
+        """0.0 when a request under ``key`` may pass now (``time.monotonic()`` seconds), else the
+        seconds to wait (for ``Retry-After``)."""
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = TokenBucket(self.rate_per_second, self.capacity)

@@ -52,6 +52,7 @@ class SignedHeaders:
     signatures: str
 
     def as_dict(self) -> dict[str, str]:
+        """The headers by their Standard Webhooks names, ready to send."""
         return {
             "webhook-id": self.msg_id,
             "webhook-timestamp": str(self.timestamp),

@@ -136,9 +136,13 @@ class PartnerSimulator:
 
     @property
     def webhook_url(self) -> str:
+        """Where the gateway should POST webhooks: :attr:`url` + ``/webhooks``; raises
+        ``RuntimeError`` when not running."""
         return self.url + WEBHOOK_PATH
 
     async def stop(self) -> None:
+        """Stop the HTTP server and the background worker (waits up to 10 s per task); safe to call
+        twice."""
         if self._server is not None:
             self._server.should_exit = True
         for task in reversed(self._tasks):

@@ -68,6 +68,8 @@ class PolicyDecision:
 
     @property
     def hard_failures(self) -> tuple[RefusalCode, ...]:
+        """The failures no coordinator may override (not in :data:`OVERRIDABLE`): these always
+        refuse."""
         return tuple(code for code in self.failures if code not in OVERRIDABLE)
 
 
