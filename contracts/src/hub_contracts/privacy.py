@@ -175,6 +175,7 @@ class Verdict:
 
     @property
     def allowed(self) -> bool:
+        """True when no rule fails: the flow may go ahead now."""
         return not self.failures
 
     @property

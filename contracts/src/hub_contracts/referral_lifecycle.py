@@ -52,10 +52,20 @@ REPORTED_AS: Mapping[PartnerReportedStatus, ReferralStatus] = {
 
 
 def can_follow(current: ReferralStatus, target: ReferralStatus) -> bool:
+    """True when ``target`` may directly follow ``current`` in :data:`NEXT` (same status: False).
+
+    Raises ``KeyError`` only for a value that is not a ``ReferralStatus``: every status has an
+    entry."""
     return target in NEXT[current]
 
 
 class ReportVerdict(StrEnum):
+    """What :func:`judge_report` makes of a partner's report.
+
+    ``apply``: the outcome's steps change the referral; ``ignore``: harmless (a repeat, a monitoring
+    fact, an answer after the council closed the referral), answered without a change; ``reject``:
+    impossible in the lifecycle (the gateway answers 409, referral dead-letters it)."""
+
     APPLY = "apply"  # the steps change the referral
     IGNORE = "ignore"  # harmless: a repeat, a monitoring fact, or a late answer after we closed it
     REJECT = "reject"  # impossible: out of order

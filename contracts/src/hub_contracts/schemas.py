@@ -36,6 +36,10 @@ def schema_of(cls: type[EventPayload]) -> dict[str, Any]:
 
 
 def schema_path(schema_dir: Path, event_type: str, revision: int) -> Path:
+    """Where revision ``revision`` of ``event_type`` is committed:
+    ``<schema_dir>/<event_type>/<revision>.json``.
+
+    Pure path arithmetic: the file need not exist."""
     return schema_dir / event_type / f"{revision}.json"
 
 
@@ -93,6 +97,12 @@ def _check_command(schema_dir: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: ``write`` adds the missing current-revision files, ``check`` compares.
+
+    ``argv`` defaults to ``sys.argv[1:]``; ``--dir`` chooses the schema tree (default: the committed
+    one). Returns the exit status: 0 when nothing is wrong, 1 when ``check`` found a problem or
+    ``write`` met a committed revision that differs (problems and notes go to stderr). An unknown
+    command exits through argparse with status 2."""
     parser = argparse.ArgumentParser(prog="python -m hub_contracts.schemas")
     parser.add_argument("command", choices=["write", "check"])
     parser.add_argument("--dir", type=Path, default=DEFAULT_SCHEMA_DIR, help="schema tree")

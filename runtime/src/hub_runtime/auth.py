@@ -21,6 +21,12 @@ ISSUER = "council-hub"
 
 
 class Role(StrEnum):
+    """The role a bearer token carries; routes admit roles through :func:`requires`.
+
+    Staff roles (counsellor, coordinator, advocacy, admin), ``partner`` (a receiving organisation:
+    the token must carry its ``partner_id``) and ``service`` (the hub's own services calling each
+    other). The values are the ``role`` claim as written in a token."""
+
     COUNSELLOR = "counsellor"
     COORDINATOR = "coordinator"
     ADVOCACY = "advocacy"
@@ -49,6 +55,12 @@ def mint_token(
     partner_id: UUID | None = None,
     ttl_seconds: int = 8 * 3600,
 ) -> str:
+    """A signed HS256 JWT for ``sub`` with ``role`` (and ``partner_id`` for a partner).
+
+    Claims: ``sub``, ``role``, ``iss`` (``council-hub``), ``iat`` and ``exp`` in seconds since the
+    epoch; ``ttl_seconds`` (default 8 hours) is the lifetime. Raises nothing of its own; the checks
+    (a valid ``sub``, a partner id for a partner) are made by :func:`verify_token`, so a token
+    minted against them is refused when used."""
     now = int(time.time())
     claims: dict[str, object] = {"sub": sub, "role": role.value, "iss": ISSUER, "iat": now}
     claims["exp"] = now + ttl_seconds
@@ -101,6 +113,10 @@ class Authenticator:
         self._secret = secret
 
     def principal(self, request: Request) -> Principal:
+        """The verified principal of the request's ``Authorization: Bearer <token>`` header.
+
+        Raises FastAPI's ``HTTPException`` 401 (with ``WWW-Authenticate: Bearer``) when the header
+        is missing, not a bearer token, or the token is invalid or expired."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -131,6 +147,11 @@ class Authenticator:
 
 
 def main() -> None:
+    """``python -m hub_runtime.auth``: print a development token signed with the hub's JWT secret.
+
+    Arguments: ``--role``, ``--sub``, optional ``--partner-id`` (UUID) and ``--ttl`` (seconds,
+    default 8 hours). The secret comes from ``HubSettings`` (the environment), never the command
+    line."""
     parser = argparse.ArgumentParser(description="Mint a development bearer token")
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--sub", required=True, help="who the token is for (a staff login)")

@@ -48,7 +48,9 @@ class Transaction(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Make the work of the transaction durable; without it, leaving the unit of work rolls
+        back."""
 
 
 U = TypeVar("U", bound=Transaction)

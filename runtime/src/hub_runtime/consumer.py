@@ -62,12 +62,17 @@ applied one after the other (which still apply a record alone on the slow path).
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    """``factory()`` opens a new unit of work for one transaction (a service's UoW class)."""
+
+    def __call__(self) -> UnitOfWork:
+        """A new unit of work, not yet entered (``async with`` opens the transaction)."""
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5
+    """Handler retries (backoffs in seconds); infrastructure errors wait max_backoff, uncounted."""
+
+    max_attempts: int = 5  # handler runs (failures, NotYetKnownError) before the dead letter
     first_backoff: float = 0.05
     max_backoff: float = 2.0
 
@@ -78,9 +83,11 @@ class RetryPolicy:
 
 @dataclass
 class ConsumerStats:
-    applied: int = 0
-    duplicates: int = 0
-    skipped: int = 0
+    """What one :class:`RecordApplier` did, in records (counts only grow; for tests, benches)."""
+
+    applied: int = 0  # the handler ran and committed
+    duplicates: int = 0  # the envelope id was in the inbox already
+    skipped: int = 0  # an event type the service does not handle
     dead_lettered: int = 0
 
 

@@ -27,6 +27,7 @@ class LeanConnection(asyncpg.Connection):
     that)."""
 
     def get_reset_query(self) -> str:
+        """No reset query (asyncpg's hook): the empty string skips the round trip on release."""
         return ""
 
 

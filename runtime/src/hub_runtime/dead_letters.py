@@ -59,12 +59,21 @@ class DeadLetterWriter:
 
 @dataclass(frozen=True)
 class DeadLetter:
+    """One record of a ``<topic>.dlq`` topic as an operator sees it.
+
+    ``offset`` and ``partition`` are its place in the dead-letter topic (what ``replay --offset``
+    names); ``headers`` are its Kafka headers decoded as text (``dlq-error``,
+    ``dlq-original-topic``, ...); ``record`` is the raw record, kept to republish it unchanged."""
+
     offset: int
     partition: int
     headers: dict[str, str]
     record: ConsumerRecord[bytes, bytes]
 
     def summary(self) -> dict[str, str | int]:
+        """What ``list`` prints for the letter: its place in the dead-letter topic, the envelope id
+        and type (``?`` when the record does not decode) and the ``dlq-*`` headers without the
+        prefix (``error``, ``original-topic``, ...). Never the payload."""
         envelope_id, event_type = "?", "?"
         try:
             envelope = Envelope.from_bytes(self.record.value or b"")
@@ -85,6 +94,11 @@ class DeadLetter:
 
 
 async def load(settings: HubSettings, topic: str) -> list[DeadLetter]:
+    """Every dead letter of the logical topic ``topic`` (e.g. ``referral.events.v1``), oldest first.
+
+    Reads ``<prefix><topic>.dlq`` from offset 0 without a consumer group until it stays quiet for
+    about a second (``hub_runtime.kafka.read_topic``). Kafka errors (broker down) propagate as
+    aiokafka's ``KafkaError``."""
     records = await read_topic(settings.kafka_bootstrap, dead_letter_topic(settings.topic(topic)))
     return [
         DeadLetter(
@@ -131,6 +145,10 @@ async def _main(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    """``python -m hub_runtime.dead_letters list|replay <topic> [--offset N ...] [--all]``.
+
+    ``list`` prints one JSON summary per dead letter (ids, type, the ``dlq-*`` headers; never the
+    payload); ``replay`` republishes the chosen letters to their original topic (see the module)."""
     parser = argparse.ArgumentParser(description="Inspect and replay dead letters")
     parser.add_argument("command", choices=["list", "replay"])
     parser.add_argument("topic", help="the original topic, e.g. referral.events.v1")

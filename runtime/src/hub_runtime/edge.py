@@ -175,6 +175,9 @@ class JsonBodyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: a POST, PUT or PATCH body that is not JSON answers 415, one that is not
+        strict JSON (duplicate keys, ...) 422, in the hub's error shape; other scope types
+        (lifespan, websocket) pass through unchanged."""
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
@@ -228,6 +231,8 @@ class HeadAsGetMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: a HEAD request runs as the GET and its body is dropped; other scope
+        types (lifespan, websocket) pass through unchanged."""
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
@@ -250,6 +255,8 @@ class InFlightLimitMiddleware:
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: beyond ``limit`` HTTP requests in flight, 503 with ``Retry-After: 1``
+        without running the app; other scope types (lifespan, websocket) pass through unchanged."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -19,13 +19,16 @@ class ServiceSettings(Protocol):
     """What every service's settings hold besides its own: the hub's, and where HTTP listens."""
 
     @property
-    def hub(self) -> HubSettings: ...
+    def hub(self) -> HubSettings:
+        """The hub-wide settings (Kafka, PostgreSQL, JWT secret, topic prefix, ...)."""
 
     @property
-    def http_host(self) -> str: ...
+    def http_host(self) -> str:
+        """The address the HTTP edge binds to."""
 
     @property
-    def http_port(self) -> int: ...
+    def http_port(self) -> int:
+        """The TCP port the HTTP edge listens on (0: any free port)."""
 
 
 S = TypeVar("S", bound=ServiceSettings)

@@ -209,6 +209,9 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: a body over ``max_bytes`` bytes (by Content-Length or as it streams in)
+        answers 413 before the app reads it; other scope types (lifespan, websocket) pass through
+        unchanged."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -251,6 +254,9 @@ class TracingMiddleware:
         self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: each HTTP request runs in a server span, child of the caller's
+        ``traceparent`` when given; other scope types (lifespan, websocket) pass through
+        unchanged."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -44,6 +44,12 @@ def fingerprint(route: str, body: Any) -> str:
 
 
 class Claim(StrEnum):
+    """What :func:`classify` makes of an Idempotency-Key already stored (or not) for a scope.
+
+    ``new``: the work may run; ``replay``: answer the stored response again; ``mismatch``: the key
+    was used for another request (422 ``idempotency_key_reused``); ``in_progress``: the first
+    request with the key is still running (409)."""
+
     NEW = "new"  # go ahead, the key is ours now
     REPLAY = "replay"  # done before with the same request: answer the stored response
     MISMATCH = "mismatch"  # the key was used with another request: 422
@@ -52,11 +58,18 @@ class Claim(StrEnum):
 
 @dataclass(frozen=True)
 class StoredKey:
+    """A claimed key as stored: the SHA-256 hex digest of its request (:func:`fingerprint`) and
+    whether the answer of that request was stored (``finished``)."""
+
     request_hash: str
     finished: bool
 
 
 def classify(existing: StoredKey | None, request_hash: str) -> Claim:
+    """The claim a request hashed to ``request_hash`` makes on a key stored as ``existing``.
+
+    ``None`` (not stored) -> ``NEW``; another hash -> ``MISMATCH``; same hash and finished ->
+    ``REPLAY``; same hash, not finished -> ``IN_PROGRESS``. Pure; raises nothing."""
     if existing is None:
         return Claim.NEW
     if existing.request_hash != request_hash:

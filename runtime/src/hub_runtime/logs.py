@@ -44,6 +44,8 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line with only whitelisted context."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON line: time (UTC, ISO 8601), level, logger, message, the whitelisted extra
+        fields (message and extras redacted) and an exception's type, never its text."""
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,

@@ -49,6 +49,7 @@ class Wakeup:
         self._event.set()  # anything sent while we were not listening: look once
 
     async def close(self) -> None:
+        """Stop listening and release the held connection; safe to call twice, never raises."""
         conn, self._conn = self._conn, None
         if conn is None:
             return

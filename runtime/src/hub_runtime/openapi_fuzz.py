@@ -103,6 +103,7 @@ class FuzzReport:
         }
 
     def summary(self) -> str:
+        """One line for the test report: operations, requests and the count per HTTP status."""
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))
         return (
             f"{len(self.operations)} operations, {self.requests} requests in"

@@ -32,6 +32,7 @@ class StrayRecord:
     exception: str | None
 
     def line(self) -> str:
+        """``<test>: <level> <logger>: <message> [<exception type>]``, one line of the summary."""
         failure = f" [{self.exception}]" if self.exception else ""
         return f"{self.test}: {self.level} {self.logger}: {self.message}{failure}"
 
@@ -60,6 +61,8 @@ class ServerErrorLog(logging.Handler):
         self.expected = 0
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Keep an ERROR record as stray unless the running test expects server errors or it is a
+        known broker transient (:func:`is_broker_transient`)."""
         item = self.current
         if item is not None and item.get_closest_marker(MARKER) is not None:
             self.expected += 1
@@ -84,6 +87,8 @@ class ServerErrorLog(logging.Handler):
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """pytest hook: register the ``expected_server_errors`` marker and attach the run's
+    :class:`ServerErrorLog` to the root logger."""
     config.addinivalue_line(
         "markers",
         f"{MARKER}: the test provokes server errors (ERROR log lines, 500 answers) on purpose",
@@ -95,6 +100,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    """pytest hook: attribute the ERROR records logged while ``item`` runs to it.
+
+    Re-attaches the handler first (a test may have reconfigured logging) and clears the current test
+    afterwards, so records of the teardown of session fixtures count as outside any test."""
     log = item.config.stash[_STASH]
     log.attach()
     log.current = item
@@ -105,12 +114,16 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    """pytest hook: a run that passed but logged an unexpected server error exits as failed
+    (``ExitCode.TESTS_FAILED``); a run that already failed keeps its status."""
     log = session.config.stash.get(_STASH, None)
     if log is not None and log.stray and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """pytest hook: list the unexpected ERROR records (the first 200) and the tests they
+    came from."""
     log = terminalreporter.config.stash.get(_STASH, None)
     if log is None or not log.stray:
         return
@@ -126,6 +139,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """pytest hook: detach the run's handler from the root logger."""
     log = config.stash.get(_STASH, None)
     if log is not None:
         logging.getLogger().removeHandler(log)

@@ -155,6 +155,11 @@ class ServiceRuntime:
         return None
 
     async def start(self) -> None:
+        """Start the service: its database (created and migrated), its topics, the broker with every
+        consumer group, the outbox relay, its workers and, if it has one, its HTTP edge.
+
+        Errors of PostgreSQL or Kafka (not reachable, a failing migration) propagate; the service is
+        then not running."""
         d = self.definition
         await ensure_database(self.hub.pg_dsn, d.database)
         pool = await create_pool(self.hub.pg_dsn, d.database)

@@ -50,6 +50,13 @@ def stack_env() -> dict[str, str]:
 
 
 def stack_settings(**overrides: object) -> HubSettings:
+    """``HubSettings`` for the running stack (:func:`stack_env`), tuned for tests, plus
+    ``overrides``.
+
+    Short polls and backoffs (outbox poll 0.2 s, consumer backoff 0.01 s up to 0.1 s) and
+    ``env="development"`` (the tests' partner simulators listen on loopback). ``overrides`` are
+    ``HubSettings`` field names; an unknown or ill-typed one raises pydantic's ``ValidationError``.
+    Fails the test (``pytest.fail``) when the stack is not running, never skips it."""
     env = stack_env()
     if "HUB_KAFKA_BOOTSTRAP" not in env or "HUB_PG_DSN" not in env:
         pytest.fail("the stack is not running: `make test` starts it (infra/stack.sh up)")
@@ -68,6 +75,8 @@ def stack_settings(**overrides: object) -> HubSettings:
 
 @pytest.fixture(scope="session")
 def hub_settings() -> HubSettings:
+    """Session fixture: :func:`stack_settings` without overrides (shared topic prefix and
+    databases)."""
     return stack_settings()
 
 

@@ -207,4 +207,6 @@ class PartnerRegistered(_ReferralEvent):
     active: bool = Field(description="False once the organisation is removed from the directory.")
 
     def envelope_subject(self) -> str | None:
+        """The envelope's subject: the partner id as text (events of one partner share a key, so
+        they keep their order)."""
         return str(self.partner_id)

@@ -45,12 +45,26 @@ class _Command(BaseModel):
 
 
 class HouseholdMemberIn(_Command):
+    """A member of the person's household, as the counsellor types it (stored encrypted with the
+    person's data).
+
+    ``relation``: child, partner, parent, sibling or other; ``name`` is optional (a child may be
+    recorded by date of birth only). A birth date in the future, before 1900, or a child born before
+    the person could be its parent is refused by the handler (422, ``ImplausibleDateError``)."""
+
     relation: Literal["child", "partner", "parent", "sibling", "other"]
     name: HumanName | None = None
     date_of_birth: date
 
 
 class PersonIn(_Command):
+    """The counselled person's own data: personal, stored only encrypted under the person's key and
+    never sent in events or logs.
+
+    ``languages``: up to 10 distinct ISO 639 codes (2-3 lower-case letters); ``phone``: digits,
+    spaces, ``()-`` and an optional leading ``+`` (6-25 characters). Dates are checked as in
+    ``HouseholdMemberIn``."""
+
     name: HumanName
     date_of_birth: date
     phone: Phone | None = None
@@ -63,6 +77,14 @@ class PersonIn(_Command):
 
 
 class OpenCase(_Command):
+    """Open a case: the person (encrypted), the household (at most 30 members) and the coarse facts
+    that travel in ``CaseOpened`` (country of origin as ISO 3166-1 alpha-2, region, location type,
+    procedure stage, up to 10 vulnerabilities).
+
+    For a case opened at stage ``final_rejection``, ``final_decision_on`` starts the 28-day
+    departure period, 0 days when ``departure_period_shortened`` (domain.md §1.1). Impossible
+    dates answer 422 (``ImplausibleDateError``)."""
+
     person: PersonIn
     household: list[HouseholdMemberIn] = Field(default_factory=list, max_length=30)
     country_of_origin: CountryCode
@@ -98,6 +120,13 @@ class UpdatePerson(_Command):
 
 
 class ChangeStage(_Command):
+    """A procedure stage change on ``decided_on``, checked against the transition model
+    (``casefile.domain.stages``; 409 ``impossible_transition`` otherwise).
+
+    A final rejection starts the departure period: 28 days, or 0 when
+    ``departure_period_shortened`` (domain.md §1.1). A ``decided_on`` in the future or before the
+    previous stage change answers 422 (``ImplausibleDateError``)."""
+
     to_stage: ProcedureStage
     decided_on: date
     departure_period_shortened: StrictBool = Field(
@@ -106,16 +135,26 @@ class ChangeStage(_Command):
 
 
 class RecordDecision(_Command):
+    """The person's own decision about their future (§2.3 point 5: return, onward migration,
+    irregular stay, ...) on ``decided_on``; a closed code, never free text."""
+
     decision: Decision
     decided_on: date
 
 
 class RecordBottleneck(_Command):
+    """A bottleneck seen in this case on ``observed_on`` (a closed category, §1.3, §1.4, §2.2): what
+    signals counts, anonymously, for advocacy."""
+
     category: BottleneckCategory
     observed_on: date
 
 
 class RecordOptions(_Command):
+    """The return options discussed with the person (1-4 distinct, §2.3 point 5), in which language
+    (ISO 639 code), whether an interpreter took part, the information materials given (up to 20
+    codes) and the day."""
+
     options: Annotated[list[ReturnOption], UniqueItems()] = Field(min_length=1, max_length=4)
     language: LanguageCode
     interpreter_used: StrictBool
@@ -126,6 +165,12 @@ class RecordOptions(_Command):
 
 
 class RecordEffort(_Command):
+    """An own effort to leave for the buitenschuld dossier (§1.4: proof the person tried to obtain
+    travel documents): what was done, with which authority, on which day and with what outcome.
+
+    ``evidence_refs``: up to 20 references to documents kept elsewhere (codes, never the documents);
+    ``note`` is personal and stored encrypted."""
+
     kind: Literal["embassy_visit", "document_request", "authority_answer", "other"]
     occurred_on: date
     authority: Literal["embassy", "consulate", "origin_ministry", "dtv", "iom", "ind", "other"]
@@ -137,18 +182,31 @@ class RecordEffort(_Command):
 
 
 class ScheduleExtension(_Command):
+    """Track an extension of the departure period (``kind`` ``extension``): 1-12 weeks in a VBL,
+    only while the person cooperates with return (domain.md §1.2). Needs a departure period on
+    the case (422 ``no_departure_period``); a non-cooperating person gets none (422
+    ``deadline_rule``)."""
+
     kind: Literal["extension"]
     weeks: int = Field(ge=1, le=12)
     cooperating: StrictBool
 
 
 class ScheduleEntryBan(_Command):
+    """Track the end of an entry ban (``kind`` ``entry_ban_end``): ``years`` (normally 2, up to
+    10 in special cases, domain.md §1.1) from ``starts_on``, the departure, at most about a year
+    ahead."""
+
     kind: Literal["entry_ban_end"]
     starts_on: date
     years: int = Field(default=2, ge=1, le=10)
 
 
 class ScheduleFamilyDetention(_Command):
+    """Track the limit of a family's detention (``kind`` ``family_detention_limit``): 14 days from
+    ``detained_at`` (a timezone-aware moment, not in the future), counted in Europe/Amsterdam
+    wall-clock time (domain.md §1.1)."""
+
     kind: Literal["family_detention_limit"]
     detained_at: AwareDatetime
 
@@ -159,10 +217,21 @@ ScheduleDeadline = Annotated[
 
 
 class CloseCase(_Command):
+    """Close the case on ``closed_on``: it takes no new record afterwards (409 ``case_closed``) and
+    its retention period starts."""
+
     closed_on: date
 
 
 class DisclosureIn(_Command):
+    """Internal (service role only): the partner gateway asks casefile to disclose the person's data
+    for one referral.
+
+    The consent, partner, purpose and the 1..all distinct ``data_categories`` are checked again by
+    ``hub_contracts.privacy`` at this gate; casefile answers 200 with only those categories, 403
+    (never covered), 410 (no longer covered), 404 (no such case) or 503 (its view has not caught up
+    yet; the gateway retries). Every read, a refused one too, gets an access-log row."""
+
     case_id: UUID
     referral_id: UUID
     partner_id: UUID

@@ -79,11 +79,15 @@ class PersonVault:
     async def open_value(
         self, persons: Persons, case_id: UUID, purpose: str, sealed: crypto.Sealed
     ) -> Any:
+        """Decrypt a value sealed with :meth:`seal_value` for ``purpose``; raises
+        :class:`PersonErasedError` when the key is gone."""
         return crypto.decrypt_json(await self._key(persons, case_id), case_id, purpose, sealed)
 
     async def open_text(
         self, persons: Persons, case_id: UUID, purpose: str, sealed: crypto.Sealed
     ) -> str:
+        """Decrypt a text sealed with :meth:`seal_text` for ``purpose``, NFC-normalised; raises
+        :class:`PersonErasedError` when the key is gone."""
         value = crypto.decrypt_json(await self._key(persons, case_id), case_id, purpose, sealed)
         return str(_nfc(value))
 

@@ -71,6 +71,13 @@ def _token(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m partner_gateway.admin``: one admin request to the gateway, the JSON answer
+    printed.
+
+    ``argv`` defaults to ``sys.argv[1:]``. The token comes from ``--token``, else
+    ``PARTNER_GATEWAY_ADMIN_TOKEN``, else a 5-minute admin token minted with the hub's secret.
+    Returns the exit status: 0 for a 2xx answer, 1 otherwise; ``httpx.HTTPError`` propagates when
+    the gateway cannot be reached."""
     args = _parser().parse_args(argv)
     method, path, body, query = _request(args)
     headers = {"authorization": f"Bearer {_token(args)}"}

@@ -24,6 +24,9 @@ class CasefileRefusedError(Exception):
 
 
 class Casefile(Protocol):
+    """What the gateway needs of casefile: the one call that discloses personal data
+    (:class:`HttpCasefile` in service, a fake in unit tests)."""
+
     async def disclose(self, referral: Referral) -> dict[str, Any]:
         """The consented categories ({category: {...}}) or raises CasefileRefusedError."""
         ...

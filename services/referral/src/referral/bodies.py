@@ -73,6 +73,14 @@ class UpdatePartner(RegisterPartner):
 
 
 class GrantConsent(_Command):
+    """The person's consent to share data with one partner (domain.md: consent before any referral;
+    GDPR art. 6(1)(a), art. 49(1)(a) for a partner outside the EU/EEA).
+
+    Specific: the partner, the purposes and the data categories; valid from a day not before today
+    until a last day (inclusive). ``evidence`` records how it was given (references and codes, never
+    free text). Refusals: 422 for an invalid consent (backdated, too long, not informed), 409 when
+    it clashes with one already recorded, 410 for an erased person."""
+
     partner_id: UUID = Field(description="The receiving organisation.")
     purposes: Purposes = Field(description="What the data may be used for.")
     data_categories: DataCategories = Field(description="What may be shared.")
@@ -84,12 +92,22 @@ class GrantConsent(_Command):
 
 
 class RequestReferral(_Command):
+    """Ask for a referral of the case to one partner for one purpose, sharing ``data_categories``.
+
+    The policy approves, refuses with every failing rule, or asks a coordinator (minors, vulnerable
+    persons). Refused at once: 409 (an open referral to the partner already, or the case closed),
+    410 (the person erased), 422 (an unknown partner)."""
+
     partner_id: UUID = Field(description="The receiving organisation.")
     purpose: Purpose = Field(description="What the referral is for.")
     data_categories: DataCategories = Field(description="What is to be shared.")
 
 
 class ReviewReferral(_Command):
+    """A coordinator's review of a referral in ``review``: approve, override (only the rules a
+    coordinator may set aside, with the reason kept in the audit) or refuse. 409
+    ``review_not_allowed`` when the action is not allowed (e.g. approving with a failing rule)."""
+
     decision: ReviewAction = Field(
         description="approve (no rule fails), override (set aside rules that allow it) or refuse."
     )

@@ -14,7 +14,10 @@ class Clock:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Amsterdam"))
 
     def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
         return datetime.now(UTC)
 
     def today(self) -> date:
+        """The council's calendar day now (in ``zone``), by which consents and agreements are
+        valid."""
         return self.now().astimezone(self.zone).date()

@@ -42,6 +42,10 @@ def _shifted(start: Day, by: timedelta) -> Day:
 
 @dataclass(frozen=True)
 class Due:
+    """A computed time limit: its ``kind``, the last day (``due_date``, a calendar date) and, where
+    the time of day matters (the family detention limit), ``due_at``: a timezone-aware moment in
+    Europe/Amsterdam; None otherwise."""
+
     kind: DeadlineKind
     due_date: date
     due_at: datetime | None = None  # only where the time of day matters
@@ -148,6 +152,8 @@ in the first run of that week, so a reader of the topic learns the week, never t
 
 
 def days_left(due_date: date, today: date) -> int:
+    """Whole days from ``today`` until ``due_date``: 0 on the day itself, negative once it
+    passed."""
     return (due_date - today).days
 
 
@@ -163,6 +169,8 @@ def publication_time(week: date) -> datetime:
 
 
 def last_day_of_week(week: date) -> date:
+    """The last day (a Sunday) of the publication week that starts on ``week`` (a Monday): ``week``
+    + 6 days."""
     return week + timedelta(days=6)
 
 

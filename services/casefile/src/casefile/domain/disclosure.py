@@ -36,10 +36,15 @@ class DisclosureRequest:
 
     @property
     def flow(self) -> Flow:
+        """The privacy policy's flow asked for: case, partner, purpose and categories."""
         return Flow(self.case_id, self.partner_id, self.purpose, self.categories)
 
 
 class Outcome(StrEnum):
+    """The disclosure endpoint's verdict, with its HTTP status in :data:`STATUS`: ``allow`` (200),
+    ``forbidden`` (403, never covered or never may be), ``gone`` (410, covered once, not any more)
+    or ``not_yet`` (503: casefile's view of the directory or the consent lags; retry later)."""
+
     ALLOW = "allow"
     FORBIDDEN = "forbidden"  # 403: never was, or never may be, covered
     GONE = "gone"  # 410: covered once, not any more (hub_contracts.privacy.GONE)
@@ -64,6 +69,7 @@ class Decision:
 
     @property
     def status(self) -> int:
+        """The HTTP status of the outcome (200, 403, 410 or 503; :data:`STATUS`)."""
         return STATUS[self.outcome]
 
 

@@ -18,6 +18,9 @@ not a judgement: it refuses nothing that happens."""
 
 @dataclass(frozen=True)
 class HouseholdMember:
+    """A household member as the rules see it (decrypted, in memory only). ``relation`` is one of
+    the codes of ``bodies.HouseholdMemberIn``; ``name`` may be None."""
+
     relation: str
     date_of_birth: date
     name: str | None = None
@@ -59,9 +62,11 @@ class Person:
         return categories
 
     def children_born_on(self) -> list[date]:
+        """Birth dates of the household members recorded as the person's children (any age)."""
         return [m.date_of_birth for m in self.household if m.relation == "child"]
 
     def has_minors(self, today: date) -> bool:
+        """True when the person or a household member is under 18 on ``today`` (a calendar date)."""
         born = [self.date_of_birth, *(m.date_of_birth for m in self.household)]
         return any(age_on(b, today) < ADULT_AGE for b in born)
 
@@ -104,6 +109,12 @@ class Person:
 
 @dataclass(frozen=True)
 class Case:
+    """The coarse, non-personal facts of a case: what events carry and the rules read.
+
+    No name, birth date or free text: ``household_size`` and ``has_minors`` stand for the household.
+    ``opened_on`` / ``closed_on`` are calendar dates; ``erased_at`` (aware) is set when the person's
+    key was destroyed (GDPR art. 17, crypto-shredding), after which nothing personal can be read."""
+
     case_id: UUID
     country_of_origin: str
     region: Region
@@ -120,8 +131,10 @@ class Case:
 
     @property
     def is_erased(self) -> bool:
+        """True once the person's data was erased (their key destroyed; GDPR art. 17)."""
         return self.erased_at is not None
 
     @property
     def is_closed(self) -> bool:
+        """True once the case was closed (``closed_on`` set)."""
         return self.closed_on is not None

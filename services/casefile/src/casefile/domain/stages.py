@@ -32,10 +32,14 @@ _LABELS: dict[S, str] = {
 
 @dataclass(frozen=True)
 class Refusal:
+    """Why a stage change is refused: a sentence for the counsellor naming the stages, never
+    personal data (the handler raises it as ``ImpossibleTransitionError``, 409)."""
+
     reason: str
 
 
 def label(stage: S) -> str:
+    """The stage's human label (e.g. ``buitenschuld application pending``), as used in refusals."""
     return _LABELS[stage]
 
 

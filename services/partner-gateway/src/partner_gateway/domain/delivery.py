@@ -16,6 +16,11 @@ DELIVERY_STATES: tuple[DeliveryState, ...] = get_args(DeliveryState)
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """When a failed webhook delivery is tried again, and when the gateway gives up.
+
+    Backoffs are in seconds: ``first_backoff_seconds`` doubled after each failed attempt, capped at
+    ``max_backoff_seconds``; after ``max_attempts`` attempts the delivery is ``given_up``."""
+
     first_backoff_seconds: float
     max_backoff_seconds: float
     max_attempts: int
@@ -26,6 +31,8 @@ class RetryPolicy:
         return timedelta(seconds=min(self.max_backoff_seconds, seconds))
 
     def gives_up_after(self, attempt: int) -> bool:
+        """True when failed attempt ``attempt`` (1 = first) was the last allowed
+        (``max_attempts``)."""
         return attempt >= self.max_attempts
 
 

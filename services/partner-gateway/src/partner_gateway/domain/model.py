@@ -11,6 +11,12 @@ from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose
 
 @dataclass(frozen=True)
 class PartnerView:
+    """The gateway's view of a directory entry (from referral's partner events).
+
+    ``countries``: ISO 3166-1 alpha-2 codes; ``webhook_url`` None: no webhooks, the partner reads
+    its pull inbox. ``ever_origin_authority`` never goes back to False: an id once listed as an
+    origin-country authority never receives personal data (domain.md, §1.1, §1.3)."""
+
     partner_id: UUID
     partner_type: PartnerType
     purposes: frozenset[Purpose]
@@ -25,6 +31,10 @@ class PartnerView:
 
 @dataclass(frozen=True)
 class ConsentView:
+    """The gateway's view of a consent (from referral's consent events): who may receive what, for
+    which purposes, between ``valid_from`` and ``valid_until`` (calendar days, inclusive), unless
+    ``withdrawn_at`` (aware) is set."""
+
     consent_id: UUID
     case_id: UUID
     partner_id: UUID
@@ -37,6 +47,10 @@ class ConsentView:
 
 @dataclass(frozen=True)
 class Referral:
+    """An approved referral as the gateway keeps it: the partner, the one purpose, the data
+    categories to disclose and the consent it travels under. Ids and closed codes only, no personal
+    data."""
+
     referral_id: UUID
     case_id: UUID
     partner_id: UUID

@@ -14,6 +14,10 @@ from hub_contracts import NoticeKind
 
 
 class NotificationKind(StrEnum):
+    """The ``type`` of a notification body (webhook and pull inbox alike): a referral ready to
+    fetch, or a notice that an earlier one was withdrawn, suspended, resumed or the person
+    erased."""
+
     REFERRAL_READY = "referral.ready"
     NOTICE_WITHDRAWAL = "notice.withdrawal"
     NOTICE_ERASURE = "notice.erasure"

@@ -82,6 +82,8 @@ def is_origin_authority(partner: PartnerView | None) -> bool:
 
 
 def consent_facts(consent: ConsentView | None) -> policy.ConsentFacts | None:
+    """``hub_contracts.privacy.ConsentFacts`` of the gateway's consent view; None when there is none
+    (the policy then refuses for a missing consent)."""
     if consent is None:
         return None
     return policy.ConsentFacts(
@@ -97,6 +99,8 @@ def consent_facts(consent: ConsentView | None) -> policy.ConsentFacts | None:
 
 
 def flow(referral: Referral) -> policy.Flow:
+    """The ``hub_contracts.privacy.Flow`` a referral asks for: case, partner, purpose and
+    categories."""
     return policy.Flow(
         case_id=referral.case_id,
         partner_id=referral.partner_id,

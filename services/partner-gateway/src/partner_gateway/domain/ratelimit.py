@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 @dataclass
 class TokenBucket:
+    """One token bucket: holds up to ``capacity`` tokens, refilled at ``rate_per_second``.
+
+    Starts full; times are ``time.monotonic()`` seconds. Not thread-safe; one event loop only."""
+
     rate_per_second: float
     capacity: int
     tokens: float = field(init=False)
@@ -34,11 +38,16 @@ class TokenBucket:
 
 @dataclass
 class RateLimiter:
+    """A token bucket per key (a partner id, or ``token:<client_id>`` for token requests), made on
+    first use and kept for the life of the process (the number of partners is small)."""
+
     rate_per_second: float
     capacity: int
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
 
     def check(self, key: str, now: float) -> float:
+        """0.0 when a request under ``key`` may pass now (``time.monotonic()`` seconds), else the
+        seconds to wait (for ``Retry-After``)."""
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = TokenBucket(self.rate_per_second, self.capacity)

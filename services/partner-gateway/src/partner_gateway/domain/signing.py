@@ -43,11 +43,16 @@ def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 @dataclass(frozen=True)
 class SignedHeaders:
+    """The three Standard Webhooks headers of one signed message (``webhook-id``,
+    ``webhook-timestamp`` in seconds since the epoch, ``webhook-signature``: space-separated
+    ``v1,<base64>`` signatures), see https://www.standardwebhooks.com/."""
+
     msg_id: str
     timestamp: int
     signatures: str
 
     def as_dict(self) -> dict[str, str]:
+        """The headers by their Standard Webhooks names, ready to send."""
         return {
             "webhook-id": self.msg_id,
             "webhook-timestamp": str(self.timestamp),

@@ -16,6 +16,11 @@ from partner_gateway.simulator.app import Mode, build_simulator
 
 
 class SimulatorSettings(BaseSettings):
+    """The simulator's settings, from ``SIM_*`` environment variables (never the command line).
+
+    A partner authenticates with ``token``, or with ``client_id`` and ``client_secret``;
+    ``webhook_secret`` (``whsec_...``) verifies the gateway's webhooks."""
+
     model_config = SettingsConfigDict(env_prefix="SIM_", extra="ignore")
 
     gateway_url: str = Field("http://127.0.0.1:8103", description="The gateway to call back")
@@ -30,6 +35,8 @@ def _reveal(secret: SecretStr | None) -> str | None:
 
 
 def main() -> None:
+    """Run one simulated partner until interrupted: ``--host``, ``--port`` (default 8190),
+    ``--mode`` (up, down, slow, failing) and ``--slow-seconds`` (default 2.0 s)."""
     parser = argparse.ArgumentParser(description="A simulated partner organisation")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8190)

@@ -39,6 +39,9 @@ WEBHOOK_PATH = "/webhooks"
 
 
 class Mode(StrEnum):
+    """How the simulated partner answers webhooks: ``up`` (normally), ``down`` (503), ``slow``
+    (waits ``slow_seconds`` first) or ``failing`` (500)."""
+
     UP = "up"
     DOWN = "down"  # 503 for every webhook
     SLOW = "slow"  # waits slow_seconds before answering
@@ -46,6 +49,9 @@ class Mode(StrEnum):
 
 
 class ModeChange(BaseModel):
+    """Body of ``POST /simulator/mode``: the new mode and, optionally, the wait of ``slow`` in
+    seconds (0-120)."""
+
     model_config = ConfigDict(extra="forbid")
     mode: Mode
     slow_seconds: float | None = Field(default=None, ge=0, le=120)
@@ -130,9 +136,13 @@ class PartnerSimulator:
 
     @property
     def webhook_url(self) -> str:
+        """Where the gateway should POST webhooks: :attr:`url` + ``/webhooks``; raises
+        ``RuntimeError`` when not running."""
         return self.url + WEBHOOK_PATH
 
     async def stop(self) -> None:
+        """Stop the HTTP server and the background worker (waits up to 10 s per task); safe to call
+        twice."""
         if self._server is not None:
             self._server.should_exit = True
         for task in reversed(self._tasks):

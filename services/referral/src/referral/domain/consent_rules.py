@@ -16,6 +16,13 @@ from referral.domain.validity import CONSENT_MAX_YEARS, latest_consent_end
 
 @dataclass(frozen=True)
 class NewConsent:
+    """A consent as recorded from a command or request, before the checks of
+    :func:`consent_problems`.
+
+    ``valid_from`` / ``valid_until``: calendar days, inclusive; ``taken_at``: aware moment it was
+    given. ``informed_transfer_outside_eu``: the person was told the risks of a transfer outside the
+    EU/EEA (GDPR art. 49(1)(a)); required when the partner works there."""
+
     case_id: UUID
     partner_id: UUID
     purposes: frozenset[Purpose]
@@ -38,6 +45,8 @@ class Problem:
 
 
 def outside_eea(partner: Partner) -> bool:
+    """True when the partner works in at least one country outside the EU/EEA (``EEA_COUNTRIES``): a
+    transfer there on consent alone needs the person informed (GDPR art. 49(1)(a))."""
     return any(country not in EEA_COUNTRIES for country in partner.countries)
 
 

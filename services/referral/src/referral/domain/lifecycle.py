@@ -50,6 +50,8 @@ suspends them (and they return to the same status)."""
 
 
 def can_move(current: Status, target: Status) -> bool:
+    """True when ``target`` may directly follow ``current`` in the referral's lifecycle
+    (:data:`ALLOWED`)."""
     return target in ALLOWED[current]
 
 

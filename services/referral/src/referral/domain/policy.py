@@ -50,6 +50,9 @@ def refusal_code(rule: privacy.Rule) -> RefusalCode:
 
 
 class Outcome(StrEnum):
+    """What the policy decides on a referral request: ``approve``, ``refuse`` (a rule fails), or
+    ``review`` (a coordinator decides, for minors and vulnerable persons)."""
+
     APPROVE = "approve"
     REFUSE = "refuse"
     REVIEW = "review"  # a coordinator decides (minors, vulnerable persons)
@@ -65,6 +68,8 @@ class PolicyDecision:
 
     @property
     def hard_failures(self) -> tuple[RefusalCode, ...]:
+        """The failures no coordinator may override (not in :data:`OVERRIDABLE`): these always
+        refuse."""
         return tuple(code for code in self.failures if code not in OVERRIDABLE)
 
 
@@ -119,6 +124,10 @@ def case_failures(request: ReferralRequest, case: CaseView) -> tuple[RefusalCode
 
 
 class ReviewAction(StrEnum):
+    """A coordinator's action on a referral under review: ``approve`` (only when no rule fails),
+    ``override`` (approve despite failures in :data:`OVERRIDABLE`, with a written reason) or
+    ``refuse``."""
+
     APPROVE = "approve"  # the coordinator agrees; valid only when no rule fails
     OVERRIDE = "override"  # approve despite overridable failures, with a written reason
     REFUSE = "refuse"
@@ -126,6 +135,10 @@ class ReviewAction(StrEnum):
 
 @dataclass(frozen=True)
 class ReviewDecision:
+    """The result of :func:`review`: ``outcome`` is approve or refuse (never review); ``reasons``
+    are the refusal codes, or on approval the codes overridden; ``problem`` says why the action is
+    not allowed (then nothing changes)."""
+
     outcome: Outcome  # APPROVE or REFUSE; never REVIEW
     reasons: tuple[RefusalCode, ...]  # refusal reasons, or the overridden codes on approval
     problem: str | None = None  # why the action is not allowed (nothing changes then)

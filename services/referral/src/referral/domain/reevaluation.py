@@ -32,6 +32,9 @@ from referral.domain.model import CaseView, Consent, Partner, Referral, Status
 
 
 class Action(StrEnum):
+    """What :func:`judge` does with an open referral: ``keep`` it, ``suspend`` it (protection first,
+    §2.3 point 2), ``resume`` a suspended one, or ``withdraw`` it for good."""
+
     KEEP = "keep"
     SUSPEND = "suspend"
     RESUME = "resume"
