@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Header
 from hub_runtime.auth import Principal, Role, install, mint_token, requires
-from hub_runtime.edge import InFlightLimitMiddleware
+from hub_runtime.edge_limits import InFlightLimitMiddleware
 from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors, raises
 from pydantic import BaseModel

@@ -243,34 +243,3 @@ class HeadAsGetMiddleware:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
-
-
-class InFlightLimitMiddleware:
-    """Beyond `limit` requests in flight, 503 at once (with `Retry-After: 1`) instead of a
-    queue without bound: the client retries when the service has room again."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-        self.in_flight = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI entry point: beyond ``limit`` HTTP requests in flight, 503 with ``Retry-After: 1``
-        without running the app; other scope types (lifespan, websocket) pass through unchanged."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if self.in_flight >= self.limit:
-            refusal = error_response(
-                503,
-                "overloaded",
-                "the service is handling too many requests; try again in a moment",
-                headers={"Retry-After": "1"},
-            )
-            await refusal(scope, receive, send)
-            return
-        self.in_flight += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.in_flight -= 1

@@ -27,6 +27,7 @@ from hub_runtime.edge import (
     error_response,
     on_http_exception,
 )
+from hub_runtime.edge_limits import BodyLimitMiddleware
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
 from hub_runtime.telemetry import span_from_carrier
 
@@ -201,49 +202,8 @@ async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(status_of(exc), exc.code, exc.reason, extra=exc.extra)
 
 
-class BodyLimitMiddleware:
-    """Refuses bodies over `max_bytes` with 413 before the app parses anything."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI entry point: a body over ``max_bytes`` bytes (by Content-Length or as it streams in)
-        answers 413 before the app reads it; other scope types (lifespan, websocket) pass through
-        unchanged."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(self.max_bytes, scope, receive, send)
-            return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.max_bytes:
-                await _too_large(self.max_bytes, scope, receive, send)
-                return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-
-async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-    response = error_response(413, "payload_too_large", f"the body exceeds {limit} bytes")
-    await response(scope, receive, send)
+CLIENT_CLOSED_REQUEST = 499
+"""The span status of a request the client abandoned before the answer (nginx's convention)."""
 
 
 class TracingMiddleware:
@@ -268,16 +228,29 @@ class TracingMiddleware:
                 status_holder["status"] = int(message["status"])
             await send(message)
 
+        gone: list[bool] = []
+
+        async def receive_watched() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone.append(True)
+            return message
+
         name = f"{scope['method']} {scope['path']}"
         in_flight = IN_FLIGHT_REQUESTS.labels(self.service)
         in_flight.inc()
         try:
             with span_from_carrier(self.service, name, carrier, SpanKind.SERVER) as span:
                 try:
-                    await self.app(scope, receive, send_with_status)
+                    await self.app(scope, receive_watched, send_with_status)
                 except Exception as exc:
                     _log_server_error(self.service, scope, 500, type(exc).__name__)
                     raise
+                if "status" not in status_holder and gone:
+                    # The client left before an answer (nginx logs this as 499): not our fault.
+                    span.set_attribute("http.response.status_code", CLIENT_CLOSED_REQUEST)
+                    log.info("client closed the request", extra={"method": scope["method"]})
+                    return
                 code = status_holder.get("status", 500)
                 span.set_attribute("http.response.status_code", code)
                 if code >= 500:

@@ -15,11 +15,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from hub_contracts.topics import dead_letter_topic
+from starlette.middleware import Middleware
 
 from hub_runtime.consumer import BatchHandler, EventHandler, RecordApplier, RetryPolicy
 from hub_runtime.db import create_pool, ensure_database
 from hub_runtime.dead_letters import DeadLetterWriter
-from hub_runtime.edge import InFlightLimitMiddleware
+from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_limit
 from hub_runtime.http import ReadinessCheck
 from hub_runtime.kafka import ensure_topics
 from hub_runtime.kafka_host import HostedConsumer, new_broker
@@ -239,9 +240,13 @@ class ServiceRuntime:
         self.app = app
         # Backpressure at the edge: beyond this many requests in flight the edge answers 503
         # (in the hub's error shape, with Retry-After) at once instead of queueing without
-        # bound. Uvicorn's own limit, which also counts idle kept-alive connections and
-        # answers in plain text, stays as a wider last resort against connection floods.
-        app.add_middleware(InFlightLimitMiddleware, limit=self.hub.http_max_in_flight)
+        # bound. A request counts once its body is in (inside the body limit, which cuts a
+        # body that does not arrive in time with 408): a client sending bodies slowly must not
+        # hold every slot. Uvicorn's own limit, which also counts idle kept-alive connections
+        # and answers in plain text, stays as a wider last resort against connection floods.
+        add_inside_body_limit(
+            app, Middleware(InFlightLimitMiddleware, limit=self.hub.http_max_in_flight)
+        )
         config = uvicorn.Config(
             app,
             host=self._http_host,

@@ -1,0 +1,127 @@
+"""The edge's limits: how big a body may be and how long it may take (`BodyLimitMiddleware`),
+and how many requests may be in flight at once (`InFlightLimitMiddleware`)."""
+
+import asyncio
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub_runtime.edge import error_response
+
+HEALTH_PATHS = frozenset({"/health", "/metrics"})
+"""Answered even when the service is saturated: an orchestrator must not kill a busy process."""
+
+
+_GONE = b"\x00gone"  # sentinels compared by identity, never by value
+_TOO_LARGE = b"\x00too large"
+
+BODY_SECONDS = 20.0
+"""How long a request's body may take to arrive in full (408 after): 256 KiB in 20 s is about
+13 KB/s, slower than a poor mobile link; a client that trickles a body to hold the server's
+capacity is cut off."""
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over `max_bytes` with 413, and bodies that do not arrive within
+    `BODY_SECONDS` with 408, before the app parses anything."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: a body over ``max_bytes`` bytes (by Content-Length or as it streams in)
+        answers 413 before the app reads it, one still incomplete after `BODY_SECONDS` 408; other
+        scope types (lifespan, websocket) pass through unchanged."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(self.max_bytes, scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await self._read(receive)
+        except TimeoutError:
+            await error_response(
+                408,
+                "request_timeout",
+                f"the request body did not arrive within {BODY_SECONDS:.0f} seconds",
+                headers={"Connection": "close"},
+            )(scope, receive, send)
+            return
+        if body is _GONE:
+            return  # the client went away: nobody to answer
+        if body is _TOO_LARGE:
+            await _too_large(self.max_bytes, scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes:
+        """The whole body, or `_GONE` (the client disconnected) or `_TOO_LARGE`."""
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return _GONE
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                return _TOO_LARGE
+        return body
+
+
+def add_inside_body_limit(app: FastAPI, middleware: Middleware) -> None:
+    """Add ``middleware`` just inside `BodyLimitMiddleware`: it sees requests whose body is
+    complete and bounded (Starlette builds the stack from ``user_middleware``, outermost first,
+    when the first request comes)."""
+    classes: list[object] = [m.cls for m in app.user_middleware]
+    position = classes.index(BodyLimitMiddleware)
+    app.user_middleware.insert(position + 1, middleware)
+
+
+async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    response = error_response(413, "payload_too_large", f"the body exceeds {limit} bytes")
+    await response(scope, receive, send)
+
+
+class InFlightLimitMiddleware:
+    """Beyond `limit` requests in flight, 503 at once (with `Retry-After: 1`) instead of a
+    queue without bound: the client retries when the service has room again."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: beyond ``limit`` HTTP requests in flight, 503 with ``Retry-After: 1``
+        without running the app; other scope types (lifespan, websocket) pass through unchanged."""
+        if scope["type"] != "http" or scope["path"] in HEALTH_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            refusal = error_response(
+                503,
+                "overloaded",
+                "the service is handling too many requests; try again in a moment",
+                headers={"Retry-After": "1"},
+            )
+            await refusal(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
