@@ -9,6 +9,7 @@ import pytest
 from casefile import bodies as b
 from casefile import messages as m
 from casefile.deps import Deps
+from casefile.errors import ImplausibleDateError
 from casefile.fakes import FakeCasefile
 from casefile.vault import PersonVault
 from hub_contracts.vocabulary import DeadlineKind
@@ -125,6 +126,27 @@ async def test_a_decisions_date_is_corrected_beside_the_original(cf: FakeCasefil
     assert event.data["correction_id"] == str(correction_id)
     assert event.data["decided_on"] == fixed.isoformat()
     assert not v["deadlines"]  # nothing is counted from a person's decision
+
+
+async def test_a_decisions_corrected_date_may_not_reorder_the_decisions(cf: FakeCasefile) -> None:
+    """The newest decision recorded is the person's decision: a correction that would date it
+    before the one recorded earlier is refused and leaves nothing behind."""
+    opened_days_ago(cf, 30)
+    case_id = await open_case(cf)
+    for decision, days_ago in (("irregular_stay", 20), ("independent_return", 10)):
+        body = b.RecordDecision(decision=decision, decided_on=TODAY - timedelta(days=days_ago))
+        await cf.bus().dispatch(m.RecordDecision(case_id, body, ALICE))
+    newest = (await view(cf, case_id))["decisions"][-1]["entry_id"]
+    before = len(cf.outbox)
+    with pytest.raises(ImplausibleDateError) as refused:
+        await cf.bus().dispatch(
+            m.CorrectRecordedDate(case_id, correct(newest, TODAY - timedelta(days=25)), ALICE)
+        )
+    assert refused.value.code == "date_out_of_order"
+    assert len(cf.outbox) == before
+    fine = TODAY - timedelta(days=15)
+    await cf.bus().dispatch(m.CorrectRecordedDate(case_id, correct(newest, fine), ALICE))
+    assert (await view(cf, case_id))["decisions"][-1]["decided_on"] == fine
 
 
 async def test_a_final_rejections_date_recounts_the_departure_and_its_extension(

@@ -41,7 +41,11 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         with_person = who.role in PERSONAL_READERS
         return await bus.dispatch(m.ReadCase(case_id, who, with_person))
 
-    @r.patch("/{case_id}", summary="Change coarse facts (location, region, flags)", responses=GONE)
+    @r.patch(
+        "/{case_id}",
+        summary="Change coarse facts (location, region, flags)",
+        responses=REFUSED_OR_GONE,
+    )
     async def update_case(case_id: UUID, body: b.UpdateCase, who: Worker) -> dict[str, Any]:
         del who
         await bus.dispatch(m.UpdateCase(case_id, body))

@@ -30,7 +30,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         "/{case_id}/decision",
         status_code=201,
         summary="Record the person's decision",
-        responses=GONE,
+        responses=REFUSED_OR_GONE,
     )
     async def record_decision(case_id: UUID, body: b.RecordDecision, who: Worker) -> dict[str, Any]:
         await bus.dispatch(m.RecordDecision(case_id, body, who))
@@ -57,7 +57,10 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         }
 
     @r.post(
-        "/{case_id}/bottlenecks", status_code=201, summary="Record a bottleneck", responses=GONE
+        "/{case_id}/bottlenecks",
+        status_code=201,
+        summary="Record a bottleneck",
+        responses=REFUSED_OR_GONE,
     )
     async def record_bottleneck(
         case_id: UUID, body: b.RecordBottleneck, who: Worker
@@ -66,7 +69,10 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         return {"case_id": case_id, "bottleneck_id": bottleneck_id}
 
     @r.post(
-        "/{case_id}/options", status_code=201, summary="Record options discussed", responses=GONE
+        "/{case_id}/options",
+        status_code=201,
+        summary="Record options discussed",
+        responses=REFUSED_OR_GONE,
     )
     async def record_options(case_id: UUID, body: b.RecordOptions, who: Worker) -> dict[str, Any]:
         await bus.dispatch(m.RecordOptions(case_id, body, who))
@@ -76,7 +82,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         "/{case_id}/efforts",
         status_code=201,
         summary="Record an own effort (dossier)",
-        responses=GONE,
+        responses=REFUSED_OR_GONE,
     )
     async def record_effort(case_id: UUID, body: b.RecordEffort, who: Worker) -> dict[str, Any]:
         effort_id = await bus.dispatch(m.RecordEffort(case_id, body, who))
@@ -91,7 +97,12 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
             return PlainTextResponse(dossier_markdown(document), media_type="text/markdown")
         return document
 
-    @r.post("/{case_id}/deadlines", status_code=201, summary="Track a deadline", responses=GONE)
+    @r.post(
+        "/{case_id}/deadlines",
+        status_code=201,
+        summary="Track a deadline",
+        responses=REFUSED_OR_GONE,
+    )
     async def schedule_deadline(
         case_id: UUID, body: Annotated[b.ScheduleDeadline, Body()], who: Worker
     ) -> dict[str, Any]:

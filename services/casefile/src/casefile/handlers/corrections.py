@@ -87,12 +87,15 @@ def _correction(message: m.CorrectRecordedDate, kind: str, previous_on: date) ->
 
 async def _correct_decision(message: m.CorrectRecordedDate, uow: CasefileUow, case: Case) -> UUID:
     entry_id = message.body.entry_id
-    row = next(
-        (d for d in await uow.history.decisions(case.case_id) if d.entry_id == entry_id), None
-    )
-    if row is None:  # an entry without its decision row: nothing this case can correct
+    decisions = await uow.history.decisions(case.case_id)
+    index = next((i for i, d in enumerate(decisions) if d.entry_id == entry_id), None)
+    if index is None:  # an entry without its decision row: nothing this case can correct
         raise EntryNotFoundError()
+    row = decisions[index]
     not_before_case(message.body.decided_on, case, "decided_on")
+    # The newest decision recorded is the person's decision (referral follows the events in
+    # the order they were recorded): a corrected date must not reorder them.
+    _keep_order([d.decided_on for d in decisions], index, message.body.decided_on, "decision")
     correction = _correction(message, DECISION, row.decided_on)
     await uow.history.add_correction(correction)
     event = DecisionDateCorrected(
@@ -119,14 +122,7 @@ async def _correct_stage_change(
         raise EntryNotFoundError()
     row = history[index]
     # The order of recording stays the order of the dates (as `change_stage` requires).
-    before = max((s.decided_on for s in history[:index]), default=None)
-    after = min((s.decided_on for s in history[index + 1 :]), default=None)
-    if (before is not None and new < before) or (after is not None and new > after):
-        raise ImplausibleDateError(
-            "decided_on would put the stage change out of order with the stage changes"
-            " recorded before and after it",
-            code="date_out_of_order",
-        )
+    _keep_order([s.decided_on for s in history], index, new, "stage change")
     correction = _correction(message, STAGE_CHANGE, row.decided_on)
     await uow.history.add_correction(correction)
     event = StageChangeDateCorrected(
@@ -144,6 +140,19 @@ async def _correct_stage_change(
     if _started_live_departure(row, history):
         await _recount_departure(uow, deps, case.case_id, row.decided_on, new)
     return correction.correction_id
+
+
+def _keep_order(dates: list[date], index: int, new: date, what: str) -> None:
+    """Refuse (422 ``date_out_of_order``) a date for ``dates[index]`` that would put it before
+    an entry recorded earlier or after one recorded later."""
+    before = max(dates[:index], default=None)
+    after = min(dates[index + 1 :], default=None)
+    if (before is not None and new < before) or (after is not None and new > after):
+        raise ImplausibleDateError(
+            f"decided_on would put the {what} out of order with the {what}s recorded before"
+            " and after it",
+            code="date_out_of_order",
+        )
 
 
 async def _on_timeline(uow: CasefileUow, kind: str, c: DateCorrection) -> None:
