@@ -35,10 +35,10 @@ from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 from hub_contracts import ContractError, EventPayload
 from hub_contracts.envelope import Envelope
-from hub_contracts.registry import decode
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from hub_runtime.dead_letters import DeadLetterWriter
+from hub_runtime.decoding import decodable_prefix, decode_record
 from hub_runtime.errors import (
     INFRASTRUCTURE_ERRORS,
     DomainError,
@@ -136,7 +136,7 @@ class RecordApplier:
         """Apply the decodable prefix of `records` in one transaction without savepoints.
 
         Returns how many records are done, or 0 (nothing committed) when any of them failed."""
-        prefix = _decodable_prefix(records)
+        prefix = decodable_prefix(records)
         if not prefix:
             return 0
         try:
@@ -230,7 +230,7 @@ class RecordApplier:
     ) -> str | None:
         """One record inside the batch transaction; None when it needs the slow path."""
         try:
-            envelope, payload = _decode(record.value)
+            envelope, payload = decode_record(record)
         except ContractError:
             return None
         handler = self._handlers.get(envelope.type)
@@ -272,7 +272,7 @@ class RecordApplier:
         dead-lettered (the slow path)."""
         with self._record_span(record) as span:
             try:
-                envelope, payload = _decode(record.value)
+                envelope, payload = decode_record(record)
             except ContractError as exc:
                 span.set_status(Status(StatusCode.ERROR, "undecodable"))
                 await self._dead_letter(record, f"undecodable: {exc}", attempts=1)
@@ -375,24 +375,3 @@ class RecordApplier:
             "event dead-lettered",
             extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
         )
-
-
-def _decodable_prefix(
-    records: list[ConsumerRecord[bytes, bytes]],
-) -> list[tuple[ConsumerRecord[bytes, bytes], Envelope, EventPayload]]:
-    """The records before the first one that does not decode, decoded."""
-    prefix = []
-    for record in records:
-        try:
-            envelope, payload = _decode(record.value)
-        except ContractError:
-            break
-        prefix.append((record, envelope, payload))
-    return prefix
-
-
-def _decode(raw: bytes | None) -> tuple[Envelope, EventPayload]:
-    if raw is None:
-        raise ContractError("empty record value")
-    envelope = Envelope.from_bytes(raw)
-    return envelope, decode(envelope)

@@ -1,0 +1,43 @@
+"""A record is decoded only on its own hub topic (a new user's trial had referral apply a
+CaseOpened sent on partner.events.v1, and the command consumer skip one without a trace)."""
+
+import uuid
+
+import pytest
+from aiokafka import ConsumerRecord
+from hub_contracts import CaseOpened, ContractError, new_envelope
+from hub_runtime.decoding import decode_record
+
+
+def _record(topic: str, value: bytes) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(topic, 0, 0, 0, 0, b"k", value, None, 1, len(value), ())
+
+
+def _case_opened() -> bytes:
+    payload = CaseOpened(
+        case_id=uuid.uuid4(),
+        country_of_origin="ER",
+        region="west",
+        household_size=1,
+        has_minors=False,
+        vulnerabilities=[],
+        location_type="azc",
+        stage="final_rejection",
+    )
+    return new_envelope(payload, source="casefile", subject=str(payload.case_id)).to_bytes()
+
+
+@pytest.mark.parametrize("topic", ["casefile.events.v1", "t-1a2b.casefile.events.v1", "tests-x"])
+def test_an_event_on_its_own_topic_or_a_test_topic_decodes(topic: str) -> None:
+    envelope, payload = decode_record(_record(topic, _case_opened()))
+    assert isinstance(payload, CaseOpened)
+    assert envelope.type == CaseOpened.event_type
+
+
+@pytest.mark.parametrize(
+    "topic", ["partner.events.v1", "t-1a2b.referral.events.v1", "prod.referral.commands.v1"]
+)
+def test_an_event_on_another_hub_topic_is_refused_with_the_reason(topic: str) -> None:
+    wrong = r"wrong topic: council\.casefile\.CaseOpened\.v1 belongs on casefile\.events\.v1"
+    with pytest.raises(ContractError, match=wrong):
+        decode_record(_record(topic, _case_opened()))
