@@ -144,3 +144,28 @@ async def test_a_concurrent_request_with_the_same_key_is_told_it_is_in_progress(
         {"done": True},
         True,
     )
+
+
+async def test_a_key_sent_twice_is_a_400_not_a_guess() -> None:
+    """Two Idempotency-Key headers: which one counts would be a guess (a new user's trial saw
+    the first one win silently)."""
+    import httpx
+    from fastapi import Depends
+    from hub_runtime.http import create_app
+    from hub_runtime.idempotency import optional_key
+
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+
+    @app.post("/things")
+    async def things(key: str | None = Depends(optional_key)) -> dict[str, str | None]:
+        return {"key": key}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        once = await client.post("/things", headers={"Idempotency-Key": "key-00001"})
+        twice = await client.post(
+            "/things", headers=[("Idempotency-Key", "key-00001"), ("Idempotency-Key", "key-00002")]
+        )
+    assert once.json() == {"key": "key-00001"}
+    assert twice.status_code == 400
+    assert twice.json()["error"] == "idempotency_key_repeated"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Request
 
 from hub_runtime.db import Connection
 from hub_runtime.errors import BadRequestError, ConflictError, InvalidError
@@ -77,8 +77,12 @@ def classify(existing: StoredKey | None, request_hash: str) -> Claim:
     return Claim.REPLAY if existing.finished else Claim.IN_PROGRESS
 
 
-def checked_key(key: str) -> str:
-    """The key, or a 400 that says what a key must look like."""
+def checked_key(key: str, request: Request | None = None) -> str:
+    """The key, or a 400 that says what a key must look like; with the ``request``, also a 400
+    ``idempotency_key_repeated`` when it sent the header more than once (which one would count
+    is a guess the server must not make)."""
+    if request is not None and len(request.headers.getlist(HEADER)) > 1:
+        raise BadRequestError(f"send the {HEADER} header once", code="idempotency_key_repeated")
     if not KEY_PATTERN.match(key):
         raise BadRequestError(
             f"the {HEADER} must be 8-128 characters of A-Z a-z 0-9 . _ : -",
@@ -94,6 +98,7 @@ first request with the key still running (409), the key used for another request
 
 @raises(*KEY_ERRORS)
 def optional_key(
+    request: Request,
     key: Annotated[
         str | None,
         Header(
@@ -105,7 +110,7 @@ def optional_key(
     ] = None,
 ) -> str | None:
     """FastAPI dependency: the request's key, if it sent one."""
-    return None if key is None else checked_key(key)
+    return None if key is None else checked_key(key, request)
 
 
 async def idempotently(

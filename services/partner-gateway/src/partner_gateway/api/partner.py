@@ -8,7 +8,7 @@ import time
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from hub_contracts.codes import CURSOR, BoundedInt
 from hub_runtime import idempotency
@@ -28,13 +28,15 @@ PartnerToken = Annotated[Principal, Depends(requires(Role.PARTNER))]
 
 
 @raises(*idempotency.KEY_ERRORS)
-def required_key(key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None) -> str:
+def required_key(
+    request: Request, key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None
+) -> str:
     """The request's Idempotency-Key; 400 ``idempotency_key_missing`` without one."""
     if key is None:
         raise BadRequestError(
             "the Idempotency-Key header is required on every POST", code="idempotency_key_missing"
         )
-    return idempotency.checked_key(key)
+    return idempotency.checked_key(key, request)
 
 
 IdemKey = Annotated[str, Depends(required_key)]
