@@ -38,6 +38,7 @@ lint: setup
 ## test: everything the tests need (stack included), then lint and every test
 test: setup
 	@infra/browser.sh
+	@infra/standards.sh
 	@infra/stack.sh up
 	@$(MAKE) --no-print-directory lint
 	@uv run --frozen pytest

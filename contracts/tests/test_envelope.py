@@ -22,6 +22,7 @@ from hub_contracts import (
     new_envelope,
     subject_for,
 )
+from hub_contracts.envelope import service_of, source_for
 from hub_contracts.examples import CASE_ID, example_payload
 from hub_contracts.topics import original_topic
 
@@ -146,3 +147,14 @@ def test_time_is_stored_in_utc() -> None:
         example_payload(CaseOpened), source="urn:test", subject=str(CASE_ID), time=when
     )
     assert json.loads(envelope.to_bytes())["time"] == "2025-06-01T08:00:00Z"
+
+
+def test_a_service_name_becomes_a_urn_source_and_both_forms_name_the_service() -> None:
+    # CloudEvents 1.0 §3.1.1: `source` is a URI-reference; an absolute URI is recommended.
+    assert source_for("casefile") == "urn:council-hub:casefile"
+    assert source_for("urn:test") == "urn:test"
+    assert source_for("/council/tool") == "/council/tool"
+    # Records written before (bare names) and after name the same service.
+    assert service_of("urn:council-hub:partner-gateway") == "partner-gateway"
+    assert service_of("partner-gateway") == "partner-gateway"
+    assert service_of("urn:test") == "urn:test"

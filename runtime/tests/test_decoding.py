@@ -13,7 +13,7 @@ def _record(topic: str, value: bytes) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(topic, 0, 0, 0, 0, b"k", value, None, 1, len(value), ())
 
 
-def _case_opened() -> bytes:
+def _case_opened(source: str = "casefile") -> bytes:
     payload = CaseOpened(
         case_id=uuid.uuid4(),
         country_of_origin="ER",
@@ -24,7 +24,7 @@ def _case_opened() -> bytes:
         location_type="azc",
         stage="final_rejection",
     )
-    return new_envelope(payload, source="casefile", subject=str(payload.case_id)).to_bytes()
+    return new_envelope(payload, source=source, subject=str(payload.case_id)).to_bytes()
 
 
 @pytest.mark.parametrize("topic", ["casefile.events.v1", "t-1a2b.casefile.events.v1", "tests-x"])
@@ -41,3 +41,11 @@ def test_an_event_on_another_hub_topic_is_refused_with_the_reason(topic: str) ->
     wrong = r"wrong topic: council\.casefile\.CaseOpened\.v1 belongs on casefile\.events\.v1"
     with pytest.raises(ContractError, match=wrong):
         decode_record(_record(topic, _case_opened()))
+
+
+@pytest.mark.parametrize("source", ["casefile", "urn:council-hub:casefile"])
+def test_records_of_both_source_eras_decode_without_headers(source: str) -> None:
+    # Replay from offset 0: records written before the CloudEvents header and the URI source
+    # (no headers, `source: casefile`) decode like the new ones.
+    envelope, _ = decode_record(_record("casefile.events.v1", _case_opened(source)))
+    assert envelope.source == source

@@ -8,6 +8,7 @@ one whose payload it cannot decode.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 from uuid import UUID, uuid4
@@ -29,6 +30,34 @@ if TYPE_CHECKING:
     from hub_contracts.base import EventPayload
 
 DATASCHEMA_PREFIX = "urn:council-hub:schema:"
+
+
+SOURCE_PREFIX = "urn:council-hub:"
+"""Prefix of the hub's CloudEvents ``source``: ``urn:council-hub:<service>``."""
+
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def source_for(service: str) -> str:
+    """The CloudEvents ``source`` of a service's events: ``urn:council-hub:<service>``.
+
+    CloudEvents 1.0 §3.1.1 (``source``): a URI-reference, an absolute URI is RECOMMENDED.
+    A value that already is a URI (has a scheme, e.g. ``urn:test``) or a path reference
+    (starts with ``/``) is kept as given, so test harnesses and tools may name themselves.
+    """
+    if _HAS_SCHEME.match(service) or service.startswith("/"):
+        return service
+    return f"{SOURCE_PREFIX}{service}"
+
+
+def service_of(source: str) -> str:
+    """The service name in a ``source``, for both forms on the topics.
+
+    ``urn:council-hub:casefile`` (new envelopes) and ``casefile`` (records written before the
+    hub used URIs; replay from offset 0 still reads them) both give ``casefile``; any other
+    value is returned unchanged.
+    """
+    return source.removeprefix(SOURCE_PREFIX)
 
 
 def dataschema_for(event_type: str, schema_version: int) -> str:

@@ -17,7 +17,7 @@ from typing import Generic, Self, TypeVar
 from uuid import UUID
 
 from hub_contracts import EventPayload, new_envelope
-from hub_contracts.envelope import Envelope
+from hub_contracts.envelope import Envelope, source_for
 
 S = TypeVar("S")
 
@@ -41,7 +41,8 @@ class InMemoryUnitOfWork(Generic[S]):
         self.inbox = inbox if inbox is not None else set()
         """Envelope ids applied before (share one set between units of work, as the table)."""
         self._claimed: set[UUID] = set()
-        self._source = source
+        # The service name becomes a URI (CloudEvents `source`): urn:council-hub:<name>.
+        self._source = source_for(source)
         self._snapshot: S | None = None
         self._pending: list[Envelope] = []
         self.emitted: list[Envelope] = []

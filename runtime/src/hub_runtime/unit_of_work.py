@@ -10,7 +10,7 @@ from uuid import UUID
 
 import asyncpg
 from hub_contracts import EventPayload, new_envelope
-from hub_contracts.envelope import Envelope
+from hub_contracts.envelope import Envelope, source_for
 
 from hub_runtime.db import Connection
 from hub_runtime.telemetry import current_trace_headers
@@ -25,7 +25,8 @@ class UnitOfWork:
 
     def __init__(self, pool: asyncpg.Pool, *, source: str) -> None:
         self._pool = pool
-        self._source = source
+        # The service name becomes a URI (CloudEvents `source`): urn:council-hub:<name>.
+        self._source = source_for(source)
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
         self._tx: asyncpg.transaction.Transaction | None = None
         self._pending: list[tuple[Envelope, str, dict[str, str]]] = []

@@ -27,7 +27,7 @@ from hub_contracts import (
     ReferralStatusChanged,
     ReferralStatusChangedV2,
 )
-from hub_contracts.envelope import Envelope
+from hub_contracts.envelope import Envelope, service_of
 from hub_contracts.privacy import ConsentFacts, PartnerFacts
 from hub_contracts.vocabulary import DeclineReason, PartnerType, StatusReason
 from hub_runtime.bus import Event
@@ -89,7 +89,8 @@ async def _add_to_timeline(uow: CasefileUow, envelope: Envelope, payload: EventP
         case_id=UUID(subject),
         occurred_at=envelope.time,
         kind=TIMELINE_KINDS[envelope.type],
-        source=envelope.source,
+        # The timeline names services alike for records of both eras (URI and bare name).
+        source=service_of(envelope.source),
         details=_details(payload),
         event_id=envelope.id,
     )
