@@ -6,16 +6,15 @@ Only `/health`, `/ready`, `/metrics` (operational figures) and the API descripti
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from string import Formatter
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 from pydantic_core import PydanticKnownError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,20 +27,12 @@ from hub_runtime.edge import (
     on_http_exception,
 )
 from hub_runtime.edge_limits import BodyLimitMiddleware
+from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liveness
+from hub_runtime.health import readiness as readiness_report
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
 from hub_runtime.telemetry import span_from_carrier
 
 log = logging.getLogger(__name__)
-
-ReadinessCheck = Callable[[], Awaitable[bool]]
-
-
-class Readiness(BaseModel):
-    """/ready's answer, 200 or 503: each check by name, true when it passed."""
-
-    status: Literal["ready", "not_ready"]
-    checks: dict[str, bool]
-
 
 HTTP_STATUS: dict[errors.Refusal, int] = {
     errors.Refusal.INVALID: 422,
@@ -304,24 +295,27 @@ def create_app(
     openapi_errors.install(app)
     started = time.monotonic()
 
-    @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
-    async def health() -> dict[str, object]:
-        return {"status": "ok", "service": service, "uptime_s": round(time.monotonic() - started)}
+    # Health Check Response Format (draft-inadarei-api-health-check-06), see hub_runtime.health.
+    @app.get(
+        "/health",
+        tags=["operations"],
+        summary="Liveness: the process answers (application/health+json)",
+        response_model=Health,
+        response_class=HealthJSONResponse,
+    )
+    async def health() -> HealthJSONResponse:
+        return liveness(service, started)
 
     @app.get(
         "/ready",
         tags=["operations"],
-        summary="Readiness: database and Kafka reachable",
-        response_model=Readiness,
-        responses={503: {"model": Readiness, "description": "A check failed: not ready"}},
+        summary="Readiness: database and Kafka reachable (application/health+json)",
+        response_model=Health,
+        response_class=HealthJSONResponse,
+        responses={503: {"model": Health, "description": "A check failed: not ready"}},
     )
-    async def ready() -> JSONResponse:
-        results = {name: await _safe(check) for name, check in readiness.items()}
-        ok = all(results.values())
-        return JSONResponse(
-            status_code=200 if ok else 503,
-            content={"status": "ready" if ok else "not_ready", "checks": results},
-        )
+    async def ready() -> HealthJSONResponse:
+        return await readiness_report(service, readiness)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (no personal data)")
     async def metrics() -> Response:
@@ -335,10 +329,3 @@ def create_app(
             return document()
 
     return app
-
-
-async def _safe(check: ReadinessCheck) -> bool:
-    try:
-        return await check()
-    except Exception:
-        return False

@@ -130,7 +130,10 @@ def _api_routes(app: FastAPI) -> Iterator[Any]:
 
 def _is_hub_error(response: dict[str, Any]) -> bool:
     """True unless the route documented another model for this status (e.g. /ready's 503)."""
-    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    # Any media type: /ready documents its 503 as application/health+json.
+    content: dict[str, Any] = response.get("content", {})
+    media: dict[str, Any] = next(iter(content.values()), {})
+    schema: dict[str, Any] = media.get("schema", {})
     ref = str(schema.get("$ref", ""))
     return not ref or ref == _REF or ref.rsplit("/", 1)[-1] in _FASTAPI_DEFAULTS
 

@@ -21,7 +21,7 @@ from hub_runtime.consumer import BatchHandler, EventHandler, RecordApplier, Retr
 from hub_runtime.db import create_pool, ensure_database
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_limit
-from hub_runtime.http import ReadinessCheck
+from hub_runtime.health import ReadinessCheck
 from hub_runtime.kafka import ensure_topics
 from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.metrics import DEAD_LETTER_SIZE

@@ -77,7 +77,7 @@ async def test_consented_referral_is_approved_and_the_partners_acceptance_is_rec
 
 
 async def test_operations_endpoints_answer(stack) -> None:  # type: ignore[no-untyped-def]
-    assert (await stack.http.get("/ready")).json()["status"] == "ready"
+    assert (await stack.http.get("/ready")).json()["status"] == "pass"
     document = (await stack.http.get("/asyncapi.json")).json()
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert addresses == {
