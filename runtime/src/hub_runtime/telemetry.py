@@ -36,7 +36,8 @@ def configure_tracing(service_name: str, exporter: SpanExporter | None = None) -
     """
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
-    provider = TracerProvider(resource=resource_for(service_name))
+    # No atexit hook: run_service flushes through shutdown_tracing, the one way out (tested).
+    provider = TracerProvider(resource=resource_for(service_name), shutdown_on_exit=False)
     add_env_exporters(provider)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
