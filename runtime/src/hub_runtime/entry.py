@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 from hub_runtime.logs import configure_logging
 from hub_runtime.service import ServiceDefinition, ServiceRuntime, run_until_signalled
 from hub_runtime.settings import HubSettings
-from hub_runtime.telemetry import configure_tracing
+from hub_runtime.telemetry import configure_tracing, shutdown_tracing
 
 
 class ServiceSettings(Protocol):
@@ -42,8 +42,12 @@ def service_runtime(definition: ServiceDefinition, settings: ServiceSettings) ->
 
 
 def run_service(settings: S, definition: Callable[[S], ServiceDefinition]) -> None:
-    """Process entry: logs, tracing, then run the service until SIGTERM or SIGINT."""
+    """Process entry: logs, tracing (exported as the `OTEL_*` variables say), then run the
+    service until SIGTERM or SIGINT; the spans still queued are exported before it returns."""
     configure_logging(settings.hub.log_level)
     service = definition(settings)
     configure_tracing(service.name)
-    asyncio.run(run_until_signalled(service_runtime(service, settings)))
+    try:
+        asyncio.run(run_until_signalled(service_runtime(service, settings)))
+    finally:
+        shutdown_tracing()

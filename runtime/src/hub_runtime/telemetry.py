@@ -2,6 +2,10 @@
 
 The trace context travels as W3C `traceparent`/`tracestate`: in HTTP headers, in the outbox row
 (captured when the event is emitted) and in Kafka record headers (written by the relay).
+Where the spans go is decided by the standard `OTEL_*` variables (`hub_runtime.otel_env`).
+
+Spans carry codes, ids, topics and statuses, never personal data: an exception is recorded by
+its type only (`error.type`), because a message can quote input (a validation error does).
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -10,10 +14,11 @@ from typing import Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
-from opentelemetry.trace import Link, Span, SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+
+from hub_runtime.otel_env import add_env_exporters, resource_for
 
 SERVICE_ATTRIBUTE = "hub.service"
 MAX_LINKS = 128
@@ -21,13 +26,30 @@ MAX_LINKS = 128
 
 
 def configure_tracing(service_name: str, exporter: SpanExporter | None = None) -> None:
-    """Install a tracer provider once per process (a test may have installed its own first)."""
+    """Install a tracer provider once per process (a test may have installed its own first).
+
+    `service_name` is the resource's `service.name` unless `OTEL_SERVICE_NAME` or
+    `OTEL_RESOURCE_ATTRIBUTES` names one (the OpenTelemetry SDK specification's precedence).
+    Spans are exported as the `OTEL_*` variables say (`hub_runtime.otel_env.add_env_exporters`):
+    by default nowhere. `exporter`, if given, receives every span too (synchronously; tests).
+    Raises ValueError for an exporter or protocol this process cannot speak.
+    """
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    # No atexit hook: run_service flushes through shutdown_tracing, the one way out (tested).
+    provider = TracerProvider(resource=resource_for(service_name), shutdown_on_exit=False)
+    add_env_exporters(provider)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+
+
+def shutdown_tracing() -> None:
+    """Export the spans still queued and stop the exporters (a process's last step; blocks at
+    most the exporters' timeouts, `OTEL_BSP_EXPORT_TIMEOUT` for the batch processor)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.shutdown()
 
 
 def current_trace_headers() -> dict[str, str]:
@@ -57,13 +79,28 @@ def span_from_carrier(
     token = otel_context.attach(parent)
     try:
         tracer = trace.get_tracer(service)
-        with tracer.start_as_current_span(name, kind=kind) as span:
+        with tracer.start_as_current_span(
+            name, kind=kind, record_exception=False, set_status_on_exception=False
+        ) as span:
             span.set_attribute(SERVICE_ATTRIBUTE, service)
             for key, value in attributes.items():
                 span.set_attribute(key, value)
-            yield span
+            with _failure_by_type(span):
+                yield span
     finally:
         otel_context.detach(token)
+
+
+@contextmanager
+def _failure_by_type(span: Span) -> Iterator[None]:
+    """An exception marks the span failed with its type (semantic convention `error.type`).
+    The SDK's default would record the message as an event and in the status description."""
+    try:
+        yield
+    except Exception as exc:
+        span.set_attribute("error.type", type(exc).__qualname__)
+        span.set_status(Status(StatusCode.ERROR))
+        raise
 
 
 class _HasHeaders(Protocol):
@@ -95,11 +132,14 @@ def batch_span(service: str, records: Sequence[_HasHeaders]) -> Iterator[Span]:
         context=parent,
         kind=SpanKind.CONSUMER,
         links=[Link(c) for c in contexts],
+        record_exception=False,
+        set_status_on_exception=False,
     ) as span:
         span.set_attribute(SERVICE_ATTRIBUTE, service)
         span.set_attribute("messaging.destination.name", records[0].topic)
         span.set_attribute("messaging.batch.message_count", len(records))
-        yield span
+        with _failure_by_type(span):
+            yield span
 
 
 def _record_context(headers: Sequence[tuple[str, bytes]] | None) -> SpanContext | None:
