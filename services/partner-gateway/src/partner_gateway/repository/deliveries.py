@@ -48,7 +48,7 @@ class DeliveryRepository:
         )
 
     async def lease_due(self, limit: int, lease_seconds: float) -> list[DueDelivery]:
-        """Lease the oldest pending delivery of each partner whose turn it is.
+        """Lease the oldest pending delivery of each partner (in its inbox order) whose turn it is.
 
         Only a partner's oldest pending row is a candidate (in order, one at a time per
         partner); a partner with an open circuit, without a webhook or no longer active in
@@ -59,8 +59,12 @@ class DeliveryRepository:
         rows = await self.conn.fetch(
             """
             WITH heads AS (
-                SELECT DISTINCT ON (partner_id) id, partner_id
-                FROM deliveries WHERE state = 'pending' ORDER BY partner_id, id
+                -- In the partner's inbox order (notifications.seq), not by deliveries.id: two
+                -- transactions applying events of different partitions at once can take the
+                -- two sequences in opposite orders.
+                SELECT DISTINCT ON (d.partner_id) d.id, d.partner_id
+                FROM deliveries d JOIN notifications n ON n.notification_id = d.notification_id
+                WHERE d.state = 'pending' ORDER BY d.partner_id, n.seq
             ), chosen AS (
                 SELECT h.id FROM heads h
                 JOIN deliveries d ON d.id = h.id
