@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import casefile.bootstrap
@@ -50,9 +50,9 @@ from hub_contracts.envelope import Envelope
 from hub_contracts.examples import example_payload
 from hub_contracts.registry import decode
 from hub_runtime.db import dsn_for_database
-from hub_runtime.entry import ServiceSettings, service_runtime
+from hub_runtime.entry import runtime_of
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
-from hub_runtime.service import ServiceDefinition, ServiceRuntime
+from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 
 from bench.common import bench_settings, run_prefix, scratch_databases
@@ -129,33 +129,25 @@ def _signals_events(cases: int) -> list[EventPayload]:
     return out
 
 
-S = TypeVar("S", bound=ServiceSettings)
-
-
-def _runtime(definition: Callable[[S], ServiceDefinition], settings: S) -> ServiceRuntime:
-    """One service's runtime, not started, as its `main` would build it."""
-    return service_runtime(definition(settings), settings)
-
-
 def _start_casefile(hub: HubSettings, db: str) -> ServiceRuntime:
-    return _runtime(
+    return runtime_of(
         casefile.bootstrap.definition, casefile.config.Settings(hub=hub, http_port=0, database=db)
     )
 
 
 def _start_referral(hub: HubSettings, db: str) -> ServiceRuntime:
-    return _runtime(
+    return runtime_of(
         referral.bootstrap.definition, referral.config.Settings(hub=hub, http_port=0, database=db)
     )
 
 
 def _start_gateway(hub: HubSettings, db: str) -> ServiceRuntime:
     settings = partner_gateway.config.Settings(hub=hub, http_port=0, database=db)
-    return _runtime(partner_gateway.bootstrap.definition, settings)
+    return runtime_of(partner_gateway.bootstrap.definition, settings)
 
 
 def _start_signals(hub: HubSettings, db: str) -> ServiceRuntime:
-    return _runtime(
+    return runtime_of(
         signals.bootstrap.definition, signals.config.Settings(hub=hub, http_port=0, database=db)
     )
 

@@ -10,7 +10,15 @@ from uuid import uuid4
 import pytest
 from hub_contracts import CaseClosed, new_envelope
 from hub_contracts.envelope import Envelope
-from hub_runtime.bus import Event, IdempotencyKey, Message, MessageBus, Routes, UnknownMessageError
+from hub_runtime.bus import (
+    Event,
+    IdempotencyKey,
+    Message,
+    MessageBus,
+    Routes,
+    UnknownMessageError,
+    bind_events,
+)
 from hub_runtime.errors import ConflictError
 from hub_runtime.fakes import InMemoryUnitOfWork
 
@@ -102,8 +110,7 @@ async def test_a_message_without_a_route_is_a_programming_error() -> None:
 
 
 async def test_event_routes_are_bound_to_the_deps_for_the_consumer() -> None:
-    bus = MessageBus(ROUTES, factory, deps=7)
-    handlers = bus.event_handlers()
+    handlers = bind_events(ROUTES, deps=7)
     assert set(handlers) == {CaseClosed.event_type}
     payload = CaseClosed(case_id=uuid4(), closed_on=date(2026, 11, 30))
     envelope = new_envelope(payload, source="casefile", subject=str(payload.case_id))

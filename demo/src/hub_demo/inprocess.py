@@ -4,9 +4,7 @@ For the end-to-end tests and the benchmarks: the same bootstraps as the processe
 starts, so what runs here is what runs there, minus the process boundaries.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 from uuid import UUID
 
 import casefile.bootstrap
@@ -17,8 +15,8 @@ import referral.bootstrap
 import referral.config
 import signals.bootstrap
 import signals.config
-from hub_runtime.entry import ServiceSettings, service_runtime
-from hub_runtime.service import ServiceDefinition, ServiceRuntime
+from hub_runtime.entry import runtime_of
+from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from partner_gateway.simulator.app import PartnerSimulator, build_simulator
 
@@ -53,24 +51,16 @@ class RunningHub:
             await runtime.stop()
 
 
-S = TypeVar("S", bound=ServiceSettings)
-
-
-def _runtime(definition: Callable[[S], ServiceDefinition], settings: S) -> ServiceRuntime:
-    """One service's runtime, not started, as its `main` would build it."""
-    return service_runtime(definition(settings), settings)
-
-
 async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
     """Start the four services on `databases` (service name -> database name)."""
     started: list[ServiceRuntime] = []
     try:
-        case_rt = _runtime(
+        case_rt = runtime_of(
             casefile.bootstrap.definition,
             casefile.config.Settings(hub=hub, http_port=0, database=databases["casefile"]),
         )
         await _start(case_rt, started)
-        referral_rt = _runtime(
+        referral_rt = runtime_of(
             referral.bootstrap.definition,
             referral.config.Settings(
                 hub=hub,
@@ -80,7 +70,7 @@ async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
             ),
         )
         await _start(referral_rt, started)
-        gateway_rt = _runtime(
+        gateway_rt = runtime_of(
             partner_gateway.bootstrap.definition,
             partner_gateway.config.Settings(
                 hub=hub,
@@ -93,7 +83,7 @@ async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
             ),
         )
         await _start(gateway_rt, started)
-        signals_rt = _runtime(
+        signals_rt = runtime_of(
             signals.bootstrap.definition,
             signals.config.Settings(hub=hub, http_port=0, database=databases["signals"]),
         )

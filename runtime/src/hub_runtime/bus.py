@@ -12,7 +12,7 @@ never knows whether HTTP or Kafka brought the message. It refuses by raising a n
 - `MessageBus.dispatch_idempotent` does the same under an Idempotency-Key (IETF draft
   ``draft-ietf-httpapi-idempotency-key-header``): the answer is stored in the same transaction
   and a repeat of the request gets it back;
-- `MessageBus.event_handlers` binds the event routes to the service's dependencies for the
+- `bind_events` (and `bind_batch`) binds the event routes to the service's dependencies for the
   consumer (`hub_runtime.consumer`), which claims the inbox row and commits;
 - the HTTP edge (`hub_runtime.http`) and the consumer map domain errors to statuses, retries
   and dead letters.
@@ -157,10 +157,6 @@ class MessageBus(Generic[U, D]):
             await uow.commit()
         return cast(R, result)
 
-    async def handle_in(self, message: Message[R], uow: U) -> R:
-        """Handle ``message`` inside a unit of work the caller owns (and commits)."""
-        return cast(R, await self._command_handler(message)(message, uow, self.deps))
-
     async def dispatch_idempotent(
         self, message: Message[Any], key: IdempotencyKey | None
     ) -> tuple[Any, bool]:
@@ -180,14 +176,6 @@ class MessageBus(Generic[U, D]):
             return to_jsonable_python(await handler(message, uow, self.deps))
 
         return await self._keys.run_once(key.scope, key.key, key.request_hash, action)
-
-    def event_handlers(self) -> dict[str, BoundEventHandler]:
-        """The event routes as the consumer calls them, bound to this bus's deps."""
-        return bind_events(self.routes, self.deps)
-
-    def batch_handler(self) -> BoundBatchHandler | None:
-        """The batch route as the consumer calls it, or None."""
-        return bind_batch(self.routes, self.deps)
 
 
 def bind_events(routes: Routes[U, D], deps: D) -> dict[str, BoundEventHandler]:

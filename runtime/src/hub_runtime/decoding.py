@@ -2,6 +2,7 @@
 whose message says why (it becomes the dead letter's ``dlq-error``; it never echoes the input).
 """
 
+import functools
 from typing import TypeAlias
 
 from aiokafka import ConsumerRecord
@@ -40,6 +41,7 @@ def decodable_prefix(records: list[Record]) -> list[tuple[Record, Envelope, Even
     return prefix
 
 
+@functools.cache  # once per topic name, not per record: this runs on every record
 def _hub_topic(name: str) -> Topic | None:
     """The hub topic a Kafka topic name is (with or without a deployment's prefix), or None for
     a topic of the hub's own tests and tools."""

@@ -41,6 +41,12 @@ def service_runtime(definition: ServiceDefinition, settings: ServiceSettings) ->
     )
 
 
+def runtime_of(definition: Callable[[S], ServiceDefinition], settings: S) -> ServiceRuntime:
+    """``service_runtime(definition(settings), settings)``: how the demo and the benchmarks
+    start a service in their own process, the way its ``main`` would."""
+    return service_runtime(definition(settings), settings)
+
+
 def run_service(settings: S, definition: Callable[[S], ServiceDefinition]) -> None:
     """Process entry: logs, tracing (exported as the `OTEL_*` variables say), then run the
     service until SIGTERM or SIGINT; the spans still queued are exported before it returns."""

@@ -16,8 +16,10 @@ from types import TracebackType
 from typing import Generic, Self, TypeVar
 from uuid import UUID
 
-from hub_contracts import EventPayload, new_envelope
+from hub_contracts import EventPayload
 from hub_contracts.envelope import Envelope, source_for
+
+from hub_runtime.unit_of_work import emitted_envelope
 
 S = TypeVar("S")
 
@@ -74,14 +76,7 @@ class InMemoryUnitOfWork(Generic[S]):
         time: datetime | None = None,
     ) -> Envelope:
         """Queue an event, as `hub_runtime.unit_of_work.UnitOfWork.emit` does."""
-        envelope = new_envelope(
-            payload,
-            source=self._source,
-            subject=str(subject),
-            correlationid=caused_by.correlationid if caused_by else None,
-            causationid=caused_by.id if caused_by else None,
-            time=time,
-        )
+        envelope = emitted_envelope(payload, self._source, subject, caused_by, time)
         self._pending.append(envelope)
         return envelope
 

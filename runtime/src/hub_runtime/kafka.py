@@ -1,8 +1,8 @@
 """Kafka clients with the hub's guarantees, and topic creation.
 
 Producer: idempotent, `acks=all`, so a retried send never duplicates or reorders within a
-partition. Consumers never auto-commit: the consumer loop commits an offset only after the
-transaction that applied the record has committed (see `consumer.py`).
+partition. The services' own clients live in their FastStream broker (`kafka_host.py`); this
+producer is for tools (dead-letter replay, chaos, benchmarks).
 """
 
 import contextlib
@@ -20,7 +20,7 @@ protocol binding 1.0, §3.2)."""
 
 
 def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
-    """The one producer shape used by relays and dead-letter writers."""
+    """The producer of the hub's tools, with the services' guarantees (idempotent, acks=all)."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
@@ -28,19 +28,6 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
         acks="all",
         linger_ms=2,
         request_timeout_ms=15_000,
-    )
-
-
-def make_consumer(bootstrap: str, group_id: str, topics: Iterable[str]) -> AIOKafkaConsumer:
-    """A group consumer that never commits by itself and starts at the oldest record."""
-    return AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=bootstrap,
-        group_id=group_id,
-        client_id=group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=500,
     )
 
 

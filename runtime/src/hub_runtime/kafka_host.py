@@ -64,7 +64,8 @@ def new_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
 
 
 async def _undecoded(message: Any) -> None:
-    """The records are decoded by the applier (envelope and registered payload), not here."""
+    """The records are decoded by the applier (envelope and registered payload), not here;
+    FastStream's own batch decoder would parse every record's headers again, as UTF-8."""
     del message
 
 

@@ -16,6 +16,25 @@ from hub_runtime.db import Connection
 from hub_runtime.telemetry import current_trace_headers
 
 
+def emitted_envelope(
+    payload: EventPayload,
+    source: str,
+    subject: str | UUID,
+    caused_by: Envelope | None,
+    time: datetime | None,
+) -> Envelope:
+    """The envelope of an event a unit of work emits (see `UnitOfWork.emit`): in the
+    correlation of ``caused_by`` when given, at ``time`` instead of now when given."""
+    return new_envelope(
+        payload,
+        source=source,
+        subject=str(subject),
+        correlationid=caused_by.correlationid if caused_by else None,
+        causationid=caused_by.id if caused_by else None,
+        time=time,
+    )
+
+
 class UnitOfWork:
     """One database transaction with an event buffer.
 
@@ -78,14 +97,7 @@ class UnitOfWork:
         `time` (aware) replaces "now" as the envelope's time, for events whose exact moment
         would reveal something personal (casefile's weekly deadline notices).
         """
-        envelope = new_envelope(
-            payload,
-            source=self._source,
-            subject=str(subject),
-            correlationid=caused_by.correlationid if caused_by else None,
-            causationid=caused_by.id if caused_by else None,
-            time=time,
-        )
+        envelope = emitted_envelope(payload, self._source, subject, caused_by, time)
         self._pending.append((envelope, str(payload.topic), current_trace_headers()))
         return envelope
 
