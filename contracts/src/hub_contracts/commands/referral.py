@@ -13,13 +13,13 @@ review stays in the tool (only its reference travels), unlike the HTTP body that
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hub_contracts.base import EventPayload
+from hub_contracts.calendar import CalendarDate, Instant
 from hub_contracts.events._fields import CaseId, ConsentId, DataCategories, PartnerId, ReferralId
 from hub_contracts.registry import register
 from hub_contracts.topics import Topic
@@ -77,7 +77,7 @@ class ConsentEvidence(BaseModel):
         default=None, description="Interpreter's registration number, if one took part."
     )
     taken_by: StaffLogin = Field(description="Login of the staff member who took the consent.")
-    taken_at: AwareDatetime = Field(description="When the consent was given.")
+    taken_at: Instant = Field(description="When the consent was given.")
     informed_transfer_outside_eu: bool = Field(
         description="The person was told the risks of a transfer outside the EU/EEA "
         "(GDPR art. 49(1)(a)); required when the partner works outside it."
@@ -94,8 +94,10 @@ class GrantConsentCommand(_ReferralCommand):
     partner_id: PartnerId
     purposes: list[Purpose] = Field(min_length=1, description="What the data may be used for.")
     data_categories: DataCategories
-    valid_from: date = Field(description="First day the consent is valid (not before today).")
-    valid_until: date = Field(description="Last day the consent is valid.")
+    valid_from: CalendarDate = Field(
+        description="First day the consent is valid (not before today)."
+    )
+    valid_until: CalendarDate = Field(description="Last day the consent is valid.")
     evidence: ConsentEvidence = Field(description="How the consent was taken.")
 
 

@@ -6,10 +6,10 @@ Every typed text is the one text type (`hub_contracts.text`), every code ASCII a
 whole (`hub_contracts.codes`), every list bounded.
 """
 
-from datetime import date
 from typing import Annotated, Literal, Self
 from uuid import UUID
 
+from hub_contracts.calendar import CalendarDate, Instant
 from hub_contracts.codes import AsciiCode, UniqueItems
 from hub_contracts.text import HumanLines, HumanName
 from hub_contracts.vocabulary import (
@@ -25,7 +25,6 @@ from hub_contracts.vocabulary import (
     Vulnerability,
 )
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -54,7 +53,7 @@ class HouseholdMemberIn(_Command):
 
     relation: Literal["child", "partner", "parent", "sibling", "other"]
     name: HumanName | None = None
-    date_of_birth: date
+    date_of_birth: CalendarDate
 
 
 class PersonIn(_Command):
@@ -66,7 +65,7 @@ class PersonIn(_Command):
     ``HouseholdMemberIn``."""
 
     name: HumanName
-    date_of_birth: date
+    date_of_birth: CalendarDate
     phone: Phone | None = None
     languages: Annotated[list[LanguageCode], UniqueItems()] = Field(
         default_factory=list, max_length=10
@@ -92,7 +91,7 @@ class OpenCase(_Command):
     location_type: LocationType
     stage: ProcedureStage
     vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=10)
-    final_decision_on: date | None = Field(
+    final_decision_on: CalendarDate | None = Field(
         default=None, description="Day of the final rejection, when the case opens after it"
     )
     departure_period_shortened: StrictBool = False
@@ -128,7 +127,7 @@ class ChangeStage(_Command):
     previous stage change answers 422 (``ImplausibleDateError``)."""
 
     to_stage: ProcedureStage
-    decided_on: date
+    decided_on: CalendarDate
     departure_period_shortened: StrictBool = Field(
         default=False, description="For a final rejection: the departure period is 0 days"
     )
@@ -139,7 +138,7 @@ class RecordDecision(_Command):
     irregular stay, ...) on ``decided_on``; a closed code, never free text."""
 
     decision: Decision
-    decided_on: date
+    decided_on: CalendarDate
 
 
 class RecordBottleneck(_Command):
@@ -147,7 +146,7 @@ class RecordBottleneck(_Command):
     signals counts, anonymously, for advocacy."""
 
     category: BottleneckCategory
-    observed_on: date
+    observed_on: CalendarDate
 
 
 class RecordOptions(_Command):
@@ -161,7 +160,7 @@ class RecordOptions(_Command):
     materials: Annotated[list[MaterialCode], UniqueItems()] = Field(
         default_factory=list, max_length=20, description="Codes of the leaflets/materials given"
     )
-    discussed_on: date
+    discussed_on: CalendarDate
 
 
 class RecordEffort(_Command):
@@ -172,7 +171,7 @@ class RecordEffort(_Command):
     ``note`` is personal and stored encrypted."""
 
     kind: Literal["embassy_visit", "document_request", "authority_answer", "other"]
-    occurred_on: date
+    occurred_on: CalendarDate
     authority: Literal["embassy", "consulate", "origin_ministry", "dtv", "iom", "ind", "other"]
     outcome: Literal["pending", "refused", "no_answer", "issued", "other"]
     evidence_refs: Annotated[list[EvidenceRef], UniqueItems()] = Field(
@@ -198,7 +197,7 @@ class ScheduleEntryBan(_Command):
     ahead."""
 
     kind: Literal["entry_ban_end"]
-    starts_on: date
+    starts_on: CalendarDate
     years: int = Field(default=2, ge=1, le=10)
 
 
@@ -208,7 +207,7 @@ class ScheduleFamilyDetention(_Command):
     wall-clock time (domain.md §1.1)."""
 
     kind: Literal["family_detention_limit"]
-    detained_at: AwareDatetime
+    detained_at: Instant
 
 
 ScheduleDeadline = Annotated[
@@ -220,7 +219,7 @@ class CloseCase(_Command):
     """Close the case on ``closed_on``: it takes no new record afterwards (409 ``case_closed``) and
     its retention period starts."""
 
-    closed_on: date
+    closed_on: CalendarDate
 
 
 class DisclosureIn(_Command):
@@ -250,5 +249,5 @@ class CorrectRecordedDate(_Command):
         description="The timeline entry of the decision or stage change (its `entry_id` in"
         " `GET /cases/{case_id}`: `decisions`, `stage_history` or `timeline`)"
     )
-    decided_on: date = Field(description="The correct date of the decision")
+    decided_on: CalendarDate = Field(description="The correct date of the decision")
     reason: DateCorrectionReason = Field(description="Why the recorded date was wrong")

@@ -46,6 +46,9 @@ async def test_bad_new_cases_are_refused_with_reasons(casefile: Any) -> None:
         (_with_person(casefile, date_of_birth="1850-01-01"), 422, "before 1900"),
         (_with_person(casefile, date_of_birth="2023-02-29"), 422, "date_of_birth"),
         (_with_person(casefile, date_of_birth="yesterday"), 422, "date_of_birth"),
+        # Lax spellings pydantic would read as a day nobody chose: a time part, a number.
+        (_with_person(casefile, date_of_birth="1990-05-17T00:00:00"), 422, "YYYY-MM-DD"),
+        (_with_person(casefile, date_of_birth=7441), 422, "YYYY-MM-DD"),
         (casefile.case_body(stage="deported"), 422, "stage"),
         (casefile.case_body(region="amsterdam-centrum"), 422, "region"),
         (casefile.case_body(vulnerabilities=["sad"]), 422, "vulnerabilities"),
@@ -103,6 +106,7 @@ async def test_bad_updates_to_a_case_write_nothing(casefile: Any) -> None:
         ("decision", {"decision": "forced_return", "decided_on": today}, 422, "decision"),
         ("bottlenecks", {"category": "bad_weather", "observed_on": today}, 422, "category"),
         ("bottlenecks", {"category": "journey_debts", "observed_on": 20260101}, 422, "observed_on"),
+        ("decision", {"decision": "undecided", "decided_on": f"{today}T00:00:00Z"}, 422, "YYYY"),
         ("stage", {"to_stage": "buitenschuld_granted", "decided_on": today}, 409, "cannot move"),
         ("stage", {"to_stage": "final_rejection", "decided_on": "2999-01-01"}, 422, "future"),
         (

@@ -7,11 +7,11 @@ Typed text is the one text type (`hub_contracts.text`); lists are bounded and wi
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from hub_contracts import DataCategory, PartnerType, Purpose
+from hub_contracts.calendar import CalendarDate
 from hub_contracts.codes import AsciiCode, UniqueItems
 from hub_contracts.commands.referral import ConsentEvidence
 from hub_contracts.text import HumanLine, HumanName, HumanText
@@ -54,8 +54,12 @@ class RegisterPartner(_Command):
     agreement_reference: HumanLine | None = Field(
         default=None, description="Reference of the data-sharing agreement, if any."
     )
-    agreement_valid_from: date | None = Field(default=None, description="First day in force.")
-    agreement_valid_until: date | None = Field(default=None, description="Last day in force.")
+    agreement_valid_from: CalendarDate | None = Field(
+        default=None, description="First day in force."
+    )
+    agreement_valid_until: CalendarDate | None = Field(
+        default=None, description="Last day in force."
+    )
 
 
 class UpdatePartner(RegisterPartner):
@@ -84,8 +88,10 @@ class GrantConsent(_Command):
     partner_id: UUID = Field(description="The receiving organisation.")
     purposes: Purposes = Field(description="What the data may be used for.")
     data_categories: DataCategories = Field(description="What may be shared.")
-    valid_from: date = Field(description="First day the consent is valid (not before today).")
-    valid_until: date = Field(description="Last day the consent is valid.")
+    valid_from: CalendarDate = Field(
+        description="First day the consent is valid (not before today)."
+    )
+    valid_until: CalendarDate = Field(description="Last day the consent is valid.")
     # The command topic's own evidence model: the HTTP API accepts exactly what a command may
     # carry (references and logins as codes, never free text).
     evidence: ConsentEvidence
