@@ -28,6 +28,8 @@ Purposes = Annotated[list[Purpose], UniqueItems(), Field(min_length=1, max_lengt
 DataCategories = Annotated[
     list[DataCategory], UniqueItems(), Field(min_length=1, max_length=len(DataCategory))
 ]
+OrganisationDescription = Annotated[str, HumanText(2000, lines=True)]
+"""What an organisation does (HSDS ``organization.description``): a few lines, bounded."""
 ReviewReason = Annotated[str, HumanText(2000, lines=True, min_graphemes=10)]
 
 
@@ -51,6 +53,9 @@ class RegisterPartner(_Command):
         description="Services offered (e.g. 'reintegration grants').",
     )
     purposes: Purposes = Field(description="Purposes for which it may receive data.")
+    description: OrganisationDescription | None = Field(
+        default=None, description="What the organisation does (a few lines, optional)."
+    )
     agreement_reference: HumanLine | None = Field(
         default=None, description="Reference of the data-sharing agreement, if any."
     )

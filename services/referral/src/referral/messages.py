@@ -25,6 +25,7 @@ from referral.bodies import (
     UpdatePartner,
 )
 from referral.domain.model import Partner
+from referral.hsds.importing import HsdsOrganization
 
 # ---------------------------------------------------------------- the partner directory
 
@@ -35,6 +36,8 @@ class AddPartner(Message[Partner]):
 
     entry: RegisterPartner
     registered_by: str
+    partner_id: UUID | None = None
+    """The id to register it under (an HSDS import keeps the organization's id); new if None."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,27 @@ class ReplacePartner(Message[Partner]):
     partner_id: UUID
     entry: UpdatePartner
     changed_by: str
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an HSDS import did with one organization: ``created``, ``updated`` or
+    ``unchanged``; ``ignored``: the taxonomy terms it carried that were not applied (standing
+    is an admin's decision); ``may_receive_data`` today, after the import."""
+
+    organization_id: UUID
+    outcome: str
+    ignored: tuple[str, ...]
+    may_receive_data: bool
+
+
+@dataclass(frozen=True)
+class ImportOrganizations(Message[list[ImportOutcome]]):
+    """Create or update directory entries from HSDS organizations, all or none
+    (``imported_by``: the admin's login)."""
+
+    organizations: tuple[HsdsOrganization, ...]
+    imported_by: str
 
 
 # ---------------------------------------------------------------- consents

@@ -14,6 +14,10 @@ REVIEWERS: tuple[Role, ...] = (Role.COORDINATOR,)
 READERS: tuple[Role, ...] = (Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN, Role.SERVICE)
 """Read the partner directory."""
 
+DIRECTORY_STAFF: tuple[Role, ...] = (Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN)
+"""Read the directory as Open Referral HSDS (it lists origin-country authorities, with their
+standing: staff only; no partner, and no service that does not need it)."""
+
 PARTNER_ADMINS: tuple[Role, ...] = (Role.ADMIN,)
 """Register and change partners, and read the audit of their changes."""
 
@@ -24,5 +28,7 @@ Coordinator = Annotated[Principal, Depends(requires(*REVIEWERS))]
 """A coordinator."""
 Reader = Annotated[Principal, Depends(requires(*READERS))]
 """Anyone who may read the partner directory."""
+DirectoryStaff = Annotated[Principal, Depends(requires(*DIRECTORY_STAFF))]
+"""A member of staff who may read the HSDS export (403 for a partner)."""
 Admin = Annotated[Principal, Depends(requires(*PARTNER_ADMINS))]
 """An admin of the partner directory."""

@@ -26,6 +26,7 @@ from referral.handlers import (
     consents,
     directory,
     expiry,
+    hsds_import,
     partner_events,
     referrals,
     review,
@@ -34,6 +35,7 @@ from referral.messages import (
     AddPartner,
     DecideReview,
     ExpireUnanswered,
+    ImportOrganizations,
     RecordConsent,
     ReevaluateLapsed,
     ReferCase,
@@ -49,6 +51,7 @@ ROUTES: Routes[ReferralUnitOfWork, Deps] = Routes(
     commands={
         AddPartner: directory.register_partner,
         ReplacePartner: directory.update_partner,
+        ImportOrganizations: hsds_import.import_organizations,
         RecordConsent: consents.grant_consent,
         WithdrawConsent: consents.withdraw_consent,
         ReferCase: referrals.request_referral,

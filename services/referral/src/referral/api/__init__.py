@@ -18,6 +18,7 @@ from hub_runtime.service import ServiceContext
 from referral.api.cases import cases_router
 from referral.api.consents import consents_router
 from referral.api.edge import Edge
+from referral.api.hsds import hsds_router
 from referral.api.partners import partners_router
 from referral.api.referrals import referrals_router
 from referral.deps import Deps
@@ -50,6 +51,7 @@ def build_app(
     )
     install(app, ctx.hub.jwt_secret.get_secret_value())
     app.include_router(partners_router(edge))
+    app.include_router(hsds_router(edge))
     app.include_router(consents_router(edge))
     app.include_router(referrals_router(edge))
     app.include_router(cases_router(edge))

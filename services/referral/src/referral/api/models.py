@@ -181,6 +181,7 @@ class PartnerOut(BaseModel):
 
     partner_id: UUID
     name: str
+    description: str | None
     partner_type: PartnerType
     countries: list[str]
     services: list[str]
@@ -205,6 +206,7 @@ class PartnerOut(BaseModel):
         return cls(
             partner_id=partner.partner_id,
             name=partner.name,
+            description=partner.description,
             partner_type=partner.partner_type,
             countries=list(partner.countries),
             services=list(partner.services),

@@ -63,6 +63,8 @@ class Partner:
     active: bool
     ever_origin_authority: bool = False
     """Listed as an origin-country authority at any time: permanent (migration 0020)."""
+    description: str | None = None
+    """What the organisation does, in a few lines (HSDS ``organization.description``)."""
 
     @property
     def origin_authority(self) -> bool:

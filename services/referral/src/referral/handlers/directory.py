@@ -43,7 +43,11 @@ async def register_partner(message: AddPartner, uow: ReferralUnitOfWork, deps: D
     ``agreement_period_too_long`` (422)."""
     clock = deps.clock
     partner = _partner_of(
-        uuid4(), message.entry, active=True, ever_origin_authority=False, today=clock.today()
+        message.partner_id or uuid4(),
+        message.entry,
+        active=True,
+        ever_origin_authority=False,
+        today=clock.today(),
     )
     await uow.partners.add(partner)
     await _audit(uow, None, partner, ChangeReason.REGISTERED, message.registered_by, clock)
@@ -171,6 +175,7 @@ def _partner_of(
     return Partner(
         partner_id=partner_id,
         name=command.name,
+        description=command.description,
         partner_type=command.partner_type,
         countries=tuple(command.countries),
         services=tuple(command.services),

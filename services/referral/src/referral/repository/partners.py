@@ -23,8 +23,8 @@ class PgPartners(PgRepository):
         await self.conn.execute(
             "INSERT INTO partners (partner_id, name, partner_type, countries, services, purposes,"
             " agreement_reference, agreement_valid_from, agreement_valid_until, active,"
-            " ever_origin_authority)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            " ever_origin_authority, description)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             *_columns(partner),
         )
 
@@ -37,7 +37,8 @@ class PgPartners(PgRepository):
             "UPDATE partners SET name = $2, partner_type = $3, countries = $4, services = $5,"
             " purposes = $6, agreement_reference = $7, agreement_valid_from = $8,"
             " agreement_valid_until = $9, active = $10,"
-            " ever_origin_authority = ever_origin_authority OR $11, updated_at = now()"
+            " ever_origin_authority = ever_origin_authority OR $11, description = $12,"
+            " updated_at = now()"
             " WHERE partner_id = $1",
             *_columns(partner),
         )
@@ -105,6 +106,7 @@ def _columns(partner: Partner) -> tuple[Any, ...]:
         partner.agreement_valid_until,
         partner.active,
         partner.ever_origin_authority,
+        partner.description,
     )
 
 
@@ -121,6 +123,7 @@ def _partner(row: asyncpg.Record) -> Partner:
         agreement_valid_until=row["agreement_valid_until"],
         active=row["active"],
         ever_origin_authority=row["ever_origin_authority"],
+        description=row["description"],
     )
 
 
