@@ -33,8 +33,10 @@ from referral.bodies import (
 from referral.hsds import schema
 from referral.hsds.taxonomy import TERM_BY_ID, TERMS, Term
 
-MAX_ORGANIZATIONS = 200
-"""Organizations in one import (one transaction); a larger directory is sent in parts."""
+MAX_ORGANIZATIONS = 50
+"""Organizations in one import (one transaction); a larger directory is sent in parts. The
+body limit of every route (``HUB_MAX_BODY_BYTES``, 256 KiB: 413 ``payload_too_large``) holds
+too: about 30 organizations as this service exports them."""
 
 
 class HsdsOrganization(BaseModel):
