@@ -1,7 +1,8 @@
 """The partner directory's use cases: register and replace an entry, each change audited.
 
-Every write of a partner goes through here (the HTTP API is the only door: no import, no
-Kafka command writes partners). Two rules hold on every path:
+Every write of a partner goes through here (the HTTP API, ``/partners`` and the HSDS import
+``handlers/hsds_import``, which calls these two handlers; no Kafka command writes partners).
+Two rules hold on every path:
 
 - **origin-country authorities stay classified** (issue 12, item 3): an id once listed as
   ``authority_origin`` keeps ``ever_origin_authority`` for good, a change of its type is
