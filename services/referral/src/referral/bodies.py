@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral.domain.partner_changes import ChangeReason
 from referral.domain.policy import ReviewAction
+from referral.hsds.taxonomy import Term
 
 CountryCode = Annotated[str, AsciiCode("[A-Z]{2}")]
 MAX_COUNTRIES = 249
@@ -38,7 +39,8 @@ class _Command(BaseModel):
 
 
 class RegisterPartner(_Command):
-    """A new organisation for the directory (Open Referral HSDS-like: who, where, what)."""
+    """A new organisation for the directory: who, where, what (served as an Open Referral HSDS
+    3.0 organization by `referral.hsds.export`)."""
 
     name: HumanName = Field(description="Name of the organisation.")
     partner_type: PartnerType = Field(description="Kind of organisation.")
@@ -78,6 +80,26 @@ class UpdatePartner(RegisterPartner):
         description="Why the type or standing (type, active, agreement, purposes, countries)"
         " changes: a closed code, recorded in the audit with the admin and the time. Required"
         " when any of them changes; 'registered' is the service's own.",
+    )
+
+
+class HsdsOrganization(_Command):
+    """What the hub takes from one HSDS 3.0 organization (``referral.hsds.importing`` reads
+    it from the document, the values of the hub's attributes by term)."""
+
+    organization_id: UUID
+    name: HumanName
+    description: OrganisationDescription | None
+    services: Annotated[list[HumanLine], UniqueItems()] = Field(max_length=MAX_SERVICES)
+    partner_type: PartnerType | None
+    countries: Annotated[list[CountryCode], UniqueItems()] = Field(max_length=MAX_COUNTRIES)
+    purposes: Purposes | None
+    claims_origin_authority: bool = Field(
+        description="ever_origin_authority given as true: an import may add the"
+        " classification (it only ever restricts), never lift it."
+    )
+    export_only: tuple[Term, ...] = Field(
+        description="The hub's export-only terms the document carried (reported as ignored)."
     )
 
 

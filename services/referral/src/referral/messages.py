@@ -19,13 +19,13 @@ from hub_runtime.bus import Message
 
 from referral.bodies import (
     GrantConsent,
+    HsdsOrganization,
     RegisterPartner,
     RequestReferral,
     ReviewReferral,
     UpdatePartner,
 )
 from referral.domain.model import Partner
-from referral.hsds.importing import HsdsOrganization
 
 # ---------------------------------------------------------------- the partner directory
 

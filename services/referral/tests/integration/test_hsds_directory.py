@@ -4,6 +4,7 @@ no import lifts an origin-authority classification or lets data flow."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -341,3 +342,17 @@ async def test_only_staff_read_it_and_only_admins_import(stack: Any) -> None:
     for headers in (as_partner, stack.token(Role.COUNSELLOR), stack.token(Role.COORDINATOR)):
         response = await stack.http.post(ORGANIZATIONS, json=organization(), headers=headers)
         assert response.status_code == 403
+
+
+async def test_two_imports_of_one_new_organization_at_once_never_fail_with_5xx(
+    stack: Any,
+) -> None:
+    for _ in range(5):
+        document = organization()
+        answers = await asyncio.gather(*(_import(stack, document) for _ in range(3)))
+        statuses = sorted(a.status_code for a in answers)
+        assert set(statuses) <= {200, 409}, [a.text for a in answers]
+        assert statuses[0] == 200
+        for answer in answers:
+            if answer.status_code == 409:
+                assert answer.json()["error"] == "partner_added_concurrently"

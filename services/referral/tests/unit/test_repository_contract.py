@@ -13,6 +13,7 @@ import pytest
 from hub_contracts import PartnerType, ProcedureStage, Vulnerability
 from hub_contracts.envelope import Envelope
 from hub_runtime.db import create_pool
+from hub_runtime.errors import ConflictError
 from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
 from hub_runtime.testing import temporary_databases
 from referral.bootstrap import MIGRATIONS
@@ -65,6 +66,19 @@ async def test_partners_keep_the_origin_authority_flag_and_their_order(uows: Uow
         assert again is not None
         assert not again.active
         await uow.commit()
+
+
+async def test_a_partner_keeps_its_description_and_its_id_is_added_once(uows: Uows) -> None:
+    """The HSDS import names its ids: a second add of one id is a conflict, not a crash."""
+    p = partner(description="Assisted return,\nreintegration.")
+    await committed(uows, lambda uow: uow.partners.add(p))
+    async with uows() as uow:
+        assert await uow.partners.get(p.partner_id) == p
+        with pytest.raises(ConflictError) as refused:
+            await uow.partners.add(replace(p, name="other"))
+        assert refused.value.code == "partner_added_concurrently"
+        assert await uow.partners.replace(replace(p, description=None))
+        assert await uow.partners.get(p.partner_id) == replace(p, description=None)
 
 
 async def test_the_case_view_changes_only_known_cases(uows: Uows) -> None:

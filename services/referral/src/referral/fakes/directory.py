@@ -15,6 +15,7 @@ from referral.repository.ports import (
     Disclosure,
     PartnerChange,
     Record,
+    added_concurrently,
 )
 
 
@@ -23,6 +24,8 @@ class FakePartners(_Fake):
 
     async def add(self, partner: Partner) -> None:
         """Add; the flag is set for authority_origin as migration 0020's trigger does."""
+        if partner.partner_id in self._state.partners:
+            raise added_concurrently()
         flagged = partner.ever_origin_authority or (
             partner.partner_type is PartnerType.AUTHORITY_ORIGIN
         )

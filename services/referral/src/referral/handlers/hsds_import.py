@@ -23,12 +23,11 @@ from __future__ import annotations
 from hub_contracts import PartnerType
 from hub_runtime.errors import ConflictError, InvalidError
 
-from referral.bodies import RegisterPartner, UpdatePartner
+from referral.bodies import HsdsOrganization, RegisterPartner, UpdatePartner
 from referral.deps import Deps
 from referral.domain.model import Partner
 from referral.domain.partner_changes import ChangeReason
 from referral.handlers import directory
-from referral.hsds.importing import HsdsOrganization
 from referral.hsds.taxonomy import Term
 from referral.messages import AddPartner, ImportOrganizations, ImportOutcome, ReplacePartner
 from referral.unit_of_work import ReferralUnitOfWork

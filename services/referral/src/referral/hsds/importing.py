@@ -14,22 +14,13 @@ ignored: an import never decides who may receive data.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from typing import Any, NoReturn
 from uuid import UUID
 
 from fastapi.exceptions import RequestValidationError
-from hub_contracts import PartnerType
-from hub_contracts.codes import UniqueItems
-from hub_contracts.text import HumanLine, HumanName
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from referral.bodies import (
-    MAX_COUNTRIES,
-    MAX_SERVICES,
-    CountryCode,
-    OrganisationDescription,
-    Purposes,
-)
+from referral.bodies import HsdsOrganization
 from referral.hsds import schema
 from referral.hsds.taxonomy import TERM_BY_ID, TERMS, Term
 
@@ -37,27 +28,6 @@ MAX_ORGANIZATIONS = 50
 """Organizations in one import (one transaction); a larger directory is sent in parts. The
 body limit of every route (``HUB_MAX_BODY_BYTES``, 256 KiB: 413 ``payload_too_large``) holds
 too: about 30 organizations as this service exports them."""
-
-
-class HsdsOrganization(BaseModel):
-    """What the hub takes from one HSDS organization (its attributes' values by term)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    organization_id: UUID
-    name: HumanName
-    description: OrganisationDescription | None
-    services: Annotated[list[HumanLine], UniqueItems()] = Field(max_length=MAX_SERVICES)
-    partner_type: PartnerType | None
-    countries: Annotated[list[CountryCode], UniqueItems()] = Field(max_length=MAX_COUNTRIES)
-    purposes: Purposes | None
-    claims_origin_authority: bool = Field(
-        description="ever_origin_authority given as true: an import may add the"
-        " classification (it only ever restricts), never lift it."
-    )
-    export_only: tuple[Term, ...] = Field(
-        description="The hub's export-only terms the document carried (reported as ignored)."
-    )
 
 
 # Where each kept value came from in the HSDS document, for the reasons of check 2.

@@ -11,7 +11,7 @@ from hub_contracts import PartnerType, Purpose
 
 from referral.domain.model import Partner
 from referral.repository._base import PgRepository
-from referral.repository.ports import PartnerChange, Record
+from referral.repository.ports import PartnerChange, Record, added_concurrently
 
 
 class PgPartners(PgRepository):
@@ -19,14 +19,21 @@ class PgPartners(PgRepository):
 
     async def add(self, partner: Partner) -> None:
         """Add an entry (a trigger sets ``ever_origin_authority`` for authority_origin,
-        migration 0020)."""
-        await self.conn.execute(
-            "INSERT INTO partners (partner_id, name, partner_type, countries, services, purposes,"
-            " agreement_reference, agreement_valid_from, agreement_valid_until, active,"
-            " ever_origin_authority, description)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            *_columns(partner),
-        )
+        migration 0020). Raises `ConflictError` ``partner_added_concurrently`` when the id
+        was added meanwhile (an HSDS import names its ids; two at once for one new id)."""
+        try:
+            async with self.conn.transaction():  # a savepoint: only the insert is undone
+                await self.conn.execute(
+                    "INSERT INTO partners (partner_id, name, partner_type, countries, services,"
+                    " purposes, agreement_reference, agreement_valid_from, agreement_valid_until,"
+                    " active, ever_origin_authority, description)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    *_columns(partner),
+                )
+        except asyncpg.UniqueViolationError as error:
+            if error.constraint_name != "partners_pkey":
+                raise
+            raise added_concurrently() from None
 
     async def replace(self, partner: Partner) -> bool:
         """Replace the entry; False when there is no such partner.

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from hub_contracts import Decision, ProcedureStage, Purpose
+from hub_runtime.errors import ConflictError
 
 from referral.domain.model import CaseView, Consent, Partner, Referral, Status
 
@@ -29,6 +30,16 @@ class OpenReferralExistsError(Exception):
     def __init__(self, existing: UUID | None) -> None:
         super().__init__("an open referral exists for this case, partner and purpose")
         self.existing = existing
+
+
+def added_concurrently() -> ConflictError:
+    """A new partner id was added by another request in the meantime (both implementations
+    raise it from ``PartnerRepository.add``): 409, the client sends its request again."""
+    return ConflictError(
+        "an entry with this id was added by another request at the same moment; send the"
+        " request again (it will update that entry)",
+        code="partner_added_concurrently",
+    )
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,9 @@ class PartnerRepository(Protocol):
     """The partner directory."""
 
     async def add(self, partner: Partner) -> None:
-        """Add an entry (``ever_origin_authority`` is set for ``authority_origin``)."""
+        """Add an entry (``ever_origin_authority`` is set for ``authority_origin``); raises
+        `ConflictError` ``partner_added_concurrently`` (:func:`added_concurrently`) for an id
+        already there."""
         ...
 
     async def replace(self, partner: Partner) -> bool:
