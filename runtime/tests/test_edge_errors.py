@@ -198,15 +198,17 @@ def _responses(document: dict[str, Any], path: str, method: str) -> dict[str, An
 def test_openapi_lists_every_status_of_every_route_with_the_hub_shape() -> None:
     document = _app().openapi()
     grant = _responses(document, "/cases/{case_id}/consents", "post")
-    # auth 401/403, path 404, body 413/415/422, and the route's own 409/410
+    # auth 401/403, path 404, body 408/413/415/422, and the route's own 409/410
     # (and 503, the backpressure of every route)
-    assert set(grant) == {"201", "401", "403", "404", "409", "410", "413", "415", "422", "503"}
+    assert set(grant) == {
+        *("201", "401", "403", "404", "408", "409", "410", "413", "415", "422", "503")
+    }
     read = _responses(document, "/cases/{case_id}", "get")
     assert set(read) == {"200", "401", "403", "404", "422", "503"}
     listing = _responses(document, "/cases", "get")
     assert set(listing) == {"200", "422", "429", "503"}  # 429 from the marked dependency
     token = _responses(document, "/partner/token", "post")
-    assert set(token) == {"200", "413", "415", "422", "503"}
+    assert set(token) == {"200", "408", "413", "415", "422", "503"}
     for path, operations in document["paths"].items():
         for operation in operations.values():
             for status, response in operation["responses"].items():
@@ -216,6 +218,54 @@ def test_openapi_lists_every_status_of_every_route_with_the_hub_shape() -> None:
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
     assert set(schemas["ErrorBody"]["properties"]) == SHAPE
+
+
+def test_openapi_declares_the_bearer_scheme_on_the_routes_that_need_a_token() -> None:
+    document = _app().openapi()
+    scheme = document["components"]["securitySchemes"]["bearer"]
+    assert scheme["type"] == "http"
+    assert scheme["scheme"] == "bearer"
+    assert scheme["bearerFormat"] == "JWT"
+    bearer = [{"bearer": []}]
+    assert document["paths"]["/cases/{case_id}/consents"]["post"]["security"] == bearer
+    assert document["paths"]["/cases/{case_id}"]["get"]["security"] == bearer
+    for path in ("/cases", "/health", "/ready", "/metrics"):
+        assert "security" not in document["paths"][path]["get"], path
+    assert "security" not in document["paths"]["/partner/token"]["post"]
+
+
+@pytest.mark.parametrize(
+    ("authorization", "detail"),
+    [
+        (None, "a bearer token is required"),
+        ("Basic YTpi", "a bearer token is required"),  # another scheme
+        ("Bearer", "a bearer token is required"),  # the scheme without a token
+        ("Bearer not.a.jwt", "the token is not valid"),
+        (
+            "bearer " + mint_token("another-secret-0123456789abcdef012", sub="a", role=Role.ADMIN),
+            "the token is not valid",
+        ),
+    ],
+)
+async def test_401_is_the_hub_shape_with_a_bearer_challenge(
+    authorization: str | None, detail: str
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    async with _client() as client:
+        response = await client.get("/cases/7", headers=headers)
+    body = _refusal(response, 401, "unauthorized")
+    assert body["detail"] == detail
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_role_the_route_does_not_admit_is_403_and_a_lowercase_scheme_passes() -> None:
+    admin = mint_token(SECRET, sub="a", role=Role.ADMIN)
+    counsellor = mint_token(SECRET, sub="a", role=Role.COUNSELLOR)
+    async with _client() as client:
+        refused = await client.get("/cases/7", headers={"Authorization": f"Bearer {admin}"})
+        admitted = await client.get("/cases/7", headers={"Authorization": f"bearer {counsellor}"})
+    _refusal(refused, 403, "forbidden")
+    assert admitted.status_code == 200, admitted.text
 
 
 async def test_overload_answers_503_in_the_hub_shape() -> None:

@@ -11,13 +11,27 @@ from typing import Annotated
 from uuid import UUID
 
 import jwt
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from hub_runtime.openapi_errors import raises
 from hub_runtime.settings import HubSettings
 
 ISSUER = "council-hub"
+
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="An HS256 JWT issued by the hub (`role`, `sub`, `iss` council-hub, `exp`;"
+    " `partner_id` for a partner). Missing or invalid: 401 with `WWW-Authenticate: Bearer`;"
+    " a role the route does not admit: 403.",
+    # The dependency below answers the 401 itself, in the hub's error shape.
+    auto_error=False,
+)
+"""The OpenAPI security scheme (RFC 6750 bearer token, a JWT) and the extractor of its token."""
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 class Role(StrEnum):
@@ -90,7 +104,7 @@ def install(app: FastAPI, secret: str) -> None:
     app.state.authenticator = Authenticator(secret)
 
 
-def requires(*roles: Role) -> Callable[[Request], Principal]:
+def requires(*roles: Role) -> Callable[[Request, HTTPAuthorizationCredentials | None], Principal]:
     """A FastAPI dependency admitting only ``roles`` (401 without a valid token, 403 for another
     role). Use it in a module-level alias, so routes stay typed::
 
@@ -99,9 +113,10 @@ def requires(*roles: Role) -> Callable[[Request], Principal]:
     The app must have called `install`."""
 
     @raises(401, 403)
-    def dependency(request: Request) -> Principal:
+    def dependency(request: Request, credentials: Credentials) -> Principal:
+        # Through `BEARER`, so every route using it carries the bearer scheme in OpenAPI.
         authenticator: Authenticator = request.app.state.authenticator
-        return authenticator.admit(request, roles)
+        return authenticator.admit(credentials, roles)
 
     return dependency
 
@@ -112,21 +127,20 @@ class Authenticator:
     def __init__(self, secret: str) -> None:
         self._secret = secret
 
-    def principal(self, request: Request) -> Principal:
-        """The verified principal of the request's ``Authorization: Bearer <token>`` header.
+    def principal(self, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+        """The verified principal of the request's ``Authorization: Bearer <token>`` header
+        (``credentials`` as `BEARER` extracted it: None without a bearer token).
 
         Raises FastAPI's ``HTTPException`` 401 (with ``WWW-Authenticate: Bearer``) when the header
         is missing, not a bearer token, or the token is invalid or expired."""
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        if credentials is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 detail="a bearer token is required",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            return verify_token(self._secret, token)
+            return verify_token(self._secret, credentials.credentials)
         except ValueError as exc:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -134,9 +148,11 @@ class Authenticator:
                 headers={"WWW-Authenticate": "Bearer"},
             ) from exc
 
-    def admit(self, request: Request, roles: tuple[Role, ...]) -> Principal:
-        """The request's principal if its role is one of ``roles``; else 401 or 403."""
-        principal = self.principal(request)
+    def admit(
+        self, credentials: HTTPAuthorizationCredentials | None, roles: tuple[Role, ...]
+    ) -> Principal:
+        """The principal of ``credentials`` if its role is one of ``roles``; else 401 or 403."""
+        principal = self.principal(credentials)
         if principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise HTTPException(

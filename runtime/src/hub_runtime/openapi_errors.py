@@ -2,8 +2,9 @@
 
 The statuses are derived from the route itself, so a new route is documented without anyone
 listing them by hand:
-- a request body is possible (POST, PUT, PATCH, DELETE): 413 (size), 415 (not JSON) and 422
-  (malformed JSON, duplicate keys), all answered by the edge middleware;
+- a request body is possible (POST, PUT, PATCH, DELETE): 408 (the body did not arrive in
+  time), 413 (size), 415 (not JSON) and 422 (malformed JSON, duplicate keys), all answered by
+  the edge middleware;
 - any parameter (path, query, header, body): 422, the validation error;
 - a path parameter: 404 (it names something that may not exist);
 - a dependency or endpoint marked with `raises(...)` (the auth dependency: 401, 403);
@@ -69,7 +70,7 @@ def route_error_statuses(route: Any) -> set[int]:
         ):
             statuses.add(422)
     if (route.methods or set()) & _BODY_METHODS:
-        statuses |= {413, 415, 422}
+        statuses |= {408, 413, 415, 422}
     statuses.add(503)  # the edge's backpressure: too many requests in flight
     return statuses
 
