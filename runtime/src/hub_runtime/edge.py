@@ -20,13 +20,16 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class ErrorBody(BaseModel):
     """What every refused request gets back (also the 422 of validation errors)."""
+
+    # Documented as it is sent: `reasons` is always there (empty when there is none to give).
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     error: str = Field(description="A stable machine code (snake_case)", examples=["not_found"])
     detail: str = Field(description="One sentence for people; never echoes submitted data")

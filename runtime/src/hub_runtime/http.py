@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_core import PydanticKnownError
@@ -317,7 +317,13 @@ def create_app(
     async def ready() -> HealthJSONResponse:
         return await readiness_report(service, readiness)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (no personal data)")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics (no personal data)",
+        # Documented as what it is: the Prometheus text exposition format, not JSON.
+        response_class=PlainTextResponse,
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

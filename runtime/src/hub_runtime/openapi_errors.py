@@ -101,7 +101,9 @@ def install(app: FastAPI) -> None:
 def document_errors(app: FastAPI, document: dict[str, Any]) -> None:
     """Add every route's error statuses to `document` (FastAPI's OpenAPI dict), in place."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["ErrorBody"] = ErrorBody.model_json_schema(
+        ref_template="#/components/schemas/{model}", mode="serialization"
+    )
     for route in _api_routes(app):
         operations = document["paths"].get(route.path_format, {})
         for method in route.methods or ():
