@@ -11,6 +11,7 @@ from hub_runtime.service import ServiceContext
 from casefile import bodies as b
 from casefile import messages as m
 from casefile import workers
+from casefile.api import responses as out
 from casefile.api.roles import GONE, PERSONAL_READERS, REFUSED_OR_GONE, Manager, Reader, Worker
 
 
@@ -19,8 +20,8 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
     r = APIRouter(prefix="/cases", tags=["cases"])
 
     @r.post("", status_code=201, summary="Open a case (emits CaseOpened)")
-    async def open_case(body: b.OpenCase, who: Worker) -> dict[str, Any]:
-        return {"case_id": await bus.dispatch(m.OpenCase(body, who))}
+    async def open_case(body: b.OpenCase, who: Worker) -> out.CaseRef:
+        return out.CaseRef(case_id=await bus.dispatch(m.OpenCase(body, who)))
 
     @r.get("", summary="Open cases, the nearest upcoming deadline first")
     async def list_cases(
@@ -28,64 +29,68 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         sort: Literal["deadline"] = "deadline",
         limit: Annotated[int, Query(), BoundedInt(1, 500)] = 50,
         offset: Annotated[int, Query(), BoundedInt(0, MAX_OFFSET)] = 0,
-    ) -> dict[str, Any]:
+    ) -> out.CaseList:
         del who, sort
-        return {"items": await bus.dispatch(m.ListCasesByDeadline(limit, offset))}
+        return out.CaseList.model_validate(
+            {"items": await bus.dispatch(m.ListCasesByDeadline(limit, offset))}
+        )
 
     @r.get(
         "/{case_id}",
         summary="A case with its timeline (personal data: counsellors)",
         responses=GONE,
     )
-    async def read_case(case_id: UUID, who: Reader) -> dict[str, Any]:
+    async def read_case(case_id: UUID, who: Reader) -> out.CaseView:
         with_person = who.role in PERSONAL_READERS
-        return await bus.dispatch(m.ReadCase(case_id, who, with_person))
+        return out.CaseView.model_validate(
+            await bus.dispatch(m.ReadCase(case_id, who, with_person))
+        )
 
     @r.patch(
         "/{case_id}",
         summary="Change coarse facts (location, region, flags)",
         responses=REFUSED_OR_GONE,
     )
-    async def update_case(case_id: UUID, body: b.UpdateCase, who: Worker) -> dict[str, Any]:
+    async def update_case(case_id: UUID, body: b.UpdateCase, who: Worker) -> out.CaseRef:
         del who
         await bus.dispatch(m.UpdateCase(case_id, body))
-        return {"case_id": case_id}
+        return out.CaseRef(case_id=case_id)
 
     @r.put("/{case_id}/person", summary="Replace the person's data and household", responses=GONE)
-    async def update_person(case_id: UUID, body: b.UpdatePerson, who: Worker) -> dict[str, Any]:
+    async def update_person(case_id: UUID, body: b.UpdatePerson, who: Worker) -> out.CaseRef:
         del who
         await bus.dispatch(m.UpdatePerson(case_id, body))
-        return {"case_id": case_id}
+        return out.CaseRef(case_id=case_id)
 
     @r.post(
         "/{case_id}/close",
         summary="Close the case (starts the retention period)",
         responses=REFUSED_OR_GONE,
     )
-    async def close_case(case_id: UUID, body: b.CloseCase, who: Worker) -> dict[str, Any]:
+    async def close_case(case_id: UUID, body: b.CloseCase, who: Worker) -> out.CaseClosed:
         await bus.dispatch(m.CloseCase(case_id, body, who))
-        return {"case_id": case_id, "closed_on": body.closed_on}
+        return out.CaseClosed(case_id=case_id, closed_on=body.closed_on)
 
     @r.delete("/{case_id}/person", summary="Erase the person (crypto-shredding)", responses=GONE)
-    async def erase(case_id: UUID, who: Manager) -> dict[str, Any]:
+    async def erase(case_id: UUID, who: Manager) -> out.PersonErased:
         await bus.dispatch(m.ErasePerson(case_id, by=who.sub, reason="request"))
         await workers.vacuum_destroyed_keys(ctx)
-        return {"case_id": case_id, "erased": True}
+        return out.PersonErased(case_id=case_id, erased=True)
 
     @r.get("/{case_id}/erasure", summary="The erasure tombstone (auditable trace)")
-    async def tombstone(case_id: UUID, who: Manager) -> dict[str, Any]:
+    async def tombstone(case_id: UUID, who: Manager) -> out.Tombstone:
         del who
         stone = await bus.dispatch(m.ReadTombstone(case_id))
-        return {
-            "case_id": stone.case_id,
-            "erased_at": stone.erased_at,
-            "erased_by": stone.erased_by,
-            "reason": stone.reason,
-        }
+        return out.Tombstone(
+            case_id=stone.case_id,
+            erased_at=stone.erased_at,
+            erased_by=stone.erased_by,
+            reason=stone.reason,
+        )
 
     @r.get("/{case_id}/access-log", summary="Every read of the person's data")
-    async def access_log(case_id: UUID, who: Manager) -> dict[str, Any]:
+    async def access_log(case_id: UUID, who: Manager) -> out.AccessLog:
         del who
-        return {"items": await bus.dispatch(m.ReadAccessLog(case_id))}
+        return out.AccessLog.model_validate({"items": await bus.dispatch(m.ReadAccessLog(case_id))})
 
     return r

@@ -12,6 +12,7 @@ from hub_runtime.openapi_errors import errors
 
 from casefile import bodies as b
 from casefile import messages as m
+from casefile.api import responses as out
 from casefile.api.roles import Service
 
 
@@ -24,14 +25,14 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         summary="Disclose consented categories to the gateway",
         responses=errors(404, 410, 503),
     )
-    async def disclose(body: b.DisclosureIn, who: Service) -> dict[str, Any]:
+    async def disclose(body: b.DisclosureIn, who: Service) -> out.Disclosure:
         """200 with the categories; 403 a rule refuses; 410 covered once, not any more; 503
         casefile's view has not seen the partner or consent yet (retry). The refused read is
         in the access log: the refusal is raised after it committed."""
         answer: m.DisclosureAnswer = await bus.dispatch(m.Disclose(body, who))
         if answer.refusal is not None:
             raise answer.refusal
-        return {"case_id": str(answer.case_id), "categories": answer.categories}
+        return out.Disclosure(case_id=answer.case_id, categories=answer.categories)
 
     @r.get(
         "/cases/{case_id}/events/newest",
@@ -42,7 +43,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         case_id: UUID,
         who: Service,
         event_types: Annotated[list[str], Query(alias="type", min_length=1, max_length=32)],
-    ) -> dict[str, Any]:
+    ) -> out.NewestEvent:
         """`{"event_id": <uuid> | null}`: the envelope id of the newest event of the case among
         the types asked, committed here (published or not). Another service whose view of the
         case is fed by these events waits until it has applied that event before it judges a
@@ -54,6 +55,6 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
                 code="invalid_event_type",
             )
         found = await bus.dispatch(m.NewestEvent(case_id, tuple(event_types)))
-        return {"event_id": None if found is None else str(found)}
+        return out.NewestEvent(event_id=found)
 
     return r

@@ -11,8 +11,14 @@ from hub_runtime.openapi_errors import errors
 
 from casefile import bodies as b
 from casefile import messages as m
+from casefile.api import responses as out
 from casefile.api.markdown import dossier_markdown
 from casefile.api.roles import GONE, REFUSED_OR_GONE, Worker
+
+MARKDOWN: dict[str, Any] = {
+    "description": "The dossier (JSON, or Markdown with `format=markdown`)",
+    "content": {"text/markdown": {"schema": {"type": "string"}}},
+}
 
 
 def router(bus: MessageBus[Any, Any]) -> APIRouter:
@@ -22,9 +28,9 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
     @r.post(
         "/{case_id}/stage", summary="Record a procedure stage change", responses=REFUSED_OR_GONE
     )
-    async def change_stage(case_id: UUID, body: b.ChangeStage, who: Worker) -> dict[str, Any]:
+    async def change_stage(case_id: UUID, body: b.ChangeStage, who: Worker) -> out.StageChanged:
         await bus.dispatch(m.ChangeStage(case_id, body, who))
-        return {"case_id": case_id, "stage": body.to_stage}
+        return out.StageChanged(case_id=case_id, stage=body.to_stage)
 
     @r.post(
         "/{case_id}/decision",
@@ -32,9 +38,11 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         summary="Record the person's decision",
         responses=REFUSED_OR_GONE,
     )
-    async def record_decision(case_id: UUID, body: b.RecordDecision, who: Worker) -> dict[str, Any]:
+    async def record_decision(
+        case_id: UUID, body: b.RecordDecision, who: Worker
+    ) -> out.DecisionRecorded:
         await bus.dispatch(m.RecordDecision(case_id, body, who))
-        return {"case_id": case_id, "decision": body.decision}
+        return out.DecisionRecorded(case_id=case_id, decision=body.decision)
 
     @r.post(
         "/{case_id}/corrections",
@@ -47,14 +55,14 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
     )
     async def correct_date(
         case_id: UUID, body: b.CorrectRecordedDate, who: Worker
-    ) -> dict[str, Any]:
+    ) -> out.DateCorrected:
         correction_id = await bus.dispatch(m.CorrectRecordedDate(case_id, body, who))
-        return {
-            "case_id": case_id,
-            "correction_id": correction_id,
-            "entry_id": body.entry_id,
-            "decided_on": body.decided_on,
-        }
+        return out.DateCorrected(
+            case_id=case_id,
+            correction_id=correction_id,
+            entry_id=body.entry_id,
+            decided_on=body.decided_on,
+        )
 
     @r.post(
         "/{case_id}/bottlenecks",
@@ -64,9 +72,9 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
     )
     async def record_bottleneck(
         case_id: UUID, body: b.RecordBottleneck, who: Worker
-    ) -> dict[str, Any]:
+    ) -> out.BottleneckRecorded:
         bottleneck_id = await bus.dispatch(m.RecordBottleneck(case_id, body, who))
-        return {"case_id": case_id, "bottleneck_id": bottleneck_id}
+        return out.BottleneckRecorded(case_id=case_id, bottleneck_id=bottleneck_id)
 
     @r.post(
         "/{case_id}/options",
@@ -74,9 +82,9 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         summary="Record options discussed",
         responses=REFUSED_OR_GONE,
     )
-    async def record_options(case_id: UUID, body: b.RecordOptions, who: Worker) -> dict[str, Any]:
+    async def record_options(case_id: UUID, body: b.RecordOptions, who: Worker) -> out.CaseRef:
         await bus.dispatch(m.RecordOptions(case_id, body, who))
-        return {"case_id": case_id}
+        return out.CaseRef(case_id=case_id)
 
     @r.post(
         "/{case_id}/efforts",
@@ -84,18 +92,23 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         summary="Record an own effort (dossier)",
         responses=REFUSED_OR_GONE,
     )
-    async def record_effort(case_id: UUID, body: b.RecordEffort, who: Worker) -> dict[str, Any]:
+    async def record_effort(case_id: UUID, body: b.RecordEffort, who: Worker) -> out.EffortRecorded:
         effort_id = await bus.dispatch(m.RecordEffort(case_id, body, who))
-        return {"case_id": case_id, "effort_id": effort_id}
+        return out.EffortRecorded(case_id=case_id, effort_id=effort_id)
 
-    @r.get("/{case_id}/buitenschuld-dossier", summary="The dossier as one document", responses=GONE)
+    @r.get(
+        "/{case_id}/buitenschuld-dossier",
+        summary="The dossier as one document",
+        response_model=out.Dossier,
+        responses={**GONE, 200: MARKDOWN},
+    )
     async def dossier(
         case_id: UUID, who: Worker, format: Literal["json", "markdown"] = "json"
     ) -> Any:
         document = await bus.dispatch(m.ReadDossier(case_id, who))
         if format == "markdown":
             return PlainTextResponse(dossier_markdown(document), media_type="text/markdown")
-        return document
+        return out.Dossier.model_validate(document)
 
     @r.post(
         "/{case_id}/deadlines",
@@ -105,9 +118,9 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
     )
     async def schedule_deadline(
         case_id: UUID, body: Annotated[b.ScheduleDeadline, Body()], who: Worker
-    ) -> dict[str, Any]:
+    ) -> out.DeadlineTracked:
         del who
         deadline_id = await bus.dispatch(m.ScheduleDeadline(case_id, body))
-        return {"case_id": case_id, "deadline_id": deadline_id}
+        return out.DeadlineTracked(case_id=case_id, deadline_id=deadline_id)
 
     return r
