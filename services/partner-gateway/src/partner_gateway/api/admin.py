@@ -1,6 +1,6 @@
 """The admin API: partners' webhooks and API clients, the delivery, disclosure and notice logs."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -9,6 +9,7 @@ from hub_runtime.auth import Principal, Role, requires
 from hub_runtime.openapi_errors import errors
 
 from partner_gateway import messages as m
+from partner_gateway.api import answers as out
 from partner_gateway.api.models import ClientCreated, WebhookRegistered, WebhookRegistration
 from partner_gateway.domain.delivery import DeliveryState
 from partner_gateway.routes import GatewayBus
@@ -45,8 +46,10 @@ def router(bus: GatewayBus) -> APIRouter:
         state: DeliveryState | None = None,
         after: Annotated[int, Query(), BoundedInt(0, 2**62)] = 0,
         limit: Limit = 100,
-    ) -> dict[str, Any]:
-        return await bus.dispatch(m.DeliveryLog(partner_id, state, after, limit))
+    ) -> out.DeliveryLog:
+        return out.DeliveryLog.model_validate(
+            await bus.dispatch(m.DeliveryLog(partner_id, state, after, limit))
+        )
 
     @routes.get("/disclosures", summary="The disclosure log (facts only, never the data)")
     async def disclosures(
@@ -54,12 +57,14 @@ def router(bus: GatewayBus) -> APIRouter:
         referral_id: UUID | None = None,
         case_id: UUID | None = None,
         limit: Limit = 100,
-    ) -> dict[str, Any]:
-        return await bus.dispatch(m.DisclosureLog(referral_id, case_id, limit))
+    ) -> out.DisclosureLog:
+        return out.DisclosureLog.model_validate(
+            await bus.dispatch(m.DisclosureLog(referral_id, case_id, limit))
+        )
 
     @routes.get("/notices", summary="Withdrawal and erasure notices; ?overdue=true for late ones")
-    async def notices(who: Admin, overdue: bool = False, limit: Limit = 100) -> dict[str, Any]:
-        return await bus.dispatch(m.NoticeListing(overdue, limit))
+    async def notices(who: Admin, overdue: bool = False, limit: Limit = 100) -> out.Notices:
+        return out.Notices.model_validate(await bus.dispatch(m.NoticeListing(overdue, limit)))
 
     @routes.post(
         "/partners/{partner_id}/credentials",
@@ -72,8 +77,8 @@ def router(bus: GatewayBus) -> APIRouter:
         return ClientCreated(client_id=issued.client_id, client_secret=issued.client_secret)
 
     @routes.get("/partners/{partner_id}/credentials", summary="A partner's API clients")
-    async def list_clients(partner_id: UUID, who: Admin) -> dict[str, Any]:
-        return {"items": await bus.dispatch(m.ListClients(partner_id))}
+    async def list_clients(partner_id: UUID, who: Admin) -> out.Clients:
+        return out.Clients.model_validate({"items": await bus.dispatch(m.ListClients(partner_id))})
 
     @routes.post(
         "/credentials/{client_id}/rotate",
@@ -89,8 +94,8 @@ def router(bus: GatewayBus) -> APIRouter:
         )
 
     @routes.post("/credentials/{client_id}/revoke", summary="Revoke a client and all its secrets")
-    async def revoke(client_id: ClientId, who: Admin) -> dict[str, str]:
+    async def revoke(client_id: ClientId, who: Admin) -> out.Revoked:
         await bus.dispatch(m.RevokeClient(client_id))
-        return {"client_id": client_id, "status": "revoked"}
+        return out.Revoked(client_id=client_id, status="revoked")
 
     return routes

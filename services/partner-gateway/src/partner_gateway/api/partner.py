@@ -19,6 +19,7 @@ from hub_runtime.openapi_errors import errors, raises
 from pydantic import BaseModel
 
 from partner_gateway import messages as m
+from partner_gateway.api import answers as out
 from partner_gateway.api.models import MonitoringReport, StatusReport, TokenRequest, TokenResponse
 from partner_gateway.disclosure import disclose
 from partner_gateway.domain.ratelimit import RateLimiter
@@ -103,6 +104,7 @@ def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> API
     @routes.get(
         "/referrals/{referral_id}",
         summary="The referral's consented data (a disclosure)",
+        response_model=out.ReferralData,
         responses=errors(410, 503),
     )
     async def referral(referral_id: UUID, partner_id: PartnerId) -> JSONResponse:
@@ -114,6 +116,7 @@ def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> API
         "/referrals/{referral_id}/status",
         status_code=202,
         summary="Report a status",
+        response_model=out.StatusAccepted,
         responses=errors(409),
     )
     async def status(
@@ -125,7 +128,12 @@ def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> API
         report = m.ReportStatus(partner_id, referral_id, body.status, body.reason_code)
         return await once(report, partner_id, key, f"status:{referral_id}", body)
 
-    @routes.post("/referrals/{referral_id}/monitoring", status_code=202, summary="Post-return")
+    @routes.post(
+        "/referrals/{referral_id}/monitoring",
+        status_code=202,
+        summary="Post-return",
+        response_model=out.MonitoringAccepted,
+    )
     async def monitoring(
         referral_id: UUID,
         body: MonitoringReport,
@@ -137,7 +145,12 @@ def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> API
         )
         return await once(report, partner_id, key, f"monitoring:{referral_id}", body)
 
-    @routes.post("/notices/{notice_id}/ack", status_code=202, summary="Acknowledge a notice")
+    @routes.post(
+        "/notices/{notice_id}/ack",
+        status_code=202,
+        summary="Acknowledge a notice",
+        response_model=out.NoticeAcknowledged,
+    )
     async def ack(notice_id: UUID, partner_id: PartnerId, key: IdemKey) -> JSONResponse:
         acknowledgement = m.AcknowledgeNotice(partner_id, notice_id)
         return await once(acknowledgement, partner_id, key, f"ack:{notice_id}", None)
@@ -152,8 +165,8 @@ def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> API
         partner_id: PartnerId,
         cursor: Annotated[str | None, Query(max_length=32)] = None,
         limit: Annotated[int, Query(), BoundedInt(1, 200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> out.Inbox:
         page = await bus.dispatch(m.ReadInbox(partner_id, parse_cursor(cursor), limit))
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return out.Inbox(items=page.items, next_cursor=page.next_cursor)
 
     return routes
