@@ -1,11 +1,10 @@
 """``/signals``: published releases for the advocacy team (and admins); reads never publish."""
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from hub_runtime.openapi_errors import errors
 
+from signals.api import answers as out
 from signals.api.common import RELEASE, Bus, Reader
 from signals.messages import ListPublishedPeriods, ListTables, ReadCrosstab, ReadRelease, ReadTable
 from signals.views import report_html, table_csv
@@ -13,28 +12,36 @@ from signals.views import report_html, table_csv
 router = APIRouter(prefix="/signals", tags=["signals"])
 
 
+class CsvResponse(PlainTextResponse):
+    """A CSV body (RFC 4180 `text/csv`), so that OpenAPI documents the media type sent."""
+
+    media_type = "text/csv"
+
+
 @router.get("/tables")
-async def tables(who: Reader, bus: Bus) -> dict[str, Any]:
+async def tables(who: Reader, bus: Bus) -> out.Tables:
     """The allowed cross-tabulations (the only tables that exist)."""
     specs = await bus.dispatch(ListTables())
-    return {"tables": [{"name": s.name, "dimensions": s.dimension_names} for s in specs]}
+    return out.Tables(
+        tables=[out.TableSpec(name=s.name, dimensions=list(s.dimension_names)) for s in specs]
+    )
 
 
 @router.get("/periods")
-async def periods(who: Reader, bus: Bus) -> dict[str, Any]:
+async def periods(who: Reader, bus: Bus) -> out.Periods:
     """Published (closed) periods and their tables."""
     published = await bus.dispatch(ListPublishedPeriods())
-    return {
-        "periods": [
-            {"period": p.period, "published_at": p.published_at.isoformat(), "tables": p.tables}
+    return out.Periods(
+        periods=[
+            out.Period(period=p.period, published_at=p.published_at.isoformat(), tables=p.tables)
             for p in published
         ]
-    }
+    )
 
 
 @router.get(
     "/periods/{period}/tables/{table}.csv",
-    response_class=PlainTextResponse,
+    response_class=CsvResponse,
     responses=RELEASE,
 )
 async def table_as_csv(period: str, table: str, who: Reader, bus: Bus) -> PlainTextResponse:
@@ -49,9 +56,9 @@ async def table_as_csv(period: str, table: str, who: Reader, bus: Bus) -> PlainT
 
 
 @router.get("/periods/{period}/tables/{table}", responses=RELEASE)
-async def table_as_json(period: str, table: str, who: Reader, bus: Bus) -> dict[str, Any]:
+async def table_as_json(period: str, table: str, who: Reader, bus: Bus) -> out.Table:
     """One table (the ``SignalsPublished.v2`` payload)."""
-    return await bus.dispatch(ReadTable(period, table))
+    return out.Table.model_validate(await bus.dispatch(ReadTable(period, table)))
 
 
 @router.get("/periods/{period}/crosstab", responses=errors(400, 409))
@@ -60,10 +67,10 @@ async def crosstab(
     who: Reader,
     bus: Bus,
     dimensions: str = Query(description="Comma-separated dimension names, in any order"),
-) -> dict[str, Any]:
+) -> out.Table:
     """The table with exactly these dimensions; any other cross-tabulation is refused."""
     wanted = tuple(d for d in dimensions.split(",") if d)
-    return await bus.dispatch(ReadCrosstab(period, wanted))
+    return out.Table.model_validate(await bus.dispatch(ReadCrosstab(period, wanted)))
 
 
 @router.get("/periods/{period}/report", response_class=HTMLResponse, responses=RELEASE)
