@@ -11,6 +11,7 @@ it back. The refusals a tool meets (401, 404, 409, 422) are parsed into the gene
 
 import asyncio
 import importlib
+import json
 import subprocess
 import sys
 import time
@@ -37,6 +38,10 @@ PACKAGES = {
     "signals": "hub_signals_client",
 }
 PERSON = {"name": "Rana Clienttest-Aziz", "date_of_birth": "1991-02-11", "languages": ["ar"]}
+# Routes that need no token: operations, the API descriptions, the dashboard page (its data
+# comes from the secured routes), and the token exchange (client credentials in the body).
+OPEN = {"/health", "/ready", "/metrics", "/asyncapi.json", "/dashboard", "/partner/token"}
+UNTYPED_OK = {"/asyncapi.json"}  # an AsyncAPI document: described by its own specification
 
 
 @pytest.fixture
@@ -86,6 +91,36 @@ async def generate(base_url: str, package: str, into: Path) -> str:
     return text
 
 
+def assert_complete(document: dict[str, Any]) -> None:
+    """The bearer scheme on every route that needs a token, `ErrorBody` on every error status,
+    a typed body on every JSON success, no FastAPI default error model."""
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"] == {
+        **schemes["bearer"],
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            if path in OPEN:
+                assert "security" not in operation, where
+            else:
+                assert operation["security"] == [{"bearer": []}], where
+                assert {"401", "403"} <= set(operation["responses"]), where
+            for status, response in operation["responses"].items():
+                content = response.get("content", {})
+                if int(status) >= 400 and path != "/ready":
+                    schema = content["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, where
+                elif int(status) < 300 and "application/json" in content:
+                    schema = content["application/json"]["schema"]
+                    typed = "$ref" in schema or "$ref" in schema.get("items", {})
+                    assert typed or path in UNTYPED_OK, f"{where} {status}: {schema}"
+
+
 def module(package: str, name: str) -> ModuleType:
     return importlib.import_module(f"{package}.{name}")
 
@@ -108,6 +143,7 @@ async def test_a_generated_client_drives_the_counsellor_flow_and_parses_every_re
         output = await generate(base_url, PACKAGES[service], import_path)
         assert "warning" not in output.lower(), output
         assert "error" not in output.lower(), output
+        assert_complete(json.loads((import_path / f"{PACKAGES[service]}.json").read_text()))
     importlib.invalidate_caches()
 
     secret = running_hub.hub.jwt_secret.get_secret_value()
