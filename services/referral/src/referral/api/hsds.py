@@ -19,13 +19,11 @@ from hub_runtime.openapi_errors import errors
 from pydantic import BaseModel
 
 from referral.api.edge import Edge
+from referral.api.hsds_answers import HsdsOrganization, HsdsOrganizationPage, HsdsTaxonomyTerm
 from referral.hsds import export, importing
 from referral.hsds.taxonomy import Term, taxonomy_term
 from referral.messages import ImportOrganizations
 from referral.permissions import Admin, DirectoryStaff
-
-HsdsDocument = dict[str, Any]
-"""An HSDS 3.0 document (``referral/hsds/schema``: organization, Page)."""
 
 
 class ImportOutcomeOut(BaseModel):
@@ -50,30 +48,32 @@ def hsds_router(edge: Edge) -> APIRouter:
         who: DirectoryStaff,
         page: Annotated[int, Query(), BoundedInt(1, 100_000)] = 1,
         per_page: Annotated[int, Query(), BoundedInt(1, 500)] = 100,
-    ) -> HsdsDocument:
+    ) -> HsdsOrganizationPage:
         async with edge.reads() as uow:
             partners = await uow.partners.list_all()
-        return export.page(partners, edge.clock.today(), page, per_page)
+        answer = export.page(partners, edge.clock.today(), page, per_page)
+        return HsdsOrganizationPage.model_validate(answer)
 
     @router.get(
         "/organizations/{organization_id}",
         summary="One organization as HSDS 3.0 (staff only)",
         responses=errors(404),
     )
-    async def organization(organization_id: UUID, who: DirectoryStaff) -> HsdsDocument:
+    async def organization(organization_id: UUID, who: DirectoryStaff) -> HsdsOrganization:
         async with edge.reads() as uow:
             partner = await uow.partners.get(organization_id)
         if partner is None:
             raise NotFoundError("the organization")
-        return export.organization(partner, edge.clock.today())
+        answer = export.organization(partner, edge.clock.today())
+        return HsdsOrganization.model_validate(answer)
 
     @router.get(
         "/taxonomy_terms",
         summary="The hub's taxonomy (the terms of the organizations' attributes), as HSDS"
         " taxonomy_term objects",
     )
-    async def taxonomy_terms(who: DirectoryStaff) -> list[HsdsDocument]:
-        return [taxonomy_term(term) for term in Term]
+    async def taxonomy_terms(who: DirectoryStaff) -> list[HsdsTaxonomyTerm]:
+        return [HsdsTaxonomyTerm.model_validate(taxonomy_term(term)) for term in Term]
 
     @router.post(
         "/organizations",
