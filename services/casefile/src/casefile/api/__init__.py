@@ -32,7 +32,7 @@ def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
         " bottlenecks and a timeline. Personal data is encrypted per person and erasable.",
         max_body_bytes=ctx.hub.max_body_bytes,
         readiness=ctx.readiness_checks(),
-        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
     )
     install(app, ctx.hub.jwt_secret.get_secret_value())
     bus = message_bus(ctx, deps)

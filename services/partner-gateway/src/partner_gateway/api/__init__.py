@@ -39,7 +39,7 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
         description="Signed webhooks to partners, disclosures through casefile, partners' reports.",
         max_body_bytes=settings.max_body_bytes,
         readiness=ctx.readiness_checks(),
-        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
     )
     install(app, ctx.hub.jwt_secret.get_secret_value())
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)

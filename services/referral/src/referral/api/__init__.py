@@ -47,7 +47,9 @@ def build_app(
         description="Consent, partner directory, referral policy and lifecycle.",
         max_body_bytes=ctx.hub.max_body_bytes,
         readiness=ctx.readiness_checks(),
-        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, (*CONSUMES, *command_topics)),
+        asyncapi=lambda: asyncapi_document(
+            ctx.name, PUBLISHES, (*CONSUMES, *command_topics), ctx.hub
+        ),
     )
     install(app, ctx.hub.jwt_secret.get_secret_value())
     app.include_router(partners_router(edge))

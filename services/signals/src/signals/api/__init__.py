@@ -31,7 +31,7 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
         description="Anonymous, disclosure-controlled aggregates of closed periods.",
         max_body_bytes=settings.max_body_bytes,
         readiness=ctx.readiness_checks(),
-        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES),
+        asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
     )
     install(app, ctx.hub.jwt_secret.get_secret_value())
 
