@@ -14,16 +14,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import AsyncIterator
-from uuid import UUID
 
 import pytest
 from hub_contracts import Topic
 from hub_contracts.envelope import source_for
-from hub_demo.inprocess import RunningHub, connect_simulated_partner, start_hub
+from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import wait_until
 
 from .cloudevents_sdks import WireRecord, javascript_sdk_problems, python_sdk_problems
+from .flows import short_referral_flow
 from .topic_scan import read_topics, topics_of
 
 pytestmark = pytest.mark.integration
@@ -50,7 +49,7 @@ async def running_hub(
 async def test_every_record_is_a_structured_cloudevent_to_both_official_sdks(
     running_hub: RunningHub, isolated_hub: HubSettings
 ) -> None:
-    await _short_flow(running_hub)
+    await short_referral_flow(running_hub, PERSON)
     prefix = isolated_hub.topic_prefix
     topics = await topics_of(isolated_hub.kafka_bootstrap, prefix)
     by_topic = await read_topics(isolated_hub.kafka_bootstrap, topics)
@@ -76,23 +75,3 @@ async def test_every_record_is_a_structured_cloudevent_to_both_official_sdks(
     sourceless = dataclasses.replace(records[0], value=json.dumps(event).encode())
     assert len(python_sdk_problems([sourceless])) == 1
     assert len(javascript_sdk_problems([sourceless])) == 1
-
-
-async def _short_flow(hub: RunningHub) -> None:
-    client = hub.client()
-    partner_id = await client.register_partner("IOM mission (cloudevents test)")
-    simulator = await connect_simulated_partner(client, partner_id)
-    try:
-        case_id = await client.open_case(PERSON, country_of_origin="IQ")
-        await client.record_decision(case_id)
-        await client.grant_consent(case_id, partner_id)
-        referral = await client.request_referral(case_id, partner_id)
-        referral_id = UUID(referral["referral_id"])
-
-        async def partner_accepted() -> bool:
-            return (await client.referral(referral_id))["status"] == "accepted"
-
-        await wait_until(partner_accepted, within=60)
-    finally:
-        await simulator.stop()
-        await client.aclose()

@@ -152,6 +152,18 @@ def envelope_headers() -> Schema:
                 "description": "W3C Trace Context of the producing request or event.",
             },
             "tracestate": {"type": "string", "description": "W3C Trace Context vendor state."},
+            "correlation_id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "Set by FastStream, the services' Kafka client, on every record"
+                " it sends (a fresh id per record); not the envelope's correlationid.",
+            },
+            "dlq-replayed-from": {
+                "type": "string",
+                "pattern": "^[0-9]+:[0-9]+$",
+                "description": "On a record replayed from the dead letters: where the letter"
+                " was (partition:offset of the dead-letter topic).",
+            },
         },
     }
 
@@ -181,8 +193,10 @@ DEAD_LETTER_HEADERS: Schema = {
         "dlq-attempts": {"type": "string", "pattern": "^[1-9][0-9]*$"},
         "dlq-consumer": {"type": "string", "minLength": 1, "description": "The service."},
         "dlq-failed-at": {"type": "string", "format": "date-time"},
+        "content-type": {"type": "string", "description": "The original record's, if any."},
         "traceparent": {"type": "string", "pattern": TRACEPARENT},
         "tracestate": {"type": "string"},
+        "correlation_id": {"type": "string", "description": "FastStream's id of this record."},
     },
 }
 

@@ -80,11 +80,10 @@ async def test_operations_endpoints_answer(stack) -> None:  # type: ignore[no-un
     assert (await stack.http.get("/ready")).json()["status"] == "pass"
     document = (await stack.http.get("/asyncapi.json")).json()
     addresses = {channel["address"] for channel in document["channels"].values()}
+    read = ["referral.commands.v1", "casefile.events.v1", "partner.events.v1"]
+    # What it reads and writes, and the dead letters of what it reads (the broker's names).
     assert addresses == {
-        "referral.events.v1",
-        "referral.commands.v1",
-        "casefile.events.v1",
-        "partner.events.v1",
+        stack.hub.topic(t) for t in ["referral.events.v1", *read, *(f"{t}.dlq" for t in read)]
     }
     receives = {
         op["channel"]["$ref"] for op in document["operations"].values() if op["action"] == "receive"
