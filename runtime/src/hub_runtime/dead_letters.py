@@ -7,11 +7,14 @@
 Replay republishes the original record (value, key, trace headers) to its original topic. It is
 safe to repeat: consumers drop an envelope id they already applied, through their inbox.
 Listing prints ids, types, the error and where the record came from; never the payload.
+The operators' command is ``hub dead-letters list|show|replay`` (tools/hub-cli), which calls
+:func:`load` and :func:`replay`; this module's ``main`` stays as an alias.
 """
 
 import argparse
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -92,6 +95,28 @@ class DeadLetter:
             },
         }
 
+    def detail(self) -> dict[str, object]:
+        """What ``show`` prints: the :meth:`summary`, the record's key (text), its other headers
+        (trace context, content type), the size of its value in bytes and, when it decodes, the
+        envelope's attributes (``source``, ``subject``, ``time``, ``schemaversion``,
+        ``correlationid``, ``causationid``) but never its ``data`` (the payload)."""
+        value = self.record.value or b""
+        envelope: dict[str, object] = {}
+        try:
+            decoded = Envelope.from_bytes(value)
+            envelope = decoded.model_dump(mode="json", exclude={"data"})
+        except ContractError:
+            pass  # undecodable: the summary says "?" and the error header says why
+        return {
+            **self.summary(),
+            "key": (self.record.key or b"").decode(errors="replace"),
+            "value_bytes": len(value),
+            "headers": {
+                k: v for k, v in self.headers.items() if not k.startswith(_DLQ_HEADER_PREFIX)
+            },
+            "envelope": envelope,
+        }
+
 
 async def load(settings: HubSettings, topic: str) -> list[DeadLetter]:
     """Every dead letter of the logical topic ``topic`` (e.g. ``referral.events.v1``), oldest first.
@@ -111,8 +136,19 @@ async def load(settings: HubSettings, topic: str) -> list[DeadLetter]:
     ]
 
 
-async def replay(settings: HubSettings, letters: list[DeadLetter]) -> int:
-    """Republish each letter to its original topic; returns how many were sent."""
+async def replay(
+    settings: HubSettings,
+    letters: list[DeadLetter],
+    on_sent: Callable[[DeadLetter], None] | None = None,
+) -> int:
+    """Republish each letter to its original topic, in the given order; returns how many were
+    sent.
+
+    Each is sent and acknowledged (``acks=all``) before the next; ``on_sent`` is called after
+    each acknowledgement (the ``hub dead-letters replay`` progress bar). A letter without a
+    ``dlq-original-topic`` header raises ``KeyError`` when its turn comes; Kafka errors
+    propagate as aiokafka's ``KafkaError``. The letters sent before stay sent: replaying again
+    is safe, consumers drop envelope ids they already applied."""
     producer = make_producer(settings.kafka_bootstrap, client_id="dlq-replay")
     await producer.start()
     try:
@@ -127,6 +163,8 @@ async def replay(settings: HubSettings, letters: list[DeadLetter]) -> int:
             await producer.send_and_wait(
                 original_topic, value=letter.record.value, key=letter.record.key, headers=headers
             )
+            if on_sent is not None:
+                on_sent(letter)
     finally:
         await producer.stop()
     return len(letters)

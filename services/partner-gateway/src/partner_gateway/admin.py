@@ -1,8 +1,11 @@
-"""The admin CLI: ``python -m partner_gateway.admin <command> ...`` (talks to the admin API).
+"""The gateway's admin requests, and the old CLI ``python -m partner_gateway.admin`` over them.
 
-Commands print the API's JSON answer; the exit code is 0 on 2xx, 1 otherwise. The bearer
-token is ``--token`` or ``$PARTNER_GATEWAY_ADMIN_TOKEN``; without either, a short-lived
-admin token is minted from ``HUB_JWT_SECRET`` (a development convenience).
+The operators' command is ``hub partners ...`` / ``hub gateway ...`` (tools/hub-cli): it builds
+its requests with the functions below (:func:`webhook`, :func:`create_client`, ...), so the
+routes are named in one place. This module's CLI stays as an alias: commands print the API's
+JSON answer; the exit code is 0 on 2xx, 1 otherwise. The bearer token is ``--token`` or
+``$PARTNER_GATEWAY_ADMIN_TOKEN``; without either, a short-lived admin token is minted from
+``HUB_JWT_SECRET`` (a development convenience).
 """
 
 import argparse
@@ -10,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import httpx
 from hub_runtime.auth import Role, mint_token
@@ -46,20 +50,67 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, object] | None, dict[str, str]]:
-    """(method, path, json body, query) for the parsed command."""
+@dataclass(frozen=True)
+class AdminRequest:
+    """One request to the gateway's admin API (role admin): method, path, JSON body, query."""
+
+    method: str
+    path: str
+    body: dict[str, object] | None = None
+    query: dict[str, str] = field(default_factory=dict)
+
+
+def webhook(partner_id: str, url: str) -> AdminRequest:
+    """Register or rotate the partner's webhook (answer: the new signing secret, 409 while the
+    gateway has not yet learnt of the partner from referral's events)."""
+    return AdminRequest("PUT", f"/admin/partners/{partner_id}/webhook", {"url": url})
+
+
+def create_client(partner_id: str) -> AdminRequest:
+    """A new API client for the partner (answer 201: ``client_id``, ``client_secret`` once)."""
+    return AdminRequest("POST", f"/admin/partners/{partner_id}/credentials")
+
+
+def list_clients(partner_id: str) -> AdminRequest:
+    """The partner's API clients (``items``; never a secret)."""
+    return AdminRequest("GET", f"/admin/partners/{partner_id}/credentials")
+
+
+def rotate_client(client_id: str) -> AdminRequest:
+    """A new secret for the client; the old one stays valid for the overlap."""
+    return AdminRequest("POST", f"/admin/credentials/{client_id}/rotate")
+
+
+def revoke_client(client_id: str) -> AdminRequest:
+    """Revoke the client and all its secrets at once."""
+    return AdminRequest("POST", f"/admin/credentials/{client_id}/revoke")
+
+
+def deliveries(partner_id: str | None = None, state: str | None = None) -> AdminRequest:
+    """The delivery log, optionally of one partner and one state (``DELIVERY_STATES``)."""
+    query = {k: v for k, v in (("partner_id", partner_id), ("state", state)) if v}
+    return AdminRequest("GET", "/admin/deliveries", query=query)
+
+
+def notices(overdue: bool = False) -> AdminRequest:
+    """Withdrawal and erasure notices; only the overdue ones with ``overdue``."""
+    return AdminRequest("GET", "/admin/notices", query={"overdue": "true" if overdue else "false"})
+
+
+def _request(args: argparse.Namespace) -> AdminRequest:
     if args.command == "webhook":
-        return "PUT", f"/admin/partners/{args.partner_id}/webhook", {"url": args.url}, {}
+        return webhook(args.partner_id, args.url)
     if args.command == "credentials":
         if args.action == "create":
-            return "POST", f"/admin/partners/{args.partner_id}/credentials", None, {}
+            return create_client(args.partner_id)
         if args.action == "list":
-            return "GET", f"/admin/partners/{args.partner_id}/credentials", None, {}
-        return "POST", f"/admin/credentials/{args.client_id}/{args.action}", None, {}
+            return list_clients(args.partner_id)
+        if args.action == "rotate":
+            return rotate_client(args.client_id)
+        return revoke_client(args.client_id)
     if args.command == "deliveries":
-        query = {k: v for k, v in (("partner_id", args.partner_id), ("state", args.state)) if v}
-        return "GET", "/admin/deliveries", None, query
-    return "GET", "/admin/notices", None, {"overdue": "true" if args.overdue else "false"}
+        return deliveries(args.partner_id, args.state)
+    return notices(args.overdue)
 
 
 def _token(args: argparse.Namespace) -> str:
@@ -79,10 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns the exit status: 0 for a 2xx answer, 1 otherwise; ``httpx.HTTPError`` propagates when
     the gateway cannot be reached."""
     args = _parser().parse_args(argv)
-    method, path, body, query = _request(args)
+    request = _request(args)
     headers = {"authorization": f"Bearer {_token(args)}"}
     with httpx.Client(base_url=args.gateway_url, timeout=30) as client:
-        response = client.request(method, path, json=body, params=query, headers=headers)
+        response = client.request(
+            request.method, request.path, json=request.body, params=request.query, headers=headers
+        )
     try:
         print(json.dumps(response.json(), indent=2))
     except ValueError:
