@@ -1,0 +1,51 @@
+"""The ``hub`` command: its groups and the root options (``--token``).
+
+Shell completion is Typer's: ``hub --install-completion`` / ``hub --show-completion``.
+"""
+
+from typing import Annotated
+
+import typer
+
+from hub_cli import dead_letters, operations, partners, status, token
+from hub_cli.config import Identity
+
+app = typer.Typer(
+    name="hub",
+    help="The council hub's operator command line. Add --json to any command for scripts.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    bearer: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="HUB_TOKEN",
+            help="Bearer token for the services' APIs. Without it, development mode"
+            " (HUB_ENV=development) mints one from the shared key.",
+            show_envvar=True,
+        ),
+    ] = None,
+) -> None:
+    """Operate the hub: status, partners, dead letters, erasure, signals, tokens, imports."""
+    ctx.obj = Identity(token=bearer)
+
+
+app.command("status")(status.status)
+app.command("token")(token.token)
+app.command("erase")(operations.erase)
+app.command("import")(operations.import_caseload)
+app.add_typer(partners.app, name="partners")
+app.add_typer(dead_letters.app, name="dead-letters")
+app.add_typer(operations.signals_app, name="signals")
+app.add_typer(operations.gateway_app, name="gateway")
+
+
+def main() -> None:
+    """The ``hub`` console script."""
+    app()

@@ -1,0 +1,97 @@
+"""Where the services are and who the CLI is: base URLs from the environment, the bearer token.
+
+Base URLs: ``HUB_CASEFILE_URL``, ``HUB_REFERRAL_URL``, ``HUB_GATEWAY_URL``, ``HUB_SIGNALS_URL``,
+by default the ports ``make run`` uses (``infra/services.sh``: 8101-8104 on 127.0.0.1).
+
+The token: ``--token``, else ``HUB_TOKEN``, else, in development only (``HUB_ENV=development``),
+a 5-minute token minted with the hub's shared key (``hub_runtime.auth.mint_token``) for the
+role the command needs. The key is ``HUB_JWT_SECRET``, else the ``.hub/secrets.env`` that
+``make run`` generates, looked for in the working directory (``HUB_SECRETS_FILE`` names
+another file).
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from hub_runtime.auth import Role, mint_token
+from hub_runtime.settings import HubSettings
+
+from hub_cli.output import CliError
+
+SERVICES = {
+    "casefile": ("HUB_CASEFILE_URL", "http://127.0.0.1:8101"),
+    "referral": ("HUB_REFERRAL_URL", "http://127.0.0.1:8102"),
+    "partner-gateway": ("HUB_GATEWAY_URL", "http://127.0.0.1:8103"),
+    "signals": ("HUB_SIGNALS_URL", "http://127.0.0.1:8104"),
+}
+"""Service name -> (environment variable of its base URL, the ``make run`` default)."""
+
+DEV_TOKEN_SECONDS = 300
+
+
+def service_url(name: str) -> str:
+    """The base URL of service ``name`` (a key of :data:`SERVICES`), without a trailing slash."""
+    variable, default = SERVICES[name]
+    return os.environ.get(variable, default).rstrip("/")
+
+
+def _secrets_file() -> dict[str, str]:
+    path = Path(os.environ.get("HUB_SECRETS_FILE", ".hub/secrets.env"))
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if sep and key.strip() and not key.startswith("#"):
+            values[key.strip()] = value.strip().strip('"')
+    return values
+
+
+def shared_key() -> str:
+    """The hub's token signing key for development tokens: ``HUB_JWT_SECRET``, else the one in
+    ``.hub/secrets.env`` (or ``HUB_SECRETS_FILE``), else ``HubSettings``' development default."""
+    if "HUB_JWT_SECRET" in os.environ:
+        return HubSettings().jwt_secret.get_secret_value()
+    from_file = _secrets_file().get("HUB_JWT_SECRET")
+    if from_file:
+        return from_file
+    return HubSettings().jwt_secret.get_secret_value()
+
+
+def development_token(
+    role: Role, sub: str, partner_id: UUID | None = None, ttl_seconds: int = DEV_TOKEN_SECONDS
+) -> str:
+    """A token minted with :func:`shared_key` (``hub token``, and the commands in development).
+
+    A partner's token needs ``partner_id`` (a :class:`CliError` ``partner_id_required``
+    otherwise, as the services would refuse it)."""
+    if role is Role.PARTNER and partner_id is None:
+        raise CliError("partner_id_required", "a partner token needs --partner-id")
+    return mint_token(
+        shared_key(), sub=sub, role=role, partner_id=partner_id, ttl_seconds=ttl_seconds
+    )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the CLI acts as: an explicit bearer token, or none (then minted in development)."""
+
+    token: str | None = None
+
+    def bearer(self, role: Role) -> str:
+        """The bearer token for a request that needs ``role``.
+
+        The given token (``--token``/``HUB_TOKEN``) as is: the service decides whether its role
+        may act. Without one, a development token for ``role`` (sub ``hub-cli``) when
+        ``HUB_ENV=development``; otherwise a :class:`CliError` ``no_token``."""
+        if self.token:
+            return self.token
+        if os.environ.get("HUB_ENV") != "development":
+            raise CliError(
+                "no_token",
+                "no bearer token: pass --token or set HUB_TOKEN (tokens are minted from the"
+                " shared key only in development, HUB_ENV=development)",
+            )
+        return development_token(role, "hub-cli")

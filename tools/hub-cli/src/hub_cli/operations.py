@@ -1,0 +1,124 @@
+"""``hub erase``, ``hub signals publish``, ``hub gateway deliveries|notices`` and ``hub import``."""
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from hub_runtime.auth import Role
+from partner_gateway import admin as gateway_admin
+from partner_gateway.domain.delivery import DELIVERY_STATES
+
+from hub_cli import output
+from hub_cli.context import JSON_HELP, identity
+from hub_cli.http import call
+from hub_cli.output import CliError, handles_errors
+
+JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+
+signals_app = typer.Typer(help="Signals: the anonymous aggregates.")
+gateway_app = typer.Typer(help="The partner gateway's logs: deliveries and notices.")
+
+
+@handles_errors()
+def erase(
+    ctx: typer.Context,
+    case_id: Annotated[UUID, typer.Argument(help="The case whose person is erased.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Erase the person of a case (crypto-shredding: casefile destroys the person's key and
+    keeps a tombstone). Irreversible; asks first unless --yes. JSON: {"case_id", "erased"}."""
+    if not yes and not typer.confirm(f"Erase the person of case {case_id}? This is final"):
+        raise CliError("not_confirmed", "nothing erased")
+    # Coordinator or admin may erase (casefile.api.roles.Manager); the CLI acts as admin.
+    erased = call(identity(ctx), "casefile", "DELETE", f"/cases/{case_id}/person", role=Role.ADMIN)
+    output.emit_json(erased) if as_json else output.fields("erased", erased)
+
+
+@signals_app.command()
+@handles_errors()
+def publish(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Argument(help="The month, YYYY-MM (closed: 5 days after).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Publish a closed period now; a second call answers the stored release unchanged.
+
+    JSON: the Release ({"period", "tables"}). A period still open: 409 period_open."""
+    release = call(
+        identity(ctx), "signals", "POST", f"/admin/periods/{period}/publish", role=Role.ADMIN
+    )
+    if as_json:
+        output.emit_json(release)
+        return
+    tables: dict[str, dict[str, Any]] = release.get("tables") or {}
+    output.table(
+        f"release {release['period']}",
+        ["table", "cells", "suppressed"],
+        [
+            (name, len(t["cells"]), sum(1 for c in t["cells"] if c["suppressed"]))
+            for name, t in tables.items()
+        ],
+    )
+
+
+def _listing(title: str, answer: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        output.emit_json(answer)
+        return
+    items: list[dict[str, Any]] = answer.get("items", [])
+    columns = list(items[0]) if items else ["(none)"]
+    output.table(title, columns, [[item.get(c) for c in columns] for item in items])
+
+
+@gateway_app.command()
+@handles_errors()
+def deliveries(
+    ctx: typer.Context,
+    partner_id: Annotated[UUID | None, typer.Option()] = None,
+    state: Annotated[str | None, typer.Option(help=", ".join(DELIVERY_STATES))] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The delivery log (webhook attempts and outcomes). JSON: the gateway's DeliveryLog."""
+    request = gateway_admin.deliveries(str(partner_id) if partner_id else None, state)
+    answer = call(
+        identity(ctx), "partner-gateway", "GET", request.path, role=Role.ADMIN, query=request.query
+    )
+    _listing("deliveries", answer, as_json)
+
+
+@gateway_app.command()
+@handles_errors()
+def notices(
+    ctx: typer.Context,
+    overdue: Annotated[bool, typer.Option(help="Only unacknowledged ones past due.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Withdrawal and erasure notices to partners. JSON: the gateway's Notices."""
+    request = gateway_admin.notices(overdue)
+    answer = call(
+        identity(ctx), "partner-gateway", "GET", request.path, role=Role.ADMIN, query=request.query
+    )
+    _listing("notices", answer, as_json)
+
+
+@handles_errors()
+def import_caseload(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX caseload.")],
+    dry_run: Annotated[bool, typer.Option(help="Validate only; import nothing.")] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a caseload through the public API (``hub_client.import_caseload``, a separate
+    package). A dry run by default; --no-dry-run imports."""
+    try:
+        module = importlib.import_module("hub_client")
+        run = module.import_caseload
+    except (ImportError, AttributeError) as exc:
+        raise CliError(
+            "not_installed",
+            "the caseload import (hub_client.import_caseload) is not installed in this environment",
+        ) from exc
+    result = run(file, dry_run=dry_run)
+    output.emit_json(result) if as_json else typer.echo(str(result))

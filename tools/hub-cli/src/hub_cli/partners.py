@@ -1,0 +1,180 @@
+"""``hub partners ...``: the directory (referral) and partners' webhooks and API clients (gateway).
+
+Directory entries go through referral's ``/partners`` (admin); webhooks and API clients through
+the gateway's admin API, with the requests ``partner_gateway.admin`` builds (one place names
+those routes). A new partner reaches the gateway through Kafka: ``webhook`` and ``issue`` answer
+409 ``unknown_partner`` until it has (retry).
+"""
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from hub_runtime.auth import Role
+from partner_gateway import admin as gateway_admin
+
+from hub_cli import output
+from hub_cli.context import JSON_HELP, identity
+from hub_cli.http import call
+from hub_cli.output import CliError, handles_errors
+
+app = typer.Typer(help="Partners: the directory, their webhooks and API clients.")
+JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+
+
+def _gateway(ctx: typer.Context, request: gateway_admin.AdminRequest) -> Any:
+    return call(
+        identity(ctx),
+        "partner-gateway",
+        request.method,
+        request.path,
+        role=Role.ADMIN,
+        body=request.body,
+        query=request.query,
+    )
+
+
+@app.command("list")
+@handles_errors()
+def list_partners(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """The partner directory (JSON: {"items": [PartnerOut...]})."""
+    partners = call(identity(ctx), "referral", "GET", "/partners", role=Role.ADMIN)
+    if as_json:
+        output.emit_json({"items": partners})
+        return
+    output.table(
+        "partners",
+        ["partner_id", "name", "type", "countries", "active", "may receive data"],
+        [
+            (
+                p["partner_id"],
+                p["name"],
+                p["partner_type"],
+                " ".join(p["countries"]),
+                p["active"],
+                p["may_receive_data"],
+            )
+            for p in partners
+        ],
+    )
+
+
+def _registration(
+    file: Path | None,
+    name: str | None,
+    partner_type: str | None,
+    countries: list[str],
+    purposes: list[str],
+    services: list[str],
+    agreement: tuple[str | None, str | None, str | None],
+) -> dict[str, Any]:
+    if file is not None:
+        try:
+            body = json.loads(file.read_text())
+        except (OSError, ValueError) as exc:
+            raise CliError("bad_file", f"{file} is not a readable JSON file") from exc
+        if not isinstance(body, dict):
+            raise CliError("bad_file", f"{file} must hold one JSON object (RegisterPartner)")
+        return body
+    if not (name and partner_type and countries and purposes):
+        raise CliError(
+            "missing_option",
+            "give --file, or --name, --type, at least one --country and one --purpose",
+        )
+    reference, valid_from, valid_until = agreement
+    body = {
+        "name": name,
+        "partner_type": partner_type,
+        "countries": countries,
+        "purposes": purposes,
+        "services": services,
+        "agreement_reference": reference,
+        "agreement_valid_from": valid_from,
+        "agreement_valid_until": valid_until,
+    }
+    return {k: v for k, v in body.items() if v is not None}
+
+
+@app.command()
+@handles_errors()
+def register(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Option(help="A RegisterPartner JSON body (instead of the options).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The organisation's name.")] = None,
+    partner_type: Annotated[
+        str | None, typer.Option("--type", help="e.g. intergovernmental, ngo_origin.")
+    ] = None,
+    country: Annotated[list[str] | None, typer.Option(help="ISO 3166-1 alpha-2; repeat.")] = None,
+    purpose: Annotated[list[str] | None, typer.Option(help="A purpose code; repeat.")] = None,
+    service: Annotated[list[str] | None, typer.Option(help="A service offered; repeat.")] = None,
+    agreement_reference: Annotated[str | None, typer.Option()] = None,
+    agreement_valid_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    agreement_valid_until: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add an organisation to the directory (referral validates it; JSON: PartnerOut)."""
+    body = _registration(
+        file,
+        name,
+        partner_type,
+        country or [],
+        purpose or [],
+        service or [],
+        (agreement_reference, agreement_valid_from, agreement_valid_until),
+    )
+    created = call(identity(ctx), "referral", "POST", "/partners", role=Role.ADMIN, body=body)
+    if as_json:
+        output.emit_json(created)
+    else:
+        output.fields("registered", created)
+
+
+@app.command()
+@handles_errors()
+def webhook(ctx: typer.Context, partner_id: UUID, url: str, as_json: JsonFlag = False) -> None:
+    """Register or rotate a partner's webhook; prints the new signing secret once
+    (JSON: WebhookRegistered)."""
+    done = _gateway(ctx, gateway_admin.webhook(str(partner_id), url))
+    output.emit_json(done) if as_json else output.fields("webhook", done)
+
+
+@app.command()
+@handles_errors()
+def issue(ctx: typer.Context, partner_id: UUID, as_json: JsonFlag = False) -> None:
+    """A new API client for the partner; prints its secret once (JSON: ClientCreated)."""
+    created = _gateway(ctx, gateway_admin.create_client(str(partner_id)))
+    output.emit_json(created) if as_json else output.fields("new API client", created)
+
+
+@app.command()
+@handles_errors()
+def clients(ctx: typer.Context, partner_id: UUID, as_json: JsonFlag = False) -> None:
+    """A partner's API clients, never a secret (JSON: {"items": [...]})."""
+    listed = _gateway(ctx, gateway_admin.list_clients(str(partner_id)))
+    if as_json:
+        output.emit_json(listed)
+        return
+    items = listed["items"]
+    columns = list(items[0]) if items else ["client_id"]
+    output.table("API clients", columns, [[c.get(k) for k in columns] for c in items])
+
+
+@app.command()
+@handles_errors()
+def rotate(ctx: typer.Context, client_id: str, as_json: JsonFlag = False) -> None:
+    """A new secret for an API client; the old one works for the overlap (JSON: ClientCreated
+    with previous_secret_valid_until)."""
+    rotated = _gateway(ctx, gateway_admin.rotate_client(client_id))
+    output.emit_json(rotated) if as_json else output.fields("rotated", rotated)
+
+
+@app.command()
+@handles_errors()
+def revoke(ctx: typer.Context, client_id: str, as_json: JsonFlag = False) -> None:
+    """Revoke an API client and all its secrets at once (JSON: {"client_id", "status"})."""
+    revoked = _gateway(ctx, gateway_admin.revoke_client(client_id))
+    output.emit_json(revoked) if as_json else output.fields("revoked", revoked)
