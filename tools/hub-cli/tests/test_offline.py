@@ -1,0 +1,136 @@
+"""`hub` commands that need no running service: tokens, usage, and what happens when nothing
+answers or no token is given (exit codes, error shapes)."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hub_runtime.auth import Role, verify_token
+
+from .conftest import Cli
+
+SECRET = "unit-test-secret-0123456789abcdef0123456789"
+
+
+def test_token_prints_only_a_token_the_services_accept(cli: Cli) -> None:
+    result = cli.invoke("token", "--role", "counsellor")
+    assert result.exit_code == 0, result.stderr
+    principal = verify_token(SECRET, result.stdout.strip())
+    assert (principal.role, principal.sub) == (Role.COUNSELLOR, "dev-counsellor")
+
+
+def test_token_json_shape_and_a_partner_token(cli: Cli) -> None:
+    partner = "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"
+    result = cli.invoke("token", "--role", "partner", "--partner-id", partner, "--json")
+    assert result.exit_code == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"token", "role", "sub", "partner_id", "expires_at"}
+    assert (answer["role"], answer["sub"], answer["partner_id"]) == (
+        "partner",
+        "dev-partner",
+        partner,
+    )
+    assert str(verify_token(SECRET, answer["token"]).partner_id) == partner
+
+
+def test_token_reads_the_key_make_run_generated(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("HUB_JWT_SECRET=from-the-file-0123456789abcdef0123456789\n")
+    result = cli.invoke(
+        "token", "--role", "admin", HUB_JWT_SECRET=None, HUB_SECRETS_FILE=str(secrets)
+    )
+    assert result.exit_code == 0, result.stderr
+    verify_token("from-the-file-0123456789abcdef0123456789", result.stdout.strip())
+
+
+def test_a_partner_token_without_partner_id_is_refused_clearly(cli: Cli) -> None:
+    result = cli.invoke("token", "--role", "partner")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error partner_id_required: a partner token needs --partner-id"
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_role_is_a_usage_error(cli: Cli) -> None:
+    result = cli.invoke("token", "--role", "superuser")
+    assert result.exit_code == 2
+    assert "superuser" in result.stderr
+
+
+def test_no_token_outside_development(cli: Cli) -> None:
+    result = cli.invoke("partners", "list", "--json", HUB_ENV="production")
+    assert result.exit_code == 1
+    error = json.loads(result.stderr)
+    assert error["error"] == "no_token"
+    assert set(error) == {"error", "detail", "reasons", "status"}
+    assert result.stdout == ""
+
+
+def test_a_service_that_does_not_answer_exits_3_without_a_traceback(cli: Cli) -> None:
+    result = cli.invoke("partners", "list")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error unreachable: referral at http://127.0.0.1:9 did not")
+    assert "Traceback" not in result.output
+
+
+def test_status_fails_with_3_when_the_services_do_not_answer(cli: Cli) -> None:
+    result = cli.invoke("status", "--json")
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert {s["name"] for s in report["services"]} == {
+        "casefile",
+        "referral",
+        "partner-gateway",
+        "signals",
+    }
+    assert all(s["health"].startswith("unreachable") for s in report["services"])
+
+
+def test_import_says_clearly_when_the_import_is_not_installed(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if importlib.util.find_spec("hub_client") is not None:
+        pytest.skip("hub_client is installed: its import is tested with it")
+    caseload = tmp_path / "caseload.csv"
+    caseload.write_text("case\n")
+    result = cli.invoke("import", str(caseload), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stderr)["error"] == "not_installed"
+
+
+def _hub_script(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The installed `hub` console script (pyproject [project.scripts]) in a subprocess."""
+    script = Path(sys.executable).parent / "hub"
+    return subprocess.run(
+        [str(script)], env={**os.environ, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_console_script_completes_commands_and_topics() -> None:
+    """What the installed completion script asks the command (Click's bash protocol)."""
+    groups = _hub_script(
+        {"_HUB_COMPLETE": "complete_bash", "COMP_WORDS": "hub de", "COMP_CWORD": "1"}
+    )
+    assert groups.stdout.split() == ["dead-letters"]
+    topics = _hub_script(
+        {
+            "_HUB_COMPLETE": "complete_bash",
+            "COMP_WORDS": "hub dead-letters list ref",
+            "COMP_CWORD": "3",
+        }
+    )
+    assert sorted(topics.stdout.split()) == ["referral.commands.v1", "referral.events.v1"]
+
+
+def test_the_completion_script_is_shown_for_bash() -> None:
+    shown = subprocess.run(
+        [str(Path(sys.executable).parent / "hub"), "--show-completion", "bash"],
+        env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "_HUB_COMPLETE=complete_bash" in shown.stdout
