@@ -67,7 +67,8 @@ async def test_status_reports_the_stack_and_every_service(hub_cli: Cli) -> None:
     ]
     human = await hub_cli.run("status")
     assert human.exit_code == 0
-    assert "partner-gateway" in human.stdout and "kafka" in human.stdout
+    assert "partner-gateway" in human.stdout
+    assert "kafka" in human.stdout
 
 
 async def test_status_names_the_service_that_is_down(hub_cli: Cli) -> None:
@@ -92,7 +93,8 @@ async def test_partner_register_list_webhook_and_client_lifecycle(
     hook = await _retry_until_known(
         hub_cli, "partners", "webhook", partner_id, "http://127.0.0.1:8190/hook"
     )
-    assert hook["partner_id"] == partner_id and hook["secret"]
+    assert hook["partner_id"] == partner_id
+    assert hook["secret"]
 
     issued = await _retry_until_known(hub_cli, "partners", "issue", partner_id)
     client_id, first_secret = issued["client_id"], issued["client_secret"]
@@ -147,7 +149,8 @@ async def test_erase_a_person(hub_cli: Cli, running_hub: RunningHub) -> None:
     client = running_hub.client()
     case_id = await client.open_case(PERSON)
     declined = await hub_cli.run("erase", str(case_id), input="n\n")
-    assert declined.exit_code == 1 and "not_confirmed" in declined.stderr
+    assert declined.exit_code == 1
+    assert "not_confirmed" in declined.stderr
     stone = await client.call("GET", f"{client.urls.casefile}/cases/{case_id}/erasure", Role.ADMIN)
     assert stone.status_code == 404
 
@@ -167,10 +170,12 @@ async def test_erasing_an_unknown_case_is_not_found(hub_cli: Cli) -> None:
 
 async def test_signals_publish_a_closed_period_twice_the_same(hub_cli: Cli) -> None:
     first = await hub_cli.json("signals", "publish", "2020-01")
-    assert first["period"] == "2020-01" and isinstance(first["tables"], dict)
+    assert first["period"] == "2020-01"
+    assert isinstance(first["tables"], dict)
     assert await hub_cli.json("signals", "publish", "2020-01") == first
     human = await hub_cli.run("signals", "publish", "2020-01")
-    assert human.exit_code == 0 and "release 2020-01" in human.stdout
+    assert human.exit_code == 0
+    assert "release 2020-01" in human.stdout
 
 
 async def test_signals_publish_an_open_period_is_refused(hub_cli: Cli) -> None:

@@ -1,0 +1,101 @@
+"""`hub dead-letters list|show|replay` on the real Kafka: a record referral cannot decode is
+dead-lettered by its real consumer, listed, shown (never its payload) and replayed."""
+
+import json
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from hub_contracts.topics import Topic, dead_letter_topic
+from hub_demo.inprocess import RunningHub
+from hub_runtime.testing import read_all, wait_until
+
+from .conftest import Cli
+
+pytestmark = [pytest.mark.integration, pytest.mark.expected_server_errors]
+
+# Not an envelope: referral's command consumer dead-letters it. The marker must never be printed.
+POISON = b'{"not": "an envelope", "marker": "PAYLOAD-NEVER-PRINTED"}'
+
+
+async def _poison(running_hub: RunningHub) -> None:
+    hub = running_hub.hub
+    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            hub.topic(Topic.REFERRAL_COMMANDS), value=POISON, key=b"poison-key"
+        )
+    finally:
+        await producer.stop()
+
+
+async def _letters(running_hub: RunningHub, at_least: int) -> None:
+    hub = running_hub.hub
+    dlq = dead_letter_topic(hub.topic(Topic.REFERRAL_COMMANDS))
+
+    async def enough() -> bool:
+        return len(await read_all(hub.kafka_bootstrap, dlq, idle_seconds=0.2)) >= at_least
+
+    await wait_until(enough, within=30)
+
+
+async def test_list_show_and_replay_a_dead_letter(hub_cli: Cli, running_hub: RunningHub) -> None:
+    await _poison(running_hub)
+    await _letters(running_hub, 1)
+
+    listed = await hub_cli.json("dead-letters", "list", "referral.commands.v1")
+    assert (listed["topic"], listed["count"]) == ("referral.commands.v1", 1)
+    [item] = listed["items"]
+    assert {"id", "dlq_partition", "dlq_offset", "envelope_id", "type", "error"} <= set(item)
+    assert (item["type"], item["original-topic"], item["consumer"]) == (
+        "?",
+        running_hub.hub.topic(Topic.REFERRAL_COMMANDS),
+        "referral",
+    )
+    human = await hub_cli.run("dead-letters", "list", "referral.commands.v1")
+    assert human.exit_code == 0
+    assert item["id"] in human.stdout
+    assert "PAYLOAD-NEVER-PRINTED" not in json.dumps(listed) + human.stdout
+
+    shown = await hub_cli.json("dead-letters", "show", "referral.commands.v1", item["id"])
+    assert shown["id"] == item["id"]
+    assert (shown["key"], shown["value_bytes"], shown["envelope"]) == (
+        "poison-key",
+        len(POISON),
+        {},
+    )
+    assert "PAYLOAD-NEVER-PRINTED" not in json.dumps(shown)
+
+    replay = await hub_cli.run("dead-letters", "replay", "referral.commands.v1", "--id", item["id"])
+    assert replay.exit_code == 0, replay.stderr
+    assert "replayed 1 dead letter(s)" in replay.stdout
+    assert "1/1" in replay.stderr  # the progress bar, on stderr
+    original = await read_all(
+        running_hub.hub.kafka_bootstrap, running_hub.hub.topic(Topic.REFERRAL_COMMANDS)
+    )
+    replayed = [r for r in original if "dlq-replayed-from" in dict(r.headers)]
+    assert [(r.value, r.key) for r in replayed] == [(POISON, b"poison-key")]
+    assert dict(replayed[0].headers)["dlq-replayed-from"].decode() == item["id"]
+    assert not any(k.startswith("dlq-error") for k, _ in replayed[0].headers)
+    # Still undecodable, so referral dead-letters it again: a second letter, a JSON replay of all.
+    await _letters(running_hub, 2)
+    again = await hub_cli.json("dead-letters", "replay", "referral.commands.v1", "--all")
+    assert again["replayed"] == 2
+    assert len(again["ids"]) == 2
+    assert item["id"] in again["ids"]
+
+
+async def test_dead_letter_errors(hub_cli: Cli) -> None:
+    neither = await hub_cli.run("dead-letters", "replay", "partner.events.v1", "--json")
+    assert neither.exit_code == 1
+    assert json.loads(neither.stderr)["error"] == "missing_option"
+    missing = await hub_cli.run("dead-letters", "show", "partner.events.v1", "0:999999")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("error not_found: no dead letter 0:999999")
+    unknown_topic = await hub_cli.run("dead-letters", "list", "nobody.events.v1")
+    assert unknown_topic.exit_code == 2
+    no_kafka = await hub_cli.run(
+        "dead-letters", "list", "partner.events.v1", HUB_KAFKA_BOOTSTRAP="127.0.0.1:9"
+    )
+    assert no_kafka.exit_code == 3, no_kafka.output
+    assert no_kafka.stderr.startswith("error unreachable: Kafka at 127.0.0.1:9")
