@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hub_runtime.auth import Role, verify_token
+from hub_runtime.testing import stack_settings
 
 from .conftest import Cli
 
@@ -134,3 +135,51 @@ def test_the_completion_script_is_shown_for_bash() -> None:
     )
     assert shown.returncode == 0, shown.stderr
     assert "_HUB_COMPLETE=complete_bash" in shown.stdout
+
+
+@pytest.mark.integration
+@pytest.mark.expected_server_errors  # aiokafka logs the unreachable broker at ERROR
+def test_status_reads_the_stack_addresses_from_the_stack_env_file(cli: Cli, tmp_path: Path) -> None:
+    """After `infra/stack.sh up`, `.hub/stack.env` says where Kafka and PostgreSQL are."""
+    real = stack_settings()
+    stack_env = tmp_path / "stack.env"
+    stack_env.write_text(f"HUB_KAFKA_BOOTSTRAP={real.kafka_bootstrap}\nHUB_PG_DSN={real.pg_dsn}\n")
+    result = cli.invoke(
+        "status",
+        "--json",
+        HUB_KAFKA_BOOTSTRAP=None,
+        HUB_PG_DSN=None,
+        HUB_STACK_ENV_FILE=str(stack_env),
+    )
+    report = json.loads(result.stdout)
+    assert report["stack"]["kafka"] == {
+        "status": "pass",
+        "target": real.kafka_bootstrap,
+        "detail": report["stack"]["kafka"]["detail"],
+    }
+    assert report["stack"]["postgres"]["status"] == "pass"
+    assert "@" not in report["stack"]["postgres"]["target"]
+    without = cli.invoke(
+        "status",
+        "--json",
+        HUB_KAFKA_BOOTSTRAP="127.0.0.1:9",
+        HUB_PG_DSN="postgresql://hub:pw@127.0.0.1:9",
+        HUB_STACK_ENV_FILE=str(stack_env),
+    )
+    stack = json.loads(without.stdout)["stack"]
+    assert (stack["kafka"]["status"], stack["postgres"]["status"]) == ("fail", "fail")
+    assert stack["postgres"]["target"] == "127.0.0.1:9"
+
+
+def test_the_console_script_reports_an_unreachable_broker_in_one_line() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "hub"), "dead-letters", "list", "partner.events.v1"],
+        env={**os.environ, "HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9", "HUB_STACK_ENV_FILE": "/none"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        "error unreachable: Kafka at 127.0.0.1:9 did not answer (KafkaConnectionError)"
+    ]

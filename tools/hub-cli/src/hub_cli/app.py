@@ -3,6 +3,7 @@
 Shell completion is Typer's: ``hub --install-completion`` / ``hub --show-completion``.
 """
 
+import logging
 from typing import Annotated
 
 import typer
@@ -47,5 +48,9 @@ app.add_typer(operations.gateway_app, name="gateway")
 
 
 def main() -> None:
-    """The ``hub`` console script."""
+    """The ``hub`` console script.
+
+    aiokafka logs a broker it cannot reach at ERROR on stderr; the commands say so themselves
+    (``unreachable``), so its own lines are silenced here, in the command's process only."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     app()

@@ -8,6 +8,11 @@ a 5-minute token minted with the hub's shared key (``hub_runtime.auth.mint_token
 role the command needs. The key is ``HUB_JWT_SECRET``, else the ``.hub/secrets.env`` that
 ``make run`` generates, looked for in the working directory (``HUB_SECRETS_FILE`` names
 another file).
+
+Kafka, PostgreSQL and the topic prefix (``hub status``, ``hub dead-letters``): ``HUB_*`` variables
+as the services read them (``HubSettings``), else the ``.hub/stack.env`` that
+``infra/stack.sh up`` writes, looked for in the working directory (``HUB_STACK_ENV_FILE`` names
+another file).
 """
 
 import os
@@ -35,6 +40,15 @@ def service_url(name: str) -> str:
     """The base URL of service ``name`` (a key of :data:`SERVICES`), without a trailing slash."""
     variable, default = SERVICES[name]
     return os.environ.get(variable, default).rstrip("/")
+
+
+def hub_settings() -> HubSettings:
+    """The stack's settings: the environment first, then ``.hub/stack.env`` if there is one."""
+    path = Path(os.environ.get("HUB_STACK_ENV_FILE", ".hub/stack.env"))
+    if path.is_file():
+        # pydantic-settings' own dotenv source; variables in the environment still win.
+        return HubSettings(_env_file=path)
+    return HubSettings()
 
 
 def _secrets_file() -> dict[str, str]:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hub_cli import output
+from hub_cli.config import hub_settings
 from hub_cli.context import JSON_HELP
 from hub_cli.output import UNREACHABLE, CliError, handles_errors
 
@@ -64,7 +65,7 @@ def list_letters(topic: TopicArg, as_json: JsonFlag = False) -> None:
 
     JSON: {"topic", "count", "items": [{"id", "dlq_partition", "dlq_offset", "envelope_id",
     "type", "error", "original-topic", ...}]}."""
-    letters = _load(HubSettings(), topic)
+    letters = _load(hub_settings(), topic)
     items = [{"id": letter_id(x), **x.summary()} for x in letters]
     if as_json:
         output.emit_json({"topic": topic.value, "count": len(items), "items": items})
@@ -89,7 +90,7 @@ def show(
     """One dead letter: its summary, key, headers, size and envelope attributes (never the data).
 
     JSON: the summary's keys plus "id", "key", "value_bytes", "headers", "envelope"."""
-    chosen = _pick(_load(HubSettings(), topic), letter)
+    chosen = _pick(_load(hub_settings(), topic), letter)
     detail = {"id": letter_id(chosen), **chosen.detail()}
     output.emit_json(detail) if as_json else output.fields(f"dead letter {detail['id']}", detail)
 
@@ -109,7 +110,7 @@ def replay(
     JSON: {"topic", "replayed", "ids"}. Name letters with --id (repeat) or --all."""
     if every == bool(letter):
         raise CliError("missing_option", "name the letters with --id P:O (repeatable) or --all")
-    settings = HubSettings()
+    settings = hub_settings()
     letters = _load(settings, topic)
     chosen = letters if every else [_pick(letters, wanted) for wanted in letter or []]
     progress = Progress(

@@ -14,10 +14,9 @@ import httpx
 import typer
 from aiokafka.admin import AIOKafkaAdminClient
 from hub_runtime.db import dsn_for_database
-from hub_runtime.settings import HubSettings
 
 from hub_cli import output
-from hub_cli.config import SERVICES, service_url
+from hub_cli.config import SERVICES, hub_settings, service_url
 
 CHECK_SECONDS = 5.0
 
@@ -80,7 +79,7 @@ async def collect() -> dict[str, Any]:
     credentials) and ``detail``; each service has ``name``, ``url``, ``health`` and ``ready``
     (``pass``, ``fail``, ``fail (HTTP n)`` or ``unreachable (...)``). ``ok`` is true when every
     check passes."""
-    settings = HubSettings()
+    settings = hub_settings()
     async with httpx.AsyncClient(timeout=CHECK_SECONDS) as client:
         kafka, postgres, *services = await asyncio.gather(
             _kafka(settings.kafka_bootstrap),
