@@ -47,10 +47,10 @@ test: setup
 unit: setup
 	@uv run --frozen pytest -m "not integration and not browser"
 
-## token: a development bearer token, e.g. `make token ROLE=counsellor`
+## token: a development bearer token, e.g. `make token ROLE=counsellor` (= `hub token --role ...`)
 token: setup
 	@set -a; [ -f .hub/secrets.env ] && . .hub/secrets.env; set +a; \
-	  uv run --frozen python -m hub_runtime.auth --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
+	  uv run --frozen hub token --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
 
 ## chaos: the fault-injection suite on the real stack (prints one table of scenarios)
 chaos: setup

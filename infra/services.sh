@@ -137,6 +137,7 @@ The hub is running.
   signals          http://127.0.0.1:8104  OpenAPI: /docs  AsyncAPI: /asyncapi.json  dashboard: /dashboard
   partner simulator http://127.0.0.1:8190
 Tokens: make token ROLE=counsellor   (roles: counsellor coordinator advocacy admin partner)
+Operate: HUB_ENV=development uv run --frozen hub status   (hub --help: partners, dead-letters, erase, ...)
 Logs: .hub/logs/   Stop: make down
 TXT
   # The services read the standard OTEL_* variables from this environment (hub_runtime.otel_env).

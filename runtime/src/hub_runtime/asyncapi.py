@@ -122,7 +122,7 @@ def _dead_letter_message() -> Document:
         "name": "DeadLetter",
         "title": "Dead letter",
         "summary": "A record a consumer could not apply, with the reason in its headers.",
-        "description": "Inspect and replay with `python -m hub_runtime.dead_letters`.",
+        "description": "Inspect and replay with `hub dead-letters list|show|replay`.",
         "headers": DEAD_LETTER_HEADERS,
         "payload": DEAD_LETTER_PAYLOAD,
         "bindings": {
