@@ -148,9 +148,12 @@ async def test_gateway_logs(hub_cli: Cli) -> None:
 async def test_erase_a_person(hub_cli: Cli, running_hub: RunningHub) -> None:
     client = running_hub.client()
     case_id = await client.open_case(PERSON)
-    declined = await hub_cli.run("erase", str(case_id), input="n\n")
+    declined = await hub_cli.run("erase", str(case_id), "--json", input="n\n")
+    # Only CliRunner's echo of the typed answer; the question and the error are on stderr.
+    assert declined.stdout.strip() == "n"
+    assert "Erase the person of case" in declined.stderr
     assert declined.exit_code == 1
-    assert "not_confirmed" in declined.stderr
+    assert '"error": "not_confirmed"' in declined.stderr
     stone = await client.call("GET", f"{client.urls.casefile}/cases/{case_id}/erasure", Role.ADMIN)
     assert stone.status_code == 404
 

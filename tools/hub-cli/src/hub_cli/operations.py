@@ -30,7 +30,9 @@ def erase(
 ) -> None:
     """Erase the person of a case (crypto-shredding: casefile destroys the person's key and
     keeps a tombstone). Irreversible; asks first unless --yes. JSON: {"case_id", "erased"}."""
-    if not yes and not typer.confirm(f"Erase the person of case {case_id}? This is final"):
+    # The question goes to stderr: stdout stays the one JSON document with --json.
+    asked = f"Erase the person of case {case_id}? This is final"
+    if not yes and not typer.confirm(asked, err=True):
         raise CliError("not_confirmed", "nothing erased")
     # Coordinator or admin may erase (casefile.api.roles.Manager); the CLI acts as admin.
     erased = call(identity(ctx), "casefile", "DELETE", f"/cases/{case_id}/person", role=Role.ADMIN)
@@ -110,7 +112,7 @@ def import_caseload(
     dry_run: Annotated[bool, typer.Option(help="Validate only; import nothing.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import a caseload through the public API (``hub_client.import_caseload``, a separate
+    """Import a caseload through the public API (hub_client.import_caseload, a separate
     package). A dry run by default; --no-dry-run imports."""
     try:
         module = importlib.import_module("hub_client")
