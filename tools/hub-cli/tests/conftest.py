@@ -25,6 +25,10 @@ from typer.testing import CliRunner
 class Cli:
     env: dict[str, str | None]
 
+    def env_for_subprocess(self) -> dict[str, str]:
+        """The environment variables this `hub` sets (unset ones left out)."""
+        return {k: v for k, v in self.env.items() if v is not None}
+
     def invoke(self, *args: str, input: str | None = None, **env: str | None) -> Result:
         """Run `hub <args>` in this thread (no in-process service involved)."""
         runner = CliRunner()

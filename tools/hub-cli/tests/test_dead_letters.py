@@ -1,7 +1,11 @@
 """`hub dead-letters list|show|replay` on the real Kafka: a record referral cannot decode is
 dead-lettered by its real consumer, listed, shown (never its payload) and replayed."""
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -79,6 +83,17 @@ async def test_list_show_and_replay_a_dead_letter(hub_cli: Cli, running_hub: Run
     assert not any(k.startswith("dlq-error") for k, _ in replayed[0].headers)
     # Still undecodable, so referral dead-letters it again: a second letter, a JSON replay of all.
     await _letters(running_hub, 2)
+    # The old command stays an alias over the same functions and sees the same letters.
+    alias = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "hub_runtime.dead_letters", "list", "referral.commands.v1"],
+        env={**os.environ, **hub_cli.env_for_subprocess()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert alias.returncode == 0, alias.stderr
+    assert alias.stdout.splitlines()[-1] == "2 dead letter(s) for referral.commands.v1"
     again = await hub_cli.json("dead-letters", "replay", "referral.commands.v1", "--all")
     assert again["replayed"] == 2
     assert len(again["ids"]) == 2
