@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 export TZ := Europe/Amsterdam
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: setup run down status test lint unit token chaos bench clean
+.PHONY: setup run down status test lint unit token chaos bench bench-quick profile clean
 
 ## setup: install uv (from PyPI) if missing and the locked Python environment
 setup:
@@ -62,6 +62,17 @@ bench: setup
 	@infra/stack.sh up
 	@uv run --frozen python bench/run.py $(BENCH_ARGS)
 	@uv run --frozen python bench/gateway.py
+	@uv run --frozen python bench/profile.py
+
+## profile: a sampling profile (py-spy) of each service under load, in a run of its own
+profile: setup
+	@infra/stack.sh up
+	@uv run --frozen python bench/profile.py $(PROFILE_ARGS)
+
+## bench-quick: sections 1 and 2 at reduced size (under 4 minutes); the last stdout line is JSON
+bench-quick: setup
+	@infra/stack.sh up
+	@uv run --frozen python bench/run.py --quick $(BENCH_ARGS)
 
 clean: down
 	@infra/stack.sh reset

@@ -322,7 +322,9 @@ async def _hub_rate(runtime: ServiceRuntime, total: int, within: float = 300) ->
     raise TimeoutError(f"{runtime.definition.name} did not apply {total} events in {within} s")
 
 
-async def measure(subject: Subject, events: int) -> ConsumerResult:
+async def measure(subject: Subject, events: int, runs: int = 3) -> ConsumerResult:
+    """Section 2 for one service: `events` events through the raw loops (each `runs` times,
+    its best rate counts) and then through the service's own consumer."""
     hub = bench_settings(run_prefix(subject.service.split("-")[0]))
     payloads = subject.make_events(events // subject.events_per_case)
     try:
@@ -332,12 +334,12 @@ async def measure(subject: Subject, events: int) -> ConsumerResult:
             raw = await asyncpg.connect(dsn_for_database(hub.pg_dsn, dbs["raw"]))
             try:
                 total = len(payloads)
-                kafka_rate = await _best_of(lambda: _raw_kafka(hub, topics, total, None))
+                kafka_rate = await _best_of(lambda: _raw_kafka(hub, topics, total, None), runs)
                 validated_rate = await _best_of(
-                    lambda: _raw_kafka(hub, topics, total, None, _validate)
+                    lambda: _raw_kafka(hub, topics, total, None, _validate), runs
                 )
-                pg_rate = await _best_of(lambda: _raw_pg(raw, envelopes))
-                pipeline_rate = await _best_of(lambda: _raw_kafka(hub, topics, total, raw))
+                pg_rate = await _best_of(lambda: _raw_pg(raw, envelopes), runs)
+                pipeline_rate = await _best_of(lambda: _raw_kafka(hub, topics, total, raw), runs)
             finally:
                 await raw.close()
             runtime = subject.make_runtime(hub, dbs["service"])

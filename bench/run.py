@@ -26,6 +26,7 @@ from hub_runtime.settings import HubSettings
 from bench import baselines, consumers, endtoend, machine
 from bench.common import bench_settings, mb, percentile, run_prefix, scratch_databases
 from bench.report import Section, markdown, num, ratio, text
+from bench.summary import service_cpu_ms, summary_line
 
 SERVICES = ("casefile", "referral", "partner-gateway", "signals")
 TARGET_RATE = 100.0
@@ -37,6 +38,15 @@ TARGET_RSS_MB = 200.0
 # gateway), the partner's status report, its relay, casefile's consumer.
 CRITICAL_COMMITS = 9
 CRITICAL_KAFKA_HOPS = 2
+# `--quick` (make bench-quick, under 4 minutes): the same sections at reduced size.
+QUICK = {
+    "referrals": 150,
+    "clients": 32,
+    "seconds": 3.0,
+    "drain": 15.0,
+    "events": 4000,
+    "raw_runs": 2,
+}
 
 
 def say(message: str) -> None:
@@ -69,12 +79,6 @@ def _p99_text(p99: float) -> str:
     if p99 >= TARGET_P99_MS:
         return f" p99 {p99:,.0f} ms = {p99 / TARGET_P99_MS:.1f}x the target."
     return f" p99 {p99:,.0f} ms."
-
-
-def _service_cpu_ms(phase: endtoend.Phase) -> float:
-    """CPU time the four service processes spent per accepted referral."""
-    services = sum(v for k, v in phase.cpu_percent.items() if k in SERVICES)
-    return 10 * services / phase.rate if phase.rate else float("nan")
 
 
 def endtoend_section(
@@ -141,7 +145,7 @@ def endtoend_section(
             p.name,
             *(f"{p.cpu_percent[n]:.0f}" for n in cpu_names),
             f"{_rest(p.cpu_percent):.0f}",
-            num(_service_cpu_ms(p)),
+            num(service_cpu_ms(p)),
         ]
         for p in result.phases
     ]
@@ -187,20 +191,22 @@ def consumer_section(results: list[consumers.ConsumerResult]) -> Section:
             ratio(r.raw_pipeline_rate, r.raw_kafka_rate),
             ratio(r.hub_rate, r.raw_pipeline_rate),
             str(r.dead_lettered),
-            _verdict(r.hub_rate >= TARGET_CONSUMER_SHARE * r.raw_kafka_rate),
+            _verdict(r.hub_rate >= TARGET_CONSUMER_SHARE * r.raw_pipeline_rate),
         ]
         for r in results
     ]
     headers = [
-        "consumer", "events", "types", "events/s", "raw aiokafka/s", "ratio",
-        "aiokafka + validation/s", "ceiling", "raw asyncpg/s", "ratio", "raw kafka+pg/s",
-        "its share", "ratio", "dead-lettered", "target >= 0.5",
+        "consumer", "events", "types", "events/s", "raw aiokafka/s", "hub / raw aiokafka",
+        "aiokafka + validation/s", "ceiling", "raw asyncpg/s", "hub / raw asyncpg",
+        "raw kafka+pg/s", "its share", "hub / kafka+pg", "dead-lettered",
+        "target: hub / kafka+pg >= 0.5",
     ]  # fmt: skip
     notes = [
         "raw aiokafka: fetch + json.loads, partitions assigned; raw asyncpg: inbox row + effect"
         " row per event, one set-based statement per table, 500 events per transaction; raw"
-        " kafka+pg: both, one transaction per fetched batch; each raw loop ran three times, its"
-        " best rate counts. Each service ran alone, in-process, with its production settings.",
+        " kafka+pg: both, one transaction per fetched batch; each raw loop ran several times (see"
+        " RUN), its best rate counts. Each service ran alone, in-process, with its production"
+        " settings.",
         "aiokafka + validation: the raw loop, validating each record against the contracts"
         " (envelope + payload, as every hub consumer must) instead of json.loads, and writing"
         " nothing; ceiling = its rate / raw aiokafka: no consumer that validates its input"
@@ -208,6 +214,9 @@ def consumer_section(results: list[consumers.ConsumerResult]) -> Section:
         "its share = raw kafka+pg / raw aiokafka: what a hand-written consumer that stores one"
         " inbox row and one effect row per event reaches against the raw loop, validating"
         " nothing; a hub consumer stores at least that (signals: about 4.5 rows per event).",
+        "The target (issue 16): each consumer at least 0.5 of the kafka + pg pipeline over the"
+        " same events in the same run ('hub / kafka+pg'); 'hub / raw aiokafka' is kept as"
+        " information (the target of issue 7, out of reach for a consumer that stores).",
     ]
     return Section("2. Events/s per consumer (same events, same run)", headers, rows, notes)
 
@@ -247,20 +256,22 @@ async def main(args: argparse.Namespace) -> None:
     watch = machine.CompetitorWatch()
     watching = asyncio.create_task(watch.run())
     sections: list[Section] = []
+    e2e: endtoend.EndToEndResult | None = None
     if not args.consumers:
-        sections += await end_to_end(hub, args)
+        e2e_sections, e2e = await end_to_end(hub, args)
+        sections += e2e_sections
     results = []
     for subject in consumers.SUBJECTS:
         if args.consumers and subject.service not in args.consumers:
             continue
         say(f"consumer: {subject.service}")
-        results.append(await consumers.measure(subject, args.events))
+        results.append(await consumers.measure(subject, args.events, args.raw_runs))
     sections.insert(3 if not args.consumers else 0, consumer_section(results))
     watching.cancel()
     others = watch.summary()
     settings = [
         f"command: python bench/run.py {' '.join(sys.argv[1:])}".rstrip(),
-        f"section 2: {args.events} events per consumer",
+        f"section 2: {args.events} events per consumer, each raw loop run {args.raw_runs} times",
         f"service settings overridden from the environment: {_overrides() or 'none'}",
         "other hub services, test runs or brokers on this machine during the run: "
         + (f"{others} - they shared the CPUs: figures are pessimistic" if others else "none"),
@@ -274,15 +285,23 @@ async def main(args: argparse.Namespace) -> None:
             f"section 1: four services as separate processes (hub_demo.processes), production"
             f" settings except the gateway's per-partner rate limit (lifted); closed loop"
             f" {args.referrals} referrals from {args.clients} clients, then open loop for"
-            f" {args.seconds:g} s at 80% of the closed-loop rate (when below {args.rate:g}/s)"
-            f" and at {args.rate:g}/s, each with up to {args.drain:g} s to drain",
+            f" {args.seconds:g} s"
+            + (
+                ""
+                if args.quick
+                else f" at 80% of the closed-loop rate (when below {args.rate:g}/s) and"
+            )
+            + f" at {args.rate:g}/s, each with up to {args.drain:g} s to drain",
         )
     print(text(host.lines(), settings, sections))
-    if not args.consumers:  # bench/latest.md holds whole runs only
+    if not args.consumers and not args.quick:  # bench/latest.md holds whole, full runs only
         say(f"wrote {write_markdown(markdown(host.lines(), settings, sections))}")
+    print(summary_line(e2e, results), flush=True)  # the last line on stdout: one JSON object
 
 
-async def end_to_end(hub: HubSettings, args: argparse.Namespace) -> list[Section]:
+async def end_to_end(
+    hub: HubSettings, args: argparse.Namespace
+) -> tuple[list[Section], endtoend.EndToEndResult]:
     """Sections 1 (a, b, c) and 3: the four services as processes under load."""
     say("raw baselines")
     try:
@@ -295,6 +314,7 @@ async def end_to_end(hub: HubSettings, args: argparse.Namespace) -> list[Section
             open_seconds=args.seconds,
             drain_seconds=args.drain,
             partners=args.partners,
+            sustainable_share=0.0 if args.quick else 0.8,
         )
         async with scratch_databases(
             hub, "casefile", "referral", "partner_gateway", "signals"
@@ -302,7 +322,8 @@ async def end_to_end(hub: HubSettings, args: argparse.Namespace) -> list[Section
             e2e = await endtoend.run(hub, dbs, plan, say)
     finally:
         await delete_topics_with_prefix(hub.kafka_bootstrap, hub.topic_prefix)
-    return [*endtoend_section(e2e, raw, args.rate), memory_section(e2e, raw.python_floor_rss)]
+    sections = [*endtoend_section(e2e, raw, args.rate), memory_section(e2e, raw.python_floor_rss)]
+    return sections, e2e
 
 
 def write_markdown(content: str) -> Path:
@@ -326,7 +347,20 @@ def parse() -> argparse.Namespace:
         choices=[s.service for s in consumers.SUBJECTS],
         help="only section 2, for these consumers (e.g. --consumers signals)",
     )
-    return parser.parse_args()
+    parser.add_argument("--raw-runs", type=int, default=3, help="runs of each raw loop")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="`make bench-quick`: reduced sizes (the options above override them), no"
+        " sustainable-load phase, bench/latest.md left alone",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        given = {a.split("=")[0] for a in sys.argv[1:] if a.startswith("--")}
+        for name, value in QUICK.items():
+            if f"--{name.replace('_', '-')}" not in given:
+                setattr(args, name, value)
+    return args
 
 
 if __name__ == "__main__":
