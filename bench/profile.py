@@ -5,10 +5,14 @@
 A run of its own, never one whose figures are reported (a sampler costs the sampled process
 CPU): the four services start as processes on scratch databases, cases are prepared, and while
 a closed loop of referrals runs, py-spy samples each service (`py-spy record --pid`, 100 Hz,
-non-blocking, idle threads left out: CPU, not waiting). The profiles are written as speedscope
-files (open them at speedscope.app, or with `npx speedscope FILE`) under bench/artifacts/
-profiles/ (git-ignored), and each service's top functions by CPU are printed, "self" (samples
-in which the function itself was running) and "total" (samples in which it was on the stack).
+non-blocking, `--gil`: only the thread holding the GIL, i.e. running Python or C code called
+from it; system calls that release it, such as a socket's send or the event loop's wait, are
+left out). Without `--gil`, py-spy counted a thread as busy whenever the kernel had it runnable:
+on an oversubscribed machine, half the "CPU" was the event loop's select and thread waits.
+The profiles are written as speedscope files (open them at speedscope.app, or with
+`npx speedscope FILE`) under bench/artifacts/profiles/ (git-ignored), and each service's top
+functions by CPU are printed, "self" (samples in which the function itself was running) and
+"total" (samples in which it was on the stack).
 
 py-spy attaches with ptrace; where that is refused (a container without CAP_SYS_PTRACE, or
 kernel.yama.ptrace_scope >= 2) the run says so and prints no profile for that service.
@@ -76,7 +80,7 @@ async def start_recording(service: str, pid: int) -> Recording:
     with log.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
             py_spy(), "record", "--pid", str(pid), "--rate", str(SAMPLE_RATE_HZ),
-            "--nonblocking", "--format", "speedscope", "--output", str(output),
+            "--nonblocking", "--gil", "--format", "speedscope", "--output", str(output),
             stdout=sink, stderr=sink,
         )  # fmt: skip
     return Recording(service, output, process, log)

@@ -9,6 +9,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+import uvloop
+
 from hub_runtime.logs import configure_logging
 from hub_runtime.service import ServiceDefinition, ServiceRuntime, run_until_signalled
 from hub_runtime.settings import HubSettings
@@ -47,6 +49,14 @@ def runtime_of(definition: Callable[[S], ServiceDefinition], settings: S) -> Ser
     return service_runtime(definition(settings), settings)
 
 
+def loop_factory(hub: HubSettings) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop a service process runs on (`HUB_EVENT_LOOP`): uvloop's factory, or None
+    for the standard library's default. Tests and in-process tools keep whatever loop runs."""
+    if hub.event_loop == "uvloop":
+        return uvloop.new_event_loop
+    return None
+
+
 def run_service(settings: S, definition: Callable[[S], ServiceDefinition]) -> None:
     """Process entry: logs, tracing (exported as the `OTEL_*` variables say), then run the
     service until SIGTERM or SIGINT; the spans still queued are exported before it returns."""
@@ -54,6 +64,7 @@ def run_service(settings: S, definition: Callable[[S], ServiceDefinition]) -> No
     service = definition(settings)
     configure_tracing(service.name)
     try:
-        asyncio.run(run_until_signalled(service_runtime(service, settings)))
+        with asyncio.Runner(loop_factory=loop_factory(settings.hub)) as runner:
+            runner.run(run_until_signalled(service_runtime(service, settings)))
     finally:
         shutdown_tracing()

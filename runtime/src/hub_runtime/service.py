@@ -253,6 +253,7 @@ class ServiceRuntime:
             port=self._http_port,
             log_config=None,
             lifespan="off",
+            http=self.hub.http_parser,
             limit_concurrency=self.hub.http_max_in_flight * CONNECTIONS_PER_REQUEST_SLOT,
             # Longer than the idle expiry of common clients (httpx: 5 s, uvicorn's default here
             # too): otherwise the server may close a kept-alive connection at the moment a
