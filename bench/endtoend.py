@@ -172,6 +172,8 @@ class EndToEndResult:
     rss_after: dict[str, int]
     commits_per_referral: float
     log_dir: Path
+    commits_by_database: dict[str, float] = field(default_factory=dict)
+    """Commits per accepted referral in the closed loop, by service database key."""
 
 
 class MemorySampler:
@@ -436,15 +438,16 @@ async def stage_breakdown(
     ]
 
 
-async def _commits(pg_dsn: str, databases: list[str]) -> int:
+async def _commits(pg_dsn: str, databases: list[str]) -> dict[str, int]:
+    """Commits so far in each of `databases` (database name -> count)."""
     conn = await asyncpg.connect(dsn_for_database(pg_dsn, "postgres"))
     try:
         await asyncio.sleep(1.5)  # backends report their counters about once a second
-        total: int = await conn.fetchval(
-            "SELECT sum(xact_commit)::bigint FROM pg_stat_database WHERE datname = ANY($1)",
+        rows = await conn.fetch(
+            "SELECT datname, xact_commit FROM pg_stat_database WHERE datname = ANY($1)",
             databases,
         )
-        return total
+        return {row["datname"]: int(row["xact_commit"]) for row in rows}
     finally:
         await conn.close()
 
@@ -530,9 +533,15 @@ async def run(
                 "max throughput", client, probe, cases, plan.closed_clients, driver_pids
             )
         ]
-        commits = await _commits(hub.pg_dsn, db_names) - commits_before
-        commits -= probe.queries - queries_before  # the probe's own reads are not the hub's
-        commits_per_referral = commits / max(1, phases[0].completed)
+        commits_after = await _commits(hub.pg_dsn, db_names)
+        by_database = {
+            key: (commits_after.get(name, 0) - commits_before.get(name, 0))
+            / max(1, phases[0].completed)
+            for key, name in databases.items()
+        }
+        # the probe's own reads (on casefile's database) are not the hub's
+        by_database["casefile"] -= (probe.queries - queries_before) / max(1, phases[0].completed)
+        commits_per_referral = sum(by_database.values())
 
         # The target rate last: beyond capacity it leaves a backlog that would skew what follows.
         rates = [plan.open_rate]
@@ -561,6 +570,7 @@ async def run(
             after,
             commits_per_referral,
             log_dir,
+            by_database,
         )
     finally:
         for task in tasks:
