@@ -174,6 +174,8 @@ class EndToEndResult:
     log_dir: Path
     commits_by_database: dict[str, float] = field(default_factory=dict)
     """Commits per accepted referral in the closed loop, by service database key."""
+    background_by_database: dict[str, float] = field(default_factory=dict)
+    """Of those, what the idle hub commits in the same time (polls, gauges), by database key."""
 
 
 class MemorySampler:
@@ -452,6 +454,23 @@ async def _commits(pg_dsn: str, databases: list[str]) -> dict[str, int]:
         await conn.close()
 
 
+async def _idle_commits_per_s(
+    pg_dsn: str, databases: dict[str, str], probe: TimelineProbe, seconds: float = 5.0
+) -> dict[str, float]:
+    """Commits/s of each database with no referral in flight (database key -> rate): the
+    time-driven transactions (relay polls, workers, gauges), which a slow run spreads over
+    fewer referrals."""
+    names = list(databases.values())
+    before, queries = await _commits(pg_dsn, names), probe.queries
+    started = time.perf_counter()
+    await asyncio.sleep(seconds)
+    after = await _commits(pg_dsn, names)
+    elapsed = time.perf_counter() - started
+    rates = {k: (after.get(n, 0) - before.get(n, 0)) / elapsed for k, n in databases.items()}
+    rates["casefile"] -= (probe.queries - queries) / elapsed  # the probe's reads
+    return rates
+
+
 @dataclass
 class Plan:
     closed_referrals: int
@@ -526,6 +545,7 @@ async def run(
         say(f"preparing {plan.closed_referrals} cases (case, decision, consent)")
         cases, prepared_per_s = await prepared(plan.closed_referrals)
         db_names = list(databases.values())
+        idle = await _idle_commits_per_s(hub.pg_dsn, databases, probe)
         commits_before, queries_before = await _commits(hub.pg_dsn, db_names), probe.queries
         say(f"closed loop: {plan.closed_referrals} referrals, {plan.closed_clients} clients")
         phases = [
@@ -542,6 +562,9 @@ async def run(
         # the probe's own reads (on casefile's database) are not the hub's
         by_database["casefile"] -= (probe.queries - queries_before) / max(1, phases[0].completed)
         commits_per_referral = sum(by_database.values())
+        background = {
+            key: idle[key] * phases[0].elapsed / max(1, phases[0].completed) for key in databases
+        }
 
         # The target rate last: beyond capacity it leaves a backlog that would skew what follows.
         rates = [plan.open_rate]
@@ -571,6 +594,7 @@ async def run(
             commits_per_referral,
             log_dir,
             by_database,
+            background,
         )
     finally:
         for task in tasks:
