@@ -1,10 +1,13 @@
 """The house rules of AGENTS.md that a machine can check: one shape for the four services."""
 
 import ast
+import inspect
 import re
 from pathlib import Path
 
 import pytest
+from hub_runtime.auth import Role, requires
+from hub_runtime.idempotency import optional_key
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = sorted(p for p in (ROOT / "services").glob("*/src/*") if (p / "main.py").exists())
@@ -110,3 +113,38 @@ def test_at_most_five_type_ignores_each_with_its_reason() -> None:
             ignores.append((f"{f.relative_to(ROOT)}:{number + 1}", reason_here or reason_above))
     assert len(ignores) <= MAX_TYPE_IGNORES, ignores
     assert [where for where, has_reason in ignores if not has_reason] == []
+
+
+def _sync_dependencies(tree: ast.Module) -> list[str]:
+    """Names passed to `Depends(name)` (or returned by a factory called there) that this module
+    defines with a plain `def`: FastAPI would run each in a worker thread, per request."""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    defined = {n.name: n for n in ast.walk(tree) if isinstance(n, functions)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Depends"):
+            continue
+        for arg in node.args:
+            name = arg.func if isinstance(arg, ast.Call) else arg
+            function = defined.get(getattr(name, "id", ""))
+            if isinstance(arg, ast.Call) and function is not None:  # a factory: its inner def
+                inner = [n for n in function.body if isinstance(n, ast.FunctionDef)]
+                found += [n.name for n in inner]
+            elif isinstance(function, ast.FunctionDef):
+                found.append(function.name)
+    return found
+
+
+def test_every_http_dependency_is_a_coroutine() -> None:
+    """A plain-function dependency costs a thread hand-off per request (issue 16's profile:
+    about 5% of a service's CPU in `Condition.notify` alone)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for source_root in SOURCE_ROOTS
+        for path in source_root.rglob("*.py")
+        for name in _sync_dependencies(ast.parse(path.read_text()))
+    ]
+    assert offenders == []
+    # the shared dependencies used through an alias in another module
+    assert inspect.iscoroutinefunction(requires(Role.COUNSELLOR))
+    assert inspect.iscoroutinefunction(optional_key)

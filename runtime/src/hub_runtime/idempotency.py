@@ -97,7 +97,7 @@ first request with the key still running (409), the key used for another request
 
 
 @raises(*KEY_ERRORS)
-def optional_key(
+async def optional_key(
     request: Request,
     key: Annotated[
         str | None,
@@ -109,7 +109,8 @@ def optional_key(
         ),
     ] = None,
 ) -> str | None:
-    """FastAPI dependency: the request's key, if it sent one."""
+    """FastAPI dependency: the request's key, if it sent one (a coroutine: FastAPI would run a
+    plain function in a worker thread)."""
     return None if key is None else checked_key(key, request)
 
 

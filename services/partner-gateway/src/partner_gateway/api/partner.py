@@ -29,10 +29,11 @@ PartnerToken = Annotated[Principal, Depends(requires(Role.PARTNER))]
 
 
 @raises(*idempotency.KEY_ERRORS)
-def required_key(
+async def required_key(
     request: Request, key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None
 ) -> str:
-    """The request's Idempotency-Key; 400 ``idempotency_key_missing`` without one."""
+    """The request's Idempotency-Key; 400 ``idempotency_key_missing`` without one (a coroutine:
+    FastAPI would run a plain function in a worker thread)."""
     if key is None:
         raise BadRequestError(
             "the Idempotency-Key header is required on every POST", code="idempotency_key_missing"

@@ -19,8 +19,9 @@ Admin = Annotated[Principal, Depends(requires(Role.ADMIN))]
 """Who may publish a period now and see how many contributions exist: admins."""
 
 
-def bus_of(request: Request) -> SignalsBus:
-    """The app's message bus (set by `signals.api.build_app`)."""
+async def bus_of(request: Request) -> SignalsBus:
+    """The app's message bus (set by `signals.api.build_app`; a coroutine: FastAPI would run a
+    plain function in a worker thread)."""
     bus: SignalsBus = request.app.state.bus
     return bus
 
