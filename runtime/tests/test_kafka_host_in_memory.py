@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from faststream.kafka import TestKafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
@@ -67,3 +68,36 @@ async def test_records_are_applied_once_and_poison_is_dead_lettered() -> None:
     assert (hosted.applier.stats.applied, hosted.applier.stats.duplicates) == (1, 1)
     assert hosted.applier.stats.dead_lettered == 1
     assert dead_letters == [b"{not json"]
+
+
+async def test_a_poll_is_applied_without_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: FastStream resolved the handler's context parameter with a plain function,
+    which fast_depends ran in a worker thread once per poll. The handler now takes the message
+    as its body: no thread hand-off on the consumer's path."""
+    hand_offs: list[object] = []
+    original = anyio.to_thread.run_sync
+
+    async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hand_offs.append(func)
+        return await original(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    state, outbox, inbox = Applied(), [], set[uuid.UUID]()
+
+    async def record(uow: InMemoryUnitOfWork[Applied], envelope: Envelope, payload: Any) -> None:
+        uow.state.cases.append(str(payload.case_id))
+
+    broker = new_broker("localhost:9092", client_id="t")
+    applier = RecordApplier(
+        service="t",
+        dead_letters=DeadLetterWriter(broker, "t"),
+        uow_factory=lambda: InMemoryUnitOfWork(state, outbox, source="t", inbox=inbox),  # type: ignore[arg-type,return-value]  # the fake stands in for the PostgreSQL unit of work
+        handlers={CaseOpened.event_type: record},
+        retry=RetryPolicy(max_attempts=2, first_backoff=0.001, max_backoff=0.001),
+    )
+    HostedConsumer(broker, group_id="g", topics=[TOPIC], applier=applier)
+    event = case_opened()
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(event.to_bytes(), topic=TOPIC, key=b"k")
+    assert state.cases == [str(event.data["case_id"])]
+    assert hand_offs == []
