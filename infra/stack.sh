@@ -106,6 +106,9 @@ apt_install() {
 
 need_java()  { command -v java >/dev/null || apt_install openjdk-17-jre-headless; }
 need_maven() { command -v mvn  >/dev/null || apt_install maven; }
+# The integration guide's examples (tests/e2e/test_integration_guide.py) use curl and jq, as a
+# reader's terminal would.
+need_guide_tools() { command -v curl >/dev/null && command -v jq >/dev/null || apt_install curl jq; }
 
 # Serialise mutating commands: two test sessions running `up` at once must not both format
 # storage, both pick ports or both start a broker. The lock is fd 9; every long-lived child
@@ -699,6 +702,7 @@ write_env() {
 cmd_up() {
   take_lock
   mkdir -p "$RUN" "$K_LOGS"
+  need_guide_tools
   # Kafka takes longest to boot: launch it, bring up PostgreSQL meanwhile, then wait for Kafka.
   local kpid kp
   if kpid=$(kafka_pid) && kp=$(port_get KAFKA_PORT) && port_accepts "$kp"; then
