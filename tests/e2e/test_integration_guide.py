@@ -43,7 +43,11 @@ EXPECTED: dict[str, list[str]] = {
     "consent": [rf"^consent {UUID}$"],
     "request-referral": [r'"status":"approved","refusal_reasons":\[\]'],
     "follow-referral": [r'"status":"(approved|delivered)"', r'"history":\["requested","approved"'],
-    "run-counsellor-flow": [rf"(?m)^case {UUID}$", rf"(?m)^referral {UUID} approved$"],
+    "run-counsellor-flow": [
+        rf"(?m)^case {UUID}$",
+        rf"(?m)^consent {UUID}$",
+        rf"(?m)^referral {UUID} approved$",
+    ],
     "error-shape": [
         rf'"existing_referral_id":"{UUID}","error":"referral_already_open"',
         r'"reasons":\[\]',
@@ -80,6 +84,16 @@ EXPECTED: dict[str, list[str]] = {
         rf"(?m)^notice.erasure {UUID} acknowledged: 202$",
         r'"error":"person_erased".* 410$',
     ],
+    "withdraw-consent": [
+        rf'"consent_id":"{UUID}","withdrawn_by":"dev-counsellor"',
+        rf"(?m)^notice.withdrawal {UUID} acknowledged: 202$",
+        r"(?m)^referral withdrawn \(consent_withdrawn\)$",
+    ],
+    "rate-limit": [
+        r"(?m)^429 answers: True Retry-After: [1-9]\d*$",
+        r"(?m)^error: too_many_requests$",
+        r"(?m)^with the helper: 200$",
+    ],
     "asyncapi": [
         r"referral_commands_v1: referral.GrantConsentCommand.v1, referral.RequestReferralCommand"
         r".v1, referral.ReviewReferralCommand.v1, referral.WithdrawConsentCommand.v1"
@@ -88,7 +102,12 @@ EXPECTED: dict[str, list[str]] = {
         r"sent council.referral.RequestReferralCommand.v1 to \S*referral.commands.v1$"
     ],
     "kafka-command-outcome": [
-        r"(?m)^return_counselling (approved|delivered|accepted) requested_by=dev-counsellor$"
+        r"(?m)^return_counselling (approved|delivered) requested_by=dev-counsellor$"
+    ],
+    "partner-declines": [
+        r"(?m)^without a reason: 422$",
+        r"(?m)^declined$",
+        r"(?m)^referral declined$",
     ],
 }
 """What each block the session runs must print (searched with ``re.search``)."""
