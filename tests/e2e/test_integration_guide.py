@@ -62,7 +62,11 @@ EXPECTED: dict[str, list[str]] = {
         r"(?im)^preference-applied: wait=5",
         r'"status":"refused","refusal_reasons":\["consent_not_covering"\]',
     ],
-    "webhooks-arrived": [rf"(?m)^referral.ready {UUID}\nreferral.ready {UUID}$"],
+    "review": [
+        r'"status":"awaiting_review","review_points":\[.+\]',
+        r'\{"status":"approved","reviewed_by":"dev-coordinator"\}',
+    ],
+    "webhooks-arrived": [rf"(?m)^(referral.ready {UUID}\n){{2}}referral.ready {UUID}$"],
     "rotate-secret": [r"^old secret valid until \d{4}-\d\d-\d\dT"],
     "run-partner-inbox": [
         rf"(?m)^referral.ready {UUID} fetched \['contact', 'identity'\] answered accepted: 202$"
@@ -99,7 +103,8 @@ EXPECTED: dict[str, list[str]] = {
         r".v1, referral.ReviewReferralCommand.v1, referral.WithdrawConsentCommand.v1"
     ],
     "kafka-command": [
-        r"sent council.referral.RequestReferralCommand.v1 to \S*referral.commands.v1$"
+        r"(?m)^sent council.referral.RequestReferralCommand.v1 to \S*referral.commands.v1$",
+        r"(?m)^outcome on Kafka: ReferralRequested, ReferralApproved$",
     ],
     "kafka-command-outcome": [
         r"(?m)^return_counselling (approved|delivered) requested_by=dev-counsellor$"
@@ -206,6 +211,7 @@ async def test_the_guide_examples_run_against_the_hub(
     try:
         for example in _guide():
             outcome = await session.run(example)
+            print(f"--- {example.id} ({example.lang}): {outcome.status}\n{outcome.stdout}")  # -s
             where = f"example {example.id} (guide line {example.line})"
             log = session.stderr_log.read_text()[-3000:]
             assert outcome.status == 0, f"{where} exited {outcome.status}:\n{outcome.stdout}\n{log}"
