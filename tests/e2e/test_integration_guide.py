@@ -10,6 +10,7 @@ searched in the block's standard output); every block the session runs must have
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -109,6 +110,7 @@ EXPECTED: dict[str, list[str]] = {
     "kafka-command-outcome": [
         r"(?m)^return_counselling (approved|delivered) requested_by=dev-counsellor$"
     ],
+    "kafka-dead-letter": [r"(?m)^dead-lettered: rejected: referral_already_open: An open referral"],
     "partner-declines": [
         r"(?m)^without a reason: 422$",
         r"(?m)^declined$",
@@ -193,8 +195,9 @@ async def running_hub(
 
 
 @pytest.mark.integration
+@pytest.mark.expected_server_errors  # the refused Kafka command is dead-lettered (logged at ERROR)
 async def test_the_guide_examples_run_against_the_hub(
-    running_hub: RunningHub, tmp_path: Path
+    running_hub: RunningHub, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     urls = running_hub.urls()
     env = _session_env(
@@ -221,6 +224,9 @@ async def test_the_guide_examples_run_against_the_hub(
                 )
     finally:
         await session.close()
+    # The marker above admits ERROR records; only the one dead letter the guide provokes may be.
+    errors = [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [("hub_runtime.consumer", "event dead-lettered")], errors
 
 
 def _session_env(placeholders: dict[str, str]) -> dict[str, str]:
