@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -55,19 +56,72 @@ class Sealed:
         return cls(nonce=value[:NONCE_BYTES], ciphertext=value[NONCE_BYTES:])
 
 
-def derive_kek(master_secret: str, *, context: str) -> bytes:
+def derive_kek(master_secret: str, *, context: str, version: int = KEK_VERSION) -> bytes:
     """The key-encryption key: HKDF-SHA256 of the configured secret (any length of secret).
 
     ``context`` names the service (``"casefile"``, ``"referral"``); it is the HKDF salt
     ``council-hub/<context>``, so the same secret gives each service a different KEK.
+    ``version`` (1, 2, ...: one per master-key rotation) is in the HKDF info ``kek-v<n>``, so
+    version 1 derives exactly the KEK used before rotations existed.
     """
     hkdf = HKDF(
         algorithm=hashes.SHA256(),
         length=_KEY_BYTES,
         salt=f"council-hub/{context}".encode(),
-        info=f"kek-v{KEK_VERSION}".encode(),
+        info=f"kek-v{version}".encode(),
     )
     return hkdf.derive(master_secret.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class WrappedKey:
+    """A stored person key: wrapped under the KEK of ``version``."""
+
+    version: int
+    sealed: Sealed
+
+
+class UnknownKekVersionError(DecryptionError):
+    """A key is wrapped under a KEK version this process was not given (a rotation's previous
+    master key is missing, or the key was wrapped under a newer one)."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The KEKs a service holds, by version: ``current`` wraps every new or re-wrapped key;
+    every version present unwraps. During a master-key rotation it holds the new and the
+    previous version, so both kinds of stored keys open while they are being re-wrapped."""
+
+    current: int
+    keks: Mapping[int, bytes] = field(repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        context: str,
+        master_secret: str,
+        version: int = KEK_VERSION,
+        previous_secret: str | None = None,
+    ) -> Keyring:
+        """The keyring of a service's settings: ``master_secret`` as ``version``, and
+        ``previous_secret`` (when set) as ``version - 1``."""
+        keks = {version: derive_kek(master_secret, context=context, version=version)}
+        if previous_secret is not None and version > 1:
+            keks[version - 1] = derive_kek(previous_secret, context=context, version=version - 1)
+        return cls(current=version, keks=keks)
+
+    def wrap(self, person_key: bytes, case_id: UUID) -> tuple[int, Sealed]:
+        """``(version, wrapped)``: the key wrapped under the current KEK."""
+        return self.current, wrap_key(self.keks[self.current], person_key, case_id)
+
+    def unwrap(self, version: int, wrapped: Sealed, case_id: UUID) -> bytes:
+        """The person's key wrapped under KEK ``version``; raises
+        :class:`UnknownKekVersionError` for a version not held, :class:`DecryptionError` when
+        it does not authenticate."""
+        kek = self.keks.get(version)
+        if kek is None:
+            raise UnknownKekVersionError(f"no master key of version {version} is configured")
+        return unwrap_key(kek, wrapped, case_id)
 
 
 def new_person_key() -> bytes:

@@ -6,12 +6,16 @@ builds its `ServiceDefinition` (what differs between services). Tests start a se
 """
 
 import asyncio
+import sys
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 import uvloop
+from pydantic import BaseModel, ValidationError
+from pydantic_settings import BaseSettings
 
 from hub_runtime.logs import configure_logging
+from hub_runtime.secrets import SecretFileError, insecure_secrets
 from hub_runtime.service import ServiceDefinition, ServiceRuntime, run_until_signalled
 from hub_runtime.settings import HubSettings
 from hub_runtime.telemetry import configure_tracing, shutdown_tracing
@@ -34,6 +38,48 @@ class ServiceSettings(Protocol):
 
 
 S = TypeVar("S", bound=ServiceSettings)
+M = TypeVar("M", bound=BaseModel)
+
+# sysexits.h EX_CONFIG: the process cannot run as configured (not a crash; do not restart).
+EXIT_CONFIG = 78
+
+
+def load_settings(settings_cls: Callable[[], M]) -> M:
+    """``settings_cls()`` read from the environment (and ``*_FILE`` files); on an invalid
+    setting or an unreadable file, prints the reason to stderr and exits with status 78
+    (EX_CONFIG) instead of a traceback."""
+    try:
+        return settings_cls()
+    except (ValidationError, SecretFileError) as exc:
+        sys.stderr.write(f"refusing to start: invalid settings: {exc}\n")
+        raise SystemExit(EXIT_CONFIG) from exc
+
+
+def production_problems(settings: ServiceSettings) -> list[str]:
+    """Why ``settings`` may not run outside development mode (empty: they may): every secret
+    `hub_runtime.secrets.insecure_secrets` refuses, and a missing identity provider (staff
+    tokens come only from it in production)."""
+    if settings.hub.development:
+        return []
+    # A service's settings hold the hub's (nested, checked too); a bare HubSettings is its own.
+    checked = settings if isinstance(settings, BaseSettings) else settings.hub
+    problems = insecure_secrets(checked)
+    if not settings.hub.oidc_issuer:
+        problems.append("HUB_OIDC_ISSUER is missing (staff sign in through the identity provider)")
+    return problems
+
+
+def refuse_insecure(settings: ServiceSettings) -> None:
+    """Exit with status 78 (EX_CONFIG), naming every problem on stderr, when
+    :func:`production_problems` finds any; return otherwise."""
+    problems = production_problems(settings)
+    if problems:
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        sys.stderr.write(
+            f"refusing to start in {settings.hub.env} mode (HUB_ENV):{listed}\n"
+            "Set each secret (or <NAME>_FILE) to a random value; see the README, Deployment.\n"
+        )
+        raise SystemExit(EXIT_CONFIG)
 
 
 def service_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> ServiceRuntime:
@@ -59,7 +105,10 @@ def loop_factory(hub: HubSettings) -> Callable[[], asyncio.AbstractEventLoop] | 
 
 def run_service(settings: S, definition: Callable[[S], ServiceDefinition]) -> None:
     """Process entry: logs, tracing (exported as the `OTEL_*` variables say), then run the
-    service until SIGTERM or SIGINT; the spans still queued are exported before it returns."""
+    service until SIGTERM or SIGINT; the spans still queued are exported before it returns.
+
+    Outside development mode, first refuses insecure settings (:func:`refuse_insecure`)."""
+    refuse_insecure(settings)
     configure_logging(settings.hub.log_level)
     service = definition(settings)
     configure_tracing(service.name)

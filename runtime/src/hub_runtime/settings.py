@@ -1,12 +1,21 @@
-"""Settings shared by every service. Services add their own class with their own env prefix."""
+"""Settings shared by every service. Services add their own class with their own env prefix.
+
+Every setting may also come from a file (``HUB_JWT_SECRET_FILE=/run/secrets/jwt``): see
+`hub_runtime.secrets`, which also says which secrets production refuses.
+"""
 
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from hub_runtime.secrets import EnvSettings
+
+# Refused outside development mode (hub_runtime.secrets), like every default secret.
+DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # noqa: S105
 
 
-class HubSettings(BaseSettings):
+class HubSettings(EnvSettings):
     """What every service needs to reach the stack. Read from `HUB_*` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
@@ -23,8 +32,43 @@ class HubSettings(BaseSettings):
         description="PostgreSQL server DSN without a database name; each service adds its own",
     )
     jwt_secret: SecretStr = Field(
-        SecretStr("dev-only-secret-change-me-0123456789abcdef"),
-        description="HMAC key for the bearer tokens of every HTTP API",
+        SecretStr(DEVELOPMENT_JWT_SECRET),
+        description="HMAC key (HS256) of the tokens the hub issues itself: partners' tokens (the"
+        " gateway's token endpoint) and service-to-service calls; in development also staff"
+        " tokens (`make token`). Signs and verifies",
+    )
+    jwt_previous_secret: SecretStr | None = Field(
+        None,
+        description="The HMAC key HUB_JWT_SECRET replaced: still verifies (never signs) during a"
+        " rotation, for at least the longest token lifetime; then unset it",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="Issuer URL of the OpenID Connect provider that signs staff tokens (its"
+        " /.well-known/openid-configuration names the JWKS); required in production",
+    )
+    oidc_audience: str = Field(
+        "council-hub", description="The `aud` a staff token must carry (the hub's client id)"
+    )
+    oidc_jwks_url: str | None = Field(
+        None, description="The provider's JWKS URL; empty: taken from its discovery document"
+    )
+    oidc_roles_claim: str = Field(
+        "roles",
+        description="Claim holding the user's roles, dotted for nested claims (Keycloak's realm"
+        " roles: realm_access.roles; Entra ID: roles)",
+    )
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON object from a provider role to a hub staff role, e.g. {"hub-counsellor":'
+        ' "counsellor"}; empty: the provider uses the hub\'s role names. Unmapped roles are'
+        " ignored; a token mapping to no or several hub roles is refused",
+    )
+    oidc_subject_claim: str = Field(
+        "sub", description="Claim naming the staff member in the hub's audit (a login or id)"
+    )
+    oidc_leeway_seconds: int = Field(
+        30, ge=0, le=300, description="Clock skew tolerated on exp, nbf and iat"
     )
     topic_prefix: str = Field(
         "",

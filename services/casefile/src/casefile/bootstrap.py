@@ -13,6 +13,7 @@ from hub_runtime.service import ServiceContext, ServiceDefinition
 from casefile import api, workers
 from casefile.config import Settings
 from casefile.deps import Clock, Deps, system_clock
+from casefile.domain import crypto
 from casefile.routes import ROUTES
 from casefile.unit_of_work import CasefileUnitOfWork
 from casefile.vault import PersonVault
@@ -23,7 +24,13 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def deps(settings: Settings, clock: Clock = system_clock) -> Deps:
     """What casefile's handlers need besides a unit of work: the vault and the clock."""
-    return Deps(vault=PersonVault(settings.master_key.get_secret_value()), clock=clock)
+    previous = settings.previous_master_key
+    keyring = crypto.keyring(
+        settings.master_key.get_secret_value(),
+        settings.master_key_version,
+        None if previous is None else previous.get_secret_value(),
+    )
+    return Deps(vault=PersonVault(keyring), clock=clock)
 
 
 def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefinition:

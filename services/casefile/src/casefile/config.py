@@ -1,11 +1,12 @@
 """Settings of the casefile service (environment variables with the CASEFILE_ prefix)."""
 
+from hub_runtime.secrets import EnvSettings
 from hub_runtime.settings import HubSettings
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class Settings(EnvSettings):
     """Everything casefile reads from its environment; nothing else reads os.environ."""
 
     model_config = SettingsConfigDict(env_prefix="CASEFILE_", extra="ignore")
@@ -15,7 +16,19 @@ class Settings(BaseSettings):
     database: str = Field("casefile", description="PostgreSQL database of this service")
     master_key: SecretStr = Field(
         SecretStr("dev-only-casefile-master-key-change-me"),
-        description="Key-encryption secret that wraps every per-person key; rotate in production",
+        description="Master secret of the key-encryption key that wraps every person's key"
+        " (version CASEFILE_MASTER_KEY_VERSION); new keys are wrapped under it",
+    )
+    master_key_version: int = Field(
+        1,
+        ge=1,
+        description="Version of CASEFILE_MASTER_KEY, stored with every wrapped key; raise it by"
+        " one with each rotation",
+    )
+    previous_master_key: SecretStr | None = Field(
+        None,
+        description="During a rotation: the master secret of version CASEFILE_MASTER_KEY_VERSION"
+        " - 1, which still unwraps the keys not yet re-wrapped (`python -m casefile.rotate`)",
     )
     retention_days: int = Field(
         365, ge=0, description="Days after a case closes before the person is erased"

@@ -1,6 +1,6 @@
 """Process entry point: `python -m casefile.main`."""
 
-from hub_runtime.entry import run_service
+from hub_runtime.entry import load_settings, run_service
 
 from casefile.bootstrap import definition
 from casefile.config import Settings
@@ -8,7 +8,7 @@ from casefile.config import Settings
 
 def main() -> None:
     """Run casefile until SIGTERM or SIGINT (settings from the environment, see `config`)."""
-    run_service(Settings(), definition)
+    run_service(load_settings(Settings), definition)
 
 
 if __name__ == "__main__":

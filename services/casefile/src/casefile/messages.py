@@ -202,6 +202,14 @@ class NormaliseStoredTexts(Message[tuple[int, int]]):
 
 
 @dataclass(frozen=True)
+class RewrapKeys(Message[int]):
+    """Master-key rotation, one batch: re-wrap up to ``limit`` person keys under the current
+    KEK version; returns how many (0: none left)."""
+
+    limit: int = 200
+
+
+@dataclass(frozen=True)
 class DisclosureAnswer:
     """The disclosure's outcome: the covered categories (``categories``), or the refusal the
     edge raises once the access-log row of the refused read is committed (``refusal``)."""

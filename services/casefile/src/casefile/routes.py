@@ -40,6 +40,7 @@ ROUTES: Routes[CasefileUow, Deps] = Routes(
         m.ReadDossier: efforts.read_dossier,
         m.SealLegacyEvidence: efforts.seal_legacy_evidence,
         m.NormaliseStoredTexts: maintenance.normalise_stored_texts,
+        m.RewrapKeys: maintenance.rewrap_keys,
         m.ScheduleDeadline: deadlines.schedule_deadline,
         m.SendDeadlineNotices: deadlines.send_deadline_notices,
         m.ReadCase: reads.read_case,

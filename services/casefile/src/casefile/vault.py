@@ -21,16 +21,39 @@ class PersonErasedError(Exception):
 class PersonVault:
     """Seals and opens the person's data under their key, itself wrapped by a key derived
     from the master secret (`casefile.domain.crypto`). Every method raises
-    `PersonErasedError` once the key was destroyed."""
+    `PersonErasedError` once the key was destroyed.
 
-    def __init__(self, master_secret: str) -> None:
-        self._kek = crypto.derive_kek(master_secret)
+    ``keyring``: the KEKs by version (a master secret string: version 1 alone)."""
+
+    def __init__(self, keyring: crypto.Keyring | str) -> None:
+        self._keyring = crypto.keyring(keyring) if isinstance(keyring, str) else keyring
+
+    @property
+    def kek_version(self) -> int:
+        """The KEK version new and re-wrapped keys get."""
+        return self._keyring.current
 
     async def store_new_person(self, persons: Persons, case_id: UUID, person: Person) -> None:
         """A fresh key for the person, stored wrapped, and each category sealed under it."""
         key = crypto.new_person_key()
-        await persons.add_key(case_id, crypto.wrap_key(self._kek, key, case_id), crypto.KEK_VERSION)
+        version, wrapped = self._keyring.wrap(key, case_id)
+        await persons.add_key(case_id, wrapped, version)
         await persons.put_fields(case_id, self._seal_all(key, case_id, person))
+
+    async def rewrap_keys(self, persons: Persons, limit: int) -> int:
+        """Master-key rotation, one batch: up to ``limit`` keys wrapped under an older KEK
+        version unwrapped and wrapped again under the current one (the person's key and so
+        every ciphertext stay as they are). Returns how many were re-wrapped (0: done).
+
+        Raises :class:`crypto.UnknownKekVersionError` when a key's version is not in the
+        keyring (the previous master key is not configured)."""
+        rewrapped = 0
+        for case_id, stored in (await persons.keys_to_rewrap(self.kek_version, limit)).items():
+            key = self._keyring.unwrap(stored.version, stored.sealed, case_id)
+            version, wrapped = self._keyring.wrap(key, case_id)
+            new = crypto.WrappedKey(version, wrapped)
+            rewrapped += await persons.rewrap_key(case_id, stored.version, new)
+        return rewrapped
 
     async def replace_person(self, persons: Persons, case_id: UUID, person: Person) -> None:
         """Re-seal every category under the person's existing key; drop categories now empty."""
@@ -50,7 +73,7 @@ class PersonVault:
         wrapped = await persons.key(case_id)
         if wrapped is None:
             raise PersonErasedError(str(case_id))
-        return crypto.unwrap_key(self._kek, wrapped, case_id)
+        return self._keyring.unwrap(wrapped.version, wrapped.sealed, case_id)
 
     async def read(
         self, persons: Persons, case_id: UUID, categories: Iterable[str]

@@ -1,11 +1,12 @@
 """Settings of the partner gateway (environment variables with the PARTNER_GATEWAY_ prefix)."""
 
+from hub_runtime.secrets import EnvSettings
 from hub_runtime.settings import HubSettings
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class Settings(EnvSettings):
     """Everything the gateway reads from its environment; nothing else reads os.environ."""
 
     model_config = SettingsConfigDict(env_prefix="PARTNER_GATEWAY_", extra="ignore")

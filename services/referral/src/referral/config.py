@@ -1,11 +1,12 @@
 """Settings of the referral service (environment variables with the REFERRAL_ prefix)."""
 
+from hub_runtime.secrets import EnvSettings
 from hub_runtime.settings import HubSettings
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class Settings(EnvSettings):
     """Everything referral reads from its environment; nothing else reads os.environ."""
 
     model_config = SettingsConfigDict(env_prefix="REFERRAL_", extra="ignore")

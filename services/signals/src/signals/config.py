@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from hub_contracts.events.signals import MAX_EPSILON, MAX_K_THRESHOLD, MAX_ROUNDING_BASE
+from hub_runtime.secrets import EnvSettings
 from hub_runtime.settings import HubSettings
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class Settings(EnvSettings):
     """Everything that tunes the signals service; read from ``SIGNALS_*`` variables."""
 
     model_config = SettingsConfigDict(env_prefix="SIGNALS_", extra="ignore")

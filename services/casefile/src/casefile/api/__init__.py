@@ -34,7 +34,7 @@ def build_app(ctx: ServiceContext, deps: Deps) -> FastAPI:
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
     )
-    install(app, ctx.hub.jwt_secret.get_secret_value())
+    install(app, ctx.hub)
     bus = message_bus(ctx, deps)
     app.include_router(cases.router(bus, ctx))
     app.include_router(records.router(bus))

@@ -5,7 +5,10 @@ from hub_runtime import crypto as _crypto
 from hub_runtime.crypto import (
     KEK_VERSION,
     DecryptionError,
+    Keyring,
     Sealed,
+    UnknownKekVersionError,
+    WrappedKey,
     decrypt_json,
     encrypt_json,
     new_person_key,
@@ -16,16 +19,28 @@ from hub_runtime.crypto import (
 __all__ = [
     "KEK_VERSION",
     "DecryptionError",
+    "Keyring",
     "Sealed",
+    "UnknownKekVersionError",
+    "WrappedKey",
     "decrypt_json",
     "derive_kek",
     "encrypt_json",
+    "keyring",
     "new_person_key",
     "unwrap_key",
     "wrap_key",
 ]
 
 
-def derive_kek(master_secret: str) -> bytes:
+CONTEXT = "casefile"
+
+
+def derive_kek(master_secret: str, version: int = KEK_VERSION) -> bytes:
     """Casefile's KEK (HKDF salt ``council-hub/casefile``: keys already wrapped stay readable)."""
-    return _crypto.derive_kek(master_secret, context="casefile")
+    return _crypto.derive_kek(master_secret, context=CONTEXT, version=version)
+
+
+def keyring(master_secret: str, version: int = KEK_VERSION, previous: str | None = None) -> Keyring:
+    """Casefile's keyring: ``master_secret`` as ``version``, ``previous`` as ``version - 1``."""
+    return Keyring.of(CONTEXT, master_secret, version, previous)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from hub_contracts.privacy import ConsentFacts, PartnerFacts
 
-from casefile.domain.crypto import Sealed
+from casefile.domain.crypto import Sealed, WrappedKey
 from casefile.domain.deadlines import Notice
 from casefile.domain.model import Case
 from casefile.repository.audit import AccessEntry, Tombstone
@@ -30,7 +30,7 @@ class CasefileState:
     """Every table of casefile as Python values (one shared object per fake database)."""
 
     cases: dict[UUID, Case] = field(default_factory=dict)
-    keys: dict[UUID, Sealed] = field(default_factory=dict)
+    keys: dict[UUID, WrappedKey] = field(default_factory=dict)
     nfc_checked: dict[UUID, bool] = field(default_factory=dict)
     fields: dict[UUID, dict[str, Sealed]] = field(default_factory=dict)
     decisions: list[tuple[UUID, DecisionRow]] = field(default_factory=list)
@@ -125,11 +125,28 @@ class FakePersons(_Repo):
     """`protocols.Persons` in memory."""
 
     async def add_key(self, case_id: UUID, wrapped: Sealed, kek_version: int) -> None:
-        self._s.keys[case_id] = wrapped
+        self._s.keys[case_id] = WrappedKey(kek_version, wrapped)
         self._s.nfc_checked[case_id] = True
 
-    async def key(self, case_id: UUID) -> Sealed | None:
+    async def key(self, case_id: UUID) -> WrappedKey | None:
         return self._s.keys.get(case_id)
+
+    async def keys_to_rewrap(self, current: int, limit: int) -> dict[UUID, WrappedKey]:
+        old = sorted((c, k) for c, k in self._s.keys.items() if k.version != current)
+        return dict(old[:limit])
+
+    async def rewrap_key(self, case_id: UUID, old_version: int, new: WrappedKey) -> bool:
+        stored = self._s.keys.get(case_id)
+        if stored is None or stored.version != old_version:
+            return False
+        self._s.keys[case_id] = new
+        return True
+
+    async def count_keys_by_version(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for key in self._s.keys.values():
+            counts[key.version] = counts.get(key.version, 0) + 1
+        return counts
 
     async def destroy_key(self, case_id: UUID) -> bool:
         self._s.nfc_checked.pop(case_id, None)

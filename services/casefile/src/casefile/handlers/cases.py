@@ -25,8 +25,6 @@ from casefile.repository.audit import Tombstone
 from casefile.unit_of_work import CasefileUow
 from casefile.vault import PersonErasedError
 
-KEK_VERSION = 1
-
 
 def _person(body: b.OpenCase | b.UpdatePerson) -> Person:
     p = body.person
@@ -207,13 +205,15 @@ async def erase_person(message: m.ErasePerson, uow: CasefileUow, deps: Deps) -> 
     possible on a closed case (the retention worker erases closed cases). Raises 404/410."""
     case = await writable_case(uow, message.case_id, closed_ok=True)
     now = deps.clock()
+    stored = await uow.persons.key(case.case_id)
+    kek_version = deps.vault.kek_version if stored is None else stored.version
     await uow.persons.destroy_key(case.case_id)
     await uow.cases.mark_erased(case.case_id, now)
     # Deadlines go too: a family-location end date is a child's birthday in disguise.
     await uow.deadlines.delete_for_case(case.case_id)
     await uow.case_events.forget_published(case.case_id)
     stone = Tombstone(case.case_id, now, message.by, message.reason)
-    await uow.audit.add_tombstone(stone, kek_version=KEK_VERSION)
+    await uow.audit.add_tombstone(stone, kek_version=kek_version)
     uow.emit(PersonErased(case_id=case.case_id, erased_at=now), subject=case.case_id)
     await add_timeline(uow, case.case_id, "person_erased", {"reason": message.reason})
 

@@ -34,6 +34,15 @@ async def normalise_stored_texts(
     return len(case_ids), resealed
 
 
+async def rewrap_keys(message: m.RewrapKeys, uow: CasefileUow, deps: Deps) -> int:
+    """Master-key rotation, one batch (`PersonVault.rewrap_keys`): up to ``limit`` keys
+    wrapped under an older KEK version re-wrapped under the current one; returns how many.
+    Safe in several processes at once and beside erasures (claimed rows are locked; a
+    re-wrap never brings an erased key back). Raises ``UnknownKekVersionError`` when the
+    previous master key is not configured."""
+    return await deps.vault.rewrap_keys(uow.persons, message.limit)
+
+
 async def _normalise_person(uow: CasefileUow, vault: PersonVault, case_id: UUID) -> int:
     """Re-seal the person's non-NFC ciphertexts; returns how many."""
     sealed: dict[str, Sealed] = await uow.persons.fields(case_id)

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from hub_runtime.db import Connection
 
-from casefile.domain.crypto import Sealed
+from casefile.domain.crypto import Sealed, WrappedKey
 
 
 class PgPersons:
@@ -25,12 +25,50 @@ class PgPersons:
             wrapped.ciphertext,
         )
 
-    async def key(self, case_id: UUID) -> Sealed | None:
-        """The wrapped key, or None once it was destroyed (erasure)."""
+    async def key(self, case_id: UUID) -> WrappedKey | None:
+        """The wrapped key and its KEK version, or None once it was destroyed (erasure)."""
         row = await self._conn.fetchrow(
-            "SELECT nonce, wrapped_key FROM person_keys WHERE case_id = $1", case_id
+            "SELECT kek_version, nonce, wrapped_key FROM person_keys WHERE case_id = $1", case_id
         )
-        return None if row is None else Sealed(row["nonce"], row["wrapped_key"])
+        if row is None:
+            return None
+        return WrappedKey(row["kek_version"], Sealed(row["nonce"], row["wrapped_key"]))
+
+    async def keys_to_rewrap(self, current: int, limit: int) -> dict[UUID, WrappedKey]:
+        """Up to ``limit`` keys wrapped under a KEK version other than ``current``, by case,
+        locked until the transaction ends (a second rotation process skips them; an erasure
+        of one of them waits, then finds the key re-wrapped and destroys it)."""
+        rows = await self._conn.fetch(
+            "SELECT case_id, kek_version, nonce, wrapped_key FROM person_keys"
+            " WHERE kek_version <> $1 ORDER BY case_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            current,
+            limit,
+        )
+        return {
+            r["case_id"]: WrappedKey(r["kek_version"], Sealed(r["nonce"], r["wrapped_key"]))
+            for r in rows
+        }
+
+    async def rewrap_key(self, case_id: UUID, old_version: int, new: WrappedKey) -> bool:
+        """Replace the key wrapped under ``old_version`` by ``new`` (the same key, re-wrapped).
+        Only updates, never inserts: a key erased meanwhile stays erased. True when replaced."""
+        result = await self._conn.execute(
+            "UPDATE person_keys SET kek_version = $3, nonce = $4, wrapped_key = $5"
+            " WHERE case_id = $1 AND kek_version = $2",
+            case_id,
+            old_version,
+            new.version,
+            new.sealed.nonce,
+            new.sealed.ciphertext,
+        )
+        return result.endswith(" 1")
+
+    async def count_keys_by_version(self) -> dict[int, int]:
+        """How many live keys are wrapped under each KEK version."""
+        rows = await self._conn.fetch(
+            "SELECT kek_version, count(*) AS n FROM person_keys GROUP BY kek_version"
+        )
+        return {r["kek_version"]: r["n"] for r in rows}
 
     async def destroy_key(self, case_id: UUID) -> bool:
         """Overwrite, then delete: the live row is gone, and the overwrite leaves no old

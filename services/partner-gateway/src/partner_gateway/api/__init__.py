@@ -41,7 +41,7 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
     )
-    install(app, ctx.hub.jwt_secret.get_secret_value())
+    install(app, ctx.hub)
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.include_router(admin.router(bus))
     app.include_router(partner.router(bus, limiter, settings.partner_token_ttl_seconds))

@@ -51,7 +51,7 @@ def build_app(
             ctx.name, PUBLISHES, (*CONSUMES, *command_topics), ctx.hub
         ),
     )
-    install(app, ctx.hub.jwt_secret.get_secret_value())
+    install(app, ctx.hub)
     app.include_router(partners_router(edge))
     app.include_router(hsds_router(edge))
     app.include_router(consents_router(edge))

@@ -33,7 +33,7 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
     )
-    install(app, ctx.hub.jwt_secret.get_secret_value())
+    install(app, ctx.hub)
 
     def unit_of_work() -> PostgresSignalsUnitOfWork:
         return PostgresSignalsUnitOfWork(ctx.pool, source=ctx.name)

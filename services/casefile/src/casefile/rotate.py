@@ -1,0 +1,66 @@
+"""``python -m casefile.rotate``: re-wrap every person's key under the current master key.
+
+The operator's step of a master-key rotation without downtime (README, Deployment):
+
+1. every casefile instance runs with the new ``CASEFILE_MASTER_KEY``,
+   ``CASEFILE_MASTER_KEY_VERSION`` raised by one, and ``CASEFILE_PREVIOUS_MASTER_KEY`` set to the
+   old secret: new persons get the new version, old keys still unwrap;
+2. this command, with the same settings, re-wraps the keys still under an older version, one
+   transaction per batch (safe beside the running services and a second run of itself);
+3. once it reports none left, ``CASEFILE_PREVIOUS_MASTER_KEY`` is removed and the instances
+   restarted. The persons' keys themselves never change, so every ciphertext stays as stored
+   and erasure (destroying a person's key) works as before.
+
+Exit status: 0 when every key is under the current version; 78 on invalid or insecure
+settings; 1 when a key is under a version the settings do not hold (nothing is lost: give the
+previous master key and run again).
+"""
+
+import asyncio
+import sys
+
+from hub_runtime.db import create_pool
+from hub_runtime.entry import load_settings, refuse_insecure
+
+from casefile import messages as m
+from casefile.bootstrap import deps
+from casefile.bus import Bus
+from casefile.config import Settings
+from casefile.domain.crypto import UnknownKekVersionError
+from casefile.repository.persons import PgPersons
+from casefile.routes import ROUTES
+from casefile.unit_of_work import CasefileUnitOfWork
+
+
+async def rotate(settings: Settings, batch: int = 200) -> dict[int, int]:
+    """Re-wrap every key not under ``settings.master_key_version``; returns the live keys by
+    KEK version afterwards (``{version: count}``). Raises ``UnknownKekVersionError`` when a
+    key's version is neither the current nor the previous one."""
+    pool = await create_pool(settings.hub.pg_dsn, settings.database, max_size=2)
+    try:
+        bus = Bus(ROUTES, lambda: CasefileUnitOfWork(pool), deps(settings))
+        while await bus.dispatch(m.RewrapKeys(limit=batch)):
+            pass
+        async with pool.acquire() as conn:
+            return await PgPersons(conn).count_keys_by_version()
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    """Run the rotation and print the keys by version."""
+    settings = load_settings(Settings)
+    refuse_insecure(settings)
+    try:
+        counts = asyncio.run(rotate(settings))
+    except UnknownKekVersionError as exc:
+        sys.stderr.write(f"rotation stopped: {exc} (set CASEFILE_PREVIOUS_MASTER_KEY)\n")
+        raise SystemExit(1) from exc
+    listed = ", ".join(f"v{v}: {n}" for v, n in sorted(counts.items())) or "none"
+    print(f"person keys by master-key version: {listed}")
+    if set(counts) - {settings.master_key_version}:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
