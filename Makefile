@@ -39,6 +39,7 @@ lint: setup
 test: setup
 	@infra/browser.sh
 	@infra/standards.sh
+	@infra/oidc.sh
 	@infra/stack.sh up
 	@$(MAKE) --no-print-directory lint
 	@uv run --frozen pytest

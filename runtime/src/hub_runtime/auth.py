@@ -143,6 +143,7 @@ class TokenVerifier:
                 settings.oidc_audience,
                 jwks_url=settings.oidc_jwks_url,
                 leeway_seconds=settings.oidc_leeway_seconds,
+                refetch_seconds=settings.oidc_jwks_refetch_seconds,
             )
             if settings.oidc_issuer
             else None

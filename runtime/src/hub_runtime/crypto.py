@@ -90,7 +90,9 @@ class UnknownKekVersionError(DecryptionError):
 class Keyring:
     """The KEKs a service holds, by version: ``current`` wraps every new or re-wrapped key;
     every version present unwraps. During a master-key rotation it holds the new and the
-    previous version, so both kinds of stored keys open while they are being re-wrapped."""
+    previous version, so both kinds of stored keys open while they are being re-wrapped; before
+    it, the next version (unwrap only), so instances not yet switched read keys the switched
+    ones wrap."""
 
     current: int
     keks: Mapping[int, bytes] = field(repr=False)
@@ -102,12 +104,15 @@ class Keyring:
         master_secret: str,
         version: int = KEK_VERSION,
         previous_secret: str | None = None,
+        next_secret: str | None = None,
     ) -> Keyring:
-        """The keyring of a service's settings: ``master_secret`` as ``version``, and
-        ``previous_secret`` (when set) as ``version - 1``."""
+        """The keyring of a service's settings: ``master_secret`` as ``version``,
+        ``previous_secret`` (when set) as ``version - 1``, ``next_secret`` as ``version + 1``."""
         keks = {version: derive_kek(master_secret, context=context, version=version)}
         if previous_secret is not None and version > 1:
             keks[version - 1] = derive_kek(previous_secret, context=context, version=version - 1)
+        if next_secret is not None:
+            keks[version + 1] = derive_kek(next_secret, context=context, version=version + 1)
         return cls(current=version, keks=keks)
 
     def wrap(self, person_key: bytes, case_id: UUID) -> tuple[int, Sealed]:

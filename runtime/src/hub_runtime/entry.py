@@ -55,16 +55,16 @@ def load_settings(settings_cls: Callable[[], M]) -> M:
         raise SystemExit(EXIT_CONFIG) from exc
 
 
-def production_problems(settings: ServiceSettings) -> list[str]:
+def production_problems(settings: ServiceSettings | HubSettings) -> list[str]:
     """Why ``settings`` may not run outside development mode (empty: they may): every secret
     `hub_runtime.secrets.insecure_secrets` refuses, and a missing identity provider (staff
     tokens come only from it in production)."""
-    if settings.hub.development:
+    hub = settings if isinstance(settings, HubSettings) else settings.hub
+    if hub.development:
         return []
-    # A service's settings hold the hub's (nested, checked too); a bare HubSettings is its own.
-    checked = settings if isinstance(settings, BaseSettings) else settings.hub
-    problems = insecure_secrets(checked)
-    if not settings.hub.oidc_issuer:
+    # A service's settings hold the hub's (nested, checked too).
+    problems = insecure_secrets(settings if isinstance(settings, BaseSettings) else hub)
+    if not hub.oidc_issuer:
         problems.append("HUB_OIDC_ISSUER is missing (staff sign in through the identity provider)")
     return problems
 

@@ -5,8 +5,8 @@ signature (RS256 or ES256 only, RFC 7518 section 3; the algorithm is never taken
 alone), the issuer, the audience, and the expiry (RFC 7519 section 4.1). The JWKS is found
 through the provider's discovery document (OpenID Connect Discovery 1.0 section 4) and cached;
 a token naming a key id the cache does not hold makes one refetch (the provider rolled its
-keys over), at most every ``REFETCH_INTERVAL_SECONDS``, so forged key ids cannot make the hub
-hammer the provider.
+keys over), at most every ``refetch_seconds`` (``HUB_OIDC_JWKS_REFETCH_SECONDS``), so forged
+key ids cannot make the hub hammer the provider.
 
 Roles come from one claim (``HUB_OIDC_ROLES_CLAIM``, dotted for nested claims such as
 Keycloak's ``realm_access.roles``), mapped to the hub's staff roles by configuration.
@@ -25,7 +25,6 @@ import jwt
 from jwt import PyJWKClient, PyJWKClientError
 
 ALGORITHMS = ("RS256", "ES256")
-REFETCH_INTERVAL_SECONDS = 10.0
 HTTP_TIMEOUT_SECONDS = 5.0
 
 
@@ -42,7 +41,7 @@ class OidcVerifier:
 
     ``issuer``: the provider's issuer URL, exactly as in its tokens' ``iss``; ``audience``: the
     ``aud`` required; ``jwks_url``: the key set (None: from discovery); ``leeway_seconds``:
-    clock skew tolerated."""
+    clock skew tolerated; ``refetch_seconds``: least time between two refetches of the keys."""
 
     def __init__(
         self,
@@ -51,11 +50,13 @@ class OidcVerifier:
         *,
         jwks_url: str | None = None,
         leeway_seconds: int = 30,
+        refetch_seconds: float = 10.0,
     ) -> None:
         self._issuer = issuer
         self._audience = audience
         self._jwks_url = jwks_url
         self._leeway = leeway_seconds
+        self._refetch_seconds = refetch_seconds
         self._client: PyJWKClient | None = None
         self._lock = threading.Lock()
         self._last_fetch = 0.0
@@ -86,6 +87,10 @@ class OidcVerifier:
             raise TokenRefusedError("the token is from another issuer") from exc
         except jwt.InvalidAudienceError as exc:
             raise TokenRefusedError("the token is not meant for the hub (audience)") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            if exc.claim == "aud":
+                raise TokenRefusedError("the token is not meant for the hub (audience)") from exc
+            raise TokenRefusedError("the token is not valid") from exc
         except jwt.InvalidTokenError as exc:
             raise TokenRefusedError("the token is not valid") from exc
         return claims
@@ -97,7 +102,7 @@ class OidcVerifier:
             try:
                 found = _find(client.get_jwk_set(), kid)
                 now = time.monotonic()
-                if found is None and now - self._last_fetch >= REFETCH_INTERVAL_SECONDS:
+                if found is None and now - self._last_fetch >= self._refetch_seconds:
                     self._last_fetch = now
                     found = _find(client.get_jwk_set(refresh=True), kid)
             except PyJWKClientError as exc:

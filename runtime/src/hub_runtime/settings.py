@@ -67,6 +67,12 @@ class HubSettings(EnvSettings):
     oidc_subject_claim: str = Field(
         "sub", description="Claim naming the staff member in the hub's audit (a login or id)"
     )
+    oidc_jwks_refetch_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="Least time between two JWKS refetches caused by a token naming an unknown"
+        " key id (key rollover); bounds what forged key ids can make the hub ask the provider",
+    )
     oidc_leeway_seconds: int = Field(
         30, ge=0, le=300, description="Clock skew tolerated on exp, nbf and iat"
     )

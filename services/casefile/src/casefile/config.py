@@ -30,6 +30,12 @@ class Settings(EnvSettings):
         description="During a rotation: the master secret of version CASEFILE_MASTER_KEY_VERSION"
         " - 1, which still unwraps the keys not yet re-wrapped (`python -m casefile.rotate`)",
     )
+    next_master_key: SecretStr | None = Field(
+        None,
+        description="Before a rotation: the master secret that will become version"
+        " CASEFILE_MASTER_KEY_VERSION + 1; unwraps only, so instances not yet switched read what"
+        " switched ones wrap (README, Deployment)",
+    )
     retention_days: int = Field(
         365, ge=0, description="Days after a case closes before the person is erased"
     )

@@ -2,14 +2,16 @@
 
 The operator's step of a master-key rotation without downtime (README, Deployment):
 
-1. every casefile instance runs with the new ``CASEFILE_MASTER_KEY``,
-   ``CASEFILE_MASTER_KEY_VERSION`` raised by one, and ``CASEFILE_PREVIOUS_MASTER_KEY`` set to the
-   old secret: new persons get the new version, old keys still unwrap;
-2. this command, with the same settings, re-wraps the keys still under an older version, one
+1. every instance gets ``CASEFILE_NEXT_MASTER_KEY`` = the new secret (unwrap only) and is
+   restarted one by one: all can now read keys wrapped under version n + 1;
+2. every instance gets ``CASEFILE_MASTER_KEY`` = the new secret, ``CASEFILE_MASTER_KEY_VERSION``
+   = n + 1, ``CASEFILE_PREVIOUS_MASTER_KEY`` = the old secret (and no NEXT), restarted one by
+   one: new persons get version n + 1, old keys still unwrap;
+3. this command, with the step-2 settings, re-wraps the keys still under version n, one
    transaction per batch (safe beside the running services and a second run of itself);
-3. once it reports none left, ``CASEFILE_PREVIOUS_MASTER_KEY`` is removed and the instances
-   restarted. The persons' keys themselves never change, so every ciphertext stays as stored
-   and erasure (destroying a person's key) works as before.
+4. once it reports none left, ``CASEFILE_PREVIOUS_MASTER_KEY`` is removed (restart one by
+   one). The persons' keys themselves never change, so every ciphertext stays as stored and
+   erasure (destroying a person's key) works as before.
 
 Exit status: 0 when every key is under the current version; 78 on invalid or insecure
 settings; 1 when a key is under a version the settings do not hold (nothing is lost: give the

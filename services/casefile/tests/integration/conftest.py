@@ -122,11 +122,12 @@ async def start_casefile(
 
     async def start(clock: MutableClock | None = None, **overrides: Any) -> Casefile:
         clock = clock or MutableClock(datetime.now(UTC))
-        settings = Settings(database=fresh_database, http_port=0, hub=isolated_hub, **overrides)
+        overrides = {"hub": isolated_hub, **overrides}  # a test may give its own hub settings
+        settings = Settings(database=fresh_database, http_port=0, **overrides)
         rt = service_runtime(definition(settings, clock), settings)
         await rt.start()
         http = httpx.AsyncClient(base_url=rt.base_url, timeout=30)
-        cf = Casefile(rt, isolated_hub, settings, clock, http)
+        cf = Casefile(rt, settings.hub, settings, clock, http)
         started.append(cf)
         return cf
 

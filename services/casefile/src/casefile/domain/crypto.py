@@ -41,6 +41,12 @@ def derive_kek(master_secret: str, version: int = KEK_VERSION) -> bytes:
     return _crypto.derive_kek(master_secret, context=CONTEXT, version=version)
 
 
-def keyring(master_secret: str, version: int = KEK_VERSION, previous: str | None = None) -> Keyring:
-    """Casefile's keyring: ``master_secret`` as ``version``, ``previous`` as ``version - 1``."""
-    return Keyring.of(CONTEXT, master_secret, version, previous)
+def keyring(
+    master_secret: str,
+    version: int = KEK_VERSION,
+    previous: str | None = None,
+    next_: str | None = None,
+) -> Keyring:
+    """Casefile's keyring: ``master_secret`` as ``version``, ``previous`` as ``version - 1``,
+    ``next_`` as ``version + 1`` (unwrap only)."""
+    return Keyring.of(CONTEXT, master_secret, version, previous, next_)
