@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from hub_runtime import crypto
 from hub_runtime.bus import MessageBus
 from hub_runtime.service import ServiceContext, ServiceDefinition, Subscription, Worker
 
@@ -17,11 +18,24 @@ from referral.deps import Deps
 from referral.kafka_commands import COMMAND_GROUP, COMMAND_TOPICS, command_handlers
 from referral.routes import CONSUMES, PUBLISHES, ROUTES, event_handlers
 from referral.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
-from referral.vault import CaseVault
+from referral.vault import KEK_CONTEXT, CaseVault
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def keyring(settings: Settings) -> crypto.Keyring:
+    """Referral's KEKs by version: the master key, and during a rotation the previous or the
+    next one (README, Deployment)."""
+    previous, next_ = settings.previous_master_key, settings.next_master_key
+    return crypto.Keyring.of(
+        KEK_CONTEXT,
+        settings.master_key.get_secret_value(),
+        settings.master_key_version,
+        None if previous is None else previous.get_secret_value(),
+        None if next_ is None else next_.get_secret_value(),
+    )
 
 
 def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinition:
@@ -31,7 +45,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
     ``clock``: the service's now and today (tests pin it)."""
     deps = Deps(
         clock=clock or Clock(ZoneInfo(settings.timezone)),
-        vault=CaseVault(settings.master_key.get_secret_value()),
+        vault=CaseVault(keyring(settings)),
     )
     answer_within = timedelta(seconds=settings.answer_timeout_seconds)
 

@@ -50,6 +50,19 @@ class Settings(EnvSettings):
     master_key: SecretStr = Field(
         SecretStr("dev-only-referral-master-key-change-me"),
         description="Key-encryption secret that wraps referral's per-case keys (review reasons,"
-        " consent evidence references); set and rotate in production",
+        " consent evidence references), as version REFERRAL_MASTER_KEY_VERSION",
+    )
+    master_key_version: int = Field(
+        1, ge=1, description="Version of REFERRAL_MASTER_KEY; raise it by one with each rotation"
+    )
+    previous_master_key: SecretStr | None = Field(
+        None,
+        description="During a rotation: the secret of version REFERRAL_MASTER_KEY_VERSION - 1"
+        " (unwraps the keys `python -m referral.rotate` has not re-wrapped yet)",
+    )
+    next_master_key: SecretStr | None = Field(
+        None,
+        description="Before a rotation: the secret of version REFERRAL_MASTER_KEY_VERSION + 1"
+        " (unwraps only; README, Deployment)",
     )
     hub: HubSettings = Field(default_factory=HubSettings)

@@ -129,6 +129,14 @@ class ExpireUnanswered(Message[int]):
 
 
 @dataclass(frozen=True)
+class RewrapKeys(Message[int]):
+    """Master-key rotation, one batch: re-wrap up to ``limit`` case keys under the current KEK
+    version; returns how many (0: none left)."""
+
+    limit: int = 200
+
+
+@dataclass(frozen=True)
 class LapsePage:
     """One page of `ReevaluateLapsed`: referrals moved, the last case looked at (the next page
     starts after it) and whether the page was full (more may wait)."""

@@ -40,6 +40,7 @@ from referral.messages import (
     ReevaluateLapsed,
     ReferCase,
     ReplacePartner,
+    RewrapKeys,
     WithdrawConsent,
 )
 from referral.unit_of_work import ReferralUnitOfWork
@@ -57,6 +58,7 @@ ROUTES: Routes[ReferralUnitOfWork, Deps] = Routes(
         ReferCase: referrals.request_referral,
         DecideReview: review.review_referral,
         ExpireUnanswered: expiry.expire_unanswered,
+        RewrapKeys: expiry.rewrap_keys,
         ReevaluateLapsed: expiry.reevaluate_lapsed,
     },
     events={

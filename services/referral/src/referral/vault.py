@@ -88,10 +88,27 @@ class CaseTexts:
 
 
 class CaseVault:
-    """Seals and opens referral's free text per case; the only holder of the KEK."""
+    """Seals and opens referral's free text per case; the only holder of the KEKs
+    (``keyring``: by version, see `hub_runtime.crypto.Keyring`; a string: version 1 alone)."""
 
-    def __init__(self, master_secret: str) -> None:
-        self._kek = crypto.derive_kek(master_secret, context=KEK_CONTEXT)
+    def __init__(self, keyring: crypto.Keyring | str) -> None:
+        self._keyring = (
+            crypto.Keyring.of(KEK_CONTEXT, keyring) if isinstance(keyring, str) else keyring
+        )
+
+    async def rewrap_keys(self, keys: CaseKeyRepository, limit: int) -> int:
+        """Master-key rotation, one batch: up to ``limit`` case keys under an older KEK version
+        wrapped again under the current one (the case keys, so every sealed text, unchanged).
+        Returns how many (0: done). Raises ``crypto.UnknownKekVersionError`` when a key's
+        version is not in the keyring."""
+        done = 0
+        for case_id, (wrapped, version) in (
+            await keys.to_rewrap(self._keyring.current, limit)
+        ).items():
+            key = self._keyring.unwrap(version, crypto.Sealed.unpacked(wrapped), case_id)
+            current, rewrapped = self._keyring.wrap(key, case_id)
+            done += await keys.rewrap(case_id, version, rewrapped.packed(), current)
+        return done
 
     async def seal(
         self, keys: CaseKeyRepository, case_id: UUID, category: str, value: Any
@@ -109,10 +126,10 @@ class CaseVault:
     async def texts(self, keys: CaseKeyRepository, case_id: UUID) -> CaseTexts:
         """The opener for the case's sealed fields (a case with no key yet has nothing sealed:
         its fields are legacy rows, answered as cleared)."""
-        exists, wrapped = await keys.get(case_id)
+        exists, wrapped, version = await keys.get(case_id)
         if exists and wrapped is None:
             return CaseTexts(case_id, None, shredded=True)
-        key = None if wrapped is None else self._unwrap(wrapped, case_id)
+        key = None if wrapped is None else self._unwrap(wrapped, version, case_id)
         return CaseTexts(case_id, key, shredded=False)
 
     async def shred(self, keys: CaseKeyRepository, case_id: UUID, at: datetime) -> None:
@@ -121,16 +138,18 @@ class CaseVault:
 
     async def _key(self, keys: CaseKeyRepository, case_id: UUID) -> bytes | None:
         """The case's key, made on first use; None once shredded."""
-        exists, wrapped = await keys.get(case_id)
+        exists, wrapped, version = await keys.get(case_id)
         if not exists:
             key = crypto.new_person_key()
-            wrapped_new = crypto.wrap_key(self._kek, key, case_id).packed()
-            await keys.add(case_id, wrapped_new, crypto.KEK_VERSION)
+            current, wrapped_new = self._keyring.wrap(key, case_id)
+            await keys.add(case_id, wrapped_new.packed(), current)
             # Another transaction may have made one first: use whichever is stored.
-            _, wrapped = await keys.get(case_id)
+            _, wrapped, version = await keys.get(case_id)
         if wrapped is None:
             return None
-        return self._unwrap(wrapped, case_id)
+        return self._unwrap(wrapped, version, case_id)
 
-    def _unwrap(self, wrapped: bytes, case_id: UUID) -> bytes:
-        return crypto.unwrap_key(self._kek, crypto.Sealed.unpacked(wrapped), case_id)
+    def _unwrap(self, wrapped: bytes, version: int | None, case_id: UUID) -> bytes:
+        # Keys stored before versions were read (migration 0021) are version 1.
+        sealed = crypto.Sealed.unpacked(wrapped)
+        return self._keyring.unwrap(version or crypto.KEK_VERSION, sealed, case_id)

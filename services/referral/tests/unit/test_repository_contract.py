@@ -209,10 +209,31 @@ async def test_reviews_and_lapsed_consents(uows: Uows) -> None:
 async def test_a_shredded_case_key_stays_shredded(uows: Uows) -> None:
     case_id = uuid.uuid4()
     async with uows() as uow:
-        assert await uow.case_keys.get(case_id) == (False, None)
+        assert await uow.case_keys.get(case_id) == (False, None, None)
         await uow.case_keys.add(case_id, b"wrapped", 1)
-        assert await uow.case_keys.get(case_id) == (True, b"wrapped")
+        assert await uow.case_keys.get(case_id) == (True, b"wrapped", 1)
         await uow.case_keys.shred(case_id, NOW)
         await uow.case_keys.add(case_id, b"again", 1)
-        assert await uow.case_keys.get(case_id) == (True, None)
+        assert await uow.case_keys.get(case_id) == (True, None, None)
+        # A rotation never brings a shredded key back.
+        assert not await uow.case_keys.rewrap(case_id, 1, b"rewrapped", 2)
+        assert await uow.case_keys.get(case_id) == (True, None, None)
+        await uow.commit()
+
+
+async def test_a_rotation_rewraps_live_keys_of_older_versions(uows: Uows) -> None:
+    old, new, shredded = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with uows() as uow:
+        await uow.case_keys.add(old, b"old", 1)
+        await uow.case_keys.add(new, b"new", 2)
+        await uow.case_keys.add(shredded, b"gone", 1)
+        await uow.case_keys.shred(shredded, NOW)
+        todo = await uow.case_keys.to_rewrap(2, 1000)
+        assert todo.get(old) == (b"old", 1)
+        assert new not in todo
+        assert shredded not in todo
+        assert await uow.case_keys.rewrap(old, 1, b"old-under-2", 2)
+        assert not await uow.case_keys.rewrap(old, 1, b"twice", 2)  # already moved on
+        assert await uow.case_keys.get(old) == (True, b"old-under-2", 2)
+        assert old not in await uow.case_keys.to_rewrap(2, 1000)
         await uow.commit()

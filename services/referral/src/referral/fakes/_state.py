@@ -23,7 +23,7 @@ class State:
     consents: dict[UUID, Record] = field(default_factory=dict)
     referrals: dict[UUID, Record] = field(default_factory=dict)
     disclosures: dict[UUID, Disclosure] = field(default_factory=dict)
-    case_keys: dict[UUID, bytes | None] = field(default_factory=dict)
+    case_keys: dict[UUID, tuple[bytes, int] | None] = field(default_factory=dict)
     sequence: int = 0
     transaction: int = 0
     """The open unit of work's number: PostgreSQL's ``now()`` (one value per transaction)."""

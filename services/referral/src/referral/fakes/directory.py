@@ -145,13 +145,39 @@ class FakeDisclosures(_Fake):
 class FakeCaseKeys(_Fake):
     """`ports.CaseKeyRepository` in memory (None: a shredded key's tombstone)."""
 
-    async def get(self, case_id: UUID) -> tuple[bool, bytes | None]:
-        """(a row exists, the wrapped key)."""
-        return case_id in self._state.case_keys, self._state.case_keys.get(case_id)
+    async def get(self, case_id: UUID) -> tuple[bool, bytes | None, int | None]:
+        """(a row exists, the wrapped key, its version)."""
+        stored = self._state.case_keys.get(case_id)
+        if stored is None:
+            return case_id in self._state.case_keys, None, None
+        return True, stored[0], stored[1]
 
     async def add(self, case_id: UUID, wrapped_key: bytes, kek_version: int) -> None:
         """Unless a key or tombstone exists."""
-        self._state.case_keys.setdefault(case_id, wrapped_key)
+        self._state.case_keys.setdefault(case_id, (wrapped_key, kek_version))
+
+    async def to_rewrap(self, current: int, limit: int) -> dict[UUID, tuple[bytes, int]]:
+        """Live keys under another version, by case id order."""
+        old = sorted((c, k) for c, k in self._state.case_keys.items() if k and k[1] != current)
+        return dict(old[:limit])
+
+    async def rewrap(
+        self, case_id: UUID, old_version: int, wrapped_key: bytes, version: int
+    ) -> bool:
+        """Only a live key under ``old_version``."""
+        stored = self._state.case_keys.get(case_id)
+        if stored is None or stored[1] != old_version:
+            return False
+        self._state.case_keys[case_id] = (wrapped_key, version)
+        return True
+
+    async def count_by_version(self) -> dict[int, int]:
+        """Live keys by version."""
+        counts: dict[int, int] = {}
+        for stored in self._state.case_keys.values():
+            if stored is not None:
+                counts[stored[1]] = counts.get(stored[1], 0) + 1
+        return counts
 
     async def shred(self, case_id: UUID, at: datetime) -> None:
         """Tombstone."""

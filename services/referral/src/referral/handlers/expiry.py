@@ -10,7 +10,7 @@ from hub_contracts import StatusReason
 from referral.deps import Deps
 from referral.domain import lifecycle
 from referral.domain.model import Status
-from referral.messages import ExpireUnanswered, LapsePage, ReevaluateLapsed
+from referral.messages import ExpireUnanswered, LapsePage, ReevaluateLapsed, RewrapKeys
 from referral.reevaluation import reevaluate_open_referrals
 from referral.steps import move
 from referral.unit_of_work import ReferralUnitOfWork
@@ -59,3 +59,10 @@ async def reevaluate_lapsed(
         last_case=cases[-1] if cases else message.after,
         full=len(cases) >= message.batch,
     )
+
+
+async def rewrap_keys(message: RewrapKeys, uow: ReferralUnitOfWork, deps: Deps) -> int:
+    """Master-key rotation, one batch (`CaseVault.rewrap_keys`); returns how many keys were
+    re-wrapped. Safe beside the running service and another rotation (rows locked, SKIP
+    LOCKED); a shredded key is never brought back."""
+    return await deps.vault.rewrap_keys(uow.case_keys, message.limit)

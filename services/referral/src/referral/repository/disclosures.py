@@ -45,15 +45,50 @@ class PgDisclosures(PgRepository):
 class PgCaseKeys(PgRepository):
     """`ports.CaseKeyRepository` on ``case_keys`` (migration 0021)."""
 
-    async def get(self, case_id: UUID) -> tuple[bool, bytes | None]:
-        """(whether a row exists, the wrapped key): (True, None) is a shredded key (erasure)."""
+    async def get(self, case_id: UUID) -> tuple[bool, bytes | None, int | None]:
+        """(whether a row exists, the wrapped key, its KEK version): (True, None, None) is a
+        shredded key (erasure)."""
         row = await self.conn.fetchrow(
-            "SELECT wrapped_key FROM case_keys WHERE case_id = $1", case_id
+            "SELECT wrapped_key, kek_version FROM case_keys WHERE case_id = $1", case_id
         )
         if row is None:
-            return False, None
-        wrapped: bytes | None = row["wrapped_key"]
-        return True, wrapped
+            return False, None, None
+        return True, row["wrapped_key"], row["kek_version"]
+
+    async def to_rewrap(self, current: int, limit: int) -> dict[UUID, tuple[bytes, int]]:
+        """Up to ``limit`` live keys under a KEK version other than ``current`` (wrapped key,
+        version by case), locked until the transaction ends (other rotators skip them)."""
+        rows = await self.conn.fetch(
+            "SELECT case_id, wrapped_key, kek_version FROM case_keys"
+            " WHERE wrapped_key IS NOT NULL AND kek_version <> $1"
+            " ORDER BY case_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            current,
+            limit,
+        )
+        return {r["case_id"]: (r["wrapped_key"], r["kek_version"]) for r in rows}
+
+    async def rewrap(
+        self, case_id: UUID, old_version: int, wrapped_key: bytes, version: int
+    ) -> bool:
+        """Replace the key under ``old_version`` by the same key wrapped under ``version``;
+        never touches a shredded key. True when replaced."""
+        result = await self.conn.execute(
+            "UPDATE case_keys SET wrapped_key = $3, kek_version = $4"
+            " WHERE case_id = $1 AND kek_version = $2 AND wrapped_key IS NOT NULL",
+            case_id,
+            old_version,
+            wrapped_key,
+            version,
+        )
+        return str(result).endswith(" 1")
+
+    async def count_by_version(self) -> dict[int, int]:
+        """Live (not shredded) keys by KEK version."""
+        rows = await self.conn.fetch(
+            "SELECT kek_version, count(*) AS n FROM case_keys"
+            " WHERE wrapped_key IS NOT NULL GROUP BY kek_version"
+        )
+        return {r["kek_version"]: r["n"] for r in rows}
 
     async def add(self, case_id: UUID, wrapped_key: bytes, kek_version: int) -> None:
         """Store a new wrapped key unless the case has one (or a tombstone) already."""

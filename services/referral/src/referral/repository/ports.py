@@ -274,8 +274,22 @@ class DisclosureRepository(Protocol):
 class CaseKeyRepository(Protocol):
     """Referral's per-case data keys, wrapped; a shredded key leaves a tombstone."""
 
-    async def get(self, case_id: UUID) -> tuple[bool, bytes | None]:
-        """(a row exists, the wrapped key): (True, None) is a shredded key."""
+    async def get(self, case_id: UUID) -> tuple[bool, bytes | None, int | None]:
+        """(a row exists, the wrapped key, its KEK version): (True, None, None) is shredded."""
+        ...
+
+    async def to_rewrap(self, current: int, limit: int) -> dict[UUID, tuple[bytes, int]]:
+        """Live keys under another KEK version than ``current``, locked (rotation)."""
+        ...
+
+    async def rewrap(
+        self, case_id: UUID, old_version: int, wrapped_key: bytes, version: int
+    ) -> bool:
+        """Replace a key under ``old_version`` by its re-wrapping; never a shredded one."""
+        ...
+
+    async def count_by_version(self) -> dict[int, int]:
+        """Live keys by KEK version."""
         ...
 
     async def add(self, case_id: UUID, wrapped_key: bytes, kek_version: int) -> None:
