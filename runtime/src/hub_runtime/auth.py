@@ -171,8 +171,11 @@ class TokenVerifier:
         staff = [r for r in Role if r in STAFF_ROLES and r.value in roles]
         if len(staff) != 1:
             raise TokenRefusedError("the token must map to exactly one hub staff role")
+        subject = claims.get(s.oidc_subject_claim)
+        if not isinstance(subject, str):
+            raise TokenRefusedError(f"the token has no '{s.oidc_subject_claim}' claim")
         try:
-            return Principal(sub=str(claims.get(s.oidc_subject_claim)), role=staff[0])
+            return Principal(sub=subject, role=staff[0])
         except ValidationError as exc:
             raise TokenRefusedError("the token's subject is not a valid login") from exc
 
