@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from hub_runtime.settings import HubSettings
 from hub_runtime.testing import _repo_root
 
 ADMIN_USER = "hub-test-admin"
@@ -38,7 +39,12 @@ CLIENTS = {
     "short-lived-tool": "short-lived-tool-test-secret",
     "unrelated-app": "unrelated-app-test-secret",
 }
-PASSWORDS = {"alice": "alice-test-password", "bob": "bob-test-password"}
+PASSWORDS = {
+    "alice": "alice-test-password",  # hub-counsellor
+    "bob": "bob-test-password",  # no hub role
+    "carol": "carol-test-password",  # hub-admin
+}
+ROLE_MAP = {"hub-counsellor": "counsellor", "hub-coordinator": "coordinator", "hub-admin": "admin"}
 
 
 def _free_port() -> int:
@@ -73,6 +79,19 @@ class Keycloak:
     def issuer(self, realm: str = REALM) -> str:
         """The issuer URL of ``realm`` (the ``iss`` of its tokens)."""
         return f"{self.base_url}/realms/{realm}"
+
+    def production(self, hub: HubSettings) -> HubSettings:
+        """``hub`` in production mode, its staff tokens from this provider's realm
+        ``council`` (roles from ``realm_access.roles`` through :data:`ROLE_MAP`)."""
+        return hub.model_copy(
+            update={
+                "env": "production",
+                "oidc_issuer": self.issuer(),
+                "oidc_audience": AUDIENCE,
+                "oidc_roles_claim": "realm_access.roles",
+                "oidc_role_map": ROLE_MAP,
+            }
+        )
 
     def token(
         self,

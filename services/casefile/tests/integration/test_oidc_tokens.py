@@ -14,12 +14,10 @@ import httpx
 import pytest
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing_oidc import AUDIENCE, OTHER_REALM, Keycloak
+from hub_runtime.testing_oidc import OTHER_REALM, Keycloak
 
 # The first test waits for Keycloak to start (minutes on two busy cores).
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
-
-ROLE_MAP = {"hub-counsellor": "counsellor", "hub-coordinator": "coordinator"}
 
 
 @pytest.fixture
@@ -29,16 +27,8 @@ async def prod_casefile(
     oidc_provider: Keycloak,
 ) -> Any:
     """Casefile in production mode, its staff tokens from the provider's realm ``council``."""
-    hub = isolated_hub.model_copy(
-        update={
-            "env": "production",
-            "oidc_issuer": oidc_provider.issuer(),
-            "oidc_audience": AUDIENCE,
-            "oidc_roles_claim": "realm_access.roles",
-            "oidc_role_map": ROLE_MAP,
-            "oidc_leeway_seconds": 0,
-            "oidc_jwks_refetch_seconds": 0,
-        }
+    hub = oidc_provider.production(isolated_hub).model_copy(
+        update={"oidc_leeway_seconds": 0, "oidc_jwks_refetch_seconds": 0}
     )
     return await start_casefile(hub=hub)
 

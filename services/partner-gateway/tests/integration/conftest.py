@@ -152,13 +152,17 @@ class Gateway:
     http: httpx.AsyncClient
     simulators: list[PartnerSimulator] = field(default_factory=list)
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # In production mode staff tokens come from the identity provider (hub_runtime.auth).
+    provider_admin_token: str | None = None
 
     @property
     def url(self) -> str:
         return self.runtime.base_url
 
     def admin(self) -> dict[str, str]:
-        token = mint_token(self.hub.jwt_secret.get_secret_value(), sub="admin1", role=Role.ADMIN)
+        token = self.provider_admin_token or mint_token(
+            self.hub.jwt_secret.get_secret_value(), sub="admin1", role=Role.ADMIN
+        )
         return {"authorization": f"Bearer {token}"}
 
     def partner_token(self, partner_id: uuid.UUID) -> str:
@@ -414,7 +418,7 @@ FAST = {
 
 @pytest.fixture
 async def start_gateway(
-    isolated_hub: HubSettings, fresh_database: str
+    isolated_hub: HubSettings, fresh_database: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[GatewayFactory]:
     """Start THE gateway of this test, with setting overrides (call once per test)."""
     cleanups: list[Callable[[], Awaitable[None]]] = []
@@ -422,8 +426,14 @@ async def start_gateway(
     async def start(
         clock: Clock | None = None, hub_env: str = "development", **overrides: Any
     ) -> Gateway:
-        """``hub_env``: HUB_ENV of this gateway (production checks webhook addresses)."""
+        """``hub_env``: HUB_ENV of this gateway (production checks webhook addresses, and takes
+        staff tokens only from the identity provider: the tests' Keycloak then)."""
         hub = isolated_hub.model_copy(update={"env": hub_env})
+        admin_token = None
+        if hub_env == "production":
+            provider = request.getfixturevalue("oidc_provider")
+            hub = provider.production(hub)
+            admin_token = await asyncio.to_thread(provider.token, "carol")
         fake = FakeCasefile(hub.jwt_secret.get_secret_value())
         casefile_url, stop_casefile = await serve(fake.app())
         cleanups.append(stop_casefile)
@@ -443,6 +453,7 @@ async def start_gateway(
         http = httpx.AsyncClient(base_url=runtime.base_url, timeout=30)
         cleanups.append(http.aclose)
         gateway = Gateway(runtime, hub, settings, fake, producer, http)
+        gateway.provider_admin_token = admin_token
         cleanups.append(_run_all(gateway.cleanups))
 
         async def stop_simulators() -> None:

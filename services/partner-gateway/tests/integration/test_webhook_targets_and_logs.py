@@ -44,6 +44,8 @@ def resolver(monkeypatch: pytest.MonkeyPatch) -> Resolver:
     return fake
 
 
+# Production mode: its admin signs in at the tests' Keycloak, which may start first (minutes).
+@pytest.mark.timeout(600)
 async def test_production_refuses_internal_and_credentialed_webhook_urls(
     start_gateway: Any, resolver: Resolver
 ) -> None:
@@ -73,6 +75,8 @@ async def test_production_refuses_internal_and_credentialed_webhook_urls(
     assert accepted.status_code == 200, accepted.text
 
 
+# Production mode: its admin signs in at the tests' Keycloak, which may start first (minutes).
+@pytest.mark.timeout(600)
 async def test_a_name_that_resolves_internally_later_is_refused_at_delivery(
     start_gateway: Any, resolver: Resolver
 ) -> None:
