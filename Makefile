@@ -51,7 +51,7 @@ unit: setup
 ## token: a development bearer token, e.g. `make token ROLE=counsellor` (= `hub token --role ...`)
 token: setup
 	@set -a; [ -f .hub/secrets.env ] && . .hub/secrets.env; set +a; \
-	  uv run --frozen hub token --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
+	  HUB_ENV=development uv run --frozen hub token --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
 
 ## chaos: the fault-injection suite on the real stack (prints one table of scenarios)
 chaos: setup

@@ -4,9 +4,11 @@ Shell completion is Typer's: ``hub --install-completion`` / ``hub --show-complet
 """
 
 import logging
+import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from hub_cli import dead_letters, operations, partners, status, token
 from hub_cli.config import Identity
@@ -53,4 +55,12 @@ def main() -> None:
     aiokafka logs a broker it cannot reach at ERROR on stderr; the commands say so themselves
     (``unreachable``), so its own lines are silenced here, in the command's process only."""
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    app()
+    try:
+        app()
+    except ValidationError as wrong:
+        # A setting from the environment (HUB_ENV=prod, a malformed URL) is an operator's
+        # typing error: name the variable and what it should be, not a traceback.
+        for error in wrong.errors(include_input=False):
+            variable = "HUB_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"error setting {variable}: {error['msg']}", file=sys.stderr)
+        sys.exit(2)

@@ -80,7 +80,15 @@ def development_token(
     """A token minted with :func:`shared_key` (``hub token``, and the commands in development).
 
     A partner's token needs ``partner_id`` (a :class:`CliError` ``partner_id_required``
-    otherwise, as the services would refuse it)."""
+    otherwise, as the services would refuse it). Only with ``HUB_ENV=development`` (a
+    :class:`CliError` ``not_development`` otherwise), as ``python -m hub_runtime.auth``: in
+    production staff tokens come from the identity provider."""
+    if os.environ.get("HUB_ENV") != "development":
+        raise CliError(
+            "not_development",
+            "development tokens are minted only with HUB_ENV=development; in production use a"
+            " token from the identity provider (--token or HUB_TOKEN)",
+        )
     if role is Role.PARTNER and partner_id is None:
         raise CliError("partner_id_required", "a partner token needs --partner-id")
     return mint_token(
