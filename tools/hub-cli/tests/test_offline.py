@@ -55,6 +55,14 @@ def test_a_partner_token_without_partner_id_is_refused_clearly(cli: Cli) -> None
     assert "Traceback" not in result.output
 
 
+def test_no_development_token_outside_development(cli: Cli) -> None:
+    for env in ("production", None):
+        result = cli.invoke("token", "--role", "admin", HUB_ENV=env)
+        assert result.exit_code == 1, env
+        assert result.stderr.startswith("error not_development:"), result.stderr
+        assert result.stdout == ""
+
+
 def test_an_unknown_role_is_a_usage_error(cli: Cli) -> None:
     result = cli.invoke("token", "--role", "superuser")
     assert result.exit_code == 2
