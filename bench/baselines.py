@@ -11,6 +11,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from hub_runtime.db import dsn_for_database
 from hub_runtime.kafka import ensure_topics, make_producer
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
 
 from bench.common import percentile
@@ -33,9 +34,9 @@ class RawBaselines:
 async def kafka_hop_latency(hub: HubSettings, count: int = 300, rate: float = 100.0) -> Latency:
     """Time from `send` to the record reaching a consumer that is already polling."""
     topic = hub.topic("raw.hop")
-    await ensure_topics(hub.kafka_bootstrap, [topic], 1)
-    producer = make_producer(hub.kafka_bootstrap, client_id="bench-raw")
-    consumer = AIOKafkaConsumer(bootstrap_servers=hub.kafka_bootstrap, enable_auto_commit=False)
+    await ensure_topics(hub, [topic], 1)
+    producer = make_producer(hub, client_id="bench-raw")
+    consumer = AIOKafkaConsumer(**kafka_client_options(hub), enable_auto_commit=False)
     await producer.start()
     await consumer.start()
     sent: dict[bytes, float] = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 from hub_runtime.db import dsn_for_database
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import stack_env
+from hub_runtime.testing import stack_env, stack_transport
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / ".hub" / "bench"
@@ -28,6 +28,7 @@ def bench_settings(prefix: str) -> HubSettings:
     return HubSettings(
         kafka_bootstrap=env["HUB_KAFKA_BOOTSTRAP"],
         pg_dsn=env["HUB_PG_DSN"],
+        **stack_transport(env),  # type: ignore[arg-type]
         topic_prefix=prefix,
         env="development",  # the simulated partners listen on loopback
     )

@@ -52,6 +52,7 @@ from hub_contracts.registry import decode
 from hub_runtime.db import dsn_for_database
 from hub_runtime.entry import runtime_of
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 
@@ -188,8 +189,8 @@ async def _preload(hub: HubSettings, payloads: list[EventPayload]) -> list[Envel
         new_envelope(p, source="bench", subject=str(p.envelope_subject())) for p in payloads
     ]
     topics = sorted({hub.topic(str(p.topic)) for p in payloads})
-    await ensure_topics(hub.kafka_bootstrap, topics, hub.topic_partitions)
-    producer = make_producer(hub.kafka_bootstrap, client_id="bench-preload")
+    await ensure_topics(hub, topics, hub.topic_partitions)
+    producer = make_producer(hub, client_id="bench-preload")
     await producer.start()
     try:
         sends = [
@@ -268,7 +269,7 @@ async def _raw_kafka(
     if conn is not None:
         await conn.execute(_RAW_TABLES)  # empty tables for every run
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=hub.kafka_bootstrap, enable_auto_commit=False, max_poll_records=BATCH
+        **kafka_client_options(hub), enable_auto_commit=False, max_poll_records=BATCH
     )
     await consumer.start()
     try:
@@ -351,7 +352,7 @@ async def measure(subject: Subject, events: int, runs: int = 3) -> ConsumerResul
             finally:
                 await runtime.stop()
     finally:
-        await delete_topics_with_prefix(hub.kafka_bootstrap, hub.topic_prefix)
+        await delete_topics_with_prefix(hub, hub.topic_prefix)
     return ConsumerResult(
         subject.service,
         len(payloads),

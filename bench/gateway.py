@@ -125,7 +125,7 @@ async def run(referrals: int, partners: int) -> None:
                 await simulator.stop()
             await client.aclose()
             await hub.stop()
-    await delete_topics_with_prefix(hub_settings.kafka_bootstrap, hub_settings.topic_prefix)
+    await delete_topics_with_prefix(hub_settings, hub_settings.topic_prefix)
     print(
         f"load: {referrals} referrals over {partners} partners, 16 requests in flight, one process"
     )

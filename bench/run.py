@@ -327,7 +327,7 @@ async def end_to_end(
         ) as dbs:
             e2e = await endtoend.run(hub, dbs, plan, say)
     finally:
-        await delete_topics_with_prefix(hub.kafka_bootstrap, hub.topic_prefix)
+        await delete_topics_with_prefix(hub, hub.topic_prefix)
     sections = [*endtoend_section(e2e, raw, args.rate), memory_section(e2e, raw.python_floor_rss)]
     return sections, e2e
 

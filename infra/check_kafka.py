@@ -37,6 +37,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from hub_runtime.kafka_security import kafka_client_options
+from hub_runtime.settings import HubSettings
 
 REPO = Path(__file__).resolve().parent.parent
 PARTITIONS = 3
@@ -46,6 +48,13 @@ FIRST_BATCH = 10  # records the first consumer processes and commits before it s
 
 class CheckFailedError(Exception):
     pass
+
+
+def client_options(bootstrap: str) -> dict[str, Any]:
+    """aiokafka keyword arguments: the address plus the security options of the environment
+    (HUB_KAFKA_SECURITY_PROTOCOL, _USERNAME, _PASSWORD, _CA_FILE; infra/stack.sh passes the
+    admin's), built by the hub's one place for them."""
+    return kafka_client_options(HubSettings(kafka_bootstrap=bootstrap))
 
 
 def bootstrap_from_env() -> str:
@@ -102,11 +111,11 @@ async def delete_topic(admin: AIOKafkaAdminClient, name: str) -> None:
 
 
 def idempotent_producer(bootstrap: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    return AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
 
 
 async def quick(bootstrap: str) -> str:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap), request_timeout_ms=10000)
     await admin.start()
     topic = f"_hub_probe_{uuid.uuid4().hex[:12]}"
     try:
@@ -142,7 +151,7 @@ async def consume(consumer: AIOKafkaConsumer, want: int, timeout_s: float = 30.0
 
 
 async def full(bootstrap: str) -> str:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap), request_timeout_ms=15000)
     await admin.start()
     suffix = uuid.uuid4().hex[:10]
     topic = f"_hub_check_{suffix}"
@@ -177,7 +186,7 @@ async def full(bootstrap: str) -> str:
         # 3. Consumer group, manual commits: process FIRST_BATCH records, commit, stop.
         c1 = AIOKafkaConsumer(
             topic,
-            bootstrap_servers=bootstrap,
+            **client_options(bootstrap),
             group_id=group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -200,7 +209,7 @@ async def full(bootstrap: str) -> str:
         # 4. A new consumer in the same group resumes from the committed offsets.
         c2 = AIOKafkaConsumer(
             topic,
-            bootstrap_servers=bootstrap,
+            **client_options(bootstrap),
             group_id=group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -231,7 +240,7 @@ async def full(bootstrap: str) -> str:
                 )
 
         # 5. seek_to_beginning on a manually assigned consumer re-reads everything.
-        c3 = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        c3 = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
         await c3.start()
         try:
             c3.assign(tps)

@@ -10,6 +10,8 @@
 #   infra/stack.sh stop-kafka|start-kafka|stop-postgres|start-postgres   one half of a restart
 #   infra/stack.sh check               run the full aiokafka compatibility check (infra/check_kafka.py)
 #   infra/stack.sh reset               down + delete all data (Kafka log dirs, PG cluster, ports); keep jars
+#                                      and .hub/secrets
+#   infra/stack.sh rotate-kafka-password PRINCIPAL   new SCRAM password for one principal (running broker)
 #
 # Quiet on success: one line per component on stdout; diagnostics go to stderr.
 # Everything lives under <repo>/.hub/ (git-ignored):
@@ -21,7 +23,14 @@
 #   .hub/pg/log          postgres.log
 #   .hub/ports           chosen ports, KEY=VALUE, kept across runs
 #   .hub/run/*.pid       kafka.pid, postgres.pid; stack.lock serialises concurrent invocations
-#   .hub/stack.env       HUB_KAFKA_BOOTSTRAP, HUB_PG_DSN, HUB_KAFKA_LOG_DIR, HUB_KAFKA_VERSION
+#   .hub/stack.env       HUB_KAFKA_BOOTSTRAP, HUB_PG_DSN, HUB_KAFKA_LOG_DIR, HUB_KAFKA_VERSION, and the
+#                        clients' security settings (CA file, Kafka logins, per-service database DSNs)
+#   .hub/secrets/        CA and broker certificate, Kafka SCRAM and PostgreSQL passwords
+#                        (infra/stack_security.sh; ACL table: hub_runtime.kafka_acls)
+#
+# Secure by default: Kafka clients authenticate with SASL/SCRAM-SHA-512 over TLS and are held
+# to ACLs (KRaft StandardAuthorizer); PostgreSQL asks every connection for a password
+# (scram-sha-256) and each service has its own owner and app roles. See infra/README.md.
 #
 # Kafka version pin (the value lives in infra/kafka/pom.xml, <kafka.version>; this script reads it):
 #   4.4.0, the newest 4.x on Maven Central. Compatibility with our client, aiokafka 0.14.0, was
@@ -75,9 +84,13 @@ PG_START_TIMEOUT=${HUB_PG_START_TIMEOUT:-60}
 # restart-postgres/down into no-ops, so that exact DSN is treated as "not set".
 if [[ -n ${HUB_PG_DSN:-} && -f $PORTS_FILE ]]; then
   _own_dsn=postgresql://hub@127.0.0.1:$(sed -n 's/^PG_PORT=//p' "$PORTS_FILE" | head -n1)
-  [[ ${HUB_PG_DSN%/} == "$_own_dsn" ]] && unset HUB_PG_DSN
+  # Compared without the password (stack.env's DSN carries one).
+  [[ $(sed -E 's#(://[^:/@]*):[^@]*@#\1@#' <<<"${HUB_PG_DSN%/}") == "$_own_dsn" ]] && unset HUB_PG_DSN
   unset _own_dsn
 fi
+
+# Certificates, passwords, principals and roles.
+. "$SCRIPT_DIR/stack_security.sh"
 
 pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | head -n1; }
 KAFKA_VERSION=${HUB_KAFKA_VERSION_OVERRIDE:-$(pom_prop kafka.version)}
@@ -223,6 +236,11 @@ kafka_libs() {
 }
 
 kafka_java() { java -cp "$K_LIBS/*" "$@"; }
+# Run a Python Kafka client as the admin principal (hub_runtime.kafka_security reads these).
+kafka_admin_env() {
+  HUB_KAFKA_SECURITY_PROTOCOL=SASL_SSL HUB_KAFKA_CA_FILE=$CA_CRT HUB_KAFKA_USERNAME=admin \
+    HUB_KAFKA_PASSWORD=$(kafka_password admin) "$@"
+}
 
 # Is this pid our broker (not a recycled pid of something else)?
 # The executable must be java (not, say, an editor or grep whose arguments mention the path).
@@ -252,6 +270,7 @@ kafka_pid() {
 
 kafka_write_config() { # broker_port controller_port
   mkdir -p "$K_DATA" "$K_LOGS"
+  tls_ensure
   # Regenerated on every start, so a changed port only needs a new file (the advertised listener
   # lives here, not in the data). Combined KRaft mode, one node, everything replicated once.
   cat >"$K_PROPS" <<EOF
@@ -261,11 +280,7 @@ node.id=1
 # Dynamic single-voter quorum (storage formatted with --standalone). A changed controller port
 # is fine for a single node: it only ever talks to itself.
 controller.quorum.bootstrap.servers=127.0.0.1:$2
-listeners=PLAINTEXT://127.0.0.1:$1,CONTROLLER://127.0.0.1:$2
-advertised.listeners=PLAINTEXT://127.0.0.1:$1
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
+$(kafka_security_properties "$1" "$2")
 log.dirs=$K_DATA
 # Topics are created explicitly by the services (a typo must not silently create a topic).
 auto.create.topics.enable=false
@@ -309,6 +324,8 @@ EOF
 # it), so we remember which version formatted it and refuse a downgrade with a clear message.
 kafka_format() {
   if [[ -f $K_DATA/meta.properties ]]; then
+    [[ -f $K_HOME/scram.principals ]] \
+      || die "Kafka data was formatted before SASL/SCRAM (no .hub/kafka/scram.principals): run 'infra/stack.sh reset' once"
     local by; by=$(cat "$K_HOME/formatted.version" 2>/dev/null || echo "$KAFKA_VERSION")
     if [[ $(printf '%s\n%s\n' "$by" "$KAFKA_VERSION" | sort -V | head -n1) != "$by" ]]; then
       die "Kafka data was formatted by $by, newer than $KAFKA_VERSION: run 'infra/stack.sh reset'"
@@ -324,9 +341,11 @@ kafka_format() {
     echo "$cid" >"$cid_file"
   fi
   cid=$(<"$cid_file")
-  kafka_java kafka.tools.StorageTool format --standalone -t "$cid" -c "$K_PROPS" \
+  local scram=(); mapfile -t scram < <(kafka_scram_format_args)
+  kafka_java kafka.tools.StorageTool format --standalone -t "$cid" -c "$K_PROPS" "${scram[@]}" \
     >"$K_LOGS/format.log" 2>&1 || { tail_file "$K_LOGS/format.log" 30; die "kafka-storage format failed"; }
   echo "$KAFKA_VERSION" >"$K_HOME/formatted.version"
+  echo "${KAFKA_PRINCIPALS[*]}" >"$K_HOME/scram.principals"
 }
 
 # Start the broker in the background without waiting (PostgreSQL starts meanwhile).
@@ -375,7 +394,7 @@ kafka_wait() {
     sleep 0.3
   done
   if have_python_client; then
-    until "$PY" "$CHECK_PY" --quick --bootstrap "127.0.0.1:$kp" --timeout 20 2>"$probe_err"; do
+    until kafka_admin_env "$PY" "$CHECK_PY" --quick --bootstrap "127.0.0.1:$kp" --timeout 20 2>"$probe_err"; do
       kafka_pid >/dev/null || kafka_fail "Kafka exited during startup (logs in $K_LOGS)"
       if ((SECONDS >= deadline)); then
         cat "$probe_err" >&2
@@ -436,7 +455,7 @@ kafka_check_once() {
 }
 kafka_check() {
   have_python_client || die "$PY with aiokafka is needed for the check (uv sync --all-packages)"
-  "$PY" "$CHECK_PY" --bootstrap "127.0.0.1:$(port_get KAFKA_PORT)" \
+  kafka_admin_env "$PY" "$CHECK_PY" --bootstrap "127.0.0.1:$(port_get KAFKA_PORT)" \
     || die "Kafka $KAFKA_VERSION failed the aiokafka $(aiokafka_version) check: pin an older version in $POM"
 }
 
@@ -540,16 +559,14 @@ pg_initdb() {
   # No PG_VERSION: a previous initdb never finished; the directory holds nothing of value.
   find "$PG_DATA" -mindepth 1 -delete
   # UTF8 with C.UTF-8: byte-order (deterministic) sorting, Unicode-aware upper()/lower().
-  # trust auth; pg_hba.conf below limits it to 127.0.0.1 and the private socket.
+  # SCRAM-SHA-256 from the start: the superuser's password comes from .hub/secrets/pg.
+  local pwfile; pwfile=$(mktemp); pg_password "$PG_SUPERUSER" >"$pwfile"
+  if is_root; then chown postgres: "$pwfile"; fi
   as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_SUPERUSER" -E UTF8 --locale=C.UTF-8 \
-    --auth-local=trust --auth-host=trust >"$PG_LOGDIR/initdb.log" 2>&1 \
-    || { tail_file "$PG_LOGDIR/initdb.log" 30; die "initdb failed"; }
-  as_pg sh -c 'cat >"$1"' _ "$PG_DATA/pg_hba.conf" <<'EOF'
-# Written by infra/stack.sh: a private development cluster, trust only on loopback.
-# TYPE  DATABASE  USER  ADDRESS        METHOD
-local   all       all                  trust
-host    all       all   127.0.0.1/32   trust
-EOF
+    --auth=scram-sha-256 --pwfile="$pwfile" >"$PG_LOGDIR/initdb.log" 2>&1 \
+    || { rm -f "$pwfile"; tail_file "$PG_LOGDIR/initdb.log" 30; die "initdb failed"; }
+  rm -f "$pwfile"
+  pg_write_hba
   # Our settings live in hub.conf (rewritten on each start with the current port/socket).
   as_pg sh -c 'echo "include_if_exists '"'hub.conf'"'" >>"$1"' _ "$PG_DATA/postgresql.conf"
 }
@@ -613,8 +630,11 @@ pg_private_up() {
     PG_STARTED=1
   fi
   pg_wait_ready 127.0.0.1 "$port"
-  PG_DSN_OUT=postgresql://$PG_SUPERUSER@127.0.0.1:$port
-  PG_PSQL_ARGS=(-h 127.0.0.1 -p "$port" -U "$PG_SUPERUSER" -d postgres)
+  pg_secure_private "$port"
+  PG_ADMIN_PASSWORD=$(pg_password "$PG_SUPERUSER")
+  PG_HOST_PORT=127.0.0.1:$port
+  PG_DSN_OUT=postgresql://$PG_SUPERUSER:$PG_ADMIN_PASSWORD@127.0.0.1:$port
+  PG_PSQL_ARGS=(-h 127.0.0.1 -p "$port" -U "$PG_SUPERUSER")  # database: PGDATABASE
   PSQL=$PG_BIN/psql
   PG_DESC="127.0.0.1:$port (private cluster, pid $pid)"
 }
@@ -627,6 +647,7 @@ pg_external_up() {
     sleep 1
   done
   PG_DSN_OUT=$HUB_PG_DSN
+  PG_HOST_PORT=$(sed -E 's#^[a-z]+://([^@/]*@)?([^/?]*).*#\2#' <<<"$HUB_PG_DSN")
   # A DSN without a database name would make psql default to a database named like the user;
   # PGDATABASE (set where psql runs) supplies 'postgres' then, and is ignored if the DSN names one.
   PG_PSQL_ARGS=("$HUB_PG_DSN")
@@ -636,11 +657,11 @@ pg_external_up() {
 # One database per service plus hub_test; created only when missing (migrations are the services').
 pg_databases() {
   local have db created=()
-  have=$(PGDATABASE=postgres PGCONNECT_TIMEOUT=10 "$PSQL" -X -q -tA -v ON_ERROR_STOP=1 "${PG_PSQL_ARGS[@]}" \
+  have=$(env ${PG_ADMIN_PASSWORD:+PGPASSWORD=$PG_ADMIN_PASSWORD} PGDATABASE=postgres PGCONNECT_TIMEOUT=10 "$PSQL" -X -q -tA -v ON_ERROR_STOP=1 "${PG_PSQL_ARGS[@]}" \
            -c 'SELECT datname FROM pg_database') || die "psql could not list databases"
   for db in "${PG_DATABASES[@]}"; do
     grep -qx "$db" <<<"$have" && continue
-    PGDATABASE=postgres "$PSQL" -X -q -v ON_ERROR_STOP=1 "${PG_PSQL_ARGS[@]}" -c "CREATE DATABASE \"$db\"" >/dev/null \
+    env ${PG_ADMIN_PASSWORD:+PGPASSWORD=$PG_ADMIN_PASSWORD} PGDATABASE=postgres "$PSQL" -X -q -v ON_ERROR_STOP=1 "${PG_PSQL_ARGS[@]}" -c "CREATE DATABASE \"$db\"" >/dev/null \
       || die "could not create database $db"
     created+=("$db")
   done
@@ -653,10 +674,12 @@ pg_up() {
   if [[ -n ${HUB_PG_DSN:-} ]]; then
     pg_external_up
     pg_databases
+    pg_service_roles
     say "postgres: using $PG_DESC; $PG_DB_NOTE"
   else
     pg_private_up
     pg_databases
+    pg_service_roles
     if [[ $PG_STARTED == 1 ]]; then
       say "postgres: started on $PG_DESC in $((SECONDS - t0))s; $PG_DB_NOTE"
     else
@@ -695,7 +718,9 @@ write_env() {
     echo "HUB_PG_DSN=$(env_value "$PG_DSN_OUT")"
     echo "HUB_KAFKA_LOG_DIR=$(env_value "$K_DATA")"
     echo "HUB_KAFKA_VERSION=$(env_value "$KAFKA_VERSION")"
+    security_env "${PG_HOST_PORT:-}"
   } >"$tmp"
+  chmod 600 "$tmp"
   mv -f "$tmp" "$ENV_FILE"
 }
 
@@ -716,6 +741,7 @@ cmd_up() {
     kafka_started_line
   fi
   write_env
+  kafka_apply_acls
   kafka_check_once
 }
 
@@ -747,10 +773,15 @@ cmd_stop_postgres()  {
 
 # DSN for stack.env without touching PostgreSQL (used when only Kafka changed).
 pg_env_only() {
-  if [[ -n ${HUB_PG_DSN:-} ]]; then PG_DSN_OUT=$HUB_PG_DSN; return; fi
+  if [[ -n ${HUB_PG_DSN:-} ]]; then
+    PG_DSN_OUT=$HUB_PG_DSN
+    PG_HOST_PORT=$(sed -E 's#^[a-z]+://([^@/]*@)?([^/?]*).*#\2#' <<<"$HUB_PG_DSN")
+    return
+  fi
   local port=""
   if find_pg_bin && pg_private_running; then port=$PG_RUN_PORT; fi
-  PG_DSN_OUT=postgresql://$PG_SUPERUSER@127.0.0.1:${port:-$(port_get PG_PORT)}
+  PG_HOST_PORT=127.0.0.1:${port:-$(port_get PG_PORT)}
+  PG_DSN_OUT=postgresql://$PG_SUPERUSER:$(pg_password "$PG_SUPERUSER")@$PG_HOST_PORT
 }
 
 cmd_status() {
@@ -782,6 +813,16 @@ cmd_status() {
 cmd_check() {
   kafka_pid >/dev/null && port_accepts "$(port_get KAFKA_PORT)" || die "Kafka is not running (infra/stack.sh up)"
   kafka_check
+}
+
+cmd_rotate_kafka_password() {
+  [[ -n $1 ]] || die "usage: infra/stack.sh rotate-kafka-password PRINCIPAL (${KAFKA_PRINCIPALS[*]})"
+  take_lock
+  kafka_pid >/dev/null && port_accepts "$(port_get KAFKA_PORT)" || die "Kafka is not running (infra/stack.sh up)"
+  kafka_rotate_password "$1"
+  pg_env_only
+  write_env
+  say "kafka: new SCRAM password for $1 (restart its clients; .hub/stack.env rewritten)"
 }
 
 cmd_reset() {
@@ -820,6 +861,7 @@ case ${1:-} in
   start-postgres)   cmd_start_postgres ;;
   stop-postgres)    cmd_stop_postgres ;;
   check)            cmd_check ;;
+  rotate-kafka-password) cmd_rotate_kafka_password "${2:-}" ;;
   reset)            cmd_reset ;;
   *)                usage ;;
 esac

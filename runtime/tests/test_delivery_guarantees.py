@@ -64,7 +64,7 @@ class Consumer:
 
     group: str
     applier: RecordApplier
-    bootstrap: str
+    settings: HubSettings
     topic: str
 
     @property
@@ -101,7 +101,7 @@ class Harness:
             batch_handler=batch_handler,  # type: ignore[arg-type]
             retry=RetryPolicy(max_attempts=3, first_backoff=0.01, max_backoff=0.05),
         )
-        return Consumer(group, applier, self.settings.kafka_bootstrap, self.topic)
+        return Consumer(group, applier, self.settings, self.topic)
 
 
 @pytest.fixture
@@ -111,10 +111,10 @@ async def harness(hub_settings: HubSettings, fresh_database: str) -> AsyncIterat
         await apply_migrations(conn, runtime_migrations())
         await conn.execute(TEST_TABLE)
     topic = unique_topic()
-    await ensure_topics(hub_settings.kafka_bootstrap, [topic], partitions=3)
-    producer = make_producer(hub_settings.kafka_bootstrap, "test")
+    await ensure_topics(hub_settings, [topic], partitions=3)
+    producer = make_producer(hub_settings, "test")
     await producer.start()
-    broker = new_broker(hub_settings.kafka_bootstrap, client_id="test")
+    broker = new_broker(hub_settings, client_id="test")
     await broker.start()
     try:
         yield Harness(pool, producer, broker, topic, hub_settings)
@@ -122,13 +122,13 @@ async def harness(hub_settings: HubSettings, fresh_database: str) -> AsyncIterat
         await broker.stop()
         await producer.stop()
         await pool.close()
-        await delete_topics_with_prefix(hub_settings.kafka_bootstrap, topic)
+        await delete_topics_with_prefix(hub_settings, topic)
 
 
 async def run_consumer(consumer: Consumer, until: object) -> None:
     """Run a consumer group on its own FastStream broker until `until()` holds, then stop it
     (as a service does: the broker waits for the batch in flight, then leaves the group)."""
-    broker = new_broker(consumer.bootstrap, client_id=consumer.group)
+    broker = new_broker(consumer.settings, client_id=consumer.group)
     HostedConsumer(
         broker, group_id=consumer.group, topics=[consumer.topic], applier=consumer.applier
     )
@@ -214,7 +214,7 @@ async def test_a_malformed_message_is_dead_lettered_and_later_ones_flow(harness:
         return consumer.stats.applied == 1 and consumer.stats.dead_lettered == 2
 
     await run_consumer(consumer, good_applied)
-    dead = await read_all(harness.settings.kafka_bootstrap, dead_letter_topic(harness.topic))
+    dead = await read_all(harness.settings, dead_letter_topic(harness.topic))
     assert len(dead) == 2
     headers = [dict(record.headers) for record in dead]
     assert {h["dlq-original-topic"].decode() for h in headers} == {harness.topic}
@@ -253,7 +253,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered(harness: Harness)
         return consumer.stats.dead_lettered == 1
 
     await run_consumer(consumer, dead_lettered)
-    [dead] = await read_all(harness.settings.kafka_bootstrap, dead_letter_topic(harness.topic))
+    [dead] = await read_all(harness.settings, dead_letter_topic(harness.topic))
     headers = dict(dead.headers)
     assert headers["dlq-attempts"] == b"3"
     assert b"this handler has a bug" in headers["dlq-error"]
@@ -270,7 +270,7 @@ async def test_relay_publishes_in_commit_order_per_key(harness: Harness) -> None
     # The contract's topic is the real casefile topic; point the rows at the test topic instead.
     await harness.pool.execute("UPDATE hub_outbox SET topic = $1", harness.topic)
     assert await relay.publish_pending() == 20
-    records = await read_all(harness.settings.kafka_bootstrap, harness.topic)
+    records = await read_all(harness.settings, harness.topic)
     seen = [Envelope.from_bytes(r.value).data["case_id"] for r in records]  # type: ignore[arg-type]
     assert seen == [str(c) for c in case_ids]
     assert await relay.backlog() == 0
@@ -299,7 +299,7 @@ async def test_a_service_killed_between_commit_and_publish_publishes_after_resta
         await wait_until(published)
     finally:
         task.cancel()
-    [record] = await read_all(harness.settings.kafka_bootstrap, harness.topic)
+    [record] = await read_all(harness.settings, harness.topic)
     assert Envelope.from_bytes(record.value).type == CaseOpened.event_type  # type: ignore[arg-type]
 
 

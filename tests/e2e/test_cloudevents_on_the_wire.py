@@ -51,8 +51,8 @@ async def test_every_record_is_a_structured_cloudevent_to_both_official_sdks(
 ) -> None:
     await short_referral_flow(running_hub, PERSON)
     prefix = isolated_hub.topic_prefix
-    topics = await topics_of(isolated_hub.kafka_bootstrap, prefix)
-    by_topic = await read_topics(isolated_hub.kafka_bootstrap, topics)
+    topics = await topics_of(isolated_hub, prefix)
+    by_topic = await read_topics(isolated_hub, topics)
     records = [WireRecord.of(t, r) for t, items in by_topic.items() for r in items]
     written = {t.removeprefix(prefix) for t, items in by_topic.items() if items}
     assert {str(t) for t in SERVICES} <= written, written

@@ -35,6 +35,7 @@ from hub_contracts.registry import decode
 from hub_contracts.topics import Topic, dead_letter_topic
 from hub_demo.fuzz_records import FuzzRecord, fuzz_records, valid_record
 from hub_demo.inprocess import RunningHub, start_hub
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all
 
@@ -88,7 +89,7 @@ async def test_every_fuzzed_record_is_applied_skipped_or_dead_lettered(
 ) -> None:
     caplog.set_level(logging.ERROR, logger="hub_runtime.service")
     hub = running_hub.hub
-    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap, max_request_size=2**20)
+    producer = AIOKafkaProducer(**kafka_client_options(hub), max_request_size=2**20)
     await producer.start()
     started = time.monotonic()
     try:
@@ -202,7 +203,7 @@ async def _dead_letters(hub: RunningHub) -> dict[tuple[str, int, int, str], str]
     dead = {}
     for topic in FUZZED:
         for record in await read_all(
-            hub.hub.kafka_bootstrap, dead_letter_topic(hub.hub.topic(topic)), idle_seconds=0.3
+            hub.hub, dead_letter_topic(hub.hub.topic(topic)), idle_seconds=0.3
         ):
             headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
             key = (

@@ -65,7 +65,7 @@ async def hub(hub_settings: HubSettings) -> AsyncIterator[Hub]:
             yield Hub(running, databases, prefix)
         finally:
             await running.stop()
-            await delete_topics_with_prefix(hub_settings.kafka_bootstrap, prefix)
+            await delete_topics_with_prefix(hub_settings, prefix)
 
 
 @pytest.fixture(scope="module")
@@ -323,8 +323,8 @@ async def test_5_a_decline_with_a_free_reason_code_is_refused_and_reaches_no_top
     assert closed.status_code == 202, closed.text
     await users.wait_for_status(referral_id, "declined")
 
-    bootstrap = hub.running.hub.kafka_bootstrap
-    records = await read_topics(bootstrap, await topics_of(bootstrap, hub.prefix))
+    kafka = hub.running.hub
+    records = await read_topics(kafka, await topics_of(kafka, hub.prefix))
     assert found_in(records, ["no_capacity"]), "the accepted decline is on no topic"
     assert found_in(records, [DIAGNOSIS_CODE]) == []
 
@@ -379,12 +379,12 @@ async def test_7_no_topic_holds_any_canary(hub: Hub) -> None:
         "closed_case",
     }
     assert scenarios <= set(SEEDED), "run the whole module: the scan reads what scenarios left"
-    bootstrap = hub.running.hub.kafka_bootstrap
-    topics = await topics_of(bootstrap, hub.prefix)
+    kafka = hub.running.hub
+    topics = await topics_of(kafka, hub.prefix)
     names = {t.removeprefix(hub.prefix) for t in topics}
     assert {"casefile.events.v1", "referral.events.v1", "partner.events.v1"} <= names, names
     assert {"referral.commands.v1", "referral.commands.v1.dlq", "casefile.events.v1.dlq"} <= names
-    records = await read_topics(bootstrap, topics)
+    records = await read_topics(kafka, topics)
     # The scan sees the scenarios' events (their case ids), so an empty scan cannot pass.
     assert all(found_in(records, [str(case_id)]) for case_id in CASES)
     canaries = sorted({c for seeded in SEEDED.values() for c in seeded})

@@ -8,11 +8,13 @@ import asyncio
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 from hub_runtime.kafka import read_topic
+from hub_runtime.kafka_security import kafka_client_options
+from hub_runtime.settings import HubSettings
 
 
-async def topics_of(bootstrap: str, prefix: str) -> list[str]:
+async def topics_of(hub: HubSettings, prefix: str) -> list[str]:
     """Every topic on the broker whose name starts with ``prefix`` (the test's own)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="e2e-topic-scan")
+    admin = AIOKafkaAdminClient(**kafka_client_options(hub), client_id="e2e-topic-scan")
     await admin.start()
     try:
         return sorted(t for t in await admin.list_topics() if t.startswith(prefix))
@@ -21,10 +23,10 @@ async def topics_of(bootstrap: str, prefix: str) -> list[str]:
 
 
 async def read_topics(
-    bootstrap: str, topics: list[str]
+    hub: HubSettings, topics: list[str]
 ) -> dict[str, list[ConsumerRecord[bytes, bytes]]]:
     """Every record of every topic, read through a Kafka client from offset 0, concurrently."""
-    records = await asyncio.gather(*(read_topic(bootstrap, t, idle_seconds=0.5) for t in topics))
+    records = await asyncio.gather(*(read_topic(hub, t, idle_seconds=0.5) for t in topics))
     return dict(zip(topics, records, strict=True))
 
 

@@ -114,7 +114,7 @@ async def run_scenario(scenario: Scenario, options: Options) -> Outcome:
         traceback.print_exc()
         outcome.problem(f"run aborted: {type(exc).__name__}: {exc}")
     finally:
-        await delete_topics_with_prefix(base.kafka_bootstrap, hub.topic_prefix)
+        await delete_topics_with_prefix(base, hub.topic_prefix)
     outcome.seconds = time.monotonic() - started
     return outcome
 

@@ -26,6 +26,7 @@ from hub_contracts.envelope import Envelope
 from hub_contracts.topics import dead_letter_topic
 from hub_runtime.auth import Role
 from hub_runtime.kafka import read_topic
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
 
 from hub_demo.chaos_faults import EVENT_TOPICS, consumed_topics, consumers_of
@@ -192,8 +193,8 @@ def _relevant(tables: dict[str, int]) -> dict[str, int]:
 
 async def groups_caught_up(hub: HubSettings) -> bool:
     """Every service's consumer group has committed the end of every partition it reads."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=hub.kafka_bootstrap, client_id="chaos-check")
-    consumer = AIOKafkaConsumer(bootstrap_servers=hub.kafka_bootstrap, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**kafka_client_options(hub), client_id="chaos-check")
+    consumer = AIOKafkaConsumer(**kafka_client_options(hub), enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
@@ -228,9 +229,7 @@ async def _dlq_count(hub: HubSettings) -> int:
 
 
 async def _dead_letters(hub: HubSettings, topic: Topic) -> list[Any]:
-    return await read_topic(
-        hub.kafka_bootstrap, dead_letter_topic(hub.topic(topic)), idle_seconds=0.3
-    )
+    return await read_topic(hub, dead_letter_topic(hub.topic(topic)), idle_seconds=0.3)
 
 
 # --- the checks ---------------------------------------------------------------------------------
@@ -330,7 +329,7 @@ async def _check_topics(outcome: Outcome, hub: HubSettings, persons: list[Person
 
 async def _distinct_ids(hub: HubSettings, topic: Topic, event_type: str, cases: set[str]) -> int:
     ids: set[UUID] = set()
-    for record in await read_topic(hub.kafka_bootstrap, hub.topic(topic), idle_seconds=0.5):
+    for record in await read_topic(hub, hub.topic(topic), idle_seconds=0.5):
         try:
             envelope = Envelope.from_bytes(record.value or b"")
         except ContractError:

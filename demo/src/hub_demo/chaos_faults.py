@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from hub_contracts import ContractError, PartnerStatusReportedV2, ReferralApproved, Topic
 from hub_contracts.envelope import Envelope, dataschema_for
 from hub_runtime.kafka import make_producer, read_topic
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
 from partner_gateway.simulator.app import Mode
 
@@ -141,7 +142,7 @@ def consumers_of(topic: Topic) -> list[str]:
 
 async def commit_offset_zero(hub: HubSettings, group: str, topics: list[str]) -> None:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=hub.kafka_bootstrap, group_id=group, enable_auto_commit=False
+        **kafka_client_options(hub), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:
@@ -189,7 +190,7 @@ def poison(per_topic: int = 4) -> Fault:
     """Raw garbage and wrong-type envelopes on each event topic, at random moments."""
 
     async def fault(ctx: FaultContext) -> None:
-        producer = make_producer(ctx.hub.kafka_bootstrap, client_id="chaos-poison")
+        producer = make_producer(ctx.hub, client_id="chaos-poison")
         await producer.start()
         try:
             moments = sorted(ctx.rng.uniform(0.05, 0.9) for _ in range(per_topic))
@@ -238,10 +239,8 @@ class DuplicateCopier:
     def __init__(self, hub: HubSettings) -> None:
         self.hub = hub
         self.copied = 0
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=hub.kafka_bootstrap, enable_auto_commit=False
-        )
-        self._producer = make_producer(hub.kafka_bootstrap, client_id="chaos-duplicates")
+        self._consumer = AIOKafkaConsumer(**kafka_client_options(hub), enable_auto_commit=False)
+        self._producer = make_producer(hub, client_id="chaos-duplicates")
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -311,12 +310,12 @@ async def resend_reports_under_new_ids(ctx: FaultContext) -> None:
     """Negative control: every PartnerStatusReportedV2 sent again under a NEW envelope id, as a
     producer without an outbox (or a partner API without idempotency keys) would. The inbox
     cannot recognise these, so the checks must report effects applied twice."""
-    producer = make_producer(ctx.hub.kafka_bootstrap, client_id="chaos-control")
+    producer = make_producer(ctx.hub, client_id="chaos-control")
     await producer.start()
     resent = 0
     try:
         topic = ctx.hub.topic(Topic.PARTNER_EVENTS)
-        for record in await read_topic(ctx.hub.kafka_bootstrap, topic):
+        for record in await read_topic(ctx.hub, topic):
             try:
                 envelope = Envelope.from_bytes(record.value or b"")
             except ContractError:

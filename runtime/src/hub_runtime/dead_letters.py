@@ -124,7 +124,7 @@ async def load(settings: HubSettings, topic: str) -> list[DeadLetter]:
     Reads ``<prefix><topic>.dlq`` from offset 0 without a consumer group until it stays quiet for
     about a second (``hub_runtime.kafka.read_topic``). Kafka errors (broker down) propagate as
     aiokafka's ``KafkaError``."""
-    records = await read_topic(settings.kafka_bootstrap, dead_letter_topic(settings.topic(topic)))
+    records = await read_topic(settings, dead_letter_topic(settings.topic(topic)))
     return [
         DeadLetter(
             offset=r.offset,
@@ -149,7 +149,7 @@ async def replay(
     ``dlq-original-topic`` header raises ``KeyError`` when its turn comes; Kafka errors
     propagate as aiokafka's ``KafkaError``. The letters sent before stay sent: replaying again
     is safe, consumers drop envelope ids they already applied."""
-    producer = make_producer(settings.kafka_bootstrap, client_id="dlq-replay")
+    producer = make_producer(settings, client_id="dlq-replay")
     await producer.start()
     try:
         for letter in letters:

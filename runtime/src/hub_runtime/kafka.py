@@ -14,15 +14,19 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from hub_contracts.topics import dead_letter_topic
 
+from hub_runtime.kafka_security import kafka_client_options
+from hub_runtime.settings import HubSettings
+
 CLOUDEVENTS_JSON = "application/cloudevents+json; charset=UTF-8"
 """The records' content type: each value is a structured-mode CloudEvent (CloudEvents Kafka
 protocol binding 1.0, §3.2)."""
 
 
-def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
-    """The producer of the hub's tools, with the services' guarantees (idempotent, acks=all)."""
+def make_producer(settings: HubSettings, client_id: str) -> AIOKafkaProducer:
+    """The producer of the hub's tools, with the services' guarantees (idempotent, acks=all),
+    logged in as ``settings``' Kafka principal."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka_client_options(settings),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -31,10 +35,14 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
-    """Create each topic and its dead-letter topic if missing (the broker auto-creates nothing)."""
+async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions: int) -> None:
+    """Create each topic and its dead-letter topic if missing (the broker auto-creates nothing).
+
+    A service's principal holds no CREATE permission: on the secure stack the admin creates the
+    hub's topics beforehand (`hub_runtime.kafka_acls.provision`) and this only checks. A topic
+    it may not create raises `TopicCreationRefusedError` naming it."""
     wanted = sorted({name for topic in topics for name in (topic, dead_letter_topic(topic))})
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hub-admin")
+    admin = AIOKafkaAdminClient(**kafka_client_options(settings), client_id="hub-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -44,19 +52,32 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) 
         new = [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
         # Another service may create it between our list and create: that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(new)
+            response = await admin.create_topics(new)
+            refused = [
+                f"{name} (error {code})"
+                for name, code, *_ in response.topic_errors
+                if code not in (0, TopicAlreadyExistsError.errno)
+            ]
+            if refused:
+                raise TopicCreationRefusedError(
+                    f"{settings.kafka_username or 'client'} may not create: {', '.join(refused)}"
+                )
     finally:
         await admin.close()
 
 
-async def delete_topics_with_prefix(bootstrap: str, prefix: str) -> int:
+class TopicCreationRefusedError(RuntimeError):
+    """The broker refused to create a missing topic (no CREATE permission, invalid name)."""
+
+
+async def delete_topics_with_prefix(settings: HubSettings, prefix: str) -> int:
     """Delete every topic whose name starts with `prefix` (test clean-up); returns how many.
 
     A broker keeps several open files per partition: topics left behind by thousands of tests
     would exhaust its file descriptors."""
     if not prefix:
         raise ValueError("refusing to delete topics without a prefix")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hub-admin")
+    admin = AIOKafkaAdminClient(**kafka_client_options(settings), client_id="hub-admin")
     await admin.start()
     try:
         doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
@@ -68,11 +89,11 @@ async def delete_topics_with_prefix(bootstrap: str, prefix: str) -> int:
 
 
 async def read_topic(
-    bootstrap: str, topic: str, *, idle_seconds: float = 1.0
+    settings: HubSettings, topic: str, *, idle_seconds: float = 1.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of `topic` from offset 0 (no group), until nothing new came for a while."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        **kafka_client_options(settings), enable_auto_commit=False, auto_offset_reset="earliest"
     )
     try:
         # Started inside the try: a broker that cannot be reached still gets the consumer closed.

@@ -31,7 +31,9 @@ from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.middlewares import AckPolicy
 
 from hub_runtime.consumer import RecordApplier
+from hub_runtime.kafka_security import broker_security
 from hub_runtime.metrics import CONSUMER_LAG
+from hub_runtime.settings import HubSettings
 
 log = logging.getLogger(__name__)
 _framework_log = logging.getLogger(f"{__name__}.faststream")
@@ -46,11 +48,13 @@ POLL_TIMEOUT_MS = 50
 empty poll: the most a record arriving to an idle consumer waits beyond Kafka's own fetch."""
 
 
-def new_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
-    """A service's broker: idempotent producer with ``acks=all`` (a retried send never
-    duplicates or reorders within a partition), manual acknowledgement everywhere."""
+def new_broker(settings: HubSettings, *, client_id: str) -> KafkaBroker:
+    """A service's broker, logged in as ``settings``' Kafka principal: idempotent producer with
+    ``acks=all`` (a retried send never duplicates or reorders within a partition), manual
+    acknowledgement everywhere."""
     return KafkaBroker(
-        bootstrap,
+        settings.kafka_bootstrap,
+        security=broker_security(settings),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

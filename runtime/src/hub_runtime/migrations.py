@@ -2,8 +2,11 @@
 
 from importlib import resources
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from hub_runtime.db import Connection
+import asyncpg
+
+from hub_runtime.db import Connection, dsn_for_database
 
 # One advisory lock key for migrations, so two processes of one service never race at start.
 _MIGRATION_LOCK = 7_201_301
@@ -46,3 +49,32 @@ async def apply_migrations(conn: Connection, migrations: list[tuple[str, str]]) 
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
     return applied_now
+
+
+async def grant_data_access(conn: Connection, role: str) -> None:
+    """Let ``role`` read and write (never alter) every table and sequence of schema public.
+    Run by the owner after migrating, so tables a migration added are covered too."""
+    quoted = await conn.fetchval("SELECT quote_ident($1)", role)
+    # The role name is quoted by the server (quote_ident); identifiers cannot be parameters.
+    await conn.execute(
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted};"
+        f" GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"
+    )
+
+
+async def migrate_as_owner(
+    owner_dsn: str, app_dsn: str, database: str, migrations: list[tuple[str, str]]
+) -> list[str]:
+    """Apply ``migrations`` to ``database`` as the owner role of ``owner_dsn`` (a server DSN,
+    no database), then grant the run-time role of ``app_dsn`` data access; returns the names
+    applied now. The database must exist (the deployment creates it, owned by that role)."""
+    conn = await asyncpg.connect(dsn_for_database(owner_dsn, database))
+    try:
+        applied = await apply_migrations(conn, migrations)
+        app_role = unquote(urlsplit(app_dsn).username or "")
+        owner = await conn.fetchval("SELECT current_user")
+        if app_role and app_role != owner:
+            await grant_data_access(conn, app_role)
+        return applied
+    finally:
+        await conn.close()

@@ -221,7 +221,7 @@ def _describe(exc: BaseException, case: Any, response: Any) -> str:
 async def isolated(stack: contextlib.AsyncExitStack, hub: HubSettings) -> HubSettings:
     """`hub` with a topic prefix of its own, whose topics are deleted when `stack` closes."""
     prefix = f"t-{uuid.uuid4().hex[:8]}."
-    stack.push_async_callback(delete_topics_with_prefix, hub.kafka_bootstrap, prefix)
+    stack.push_async_callback(delete_topics_with_prefix, hub, prefix)
     return hub.model_copy(update={"topic_prefix": prefix})
 
 

@@ -25,7 +25,12 @@ from hub_runtime.health import ReadinessCheck
 from hub_runtime.kafka import ensure_topics
 from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.metrics import DEAD_LETTER_SIZE
-from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
+from hub_runtime.migrations import (
+    apply_migrations,
+    folder_migrations,
+    migrate_as_owner,
+    runtime_migrations,
+)
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
 from hub_runtime.unit_of_work import UnitOfWork
@@ -162,12 +167,19 @@ class ServiceRuntime:
         Errors of PostgreSQL or Kafka (not reachable, a failing migration) propagate; the service is
         then not running."""
         d = self.definition
-        await ensure_database(self.hub.pg_dsn, d.database)
-        pool = await create_pool(self.hub.pg_dsn, d.database)
-        async with pool.acquire() as conn:
-            await apply_migrations(conn, runtime_migrations() + folder_migrations(d.migrations))
+        migrations = runtime_migrations() + folder_migrations(d.migrations)
+        if self.hub.pg_owner_dsn:
+            # The owner role migrates and grants the run-time role data access; the service
+            # itself runs without DDL rights (and never as a superuser).
+            await migrate_as_owner(self.hub.pg_owner_dsn, self.hub.pg_dsn, d.database, migrations)
+            pool = await create_pool(self.hub.pg_dsn, d.database)
+        else:
+            await ensure_database(self.hub.pg_dsn, d.database)
+            pool = await create_pool(self.hub.pg_dsn, d.database)
+            async with pool.acquire() as conn:
+                await apply_migrations(conn, migrations)
         await ensure_topics(
-            self.hub.kafka_bootstrap,
+            self.hub,
             [
                 self.hub.topic(t)
                 for t in (
@@ -178,7 +190,7 @@ class ServiceRuntime:
             ],
             self.hub.topic_partitions,
         )
-        broker = new_broker(self.hub.kafka_bootstrap, client_id=d.name)
+        broker = new_broker(self.hub, client_id=d.name)
         self.context = ctx = ServiceContext(
             name=d.name, hub=self.hub, pool=pool, broker=broker, unit_of_work_type=d.unit_of_work
         )

@@ -9,13 +9,13 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from hub_runtime.secrets import EnvSettings
+from hub_runtime.transport_settings import TransportSettings
 
 # Refused outside development mode (hub_runtime.secrets), like every default secret.
 DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # noqa: S105
 
 
-class HubSettings(EnvSettings):
+class HubSettings(TransportSettings):
     """What every service needs to reach the stack. Read from `HUB_*` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")

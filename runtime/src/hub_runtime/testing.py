@@ -18,9 +18,11 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import SecretStr
 
 from hub_runtime.db import dsn_for_database
 from hub_runtime.kafka import delete_topics_with_prefix, read_topic
+from hub_runtime.kafka_acls import provision, remove_acls
 from hub_runtime.settings import HubSettings
 
 # Loaded with this module: the run fails on server errors no test expected (see the module);
@@ -49,6 +51,44 @@ def stack_env() -> dict[str, str]:
     return values
 
 
+_TRANSPORT_ENV = {
+    "kafka_security_protocol": "HUB_KAFKA_SECURITY_PROTOCOL",
+    "kafka_username": "HUB_KAFKA_USERNAME",
+    "kafka_password": "HUB_KAFKA_PASSWORD",
+    "kafka_ca_file": "HUB_KAFKA_CA_FILE",
+}
+
+
+def stack_transport(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The Kafka login of `stack_env()` (the admin principal: tests' and tools' clients) as
+    ``HubSettings`` field values; empty for a stack without security settings."""
+    env = stack_env() if env is None else env
+    return {field: env[var] for field, var in _TRANSPORT_ENV.items() if var in env}
+
+
+def principal_password(principal: str, env: dict[str, str] | None = None) -> str:
+    """The SCRAM password of a Kafka principal of the stack (``HUB_KAFKA_PASSWORD_<NAME>`` of
+    `stack_env()`, e.g. ``partner-gateway`` -> ``HUB_KAFKA_PASSWORD_PARTNER_GATEWAY``).
+
+    Fails the test when the stack does not export it."""
+    env = stack_env() if env is None else env
+    var = "HUB_KAFKA_PASSWORD_" + principal.upper().replace("-", "_")
+    if var not in env:
+        pytest.fail(f"{var} is not in the stack's environment (infra/stack.sh up writes it)")
+    return env[var]
+
+
+def as_principal(hub: HubSettings, principal: str) -> HubSettings:
+    """``hub`` logged in to Kafka as ``principal`` (a service's or ``tools``) instead of admin:
+    a service started with it is held to its ACLs (`hub_runtime.kafka_acls`)."""
+    return hub.model_copy(
+        update={
+            "kafka_username": principal,
+            "kafka_password": SecretStr(principal_password(principal)),
+        }
+    )
+
+
 def stack_settings(**overrides: object) -> HubSettings:
     """``HubSettings`` for the running stack (:func:`stack_env`), tuned for tests, plus
     ``overrides``.
@@ -63,6 +103,8 @@ def stack_settings(**overrides: object) -> HubSettings:
     return HubSettings(
         kafka_bootstrap=env["HUB_KAFKA_BOOTSTRAP"],
         pg_dsn=env["HUB_PG_DSN"],
+        # Transport fields by name, validated by pydantic like the overrides below.
+        **stack_transport(env),  # type: ignore[arg-type]
         env="development",  # the tests' partners are simulators on loopback
         outbox_poll_seconds=0.2,
         consumer_backoff_seconds=0.01,
@@ -83,10 +125,18 @@ def hub_settings() -> HubSettings:
 @pytest.fixture
 async def isolated_hub(hub_settings: HubSettings) -> AsyncIterator[HubSettings]:
     """Stack settings with a topic prefix of its own: the test's services see only its events.
-    Its topics are deleted afterwards."""
+
+    The hub's topics and the ACL table (`hub_runtime.kafka_acls`) are provisioned for the
+    prefix, so services started `as_principal` run under their own ACLs; topics and ACLs are
+    deleted afterwards."""
     prefix = f"t-{uuid.uuid4().hex[:8]}."
-    yield hub_settings.model_copy(update={"topic_prefix": prefix})
-    await delete_topics_with_prefix(hub_settings.kafka_bootstrap, prefix)
+    hub = hub_settings.model_copy(update={"topic_prefix": prefix})
+    await provision(hub, prefix)
+    try:
+        yield hub
+    finally:
+        await remove_acls(hub_settings, prefix)
+        await delete_topics_with_prefix(hub_settings, prefix)
 
 
 @contextlib.asynccontextmanager

@@ -30,6 +30,8 @@ from hub_runtime.auth import Role, mint_token
 from hub_runtime.db import dsn_for_database
 from hub_runtime.entry import service_runtime
 from hub_runtime.kafka import ensure_topics
+from hub_runtime.kafka_security import kafka_client_options
+from hub_runtime.settings import HubSettings
 from hub_runtime.testing import stack_settings
 
 CONCURRENCY = 8
@@ -136,8 +138,8 @@ def _status_events(n: int) -> list[PartnerStatusReported]:
     ]
 
 
-async def publish(bootstrap: str, topic: str, events: list[PartnerStatusReported]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+async def publish(hub: HubSettings, topic: str, events: list[PartnerStatusReported]) -> None:
+    producer = AIOKafkaProducer(**kafka_client_options(hub), linger_ms=5)
     await producer.start()
     try:
         sends = []
@@ -192,8 +194,8 @@ async def main(cases: int, events: int) -> None:
     hub = stack_settings(topic_prefix=f"bench-{uuid.uuid4().hex[:6]}.")
     database = f"bench_{uuid.uuid4().hex[:8]}"
     topic = hub.topic(Topic.PARTNER_EVENTS)
-    await ensure_topics(hub.kafka_bootstrap, [topic], hub.topic_partitions)
-    await publish(hub.kafka_bootstrap, topic, _status_events(events))
+    await ensure_topics(hub, [topic], hub.topic_partitions)
+    await publish(hub, topic, _status_events(events))
     settings = Settings(database=database, http_port=0, hub=hub)
     rt = service_runtime(definition(settings), settings)
     await rt.start()

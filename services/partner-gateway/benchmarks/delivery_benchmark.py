@@ -42,7 +42,9 @@ from hub_contracts import (
 from hub_contracts.registry import decode
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.db import dsn_for_database
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
+from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, stack_settings
 from partner_gateway.bootstrap import definition
 from partner_gateway.config import Settings
@@ -97,7 +99,7 @@ async def run(referrals: int, partners: int) -> None:
     )
     runtime = ServiceRuntime(definition(settings), hub)
     await runtime.start()
-    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap, linger_ms=5)
+    producer = AIOKafkaProducer(**kafka_client_options(hub), linger_ms=5)
     await producer.start()
     secret = hub.jwt_secret.get_secret_value()
     sims: list[PartnerSimulator] = []
@@ -178,7 +180,7 @@ async def run(referrals: int, partners: int) -> None:
         while sum(len(s.record.reported) for s in sims) < referrals:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         await asyncio.sleep(2 * hub.outbox_poll_seconds)  # let the relay publish the last events
-        records = await read_all(hub.kafka_bootstrap, hub.topic(Topic.PARTNER_EVENTS))
+        records = await read_all(hub, hub.topic(Topic.PARTNER_EVENTS))
         envelopes = [Envelope.from_bytes(r.value) for r in records if r.value]
         delivered_times = [
             e.time.timestamp() for e in envelopes if e.type == ReferralDelivered.event_type
@@ -238,12 +240,12 @@ async def run(referrals: int, partners: int) -> None:
         conn = await asyncpg.connect(dsn_for_database(hub.pg_dsn, "postgres"))
         await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await conn.close()
-        await _delete_topics(hub.kafka_bootstrap, hub.topic_prefix)
+        await _delete_topics(hub, hub.topic_prefix)
 
 
-async def _delete_topics(bootstrap: str, prefix: str) -> None:
+async def _delete_topics(hub: HubSettings, prefix: str) -> None:
     """Remove this run's topics (exactly this run's prefix, nobody else's)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_client_options(hub))
     await admin.start()
     try:
         mine = [t for t in await admin.list_topics() if t.startswith(prefix)]

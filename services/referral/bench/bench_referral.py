@@ -31,6 +31,7 @@ from hub_contracts import (
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.db import dsn_for_database
 from hub_runtime.entry import service_runtime
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import stack_settings, wait_until
@@ -174,7 +175,7 @@ async def _drive(rt: ServiceRuntime, hub: HubSettings, requests: int) -> float:
 
 
 async def _feed_cases(hub: HubSettings) -> list[uuid.UUID]:
-    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap)
+    producer = AIOKafkaProducer(**kafka_client_options(hub))
     await producer.start()
     cases = [uuid.uuid4() for _ in range(CASES)]
     try:

@@ -13,6 +13,7 @@ from casefile.config import Settings
 from hub_contracts import EventPayload, new_envelope, subject_for
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.entry import service_runtime
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 
@@ -90,7 +91,7 @@ class Casefile:
     async def publish(self, payload: EventPayload) -> None:
         """Put an event on its topic as its producer would (envelope, key = subject)."""
         envelope = new_envelope(payload, source="urn:test", subject=subject_for(payload))
-        producer = AIOKafkaProducer(bootstrap_servers=self.hub.kafka_bootstrap)
+        producer = AIOKafkaProducer(**kafka_client_options(self.hub))
         await producer.start()
         try:
             await producer.send_and_wait(

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _events(cf: Any, case_id: str) -> list[Envelope]:
-    records = await read_all(cf.hub.kafka_bootstrap, cf.hub.topic(Topic.CASEFILE_EVENTS))
+    records = await read_all(cf.hub, cf.hub.topic(Topic.CASEFILE_EVENTS))
     envelopes = [Envelope.from_bytes(r.value) for r in records]
     return [e for e in envelopes if e.subject == case_id]
 

@@ -68,7 +68,7 @@ def dates_in(value: Any) -> set[str]:
 
 
 async def deadline_events(cf: Any, case_id: str) -> list[tuple[Envelope, dict[str, Any]]]:
-    records = await read_all(cf.hub.kafka_bootstrap, cf.hub.topic(Topic.CASEFILE_EVENTS))
+    records = await read_all(cf.hub, cf.hub.topic(Topic.CASEFILE_EVENTS))
     found = []
     for record in records:
         envelope = Envelope.from_bytes(record.value)

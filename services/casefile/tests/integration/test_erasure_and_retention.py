@@ -204,9 +204,7 @@ async def test_erasure_shreds_the_key_and_every_api_answers_gone(casefile: Any) 
         assert secret not in stored
 
     async def person_erased_published() -> bool:
-        records = await read_all(
-            casefile.hub.kafka_bootstrap, casefile.hub.topic(Topic.CASEFILE_EVENTS)
-        )
+        records = await read_all(casefile.hub, casefile.hub.topic(Topic.CASEFILE_EVENTS))
         return any(
             Envelope.from_bytes(r.value).type == "council.casefile.PersonErased.v1"
             and Envelope.from_bytes(r.value).subject == case_id

@@ -25,7 +25,7 @@ NEXT_WEEK_START = datetime(2026, 3, 9, 0, 0, tzinfo=AMSTERDAM)
 
 
 async def _notices(cf: Any, case_ids: set[str]) -> list[Envelope]:
-    records = await read_all(cf.hub.kafka_bootstrap, cf.hub.topic(Topic.CASEFILE_EVENTS))
+    records = await read_all(cf.hub, cf.hub.topic(Topic.CASEFILE_EVENTS))
     found = [Envelope.from_bytes(r.value) for r in records]
     return [
         e

@@ -28,9 +28,7 @@ async def test_options_discussed_are_recorded_and_published(casefile: Any) -> No
     assert view["options_discussed"][0]["interpreter_used"] is True
 
     async def published() -> list[dict[str, Any]]:
-        records = await read_all(
-            casefile.hub.kafka_bootstrap, casefile.hub.topic(Topic.CASEFILE_EVENTS)
-        )
+        records = await read_all(casefile.hub, casefile.hub.topic(Topic.CASEFILE_EVENTS))
         return [
             decode(e).model_dump(mode="json")
             for e in (Envelope.from_bytes(r.value) for r in records)

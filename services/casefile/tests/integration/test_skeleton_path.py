@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _events(cf: Any, case_id: str) -> list[tuple[bytes, Envelope]]:
-    records = await read_all(cf.hub.kafka_bootstrap, cf.hub.topic(Topic.CASEFILE_EVENTS))
+    records = await read_all(cf.hub, cf.hub.topic(Topic.CASEFILE_EVENTS))
     found = []
     for record in records:
         envelope = Envelope.from_bytes(record.value)

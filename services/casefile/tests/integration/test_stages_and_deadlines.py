@@ -22,7 +22,7 @@ def _amsterdam(year: int, month: int, day: int, hour: int = 12) -> datetime:
 
 
 async def _deadline_events(cf: Any, case_id: str) -> list[dict[str, Any]]:
-    records = await read_all(cf.hub.kafka_bootstrap, cf.hub.topic(Topic.CASEFILE_EVENTS))
+    records = await read_all(cf.hub, cf.hub.topic(Topic.CASEFILE_EVENTS))
     events = []
     for record in records:
         envelope = Envelope.from_bytes(record.value)

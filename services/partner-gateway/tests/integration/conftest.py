@@ -39,6 +39,7 @@ from hub_contracts import (
 )
 from hub_contracts.registry import decode
 from hub_runtime.auth import Role, mint_token, verify_token
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, wait_until
@@ -186,9 +187,7 @@ class Gateway:
         return envelope
 
     async def partner_events(self, idle: float = 0.5) -> list[tuple[Envelope, Any]]:
-        records = await read_all(
-            self.hub.kafka_bootstrap, self.hub.topic(Topic.PARTNER_EVENTS), idle_seconds=idle
-        )
+        records = await read_all(self.hub, self.hub.topic(Topic.PARTNER_EVENTS), idle_seconds=idle)
         envelopes = [Envelope.from_bytes(r.value) for r in records if r.value is not None]
         return [(e, decode(e)) for e in envelopes]
 
@@ -447,7 +446,7 @@ async def start_gateway(
         runtime = ServiceRuntime(definition(settings, clock=clock), hub)
         await runtime.start()
         cleanups.append(runtime.stop)
-        producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap)
+        producer = AIOKafkaProducer(**kafka_client_options(hub))
         await producer.start()
         cleanups.append(producer.stop)
         http = httpx.AsyncClient(base_url=runtime.base_url, timeout=30)
@@ -468,7 +467,7 @@ async def start_gateway(
         with contextlib.suppress(Exception):
             await cleanup()
     with contextlib.suppress(Exception):
-        await delete_topics(isolated_hub.kafka_bootstrap, isolated_hub.topic_prefix)
+        await delete_topics(isolated_hub, isolated_hub.topic_prefix)
 
 
 def _run_all(steps: list[Callable[[], Awaitable[None]]]) -> Callable[[], Awaitable[None]]:
@@ -480,11 +479,11 @@ def _run_all(steps: list[Callable[[], Awaitable[None]]]) -> Callable[[], Awaitab
     return run
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> None:
+async def delete_topics(hub: HubSettings, prefix: str) -> None:
     """Delete this test's topics (exactly its own prefix): thousands of leftover test
     partitions exhaust the broker's open files (it stopped once with 'Too many open files')."""
     assert prefix, "never delete without a test prefix"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_client_options(hub))
     await admin.start()
     try:
         mine = [t for t in await admin.list_topics() if t.startswith(prefix)]

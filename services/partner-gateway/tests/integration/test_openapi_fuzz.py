@@ -15,6 +15,7 @@ from casefile.bootstrap import definition as casefile_definition
 from casefile.config import Settings as CasefileSettings
 from hub_contracts import PartnerRegistered, PartnerType, Purpose, new_envelope
 from hub_runtime.auth import Role, mint_token
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.openapi_fuzz import fuzz, in_background, isolated, run_service
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
@@ -71,7 +72,7 @@ async def _known_partner(hub: HubSettings, gateway: ServiceRuntime) -> None:
         active=True,
     )
     envelope = new_envelope(entry, source="urn:council-hub:test", subject=str(PARTNER_ID))
-    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap)
+    producer = AIOKafkaProducer(**kafka_client_options(hub))
     await producer.start()
     try:
         await producer.send_and_wait(

@@ -73,7 +73,7 @@ async def test_an_approval_for_an_origin_authority_is_never_delivered(gateway: G
     dlq = gateway.hub.topic(Topic.REFERRAL_EVENTS) + ".dlq"
 
     async def dead_lettered() -> bool:
-        records = await read_all(gateway.hub.kafka_bootstrap, dlq, idle_seconds=0.2)
+        records = await read_all(gateway.hub, dlq, idle_seconds=0.2)
         return any(str(envelope.id).encode() in (r.value or b"") for r in records)
 
     await wait_until(dead_lettered)
@@ -95,7 +95,7 @@ async def test_an_ngo_approval_naming_an_origin_authority_type_is_refused_too(
     dlq = gateway.hub.topic(Topic.REFERRAL_EVENTS) + ".dlq"
 
     async def dead_lettered() -> bool:
-        return bool(await read_all(gateway.hub.kafka_bootstrap, dlq, idle_seconds=0.2))
+        return bool(await read_all(gateway.hub, dlq, idle_seconds=0.2))
 
     await wait_until(dead_lettered)
     assert gateway.runtime.context is not None

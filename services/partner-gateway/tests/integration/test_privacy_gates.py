@@ -67,9 +67,7 @@ async def test_a_decline_reason_outside_the_closed_list_is_422_and_reaches_no_to
     await gateway.wait_for_event(PartnerStatusReportedV2, lambda r: r.referral_id == referral_id)
     [reported] = await gateway.events_of(PartnerStatusReportedV2)
     assert reported.reason_code == "no_capacity"
-    records = await read_all(
-        gateway.hub.kafka_bootstrap, gateway.hub.topic(Topic.PARTNER_EVENTS), idle_seconds=0.5
-    )
+    records = await read_all(gateway.hub, gateway.hub.topic(Topic.PARTNER_EVENTS), idle_seconds=0.5)
     assert records
     assert not any(canary.encode() in (r.value or b"") for r in records)
 
@@ -110,7 +108,7 @@ async def test_an_id_once_an_origin_authority_gets_nothing_after_it_is_listed_as
     dlq = gateway.hub.topic(Topic.REFERRAL_EVENTS) + ".dlq"
 
     async def dead_lettered() -> bool:
-        records = await read_all(gateway.hub.kafka_bootstrap, dlq, idle_seconds=0.2)
+        records = await read_all(gateway.hub, dlq, idle_seconds=0.2)
         return any(str(envelope.id).encode() in (r.value or b"") for r in records)
 
     await wait_until(dead_lettered)

@@ -23,6 +23,7 @@ from hub_contracts import (
 )
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.entry import service_runtime
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, wait_until
 from referral.bootstrap import definition
@@ -60,7 +61,7 @@ class Stack:
         return envelope
 
     async def events(self, topic: Topic = Topic.REFERRAL_EVENTS) -> list[tuple[Envelope, Any]]:
-        records = await read_all(self.hub.kafka_bootstrap, self.hub.topic(topic), idle_seconds=0.3)
+        records = await read_all(self.hub, self.hub.topic(topic), idle_seconds=0.3)
         decoded = []
         for record in records:
             assert record.value is not None
@@ -69,9 +70,7 @@ class Stack:
         return decoded
 
     async def dead_letters(self, topic: Topic) -> list[dict[str, str]]:
-        records = await read_all(
-            self.hub.kafka_bootstrap, self.hub.topic(topic) + ".dlq", idle_seconds=0.3
-        )
+        records = await read_all(self.hub, self.hub.topic(topic) + ".dlq", idle_seconds=0.3)
         return [{k: v.decode() for k, v in (r.headers or ())} for r in records]
 
     async def wait_for_event(self, predicate: Callable[[Any], bool], within: float = 20) -> Any:
@@ -210,7 +209,7 @@ async def stack_factory(
         rt = service_runtime(definition(config), config)
         await rt.start()
         http = httpx.AsyncClient(base_url=rt.base_url, timeout=20)
-        producer = AIOKafkaProducer(bootstrap_servers=isolated_hub.kafka_bootstrap)
+        producer = AIOKafkaProducer(**kafka_client_options(isolated_hub))
         await producer.start()
         started.append((rt, http, producer))
         return Stack(hub=isolated_hub, http=http, producer=producer, runtime=rt)

@@ -96,7 +96,7 @@ async def send(stack: Any, envelope: Envelope) -> Envelope:
     """What a counsellors' tool does: one record on the command topic, keyed by the case."""
     topic = stack.hub.topic(Topic.REFERRAL_COMMANDS)
     # The service creates the topic when it starts its command consumer; a tool only writes.
-    await ensure_topics(stack.hub.kafka_bootstrap, [topic], stack.hub.topic_partitions)
+    await ensure_topics(stack.hub, [topic], stack.hub.topic_partitions)
     await stack.producer.send_and_wait(topic, value=envelope.to_bytes(), key=envelope.kafka_key())
     return envelope
 

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from hub_contracts import Envelope
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.entry import service_runtime
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from signals.bootstrap import definition
@@ -44,7 +45,7 @@ def bearer(hub: HubSettings, role: Role) -> dict[str, str]:
 
 
 async def publish_raw(hub: HubSettings, topic: str, key: str, value: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka_client_options(hub), acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(hub.topic(topic), value=value, key=key.encode())
@@ -57,7 +58,7 @@ async def publish(hub: HubSettings, envelope: Envelope, topic: str) -> None:
 
 
 async def publish_many(hub: HubSettings, envelopes: list[tuple[Envelope, str]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka_client_options(hub), acks="all")
     await producer.start()
     try:
         for envelope, topic in envelopes:

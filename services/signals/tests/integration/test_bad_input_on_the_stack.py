@@ -50,10 +50,10 @@ async def test_unknown_category_and_identifying_fields_are_dead_lettered(
     dlq = isolated_hub.topic(Topic.CASEFILE_EVENTS) + ".dlq"
 
     async def three_dead_letters() -> bool:
-        return len(await read_all(isolated_hub.kafka_bootstrap, dlq, idle_seconds=0.2)) >= 3
+        return len(await read_all(isolated_hub, dlq, idle_seconds=0.2)) >= 3
 
     await wait_until(three_dead_letters, within=30)
-    records = await read_all(isolated_hub.kafka_bootstrap, dlq)
+    records = await read_all(isolated_hub, dlq)
     assert sorted(r.value for r in records if r.value is not None) == sorted(bad)
     errors = [dict(r.headers)["dlq-error"].decode() for r in records]
     assert any("category" in e for e in errors)
@@ -91,11 +91,11 @@ async def test_events_of_an_implausible_month_are_dead_lettered_not_published(
     dlq = isolated_hub.topic(Topic.CASEFILE_EVENTS) + ".dlq"
 
     async def all_dead_lettered() -> bool:
-        records = await read_all(isolated_hub.kafka_bootstrap, dlq, idle_seconds=0.2)
+        records = await read_all(isolated_hub, dlq, idle_seconds=0.2)
         return len(records) >= len(mistyped)
 
     await wait_until(all_dead_lettered, within=30)
-    records = await read_all(isolated_hub.kafka_bootstrap, dlq)
+    records = await read_all(isolated_hub, dlq)
     assert sorted(r.value for r in records if r.value is not None) == sorted(mistyped)
     for record in records:
         error = dict(record.headers)["dlq-error"].decode()

@@ -179,11 +179,11 @@ async def test_a_closed_period_is_published_once_and_protected(
     expected = len(listing["periods"][0]["tables"])
 
     async def relayed() -> bool:  # the outbox relay publishes after the commit, not in it
-        records = await read_all(isolated_hub.kafka_bootstrap, topic, idle_seconds=0.2)
+        records = await read_all(isolated_hub, topic, idle_seconds=0.2)
         return len(records) >= expected
 
     await wait_until(relayed)
-    records = await read_all(isolated_hub.kafka_bootstrap, topic)
+    records = await read_all(isolated_hub, topic)
     events = [Envelope.from_bytes(r.value) for r in records if r.value is not None]
     assert {e.subject for e in events} == {PERIOD}
     tables = sorted(e.data["table"] for e in events)  # type: ignore[type-var]
@@ -428,7 +428,7 @@ async def _published_by_the_worker(hub: HubSettings) -> str:
     topic = hub.topic(Topic.SIGNALS_PUBLISHED)
 
     async def published() -> bool:
-        records = await read_all(hub.kafka_bootstrap, topic, idle_seconds=0.2)
+        records = await read_all(hub, topic, idle_seconds=0.2)
         return any(json.loads(r.value or b"{}").get("subject") == PERIOD for r in records)
 
     await wait_until(published, within=30)
@@ -464,7 +464,7 @@ async def test_the_publisher_leaves_contributions_of_an_implausible_period_alone
         )
         await publish_many(isolated_hub, seeded()[:1])
         topic = await _published_by_the_worker(isolated_hub)
-        records = await read_all(isolated_hub.kafka_bootstrap, topic)
+        records = await read_all(isolated_hub, topic)
         async with httpx.AsyncClient(base_url=service.base_url) as client:
             listing = (
                 await client.get("/signals/periods", headers=bearer(isolated_hub, Role.ADVOCACY))
