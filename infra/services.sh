@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts, stops and reports the hub's service processes (the stack itself is infra/stack.sh).
-# Each process runs from the locked .venv with the stack's addresses (.hub/stack.env) and the
+# Each process runs from the locked .venv with the stack's addresses (.hub/stack.env), its own
+# Kafka principal and database roles (as_service below), and the
 # development secrets (.hub/secrets.env, generated once, git-ignored). Pid files under .hub/run
 # make `down` stop exactly what `up` started.
 set -euo pipefail
@@ -66,6 +67,27 @@ with_env() {
   "$@"
 }
 
+# A service process runs as its own Kafka principal and its own database roles (stack.env holds
+# every one; each process gets only its own): HUB_KAFKA_USERNAME/PASSWORD, HUB_PG_DSN (the app
+# role) and HUB_PG_OWNER_DSN (the owner role, for migrations). No superuser at run time.
+as_service() {
+  local name=$1 key
+  shift
+  key=$(tr 'a-z-' 'A-Z_' <<<"$name")
+  local password_var="HUB_KAFKA_PASSWORD_$key" dsn_var="HUB_PG_DSN_$key" owner_var="HUB_PG_OWNER_DSN_$key"
+  if [ -z "${!password_var:-}" ] || [ -z "${!dsn_var:-}" ] || [ -z "${!owner_var:-}" ]; then
+    echo "$name: no Kafka principal or database roles in .hub/stack.env (run infra/stack.sh up)" >&2
+    exit 1
+  fi
+  # Every other principal's password and role DSN stays out of the process's environment.
+  local unset=() var
+  for var in $(compgen -e); do
+    case $var in HUB_KAFKA_PASSWORD_*|HUB_PG_DSN_*|HUB_PG_OWNER_DSN_*) unset+=(-u "$var") ;; esac
+  done
+  exec env "${unset[@]}" HUB_KAFKA_USERNAME="$name" HUB_KAFKA_PASSWORD="${!password_var}" \
+    HUB_PG_DSN="${!dsn_var}" HUB_PG_OWNER_DSN="${!owner_var}" "$@"
+}
+
 start_one() {
   local name=$1 module=$2
   shift 2
@@ -74,7 +96,10 @@ start_one() {
     echo "$name: already running (pid $(cat "$pidfile"))"
     return
   fi
-  ( with_env exec nohup "$PY" -m "$module" "$@" >>"$HUB/logs/$name.log" 2>&1 ) &
+  local run=(exec nohup)
+  # The simulator is a partner outside the hub: it keeps the plain environment.
+  [ "$name" = "${SIMULATOR%%|*}" ] || run=(as_service "$name" nohup)
+  ( with_env "${run[@]}" "$PY" -m "$module" "$@" >>"$HUB/logs/$name.log" 2>&1 ) &
   echo $! >"$pidfile"
 }
 

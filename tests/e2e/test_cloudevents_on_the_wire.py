@@ -20,6 +20,7 @@ from hub_contracts import Topic
 from hub_contracts.envelope import source_for
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.settings import HubSettings
+from hub_runtime.testing import service_hubs
 
 from .cloudevents_sdks import WireRecord, javascript_sdk_problems, python_sdk_problems
 from .flows import short_referral_flow
@@ -39,7 +40,9 @@ SERVICES = {
 async def running_hub(
     isolated_hub: HubSettings, hub_databases: dict[str, str]
 ) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
+    hub = await start_hub(
+        isolated_hub, hub_databases, await service_hubs(isolated_hub, hub_databases)
+    )
     try:
         yield hub
     finally:

@@ -37,7 +37,7 @@ from hub_demo.fuzz_records import FuzzRecord, fuzz_records, valid_record
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import read_all
+from hub_runtime.testing import read_all, service_hubs
 
 pytestmark = pytest.mark.integration
 
@@ -74,9 +74,8 @@ async def running_hub(
 ) -> AsyncIterator[RunningHub]:
     # Few attempts: a valid example about a case no service knows fails its handler every time.
     monkeypatch.setenv("REFERRAL_COMMAND_MAX_ATTEMPTS", "2")
-    hub = await start_hub(
-        isolated_hub.model_copy(update={"consumer_max_attempts": 2}), hub_databases
-    )
+    admin = isolated_hub.model_copy(update={"consumer_max_attempts": 2})
+    hub = await start_hub(admin, hub_databases, await service_hubs(admin, hub_databases))
     try:
         yield hub
     finally:

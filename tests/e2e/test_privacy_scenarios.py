@@ -20,8 +20,14 @@ from hub_demo.client import council_today
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.auth import Role
 from hub_runtime.kafka import delete_topics_with_prefix
+from hub_runtime.kafka_acls import provision, remove_acls
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import plaintext_dump_contains, temporary_databases, wait_until
+from hub_runtime.testing import (
+    plaintext_dump_contains,
+    service_hubs,
+    temporary_databases,
+    wait_until,
+)
 
 from .scenario_users import (
     PARTNER_POLL_SECONDS,
@@ -59,12 +65,14 @@ async def hub(hub_settings: HubSettings) -> AsyncIterator[Hub]:
     prefix = f"t-{uuid.uuid4().hex[:8]}."
     settings = hub_settings.model_copy(update={"topic_prefix": prefix})
     services = ("casefile", "referral", "partner_gateway", "signals")
+    await provision(settings, prefix)  # the hub's topics and ACLs for the prefix
     async with temporary_databases(hub_settings, *services) as databases:
-        running = await start_hub(settings, databases)
+        running = await start_hub(settings, databases, await service_hubs(settings, databases))
         try:
             yield Hub(running, databases, prefix)
         finally:
             await running.stop()
+            await remove_acls(hub_settings, prefix)
             await delete_topics_with_prefix(hub_settings, prefix)
 
 

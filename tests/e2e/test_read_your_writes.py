@@ -25,7 +25,7 @@ from hub_demo.client import HubClient, consent_body
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.auth import Role
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import wait_until
+from hub_runtime.testing import service_hubs, wait_until
 from referral.casefile_client import HttpCaseFile
 from referral.view_catch_up import CaseFileUnavailableError
 
@@ -40,7 +40,9 @@ PERSON = {"name": "Lina Testpersoon", "date_of_birth": "1988-02-11", "phone": "+
 async def running_hub(
     isolated_hub: HubSettings, hub_databases: dict[str, str]
 ) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
+    hub = await start_hub(
+        isolated_hub, hub_databases, await service_hubs(isolated_hub, hub_databases)
+    )
     try:
         yield hub
     finally:

@@ -18,7 +18,7 @@ from hub_demo.client import HubClient
 from hub_demo.inprocess import RunningHub, connect_simulated_partner, start_hub
 from hub_runtime.auth import Role
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import stack_env, wait_until
+from hub_runtime.testing import service_hubs, stack_env, wait_until
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -47,7 +47,9 @@ SECRETS = [
 async def running_hub(
     isolated_hub: HubSettings, hub_databases: dict[str, str], span_exporter: InMemorySpanExporter
 ) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
+    hub = await start_hub(
+        isolated_hub, hub_databases, await service_hubs(isolated_hub, hub_databases)
+    )
     try:
         yield hub
     finally:

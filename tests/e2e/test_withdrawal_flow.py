@@ -17,7 +17,7 @@ from hub_demo.client import HubClient
 from hub_demo.inprocess import RunningHub, connect_simulated_partner, start_hub
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import wait_until
+from hub_runtime.testing import service_hubs, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,9 @@ PERSON = {"name": "Omar Testpersoon", "date_of_birth": "1979-09-30", "phone": "+
 async def running_hub(
     isolated_hub: HubSettings, hub_databases: dict[str, str]
 ) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
+    hub = await start_hub(
+        isolated_hub, hub_databases, await service_hubs(isolated_hub, hub_databases)
+    )
     try:
         yield hub
     finally:

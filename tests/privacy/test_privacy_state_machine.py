@@ -19,6 +19,7 @@ import pytest
 from hub_contracts import privacy
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.settings import HubSettings
+from hub_runtime.testing import service_hubs
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 from partner_gateway import notices
@@ -39,7 +40,9 @@ EXAMPLES_TO_FIND = 40
 async def driver(
     isolated_hub: HubSettings, hub_databases: dict[str, str]
 ) -> AsyncIterator[HubDriver]:
-    hub: RunningHub = await start_hub(isolated_hub, hub_databases)
+    hub: RunningHub = await start_hub(
+        isolated_hub, hub_databases, await service_hubs(isolated_hub, hub_databases)
+    )
     driver = HubDriver(hub, asyncio.get_running_loop(), hub_databases)
     try:
         yield driver

@@ -4,6 +4,7 @@ For the end-to-end tests and the benchmarks: the same bootstraps as the processe
 starts, so what runs here is what runs there, minus the process boundaries.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -51,19 +52,30 @@ class RunningHub:
             await runtime.stop()
 
 
-async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
-    """Start the four services on `databases` (service name -> database name)."""
+async def start_hub(
+    hub: HubSettings,
+    databases: dict[str, str],
+    services: Mapping[str, HubSettings] | None = None,
+) -> RunningHub:
+    """Start the four services on `databases` (service name -> database name).
+
+    ``services``: the settings each service runs with, by database key (e.g. from
+    `hub_runtime.testing.service_hubs`: its own Kafka principal and database roles); ``hub``
+    for any not given. ``RunningHub.hub`` stays ``hub`` (the tests' and tools' login)."""
+    own = dict(services or {})
     started: list[ServiceRuntime] = []
     try:
         case_rt = runtime_of(
             casefile.bootstrap.definition,
-            casefile.config.Settings(hub=hub, http_port=0, database=databases["casefile"]),
+            casefile.config.Settings(
+                hub=own.get("casefile", hub), http_port=0, database=databases["casefile"]
+            ),
         )
         await _start(case_rt, started)
         referral_rt = runtime_of(
             referral.bootstrap.definition,
             referral.config.Settings(
-                hub=hub,
+                hub=own.get("referral", hub),
                 http_port=0,
                 database=databases["referral"],
                 casefile_url=case_rt.base_url,
@@ -73,7 +85,7 @@ async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
         gateway_rt = runtime_of(
             partner_gateway.bootstrap.definition,
             partner_gateway.config.Settings(
-                hub=hub,
+                hub=own.get("partner_gateway", hub),
                 http_port=0,
                 database=databases["partner_gateway"],
                 casefile_url=case_rt.base_url,
@@ -85,7 +97,9 @@ async def start_hub(hub: HubSettings, databases: dict[str, str]) -> RunningHub:
         await _start(gateway_rt, started)
         signals_rt = runtime_of(
             signals.bootstrap.definition,
-            signals.config.Settings(hub=hub, http_port=0, database=databases["signals"]),
+            signals.config.Settings(
+                hub=own.get("signals", hub), http_port=0, database=databases["signals"]
+            ),
         )
         await _start(signals_rt, started)
     except BaseException:

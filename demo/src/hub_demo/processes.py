@@ -120,6 +120,11 @@ class HubProcesses:
                 **os.environ,
                 "HUB_KAFKA_BOOTSTRAP": self.hub.kafka_bootstrap,
                 "HUB_PG_DSN": self.hub.pg_dsn,
+                # The chaos hub's processes log in to Kafka as the harness does (the admin).
+                "HUB_KAFKA_SECURITY_PROTOCOL": self.hub.kafka_security_protocol,
+                "HUB_KAFKA_USERNAME": self.hub.kafka_username,
+                "HUB_KAFKA_PASSWORD": self.hub.kafka_password.get_secret_value(),
+                "HUB_KAFKA_CA_FILE": str(self.hub.kafka_ca_file or ""),
                 "HUB_ENV": self.hub.env,
                 "HUB_JWT_SECRET": self.hub.jwt_secret.get_secret_value(),
                 "HUB_TOPIC_PREFIX": self.hub.topic_prefix,

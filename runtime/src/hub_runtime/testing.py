@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -87,6 +88,51 @@ def as_principal(hub: HubSettings, principal: str) -> HubSettings:
             "kafka_password": SecretStr(principal_password(principal)),
         }
     )
+
+
+async def as_service(hub: HubSettings, service: str, database: str) -> HubSettings:
+    """``hub`` (the admin's settings) as ``service`` runs in production: logged in to Kafka as
+    its principal, and to PostgreSQL as its app role (``HUB_PG_DSN_<DB>``) with its owner role
+    (``HUB_PG_OWNER_DSN_<DB>``) running the migrations. ``database`` (a test's own) is handed to
+    that owner role and only its app role may connect to it, as on the stack's own databases.
+
+    Fails the test when the stack exports no roles for ``service``."""
+    key = service.upper().replace("-", "_")
+    env = stack_env()
+    app_dsn, owner_dsn = env.get(f"HUB_PG_DSN_{key}"), env.get(f"HUB_PG_OWNER_DSN_{key}")
+    if not app_dsn or not owner_dsn:
+        pytest.fail(f"the stack exports no database roles for {service} (infra/stack.sh up)")
+    app, owner = urlsplit(app_dsn).username, urlsplit(owner_dsn).username
+    # Role and database names come from the stack's env and the test's own name, not input.
+    await _admin(
+        hub,
+        [
+            f'ALTER DATABASE "{database}" OWNER TO "{owner}"',
+            f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC',
+            f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO "{app}"',
+        ],
+    )
+    return as_principal(hub, service).model_copy(
+        update={"pg_dsn": app_dsn, "pg_owner_dsn": owner_dsn}
+    )
+
+
+SERVICE_OF_DATABASE = {
+    "casefile": "casefile",
+    "referral": "referral",
+    "partner_gateway": "partner-gateway",
+    "signals": "signals",
+}
+"""The `hub_databases` keys and the service (Kafka principal) each belongs to."""
+
+
+async def service_hubs(hub: HubSettings, databases: dict[str, str]) -> dict[str, HubSettings]:
+    """`as_service` for every service of ``databases`` (as `hub_databases` yields them):
+    database key -> the settings that service runs with."""
+    return {
+        key: await as_service(hub, SERVICE_OF_DATABASE[key], name)
+        for key, name in databases.items()
+    }
 
 
 def stack_settings(**overrides: object) -> HubSettings:

@@ -16,6 +16,7 @@ from hub_runtime.entry import service_runtime
 from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
+from hub_runtime.testing import as_service
 
 NAME = "Amina Testpersoon-Zeldzaam"
 PHONE = "+31 6 9876 5432"
@@ -123,7 +124,10 @@ async def start_casefile(
 
     async def start(clock: MutableClock | None = None, **overrides: Any) -> Casefile:
         clock = clock or MutableClock(datetime.now(UTC))
-        overrides = {"hub": isolated_hub, **overrides}  # a test may give its own hub settings
+        # Casefile runs as in production: its own Kafka principal and database roles (a test
+        # may give its own hub settings).
+        own = await as_service(isolated_hub, "casefile", fresh_database)
+        overrides = {"hub": own, **overrides}
         settings = Settings(database=fresh_database, http_port=0, **overrides)
         rt = service_runtime(definition(settings, clock), settings)
         await rt.start()

@@ -42,7 +42,7 @@ from hub_runtime.auth import Role, mint_token, verify_token
 from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import read_all, wait_until
+from hub_runtime.testing import as_service, read_all, wait_until
 from partner_gateway.bootstrap import definition
 from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
@@ -436,14 +436,16 @@ async def start_gateway(
         fake = FakeCasefile(hub.jwt_secret.get_secret_value())
         casefile_url, stop_casefile = await serve(fake.app())
         cleanups.append(stop_casefile)
+        # The gateway runs as in production: its own Kafka principal and database roles.
+        own = await as_service(hub, "partner-gateway", fresh_database)
         settings = Settings(
-            hub=hub,
+            hub=own,
             database=fresh_database,
             http_port=0,
             casefile_url=casefile_url,
             **{**FAST, **overrides},
         )
-        runtime = ServiceRuntime(definition(settings, clock=clock), hub)
+        runtime = ServiceRuntime(definition(settings, clock=clock), own)
         await runtime.start()
         cleanups.append(runtime.stop)
         producer = AIOKafkaProducer(**kafka_client_options(hub))

@@ -25,7 +25,7 @@ from hub_runtime.auth import Role, mint_token
 from hub_runtime.entry import service_runtime
 from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import read_all, wait_until
+from hub_runtime.testing import as_service, read_all, wait_until
 from referral.bootstrap import definition
 from referral.config import Settings
 
@@ -205,7 +205,9 @@ async def stack_factory(
     async def start(**settings: Any) -> Stack:
         # No casefile runs beside it here: the test plays casefile by publishing its events.
         settings.setdefault("casefile_url", None)
-        config = Settings(hub=isolated_hub, database=fresh_database, http_port=0, **settings)
+        # Referral runs as in production: its own Kafka principal and database roles.
+        own = await as_service(isolated_hub, "referral", fresh_database)
+        config = Settings(hub=own, database=fresh_database, http_port=0, **settings)
         rt = service_runtime(definition(config), config)
         await rt.start()
         http = httpx.AsyncClient(base_url=rt.base_url, timeout=20)

@@ -13,15 +13,17 @@ from hub_runtime.entry import service_runtime
 from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
+from hub_runtime.testing import as_service
 from signals.bootstrap import definition
 from signals.config import Settings
 
 
 @pytest.fixture
-def signals_settings(isolated_hub: HubSettings, fresh_database: str) -> Settings:
+async def signals_settings(isolated_hub: HubSettings, fresh_database: str) -> Settings:
+    """Signals as in production: its own Kafka principal and database roles."""
     return Settings(
         database=fresh_database,
-        hub=isolated_hub,
+        hub=await as_service(isolated_hub, "signals", fresh_database),
         http_port=0,
         require_reporting_consent=False,
         # The worker runs once at start; tests publish through the API unless they test it.
