@@ -213,7 +213,7 @@ aiokafka_version() {
 LIBS_FETCHED=0
 kafka_libs() {
   local want
-  want="kafka=$KAFKA_VERSION log4j=$(pom_prop log4j.version) slf4j=$(pom_prop slf4j.version)"
+  want="kafka=$KAFKA_VERSION log4j=$(pom_prop log4j.version) slf4j=$(pom_prop slf4j.version) tools=1"
   if [[ -f $K_LIBS/.version && $(<"$K_LIBS/.version") == "$want" \
         && -f $K_LIBS/kafka_2.13-$KAFKA_VERSION.jar ]]; then
     return 0
@@ -228,7 +228,8 @@ kafka_libs() {
     rm -rf "$tmp"
     "${mvn[@]}" >"$log" 2>&1 || { tail_file "$log" 40; rm -rf "$tmp"; die "Maven could not resolve Kafka $KAFKA_VERSION (see $log)"; }
   fi
-  [[ -f $tmp/kafka_2.13-$KAFKA_VERSION.jar ]] || die "Maven ran but kafka_2.13-$KAFKA_VERSION.jar is missing"
+  [[ -f $tmp/kafka_2.13-$KAFKA_VERSION.jar && -f $tmp/kafka-tools-$KAFKA_VERSION.jar ]] \
+    || die "Maven ran but kafka_2.13-$KAFKA_VERSION.jar or kafka-tools-$KAFKA_VERSION.jar is missing"
   echo "$want" >"$tmp/.version"
   rm -rf "$K_LIBS"
   mv "$tmp" "$K_LIBS"

@@ -30,8 +30,8 @@ TIMEOUTS = {"request_timeout_ms": 5000, "metadata_max_age_ms": 5000}
 async def _produce(hub: HubSettings, topic: str) -> None:
     """One record to ``topic`` as ``hub``'s principal (raises what the broker answers)."""
     producer = AIOKafkaProducer(**kafka_client_options(hub), **TIMEOUTS)
-    await producer.start()
     try:
+        await producer.start()
         await asyncio.wait_for(producer.send_and_wait(topic, b"probe", key=b"k"), 20)
     finally:
         await producer.stop()
@@ -42,8 +42,10 @@ async def _read_in_group(hub: HubSettings, topic: str, group: str) -> None:
     consumer = AIOKafkaConsumer(
         topic, **kafka_client_options(hub), group_id=group, auto_offset_reset="earliest"
     )
-    await consumer.start()
     try:
+        # start() itself may raise the refusal: stop in any case, or the consumer's background
+        # tasks would keep asking (and logging refusals) into later tests.
+        await consumer.start()
         await asyncio.wait_for(consumer.getmany(timeout_ms=2000), 30)
     finally:
         await consumer.stop()
