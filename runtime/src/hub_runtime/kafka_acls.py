@@ -16,7 +16,7 @@ import argparse
 import asyncio
 import contextlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -64,7 +64,7 @@ class Access:
     writes: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
-    dead_letters: tuple[str, ...] = field(default=())
+    dead_letters: tuple[str, ...] = ()
     """Topics whose dead-letter topic it writes (the ones it consumes)."""
 
 
@@ -79,22 +79,25 @@ def _service(
     )
 
 
-E = Topic
 PRINCIPALS: dict[str, Access] = {
-    "casefile": _service([E.CASEFILE_EVENTS], [E.REFERRAL_EVENTS, E.PARTNER_EVENTS], ["casefile"]),
+    "casefile": _service(
+        [Topic.CASEFILE_EVENTS], [Topic.REFERRAL_EVENTS, Topic.PARTNER_EVENTS], ["casefile"]
+    ),
     "referral": _service(
-        [E.REFERRAL_EVENTS],
-        [E.CASEFILE_EVENTS, E.PARTNER_EVENTS, E.REFERRAL_COMMANDS],
+        [Topic.REFERRAL_EVENTS],
+        [Topic.CASEFILE_EVENTS, Topic.PARTNER_EVENTS, Topic.REFERRAL_COMMANDS],
         ["referral", "referral-commands"],
     ),
     "partner-gateway": _service(
-        [E.PARTNER_EVENTS], [E.REFERRAL_EVENTS, E.CASEFILE_EVENTS], ["partner-gateway"]
+        [Topic.PARTNER_EVENTS], [Topic.REFERRAL_EVENTS, Topic.CASEFILE_EVENTS], ["partner-gateway"]
     ),
     "signals": _service(
-        [E.SIGNALS_PUBLISHED], [E.CASEFILE_EVENTS, E.REFERRAL_EVENTS, E.PARTNER_EVENTS], ["signals"]
+        [Topic.SIGNALS_PUBLISHED],
+        [Topic.CASEFILE_EVENTS, Topic.REFERRAL_EVENTS, Topic.PARTNER_EVENTS],
+        ["signals"],
     ),
     # The counsellors' tools: the only writer of the command topic.
-    "tools": Access(writes=(E.REFERRAL_COMMANDS,)),
+    "tools": Access(writes=(Topic.REFERRAL_COMMANDS,)),
 }
 
 
