@@ -3,8 +3,10 @@
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from hub_runtime.auth import Role
+from hub_runtime.db import dsn_for_database
 
 pytestmark = pytest.mark.integration
 
@@ -163,9 +165,12 @@ async def test_a_failure_midway_rolls_back_the_whole_use_case(casefile: Any) -> 
     """A stage change whose deadline cannot be stored leaves neither the change nor events."""
     case_id = await casefile.open_case(stage="appeal_pending", location_type="azc")
     headers = casefile.token(Role.COUNSELLOR)
-    pool = casefile.runtime.context.pool
-    # Make the last write of the use case fail: the deadlines table refuses the insert.
-    await pool.execute(
+    # Make the last write of the use case fail: the deadlines table refuses the insert. A
+    # schema change is the owner role's (the service runs as its app role, without DDL).
+    owner = await asyncpg.connect(
+        dsn_for_database(casefile.settings.hub.pg_owner_dsn, casefile.settings.database)
+    )
+    await owner.execute(
         "ALTER TABLE deadlines ADD CONSTRAINT no_departure CHECK (kind <> 'departure_period')"
     )
     before = await _footprint(casefile)
@@ -176,7 +181,8 @@ async def test_a_failure_midway_rolls_back_the_whole_use_case(casefile: Any) -> 
     )
     assert response.status_code == 500
     assert await _footprint(casefile) == before
-    await pool.execute("ALTER TABLE deadlines DROP CONSTRAINT no_departure")
+    await owner.execute("ALTER TABLE deadlines DROP CONSTRAINT no_departure")
+    await owner.close()
     view = (await casefile.http.get(f"/cases/{case_id}", headers=headers)).json()
     assert view["stage"] == "appeal_pending"
 
