@@ -28,7 +28,7 @@ from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.kafka import CLOUDEVENTS_JSON, make_producer, read_topic
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import wait_until
+from hub_runtime.testing import as_principal, service_hubs, wait_until
 
 from .asyncapi_tool import RecordChecker, errors_of, parser_problems
 from .cloudevents_sdks import WireRecord
@@ -45,7 +45,9 @@ TOOL = "urn:council-hub:tool:counsellor-desk"
 async def running_hub(
     isolated_hub: HubSettings, hub_databases: dict[str, str]
 ) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
+    hub = await start_hub(
+        isolated_hub, hub_databases, await service_hubs(isolated_hub, hub_databases)
+    )
     try:
         yield hub
     finally:
@@ -78,9 +80,7 @@ async def test_served_documents_pass_the_official_parser_and_records_match_one_m
     await refused_command(isolated_hub, case_id)
 
     prefix = isolated_hub.topic_prefix
-    by_topic = await read_topics(
-        isolated_hub.kafka_bootstrap, await topics_of(isolated_hub.kafka_bootstrap, prefix)
-    )
+    by_topic = await read_topics(isolated_hub, await topics_of(isolated_hub, prefix))
     records = [WireRecord.of(t, r) for t, items in by_topic.items() for r in items]
     written = {t.removeprefix(prefix) for t, items in by_topic.items() if items}
     assert {
@@ -144,7 +144,8 @@ async def refused_command(hub: HubSettings, case_id: uuid.UUID) -> None:
         consent_id=uuid.uuid4(),
     )
     envelope = new_envelope(command, source=TOOL, subject=str(case_id))
-    producer = make_producer(hub.kafka_bootstrap, client_id="e2e-counsellor-tool")
+    # The counsellors' tools principal: the only one allowed to write commands.
+    producer = make_producer(as_principal(hub, "tools"), client_id="e2e-counsellor-tool")
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -158,7 +159,7 @@ async def refused_command(hub: HubSettings, case_id: uuid.UUID) -> None:
     dead_letters = hub.topic(dead_letter_topic(Topic.REFERRAL_COMMANDS))
 
     async def dead_lettered() -> bool:
-        return len(await read_topic(hub.kafka_bootstrap, dead_letters, idle_seconds=0.5)) == 1
+        return len(await read_topic(hub, dead_letters, idle_seconds=0.5)) == 1
 
     await wait_until(dead_lettered, within=30)
 
