@@ -101,7 +101,7 @@ async def main(args: argparse.Namespace) -> None:
                     for kind, ms in result.items():
                         figures[variant].setdefault(kind, []).append(ms)
     finally:
-        await delete_topics_with_prefix(hub.kafka_bootstrap, hub.topic_prefix)
+        await delete_topics_with_prefix(hub, hub.topic_prefix)
     new, base = list(VARIANTS)
     print(f"casefile process CPU ms per request, median of {args.rounds} rounds (each round's)")
     for kind in figures[new]:

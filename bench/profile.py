@@ -152,7 +152,7 @@ async def main(args: argparse.Namespace) -> None:
         ) as dbs:
             failures = await profile_run(hub, dbs, args)
     finally:
-        await delete_topics_with_prefix(hub.kafka_bootstrap, hub.topic_prefix)
+        await delete_topics_with_prefix(hub, hub.topic_prefix)
     for service, why in failures.items():
         print(f"{service.upper()}: no profile: py-spy failed ({why})")
     for path in sorted(ARTIFACTS.glob("*.speedscope.json")):

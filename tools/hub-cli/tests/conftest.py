@@ -78,7 +78,7 @@ async def running_hub() -> AsyncIterator[RunningHub]:
             yield hub
         finally:
             await hub.stop()
-    await delete_topics_with_prefix(settings.kafka_bootstrap, prefix)
+    await delete_topics_with_prefix(settings, prefix)
 
 
 @pytest.fixture
@@ -90,6 +90,10 @@ def hub_cli(running_hub: RunningHub) -> Cli:
             **BASE_ENV,
             "HUB_JWT_SECRET": running_hub.hub.jwt_secret.get_secret_value(),
             "HUB_KAFKA_BOOTSTRAP": running_hub.hub.kafka_bootstrap,
+            "HUB_KAFKA_SECURITY_PROTOCOL": running_hub.hub.kafka_security_protocol,
+            "HUB_KAFKA_USERNAME": running_hub.hub.kafka_username,
+            "HUB_KAFKA_PASSWORD": running_hub.hub.kafka_password.get_secret_value(),
+            "HUB_KAFKA_CA_FILE": str(running_hub.hub.kafka_ca_file or ""),
             "HUB_PG_DSN": running_hub.hub.pg_dsn,
             "HUB_TOPIC_PREFIX": running_hub.hub.topic_prefix,
             "HUB_CASEFILE_URL": urls.casefile,

@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from hub_contracts.topics import Topic, dead_letter_topic
 from hub_demo.inprocess import RunningHub
+from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.testing import read_all, wait_until
 
 from .conftest import Cli
@@ -23,7 +24,7 @@ POISON = b'{"not": "an envelope", "marker": "PAYLOAD-NEVER-PRINTED"}'
 
 async def _poison(running_hub: RunningHub) -> None:
     hub = running_hub.hub
-    producer = AIOKafkaProducer(bootstrap_servers=hub.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka_client_options(hub), acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -38,7 +39,7 @@ async def _letters(running_hub: RunningHub, at_least: int) -> None:
     dlq = dead_letter_topic(hub.topic(Topic.REFERRAL_COMMANDS))
 
     async def enough() -> bool:
-        return len(await read_all(hub.kafka_bootstrap, dlq, idle_seconds=0.2)) >= at_least
+        return len(await read_all(hub, dlq, idle_seconds=0.2)) >= at_least
 
     await wait_until(enough, within=30)
 
@@ -74,9 +75,7 @@ async def test_list_show_and_replay_a_dead_letter(hub_cli: Cli, running_hub: Run
     assert replay.exit_code == 0, replay.stderr
     assert "replayed 1 dead letter(s)" in replay.stdout
     assert "1/1" in replay.stderr  # the progress bar, on stderr
-    original = await read_all(
-        running_hub.hub.kafka_bootstrap, running_hub.hub.topic(Topic.REFERRAL_COMMANDS)
-    )
+    original = await read_all(running_hub.hub, running_hub.hub.topic(Topic.REFERRAL_COMMANDS))
     replayed = [r for r in original if "dlq-replayed-from" in dict(r.headers)]
     assert [(r.value, r.key) for r in replayed] == [(POISON, b"poison-key")]
     assert dict(replayed[0].headers)["dlq-replayed-from"].decode() == item["id"]

@@ -151,7 +151,11 @@ def test_status_reads_the_stack_addresses_from_the_stack_env_file(cli: Cli, tmp_
     """After `infra/stack.sh up`, `.hub/stack.env` says where Kafka and PostgreSQL are."""
     real = stack_settings()
     stack_env = tmp_path / "stack.env"
-    stack_env.write_text(f"HUB_KAFKA_BOOTSTRAP={real.kafka_bootstrap}\nHUB_PG_DSN={real.pg_dsn}\n")
+    stack_env.write_text(
+        f"HUB_KAFKA_BOOTSTRAP={real.kafka_bootstrap}\nHUB_PG_DSN={real.pg_dsn}\n"
+        f"HUB_KAFKA_USERNAME={real.kafka_username}\nHUB_KAFKA_CA_FILE={real.kafka_ca_file}\n"
+        f"HUB_KAFKA_PASSWORD={real.kafka_password.get_secret_value()}\n"
+    )
     result = cli.invoke(
         "status",
         "--json",

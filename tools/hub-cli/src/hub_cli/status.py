@@ -14,6 +14,8 @@ import httpx
 import typer
 from aiokafka.admin import AIOKafkaAdminClient
 from hub_runtime.db import dsn_for_database
+from hub_runtime.kafka_security import KafkaSecurityError, kafka_client_options
+from hub_runtime.settings import HubSettings
 
 from hub_cli import output
 from hub_cli.config import SERVICES, hub_settings, service_url
@@ -23,8 +25,13 @@ CHECK_SECONDS = 5.0
 JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON document for scripts.")]
 
 
-async def _kafka(bootstrap: str) -> dict[str, str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+async def _kafka(settings: HubSettings) -> dict[str, str]:
+    bootstrap = settings.kafka_bootstrap
+    try:
+        # The hub's one place for Kafka security options (SASL_SSL with the stack's login).
+        admin = AIOKafkaAdminClient(**kafka_client_options(settings), request_timeout_ms=5000)
+    except KafkaSecurityError as exc:
+        return {"status": "fail", "target": bootstrap, "detail": str(exc)}
     try:
         await asyncio.wait_for(admin.start(), CHECK_SECONDS)
         topics = await asyncio.wait_for(admin.list_topics(), CHECK_SECONDS)
@@ -82,7 +89,7 @@ async def collect() -> dict[str, Any]:
     settings = hub_settings()
     async with httpx.AsyncClient(timeout=CHECK_SECONDS) as client:
         kafka, postgres, *services = await asyncio.gather(
-            _kafka(settings.kafka_bootstrap),
+            _kafka(settings),
             _postgres(settings.pg_dsn),
             *(_service(client, name) for name in SERVICES),
         )
