@@ -13,6 +13,10 @@ from hub_runtime.consumer import RecordApplier, RetryPolicy
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.fakes import InMemoryUnitOfWork
 from hub_runtime.kafka_host import HostedConsumer, new_broker
+from hub_runtime.settings import HubSettings
+
+IN_MEMORY = HubSettings(kafka_bootstrap="localhost:9092", kafka_security_protocol="PLAINTEXT")
+"""FastStream's TestKafkaBroker never connects: no broker, hence no login (the one PLAINTEXT)."""
 
 TOPIC = "casefile.events.v1"
 
@@ -43,7 +47,7 @@ async def test_records_are_applied_once_and_poison_is_dead_lettered() -> None:
     async def record(uow: InMemoryUnitOfWork[Applied], envelope: Envelope, payload: Any) -> None:
         uow.state.cases.append(str(payload.case_id))
 
-    broker = new_broker("localhost:9092", client_id="t")
+    broker = new_broker(IN_MEMORY, client_id="t")
     applier = RecordApplier(
         service="t",
         dead_letters=DeadLetterWriter(broker, "t"),
@@ -87,7 +91,7 @@ async def test_a_poll_is_applied_without_a_worker_thread(monkeypatch: pytest.Mon
     async def record(uow: InMemoryUnitOfWork[Applied], envelope: Envelope, payload: Any) -> None:
         uow.state.cases.append(str(payload.case_id))
 
-    broker = new_broker("localhost:9092", client_id="t")
+    broker = new_broker(IN_MEMORY, client_id="t")
     applier = RecordApplier(
         service="t",
         dead_letters=DeadLetterWriter(broker, "t"),

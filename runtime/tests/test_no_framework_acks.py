@@ -14,6 +14,7 @@ from faststream.middlewares import AckPolicy
 from hub_runtime.consumer import RecordApplier, RetryPolicy
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.kafka_host import HostedConsumer, new_broker
+from hub_runtime.settings import HubSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [
@@ -87,7 +88,9 @@ def test_the_scan_finds_each_forbidden_form(tmp_path: Path, snippet: str, expect
 
 
 def test_the_hosted_consumer_subscribes_with_manual_acknowledgement() -> None:
-    broker = new_broker("127.0.0.1:1", client_id="probe")
+    # Never started: no connection, hence no login needed.
+    unstarted = HubSettings(kafka_bootstrap="127.0.0.1:1", kafka_security_protocol="PLAINTEXT")
+    broker = new_broker(unstarted, client_id="probe")
     applier = RecordApplier(
         service="probe",
         dead_letters=DeadLetterWriter(broker, "probe"),
