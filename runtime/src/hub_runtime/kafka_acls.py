@@ -149,7 +149,7 @@ def bindings(prefix: str = "") -> list[Binding]:
 
 
 # aiokafka ships no type information: its Request base is Any to mypy.
-class _CreateAcls(Request[CreateAclsRequest_v1]):  # type: ignore[misc]
+class _CreateAcls(Request[CreateAclsRequest_v1]):  # type: ignore[misc]  # untyped aiokafka
     API_KEY = 30
 
     def __init__(self, items: Iterable[Binding]) -> None:
@@ -159,7 +159,7 @@ class _CreateAcls(Request[CreateAclsRequest_v1]):  # type: ignore[misc]
         return request_struct_class(self._items)
 
 
-class _DeleteAcls(Request[DeleteAclsRequest_v1]):  # type: ignore[misc]
+class _DeleteAcls(Request[DeleteAclsRequest_v1]):  # type: ignore[misc]  # untyped aiokafka
     API_KEY = 31
 
     def __init__(self, items: Iterable[Binding]) -> None:

@@ -146,18 +146,18 @@ def stack_settings(**overrides: object) -> HubSettings:
     env = stack_env()
     if "HUB_KAFKA_BOOTSTRAP" not in env or "HUB_PG_DSN" not in env:
         pytest.fail("the stack is not running: `make test` starts it (infra/stack.sh up)")
+    # The stack's Kafka login (transport fields), then the test's own choices.
+    chosen: dict[str, object] = {**stack_transport(env), **overrides}
     return HubSettings(
         kafka_bootstrap=env["HUB_KAFKA_BOOTSTRAP"],
         pg_dsn=env["HUB_PG_DSN"],
-        # Transport fields by name, validated by pydantic like the overrides below.
-        **stack_transport(env),  # type: ignore[arg-type]
         env="development",  # the tests' partners are simulators on loopback
         outbox_poll_seconds=0.2,
         consumer_backoff_seconds=0.01,
         consumer_backoff_max_seconds=0.1,
-        # Test-chosen settings by name; pydantic validates them at run time (a Mapping of Any
-        # cannot be checked against each field's type statically).
-        **overrides,  # type: ignore[arg-type]
+        # Settings by name; pydantic validates them at run time (a Mapping of Any cannot be
+        # checked against each field's type statically).
+        **chosen,  # type: ignore[arg-type]
     )
 
 

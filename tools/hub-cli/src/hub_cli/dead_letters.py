@@ -15,6 +15,7 @@ import typer
 from aiokafka.errors import KafkaError
 from hub_contracts.topics import Topic
 from hub_runtime import dead_letters as dlq
+from hub_runtime.kafka_security import KafkaSecurityError
 from hub_runtime.settings import HubSettings
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -43,6 +44,8 @@ def _load(settings: HubSettings, topic: Topic) -> list[dlq.DeadLetter]:
             f"Kafka at {settings.kafka_bootstrap} did not answer ({type(exc).__name__})",
             exit_code=UNREACHABLE,
         ) from exc
+    except KafkaSecurityError as exc:  # no login configured: say which variable is missing
+        raise CliError("unreachable", str(exc), exit_code=UNREACHABLE) from exc
 
 
 def _pick(letters: list[dlq.DeadLetter], wanted: str) -> dlq.DeadLetter:
