@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.settings import HubSettings
+from hub_runtime.testing import principal_password, stack_env
 
 from .guide_examples import Example, GuideFormatError, ShellSession, examples
 
@@ -207,6 +208,7 @@ async def test_the_guide_examples_run_against_the_hub(
             "GATEWAY_URL": urls.gateway,
             "HUB_JWT_SECRET": running_hub.hub.jwt_secret.get_secret_value(),
             "RECEIVER_PORT": str(_free_port()),
+            **_kafka_logins(),
         }
     )
     session = ShellSession(tmp_path, env)
@@ -235,6 +237,19 @@ def _session_env(placeholders: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return {**env, **placeholders}
+
+
+def _kafka_logins() -> dict[str, str]:
+    """The guide's Kafka logins: the ``tools`` principal writes commands; the stack's admin
+    stands in for the reader an operator would grant (events and dead letters)."""
+    env = stack_env()
+    return {
+        "KAFKA_TOOLS_USERNAME": "tools",
+        "KAFKA_TOOLS_PASSWORD": principal_password("tools", env),
+        "KAFKA_READER_USERNAME": env["HUB_KAFKA_USERNAME"],
+        "KAFKA_READER_PASSWORD": env["HUB_KAFKA_PASSWORD"],
+        "KAFKA_CA_FILE": env["HUB_KAFKA_CA_FILE"],
+    }
 
 
 def _free_port() -> int:
