@@ -27,6 +27,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**base, **extra}
 
 
+def _kafka_login(hub: HubSettings) -> dict[str, object]:
+    """The test's Kafka login as the variables a deployment sets (a secret, so production
+    refuses to start without it)."""
+    return {
+        "HUB_KAFKA_SECURITY_PROTOCOL": hub.kafka_security_protocol,
+        "HUB_KAFKA_USERNAME": hub.kafka_username,
+        "HUB_KAFKA_PASSWORD": hub.kafka_password.get_secret_value(),
+        "HUB_KAFKA_CA_FILE": hub.kafka_ca_file or "",
+    }
+
+
 def run_casefile(env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "casefile.main"],
@@ -105,6 +116,7 @@ def test_strong_secrets_from_files_start_the_service(
     env = clean_env(
         HUB_ENV="production",
         HUB_KAFKA_BOOTSTRAP=hub_settings.kafka_bootstrap,
+        **{var: str(value) for var, value in _kafka_login(hub_settings).items()},
         HUB_PG_DSN=hub_settings.pg_dsn,
         HUB_TOPIC_PREFIX=f"t-{secrets.token_hex(4)}.",
         HUB_OIDC_ISSUER="https://id.council.example/realms/council",
