@@ -127,12 +127,15 @@ async def start_casefile(
         # Casefile runs as in production: its own Kafka principal and database roles (a test
         # may give its own hub settings).
         own = await as_service(isolated_hub, "casefile", fresh_database)
+        given: HubSettings | None = overrides.get("hub")
         overrides = {"hub": own, **overrides}
         settings = Settings(database=fresh_database, http_port=0, **overrides)
         rt = service_runtime(definition(settings, clock), settings)
         await rt.start()
         http = httpx.AsyncClient(base_url=rt.base_url, timeout=30)
-        cf = Casefile(rt, settings.hub, settings, clock, http)
+        # The harness reads and writes topics as the admin (or the test's own hub), not as
+        # casefile, whose ACLs let it read none of its own topics.
+        cf = Casefile(rt, given or isolated_hub, settings, clock, http)
         started.append(cf)
         return cf
 
