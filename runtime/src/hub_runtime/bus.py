@@ -12,6 +12,7 @@ never knows whether HTTP or Kafka brought the message. It refuses by raising a n
 - `MessageBus.dispatch_idempotent` does the same under an Idempotency-Key (IETF draft
   ``draft-ietf-httpapi-idempotency-key-header``): the answer is stored in the same transaction
   and a repeat of the request gets it back;
+- `MessageBus.try_out` runs a handler and rolls its unit of work back (a validate-only request);
 - `bind_events` (and `bind_batch`) binds the event routes to the service's dependencies for the
   consumer (`hub_runtime.consumer`), which claims the inbox row and commits;
 - the HTTP edge (`hub_runtime.http`) and the consumer map domain errors to statuses, retries
@@ -156,6 +157,18 @@ class MessageBus(Generic[U, D]):
             result = await handler(message, uow, self.deps)
             await uow.commit()
         return cast(R, result)
+
+    async def try_out(self, message: Message[R]) -> R:
+        """Handle ``message`` in a new unit of work and roll it back: a validate-only request
+        (a dry run) runs every check of the use case, those that need the stored state too,
+        and leaves nothing behind, events emitted included (they reach the outbox only on a
+        commit).
+
+        Raises the handler's `DomainError` as `dispatch` would."""
+        handler = self._command_handler(message)
+        async with self._unit_of_work() as uow:
+            # No commit: leaving the unit of work rolls everything back.
+            return cast(R, await handler(message, uow, self.deps))
 
     async def dispatch_idempotent(
         self, message: Message[Any], key: IdempotencyKey | None

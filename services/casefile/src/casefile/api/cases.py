@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from hub_contracts.codes import MAX_OFFSET, BoundedInt
 from hub_runtime.bus import MessageBus
 from hub_runtime.service import ServiceContext
@@ -12,6 +12,7 @@ from casefile import bodies as b
 from casefile import messages as m
 from casefile import workers
 from casefile.api import responses as out
+from casefile.api.keys import KeyHeader, once
 from casefile.api.roles import GONE, PERSONAL_READERS, REFUSED_OR_GONE, Manager, Reader, Worker
 
 
@@ -20,8 +21,31 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
     r = APIRouter(prefix="/cases", tags=["cases"])
 
     @r.post("", status_code=201, summary="Open a case (emits CaseOpened)")
-    async def open_case(body: b.OpenCase, who: Worker) -> out.CaseRef:
-        return out.CaseRef(case_id=await bus.dispatch(m.OpenCase(body, who)))
+    async def open_case(
+        body: b.OpenCase, who: Worker, response: Response, key: KeyHeader = None
+    ) -> out.CaseRef:
+        answer = await once(
+            bus,
+            m.OpenCase(body, who),
+            who=who,
+            key=key,
+            route="POST /cases",
+            body=body,
+            response=response,
+        )
+        return out.CaseRef(case_id=UUID(answer))
+
+    @r.post(
+        "/validate",
+        summary="Validate-only: would this case open? (writes nothing)",
+        description="Runs every check of `POST /cases` (the body, the dates against today and"
+        " the person's age, the household) in a transaction that is rolled back: no case, no"
+        " event, no key is left. Answers 200 when the case would open, else the refusal"
+        " `POST /cases` would answer. For a caseload import's dry run.",
+    )
+    async def validate_case(body: b.OpenCase, who: Worker) -> out.CaseValidated:
+        await bus.try_out(m.OpenCase(body, who))
+        return out.CaseValidated()
 
     @r.get("", summary="Open cases, the nearest upcoming deadline first")
     async def list_cases(

@@ -4,7 +4,7 @@ efforts and the dossier, deadlines."""
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import PlainTextResponse
 from hub_runtime.bus import MessageBus
 from hub_runtime.openapi_errors import errors
@@ -12,6 +12,7 @@ from hub_runtime.openapi_errors import errors
 from casefile import bodies as b
 from casefile import messages as m
 from casefile.api import responses as out
+from casefile.api.keys import KeyHeader, once
 from casefile.api.markdown import dossier_markdown
 from casefile.api.roles import GONE, REFUSED_OR_GONE, Worker
 
@@ -28,8 +29,12 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
     @r.post(
         "/{case_id}/stage", summary="Record a procedure stage change", responses=REFUSED_OR_GONE
     )
-    async def change_stage(case_id: UUID, body: b.ChangeStage, who: Worker) -> out.StageChanged:
-        await bus.dispatch(m.ChangeStage(case_id, body, who))
+    async def change_stage(
+        case_id: UUID, body: b.ChangeStage, who: Worker, response: Response, key: KeyHeader = None
+    ) -> out.StageChanged:
+        route = f"POST /cases/{case_id}/stage"
+        message = m.ChangeStage(case_id, body, who)
+        await once(bus, message, who=who, key=key, route=route, body=body, response=response)
         return out.StageChanged(case_id=case_id, stage=body.to_stage)
 
     @r.post(
@@ -39,9 +44,15 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=REFUSED_OR_GONE,
     )
     async def record_decision(
-        case_id: UUID, body: b.RecordDecision, who: Worker
+        case_id: UUID,
+        body: b.RecordDecision,
+        who: Worker,
+        response: Response,
+        key: KeyHeader = None,
     ) -> out.DecisionRecorded:
-        await bus.dispatch(m.RecordDecision(case_id, body, who))
+        route = f"POST /cases/{case_id}/decision"
+        message = m.RecordDecision(case_id, body, who)
+        await once(bus, message, who=who, key=key, route=route, body=body, response=response)
         return out.DecisionRecorded(case_id=case_id, decision=body.decision)
 
     @r.post(
@@ -54,9 +65,18 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=errors(404, 409, 410),
     )
     async def correct_date(
-        case_id: UUID, body: b.CorrectRecordedDate, who: Worker
+        case_id: UUID,
+        body: b.CorrectRecordedDate,
+        who: Worker,
+        response: Response,
+        key: KeyHeader = None,
     ) -> out.DateCorrected:
-        correction_id = await bus.dispatch(m.CorrectRecordedDate(case_id, body, who))
+        route = f"POST /cases/{case_id}/corrections"
+        message = m.CorrectRecordedDate(case_id, body, who)
+        answer = await once(
+            bus, message, who=who, key=key, route=route, body=body, response=response
+        )
+        correction_id = UUID(answer)
         return out.DateCorrected(
             case_id=case_id,
             correction_id=correction_id,
@@ -71,9 +91,18 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=REFUSED_OR_GONE,
     )
     async def record_bottleneck(
-        case_id: UUID, body: b.RecordBottleneck, who: Worker
+        case_id: UUID,
+        body: b.RecordBottleneck,
+        who: Worker,
+        response: Response,
+        key: KeyHeader = None,
     ) -> out.BottleneckRecorded:
-        bottleneck_id = await bus.dispatch(m.RecordBottleneck(case_id, body, who))
+        route = f"POST /cases/{case_id}/bottlenecks"
+        message = m.RecordBottleneck(case_id, body, who)
+        answer = await once(
+            bus, message, who=who, key=key, route=route, body=body, response=response
+        )
+        bottleneck_id = UUID(answer)
         return out.BottleneckRecorded(case_id=case_id, bottleneck_id=bottleneck_id)
 
     @r.post(
@@ -82,8 +111,16 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         summary="Record options discussed",
         responses=REFUSED_OR_GONE,
     )
-    async def record_options(case_id: UUID, body: b.RecordOptions, who: Worker) -> out.CaseRef:
-        await bus.dispatch(m.RecordOptions(case_id, body, who))
+    async def record_options(
+        case_id: UUID,
+        body: b.RecordOptions,
+        who: Worker,
+        response: Response,
+        key: KeyHeader = None,
+    ) -> out.CaseRef:
+        route = f"POST /cases/{case_id}/options"
+        message = m.RecordOptions(case_id, body, who)
+        await once(bus, message, who=who, key=key, route=route, body=body, response=response)
         return out.CaseRef(case_id=case_id)
 
     @r.post(

@@ -31,6 +31,12 @@ class CaseRef(_Answer):
     case_id: UUID
 
 
+class CaseValidated(_Answer):
+    """A validate-only request passed every check of opening the case; nothing was written."""
+
+    valid: Literal[True] = True
+
+
 class CaseClosed(CaseRef):
     """A closed case: the retention period counts from ``closed_on``."""
 
