@@ -45,7 +45,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
     )
     async def validate_case(body: b.OpenCase, who: Worker) -> out.CaseValidated:
         await bus.try_out(m.OpenCase(body, who))
-        return out.CaseValidated()
+        return out.CaseValidated(valid=True)
 
     @r.get("", summary="Open cases, the nearest upcoming deadline first")
     async def list_cases(

@@ -34,7 +34,7 @@ class CaseRef(_Answer):
 class CaseValidated(_Answer):
     """A validate-only request passed every check of opening the case; nothing was written."""
 
-    valid: Literal[True] = True
+    valid: Literal[True] = Field(description="Always true (a refusal answers the error)")
 
 
 class CaseClosed(CaseRef):

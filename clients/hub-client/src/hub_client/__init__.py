@@ -1,0 +1,8 @@
+"""A typed async client for the council hub's counsellors' API (casefile, referral) and the
+caseload import. See the package README."""
+
+from hub_client.client import HubClient, new_idempotency_key
+from hub_client.errors import HubError, HubUnreachableError
+from hub_client.retry import RetryPolicy
+
+__all__ = ["HubClient", "HubError", "HubUnreachableError", "RetryPolicy", "new_idempotency_key"]
