@@ -1,0 +1,207 @@
+"""A council's caseload spreadsheet: its columns, and a row turned into casefile's `OpenCase`.
+
+Only what a spreadsheet cannot hold is checked here (a missing cell, a date that is no date, a
+household cell that is not ``relation:date``, a yes/no that is neither, the same person twice
+in the file). Every other check is casefile's own (codes, formats, dates against today and the
+person's age): the dry run asks casefile (`POST /cases/validate`), so the rules live once.
+
+A problem names the row (as the spreadsheet numbers it: the header is row 1), the column and a
+code with a sentence, never the value in the cell (it may be personal).
+"""
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from hub_client import models as m
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the caseload file: its header, whether a row needs it, what it holds."""
+
+    name: str
+    required: bool
+    holds: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("person_name", True, "The person's full name (stored encrypted)"),
+    Column("date_of_birth", True, "YYYY-MM-DD (or a date cell in XLSX)"),
+    Column("phone", False, "Digits, spaces, ( ) - and an optional leading +"),
+    Column("languages", False, "ISO 639 codes, separated by ; (e.g. ar;fa)"),
+    Column("medical_needs", False, "Only what a receiving partner would need (encrypted)"),
+    Column(
+        "household",
+        False,
+        "Members separated by ; each relation:YYYY-MM-DD or relation:YYYY-MM-DD:name"
+        " (relation: child, partner, parent, sibling, other)",
+    ),
+    Column("country_of_origin", True, "ISO 3166-1 alpha-2 (e.g. IQ)"),
+    Column("region", True, "noord, oost, zuid, west or midden"),
+    Column("location_type", True, "azc, vbl, family_location, detention, none_street (vocabulary)"),
+    Column(
+        "stage",
+        True,
+        "in_procedure, first_rejection, appeal_pending, final_rejection, permit_withdrawn,"
+        " buitenschuld_pending, buitenschuld_granted, buitenschuld_rejected",
+    ),
+    Column(
+        "vulnerabilities",
+        False,
+        "Codes separated by ; (unaccompanied_minor, family_with_children, medical,"
+        " trafficking_victim)",
+    ),
+    Column("final_decision_on", False, "YYYY-MM-DD: day of the final rejection, if any"),
+    Column("departure_period_shortened", False, "yes/no (empty: no)"),
+)
+BY_NAME = {c.name: c for c in COLUMNS}
+
+# Where casefile's reasons (`field.path: what is wrong`) point, as a column of the file.
+FIELD_COLUMNS = {
+    "person.name": "person_name",
+    "person.date_of_birth": "date_of_birth",
+    "person.phone": "phone",
+    "person.languages": "languages",
+    "person.medical_needs": "medical_needs",
+    "household": "household",
+    "country_of_origin": "country_of_origin",
+    "region": "region",
+    "location_type": "location_type",
+    "stage": "stage",
+    "vulnerabilities": "vulnerabilities",
+    "final_decision_on": "final_decision_on",
+    "departure_period_shortened": "departure_period_shortened",
+}
+YES = {"yes", "y", "true", "1", "ja", "j"}
+NO = {"no", "n", "false", "0", "nee", ""}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why a row would be (or was) refused: ``row`` as the spreadsheet numbers it, ``column``
+    (None when the hub did not say which), a stable ``code`` and a sentence. Never the value."""
+
+    row: int
+    column: str | None
+    code: str
+    reason: str
+
+
+class CaseloadFileError(ValueError):
+    """The file as a whole cannot be read as a caseload (format, missing columns)."""
+
+
+def header_names(header: list[Any]) -> list[str]:
+    """Header cells as column names (trimmed, lower case, spaces as ``_``); raises
+    `CaseloadFileError` when a required column is missing or one appears twice."""
+    names = [str(h or "").strip().lower().replace(" ", "_") for h in header]
+    missing = [c.name for c in COLUMNS if c.required and c.name not in names]
+    if missing:
+        raise CaseloadFileError(f"the file has no column {', '.join(missing)}")
+    repeated = sorted({n for n in names if n in BY_NAME and names.count(n) > 1})
+    if repeated:
+        raise CaseloadFileError(f"the column(s) {', '.join(repeated)} appear more than once")
+    return names
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: a date cell as YYYY-MM-DD, a whole number without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class _RowRefusedError(Exception):
+    def __init__(self, column: str, code: str, reason: str) -> None:
+        self.problem = (column, code, reason)
+
+
+def _date(cells: dict[str, str], column: str) -> date | None:
+    text = cells.get(column, "")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _RowRefusedError(column, "not_a_date", "is not a date as YYYY-MM-DD") from None
+
+
+def _codes(cells: dict[str, str], column: str) -> list[str]:
+    return [part.strip() for part in cells.get(column, "").split(";") if part.strip()]
+
+
+def _household(cells: dict[str, str]) -> list[dict[str, Any]]:
+    members = []
+    for part in _codes(cells, "household"):
+        relation, _, rest = part.partition(":")
+        born, _, name = rest.partition(":")
+        try:
+            day = date.fromisoformat(born.strip())
+        except ValueError:
+            raise _RowRefusedError(
+                "household", "household_malformed", "a member is not relation:YYYY-MM-DD[:name]"
+            ) from None
+        member: dict[str, Any] = {"relation": relation.strip().lower(), "date_of_birth": day}
+        if name.strip():
+            member["name"] = name.strip()
+        members.append(member)
+    return members
+
+
+def _yes_no(cells: dict[str, str], column: str) -> bool:
+    text = cells.get(column, "").lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise _RowRefusedError(column, "not_yes_or_no", "is neither yes nor no")
+
+
+def person_identity(cells: dict[str, str]) -> tuple[str, str]:
+    """What makes two rows the same person within one file: the name (Unicode NFC, case and
+    spaces folded) and the date of birth."""
+    name = " ".join(unicodedata.normalize("NFC", cells.get("person_name", "")).casefold().split())
+    return name, cells.get("date_of_birth", "")
+
+
+def parse_row(row: int, cells: dict[str, str]) -> m.OpenCase | RowProblem:
+    """The `OpenCase` a row asks for, or the first problem a spreadsheet check finds."""
+    try:
+        for needed in COLUMNS:
+            if needed.required and not cells.get(needed.name):
+                raise _RowRefusedError(needed.name, "missing", "is empty and is required")
+        born = _date(cells, "date_of_birth")
+        body: dict[str, Any] = {
+            "person": {
+                "name": cells["person_name"],
+                "date_of_birth": born,
+                "phone": cells.get("phone") or None,
+                "languages": [c.lower() for c in _codes(cells, "languages")],
+                "medical_needs": cells.get("medical_needs") or None,
+            },
+            "household": _household(cells),
+            "country_of_origin": cells["country_of_origin"],
+            "region": cells["region"].lower(),
+            "location_type": cells["location_type"].lower(),
+            "stage": cells["stage"].lower(),
+            "vulnerabilities": [c.lower() for c in _codes(cells, "vulnerabilities")],
+            "final_decision_on": _date(cells, "final_decision_on"),
+            "departure_period_shortened": _yes_no(cells, "departure_period_shortened"),
+        }
+    except _RowRefusedError as refused:
+        column, code, reason = refused.problem
+        return RowProblem(row, column, code, f"{column} {reason}")
+    try:
+        return m.OpenCase.model_validate(body)
+    except ValidationError:  # pragma: no cover - the shapes above are the model's
+        return RowProblem(row, None, "unreadable_row", "the row could not be read")
