@@ -42,7 +42,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("country_of_origin", True, "ISO 3166-1 alpha-2 (e.g. IQ)"),
     Column("region", True, "noord, oost, zuid, west or midden"),
-    Column("location_type", True, "azc, vbl, family_location, detention, none_street (vocabulary)"),
+    Column("location_type", True, "azc, vbl, family_location, detention or none_street"),
     Column(
         "stage",
         True,
