@@ -103,6 +103,16 @@ async def test_a_refusal_rolls_back_everything_the_handler_changed() -> None:
     assert STATE.values == {"a": 50}
 
 
+async def test_try_out_runs_the_handler_and_its_checks_and_leaves_nothing() -> None:
+    bus = MessageBus(ROUTES, factory, deps=1)
+    await bus.dispatch(Add("a", 50))
+    assert await bus.try_out(Add("a", 30)) == 80  # the handler's answer on the stored state
+    assert STATE.values == {"a": 50}
+    with pytest.raises(ConflictError):  # a check that needs the stored state
+        await bus.try_out(Add("a", 60))
+    assert STATE.values == {"a": 50}
+
+
 async def test_a_message_without_a_route_is_a_programming_error() -> None:
     bus = MessageBus(ROUTES, factory, deps=1)
     with pytest.raises(UnknownMessageError):

@@ -82,7 +82,15 @@ class ImportState:
 
     def _load(self) -> None:
         lines = self.path.read_text(encoding="utf-8").splitlines()
-        if not lines or json.loads(lines[0]).get("file_sha256") != self.digest:
+        try:
+            digest = json.loads(lines[0]).get("file_sha256") if lines else None
+        except ValueError:
+            digest = None
+        if digest is None:
+            # Interrupted while the first line was written: no row was recorded yet.
+            self.path.unlink()
+            return
+        if digest != self.digest:
             raise CaseloadFileError(
                 f"the state file {self.path.name} belongs to another version of the input;"
                 " move it away to import this file from the start"

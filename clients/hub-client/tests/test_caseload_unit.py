@@ -1,0 +1,105 @@
+"""The caseload's spreadsheet checks and state file, without a stack."""
+
+from pathlib import Path
+
+import pytest
+from hub_client.caseload import CaseloadFileError, RowProblem
+from hub_client.caseload.columns import parse_row
+from hub_client.caseload.files import ImportState, read_rows
+from hub_client.caseload.importer import problems_of
+from hub_client.errors import HubError
+from hub_client.models import OpenCase
+
+ROW = {
+    "person_name": "Kittest Persoon",
+    "date_of_birth": "1990-01-01",
+    "country_of_origin": "IQ",
+    "region": "West",
+    "location_type": "vbl",
+    "stage": "final_rejection",
+    "final_decision_on": "2026-01-05",
+    "household": "child:2015-06-01; Partner:1988-02-02:Partner Kittest",
+    "languages": "AR; fa",
+    "departure_period_shortened": "ja",
+}
+
+
+def test_a_row_becomes_the_case_body() -> None:
+    body = parse_row(2, ROW)
+    assert isinstance(body, OpenCase)
+    assert body.region == "west"
+    assert body.person.languages == ["ar", "fa"]
+    assert [(h.relation, h.name) for h in body.household] == [
+        ("child", None),
+        ("partner", "Partner Kittest"),
+    ]
+    assert body.departure_period_shortened is True
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "code"),
+    [
+        ({"region": ""}, "region", "missing"),
+        ({"date_of_birth": "1/1/1990"}, "date_of_birth", "not_a_date"),
+        ({"household": "child"}, "household", "household_malformed"),
+        (
+            {"departure_period_shortened": "misschien"},
+            "departure_period_shortened",
+            "not_yes_or_no",
+        ),
+    ],
+)
+def test_spreadsheet_problems_name_row_column_and_code_never_the_value(
+    change: dict[str, str], column: str, code: str
+) -> None:
+    problem = parse_row(9, {**ROW, **change})
+    assert isinstance(problem, RowProblem)
+    assert (problem.row, problem.column, problem.code) == (9, column, code)
+    for value in change.values():
+        if value:
+            assert value not in problem.reason
+
+
+def test_the_hub_s_reasons_map_to_columns() -> None:
+    invalid = HubError(
+        422,
+        "invalid_request",
+        "d",
+        ["person.languages.0: not a code", "household.1.relation: not one of"],
+    )
+    assert [(p.column, p.code) for p in problems_of(3, invalid)] == [
+        ("languages", "invalid_request"),
+        ("household", "invalid_request"),
+    ]
+    assert problems_of(4, HubError(422, "date_before_birth", "d"))[0].column == (
+        "final_decision_on"
+    )
+    assert problems_of(4, HubError(422, "date_in_future", "d"))[0].column is None
+
+
+def test_the_state_file_survives_a_torn_line_and_refuses_another_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv.import-state.jsonl"
+    state = ImportState(path, "d1")
+    state.record(2, "case-a")
+    state.record(5, "case-b")
+    with path.open("a") as f:
+        f.write('{"row": 7, "ca')  # interrupted mid-line
+    assert ImportState(path, "d1").done == {2: "case-a", 5: "case-b"}
+    with pytest.raises(CaseloadFileError, match="another version"):
+        ImportState(path, "d2")
+    path.write_text('{"file_sha')  # interrupted in the first line: nothing recorded yet
+    assert ImportState(path, "d1").done == {}
+
+
+def test_csv_with_a_bom_semicolons_blank_rows_and_extra_columns(tmp_path: Path) -> None:
+    source = tmp_path / "c.csv"
+    header = "Person Name;date_of_birth;country_of_origin;region;location_type;stage;notes"
+    source.write_text(
+        f"\ufeff{header}\nA B;1990-01-01;IQ;west;vbl;appeal_pending;secret\n;;;;;;\n",
+        encoding="utf-8",
+    )
+    ((row, cells),) = read_rows(source)
+    assert row == 2
+    assert cells["person_name"] == "A B"
+    assert "notes" in cells  # read, but no column of the case: never sent
+    assert isinstance(parse_row(row, cells), OpenCase)
