@@ -1,8 +1,18 @@
 """A typed async client for the council hub's counsellors' API (casefile, referral) and the
 caseload import. See the package README."""
 
+from hub_client.caseload import ImportReport, RowProblem, import_caseload
 from hub_client.client import HubClient, new_idempotency_key
 from hub_client.errors import HubError, HubUnreachableError
 from hub_client.retry import RetryPolicy
 
-__all__ = ["HubClient", "HubError", "HubUnreachableError", "RetryPolicy", "new_idempotency_key"]
+__all__ = [
+    "HubClient",
+    "HubError",
+    "HubUnreachableError",
+    "ImportReport",
+    "RetryPolicy",
+    "RowProblem",
+    "import_caseload",
+    "new_idempotency_key",
+]

@@ -2,11 +2,12 @@
 components of the same names (casefile's and referral's `/openapi.json`).
 
 Written by hand, thinly: codes are plain strings (the services own the vocabularies and refuse
-an unknown code with a 422 the client raises as `HubError`). `tests/test_models_match_documents.py`
-compares every model here with the component of the same name in the RUNNING services'
-documents (the same properties, the same required ones), so a change on either side fails a
-test instead of drifting silently. Request bodies refuse unknown fields; answers ignore fields
-added later (an older client keeps working against a newer hub).
+an unknown code with a 422 the client raises as `HubError`).
+`hub_client_tests/test_models_match_documents.py` compares every model here with the component
+of the same name in the RUNNING services' documents (the same properties, the same required
+ones), so a change on either side fails a test instead of drifting silently. Request bodies
+refuse unknown fields; answers ignore fields added later (an older client keeps working against
+a newer hub).
 """
 
 from datetime import date, datetime

@@ -1,7 +1,8 @@
 """Every route the client calls, in one table: service, method, path, body and answer models.
 
 The client's methods send through this table only, so the test that checks it against the
-running services' OpenAPI documents (`tests/test_models_match_documents.py`) covers every call.
+running services' OpenAPI documents (`hub_client_tests/test_models_match_documents.py`) covers
+every call.
 """
 
 from dataclasses import dataclass
