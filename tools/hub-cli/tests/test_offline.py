@@ -1,7 +1,6 @@
 """`hub` commands that need no running service: tokens, usage, and what happens when nothing
 answers or no token is given (exit codes, error shapes)."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -97,16 +96,6 @@ def test_status_fails_with_3_when_the_services_do_not_answer(cli: Cli) -> None:
         "signals",
     }
     assert all(s["health"].startswith("unreachable") for s in report["services"])
-
-
-def test_import_says_clearly_when_the_import_is_not_installed(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    if importlib.util.find_spec("hub_client") is not None:
-        pytest.skip("hub_client is installed: its import is tested with it")
-    caseload = tmp_path / "caseload.csv"
-    caseload.write_text("case\n")
-    result = cli.invoke("import", str(caseload), "--json")
-    assert result.exit_code == 1
-    assert json.loads(result.stderr)["error"] == "not_installed"
 
 
 def _hub_script(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

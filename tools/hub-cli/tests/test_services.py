@@ -4,6 +4,7 @@ the real Kafka and PostgreSQL."""
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -193,3 +194,38 @@ async def test_an_explicit_token_is_used_as_is(hub_cli: Cli) -> None:
     result = await hub_cli.run("--token", counsellor, "signals", "publish", "2020-02", "--json")
     assert result.exit_code == 1
     assert json.loads(result.stderr)["status"] == 403
+
+
+async def test_import_dry_run_then_import_then_resume(hub_cli: Cli, tmp_path: Path) -> None:
+    """`hub import`: the dry run names the refused row without its values, the import opens
+    the rest once, and running it again opens nothing more (the rows' keys are the file's)."""
+    header = "person_name,date_of_birth,languages,country_of_origin,region,location_type,stage"
+    rows = [
+        "Kittest Cli-Aaa,1980-01-02,ar,IQ,noord,vbl,appeal_pending",
+        "Kittest Cli-Bbb,2999-01-01,fa,AF,oost,vbl,appeal_pending",  # born in the future
+        "Kittest Cli-Ccc,1985-03-04,ti,ER,zuid,vbl,appeal_pending",
+    ]
+    caseload = tmp_path / "caseload.csv"
+    caseload.write_text("\n".join([header, *rows]) + "\n")
+
+    dry = await hub_cli.run("import", str(caseload), "--json")
+    assert dry.exit_code == 1, (dry.stdout, dry.stderr)
+    report = json.loads(dry.stdout)
+    assert (report["dry_run"], report["rows"], report["refused_rows"]) == (True, 3, 1)
+    assert [(p["row"], p["code"]) for p in report["problems"]] == [(3, "date_in_future")]
+    assert "2999" not in dry.stdout  # no cell value echoed
+    assert "Bbb" not in dry.stdout
+
+    done = await hub_cli.run("import", str(caseload), "--no-dry-run", "--json")
+    assert done.exit_code == 1  # the refused row is refused again
+    assert json.loads(done.stdout)["imported"] == 2
+    again = await hub_cli.run("import", str(caseload), "--no-dry-run", "--json")
+    answer = json.loads(again.stdout)
+    assert (answer["imported"], answer["already_imported"]) == (0, 2)
+
+    unreadable = tmp_path / "no-columns.csv"
+    unreadable.write_text("name\nKittest Cli-Ddd\n")
+    refused = await hub_cli.run("import", str(unreadable), "--json")
+    assert refused.exit_code == 1
+    assert json.loads(refused.stderr)["error"] == "caseload_unreadable"
+    assert "Ddd" not in refused.stderr

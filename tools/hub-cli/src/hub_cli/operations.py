@@ -1,19 +1,23 @@
 """``hub erase``, ``hub signals publish``, ``hub gateway deliveries|notices`` and ``hub import``."""
 
-import importlib
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
 import typer
+from hub_client import HubClient, HubError, HubUnreachableError, ImportReport
+from hub_client import import_caseload as run_import
+from hub_client.caseload import CaseloadFileError
 from hub_runtime.auth import Role
 from partner_gateway import admin as gateway_admin
 from partner_gateway.domain.delivery import DELIVERY_STATES
 
 from hub_cli import output
+from hub_cli.config import service_url
 from hub_cli.context import JSON_HELP, identity
 from hub_cli.http import call
-from hub_cli.output import CliError, handles_errors
+from hub_cli.output import UNREACHABLE, CliError, handles_errors
 
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
@@ -108,19 +112,47 @@ def notices(
 
 @handles_errors()
 def import_caseload(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A CSV or XLSX caseload.")],
     dry_run: Annotated[bool, typer.Option(help="Validate only; import nothing.")] = True,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the resumable state file goes (default: beside the file)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import a caseload through the public API (hub_client.import_caseload, a separate
-    package). A dry run by default; --no-dry-run imports."""
+    """Import a caseload through the public API as a counsellor (hub_client.import_caseload):
+    a dry run by default (every row the services would refuse, and why, without any cell
+    value); --no-dry-run imports, resumably (run it again after an interruption).
+
+    JSON: {"file", "dry_run", "rows", "refused_rows", "imported", "already_imported",
+    "state_file", "problems": [{"row", "column", "code", "reason"}]}. Exit 1 when a row is
+    refused."""
+    bearer = identity(ctx).bearer(Role.COUNSELLOR)
+
+    async def run() -> ImportReport:
+        async with HubClient(service_url("casefile"), service_url("referral"), bearer) as client:
+            return await run_import(
+                file, client, dry_run=dry_run, progress=not as_json, state_dir=state_dir
+            )
+
     try:
-        module = importlib.import_module("hub_client")
-        run = module.import_caseload
-    except (ImportError, AttributeError) as exc:
+        report = asyncio.run(run())
+    except CaseloadFileError as wrong:
+        raise CliError("caseload_unreadable", str(wrong)) from wrong
+    except HubUnreachableError as down:
+        raise CliError("unreachable", down.detail, exit_code=UNREACHABLE) from down
+    except HubError as refused:  # 401/403: the whole import is refused, not a row
         raise CliError(
-            "not_installed",
-            "the caseload import (hub_client.import_caseload) is not installed in this environment",
-        ) from exc
-    result = run(file, dry_run=dry_run)
-    output.emit_json(result) if as_json else typer.echo(str(result))
+            refused.error, refused.detail, reasons=refused.reasons, status=refused.status
+        ) from refused
+    if as_json:
+        output.emit_json(report.as_json())
+    else:
+        verb = "would import" if dry_run else "imported"
+        done = report.rows - len(report.refused_rows) if dry_run else report.imported
+        typer.echo(f"{report.rows} rows: {verb} {done}, refused {len(report.refused_rows)}")
+        for problem in report.problems:
+            typer.echo(f"  row {problem.row} {problem.column}: {problem.code}: {problem.reason}")
+    if report.problems:
+        raise typer.Exit(1)
