@@ -52,5 +52,17 @@ class Settings(EnvSettings):
     dp_budget_per_period: float = Field(
         4.5, gt=0, description="Total epsilon a period may spend; releases over it are refused"
     )
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A dashboard session unused this long ends"
+    )
+    session_lifetime_hours: int = Field(
+        10, ge=1, le=24, description="A dashboard session ends this long after sign-in"
+    )
+    sign_in_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins per username within the window before a pause"
+    )
+    sign_in_window_minutes: int = Field(
+        15, ge=1, description="The window of the sign-in rate limit"
+    )
     max_body_bytes: int = Field(16 * 1024, ge=1024, description="Largest HTTP body accepted")
     hub: HubSettings = Field(default_factory=HubSettings)

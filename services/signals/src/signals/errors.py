@@ -12,6 +12,7 @@ from hub_runtime.errors import (
     DomainError,
     InvalidError,
     NotFoundError,
+    UnauthenticatedError,
 )
 
 
@@ -78,3 +79,36 @@ class SubjectMismatchError(InvalidError):
     travels in the clear, so anything else there may identify someone)."""
 
     default_code = "subject_not_case_id"
+
+
+class SignInRefusedError(UnauthenticatedError):
+    """A username and password that do not match an account (HTTP 401). One sentence for both
+    causes: which usernames exist is not told."""
+
+    default_code = "sign_in_refused"
+
+
+class SessionEndedError(UnauthenticatedError):
+    """No session, or one ended by sign-out, the idle timeout or the absolute timeout (401)."""
+
+    default_code = "session_ended"
+
+
+class TooManySignInsError(DomainError):
+    """Too many failed sign-ins for this username lately (HTTP 429 with ``Retry-After``: the
+    dashboard's pages map it, `signals.api.staff_pages`; the runtime's kinds have no 429)."""
+
+    default_code = "too_many_sign_ins"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed sign-ins for this username; try again in {retry_after} seconds",
+            extra={"retry_after": str(retry_after)},
+        )
+        self.retry_after = retry_after
+
+
+class WeakCredentialsError(InvalidError):
+    """A username or password that breaks the account rules (HTTP 422)."""
+
+    default_code = "invalid_credentials"

@@ -14,9 +14,10 @@ refusal of a second ledger row for the same period and table (handlers never wri
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from hub_contracts import EventPayload
 from hub_contracts.envelope import Envelope
@@ -34,6 +35,7 @@ from signals.repository.protocols import (
     Release,
     ReleaseExistsError,
 )
+from signals.repository.staff import AccountExistsError, StaffAccount, StaffSession
 from signals.routes import ROUTES
 from signals.unit_of_work import SignalsUnitOfWork
 
@@ -56,6 +58,9 @@ class SignalsState:
     releases: dict[str, dict[str, str]] = field(default_factory=dict)
     published_at: dict[str, datetime] = field(default_factory=dict)
     ledger: dict[tuple[str, str], float] = field(default_factory=dict)
+    accounts: dict[UUID, StaffAccount] = field(default_factory=dict)
+    sessions: dict[str, StaffSession] = field(default_factory=dict)
+    failures: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 class FakeContributions:
@@ -199,6 +204,47 @@ class FakePrivacyLedger:
         self._s.ledger[(period, table)] = epsilon
 
 
+class FakeStaff:
+    """`StaffRepository` in memory."""
+
+    def __init__(self, state: SignalsState) -> None:
+        self._state = state
+
+    async def add_account(self, account: StaffAccount) -> None:
+        if any(a.username == account.username for a in self._state.accounts.values()):
+            raise AccountExistsError("this username is taken")
+        self._state.accounts[account.account_id] = account
+
+    async def account_by_username(self, username: str) -> StaffAccount | None:
+        return next((a for a in self._state.accounts.values() if a.username == username), None)
+
+    async def account_by_id(self, account_id: UUID) -> StaffAccount | None:
+        return self._state.accounts.get(account_id)
+
+    async def failures_since(self, username_hash: str, since: datetime) -> list[datetime]:
+        return [at for name, at in self._state.failures if name == username_hash and at >= since]
+
+    async def record_failure(self, username_hash: str, at: datetime) -> None:
+        self._state.failures.append((username_hash, at))
+
+    async def clear_failures(self, username_hash: str) -> None:
+        self._state.failures = [f for f in self._state.failures if f[0] != username_hash]
+
+    async def add_session(self, session: StaffSession) -> None:
+        self._state.sessions[session.token_hash] = session
+
+    async def session(self, token_hash: str) -> StaffSession | None:
+        return self._state.sessions.get(token_hash)
+
+    async def touch_session(self, token_hash: str, at: datetime) -> None:
+        old = self._state.sessions.get(token_hash)
+        if old is not None:
+            self._state.sessions[token_hash] = replace(old, last_seen_at=at)
+
+    async def end_session(self, token_hash: str) -> None:
+        self._state.sessions.pop(token_hash, None)
+
+
 class FakeSignalsUnitOfWork(InMemoryUnitOfWork[SignalsState]):
     """`signals.unit_of_work.SignalsUnitOfWork` in memory: repositories over one state."""
 
@@ -209,6 +255,7 @@ class FakeSignalsUnitOfWork(InMemoryUnitOfWork[SignalsState]):
         self.referral_facts = FakeReferralFacts(state)
         self.releases = FakeReleases(state)
         self.ledger = FakePrivacyLedger(state)
+        self.staff = FakeStaff(state)
 
 
 @dataclass

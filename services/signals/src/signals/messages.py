@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub_runtime.bus import Message
+from hub_runtime.errors import DomainError
 
+from signals.domain.accounts import CurrentSession, NewSession, StaffAccountView
 from signals.domain.catalogue import TableSpec
+from signals.errors import SessionEndedError
 from signals.repository.protocols import ContributionCount, PublishedPeriod, Release
 
 
@@ -60,3 +63,36 @@ class ListDuePeriods(Message[list[str]]):
 @dataclass(frozen=True)
 class CountContributions(Message[list[ContributionCount]]):
     """How many contributions exist per period and table (operations; never a cell)."""
+
+
+@dataclass(frozen=True)
+class CreateStaffAccount(Message[StaffAccountView]):
+    """Create a local dashboard account (admins only): ``role`` is advocacy or admin."""
+
+    username: str
+    password: str
+    role: str
+
+
+@dataclass(frozen=True)
+class SignIn(Message[NewSession | DomainError]):
+    """Sign in with a username and password: a new session, or the refusal (returned, so that
+    the failure it records is committed; rate-limited)."""
+
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class OpenSession(Message[CurrentSession | SessionEndedError]):
+    """The live session of a cookie's value (its idle clock restarts), or `SessionEndedError`
+    (returned: the deletion of a timed-out session is committed)."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class SignOut(Message[None]):
+    """End the session of a cookie's value (nothing happens when it is gone already)."""
+
+    token: str

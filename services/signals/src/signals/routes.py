@@ -27,7 +27,7 @@ from hub_runtime.bus import CommandHandler, EventRoute, Message, Routes
 
 from signals import messages as m
 from signals.deps import Deps
-from signals.handlers import events, publishing, reading
+from signals.handlers import events, publishing, reading, staff
 from signals.handlers.batch import batch_of
 from signals.unit_of_work import SignalsUnitOfWork
 
@@ -43,6 +43,10 @@ COMMANDS: dict[type[Message[Any]], CommandHandler[SignalsUnitOfWork, Deps]] = {
     m.CountContributions: reading.count_contributions,
     m.PublishPeriod: publishing.publish_period,
     m.ListDuePeriods: publishing.list_due_periods,
+    m.CreateStaffAccount: staff.create_staff_account,
+    m.SignIn: staff.sign_in,
+    m.OpenSession: staff.open_session,
+    m.SignOut: staff.sign_out,
 }
 
 EVENTS: dict[str, EventRoute[SignalsUnitOfWork, Deps]] = {

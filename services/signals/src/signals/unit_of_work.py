@@ -21,6 +21,7 @@ from signals.repository.postgres_door import (
     PostgresReportingConsents,
 )
 from signals.repository.postgres_releases import PostgresPrivacyLedger, PostgresReleases
+from signals.repository.postgres_staff import PostgresStaff
 from signals.repository.protocols import (
     ContributionRepository,
     PrivacyLedgerRepository,
@@ -28,6 +29,7 @@ from signals.repository.protocols import (
     ReleaseRepository,
     ReportingConsentRepository,
 )
+from signals.repository.staff import StaffRepository
 
 
 class SignalsUnitOfWork(Transaction, Protocol):
@@ -48,6 +50,9 @@ class SignalsUnitOfWork(Transaction, Protocol):
 
     @property
     def ledger(self) -> PrivacyLedgerRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
 
     def emit(
         self,
@@ -90,6 +95,11 @@ class PostgresSignalsUnitOfWork(UnitOfWork):
     def ledger(self) -> PostgresPrivacyLedger:
         """Epsilon spent per period and table (``privacy_ledger``)."""
         return PostgresPrivacyLedger(self.conn)
+
+    @property
+    def staff(self) -> PostgresStaff:
+        """The advocacy team's local accounts and sessions (``staff_*``)."""
+        return PostgresStaff(self.conn)
 
 
 UnitOfWorkFactory = Callable[[], PostgresSignalsUnitOfWork]

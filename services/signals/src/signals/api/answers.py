@@ -4,7 +4,7 @@ described here field by field as it is served; nothing is added or renamed."""
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class _Answer(BaseModel):
@@ -85,3 +85,22 @@ class Contributions(_Answer):
     """How many contributions exist per period and table."""
 
     contributions: list[ContributionCount]
+
+
+class NewStaffAccount(_Answer):
+    """An account to create: a username (3-64 of a-z, 0-9, ``.``, ``_``, ``-``), a password
+    (12-128 characters), a role (advocacy or admin)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str = Field(max_length=64)
+    password: SecretStr = Field(max_length=128)
+    role: Literal["advocacy", "admin"] = "advocacy"
+
+
+class StaffAccount(_Answer):
+    """A created account (never its password or hash)."""
+
+    account_id: str
+    username: str
+    role: str
