@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 export TZ := Europe/Amsterdam
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: setup run down status test lint unit token chaos bench bench-quick profile clean
+.PHONY: setup run down status test lint unit token chaos bench bench-quick profile clean catalogues
 
 ## setup: install uv (from PyPI) if missing and the locked Python environment
 setup:
@@ -43,6 +43,17 @@ test: setup
 	@infra/stack.sh up
 	@$(MAKE) --no-print-directory lint
 	@uv run --frozen pytest
+
+## catalogues: the dashboard's gettext catalogues (Babel): extract the messages, merge them
+## into each language's .po, compile the .mo files (committed: the service needs no build step;
+## tests/unit/test_catalogues.py fails on a stale .mo or an untranslated message)
+SIGNALS_I18N := src/signals/i18n
+catalogues: setup
+	@cd services/signals && $(UV) run --frozen pybabel extract -F babel.cfg -k N_ --no-location \
+	  --sort-output --project=signals --copyright-holder="the council" -o $(SIGNALS_I18N)/messages.pot .
+	@cd services/signals && $(UV) run --frozen pybabel update -i $(SIGNALS_I18N)/messages.pot \
+	  -d $(SIGNALS_I18N)/locale --no-fuzzy-matching --ignore-obsolete
+	@cd services/signals && $(UV) run --frozen pybabel compile -d $(SIGNALS_I18N)/locale --statistics
 
 ## unit: the fast tests only (no stack)
 unit: setup

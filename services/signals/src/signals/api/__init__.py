@@ -34,6 +34,8 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
     )
     install(app, ctx.hub)
+    # The dashboard's cookies are Secure unless on a developer's plain-HTTP loopback.
+    app.state.staff_cookies_secure = not ctx.hub.development
 
     def unit_of_work() -> PostgresSignalsUnitOfWork:
         return PostgresSignalsUnitOfWork(ctx.pool, source=ctx.name)

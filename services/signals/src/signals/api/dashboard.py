@@ -1,141 +1,260 @@
-"""The advocacy dashboard: one static page; its script fetches the JSON API with a token.
+"""The advocacy dashboard: sign-in, the released tables with labels and filters, the disclosure
+control explained, post-return monitoring, CSV download and the printable report.
 
-No data is in the page itself (it is served without a token); no CDN is used: the charts are
-plain SVG drawn by the inline script, every label set as text (``textContent``), never as markup.
-The token is typed into the form and sent only in the Authorization header: it never travels
-in a URL (a URL ends up in the browser history, proxy and server logs, and Referer headers;
-RFC 6750 section 5.3, OWASP REST Security Cheat Sheet).
+Server-rendered pages (`signals.views_dashboard`), in Dutch or English (`signals.i18n`). A
+staff member signs in with a local account (`signals.handlers.staff`) and the session lives in
+an HttpOnly cookie (`signals.api.staff_session`); no bearer token is typed into a page any
+more. Every figure comes from a stored release through the same messages as the JSON API, so a
+filter can only choose among released tables and rows: it cannot make a new cross-tabulation.
 """
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from __future__ import annotations
 
-DASHBOARD_HTML = r"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Signals dashboard</title>
-<style>
-body { font-family: sans-serif; margin: 1.5em; color: #111; }
-form { margin-bottom: 1em; } input { width: 40em; }
-.chart { margin: 1em 0; } .chart h2 { font-size: 1em; margin: 0.2em 0; }
-svg text { font-size: 10px; } #status { color: #a00; }
-</style></head>
-<body>
-<h1>Signals: anonymous bottleneck trends</h1>
-<form id="login"><label>Bearer token (advocacy) <input id="token" type="password"></label>
-<button type="submit">Load</button></form>
-<p id="status"></p>
-<div id="trend" class="chart"></div>
-<div id="bars" class="chart"></div>
-<div id="periods"></div>
-<script>
-"use strict";
-const TABLE = "bottlenecks_by_stage";
-const NS = "http://www.w3.org/2000/svg";
-const $ = (id) => document.getElementById(id);
-function el(name, attrs, text) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-async function get(path, token) {
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + token } });
-  if (!response.ok) throw new Error(path + ": " + response.status);
-  return response.json();
-}
-function categoryTotals(release) {
-  const totals = {};
-  for (const cell of release.cells) {
-    const c = cell.coordinates;
-    if (c.category !== "total" && c.stage === "total") totals[c.category] = cell.count;
-  }
-  return totals;
-}
-function lineChart(container, periods, series) {
-  const w = 720, h = 260, left = 40, bottom = 40;
-  const svg = el("svg", { width: w, height: h, role: "img", "data-chart": "trend" });
-  const values = Object.values(series).flat().filter((v) => v !== null);
-  const max = Math.max(10, ...values);
-  const x = (i) => left + (periods.length < 2 ? 0 : i * (w - left - 60) / (periods.length - 1));
-  const y = (v) => h - bottom - v * (h - bottom - 10) / max;
-  svg.appendChild(el("line", { x1: left, y1: y(0), x2: w - 10, y2: y(0), stroke: "#333" }));
-  periods.forEach((p, i) => svg.appendChild(el("text", { x: x(i) - 15, y: h - 20 }, p)));
-  svg.appendChild(el("text", { x: 2, y: y(max) + 10 }, String(max)));
-  const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
-  Object.entries(series).forEach(([name, points], n) => {
-    const colour = colours[n % colours.length];
-    const coords = points.map((v, i) => (v === null ? null : x(i) + "," + y(v))).filter(Boolean);
-    if (coords.length) svg.appendChild(el("polyline", { points: coords.join(" "), fill: "none",
-      stroke: colour, "stroke-width": 2, "data-series": name }));
-    svg.appendChild(el("text", { x: left + 5, y: 12 + 12 * n, fill: colour }, name));
-  });
-  const title = document.createElement("h2");
-  title.textContent = "Persons with a bottleneck, by category and period (withheld = gap)";
-  container.replaceChildren(title, svg);
-}
-function barChart(container, period, totals) {
-  const entries = Object.entries(totals);
-  const w = 720, row = 16, h = row * entries.length + 20;
-  const svg = el("svg", { width: w, height: h, role: "img", "data-chart": "bars" });
-  const max = Math.max(10, ...entries.map(([, v]) => v || 0));
-  entries.forEach(([name, v], i) => {
-    svg.appendChild(el("text", { x: 0, y: row * i + 12 }, name));
-    if (v === null) {
-      svg.appendChild(el("text", { x: 300, y: row * i + 12 }, "withheld"));
-    } else {
-      svg.appendChild(el("rect", { x: 300, y: row * i + 2, height: row - 4,
-        width: Math.max(1, v * 380 / max), fill: "#1f77b4", "data-bar": name }));
-      svg.appendChild(el("text", { x: 305 + v * 380 / max, y: row * i + 12 }, String(v)));
-    }
-  });
-  const title = document.createElement("h2");
-  title.textContent = "Bottlenecks by category, " + period;
-  container.replaceChildren(title, svg);
-}
-async function load(token) {
-  $("status").textContent = "";
-  const listing = await get("/signals/periods", token);
-  const periods = listing.periods.map((p) => p.period);
-  const totals = [];
-  for (const p of periods) {
-    totals.push(categoryTotals(await get("/signals/periods/" + p + "/tables/" + TABLE, token)));
-  }
-  const categories = new Set(totals.flatMap((t) => Object.keys(t)));
-  const series = {};
-  for (const c of categories) {
-    const points = totals.map((t) => (c in t ? t[c] : null));
-    if (points.some((v) => v)) series[c] = points;
-  }
-  lineChart($("trend"), periods, series);
-  if (periods.length) barChart($("bars"), periods[periods.length - 1],
-    Object.fromEntries(Object.entries(totals[totals.length - 1]).filter(([, v]) => v !== 0)));
-  const list = $("periods");
-  list.replaceChildren();
-  for (const p of periods) {
-    const button = document.createElement("button");
-    button.textContent = "Printable report " + p;
-    button.onclick = async () => {
-      const r = await fetch("/signals/periods/" + p + "/report",
-        { headers: { Authorization: "Bearer " + token } });
-      const url = URL.createObjectURL(new Blob([await r.text()], { type: "text/html" }));
-      window.open(url, "_blank");
-    };
-    list.appendChild(button);
-  }
-  $("status").textContent = periods.length ? "" : "No published period yet.";
-}
-$("login").addEventListener("submit", (event) => {
-  event.preventDefault();
-  load($("token").value).catch((e) => { $("status").textContent = String(e.message); });
-});
-</script>
-</body></html>
-"""
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from hub_runtime.errors import DomainError
+from hub_runtime.render import escape_html as esc
+
+from signals.api.common import Bus
+from signals.api.staff_session import (
+    PAGE_HEADERS,
+    SESSION_COOKIE,
+    SIGN_IN_CSRF_COOKIE,
+    clear_cookie,
+    form_of,
+    language_of,
+    page_status,
+    remember_language,
+    same_token,
+    session_of,
+    set_cookie,
+)
+from signals.domain.accounts import CurrentSession, NewSession, new_secret
+from signals.errors import TooManySignInsError
+from signals.i18n import translations
+from signals.i18n.labels import Translate, table_title
+from signals.messages import (
+    ListPublishedPeriods,
+    ListTables,
+    ReadRelease,
+    ReadTable,
+    SignIn,
+    SignOut,
+)
+from signals.views import table_csv
+from signals.views_dashboard import (
+    axis,
+    bar_chart,
+    explain_disclosure,
+    filter_form,
+    layout,
+    link,
+    monitoring_section,
+    sign_in_page,
+    sign_out_form,
+    table_html,
+)
+
+router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
+SIGN_IN = "/dashboard/sign-in"
+DEFAULT_TABLE = "bottlenecks_by_stage"
 
 
-router = APIRouter(tags=["signals"])
+def _html(request: Request, body: str, status: int = 200, **headers: str) -> HTMLResponse:
+    response = HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **headers})
+    remember_language(request, response)
+    return response
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
-async def dashboard() -> str:
-    """The dashboard page (no data in it; its script fetches the API with a token)."""
-    return DASHBOARD_HTML
+def _gettext(request: Request) -> tuple[str, Translate]:
+    language = language_of(request)
+    return language, translations(language).gettext
+
+
+def _sign_in_form(
+    request: Request, message: str = "", status: int = 200, **headers: str
+) -> Response:
+    language, _ = _gettext(request)
+    csrf = request.cookies.get(SIGN_IN_CSRF_COOKIE) or new_secret()
+    page = layout(
+        _("Sign in to the signals dashboard"), sign_in_page(_, csrf, message), language, _
+    )
+    response = _html(request, page, status, **headers)
+    set_cookie(request, response, SIGN_IN_CSRF_COOKIE, csrf)
+    return response
+
+
+@router.get("/sign-in")
+async def sign_in_form(request: Request) -> Response:
+    """The sign-in page (sets the double-submit CSRF cookie its form echoes)."""
+    return _sign_in_form(request)
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, bus: Bus) -> Response:
+    """Check the CSRF token, then the credentials: 303 to the dashboard with a new session
+    cookie; 403 for a missing or wrong CSRF token, 401 for wrong credentials, 429 with
+    ``Retry-After`` past the rate limit (the form again each time, with a sentence)."""
+    _language, _ = _gettext(request)
+    form = await form_of(request)
+    if not same_token(request.cookies.get(SIGN_IN_CSRF_COOKIE), form.get("csrf_token")):
+        return _sign_in_form(request, _("The form has expired. Please try again."), 403)
+    outcome = await bus.dispatch(SignIn(form.get("username", ""), form.get("password", "")))
+    if isinstance(outcome, DomainError):
+        status = page_status(outcome)
+        if isinstance(outcome, TooManySignInsError):
+            text = _("Too many failed attempts. Try again in {seconds} seconds.")
+            seconds = str(outcome.retry_after)
+            return _sign_in_form(
+                request, text.format(seconds=seconds), status, **{"Retry-After": seconds}
+            )
+        return _sign_in_form(request, _("The username or the password is wrong."), status)
+    assert isinstance(outcome, NewSession)
+    response = RedirectResponse("/dashboard", status_code=303, headers=PAGE_HEADERS)
+    set_cookie(request, response, SESSION_COOKIE, outcome.token)
+    clear_cookie(request, response, SIGN_IN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, bus: Bus) -> Response:
+    """End the session (its CSRF token required: 403 without it) and go to the sign-in page."""
+    session = await session_of(request, bus)
+    form = await form_of(request)
+    if session is None:
+        return RedirectResponse(SIGN_IN, status_code=303, headers=PAGE_HEADERS)
+    if not same_token(session.csrf_token, form.get("csrf_token")):
+        language, _ = _gettext(request)
+        page = layout(
+            _("Forbidden"),
+            "<p>" + esc(_("The form has expired. Please try again.")) + "</p>",
+            language,
+            _,
+        )
+        return _html(request, page, 403)
+    await bus.dispatch(SignOut(request.cookies.get(SESSION_COOKIE, "")))
+    response = RedirectResponse(SIGN_IN, status_code=303, headers=PAGE_HEADERS)
+    clear_cookie(request, response, SESSION_COOKIE)
+    return response
+
+
+def _problem(request: Request, session: CurrentSession, status: int, sentence: str) -> Response:
+    language, _ = _gettext(request)
+    header = sign_out_form(_, session.username, session.csrf_token)
+    back = "<p><a href='/dashboard'>" + esc(_("Back to the dashboard")) + "</a></p>"
+    page = layout(
+        _("Signals dashboard"),
+        f"<p class='error' role='alert'>{esc(sentence)}</p>{back}",
+        language,
+        _,
+        header,
+    )
+    return _html(request, page, status)
+
+
+@router.get("")
+async def dashboard(
+    request: Request, bus: Bus, period: str = "", table: str = "", row: str = ""
+) -> Response:
+    """The dashboard: filters (a published month, an allowed table, a row of its first
+    dimension), the table with labels, a chart of its row totals, the disclosure control
+    explained, post-return monitoring, and the CSV and report links. 303 to sign-in without a
+    session; 404 for a month that is not published or a table that is not released; 400 for a
+    row the table does not have."""
+    session = await session_of(request, bus)
+    if session is None:
+        return RedirectResponse(SIGN_IN, status_code=303, headers=PAGE_HEADERS)
+    language, _ = _gettext(request)
+    header = sign_out_form(_, session.username, session.csrf_token)
+    published = await bus.dispatch(ListPublishedPeriods())
+    if not published:
+        body = "<p>" + esc(_("No month has been published yet.")) + "</p>"
+        return _html(request, layout(_("Signals dashboard"), body, language, _, header))
+    chosen_period = period or published[-1].period
+    release_tables = next((p.tables for p in published if p.period == chosen_period), None)
+    if release_tables is None:
+        return _problem(request, session, 404, _("This month is not published."))
+    allowed = [s.name for s in await bus.dispatch(ListTables()) if s.name in release_tables]
+    chosen_table = table or DEFAULT_TABLE
+    if chosen_table not in allowed:
+        return _problem(
+            request, session, 404, _("This table is not published. Choose one from the list.")
+        )
+    payload = await bus.dispatch(ReadTable(chosen_period, chosen_table))
+    rows = [r for r in axis(payload, 0) if r != "total"]
+    if row and row not in rows:
+        return _problem(
+            request, session, 400, _("This row is not in the table. Choose one from the list.")
+        )
+    shown = [row] if row else None
+    monitoring = None
+    if "monitoring_outcomes" in release_tables:
+        monitoring = await bus.dispatch(ReadTable(chosen_period, "monitoring_outcomes"))
+    chosen = {"period": chosen_period, "table": chosen_table, "row": row}
+    csv_link = link("/dashboard/table.csv", period=chosen_period, table=chosen_table)
+    report_link = link("/dashboard/report", period=chosen_period)
+    body = (
+        filter_form(
+            _, [p.period for p in published], allowed, rows, chosen, payload["dimensions"][0]
+        )
+        + f"<p><a href='{esc(csv_link)}' download>"
+        + esc(_("Download this table (CSV)"))
+        + "</a> · "
+        + f"<a href='{esc(report_link)}'>"
+        + esc(_("Printable report of this month"))
+        + "</a></p>"
+        + "<section aria-labelledby='chosen'>"
+        + f"<h2 id='chosen'>{esc(table_title(chosen_table, _))}, {esc(chosen_period)}</h2>"
+        + bar_chart(payload, _, shown)
+        + table_html(payload, _, shown)
+        + "</section>"
+        + explain_disclosure(payload["method"], _)
+        + monitoring_section(monitoring, _)
+    )
+    return _html(request, layout(_("Signals dashboard"), body, language, _, header))
+
+
+@router.get("/table.csv")
+async def table_csv_download(request: Request, bus: Bus, period: str, table: str) -> Response:
+    """The released table as CSV, byte for byte what ``GET /signals/periods/{period}/tables/
+    {table}.csv`` serves (codes, not labels: for spreadsheets and scripts). 303 to sign-in
+    without a session; the JSON API's refusals (404, 409, 422) otherwise."""
+    session = await session_of(request, bus)
+    if session is None:
+        return RedirectResponse(SIGN_IN, status_code=303, headers=PAGE_HEADERS)
+    payload = await bus.dispatch(ReadTable(period, table))
+    # Both names are checked by now (an allowed table, a plausible period): safe in a header.
+    disposition = f'attachment; filename="{period}_{table}.csv"'
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    return PlainTextResponse(table_csv(payload), media_type="text/csv", headers=headers)
+
+
+@router.get("/report")
+async def report(request: Request, bus: Bus, period: str) -> Response:
+    """The printable report of a published month: every table with labels, the disclosure
+    control explained, monitoring first (print stylesheet: A4 landscape, no navigation)."""
+    session = await session_of(request, bus)
+    if session is None:
+        return RedirectResponse(SIGN_IN, status_code=303, headers=PAGE_HEADERS)
+    language, _ = _gettext(request)
+    release: dict[str, Any] = await bus.dispatch(ReadRelease(period))
+    method = next(iter(release.values()))["method"] if release else {}
+    monitoring = release.get("monitoring_outcomes")
+    tables = "".join(
+        f"<section>{table_html(release[name], _)}</section>"
+        for name in sorted(release)
+        if name != "monitoring_outcomes"
+    )
+    body = (
+        "<p class='noprint'>"
+        + esc(_("Use your browser to print this page (Ctrl+P)."))
+        + "</p>"
+        + explain_disclosure(method, _)
+        + monitoring_section(monitoring, _)
+        + tables
+    )
+    header = sign_out_form(_, session.username, session.csrf_token)
+    title = _("Signals report {period}").format(period=period)
+    return _html(request, layout(title, body, language, _, header))

@@ -1,0 +1,106 @@
+"""The dashboard's session at the HTTP edge: cookies, CSRF checks, the page's language, and the
+one mapping of the sign-in refusals to page statuses.
+
+Cookies (OWASP Session Management Cheat Sheet): ``HttpOnly`` (no script reads them),
+``SameSite=Strict`` (never sent on a request another site starts), ``Secure`` outside
+development (`HubSettings.development`), ``Path=/dashboard``, no ``Max-Age`` (the server ends
+a session on its idle and absolute timeouts). Forms that change state carry a CSRF token:
+sign-in uses a double-submit cookie (no session exists yet), sign-out the session's own token
+(the synchronizer token pattern).
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qs
+
+from fastapi import Request, Response
+from hub_runtime.errors import DomainError
+from hub_runtime.http import status_of
+
+from signals.api.common import SignalsBus
+from signals.domain.accounts import CurrentSession
+from signals.errors import TooManySignInsError
+from signals.i18n import LANGUAGES, negotiate
+from signals.messages import OpenSession
+
+SESSION_COOKIE = "signals_session"
+SIGN_IN_CSRF_COOKIE = "signals_sign_in_csrf"
+LANGUAGE_COOKIE = "signals_lang"
+COOKIE_PATH = "/dashboard"
+
+PAGE_HEADERS = {
+    # Pages show what only staff may see: never stored by a browser or a proxy (RFC 9111 5.2.2.5).
+    "Cache-Control": "no-store",
+    # No script at all: the pages are plain forms and links.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self';"
+        " frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def page_status(error: DomainError) -> int:
+    """The HTTP status of a refusal shown as a page: 429 for the sign-in rate limit (RFC 6585
+    section 4; the runtime's refusal kinds have no 429), else the runtime's one mapping."""
+    return 429 if isinstance(error, TooManySignInsError) else status_of(error)
+
+
+def secure_cookies(request: Request) -> bool:
+    """``Secure`` on every cookie unless the hub runs in development (plain HTTP on loopback)."""
+    return bool(request.app.state.staff_cookies_secure)
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    """Set one of the dashboard's cookies with the attributes above."""
+    response.set_cookie(
+        name,
+        value,
+        path=COOKIE_PATH,
+        httponly=True,
+        secure=secure_cookies(request),
+        samesite="strict",
+    )
+
+
+def clear_cookie(request: Request, response: Response, name: str) -> None:
+    """Remove one of the dashboard's cookies."""
+    response.delete_cookie(
+        name, path=COOKIE_PATH, httponly=True, secure=secure_cookies(request), samesite="strict"
+    )
+
+
+def language_of(request: Request) -> str:
+    """The page's language: ``?lang=``, else the language cookie, else ``Accept-Language``."""
+    choice = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return negotiate(choice, request.headers.get("accept-language"))
+
+
+def remember_language(request: Request, response: Response) -> None:
+    """Keep a ``?lang=`` choice (nl or en) in a cookie for the next pages."""
+    choice = request.query_params.get("lang")
+    if choice in LANGUAGES:
+        set_cookie(request, response, LANGUAGE_COOKIE, str(choice))
+
+
+async def session_of(request: Request, bus: SignalsBus) -> CurrentSession | None:
+    """The signed-in staff member of the request, or None (no cookie, or the session ended)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    found = await bus.dispatch(OpenSession(token))
+    return found if isinstance(found, CurrentSession) else None
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body as a dict (the first value of each name;
+    the edge has bounded the body's size already)."""
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in fields.items()}
+
+
+def same_token(expected: str | None, given: str | None) -> bool:
+    """A constant-time comparison of two CSRF tokens; False when either is missing."""
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
