@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Header
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from hub_runtime.auth import Principal, Role, install, mint_token, requires
 from hub_runtime.edge_limits import InFlightLimitMiddleware
 from hub_runtime.http import create_app
@@ -290,3 +290,36 @@ async def test_overload_answers_503_in_the_hub_shape() -> None:
     body = _refusal(second, 503, "overloaded")
     assert second.headers["retry-after"] == "1"
     assert body["detail"]
+
+
+async def test_html_form_bodies_pass_only_under_the_form_prefixes() -> None:
+    """Server-rendered pages (signals' ``/dashboard/``) post HTML forms; everywhere else a form
+    body is still 415."""
+    app = create_app(
+        service="t",
+        title="t",
+        description="",
+        max_body_bytes=2048,
+        readiness={},
+        form_prefixes=("/pages/",),
+    )
+
+    @app.post("/pages/form")
+    async def page_form(request: Request) -> dict[str, str]:
+        return {"body": (await request.body()).decode()}
+
+    @app.post("/api/form")
+    async def api_form(request: Request) -> dict[str, str]:
+        return {"body": (await request.body()).decode()}
+
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        passed = await client.post("/pages/form", content=b"a=1&b=2", headers=form)
+        refused = await client.post("/api/form", content=b"a=1&b=2", headers=form)
+        plain = await client.post(
+            "/pages/form", content=b"a=1", headers={"content-type": "text/plain"}
+        )
+    assert passed.json() == {"body": "a=1&b=2"}
+    _refusal(refused, 415, "unsupported_media_type")
+    _refusal(plain, 415, "unsupported_media_type")

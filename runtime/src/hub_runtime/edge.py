@@ -171,11 +171,14 @@ class JsonBodyMiddleware:
     """Refuses, before routing, a body that is not JSON (415) or not strict JSON (422).
 
     An empty body passes: the route's own validation says whether it needed one. Runs inside
-    `BodyLimitMiddleware`, so the body is already bounded and buffered.
+    `BodyLimitMiddleware`, so the body is already bounded and buffered. On a path under one of
+    ``form_prefixes`` an HTML form's body (``application/x-www-form-urlencoded``) passes too:
+    the pages there parse it themselves (an HTML form cannot send JSON).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, form_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.form_prefixes = form_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point: a POST, PUT or PATCH body that is not JSON answers 415, one that is not
@@ -193,7 +196,7 @@ class JsonBodyMiddleware:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        refusal = _refusal(scope, body)
+        refusal = None if self._form_allowed(scope) else _refusal(scope, body)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -207,6 +210,14 @@ class JsonBodyMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    def _form_allowed(self, scope: Scope) -> bool:
+        path = str(scope.get("path", ""))
+        if not any(path.startswith(prefix) for prefix in self.form_prefixes):
+            return False
+        content_type: bytes = dict(scope.get("headers") or []).get(b"content-type", b"")
+        media_type = content_type.decode("latin-1").split(";")[0].strip().lower()
+        return media_type == "application/x-www-form-urlencoded"
 
 
 def _refusal(scope: Scope, body: bytes) -> JSONResponse | None:

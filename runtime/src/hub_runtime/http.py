@@ -277,18 +277,21 @@ def create_app(
     max_body_bytes: int,
     readiness: Mapping[str, ReadinessCheck],
     asyncapi: Callable[[], dict[str, Any]] | None = None,
+    form_prefixes: tuple[str, ...] = (),
 ) -> FastAPI:
     """A FastAPI app with the shared edge behaviour; the service adds its routers.
 
     Every refusal answers the hub's `ErrorBody` (see `hub_runtime.edge`); bodies are strict
-    JSON (415 otherwise, 422 for duplicate keys); HEAD works on every GET route; the OpenAPI
+    JSON (415 otherwise, 422 for duplicate keys), except HTML form bodies
+    (``application/x-www-form-urlencoded``) on paths under ``form_prefixes`` (server-rendered
+    pages, e.g. signals' ``/dashboard/``); HEAD works on every GET route; the OpenAPI
     document lists each route's error statuses (see `hub_runtime.openapi_errors`)."""
     app = FastAPI(title=title, description=description, version="1")
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     # Outermost last: tracing sees everything; the size limit runs before JSON is parsed.
-    app.add_middleware(JsonBodyMiddleware)
+    app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TracingMiddleware, service=service)

@@ -1,0 +1,224 @@
+"""The advocacy dashboard on the real stack (PostgreSQL, Kafka, the service's HTTP edge): staff
+accounts, sessions and their cookies, CSRF, the sign-in rate limit, the idle timeout, filters
+that can only show released cells, and the CSV equal to the released table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from hub_runtime.auth import Role
+from hub_runtime.service import ServiceRuntime
+from hub_runtime.settings import HubSettings
+from signals.views import table_csv
+
+from .conftest import bearer
+from .dashboard_seed import PASSWORD, create_account, seed_and_publish
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def published(isolated_hub: HubSettings, signals_service: ServiceRuntime) -> ServiceRuntime:
+    await seed_and_publish(isolated_hub, signals_service)
+    await create_account(isolated_hub, signals_service, "anna")
+    return signals_service
+
+
+@pytest.fixture
+async def browser(published: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=published.base_url) as client:
+        yield client
+
+
+def csrf_in(page: str) -> str:
+    found = re.search(r"name='csrf_token' value='([^']+)'", page)
+    assert found, page
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, password: str = PASSWORD) -> httpx.Response:
+    form = await client.get("/dashboard/sign-in")
+    return await client.post(
+        "/dashboard/sign-in",
+        data={"csrf_token": csrf_in(form.text), "username": "anna", "password": password},
+    )
+
+
+def cell_texts(page: str, table: str) -> list[str]:
+    """The data cells of the page's table ``table``, in order (numbers or "withheld")."""
+    found = re.search(rf"<table data-table='{table}'>(.*?)</table>", page, re.S)
+    assert found, page
+    return re.findall(r"<td[^>]*>([^<]*)</td>", found.group(1))
+
+
+async def test_accounts_are_created_by_admins_only(
+    isolated_hub: HubSettings, published: ServiceRuntime
+) -> None:
+    async with httpx.AsyncClient(base_url=published.base_url) as client:
+        body = {"username": "bert", "password": PASSWORD, "role": "advocacy"}
+        assert (await client.post("/admin/staff", json=body)).status_code == 401
+        advocacy = bearer(isolated_hub, Role.ADVOCACY)
+        assert (await client.post("/admin/staff", json=body, headers=advocacy)).status_code == 403
+        admin = bearer(isolated_hub, Role.ADMIN)
+        again = await client.post("/admin/staff", json={**body, "username": "anna"}, headers=admin)
+        assert again.status_code == 409
+        assert again.json()["error"] == "account_exists"
+        weak = await client.post("/admin/staff", json={**body, "password": "short"}, headers=admin)
+        assert weak.status_code == 422
+        hashes = await published.context.pool.fetch("SELECT password_hash FROM staff_accounts")
+    assert [h["password_hash"][:10] for h in hashes] == ["$argon2id$"]
+
+
+async def test_sign_in_sets_a_strict_http_only_session_cookie(browser: httpx.AsyncClient) -> None:
+    assert (await browser.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
+    answer = await sign_in(browser)
+    assert answer.status_code == 303, answer.text
+    cookie = next(
+        c for c in answer.headers.get_list("set-cookie") if c.startswith("signals_session=")
+    )
+    attributes = {a.strip().lower() for a in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=strict", "path=/dashboard"} <= attributes
+    assert "secure" not in attributes  # development (plain HTTP on loopback) only
+    page = await browser.get("/dashboard", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert "Signed in as anna" in page.text
+
+
+async def test_a_sign_in_without_the_csrf_token_is_forbidden(browser: httpx.AsyncClient) -> None:
+    await browser.get("/dashboard/sign-in")
+    answer = await browser.post(
+        "/dashboard/sign-in",
+        data={"csrf_token": "guessed", "username": "anna", "password": PASSWORD},
+    )
+    assert answer.status_code == 403
+    assert "signals_session" not in browser.cookies
+
+
+async def test_sign_in_is_rate_limited_per_username(browser: httpx.AsyncClient) -> None:
+    for _ in range(5):
+        assert (await sign_in(browser, "not the password")).status_code == 401
+    limited = await sign_in(browser)  # the right password, too late
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 15 * 60 + 1
+    assert "signals_session" not in browser.cookies
+
+
+async def test_sign_out_needs_the_session_csrf_token_and_ends_it(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    page = await browser.get("/dashboard")
+    assert (await browser.post("/dashboard/sign-out", data={"csrf_token": "x"})).status_code == 403
+    assert (await browser.get("/dashboard")).status_code == 200
+    out = await browser.post("/dashboard/sign-out", data={"csrf_token": csrf_in(page.text)})
+    assert out.status_code == 303
+    assert (await browser.get("/dashboard")).status_code == 303
+
+
+async def test_an_idle_session_ends(browser: httpx.AsyncClient, published: ServiceRuntime) -> None:
+    await sign_in(browser)
+    assert (await browser.get("/dashboard")).status_code == 200
+    await published.context.pool.execute(
+        "UPDATE staff_sessions SET last_seen_at = now() - interval '31 minutes'"
+    )
+    assert (await browser.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
+    assert await published.context.pool.fetchval("SELECT count(*) FROM staff_sessions") == 0
+
+
+async def test_the_page_shows_labels_and_withheld_cells_in_dutch_by_default(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    page = (await browser.get("/dashboard?period=2025-01&table=bottlenecks_by_region")).text
+    assert "<html lang='nl'>" in page
+    assert "Opvang beëindigd: op straat" in page
+    assert "reception_ended_street<" not in page  # a code is never shown as a label
+    assert "achtergehouden" in page  # the 3 persons of forced_relocation
+    assert "veelvoud van 5" in page
+    assert "minder dan 10 personen" in page
+    assert "Monitoring na terugkeer" in page
+    english = (await browser.get("/dashboard?lang=en")).text
+    assert "Reception ended: on the street" in english
+    assert "<html lang='en'>" in (await browser.get("/dashboard")).text  # the choice is kept
+
+
+async def test_filters_show_only_released_cells(
+    isolated_hub: HubSettings, browser: httpx.AsyncClient
+) -> None:
+    await sign_in(browser)
+    async with httpx.AsyncClient(base_url=str(browser.base_url)) as api:
+        released = (
+            await api.get(
+                "/signals/periods/2025-01/tables/bottlenecks_by_region",
+                headers=bearer(isolated_hub, Role.ADVOCACY),
+            )
+        ).json()
+    page = (
+        await browser.get(
+            "/dashboard?period=2025-01&table=bottlenecks_by_region&row=reception_ended_street"
+        )
+    ).text
+    cells = {
+        (c["coordinates"]["category"], c["coordinates"]["region"]): c for c in released["cells"]
+    }
+    regions = list(dict.fromkeys(r for _, r in cells))
+    regions = [r for r in regions if r != "total"] + ["total"]
+    expected = [
+        "achtergehouden"
+        if cells[("reception_ended_street", r)]["suppressed"]
+        else str(cells[("reception_ended_street", r)]["count"])
+        for r in regions
+    ]
+    assert cell_texts(page, "bottlenecks_by_region") == expected
+    assert "20" in expected  # the released count of the row, rounded to 5
+    # Anything that is not a released table, row or month is refused, never computed.
+    unreleased = [
+        ("period=2025-01&table=bottlenecks_by_country", 404),  # not allowed by the settings
+        ("period=2025-01&table=category,region", 404),
+        ("period=2024-12", 404),
+        ("period=2025-01&table=bottlenecks_by_region&row=noord", 400),
+        ("period=2025-01&table=bottlenecks_by_region&row=total%2Cnoord", 400),
+    ]
+    for query, status in unreleased:
+        assert (await browser.get(f"/dashboard?{query}")).status_code == status, query
+    # An extra parameter (a cross-tabulation the API would refuse) changes nothing.
+    plain = await browser.get("/dashboard?period=2025-01&table=bottlenecks_by_region")
+    extra = await browser.get(
+        "/dashboard?period=2025-01&table=bottlenecks_by_region&dimensions=region,stage"
+    )
+    assert cell_texts(plain.text, "bottlenecks_by_region") == cell_texts(
+        extra.text, "bottlenecks_by_region"
+    )
+
+
+async def test_the_csv_is_the_released_table(
+    isolated_hub: HubSettings, browser: httpx.AsyncClient
+) -> None:
+    path = "/dashboard/table.csv?period=2025-01&table=bottlenecks_by_stage"
+    assert (await browser.get(path)).status_code == 303  # no session, no data
+    await sign_in(browser)
+    download = await browser.get(path)
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    advocacy = bearer(isolated_hub, Role.ADVOCACY)
+    api = "/signals/periods/2025-01/tables/bottlenecks_by_stage"
+    released = (await browser.get(api, headers=advocacy)).json()
+    assert download.text == table_csv(released)
+    assert download.text == (await browser.get(f"{api}.csv", headers=advocacy)).text
+    assert ",true\n" in download.text  # the withheld cells are in it, as withheld
+
+
+async def test_the_printable_report_has_every_table_and_a_print_stylesheet(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    report = (await browser.get("/dashboard/report?period=2025-01&lang=en")).text
+    assert "@media print" in report
+    for table in ("bottlenecks_by_stage", "monitoring_outcomes", "refusals_by_reason"):
+        assert f"data-table='{table}'" in report
+    assert "Post-return monitoring" in report
