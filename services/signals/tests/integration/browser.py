@@ -63,8 +63,11 @@ class Page:
 
 
 @contextlib.asynccontextmanager
-async def chromium_page(chromium: str, url: str) -> AsyncIterator[Page]:
-    """A headless Chromium showing ``url``, loaded; closed afterwards."""
+async def chromium_page(
+    chromium: str, url: str, accept_language: str | None = None
+) -> AsyncIterator[Page]:
+    """A headless Chromium showing ``url``, loaded; closed afterwards. ``accept_language``:
+    the ``Accept-Language`` header of every request, as a browser set to that language sends."""
     profile = tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)
     commands_read, commands_write = os.pipe()
     events_read, events_write = os.pipe()
@@ -101,6 +104,11 @@ async def chromium_page(chromium: str, url: str) -> AsyncIterator[Page]:
         )
         page.session_id = attached["sessionId"]
         await page.send("Page.enable")
+        if accept_language is not None:
+            await page.send("Network.enable")
+            await page.send(
+                "Network.setExtraHTTPHeaders", {"headers": {"Accept-Language": accept_language}}
+            )
         await page.send("Page.navigate", {"url": url})
         await page.wait_for("location.href !== 'about:blank' && document.readyState === 'complete'")
         yield page
