@@ -21,8 +21,8 @@ CREATE TABLE staff_sessions (
 );
 CREATE INDEX staff_sessions_by_account ON staff_sessions (account_id);
 
--- Failed sign-ins, for the rate limit (keyed by a hash of the username typed, never the text:
--- a password typed into the username field must not be stored).
+-- Failed sign-ins, for the rate limit (keyed by an HMAC of the username typed under the service's
+-- key, never the text: a password typed into the username field must not be stored).
 CREATE TABLE sign_in_failures (
     username_hash text        NOT NULL,
     failed_at     timestamptz NOT NULL

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from signals.config import Settings
 from signals.deps import Deps
-from signals.domain.accounts import CurrentSession, NewSession, digest
+from signals.domain.accounts import CurrentSession, NewSession, digest, username_key
 from signals.errors import (
     SessionEndedError,
     SignInRefusedError,
@@ -80,7 +80,10 @@ async def test_a_wrong_sign_in_is_refused_alike_and_counted(
 ) -> None:
     outcome = await signals.bus.dispatch(SignIn(username, password))
     assert isinstance(outcome, SignInRefusedError)
-    assert [name for name, _ in signals.state.failures] == [digest(username)]
+    assert [name for name, _ in signals.state.failures] == [
+        username_key(signals.deps.key, username)
+    ]
+    assert username not in str(signals.state.failures)
     assert not signals.state.sessions
 
 

@@ -10,6 +10,7 @@ accounts see every table), long passphrases allowed (up to 128), no composition 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -50,8 +51,15 @@ def new_secret() -> str:
 
 
 def digest(value: str) -> str:
-    """SHA-256 hex of ``value``: how a session token or a typed username is stored."""
+    """SHA-256 hex of ``value``: how a session token (256 random bits) is stored."""
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def username_key(key: bytes, typed: str) -> str:
+    """HMAC-SHA256 hex of a typed username under the service's key: how the rate limit keys
+    failures. Keyed, because a password typed into the username field by mistake has little
+    entropy and a plain hash of it could be reversed by guessing."""
+    return hmac.new(key, b"sign-in:" + typed.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from signals.domain.accounts import (
     digest,
     hash_password,
     new_secret,
+    username_key,
     password_matches,
 )
 from signals.errors import (
@@ -83,7 +84,7 @@ async def sign_in(message: SignIn, uow: SignalsUnitOfWork, deps: Deps) -> NewSes
     HTTP edge raises it): `TooManySignInsError` when the username's recent failures reach the
     limit (checked first, the password is not even verified), `SignInRefusedError`."""
     now, limit = deps.clock(), _limit(deps)
-    name_hash = digest(message.username)
+    name_hash = username_key(deps.key, message.username)
     recent = await uow.staff.failures_since(name_hash, now - limit.window)
     wait = limit.retry_after(recent, now)
     if wait is not None:
