@@ -45,6 +45,7 @@ test: setup
 	@uv run --frozen pytest
 
 ## catalogues: the dashboard's gettext catalogues (Babel): extract the messages, merge them
+## (and referral's refusal sentences: compile only)
 ## into each language's .po, compile the .mo files (committed: the service needs no build step;
 ## tests/unit/test_catalogues.py fails on a stale .mo or an untranslated message)
 SIGNALS_I18N := src/signals/i18n
@@ -54,6 +55,8 @@ catalogues: setup
 	@cd services/signals && $(UV) run --frozen pybabel update -i $(SIGNALS_I18N)/messages.pot \
 	  -d $(SIGNALS_I18N)/locale --no-fuzzy-matching --ignore-obsolete
 	@cd services/signals && $(UV) run --frozen pybabel compile -d $(SIGNALS_I18N)/locale --statistics
+	@# referral's refusal sentences (msgids = hub_contracts.REFUSAL_TEXTS, edited by hand in the .po)
+	@$(UV) run --frozen pybabel compile -d services/referral/src/referral/locale -D refusals --statistics
 
 ## unit: the fast tests only (no stack)
 unit: setup
