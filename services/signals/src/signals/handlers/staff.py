@@ -27,8 +27,8 @@ from signals.domain.accounts import (
     digest,
     hash_password,
     new_secret,
-    username_key,
     password_matches,
+    username_key,
 )
 from signals.errors import (
     SessionEndedError,
