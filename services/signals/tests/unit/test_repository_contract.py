@@ -11,8 +11,10 @@ through the unit of work, and asserts what a later unit of work reads back.
 Copy this file for another service: swap the two factories, keep the tests backend-blind.
 """
 
+import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hub_runtime.db import create_pool
@@ -23,6 +25,7 @@ from signals.bootstrap import MIGRATIONS
 from signals.domain.catalogue import Contribution
 from signals.fakes import FakeSignalsUnitOfWork, SignalsState
 from signals.repository.protocols import ReleaseExistsError
+from signals.repository.staff import AccountExistsError, StaffAccount, StaffSession
 from signals.unit_of_work import PostgresSignalsUnitOfWork, SignalsUnitOfWork
 
 Factory = Callable[[], SignalsUnitOfWork]
@@ -229,3 +232,41 @@ async def test_nothing_stays_without_a_commit(open_uow: Factory) -> None:
         assert await uow.contributions.summary() == []
         assert await uow.releases.published_periods() == []
         assert await uow.contributions.unpublished_periods() == []
+
+
+async def test_staff_accounts_sessions_and_failures(open_uow: Factory) -> None:
+    """Issue 18: the dashboard's accounts, sessions and failed sign-ins, alike on both."""
+    account = StaffAccount(uuid.UUID(int=1), "anna", "$argon2id$...", "advocacy")
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    async with open_uow() as uow:
+        await uow.staff.add_account(account)
+        await uow.staff.add_session(StaffSession("h1", account.account_id, "c1", at, at))
+        await uow.staff.record_failure("n1", at)
+        await uow.staff.record_failure("n1", at + timedelta(minutes=1))
+        await uow.staff.record_failure("n2", at)
+        await uow.commit()
+    async with open_uow() as uow:
+        with pytest.raises(AccountExistsError):
+            await uow.staff.add_account(replace(account, account_id=uuid.UUID(int=2)))
+        await uow.commit()
+    async with open_uow() as uow:
+        assert await uow.staff.account_by_username("anna") == account
+        assert await uow.staff.account_by_username("bert") is None
+        assert await uow.staff.account_by_id(account.account_id) == account
+        since = await uow.staff.failures_since("n1", at + timedelta(seconds=30))
+        assert since == [at + timedelta(minutes=1)]
+        await uow.staff.clear_failures("n1")
+        await uow.staff.touch_session("h1", at + timedelta(minutes=5))
+        await uow.commit()
+    async with open_uow() as uow:
+        assert await uow.staff.failures_since("n1", at) == []
+        assert await uow.staff.failures_since("n2", at) == [at]
+        session = await uow.staff.session("h1")
+        assert session == StaffSession(
+            "h1", account.account_id, "c1", at, at + timedelta(minutes=5)
+        )
+        await uow.staff.end_session("h1")
+        await uow.staff.end_session("h1")  # gone already: no error
+        await uow.commit()
+    async with open_uow() as uow:
+        assert await uow.staff.session("h1") is None
