@@ -342,6 +342,7 @@ async def test_csv_report_and_dashboard(
         )
         report = await client.get(f"/signals/periods/{PERIOD}/report", headers=advocacy)
         dashboard = await client.get("/dashboard")
+        sign_in = await client.get("/dashboard/sign-in")
     assert csv_response.headers["content-type"].startswith("text/csv")
     lines = csv_response.text.splitlines()
     assert lines[0] == "category,region,count,suppressed"
@@ -354,10 +355,12 @@ async def test_csv_report_and_dashboard(
     assert report.status_code == 200
     assert "Signals report: 2025-01" in report.text
     assert "@media print" in report.text
-    assert dashboard.status_code == 200
-    assert "<svg" not in dashboard.text.split("<script>")[0]  # charts are drawn from data
-    assert "createElementNS" in dashboard.text
-    assert "http" not in dashboard.text.replace("http://www.w3.org/2000/svg", "")  # no CDN
+    # Issue 18: no data without a signed-in session; the pages carry no script and no CDN.
+    assert dashboard.status_code == 303
+    assert dashboard.headers["location"] == "/dashboard/sign-in"
+    assert sign_in.status_code == 200
+    assert "<script" not in sign_in.text
+    assert "http" not in sign_in.text
 
 
 def grant(case_id: uuid.UUID, consent_id: uuid.UUID) -> tuple[Envelope, str]:
