@@ -1,6 +1,7 @@
 """Secrets from ``*_FILE`` files, and which secrets production refuses (unit: no stack)."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hub_runtime.entry import production_problems
@@ -9,6 +10,13 @@ from hub_runtime.settings import HubSettings
 from pydantic import SecretStr
 
 STRONG = "k4J9x-Qm2vT8wZp1rL6nYc3bH7sD0fGa"
+KAFKA_PASSWORD = "v7Rq2-Lm9xT4wZk8pN1cYb6hJ3sD5fGe"
+
+
+def _hub(**settings: Any) -> HubSettings:
+    """Settings with a strong Kafka password (a secret too), so each test is about its own
+    secret whatever the environment holds (a shell with the stack's env, or none, as on CI)."""
+    return HubSettings(kafka_password=SecretStr(KAFKA_PASSWORD), **settings)
 
 
 def test_a_secret_comes_from_its_file_without_the_trailing_newline(
@@ -61,21 +69,21 @@ def test_an_empty_file_is_refused(
     ],
 )
 def test_production_refuses_a_missing_default_or_weak_secret(secret: str, problem: str) -> None:
-    (found,) = insecure_secrets(HubSettings(jwt_secret=SecretStr(secret)))
+    (found,) = insecure_secrets(_hub(jwt_secret=SecretStr(secret)))
     assert found.startswith(f"HUB_JWT_SECRET {problem}")
 
 
 def test_a_strong_secret_passes_and_an_unset_optional_one_is_not_listed() -> None:
-    assert insecure_secrets(HubSettings(jwt_secret=SecretStr(STRONG))) == []
+    assert insecure_secrets(_hub(jwt_secret=SecretStr(STRONG))) == []
 
 
 def test_a_weak_previous_token_key_is_listed_too() -> None:
-    settings = HubSettings(jwt_secret=SecretStr(STRONG), jwt_previous_secret=SecretStr("old"))
+    settings = _hub(jwt_secret=SecretStr(STRONG), jwt_previous_secret=SecretStr("old"))
     assert insecure_secrets(settings)[0].startswith("HUB_JWT_PREVIOUS_SECRET is weak")
 
 
 def test_production_needs_an_identity_provider_and_development_needs_nothing() -> None:
-    prod = HubSettings(env="production", jwt_secret=SecretStr(STRONG))
+    prod = _hub(env="production", jwt_secret=SecretStr(STRONG))
     assert production_problems(prod) == [
         "HUB_OIDC_ISSUER is missing (staff sign in through the identity provider)"
     ]
