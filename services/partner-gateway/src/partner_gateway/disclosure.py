@@ -26,9 +26,13 @@ from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 
 async def disclose(
-    bus: MessageBus[GatewayUnitOfWork, Deps], partner_id: UUID, referral_id: UUID
+    bus: MessageBus[GatewayUnitOfWork, Deps],
+    partner_id: UUID,
+    referral_id: UUID,
+    staff_id: UUID | None = None,
 ) -> dict[str, Any]:
-    """The consented categories of one of the partner's referrals, re-checked and logged.
+    """The consented categories of one of the partner's referrals, re-checked and logged
+    (``staff_id``: the portal account that opened it, named in the log; None for the API).
 
     Raises `NotFoundError` (not this partner's), the gates' errors, `GoneError` or
     `ForbiddenError` when casefile refuses (gone; consent not covering) and `UnavailableError`
@@ -42,7 +46,7 @@ async def disclose(
     # Data minimisation again (GDPR art. 5(1)(c)): whatever casefile sends, only the consented
     # categories pass.
     data = {name: value for name, value in categories.items() if name in wanted}
-    basis = await bus.dispatch(RecordDisclosure(referral))
+    basis = await bus.dispatch(RecordDisclosure(referral, staff_id))
     return {
         "referral_id": str(referral.referral_id),
         "purpose": str(referral.purpose),

@@ -7,7 +7,7 @@ partner reads are ISO 8601 strings written by ``datetime.isoformat()`` (as befor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -130,9 +130,11 @@ class CheckDisclosure(Message[Referral]):
 @dataclass(frozen=True)
 class RecordDisclosure(Message[str]):
     """After casefile answered: check again, log the disclosure, emit ``DisclosureMade``; the
-    result is the legal basis."""
+    result is the legal basis. ``staff_id``: the portal account that opened it (None: the
+    partner's API client)."""
 
     referral: Referral
+    staff_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -207,3 +209,110 @@ class ReadInbox(Message[InboxPage]):
     partner_id: UUID
     after: int
     limit: int
+
+
+# --- the portal's staff accounts ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffInvited:
+    """A new account: the one-time invitation code (shown once, stored only hashed) and when it
+    expires."""
+
+    staff_id: UUID
+    code: str = field(repr=False)
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InviteStaff(Message[StaffInvited]):
+    """An admin invites a partner's staff member (``email``, lower-cased) to the portal."""
+
+    partner_id: UUID
+    email: str
+
+
+@dataclass(frozen=True)
+class RevokeStaff(Message[None]):
+    """An admin revokes a staff account: its sessions end at once."""
+
+    staff_id: UUID
+
+
+@dataclass(frozen=True)
+class ListStaff(Message[list[dict[str, Any]]]):
+    """A partner's staff accounts (no secrets)."""
+
+    partner_id: UUID
+
+
+@dataclass(frozen=True)
+class ActivateStaff(Message[UUID]):
+    """The invitation ``code`` and a new password; the result is the staff id."""
+
+    code: str = field(repr=False)
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SignIn(Message[str]):
+    """E-mail address and password for a new session; the result is the session's cookie value
+    (stored only hashed)."""
+
+    email: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """Who a portal request comes from."""
+
+    staff_id: UUID
+    partner_id: UUID
+    email: str
+
+
+@dataclass(frozen=True)
+class ResolveSession(Message[StaffSession]):
+    """The staff member of a session cookie, if the session is still alive (idle for less than
+    ``idle_seconds``, started less than ``absolute_seconds`` ago)."""
+
+    token: str = field(repr=False)
+    idle_seconds: int
+    absolute_seconds: int
+
+
+@dataclass(frozen=True)
+class SignOut(Message[None]):
+    """End the session of a cookie."""
+
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PortalReferral:
+    """A referral the partner was told of and that still holds (ids and closed codes only);
+    ``status`` None for referrals stored before the status was kept."""
+
+    referral_id: UUID
+    purpose: str
+    data_categories: tuple[str, ...]
+    status: str | None
+    told_at: str
+
+
+@dataclass(frozen=True)
+class PortalOverview:
+    """The portal's first page: the partner's referrals (newest first) and notices (newest
+    first, each with ``acknowledged_at``)."""
+
+    referrals: list[PortalReferral]
+    notices: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReadPortalOverview(Message[PortalOverview]):
+    """The referrals addressed to the partner and its notices, judged as the pull inbox judges
+    them."""
+
+    partner_id: UUID

@@ -28,6 +28,7 @@ from partner_gateway.handlers import (
     notices,
     referrals,
     reports,
+    staff,
     views,
     webhooks,
 )
@@ -51,6 +52,14 @@ ROUTES: Routes[GatewayUnitOfWork, Deps] = Routes(
         m.DeliveryLog: views.delivery_log,
         m.DisclosureLog: views.disclosure_log,
         m.NoticeListing: views.notice_listing,
+        m.ReadPortalOverview: views.portal_overview,
+        m.InviteStaff: staff.invite_staff,
+        m.RevokeStaff: staff.revoke_staff,
+        m.ListStaff: staff.list_staff,
+        m.ActivateStaff: staff.activate_staff,
+        m.SignIn: staff.sign_in,
+        m.ResolveSession: staff.resolve_session,
+        m.SignOut: staff.sign_out,
     },
     events={
         PartnerRegistered.event_type: directory.on_partner_registered,

@@ -29,6 +29,7 @@ from partner_gateway.repository import (
     NotificationRepository,
     PartnerRepository,
     ReferralRepository,
+    StaffRepository,
 )
 from partner_gateway.repository.protocols import (
     CaseStore,
@@ -41,6 +42,7 @@ from partner_gateway.repository.protocols import (
     NotificationStore,
     PartnerStore,
     ReferralStore,
+    StaffStore,
 )
 
 SOURCE = "partner-gateway"
@@ -100,6 +102,11 @@ class GatewayUnitOfWork(Protocol):
         """Notices."""
         ...
 
+    @property
+    def staff(self) -> StaffStore:
+        """The portal's staff accounts and sessions."""
+        ...
+
     def emit(
         self,
         payload: EventPayload,
@@ -139,6 +146,7 @@ class PostgresUnitOfWork(UnitOfWork):
     deliveries: DeliveryRepository
     disclosures: DisclosureRepository
     notices: NoticeRepository
+    staff: StaffRepository
 
     def __init__(self, pool: asyncpg.Pool, *, source: str = SOURCE) -> None:
         super().__init__(pool, source=source)
@@ -159,3 +167,4 @@ class PostgresUnitOfWork(UnitOfWork):
         self.deliveries = DeliveryRepository(conn)
         self.disclosures = DisclosureRepository(conn)
         self.notices = NoticeRepository(conn)
+        self.staff = StaffRepository(conn)

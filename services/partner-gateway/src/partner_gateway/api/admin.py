@@ -10,7 +10,13 @@ from hub_runtime.openapi_errors import errors
 
 from partner_gateway import messages as m
 from partner_gateway.api import answers as out
-from partner_gateway.api.models import ClientCreated, WebhookRegistered, WebhookRegistration
+from partner_gateway.api.models import (
+    ClientCreated,
+    StaffInvitation,
+    StaffInvited,
+    WebhookRegistered,
+    WebhookRegistration,
+)
 from partner_gateway.domain.delivery import DeliveryState
 from partner_gateway.routes import GatewayBus
 
@@ -97,5 +103,35 @@ def router(bus: GatewayBus) -> APIRouter:
     async def revoke(client_id: ClientId, who: Admin) -> out.Revoked:
         await bus.dispatch(m.RevokeClient(client_id))
         return out.Revoked(client_id=client_id, status="revoked")
+
+    @routes.post(
+        "/partners/{partner_id}/staff",
+        status_code=201,
+        summary="Invite a partner's staff member to the portal (a one-time code, shown once)",
+        responses=errors(403, 404, 409),
+    )
+    async def invite_staff(partner_id: UUID, body: StaffInvitation, who: Admin) -> StaffInvited:
+        invited = await bus.dispatch(m.InviteStaff(partner_id, body.email))
+        return StaffInvited(
+            staff_id=invited.staff_id,
+            invitation_code=invited.code,
+            activation_path="/portal/activate",
+            expires_at=invited.expires_at,
+        )
+
+    @routes.get("/partners/{partner_id}/staff", summary="A partner's portal accounts")
+    async def list_staff(partner_id: UUID, who: Admin) -> out.StaffAccounts:
+        return out.StaffAccounts.model_validate(
+            {"items": await bus.dispatch(m.ListStaff(partner_id))}
+        )
+
+    @routes.post(
+        "/staff/{staff_id}/revoke",
+        summary="Revoke a portal account; its sessions end at once",
+        responses=errors(404),
+    )
+    async def revoke_staff(staff_id: UUID, who: Admin) -> out.StaffRevoked:
+        await bus.dispatch(m.RevokeStaff(staff_id))
+        return out.StaffRevoked(staff_id=staff_id, status="revoked")
 
     return routes

@@ -57,6 +57,9 @@ class DisclosureFact(_Answer):
     data_categories: list[str]
     legal_basis: str
     disclosed_at: datetime
+    staff_id: UUID | None = Field(
+        None, description="The portal account that opened it; null when the partner's API did"
+    )
 
 
 class DisclosureLog(_Answer):
@@ -152,3 +155,27 @@ class Inbox(_Answer):
         description="Notification bodies as the webhook sends them (`type`, ids, dates)"
     )
     next_cursor: str
+
+
+class StaffAccount(_Answer):
+    """A partner's portal account (never a secret)."""
+
+    staff_id: UUID
+    partner_id: UUID
+    email: str
+    created_at: datetime
+    activated_at: datetime | None
+    revoked_at: datetime | None
+
+
+class StaffAccounts(_Answer):
+    """A partner's portal accounts, oldest first."""
+
+    items: list[StaffAccount]
+
+
+class StaffRevoked(_Answer):
+    """A revoked portal account (its sessions ended)."""
+
+    staff_id: UUID
+    status: Literal["revoked"]

@@ -85,3 +85,28 @@ class ClientCreated(_Strict):
     client_id: str
     client_secret: str = Field(description="Shown once; only its scrypt hash is stored")
     previous_secret_valid_until: datetime | None = None
+
+
+class StaffInvitation(_Strict):
+    """An admin invites a partner's staff member to the portal."""
+
+    email: Annotated[
+        str,
+        Field(
+            min_length=3,
+            max_length=254,
+            pattern=r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9.-]{1,188}$",
+            description="The staff member's work e-mail address: the account's only personal"
+            " data, used to sign in (lower-cased)",
+        ),
+    ]
+
+
+class StaffInvited(_Strict):
+    """The new account and its one-time invitation code (shown once: hand it over with the
+    link; it sets the password at ``activation_path`` within three days)."""
+
+    staff_id: UUID
+    invitation_code: str
+    activation_path: str
+    expires_at: datetime

@@ -29,6 +29,7 @@ from partner_gateway.fakes.referrals import (
     FakeNotifications,
     FakeReferrals,
 )
+from partner_gateway.fakes.staff import FakeStaff
 from partner_gateway.fakes.state import GatewayState
 from partner_gateway.unit_of_work import SOURCE, GatewayUnitOfWork
 
@@ -51,6 +52,7 @@ class FakeUnitOfWork(InMemoryUnitOfWork[GatewayState]):
         self.deliveries = FakeDeliveries(state)
         self.disclosures = FakeDisclosures(state)
         self.notices = FakeNotices(state)
+        self.staff = FakeStaff(state)
 
 
 def as_gateway_unit_of_work(uow: FakeUnitOfWork) -> GatewayUnitOfWork:

@@ -196,7 +196,13 @@ class FakeDeliveries(Table):
 class FakeDisclosures(Table):
     """`DisclosureStore` in memory."""
 
-    async def add(self, disclosure_id: UUID, referral: Referral, legal_basis: str) -> None:
+    async def add(
+        self,
+        disclosure_id: UUID,
+        referral: Referral,
+        legal_basis: str,
+        staff_id: UUID | None = None,
+    ) -> None:
         self.s.disclosures.append(
             {
                 "disclosure_id": disclosure_id,
@@ -207,6 +213,7 @@ class FakeDisclosures(Table):
                 "data_categories": [str(c) for c in referral.data_categories],
                 "legal_basis": legal_basis,
                 "disclosed_at": now(),
+                "staff_id": staff_id,
             }
         )
 
@@ -268,10 +275,13 @@ class FakeNotices(Table):
         if notice_id in self.s.notices:
             self.s.notices[notice_id]["acknowledged_at"] = at
 
-    async def listing(self, overdue_only: bool, limit: int) -> list[dict[str, Any]]:
+    async def listing(
+        self, overdue_only: bool, limit: int, partner_id: UUID | None = None
+    ) -> list[dict[str, Any]]:
         current = now()
         rows = [
             {**n, "overdue": n["acknowledged_at"] is None and n["due_at"] < current}
             for n in self.s.notices.values()
+            if partner_id is None or n["partner_id"] == partner_id
         ]
         return [r for r in rows if r["overdue"] or not overdue_only][:limit]

@@ -38,6 +38,8 @@ class GatewayState:
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     disclosures: list[dict[str, Any]] = field(default_factory=list)
     notices: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    staff: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    sessions: dict[bytes, dict[str, Any]] = field(default_factory=dict)
 
 
 class Table:

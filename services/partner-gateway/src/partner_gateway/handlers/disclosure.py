@@ -42,7 +42,7 @@ async def record_disclosure(message: RecordDisclosure, uow: GatewayUnitOfWork, d
         raise gates.as_error(refusal)
     partner = await uow.partners.get(referral.partner_id)
     basis = legal_basis(partner.countries if partner else frozenset())
-    await uow.disclosures.add(uuid4(), referral, basis)
+    await uow.disclosures.add(uuid4(), referral, basis, message.staff_id)
     uow.emit(
         DisclosureMade(
             case_id=referral.case_id,

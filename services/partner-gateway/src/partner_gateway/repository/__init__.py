@@ -14,6 +14,7 @@ from partner_gateway.repository.notices import NoticeRepository
 from partner_gateway.repository.notifications import NotificationRepository
 from partner_gateway.repository.partners import PartnerRepository
 from partner_gateway.repository.referrals import ReferralRepository
+from partner_gateway.repository.staff import StaffRepository
 
 __all__ = [
     "CaseRepository",
@@ -27,4 +28,5 @@ __all__ = [
     "NotificationRepository",
     "PartnerRepository",
     "ReferralRepository",
+    "StaffRepository",
 ]

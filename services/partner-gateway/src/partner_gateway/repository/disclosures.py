@@ -21,10 +21,11 @@ class DisclosureRepository:
         disclosure_id: UUID,
         referral: Referral,
         legal_basis: str,
+        staff_id: UUID | None = None,
     ) -> None:
         await self.conn.execute(
             "INSERT INTO disclosures (disclosure_id, partner_id, referral_id, case_id, consent_id,"
-            " data_categories, legal_basis) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            " data_categories, legal_basis, staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             disclosure_id,
             referral.partner_id,
             referral.referral_id,
@@ -32,6 +33,7 @@ class DisclosureRepository:
             referral.consent_id,
             [str(c) for c in referral.data_categories],
             legal_basis,
+            staff_id,
         )
 
     async def log(

@@ -68,13 +68,17 @@ class NoticeRepository:
             "UPDATE notices SET acknowledged_at = $2 WHERE notice_id = $1", notice_id, at
         )
 
-    async def listing(self, overdue_only: bool, limit: int) -> list[dict[str, Any]]:
+    async def listing(
+        self, overdue_only: bool, limit: int, partner_id: UUID | None = None
+    ) -> list[dict[str, Any]]:
         rows = await self.conn.fetch(
             "SELECT notice_id, case_id, partner_id, referral_id, kind, created_at, due_at, sent_at,"
             " acknowledged_at, (acknowledged_at IS NULL AND due_at < now()) AS overdue"
-            " FROM notices WHERE NOT $1 OR (acknowledged_at IS NULL AND due_at < now())"
+            " FROM notices WHERE (NOT $1 OR (acknowledged_at IS NULL AND due_at < now()))"
+            " AND ($3::uuid IS NULL OR partner_id = $3)"
             " ORDER BY created_at LIMIT $2",
             overdue_only,
             limit,
+            partner_id,
         )
         return [dict(r) for r in rows]
