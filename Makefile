@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 export TZ := Europe/Amsterdam
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: setup run down status test lint unit token chaos bench bench-quick profile clean catalogues
+.PHONY: setup run down status test lint unit token chaos bench bench-quick profile clean catalogues portal-messages
 
 ## setup: install uv (from PyPI) if missing and the locked Python environment
 setup:
@@ -57,6 +57,15 @@ catalogues: setup
 	@cd services/signals && $(UV) run --frozen pybabel compile -d $(SIGNALS_I18N)/locale --statistics
 	@# referral's refusal sentences (msgids = hub_contracts.REFUSAL_TEXTS, edited by hand in the .po)
 	@$(UV) run --frozen pybabel compile -d services/referral/src/referral/locale -D refusals --statistics
+
+## portal-messages: extract the partner portal's messages and update its catalogues (fr, ar);
+## then translate the new entries (msgstr) in services/partner-gateway/.../portal/locale/*/
+PORTAL := src/partner_gateway/api/portal
+portal-messages: setup
+	@cd services/partner-gateway && uv run --frozen pybabel extract -F babel.cfg -k N_ \
+		--no-location --sort-output --project=partner-portal -o $(PORTAL)/locale/messages.pot $(PORTAL)
+	@cd services/partner-gateway && uv run --frozen pybabel update -i $(PORTAL)/locale/messages.pot \
+		-d $(PORTAL)/locale --no-fuzzy-matching --omit-header
 
 ## unit: the fast tests only (no stack)
 unit: setup

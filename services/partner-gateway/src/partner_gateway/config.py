@@ -55,4 +55,17 @@ class Settings(EnvSettings):
     notice_ack_due_seconds: int = Field(
         7 * 24 * 3600, ge=1, description="A notice not acknowledged by then is overdue"
     )
+    portal_idle_seconds: int = Field(
+        15 * 60,
+        ge=60,
+        description="A portal session not used for this long ends (OWASP: 15-30 min for"
+        " applications that show personal data)",
+    )
+    portal_absolute_seconds: int = Field(
+        10 * 3600, ge=300, description="A portal session ends this long after sign-in, used or not"
+    )
+    portal_sign_in_per_minute: float = Field(
+        5.0, gt=0, description="Sign-in attempts per minute per e-mail address and per client"
+    )
+    portal_sign_in_burst: int = Field(5, ge=1, description="Sign-in attempts allowed at once")
     hub: HubSettings = Field(default_factory=HubSettings)

@@ -15,7 +15,7 @@ from hub_runtime.http import create_app
 from hub_runtime.idempotency import PostgresKeys
 from hub_runtime.service import ServiceContext
 
-from partner_gateway.api import admin, partner
+from partner_gateway.api import admin, partner, portal
 from partner_gateway.config import Settings
 from partner_gateway.deps import Deps
 from partner_gateway.domain.ratelimit import RateLimiter
@@ -45,4 +45,5 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.include_router(admin.router(bus))
     app.include_router(partner.router(bus, limiter, settings.partner_token_ttl_seconds))
+    app.include_router(portal.router(bus, settings))
     return app

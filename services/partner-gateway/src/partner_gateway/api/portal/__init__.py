@@ -1,0 +1,35 @@
+"""The partner portal at ``/portal/``: server-rendered pages for a partner's staff.
+
+Another edge on the same bus and handlers as the partner API (``api.partner``): the
+disclosure goes through `partner_gateway.disclosure.disclose` (re-checked and logged, the log
+naming the staff member), reports through `handlers.reports` under Idempotency-Keys that each
+form carries. Accounts and sessions: `handlers.staff`; cookies and CSRF: `security`; pages and
+languages: `render`, `i18n`, ``templates/``, ``locale/``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from partner_gateway.api.portal import forms, pages
+from partner_gateway.api.portal.render import Portal
+from partner_gateway.config import Settings
+from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.routes import GatewayBus
+
+
+def router(bus: GatewayBus, settings: Settings) -> APIRouter:
+    """``/portal/...`` routes on ``bus`` (not in the OpenAPI document: they answer HTML)."""
+    portal = Portal.build(
+        secure=not settings.hub.development,
+        secret=settings.hub.jwt_secret.get_secret_value(),
+        idle=settings.portal_idle_seconds,
+        absolute=settings.portal_absolute_seconds,
+    )
+    sign_in_limiter = RateLimiter(
+        settings.portal_sign_in_per_minute / 60.0, settings.portal_sign_in_burst
+    )
+    routes = APIRouter(prefix="/portal", include_in_schema=False)
+    pages.add(routes, bus, portal)
+    forms.add(routes, bus, portal, sign_in_limiter)
+    return routes

@@ -1,0 +1,190 @@
+"""The portal's forms (POST): sign-in, activation, sign-out, reports and acknowledgements.
+
+Each checks the CSRF token first (403 page otherwise). Reports and acknowledgements are the
+partner API's own messages, validated by the API's own bodies (`api.models`) and dispatched
+under the Idempotency-Key the form carries (scope ``partner:<id>``, as the API's), so a form
+sent twice (a double click, a resend after a timeout) is one report.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import parse_qs
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from hub_runtime import idempotency
+from hub_runtime.bus import IdempotencyKey, Message
+from hub_runtime.errors import DomainError
+from pydantic import BaseModel, ValidationError
+
+from partner_gateway import messages as m
+from partner_gateway.api.models import MonitoringReport, StatusReport
+from partner_gateway.api.portal.errors import error_page, message_page
+from partner_gateway.api.portal.render import Portal, redirect
+from partner_gateway.api.portal.security import SESSION_COOKIE
+from partner_gateway.api.portal.session import current_staff
+from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.messages import StaffSession
+from partner_gateway.routes import GatewayBus
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+async def read_form(request: Request) -> dict[str, list[str]]:
+    """The urlencoded fields of the body (the edge bounds its size); empty for another type."""
+    if not request.headers.get("content-type", "").startswith(_FORM):
+        return {}
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return parse_qs(body, keep_blank_values=True, max_num_fields=40)
+
+
+def one(form: dict[str, list[str]], name: str) -> str:
+    """A field's first value ('' when absent)."""
+    return form.get(name, [""])[0]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter) -> None:
+    """Add the forms to ``routes``; ``limiter`` slows sign-in per address and per client."""
+
+    def refused(
+        request: Request, code: str, status: int, staff: StaffSession | None = None
+    ) -> Response:
+        cookie = request.cookies.get(SESSION_COOKIE) if staff else None
+        return message_page(portal, request, code, status, cookie, staff)
+
+    @routes.post("/sign-in")
+    async def sign_in(request: Request) -> Response:
+        form = await read_form(request)
+        if not portal.csrf.valid(request, one(form, "csrf")):
+            return refused(request, "csrf_failed", 403)
+        email = one(form, "email").strip().lower()[:254]
+        now = time.monotonic()
+        # Both buckets are charged: one guesser on many addresses, many on one address.
+        waits = [limiter.check(f"email:{email}", now), limiter.check(f"ip:{_client(request)}", now)]
+        if max(waits) > 0:
+            response = refused(request, "too_many_attempts", 429)
+            response.headers["retry-after"] = str(max(1, round(max(waits))))
+            return response
+        try:
+            token = await bus.dispatch(m.SignIn(email, one(form, "password")[:256]))
+        except DomainError as failed:
+            page = portal.page(
+                request,
+                "sign_in.html",
+                session_cookie=None,
+                status=401 if failed.code == "bad_sign_in" else 403,
+                error_code=failed.code,
+                email=email,
+                state={},
+            )
+            return page
+        response = redirect("/portal/")
+        portal.cookies.set(response, SESSION_COOKIE, token, max_age=None)
+        return response
+
+    @routes.post("/sign-out")
+    async def sign_out(request: Request) -> Response:
+        form = await read_form(request)
+        if not portal.csrf.valid(request, one(form, "csrf")):
+            return refused(request, "csrf_failed", 403)
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await bus.dispatch(m.SignOut(token))
+        response = redirect("/portal/sign-in?signed_out=1")
+        portal.cookies.clear(response, SESSION_COOKIE)
+        return response
+
+    @routes.post("/activate")
+    async def activate(request: Request) -> Response:
+        form = await read_form(request)
+        if not portal.csrf.valid(request, one(form, "csrf")):
+            return refused(request, "csrf_failed", 403)
+        code, password = one(form, "code").strip()[:64], one(form, "password")[:256]
+        problem = None if password == one(form, "confirm") else "passwords_differ"
+        if problem is None:
+            try:
+                await bus.dispatch(m.ActivateStaff(code, password))
+            except DomainError as failed:
+                problem = failed.code
+        if problem is not None:
+            status = 422 if problem in ("passwords_differ", "weak_password") else 401
+            return portal.page(
+                request,
+                "activate.html",
+                session_cookie=None,
+                status=status,
+                code=code,
+                error_code=problem,
+            )
+        return redirect("/portal/sign-in?activated=1")
+
+    async def report(
+        request: Request,
+        route: str,
+        build: Any,
+    ) -> Response:
+        """Check the session and CSRF, validate with ``build(form, staff)`` -> (message, body),
+        dispatch once under the form's key; back to the referrals with ``done``."""
+        staff = await current_staff(bus, portal, request)
+        if staff is None:
+            return redirect("/portal/sign-in?ended=1")
+        form = await read_form(request)
+        if not portal.csrf.valid(request, one(form, "csrf")):
+            return refused(request, "csrf_failed", 403, staff)
+        try:
+            key = idempotency.checked_key(one(form, "idem"))
+            message, body, done = build(form, staff)
+        except (DomainError, ValidationError, ValueError):
+            return refused(request, "form_invalid", 422, staff)
+        scoped = IdempotencyKey(
+            f"partner:{staff.partner_id}", key, idempotency.fingerprint(route, body)
+        )
+        try:
+            await bus.dispatch_idempotent(message, scoped)
+        except DomainError as failed:
+            return error_page(portal, request, failed, request.cookies.get(SESSION_COOKIE), staff)
+        return redirect(f"/portal/?done={done}")
+
+    def _dump(body: BaseModel) -> dict[str, Any]:
+        return body.model_dump(mode="json")
+
+    @routes.post("/referrals/{referral_id}/status")
+    async def status(referral_id: UUID, request: Request) -> Response:
+        def build(form: dict[str, list[str]], staff: StaffSession) -> tuple[Message[Any], Any, str]:
+            body = StatusReport.model_validate(
+                {"status": one(form, "status"), "reason_code": one(form, "reason_code") or None}
+            )
+            message = m.ReportStatus(staff.partner_id, referral_id, body.status, body.reason_code)
+            return message, _dump(body), "status"
+
+        return await report(request, f"status:{referral_id}", build)
+
+    @routes.post("/referrals/{referral_id}/monitoring")
+    async def monitoring(referral_id: UUID, request: Request) -> Response:
+        def build(form: dict[str, list[str]], staff: StaffSession) -> tuple[Message[Any], Any, str]:
+            body = MonitoringReport.model_validate(
+                {
+                    "months_after_return": one(form, "months_after_return"),
+                    "outcomes": form.get("outcomes", []),
+                }
+            )
+            message = m.ReportMonitoring(
+                staff.partner_id, referral_id, body.months_after_return, tuple(body.outcomes)
+            )
+            return message, _dump(body), "monitoring"
+
+        return await report(request, f"monitoring:{referral_id}", build)
+
+    @routes.post("/notices/{notice_id}/ack")
+    async def ack(notice_id: UUID, request: Request) -> Response:
+        def build(form: dict[str, list[str]], staff: StaffSession) -> tuple[Message[Any], Any, str]:
+            return m.AcknowledgeNotice(staff.partner_id, notice_id), None, "ack"
+
+        return await report(request, f"ack:{notice_id}", build)

@@ -1,0 +1,94 @@
+"""The portal's GET pages: sign-in, activation, the referrals, one referral, language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from hub_runtime.errors import DomainError
+
+from partner_gateway.api.portal import i18n
+from partner_gateway.api.portal.errors import error_page
+from partner_gateway.api.portal.render import Portal, redirect, safe_next
+from partner_gateway.api.portal.security import SESSION_COOKIE
+from partner_gateway.api.portal.session import current_staff
+from partner_gateway.disclosure import disclose
+from partner_gateway.messages import ReadPortalOverview
+from partner_gateway.routes import GatewayBus
+
+STYLESHEET = Path(__file__).parent / "static" / "portal.css"
+_ENDED = "/portal/sign-in?ended=1"
+
+
+def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
+    """Add the GET pages to ``routes``."""
+
+    @routes.get("")
+    async def root() -> RedirectResponse:
+        return redirect("/portal/")
+
+    @routes.get("/static/portal.css")
+    async def stylesheet() -> FileResponse:
+        # The one shared file: cached a day (no personal data in it).
+        return FileResponse(
+            STYLESHEET, media_type="text/css", headers={"cache-control": "public, max-age=86400"}
+        )
+
+    @routes.get("/language/{language}")
+    async def language(language: str, request: Request) -> Response:
+        response = redirect(safe_next(request.query_params.get("next")))
+        if language in i18n.LANGUAGES:
+            portal.cookies.set(response, i18n.COOKIE, language, max_age=365 * 24 * 3600)
+        return response
+
+    @routes.get("/sign-in")
+    async def sign_in_page(request: Request) -> HTMLResponse:
+        ended = request.query_params.get("ended") == "1"
+        response = portal.page(
+            request, "sign_in.html", session_cookie=None, ended=ended, state=request.query_params
+        )
+        if request.cookies.get(SESSION_COOKIE):
+            portal.cookies.clear(response, SESSION_COOKIE)
+        return response
+
+    @routes.get("/activate")
+    async def activate_page(request: Request) -> HTMLResponse:
+        code = request.query_params.get("code", "")[:64]
+        return portal.page(request, "activate.html", session_cookie=None, code=code)
+
+    @routes.get("/")
+    async def overview(request: Request) -> Response:
+        staff = await current_staff(bus, portal, request)
+        if staff is None:
+            return redirect(_ENDED if request.cookies.get(SESSION_COOKIE) else "/portal/sign-in")
+        found = await bus.dispatch(ReadPortalOverview(staff.partner_id))
+        return portal.page(
+            request,
+            "referrals.html",
+            session_cookie=request.cookies.get(SESSION_COOKIE),
+            staff=staff,
+            referrals=found.referrals,
+            notices=found.notices,
+            done=request.query_params.get("done"),
+        )
+
+    @routes.get("/referrals/{referral_id}")
+    async def referral(referral_id: UUID, request: Request) -> Response:
+        staff = await current_staff(bus, portal, request)
+        if staff is None:
+            return redirect(_ENDED)
+        session_cookie = request.cookies.get(SESSION_COOKIE)
+        try:
+            # The API's disclosure, re-checked and logged with the staff member's id.
+            data = await disclose(bus, staff.partner_id, referral_id, staff.staff_id)
+        except DomainError as refused:
+            return error_page(portal, request, refused, session_cookie, staff)
+        return portal.page(
+            request,
+            "referral.html",
+            session_cookie=session_cookie,
+            staff=staff,
+            referral=data,
+        )

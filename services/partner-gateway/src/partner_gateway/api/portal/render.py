@@ -1,0 +1,125 @@
+"""Rendering the portal's pages: the language, the templates (Jinja2, autoescaped), the CSRF
+token and the headers every page carries.
+
+Every page answers ``Cache-Control: no-store`` (they show a staff member's address or a
+person's data, and a shared computer's cache must not keep them), a Content-Security-Policy
+that allows the portal's own stylesheet and nothing else (no script at all), and
+``Referrer-Policy: no-referrer`` (an invitation code may be in the address).
+"""
+
+from __future__ import annotations
+
+import gettext
+import secrets as random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from partner_gateway.api.portal import i18n, labels
+from partner_gateway.api.portal.security import CSRF_COOKIE, Cookies, Csrf, new_cookie_value
+from partner_gateway.messages import StaffSession
+
+TEMPLATES = Path(__file__).parent / "templates"
+HEADERS = {
+    "cache-control": "no-store",
+    "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self';"
+    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+}
+
+
+def _environment(translations: gettext.NullTranslations) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # The i18n extension adds this method at runtime; Environment does not declare it.
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def safe_next(target: str | None) -> str:
+    """A path inside the portal to go back to (never another site: no open redirect)."""
+    if target and target.startswith("/portal/") and "//" not in target and "\\" not in target:
+        return target
+    return "/portal/"
+
+
+@dataclass
+class Portal:
+    """What every portal route needs: the bus's settings, cookies, CSRF and the languages."""
+
+    cookies: Cookies
+    csrf: Csrf
+    idle_seconds: int
+    absolute_seconds: int
+    environments: dict[str, Environment]
+
+    @classmethod
+    def build(cls, *, secure: bool, secret: str, idle: int, absolute: int) -> Portal:
+        """The portal with every language's templates (catalogues compiled now)."""
+        translations = i18n.load()
+        return cls(
+            cookies=Cookies(secure=secure),
+            csrf=Csrf.from_secret(secret),
+            idle_seconds=idle,
+            absolute_seconds=absolute,
+            environments={lang: _environment(t) for lang, t in translations.items()},
+        )
+
+    def language(self, request: Request) -> str:
+        """The request's language (cookie, then Accept-Language)."""
+        return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+    def gettext(self, request: Request) -> Any:
+        """The request's ``gettext`` (for messages built outside a template)."""
+        return self.environments[self.language(request)].globals["gettext"]
+
+    def page(
+        self,
+        request: Request,
+        template: str,
+        *,
+        session_cookie: str | None,
+        staff: StaffSession | None = None,
+        status: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        """The page rendered in the request's language, with a CSRF token for this browser
+        and session (a CSRF cookie is set when the browser has none)."""
+        language = self.language(request)
+        csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_cookie_value()
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        html = (
+            self.environments[language]
+            .get_template(template)
+            .render(
+                lang=language,
+                dir="rtl" if language in i18n.RIGHT_TO_LEFT else "ltr",
+                languages=i18n.LANGUAGES,
+                here=quote(here, safe=""),
+                csrf=self.csrf.token(csrf_cookie, session_cookie),
+                staff=staff,
+                labels=labels,
+                new_key=lambda: random.token_urlsafe(16),
+                **context,
+            )
+        )
+        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        if request.cookies.get(CSRF_COOKIE) != csrf_cookie:
+            self.cookies.set(response, CSRF_COOKIE, csrf_cookie, max_age=None)
+        return response
+
+
+def redirect(target: str) -> RedirectResponse:
+    """303 See Other to ``target`` (after a POST: the browser GETs it), not cached."""
+    return RedirectResponse(target, status_code=303, headers={"cache-control": "no-store"})

@@ -1,0 +1,83 @@
+"""Cookies and CSRF protection of the portal (OWASP Session Management and CSRF Prevention
+cheat sheets).
+
+- The session cookie is random (256 bits), ``HttpOnly``, ``SameSite=Strict``, ``Path=/portal``
+  and ``Secure`` outside development; the server keeps only its SHA-256 (`handlers.staff`).
+- CSRF: a *signed double-submit* token. A random ``portal_csrf`` cookie (``HttpOnly``,
+  ``SameSite=Strict``) and, in every form, HMAC-SHA256(key, cookie value | session cookie):
+  a forged form cannot know the cookie, and the token of one session is worthless in another.
+  Checked on every POST, with Fetch Metadata (``Sec-Fetch-Site``) refusing cross-site requests
+  where the browser sends it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as random
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+SESSION_COOKIE = "portal_session"
+CSRF_COOKIE = "portal_csrf"
+PATH = "/portal"
+_CROSS_SITE = frozenset({"cross-site", "same-site"})
+
+
+@dataclass(frozen=True)
+class Cookies:
+    """How the portal sets its cookies: ``secure`` outside development."""
+
+    secure: bool
+
+    def set(self, response: Response, name: str, value: str, max_age: int | None) -> None:
+        """Set an HttpOnly, SameSite=Strict cookie on the portal's path (``max_age`` None: for
+        the browser session)."""
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=PATH,
+            secure=self.secure,
+            httponly=True,
+            samesite="strict",
+        )
+
+    def clear(self, response: Response, name: str) -> None:
+        """Remove a cookie."""
+        response.delete_cookie(
+            name, path=PATH, secure=self.secure, httponly=True, samesite="strict"
+        )
+
+
+@dataclass(frozen=True)
+class Csrf:
+    """Signed double-submit tokens under ``key`` (derived from the hub's secret)."""
+
+    key: bytes
+
+    @classmethod
+    def from_secret(cls, secret: str) -> Csrf:
+        """A key of its own, derived from the hub's JWT secret (never the secret itself)."""
+        return cls(hmac.new(secret.encode(), b"portal-csrf-v1", hashlib.sha256).digest())
+
+    def token(self, csrf_cookie: str, session_cookie: str | None) -> str:
+        """The form token for this browser's CSRF cookie and session (hex)."""
+        message = f"{csrf_cookie}|{session_cookie or ''}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    def valid(self, request: Request, submitted: str | None) -> bool:
+        """True when the POST comes from the portal's own page in this browser."""
+        if request.headers.get("sec-fetch-site") in _CROSS_SITE:
+            return False
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if not cookie or not submitted:
+            return False
+        expected = self.token(cookie, request.cookies.get(SESSION_COOKIE))
+        return hmac.compare_digest(expected, submitted)
+
+
+def new_cookie_value() -> str:
+    """A fresh random cookie value (256 bits, URL-safe)."""
+    return random.token_urlsafe(32)
