@@ -273,9 +273,10 @@ class StaffSession:
 
 
 @dataclass(frozen=True)
-class ResolveSession(Message[StaffSession]):
+class ResolveSession(Message[StaffSession | None]):
     """The staff member of a session cookie, if the session is still alive (idle for less than
-    ``idle_seconds``, started less than ``absolute_seconds`` ago)."""
+    ``idle_seconds``, started less than ``absolute_seconds`` ago); None when it has ended (a
+    result, not an error, so that ending it is committed)."""
 
     token: str = field(repr=False)
     idle_seconds: int

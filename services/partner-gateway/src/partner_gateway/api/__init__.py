@@ -40,6 +40,7 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
+        form_prefixes=("/portal/",),
     )
     install(app, ctx.hub)
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)

@@ -137,10 +137,10 @@ async def sign_in(message: SignIn, uow: GatewayUnitOfWork, deps: Deps) -> str:
 
 async def resolve_session(
     message: ResolveSession, uow: GatewayUnitOfWork, deps: Deps
-) -> StaffSession:
-    """The session's staff member, seen now. Raises `UnauthenticatedError`
-    ``session_expired`` (unknown, idle too long, too old, account revoked: the session is
-    ended) and the partner's refusals."""
+) -> StaffSession | None:
+    """The session's staff member, seen now; None when the session is unknown, idle too long,
+    too old or its account revoked (it is ended: a result, not an error, so the bus commits
+    that). Raises the partner's refusals (`UnauthenticatedError`, `ForbiddenError`)."""
     now = deps.clock.now()
     member = await uow.staff.touch_session(
         digest(message.token),
@@ -149,7 +149,7 @@ async def resolve_session(
         now - timedelta(seconds=message.absolute_seconds),
     )
     if member is None:
-        raise UnauthenticatedError("the session has ended; sign in", code="session_expired")
+        return None
     await _admitted(uow, member)
     return StaffSession(member.staff_id, member.partner_id, member.email)
 

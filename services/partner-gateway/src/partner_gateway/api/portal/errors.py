@@ -28,14 +28,12 @@ def message_page(
     request: Request,
     code: str,
     status: int,
-    session_cookie: str | None,
     staff: StaffSession | None,
 ) -> HTMLResponse:
     """The message page for ``code`` with ``status``."""
     return portal.page(
         request,
         "message.html",
-        session_cookie=session_cookie,
         staff=staff,
         status=status,
         error=sentence(code, status),
@@ -47,8 +45,7 @@ def error_page(
     portal: Portal,
     request: Request,
     refused: DomainError,
-    session_cookie: str | None,
     staff: StaffSession | None,
 ) -> HTMLResponse:
     """A domain error as the message page, with the status the API would answer."""
-    return message_page(portal, request, refused.code, status_of(refused), session_cookie, staff)
+    return message_page(portal, request, refused.code, status_of(refused), staff)

@@ -56,8 +56,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
     def refused(
         request: Request, code: str, status: int, staff: StaffSession | None = None
     ) -> Response:
-        cookie = request.cookies.get(SESSION_COOKIE) if staff else None
-        return message_page(portal, request, code, status, cookie, staff)
+        return message_page(portal, request, code, status, staff)
 
     @routes.post("/sign-in")
     async def sign_in(request: Request) -> Response:
@@ -78,7 +77,6 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
             page = portal.page(
                 request,
                 "sign_in.html",
-                session_cookie=None,
                 status=401 if failed.code == "bad_sign_in" else 403,
                 error_code=failed.code,
                 email=email,
@@ -118,7 +116,6 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
             return portal.page(
                 request,
                 "activate.html",
-                session_cookie=None,
                 status=status,
                 code=code,
                 error_code=problem,
@@ -149,7 +146,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
         try:
             await bus.dispatch_idempotent(message, scoped)
         except DomainError as failed:
-            return error_page(portal, request, failed, request.cookies.get(SESSION_COOKIE), staff)
+            return error_page(portal, request, failed, staff)
         return redirect(f"/portal/?done={done}")
 
     def _dump(body: BaseModel) -> dict[str, Any]:

@@ -46,17 +46,18 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
     @routes.get("/sign-in")
     async def sign_in_page(request: Request) -> HTMLResponse:
         ended = request.query_params.get("ended") == "1"
+        clears = ended and SESSION_COOKIE in request.cookies  # the server ended it already
         response = portal.page(
-            request, "sign_in.html", session_cookie=None, ended=ended, state=request.query_params
+            request, "sign_in.html", ended=ended, state=request.query_params, clears_session=clears
         )
-        if request.cookies.get(SESSION_COOKIE):
+        if clears:
             portal.cookies.clear(response, SESSION_COOKIE)
         return response
 
     @routes.get("/activate")
     async def activate_page(request: Request) -> HTMLResponse:
         code = request.query_params.get("code", "")[:64]
-        return portal.page(request, "activate.html", session_cookie=None, code=code)
+        return portal.page(request, "activate.html", code=code)
 
     @routes.get("/")
     async def overview(request: Request) -> Response:
@@ -67,7 +68,6 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
         return portal.page(
             request,
             "referrals.html",
-            session_cookie=request.cookies.get(SESSION_COOKIE),
             staff=staff,
             referrals=found.referrals,
             notices=found.notices,
@@ -79,16 +79,14 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
         staff = await current_staff(bus, portal, request)
         if staff is None:
             return redirect(_ENDED)
-        session_cookie = request.cookies.get(SESSION_COOKIE)
         try:
             # The API's disclosure, re-checked and logged with the staff member's id.
             data = await disclose(bus, staff.partner_id, referral_id, staff.staff_id)
         except DomainError as refused:
-            return error_page(portal, request, refused, session_cookie, staff)
+            return error_page(portal, request, refused, staff)
         return portal.page(
             request,
             "referral.html",
-            session_cookie=session_cookie,
             staff=staff,
             referral=data,
         )

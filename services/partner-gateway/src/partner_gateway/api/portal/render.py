@@ -21,7 +21,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partner_gateway.api.portal import i18n, labels
-from partner_gateway.api.portal.security import CSRF_COOKIE, Cookies, Csrf, new_cookie_value
+from partner_gateway.api.portal.security import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Cookies,
+    Csrf,
+    new_cookie_value,
+)
 from partner_gateway.messages import StaffSession
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -89,14 +95,16 @@ class Portal:
         request: Request,
         template: str,
         *,
-        session_cookie: str | None,
         staff: StaffSession | None = None,
         status: int = 200,
+        clears_session: bool = False,
         **context: Any,
     ) -> HTMLResponse:
         """The page rendered in the request's language, with a CSRF token for this browser
-        and session (a CSRF cookie is set when the browser has none)."""
+        and the session cookie it sends (none when ``clears_session``: this answer removes
+        it); a CSRF cookie is set when the browser has none."""
         language = self.language(request)
+        session_cookie = None if clears_session else request.cookies.get(SESSION_COOKIE)
         csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_cookie_value()
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         html = (
