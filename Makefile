@@ -63,9 +63,10 @@ catalogues: setup
 PORTAL := src/partner_gateway/api/portal
 portal-messages: setup
 	@cd services/partner-gateway && uv run --frozen pybabel extract -F babel.cfg -k N_ \
-		--no-location --sort-output --project=partner-portal -o $(PORTAL)/locale/messages.pot $(PORTAL)
+		--no-location --sort-output --width 100 --project=partner-portal \
+		-o $(PORTAL)/locale/messages.pot $(PORTAL)
 	@cd services/partner-gateway && uv run --frozen pybabel update -i $(PORTAL)/locale/messages.pot \
-		-d $(PORTAL)/locale --no-fuzzy-matching --omit-header
+		-d $(PORTAL)/locale --no-fuzzy-matching --width 100
 
 ## unit: the fast tests only (no stack)
 unit: setup

@@ -20,6 +20,7 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's conventional marker name)
 
 STATUS = {
     "approved": N_("New"),
+    "delivered": N_("New"),
     PartnerReportedStatus.ACCEPTED: N_("Accepted"),
     PartnerReportedStatus.DECLINED: N_("Declined"),
     PartnerReportedStatus.IN_PROGRESS: N_("In progress"),
