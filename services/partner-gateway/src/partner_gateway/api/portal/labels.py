@@ -87,6 +87,11 @@ CATEGORY = {
     DataCategory.CASE_HISTORY: N_("Case history"),
 }
 
+LEGAL_BASIS = {
+    "consent_gdpr_6_1_a": N_("Consent (GDPR article 6(1)(a))"),
+    "explicit_consent_gdpr_49_1_a": N_("Explicit consent to a transfer (GDPR article 49(1)(a))"),
+}
+
 FIELD = {
     "name": N_("Name"),
     "date_of_birth": N_("Date of birth"),
