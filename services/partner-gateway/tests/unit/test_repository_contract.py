@@ -317,6 +317,67 @@ async def test_withdrawal_notices_once_per_referral_suspensions_repeat(uow: Fact
         acknowledged = await u.notices.get_for_partner(first, partner_id)
         assert acknowledged is not None
         assert acknowledged.acknowledged_at == NOW
+        assert len(await u.notices.listing(False, 10, partner_id=partner_id)) == 4
+        assert await u.notices.listing(False, 10, partner_id=uuid4()) == []
+
+
+async def test_staff_invitations_are_used_once_and_sessions_end_when_idle_old_or_revoked(
+    uow: Factory,
+) -> None:
+    async with uow() as u:
+        partner_id, staff_id = await _partner(u), uuid4()
+        assert await u.staff.invite(
+            staff_id, partner_id, "a@p.example", b"code", NOW + timedelta(1)
+        )
+        assert not await u.staff.invite(uuid4(), partner_id, "a@p.example", b"c2", NOW)
+        expired = uuid4()
+        await u.staff.invite(expired, partner_id, "old@p.example", b"old", NOW - timedelta(1))
+        await u.commit()
+    async with uow() as u:
+        assert await u.staff.activate(b"old", b"s", b"h", NOW) is None  # expired
+        member = await u.staff.activate(b"code", b"salt", b"hash", NOW)
+        assert member is not None
+        assert (member.staff_id, member.password_hash, member.revoked) == (staff_id, b"hash", False)
+        assert await u.staff.activate(b"code", b"s", b"h", NOW) is None  # used up
+        found = await u.staff.by_email("a@p.example")
+        assert found is not None
+        assert found.password_salt == b"salt"
+        await u.staff.start_session(b"s1", staff_id, NOW)
+        await u.staff.start_session(b"s2", staff_id, NOW)
+        await u.commit()
+    later = NOW + timedelta(minutes=10)
+    async with uow() as u:
+        alive = await u.staff.touch_session(
+            b"s1", later, later - timedelta(minutes=15), later - timedelta(hours=1)
+        )
+        assert alive is not None
+        assert alive.email == "a@p.example"
+        idle = await u.staff.touch_session(
+            b"s2", later, later - timedelta(minutes=5), later - timedelta(hours=1)
+        )
+        assert idle is None  # not seen for 10 minutes: ended
+        await u.commit()
+    async with uow() as u:
+        assert (
+            await u.staff.touch_session(b"s2", later, NOW - timedelta(1), NOW - timedelta(1))
+            is None
+        )
+        too_old = await u.staff.touch_session(b"s1", later, NOW - timedelta(1), NOW)
+        assert too_old is None  # started before the absolute limit
+        await u.staff.start_session(b"s3", staff_id, NOW)
+        assert await u.staff.revoke(staff_id, NOW)
+        assert not await u.staff.revoke(uuid4(), NOW)
+        assert (
+            await u.staff.touch_session(b"s3", later, NOW - timedelta(1), NOW - timedelta(1))
+            is None
+        )
+        revoked = await u.staff.by_email("a@p.example")
+        assert revoked is not None
+        assert revoked.revoked
+        [listed] = [r for r in await u.staff.listing(partner_id) if r["staff_id"] == staff_id]
+        assert listed["revoked_at"] is not None
+        assert "password_hash" not in listed
+        await u.commit()
 
 
 async def test_client_secrets_rotate_expire_and_die_with_their_client(uow: Factory) -> None:
