@@ -188,3 +188,5 @@ async def test_the_partner_journey_in_chromium(
     )
     assert rows[0]["acknowledged_at"] is not None
     assert len(sizes) == 6
+    # kept beside the screenshots: the sizes of this run, per page, in bytes on the wire
+    (ARTIFACTS / f"sizes-{language}.json").write_text(json.dumps(sizes, indent=1))

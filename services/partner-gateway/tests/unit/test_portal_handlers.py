@@ -99,3 +99,15 @@ async def test_the_disclosure_log_names_the_staff_member() -> None:
     await disclose(hub.bus, partner_id, referral_id, staff_id)
     await disclose(hub.bus, partner_id, referral_id)
     assert [d["staff_id"] for d in hub.state.disclosures] == [staff_id, None]
+
+
+def test_the_rate_limiter_forgets_idle_buckets_once_it_holds_many() -> None:
+    from partner_gateway.domain.ratelimit import RateLimiter
+
+    limiter = RateLimiter(rate_per_second=1.0, capacity=2, max_keys=3)
+    for key in ("a", "b", "c"):
+        assert limiter.check(key, 0.0) == 0.0
+    assert limiter.check("c", 0.0) == 0.0
+    assert limiter.check("c", 0.0) > 0  # "c" is empty now
+    limiter.check("d", 1.5)  # a, b refilled by now: forgotten; c not yet
+    assert set(limiter.buckets) == {"c", "d"}

@@ -38,17 +38,28 @@ class TokenBucket:
 
 @dataclass
 class RateLimiter:
-    """A token bucket per key (a partner id, or ``token:<client_id>`` for token requests), made on
-    first use and kept for the life of the process (the number of partners is small)."""
+    """A token bucket per key (a partner id, ``token:<client_id>`` for token requests, the
+    portal's sign-in keys), made on first use. Once ``max_keys`` buckets exist, the full ones
+    (idle long enough to have refilled: forgetting them changes nothing) are dropped before a
+    new one is made, so keys chosen by strangers cannot grow the process without bound."""
 
     rate_per_second: float
     capacity: int
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    max_keys: int = 10_000
 
     def check(self, key: str, now: float) -> float:
         """0.0 when a request under ``key`` may pass now (``time.monotonic()`` seconds), else the
         seconds to wait (for ``Retry-After``)."""
         bucket = self.buckets.get(key)
         if bucket is None:
+            if len(self.buckets) >= self.max_keys:
+                self._forget_full(now)
             bucket = self.buckets[key] = TokenBucket(self.rate_per_second, self.capacity)
         return bucket.take(now)
+
+    def _forget_full(self, now: float) -> None:
+        for key, bucket in list(self.buckets.items()):
+            refilled = bucket.tokens + max(0.0, now - bucket.updated_at) * bucket.rate_per_second
+            if refilled >= bucket.capacity:
+                del self.buckets[key]
