@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
@@ -32,9 +33,12 @@ from partner_gateway.messages import StaffSession
 from partner_gateway.routes import GatewayBus
 
 _FORM = "application/x-www-form-urlencoded"
+Form = dict[str, list[str]]
+Build = Callable[[Form, StaffSession], tuple[Message[Any], Any, str]]
+"""From the form and who sends it: the message, the body to fingerprint, the ``done`` code."""
 
 
-async def read_form(request: Request) -> dict[str, list[str]]:
+async def read_form(request: Request) -> Form:
     """The urlencoded fields of the body (the edge bounds its size); empty for another type."""
     if not request.headers.get("content-type", "").startswith(_FORM):
         return {}
@@ -42,7 +46,7 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     return parse_qs(body, keep_blank_values=True, max_num_fields=40)
 
 
-def one(form: dict[str, list[str]], name: str) -> str:
+def one(form: Form, name: str) -> str:
     """A field's first value ('' when absent)."""
     return form.get(name, [""])[0]
 
@@ -128,11 +132,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
             )
         return redirect("/portal/sign-in?activated=1")
 
-    async def report(
-        request: Request,
-        route: str,
-        build: Any,
-    ) -> Response:
+    async def report(request: Request, route: str, build: Build) -> Response:
         """Check the session and CSRF, validate with ``build(form, staff)`` -> (message, body),
         dispatch once under the form's key; back to the referrals with ``done``."""
         staff = await current_staff(bus, portal, request)
@@ -160,7 +160,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
 
     @routes.post("/referrals/{referral_id}/status")
     async def status(referral_id: UUID, request: Request) -> Response:
-        def build(form: dict[str, list[str]], staff: StaffSession) -> tuple[Message[Any], Any, str]:
+        def build(form: Form, staff: StaffSession) -> tuple[Message[Any], Any, str]:
             body = StatusReport.model_validate(
                 {"status": one(form, "status"), "reason_code": one(form, "reason_code") or None}
             )
@@ -171,7 +171,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
 
     @routes.post("/referrals/{referral_id}/monitoring")
     async def monitoring(referral_id: UUID, request: Request) -> Response:
-        def build(form: dict[str, list[str]], staff: StaffSession) -> tuple[Message[Any], Any, str]:
+        def build(form: Form, staff: StaffSession) -> tuple[Message[Any], Any, str]:
             body = MonitoringReport.model_validate(
                 {
                     "months_after_return": one(form, "months_after_return"),
@@ -187,7 +187,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
 
     @routes.post("/notices/{notice_id}/ack")
     async def ack(notice_id: UUID, request: Request) -> Response:
-        def build(form: dict[str, list[str]], staff: StaffSession) -> tuple[Message[Any], Any, str]:
+        def build(form: Form, staff: StaffSession) -> tuple[Message[Any], Any, str]:
             return m.AcknowledgeNotice(staff.partner_id, notice_id), None, "ack"
 
         return await report(request, f"ack:{notice_id}", build)
