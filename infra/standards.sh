@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The standards' own official tools that the tests run (tools/standards: the CloudEvents
-# JavaScript SDK and the AsyncAPI parser, about 60 MB, ~25 s the first time), installed
+# JavaScript SDK, the AsyncAPI parser, and axe-core for the portal's accessibility check; about
+# 60 MB, ~25 s the first time), installed
 # from the npm registry exactly as pinned by package-lock.json.
 # Installed once; again only when the lock file changed.
 set -euo pipefail
