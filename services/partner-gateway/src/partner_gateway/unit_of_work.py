@@ -42,8 +42,8 @@ from partner_gateway.repository.protocols import (
     NotificationStore,
     PartnerStore,
     ReferralStore,
-    StaffStore,
 )
+from partner_gateway.repository.staff_protocol import StaffStore
 
 SOURCE = "partner-gateway"
 """The CloudEvents ``source`` of the gateway's events (its service name)."""

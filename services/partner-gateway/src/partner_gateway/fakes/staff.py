@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from partner_gateway.fakes.state import Table, now
-from partner_gateway.repository.protocols import StaffMember
+from partner_gateway.repository.staff_protocol import StaffMember
 
 
 def _member(row: dict[str, Any]) -> StaffMember:

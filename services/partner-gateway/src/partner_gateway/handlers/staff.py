@@ -41,7 +41,7 @@ from partner_gateway.messages import (
     StaffInvited,
     StaffSession,
 )
-from partner_gateway.repository.protocols import StaffMember
+from partner_gateway.repository.staff_protocol import StaffMember
 from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 INVITATION_VALID = timedelta(days=3)

@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 from hub_runtime.db import Connection
 
-from partner_gateway.repository.protocols import StaffMember
+from partner_gateway.repository.staff_protocol import StaffMember
 
 _MEMBER = "st.staff_id, st.partner_id, st.email, st.password_salt, st.password_hash, st.revoked_at"
 

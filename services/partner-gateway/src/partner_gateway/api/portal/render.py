@@ -41,15 +41,21 @@ HEADERS = {
 
 
 def _environment(translations: gettext.NullTranslations) -> Environment:
+    """Templates with ``_``/``gettext`` translating into one language, "new style" (Jinja's
+    term): keyword arguments fill ``%(name)s`` after translation, and the result is escaped
+    when it is output, like any other string."""
+
+    def translate(message: str, **variables: Any) -> str:
+        text = translations.gettext(message)
+        return text % variables if variables else text
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # The i18n extension adds this method at runtime; Environment does not declare it.
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(_=translate, gettext=translate)
     return env
 
 
