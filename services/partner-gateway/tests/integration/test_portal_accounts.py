@@ -177,6 +177,16 @@ async def test_every_form_refuses_a_missing_foreign_or_cross_site_csrf_token(
     assert status is None  # nothing was reported
 
 
+async def test_a_control_character_in_the_address_is_a_failed_sign_in_not_an_error(
+    gateway: Gateway,
+) -> None:
+    partner_id = await _partner(gateway)
+    staff = await signed_in_staff(gateway, partner_id)
+    for email in (staff.email + "\x00", "\x07", ""):
+        page = await staff.form("/portal/sign-in", "/portal/sign-in", email=email, password="x")
+        assert page.status_code == 401, email
+
+
 async def test_sign_in_is_rate_limited_per_address(gateway: Gateway) -> None:
     partner_id = await _partner(gateway)
     staff = await signed_in_staff(gateway, partner_id)

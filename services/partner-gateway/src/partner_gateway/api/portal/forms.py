@@ -9,6 +9,7 @@ sent twice (a double click, a resend after a timeout) is one report.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from hub_runtime import idempotency
 from hub_runtime.bus import IdempotencyKey, Message
-from hub_runtime.errors import DomainError
+from hub_runtime.errors import DomainError, UnauthenticatedError
 from pydantic import BaseModel, ValidationError
 
 from partner_gateway import messages as m
@@ -33,6 +34,7 @@ from partner_gateway.messages import StaffSession
 from partner_gateway.routes import GatewayBus
 
 _FORM = "application/x-www-form-urlencoded"
+_PLAIN = re.compile(r"[^\x00-\x1f\x7f]{1,254}")
 Form = dict[str, list[str]]
 Build = Callable[[Form, StaffSession], tuple[Message[Any], Any, str]]
 """From the form and who sends it: the message, the body to fingerprint, the ``done`` code."""
@@ -82,6 +84,8 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
             response.headers["retry-after"] = str(max(1, round(max(waits))))
             return response
         try:
+            if not _PLAIN.fullmatch(email):  # a NUL or a control character never reaches SQL
+                raise UnauthenticatedError("not an address", code="bad_sign_in")
             token = await bus.dispatch(m.SignIn(email, one(form, "password")[:256]))
         except DomainError as failed:
             page = portal.page(
