@@ -18,9 +18,7 @@ settings; 1 when a key is under a version the settings do not hold (nothing is l
 previous master key and run again).
 """
 
-import asyncio
-import sys
-
+from hub_runtime.crypto import finish_rotation
 from hub_runtime.db import create_pool
 from hub_runtime.entry import load_settings, refuse_insecure
 
@@ -28,7 +26,6 @@ from casefile import messages as m
 from casefile.bootstrap import deps
 from casefile.bus import Bus
 from casefile.config import Settings
-from casefile.domain.crypto import UnknownKekVersionError
 from casefile.repository.persons import PgPersons
 from casefile.routes import ROUTES
 from casefile.unit_of_work import CasefileUnitOfWork
@@ -53,15 +50,9 @@ def main() -> None:
     """Run the rotation and print the keys by version."""
     settings = load_settings(Settings)
     refuse_insecure(settings)
-    try:
-        counts = asyncio.run(rotate(settings))
-    except UnknownKekVersionError as exc:
-        sys.stderr.write(f"rotation stopped: {exc} (set CASEFILE_PREVIOUS_MASTER_KEY)\n")
-        raise SystemExit(1) from exc
-    listed = ", ".join(f"v{v}: {n}" for v, n in sorted(counts.items())) or "none"
-    print(f"person keys by master-key version: {listed}")
-    if set(counts) - {settings.master_key_version}:
-        raise SystemExit(1)
+    finish_rotation(
+        rotate(settings), settings.master_key_version, "person keys", "CASEFILE_PREVIOUS_MASTER_KEY"
+    )
 
 
 if __name__ == "__main__":

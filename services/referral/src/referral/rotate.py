@@ -9,11 +9,8 @@ Exit status: 0 when every live key is under the current version; 78 on invalid o
 settings; 1 when a key is under a version the settings do not hold.
 """
 
-import asyncio
-import sys
-
 from hub_runtime.bus import MessageBus
-from hub_runtime.crypto import UnknownKekVersionError
+from hub_runtime.crypto import finish_rotation
 from hub_runtime.db import create_pool
 from hub_runtime.entry import load_settings, refuse_insecure
 
@@ -46,15 +43,9 @@ def main() -> None:
     """Run the rotation and print the live keys by version."""
     settings = load_settings(Settings)
     refuse_insecure(settings)
-    try:
-        counts = asyncio.run(rotate(settings))
-    except UnknownKekVersionError as exc:
-        sys.stderr.write(f"rotation stopped: {exc} (set REFERRAL_PREVIOUS_MASTER_KEY)\n")
-        raise SystemExit(1) from exc
-    listed = ", ".join(f"v{v}: {n}" for v, n in sorted(counts.items())) or "none"
-    print(f"case keys by master-key version: {listed}")
-    if set(counts) - {settings.master_key_version}:
-        raise SystemExit(1)
+    finish_rotation(
+        rotate(settings), settings.master_key_version, "case keys", "REFERRAL_PREVIOUS_MASTER_KEY"
+    )
 
 
 if __name__ == "__main__":
