@@ -78,6 +78,12 @@ PG_DATABASES=(casefile referral partner_gateway signals hub_test)
 
 KAFKA_START_TIMEOUT=${HUB_KAFKA_START_TIMEOUT:-120}
 PG_START_TIMEOUT=${HUB_PG_START_TIMEOUT:-60}
+# The private cluster has no TLS. Saying so in its DSNs keeps asyncpg from trying a TLS upgrade
+# first (its default, sslmode=prefer): a connection attempt cancelled during that upgrade left an
+# unretrieved "unexpected connection_lost() call" error (asyncpg issues 1211 and 1312). An
+# external server's DSN (HUB_PG_DSN) is used as given.
+PG_PRIVATE_DSN_QUERY='?sslmode=disable'
+PG_DSN_QUERY=''
 
 # HUB_PG_DSN selects an external server. But a shell or CI script that exported the variables of
 # .hub/stack.env hands us back the DSN of our *own* private cluster; that must not turn
@@ -85,7 +91,9 @@ PG_START_TIMEOUT=${HUB_PG_START_TIMEOUT:-60}
 if [[ -n ${HUB_PG_DSN:-} && -f $PORTS_FILE ]]; then
   _own_dsn=postgresql://hub@127.0.0.1:$(sed -n 's/^PG_PORT=//p' "$PORTS_FILE" | head -n1)
   # Compared without the password (stack.env's DSN carries one).
-  [[ $(sed -E 's#(://[^:/@]*):[^@]*@#\1@#' <<<"${HUB_PG_DSN%/}") == "$_own_dsn" ]] && unset HUB_PG_DSN
+  _given=${HUB_PG_DSN%%\?*}
+  [[ $(sed -E 's#(://[^:/@]*):[^@]*@#\1@#' <<<"${_given%/}") == "$_own_dsn" ]] && unset HUB_PG_DSN
+  unset _given
   unset _own_dsn
 fi
 
@@ -634,7 +642,8 @@ pg_private_up() {
   pg_secure_private "$port"
   PG_ADMIN_PASSWORD=$(pg_password "$PG_SUPERUSER")
   PG_HOST_PORT=127.0.0.1:$port
-  PG_DSN_OUT=postgresql://$PG_SUPERUSER:$PG_ADMIN_PASSWORD@127.0.0.1:$port
+  PG_DSN_QUERY=$PG_PRIVATE_DSN_QUERY
+  PG_DSN_OUT=postgresql://$PG_SUPERUSER:$PG_ADMIN_PASSWORD@127.0.0.1:$port$PG_DSN_QUERY
   PG_PSQL_ARGS=(-h 127.0.0.1 -p "$port" -U "$PG_SUPERUSER")  # database: PGDATABASE
   PSQL=$PG_BIN/psql
   PG_DESC="127.0.0.1:$port (private cluster, pid $pid)"
@@ -782,7 +791,8 @@ pg_env_only() {
   local port=""
   if find_pg_bin && pg_private_running; then port=$PG_RUN_PORT; fi
   PG_HOST_PORT=127.0.0.1:${port:-$(port_get PG_PORT)}
-  PG_DSN_OUT=postgresql://$PG_SUPERUSER:$(pg_password "$PG_SUPERUSER")@$PG_HOST_PORT
+  PG_DSN_QUERY=$PG_PRIVATE_DSN_QUERY
+  PG_DSN_OUT=postgresql://$PG_SUPERUSER:$(pg_password "$PG_SUPERUSER")@$PG_HOST_PORT$PG_DSN_QUERY
 }
 
 cmd_status() {

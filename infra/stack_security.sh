@@ -211,7 +211,7 @@ pg_psql() { # database sql
 
 # A role's DSN on the stack's server (no database: each service adds its own).
 pg_role_dsn() { # role host_port
-  echo "postgresql://$1:$(pg_password "$1")@$2"
+  echo "postgresql://$1:$(pg_password "$1")@$2${PG_DSN_QUERY:-}"
 }
 
 # stack.env lines for the clients: the admin's Kafka login (tests, tools) and each principal's
