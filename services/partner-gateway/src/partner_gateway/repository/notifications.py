@@ -28,6 +28,16 @@ class NotificationRepository:
         referral_id: UUID | None = None,
         notice_id: UUID | None = None,
     ) -> None:
+        # One writer per partner inbox until commit: ``seq`` comes from a sequence, so two
+        # transactions adding to one partner's inbox could otherwise commit in the other order
+        # than their numbers. A reader at cursor N would then skip the late-committing N-1 for
+        # good, and the delivery worker could send N before N-1. Transaction-scoped, so it is
+        # released at commit or rollback; a deadlock between two batches is retried by the
+        # consumer like any other.
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"gateway-inbox:{partner_id}",
+        )
         await self.conn.execute(
             "INSERT INTO notifications (notification_id, partner_id, case_id, referral_id,"
             " notice_id, kind, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
