@@ -297,3 +297,19 @@ async def test_the_weekly_run_sends_each_notice_once(cf: FakeCasefile) -> None:
     assert (first, again) == (1, 0)
     assert types(cf)[-1] == "DeadlinePassed"
     assert cf.outbox[-1].data["kind"] == DeadlineKind.DEPARTURE_PERIOD.value
+
+
+async def test_a_passed_departure_recounted_by_a_correction_is_not_announced_again(
+    cf: FakeCasefile,
+) -> None:
+    """Signals counts every DeadlinePassed: a second one for the same missed departure period
+    (its date corrected, still in the past) would count that person twice."""
+    case_id = await open_case(cf)
+    entry_id = await final_rejection(cf, case_id, TODAY - timedelta(days=60))
+    assert await cf.bus().dispatch(m.SendDeadlineNotices(NOW)) == 1
+    fixed = TODAY - timedelta(days=50)
+    await cf.bus().dispatch(m.CorrectRecordedDate(case_id, correct(entry_id, fixed), ALICE))
+    cf.deps.clock.now = NOW + timedelta(weeks=1)
+    await cf.bus().dispatch(m.SendDeadlineNotices(NOW + timedelta(weeks=1)))
+    assert types(cf).count("DeadlinePassed") == 1
+    assert departure(await view(cf, case_id)) == fixed + timedelta(days=28)

@@ -168,6 +168,28 @@ async def test_deadlines_are_replaced_noticed_once_and_deleted(store: Store) -> 
         assert await uow.deadlines.of_case(case.case_id) == []
 
 
+async def test_a_notice_is_carried_to_the_deadline_that_replaces_it(store: Store) -> None:
+    case = await with_case(store)
+    first, second, third = uuid4(), uuid4(), uuid4()
+    async with store() as uow:
+        await uow.deadlines.add(first, case.case_id, "departure_period", DAY, None)
+        assert await uow.deadlines.record_notice(first, "passed", uuid4())
+        await uow.deadlines.cancel(case.case_id, "departure_period", NOW)
+        await uow.deadlines.add(second, case.case_id, "departure_period", DAY, None)
+        assert not await uow.deadlines.carry_notice(first, second, "approaching_week")
+        assert await uow.deadlines.carry_notice(first, second, "passed")
+        assert not await uow.deadlines.carry_notice(first, second, "passed")
+        await uow.commit()
+    async with store() as uow:
+        (live,) = await uow.deadlines.of_case(case.case_id)
+        assert (live.deadline_id, live.sent) == (second, frozenset({"passed"}))
+        assert not await uow.deadlines.carry_notice(third, second, "passed")
+        assert (
+            await uow.deadlines.claim_weekly(DAY + timedelta(days=7), DAY + timedelta(days=13), 10)
+            == []
+        )
+
+
 async def test_sealed_fields_and_the_key(store: Store) -> None:
     case = await with_case(store)
     sealed = Sealed(b"n" * 12, b"cipher")

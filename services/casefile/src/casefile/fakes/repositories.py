@@ -313,6 +313,13 @@ class FakeDeadlines(_Repo):
         self._s.notices[(deadline_id, notice)] = event_id
         return True
 
+    async def carry_notice(self, from_deadline: UUID, to_deadline: UUID, notice: str) -> bool:
+        event_id = self._s.notices.get((from_deadline, notice))
+        if event_id is None or (to_deadline, notice) in self._s.notices:
+            return False
+        self._s.notices[(to_deadline, notice)] = event_id
+        return True
+
 
 class FakeEfforts(_Repo):
     """`protocols.Efforts` in memory."""

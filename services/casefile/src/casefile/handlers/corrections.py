@@ -179,7 +179,11 @@ async def _recount_departure(
 ) -> None:
     """Track the departure period again from the corrected date, and an extension counted
     from its end (same number of weeks). A live period that was not counted from
-    ``previous`` (neither 28 nor 0 days after it) is left alone: it came from elsewhere."""
+    ``previous`` (neither 28 nor 0 days after it) is left alone: it came from elsewhere.
+
+    A period already announced as passed stays announced once: the recounted deadline carries
+    the passed notice of the one it replaces, so the weekly run does not announce it again and
+    signals does not count one missed departure period twice (in two months)."""
     departure = await live_deadline(uow, case_id, DeadlineKind.DEPARTURE_PERIOD)
     if departure is None:
         return
@@ -189,11 +193,15 @@ async def _recount_departure(
     extension = await live_deadline(uow, case_id, DeadlineKind.EXTENSION)
     try:
         due = dl.departure_period(corrected, shortened=shortened)
-        await schedule(uow, deps, case_id, due)
+        recounted = await schedule(uow, deps, case_id, due)
+        await uow.deadlines.carry_notice(departure.deadline_id, recounted, dl.Notice.PASSED.value)
         if extension is not None:
             days = (extension.due_date - departure.due_date).days
             if days % 7 == 0 and 1 <= days // 7 <= dl.MAX_EXTENSION_WEEKS:
                 again = dl.extension(due.due_date, weeks=days // 7, cooperating=True)
-                await schedule(uow, deps, case_id, again)
+                extended = await schedule(uow, deps, case_id, again)
+                await uow.deadlines.carry_notice(
+                    extension.deadline_id, extended, dl.Notice.PASSED.value
+                )
     except dl.DeadlineRuleError as exc:
         raise DeadlineRuleRefusedError(str(exc)) from exc

@@ -141,3 +141,18 @@ class PgDeadlines:
             event_id,
         )
         return bool(inserted)
+
+    async def carry_notice(self, from_deadline: UUID, to_deadline: UUID, notice: str) -> bool:
+        """Record ``notice`` of ``from_deadline`` for ``to_deadline`` too, under the event that
+        announced it (no new event); False when the first has no such notice or the second
+        has one already."""
+        inserted = await self._conn.fetchval(
+            "INSERT INTO deadline_notices (deadline_id, notice, event_id)"
+            " SELECT $2, notice, event_id FROM deadline_notices"
+            " WHERE deadline_id = $1 AND notice = $3"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            from_deadline,
+            to_deadline,
+            notice,
+        )
+        return bool(inserted)
