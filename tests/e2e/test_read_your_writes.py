@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -119,6 +119,26 @@ async def test_without_the_case_file_the_lagging_view_is_judged_and_prefer_wait_
                 )
             outcomes.append((referral["status"], [r["code"] for r in referral["refusal_reasons"]]))
         assert outcomes == [("refused", ["decision_missing"]), ("approved", [])]
+    finally:
+        await client.aclose()
+
+
+async def test_a_case_the_case_file_never_had_is_404_not_a_retry(running_hub: RunningHub) -> None:
+    """A mistyped case id is not "not known yet": casefile says it never had the case, so
+    referral answers 404 ``case_not_found`` at once instead of 409 ``case_not_known_yet``
+    (which tells a tool to try again). A case that exists but is still on its way keeps the
+    catch-up (the tests above)."""
+    client = running_hub.client()
+    try:
+        partner_id = await client.register_partner("IOM mission (unknown case)")
+        unknown = uuid4()
+        for path, body in (
+            (f"/cases/{unknown}/consents", consent_body(partner_id)),
+            (f"/cases/{unknown}/referrals", _ask(partner_id)),
+        ):
+            response = await client.call("POST", f"{client.urls.referral}{path}", STAFF, body)
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["error"] == "case_not_found"
     finally:
         await client.aclose()
 

@@ -13,7 +13,7 @@ import httpx
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.telemetry import current_trace_headers
 
-from referral.view_catch_up import CaseFileUnavailableError
+from referral.view_catch_up import CaseFileUnavailableError, CaseNotInCaseFileError
 
 SERVICE_SUBJECT = "referral"
 
@@ -43,9 +43,9 @@ class HttpCaseFile:
 
     async def newest_event(self, case_id: UUID, event_types: Sequence[str]) -> UUID | None:
         """The envelope id of the newest event of the case among `event_types` that casefile
-        has committed, or None (no such event, or no such case). Raises
-        `CaseFileUnavailableError` when casefile does not answer 200 with that shape (down,
-        timeout, refused token)."""
+        has committed, or None (no such event). Raises `CaseNotInCaseFileError` when casefile
+        answers 404 ``case_not_found``, `CaseFileUnavailableError` when it does not answer 200
+        with that shape (down, timeout, refused token)."""
         token = mint_token(self._secret, sub=SERVICE_SUBJECT, role=Role.SERVICE, ttl_seconds=60)
         headers = {"authorization": f"Bearer {token}", **current_trace_headers()}
         try:
@@ -56,6 +56,8 @@ class HttpCaseFile:
             )
         except httpx.HTTPError as exc:
             raise CaseFileUnavailableError(type(exc).__name__) from None
+        if response.status_code == 404 and _error_code(response) == "case_not_found":
+            raise CaseNotInCaseFileError
         if response.status_code != 200:
             raise CaseFileUnavailableError(f"status {response.status_code}")
         try:
@@ -63,3 +65,12 @@ class HttpCaseFile:
             return None if found is None else UUID(found)
         except (ValueError, KeyError, TypeError):
             raise CaseFileUnavailableError("unexpected answer") from None
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    """The ``error`` of the hub's error shape, None when the body is not that shape."""
+    try:
+        code = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None

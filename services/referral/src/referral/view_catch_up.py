@@ -16,6 +16,8 @@ How (costs nothing when the view already lets the request through):
    partition, so every earlier event of the case is in the view too;
 4. judge on the view as it then stands. Casefile unreachable, or the wait ran out: judge on the
    view as it is (as before this existed), after the caller's `Prefer: wait` if it sent one.
+   Casefile has never had the case: the caller answers 404 ``case_not_found`` (not 409
+   ``case_not_known_yet``, which would tell a tool with a mistyped id to retry).
 
 A write that would turn an approval into a refusal (a stage change to `appeal_pending`, an
 erasure) is not waited for: the view would let the request through, and step 1 judges at once.
@@ -65,12 +67,17 @@ class CaseFileUnavailableError(Exception):
     """Casefile did not tell where the case stands (down, timeout, unexpected answer)."""
 
 
+class CaseNotInCaseFileError(Exception):
+    """Casefile has never had the case: the id is wrong, not early."""
+
+
 class CaseFilePositions(Protocol):
     """Where casefile stands for one case (implemented over HTTP by `casefile_client`)."""
 
     async def newest_event(self, case_id: UUID, event_types: Sequence[str]) -> UUID | None:
         """The envelope id of the newest committed event of the case among `event_types`,
-        None when there is none; raises `CaseFileUnavailableError`."""
+        None when there is none; raises `CaseNotInCaseFileError` when casefile has never had
+        the case, `CaseFileUnavailableError` when it does not tell."""
         ...
 
 
@@ -80,6 +87,7 @@ class Settled(enum.Enum):
     PASSED = "passed"  # the view let the request through: nothing to wait for
     CURRENT = "current"  # the view had applied every event casefile had committed for the case
     UNCONFIRMED = "unconfirmed"  # casefile did not answer, or the wait ran out
+    NO_SUCH_CASE = "no_such_case"  # casefile has never had the case (the id is wrong)
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,8 @@ class CaseViewCatchUp:
         """Return once the view of `case_id` can be judged: at once when `passes(view)`; else
         after catching up with casefile (at most `within_seconds`), and, when that could not
         be confirmed, after up to `prefer_wait` seconds (RFC 7240 `Prefer: wait`) for the view
-        to pass. Never raises for casefile's sake: the caller judges the view as it stands."""
+        to pass; `Settled.NO_SUCH_CASE` when casefile has never had the case. Never raises for
+        casefile's sake: the caller judges the view as it stands."""
         if passes(await _view(uows, case_id)):
             return Settled.PASSED
         if self.case_file is not None:
@@ -108,6 +117,8 @@ class CaseViewCatchUp:
                     self.case_file.newest_event(case_id, CASE_VIEW_EVENT_TYPES),
                     timeout=self.within_seconds,
                 )
+            except CaseNotInCaseFileError:
+                return Settled.NO_SUCH_CASE
             except (CaseFileUnavailableError, TimeoutError) as exc:
                 log.warning(
                     "case file unavailable: judging the case view as it stands",

@@ -142,7 +142,11 @@ async def newest_event(message: m.NewestEvent, uow: CasefileUow, deps: Deps) -> 
     """The envelope id of the newest event of the case among ``event_types`` that casefile
     has committed (published or not), or None. Another service whose view is fed by these
     events waits until it has applied that event before it judges a request
-    (read-your-writes)."""
+    (read-your-writes). Raises `NotFoundError` ``case_not_found`` when casefile has never had
+    the case (an erased case keeps its tombstone, so it is found): the other service can then
+    answer 404 instead of "not known yet"."""
     del deps
+    if await uow.cases.get(message.case_id) is None:
+        raise NotFoundError("the case", code="case_not_found")
     topic = str(Topic.CASEFILE_EVENTS)
     return await uow.case_events.newest_event(message.case_id, topic, message.event_types)

@@ -15,6 +15,7 @@ from referral.bodies import GrantConsent
 from referral.handlers.consents import view_lets_consent_through
 from referral.messages import RecordConsent, WithdrawConsent
 from referral.permissions import Staff
+from referral.view_catch_up import Settled
 
 
 def consents_router(edge: Edge) -> APIRouter:
@@ -39,7 +40,9 @@ def consents_router(edge: Edge) -> APIRouter:
     ) -> ConsentOut:
         # A case not in the view yet is first caught up with the case file: a tool that has
         # just opened the case there is not told case_not_known_yet.
-        await edge.view.settle(edge.reads, case_id, view_lets_consent_through)
+        settled = await edge.view.settle(edge.reads, case_id, view_lets_consent_through)
+        if settled is Settled.NO_SUCH_CASE:
+            raise NotFoundError("the case", code="case_not_found")
         answer, replayed = await edge.bus.dispatch_idempotent(
             RecordConsent(case_id, body),
             staff_key(who, key, f"POST /cases/{case_id}/consents", body),

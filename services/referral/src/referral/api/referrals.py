@@ -24,6 +24,7 @@ from referral.domain.model import CaseView
 from referral.handlers.referrals import view_lets_request_through
 from referral.messages import DecideReview, ReferCase
 from referral.permissions import Coordinator, Staff
+from referral.view_catch_up import Settled
 
 Prefer = Annotated[
     str | None,
@@ -72,7 +73,9 @@ def referrals_router(edge: Edge) -> APIRouter:
 
         # Judged on the case as the case file now has it, not on Kafka's lag (a refusal that
         # only reflects the lag would also be counted by signals).
-        await edge.view.settle(edge.reads, case_id, passes, prefer_wait=wait)
+        settled = await edge.view.settle(edge.reads, case_id, passes, prefer_wait=wait)
+        if settled is Settled.NO_SUCH_CASE:
+            raise NotFoundError("the case", code="case_not_found")
         answer, replayed = await edge.bus.dispatch_idempotent(
             ReferCase(case_id, body, who.sub),
             staff_key(who, key, f"POST /cases/{case_id}/referrals", body),
