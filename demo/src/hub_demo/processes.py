@@ -67,7 +67,9 @@ class ServiceProcess:
         self.starts += 1
         await self.wait_healthy()
 
-    async def wait_healthy(self, within: float = 60) -> None:
+    async def wait_healthy(self, within: float = 180) -> None:
+        # 180 s, not 60: on a 2-core machine under a load average of 25 a service's imports
+        # alone took a minute once, and the scenario was lost before it began.
         deadline = asyncio.get_running_loop().time() + within
         async with httpx.AsyncClient(timeout=1) as client:
             while asyncio.get_running_loop().time() < deadline:
