@@ -101,6 +101,19 @@ PRINCIPALS: dict[str, Access] = {
 }
 
 
+def sole_writer(topic: Topic) -> str:
+    """The one principal the ACL table lets write ``topic``, as Kafka names it (``User:tools``).
+
+    What a consumer of that topic can say about who produced a record: Kafka hands the
+    consumer no producer identity, but under `StandardAuthorizer` only this principal (and the
+    broker's super users, i.e. ``admin``) can have written it. Raises ValueError when no
+    principal or several may write it (then a record cannot be attributed this way)."""
+    writers = [name for name, access in PRINCIPALS.items() if topic in access.writes]
+    if len(writers) != 1:
+        raise ValueError(f"{topic} has {len(writers)} writers in the ACL table, not exactly one")
+    return f"User:{writers[0]}"
+
+
 @dataclass(frozen=True)
 class Binding:
     """One ALLOW ACL: principal may do operation on a resource (literal name), from any host."""

@@ -19,12 +19,16 @@ What happens to a command (the runtime's consumer decides, `hub_runtime.consumer
   after `REFERRAL_COMMAND_MAX_ATTEMPTS` (then the case is unknown, or casefile is far behind).
 
 Kafka carries no bearer token: the command names the acting staff member and role, and only
-the counsellors' tools may write the topic (Kafka ACLs in production; see the README).
+the counsellors' tools may write the topic (Kafka ACLs; see the README). Every applied command
+leaves a receipt in the same transaction (`command_receipts`): that staff member, the tool
+named by the envelope's source (``urn:council-hub:tool:<name>``; another source is refused
+``tool_not_named``) and the Kafka principal the ACLs let write the topic.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -42,12 +46,14 @@ from hub_runtime.auth import Role
 from hub_runtime.bus import Message
 from hub_runtime.consumer import EventHandler
 from hub_runtime.errors import ForbiddenError, InvalidError
+from hub_runtime.kafka_acls import sole_writer
 from pydantic import ValidationError
 
 from referral.bodies import GrantConsent, RequestReferral, ReviewReferral
 from referral.deps import Deps
 from referral.messages import DecideReview, RecordConsent, ReferCase, WithdrawConsent
 from referral.permissions import REVIEWERS, STAFF
+from referral.repository.command_receipts import CommandReceipt
 from referral.routes import ROUTES
 
 log = logging.getLogger(__name__)
@@ -146,6 +152,7 @@ def command_handlers(deps: Deps) -> dict[str, EventHandler]:
             # The consumer opens the definition's unit of work: a referral `PostgresUnitOfWork`.
             # A `NotYetKnownError` is retried by the consumer (which logs each wait).
             result = await route(message, uow, deps)
+            await uow.command_receipts.record(receipt(envelope, command))
             log.info(
                 "command applied",
                 extra={
@@ -161,12 +168,42 @@ def command_handlers(deps: Deps) -> dict[str, EventHandler]:
     return {event_type: bound(translate) for event_type, translate in TRANSLATIONS.items()}
 
 
+TOOL_SOURCE = re.compile(r"urn:council-hub:tool:([a-z0-9][a-z0-9-]{0,62})")
+"""A command's envelope ``source``: the tool that sent it, named by a closed slug."""
+
+COMMAND_WRITER = sole_writer(Topic.REFERRAL_COMMANDS)
+"""The Kafka principal the ACLs let write the command topic (``User:tools``)."""
+
+
+def receipt(envelope: Envelope, command: ReferralCommand) -> CommandReceipt:
+    """Who asked for an applied command: the staff member the tool asserts, the tool (from
+    the envelope's source, checked by `_check_sender`) and the topic's one writer principal."""
+    match = TOOL_SOURCE.fullmatch(envelope.source)
+    return CommandReceipt(
+        command_id=envelope.id,
+        command_type=envelope.type,
+        case_id=command.case_id,
+        staff_login=command.requested_by,
+        staff_role=command.role.value,
+        tool=match.group(1) if match else "",
+        kafka_principal=COMMAND_WRITER,
+    )
+
+
 def _check_sender(envelope: Envelope, command: ReferralCommand) -> None:
     """What the HTTP API learns from the path and the token, checked on the command."""
     if envelope.subject != str(command.case_id):
         # The subject is the Kafka key: one case's commands stay in order only under it.
         raise InvalidError(
             "the envelope's subject must be the command's case id", code="subject_not_case_id"
+        )
+    if TOOL_SOURCE.fullmatch(envelope.source) is None:
+        # Recorded with every applied command; a closed slug, so no free text reaches the
+        # audit (docs/privacy-inventory.md).
+        raise InvalidError(
+            "the envelope's source must name the tool: urn:council-hub:tool:<name>, <name> of"
+            " lower-case letters, digits and hyphens (at most 63)",
+            code="tool_not_named",
         )
     allowed = ALLOWED_ROLES[type(command)]
     if Role(command.role.value) not in allowed:

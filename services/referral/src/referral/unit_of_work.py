@@ -30,6 +30,7 @@ from referral.repository import (
 )
 from referral.repository._base import HasConnection
 from referral.repository.cases import PgCases
+from referral.repository.command_receipts import CommandReceiptLog, PgCommandReceipts
 from referral.repository.consents import PgConsents
 from referral.repository.disclosures import PgCaseKeys, PgDisclosures
 from referral.repository.partners import PgPartnerChanges, PgPartners
@@ -50,6 +51,7 @@ class ReferralUnitOfWork(Protocol):
     referrals: ReferralRepository
     disclosures: DisclosureRepository
     case_keys: CaseKeyRepository
+    command_receipts: CommandReceiptLog
 
     async def __aenter__(self) -> Self: ...
 
@@ -84,6 +86,7 @@ class _Repositories:
     referrals: ReferralRepository
     disclosures: DisclosureRepository
     case_keys: CaseKeyRepository
+    command_receipts: CommandReceiptLog
 
     def _attach(self, tx: HasConnection) -> None:
         self.partners = PgPartners(tx)
@@ -93,6 +96,7 @@ class _Repositories:
         self.referrals = PgReferrals(tx)
         self.disclosures = PgDisclosures(tx)
         self.case_keys = PgCaseKeys(tx)
+        self.command_receipts = PgCommandReceipts(tx)
 
 
 class PostgresUnitOfWork(UnitOfWork, _Repositories):

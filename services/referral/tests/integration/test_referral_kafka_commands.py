@@ -150,6 +150,15 @@ async def referrals_of(stack: Any, case_id: uuid.UUID) -> list[dict[str, Any]]:
     return result
 
 
+async def receipts_of(stack: Any, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    response = await stack.http.get(
+        f"/cases/{case_id}/commands", headers=stack.token(Role.COORDINATOR)
+    )
+    assert response.status_code == 200, response.text
+    result: list[dict[str, Any]] = response.json()
+    return result
+
+
 # ---------------------------------------------------------------- tests
 
 
@@ -168,6 +177,20 @@ async def test_a_consent_granted_by_command_names_the_command_as_its_cause(stack
     assert consent["evidence"]["form_reference"] == "CF-2025-0042"
     assert consent["evidence"]["taken_by"] == "counsellor-7"
     assert await stack.dead_letters(Topic.REFERRAL_COMMANDS) == []
+    # The audit of who asked: the staff member the tool asserts, the tool, the principal.
+    [receipt] = await receipts_of(stack, case_id)
+    assert receipt | {"applied_at": None} == {
+        "command_id": str(sent.id),
+        "command_type": "council.referral.GrantConsentCommand.v1",
+        "staff_login": "counsellor-7",
+        "staff_role": "counsellor",
+        "tool": "counsellor-desk",
+        "kafka_principal": "User:tools",
+        "applied_at": None,
+    }
+    counsellor = stack.token(Role.COUNSELLOR)
+    forbidden = await stack.http.get(f"/cases/{case_id}/commands", headers=counsellor)
+    assert forbidden.status_code == 403
 
 
 async def test_a_referral_requested_by_command_is_decided_by_the_policy(stack: Any) -> None:
@@ -251,10 +274,15 @@ async def test_bad_commands_are_dead_lettered_with_the_reason_and_change_nothing
     sent.append(
         await send(stack, envelope_of(grant_command(stack, case_id, pid), str(uuid.uuid4())))
     )
+    # The tool must name itself with a closed slug: its name goes into the command's receipt.
+    unnamed = new_envelope(
+        grant_command(stack, case_id, pid), source="Desk of J. Doe", subject=str(case_id)
+    )
+    sent.append(await send(stack, unnamed))
     letters = await wait_for_dead_letters(stack, len(sent))
 
     errors = sorted(letter["dlq-error"] for letter in letters)
-    expected = [why for _, why in bad] + ["subject_not_case_id"]
+    expected = [why for _, why in bad] + ["subject_not_case_id", "tool_not_named"]
     for why in expected:
         assert sum(why in error for error in errors) == expected.count(why), (why, errors)
     # Refused by a rule, not failed: the header is "<code>: <reason>", written at once.
@@ -268,6 +296,8 @@ async def test_bad_commands_are_dead_lettered_with_the_reason_and_change_nothing
     assert await referrals_of(stack, case_id) == []
     for envelope in sent:
         assert await caused_by(stack, envelope) == []
+    # Only the applied command has a receipt; a refused one leaves none.
+    assert [r["command_id"] for r in await receipts_of(stack, case_id)] == [str(good.id)]
 
 
 @pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)

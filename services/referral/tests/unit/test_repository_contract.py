@@ -20,6 +20,7 @@ from referral.bootstrap import MIGRATIONS
 from referral.domain.model import Status
 from referral.fakes import FakeUnitOfWork, State
 from referral.repository import OpenReferralExistsError, Review
+from referral.repository.command_receipts import CommandReceipt
 from referral.unit_of_work import ReferralUnitOfWork, unit_of_work_factory
 
 from ._builders import EVIDENCE, NOW, TODAY, case, consent, partner, referral
@@ -237,3 +238,34 @@ async def test_a_rotation_rewraps_live_keys_of_older_versions(uows: Uows) -> Non
         assert await uow.case_keys.get(old) == (True, b"old-under-2", 2)
         assert old not in await uow.case_keys.to_rewrap(2, 1000)
         await uow.commit()
+
+
+async def test_command_receipts_are_kept_once_per_command_in_order(uows: Uows) -> None:
+    case_id, other_case = uuid.uuid4(), uuid.uuid4()
+    first, second = (
+        CommandReceipt(
+            command_id=uuid.uuid4(),
+            command_type="council.referral.GrantConsentCommand.v1",
+            case_id=case_id,
+            staff_login=login,
+            staff_role="counsellor",
+            tool="counsellor-desk",
+            kafka_principal="User:tools",
+        )
+        for login in ("counsellor-7", "counsellor-9")
+    )
+    await committed(uows, lambda uow: uow.command_receipts.record(first))
+    async with uows() as uow:  # a replayed command changes nothing; another case is apart
+        await uow.command_receipts.record(replace(first, staff_login="someone-else"))
+        await uow.command_receipts.record(second)
+        await uow.command_receipts.record(
+            replace(second, command_id=uuid.uuid4(), case_id=other_case)
+        )
+        await uow.commit()
+    async with uows() as uow:
+        stored = await uow.command_receipts.of_case(case_id)
+    assert [replace(r, applied_at=None) for r in stored] == [first, second]
+    first_at, second_at = (r.applied_at for r in stored)
+    assert first_at is not None
+    assert second_at is not None
+    assert first_at < second_at

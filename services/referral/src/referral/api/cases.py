@@ -1,4 +1,4 @@
-"""HTTP routes about a case: the service's view of it and its disclosures."""
+"""HTTP routes about a case: the service's view of it, its disclosures and its commands."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from fastapi import APIRouter
 from hub_runtime.errors import NotFoundError
 
 from referral.api.edge import Edge
-from referral.api.models import CaseViewOut, DisclosureOut
-from referral.permissions import Staff
+from referral.api.models import CaseViewOut, CommandReceiptOut, DisclosureOut
+from referral.permissions import Coordinator, Staff
 
 
 def cases_router(edge: Edge) -> APIRouter:
     """``/cases/{case_id}/view`` and ``/cases/{case_id}/disclosures`` (counsellors,
-    coordinators)."""
+    coordinators), ``/cases/{case_id}/commands`` (coordinators, admins)."""
     router = APIRouter(tags=["referrals"])
 
     @router.get(
@@ -38,5 +38,15 @@ def cases_router(edge: Edge) -> APIRouter:
         async with edge.reads() as uow:
             rows = await uow.disclosures.of_case(case_id)
         return [DisclosureOut.model_validate(row) for row in rows]
+
+    @router.get(
+        "/cases/{case_id}/commands",
+        summary="Every Kafka command applied to the case: staff member, tool and Kafka principal",
+    )
+    async def commands(case_id: UUID, who: Coordinator) -> list[CommandReceiptOut]:
+        # Kafka carries no token: this is the audit of who asked through which tool.
+        async with edge.reads() as uow:
+            rows = await uow.command_receipts.of_case(case_id)
+        return [CommandReceiptOut.of(row) for row in rows]
 
     return router

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from referral.domain.model import CaseView, Partner, Status
 from referral.domain.partner_changes import ChangeReason
+from referral.repository.command_receipts import CommandReceipt
 from referral.vault import Removed
 
 
@@ -149,6 +150,32 @@ class DisclosureOut(BaseModel):
     data_categories: list[DataCategory]
     legal_basis: str
     disclosed_at: datetime
+
+
+class CommandReceiptOut(BaseModel):
+    """One command applied from the Kafka command topic, and who asked for it."""
+
+    command_id: UUID = Field(description="The command's envelope id (causationid of its events)")
+    command_type: str = Field(description="e.g. council.referral.GrantConsentCommand.v1")
+    staff_login: str = Field(description="The staff member the tool asserts (requested_by)")
+    staff_role: str
+    tool: str = Field(description="The tool, from the source urn:council-hub:tool:<name>")
+    kafka_principal: str = Field(description="The principal the ACLs let write the topic")
+    applied_at: datetime
+
+    @classmethod
+    def of(cls, receipt: CommandReceipt) -> "CommandReceiptOut":
+        """The answer for a stored receipt (``applied_at`` is set once stored)."""
+        assert receipt.applied_at is not None, "a stored receipt has its time"
+        return cls(
+            command_id=receipt.command_id,
+            command_type=receipt.command_type,
+            staff_login=receipt.staff_login,
+            staff_role=receipt.staff_role,
+            tool=receipt.tool,
+            kafka_principal=receipt.kafka_principal,
+            applied_at=receipt.applied_at,
+        )
 
 
 class CaseViewOut(BaseModel):

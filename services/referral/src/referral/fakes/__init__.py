@@ -15,6 +15,7 @@ from hub_contracts.envelope import Envelope
 from hub_runtime.fakes import InMemoryUnitOfWork
 
 from referral.fakes._state import State
+from referral.fakes.command_receipts import FakeCommandReceipts
 from referral.fakes.directory import (
     FakeCaseKeys,
     FakeCases,
@@ -38,6 +39,7 @@ class FakeUnitOfWork(InMemoryUnitOfWork[State]):
         self.referrals = FakeReferrals(state)
         self.disclosures = FakeDisclosures(state)
         self.case_keys = FakeCaseKeys(state)
+        self.command_receipts = FakeCommandReceipts(state)
 
     async def __aenter__(self) -> Self:
         """Open, numbering the transaction (rows it creates share one ``created_at``)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from referral.domain.model import CaseView, Partner
+from referral.repository.command_receipts import CommandReceipt
 from referral.repository.ports import (
     Disclosure,
     Record,
@@ -24,6 +25,7 @@ class State:
     referrals: dict[UUID, Record] = field(default_factory=dict)
     disclosures: dict[UUID, Disclosure] = field(default_factory=dict)
     case_keys: dict[UUID, tuple[bytes, int] | None] = field(default_factory=dict)
+    command_receipts: list[CommandReceipt] = field(default_factory=list)
     sequence: int = 0
     transaction: int = 0
     """The open unit of work's number: PostgreSQL's ``now()`` (one value per transaction)."""
