@@ -41,7 +41,10 @@ def valid_payloads(topic: Topic) -> list[EventPayload]:
 
 def valid_record(payload: EventPayload, headers: Headers | None = None) -> FuzzRecord:
     subject = payload.envelope_subject() or str(uuid4())
-    envelope = new_envelope(payload, source="urn:council-hub:fuzz", subject=subject)
+    # A command names its tool (referral refuses another source before anything else).
+    tool = payload.topic is Topic.REFERRAL_COMMANDS
+    source = "urn:council-hub:tool:fuzz" if tool else "urn:council-hub:fuzz"
+    envelope = new_envelope(payload, source=source, subject=subject)
     return FuzzRecord(
         payload.topic, "valid", envelope.to_bytes(), subject.encode(), list(headers or [])
     )
