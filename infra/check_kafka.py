@@ -84,7 +84,10 @@ def _errors(response: Any, key: str) -> list[tuple[str, int, str]]:
 
 
 async def create_topic(admin: AIOKafkaAdminClient, name: str, partitions: int) -> None:
-    new = NewTopic(name, num_partitions=partitions, replication_factor=1)
+    # On the three-node cluster (HUB_KAFKA_REPLICATION_FACTOR=3) the brokers require two
+    # in-sync replicas for acks=all: a scratch topic with one replica could not be written.
+    replicas = int(os.environ.get("HUB_KAFKA_REPLICATION_FACTOR", "1"))
+    new = NewTopic(name, num_partitions=partitions, replication_factor=replicas)
     resp = await admin.create_topics([new])
     bad = _errors(resp, "topic_errors") or _errors(resp, "topics")
     if bad:

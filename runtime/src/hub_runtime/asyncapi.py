@@ -31,8 +31,6 @@ from hub_runtime.settings import HubSettings
 ASYNCAPI_VERSION = "3.1.0"
 KAFKA_BINDING_VERSION = "0.5.0"
 """Kafka bindings for AsyncAPI 3.0 (github.com/asyncapi/bindings, kafka/README.md)."""
-REPLICAS = 1
-"""The replication factor the hub creates its topics with (``hub_runtime.kafka.ensure_topics``)."""
 
 Document = dict[str, Any]
 
@@ -53,7 +51,8 @@ def asyncapi_document(
     topic (``<topic>.dlq``) of each topic it reads.
 
     ``settings`` (the service's) give the brokers (``servers``), the topic
-    prefix of the channels' addresses and the partition count of the topics the hub creates.
+    prefix of the channels' addresses and the partition count and replication factor of the
+    topics the hub creates (``hub_runtime.kafka.ensure_topics``).
     Raises ``ValueError`` when two models define different schemas under one name that cannot
     be told apart (a bug in the contracts)."""
     components = Components()
@@ -143,7 +142,7 @@ def _channel(settings: HubSettings, topic: str, refs: Document) -> Document:
             "kafka": {
                 "topic": address,
                 "partitions": settings.topic_partitions,
-                "replicas": REPLICAS,
+                "replicas": settings.kafka_replication_factor,
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },

@@ -35,8 +35,19 @@ def make_producer(settings: HubSettings, client_id: str) -> AIOKafkaProducer:
     )
 
 
+def topic_configs(replication_factor: int) -> dict[str, str]:
+    """Topic-level settings for a topic with ``replication_factor`` replicas.
+
+    From 3 replicas on, ``min.insync.replicas=2``: with the producers' ``acks=all`` a write is
+    acknowledged only once two replicas hold it, so losing any one broker (the leader included)
+    loses no acknowledged record, and the topic stays writable with one broker down. Fewer
+    replicas keep the broker's default (1 on the single broker)."""
+    return {"min.insync.replicas": "2"} if replication_factor >= 3 else {}
+
+
 async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions: int) -> None:
-    """Create each topic and its dead-letter topic if missing (the broker auto-creates nothing).
+    """Create each topic and its dead-letter topic if missing (the broker auto-creates nothing),
+    with ``settings.kafka_replication_factor`` replicas and `topic_configs`.
 
     A service's principal holds no CREATE permission: on the secure stack the admin creates the
     hub's topics beforehand (`hub_runtime.kafka_acls.provision`) and this only checks. A topic
@@ -49,7 +60,17 @@ async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions
         missing = [t for t in wanted if t not in existing]
         if not missing:
             return
-        new = [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
+        replicas = settings.kafka_replication_factor
+        configs = topic_configs(replicas)
+        new = [
+            NewTopic(
+                name=t,
+                num_partitions=partitions,
+                replication_factor=replicas,
+                topic_configs=configs,
+            )
+            for t in missing
+        ]
         # Another service may create it between our list and create: that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):
             response = await admin.create_topics(new)

@@ -83,6 +83,13 @@ class HubSettings(TransportSettings):
         " environments sharing one broker (e.g. 't-1a2b.')",
     )
     topic_partitions: int = Field(3, ge=1, description="Partitions for topics the hub creates")
+    kafka_replication_factor: int = Field(
+        1,
+        ge=1,
+        description="Replicas of each topic the hub creates: 1 on the single broker, 3 on the"
+        " three-node cluster (HUB_KAFKA_REPLICATION_FACTOR, written by infra/stack.sh); from 3"
+        " replicas on, the topics also get min.insync.replicas=2",
+    )
     outbox_poll_seconds: float = Field(1.0, gt=0, description="Relay poll when no NOTIFY came")
     consumer_max_attempts: int = Field(5, ge=1, description="Handler attempts before dead-letter")
     consumer_backoff_seconds: float = Field(0.05, gt=0, description="First retry delay; doubles")
