@@ -7,7 +7,8 @@ databases and service processes.
 
 import pytest
 from hub_demo.chaos import Options, run_scenario
-from hub_demo.chaos_faults import SCENARIOS, Scenario, kill9, partner_mode, poison
+from hub_demo.chaos_catalogue import SCENARIOS
+from hub_demo.chaos_faults import Scenario, kill9, partner_mode, poison
 from partner_gateway.simulator.app import Mode
 
 pytestmark = pytest.mark.integration

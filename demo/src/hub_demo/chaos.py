@@ -2,13 +2,15 @@
 
     python -m hub_demo.chaos                       # the full suite, 1000 referrals each
     python -m hub_demo.chaos --referrals 50 --scenario poison --scenario kill9-casefile
+    python -m hub_demo.chaos --cluster                 # the cluster suite (HUB_KAFKA_NODES=3)
     python -m hub_demo.chaos --list
 
 Each scenario gets its own topic prefix and databases, the four services as OS processes, a
 simulated partner and a stream of referrals; the fault is injected during the stream; then the
-hub settles and the invariants of `chaos_checks` are checked. One table is printed; the exit
-status is 1 if any scenario failed. Topics and databases are deleted afterwards; the services'
-logs stay under .hub/chaos/<scenario>/ for a failure's post-mortem.
+hub settles and the invariants of `chaos_checks` are checked. A cluster scenario runs on the
+three-node Kafka cluster (`chaos_cluster`) with two processes per service. One table is
+printed; the exit status is 1 if any scenario failed. Topics and databases are deleted
+afterwards; the services' logs stay under .hub/chaos/<scenario>/ for a failure's post-mortem.
 """
 
 import argparse
@@ -31,15 +33,10 @@ from hub_runtime.kafka import delete_topics_with_prefix
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import stack_settings
 
+from hub_demo.chaos_catalogue import CLUSTER_SUITE, FULL_SUITE, SCENARIOS
 from hub_demo.chaos_checks import Outcome, check, settle
-from hub_demo.chaos_faults import (
-    EVENT_TOPICS,
-    FULL_SUITE,
-    SCENARIOS,
-    FaultContext,
-    Scenario,
-    consumers_of,
-)
+from hub_demo.chaos_cluster import cluster_settings
+from hub_demo.chaos_faults import EVENT_TOPICS, FaultContext, Scenario, consumers_of
 from hub_demo.chaos_stream import ReferralStream, connect_patient_partner, stop_quietly
 from hub_demo.processes import DATABASE_KEYS, HubProcesses
 
@@ -103,6 +100,8 @@ async def _admin(hub: HubSettings, statements: list[str]) -> None:
 async def run_scenario(scenario: Scenario, options: Options) -> Outcome:
     """Run one scenario on fresh topics and databases; never raises for a failed invariant."""
     base = stack_settings()
+    if scenario.cluster:
+        base = cluster_settings(base)
     hub = base.model_copy(update={"topic_prefix": f"chaos-{uuid.uuid4().hex[:8]}."})
     outcome = Outcome(scenario.name, options.referrals)
     started = time.monotonic()
@@ -129,16 +128,21 @@ async def _run_on(
     log_dir = LOG_ROOT / scenario.name
     for old in log_dir.glob("*.log"):  # the logs of the last run of this scenario only
         old.unlink()
-    processes = HubProcesses(hub, databases, log_dir, extra_env=GATEWAY_ENV)
+    processes = HubProcesses(
+        hub, databases, log_dir, extra_env=GATEWAY_ENV, instances_per_service=scenario.instances
+    )
     try:
-        await asyncio.gather(*(s.start() for s in processes.services.values()))
+        # Instance by instance (the first of every service, then the second): half the
+        # processes importing at once on two cores.
+        for index in range(scenario.instances):
+            await asyncio.gather(*(every[index].start() for every in processes.instances.values()))
         client = processes.client()
         try:
             await _drive(hub, processes, client, scenario, options, outcome)
         finally:
             await client.aclose()
     finally:
-        await asyncio.gather(*(s.stop() for s in processes.services.values()))
+        await asyncio.gather(*(s.stop() for s in processes.every_process()))
 
 
 async def _drive(
@@ -185,6 +189,13 @@ async def _drive(
         lagged = sum(p.refused_for_lag for p in stream.persons)
         outcome.notes.extend(ctx.notes)
         outcome.notes.append(f"{stream.patient.retries} client retries")
+        if processes.balancer is not None:
+            sent = processes.balancer.sent
+            spread = [
+                f"{name} {'/'.join(str(sent[p.port]) for p in every)}"
+                for name, every in processes.instances.items()
+            ]
+            outcome.notes.append(f"client requests per instance: {', '.join(spread)}")
         if lagged:
             outcome.notes.append(f"{lagged} referral(s) refused 'decision_missing' (view lag)")
     finally:
@@ -271,13 +282,20 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="the cluster suite (three-node Kafka, two instances per service) instead of the"
+        " single-broker suite; needs HUB_KAFKA_NODES=3 infra/stack.sh up",
+    )
     args = parser.parse_args()
     if args.list:
         for name, scenario in SCENARIOS.items():
             print(f"{name:24} {scenario.description}")
         return
     options = Options(referrals=args.referrals, concurrency=args.concurrency, seed=args.seed)
-    outcomes = asyncio.run(run_suite(args.scenario or list(FULL_SUITE), options))
+    suite = CLUSTER_SUITE if args.cluster else FULL_SUITE
+    outcomes = asyncio.run(run_suite(args.scenario or list(suite), options))
     print(table(outcomes))
     print()
     print(details(outcomes))

@@ -52,10 +52,15 @@ Fault = Callable[[FaultContext], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Scenario:
+    """A fault suite's scenario. ``cluster``: on the three-node Kafka cluster (HUB_KAFKA_NODES=3
+    infra/stack.sh up) instead of the single broker; ``instances``: processes per service."""
+
     name: str
     description: str
     faults: tuple[Fault, ...]
     after: tuple[Fault, ...] = ()
+    cluster: bool = False
+    instances: int = 1
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -86,14 +91,14 @@ def restart_infra(command: str) -> Fault:
         moment = ctx.rng.uniform(0.25, 0.6)
         await ctx.stream.reached(moment)
         started = asyncio.get_running_loop().time()
-        await _run(str(REPO / "infra" / "stack.sh"), command)
+        await run_command(str(REPO / "infra" / "stack.sh"), command)
         took = asyncio.get_running_loop().time() - started
         ctx.notes.append(f"{command} at {moment:.0%} of the stream ({took:.0f} s)")
 
     return fault
 
 
-async def _run(*argv: str) -> None:
+async def run_command(*argv: str) -> None:
     process = await asyncio.create_subprocess_exec(
         *argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -328,78 +333,3 @@ async def resend_reports_under_new_ids(ctx: FaultContext) -> None:
     finally:
         await producer.stop()
     ctx.notes.append(f"control: {resent} status reports re-sent under new ids")
-
-
-# --- the catalogue ------------------------------------------------------------------------------
-
-SERVICES = ("casefile", "referral", "partner-gateway", "signals")
-
-SCENARIOS: dict[str, Scenario] = {
-    s.name: s
-    for s in [
-        Scenario("baseline", "no fault: the invariants on a quiet day", ()),
-        Scenario(
-            "control-new-ids",
-            "negative control, must FAIL: status reports re-sent under new envelope ids",
-            (),
-            after=(resend_reports_under_new_ids,),
-        ),
-        *[
-            Scenario(f"kill9-{name}", f"kill -9 of {name} at random moments", (kill9(name),))
-            for name in SERVICES
-        ],
-        Scenario(
-            "kill9-casefile-gateway",
-            "kill -9 of casefile and of the gateway at random moments",
-            (kill9("casefile", "partner-gateway", times=2),),
-        ),
-        Scenario("kafka-restart", "Kafka restarted mid-stream", (restart_infra("restart-kafka"),)),
-        Scenario(
-            "postgres-restart",
-            "PostgreSQL restarted mid-stream",
-            (restart_infra("restart-postgres"),),
-        ),
-        Scenario(
-            "duplicate-delivery",
-            "every event of the three event topics delivered twice",
-            (duplicate_everything,),
-            after=(last_duplicates,),
-        ),
-        Scenario(
-            "group-reset",
-            "each service stopped, its consumer group reset to offset 0, started",
-            (reset_consumer_groups(*SERVICES),),
-        ),
-        Scenario("poison", "garbage and wrong-type envelopes on each topic", (poison(),)),
-        Scenario(
-            "partner-down",
-            "the partner's endpoint answers 503 for a while",
-            (partner_mode(Mode.DOWN, 10),),
-        ),
-        Scenario(
-            "partner-slow",
-            "the partner answers after 4 s (beyond the 3 s delivery timeout) for a while",
-            (partner_mode(Mode.SLOW, 10, slow_seconds=4),),
-        ),
-        Scenario(
-            "partner-500",
-            "the partner's endpoint answers 500 for a while",
-            (partner_mode(Mode.FAILING, 10),),
-        ),
-    ]
-}
-
-FULL_SUITE: tuple[str, ...] = (
-    "kill9-casefile",
-    "kill9-referral",
-    "kill9-partner-gateway",
-    "kill9-signals",
-    "kafka-restart",
-    "postgres-restart",
-    "duplicate-delivery",
-    "group-reset",
-    "poison",
-    "partner-down",
-    "partner-slow",
-    "partner-500",
-)

@@ -1,7 +1,10 @@
 """The four services as real OS processes (for fault injection and memory figures).
 
 Same bootstraps as `make run`, but on free ports, with the caller's databases and topic prefix,
-so a chaos run or a benchmark never touches the demo hub or another test's data.
+so a chaos run or a benchmark never touches the demo hub or another test's data. With
+``instances=2`` every service runs twice: two processes on two HTTP ports, in the same consumer
+groups and on the same databases, as a council with a second machine would run them; the client
+(`HubProcesses.client`) then spreads its requests over both (`hub_demo.balancer`).
 """
 
 import asyncio
@@ -15,6 +18,7 @@ from pathlib import Path
 import httpx
 from hub_runtime.settings import HubSettings
 
+from hub_demo.balancer import RoundRobinTransport
 from hub_demo.client import HubClient, HubUrls
 
 # service name -> (python module, env prefix, database key)
@@ -108,15 +112,29 @@ class ServiceProcess:
 
 @dataclass
 class HubProcesses:
+    """The services' processes: ``instances[name]`` lists every instance of a service (one by
+    default), ``services[name]`` is its first instance (the one a single-instance hub has)."""
+
     hub: HubSettings
     databases: dict[str, str]
     log_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    instances_per_service: int = 1
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    instances: dict[str, list[ServiceProcess]] = field(default_factory=dict)
+    balancer: RoundRobinTransport | None = None  # set by `client` with two instances
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        for index in range(self.instances_per_service):
+            self._add_instances(index)
+        self.services = {name: every[0] for name, every in self.instances.items()}
+
+    def _add_instances(self, index: int) -> None:
+        """Instance ``index`` (0-based) of every service; instance k of referral and the
+        gateway asks instance k of casefile (no load balancer between services)."""
         ports = {name: free_port() for name in SERVICE_MODULES}
+        suffix = "" if index == 0 else f"-{index + 1}"
         for name, (_, prefix) in SERVICE_MODULES.items():
             env = {
                 **os.environ,
@@ -131,15 +149,19 @@ class HubProcesses:
                 "HUB_JWT_SECRET": self.hub.jwt_secret.get_secret_value(),
                 "HUB_TOPIC_PREFIX": self.hub.topic_prefix,
                 "HUB_OUTBOX_POLL_SECONDS": str(self.hub.outbox_poll_seconds),
+                "HUB_KAFKA_REPLICATION_FACTOR": str(self.hub.kafka_replication_factor),
                 f"{prefix}HTTP_PORT": str(ports[name]),
                 f"{prefix}DATABASE": self.databases[DATABASE_KEYS[name]],
                 "PARTNER_GATEWAY_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
                 "REFERRAL_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
                 **self.extra_env,
             }
-            self.services[name] = ServiceProcess(
-                name, env, ports[name], self.log_dir / f"{name}.log"
-            )
+            process = ServiceProcess(name, env, ports[name], self.log_dir / f"{name}{suffix}.log")
+            self.instances.setdefault(name, []).append(process)
+
+    def every_process(self) -> list[ServiceProcess]:
+        """Every instance of every service."""
+        return [process for every in self.instances.values() for process in every]
 
     def urls(self) -> HubUrls:
         s = self.services
@@ -151,12 +173,20 @@ class HubProcesses:
         )
 
     def client(self) -> HubClient:
-        return HubClient(self.urls(), self.hub.jwt_secret.get_secret_value())
+        """A client of the first instances' URLs; with two instances per service its requests
+        are spread round-robin over both (``balancer.sent`` counts them per port)."""
+        if self.instances_per_service == 1:
+            return HubClient(self.urls(), self.hub.jwt_secret.get_secret_value())
+        self.balancer = RoundRobinTransport(
+            {every[0].port: [p.port for p in every] for every in self.instances.values()}
+        )
+        http = httpx.AsyncClient(timeout=30, transport=self.balancer)
+        return HubClient(self.urls(), self.hub.jwt_secret.get_secret_value(), http)
 
     async def start_all(self) -> None:
-        for service in self.services.values():
+        for service in self.every_process():
             await service.start()
 
     async def stop_all(self) -> None:
-        for service in reversed(list(self.services.values())):
+        for service in reversed(self.every_process()):
             await service.stop()

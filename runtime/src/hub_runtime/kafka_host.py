@@ -48,12 +48,19 @@ POLL_TIMEOUT_MS = 50
 empty poll: the most a record arriving to an idle consumer waits beyond Kafka's own fetch."""
 
 
+def bootstrap_servers(settings: HubSettings) -> list[str]:
+    """``HUB_KAFKA_BOOTSTRAP`` ("host:port[,host:port...]") as a list of ``host:port``."""
+    return [address.strip() for address in settings.kafka_bootstrap.split(",") if address.strip()]
+
+
 def new_broker(settings: HubSettings, *, client_id: str) -> KafkaBroker:
     """A service's broker, logged in as ``settings``' Kafka principal: idempotent producer with
     ``acks=all`` (a retried send never duplicates or reorders within a partition), manual
     acknowledgement everywhere."""
     return KafkaBroker(
-        settings.kafka_bootstrap,
+        # A list: FastStream hands a string to aiokafka as ONE host, so "a:1,b:2,c:3" (the
+        # cluster's bootstrap list) would not connect.
+        bootstrap_servers(settings),
         security=broker_security(settings),
         client_id=client_id,
         enable_idempotence=True,
