@@ -77,10 +77,11 @@ token: setup
 	@set -a; [ -f .hub/secrets.env ] && . .hub/secrets.env; set +a; \
 	  HUB_ENV=development uv run --frozen hub token --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
 
-## chaos: the fault-injection suite on the real stack (prints one table of scenarios)
+## chaos: the fault-injection suite on the real stack (prints one table of scenarios);
+## `make chaos CLUSTER=1`: the cluster suite instead (three-node Kafka, two instances per service)
 chaos: setup
-	@infra/stack.sh up
-	@uv run --frozen python -m hub_demo.chaos $(CHAOS_ARGS)
+	@$(if $(CLUSTER),HUB_KAFKA_NODES=3 )infra/stack.sh up
+	@uv run --frozen python -m hub_demo.chaos $(if $(CLUSTER),--cluster )$(CHAOS_ARGS)
 
 ## bench: the benchmark suite (prints figures and writes bench/latest.md)
 bench: setup

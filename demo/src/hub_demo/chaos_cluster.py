@@ -7,6 +7,7 @@ over its partitions. `cluster_settings` points a scenario's clients at the clust
 """
 
 import asyncio
+import contextlib
 import time
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -81,7 +82,9 @@ async def wait_fully_replicated(hub: HubSettings, within: float) -> float | None
 
 def kill_partition_leader(topic: Topic = Topic.CASEFILE_EVENTS, down_seconds: float = 10) -> Fault:
     """SIGKILL the Kafka node leading a random partition of ``topic`` at a random moment of the
-    stream; start it again after ``down_seconds``; note when all replicas are in sync again."""
+    stream; wait until another node leads it (the controller fences the dead node after the
+    broker session timeout, 9 s by default); start the node again ``down_seconds`` after that;
+    note when all replicas are in sync again. Raises when no other node takes the lead."""
 
     async def fault(ctx: FaultContext) -> None:
         await ctx.stream.reached(ctx.rng.uniform(0.25, 0.5))
@@ -89,21 +92,34 @@ def kill_partition_leader(topic: Topic = Topic.CASEFILE_EVENTS, down_seconds: fl
         partition = ctx.rng.randrange(ctx.hub.topic_partitions)
         node = await partition_leader(ctx.hub, name, partition)
         at = ctx.stream.progress
+        killed = time.monotonic()
         await run_command(STACK, "kill-kafka-node", str(node))
+        successor = await _new_leader(ctx.hub, name, partition, node, within=60)
+        failover = time.monotonic() - killed
         await asyncio.sleep(down_seconds)
-        successor = await partition_leader(ctx.hub, name, partition)
         await run_command(STACK, "start-kafka-node", str(node))
         in_sync = await wait_fully_replicated(ctx.hub, within=180)
         ctx.notes.append(
-            f"kill -9 of Kafka node {node} (leader of {topic.value}[{partition}]) at {at:.0%}"
-            f" of the stream; node {successor} led it meanwhile; node {node} back after"
-            f" {down_seconds:.0f} s, all replicas in sync "
+            f"kill -9 of Kafka node {node} (leader of {topic.value}[{partition}]) at"
+            f" {at:.0%} of the stream; node {successor} led it {failover:.0f} s later; node"
+            f" {node} back {down_seconds:.0f} s after that, all replicas in sync "
             + (f"{in_sync:.0f} s later" if in_sync is not None else "NOT within 180 s")
         )
         if in_sync is None:
             raise RuntimeError(f"Kafka node {node} did not catch up within 180 s")
 
     return fault
+
+
+async def _new_leader(hub: HubSettings, topic: str, partition: int, old: int, within: float) -> int:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with contextlib.suppress(KafkaError, OSError):
+            leader = await partition_leader(hub, topic, partition)
+            if leader not in (old, -1):
+                return leader
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"no node took the lead of {topic}[{partition}] within {within:.0f} s")
 
 
 def kill9_one_instance(*services: str, down_seconds: float = 12) -> Fault:
