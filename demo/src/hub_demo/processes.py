@@ -2,9 +2,10 @@
 
 Same bootstraps as `make run`, but on free ports, with the caller's databases and topic prefix,
 so a chaos run or a benchmark never touches the demo hub or another test's data. With
-``instances=2`` every service runs twice: two processes on two HTTP ports, in the same consumer
-groups and on the same databases, as a council with a second machine would run them; the client
-(`HubProcesses.client`) then spreads its requests over both (`hub_demo.balancer`).
+``instances_per_service=2`` every service runs twice: two processes on two HTTP ports, in the
+same consumer groups and on the same databases, as a council with a second machine would run
+them; the client (`HubProcesses.client`) then spreads its requests over both
+(`hub_demo.balancer`).
 """
 
 import asyncio
