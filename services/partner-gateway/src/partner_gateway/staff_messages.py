@@ -59,10 +59,12 @@ class Enrolment:
 
 @dataclass(frozen=True)
 class StartEnrolment(Message[Enrolment | None]):
-    """A new secret for the staff member to enrol (kept sealed, pending); None when a second
-    factor is enrolled already."""
+    """The secret for the staff member to enrol: the one shown before and not confirmed yet
+    (a reloaded page shows the same QR code), or a new one when there is none or ``fresh``
+    (kept sealed, pending); None when a second factor is enrolled already."""
 
     staff_id: UUID
+    fresh: bool = False
 
 
 @dataclass(frozen=True)

@@ -102,14 +102,18 @@ async def _member(uow: GatewayUnitOfWork, staff_id: UUID) -> StaffMember:
 async def start_enrolment(
     message: StartEnrolment, uow: GatewayUnitOfWork, deps: Deps
 ) -> Enrolment | None:
-    """A new TOTP secret, kept sealed as pending, with its URI and QR code; None when the
-    account has a second factor already."""
+    """The pending TOTP secret (a new one, kept sealed, when none is pending or ``fresh``),
+    with its URI and QR code; None when the account has a second factor already."""
     member = await _member(uow, message.staff_id)
     if member.totp is not None:
         return None
-    secret = totp.new_secret()
-    version, sealed = totp.seal(deps.factor_keys, secret, member.staff_id)
-    await uow.staff.set_totp_pending(member.staff_id, sealed, version)
+    pending, version = member.totp_pending, member.totp_key_version
+    if pending is not None and version is not None and not message.fresh:
+        secret = totp.unseal(deps.factor_keys, version, pending, member.staff_id)
+    else:
+        secret = totp.new_secret()
+        version, sealed = totp.seal(deps.factor_keys, secret, member.staff_id)
+        await uow.staff.set_totp_pending(member.staff_id, sealed, version)
     uri = totp.uri(secret, member.email)
     return Enrolment(secret, uri, totp.qr_svg(uri))
 
