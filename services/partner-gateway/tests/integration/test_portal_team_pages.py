@@ -18,8 +18,8 @@ from .portal import PASSWORD, Staff, browser, csrf_of, signed_in_staff
 
 pytestmark = pytest.mark.integration
 
-LINK = re.compile(r'<code class="link">(https?://[^<]+)</code>')
-KEY = re.compile(r'<code class="link">([A-Z2-7]{32})</code>')
+LINK = re.compile(r'<code class="link" dir="ltr">(https?://[^<]+)</code>')
+KEY = re.compile(r'<code class="link" dir="ltr">([A-Z2-7]{32})</code>')
 NEW_PASSWORD = "a brand new password"
 
 
