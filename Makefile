@@ -44,11 +44,13 @@ test: setup
 	@$(MAKE) --no-print-directory lint
 	@uv run --frozen pytest
 
-## catalogues: the dashboard's gettext catalogues (Babel): extract the messages, merge them
-## (and referral's refusal sentences: compile only)
-## into each language's .po, compile the .mo files (committed: the service needs no build step;
-## tests/unit/test_catalogues.py fails on a stale .mo or an untranslated message)
+## catalogues: every gettext catalogue of the project (Babel), one convention: extract the
+## messages, merge them into each language's .po, compile the .mo files, which are committed
+## (no build step at start). The signals dashboard's (nl, en), the partner portal's (fr, ar),
+## referral's refusal sentences (compile only). tests/catalogues fails on an untranslated
+## message or a stale .mo in any catalogue; then translate the new msgstr and run it again.
 SIGNALS_I18N := src/signals/i18n
+PORTAL := src/partner_gateway/api/portal
 catalogues: setup
 	@cd services/signals && $(UV) run --frozen pybabel extract -F babel.cfg -k N_ --no-location \
 	  --sort-output --project=signals --copyright-holder="the council" -o $(SIGNALS_I18N)/messages.pot .
@@ -57,16 +59,16 @@ catalogues: setup
 	@cd services/signals && $(UV) run --frozen pybabel compile -d $(SIGNALS_I18N)/locale --statistics
 	@# referral's refusal sentences (msgids = hub_contracts.REFUSAL_TEXTS, edited by hand in the .po)
 	@$(UV) run --frozen pybabel compile -d services/referral/src/referral/locale -D refusals --statistics
-
-## portal-messages: extract the partner portal's messages and update its catalogues (fr, ar);
-## then translate the new entries (msgstr) in services/partner-gateway/.../portal/locale/*/
-PORTAL := src/partner_gateway/api/portal
-portal-messages: setup
-	@cd services/partner-gateway && uv run --frozen pybabel extract -F babel.cfg -k N_ \
+	@# the partner portal (fr, ar; English is the source)
+	@cd services/partner-gateway && $(UV) run --frozen pybabel extract -F babel.cfg -k N_ \
 		--no-location --sort-output --width 100 --project=partner-portal \
 		-o $(PORTAL)/locale/messages.pot $(PORTAL)
-	@cd services/partner-gateway && uv run --frozen pybabel update -i $(PORTAL)/locale/messages.pot \
-		-d $(PORTAL)/locale --no-fuzzy-matching --width 100
+	@cd services/partner-gateway && $(UV) run --frozen pybabel update -i $(PORTAL)/locale/messages.pot \
+		-d $(PORTAL)/locale --no-fuzzy-matching --ignore-obsolete --width 100
+	@cd services/partner-gateway && $(UV) run --frozen pybabel compile -d $(PORTAL)/locale --statistics
+
+## portal-messages: the same as `make catalogues` (its former name for the portal's catalogues)
+portal-messages: catalogues
 
 ## unit: the fast tests only (no stack)
 unit: setup

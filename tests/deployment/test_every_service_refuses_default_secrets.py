@@ -15,7 +15,7 @@ EX_CONFIG = 78
     [
         ("casefile.main", "CASEFILE_MASTER_KEY"),
         ("referral.main", "REFERRAL_MASTER_KEY"),
-        ("partner_gateway.main", None),
+        ("partner_gateway.main", "PARTNER_GATEWAY_MASTER_KEY"),
         ("signals.main", "SIGNALS_HASH_KEY"),
     ],
 )

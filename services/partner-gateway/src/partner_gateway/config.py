@@ -2,7 +2,7 @@
 
 from hub_runtime.secrets import EnvSettings
 from hub_runtime.settings import HubSettings
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 
@@ -68,4 +68,12 @@ class Settings(EnvSettings):
         5.0, gt=0, description="Sign-in attempts per minute per e-mail address and per client"
     )
     portal_sign_in_burst: int = Field(5, ge=1, description="Sign-in attempts allowed at once")
+    master_key: SecretStr = Field(
+        SecretStr("dev-only-partner-gateway-master-key-change-me"),
+        description="Key-encryption secret that seals the portal staff's TOTP secrets (the"
+        " second factor), as version PARTNER_GATEWAY_MASTER_KEY_VERSION",
+    )
+    master_key_version: int = Field(
+        1, ge=1, description="Version of PARTNER_GATEWAY_MASTER_KEY; raise it with a new key"
+    )
     hub: HubSettings = Field(default_factory=HubSettings)

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from hub_runtime.crypto import Keyring
+
 from partner_gateway.casefile_client import Casefile
 from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
+
+FACTOR_KEY_CONTEXT = "partner-gateway/portal-totp"
+"""The HKDF context of the keys that seal TOTP secrets (no other service derives it)."""
 
 
 @dataclass(frozen=True)
@@ -16,7 +21,8 @@ class Deps:
     ``credential_overlap``: how long a replaced secret (webhook signing, API client) stays
     valid; ``notice_ack_due``: when an unacknowledged notice is overdue; ``jwt_secret`` and
     ``token_ttl_seconds``: partner tokens minted at the token exchange; ``development``:
-    webhook URLs are not checked against internal addresses (``HUB_ENV``)."""
+    webhook URLs are not checked against internal addresses (``HUB_ENV``); ``factor_keys``:
+    the keys that seal the portal staff's TOTP secrets (`domain.totp`)."""
 
     casefile: Casefile
     clock: Clock
@@ -25,6 +31,7 @@ class Deps:
     jwt_secret: str
     token_ttl_seconds: int
     development: bool
+    factor_keys: Keyring
 
     @classmethod
     def from_settings(cls, settings: Settings, casefile: Casefile, clock: Clock) -> Deps:
@@ -37,4 +44,9 @@ class Deps:
             jwt_secret=settings.hub.jwt_secret.get_secret_value(),
             token_ttl_seconds=settings.partner_token_ttl_seconds,
             development=settings.hub.development,
+            factor_keys=Keyring.of(
+                FACTOR_KEY_CONTEXT,
+                settings.master_key.get_secret_value(),
+                settings.master_key_version,
+            ),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
@@ -225,18 +225,34 @@ class StaffInvited:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who manages a staff account: the council's admin, or a partner's lead (``staff_id``),
+    who may act only on the accounts of the lead's own partner."""
+
+    kind: Literal["admin", "lead"]
+    staff_id: UUID | None = None
+
+
+ADMIN = Actor("admin")
+
+
+@dataclass(frozen=True)
 class InviteStaff(Message[StaffInvited]):
-    """An admin invites a partner's staff member (``email``, lower-cased) to the portal."""
+    """An admin or the partner's lead invites a staff member (``email``, lower-cased) to the
+    portal; ``lead``: the new account is a lead's (an admin's choice only)."""
 
     partner_id: UUID
     email: str
+    lead: bool = False
+    by: Actor = ADMIN
 
 
 @dataclass(frozen=True)
 class RevokeStaff(Message[None]):
-    """An admin revokes a staff account: its sessions end at once."""
+    """An admin or the partner's lead revokes a staff account: its sessions end at once."""
 
     staff_id: UUID
+    by: Actor = ADMIN
 
 
 @dataclass(frozen=True)
@@ -255,9 +271,17 @@ class ActivateStaff(Message[UUID]):
 
 
 @dataclass(frozen=True)
-class SignIn(Message[str]):
-    """E-mail address and password for a new session; the result is the session's cookie value
-    (stored only hashed)."""
+class SignedIn:
+    """A right password: the cookie value (stored only hashed) of a session, or, when
+    ``second_factor_due``, of the step that waits for the code (`VerifySecondFactor`)."""
+
+    token: str = field(repr=False)
+    second_factor_due: bool
+
+
+@dataclass(frozen=True)
+class SignIn(Message[SignedIn]):
+    """E-mail address and password for a new session."""
 
     email: str
     password: str = field(repr=False)
@@ -270,6 +294,8 @@ class StaffSession:
     staff_id: UUID
     partner_id: UUID
     email: str
+    lead: bool = False
+    second_factor: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from hub_contracts import (
 from hub_runtime.bus import MessageBus, Routes
 
 from partner_gateway import messages as m
+from partner_gateway import staff_messages as sm
 from partner_gateway.deps import Deps
 from partner_gateway.handlers import (
     credentials,
@@ -29,6 +30,7 @@ from partner_gateway.handlers import (
     referrals,
     reports,
     staff,
+    staff_security,
     views,
     webhooks,
 )
@@ -60,6 +62,13 @@ ROUTES: Routes[GatewayUnitOfWork, Deps] = Routes(
         m.SignIn: staff.sign_in,
         m.ResolveSession: staff.resolve_session,
         m.SignOut: staff.sign_out,
+        sm.IssuePasswordReset: staff_security.issue_password_reset,
+        sm.ResetPassword: staff_security.reset_password,
+        sm.ResetSecondFactor: staff_security.reset_second_factor,
+        sm.StartEnrolment: staff_security.start_enrolment,
+        sm.ConfirmEnrolment: staff_security.confirm_enrolment,
+        sm.VerifySecondFactor: staff_security.verify_second_factor,
+        sm.ReadStaffAudit: staff_security.read_staff_audit,
     },
     events={
         PartnerRegistered.event_type: directory.on_partner_registered,

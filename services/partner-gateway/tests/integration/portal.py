@@ -42,9 +42,13 @@ class Staff:
         return await self.http.post(action, data=data)
 
 
-async def invite(gateway: Gateway, partner_id: uuid.UUID, email: str) -> tuple[uuid.UUID, str]:
+async def invite(
+    gateway: Gateway, partner_id: uuid.UUID, email: str, *, lead: bool = False
+) -> tuple[uuid.UUID, str]:
     response = await gateway.http.post(
-        f"/admin/partners/{partner_id}/staff", json={"email": email}, headers=gateway.admin()
+        f"/admin/partners/{partner_id}/staff",
+        json={"email": email, "lead": lead},
+        headers=gateway.admin(),
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -58,10 +62,11 @@ def browser(gateway: Gateway) -> httpx.AsyncClient:
     return client
 
 
-async def signed_in_staff(gateway: Gateway, partner_id: uuid.UUID) -> Staff:
-    """Invited, activated and signed in (the session cookie in ``http``)."""
+async def signed_in_staff(gateway: Gateway, partner_id: uuid.UUID, *, lead: bool = False) -> Staff:
+    """Invited (a lead when ``lead``), activated and signed in (the session cookie in
+    ``http``)."""
     email = f"staff-{uuid.uuid4().hex[:8]}@partner.example"
-    staff_id, code = await invite(gateway, partner_id, email)
+    staff_id, code = await invite(gateway, partner_id, email, lead=lead)
     staff = Staff(staff_id, partner_id, email, browser(gateway))
     done = await staff.form(
         f"/portal/activate?code={code}",

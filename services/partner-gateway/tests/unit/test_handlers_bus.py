@@ -33,6 +33,7 @@ from hub_contracts import (
 from hub_contracts.envelope import Envelope
 from hub_runtime.auth import Principal, Role, verify_token
 from hub_runtime.bus import IdempotencyKey, MessageBus, bind_events
+from hub_runtime.crypto import Keyring
 from hub_runtime.errors import (
     ConflictError,
     ForbiddenError,
@@ -102,6 +103,7 @@ class Hub:
             jwt_secret=JWT_SECRET,
             token_ttl_seconds=900,
             development=True,
+            factor_keys=Keyring.of("partner-gateway/portal-totp", "unit-test-master-key"),
         )
         self.bus = MessageBus(ROUTES, self.uow, self.deps, keys=MemoryKeys(self.uow))
         self.events = bind_events(ROUTES, self.deps)

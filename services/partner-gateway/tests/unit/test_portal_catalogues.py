@@ -19,7 +19,7 @@ TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE]
 
 
 def used_messages() -> set[str]:
-    """What the sources mark for translation now (as `make portal-messages` extracts it)."""
+    """What the sources mark for translation now (as `make catalogues` extracts it)."""
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
     keywords = {"_": None, "gettext": None, "N_": None}
@@ -44,7 +44,7 @@ def test_the_sources_mark_messages_at_all() -> None:
 def test_every_message_is_translated_in_every_catalogue(language: str) -> None:
     entries = catalogue(language)
     missing = sorted(used_messages() - entries.keys())
-    assert missing == [], f"not in the {language} catalogue (run make portal-messages)"
+    assert missing == [], f"not in the {language} catalogue (run make catalogues)"
     untranslated = sorted(m for m, (text, fuzzy) in entries.items() if not text.strip() or fuzzy)
     assert untranslated == [], f"untranslated or fuzzy in {language}"
 

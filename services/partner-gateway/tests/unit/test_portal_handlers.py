@@ -34,7 +34,7 @@ async def test_a_password_signs_in_and_the_session_resolves_until_sign_out() -> 
     hub = Hub()
     invited, partner_id = await _member(hub)
     assert invited.code not in repr(invited)  # secrets stay out of reprs (and so of logs)
-    token = await hub.bus.dispatch(m.SignIn("staff@partner.example", PASSWORD))
+    token = (await hub.bus.dispatch(m.SignIn("staff@partner.example", PASSWORD))).token
     session = await hub.bus.dispatch(m.ResolveSession(token, 900, 3600))
     assert session is not None
     assert (str(session.partner_id), session.email) == (partner_id, "staff@partner.example")
@@ -82,7 +82,7 @@ async def test_origin_country_authorities_and_unknown_partners_get_no_accounts()
 async def test_revocation_ends_sessions_and_sign_in() -> None:
     hub = Hub()
     invited, _ = await _member(hub)
-    token = await hub.bus.dispatch(m.SignIn("staff@partner.example", PASSWORD))
+    token = (await hub.bus.dispatch(m.SignIn("staff@partner.example", PASSWORD))).token
     await hub.bus.dispatch(m.RevokeStaff(invited.staff_id))
     assert await hub.bus.dispatch(m.ResolveSession(token, 900, 3600)) is None
     with pytest.raises(UnauthenticatedError):

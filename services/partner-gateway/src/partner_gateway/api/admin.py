@@ -1,5 +1,6 @@
 """The admin API: partners' webhooks and API clients, the delivery, disclosure and notice logs."""
 
+from dataclasses import asdict
 from typing import Annotated
 from uuid import UUID
 
@@ -9,9 +10,11 @@ from hub_runtime.auth import Principal, Role, requires
 from hub_runtime.openapi_errors import errors
 
 from partner_gateway import messages as m
+from partner_gateway import staff_messages as sm
 from partner_gateway.api import answers as out
 from partner_gateway.api.models import (
     ClientCreated,
+    PasswordResetIssued,
     StaffInvitation,
     StaffInvited,
     WebhookRegistered,
@@ -111,7 +114,7 @@ def router(bus: GatewayBus) -> APIRouter:
         responses=errors(403, 404, 409),
     )
     async def invite_staff(partner_id: UUID, body: StaffInvitation, who: Admin) -> StaffInvited:
-        invited = await bus.dispatch(m.InviteStaff(partner_id, body.email))
+        invited = await bus.dispatch(m.InviteStaff(partner_id, body.email, lead=body.lead))
         return StaffInvited(
             staff_id=invited.staff_id,
             invitation_code=invited.code,
@@ -133,5 +136,34 @@ def router(bus: GatewayBus) -> APIRouter:
     async def revoke_staff(staff_id: UUID, who: Admin) -> out.StaffRevoked:
         await bus.dispatch(m.RevokeStaff(staff_id))
         return out.StaffRevoked(staff_id=staff_id, status="revoked")
+
+    @routes.post(
+        "/staff/{staff_id}/password-reset",
+        status_code=201,
+        summary="A one-time password-reset code for a portal account (shown once)",
+        responses=errors(404, 409),
+    )
+    async def password_reset(staff_id: UUID, who: Admin) -> PasswordResetIssued:
+        issued = await bus.dispatch(sm.IssuePasswordReset(staff_id))
+        return PasswordResetIssued(
+            staff_id=staff_id,
+            reset_code=issued.code,
+            reset_path="/portal/reset",
+            expires_at=issued.expires_at,
+        )
+
+    @routes.post(
+        "/staff/{staff_id}/second-factor/reset",
+        summary="Remove a portal account's second factor (a lost phone); its sessions end",
+        responses=errors(404),
+    )
+    async def reset_factor(staff_id: UUID, who: Admin) -> out.SecondFactorRemoved:
+        await bus.dispatch(sm.ResetSecondFactor(staff_id))
+        return out.SecondFactorRemoved(staff_id=staff_id, status="second_factor_removed")
+
+    @routes.get("/partners/{partner_id}/staff-audit", summary="Who invited, revoked or reset whom")
+    async def staff_audit(partner_id: UUID, who: Admin) -> out.StaffAudit:
+        entries = await bus.dispatch(sm.ReadStaffAudit(partner_id))
+        return out.StaffAudit.model_validate({"items": [asdict(entry) for entry in entries]})
 
     return routes

@@ -163,9 +163,11 @@ class StaffAccount(_Answer):
     staff_id: UUID
     partner_id: UUID
     email: str
+    role: Literal["member", "lead"]
     created_at: datetime
     activated_at: datetime | None
     revoked_at: datetime | None
+    second_factor: bool = Field(description="A TOTP second factor is enrolled")
 
 
 class StaffAccounts(_Answer):
@@ -179,3 +181,34 @@ class StaffRevoked(_Answer):
 
     staff_id: UUID
     status: Literal["revoked"]
+
+
+class SecondFactorRemoved(_Answer):
+    """A portal account's second factor removed (its sessions ended)."""
+
+    staff_id: UUID
+    status: Literal["second_factor_removed"]
+
+
+class StaffAuditEntry(_Answer):
+    """Who invited, revoked or reset whom: closed codes and ids (``actor_staff_id`` null: the
+    council's admin)."""
+
+    action: Literal[
+        "invited",
+        "revoked",
+        "password_reset_issued",
+        "password_reset_used",
+        "factor_enrolled",
+        "factor_reset",
+    ]
+    actor_kind: Literal["admin", "lead", "self"]
+    actor_staff_id: UUID | None
+    staff_id: UUID
+    partner_id: UUID
+
+
+class StaffAudit(_Answer):
+    """A partner's staff audit, oldest first."""
+
+    items: list[StaffAuditEntry]

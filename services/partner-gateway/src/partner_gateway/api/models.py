@@ -100,6 +100,11 @@ class StaffInvitation(_Strict):
             " data, used to sign in (lower-cased)",
         ),
     ]
+    lead: bool = Field(
+        False,
+        description="The partner's lead: may invite, revoke and reset the partner's own staff"
+        " in the portal",
+    )
 
 
 class StaffInvited(_Strict):
@@ -109,4 +114,14 @@ class StaffInvited(_Strict):
     staff_id: UUID
     invitation_code: str
     activation_path: str
+    expires_at: datetime
+
+
+class PasswordResetIssued(_Strict):
+    """A one-time password-reset code (shown once: hand it over with the link; it sets a new
+    password at ``reset_path`` within 24 hours and ends every session of the account)."""
+
+    staff_id: UUID
+    reset_code: str
+    reset_path: str
     expires_at: datetime

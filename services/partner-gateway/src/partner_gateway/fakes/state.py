@@ -40,6 +40,7 @@ class GatewayState:
     notices: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     staff: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     sessions: dict[bytes, dict[str, Any]] = field(default_factory=dict)
+    staff_audit: list[Any] = field(default_factory=list)
 
 
 class Table:

@@ -6,12 +6,12 @@ enough for random values; the password, chosen by a person, as scrypt (n=2**14, 
 interactive-login cost of `domain.credentials`) on the gateway's one hashing thread.
 OWASP Session Management and Authentication cheat sheets: the same answer for an unknown
 address and a wrong password, idle and absolute timeouts on the server, sessions ended at
-revocation.
+revocation. A partner's lead manages the partner's own accounts (`staff_rules.manageable`);
+every invitation and revocation is audited (closed codes and ids).
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets as random
 from datetime import timedelta
 from typing import Any
@@ -20,7 +20,6 @@ from uuid import UUID, uuid4
 from hub_runtime.errors import (
     ConflictError,
     ForbiddenError,
-    InvalidError,
     NotFoundError,
     UnauthenticatedError,
 )
@@ -30,48 +29,45 @@ from partner_gateway.domain.credentials import hash_secret, matches
 from partner_gateway.domain.policy import is_origin_authority
 from partner_gateway.gates import ORIGIN_REFUSAL
 from partner_gateway.handlers.credentials import _on_hashing_thread
+from partner_gateway.handlers.staff_rules import (
+    acting_lead,
+    admitted,
+    check_password,
+    digest,
+    manageable,
+    record,
+)
 from partner_gateway.messages import (
     ActivateStaff,
     InviteStaff,
     ListStaff,
     ResolveSession,
     RevokeStaff,
+    SignedIn,
     SignIn,
     SignOut,
     StaffInvited,
     StaffSession,
 )
-from partner_gateway.repository.staff_protocol import StaffMember
 from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 INVITATION_VALID = timedelta(days=3)
-MIN_PASSWORD = 12  # NIST SP 800-63B 5.1.1.1 asks at least 8; 12 for an account that sees referrals
-MAX_PASSWORD = 128
 _BAD_SIGN_IN = "the e-mail address or the password is not right"
 # A dummy hash compared when the address is unknown, so that both answers take as long.
 _DUMMY_SALT = b"portal-dummy-salt"
 _DUMMY_HASH = hash_secret("not a password", _DUMMY_SALT)
 
 
-def digest(secret: str) -> bytes:
-    """SHA-256 of a random secret (invitation code, session cookie): what is stored."""
-    return hashlib.sha256(secret.encode()).digest()
-
-
-async def _admitted(uow: GatewayUnitOfWork, member: StaffMember) -> None:
-    """Refuse a partner the directory no longer holds or an origin-country authority."""
-    partner = await uow.partners.get(member.partner_id)
-    if partner is None:
-        raise UnauthenticatedError("the partner is not in the directory", code="partner_unknown")
-    if is_origin_authority(partner):
-        raise ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
-
-
 async def invite_staff(message: InviteStaff, uow: GatewayUnitOfWork, deps: Deps) -> StaffInvited:
-    """A new account for ``email`` at the partner, with a one-time code valid three days.
+    """A new account for ``email`` at the partner, with a one-time code valid three days;
+    audited (``invited``, by whom).
 
-    Raises `NotFoundError` (partner unknown), `ForbiddenError` (origin-country authority) and
+    Raises `NotFoundError` (partner unknown), `ForbiddenError` (origin-country authority;
+    ``lead_only``: not a lead, a lead inviting a lead, or another partner's lead) and
     `ConflictError` ``staff_exists`` (the address has an account, perhaps revoked)."""
+    lead = await acting_lead(uow, message.by)
+    if lead is not None and (lead.partner_id != message.partner_id or message.lead):
+        raise ForbiddenError("a lead invites staff of the lead's own partner", code="lead_only")
     partner = await uow.partners.get(message.partner_id)
     if partner is None:
         raise NotFoundError("the partner")
@@ -79,23 +75,33 @@ async def invite_staff(message: InviteStaff, uow: GatewayUnitOfWork, deps: Deps)
         raise ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
     staff_id, code = uuid4(), random.token_urlsafe(24)
     expires = deps.clock.now() + INVITATION_VALID
+    email = message.email.lower()
     if not await uow.staff.invite(
-        staff_id, message.partner_id, message.email.lower(), digest(code), expires
+        staff_id, message.partner_id, email, digest(code), expires, lead=message.lead
     ):
         raise ConflictError("this e-mail address has an account already", code="staff_exists")
+    invited = await uow.staff.get(staff_id)
+    assert invited is not None  # written just above, in this transaction
+    await record(uow, deps, "invited", message.by, invited)
     return StaffInvited(staff_id, code, expires)
 
 
 async def revoke_staff(message: RevokeStaff, uow: GatewayUnitOfWork, deps: Deps) -> None:
-    """Revoke the account; its sessions end now. Raises `NotFoundError`."""
-    if not await uow.staff.revoke(message.staff_id, deps.clock.now()):
-        raise NotFoundError("the staff account")
+    """Revoke the account; its sessions end now; audited (``revoked``). Raises
+    `NotFoundError` ``staff_not_found`` (unknown or another partner's) and `ForbiddenError`
+    ``lead_only``; `ConflictError` ``own_account`` when a lead revokes the lead's own."""
+    target = await manageable(uow, message.by, message.staff_id)
+    if message.by.staff_id == target.staff_id:
+        raise ConflictError("a lead does not revoke the lead's own account", code="own_account")
+    await uow.staff.revoke(target.staff_id, deps.clock.now())
+    await record(uow, deps, "revoked", message.by, target)
 
 
 async def list_staff(
     message: ListStaff, uow: GatewayUnitOfWork, deps: Deps
 ) -> list[dict[str, Any]]:
-    """The partner's accounts, oldest first (id, e-mail, created, activated, revoked)."""
+    """The partner's accounts, oldest first (id, e-mail, role, created, activated, revoked,
+    second factor enrolled)."""
     return await uow.staff.listing(message.partner_id)
 
 
@@ -103,11 +109,7 @@ async def activate_staff(message: ActivateStaff, uow: GatewayUnitOfWork, deps: D
     """Set the password with the invitation code (used up). Raises `InvalidError`
     ``weak_password`` (shorter than 12 or longer than 128 characters) and
     `UnauthenticatedError` ``invitation_invalid`` (unknown, used, expired or revoked)."""
-    if not MIN_PASSWORD <= len(message.password) <= MAX_PASSWORD:
-        raise InvalidError(
-            f"the password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters",
-            code="weak_password",
-        )
+    check_password(message.password)
     salt = random.token_bytes(16)
     hashed = await _on_hashing_thread(hash_secret, message.password, salt)
     member = await uow.staff.activate(digest(message.code), salt, hashed, deps.clock.now())
@@ -118,10 +120,11 @@ async def activate_staff(message: ActivateStaff, uow: GatewayUnitOfWork, deps: D
     return member.staff_id
 
 
-async def sign_in(message: SignIn, uow: GatewayUnitOfWork, deps: Deps) -> str:
-    """A new session's cookie value for a right address and password. Raises
-    `UnauthenticatedError` ``bad_sign_in`` (one answer for every failure, after the same
-    scrypt work) and the partner's refusals."""
+async def sign_in(message: SignIn, uow: GatewayUnitOfWork, deps: Deps) -> SignedIn:
+    """A new session's cookie value for a right address and password, or, for an account with
+    a second factor, the cookie of a step waiting for its code. Raises `UnauthenticatedError`
+    ``bad_sign_in`` (one answer for every failure, after the same scrypt work) and the
+    partner's refusals."""
     member = await uow.staff.by_email(message.email.lower())
     salt, expected = _DUMMY_SALT, _DUMMY_HASH
     if member and member.password_salt and member.password_hash and not member.revoked:
@@ -129,10 +132,13 @@ async def sign_in(message: SignIn, uow: GatewayUnitOfWork, deps: Deps) -> str:
     right = await _on_hashing_thread(matches, message.password, salt, expected)
     if not right or member is None or expected is _DUMMY_HASH:
         raise UnauthenticatedError(_BAD_SIGN_IN, code="bad_sign_in")
-    await _admitted(uow, member)
+    await admitted(uow, member)
     token = random.token_urlsafe(32)
-    await uow.staff.start_session(digest(token), member.staff_id, deps.clock.now())
-    return token
+    due = member.totp is not None
+    await uow.staff.start_session(
+        digest(token), member.staff_id, deps.clock.now(), second_factor_due=due
+    )
+    return SignedIn(token, second_factor_due=due)
 
 
 async def resolve_session(
@@ -150,8 +156,14 @@ async def resolve_session(
     )
     if member is None:
         return None
-    await _admitted(uow, member)
-    return StaffSession(member.staff_id, member.partner_id, member.email)
+    await admitted(uow, member)
+    return StaffSession(
+        member.staff_id,
+        member.partner_id,
+        member.email,
+        lead=member.lead,
+        second_factor=member.totp is not None,
+    )
 
 
 async def sign_out(message: SignOut, uow: GatewayUnitOfWork, deps: Deps) -> None:

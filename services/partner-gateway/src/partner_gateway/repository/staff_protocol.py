@@ -12,7 +12,10 @@ from uuid import UUID
 @dataclass(frozen=True)
 class StaffMember:
     """A partner's staff member with a portal account; ``password_*`` are None until the
-    invitation is used (scrypt hash and its salt)."""
+    invitation is used (scrypt hash and its salt); ``lead``: may manage the partner's staff;
+    ``totp``: the confirmed TOTP secret, sealed under the master key of ``totp_key_version``
+    (None: no second factor); ``totp_pending``: one shown for enrolment, not yet confirmed;
+    ``totp_last_step``: the last time step accepted (a code is used once)."""
 
     staff_id: UUID
     partner_id: UUID
@@ -20,16 +23,80 @@ class StaffMember:
     password_salt: bytes | None
     password_hash: bytes | None
     revoked: bool
+    lead: bool = False
+    totp: bytes | None = None
+    totp_pending: bytes | None = None
+    totp_key_version: int | None = None
+    totp_last_step: int | None = None
 
 
-class StaffStore(Protocol):
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the staff audit: closed codes and ids (``actor_staff_id`` None: the
+    council's admin)."""
+
+    action: str
+    actor_kind: str
+    actor_staff_id: UUID | None
+    staff_id: UUID
+    partner_id: UUID
+
+
+class StaffSecurityStore(Protocol):
+    """The portal's second factor, password resets and the staff audit."""
+
+    async def set_totp_pending(self, staff_id: UUID, sealed: bytes, key_version: int) -> None:
+        """Keep a TOTP secret shown for enrolment (replacing one shown before)."""
+        ...
+
+    async def confirm_totp(self, staff_id: UUID, step: int) -> bool:
+        """Make the pending secret the account's second factor (``step`` used); False when
+        none is pending."""
+        ...
+
+    async def clear_totp(self, staff_id: UUID) -> bool:
+        """Remove the account's second factor and end its sessions; False when unknown."""
+        ...
+
+    async def issue_reset(self, staff_id: UUID, reset_hash: bytes, expires: datetime) -> bool:
+        """A reset link for an activated, unrevoked account (replacing an earlier one); False
+        otherwise."""
+        ...
+
+    async def use_reset(
+        self, reset_hash: bytes, salt: bytes, password_hash: bytes, now: datetime
+    ) -> StaffMember | None:
+        """Set the password of the account whose unexpired, unused reset link hashes to
+        ``reset_hash`` (used up) and end all its sessions; None when there is none."""
+        ...
+
+    async def audit(self, entry: AuditEntry, at: datetime) -> None:
+        """Record ``entry``."""
+        ...
+
+    async def audit_of(self, partner_id: UUID) -> list[AuditEntry]:
+        """The partner's audit entries, oldest first."""
+        ...
+
+
+class StaffStore(StaffSecurityStore, Protocol):
     """The portal's staff accounts and their sessions (hashes only)."""
 
     async def invite(
-        self, staff_id: UUID, partner_id: UUID, email: str, invite_hash: bytes, expires: datetime
+        self,
+        staff_id: UUID,
+        partner_id: UUID,
+        email: str,
+        invite_hash: bytes,
+        expires: datetime,
+        lead: bool = False,
     ) -> bool:
-        """A new account waiting for its invitation to be used; False when the e-mail address
-        has an account already (nothing is written then)."""
+        """A new account (a lead's when ``lead``) waiting for its invitation to be used; False
+        when the e-mail address has an account already (nothing is written then)."""
+        ...
+
+    async def get(self, staff_id: UUID) -> StaffMember | None:
+        """The account, revoked ones included."""
         ...
 
     async def activate(
@@ -51,8 +118,26 @@ class StaffStore(Protocol):
         """The partner's accounts, oldest first (no secrets)."""
         ...
 
-    async def start_session(self, session_hash: bytes, staff_id: UUID, now: datetime) -> None:
-        """A new session, seen ``now``."""
+    async def start_session(
+        self, session_hash: bytes, staff_id: UUID, now: datetime, second_factor_due: bool = False
+    ) -> None:
+        """A new session, seen ``now``; with ``second_factor_due`` only a step before one
+        (`touch_session` refuses it until `complete_second_factor`)."""
+        ...
+
+    async def pending_second_factor(
+        self, session_hash: bytes, started_since: datetime
+    ) -> StaffMember | None:
+        """The account of a session waiting for its code, started after ``started_since``, not
+        revoked; None otherwise."""
+        ...
+
+    async def complete_second_factor(
+        self, pending_hash: bytes, session_hash: bytes, staff_id: UUID, step: int, now: datetime
+    ) -> bool:
+        """Replace the waiting session by a full one under a new cookie and record ``step`` as
+        used; False when the step is not after the last one used or the waiting session is gone
+        (the caller then refuses, and its transaction, rolled back, writes nothing)."""
         ...
 
     async def touch_session(

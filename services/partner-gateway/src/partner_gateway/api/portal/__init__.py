@@ -4,14 +4,15 @@ Another edge on the same bus and handlers as the partner API (``api.partner``): 
 disclosure goes through `partner_gateway.disclosure.disclose` (re-checked and logged, the log
 naming the staff member), reports through `handlers.reports` under Idempotency-Keys that each
 form carries. Accounts and sessions: `handlers.staff`; cookies and CSRF: `security`; pages and
-languages: `render`, `i18n`, ``templates/``, ``locale/``.
+languages: `render`, `i18n`, ``templates/``, ``locale/``; the second factor and reset links:
+`account`; the lead's management of the partner's staff: `team`.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from partner_gateway.api.portal import forms, pages
+from partner_gateway.api.portal import account, forms, pages, team
 from partner_gateway.api.portal.render import Portal
 from partner_gateway.config import Settings
 from partner_gateway.domain.ratelimit import RateLimiter
@@ -32,4 +33,6 @@ def router(bus: GatewayBus, settings: Settings) -> APIRouter:
     routes = APIRouter(prefix="/portal", include_in_schema=False)
     pages.add(routes, bus, portal)
     forms.add(routes, bus, portal, sign_in_limiter)
+    account.add(routes, bus, portal, sign_in_limiter)
+    team.add(routes, bus, portal)
     return routes

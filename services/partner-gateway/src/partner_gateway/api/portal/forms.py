@@ -27,7 +27,7 @@ from partner_gateway import messages as m
 from partner_gateway.api.models import MonitoringReport, StatusReport
 from partner_gateway.api.portal.errors import error_page, message_page
 from partner_gateway.api.portal.render import Portal, redirect
-from partner_gateway.api.portal.security import SESSION_COOKIE
+from partner_gateway.api.portal.security import PENDING_COOKIE, PENDING_SECONDS, SESSION_COOKIE
 from partner_gateway.api.portal.session import current_staff
 from partner_gateway.domain.ratelimit import RateLimiter
 from partner_gateway.messages import StaffSession
@@ -53,8 +53,22 @@ def one(form: Form, name: str) -> str:
     return form.get(name, [""])[0]
 
 
-def _client(request: Request) -> str:
+def client_of(request: Request) -> str:
+    """The client's address (a key of the sign-in limiter)."""
     return request.client.host if request.client else "unknown"
+
+
+def limited(limiter: RateLimiter, keys: list[str]) -> float:
+    """Charge every bucket of ``keys``; the longest wait in seconds (0: allowed)."""
+    now = time.monotonic()
+    return max(limiter.check(key, now) for key in keys)
+
+
+def too_many(portal: Portal, request: Request, wait: float) -> Response:
+    """The 429 page with ``Retry-After``."""
+    response = message_page(portal, request, "too_many_attempts", 429, None)
+    response.headers["retry-after"] = str(max(1, round(wait)))
+    return response
 
 
 def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter) -> None:
@@ -71,22 +85,16 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
         if not portal.csrf.valid(request, one(form, "csrf")):
             return refused(request, "csrf_failed", 403)
         email = one(form, "email").strip().lower()[:254]
-        now = time.monotonic()
         # Both buckets are charged: one guesser on many addresses, many on one address.
         # The address is kept hashed in the limiter's memory (it is a person's).
         hashed = hashlib.sha256(email.encode()).hexdigest()[:32]
-        waits = [
-            limiter.check(f"email:{hashed}", now),
-            limiter.check(f"ip:{_client(request)}", now),
-        ]
-        if max(waits) > 0:
-            response = refused(request, "too_many_attempts", 429)
-            response.headers["retry-after"] = str(max(1, round(max(waits))))
-            return response
+        wait = limited(limiter, [f"email:{hashed}", f"ip:{client_of(request)}"])
+        if wait > 0:
+            return too_many(portal, request, wait)
         try:
             if not _PLAIN.fullmatch(email):  # a NUL or a control character never reaches SQL
                 raise UnauthenticatedError("not an address", code="bad_sign_in")
-            token = await bus.dispatch(m.SignIn(email, one(form, "password")[:256]))
+            signed = await bus.dispatch(m.SignIn(email, one(form, "password")[:256]))
         except DomainError as failed:
             page = portal.page(
                 request,
@@ -97,8 +105,12 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
                 state={},
             )
             return page
+        if signed.second_factor_due:  # the code next, under a cookie that is no session yet
+            response = redirect("/portal/sign-in/code")
+            portal.cookies.set(response, PENDING_COOKIE, signed.token, max_age=PENDING_SECONDS)
+            return response
         response = redirect("/portal/")
-        portal.cookies.set(response, SESSION_COOKIE, token, max_age=None)
+        portal.cookies.set(response, SESSION_COOKIE, signed.token, max_age=None)
         return response
 
     @routes.post("/sign-out")

@@ -2,19 +2,17 @@
 language from the user's choice (a cookie) or ``Accept-Language`` (RFC 9110 §12.5.4).
 
 English is the source language (the messages themselves); French and Arabic have catalogues.
-The ``.po`` files are compiled in memory when the gateway starts (Babel's ``write_mo``), so no
-compiled ``.mo`` is committed or can drift from its ``.po``; ``make portal-messages`` extracts
-and updates them (see the gateway README).
+The project's one convention for every catalogue: the compiled ``.mo`` is committed beside its
+``.po`` and read at start (plain gettext: no compiling at run time), ``make catalogues``
+extracts, updates and compiles every catalogue of the project, and a test
+(``tests/catalogues``) fails on an untranslated message or a stale ``.mo`` (see the gateway
+README).
 """
 
 from __future__ import annotations
 
 import gettext
-from io import BytesIO
 from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -31,19 +29,15 @@ def po_path(language: str) -> Path:
 
 
 def load() -> dict[str, gettext.NullTranslations]:
-    """Every language's translations: the source's are the identity; the others compiled from
-    their ``.po`` (fuzzy entries left out, as ``pybabel compile`` does). Raises OSError when a
-    catalogue is missing."""
+    """Every language's translations: the source's are the identity; the others read from
+    their committed ``.mo`` (compiled by ``make catalogues``). Raises OSError when a catalogue
+    is missing."""
     out: dict[str, gettext.NullTranslations] = {SOURCE: gettext.NullTranslations()}
     for language in LANGUAGES:
         if language == SOURCE:
             continue
-        with po_path(language).open("rb") as po:
-            catalogue = read_po(po, locale=language, domain=DOMAIN)
-        compiled = BytesIO()
-        write_mo(compiled, catalogue, use_fuzzy=False)
-        compiled.seek(0)
-        out[language] = gettext.GNUTranslations(compiled)
+        with po_path(language).with_suffix(".mo").open("rb") as mo:
+            out[language] = gettext.GNUTranslations(mo)
     return out
 
 

@@ -118,7 +118,18 @@ ERROR = {
     "partner_unknown": N_("Your organisation is not in the council's directory."),
     "upstream_unavailable": N_("The council's case file is not available. Try again later."),
     "idempotency_in_progress": N_("The same form is being handled. Wait a moment."),
+    "bad_code": N_("The code is not right. Enter the code your app shows now."),
+    "enrolment_missing": N_("No second factor is being set up. Start again."),
+    "reset_invalid": N_("This reset link is not valid any more. Ask for a new one."),
+    "lead_only": N_("Only your organisation's lead can manage its staff."),
+    "staff_not_found": N_("This account is not in your organisation, or it does not exist."),
+    "staff_exists": N_("This e-mail address has an account already."),
+    "staff_not_active": N_("This account is revoked or has not set a password yet."),
+    "own_account": N_("You cannot revoke your own account."),
+    "email_invalid": N_("Please enter a valid e-mail address."),
 }
+
+ROLE = {"member": N_("Staff member"), "lead": N_("Lead")}
 GONE = N_("This referral has ended: the consent was withdrawn or has expired, or it was closed.")
 REFUSED = N_("The council's rules do not allow this now.")
 GENERIC = N_("The request was refused.")

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 
 SESSION_COOKIE = "portal_session"
+PENDING_COOKIE = "portal_pending"  # between the password and the second factor's code
+PENDING_SECONDS = 300
 CSRF_COOKIE = "portal_csrf"
 PATH = "/portal"
 _CROSS_SITE = frozenset({"cross-site", "same-site"})
