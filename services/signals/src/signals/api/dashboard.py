@@ -5,8 +5,9 @@ Server-rendered pages (`signals.views_dashboard`), in Dutch or English (`signals
 staff member signs in at the council's OpenID Connect provider when ``SIGNALS_OIDC_CLIENT_ID``
 is set (`signals.api.dashboard_provider`), else with a local account (`signals.handlers.staff`);
 either way the session lives in an HttpOnly cookie (`signals.api.staff_session`); no bearer
-token is typed into a page any more. Every figure comes from a stored release through the same messages as the JSON API, so a
-filter can only choose among released tables and rows: it cannot make a new cross-tabulation.
+token is typed into a page any more. Every figure comes from a stored release through the same
+messages as the JSON API, so a filter can only choose among released tables and rows: it cannot
+make a new cross-tabulation.
 """
 
 from __future__ import annotations
