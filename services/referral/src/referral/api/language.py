@@ -15,7 +15,7 @@ from hub_runtime.http import status_of
 from referral.refusals import PolicyRefusalError, negotiate, sentence
 
 
-def refusal_language(
+async def refusal_language(
     accept_language: Annotated[
         str | None,
         Header(description="nl or en (RFC 9110 12.5.4): the language of refusal sentences"),
