@@ -90,3 +90,26 @@ def test_production_needs_an_identity_provider_and_development_needs_nothing() -
     ready = prod.model_copy(update={"oidc_issuer": "https://id.example/realms/council"})
     assert production_problems(ready) == []
     assert production_problems(HubSettings(env="development")) == []
+
+
+class _WithOwnChecks:
+    """A service's settings that name problems of their own (e.g. signals' provider sign-in)."""
+
+    def __init__(self, hub: HubSettings) -> None:
+        self.hub = hub
+        self.http_host, self.http_port = "127.0.0.1", 0
+
+    def production_problems(self) -> list[str]:
+        return ["SIGNALS_OIDC_REDIRECT_URL must be an https URL outside development"]
+
+
+def test_a_services_own_production_problems_are_listed_outside_development_only() -> None:
+    prod = _hub(
+        env="production",
+        jwt_secret=SecretStr(STRONG),
+        oidc_issuer="https://id.example/realms/council",
+    )
+    assert production_problems(_WithOwnChecks(prod)) == [
+        "SIGNALS_OIDC_REDIRECT_URL must be an https URL outside development"
+    ]
+    assert production_problems(_WithOwnChecks(HubSettings(env="development"))) == []

@@ -58,7 +58,9 @@ def load_settings(settings_cls: Callable[[], M]) -> M:
 def production_problems(settings: ServiceSettings | HubSettings) -> list[str]:
     """Why ``settings`` may not run outside development mode (empty: they may): every secret
     `hub_runtime.secrets.insecure_secrets` refuses, and a missing identity provider (staff
-    tokens come only from it in production)."""
+    tokens come only from it in production), and whatever the settings' own
+    ``production_problems()`` method names, when the service's settings class has one (e.g. an
+    identity provider reached over plain HTTP)."""
     hub = settings if isinstance(settings, HubSettings) else settings.hub
     if hub.development:
         return []
@@ -66,6 +68,9 @@ def production_problems(settings: ServiceSettings | HubSettings) -> list[str]:
     problems = insecure_secrets(settings if isinstance(settings, BaseSettings) else hub)
     if not hub.oidc_issuer:
         problems.append("HUB_OIDC_ISSUER is missing (staff sign in through the identity provider)")
+    own = getattr(settings, "production_problems", None)
+    if callable(own):
+        problems.extend(str(problem) for problem in own())
     return problems
 
 

@@ -38,11 +38,13 @@ CLIENTS = {
     "counsellor-tool-es256": "counsellor-tool-es256-test-secret",
     "short-lived-tool": "short-lived-tool-test-secret",
     "unrelated-app": "unrelated-app-test-secret",
+    "signals-dashboard": "signals-dashboard-test-secret",  # Authorization Code + PKCE
 }
 PASSWORDS = {
     "alice": "alice-test-password",  # hub-counsellor
     "bob": "bob-test-password",  # no hub role
     "carol": "carol-test-password",  # hub-admin
+    "dana": "dana-test-password",  # hub-advocacy
 }
 ROLE_MAP = {"hub-counsellor": "counsellor", "hub-coordinator": "coordinator", "hub-admin": "admin"}
 
@@ -131,6 +133,21 @@ class Keycloak:
         """Import a realm (clients, users, roles, key providers) through the admin API."""
         _request(f"{self.base_url}/admin/realms", body=representation, token=self._admin_token())
 
+    def register_redirect(self, client_id: str, redirect_uri: str, realm: str = REALM) -> None:
+        """Make ``redirect_uri`` the one redirect URI of ``client_id`` (exact match, as in
+        production; the post-logout redirects follow it, ``+``) and its origin's sign-in page a
+        post-logout redirect: a test knows its service's port only when it runs."""
+        admin = self._admin_token()
+        base = f"{self.base_url}/admin/realms/{realm}/clients"
+        found = _request(f"{base}?clientId={urllib.parse.quote(client_id)}", token=admin)
+        client = found[0]
+        client["redirectUris"] = [redirect_uri]
+        origin = urllib.parse.urljoin(redirect_uri, "/")
+        client.setdefault("attributes", {})["post.logout.redirect.uris"] = (
+            f"+##{origin}dashboard/sign-in"
+        )
+        _put(f"{base}/{client['id']}", client, admin)
+
     def roll_rsa_key(self, realm: str = REALM) -> str:
         """Key rollover: a new RSA signing key of a higher priority than every existing one,
         so the realm signs with it from now on; returns its key id (``kid``)."""
@@ -151,6 +168,17 @@ class Keycloak:
         )
         keys = _request(f"{self.base_url}/admin/realms/{realm}/keys", token=admin)
         return str(keys["active"]["RS256"])
+
+
+def _put(url: str, body: Any, token: str) -> None:
+    request = urllib.request.Request(  # noqa: S310
+        url,
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+        pass
 
 
 def _installed() -> tuple[Path, str]:

@@ -2,8 +2,9 @@
 (domain ``refusals``) whose messages are exactly `hub_contracts.REFUSAL_TEXTS`, every one
 translated in both languages, the committed ``.mo`` compiled from its ``.po``.
 
-The catalogue is not served yet: referral's answers still carry the English sentence
-(`referral.api.models`); choosing the language there is the next step.
+Referral's answers render these sentences in the language of ``Accept-Language``
+(`referral.refusals`, tested in ``test_refusal_languages.py`` and on the stack in
+``tests/integration/test_refusals_in_two_languages.py``).
 """
 
 from io import BytesIO

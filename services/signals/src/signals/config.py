@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub_contracts.events.signals import MAX_EPSILON, MAX_K_THRESHOLD, MAX_ROUNDING_BASE
 from hub_runtime.secrets import EnvSettings
 from hub_runtime.settings import HubSettings
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 
@@ -64,5 +64,52 @@ class Settings(EnvSettings):
     sign_in_window_minutes: int = Field(
         15, ge=1, description="The window of the sign-in rate limit"
     )
+    oidc_client_id: str | None = Field(
+        None,
+        description="The dashboard's client id at the council's OpenID Connect provider. Set:"
+        " staff sign in there (Authorization Code flow with PKCE) and local accounts are off;"
+        " unset: local accounts",
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="The client's secret (a confidential client); unset: a public client"
+    )
+    oidc_redirect_url: str | None = Field(
+        None,
+        description="The dashboard's callback as browsers reach it, registered exactly at the"
+        " provider: https://<host>/dashboard/sign-in/callback",
+    )
+    oidc_issuer: str | None = Field(
+        None, description="The provider's issuer URL for the dashboard; unset: HUB_OIDC_ISSUER"
+    )
     max_body_bytes: int = Field(16 * 1024, ge=1024, description="Largest HTTP body accepted")
     hub: HubSettings = Field(default_factory=HubSettings)
+
+    @model_validator(mode="after")
+    def _provider_sign_in_complete(self) -> Settings:
+        if self.oidc_client_id and not (self.dashboard_issuer and self.oidc_redirect_url):
+            raise ValueError(
+                "SIGNALS_OIDC_CLIENT_ID needs SIGNALS_OIDC_REDIRECT_URL and an issuer"
+                " (SIGNALS_OIDC_ISSUER or HUB_OIDC_ISSUER)"
+            )
+        return self
+
+    @property
+    def dashboard_issuer(self) -> str | None:
+        """The issuer the dashboard signs staff in at (its own setting, else the hub's)."""
+        return self.oidc_issuer or self.hub.oidc_issuer
+
+    def production_problems(self) -> list[str]:
+        """What production refuses besides weak secrets (`hub_runtime.entry` calls this outside
+        development): the provider sign-in over plain HTTP. The browser carries the code and
+        the session cookie on these URLs, and the ID token's keys come from the issuer, so both
+        must be ``https`` (OpenID Connect Core 1.0 section 3.1.2.1; RFC 9700 section 4.1)."""
+        if not self.oidc_client_id:
+            return []
+        return [
+            f"{name} must be an https URL outside development"
+            for name, url in (
+                ("SIGNALS_OIDC_ISSUER (or HUB_OIDC_ISSUER)", self.dashboard_issuer),
+                ("SIGNALS_OIDC_REDIRECT_URL", self.oidc_redirect_url),
+            )
+            if not str(url or "").startswith("https://")
+        ]

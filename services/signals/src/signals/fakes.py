@@ -35,7 +35,12 @@ from signals.repository.protocols import (
     Release,
     ReleaseExistsError,
 )
-from signals.repository.staff import AccountExistsError, StaffAccount, StaffSession
+from signals.repository.staff import (
+    AccountExistsError,
+    ProviderSignIn,
+    StaffAccount,
+    StaffSession,
+)
 from signals.routes import ROUTES
 from signals.unit_of_work import SignalsUnitOfWork
 
@@ -61,6 +66,7 @@ class SignalsState:
     accounts: dict[UUID, StaffAccount] = field(default_factory=dict)
     sessions: dict[str, StaffSession] = field(default_factory=dict)
     failures: list[tuple[str, datetime]] = field(default_factory=list)
+    provider_sign_ins: dict[str, ProviderSignIn] = field(default_factory=dict)
 
 
 class FakeContributions:
@@ -243,6 +249,15 @@ class FakeStaff:
 
     async def end_session(self, token_hash: str) -> None:
         self._state.sessions.pop(token_hash, None)
+
+    async def add_provider_sign_in(self, flow: ProviderSignIn, forget_before: datetime) -> None:
+        flows = self._state.provider_sign_ins
+        for old in [h for h, f in flows.items() if f.created_at < forget_before]:
+            del flows[old]
+        flows[flow.flow_hash] = flow
+
+    async def take_provider_sign_in(self, flow_hash: str) -> ProviderSignIn | None:
+        return self._state.provider_sign_ins.pop(flow_hash, None)
 
 
 class FakeSignalsUnitOfWork(InMemoryUnitOfWork[SignalsState]):

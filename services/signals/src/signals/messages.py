@@ -12,6 +12,7 @@ from signals.domain.accounts import CurrentSession, NewSession, StaffAccountView
 from signals.domain.catalogue import TableSpec
 from signals.errors import SessionEndedError
 from signals.repository.protocols import ContributionCount, PublishedPeriod, Release
+from signals.repository.staff import ProviderSignIn
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,32 @@ class SignOut(Message[None]):
     """End the session of a cookie's value (nothing happens when it is gone already)."""
 
     token: str
+
+
+@dataclass(frozen=True)
+class StartProviderSignIn(Message[None]):
+    """Keep a sign-in under way at the council's OpenID Connect provider until the browser comes
+    back: ``flow_token`` is the browser's flow cookie (only its hash is stored); ``state``,
+    ``nonce`` and ``code_verifier`` are `hub_runtime.oidc_login.LoginStart`'s."""
+
+    flow_token: str
+    state: str
+    nonce: str
+    code_verifier: str
+
+
+@dataclass(frozen=True)
+class TakeProviderSignIn(Message[ProviderSignIn | None]):
+    """The sign-in under way of a flow cookie, removed as it is taken (a state serves once);
+    None when there is none or it is older than `PROVIDER_SIGN_IN_MINUTES`."""
+
+    flow_token: str
+
+
+@dataclass(frozen=True)
+class OpenProviderSession(Message[NewSession]):
+    """A session for a staff member the provider signed in: ``name`` as the provider gave it,
+    ``role`` the dashboard role (advocacy or admin) mapped from the provider's roles."""
+
+    name: str
+    role: str

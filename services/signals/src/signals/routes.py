@@ -27,7 +27,7 @@ from hub_runtime.bus import CommandHandler, EventRoute, Message, Routes
 
 from signals import messages as m
 from signals.deps import Deps
-from signals.handlers import events, publishing, reading, staff
+from signals.handlers import events, provider_sign_in, publishing, reading, staff
 from signals.handlers.batch import batch_of
 from signals.unit_of_work import SignalsUnitOfWork
 
@@ -47,6 +47,9 @@ COMMANDS: dict[type[Message[Any]], CommandHandler[SignalsUnitOfWork, Deps]] = {
     m.SignIn: staff.sign_in,
     m.OpenSession: staff.open_session,
     m.SignOut: staff.sign_out,
+    m.StartProviderSignIn: provider_sign_in.start_provider_sign_in,
+    m.TakeProviderSignIn: provider_sign_in.take_provider_sign_in,
+    m.OpenProviderSession: provider_sign_in.open_provider_session,
 }
 
 EVENTS: dict[str, EventRoute[SignalsUnitOfWork, Deps]] = {

@@ -37,12 +37,15 @@ svg text { font-size: 12px; }
 """
 
 
-def layout(title: str, body: str, language: str, _: Translate, signed_in: str = "") -> str:
-    """A whole page: ``signed_in`` is the header's sign-out form (empty before sign-in)."""
+def layout(
+    title: str, body: str, language: str, _: Translate, signed_in: str = "", head: str = ""
+) -> str:
+    """A whole page: ``signed_in`` is the header's sign-out form (empty before sign-in);
+    ``head``: more markup for the ``<head>`` (trusted, never built from input)."""
     other = "en" if language == "nl" else "nl"
     switch = _("Nederlands") if other == "nl" else _("English")
     return (
-        f"<!doctype html><html lang='{esc(language)}'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{esc(language)}'><head><meta charset='utf-8'>{head}"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         f"<header><nav aria-label='" + esc(_("Language and account")) + f"'>"
@@ -54,8 +57,12 @@ def layout(title: str, body: str, language: str, _: Translate, signed_in: str = 
 def sign_in_page(_: Translate, csrf: str, message: str = "") -> str:
     """The sign-in form (``message``: a refusal or a notice, already translated)."""
     notice = f"<p class='error' role='alert'>{esc(message)}</p>" if message else ""
+    local = _(
+        "The council's account sign-in is not set up for this dashboard:"
+        " sign in with your local dashboard account."
+    )
     return (
-        f"{notice}<form method='post' action='/dashboard/sign-in'>"
+        f"{notice}<p>{esc(local)}</p><form method='post' action='/dashboard/sign-in'>"
         f"<input type='hidden' name='csrf_token' value='{esc(csrf)}'>"
         f"<p><label for='username'>" + esc(_("Username")) + "</label>"
         "<input id='username' name='username' autocomplete='username' required></p>"

@@ -17,6 +17,10 @@ from hub_runtime.testing import as_service
 from signals.bootstrap import definition
 from signals.config import Settings
 
+from .provider import provider_service
+
+__all__ = ["provider_service"]  # a fixture (the dashboard signing in at the tests' Keycloak)
+
 
 @pytest.fixture
 async def signals_settings(isolated_hub: HubSettings, fresh_database: str) -> Settings:

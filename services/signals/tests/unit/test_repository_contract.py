@@ -25,7 +25,12 @@ from signals.bootstrap import MIGRATIONS
 from signals.domain.catalogue import Contribution
 from signals.fakes import FakeSignalsUnitOfWork, SignalsState
 from signals.repository.protocols import ReleaseExistsError
-from signals.repository.staff import AccountExistsError, StaffAccount, StaffSession
+from signals.repository.staff import (
+    AccountExistsError,
+    ProviderSignIn,
+    StaffAccount,
+    StaffSession,
+)
 from signals.unit_of_work import PostgresSignalsUnitOfWork, SignalsUnitOfWork
 
 Factory = Callable[[], SignalsUnitOfWork]
@@ -270,3 +275,25 @@ async def test_staff_accounts_sessions_and_failures(open_uow: Factory) -> None:
         await uow.commit()
     async with open_uow() as uow:
         assert await uow.staff.session("h1") is None
+
+
+async def test_provider_sessions_and_sign_ins_under_way(open_uow: Factory) -> None:
+    """Issue 18: a session of a provider account (no local account), and a sign-in at the
+    provider taken once; old attempts are forgotten when a new one is stored."""
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    session = StaffSession("h9", None, "c9", at, at, provider_name="dana", provider_role="advocacy")
+    old = ProviderSignIn("f0", "s0", "n0", "v0", at - timedelta(hours=1))
+    new = ProviderSignIn("f1", "s1", "n1", "v1", at)
+    async with open_uow() as uow:
+        await uow.staff.add_session(session)
+        await uow.staff.add_provider_sign_in(old, at - timedelta(hours=2))
+        await uow.staff.add_provider_sign_in(new, at - timedelta(minutes=10))
+        await uow.commit()
+    async with open_uow() as uow:
+        assert await uow.staff.session("h9") == session
+        assert await uow.staff.take_provider_sign_in("f0") is None  # forgotten
+        assert await uow.staff.take_provider_sign_in("f1") == new
+        assert await uow.staff.take_provider_sign_in("f1") is None  # taken once
+        await uow.commit()
+    async with open_uow() as uow:
+        assert await uow.staff.take_provider_sign_in("f1") is None

@@ -19,9 +19,11 @@ from referral.api.cases import cases_router
 from referral.api.consents import consents_router
 from referral.api.edge import Edge
 from referral.api.hsds import hsds_router
+from referral.api.language import on_policy_refusal
 from referral.api.partners import partners_router
 from referral.api.referrals import referrals_router
 from referral.deps import Deps
+from referral.refusals import PolicyRefusalError
 from referral.routes import CONSUMES, PUBLISHES, ROUTES
 from referral.unit_of_work import ReferralUnitOfWork, unit_of_work_factory
 from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
@@ -52,6 +54,8 @@ def build_app(
         ),
     )
     install(app, ctx.hub)
+    # The policy's refusals in the request's language (before the runtime's DomainError answer).
+    app.add_exception_handler(PolicyRefusalError, on_policy_refusal)
     app.include_router(partners_router(edge))
     app.include_router(hsds_router(edge))
     app.include_router(consents_router(edge))

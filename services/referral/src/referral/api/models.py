@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from referral.domain.model import CaseView, Partner, Status
 from referral.domain.partner_changes import ChangeReason
+from referral.refusals import DEFAULT, sentence
 from referral.repository.command_receipts import CommandReceipt
 from referral.vault import Removed
 
@@ -87,15 +88,16 @@ class ReviewOut(BaseModel):
 
 class RefusalReason(BaseModel):
     """A refusal reason as the API shows it: the code, and its sentence rendered here at the
-    edge from ``REFUSAL_TEXTS`` (events carry the code only)."""
+    edge from ``REFUSAL_TEXTS`` in the request's language (`referral.refusals`; events carry
+    the code only)."""
 
     code: RefusalCode
-    text: str
+    text: str = Field(description="The sentence, in the language of Accept-Language (nl or en)")
 
     @classmethod
-    def of(cls, code: RefusalCode) -> "RefusalReason":
-        """The code with its sentence."""
-        return cls(code=code, text=REFUSAL_TEXTS[code])
+    def of(cls, code: RefusalCode, language: str = DEFAULT) -> "RefusalReason":
+        """The code with its sentence in ``language`` (nl or en)."""
+        return cls(code=code, text=sentence(REFUSAL_TEXTS[code], language))
 
 
 class ReferralOut(BaseModel):
@@ -123,12 +125,14 @@ class ReferralOut(BaseModel):
     review: ReviewOut | None
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> "ReferralOut":
-        """From `views.referral`'s record; the stored codes become reasons with sentences."""
-        reasons = [RefusalReason.of(RefusalCode(code)) for code in record["reasons"]]
+    def of(cls, record: dict[str, Any], language: str = DEFAULT) -> "ReferralOut":
+        """From `views.referral`'s record; the stored codes become reasons with sentences in
+        ``language`` (nl or en)."""
+        reasons = [RefusalReason.of(RefusalCode(code), language) for code in record["reasons"]]
         status = Status(record["status"])
         if status is Status.AWAITING_REVIEW:
-            reasons = [RefusalReason.of(RefusalCode.NEEDS_COORDINATOR_REVIEW), *reasons]
+            review = RefusalReason.of(RefusalCode.NEEDS_COORDINATOR_REVIEW, language)
+            reasons = [review, *reasons]
         return cls.model_validate(
             {
                 **record,

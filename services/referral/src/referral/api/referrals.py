@@ -18,6 +18,7 @@ from referral.api.edge import (
     prefer_wait_seconds,
     staff_key,
 )
+from referral.api.language import Language, in_language
 from referral.api.models import ReferralOut
 from referral.bodies import RequestReferral, ReviewReferral
 from referral.domain.model import CaseView
@@ -42,12 +43,12 @@ def referrals_router(edge: Edge) -> APIRouter:
     """``/cases/{case_id}/referrals``, ``/referrals/{referral_id}`` (review: coordinators)."""
     router = APIRouter(tags=["referrals"])
 
-    async def read(referral_id: UUID) -> ReferralOut:
+    async def read(referral_id: UUID, language: str) -> ReferralOut:
         async with edge.reads() as uow:
             record = await views.referral(uow, edge.vault, referral_id)
         if record is None:
             raise NotFoundError("the referral")
-        return ReferralOut.of(record)
+        return ReferralOut.of(record, language)
 
     @router.post(
         "/cases/{case_id}/referrals",
@@ -61,9 +62,11 @@ def referrals_router(edge: Edge) -> APIRouter:
         body: RequestReferral,
         who: Staff,
         response: Response,
+        language: Language,
         prefer: Prefer = None,
         key: KeyHeader = None,
     ) -> ReferralOut:
+        in_language(response, language)
         wait = prefer_wait_seconds(prefer)
         if wait:
             response.headers["Preference-Applied"] = f"wait={wait:g}"
@@ -80,24 +83,38 @@ def referrals_router(edge: Edge) -> APIRouter:
             ReferCase(case_id, body, who.sub),
             staff_key(who, key, f"POST /cases/{case_id}/referrals", body),
         )
-        return await read(created_id(answer, replayed, response))
+        return await read(created_id(answer, replayed, response), language)
 
     @router.get("/cases/{case_id}/referrals", summary="Every referral of the case")
-    async def of_case(case_id: UUID, who: Staff) -> list[ReferralOut]:
+    async def of_case(
+        case_id: UUID, who: Staff, response: Response, language: Language
+    ) -> list[ReferralOut]:
+        in_language(response, language)
         async with edge.reads() as uow:
-            return [ReferralOut.of(r) for r in await views.referrals(uow, edge.vault, case_id)]
+            records = await views.referrals(uow, edge.vault, case_id)
+        return [ReferralOut.of(r, language) for r in records]
 
     @router.get("/referrals/{referral_id}", summary="One referral, with why it was refused")
-    async def one(referral_id: UUID, who: Staff) -> ReferralOut:
-        return await read(referral_id)
+    async def one(
+        referral_id: UUID, who: Staff, response: Response, language: Language
+    ) -> ReferralOut:
+        in_language(response, language)
+        return await read(referral_id, language)
 
     @router.post(
         "/referrals/{referral_id}/review",
         summary="A coordinator approves, overrides (audited) or refuses a referral under review",
         responses=errors(409),
     )
-    async def review(referral_id: UUID, body: ReviewReferral, who: Coordinator) -> ReferralOut:
+    async def review(
+        referral_id: UUID,
+        body: ReviewReferral,
+        who: Coordinator,
+        response: Response,
+        language: Language,
+    ) -> ReferralOut:
+        in_language(response, language)
         await edge.bus.dispatch(DecideReview(referral_id, body, who.sub))
-        return await read(referral_id)
+        return await read(referral_id, language)
 
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from hub_contracts import ConsentGranted, ConsentWithdrawn
-from hub_runtime.errors import ConflictError, InvalidError, NotFoundError
+from hub_runtime.errors import ConflictError, NotFoundError
 
 from referral import vault as sealed_texts
 from referral.deps import Deps
@@ -14,6 +14,7 @@ from referral.domain.model import CaseView, Consent
 from referral.handlers.shared import case_open_for_changes, partner_for
 from referral.messages import RecordConsent, WithdrawConsent
 from referral.reevaluation import reevaluate_open_referrals
+from referral.refusals import PolicyConflictError, PolicyInvalidError
 from referral.unit_of_work import ReferralUnitOfWork
 
 EVIDENCE_REFERENCES: tuple[str, ...] = ("form_reference", "interpreter_reference")
@@ -56,8 +57,8 @@ async def grant_consent(message: RecordConsent, uow: ReferralUnitOfWork, deps: D
     problems = consent_problems(new, partner, existing, deps.clock.today(), now)
     if problems:
         # All conflicts with what is recorded (an overlapping consent): 409; else 422.
-        error = ConflictError if all(p.conflict for p in problems) else InvalidError
-        raise error(" ".join(p.text for p in problems), code=problems[0].code)
+        error = PolicyConflictError if all(p.conflict for p in problems) else PolicyInvalidError
+        raise error([(p.code, p.text) for p in problems])
     consent = Consent(
         consent_id=uuid4(),
         case_id=case_id,

@@ -12,9 +12,10 @@ from hub_contracts import (
     ReferralRefusedV3,
     RefusalCode,
 )
-from hub_runtime.errors import ConflictError, GoneError, InvalidError, NotYetKnownError
+from hub_runtime.errors import GoneError, InvalidError, NotYetKnownError
 
 from referral.domain.model import CaseView, Partner, Referral, Status
+from referral.refusals import PolicyConflictError
 from referral.steps import move
 from referral.unit_of_work import ReferralUnitOfWork
 
@@ -57,9 +58,8 @@ def refuse_if_closed(case: CaseView) -> None:
     """A closed case takes no new consent or referral, and nothing of it is approved (409
     ``case_closed``)."""
     if case.closed:
-        raise ConflictError(
-            REFUSAL_TEXTS[RefusalCode.CASE_CLOSED], code=RefusalCode.CASE_CLOSED.value
-        )
+        code = RefusalCode.CASE_CLOSED
+        raise PolicyConflictError([(code.value, REFUSAL_TEXTS[code])])
 
 
 async def partner_for(uow: ReferralUnitOfWork, partner_id: UUID) -> Partner:

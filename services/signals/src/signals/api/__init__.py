@@ -12,9 +12,12 @@ from hub_runtime.auth import install
 from hub_runtime.bus import MessageBus
 from hub_runtime.http import create_app
 from hub_runtime.idempotency import PostgresKeys
+from hub_runtime.oidc import OidcVerifier
+from hub_runtime.oidc_login import OidcLogin
 from hub_runtime.service import ServiceContext
+from hub_runtime.settings import HubSettings
 
-from signals.api import admin, dashboard, published
+from signals.api import admin, dashboard, dashboard_provider, published
 from signals.config import Settings
 from signals.deps import Deps
 from signals.routes import CONSUMES, PUBLISHES, ROUTES
@@ -38,6 +41,8 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
     install(app, ctx.hub)
     # The dashboard's cookies are Secure unless on a developer's plain-HTTP loopback.
     app.state.staff_cookies_secure = not ctx.hub.development
+    app.state.hub_settings = ctx.hub
+    app.state.provider_login = provider_login(settings, ctx.hub)
 
     def unit_of_work() -> PostgresSignalsUnitOfWork:
         return PostgresSignalsUnitOfWork(ctx.pool, source=ctx.name)
@@ -48,4 +53,30 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
     app.include_router(published.router)
     app.include_router(admin.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_provider.router)
     return app
+
+
+def provider_login(settings: Settings, hub: HubSettings) -> OidcLogin | None:
+    """The dashboard's client of the council's OpenID Connect provider, or None (local
+    accounts) when ``SIGNALS_OIDC_CLIENT_ID`` is unset. ID tokens are verified as the hub's
+    bearer tokens are (keys from the issuer's JWKS, rollover, leeway), with the client id as
+    their audience."""
+    issuer = settings.dashboard_issuer
+    if not (settings.oidc_client_id and issuer and settings.oidc_redirect_url):
+        return None
+    verifier = OidcVerifier(
+        issuer,
+        settings.oidc_client_id,
+        jwks_url=hub.oidc_jwks_url if issuer == hub.oidc_issuer else None,
+        leeway_seconds=hub.oidc_leeway_seconds,
+        refetch_seconds=hub.oidc_jwks_refetch_seconds,
+    )
+    secret = settings.oidc_client_secret
+    return OidcLogin(
+        issuer,
+        settings.oidc_client_id,
+        secret.get_secret_value() if secret else None,
+        settings.oidc_redirect_url,
+        verifier,
+    )

@@ -2,22 +2,27 @@
 control explained, post-return monitoring, CSV download and the printable report.
 
 Server-rendered pages (`signals.views_dashboard`), in Dutch or English (`signals.i18n`). A
-staff member signs in with a local account (`signals.handlers.staff`) and the session lives in
-an HttpOnly cookie (`signals.api.staff_session`); no bearer token is typed into a page any
-more. Every figure comes from a stored release through the same messages as the JSON API, so a
-filter can only choose among released tables and rows: it cannot make a new cross-tabulation.
+staff member signs in at the council's OpenID Connect provider when ``SIGNALS_OIDC_CLIENT_ID``
+is set (`signals.api.dashboard_provider`), else with a local account (`signals.handlers.staff`);
+either way the session lives in an HttpOnly cookie (`signals.api.staff_session`); no bearer
+token is typed into a page any more. Every figure comes from a stored release through the same
+messages as the JSON API, so a filter can only choose among released tables and rows: it cannot
+make a new cross-tabulation.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from hub_runtime.errors import DomainError
+from hub_runtime.oidc import ProviderUnavailableError
 from hub_runtime.render import escape_html as esc
 
 from signals.api.common import Bus
+from signals.api.dashboard_provider import provider_of
 from signals.api.staff_session import (
     PAGE_HEADERS,
     SESSION_COOKIE,
@@ -56,6 +61,7 @@ from signals.views_dashboard import (
     sign_out_form,
     table_html,
 )
+from signals.views_sign_in import provider_sign_in_page
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
 SIGN_IN = "/dashboard/sign-in"
@@ -73,14 +79,24 @@ def _gettext(request: Request) -> tuple[str, Translate]:
     return language, translations(language).gettext
 
 
-def _sign_in_form(
+async def _sign_in_form(
     request: Request, message: str = "", status: int = 200, **headers: str
 ) -> Response:
     language, _ = _gettext(request)
+    title = _("Sign in to the signals dashboard")
+    login = provider_of(request)
+    if login is not None:
+        logout = None
+        if request.query_params.get("signed_out") and not message:
+            after = urljoin(login.redirect_uri, SIGN_IN)
+            try:
+                logout = await login.logout_url(after, ui_locales=language)
+            except ProviderUnavailableError:
+                logout = None
+        page = layout(title, provider_sign_in_page(_, message, logout), language, _)
+        return _html(request, page, status, **headers)
     csrf = request.cookies.get(SIGN_IN_CSRF_COOKIE) or new_secret()
-    page = layout(
-        _("Sign in to the signals dashboard"), sign_in_page(_, csrf, message), language, _
-    )
+    page = layout(title, sign_in_page(_, csrf, message), language, _)
     response = _html(request, page, status, **headers)
     set_cookie(request, response, SIGN_IN_CSRF_COOKIE, csrf)
     return response
@@ -88,8 +104,10 @@ def _sign_in_form(
 
 @router.get("/sign-in")
 async def sign_in_form(request: Request) -> Response:
-    """The sign-in page (sets the double-submit CSRF cookie its form echoes)."""
-    return _sign_in_form(request)
+    """The sign-in page: with the provider set, a link to its sign-in (and, after sign-out, one
+    to sign out there too); else the local form (with the double-submit CSRF cookie it echoes).
+    """
+    return await _sign_in_form(request)
 
 
 @router.post("/sign-in")
@@ -98,19 +116,23 @@ async def sign_in(request: Request, bus: Bus) -> Response:
     cookie; 403 for a missing or wrong CSRF token, 401 for wrong credentials, 429 with
     ``Retry-After`` past the rate limit (the form again each time, with a sentence)."""
     _language, _ = _gettext(request)
+    if provider_of(request) is not None:
+        return await _sign_in_form(
+            request, _("Local accounts are off: sign in with the council's account."), 403
+        )
     form = await form_of(request)
     if not same_token(request.cookies.get(SIGN_IN_CSRF_COOKIE), form.get("csrf_token")):
-        return _sign_in_form(request, _("The form has expired. Please try again."), 403)
+        return await _sign_in_form(request, _("The form has expired. Please try again."), 403)
     outcome = await bus.dispatch(SignIn(form.get("username", ""), form.get("password", "")))
     if isinstance(outcome, DomainError):
         status = page_status(outcome)
         if isinstance(outcome, TooManySignInsError):
             text = _("Too many failed attempts. Try again in {seconds} seconds.")
             seconds = str(outcome.retry_after)
-            return _sign_in_form(
+            return await _sign_in_form(
                 request, text.format(seconds=seconds), status, **{"Retry-After": seconds}
             )
-        return _sign_in_form(request, _("The username or the password is wrong."), status)
+        return await _sign_in_form(request, _("The username or the password is wrong."), status)
     assert isinstance(outcome, NewSession)
     response = RedirectResponse("/dashboard", status_code=303, headers=PAGE_HEADERS)
     set_cookie(request, response, SESSION_COOKIE, outcome.token)
@@ -120,7 +142,8 @@ async def sign_in(request: Request, bus: Bus) -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request, bus: Bus) -> Response:
-    """End the session (its CSRF token required: 403 without it) and go to the sign-in page."""
+    """End the session (its CSRF token required: 403 without it) and go to the sign-in page
+    (RP-initiated logout at the provider is a link there: the provider asks to confirm)."""
     session = await session_of(request, bus)
     form = await form_of(request)
     if session is None:
@@ -135,7 +158,9 @@ async def sign_out(request: Request, bus: Bus) -> Response:
         )
         return _html(request, page, 403)
     await bus.dispatch(SignOut(request.cookies.get(SESSION_COOKIE, "")))
-    response = RedirectResponse(SIGN_IN, status_code=303, headers=PAGE_HEADERS)
+    # With the provider, the sign-in page then offers to end the provider's session too.
+    after = SIGN_IN + "?signed_out=1" if provider_of(request) else SIGN_IN
+    response = RedirectResponse(after, status_code=303, headers=PAGE_HEADERS)
     clear_cookie(request, response, SESSION_COOKIE)
     return response
 

@@ -12,6 +12,7 @@ sign-in uses a double-submit cookie (no session exists yet), sign-out the sessio
 from __future__ import annotations
 
 import hmac
+from typing import Literal
 from urllib.parse import parse_qs
 
 from fastapi import Request, Response
@@ -53,15 +54,25 @@ def secure_cookies(request: Request) -> bool:
     return bool(request.app.state.staff_cookies_secure)
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
-    """Set one of the dashboard's cookies with the attributes above."""
+def set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    samesite: Literal["strict", "lax"] = "strict",
+    max_age: int | None = None,
+) -> None:
+    """Set one of the dashboard's cookies with the attributes above (``samesite="lax"`` only
+    for the provider sign-in's flow cookie, which must come back on the provider's redirect)."""
     response.set_cookie(
         name,
         value,
+        max_age=max_age,
         path=COOKIE_PATH,
         httponly=True,
         secure=secure_cookies(request),
-        samesite="strict",
+        samesite=samesite,
     )
 
 

@@ -119,3 +119,13 @@ class CurrentSession:
     username: str
     role: str
     csrf_token: str
+
+
+def dashboard_role(hub_roles: set[str]) -> str | None:
+    """The dashboard role of a staff member the provider signed in, from the hub roles their
+    provider roles map to (`hub_runtime.oidc.mapped_roles`): ``admin`` when they hold it (an
+    admin sees all an advocacy member does), else ``advocacy``, else None (no access)."""
+    for role in ("admin", "advocacy"):
+        if role in hub_roles:
+            return role
+    return None

@@ -103,18 +103,25 @@ async def sign_in(message: SignIn, uow: SignalsUnitOfWork, deps: Deps) -> NewSes
 async def open_session(
     message: OpenSession, uow: SignalsUnitOfWork, deps: Deps
 ) -> CurrentSession | SessionEndedError:
-    """The live session of the cookie value (its idle clock restarts), else `SessionEndedError`,
+    """The live session of the cookie value (its idle clock restarts), local or from the
+    provider, else `SessionEndedError`,
     returned so that the deletion of a timed-out session is committed (the edge raises it)."""
     now, token_hash = deps.clock(), digest(message.token)
     session = await uow.staff.session(token_hash)
-    account = await uow.staff.account_by_id(session.account_id) if session else None
-    if session is None or account is None:
+    if session is None:
+        return SessionEndedError("please sign in")
+    if session.account_id is None:  # signed in at the provider: name and role as mapped then
+        name, role = session.provider_name, session.provider_role
+    else:
+        account = await uow.staff.account_by_id(session.account_id)
+        name, role = (account.username, account.role) if account else (None, None)
+    if name is None or role is None:
         return SessionEndedError("please sign in")
     if not _policy(deps).alive(session.created_at, session.last_seen_at, now):
         await uow.staff.end_session(token_hash)
         return SessionEndedError("the session has ended; please sign in again")
     await uow.staff.touch_session(token_hash, now)
-    return CurrentSession(account.username, account.role, session.csrf_token)
+    return CurrentSession(name, role, session.csrf_token)
 
 
 async def sign_out(message: SignOut, uow: SignalsUnitOfWork, deps: Deps) -> None:

@@ -6,10 +6,18 @@ from uuid import UUID
 import asyncpg
 from hub_runtime.db import Connection
 
-from signals.repository.staff import AccountExistsError, StaffAccount, StaffSession
+from signals.repository.staff import (
+    AccountExistsError,
+    ProviderSignIn,
+    StaffAccount,
+    StaffSession,
+)
 
 _ACCOUNT = "SELECT account_id, username, password_hash, role FROM staff_accounts"
-_SESSION = "SELECT token_hash, account_id, csrf_token, created_at, last_seen_at FROM staff_sessions"
+_SESSION = (
+    "SELECT token_hash, account_id, csrf_token, created_at, last_seen_at, provider_name,"
+    " provider_role FROM staff_sessions"
+)
 
 
 class PostgresStaff:
@@ -72,14 +80,15 @@ class PostgresStaff:
     async def add_session(self, session: StaffSession) -> None:
         """See `StaffRepository.add_session`."""
         await self._conn.execute(
-            "INSERT INTO staff_sessions"
-            " (token_hash, account_id, csrf_token, created_at, last_seen_at)"
-            " VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO staff_sessions (token_hash, account_id, csrf_token, created_at,"
+            " last_seen_at, provider_name, provider_role) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             session.token_hash,
             session.account_id,
             session.csrf_token,
             session.created_at,
             session.last_seen_at,
+            session.provider_name,
+            session.provider_role,
         )
 
     async def session(self, token_hash: str) -> StaffSession | None:
@@ -96,3 +105,27 @@ class PostgresStaff:
     async def end_session(self, token_hash: str) -> None:
         """See `StaffRepository.end_session`."""
         await self._conn.execute("DELETE FROM staff_sessions WHERE token_hash = $1", token_hash)
+
+    async def add_provider_sign_in(self, flow: ProviderSignIn, forget_before: datetime) -> None:
+        """See `StaffRepository.add_provider_sign_in`."""
+        await self._conn.execute(
+            "DELETE FROM provider_sign_ins WHERE created_at < $1", forget_before
+        )
+        await self._conn.execute(
+            "INSERT INTO provider_sign_ins (flow_hash, state, nonce, code_verifier, created_at)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            flow.flow_hash,
+            flow.state,
+            flow.nonce,
+            flow.code_verifier,
+            flow.created_at,
+        )
+
+    async def take_provider_sign_in(self, flow_hash: str) -> ProviderSignIn | None:
+        """See `StaffRepository.take_provider_sign_in`."""
+        row = await self._conn.fetchrow(
+            "DELETE FROM provider_sign_ins WHERE flow_hash = $1"
+            " RETURNING flow_hash, state, nonce, code_verifier, created_at",
+            flow_hash,
+        )
+        return ProviderSignIn(**dict(row)) if row else None

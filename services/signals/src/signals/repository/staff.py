@@ -24,13 +24,31 @@ class StaffAccount:
 
 @dataclass(frozen=True)
 class StaffSession:
-    """A signed-in session as stored: ``token_hash`` is the SHA-256 of the cookie's value."""
+    """A signed-in session as stored: ``token_hash`` is the SHA-256 of the cookie's value. It
+    belongs to a local account (``account_id``) or, signed in at the council's OpenID Connect
+    provider, to ``provider_name`` with the dashboard role ``provider_role`` mapped at sign-in.
+    """
 
     token_hash: str
-    account_id: UUID
+    account_id: UUID | None
     csrf_token: str
     created_at: datetime
     last_seen_at: datetime
+    provider_name: str | None = None
+    provider_role: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderSignIn:
+    """A sign-in under way at the provider: ``flow_hash`` is the SHA-256 of the browser's flow
+    cookie; ``state``, ``nonce`` and ``code_verifier`` are `hub_runtime.oidc_login.LoginStart`'s.
+    """
+
+    flow_hash: str
+    state: str
+    nonce: str
+    code_verifier: str
+    created_at: datetime
 
 
 class AccountExistsError(ConflictError):
@@ -80,4 +98,12 @@ class StaffRepository(Protocol):
 
     async def end_session(self, token_hash: str) -> None:
         """Delete the session (sign-out or timeout); no error when it is gone already."""
+        ...
+
+    async def add_provider_sign_in(self, flow: ProviderSignIn, forget_before: datetime) -> None:
+        """Store a sign-in under way; those created before ``forget_before`` are dropped."""
+        ...
+
+    async def take_provider_sign_in(self, flow_hash: str) -> ProviderSignIn | None:
+        """The sign-in under way of this flow hash, deleted as it is read (used once), or None."""
         ...
