@@ -12,7 +12,7 @@ from datetime import date
 from hub_runtime.errors import ConflictError, DomainError, ForbiddenError, GoneError
 
 from partner_gateway.domain import policy
-from partner_gateway.domain.model import Referral
+from partner_gateway.domain.model import GateFacts, Referral
 from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 REFUSED_TEXT = "the disclosure is not allowed"
@@ -26,15 +26,15 @@ ORIGIN_REFUSAL = "origin-country authorities never receive anything from the cou
 
 async def judge(uow: GatewayUnitOfWork, referral: Referral, today: date) -> policy.Refusal | None:
     """None when the referral may be announced or disclosed to its partner on ``today``;
-    otherwise why not (see :func:`partner_gateway.domain.policy.refusal`)."""
-    found = policy.verdict(
-        referral,
-        await uow.partners.get(referral.partner_id),
-        await uow.consents.get(referral.consent_id),
-        await uow.cases.view(referral.case_id),
-        today,
-    )
-    return policy.refusal(found, await uow.referrals.status_of(referral.referral_id))
+    otherwise why not (see :func:`partner_gateway.domain.policy.refusal`). The facts are read
+    fresh, in one query (``uow.referrals.gate_facts``)."""
+    return decide(referral, await uow.referrals.gate_facts(referral), today)
+
+
+def decide(referral: Referral, facts: GateFacts, today: date) -> policy.Refusal | None:
+    """`judge` on facts already read (pure)."""
+    found = policy.verdict(referral, facts.partner, facts.consent, facts.case, today)
+    return policy.refusal(found, facts.status)
 
 
 def as_error(refusal: policy.Refusal) -> DomainError:

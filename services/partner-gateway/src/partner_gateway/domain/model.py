@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose
+from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose, ReferralStatus
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,15 @@ class CaseView:
     stage: ProcedureStage | None = None
     closed: bool = False
     erased: bool = False
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """Everything a gate judges a referral on, read together (one query, one snapshot): the
+    partner's directory entry and the consent as the gateway's views have them now (None: not
+    seen), the case view and the referral's status (None: unknown)."""
+
+    partner: PartnerView | None
+    consent: ConsentView | None
+    case: CaseView
+    status: ReferralStatus | None

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from hub_contracts import ReferralStatus
 
-from partner_gateway.domain.model import Referral
+from partner_gateway.domain.model import CaseView, GateFacts, Referral
 from partner_gateway.domain.notifications import NotificationKind
 from partner_gateway.fakes.state import Table, now
 from partner_gateway.repository.protocols import InboxEntry, Notice
@@ -41,6 +41,17 @@ class FakeReferrals(Table):
 
     async def status_of(self, referral_id: UUID) -> ReferralStatus | None:
         return self.s.statuses.get(referral_id)
+
+    async def gate_facts(self, referral: Referral) -> GateFacts:
+        stage, closed_on = self.s.cases.get(referral.case_id, (None, None))
+        return GateFacts(
+            partner=self.s.partners.get(referral.partner_id),
+            consent=self.s.consents.get(referral.consent_id),
+            case=CaseView(
+                stage=stage, closed=closed_on is not None, erased=referral.case_id in self.s.erased
+            ),
+            status=self.s.statuses.get(referral.referral_id),
+        )
 
     async def lock_status(self, referral_id: UUID) -> ReferralStatus | None:
         return self.s.statuses.get(referral_id)

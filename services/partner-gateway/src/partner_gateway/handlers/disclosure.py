@@ -37,10 +37,11 @@ async def record_disclosure(message: RecordDisclosure, uow: GatewayUnitOfWork, d
     ``DisclosureMade``; returns the legal basis: GDPR art. 6(1)(a) when every country of the
     partner is in the EEA, else art. 49(1)(a). Raises the gates' errors."""
     referral = message.referral
-    refusal = await gates.judge(uow, referral, deps.clock.today())
+    facts = await uow.referrals.gate_facts(referral)
+    refusal = gates.decide(referral, facts, deps.clock.today())
     if refusal is not None:
         raise gates.as_error(refusal)
-    partner = await uow.partners.get(referral.partner_id)
+    partner = facts.partner  # the entry just judged: no second read
     basis = legal_basis(partner.countries if partner else frozenset())
     await uow.disclosures.add(uuid4(), referral, basis, message.staff_id)
     uow.emit(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
+import asyncpg
 from hub_contracts import DataCategory, Purpose
 from hub_runtime.db import Connection
 
@@ -68,18 +70,21 @@ class ConsentRepository:
 
     async def get(self, consent_id: UUID) -> ConsentView | None:
         row = await self.conn.fetchrow("SELECT * FROM consents WHERE consent_id = $1", consent_id)
-        if row is None:
-            return None
-        return ConsentView(
-            consent_id=row["consent_id"],
-            case_id=row["case_id"],
-            partner_id=row["partner_id"],
-            purposes=frozenset(Purpose(p) for p in row["purposes"]),
-            data_categories=frozenset(DataCategory(c) for c in row["data_categories"]),
-            valid_from=row["valid_from"],
-            valid_until=row["valid_until"],
-            withdrawn_at=row["withdrawn_at"],
-        )
+        return None if row is None else consent_of(row)
+
+
+def consent_of(row: asyncpg.Record | Mapping[str, Any]) -> ConsentView:
+    """A ``consents`` row (or the same columns from a join) as the view."""
+    return ConsentView(
+        consent_id=row["consent_id"],
+        case_id=row["case_id"],
+        partner_id=row["partner_id"],
+        purposes=frozenset(Purpose(p) for p in row["purposes"]),
+        data_categories=frozenset(DataCategory(c) for c in row["data_categories"]),
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+        withdrawn_at=row["withdrawn_at"],
+    )
 
 
 class ErasureRepository:

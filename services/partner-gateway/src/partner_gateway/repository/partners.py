@@ -3,7 +3,7 @@ secrets, circuit breaker state."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -54,7 +54,7 @@ class PartnerRepository:
 
     async def get(self, partner_id: UUID) -> PartnerView | None:
         row = await self.conn.fetchrow("SELECT * FROM partners WHERE partner_id = $1", partner_id)
-        return None if row is None else _partner(row)
+        return None if row is None else partner_of(row)
 
     async def set_webhook(
         self,
@@ -148,7 +148,8 @@ class PartnerRepository:
         return [dict(r) for r in rows]
 
 
-def _partner(row: asyncpg.Record) -> PartnerView:
+def partner_of(row: asyncpg.Record | Mapping[str, Any]) -> PartnerView:
+    """A ``partners`` row (or the same columns from a join) as the view."""
     return PartnerView(
         partner_id=row["partner_id"],
         partner_type=PartnerType(row["partner_type"]),

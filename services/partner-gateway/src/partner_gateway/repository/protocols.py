@@ -17,7 +17,7 @@ from uuid import UUID
 
 from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose, ReferralStatus
 
-from partner_gateway.domain.model import CaseView, ConsentView, PartnerView, Referral
+from partner_gateway.domain.model import CaseView, ConsentView, GateFacts, PartnerView, Referral
 from partner_gateway.domain.notifications import NotificationKind
 
 
@@ -213,6 +213,11 @@ class ReferralStore(Protocol):
 
     async def status_of(self, referral_id: UUID) -> ReferralStatus | None:
         """Its status (None: unknown, or approved before statuses were kept)."""
+        ...
+
+    async def gate_facts(self, referral: Referral) -> GateFacts:
+        """Its partner, consent, case view and status as the views have them now, read
+        together (what every gate judges on; nothing cached)."""
         ...
 
     async def lock_status(self, referral_id: UUID) -> ReferralStatus | None:

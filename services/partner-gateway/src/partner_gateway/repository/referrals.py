@@ -9,7 +9,8 @@ import asyncpg
 from hub_contracts import DataCategory, PartnerType, Purpose, ReferralStatus
 from hub_runtime.db import Connection
 
-from partner_gateway.domain.model import Referral
+from partner_gateway.domain.model import GateFacts, Referral
+from partner_gateway.repository.gate_facts import gate_facts
 
 
 class ReferralRepository:
@@ -93,6 +94,10 @@ class ReferralRepository:
             "SELECT status FROM referrals WHERE referral_id = $1", referral_id
         )
         return None if value is None else ReferralStatus(value)
+
+    async def gate_facts(self, referral: Referral) -> GateFacts:
+        """The facts every gate judges on, in one query (`repository.gate_facts`)."""
+        return await gate_facts(self.conn, referral)
 
     async def get(self, referral_id: UUID) -> Referral | None:
         row = await self.conn.fetchrow(
