@@ -16,8 +16,15 @@ from casefile.fakes import CasefileState, FakeUnitOfWork
 from casefile.repository.history import DateCorrection
 from casefile.repository.timeline import TimelineEntry
 from casefile.unit_of_work import CasefileUnitOfWork
-from hub_contracts.privacy import ConsentFacts
-from hub_contracts.vocabulary import DataCategory, LocationType, ProcedureStage, Purpose, Region
+from hub_contracts.privacy import ConsentFacts, PartnerFacts
+from hub_contracts.vocabulary import (
+    DataCategory,
+    LocationType,
+    PartnerType,
+    ProcedureStage,
+    Purpose,
+    Region,
+)
 from hub_runtime.db import create_pool
 from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
 from hub_runtime.testing import temporary_databases
@@ -223,3 +230,40 @@ async def test_a_withdrawal_seen_first_keeps_the_grant_dead(store: Store) -> Non
         got = await uow.views.consent(consent.consent_id)
         assert got is not None
         assert (got.withdrawn_at, got.categories) == (NOW, consent.categories)
+
+
+async def test_the_disclosure_reads_consent_and_partner_in_one_query_as_two(store: Store) -> None:
+    case = await with_case(store)
+    partner = PartnerFacts(
+        uuid4(),
+        PartnerType.NGO,
+        active=True,
+        ever_origin_authority=False,
+        purposes=frozenset({Purpose.RETURN_COUNSELLING}),
+        has_agreement=True,
+        agreement_valid_until=DAY + timedelta(days=365),
+    )
+    consent = ConsentFacts(
+        uuid4(),
+        case.case_id,
+        partner.partner_id,
+        frozenset({Purpose.RETURN_COUNSELLING}),
+        frozenset({DataCategory.IDENTITY, DataCategory.CONTACT}),
+        DAY,
+        DAY + timedelta(days=90),
+        None,
+    )
+    async with store() as uow:
+        assert await uow.views.consent_and_partner(uuid4(), uuid4()) == (None, None)
+        await uow.views.upsert_partner(partner)
+        await uow.views.upsert_consent(consent)
+        both = await uow.views.consent_and_partner(consent.consent_id, partner.partner_id)
+        assert both == (consent, partner)
+        assert both == (
+            await uow.views.consent(consent.consent_id),
+            await uow.views.partner(partner.partner_id),
+        )
+        await uow.views.withdraw_consent(consent.consent_id, case.case_id, partner.partner_id, NOW)
+        withdrawn, _ = await uow.views.consent_and_partner(consent.consent_id, partner.partner_id)
+        assert withdrawn is not None
+        assert withdrawn.withdrawn_at == NOW

@@ -55,6 +55,11 @@ class FakeViews(_Repo):
     async def consent(self, consent_id: UUID) -> ConsentFacts | None:
         return self._s.consents.get(consent_id)
 
+    async def consent_and_partner(
+        self, consent_id: UUID, partner_id: UUID
+    ) -> tuple[ConsentFacts | None, PartnerFacts | None]:
+        return self._s.consents.get(consent_id), self._s.partners.get(partner_id)
+
     async def upsert_partner(self, partner: PartnerFacts) -> None:
         old = self._s.partners.get(partner.partner_id)
         ever = partner.ever_origin_authority or (old is not None and old.ever_origin_authority)

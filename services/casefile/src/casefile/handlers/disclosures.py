@@ -68,10 +68,11 @@ async def disclose(message: m.Disclose, uow: CasefileUow, deps: Deps) -> m.Discl
     case = await uow.cases.get(body.case_id)
     if case is None:
         raise CaseNotFoundError()
+    consent, partner = await uow.views.consent_and_partner(body.consent_id, body.partner_id)
     decision = decide(
         request,
-        await uow.views.consent(body.consent_id),
-        await uow.views.partner(body.partner_id),
+        consent,
+        partner,
         CaseFacts(stage=case.stage, erased=case.is_erased, closed=case.is_closed),
         deps.today(),
     )
