@@ -60,3 +60,51 @@ class Wakeup:
 
     def _notified(self, *_: object) -> None:
         self._event.set()
+
+
+class Broadcast:
+    """LISTEN on one channel for any number of waiters in this process (`Wakeup` serves one
+    worker: its `wait` consumes the wake-up). Run `listen` as a service worker; a waiter takes
+    a `ticket` before it looks at the database and then `wait`s with it, so a notification
+    sent between its look and its wait still wakes it. Polling stays the fallback: `wait`
+    returns after `at_most` seconds whether or not anything came (or the listener is down)."""
+
+    def __init__(self, channel: str) -> None:
+        self._channel = channel
+        self._event = asyncio.Event()
+
+    def ticket(self) -> asyncio.Event:
+        """What to `wait` on: set by the first notification from now on."""
+        return self._event
+
+    async def wait(self, ticket: asyncio.Event, at_most: float) -> None:
+        """Until a notification came after `ticket` was taken, or `at_most` seconds passed."""
+        if not ticket.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ticket.wait(), at_most)
+
+    async def listen(self, pool: asyncpg.Pool) -> None:
+        """Listen until cancelled, on a connection held from `pool` (released at the end);
+        after a lost connection, listen again a second later (waiters poll meanwhile)."""
+        while True:
+            conn: PoolConnectionProxy | None = None
+            try:
+                conn = await pool.acquire()
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _, gone=lost: gone.set())
+                await conn.add_listener(self._channel, self._notified)
+                self._notified()  # anything committed while nobody listened: look again
+                await lost.wait()
+            except _LISTEN_ERRORS:
+                log.warning("listener lost", extra={"channel": self._channel})
+            finally:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.remove_listener(self._channel, self._notified)
+                    with contextlib.suppress(Exception):
+                        await pool.release(conn)
+            await asyncio.sleep(1.0)
+
+    def _notified(self, *_: object) -> None:
+        event, self._event = self._event, asyncio.Event()
+        event.set()

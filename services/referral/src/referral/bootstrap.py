@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from hub_runtime import crypto
 from hub_runtime.bus import MessageBus
+from hub_runtime.notify import Broadcast
 from hub_runtime.service import ServiceContext, ServiceDefinition, Subscription, Worker
 
 from referral.api import build_app
@@ -19,7 +20,7 @@ from referral.kafka_commands import COMMAND_GROUP, COMMAND_TOPICS, command_handl
 from referral.routes import CONSUMES, PUBLISHES, ROUTES, event_handlers
 from referral.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from referral.vault import KEK_CONTEXT, CaseVault
-from referral.view_catch_up import NO_CATCH_UP, CaseViewCatchUp
+from referral.view_catch_up import INBOX_CHANNEL, NO_CATCH_UP, CaseViewCatchUp
 from referral.workers import expiry_worker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -61,8 +62,15 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
             settings.hub.jwt_secret.get_secret_value(),
             settings.casefile_timeout_seconds,
         )
-        workers.append(case_file.hold_open)
-        view = CaseViewCatchUp(case_file, within_seconds=settings.view_catch_up_seconds)
+        applied = Broadcast(INBOX_CHANNEL)
+
+        async def listen(ctx: ServiceContext) -> None:
+            await applied.listen(ctx.pool)
+
+        workers += [case_file.hold_open, listen]
+        view = CaseViewCatchUp(
+            case_file, within_seconds=settings.view_catch_up_seconds, applied=applied
+        )
     # Commands have a consumer of their own: a command waiting for a case the view has not
     # seen yet is retried there, where it cannot hold up the CaseOpened it waits for.
     subscriptions = (

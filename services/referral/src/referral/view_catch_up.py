@@ -41,6 +41,7 @@ from hub_contracts import (
     PersonErased,
     ProcedureStageChanged,
 )
+from hub_runtime.notify import Broadcast
 
 from referral.domain.model import CaseView
 from referral.unit_of_work import ReferralUnitOfWork
@@ -55,6 +56,9 @@ CASE_VIEW_EVENT_TYPES: tuple[str, ...] = (
     PersonErased.event_type,
 )
 """The casefile events the case view is built from (the consumer's handlers for them)."""
+
+INBOX_CHANNEL = "referral_inbox"
+"""NOTIFY'd when the consumer commits an inbox row (migration 0031_inbox_notify.sql)."""
 
 UnitOfWorkFactory = Callable[[], ReferralUnitOfWork]
 """A new unit of work per call (each look at the view is its own short transaction)."""
@@ -99,6 +103,10 @@ class CaseViewCatchUp:
     case_file: CaseFilePositions | None
     within_seconds: float = 5.0
     poll_seconds: float = 0.02
+    applied: Broadcast | None = None
+    """Wakes the wait when the consumer commits (NOTIFY on ``referral_inbox``); the inbox is
+    then polled only every `notified_poll_seconds`, in case a notification was missed."""
+    notified_poll_seconds: float = 0.5
 
     async def settle(
         self, uows: UnitOfWorkFactory, case_id: UUID, passes: ViewTest, *, prefer_wait: float = 0
@@ -136,14 +144,20 @@ class CaseViewCatchUp:
         return Settled.UNCONFIRMED
 
     async def _applied(self, uows: UnitOfWorkFactory, event_id: UUID, deadline: float) -> bool:
-        """Whether our consumer has applied `event_id` by `deadline` (monotonic; polled)."""
+        """Whether our consumer has applied `event_id` by `deadline` (monotonic): looked up
+        again when the consumer commits (`applied`), else polled."""
         while True:
+            ticket = None if self.applied is None else self.applied.ticket()
             async with uows() as uow:
                 if await uow.cases.has_applied(event_id):
                     return True
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return False
-            await asyncio.sleep(self.poll_seconds)
+            if self.applied is not None and ticket is not None:
+                await self.applied.wait(ticket, min(left, self.notified_poll_seconds))
+            else:
+                await asyncio.sleep(self.poll_seconds)
 
 
 NO_CATCH_UP = CaseViewCatchUp(case_file=None)
