@@ -58,7 +58,7 @@ CASE_VIEW_EVENT_TYPES: tuple[str, ...] = (
 """The casefile events the case view is built from (the consumer's handlers for them)."""
 
 INBOX_CHANNEL = "referral_inbox"
-"""NOTIFY'd when the consumer commits an inbox row (migration 0031_inbox_notify.sql)."""
+"""NOTIFY'd when the consumer commits an inbox row (migration 0041_inbox_notify.sql)."""
 
 UnitOfWorkFactory = Callable[[], ReferralUnitOfWork]
 """A new unit of work per call (each look at the view is its own short transaction)."""

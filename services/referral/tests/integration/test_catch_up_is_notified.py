@@ -1,6 +1,6 @@
 """Read-your-writes without polling (issue 16): a request waiting for its case view to catch up
 with casefile is woken when the consumer commits the event (NOTIFY on the inbox, migration
-0031), not at its next poll. The fallback poll here is far longer than the test may take."""
+0041), not at its next poll. The fallback poll here is far longer than the test may take."""
 
 from __future__ import annotations
 
