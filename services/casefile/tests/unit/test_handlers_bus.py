@@ -33,7 +33,9 @@ class Clock:
 
 @pytest.fixture
 def cf() -> FakeCasefile:
-    return FakeCasefile(Deps(vault=PersonVault("unit-test-secret"), clock=Clock()))
+    return FakeCasefile(
+        Deps(vault=PersonVault("unit-test-secret", "unit-test-index-secret"), clock=Clock())
+    )
 
 
 def opened_days_ago(cf: FakeCasefile, days: int) -> None:
