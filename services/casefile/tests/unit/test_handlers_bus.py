@@ -55,6 +55,9 @@ def opening(**overrides: Any) -> b.OpenCase:
 
 
 async def open_case(cf: FakeCasefile, **overrides: Any) -> UUID:
+    # Each case another person: casefile refuses a second open case for one person.
+    person = {"name": f"Test Persoon {len(cf.state.cases) + 1}", "date_of_birth": "1987-04-23"}
+    overrides.setdefault("person", person)
     case_id = await cf.bus().dispatch(m.OpenCase(opening(**overrides), ALICE))
     cf.deps.clock.now = NOW
     return case_id
