@@ -207,7 +207,9 @@ async def prepare_cases(client: HubClient, partners: list[UUID], count: int) -> 
     async def worker() -> None:
         while wanted:
             partner = wanted.pop()
-            case_id = await client.open_case(PERSON, household=[])
+            # Each case another person: casefile refuses a second open case for one person.
+            person = {**PERSON, "name": f"{PERSON['name']} {len(wanted)}"}
+            case_id = await client.open_case(person, household=[])
             await client.record_decision(case_id)
             await client.grant_consent(case_id, partner)
             prepared.append((case_id, partner))

@@ -36,7 +36,8 @@ async def _prepare(client: HubClient, partners: list[UUID], n: int) -> list[tupl
     ready = []
     for i in range(n):
         partner = partners[i % len(partners)]
-        case_id = await client.open_case(PERSON)
+        # Each case another person: casefile refuses a second open case for one person.
+        case_id = await client.open_case({**PERSON, "name": f"{PERSON['name']} {i}"})
         await client.record_decision(case_id)
         await client.wait_for_referral_view(case_id)
         await client.grant_consent(case_id, partner)

@@ -14,6 +14,7 @@ variants' medians is what counts.
 
 import argparse
 import asyncio
+import itertools
 import statistics
 import sys
 import time
@@ -72,8 +73,12 @@ async def one_round(
             async def health() -> object:
                 return (await http.get(f"{casefile.url}/health")).raise_for_status()
 
+            opened = itertools.count()
+
             async def open_case() -> object:
-                return await client.open_case(PERSON, household=[])
+                # Each case another person: casefile refuses a second open case for one person.
+                person = {**PERSON, "name": f"{PERSON['name']} {next(opened)}"}
+                return await client.open_case(person, household=[])
 
             await _cpu_per_request(casefile.pid, 100, health)  # warm-up
             await _cpu_per_request(casefile.pid, 50, open_case)

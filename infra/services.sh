@@ -24,15 +24,26 @@ SIMULATOR="partner-simulator|partner_gateway.simulator|8190"
 
 ensure_secrets() {
   local file="$HUB/secrets.env"
-  [ -f "$file" ] && return
   # Random per machine; never committed. Production secrets come from the deployment instead.
-  "$PY" - >"$file" <<'PY'
-import base64, secrets
-print(f"HUB_JWT_SECRET={secrets.token_hex(32)}")
-print(f"CASEFILE_MASTER_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}")
-print(f"SIGNALS_HASH_KEY={secrets.token_hex(32)}")
-PY
+  # A secret added later (e.g. CASEFILE_INDEX_KEY) is appended to an existing file; those in
+  # it are never changed (a new CASEFILE_MASTER_KEY would make every stored person unreadable).
+  touch "$file"
   chmod 600 "$file"
+  "$PY" - "$file" <<'PY'
+import base64, secrets, sys
+path = sys.argv[1]
+have = {line.split("=", 1)[0] for line in open(path) if "=" in line}
+wanted = {
+    "HUB_JWT_SECRET": lambda: secrets.token_hex(32),
+    "CASEFILE_MASTER_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "CASEFILE_INDEX_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "SIGNALS_HASH_KEY": lambda: secrets.token_hex(32),
+}
+with open(path, "a") as out:
+    for name, make in wanted.items():
+        if name not in have:
+            out.write(f"{name}={make()}\n")
+PY
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

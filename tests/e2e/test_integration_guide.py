@@ -41,6 +41,7 @@ EXPECTED: dict[str, list[str]] = {
     "partner-token": [r"^inbox: 200$"],
     "register-webhook": [r"^secret whsec_\.\.\.$"],
     "open-case": [rf"^case {UUID}$"],
+    "person-already-known": [r"(?m)^409$", r"(?m)^person_already_known$", r"(?m)^true$"],
     "stage-and-decision": [r'"stage":"final_rejection"', r'"decision":"independent_return"'],
     "consent": [rf"^consent {UUID}$"],
     "request-referral": [r'"status":"approved","refusal_reasons":\[\]'],

@@ -57,7 +57,9 @@ async def test_a_referral_right_after_the_decision_sees_it_without_a_header(
         partner_id = await client.register_partner("IOM mission (read-your-writes test)")
         waited: list[float] = []
         for round_ in range(ROUNDS):
-            case_id = await client.open_case(PERSON, country_of_origin="IQ")
+            # Each round another person: casefile refuses a second open case for one person.
+            person = {**PERSON, "name": f"{PERSON['name']} {round_}"}
+            case_id = await client.open_case(person, country_of_origin="IQ")
             # No header, no retry: the consent sees the case just opened (same mechanism).
             await _created(client, f"/cases/{case_id}/consents", consent_body(partner_id))
             async with _held_back(running_hub, HOLD_SECONDS):
@@ -108,7 +110,8 @@ async def test_without_the_case_file_the_lagging_view_is_judged_and_prefer_wait_
         partner_id = await client.register_partner("IOM mission (control)")
         outcomes = []
         for prefer in (None, "wait=5"):
-            case_id = await client.open_case(PERSON, country_of_origin="IQ")
+            person = {**PERSON, "name": f"{PERSON['name']} {prefer}"}  # two persons
+            case_id = await client.open_case(person, country_of_origin="IQ")
             await _known(client, case_id)
             await _created(client, f"/cases/{case_id}/consents", consent_body(partner_id))
             async with _held_back(running_hub, HOLD_SECONDS):

@@ -53,6 +53,7 @@ class HubDriver:
         # Built here, on the hub's loop (the fixture's); used only through `run`.
         self.http = httpx.AsyncClient(timeout=30)
         self.calls: list[tuple[str, int]] = []
+        self.opened = 0
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
@@ -129,9 +130,12 @@ class HubDriver:
     # -- the use cases -----------------------------------------------------------------------
 
     def open_case(self, stage: str) -> Answer:
+        # Each case another person (casefile refuses a second open case for one person); the
+        # canary stays in the name, so a scan still finds it wherever it leaks.
+        self.opened += 1
         body = {
             "person": {
-                "name": CANARY_NAME,
+                "name": f"{CANARY_NAME} {self.opened}",
                 "date_of_birth": CANARY_BIRTH,
                 "phone": CANARY_PHONE,
                 "languages": ["ar"],

@@ -1,6 +1,7 @@
-"""The caseload import on the real stack: a 1,000-row file with 20 bad rows (6 a spreadsheet
-check finds, 14 only casefile does) -> the dry run reports exactly those 20 and writes nothing;
-the import applies the other 980 exactly once, also when interrupted midway and started again.
+"""The caseload import on the real stack: a 1,000-row file with 20 bad rows (7 a spreadsheet
+check finds, among them a person twice in the file; 13 only casefile does, among them 2 persons
+with an open case already) -> the dry run reports exactly those 20 and writes nothing; the
+import applies the other 980 exactly once, also when interrupted midway and started again.
 
 Runtime on this machine (2 shared cores): about a minute for the 1,000-row test (three passes
 over the file: the dry run, the interrupted import, the resumed one); measured in the report."""
@@ -14,15 +15,27 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from hub_client import models as m
 from hub_client.caseload import CaseloadFileError, import_caseload
 from hub_client.caseload.files import read_rows
 from hub_demo.inprocess import RunningHub
 from openpyxl import Workbook
 
-from .caseload_files import HEADER, caseload, write_csv
+from .caseload_files import HEADER, KNOWN_PERSONS, caseload, write_csv
 from .conftest import client_of, count_cases
 
 pytestmark = pytest.mark.integration
+
+
+def already_open(name: str, born: str) -> m.OpenCase:
+    """A case opened before the import, for a person the file names again."""
+    return m.OpenCase(
+        person=m.PersonIn(name=name, date_of_birth=date.fromisoformat(born)),
+        country_of_origin="IQ",
+        region="west",
+        location_type="vbl",
+        stage="appeal_pending",
+    )
 
 
 def council_today() -> date:
@@ -63,6 +76,7 @@ async def test_a_thousand_rows_dry_run_then_import_exactly_once_across_an_interr
     started = time.monotonic()
 
     async with client_of(running_hub) as hub:
+        known = [await hub.open_case(already_open(name, born)) for name, born in KNOWN_PERSONS]
         dry = await import_caseload(source, hub, dry_run=True, progress=False)
     dry_seconds = time.monotonic() - started
     assert dry.rows == 1000
@@ -71,7 +85,10 @@ async def test_a_thousand_rows_dry_run_then_import_exactly_once_across_an_interr
     assert found == expected
     assert len(dry.problems) == 20  # one problem per bad row, none for a good one
     assert all(p.reason for p in dry.problems)
-    assert await count_cases(running_hub) == 0  # the dry run wrote nothing
+    # A person already in the hub: the open case is named (an id, not a personal value).
+    already = [p for p in dry.problems if p.code == "person_already_known"]
+    assert [p.reason.rsplit("(case ", 1)[1] for p in already] == [f"{c})" for c in known]
+    assert await count_cases(running_hub) == 2  # the dry run wrote nothing
     # No cell value of a refused row is echoed (names, dates, the wrong codes).
     report = json.dumps(dry.as_json())
     for row in expected:
@@ -98,12 +115,12 @@ async def test_a_thousand_rows_dry_run_then_import_exactly_once_across_an_interr
     assert resumed.already_imported == recorded
     assert resumed.imported == 980 - recorded
     assert resumed.refused_rows == sorted(expected)
-    assert await count_cases(running_hub) == 980  # every good row exactly once
+    assert await count_cases(running_hub) == 2 + 980  # every good row exactly once
 
     async with client_of(running_hub) as hub:
         again = await import_caseload(source, hub, dry_run=False, progress=False)
     assert (again.imported, again.already_imported) == (0, 980)
-    assert await count_cases(running_hub) == 980
+    assert await count_cases(running_hub) == 2 + 980
     print(f"\n1,000 rows: dry run {dry_seconds:.1f}s, all {time.monotonic() - started:.1f}s")
 
 

@@ -191,9 +191,15 @@ async def test_a_write_whose_answer_is_lost_is_retried_with_its_key_and_applied_
     async with client_of(running_hub) as hub:
         assert (await hub.read_case(case_id)).case_id == case_id
         # A key given by the caller is the one sent; a repeat is the first answer again.
-        assert await hub.open_case(case(), idempotency_key="tool-row-000001") == (
-            await hub.open_case(case(), idempotency_key="tool-row-000001")
+        other = case(person=m.PersonIn(name="Sami Kittest-Aziz", date_of_birth="1993-04-05"))
+        assert await hub.open_case(other, idempotency_key="tool-row-000001") == (
+            await hub.open_case(other, idempotency_key="tool-row-000001")
         )
+        # The same person again, without a key: casefile names the open case (issue 19).
+        with pytest.raises(HubError) as known:
+            await hub.open_case(case())
+        assert (known.value.status, known.value.error) == (409, "person_already_known")
+        assert known.value.extra == {"case_id": str(case_id)}
     assert await count_cases(running_hub) == 2
 
 

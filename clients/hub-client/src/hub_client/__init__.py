@@ -5,9 +5,11 @@ from hub_client.caseload import ImportReport, RowProblem, import_caseload
 from hub_client.client import HubClient, new_idempotency_key
 from hub_client.errors import HubError, HubUnreachableError
 from hub_client.retry import RetryPolicy
+from hub_client.sync import HubClientSync
 
 __all__ = [
     "HubClient",
+    "HubClientSync",
     "HubError",
     "HubUnreachableError",
     "ImportReport",

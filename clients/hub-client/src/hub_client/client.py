@@ -140,6 +140,23 @@ class HubClient:
             ops.CORRECT_DATE, m.DateCorrected, body=body, key=idempotency_key, case_id=case_id
         )
 
+    async def schedule_deadline(self, case_id: UUID, body: m.ScheduleDeadline) -> m.DeadlineTracked:
+        """Track a deadline (an extension, an entry ban's end, a family detention's limit);
+        its date is then in `read_case`'s ``deadlines``. Tracking a kind again replaces it."""
+        return await self._call(
+            ops.SCHEDULE_DEADLINE, m.DeadlineTracked, body=body, case_id=case_id
+        )
+
+    async def erase_person(self, case_id: UUID) -> m.PersonErased:
+        """Erase the person of the case (crypto-shredding; coordinator). Final: afterwards
+        every request about the case answers 410 ``person_erased``, this one too (so a retry
+        after a lost answer raises `HubError` 410: the erasure happened)."""
+        return await self._call(ops.ERASE_PERSON, m.PersonErased, case_id=case_id)
+
+    async def read_tombstone(self, case_id: UUID) -> m.Tombstone:
+        """The trace of an erasure: when, by whom, why (coordinator)."""
+        return await self._call(ops.READ_TOMBSTONE, m.Tombstone, case_id=case_id)
+
     # -- referral ------------------------------------------------------------------------------
 
     async def grant_consent(
@@ -153,6 +170,16 @@ class HubClient:
     async def read_consent(self, consent_id: UUID) -> m.ConsentOut:
         """One consent with its evidence."""
         return await self._call(ops.READ_CONSENT, m.ConsentOut, consent_id=consent_id)
+
+    async def consents_of_case(self, case_id: UUID) -> list[m.ConsentOut]:
+        """Every consent of the case, withdrawn ones included."""
+        answer = await self._send(ops.CONSENTS_OF_CASE, None, None, {}, {"case_id": case_id})
+        return [m.ConsentOut.model_validate(item) for item in answer]
+
+    async def withdraw_consent(self, consent_id: UUID) -> m.ConsentOut:
+        """Withdraw a consent: every open referral under it is withdrawn too (and its
+        partner told). A second withdrawal is refused with 409."""
+        return await self._call(ops.WITHDRAW_CONSENT, m.ConsentOut, consent_id=consent_id)
 
     async def request_referral(
         self,
@@ -183,6 +210,14 @@ class HubClient:
         """Every referral of the case."""
         answer = await self._send(ops.REFERRALS_OF_CASE, None, None, {}, {"case_id": case_id})
         return [m.ReferralOut.model_validate(item) for item in answer]
+
+    async def review_referral(self, referral_id: UUID, body: m.ReviewReferral) -> m.ReferralOut:
+        """A coordinator's review of a referral in ``review`` (needs a coordinator's token):
+        approve, override (audited) or refuse; 409 ``review_not_allowed`` when the action is
+        not allowed (e.g. approving with a failing rule)."""
+        return await self._call(
+            ops.REVIEW_REFERRAL, m.ReferralOut, body=body, referral_id=referral_id
+        )
 
     # -- the one way out -----------------------------------------------------------------------
 

@@ -2,16 +2,14 @@
 components of the same names (casefile's and referral's `/openapi.json`).
 
 Written by hand, thinly: codes are plain strings (the services own the vocabularies and refuse
-an unknown code with a 422 the client raises as `HubError`).
-`hub_client_tests/test_models_match_documents.py` compares every model here with the component
-of the same name in the RUNNING services' documents (the same properties, the same required
-ones), so a change on either side fails a test instead of drifting silently. Request bodies
-refuse unknown fields; answers ignore fields added later (an older client keeps working against
-a newer hub).
+an unknown code with a 422 the client raises as `HubError`). `hub_client_tests/
+test_models_match_documents.py` compares every model with the component of its name in the
+RUNNING services' documents (same properties, same required ones): a change on either side
+fails a test. Request bodies refuse unknown fields; answers ignore fields added later.
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -101,6 +99,34 @@ class CorrectRecordedDate(_Body):
     reason: str
 
 
+class ScheduleExtension(_Body):
+    """Track an extension of the departure period: 1-12 ``weeks``, only while the person
+    cooperates with return (casefile answers 422 ``no_departure_period`` / ``deadline_rule``)."""
+
+    kind: Literal["extension"]
+    weeks: int
+    cooperating: bool
+
+
+class ScheduleEntryBan(_Body):
+    """Track the end of an entry ban: ``years`` (normally 2) from ``starts_on``, the departure."""
+
+    kind: Literal["entry_ban_end"]
+    starts_on: date
+    years: int = 2
+
+
+class ScheduleFamilyDetention(_Body):
+    """Track the 14-day limit of a family's detention from ``detained_at`` (timezone-aware)."""
+
+    kind: Literal["family_detention_limit"]
+    detained_at: datetime
+
+
+# The body of ``POST /cases/{id}/deadlines``: one of three kinds (``kind`` tells which).
+ScheduleDeadline = ScheduleExtension | ScheduleEntryBan | ScheduleFamilyDetention
+
+
 # -- casefile: answers ---------------------------------------------------------------------
 
 
@@ -140,6 +166,26 @@ class DateCorrected(CaseRef):
     correction_id: UUID
     entry_id: UUID
     decided_on: date
+
+
+class DeadlineTracked(CaseRef):
+    """A tracked deadline (its date: `CaseView.deadlines`)."""
+
+    deadline_id: UUID
+
+
+class PersonErased(CaseRef):
+    """The person's key was destroyed (crypto-shredding); ``erased`` is always true."""
+
+    erased: bool
+
+
+class Tombstone(CaseRef):
+    """The trace an erasure leaves: when, who (a staff login or ``retention``), why."""
+
+    erased_at: datetime
+    erased_by: str
+    reason: str
 
 
 class StageChangeEntry(_Answer):
@@ -253,6 +299,15 @@ class RequestReferral(_Body):
     partner_id: UUID
     purpose: str
     data_categories: list[str]
+
+
+class ReviewReferral(_Body):
+    """A coordinator's review of a referral in ``review``: ``decision`` ``approve``,
+    ``override`` (the rules a coordinator may set aside; audited) or ``refuse``, with the
+    written ``reason`` (10+ characters; kept sealed in the audit, never on Kafka)."""
+
+    decision: str
+    reason: str
 
 
 # -- referral: answers ---------------------------------------------------------------------

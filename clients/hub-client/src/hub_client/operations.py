@@ -21,17 +21,21 @@ class Operation:
     ``is_list``: the answer is a JSON array of ``answer``."""
 
     service: Service
-    method: Literal["GET", "POST"]
+    method: Literal["GET", "POST", "DELETE"]
     path: str
     body: type[BaseModel] | None
     answer: type[BaseModel]
     status: int
     is_list: bool = False
+    keyed: bool = True
 
     @property
     def writes(self) -> bool:
-        """A POST that changes something (a validate-only request writes nothing)."""
-        return self.method == "POST" and not self.path.endswith("/validate")
+        """A request that takes an Idempotency-Key: a POST that changes something (not a
+        validate-only one) on a route that accepts a key (``keyed``). The others are safe to
+        send again as they are: a read, or a change whose repeat is refused with a clear 409 or
+        410 (a consent withdrawn twice, a review decided, a person erased)."""
+        return self.method == "POST" and self.keyed and not self.path.endswith("/validate")
 
 
 OPEN_CASE = Operation("casefile", "POST", "/cases", m.OpenCase, m.CaseRef, 201)
@@ -57,16 +61,46 @@ RECORD_BOTTLENECK = Operation(
 CORRECT_DATE = Operation(
     "casefile", "POST", "/cases/{case_id}/corrections", m.CorrectRecordedDate, m.DateCorrected, 201
 )
+# The body is one of three models (`m.ScheduleDeadline`); the table names the first, the
+# document test checks all three are in the route's oneOf.
+SCHEDULE_DEADLINE = Operation(
+    "casefile",
+    "POST",
+    "/cases/{case_id}/deadlines",
+    m.ScheduleExtension,
+    m.DeadlineTracked,
+    201,
+    keyed=False,
+)
+ERASE_PERSON = Operation(
+    "casefile", "DELETE", "/cases/{case_id}/person", None, m.PersonErased, 200, keyed=False
+)
+READ_TOMBSTONE = Operation("casefile", "GET", "/cases/{case_id}/erasure", None, m.Tombstone, 200)
 GRANT_CONSENT = Operation(
     "referral", "POST", "/cases/{case_id}/consents", m.GrantConsent, m.ConsentOut, 201
 )
 READ_CONSENT = Operation("referral", "GET", "/consents/{consent_id}", None, m.ConsentOut, 200)
+CONSENTS_OF_CASE = Operation(
+    "referral", "GET", "/cases/{case_id}/consents", None, m.ConsentOut, 200, is_list=True
+)
+WITHDRAW_CONSENT = Operation(
+    "referral", "POST", "/consents/{consent_id}/withdraw", None, m.ConsentOut, 200, keyed=False
+)
 REQUEST_REFERRAL = Operation(
     "referral", "POST", "/cases/{case_id}/referrals", m.RequestReferral, m.ReferralOut, 201
 )
 READ_REFERRAL = Operation("referral", "GET", "/referrals/{referral_id}", None, m.ReferralOut, 200)
 REFERRALS_OF_CASE = Operation(
     "referral", "GET", "/cases/{case_id}/referrals", None, m.ReferralOut, 200, is_list=True
+)
+REVIEW_REFERRAL = Operation(
+    "referral",
+    "POST",
+    "/referrals/{referral_id}/review",
+    m.ReviewReferral,
+    m.ReferralOut,
+    200,
+    keyed=False,
 )
 
 ALL: tuple[Operation, ...] = (
@@ -78,9 +112,15 @@ ALL: tuple[Operation, ...] = (
     RECORD_OPTIONS,
     RECORD_BOTTLENECK,
     CORRECT_DATE,
+    SCHEDULE_DEADLINE,
+    ERASE_PERSON,
+    READ_TOMBSTONE,
     GRANT_CONSENT,
     READ_CONSENT,
+    CONSENTS_OF_CASE,
+    WITHDRAW_CONSENT,
     REQUEST_REFERRAL,
     READ_REFERRAL,
     REFERRALS_OF_CASE,
+    REVIEW_REFERRAL,
 )

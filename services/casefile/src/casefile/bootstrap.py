@@ -31,7 +31,8 @@ def deps(settings: Settings, clock: Clock = system_clock) -> Deps:
         None if previous is None else previous.get_secret_value(),
         None if next_ is None else next_.get_secret_value(),
     )
-    return Deps(vault=PersonVault(keyring), clock=clock)
+    vault = PersonVault(keyring, settings.index_key.get_secret_value())
+    return Deps(vault=vault, clock=clock)
 
 
 def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefinition:
@@ -48,6 +49,9 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
 
     async def nfc(ctx: ServiceContext) -> int:
         return await workers.normalise_stored_texts(ctx, wired)
+
+    async def index(ctx: ServiceContext) -> int:
+        return await workers.index_persons(ctx, wired)
 
     async def retention(ctx: ServiceContext) -> int:
         return await workers.retention_pass(ctx, wired, settings.retention_days)
@@ -68,5 +72,7 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
             workers.every(settings.retention_check_seconds, evidence, "evidence_sealer"),
             # The data step of migration 0020: older texts re-sealed in NFC, then none left.
             workers.every(settings.retention_check_seconds, nfc, "nfc_normaliser"),
+            # The data step of migration 0022: open cases from before it get their blind index.
+            workers.every(settings.retention_check_seconds, index, "person_indexer"),
         ],
     )

@@ -36,6 +36,12 @@ class Settings(EnvSettings):
         " CASEFILE_MASTER_KEY_VERSION + 1; unwraps only, so instances not yet switched read what"
         " switched ones wrap (README, Deployment)",
     )
+    index_key: SecretStr = Field(
+        SecretStr("dev-only-casefile-index-key-change-me"),
+        description="Secret of the persons' blind index (HMAC-SHA256 of the normalised name and"
+        " date of birth; `casefile.domain.person_index`): how an open case for a person already"
+        " in the hub is found. A new value needs `python -m casefile.reindex`",
+    )
     retention_days: int = Field(
         365, ge=0, description="Days after a case closes before the person is erased"
     )

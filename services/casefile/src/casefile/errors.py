@@ -4,6 +4,8 @@ Reasons name a field or a rule, never a submitted value or anything personal (th
 bodies and logs).
 """
 
+from uuid import UUID
+
 from hub_runtime.errors import ConflictError, GoneError, InvalidError, NotFoundError
 
 ERASED = "the person's data in this case was erased"
@@ -72,3 +74,18 @@ class EntryNotCorrectableError(InvalidError):
 
     def __init__(self) -> None:
         super().__init__("only the date of a recorded decision or stage change can be corrected")
+
+
+class PersonAlreadyKnownError(ConflictError):
+    """The person (same normalised name and date of birth, by the blind index
+    `casefile.domain.person_index`) already has an open case (HTTP 409
+    ``person_already_known``); ``case_id`` in the body names it. Only staff who may open a
+    case get this answer, and it names no personal value."""
+
+    default_code = "person_already_known"
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(
+            "a person with this name and date of birth already has an open case in the hub",
+            extra={"case_id": str(case_id)},
+        )

@@ -210,6 +210,27 @@ class RewrapKeys(Message[int]):
 
 
 @dataclass(frozen=True)
+class IndexedPersons:
+    """One batch of `IndexPersons`: the ``last`` case visited (the next batch starts after
+    it; None: no case left), how many were ``indexed``, and the cases ``already_known``:
+    (case, the other open case that holds the same person's index)."""
+
+    last: UUID | None
+    indexed: int
+    already_known: tuple[tuple[UUID, UUID], ...]
+
+
+@dataclass(frozen=True)
+class IndexPersons(Message[IndexedPersons]):
+    """The blind index of up to ``limit`` open cases after ``after`` (by case id): those
+    without one, or ``every`` one (after ``CASEFILE_INDEX_KEY`` changed)."""
+
+    after: UUID | None = None
+    limit: int = 200
+    every: bool = False
+
+
+@dataclass(frozen=True)
 class DisclosureAnswer:
     """The disclosure's outcome: the covered categories (``categories``), or the refusal the
     edge raises once the access-log row of the refused read is committed (``refusal``)."""

@@ -18,6 +18,8 @@ settings; 1 when a key is under a version the settings do not hold (nothing is l
 previous master key and run again).
 """
 
+from collections.abc import Callable
+
 from hub_runtime.crypto import finish_rotation
 from hub_runtime.db import create_pool
 from hub_runtime.entry import load_settings, refuse_insecure
@@ -31,15 +33,19 @@ from casefile.routes import ROUTES
 from casefile.unit_of_work import CasefileUnitOfWork
 
 
-async def rotate(settings: Settings, batch: int = 200) -> dict[int, int]:
+async def rotate(
+    settings: Settings, batch: int = 200, on_batch: Callable[[int], None] | None = None
+) -> dict[int, int]:
     """Re-wrap every key not under ``settings.master_key_version``; returns the live keys by
-    KEK version afterwards (``{version: count}``). Raises ``UnknownKekVersionError`` when a
+    KEK version afterwards (``{version: count}``); ``on_batch`` is told how many keys each
+    batch re-wrapped (a progress bar: `hub keys rotate`). Raises ``UnknownKekVersionError`` when a
     key's version is neither the current nor the previous one."""
     pool = await create_pool(settings.hub.pg_dsn, settings.database, max_size=2)
     try:
         bus = Bus(ROUTES, lambda: CasefileUnitOfWork(pool), deps(settings))
-        while await bus.dispatch(m.RewrapKeys(limit=batch)):
-            pass
+        while done := await bus.dispatch(m.RewrapKeys(limit=batch)):
+            if on_batch is not None:
+                on_batch(done)
         async with pool.acquire() as conn:
             return await PgPersons(conn).count_keys_by_version()
     finally:

@@ -41,6 +41,7 @@ ROUTES: Routes[CasefileUow, Deps] = Routes(
         m.SealLegacyEvidence: efforts.seal_legacy_evidence,
         m.NormaliseStoredTexts: maintenance.normalise_stored_texts,
         m.RewrapKeys: maintenance.rewrap_keys,
+        m.IndexPersons: maintenance.index_persons,
         m.ScheduleDeadline: deadlines.schedule_deadline,
         m.SendDeadlineNotices: deadlines.send_deadline_notices,
         m.ReadCase: reads.read_case,

@@ -6,11 +6,13 @@ The only module that sees plaintext personal fields next to the database. Caller
 
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from casefile.domain import crypto
 from casefile.domain.model import Person
+from casefile.domain.person_index import index_key, person_digest
 from casefile.repository.protocols import Persons
 
 
@@ -23,10 +25,25 @@ class PersonVault:
     from the master secret (`casefile.domain.crypto`). Every method raises
     `PersonErasedError` once the key was destroyed.
 
-    ``keyring``: the KEKs by version (a master secret string: version 1 alone)."""
+    ``keyring``: the KEKs by version (a master secret string: version 1 alone);
+    ``index_secret``: ``CASEFILE_INDEX_KEY``, the secret of the persons' blind index
+    (`casefile.domain.person_index`)."""
 
-    def __init__(self, keyring: crypto.Keyring | str) -> None:
+    def __init__(self, keyring: crypto.Keyring | str, index_secret: str) -> None:
         self._keyring = crypto.keyring(keyring) if isinstance(keyring, str) else keyring
+        self._index_key = index_key(index_secret)
+
+    def index_digest(self, person: Person) -> bytes:
+        """The person's blind index (32 bytes: HMAC-SHA256 of the normalised name and the
+        birth date under the index key); pseudonymous, stored only in ``person_index``."""
+        return person_digest(self._index_key, person.name, person.date_of_birth)
+
+    async def stored_digest(self, persons: Persons, case_id: UUID) -> bytes:
+        """The blind index of a stored person (their identity category decrypted in memory
+        only); raises `PersonErasedError` when the key is gone."""
+        identity = (await self.read(persons, case_id, ["identity"]))["identity"]
+        born = date.fromisoformat(identity["date_of_birth"])
+        return person_digest(self._index_key, identity["name"], born)
 
     @property
     def kek_version(self) -> int:

@@ -56,6 +56,28 @@ async def normalise_stored_texts(ctx: ServiceContext, deps: Deps) -> int:
     return resealed
 
 
+async def index_persons(ctx: ServiceContext, deps: Deps, *, every: bool = False) -> int:
+    """The blind index of every open case without one (the data step of migration 0022), or
+    of ``every`` open case (`casefile.reindex`), one transaction per batch; returns how many
+    were indexed. A person already indexed under another open case is counted in the log and
+    tried again at the next pass."""
+    bus, after, indexed, known = message_bus(ctx, deps), None, 0, 0
+    while True:
+        batch = await bus.dispatch(m.IndexPersons(after=after, every=every))
+        indexed, known = indexed + batch.indexed, known + len(batch.already_known)
+        if batch.last is None:
+            break
+        after = batch.last
+    if indexed or known:
+        log.info(
+            "persons indexed: %d; %d left unindexed as another open case's person",
+            indexed,
+            known,
+            extra={"service": ctx.name, "count": indexed},
+        )
+    return indexed
+
+
 async def retention_pass(ctx: ServiceContext, deps: Deps, retention_days: int) -> int:
     """Erase persons of cases closed longer than the retention period; returns how many."""
     erased = await message_bus(ctx, deps).dispatch(m.EraseAfterRetention(retention_days))

@@ -61,12 +61,16 @@ def test_casefile_answers_every_generated_request_as_documented(
     casefile_url: str, hub_settings: HubSettings
 ) -> None:
     headers_for = _headers(hub_settings.jwt_secret.get_secret_value())
-    cases = [
-        httpx.post(
-            f"{casefile_url}/cases", json=CASE, headers=dict(headers_for("POST", "/cases"))
-        ).json()["case_id"]
-        for _ in range(3)
-    ]
+    cases = []
+    for i in range(3):  # three persons: casefile refuses a second open case for one person
+        person = {**CASE["person"], "name": f"Fuzz Testpersoon {i}"}
+        opened = httpx.post(
+            f"{casefile_url}/cases",
+            json={**CASE, "person": person},
+            headers=dict(headers_for("POST", "/cases")),
+        )
+        assert opened.status_code == 201, opened.text
+        cases.append(opened.json()["case_id"])
     report = fuzz(casefile_url, headers_for, known={"case_id": cases})
     print(report.summary())
     assert not report.failures, "\n\n".join(f"{k}\n{v}" for k, v in report.failures.items())

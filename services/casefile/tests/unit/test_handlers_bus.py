@@ -33,7 +33,9 @@ class Clock:
 
 @pytest.fixture
 def cf() -> FakeCasefile:
-    return FakeCasefile(Deps(vault=PersonVault("unit-test-secret"), clock=Clock()))
+    return FakeCasefile(
+        Deps(vault=PersonVault("unit-test-secret", "unit-test-index-secret"), clock=Clock())
+    )
 
 
 def opened_days_ago(cf: FakeCasefile, days: int) -> None:
@@ -53,6 +55,9 @@ def opening(**overrides: Any) -> b.OpenCase:
 
 
 async def open_case(cf: FakeCasefile, **overrides: Any) -> UUID:
+    # Each case another person: casefile refuses a second open case for one person.
+    person = {"name": f"Test Persoon {len(cf.state.cases) + 1}", "date_of_birth": "1987-04-23"}
+    overrides.setdefault("person", person)
     case_id = await cf.bus().dispatch(m.OpenCase(opening(**overrides), ALICE))
     cf.deps.clock.now = NOW
     return case_id

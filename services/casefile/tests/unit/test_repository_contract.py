@@ -267,3 +267,27 @@ async def test_the_disclosure_reads_consent_and_partner_in_one_query_as_two(stor
         withdrawn, _ = await uow.views.consent_and_partner(consent.consent_id, partner.partner_id)
         assert withdrawn is not None
         assert withdrawn.withdrawn_at == NOW
+
+
+async def test_the_blind_index_one_open_case_per_digest(store: Store) -> None:
+    first, second, closed = await with_case(store), await with_case(store), await with_case(store)
+    digest, other = b"d" * 32, b"e" * 32
+    async with store() as uow:
+        for case in (first, second, closed):
+            await uow.persons.add_key(case.case_id, Sealed(b"n" * 12, b"k"), 1)
+        await uow.cases.close(closed.case_id, DAY)
+        assert await uow.persons.claim_index(first.case_id, digest) is None
+        assert await uow.persons.claim_index(second.case_id, digest) == first.case_id
+        assert await uow.persons.claim_index(first.case_id, digest) is None  # its own: kept
+        await uow.commit()
+    async with store() as uow:
+        assert await uow.persons.index_rows() == 1
+        # Open cases with a key and no row; every open one; after a case id.
+        assert await uow.persons.cases_to_index(None, 10, every=False) == [second.case_id]
+        both = sorted([first.case_id, second.case_id], key=str)
+        assert await uow.persons.cases_to_index(None, 10, every=True) == both
+        assert await uow.persons.cases_to_index(both[0], 10, every=True) == both[1:]
+        assert await uow.persons.claim_index(first.case_id, other) is None  # moved
+        assert await uow.persons.claim_index(second.case_id, digest) is None  # now free
+        await uow.persons.drop_index(first.case_id)
+        assert await uow.persons.index_rows() == 1

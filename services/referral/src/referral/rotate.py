@@ -9,6 +9,8 @@ Exit status: 0 when every live key is under the current version; 78 on invalid o
 settings; 1 when a key is under a version the settings do not hold.
 """
 
+from collections.abc import Callable
+
 from hub_runtime.bus import MessageBus
 from hub_runtime.crypto import finish_rotation
 from hub_runtime.db import create_pool
@@ -24,15 +26,19 @@ from referral.unit_of_work import unit_of_work_factory
 from referral.vault import CaseVault
 
 
-async def rotate(settings: Settings, batch: int = 200) -> dict[int, int]:
+async def rotate(
+    settings: Settings, batch: int = 200, on_batch: Callable[[int], None] | None = None
+) -> dict[int, int]:
     """Re-wrap every live key not under ``settings.master_key_version``; returns the live keys
-    by version afterwards. Raises ``UnknownKekVersionError`` (nothing of that batch is kept)."""
+    by version afterwards; ``on_batch`` is told how many keys each batch re-wrapped (`hub keys
+    rotate`'s progress bar). Raises ``UnknownKekVersionError`` (nothing of that batch is kept)."""
     pool = await create_pool(settings.hub.pg_dsn, settings.database, max_size=2)
     try:
         factory = unit_of_work_factory(pool)
         bus = MessageBus(ROUTES, factory, Deps(clock=Clock(), vault=CaseVault(keyring(settings))))
-        while await bus.dispatch(RewrapKeys(limit=batch)):
-            pass
+        while done := await bus.dispatch(RewrapKeys(limit=batch)):
+            if on_batch is not None:
+                on_batch(done)
         async with factory() as uow:
             return await uow.case_keys.count_by_version()
     finally:

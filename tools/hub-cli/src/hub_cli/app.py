@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from hub_cli import dead_letters, operations, partners, status, token
+from hub_cli import dead_letters, keys, operations, partners, status, token
 from hub_cli.config import Identity
 
 app = typer.Typer(
@@ -35,7 +35,8 @@ def root(
         ),
     ] = None,
 ) -> None:
-    """Operate the hub: status, partners, dead letters, erasure, signals, tokens, imports."""
+    """Operate the hub: status, partners, dead letters, erasure, signals, tokens, imports,
+    keys."""
     ctx.obj = Identity(token=bearer)
 
 
@@ -47,6 +48,7 @@ app.add_typer(partners.app, name="partners")
 app.add_typer(dead_letters.app, name="dead-letters")
 app.add_typer(operations.signals_app, name="signals")
 app.add_typer(operations.gateway_app, name="gateway")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

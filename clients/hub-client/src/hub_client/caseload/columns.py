@@ -168,9 +168,11 @@ def _yes_no(cells: dict[str, str], column: str) -> bool:
 
 
 def person_identity(cells: dict[str, str]) -> tuple[str, str]:
-    """What makes two rows the same person within one file: the name (Unicode NFC, case and
-    spaces folded) and the date of birth."""
-    name = " ".join(unicodedata.normalize("NFC", cells.get("person_name", "")).casefold().split())
+    """What makes two rows the same person within one file: the name (Unicode NFC, case folded,
+    NFC again, spaces collapsed: casefile's blind index compares names so) and the date of
+    birth."""
+    folded = unicodedata.normalize("NFC", cells.get("person_name", "")).casefold()
+    name = " ".join(unicodedata.normalize("NFC", folded).split())
     return name, cells.get("date_of_birth", "")
 
 

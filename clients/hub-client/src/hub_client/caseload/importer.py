@@ -29,6 +29,7 @@ from hub_client.errors import HubError
 CODE_COLUMNS = {
     "implausible_household_dates": "household",
     "date_before_birth": "final_decision_on",
+    "person_already_known": "person_name",
 }
 """Casefile's refusals that name one column by their code (the others by their reasons)."""
 
@@ -79,7 +80,11 @@ def problems_of(row: int, error: HubError) -> list[RowProblem]:
             path, _, text = reason.partition(":")
             found.append(RowProblem(row, _column(path.strip()), error.error, text.strip()))
         return found
-    return [RowProblem(row, CODE_COLUMNS.get(error.error), error.error, error.detail)]
+    detail = error.detail
+    if error.error == "person_already_known" and "case_id" in error.extra:
+        # The open case's id (not a personal value): where the counsellor looks next.
+        detail = f"{detail} (case {error.extra['case_id']})"
+    return [RowProblem(row, CODE_COLUMNS.get(error.error), error.error, detail)]
 
 
 def _column(path: str) -> str | None:

@@ -13,14 +13,30 @@ from casefile import messages as m
 from casefile import workers
 from casefile.api import responses as out
 from casefile.api.keys import KeyHeader, once
-from casefile.api.roles import GONE, PERSONAL_READERS, REFUSED_OR_GONE, Manager, Reader, Worker
+from casefile.api.roles import (
+    CONFLICT,
+    GONE,
+    PERSONAL_READERS,
+    REFUSED_OR_GONE,
+    Manager,
+    Reader,
+    Worker,
+)
 
 
 def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
     """``/cases``: the case and its person."""
     r = APIRouter(prefix="/cases", tags=["cases"])
 
-    @r.post("", status_code=201, summary="Open a case (emits CaseOpened)")
+    @r.post(
+        "",
+        status_code=201,
+        summary="Open a case (emits CaseOpened)",
+        description="409 `person_already_known` (with the open case's `case_id`) when a person"
+        " with the same name and date of birth (compared through casefile's blind index) has"
+        " an open case already.",
+        responses=CONFLICT,
+    )
     async def open_case(
         body: b.OpenCase, who: Worker, response: Response, key: KeyHeader = None
     ) -> out.CaseRef:
@@ -41,7 +57,9 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         description="Runs every check of `POST /cases` (the body, the dates against today and"
         " the person's age, the household) in a transaction that is rolled back: no case, no"
         " event, no key is left. Answers 200 when the case would open, else the refusal"
-        " `POST /cases` would answer. For a caseload import's dry run.",
+        " `POST /cases` would answer (409 `person_already_known` included). For a caseload"
+        " import's dry run.",
+        responses=CONFLICT,
     )
     async def validate_case(body: b.OpenCase, who: Worker) -> out.CaseValidated:
         await bus.try_out(m.OpenCase(body, who))
@@ -80,7 +98,11 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         await bus.dispatch(m.UpdateCase(case_id, body))
         return out.CaseRef(case_id=case_id)
 
-    @r.put("/{case_id}/person", summary="Replace the person's data and household", responses=GONE)
+    @r.put(
+        "/{case_id}/person",
+        summary="Replace the person's data and household",
+        responses=REFUSED_OR_GONE,
+    )
     async def update_person(case_id: UUID, body: b.UpdatePerson, who: Worker) -> out.CaseRef:
         del who
         await bus.dispatch(m.UpdatePerson(case_id, body))

@@ -21,4 +21,5 @@ PERSONAL_READERS = (Role.COUNSELLOR, Role.COORDINATOR)
 # Error statuses a route's handler answers beyond those the edge derives (see
 # hub_runtime.openapi_errors): 410 once the person was erased, 409 for a refused change.
 GONE = errors(410)
+CONFLICT = errors(409)
 REFUSED_OR_GONE = errors(409, 410)

@@ -33,6 +33,7 @@ class CasefileState:
     keys: dict[UUID, WrappedKey] = field(default_factory=dict)
     nfc_checked: dict[UUID, bool] = field(default_factory=dict)
     fields: dict[UUID, dict[str, Sealed]] = field(default_factory=dict)
+    person_index: dict[UUID, bytes] = field(default_factory=dict)
     decisions: list[tuple[UUID, DecisionRow]] = field(default_factory=list)
     stage_changes: list[tuple[UUID, StageChangeRow]] = field(default_factory=list)
     bottlenecks: list[tuple[UUID, Case, str, date, str]] = field(default_factory=list)
@@ -164,6 +165,31 @@ class FakePersons(_Repo):
     ) -> dict[str, Sealed]:
         stored = self._s.fields.get(case_id, {})
         return {c: s for c, s in stored.items() if categories is None or c in categories}
+
+    async def claim_index(self, case_id: UUID, digest: bytes) -> UUID | None:
+        self._s.person_index.pop(case_id, None)
+        holder = next((c for c, d in self._s.person_index.items() if d == digest), None)
+        if holder is None:
+            self._s.person_index[case_id] = digest
+        return holder
+
+    async def drop_index(self, case_id: UUID) -> None:
+        self._s.person_index.pop(case_id, None)
+
+    async def cases_to_index(self, after: UUID | None, limit: int, *, every: bool) -> list[UUID]:
+        found = [
+            c.case_id
+            for c in self._s.cases.values()
+            if not c.is_closed
+            and not c.is_erased
+            and c.case_id in self._s.keys
+            and (every or c.case_id not in self._s.person_index)
+            and (after is None or str(c.case_id) > str(after))
+        ]
+        return sorted(found, key=str)[:limit]
+
+    async def index_rows(self) -> int:
+        return len(self._s.person_index)
 
     async def claim_not_nfc(self, limit: int) -> list[UUID]:
         return sorted((c for c, ok in self._s.nfc_checked.items() if not ok), key=str)[:limit]

@@ -13,7 +13,11 @@ from casefile import messages as m
 from casefile.deps import Deps
 from casefile.domain import deadlines as dl
 from casefile.domain.model import MIN_PARENT_AGE, Case, HouseholdMember, Person
-from casefile.errors import ImplausibleDateError, PersonErasedGoneError
+from casefile.errors import (
+    ImplausibleDateError,
+    PersonAlreadyKnownError,
+    PersonErasedGoneError,
+)
 from casefile.handlers.common import (
     add_timeline,
     not_before_case,
@@ -68,7 +72,9 @@ async def open_case(message: m.OpenCase, uow: CasefileUow, deps: Deps) -> UUID:
     """Open a case: the person sealed under a new key, ``CaseOpened`` (coarse facts only), and
     the deadlines that follow from the opening (departure period, family-location end).
 
-    Raises `ImplausibleDateError` (422) for impossible dates."""
+    Raises `ImplausibleDateError` (422) for impossible dates and `PersonAlreadyKnownError`
+    (409 ``person_already_known``, naming the open case) when the person's blind index (same
+    normalised name and date of birth) belongs to an open case already."""
     body, today = message.body, deps.today()
     person = _valid_person(body, today)
     if body.final_decision_on is not None:
@@ -86,6 +92,7 @@ async def open_case(message: m.OpenCase, uow: CasefileUow, deps: Deps) -> UUID:
         opened_by=message.who.sub,
     )
     await uow.cases.add(case)
+    await _claim_index(uow, deps, case.case_id, person)
     await deps.vault.store_new_person(uow.persons, case.case_id, person)
     opened = CaseOpened(
         case_id=case.case_id,
@@ -117,6 +124,14 @@ def _plausible_final_decision(decided_on: date, person: Person, today: date) -> 
         )
 
 
+async def _claim_index(uow: CasefileUow, deps: Deps, case_id: UUID, person: Person) -> None:
+    """Give the open case its person's blind index; `PersonAlreadyKnownError` (409) when
+    another open case holds it (the unit of work is then rolled back)."""
+    holder = await uow.persons.claim_index(case_id, deps.vault.index_digest(person))
+    if holder is not None:
+        raise PersonAlreadyKnownError(holder)
+
+
 async def update_case(message: m.UpdateCase, uow: CasefileUow, deps: Deps) -> None:
     """Change coarse facts; a move into or out of a family location (re)tracks its end.
     Raises 404/410/409 (`writable_case`)."""
@@ -141,10 +156,13 @@ async def update_case(message: m.UpdateCase, uow: CasefileUow, deps: Deps) -> No
 async def update_person(message: m.UpdatePerson, uow: CasefileUow, deps: Deps) -> None:
     """Replace the person's data (re-sealed under their key) and the household facts.
 
-    Allowed on a closed case (rectification, GDPR art. 16); a closed case tracks no deadline.
-    Raises 404/410 (`writable_case`), `ImplausibleDateError` (422)."""
+    Allowed on a closed case (rectification, GDPR art. 16); a closed case tracks no deadline
+    and has no blind index. Raises 404/410 (`writable_case`), `ImplausibleDateError` (422),
+    `PersonAlreadyKnownError` (409) when the rectified person is another open case's."""
     case = await writable_case(uow, message.case_id, closed_ok=True)
     person = _valid_person(message.body, deps.today())
+    if not case.is_closed:
+        await _claim_index(uow, deps, case.case_id, person)
     await deps.vault.replace_person(uow.persons, case.case_id, person)
     updated = replace(
         case,
@@ -192,6 +210,8 @@ async def close_case(message: m.CloseCase, uow: CasefileUow, deps: Deps) -> None
     plausible_past_day(closed_on, deps.today(), "closed_on")
     not_before_case(closed_on, case, "closed_on")
     await uow.cases.close(case.case_id, closed_on)
+    # Only open cases are matched: a person whose case closed may need a new one.
+    await uow.persons.drop_index(case.case_id)
     await uow.deadlines.cancel_all(case.case_id, deps.clock())
     uow.emit(CaseClosed(case_id=case.case_id, closed_on=closed_on), subject=case.case_id)
     await add_timeline(uow, case.case_id, "case_closed", {"closed_on": closed_on.isoformat()})
@@ -208,6 +228,7 @@ async def erase_person(message: m.ErasePerson, uow: CasefileUow, deps: Deps) -> 
     stored = await uow.persons.key(case.case_id)
     kek_version = deps.vault.kek_version if stored is None else stored.version
     await uow.persons.destroy_key(case.case_id)
+    await uow.persons.drop_index(case.case_id)
     await uow.cases.mark_erased(case.case_id, now)
     # Deadlines go too: a family-location end date is a child's birthday in disguise.
     await uow.deadlines.delete_for_case(case.case_id)

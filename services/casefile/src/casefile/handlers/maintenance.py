@@ -43,6 +43,27 @@ async def rewrap_keys(message: m.RewrapKeys, uow: CasefileUow, deps: Deps) -> in
     return await deps.vault.rewrap_keys(uow.persons, message.limit)
 
 
+async def index_persons(message: m.IndexPersons, uow: CasefileUow, deps: Deps) -> m.IndexedPersons:
+    """The blind index's backfill, one batch (a migration cannot decrypt names): each open
+    case after ``message.after`` without an index row (or ``every`` one) gets the digest of
+    its stored person. A person who already holds another open case's digest is reported in
+    ``already_known`` and left without one (it is tried again at the next pass, and indexed
+    once the other case closes). Safe in several processes at once (rows locked, skipped)."""
+    case_ids = await uow.persons.cases_to_index(message.after, message.limit, every=message.every)
+    indexed, known = 0, []
+    for case_id in case_ids:
+        try:
+            digest = await deps.vault.stored_digest(uow.persons, case_id)
+        except (PersonErasedError, DecryptionError):
+            continue  # erased since the query, or unreadable for every reader alike
+        holder = await uow.persons.claim_index(case_id, digest)
+        if holder is None:
+            indexed += 1
+        else:
+            known.append((case_id, holder))
+    return m.IndexedPersons(case_ids[-1] if case_ids else None, indexed, tuple(known))
+
+
 async def _normalise_person(uow: CasefileUow, vault: PersonVault, case_id: UUID) -> int:
     """Re-seal the person's non-NFC ciphertexts; returns how many."""
     sealed: dict[str, Sealed] = await uow.persons.fields(case_id)

@@ -117,6 +117,52 @@ class PgPersons:
             )
         return {r["category"]: Sealed(r["nonce"], r["ciphertext"]) for r in rows}
 
+    async def claim_index(self, case_id: UUID, digest: bytes) -> UUID | None:
+        """Give the case the blind index ``digest`` (replacing the one it had): None when
+        done, else the other case that holds it (nothing changed for that one). Of two claims
+        of one digest at the same moment, the second waits on the UNIQUE index until the
+        first commits, then finds it (never a unique-violation error)."""
+        await self._conn.execute("DELETE FROM person_index WHERE case_id = $1", case_id)
+        for _ in range(3):  # the holder found by the INSERT may roll back before the SELECT
+            inserted = await self._conn.fetchval(
+                "INSERT INTO person_index (case_id, digest) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING RETURNING case_id",
+                case_id,
+                digest,
+            )
+            if inserted is not None:
+                return None
+            holder: UUID | None = await self._conn.fetchval(
+                "SELECT case_id FROM person_index WHERE digest = $1", digest
+            )
+            if holder is not None:
+                return holder
+        raise RuntimeError("the person index kept changing under the claim")  # pragma: no cover
+
+    async def drop_index(self, case_id: UUID) -> None:
+        """Delete the case's blind index (the case closed or the person was erased)."""
+        await self._conn.execute("DELETE FROM person_index WHERE case_id = $1", case_id)
+
+    async def cases_to_index(self, after: UUID | None, limit: int, *, every: bool) -> list[UUID]:
+        """Up to ``limit`` open cases with a live key, by case id after ``after``: those with
+        no blind index yet, or ``every`` one (a new index key). Locks each case row as every
+        writer of the person does, skipping rows another transaction holds."""
+        rows = await self._conn.fetch(
+            "SELECT c.case_id FROM cases c JOIN person_keys k ON k.case_id = c.case_id"
+            " LEFT JOIN person_index i ON i.case_id = c.case_id"
+            " WHERE c.closed_on IS NULL AND c.erased_at IS NULL"
+            " AND ($3 OR i.case_id IS NULL) AND ($1::uuid IS NULL OR c.case_id > $1)"
+            " ORDER BY c.case_id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
+            after,
+            limit,
+            every,
+        )
+        return [r["case_id"] for r in rows]
+
+    async def index_rows(self) -> int:
+        """How many blind index rows exist (for operators and tests)."""
+        return int(await self._conn.fetchval("SELECT count(*) FROM person_index"))
+
     async def claim_not_nfc(self, limit: int) -> list[UUID]:
         """Persons whose sealed texts migration 0020's worker has not checked yet (erased
         persons have no key row, so never appear). Locks the case row too, as every writer of
