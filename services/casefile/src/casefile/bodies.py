@@ -29,6 +29,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    field_validator,
     model_validator,
 )
 
@@ -95,6 +96,21 @@ class OpenCase(_Command):
         default=None, description="Day of the final rejection, when the case opens after it"
     )
     departure_period_shortened: StrictBool = False
+    not_the_person_of: list[UUID] = Field(
+        default_factory=list,
+        max_length=10,
+        description=(
+            "Open cases a 409 person_already_known named that the counsellor has checked: a"
+            " namesake born the same day, not this person. The case is then opened beside them."
+        ),
+    )
+
+    @field_validator("not_the_person_of")
+    @classmethod
+    def _unique_cases(cls, value: list[UUID]) -> list[UUID]:
+        if len(set(value)) != len(value):
+            raise ValueError("not_the_person_of must not repeat a case id")
+        return value
 
 
 class UpdateCase(_Command):

@@ -35,6 +35,26 @@ async def test_the_same_person_twice_is_refused_with_the_open_case(casefile: Any
     assert casefile.NAME.encode() not in digest
 
 
+async def test_a_checked_namesake_is_opened_beside_the_other_case(casefile: Any) -> None:
+    """Two persons may share a name and a birth date (1 January is common among people
+    without documents): a counsellor who checked the case the 409 named opens the new one
+    beside it by naming it in ``not_the_person_of``; a third still meets both."""
+    headers = casefile.token(Role.COUNSELLOR)
+    first = await casefile.open_case()
+    body = casefile.case_body() | {"not_the_person_of": [first]}
+    second = await casefile.http.post("/cases", json=body, headers=headers)
+    assert second.status_code == 201, second.text
+    namesake = second.json()["case_id"]
+    assert await casefile.fetchval(ROWS) == 2
+    third = await casefile.http.post("/cases", json=body, headers=headers)
+    assert (third.status_code, third.json()["case_id"]) == (409, namesake)
+    both = casefile.case_body() | {"not_the_person_of": [first, namesake]}
+    assert (await casefile.http.post("/cases/validate", json=both, headers=headers)).is_success
+    repeated = casefile.case_body() | {"not_the_person_of": [first, first]}
+    refused = await casefile.http.post("/cases", json=repeated, headers=headers)
+    assert refused.status_code == 422, refused.text
+
+
 async def test_two_requests_at_once_open_one_case(casefile: Any) -> None:
     headers = casefile.token(Role.COUNSELLOR)
     answers = await asyncio.gather(

@@ -166,12 +166,16 @@ class FakePersons(_Repo):
         stored = self._s.fields.get(case_id, {})
         return {c: s for c, s in stored.items() if categories is None or c in categories}
 
-    async def claim_index(self, case_id: UUID, digest: bytes) -> UUID | None:
+    async def claim_index(
+        self, case_id: UUID, digest: bytes, *, besides: frozenset[UUID] = frozenset()
+    ) -> UUID | None:
         self._s.person_index.pop(case_id, None)
-        holder = next((c for c, d in self._s.person_index.items() if d == digest), None)
-        if holder is None:
-            self._s.person_index[case_id] = digest
-        return holder
+        holders = sorted(c for c, d in self._s.person_index.items() if d == digest)
+        other = [c for c in holders if c not in besides]
+        if other:
+            return other[0]
+        self._s.person_index[case_id] = digest
+        return None
 
     async def drop_index(self, case_id: UUID) -> None:
         self._s.person_index.pop(case_id, None)

@@ -92,7 +92,7 @@ async def open_case(message: m.OpenCase, uow: CasefileUow, deps: Deps) -> UUID:
         opened_by=message.who.sub,
     )
     await uow.cases.add(case)
-    await _claim_index(uow, deps, case.case_id, person)
+    await _claim_index(uow, deps, case.case_id, person, frozenset(body.not_the_person_of))
     await deps.vault.store_new_person(uow.persons, case.case_id, person)
     opened = CaseOpened(
         case_id=case.case_id,
@@ -124,10 +124,18 @@ def _plausible_final_decision(decided_on: date, person: Person, today: date) -> 
         )
 
 
-async def _claim_index(uow: CasefileUow, deps: Deps, case_id: UUID, person: Person) -> None:
+async def _claim_index(
+    uow: CasefileUow,
+    deps: Deps,
+    case_id: UUID,
+    person: Person,
+    besides: frozenset[UUID] = frozenset(),
+) -> None:
     """Give the open case its person's blind index; `PersonAlreadyKnownError` (409) when
-    another open case holds it (the unit of work is then rolled back)."""
-    holder = await uow.persons.claim_index(case_id, deps.vault.index_digest(person))
+    another open case not in ``besides`` (namesakes a counsellor has checked) holds it (the
+    unit of work is then rolled back)."""
+    digest = deps.vault.index_digest(person)
+    holder = await uow.persons.claim_index(case_id, digest, besides=besides)
     if holder is not None:
         raise PersonAlreadyKnownError(holder)
 

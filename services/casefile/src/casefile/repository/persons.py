@@ -117,27 +117,31 @@ class PgPersons:
             )
         return {r["category"]: Sealed(r["nonce"], r["ciphertext"]) for r in rows}
 
-    async def claim_index(self, case_id: UUID, digest: bytes) -> UUID | None:
+    async def claim_index(
+        self, case_id: UUID, digest: bytes, *, besides: frozenset[UUID] = frozenset()
+    ) -> UUID | None:
         """Give the case the blind index ``digest`` (replacing the one it had): None when
-        done, else the other case that holds it (nothing changed for that one). Of two claims
-        of one digest at the same moment, the second waits on the UNIQUE index until the
-        first commits, then finds it (never a unique-violation error)."""
+        done, else another open case that holds it and is not in ``besides`` (the namesakes a
+        counsellor has checked), and nothing changed. Two claims of one digest at the same
+        moment are serialised by an advisory lock on the digest until the first commits, so
+        the second sees the first's row."""
         await self._conn.execute("DELETE FROM person_index WHERE case_id = $1", case_id)
-        for _ in range(3):  # the holder found by the INSERT may roll back before the SELECT
-            inserted = await self._conn.fetchval(
-                "INSERT INTO person_index (case_id, digest) VALUES ($1, $2)"
-                " ON CONFLICT DO NOTHING RETURNING case_id",
-                case_id,
-                digest,
-            )
-            if inserted is not None:
-                return None
-            holder: UUID | None = await self._conn.fetchval(
-                "SELECT case_id FROM person_index WHERE digest = $1", digest
-            )
-            if holder is not None:
-                return holder
-        raise RuntimeError("the person index kept changing under the claim")  # pragma: no cover
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock("
+            "hashtextextended('person-index:' || encode($1, 'hex'), 0))",
+            digest,
+        )
+        holders = await self._conn.fetch(
+            "SELECT case_id FROM person_index WHERE digest = $1 ORDER BY case_id", digest
+        )
+        other = [r["case_id"] for r in holders if r["case_id"] not in besides]
+        if other:
+            found: UUID = other[0]
+            return found
+        await self._conn.execute(
+            "INSERT INTO person_index (case_id, digest) VALUES ($1, $2)", case_id, digest
+        )
+        return None
 
     async def drop_index(self, case_id: UUID) -> None:
         """Delete the case's blind index (the case closed or the person was erased)."""
