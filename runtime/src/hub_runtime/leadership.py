@@ -110,7 +110,11 @@ class Leadership:
         except _ERRORS as exc:
             log.warning(
                 "leadership check failed",
-                extra={"worker": self.lock_name, "error_type": type(exc).__name__},
+                extra={
+                    "service": self.service,
+                    "worker": self.worker,
+                    "error_type": type(exc).__name__,
+                },
             )
             await self.close()
         if self.held != was_held:
