@@ -1,6 +1,7 @@
 -- Issue 17: the gateway's rate limits hold across its instances (repository/rate_limits.py).
 -- One row per limiter scope and key: GCRA's theoretical arrival time. The key is stored only
--- as a SHA-256 (it is a partner or client id, a client address or a hashed e-mail address).
+-- as an HMAC-SHA-256 under a key derived from HUB_JWT_SECRET (it is a partner or client id, a
+-- client address or a hashed e-mail address).
 -- UNLOGGED: cheaper writes on every limited request; after a server crash the table starts
 -- empty, which only lets each key through one burst early.
 CREATE UNLOGGED TABLE rate_limits (

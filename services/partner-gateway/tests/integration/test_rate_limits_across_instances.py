@@ -21,6 +21,7 @@ from partner_gateway.repository.rate_limits import PostgresRateLimits
 from .portal import csrf_of
 
 pytestmark = pytest.mark.integration
+SECRET = "a-test-secret-for-the-rate-limit-keys-0123456789"
 
 
 def _most_allowed(burst: int, rate_per_second: float, seconds: float) -> int:
@@ -80,7 +81,7 @@ async def test_the_shared_limiter_under_concurrency(
         async with first.acquire() as conn:
             await apply_migrations(conn, runtime_migrations() + folder_migrations(MIGRATIONS))
         burst, rate = 20, 5.0
-        limiters = [PostgresRateLimits(p, "partner", rate, burst) for p in (first, second)]
+        limiters = [PostgresRateLimits(p, "partner", rate, burst, SECRET) for p in (first, second)]
         started = time.monotonic()
         waits = await asyncio.gather(*(limiters[i % 2].acquire("k") for i in range(200)))
         elapsed = time.monotonic() - started
@@ -92,7 +93,7 @@ async def test_the_shared_limiter_under_concurrency(
         assert max(refused) <= 1 / rate + 0.05
         # Another key and another scope are limited apart.
         assert await limiters[0].acquire("other") == 0.0
-        assert await PostgresRateLimits(first, "sign-in", rate, burst).acquire("k") == 0.0
+        assert await PostgresRateLimits(first, "sign-in", rate, burst, SECRET).acquire("k") == 0.0
         # Once refilled, the key passes again.
         await asyncio.sleep(1 / rate + 0.05)
         assert await limiters[1].acquire("k") == 0.0

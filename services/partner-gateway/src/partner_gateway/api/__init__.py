@@ -45,7 +45,11 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
     install(app, ctx.hub)
     # Shared by every gateway instance (one row per key in PostgreSQL).
     limiter = PostgresRateLimits(
-        ctx.pool, "partner", settings.rate_limit_per_second, settings.rate_limit_burst
+        ctx.pool,
+        "partner",
+        settings.rate_limit_per_second,
+        settings.rate_limit_burst,
+        settings.hub.jwt_secret.get_secret_value(),
     )
     app.include_router(admin.router(bus))
     app.include_router(partner.router(bus, limiter, settings.partner_token_ttl_seconds))

@@ -15,6 +15,7 @@ which can only refuse more, never let more through.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from typing import Protocol
 
@@ -52,12 +53,17 @@ class RateLimits(Protocol):
 
 class PostgresRateLimits:
     """`RateLimits` on the ``rate_limits`` table, one ``scope`` per limiter (e.g. ``partner``,
-    ``sign-in``), ``rate_per_second`` sustained and ``capacity`` at once per key."""
+    ``sign-in``), ``rate_per_second`` sustained and ``capacity`` at once per key; ``secret``
+    keys the HMAC under which the keys are stored."""
 
     def __init__(
-        self, pool: asyncpg.Pool, scope: str, rate_per_second: float, capacity: int
+        self, pool: asyncpg.Pool, scope: str, rate_per_second: float, capacity: int, secret: str
     ) -> None:
         self._pool = pool
+        # Keys are stored as HMACs under a key derived from ``secret`` (HUB_JWT_SECRET, shared
+        # by the instances): a plain SHA-256 of a client address could be reversed by trying
+        # every IPv4 address. A rotation of the secret only starts every limit afresh.
+        self._key = hmac.new(secret.encode(), b"gateway-rate-limits-v1", hashlib.sha256).digest()
         self.scope = scope
         self._interval = 1.0 / rate_per_second
         self._tolerance = (capacity - 1) * self._interval
@@ -67,7 +73,7 @@ class PostgresRateLimits:
         """See `RateLimits.acquire`. One statement (its own transaction) on a pooled
         connection; every ``SWEEP_EVERY_SECONDS`` also one delete of idle keys. Database
         errors propagate, as from any request's unit of work."""
-        key_hash = hashlib.sha256(key.encode()).digest()
+        key_hash = hmac.new(self._key, key.encode(), hashlib.sha256).digest()
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(_TAKE, self.scope, key_hash, self._interval, self._tolerance)
             if time.monotonic() - self._swept_at > SWEEP_EVERY_SECONDS:

@@ -30,7 +30,11 @@ def router(bus: GatewayBus, settings: Settings, pool: asyncpg.Pool) -> APIRouter
         absolute=settings.portal_absolute_seconds,
     )
     sign_in_limiter = PostgresRateLimits(
-        pool, "sign-in", settings.portal_sign_in_per_minute / 60.0, settings.portal_sign_in_burst
+        pool,
+        "sign-in",
+        settings.portal_sign_in_per_minute / 60.0,
+        settings.portal_sign_in_burst,
+        settings.hub.jwt_secret.get_secret_value(),
     )
     routes = APIRouter(prefix="/portal", include_in_schema=False)
     pages.add(routes, bus, portal)
