@@ -1,6 +1,7 @@
 """Which periodic workers run once across a service's instances (docs/deployment.md,
 "Scale-out"): the passes are wrapped in `hub_runtime.leadership.single_instance`; the gateway's
-webhook delivery and the HTTP clients' keep-alive run in every instance."""
+webhook delivery, the HTTP clients' keep-alive and referral's inbox listener run in every
+instance."""
 
 from collections.abc import Callable, Sequence
 
@@ -33,7 +34,7 @@ def _split(workers: Sequence[Worker]) -> tuple[set[str], set[str]]:
         pytest.param(
             lambda: referral(ReferralSettings()).workers,
             {"expiry_worker"},
-            {"hold_open"},
+            {"hold_open", "listen"},
             id="referral",
         ),
         pytest.param(
