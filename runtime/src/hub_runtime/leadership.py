@@ -42,7 +42,15 @@ WORKER_PASSES = Counter(
     ["service", "worker"],
 )
 
-_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+# InternalClientError: asyncpg's state machine when the server ended the session while a query
+# was being sent (seen after pg_terminate_backend): the connection is as dead as with the others.
+_ERRORS = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    TimeoutError,
+)
 QUERY_TIMEOUT_SECONDS = 10.0
 """A check that does not answer within this many seconds counts as leadership lost."""
 
