@@ -18,6 +18,7 @@ case's records share a key, hence a partition, and one partition's records are a
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -122,6 +123,7 @@ class HostedConsumer:
     ) -> None:
         self.applier = applier
         self.group_id = group_id
+        self._lag_reported: set[TopicPartition] = set()
         self.subscriber: BatchSubscriber = broker.subscriber(
             *topics,
             group_id=group_id,
@@ -168,11 +170,19 @@ class HostedConsumer:
         return consumer
 
     async def record_lag(self, service: str) -> None:
-        """Update the lag gauge of every assigned partition (called periodically)."""
+        """Update the lag gauge of every assigned partition, and drop the gauges of partitions no
+        longer assigned (called periodically)."""
         consumer = self.kafka_consumer
+        assigned = set() if consumer is None else consumer.assignment()
+        # A partition a rebalance moved to another instance is that instance's to report: its
+        # last value here would stay frozen and could raise a lag alert for ever.
+        for partition in self._lag_reported - assigned:
+            with contextlib.suppress(KeyError):  # already gone (another consumer in-process)
+                CONSUMER_LAG.remove(service, partition.topic, str(partition.partition))
+        self._lag_reported = set()
         if consumer is None:
             return
-        for partition in consumer.assignment():
+        for partition in assigned:
             end = consumer.highwater(partition)
             if end is None:
                 continue
@@ -180,6 +190,7 @@ class HostedConsumer:
             CONSUMER_LAG.labels(service, partition.topic, str(partition.partition)).set(
                 max(0, end - position)
             )
+            self._lag_reported.add(partition)
 
 
 async def _commit(consumer: Any, offsets: dict[TopicPartition, int]) -> None:

@@ -36,6 +36,7 @@ SAFE_EXTRA_KEYS = frozenset(
         "path",
         "method",
         "duration_ms",
+        "worker",
     }
 )
 

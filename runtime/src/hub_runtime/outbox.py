@@ -23,8 +23,8 @@ from hub_runtime.telemetry import current_trace_headers, span_from_carrier
 
 log = logging.getLogger(__name__)
 
-# Advisory lock key that elects the publishing relay of a database.
-_RELAY_LOCK = 7_201_302
+# Advisory lock key that elects the publishing relay of a database (held during a batch only).
+RELAY_LOCK = 7_201_302
 
 _CLAIM_BATCH = """
 SELECT id, event_id, topic, message_key, payload, trace_headers
@@ -84,7 +84,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: claim a batch, publish it, mark it. Returns how many were published."""
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", RELAY_LOCK):
                 return 0  # another relay of this service is publishing
             rows = await conn.fetch(_CLAIM_BATCH, self._batch_size)
             if not rows:

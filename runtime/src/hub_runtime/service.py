@@ -18,12 +18,13 @@ from hub_contracts.topics import dead_letter_topic
 from starlette.middleware import Middleware
 
 from hub_runtime.consumer import BatchHandler, EventHandler, RecordApplier, RetryPolicy
-from hub_runtime.db import create_pool, ensure_database
+from hub_runtime.db import create_pool, dsn_for_database, ensure_database
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_limit
 from hub_runtime.health import ReadinessCheck
 from hub_runtime.kafka import ensure_topics
 from hub_runtime.kafka_host import HostedConsumer, new_broker
+from hub_runtime.leadership import Leadership
 from hub_runtime.metrics import DEAD_LETTER_SIZE
 from hub_runtime.migrations import (
     apply_migrations,
@@ -48,6 +49,15 @@ class ServiceContext:
     broker: KafkaBroker
     """The service's FastStream broker: its consumers, and the producer that publishes."""
     unit_of_work_type: type[UnitOfWork] = UnitOfWork
+    database: str = ""
+    """The service's database name (its pool's); `database_dsn` reaches it."""
+    leaders: dict[str, Leadership] = field(default_factory=dict)
+    """The `Leadership` of each running single-instance worker, by worker name."""
+
+    @property
+    def database_dsn(self) -> str:
+        """The DSN of the service's database under its run-time role (``HUB_PG_DSN``)."""
+        return dsn_for_database(self.hub.pg_dsn, self.database)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work of the service's type (the consumers use it too)."""
@@ -192,7 +202,12 @@ class ServiceRuntime:
         )
         broker = new_broker(self.hub, client_id=d.name)
         self.context = ctx = ServiceContext(
-            name=d.name, hub=self.hub, pool=pool, broker=broker, unit_of_work_type=d.unit_of_work
+            name=d.name,
+            hub=self.hub,
+            pool=pool,
+            broker=broker,
+            unit_of_work_type=d.unit_of_work,
+            database=d.database,
         )
         if d.consumes:
             self.consumer = self._host(ctx, d.name, d.consumes, d.handlers, d.batch_handler)

@@ -91,6 +91,13 @@ class HubSettings(TransportSettings):
         " replicas on, the topics also get min.insync.replicas=2",
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, description="Relay poll when no NOTIFY came")
+    leader_retry_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often an instance that does not lead a single-instance worker (e.g."
+        " casefile's deadline pass) tries to take over: the longest a pass waits after its"
+        " leader died (hub_runtime.leadership)",
+    )
     consumer_max_attempts: int = Field(5, ge=1, description="Handler attempts before dead-letter")
     consumer_backoff_seconds: float = Field(0.05, gt=0, description="First retry delay; doubles")
     consumer_backoff_max_seconds: float = Field(2.0, gt=0, description="Retry delay cap")

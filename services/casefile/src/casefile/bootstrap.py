@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from hub_runtime.bus import bind_events
+from hub_runtime.leadership import single_instance
 from hub_runtime.service import ServiceContext, ServiceDefinition
 
 from casefile import api, workers
@@ -65,14 +66,16 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
         handlers=bind_events(ROUTES, wired),
         unit_of_work=CasefileUnitOfWork,
         build_app=partial(api.build_app, deps=wired),
+        # Each runs in one instance at a time (hub_runtime.leadership); every pass also stays
+        # safe run twice at once (its rows are claimed FOR UPDATE SKIP LOCKED).
         workers=[
-            workers.every(settings.deadline_check_seconds, deadlines, "deadline_worker"),
-            workers.every(settings.retention_check_seconds, retention, "retention_worker"),
+            single_instance("deadline_worker", deadlines, settings.deadline_check_seconds),
+            single_instance("retention_worker", retention, settings.retention_check_seconds),
             # The data step of migration 0011: seals older rows at start-up, then finds none.
-            workers.every(settings.retention_check_seconds, evidence, "evidence_sealer"),
+            single_instance("evidence_sealer", evidence, settings.retention_check_seconds),
             # The data step of migration 0020: older texts re-sealed in NFC, then none left.
-            workers.every(settings.retention_check_seconds, nfc, "nfc_normaliser"),
+            single_instance("nfc_normaliser", nfc, settings.retention_check_seconds),
             # The data step of migration 0022: open cases from before it get their blind index.
-            workers.every(settings.retention_check_seconds, index, "person_indexer"),
+            single_instance("person_indexer", index, settings.retention_check_seconds),
         ],
     )

@@ -1,10 +1,9 @@
-"""Background loops: weekly deadline notices, retention erasure, and the data steps of
+"""Background passes: weekly deadline notices, retention erasure, and the data steps of
 migrations 0011 (sealing older plaintext evidence references) and 0020 (re-sealing older
-texts in NFC). Each pass is one message on the bus, i.e. one transaction."""
+texts in NFC). Each pass is one message on the bus, i.e. one transaction; `bootstrap` runs
+each in one instance at a time (`hub_runtime.leadership.single_instance`)."""
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from hub_runtime.service import ServiceContext
 
@@ -96,17 +95,3 @@ async def vacuum_destroyed_keys(ctx: ServiceContext) -> None:
             await vacuum_keys(conn)
     except Exception as exc:  # a later pass or autovacuum does it; never fail the erasure
         log.warning("vacuum of person keys failed", extra={"error_type": type(exc).__name__})
-
-
-def every(
-    seconds: float, run: Callable[[ServiceContext], Awaitable[object]], name: str
-) -> Callable[[ServiceContext], Awaitable[None]]:
-    """A worker that runs `run` every `seconds` (the runtime restarts it if it ever dies)."""
-
-    async def loop(ctx: ServiceContext) -> None:
-        while True:
-            await run(ctx)
-            await asyncio.sleep(seconds)
-
-    loop.__name__ = name
-    return loop

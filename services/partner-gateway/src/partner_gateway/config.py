@@ -44,9 +44,14 @@ class Settings(EnvSettings):
     )
 
     rate_limit_per_second: float = Field(
-        10.0, gt=0, description="Sustained requests per second per partner (token bucket)"
+        10.0,
+        gt=0,
+        description="Sustained requests per second per partner (and per client id at the"
+        " token exchange), counted across every gateway instance (GCRA in PostgreSQL)",
     )
-    rate_limit_burst: int = Field(40, ge=1, description="Bucket size: short bursts allowed")
+    rate_limit_burst: int = Field(
+        40, ge=1, description="Requests allowed at once before the sustained rate applies"
+    )
 
     partner_token_ttl_seconds: int = Field(900, ge=60, description="Lifetime of partner tokens")
     credential_overlap_seconds: int = Field(

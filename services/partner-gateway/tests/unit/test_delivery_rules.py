@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from partner_gateway.domain.delivery import Breaker, RetryPolicy, failure_code
-from partner_gateway.domain.ratelimit import RateLimiter, TokenBucket
+from partner_gateway.fakes.rate_limits import RateLimiter, TokenBucket
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -102,7 +102,7 @@ async def test_the_disclosure_log_names_the_staff_member() -> None:
 
 
 def test_the_rate_limiter_forgets_idle_buckets_once_it_holds_many() -> None:
-    from partner_gateway.domain.ratelimit import RateLimiter
+    from partner_gateway.fakes.rate_limits import RateLimiter
 
     limiter = RateLimiter(rate_per_second=1.0, capacity=2, max_keys=3)
     for key in ("a", "b", "c"):

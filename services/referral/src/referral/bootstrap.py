@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from hub_runtime import crypto
 from hub_runtime.bus import MessageBus
+from hub_runtime.leadership import single_instance
 from hub_runtime.notify import Broadcast
 from hub_runtime.service import ServiceContext, ServiceDefinition, Subscription, Worker
 
@@ -21,7 +22,7 @@ from referral.routes import CONSUMES, PUBLISHES, ROUTES, event_handlers
 from referral.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from referral.vault import KEK_CONTEXT, CaseVault
 from referral.view_catch_up import INBOX_CHANNEL, NO_CATCH_UP, CaseViewCatchUp
-from referral.workers import expiry_worker
+from referral.workers import expiry_round
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -50,11 +51,15 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
     )
     answer_within = timedelta(seconds=settings.answer_timeout_seconds)
 
-    async def expiry(ctx: ServiceContext) -> None:
+    async def expiry(ctx: ServiceContext) -> int:
         bus = MessageBus(ROUTES, unit_of_work_factory(ctx.pool), deps)
-        await expiry_worker(bus, answer_within, settings.expiry_check_seconds)
+        return await expiry_round(bus, answer_within)
 
-    workers: list[Worker] = [expiry]
+    # One instance at a time runs the round (hub_runtime.leadership); a round also stays safe
+    # run twice at once (SKIP LOCKED, advisory locks per case). `hold_open` runs everywhere.
+    workers: list[Worker] = [
+        single_instance("expiry_worker", expiry, settings.expiry_check_seconds)
+    ]
     view = NO_CATCH_UP
     if settings.casefile_url:
         case_file = HttpCaseFile(

@@ -1,8 +1,8 @@
-"""Background loops of the referral service."""
+"""The expiry round of the referral service (`bootstrap` runs it in one instance at a time,
+every ``REFERRAL_EXPIRY_CHECK_SECONDS``)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from hub_runtime.bus import MessageBus
@@ -26,13 +26,3 @@ async def expiry_round(bus: MessageBus[ReferralUnitOfWork, Deps], answer_within:
     while batch := await bus.dispatch(ExpireUnanswered(answer_within)):
         expired += batch  # a batch that expired something may mean more are waiting
     return expired
-
-
-async def expiry_worker(
-    bus: MessageBus[ReferralUnitOfWork, Deps], answer_within: timedelta, every_seconds: float
-) -> None:
-    """`expiry_round`, then wait ``every_seconds``, for ever (the runtime restarts it if it
-    fails). Suspended referrals are never expired."""
-    while True:
-        await expiry_round(bus, answer_within)
-        await asyncio.sleep(every_seconds)

@@ -3,7 +3,6 @@
 Tests start it with ``service_runtime(definition(settings), settings)`` (`hub_runtime.entry`).
 """
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from hub_runtime.bus import (
     bind_events,
 )
 from hub_runtime.errors import DomainError
+from hub_runtime.leadership import single_instance
 from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
 
 from signals.api import build_app
@@ -50,24 +50,24 @@ def definition(settings: Settings) -> ServiceDefinition:
 
 
 def publisher(deps: Deps) -> Worker:
-    """A worker that publishes every closed, unpublished period, then sleeps
-    ``publish_interval_seconds``. A period that cannot be published (e.g. its privacy budget is
+    """A worker that publishes every closed, unpublished period every
+    ``publish_interval_seconds``, in one instance at a time (`hub_runtime.leadership`; a
+    period's publication is also serialised by an advisory transaction lock, so two passes at
+    once still publish it once). A period that cannot be published (e.g. its privacy budget is
     spent) is logged and left for the next round; the others go on."""
 
-    async def signals_publisher(ctx: ServiceContext) -> None:
+    async def publish_due(ctx: ServiceContext) -> None:
         def unit_of_work() -> PostgresSignalsUnitOfWork:
             return PostgresSignalsUnitOfWork(ctx.pool, source=ctx.name)
 
         bus = MessageBus(ROUTES, unit_of_work, deps)
-        while True:
-            try:
-                for period in await bus.dispatch(ListDuePeriods()):
-                    try:
-                        await bus.dispatch(PublishPeriod(period))
-                    except DomainError as exc:
-                        log.error("publishing refused", extra={"error_code": exc.code})
-            except Exception as exc:  # the database is away: log, keep the loop alive
-                log.error("publishing failed", extra={"error_type": type(exc).__name__})
-            await asyncio.sleep(deps.settings.publish_interval_seconds)
+        try:
+            for period in await bus.dispatch(ListDuePeriods()):
+                try:
+                    await bus.dispatch(PublishPeriod(period))
+                except DomainError as exc:
+                    log.error("publishing refused", extra={"error_code": exc.code})
+        except Exception as exc:  # the database is away: log, the next pass tries again
+            log.error("publishing failed", extra={"error_type": type(exc).__name__})
 
-    return signals_publisher
+    return single_instance("signals_publisher", publish_due, deps.settings.publish_interval_seconds)

@@ -18,7 +18,7 @@ from hub_runtime.service import ServiceContext
 from partner_gateway.api import admin, partner, portal
 from partner_gateway.config import Settings
 from partner_gateway.deps import Deps
-from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.repository.rate_limits import PostgresRateLimits
 from partner_gateway.routes import ROUTES, GatewayBus
 from partner_gateway.unit_of_work import PostgresUnitOfWork
 
@@ -43,8 +43,15 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
         form_prefixes=("/portal/",),
     )
     install(app, ctx.hub)
-    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    # Shared by every gateway instance (one row per key in PostgreSQL).
+    limiter = PostgresRateLimits(
+        ctx.pool,
+        "partner",
+        settings.rate_limit_per_second,
+        settings.rate_limit_burst,
+        settings.hub.jwt_secret.get_secret_value(),
+    )
     app.include_router(admin.router(bus))
     app.include_router(partner.router(bus, limiter, settings.partner_token_ttl_seconds))
-    app.include_router(portal.router(bus, settings))
+    app.include_router(portal.router(bus, settings, ctx.pool))
     return app

@@ -4,7 +4,6 @@ Every POST needs an Idempotency-Key (IETF ``draft-ietf-httpapi-idempotency-key-h
 scoped to the partner: a repeat answers the first answer with ``Idempotent-Replayed: true``.
 """
 
-import time
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,7 +21,7 @@ from partner_gateway import messages as m
 from partner_gateway.api import answers as out
 from partner_gateway.api.models import MonitoringReport, StatusReport, TokenRequest, TokenResponse
 from partner_gateway.disclosure import disclose
-from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.repository.rate_limits import RateLimits
 from partner_gateway.routes import GatewayBus
 
 PartnerToken = Annotated[Principal, Depends(requires(Role.PARTNER))]
@@ -62,14 +61,14 @@ def _slow_down(wait: float, detail: str) -> HTTPException:
     return HTTPException(429, detail=detail, headers={"Retry-After": str(max(1, round(wait)))})
 
 
-def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> APIRouter:
-    """``/partner/...`` routes on ``bus``; ``limiter``: one token bucket per partner (and per
-    client id at the token exchange) in this process's memory."""
+def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIRouter:
+    """``/partner/...`` routes on ``bus``; ``limiter``: a rate limit per partner (and per
+    client id at the token exchange), shared by the gateway's instances."""
     routes = APIRouter(prefix="/partner", tags=["partner"])
 
     @raises(429)  # 401 and 403 come with PartnerToken and the admission
     async def current_partner(principal: PartnerToken) -> UUID:
-        wait = limiter.check(str(principal.partner_id), time.monotonic())
+        wait = await limiter.acquire(str(principal.partner_id))
         if wait > 0:
             raise _slow_down(wait, "too many requests for this partner; slow down")
         return await bus.dispatch(m.AdmitPartner(principal))
@@ -96,7 +95,7 @@ def router(bus: GatewayBus, limiter: RateLimiter, token_ttl_seconds: int) -> API
     )
     async def token(body: TokenRequest) -> TokenResponse:
         # No partner is known yet: the bucket is per client id (slows down secret guessing).
-        wait = limiter.check(f"token:{body.client_id}", time.monotonic())
+        wait = await limiter.acquire(f"token:{body.client_id}")
         if wait > 0:
             raise _slow_down(wait, "too many token requests")
         access = await bus.dispatch(m.ExchangeToken(body.client_id, body.client_secret))

@@ -10,25 +10,31 @@ languages: `render`, `i18n`, ``templates/``, ``locale/``; the second factor and 
 
 from __future__ import annotations
 
+import asyncpg
 from fastapi import APIRouter
 
 from partner_gateway.api.portal import account, forms, pages, team
 from partner_gateway.api.portal.render import Portal
 from partner_gateway.config import Settings
-from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.repository.rate_limits import PostgresRateLimits
 from partner_gateway.routes import GatewayBus
 
 
-def router(bus: GatewayBus, settings: Settings) -> APIRouter:
-    """``/portal/...`` routes on ``bus`` (not in the OpenAPI document: they answer HTML)."""
+def router(bus: GatewayBus, settings: Settings, pool: asyncpg.Pool) -> APIRouter:
+    """``/portal/...`` routes on ``bus`` (not in the OpenAPI document: they answer HTML);
+    sign-in attempts are limited in ``pool``'s database, across the gateway's instances."""
     portal = Portal.build(
         secure=not settings.hub.development,
         secret=settings.hub.jwt_secret.get_secret_value(),
         idle=settings.portal_idle_seconds,
         absolute=settings.portal_absolute_seconds,
     )
-    sign_in_limiter = RateLimiter(
-        settings.portal_sign_in_per_minute / 60.0, settings.portal_sign_in_burst
+    sign_in_limiter = PostgresRateLimits(
+        pool,
+        "sign-in",
+        settings.portal_sign_in_per_minute / 60.0,
+        settings.portal_sign_in_burst,
+        settings.hub.jwt_secret.get_secret_value(),
     )
     routes = APIRouter(prefix="/portal", include_in_schema=False)
     pages.add(routes, bus, portal)

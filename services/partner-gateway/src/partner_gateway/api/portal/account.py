@@ -20,7 +20,7 @@ from partner_gateway.api.portal.forms import client_of, limited, one, read_form,
 from partner_gateway.api.portal.render import Portal, redirect
 from partner_gateway.api.portal.security import PENDING_COOKIE, PENDING_SECONDS, SESSION_COOKIE
 from partner_gateway.api.portal.session import current_staff
-from partner_gateway.domain.ratelimit import RateLimiter
+from partner_gateway.repository.rate_limits import RateLimits
 from partner_gateway.routes import GatewayBus
 from partner_gateway.staff_messages import (
     ConfirmEnrolment,
@@ -37,7 +37,7 @@ def _code(form: dict[str, list[str]]) -> str:
     return one(form, "code").replace(" ", "").replace("-", "")[:12]
 
 
-def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter) -> None:
+def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits) -> None:
     """Add the code step, enrolment and the reset pages to ``routes``."""
 
     @routes.get("/sign-in/code")
@@ -55,7 +55,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
         if not pending:
             return redirect("/portal/sign-in?ended=1")
         hashed = hashlib.sha256(pending.encode()).hexdigest()[:32]
-        wait = limited(limiter, [f"code:{hashed}", f"ip:{client_of(request)}"])
+        wait = await limited(limiter, [f"code:{hashed}", f"ip:{client_of(request)}"])
         if wait > 0:
             return too_many(portal, request, wait)
         try:
@@ -90,7 +90,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
         form = await read_form(request)
         if not portal.csrf.valid(request, one(form, "csrf")):
             return message_page(portal, request, "csrf_failed", 403, staff)
-        wait = limited(limiter, [f"enrol:{staff.staff_id}"])  # signed in: per account
+        wait = await limited(limiter, [f"enrol:{staff.staff_id}"])  # signed in: per account
         if wait > 0:
             return too_many(portal, request, wait)
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -29,8 +28,8 @@ from partner_gateway.api.portal.errors import error_page, message_page
 from partner_gateway.api.portal.render import Portal, redirect
 from partner_gateway.api.portal.security import PENDING_COOKIE, PENDING_SECONDS, SESSION_COOKIE
 from partner_gateway.api.portal.session import current_staff
-from partner_gateway.domain.ratelimit import RateLimiter
 from partner_gateway.messages import StaffSession
+from partner_gateway.repository.rate_limits import RateLimits
 from partner_gateway.routes import GatewayBus
 
 _FORM = "application/x-www-form-urlencoded"
@@ -58,10 +57,10 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limited(limiter: RateLimiter, keys: list[str]) -> float:
-    """Charge every bucket of ``keys``; the longest wait in seconds (0: allowed)."""
-    now = time.monotonic()
-    return max(limiter.check(key, now) for key in keys)
+async def limited(limiter: RateLimits, keys: list[str]) -> float:
+    """Charge every limit of ``keys`` (shared by the gateway's instances); the longest wait in
+    seconds (0: allowed)."""
+    return max([await limiter.acquire(key) for key in keys])
 
 
 def too_many(portal: Portal, request: Request, wait: float) -> Response:
@@ -71,7 +70,7 @@ def too_many(portal: Portal, request: Request, wait: float) -> Response:
     return response
 
 
-def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter) -> None:
+def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits) -> None:
     """Add the forms to ``routes``; ``limiter`` slows sign-in per address and per client."""
 
     def refused(
@@ -85,10 +84,10 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimiter
         if not portal.csrf.valid(request, one(form, "csrf")):
             return refused(request, "csrf_failed", 403)
         email = one(form, "email").strip().lower()[:254]
-        # Both buckets are charged: one guesser on many addresses, many on one address.
-        # The address is kept hashed in the limiter's memory (it is a person's).
+        # Both limits are charged: one guesser on many addresses, many on one address.
+        # The address is hashed before the limiter sees it (it is a person's).
         hashed = hashlib.sha256(email.encode()).hexdigest()[:32]
-        wait = limited(limiter, [f"email:{hashed}", f"ip:{client_of(request)}"])
+        wait = await limited(limiter, [f"email:{hashed}", f"ip:{client_of(request)}"])
         if wait > 0:
             return too_many(portal, request, wait)
         try:

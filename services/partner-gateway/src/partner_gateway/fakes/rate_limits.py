@@ -1,12 +1,11 @@
-"""A token bucket per partner, held in the memory of ONE process.
-
-With several gateway processes each enforces its own bucket (the effective limit is the
-per-process limit times the number of processes); a shared limiter would need Redis or a
-database round trip per request, which is not worth it at the council's scale.
+"""The rate limits in the memory of one process: the unit tests' stand-in for
+`partner_gateway.repository.rate_limits.PostgresRateLimits` (the service uses that one, shared
+by all its instances). A token bucket per key, with the same limits as the GCRA there.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 
@@ -57,6 +56,10 @@ class RateLimiter:
                 self._forget_full(now)
             bucket = self.buckets[key] = TokenBucket(self.rate_per_second, self.capacity)
         return bucket.take(now)
+
+    async def acquire(self, key: str) -> float:
+        """`repository.rate_limits.RateLimits.acquire` on this process's clock."""
+        return self.check(key, time.monotonic())
 
     def _forget_full(self, now: float) -> None:
         for key, bucket in list(self.buckets.items()):
