@@ -27,7 +27,13 @@ def _split(workers: Sequence[Worker]) -> tuple[set[str], set[str]]:
     [
         pytest.param(
             lambda: casefile(CasefileSettings()).workers,
-            {"deadline_worker", "retention_worker", "evidence_sealer", "nfc_normaliser"},
+            {
+                "deadline_worker",
+                "retention_worker",
+                "evidence_sealer",
+                "nfc_normaliser",
+                "person_indexer",
+            },
             set(),
             id="casefile",
         ),

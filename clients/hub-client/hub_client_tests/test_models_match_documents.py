@@ -10,6 +10,7 @@ import httpx
 import pytest
 from hub_client import models as m
 from hub_client import operations as ops
+from hub_client import referral_models
 from hub_demo.inprocess import RunningHub
 from pydantic import BaseModel
 
@@ -33,10 +34,12 @@ def component(components: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def all_models() -> list[type[BaseModel]]:
+    """Every model `hub_client.models` offers, its own and the referral ones it re-exports."""
+    homes = {m.__name__, referral_models.__name__}
     return [
         cls
         for _, cls in inspect.getmembers(m, inspect.isclass)
-        if issubclass(cls, BaseModel) and cls.__module__ == m.__name__ and cls.__name__[0] != "_"
+        if issubclass(cls, BaseModel) and cls.__module__ in homes and cls.__name__[0] != "_"
     ]
 
 

@@ -12,16 +12,39 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Answer(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+from hub_client.model_bases import _Answer, _Body
+from hub_client.referral_models import (
+    ConsentEvidence as ConsentEvidence,
+)
+from hub_client.referral_models import (
+    ConsentOut as ConsentOut,
+)
+from hub_client.referral_models import (
+    EvidenceOut as EvidenceOut,
+)
+from hub_client.referral_models import (
+    GrantConsent as GrantConsent,
+)
+from hub_client.referral_models import (
+    ReferralOut as ReferralOut,
+)
+from hub_client.referral_models import (
+    RefusalReason as RefusalReason,
+)
+from hub_client.referral_models import (
+    RequestReferral as RequestReferral,
+)
+from hub_client.referral_models import (
+    ReviewOut as ReviewOut,
+)
+from hub_client.referral_models import (
+    ReviewReferral as ReviewReferral,
+)
+from hub_client.referral_models import (
+    TransitionOut as TransitionOut,
+)
 
 # -- casefile: request bodies --------------------------------------------------------------
 
@@ -57,6 +80,7 @@ class OpenCase(_Body):
     vulnerabilities: list[str] = Field(default_factory=list)
     final_decision_on: date | None = None
     departure_period_shortened: bool = False
+    not_the_person_of: list[UUID] = Field(default_factory=list)  # checked namesakes' case ids
 
 
 class ChangeStage(_Body):
@@ -264,129 +288,6 @@ class CaseView(_Answer):
     deadlines: list[DeadlineEntry]
     timeline: list[TimelineEntry]
     person: dict[str, dict[str, Any]] | None
-
-
-# -- referral: request bodies --------------------------------------------------------------
-
-
-class ConsentEvidence(_Body):
-    """How the consent was taken (references and codes, never free text)."""
-
-    form_reference: str
-    language: str
-    interpreter_used: bool
-    interpreter_reference: str | None = None
-    taken_by: str
-    taken_at: datetime
-    informed_transfer_outside_eu: bool
-
-
-class GrantConsent(_Body):
-    """The person's consent for one partner, purposes and data categories, ``valid_from`` to
-    ``valid_until`` inclusive."""
-
-    partner_id: UUID
-    purposes: list[str]
-    data_categories: list[str]
-    valid_from: date
-    valid_until: date
-    evidence: ConsentEvidence
-
-
-class RequestReferral(_Body):
-    """Ask for a referral of the case to one partner for one purpose."""
-
-    partner_id: UUID
-    purpose: str
-    data_categories: list[str]
-
-
-class ReviewReferral(_Body):
-    """A coordinator's review of a referral in ``review``: ``decision`` ``approve``,
-    ``override`` (the rules a coordinator may set aside; audited) or ``refuse``, with the
-    written ``reason`` (10+ characters; kept sealed in the audit, never on Kafka)."""
-
-    decision: str
-    reason: str
-
-
-# -- referral: answers ---------------------------------------------------------------------
-
-
-class EvidenceOut(_Answer):
-    """A consent's evidence as read back (references null once gone, and why)."""
-
-    form_reference: str | None
-    language: str
-    interpreter_used: bool
-    interpreter_reference: str | None
-    references_removed: str | None
-    taken_by: str
-    taken_at: datetime
-    informed_transfer_outside_eu: bool
-
-
-class ConsentOut(_Answer):
-    """A consent with its evidence."""
-
-    consent_id: UUID
-    case_id: UUID
-    partner_id: UUID
-    purposes: list[str]
-    data_categories: list[str]
-    valid_from: date
-    valid_until: date
-    evidence: EvidenceOut
-    withdrawn_at: datetime | None
-    withdrawn_by: str | None
-
-
-class RefusalReason(_Answer):
-    """A refusal reason: its code and the sentence for the counsellor."""
-
-    code: str
-    text: str
-
-
-class TransitionOut(_Answer):
-    """One status change of a referral."""
-
-    from_status: str | None
-    to_status: str
-    reason_code: str | None
-    at: datetime
-
-
-class ReviewOut(_Answer):
-    """A coordinator's review."""
-
-    decision: str
-    overridden_codes: list[str]
-    reason: str | None
-    reason_removed: str | None
-    reviewed_by: str
-    reviewed_at: datetime
-
-
-class ReferralOut(_Answer):
-    """A referral: status, every refusal reason, history and review."""
-
-    referral_id: UUID
-    case_id: UUID
-    partner_id: UUID
-    purpose: str
-    data_categories: list[str]
-    consent_id: UUID | None
-    status: str
-    refusal_reasons: list[RefusalReason]
-    review_points: list[RefusalReason]
-    status_reason: str | None
-    requested_by: str
-    requested_at: datetime
-    approved_at: datetime | None
-    status_changed_at: datetime
-    history: list[TransitionOut]
-    review: ReviewOut | None
 
 
 class ErrorBody(_Answer):
