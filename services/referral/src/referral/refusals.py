@@ -22,6 +22,7 @@ from pathlib import Path
 
 from babel.support import Translations
 from hub_runtime.errors import ConflictError, DomainError, InvalidError
+from hub_runtime.languages import negotiate_language
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "refusals"
@@ -68,19 +69,5 @@ def sentence(english: str, language: str) -> str:
 
 def negotiate(accept_language: str | None) -> str:
     """The first of `LANGUAGES` in ``Accept-Language`` by weight (``nl-BE`` counts as ``nl``;
-    ``q=0`` means "not this"), else `DEFAULT`."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate((accept_language or "").split(",")):
-        tag, _, params = item.strip().partition(";")
-        weight = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and weight > 0:
-            ranked.append((-weight, position, primary))
-    return sorted(ranked)[0][2] if ranked else DEFAULT
+    ``q=0`` means "not this"), else `DEFAULT` (`hub_runtime.languages`)."""
+    return negotiate_language(LANGUAGES, DEFAULT, accept_language)

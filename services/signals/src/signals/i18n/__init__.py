@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.support import Translations
+from hub_runtime.languages import negotiate_language
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -33,21 +34,5 @@ def translations(language: str) -> Translations:
 def negotiate(choice: str | None, accept_language: str | None) -> str:
     """The page's language: the user's ``choice`` (a cookie or ``?lang=``) when it is one of
     `LANGUAGES`, else the first of `LANGUAGES` in ``Accept-Language`` by weight (RFC 9110
-    section 12.5.4; ``nl-BE`` counts as ``nl``), else `DEFAULT`."""
-    if choice in LANGUAGES:
-        return str(choice)
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate((accept_language or "").split(",")):
-        tag, _, params = item.strip().partition(";")
-        weight = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and weight > 0:
-            ranked.append((-weight, position, primary))
-    return sorted(ranked)[0][2] if ranked else DEFAULT
+    section 12.5.4; ``nl-BE`` counts as ``nl``), else `DEFAULT` (`hub_runtime.languages`)."""
+    return negotiate_language(LANGUAGES, DEFAULT, accept_language, choice)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
+from hub_runtime.languages import negotiate_language
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 SOURCE = "en"
@@ -41,29 +43,7 @@ def load() -> dict[str, gettext.NullTranslations]:
     return out
 
 
-def _accepted(header: str) -> list[str]:
-    """The primary language tags of an ``Accept-Language`` header, best first (q=0 dropped)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header.split(",")[:20]):
-        tag, _, params = item.strip().partition(";")
-        quality = 1.0
-        name, _, value = params.strip().partition("=")
-        if name.strip() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-        if tag and quality > 0:
-            ranked.append((-quality, position, tag.strip().lower().split("-")[0]))
-    return [tag for _, _, tag in sorted(ranked)]
-
-
 def choose(cookie: str | None, accept_language: str | None) -> str:
     """The page's language: the user's choice, else the best of ``Accept-Language`` the
-    portal has, else English."""
-    if cookie in LANGUAGES:
-        return cookie
-    for tag in _accepted(accept_language or ""):
-        if tag in LANGUAGES:
-            return tag
-    return SOURCE
+    portal has, else English (`hub_runtime.languages`)."""
+    return negotiate_language(LANGUAGES, SOURCE, accept_language, cookie)
