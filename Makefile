@@ -14,10 +14,11 @@ setup:
 	@uv sync --frozen --all-packages --quiet
 
 ## run: Kafka, PostgreSQL, all four services, the partner simulator and demo data
+## `make run CLUSTER=1`: on a three-node Kafka cluster, with two instances of every service
 run: setup
-	@infra/stack.sh up
-	@infra/services.sh up
-	@infra/services.sh demo
+	@$(if $(CLUSTER),HUB_KAFKA_NODES=3 )infra/stack.sh up
+	@HUB_CLUSTER=$(CLUSTER) infra/services.sh up
+	@HUB_CLUSTER=$(CLUSTER) infra/services.sh demo
 	@infra/services.sh urls
 
 ## down: stop what `make run` started, and nothing else

@@ -74,9 +74,25 @@ with_env() {
   # `make run` is a developer's machine: the demo partner is a simulator on loopback, which
   # production (the default of HUB_ENV) refuses as a webhook target.
   export HUB_ENV="${HUB_ENV:-development}"
+  # HUB_CLUSTER=1 (`make run CLUSTER=1`): the services use the three-node cluster that
+  # `HUB_KAFKA_NODES=3 infra/stack.sh up` started beside the single broker.
+  if [ -n "${HUB_CLUSTER:-}" ]; then
+    [ -n "${HUB_KAFKA_CLUSTER_BOOTSTRAP:-}" ] || {
+      echo "no cluster in .hub/stack.env: run HUB_KAFKA_NODES=3 infra/stack.sh up" >&2
+      exit 1
+    }
+    export HUB_KAFKA_BOOTSTRAP="$HUB_KAFKA_CLUSTER_BOOTSTRAP"
+    export HUB_KAFKA_REPLICATION_FACTOR="$HUB_KAFKA_CLUSTER_REPLICATION_FACTOR"
+  fi
   cd "$ROOT"
   "$@"
 }
+
+# With HUB_CLUSTER, every service runs twice: the second instance on its port + 10 (8111-8114),
+# in the same consumer groups and on the same databases (docs/deployment.md, "Scale-out").
+instances() { if [ -n "${HUB_CLUSTER:-}" ]; then echo "1 2"; else echo "1"; fi; }
+instance_name() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi; }
+instance_port() { echo $(($1 + ($2 - 1) * 10)); }
 
 # A service process runs as its own Kafka principal and its own database roles (stack.env holds
 # every one; each process gets only its own): HUB_KAFKA_USERNAME/PASSWORD, HUB_PG_DSN (the app
@@ -100,17 +116,21 @@ as_service() {
 }
 
 start_one() {
-  local name=$1 module=$2
-  shift 2
-  local pidfile="$HUB/run/svc-$name.pid"
+  local name=$1 module=$2 instance=${3:-1} port=${4:-}
+  local label pidfile
+  label=$(instance_name "$name" "$instance")
+  pidfile="$HUB/run/svc-$label.pid"
   if alive "$pidfile"; then
-    echo "$name: already running (pid $(cat "$pidfile"))"
+    echo "$label: already running (pid $(cat "$pidfile"))"
     return
   fi
-  local run=(exec nohup)
+  local run=(exec nohup) prefix
   # The simulator is a partner outside the hub: it keeps the plain environment.
   [ "$name" = "${SIMULATOR%%|*}" ] || run=(as_service "$name" nohup)
-  ( with_env "${run[@]}" "$PY" -m "$module" "$@" >>"$HUB/logs/$name.log" 2>&1 ) &
+  prefix=$(tr 'a-z-' 'A-Z_' <<<"$name")
+  local port_env=()
+  [ -n "$port" ] && port_env=(env "${prefix}_HTTP_PORT=$port")
+  ( with_env "${run[@]}" "${port_env[@]}" "$PY" -m "$module" >>"$HUB/logs/$label.log" 2>&1 ) &
   echo $! >"$pidfile"
 }
 
@@ -127,21 +147,27 @@ demo() {
 up() {
   [ -f "$HUB/stack.env" ] || { echo "the stack is not up: run infra/stack.sh up first" >&2; exit 1; }
   ensure_secrets
+  local i
   for entry in "${SERVICES[@]}"; do
     IFS='|' read -r name module port <<<"$entry"
-    start_one "$name" "$module"
+    for i in $(instances); do start_one "$name" "$module" "$i" "$(instance_port "$port" "$i")"; done
   done
   for entry in "${SERVICES[@]}"; do
     IFS='|' read -r name module port <<<"$entry"
-    wait_healthy "$name" "$port"
-    echo "$name: up on http://127.0.0.1:$port"
+    for i in $(instances); do
+      wait_healthy "$(instance_name "$name" "$i")" "$(instance_port "$port" "$i")"
+      echo "$(instance_name "$name" "$i"): up on http://127.0.0.1:$(instance_port "$port" "$i")"
+    done
   done
 }
 
 down() {
-  for entry in "$SIMULATOR" "${SERVICES[@]}"; do
-    IFS='|' read -r name _ _ <<<"$entry"
-    local pidfile="$HUB/run/svc-$name.pid"
+  local pidfile name
+  # Every instance that was started, whether or not HUB_CLUSTER is set now.
+  for pidfile in "$HUB"/run/svc-*.pid; do
+    [ -e "$pidfile" ] || continue
+    name=${pidfile##*/svc-}
+    name=${name%.pid}
     if alive "$pidfile"; then
       local pid
       pid=$(cat "$pidfile")
@@ -155,10 +181,15 @@ down() {
 }
 
 status() {
-  local code=0
+  local code=0 i label
   for entry in "${SERVICES[@]}" "$SIMULATOR"; do
     IFS='|' read -r name _ port <<<"$entry"
-    if alive "$HUB/run/svc-$name.pid"; then echo "$name: running on :$port"; else echo "$name: stopped"; code=3; fi
+    for i in $(instances); do
+      [ "$name" = "${SIMULATOR%%|*}" ] && [ "$i" != 1 ] && continue
+      label=$(instance_name "$name" "$i")
+      if alive "$HUB/run/svc-$label.pid"; then echo "$label: running on :$(instance_port "$port" "$i")"
+      else echo "$label: stopped"; code=3; fi
+    done
   done
   return $code
 }
