@@ -26,6 +26,8 @@ def test_steps_name_what_hub_runs_and_what_the_deployment_does(cli: Cli) -> None
     token = json.loads(cli.invoke("keys", "steps", "token", "--json").stdout)
     assert "HUB_JWT_PREVIOUS_SECRET" in token["steps"][0]["do"]
     assert cli.invoke("keys", "steps", "index").exit_code == 0
+    portal = json.loads(cli.invoke("keys", "steps", "partner-gateway", "--json").stdout)
+    assert portal["steps"][2]["command"] == "hub keys rotate partner-gateway"
     assert cli.invoke("keys", "steps", "signals").exit_code == 2  # no such rotation
 
 
@@ -88,6 +90,16 @@ async def test_rotate_and_reindex_on_the_real_database(
         "keys", "rotate", "referral", **service_env(running_hub, "REFERRAL")
     )
     assert (referral["service"], referral["rewrapped"], referral["done"]) == ("referral", 0, True)
+    # The portal's TOTP secrets (none enrolled here; partner_gateway's own test re-seals some).
+    gateway_db = running_hub.gateway.definition.database
+    portal = await hub_cli.json(
+        "keys", "rotate", "partner-gateway", PARTNER_GATEWAY_DATABASE=gateway_db
+    )
+    assert (portal["service"], portal["rewrapped"], portal["done"]) == (
+        "partner-gateway",
+        0,
+        True,
+    )
 
     insecure = await hub_cli.run("keys", "rotate", "casefile", HUB_ENV="production")
     assert insecure.exit_code == 1

@@ -81,4 +81,14 @@ class Settings(EnvSettings):
     master_key_version: int = Field(
         1, ge=1, description="Version of PARTNER_GATEWAY_MASTER_KEY; raise it with a new key"
     )
+    previous_master_key: SecretStr | None = Field(
+        None,
+        description="During a rotation: the key before PARTNER_GATEWAY_MASTER_KEY (version - 1),"
+        " until `python -m partner_gateway.rotate` has re-sealed every TOTP secret",
+    )
+    next_master_key: SecretStr | None = Field(
+        None,
+        description="Before a rotation: the coming key (version + 1), set on every instance"
+        " first so that none meets a secret sealed under a key it does not hold",
+    )
     hub: HubSettings = Field(default_factory=HubSettings)

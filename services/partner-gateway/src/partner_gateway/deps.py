@@ -15,6 +15,19 @@ FACTOR_KEY_CONTEXT = "partner-gateway/portal-totp"
 """The HKDF context of the keys that seal TOTP secrets (no other service derives it)."""
 
 
+def factor_keyring(settings: Settings) -> Keyring:
+    """The keys of the TOTP secrets by version: PARTNER_GATEWAY_MASTER_KEY, and during a
+    rotation the previous or the next one (the same four steps as casefile's master key)."""
+    previous, next_ = settings.previous_master_key, settings.next_master_key
+    return Keyring.of(
+        FACTOR_KEY_CONTEXT,
+        settings.master_key.get_secret_value(),
+        settings.master_key_version,
+        None if previous is None else previous.get_secret_value(),
+        None if next_ is None else next_.get_secret_value(),
+    )
+
+
 @dataclass(frozen=True)
 class Deps:
     """``casefile``: its disclosure endpoint; ``clock``: the council's now and today;
@@ -44,9 +57,5 @@ class Deps:
             jwt_secret=settings.hub.jwt_secret.get_secret_value(),
             token_ttl_seconds=settings.partner_token_ttl_seconds,
             development=settings.hub.development,
-            factor_keys=Keyring.of(
-                FACTOR_KEY_CONTEXT,
-                settings.master_key.get_secret_value(),
-                settings.master_key_version,
-            ),
+            factor_keys=factor_keyring(settings),
         )

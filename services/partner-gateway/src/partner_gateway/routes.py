@@ -69,6 +69,7 @@ ROUTES: Routes[GatewayUnitOfWork, Deps] = Routes(
         sm.ConfirmEnrolment: staff_security.confirm_enrolment,
         sm.VerifySecondFactor: staff_security.verify_second_factor,
         sm.ReadStaffAudit: staff_security.read_staff_audit,
+        sm.ResealFactors: staff_security.reseal_factors,
     },
     events={
         PartnerRegistered.event_type: directory.on_partner_registered,

@@ -90,3 +90,11 @@ class ReadStaffAudit(Message[list[AuditEntry]]):
     """The partner's staff audit, oldest first."""
 
     partner_id: UUID
+
+
+@dataclass(frozen=True)
+class ResealFactors(Message[int]):
+    """Master-key rotation, one batch: re-seal up to ``limit`` accounts' TOTP secrets under
+    the current ``PARTNER_GATEWAY_MASTER_KEY``; answers how many accounts were re-sealed."""
+
+    limit: int = 200

@@ -4,7 +4,7 @@ fakes and on PostgreSQL (the fixtures of `test_repository_contract`)."""
 from datetime import timedelta
 from uuid import uuid4
 
-from partner_gateway.repository.staff_protocol import AuditEntry
+from partner_gateway.repository.staff_protocol import AuditEntry, SealedFactor
 
 from .test_repository_contract import NOW, Factory, _partner, database, uow  # noqa: F401
 
@@ -80,3 +80,36 @@ async def test_a_reset_link_is_used_once_before_it_expires_and_ends_sessions(uow
         assert await u.staff.audit_of(partner_id) == [entry]
         assert await u.staff.audit_of(uuid4()) == []
         await u.commit()
+
+
+async def test_sealed_factors_under_an_old_key_are_listed_and_resealed(uow: Factory) -> None:  # noqa: F811
+    async with uow() as u:
+        partner_id = await _partner(u)
+        enrolled, pending, without = uuid4(), uuid4(), uuid4()
+        for n, staff_id in enumerate((enrolled, pending, without)):
+            token = f"i{n}".encode()
+            await u.staff.invite(staff_id, partner_id, f"s{n}@p.example", token, NOW + timedelta(1))
+            await u.staff.activate(token, b"salt", b"hash", NOW)
+        await u.staff.set_totp_pending(enrolled, b"old-sealed", 1)
+        assert await u.staff.confirm_totp(enrolled, 10)
+        await u.staff.set_totp_pending(pending, b"old-pending", 1)
+        await u.commit()
+    async with uow() as u:
+        assert await u.staff.factor_versions() == {1: 2}
+        assert await u.staff.factors_to_reseal(1, 10) == []
+        found = await u.staff.factors_to_reseal(2, 10)
+        assert sorted((f.staff_id, f.totp, f.totp_pending) for f in found) == sorted(
+            [(enrolled, b"old-sealed", None), (pending, None, b"old-pending")]
+        )
+        assert len(await u.staff.factors_to_reseal(2, 1)) == 1
+        for f in found:
+            await u.staff.reseal_factor(
+                SealedFactor(f.staff_id, 2, f.totp and b"new", f.totp_pending and b"new-p")
+            )
+        await u.commit()
+    async with uow() as u:
+        assert await u.staff.factor_versions() == {2: 2}
+        assert await u.staff.factors_to_reseal(2, 10) == []
+        member = await u.staff.get(enrolled)
+        assert member is not None
+        assert (member.totp, member.totp_key_version, member.totp_last_step) == (b"new", 2, 10)

@@ -55,6 +55,25 @@ STEPS: dict[str, list[tuple[str, str | None]]] = {
         ),
         ("Unset REFERRAL_PREVIOUS_MASTER_KEY; restart one by one", None),
     ],
+    "partner-gateway": [
+        (
+            "Set PARTNER_GATEWAY_NEXT_MASTER_KEY to the new secret on every gateway instance;"
+            " restart one by one",
+            None,
+        ),
+        (
+            "Set PARTNER_GATEWAY_MASTER_KEY to the new secret, PARTNER_GATEWAY_MASTER_KEY_VERSION"
+            " to n + 1, PARTNER_GATEWAY_PREVIOUS_MASTER_KEY to the old secret, unset"
+            " PARTNER_GATEWAY_NEXT_MASTER_KEY; restart one by one",
+            None,
+        ),
+        (
+            "With the step-2 settings, re-seal every portal TOTP secret still under version n"
+            " (staff keep their authenticator apps); repeat until it exits 0",
+            "hub keys rotate partner-gateway",
+        ),
+        ("Unset PARTNER_GATEWAY_PREVIOUS_MASTER_KEY; restart one by one", None),
+    ],
     "index": [
         (
             "Set CASEFILE_INDEX_KEY to the new secret on every casefile instance; restart one"

@@ -39,6 +39,7 @@ class Vault(StrEnum):
 
     CASEFILE = "casefile"
     REFERRAL = "referral"
+    PARTNER_GATEWAY = "partner-gateway"  # the portal staff's TOTP secrets
 
 
 class KeyName(StrEnum):
@@ -47,13 +48,16 @@ class KeyName(StrEnum):
     TOKEN = "token"  # noqa: S105 (the name of a key, not a secret)
     CASEFILE = "casefile"
     REFERRAL = "referral"
+    PARTNER_GATEWAY = "partner-gateway"
     INDEX = "index"
 
 
 @app.command()
 @handles_errors()
 def steps(
-    key: Annotated[KeyName, typer.Argument(help="token, casefile, referral or index.")],
+    key: Annotated[
+        KeyName, typer.Argument(help="token, casefile, referral, partner-gateway or index.")
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """The steps of rotating KEY without downtime, in order (which ones `hub` runs).
@@ -80,6 +84,10 @@ def _settings(vault: Vault) -> Any:
             from casefile.config import Settings as CasefileSettings
 
             settings: Any = CasefileSettings()
+        elif vault is Vault.PARTNER_GATEWAY:
+            from partner_gateway.config import Settings as GatewaySettings
+
+            settings = GatewaySettings()
         else:
             from referral.config import Settings as ReferralSettings
 
@@ -106,24 +114,29 @@ def _with_progress(
 @app.command()
 @handles_errors()
 def rotate(
-    service: Annotated[Vault, typer.Argument(help="casefile or referral.")],
+    service: Annotated[Vault, typer.Argument(help="casefile, referral or partner-gateway.")],
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Keys per transaction.")] = 200,
     as_json: JsonFlag = False,
 ) -> None:
     """Step 3 of a master-key rotation: re-wrap every stored key under the current version
-    (what `python -m casefile.rotate` / `referral.rotate` do), with a progress line. Run it
+    (what `python -m casefile.rotate` / `referral.rotate` / `partner_gateway.rotate` do: the
+    gateway's are the portal staff's sealed TOTP secrets), with a progress line. Run it
     with the service's step-2 settings. Exit 0 when every key is under the current version,
     1 when a key is under a version the settings do not hold (give the previous master key).
 
     JSON: {"service", "current_version", "rewrapped", "keys_by_version", "done"}."""
     settings = _settings(service)
     from casefile.rotate import rotate as casefile_rotate
+    from partner_gateway.rotate import rotate as gateway_rotate
     from referral.rotate import rotate as referral_rotate
 
     # Settings are typed Any here: each service's rotate takes its own settings class.
-    run: Callable[..., Coroutine[Any, Any, dict[int, int]]] = (
-        casefile_rotate if service is Vault.CASEFILE else referral_rotate
-    )
+    runs: dict[Vault, Callable[..., Coroutine[Any, Any, dict[int, int]]]] = {
+        Vault.CASEFILE: casefile_rotate,
+        Vault.REFERRAL: referral_rotate,
+        Vault.PARTNER_GATEWAY: gateway_rotate,
+    }
+    run = runs[service]
     rewrapped = 0
 
     async def work(advance: Callable[[int], None]) -> dict[int, int]:
@@ -134,7 +147,7 @@ def rotate(
 
         return await run(settings, batch, counted)
 
-    previous = f"{service.value.upper()}_PREVIOUS_MASTER_KEY"
+    previous = f"{service.value.upper().replace('-', '_')}_PREVIOUS_MASTER_KEY"
     try:
         counts = _with_progress("keys re-wrapped", as_json, work)
     except UnknownKekVersionError as exc:

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from partner_gateway.fakes.state import Table
-from partner_gateway.repository.staff_protocol import AuditEntry, StaffMember
+from partner_gateway.repository.staff_protocol import AuditEntry, SealedFactor, StaffMember
 
 
 def member(row: dict[str, Any]) -> StaffMember:
@@ -88,3 +88,34 @@ class FakeStaffSecurity(Table):
 
     async def audit_of(self, partner_id: UUID) -> list[AuditEntry]:
         return [e for e in self.s.staff_audit if e.partner_id == partner_id]
+
+    async def factors_to_reseal(self, current: int, limit: int) -> list[SealedFactor]:
+        rows = sorted(
+            (
+                r
+                for r in self.s.staff.values()
+                if r["totp_key_version"] != current
+                and (r["totp_sealed"] is not None or r["totp_pending"] is not None)
+            ),
+            key=lambda r: r["staff_id"],
+        )
+        return [
+            SealedFactor(r["staff_id"], r["totp_key_version"], r["totp_sealed"], r["totp_pending"])
+            for r in rows[:limit]
+        ]
+
+    async def reseal_factor(self, factor: SealedFactor) -> None:
+        row = self.s.staff.get(factor.staff_id)
+        if row is not None:
+            row.update(
+                totp_key_version=factor.key_version,
+                totp_sealed=factor.totp,
+                totp_pending=factor.totp_pending,
+            )
+
+    async def factor_versions(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for r in self.s.staff.values():
+            if r["totp_sealed"] is not None or r["totp_pending"] is not None:
+                counts[r["totp_key_version"]] = counts.get(r["totp_key_version"], 0) + 1
+        return counts

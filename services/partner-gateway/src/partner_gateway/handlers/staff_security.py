@@ -28,12 +28,13 @@ from partner_gateway.handlers.staff_rules import (
     manageable,
     record,
 )
-from partner_gateway.repository.staff_protocol import AuditEntry, StaffMember
+from partner_gateway.repository.staff_protocol import AuditEntry, SealedFactor, StaffMember
 from partner_gateway.staff_messages import (
     ConfirmEnrolment,
     Enrolment,
     IssuePasswordReset,
     ReadStaffAudit,
+    ResealFactors,
     ResetIssued,
     ResetPassword,
     ResetSecondFactor,
@@ -165,3 +166,26 @@ async def read_staff_audit(
 ) -> list[AuditEntry]:
     """The partner's staff audit, oldest first."""
     return await uow.staff.audit_of(message.partner_id)
+
+
+async def reseal_factors(message: ResealFactors, uow: GatewayUnitOfWork, deps: Deps) -> int:
+    """Master-key rotation, one batch: every locked account's confirmed and pending TOTP
+    secrets opened under the version they were sealed with and sealed again under the current
+    key (bound to the same staff id). Safe beside the running portal and another rotation
+    (rows locked, SKIP LOCKED). Raises `hub_runtime.crypto.UnknownKekVersionError` for a
+    version the settings do not hold (nothing of the batch is kept)."""
+    keys = deps.factor_keys
+    factors = await uow.staff.factors_to_reseal(keys.current, message.limit)
+    for factor in factors:
+
+        def again(sealed: bytes | None, factor: SealedFactor = factor) -> bytes | None:
+            if sealed is None:
+                return None
+            secret = totp.unseal(keys, factor.key_version, sealed, factor.staff_id)
+            return totp.seal(keys, secret, factor.staff_id)[1]
+
+        resealed = SealedFactor(
+            factor.staff_id, keys.current, again(factor.totp), again(factor.totp_pending)
+        )
+        await uow.staff.reseal_factor(resealed)
+    return len(factors)

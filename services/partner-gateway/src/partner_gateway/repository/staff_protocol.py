@@ -42,8 +42,31 @@ class AuditEntry:
     partner_id: UUID
 
 
+@dataclass(frozen=True)
+class SealedFactor:
+    """An account's sealed TOTP secrets (confirmed and/or pending) under ``key_version``."""
+
+    staff_id: UUID
+    key_version: int
+    totp: bytes | None
+    totp_pending: bytes | None
+
+
 class StaffSecurityStore(Protocol):
     """The portal's second factor, password resets and the staff audit."""
+
+    async def factors_to_reseal(self, current: int, limit: int) -> list[SealedFactor]:
+        """Up to ``limit`` accounts whose TOTP secrets are sealed under another key version
+        than ``current``, locked for the caller's transaction (others skip them)."""
+        ...
+
+    async def reseal_factor(self, factor: SealedFactor) -> None:
+        """Store the account's secrets re-sealed under ``factor.key_version``."""
+        ...
+
+    async def factor_versions(self) -> dict[int, int]:
+        """How many accounts have sealed TOTP secrets under each key version."""
+        ...
 
     async def set_totp_pending(self, staff_id: UUID, sealed: bytes, key_version: int) -> None:
         """Keep a TOTP secret shown for enrolment (replacing one shown before)."""

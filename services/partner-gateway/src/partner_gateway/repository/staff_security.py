@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 from hub_runtime.db import Connection
 
-from partner_gateway.repository.staff_protocol import AuditEntry, StaffMember
+from partner_gateway.repository.staff_protocol import AuditEntry, SealedFactor, StaffMember
 
 MEMBER = (
     "st.staff_id, st.partner_id, st.email, st.password_salt, st.password_hash, st.revoked_at,"
@@ -122,3 +122,35 @@ class StaffSecurityRepository:
             partner_id,
         )
         return [AuditEntry(**dict(r)) for r in rows]
+
+    async def factors_to_reseal(self, current: int, limit: int) -> list[SealedFactor]:
+        rows = await self.conn.fetch(
+            "SELECT staff_id, totp_key_version, totp_sealed, totp_pending FROM portal_staff"
+            " WHERE totp_key_version <> $1"
+            " AND (totp_sealed IS NOT NULL OR totp_pending IS NOT NULL)"
+            " ORDER BY staff_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            current,
+            limit,
+        )
+        return [
+            SealedFactor(r["staff_id"], r["totp_key_version"], r["totp_sealed"], r["totp_pending"])
+            for r in rows
+        ]
+
+    async def reseal_factor(self, factor: SealedFactor) -> None:
+        await self.conn.execute(
+            "UPDATE portal_staff SET totp_key_version = $2, totp_sealed = $3, totp_pending = $4"
+            " WHERE staff_id = $1",
+            factor.staff_id,
+            factor.key_version,
+            factor.totp,
+            factor.totp_pending,
+        )
+
+    async def factor_versions(self) -> dict[int, int]:
+        rows = await self.conn.fetch(
+            "SELECT totp_key_version AS version, count(*) AS n FROM portal_staff"
+            " WHERE totp_sealed IS NOT NULL OR totp_pending IS NOT NULL"
+            " GROUP BY totp_key_version"
+        )
+        return {r["version"]: r["n"] for r in rows}
