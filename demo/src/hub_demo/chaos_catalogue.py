@@ -22,7 +22,7 @@ from hub_demo.chaos_faults import (
     reset_consumer_groups,
     restart_infra,
 )
-from hub_demo.chaos_network import KAFKA, POSTGRES, latency, partition
+from hub_demo.chaos_network import KAFKA, POSTGRES, heal_links, latency, partition
 
 SERVICES = ("casefile", "referral", "partner-gateway", "signals")
 
@@ -89,8 +89,9 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "net-kafka-latency",
-            "200 ms added per chunk each way between the gateway and Kafka for the stream",
+            "200 ms added per chunk each way between the gateway and Kafka (stream and settling)",
             (latency("partner-gateway", KAFKA, ms=200),),
+            after=(heal_links,),
             links=(("partner-gateway", KAFKA),),
         ),
         Scenario(
@@ -101,8 +102,9 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "net-postgres-latency",
-            "50 ms added per chunk each way between referral and PostgreSQL for the stream",
+            "50 ms added per chunk each way between referral and PostgreSQL (stream and settling)",
             (latency("referral", POSTGRES, ms=50),),
+            after=(heal_links,),
             links=(("referral", POSTGRES),),
         ),
         Scenario(

@@ -13,8 +13,9 @@ of it) at the proxy while the others connect directly:
   exist at a time (the advertised port is fixed).
 
 `partition` cuts a link for a while under load and heals it; `latency` adds a delay to every
-chunk in each direction for the rest of the stream. Both note the link's counters, so the table's
-notes show that the service's traffic really crossed the proxy.
+chunk in each direction for the rest of the stream and the settling (`heal_links` ends it).
+Both note the link's counters, so the table's notes show that the service's traffic really
+crossed the proxy.
 """
 
 import asyncio
@@ -117,15 +118,20 @@ def partition(service: str, backend: str, seconds: float, black_hole: bool = Fal
 
 def latency(service: str, backend: str, ms: float) -> Fault:
     """Add ``ms`` to every chunk in each direction between ``service`` and ``backend`` from
-    10% of the stream to its end."""
+    10% of the stream on, through the rest of the stream and the settling, until the
+    `heal_links` hook (put it in the scenario's ``after``)."""
 
     async def fault(ctx: FaultContext) -> None:
         await ctx.stream.reached(0.1)
         link = _the_link(ctx, service, backend)
         at, before = ctx.stream.progress, link.counters()
         link.delay(ms)
-        await ctx.stream.finished.wait()
-        link.restore()
         ctx.notes.append(f"{link.name} +{ms:.0f} ms per chunk each way from {at:.0%} ({before})")
 
     return fault
+
+
+async def heal_links(ctx: FaultContext) -> None:
+    """After the hub settled: every link back to pass-through."""
+    for link in ctx.links.values():
+        link.restore()
