@@ -10,7 +10,8 @@ of it) at the proxy while the others connect directly:
   forwards to the broker's CHAOS listener (``HUB_KAFKA_CHAOS_UPSTREAM``; infra/stack.sh). That
   listener advertises the proxy's port, so the connections the client opens after bootstrap
   (to the partition leaders, the group coordinator) cross the proxy too. Only one Kafka link can
-  exist at a time (the advertised port is fixed).
+  exist at a time (the advertised port is fixed), and only on the single broker (the cluster's
+  nodes have no CHAOS listener); PostgreSQL links work in cluster scenarios too.
 
 `partition` cuts a link for a while under load and heals it; `latency` adds a delay to every
 chunk in each direction for the rest of the stream and the settling (`heal_links` ends it).
@@ -49,13 +50,16 @@ def make_links(hub: HubSettings, specs: tuple[tuple[str, str], ...]) -> dict[str
     """One (not yet started) `Link` per ``(service, backend)``, by `link_name`.
 
     Raises `ChaosListenerMissingError` for a Kafka link when stack.env has no CHAOS listener,
-    ValueError for an unknown backend or a second Kafka link."""
+    ValueError for an unknown backend, a second Kafka link or a Kafka link on the cluster."""
     links: dict[str, Link] = {}
     if sum(backend == KAFKA for _, backend in specs) > 1:
         raise ValueError("one Kafka link at a time: the CHAOS listener advertises one port")
     for service, backend in specs:
         name = link_name(service, backend)
         if backend == KAFKA:
+            if hub.kafka_bootstrap != stack_env().get("HUB_KAFKA_BOOTSTRAP"):
+                # Each cluster node would need a CHAOS listener and a proxy of its own.
+                raise ValueError("a Kafka link needs the single broker (not the cluster)")
             env = stack_env()
             if "HUB_KAFKA_CHAOS_BOOTSTRAP" not in env:
                 raise ChaosListenerMissingError(
