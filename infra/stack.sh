@@ -741,8 +741,11 @@ write_env() {
     echo "HUB_KAFKA_LOG_DIR=$(env_value "$K_DATA")"
     echo "HUB_KAFKA_VERSION=$(env_value "$KAFKA_VERSION")"
     # The fault suite's Kafka link: its TCP proxy listens on the first, forwards to the second.
-    echo "HUB_KAFKA_CHAOS_BOOTSTRAP=$(env_value "127.0.0.1:$(port_get KAFKA_CHAOS_PROXY_PORT)")"
-    echo "HUB_KAFKA_CHAOS_UPSTREAM=$(env_value "127.0.0.1:$(port_get KAFKA_CHAOS_PORT)")"
+    # Absent for a broker started before the CHAOS listener existed (until restart-kafka).
+    if [[ -n $(port_get KAFKA_CHAOS_PORT) && -n $(port_get KAFKA_CHAOS_PROXY_PORT) ]]; then
+      echo "HUB_KAFKA_CHAOS_BOOTSTRAP=$(env_value "127.0.0.1:$(port_get KAFKA_CHAOS_PROXY_PORT)")"
+      echo "HUB_KAFKA_CHAOS_UPSTREAM=$(env_value "127.0.0.1:$(port_get KAFKA_CHAOS_PORT)")"
+    fi
     security_env "${PG_HOST_PORT:-}"
     cluster_env
   } >"$tmp"
