@@ -282,7 +282,7 @@ kafka_pid() {
   return 1
 }
 
-kafka_write_config() { # broker_port controller_port
+kafka_write_config() { # broker_port controller_port chaos_port chaos_proxy_port
   mkdir -p "$K_DATA" "$K_LOGS"
   tls_ensure
   # Regenerated on every start, so a changed port only needs a new file (the advertised listener
@@ -294,7 +294,7 @@ node.id=1
 # Dynamic single-voter quorum (storage formatted with --standalone). A changed controller port
 # is fine for a single node: it only ever talks to itself.
 controller.quorum.bootstrap.servers=127.0.0.1:$2
-$(kafka_security_properties "$1" "$2")
+$(kafka_security_properties "$1" "$2" "$3" "$4")
 log.dirs=$K_DATA
 # Topics are created explicitly by the services (a typo must not silently create a topic).
 auto.create.topics.enable=false
@@ -370,10 +370,13 @@ kafka_format() {
 kafka_launch() {
   need_java
   kafka_libs
-  local kp cp
+  local kp cp xp pp
   kp=$(ensure_port KAFKA_PORT 0)
   cp=$(ensure_port KAFKA_CONTROLLER_PORT 0 "$kp")
-  kafka_write_config "$kp" "$cp"
+  # The fault suite's listener and the port its TCP proxy takes (see kafka_security_properties).
+  xp=$(ensure_port KAFKA_CHAOS_PORT 0 "$kp" "$cp")
+  pp=$(ensure_port KAFKA_CHAOS_PROXY_PORT 0 "$kp" "$cp" "$xp")
+  kafka_write_config "$kp" "$cp" "$xp" "$pp"
   kafka_format
   mkdir -p "$RUN"
   # setsid: the broker gets its own session, so neither Ctrl-C in this terminal nor the end of
@@ -737,6 +740,12 @@ write_env() {
     echo "HUB_PG_DSN=$(env_value "$PG_DSN_OUT")"
     echo "HUB_KAFKA_LOG_DIR=$(env_value "$K_DATA")"
     echo "HUB_KAFKA_VERSION=$(env_value "$KAFKA_VERSION")"
+    # The fault suite's Kafka link: its TCP proxy listens on the first, forwards to the second.
+    # Absent for a broker started before the CHAOS listener existed (until restart-kafka).
+    if [[ -n $(port_get KAFKA_CHAOS_PORT) && -n $(port_get KAFKA_CHAOS_PROXY_PORT) ]]; then
+      echo "HUB_KAFKA_CHAOS_BOOTSTRAP=$(env_value "127.0.0.1:$(port_get KAFKA_CHAOS_PROXY_PORT)")"
+      echo "HUB_KAFKA_CHAOS_UPSTREAM=$(env_value "127.0.0.1:$(port_get KAFKA_CHAOS_PORT)")"
+    fi
     security_env "${PG_HOST_PORT:-}"
     cluster_env
   } >"$tmp"

@@ -83,16 +83,28 @@ kafka_scram_format_args() {
 # Controller listener (loopback): TLS with a required client certificate signed by our CA; only
 # the broker itself holds one (super user User:CN=hub-kafka), so the controller port is no back
 # door. ACLs: StandardAuthorizer, deny when no ACL matches.
-kafka_security_properties() { # broker_port controller_port
+# With a third and fourth argument (the single broker), also the CHAOS listener: SASL_SSL like
+# the client listener (same certificate, SAN IP:127.0.0.1; same SCRAM logins and ACLs), on
+# chaos_port, but advertised at proxy_port, where the fault suite's TCP proxy
+# (hub_demo.tcp_proxy) listens and forwards to chaos_port. A client bootstrapped through the
+# proxy is told to reach the broker at the proxy again, so ALL its traffic crosses the proxy.
+# Nothing listens on proxy_port outside a network scenario: no other client uses this listener.
+kafka_security_properties() { # broker_port controller_port [chaos_port proxy_port]
+  local listeners="SASL_SSL://127.0.0.1:$1" advertised="SASL_SSL://127.0.0.1:$1"
+  local map="SASL_SSL:SASL_SSL,CONTROLLER:SSL"
+  if [[ -n ${3:-} ]]; then
+    listeners+=",CHAOS://127.0.0.1:$3"; advertised+=",CHAOS://127.0.0.1:$4"; map+=",CHAOS:SASL_SSL"
+  fi
   cat <<EOF
-listeners=SASL_SSL://127.0.0.1:$1,CONTROLLER://127.0.0.1:$2
-advertised.listeners=SASL_SSL://127.0.0.1:$1
-listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL
+listeners=$listeners,CONTROLLER://127.0.0.1:$2
+advertised.listeners=$advertised
+listener.security.protocol.map=$map
 inter.broker.listener.name=SASL_SSL
 controller.listener.names=CONTROLLER
 sasl.enabled.mechanisms=SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(kafka_password admin)";
+listener.name.chaos.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 ssl.keystore.type=PEM
 ssl.keystore.location=$TLS_DIR/broker.pem
 ssl.truststore.type=PEM

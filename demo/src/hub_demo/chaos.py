@@ -3,6 +3,7 @@
     python -m hub_demo.chaos                       # the full suite, 1000 referrals each
     python -m hub_demo.chaos --referrals 50 --scenario poison --scenario kill9-casefile
     python -m hub_demo.chaos --cluster                 # the cluster suite (HUB_KAFKA_NODES=3)
+    python -m hub_demo.chaos --network                 # the network faults only (TCP proxy)
     python -m hub_demo.chaos --list
 
 Each scenario gets its own topic prefix and databases, the four services as OS processes, a
@@ -33,12 +34,14 @@ from hub_runtime.kafka import delete_topics_with_prefix
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import stack_settings
 
-from hub_demo.chaos_catalogue import CLUSTER_SUITE, FULL_SUITE, SCENARIOS
+from hub_demo.chaos_catalogue import CLUSTER_SUITE, FULL_SUITE, NETWORK_SUITE, SCENARIOS
 from hub_demo.chaos_checks import Outcome, check, settle
 from hub_demo.chaos_cluster import cluster_settings
 from hub_demo.chaos_faults import EVENT_TOPICS, FaultContext, Scenario, consumers_of
+from hub_demo.chaos_network import link_env, make_links
 from hub_demo.chaos_stream import ReferralStream, connect_patient_partner, stop_quietly
 from hub_demo.processes import DATABASE_KEYS, HubProcesses
+from hub_demo.tcp_proxy import Link
 
 DEFAULT_REFERRALS = 1000  # as the reliability issue asks; about 35 min on the 2-core machine
 LOG_ROOT = Path(__file__).resolve().parents[3] / ".hub" / "chaos"
@@ -128,8 +131,16 @@ async def _run_on(
     log_dir = LOG_ROOT / scenario.name
     for old in log_dir.glob("*.log"):  # the logs of the last run of this scenario only
         old.unlink()
+    links = make_links(hub, scenario.links)
+    for link in links.values():
+        await link.start()
     processes = HubProcesses(
-        hub, databases, log_dir, extra_env=GATEWAY_ENV, instances_per_service=scenario.instances
+        hub,
+        databases,
+        log_dir,
+        extra_env=GATEWAY_ENV,
+        instances_per_service=scenario.instances,
+        service_env=link_env(hub, links),
     )
     try:
         # Instance by instance (the first of every service, then the second): half the
@@ -138,11 +149,13 @@ async def _run_on(
             await asyncio.gather(*(every[index].start() for every in processes.instances.values()))
         client = processes.client()
         try:
-            await _drive(hub, processes, client, scenario, options, outcome)
+            await _drive(hub, processes, client, scenario, options, outcome, links)
         finally:
             await client.aclose()
     finally:
         await asyncio.gather(*(s.stop() for s in processes.every_process()))
+        for link in links.values():
+            await link.stop()
 
 
 async def _drive(
@@ -152,6 +165,7 @@ async def _drive(
     scenario: Scenario,
     options: Options,
     outcome: Outcome,
+    links: dict[str, Link],
 ) -> None:
     partner_id = await client.register_partner("IOM mission (chaos)")
     reporting = await client.expect(
@@ -166,7 +180,8 @@ async def _drive(
             options.referrals,
             options.concurrency,
         )
-        ctx = FaultContext(hub, processes, partner, stream, random.Random(options.seed))  # noqa: S311
+        rng = random.Random(options.seed)  # noqa: S311
+        ctx = FaultContext(hub, processes, partner, stream, rng, links=links)
         faults = [asyncio.ensure_future(fault(ctx)) for fault in scenario.faults]
         streamed = time.monotonic()
         await stream.run()
@@ -187,6 +202,7 @@ async def _drive(
         await check(outcome, hub, client, stream.persons, partner, ctx.poison)
         phase(scenario.name, "checked")
         lagged = sum(p.refused_for_lag for p in stream.persons)
+        ctx.notes.extend(f"at the end {link.counters()}" for link in links.values())
         outcome.notes.extend(ctx.notes)
         outcome.notes.append(f"{stream.patient.retries} client retries")
         if processes.balancer is not None:
@@ -288,13 +304,18 @@ def main() -> None:
         help="the cluster suite (three-node Kafka, two instances per service) instead of the"
         " single-broker suite; needs HUB_KAFKA_NODES=3 infra/stack.sh up",
     )
+    parser.add_argument(
+        "--network",
+        action="store_true",
+        help="only the network faults (a TCP proxy between a service and Kafka or PostgreSQL)",
+    )
     args = parser.parse_args()
     if args.list:
         for name, scenario in SCENARIOS.items():
             print(f"{name:24} {scenario.description}")
         return
     options = Options(referrals=args.referrals, concurrency=args.concurrency, seed=args.seed)
-    suite = CLUSTER_SUITE if args.cluster else FULL_SUITE
+    suite = CLUSTER_SUITE if args.cluster else NETWORK_SUITE if args.network else FULL_SUITE
     outcomes = asyncio.run(run_suite(args.scenario or list(suite), options))
     print(table(outcomes))
     print()

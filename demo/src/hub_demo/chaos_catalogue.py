@@ -1,6 +1,7 @@
 """The fault suite's scenarios, by name (`python -m hub_demo.chaos --list`).
 
 `FULL_SUITE`: the single-broker scenarios, one instance per service (`make chaos`).
+`NETWORK_SUITE`: the network faults (a TCP proxy between one service and Kafka or PostgreSQL).
 `CLUSTER_SUITE`: the three-node Kafka cluster with two instances of every service
 (`make chaos CLUSTER=1`). A new kind of fault (a TCP proxy's partition or latency, say) is a
 `Fault` in a module of its own plus a `Scenario` here, and its name in a suite.
@@ -21,6 +22,7 @@ from hub_demo.chaos_faults import (
     reset_consumer_groups,
     restart_infra,
 )
+from hub_demo.chaos_network import KAFKA, POSTGRES, heal_links, latency, partition
 
 SERVICES = ("casefile", "referral", "partner-gateway", "signals")
 
@@ -76,6 +78,35 @@ SCENARIOS: dict[str, Scenario] = {
             "the partner's endpoint answers 500 for a while",
             (partner_mode(Mode.FAILING, 10),),
         ),
+        # Network faults (issue 17, item 6) through hub_demo.tcp_proxy: referral is the
+        # busiest Kafka client (four topics in, events out), the gateway the busiest HTTP and
+        # database user (inbox, deliveries, disclosures).
+        Scenario(
+            "net-kafka-partition",
+            "referral cut off from Kafka for 12 s under load (connections reset), then healed",
+            (partition("referral", KAFKA, seconds=12),),
+            links=(("referral", KAFKA),),
+        ),
+        Scenario(
+            "net-kafka-latency",
+            "200 ms added per chunk each way between the gateway and Kafka (stream and settling)",
+            (latency("partner-gateway", KAFKA, ms=200),),
+            after=(heal_links,),
+            links=(("partner-gateway", KAFKA),),
+        ),
+        Scenario(
+            "net-postgres-partition",
+            "the gateway cut off from PostgreSQL for 12 s under load, then healed",
+            (partition("partner-gateway", POSTGRES, seconds=12),),
+            links=(("partner-gateway", POSTGRES),),
+        ),
+        Scenario(
+            "net-postgres-latency",
+            "50 ms added per chunk each way between referral and PostgreSQL (stream and settling)",
+            (latency("referral", POSTGRES, ms=50),),
+            after=(heal_links,),
+            links=(("referral", POSTGRES),),
+        ),
         Scenario(
             "cluster-baseline",
             "no fault, on the three-node cluster with two instances per service",
@@ -115,6 +146,13 @@ FULL_SUITE: tuple[str, ...] = (
     "partner-down",
     "partner-slow",
     "partner-500",
+    "net-kafka-partition",
+    "net-kafka-latency",
+    "net-postgres-partition",
+    "net-postgres-latency",
 )
+
+# The network faults alone: `make chaos CHAOS_ARGS="--network"`.
+NETWORK_SUITE: tuple[str, ...] = FULL_SUITE[-4:]
 
 CLUSTER_SUITE: tuple[str, ...] = ("cluster-kill-leader", "cluster-kill9-instances")

@@ -114,13 +114,15 @@ class ServiceProcess:
 @dataclass
 class HubProcesses:
     """The services' processes: ``instances[name]`` lists every instance of a service (one by
-    default), ``services[name]`` is its first instance (the one a single-instance hub has)."""
+    default), ``services[name]`` is its first instance (the one a single-instance hub has).
+    ``service_env[name]`` overrides that service's environment (a proxied DSN, say)."""
 
     hub: HubSettings
     databases: dict[str, str]
     log_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     instances_per_service: int = 1
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)  # by service name
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     instances: dict[str, list[ServiceProcess]] = field(default_factory=dict)
     balancer: RoundRobinTransport | None = None  # set by `client` with two instances
@@ -156,6 +158,7 @@ class HubProcesses:
                 "PARTNER_GATEWAY_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
                 "REFERRAL_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
                 **self.extra_env,
+                **self.service_env.get(name, {}),
             }
             process = ServiceProcess(name, env, ports[name], self.log_dir / f"{name}{suffix}.log")
             self.instances.setdefault(name, []).append(process)

@@ -1,0 +1,79 @@
+"""The fault suite's TCP proxy (hub_demo.tcp_proxy) against a local echo server: pass-through,
+added latency, a cut (reset), a black hole, and the heal after each."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from hub_demo.processes import free_port
+from hub_demo.tcp_proxy import Link
+
+
+async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(1024):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+@pytest.fixture
+async def link() -> AsyncIterator[Link]:
+    server = await asyncio.start_server(_echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    proxy = Link("test", free_port(), "127.0.0.1", port)
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.stop()
+        server.close()
+
+
+async def _round_trip(link: Link, payload: bytes = b"ping") -> tuple[bytes, float]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", link.listen_port)
+    started = time.monotonic()
+    writer.write(payload)
+    answer = await asyncio.wait_for(reader.readexactly(len(payload)), 5)
+    took = time.monotonic() - started
+    writer.close()
+    return answer, took
+
+
+async def test_pass_through_counts_the_bytes(link: Link) -> None:
+    answer, _ = await _round_trip(link, b"hello")
+    assert answer == b"hello"
+    assert (link.bytes_up, link.bytes_down, link.accepted) == (5, 5, 1)
+
+
+async def test_latency_is_added_in_each_direction(link: Link) -> None:
+    _, quick = await _round_trip(link)
+    link.delay(150)
+    answer, slow = await _round_trip(link)
+    assert answer == b"ping"
+    assert slow >= 0.3  # 150 ms up and 150 ms down
+    assert slow > quick + 0.25
+    link.restore()
+    _, again = await _round_trip(link)
+    assert again < 0.25
+
+
+async def test_a_cut_resets_open_and_new_connections_until_restored(link: Link) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", link.listen_port)
+    writer.write(b"a")
+    assert await reader.readexactly(1) == b"a"
+    link.cut()
+    assert await reader.read(10) == b""  # the open connection was dropped
+    with pytest.raises((ConnectionError, asyncio.IncompleteReadError)):
+        await _round_trip(link)  # a new one too
+    assert link.reset >= 2
+    link.restore()
+    assert (await _round_trip(link))[0] == b"ping"
+
+
+async def test_a_black_hole_answers_nothing_until_restored(link: Link) -> None:
+    link.cut(black_hole=True)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(_round_trip(link), 0.5)
+    link.restore()
+    assert (await _round_trip(link))[0] == b"ping"
