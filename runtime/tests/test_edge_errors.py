@@ -4,6 +4,7 @@ status that names the fault (issue 13, item 7), and the OpenAPI document that li
 import asyncio
 from typing import Annotated, Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
@@ -323,3 +324,38 @@ async def test_html_form_bodies_pass_only_under_the_form_prefixes() -> None:
     assert passed.json() == {"body": "a=1&b=2"}
     _refusal(refused, 415, "unsupported_media_type")
     _refusal(plain, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        asyncpg.PostgresConnectionError("connection lost"),
+        asyncpg.InterfaceError("connection is closed"),
+        ConnectionRefusedError(111, "refused"),
+        asyncpg.DeadlockDetectedError("deadlock"),
+    ],
+    ids=type,
+)
+async def test_a_dependency_failing_under_a_request_is_503_with_retry_after(
+    failure: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database or the broker failing mid-request (a restart, a network cut, a lost
+    deadlock) is not the request's fault and not a bug: 503 ``unavailable`` in the one shape
+    with Retry-After, logged as a WARNING without the error's message, never a 500."""
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+
+    @app.get("/cases/{case_id}")
+    async def read(case_id: int) -> dict[str, Any]:
+        raise failure
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        with caplog.at_level("WARNING", logger="hub_runtime.http"):
+            response = await client.get("/cases/7")
+    body = _refusal(response, 503, "unavailable")
+    assert "Try again" in body["detail"]
+    assert response.headers["retry-after"] == "2"
+    [record] = [r for r in caplog.records if r.name == "hub_runtime.http"]
+    assert record.levelname == "WARNING"
+    assert getattr(record, "error_type") == type(failure).__name__  # noqa: B009
+    assert str(failure) not in record.getMessage()

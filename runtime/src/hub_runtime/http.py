@@ -193,6 +193,35 @@ async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(status_of(exc), exc.code, exc.reason, extra=exc.extra)
 
 
+UNAVAILABLE_RETRY_AFTER_SECONDS = 2
+"""What a 503 for a dependency that failed mid-request asks the client to wait (RFC 9110
+section 10.2.3): a database restart or a network cut usually heals within seconds."""
+
+
+async def _on_infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database or the broker failed under a request (a restart, a network cut, a lost
+    deadlock): the request itself was fine, so 503 ``unavailable`` with ``Retry-After``, the
+    same answer as for backpressure, never a 500. The unit of work was rolled back (nothing
+    half done); an Idempotency-Key claim of that transaction went with it, so a retry with the
+    same key is applied once. Logged as a WARNING with the error's type, never its message."""
+    route = request.scope.get("route")
+    log.warning(
+        "dependency failed under a request",
+        extra={
+            "method": request.method,
+            "path": getattr(route, "path", "(no route)"),
+            "error_type": type(exc).__name__,
+        },
+    )
+    return error_response(
+        503,
+        "unavailable",
+        "A service the hub depends on (its database or Kafka) did not answer; the request was"
+        " not applied. Try again in a moment.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+    )
+
+
 CLIENT_CLOSED_REQUEST = 499
 """The span status of a request the client abandoned before the answer (nginx's convention)."""
 
@@ -290,6 +319,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    for infrastructure_error in errors.INFRASTRUCTURE_ERRORS:
+        if issubclass(infrastructure_error, Exception):  # all are; Starlette takes Exceptions
+            app.add_exception_handler(infrastructure_error, _on_infrastructure_error)
     # Outermost last: tracing sees everything; the size limit runs before JSON is parsed.
     app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)

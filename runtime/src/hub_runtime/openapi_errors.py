@@ -9,7 +9,8 @@ listing them by hand:
 - a path parameter: 404 (it names something that may not exist);
 - a dependency or endpoint marked with `raises(...)` (the auth dependency: 401, 403);
 - whatever the route declared itself with `responses=errors(409, 410)`;
-- 503 everywhere: the edge refuses requests beyond its in-flight limit (backpressure).
+- 503 everywhere: the edge refuses requests beyond its in-flight limit (backpressure), and a
+  database or broker failure under a request answers 503 too (`http`'s infrastructure handler).
 FastAPI's default 422 schema (`HTTPValidationError`) is replaced by `ErrorBody`, which is what
 the hub really answers.
 """
