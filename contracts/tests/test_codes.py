@@ -106,6 +106,12 @@ def test_numbers_as_text_are_ascii_digits(value: str) -> None:
     rejects(TypeAdapter(Offset), value)
 
 
+@pytest.mark.parametrize("value", [True, False, 3.0, 1.5])
+def test_true_false_and_decimals_are_not_whole_numbers(value: object) -> None:
+    """A new user's trial: a monitoring report's ``months_after_return: true`` was stored as 1."""
+    rejects(TypeAdapter(Offset), value)
+
+
 def test_numbers_within_bounds_pass() -> None:
     assert TypeAdapter(Offset).validate_python("10") == 10
     assert TypeAdapter(Offset).validate_python(0) == 0

@@ -88,6 +88,10 @@ class BoundedInt:
 
     @staticmethod
     def _digits_only(value: Any) -> Any:
+        # true/false and 3.0 are not whole numbers to a person typing one (pydantic's lax int
+        # would take them as 1 and 3).
+        if isinstance(value, bool | float):
+            raise ValueError("should be a whole number, not true, false or a decimal")
         if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value) is None:
             raise ValueError("should be a whole number written with the digits 0-9")
         return value

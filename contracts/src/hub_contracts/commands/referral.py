@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from hub_contracts.base import EventPayload
 from hub_contracts.calendar import CalendarDate, Instant
@@ -72,13 +72,13 @@ class ConsentEvidence(BaseModel):
     language: LanguageCode = Field(
         description="ISO 639 code of the language the person was informed in."
     )
-    interpreter_used: bool = Field(description="Whether an interpreter took part.")
+    interpreter_used: StrictBool = Field(description="Whether an interpreter took part.")
     interpreter_reference: EvidenceReference | None = Field(
         default=None, description="Interpreter's registration number, if one took part."
     )
     taken_by: StaffLogin = Field(description="Login of the staff member who took the consent.")
     taken_at: Instant = Field(description="When the consent was given.")
-    informed_transfer_outside_eu: bool = Field(
+    informed_transfer_outside_eu: StrictBool = Field(
         description="The person was told the risks of a transfer outside the EU/EEA "
         "(GDPR art. 49(1)(a)); required when the partner works outside it."
     )

@@ -13,8 +13,11 @@ a log line or an answer.
 Which fields: casefile records no V-number (vreemdelingennummer) of its own (a V-number may
 appear in an effort's sealed evidence references, which are free text), and one ``name``
 field, not a family and a given name. So the index covers the full name and the date of birth.
-Normalisation: Unicode NFC, case folded (then NFC again: folding can decompose), every run of
-white space one space, leading and trailing space removed. Two spellings that differ in
+Normalisation: Unicode NFC, case folded (then NFC again: folding can decompose), format
+characters (general category Cf: zero-width joiner and non-joiner, soft hyphen, direction
+marks) removed, since they do not change how a name looks and the text type lets some of them
+through between letters (Persian spelling needs ZWNJ), every run of white space one space,
+leading and trailing space removed. Two spellings that differ in
 anything else (word order, a hyphen, a transliteration) are different persons to the index.
 """
 
@@ -45,9 +48,11 @@ def index_key(secret: str) -> bytes:
 
 
 def normalise_name(name: str) -> str:
-    """``name`` as the index compares it: NFC, case folded, NFC, white space collapsed."""
+    """``name`` as the index compares it: NFC, case folded, NFC, format characters (Cf)
+    removed, white space collapsed."""
     folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
-    return " ".join(folded.split())
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split())
 
 
 def person_digest(key: bytes, name: str, date_of_birth: date) -> bytes:
