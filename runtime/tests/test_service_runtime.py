@@ -134,3 +134,41 @@ async def test_a_kept_alive_connection_outlives_a_clients_idle_expiry(
         writer.close()
     finally:
         await runtime.stop()
+
+
+async def test_a_start_that_fails_half_way_stops_what_it_started(
+    isolated_hub: HubSettings, fresh_database: str, tmp_path: Path
+) -> None:
+    """Its HTTP edge fails to build after the consumers and workers started: start() raises
+    and nothing keeps running (no consumer polling, no worker, the pool closed)."""
+    (tmp_path / "0001_seen.sql").write_text("CREATE TABLE seen (case_id uuid PRIMARY KEY);")
+    ran: list[str] = []
+
+    async def worker(ctx: ServiceContext) -> None:
+        while True:
+            ran.append("pass")
+            await asyncio.sleep(0.05)
+
+    def broken_app(ctx: ServiceContext) -> FastAPI:
+        raise RuntimeError("the edge could not be built")
+
+    definition = ServiceDefinition(
+        name="echo",
+        database=fresh_database,
+        migrations=tmp_path,
+        publishes=[Topic.CASEFILE_EVENTS],
+        consumes=[Topic.CASEFILE_EVENTS],
+        handlers={CaseOpened.event_type: remember},
+        workers=[worker],
+        build_app=broken_app,
+    )
+    runtime = ServiceRuntime(definition, isolated_hub)
+    with pytest.raises(RuntimeError, match="could not be built"):
+        await runtime.start()
+    assert runtime.context is not None
+    assert not runtime.context.broker.running
+    assert runtime.kafka_consumer() is None
+    assert runtime.context.pool.is_closing()
+    passes = len(ran)
+    await asyncio.sleep(0.3)
+    assert len(ran) == passes  # the worker was stopped

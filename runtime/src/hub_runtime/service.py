@@ -174,8 +174,8 @@ class ServiceRuntime:
         """Start the service: its database (created and migrated), its topics, the broker with every
         consumer group, the outbox relay, its workers and, if it has one, its HTTP edge.
 
-        Errors of PostgreSQL or Kafka (not reachable, a failing migration) propagate; the service is
-        then not running."""
+        Errors of PostgreSQL or Kafka (not reachable, a failing migration) and of the HTTP server
+        propagate; the service is then not running (what had started is stopped again)."""
         d = self.definition
         migrations = runtime_migrations() + folder_migrations(d.migrations)
         if self.hub.pg_owner_dsn:
@@ -188,47 +188,58 @@ class ServiceRuntime:
             pool = await create_pool(self.hub.pg_dsn, d.database)
             async with pool.acquire() as conn:
                 await apply_migrations(conn, migrations)
-        await ensure_topics(
-            self.hub,
-            [
-                self.hub.topic(t)
-                for t in (
-                    *d.publishes,
-                    *d.consumes,
-                    *(t for s in d.subscriptions for t in s.topics),
-                )
-            ],
-            self.hub.topic_partitions,
-        )
-        broker = new_broker(self.hub, client_id=d.name)
-        self.context = ctx = ServiceContext(
-            name=d.name,
-            hub=self.hub,
-            pool=pool,
-            broker=broker,
-            unit_of_work_type=d.unit_of_work,
-            database=d.database,
-        )
-        if d.consumes:
-            self.consumer = self._host(ctx, d.name, d.consumes, d.handlers, d.batch_handler)
-        for sub in d.subscriptions:
-            self.subscription_consumers[sub.group] = self._host(
-                ctx, sub.group, sub.topics, sub.handlers, None, sub.max_attempts
+        try:
+            await ensure_topics(
+                self.hub,
+                [
+                    self.hub.topic(t)
+                    for t in (
+                        *d.publishes,
+                        *d.consumes,
+                        *(t for s in d.subscriptions for t in s.topics),
+                    )
+                ],
+                self.hub.topic_partitions,
             )
-        await broker.start()  # the producer, then every consumer group
-        self.relay = OutboxRelay(
-            pool,
-            broker,
-            service=d.name,
-            topic_prefix=self.hub.topic_prefix,
-            poll_seconds=self.hub.outbox_poll_seconds,
-        )
-        self._spawn("relay", self.relay.run)
-        self._spawn("gauges", self._update_gauges)
-        for worker in d.workers:
-            self._spawn(worker.__name__, functools.partial(worker, ctx))
-        if d.build_app is not None:
-            await self._start_http(d.build_app(ctx))
+            broker = new_broker(self.hub, client_id=d.name)
+            self.context = ctx = ServiceContext(
+                name=d.name,
+                hub=self.hub,
+                pool=pool,
+                broker=broker,
+                unit_of_work_type=d.unit_of_work,
+                database=d.database,
+            )
+            if d.consumes:
+                self.consumer = self._host(ctx, d.name, d.consumes, d.handlers, d.batch_handler)
+            for sub in d.subscriptions:
+                self.subscription_consumers[sub.group] = self._host(
+                    ctx, sub.group, sub.topics, sub.handlers, None, sub.max_attempts
+                )
+            await broker.start()  # the producer, then every consumer group
+            self.relay = OutboxRelay(
+                pool,
+                broker,
+                service=d.name,
+                topic_prefix=self.hub.topic_prefix,
+                poll_seconds=self.hub.outbox_poll_seconds,
+            )
+            self._spawn("relay", self.relay.run)
+            self._spawn("gauges", self._update_gauges)
+            for worker in d.workers:
+                self._spawn(worker.__name__, functools.partial(worker, ctx))
+            if d.build_app is not None:
+                await self._start_http(d.build_app(ctx))
+        except BaseException:
+            # Whatever started (consumers, workers, the HTTP server) stops again: a half-started
+            # runtime nobody stops would keep polling Kafka and its database (once seen in the
+            # tests: a test whose service failed to start left consumers running for the rest
+            # of the session).
+            if self.context is None:
+                await _close_pool(pool)
+            else:
+                await self.stop()
+            raise
         log.info("service started", extra={"service": d.name})
 
     def _host(
