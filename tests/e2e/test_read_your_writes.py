@@ -13,7 +13,6 @@ catch-up: the same flow is then refused `decision_missing`, so the first test ca
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
@@ -56,23 +55,27 @@ async def test_a_referral_right_after_the_decision_sees_it_without_a_header(
     try:
         partner_id = await client.register_partner("IOM mission (read-your-writes test)")
         waited: list[float] = []
+        loop = asyncio.get_running_loop()
         for round_ in range(ROUNDS):
             # Each round another person: casefile refuses a second open case for one person.
             person = {**PERSON, "name": f"{PERSON['name']} {round_}"}
             case_id = await client.open_case(person, country_of_origin="IQ")
             # No header, no retry: the consent sees the case just opened (same mechanism).
             await _created(client, f"/cases/{case_id}/consents", consent_body(partner_id))
-            async with _held_back(running_hub, HOLD_SECONDS):
+            async with _held_back(running_hub, HOLD_SECONDS) as release:
                 await client.record_decision(case_id)
                 assert (await _view(client, case_id))["decision"] is None, "the hold leaked"
-                started = time.monotonic()
+                started = loop.time()
                 referral = await _created(client, f"/cases/{case_id}/referrals", _ask(partner_id))
-                waited.append(time.monotonic() - started)
+                answered = loop.time()
+                waited.append(answered - started)
+                # Ordering, not timing: the answer came after the consumer was let go, so it
+                # waited for the held-back decision (however slow the machine is).
+                assert answered >= release.when(), (round_, answered, release.when())
             codes = [reason["code"] for reason in referral["refusal_reasons"]]
             assert referral["status"] == "approved", (round_, referral["status"], codes)
-        # Each answer waited for the held-back decision, never past the 5 s bound.
-        assert min(waited) > HOLD_SECONDS / 2, waited
-        assert max(waited) < 5.0, waited
+        # The waits are information; an answer past referral's own 5 s bound would have been
+        # judged on the lagging view and refused, which the status check above catches.
         print(f"{ROUNDS}/{ROUNDS} approved; waited {min(waited):.2f}-{max(waited):.2f} s")
     finally:
         await client.aclose()
@@ -150,10 +153,11 @@ STAFF = Role.COUNSELLOR
 
 
 @contextlib.asynccontextmanager
-async def _held_back(hub: RunningHub, seconds: float) -> AsyncIterator[None]:
+async def _held_back(hub: RunningHub, seconds: float) -> AsyncIterator[asyncio.TimerHandle]:
     """Referral's consumer of casefile's events fetches nothing for `seconds` from now (its
     partitions paused; records already fetched for them are dropped and fetched again after
-    the resume), whatever the block does meanwhile. Leaving the block waits for the resume."""
+    the resume), whatever the block does meanwhile. Leaving the block waits for the resume. Yields
+    the release timer: its ``when()`` is the event loop's time of the resume."""
     consumer = _kafka_consumer(hub)
     topic = hub.hub.topic(Topic.CASEFILE_EVENTS)
     partitions = [tp for tp in consumer.assignment() if tp.topic == topic]
@@ -162,7 +166,7 @@ async def _held_back(hub: RunningHub, seconds: float) -> AsyncIterator[None]:
     consumer.pause(*partitions)
     release = loop.call_later(seconds, consumer.resume, *partitions)
     try:
-        yield
+        yield release
     finally:
         await asyncio.sleep(max(0.0, release.when() - loop.time()) + 0.01)
         consumer.resume(*partitions)  # idempotent: the timer has fired by now

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 WORKERS = ("deadline_worker", "retention_worker", "evidence_sealer", "nfc_normaliser")
 PASS_SECONDS = 0.2
 RETRY_SECONDS = 0.2
-TAKEOVER_WITHIN = 5.0
+TAKEOVER_WITHIN = 15.0  # generous: the property is the takeover, not its speed under load
 """Bound on a takeover: the follower retries every 0.2 s; connecting and one query add little."""
 
 
