@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 from hub_runtime.auth import Role
@@ -37,6 +37,7 @@ class Person:
     referral_id: UUID | None = None
     refused_for_lag: int = 0  # referrals refused because referral had not seen the decision yet
     error: str | None = None
+    write_key: str = field(default_factory=lambda: f"chaos-{uuid4()}")  # its Idempotency-Keys' stem
 
 
 @dataclass
@@ -55,12 +56,16 @@ class PatientClient:
         body: dict[str, Any] | None,
         ok: int,
         done_if: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
-        """`done_if`: an error code meaning an earlier attempt (whose answer was lost) did it."""
+        """`done_if`: an error code meaning an earlier attempt (whose answer was lost) did it.
+        `idempotency_key`: sent on every attempt, so a write whose answer was lost is answered
+        from the service's stored result instead of being made (or refused) a second time."""
         deadline = time.monotonic() + self.within
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         while True:
             try:
-                response = await self.client.call(method, url, role, body)
+                response = await self.client.call(method, url, role, body, headers)
             except httpx.TransportError as exc:
                 problem = f"{method} {url}: {type(exc).__name__}"
             else:
@@ -139,14 +144,24 @@ class ReferralStream:
     async def _flow(self, person: Person) -> None:
         urls = self.client.urls
         body = _case_body(person.index)
+        # A lost answer to the case's opening (casefile killed after its commit) must not be
+        # retried bare: casefile would refuse the second open case for the same person
+        # (409 `person_already_known`). The key makes the retry answer with the first result.
+        case_key = f"{person.write_key}-case"
         created = await self.patient.send(
-            "POST", f"{urls.casefile}/cases", Role.COUNSELLOR, body, 201
+            "POST", f"{urls.casefile}/cases", Role.COUNSELLOR, body, 201, None, case_key
         )
         case_id = UUID(created["case_id"])
         person.case_id = case_id
         decision = {"decision": "independent_return", "decided_on": date.today().isoformat()}
         await self.patient.send(
-            "POST", f"{urls.casefile}/cases/{case_id}/decision", Role.COUNSELLOR, decision, 201
+            "POST",
+            f"{urls.casefile}/cases/{case_id}/decision",
+            Role.COUNSELLOR,
+            decision,
+            201,
+            None,
+            f"{person.write_key}-decision",  # recorded once, also when its answer was lost
         )
         consents = f"{urls.referral}/cases/{case_id}/consents"
         reporting = consent_body(
