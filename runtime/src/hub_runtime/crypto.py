@@ -16,11 +16,9 @@ reasons and consent evidence references).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import sys
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -172,22 +170,3 @@ def decrypt_json(person_key: bytes, case_id: UUID, category: str, sealed: Sealed
     """The value :func:`encrypt_json` sealed; raises :class:`DecryptionError` when the key,
     case or category differ or the ciphertext was changed."""
     return json.loads(_open(person_key, sealed, _field_aad(case_id, category)))
-
-
-def finish_rotation(
-    rotation: Coroutine[Any, Any, dict[int, int]], current: int, keys: str, previous_var: str
-) -> None:
-    """The operator's end of a master-key rotation command (``python -m <service>.rotate``):
-    run ``rotation`` (live keys by KEK version afterwards), print them as ``<keys> by
-    master-key version: v1: n, ...``, and exit 1 when a key is under another version than
-    ``current`` or under one the settings do not hold (``previous_var`` names the setting to
-    give); return normally when every key is under ``current``."""
-    try:
-        counts = asyncio.run(rotation)
-    except UnknownKekVersionError as exc:
-        sys.stderr.write(f"rotation stopped: {exc} (set {previous_var})\n")
-        raise SystemExit(1) from exc
-    listed = ", ".join(f"v{v}: {n}" for v, n in sorted(counts.items())) or "none"
-    print(f"{keys} by master-key version: {listed}")
-    if set(counts) - {current}:
-        raise SystemExit(1)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 import uvloop
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from hub_runtime.logs import configure_logging
@@ -38,7 +38,8 @@ class ServiceSettings(Protocol):
 
 
 S = TypeVar("S", bound=ServiceSettings)
-M = TypeVar("M", bound=BaseModel)
+# Any settings class (a pydantic model, or a protocol a rotation reads of one).
+M = TypeVar("M")
 
 # sysexits.h EX_CONFIG: the process cannot run as configured (not a crash; do not restart).
 EXIT_CONFIG = 78

@@ -25,14 +25,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def deps(settings: Settings, clock: Clock = system_clock) -> Deps:
     """What casefile's handlers need besides a unit of work: the vault and the clock."""
-    previous, next_ = settings.previous_master_key, settings.next_master_key
-    keyring = crypto.keyring(
-        settings.master_key.get_secret_value(),
-        settings.master_key_version,
-        None if previous is None else previous.get_secret_value(),
-        None if next_ is None else next_.get_secret_value(),
-    )
-    vault = PersonVault(keyring, settings.index_key.get_secret_value())
+    vault = PersonVault(settings.keyring(crypto.CONTEXT), settings.index_key.get_secret_value())
     return Deps(vault=vault, clock=clock)
 
 

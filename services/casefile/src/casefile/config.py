@@ -1,12 +1,12 @@
 """Settings of the casefile service (environment variables with the CASEFILE_ prefix)."""
 
-from hub_runtime.secrets import EnvSettings
+from hub_runtime.master_key import MasterKeySettings
 from hub_runtime.settings import HubSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 
-class Settings(EnvSettings):
+class Settings(MasterKeySettings):
     """Everything casefile reads from its environment; nothing else reads os.environ."""
 
     model_config = SettingsConfigDict(env_prefix="CASEFILE_", extra="ignore")
@@ -17,24 +17,8 @@ class Settings(EnvSettings):
     master_key: SecretStr = Field(
         SecretStr("dev-only-casefile-master-key-change-me"),
         description="Master secret of the key-encryption key that wraps every person's key"
-        " (version CASEFILE_MASTER_KEY_VERSION); new keys are wrapped under it",
-    )
-    master_key_version: int = Field(
-        1,
-        ge=1,
-        description="Version of CASEFILE_MASTER_KEY, stored with every wrapped key; raise it by"
-        " one with each rotation",
-    )
-    previous_master_key: SecretStr | None = Field(
-        None,
-        description="During a rotation: the master secret of version CASEFILE_MASTER_KEY_VERSION"
-        " - 1, which still unwraps the keys not yet re-wrapped (`python -m casefile.rotate`)",
-    )
-    next_master_key: SecretStr | None = Field(
-        None,
-        description="Before a rotation: the master secret that will become version"
-        " CASEFILE_MASTER_KEY_VERSION + 1; unwraps only, so instances not yet switched read what"
-        " switched ones wrap (README, Deployment)",
+        " (version CASEFILE_MASTER_KEY_VERSION); new keys are wrapped under it. Version, previous"
+        " and next key: `hub_runtime.master_key`",
     )
     index_key: SecretStr = Field(
         SecretStr("dev-only-casefile-index-key-change-me"),

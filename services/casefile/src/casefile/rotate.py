@@ -20,17 +20,24 @@ previous master key and run again).
 
 from collections.abc import Callable
 
-from hub_runtime.crypto import finish_rotation
-from hub_runtime.db import create_pool
-from hub_runtime.entry import load_settings, refuse_insecure
+from hub_runtime.rotation import KeyRotation, rotation_main
 
 from casefile import messages as m
 from casefile.bootstrap import deps
-from casefile.bus import Bus
 from casefile.config import Settings
-from casefile.repository.persons import PgPersons
+from casefile.deps import Deps
 from casefile.routes import ROUTES
-from casefile.unit_of_work import CasefileUnitOfWork
+from casefile.unit_of_work import CasefileUnitOfWork, CasefileUow
+
+
+async def _versions(uow: CasefileUow) -> dict[int, int]:
+    return await uow.persons.count_keys_by_version()
+
+
+ROTATION: KeyRotation[CasefileUow, Deps] = KeyRotation(
+    ROUTES, CasefileUnitOfWork, m.RewrapKeys, _versions
+)
+"""Casefile's side of `hub_runtime.rotation`: `m.RewrapKeys` batches (`PersonVault.rewrap_keys`)."""
 
 
 async def rotate(
@@ -40,25 +47,12 @@ async def rotate(
     KEK version afterwards (``{version: count}``); ``on_batch`` is told how many keys each
     batch re-wrapped (a progress bar: `hub keys rotate`). Raises ``UnknownKekVersionError`` when a
     key's version is neither the current nor the previous one."""
-    pool = await create_pool(settings.hub.pg_dsn, settings.database, max_size=2)
-    try:
-        bus = Bus(ROUTES, lambda: CasefileUnitOfWork(pool), deps(settings))
-        while done := await bus.dispatch(m.RewrapKeys(limit=batch)):
-            if on_batch is not None:
-                on_batch(done)
-        async with pool.acquire() as conn:
-            return await PgPersons(conn).count_keys_by_version()
-    finally:
-        await pool.close()
+    return await ROTATION.run(settings, deps(settings), batch, on_batch)
 
 
 def main() -> None:
     """Run the rotation and print the keys by version."""
-    settings = load_settings(Settings)
-    refuse_insecure(settings)
-    finish_rotation(
-        rotate(settings), settings.master_key_version, "person keys", "CASEFILE_PREVIOUS_MASTER_KEY"
-    )
+    rotation_main(Settings, rotate, "person keys")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Settings of the partner gateway (environment variables with the PARTNER_GATEWAY_ prefix)."""
 
-from hub_runtime.secrets import EnvSettings
+from hub_runtime.master_key import MasterKeySettings
 from hub_runtime.settings import HubSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 
-class Settings(EnvSettings):
+class Settings(MasterKeySettings):
     """Everything the gateway reads from its environment; nothing else reads os.environ."""
 
     model_config = SettingsConfigDict(env_prefix="PARTNER_GATEWAY_", extra="ignore")
@@ -76,19 +76,7 @@ class Settings(EnvSettings):
     master_key: SecretStr = Field(
         SecretStr("dev-only-partner-gateway-master-key-change-me"),
         description="Key-encryption secret that seals the portal staff's TOTP secrets (the"
-        " second factor), as version PARTNER_GATEWAY_MASTER_KEY_VERSION",
-    )
-    master_key_version: int = Field(
-        1, ge=1, description="Version of PARTNER_GATEWAY_MASTER_KEY; raise it with a new key"
-    )
-    previous_master_key: SecretStr | None = Field(
-        None,
-        description="During a rotation: the key before PARTNER_GATEWAY_MASTER_KEY (version - 1),"
-        " until `python -m partner_gateway.rotate` has re-sealed every TOTP secret",
-    )
-    next_master_key: SecretStr | None = Field(
-        None,
-        description="Before a rotation: the coming key (version + 1), set on every instance"
-        " first so that none meets a secret sealed under a key it does not hold",
+        " second factor), as version PARTNER_GATEWAY_MASTER_KEY_VERSION. Version, previous and"
+        " next key: `hub_runtime.master_key`",
     )
     hub: HubSettings = Field(default_factory=HubSettings)

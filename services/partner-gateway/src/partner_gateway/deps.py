@@ -18,14 +18,7 @@ FACTOR_KEY_CONTEXT = "partner-gateway/portal-totp"
 def factor_keyring(settings: Settings) -> Keyring:
     """The keys of the TOTP secrets by version: PARTNER_GATEWAY_MASTER_KEY, and during a
     rotation the previous or the next one (the same four steps as casefile's master key)."""
-    previous, next_ = settings.previous_master_key, settings.next_master_key
-    return Keyring.of(
-        FACTOR_KEY_CONTEXT,
-        settings.master_key.get_secret_value(),
-        settings.master_key_version,
-        None if previous is None else previous.get_secret_value(),
-        None if next_ is None else next_.get_secret_value(),
-    )
+    return settings.keyring(FACTOR_KEY_CONTEXT)
 
 
 @dataclass(frozen=True)

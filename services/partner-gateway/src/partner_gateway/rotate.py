@@ -13,10 +13,7 @@ settings; 1 when a secret is under a version the settings do not hold.
 from collections.abc import Callable
 from typing import Any
 
-from hub_runtime.bus import MessageBus
-from hub_runtime.crypto import finish_rotation
-from hub_runtime.db import create_pool
-from hub_runtime.entry import load_settings, refuse_insecure
+from hub_runtime.rotation import KeyRotation, rotation_main
 
 from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
@@ -24,7 +21,7 @@ from partner_gateway.deps import Deps
 from partner_gateway.domain.model import Referral
 from partner_gateway.routes import ROUTES
 from partner_gateway.staff_messages import ResealFactors
-from partner_gateway.unit_of_work import PostgresUnitOfWork
+from partner_gateway.unit_of_work import GatewayUnitOfWork, PostgresUnitOfWork
 
 
 class _NoCasefile:
@@ -35,38 +32,29 @@ class _NoCasefile:
         raise RuntimeError("the key rotation does not disclose")
 
 
+async def _versions(uow: GatewayUnitOfWork) -> dict[int, int]:
+    return await uow.staff.factor_versions()
+
+
+ROTATION: KeyRotation[GatewayUnitOfWork, Deps] = KeyRotation(
+    ROUTES, PostgresUnitOfWork, ResealFactors, _versions
+)
+"""The gateway's side of `hub_runtime.rotation`: `ResealFactors` batches (the TOTP secrets)."""
+
+
 async def rotate(
     settings: Settings, batch: int = 200, on_batch: Callable[[int], None] | None = None
 ) -> dict[int, int]:
     """Re-seal every account's TOTP secrets not under ``settings.master_key_version``; returns
     the accounts with sealed secrets by version afterwards; ``on_batch`` is told how many each
     batch re-sealed. Raises ``UnknownKekVersionError`` (nothing of that batch is kept)."""
-    pool = await create_pool(settings.hub.pg_dsn, settings.database, max_size=2)
-    try:
-
-        def factory() -> PostgresUnitOfWork:
-            return PostgresUnitOfWork(pool)
-
-        bus = MessageBus(ROUTES, factory, Deps.from_settings(settings, _NoCasefile(), Clock()))
-        while done := await bus.dispatch(ResealFactors(limit=batch)):
-            if on_batch is not None:
-                on_batch(done)
-        async with factory() as uow:
-            return await uow.staff.factor_versions()
-    finally:
-        await pool.close()
+    deps = Deps.from_settings(settings, _NoCasefile(), Clock())
+    return await ROTATION.run(settings, deps, batch, on_batch)
 
 
 def main() -> None:
     """Run the rotation and print the sealed secrets by version."""
-    settings = load_settings(Settings)
-    refuse_insecure(settings)
-    finish_rotation(
-        rotate(settings),
-        settings.master_key_version,
-        "TOTP secrets",
-        "PARTNER_GATEWAY_PREVIOUS_MASTER_KEY",
-    )
+    rotation_main(Settings, rotate, "TOTP secrets")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hub_runtime import crypto
 from hub_runtime.bus import MessageBus
 from hub_runtime.leadership import single_instance
 from hub_runtime.notify import Broadcast
@@ -27,19 +26,6 @@ from referral.workers import expiry_round
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def keyring(settings: Settings) -> crypto.Keyring:
-    """Referral's KEKs by version: the master key, and during a rotation the previous or the
-    next one (README, Deployment)."""
-    previous, next_ = settings.previous_master_key, settings.next_master_key
-    return crypto.Keyring.of(
-        KEK_CONTEXT,
-        settings.master_key.get_secret_value(),
-        settings.master_key_version,
-        None if previous is None else previous.get_secret_value(),
-        None if next_ is None else next_.get_secret_value(),
-    )
-
-
 def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinition:
     """The referral service: its database and migrations, the topics it publishes and
     consumes, its event routes, the command consumer (its own group, ``referral-commands``,
@@ -47,7 +33,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
     ``clock``: the service's now and today (tests pin it)."""
     deps = Deps(
         clock=clock or Clock(ZoneInfo(settings.timezone)),
-        vault=CaseVault(keyring(settings)),
+        vault=CaseVault(settings.keyring(KEK_CONTEXT)),
     )
     answer_within = timedelta(seconds=settings.answer_timeout_seconds)
 

@@ -1,12 +1,12 @@
 """Settings of the referral service (environment variables with the REFERRAL_ prefix)."""
 
-from hub_runtime.secrets import EnvSettings
+from hub_runtime.master_key import MasterKeySettings
 from hub_runtime.settings import HubSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 
-class Settings(EnvSettings):
+class Settings(MasterKeySettings):
     """Everything referral reads from its environment; nothing else reads os.environ."""
 
     model_config = SettingsConfigDict(env_prefix="REFERRAL_", extra="ignore")
@@ -50,19 +50,7 @@ class Settings(EnvSettings):
     master_key: SecretStr = Field(
         SecretStr("dev-only-referral-master-key-change-me"),
         description="Key-encryption secret that wraps referral's per-case keys (review reasons,"
-        " consent evidence references), as version REFERRAL_MASTER_KEY_VERSION",
-    )
-    master_key_version: int = Field(
-        1, ge=1, description="Version of REFERRAL_MASTER_KEY; raise it by one with each rotation"
-    )
-    previous_master_key: SecretStr | None = Field(
-        None,
-        description="During a rotation: the secret of version REFERRAL_MASTER_KEY_VERSION - 1"
-        " (unwraps the keys `python -m referral.rotate` has not re-wrapped yet)",
-    )
-    next_master_key: SecretStr | None = Field(
-        None,
-        description="Before a rotation: the secret of version REFERRAL_MASTER_KEY_VERSION + 1"
-        " (unwraps only; README, Deployment)",
+        " consent evidence references), as version REFERRAL_MASTER_KEY_VERSION. Version, previous"
+        " and next key: `hub_runtime.master_key`",
     )
     hub: HubSettings = Field(default_factory=HubSettings)

@@ -11,19 +11,25 @@ settings; 1 when a key is under a version the settings do not hold.
 
 from collections.abc import Callable
 
-from hub_runtime.bus import MessageBus
-from hub_runtime.crypto import finish_rotation
-from hub_runtime.db import create_pool
-from hub_runtime.entry import load_settings, refuse_insecure
+from hub_runtime.rotation import KeyRotation, rotation_main
 
-from referral.bootstrap import keyring
 from referral.clock import Clock
 from referral.config import Settings
 from referral.deps import Deps
 from referral.messages import RewrapKeys
 from referral.routes import ROUTES
-from referral.unit_of_work import unit_of_work_factory
-from referral.vault import CaseVault
+from referral.unit_of_work import PostgresUnitOfWork, ReferralUnitOfWork
+from referral.vault import KEK_CONTEXT, CaseVault
+
+
+async def _versions(uow: ReferralUnitOfWork) -> dict[int, int]:
+    return await uow.case_keys.count_by_version()
+
+
+ROTATION: KeyRotation[ReferralUnitOfWork, Deps] = KeyRotation(
+    ROUTES, PostgresUnitOfWork, RewrapKeys, _versions
+)
+"""Referral's side of `hub_runtime.rotation`: `RewrapKeys` batches (`CaseVault.rewrap_keys`)."""
 
 
 async def rotate(
@@ -32,26 +38,13 @@ async def rotate(
     """Re-wrap every live key not under ``settings.master_key_version``; returns the live keys
     by version afterwards; ``on_batch`` is told how many keys each batch re-wrapped (`hub keys
     rotate`'s progress bar). Raises ``UnknownKekVersionError`` (nothing of that batch is kept)."""
-    pool = await create_pool(settings.hub.pg_dsn, settings.database, max_size=2)
-    try:
-        factory = unit_of_work_factory(pool)
-        bus = MessageBus(ROUTES, factory, Deps(clock=Clock(), vault=CaseVault(keyring(settings))))
-        while done := await bus.dispatch(RewrapKeys(limit=batch)):
-            if on_batch is not None:
-                on_batch(done)
-        async with factory() as uow:
-            return await uow.case_keys.count_by_version()
-    finally:
-        await pool.close()
+    deps = Deps(clock=Clock(), vault=CaseVault(settings.keyring(KEK_CONTEXT)))
+    return await ROTATION.run(settings, deps, batch, on_batch)
 
 
 def main() -> None:
     """Run the rotation and print the live keys by version."""
-    settings = load_settings(Settings)
-    refuse_insecure(settings)
-    finish_rotation(
-        rotate(settings), settings.master_key_version, "case keys", "REFERRAL_PREVIOUS_MASTER_KEY"
-    )
+    rotation_main(Settings, rotate, "case keys")
 
 
 if __name__ == "__main__":
