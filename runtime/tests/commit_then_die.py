@@ -6,7 +6,7 @@ import signal
 import sys
 import uuid
 
-from hub_contracts import CaseOpened
+from _events import case_opened
 from hub_runtime.db import create_pool
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -18,19 +18,7 @@ async def main(topic: str) -> None:
         await uow.conn.execute(
             "INSERT INTO applied (event_id, case_id) VALUES ($1, $2)", uuid.uuid4(), str(case_id)
         )
-        uow.emit(
-            CaseOpened(
-                case_id=case_id,
-                country_of_origin="ER",
-                region="west",
-                household_size=1,
-                has_minors=False,
-                vulnerabilities=[],
-                location_type="azc",
-                stage="final_rejection",
-            ),
-            subject=str(case_id),
-        )
+        uow.emit(case_opened(case_id), subject=str(case_id))
         await uow.commit()
     await pool.execute("UPDATE hub_outbox SET topic = $1", topic)
     os.kill(os.getpid(), signal.SIGKILL)  # no relay ran, nothing was published

@@ -1,7 +1,6 @@
 """Issue 16: a consumer spends no database round trip on what it does not apply (unit: the
 in-memory unit of work stands in for PostgreSQL, the factory counts transactions)."""
 
-import uuid
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -12,21 +11,14 @@ from hub_runtime.fakes import InMemoryUnitOfWork
 from hub_runtime.kafka_host import new_broker
 from hub_runtime.settings import HubSettings
 
+from ._events import case_opened
+
 IN_MEMORY = HubSettings(kafka_bootstrap="localhost:9092", kafka_security_protocol="PLAINTEXT")
 TOPIC = "casefile.events.v1"
 
 
 def _record(offset: int) -> ConsumerRecord[bytes, bytes]:
-    payload = CaseOpened(
-        case_id=uuid.uuid4(),
-        country_of_origin="ER",
-        region="west",
-        household_size=1,
-        has_minors=False,
-        vulnerabilities=[],
-        location_type="azc",
-        stage="final_rejection",
-    )
+    payload = case_opened()
     value = new_envelope(payload, source="casefile", subject=str(payload.case_id)).to_bytes()
     return ConsumerRecord(TOPIC, 0, offset, 0, 0, b"k", value, None, 1, len(value), ())
 

@@ -1,12 +1,12 @@
 """A record is decoded only on its own hub topic (a new user's trial had referral apply a
 CaseOpened sent on partner.events.v1, and the command consumer skip one without a trace)."""
 
-import uuid
-
 import pytest
 from aiokafka import ConsumerRecord
 from hub_contracts import CaseOpened, ContractError, new_envelope
 from hub_runtime.decoding import decode_record
+
+from ._events import case_opened
 
 
 def _record(topic: str, value: bytes) -> ConsumerRecord[bytes, bytes]:
@@ -14,16 +14,7 @@ def _record(topic: str, value: bytes) -> ConsumerRecord[bytes, bytes]:
 
 
 def _case_opened(source: str = "casefile") -> bytes:
-    payload = CaseOpened(
-        case_id=uuid.uuid4(),
-        country_of_origin="ER",
-        region="west",
-        household_size=1,
-        has_minors=False,
-        vulnerabilities=[],
-        location_type="azc",
-        stage="final_rejection",
-    )
+    payload = case_opened()
     return new_envelope(payload, source=source, subject=str(payload.case_id)).to_bytes()
 
 

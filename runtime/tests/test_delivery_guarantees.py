@@ -30,22 +30,11 @@ from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, unique_topic, wait_until
 from hub_runtime.unit_of_work import UnitOfWork
 
+from ._events import case_opened
+
 pytestmark = pytest.mark.integration
 
 TEST_TABLE = "CREATE TABLE applied (event_id uuid NOT NULL, case_id text NOT NULL)"
-
-
-def case_opened(case_id: uuid.UUID) -> CaseOpened:
-    return CaseOpened(
-        case_id=case_id,
-        country_of_origin="ER",
-        region="west",
-        household_size=1,
-        has_minors=False,
-        vulnerabilities=[],
-        location_type="azc",
-        stage="final_rejection",
-    )
 
 
 async def record_effect(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:

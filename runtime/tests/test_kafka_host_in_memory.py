@@ -15,6 +15,8 @@ from hub_runtime.fakes import InMemoryUnitOfWork
 from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.settings import HubSettings
 
+from ._events import case_opened
+
 IN_MEMORY = HubSettings(kafka_bootstrap="localhost:9092", kafka_security_protocol="PLAINTEXT")
 """FastStream's TestKafkaBroker never connects: no broker, hence no login (the one PLAINTEXT)."""
 
@@ -26,17 +28,8 @@ class Applied:
     cases: list[str] = field(default_factory=list)
 
 
-def case_opened() -> Envelope:
-    payload = CaseOpened(
-        case_id=uuid.uuid4(),
-        country_of_origin="ER",
-        region="west",
-        household_size=1,
-        has_minors=False,
-        vulnerabilities=[],
-        location_type="azc",
-        stage="final_rejection",
-    )
+def opened_envelope() -> Envelope:
+    payload = case_opened()
     return new_envelope(payload, source="test", subject=str(payload.case_id))
 
 
@@ -63,7 +56,7 @@ async def test_records_are_applied_once_and_poison_is_dead_lettered() -> None:
     async def keep(body: bytes) -> None:
         dead_letters.append(body)
 
-    first = case_opened()
+    first = opened_envelope()
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(first.to_bytes(), topic=TOPIC, key=b"k")
         await test_broker.publish(first.to_bytes(), topic=TOPIC, key=b"k")  # a re-delivery
@@ -100,7 +93,7 @@ async def test_a_poll_is_applied_without_a_worker_thread(monkeypatch: pytest.Mon
         retry=RetryPolicy(max_attempts=2, first_backoff=0.001, max_backoff=0.001),
     )
     HostedConsumer(broker, group_id="g", topics=[TOPIC], applier=applier)
-    event = case_opened()
+    event = opened_envelope()
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(event.to_bytes(), topic=TOPIC, key=b"k")
     assert state.cases == [str(event.data["case_id"])]

@@ -6,9 +6,6 @@ once (its effect and inbox row commit together) and each key's records in the or
 same when a consumer is killed (SIGKILL, a child process) mid-stream."""
 
 import asyncio
-import os
-import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +24,9 @@ from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import unique_topic, wait_until
 from hub_runtime.unit_of_work import UnitOfWork
+
+from ._children import child_env, died_by_sigkill, reap, sigkill, start_child, until_ready
+from ._events import case_opened
 
 # aiokafka logs at ERROR when a commit races a rebalance (IllegalGenerationError, "will
 # rejoin"): provoked on purpose here; those records come again and the inbox drops them.
@@ -89,19 +89,6 @@ async def _start(name: str, settings: HubSettings, pool: asyncpg.Pool, topic: st
     return Instance(name, broker, applier)
 
 
-def _event(case_id: uuid.UUID) -> CaseOpened:
-    return CaseOpened(
-        case_id=case_id,
-        country_of_origin="ER",
-        region="west",
-        household_size=1,
-        has_minors=False,
-        vulnerabilities=[],
-        location_type="azc",
-        stage="final_rejection",
-    )
-
-
 @dataclass
 class Traffic:
     """Records sent to ``topic`` while the test moves consumers: ``sent`` holds (case id,
@@ -123,7 +110,9 @@ class Traffic:
                 if n >= RECORDS and (until is None or await until() > 0):
                     break
                 case_id = self.cases[n % KEYS]
-                envelope = new_envelope(_event(case_id), source="urn:test", subject=str(case_id))
+                envelope = new_envelope(
+                    case_opened(case_id), source="urn:test", subject=str(case_id)
+                )
                 await producer.send_and_wait(
                     self.topic, value=envelope.to_bytes(), key=envelope.kafka_key()
                 )
@@ -199,50 +188,25 @@ async def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_nothing_tw
 ) -> None:
     """SIGKILL: no offset commit, no leaving the group; after the session timeout its
     partitions move to the survivor, which gets its last records again and drops them."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(CHILD),
-        traffic.topic,
-        env=_child_env(hub_settings, fresh_database),
-        stdout=asyncio.subprocess.PIPE,
-    )
+    child = await start_child(CHILD, traffic.topic, env=child_env(hub_settings, fresh_database))
     survivor: Instance | None = None
     try:
-        assert child.stdout is not None
-        assert (await asyncio.wait_for(child.stdout.readline(), 60)).strip() == b"ready"
+        await until_ready(child)
         survivor = await _start("survivor", hub_settings, pool, traffic.topic)
         sending = asyncio.create_task(traffic.produce(hub_settings))
         await wait_until(lambda: _at_least(_applied(pool, "child"), 100), within=60)
-        child.send_signal(signal.SIGKILL)
-        assert await child.wait() == -signal.SIGKILL
+        sigkill(child)
+        await died_by_sigkill(child)
         await sending
         await wait_until(lambda: _at_least(_applied(pool), len(traffic.sent)), within=90)
         await asyncio.sleep(2)  # anything applied twice would show by now
         rows = await pool.fetch("SELECT event_id, case_id, consumer FROM applied ORDER BY seq")
         print(f"survivor dropped {survivor.applier.stats.duplicates} repeats")
     finally:
-        if child.returncode is None:
-            child.kill()
-            await child.wait()
+        await reap(child)
         if survivor is not None:
             await survivor.broker.stop()
     traffic.check(rows, {"child", "survivor"})
-
-
-def _child_env(settings: HubSettings, database: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "HUB_ENV": "development",
-        "HUB_PG_DSN": settings.pg_dsn,
-        "HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "HUB_KAFKA_SECURITY_PROTOCOL": settings.kafka_security_protocol,
-        "HUB_KAFKA_USERNAME": settings.kafka_username,
-        "HUB_KAFKA_PASSWORD": settings.kafka_password.get_secret_value(),
-        "TEST_DB": database,
-    }
-    if settings.kafka_ca_file is not None:
-        env["HUB_KAFKA_CA_FILE"] = str(settings.kafka_ca_file)
-    return env
 
 
 async def _at_least(count: Callable[[], Awaitable[int]], wanted: int) -> bool:

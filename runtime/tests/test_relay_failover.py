@@ -6,16 +6,13 @@ and only the killed relay's last batch may reach it twice (the consumers' inbox 
 On the real PostgreSQL and Kafka."""
 
 import asyncio
-import os
-import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
-from hub_contracts import CaseOpened, Envelope, Topic
+from hub_contracts import Envelope, Topic
 from hub_runtime.db import create_pool, dsn_for_database
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics
 from hub_runtime.kafka_host import new_broker
@@ -25,24 +22,14 @@ from hub_runtime.settings import HubSettings
 from hub_runtime.testing import read_all, wait_until
 from hub_runtime.unit_of_work import UnitOfWork
 
+from ._children import child_env, died_by_sigkill, reap, sigkill, start_child, until_ready
+from ._events import case_opened
+
 pytestmark = pytest.mark.integration
 
 BATCH = 20
 KEYS = [f"case-{n}" for n in range(6)]
 CHILD = Path(__file__).with_name("relay_until_killed.py")
-
-
-def case_opened(case_id: uuid.UUID) -> CaseOpened:
-    return CaseOpened(
-        case_id=case_id,
-        country_of_origin="ER",
-        region="west",
-        household_size=1,
-        has_minors=False,
-        vulnerabilities=[],
-        location_type="azc",
-        stage="final_rejection",
-    )
 
 
 _LOCK_HOLDER = """
@@ -70,24 +57,6 @@ async def _published_at_least(pool: asyncpg.Pool, count: int) -> bool:
     return bool(published >= count)
 
 
-def _child_env(settings: HubSettings, database: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "HUB_ENV": "development",
-        "HUB_PG_DSN": settings.pg_dsn,
-        "HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "HUB_KAFKA_SECURITY_PROTOCOL": settings.kafka_security_protocol,
-        "HUB_KAFKA_USERNAME": settings.kafka_username,
-        "HUB_KAFKA_PASSWORD": settings.kafka_password.get_secret_value(),
-        "HUB_TOPIC_PREFIX": settings.topic_prefix,
-        "TEST_DB": database,
-        "BATCH_SIZE": str(BATCH),
-    }
-    if settings.kafka_ca_file is not None:
-        env["HUB_KAFKA_CA_FILE"] = str(settings.kafka_ca_file)
-    return env
-
-
 async def test_a_relay_killed_mid_batch_loses_nothing_and_keeps_the_order(
     prefixed: HubSettings, fresh_database: str
 ) -> None:
@@ -95,17 +64,14 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_keeps_the_order(
     admin = await asyncpg.connect(dsn_for_database(prefixed.pg_dsn, "postgres"))
     async with pool.acquire() as conn:
         await apply_migrations(conn, runtime_migrations())
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(CHILD),
-        env=_child_env(prefixed, fresh_database),
-        stdout=asyncio.subprocess.PIPE,
+    env = child_env(
+        prefixed, fresh_database, HUB_TOPIC_PREFIX=prefixed.topic_prefix, BATCH_SIZE=str(BATCH)
     )
+    child = await start_child(CHILD, env=env)
     broker = new_broker(prefixed, client_id="survivor")
     survivor_task: asyncio.Task[None] | None = None
     try:
-        assert child.stdout is not None
-        assert (await asyncio.wait_for(child.stdout.readline(), 60)).strip() == b"ready"
+        await until_ready(child)
         await broker.start()
         survivor = OutboxRelay(
             pool,
@@ -136,14 +102,14 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_keeps_the_order(
             while True:
                 holder = await admin.fetchval(_LOCK_HOLDER, RELAY_LOCK, fresh_database)
                 if holder == "relay-child":
-                    child.send_signal(signal.SIGKILL)
+                    sigkill(child)
                     killed.set()
                     return
                 await asyncio.sleep(0.001)
 
         writer = asyncio.create_task(write())
         await asyncio.wait_for(kill_mid_batch(), timeout=60)
-        assert await child.wait() == -signal.SIGKILL
+        await died_by_sigkill(child)
         await writer
 
         async def all_published() -> bool:
@@ -152,9 +118,7 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_keeps_the_order(
         await wait_until(all_published, within=60)
         rows = await pool.fetch("SELECT event_id, message_key FROM hub_outbox ORDER BY id")
     finally:
-        if child.returncode is None:
-            child.kill()
-            await child.wait()
+        await reap(child)
         if survivor_task is not None:
             survivor_task.cancel()
             await asyncio.gather(survivor_task, return_exceptions=True)
