@@ -11,10 +11,12 @@ from casefile import workers
 from casefile.bootstrap import deps
 from casefile.domain import crypto
 from casefile.domain.deadlines import AMSTERDAM
-from hub_contracts import ConsentGranted, Envelope, PartnerRegistered, Topic
+from hub_contracts import Envelope, Topic
 from hub_runtime.auth import Role
 from hub_runtime.db import dsn_for_database
 from hub_runtime.testing import read_all, wait_until
+
+from ._consents import consent_granted, consent_known, disclosure_request, partner_registered
 
 pytestmark = pytest.mark.integration
 
@@ -94,45 +96,17 @@ async def test_a_database_dump_holds_no_personal_data_in_plaintext(casefile: Any
 
 async def test_erasure_shreds_the_key_and_every_api_answers_gone(casefile: Any) -> None:
     case_id = await _case_with_effort(casefile)
-    partner = PartnerRegistered(
-        partner_id=uuid.uuid4(),
-        partner_type="ngo",  # type: ignore[arg-type]
-        purposes=["return_counselling"],  # type: ignore[list-item]
-        countries=["SY"],
-        agreement_valid_until=date.today() + timedelta(days=365),
-        active=True,
-    )
-    consent = ConsentGranted(
-        case_id=uuid.UUID(case_id),
-        consent_id=uuid.uuid4(),
-        partner_id=partner.partner_id,
-        purposes=["return_counselling"],  # type: ignore[list-item]
-        data_categories=["identity"],  # type: ignore[list-item]
-        valid_from=date.today() - timedelta(days=1),
+    partner = partner_registered("ngo")
+    consent = consent_granted(
+        case_id,
+        partner.partner_id,
+        data_categories=["identity"],
         valid_until=date.today() + timedelta(days=10),
     )
     await casefile.publish(partner)
     await casefile.publish(consent)
-
-    async def consent_known() -> bool:
-        return bool(
-            await casefile.fetchval(
-                "SELECT count(*) FROM consents c, partners p"
-                " WHERE c.consent_id = $1 AND p.partner_id = $2",
-                consent.consent_id,
-                partner.partner_id,
-            )
-        )
-
-    await wait_until(consent_known)
-    disclosure = {
-        "case_id": case_id,
-        "referral_id": str(uuid.uuid4()),
-        "partner_id": str(partner.partner_id),
-        "consent_id": str(consent.consent_id),
-        "purpose": "return_counselling",
-        "data_categories": ["identity"],
-    }
+    await consent_known(casefile, consent)
+    disclosure = disclosure_request(consent)
     service = casefile.token(Role.SERVICE, "partner-gateway")
     before = await casefile.http.post("/internal/disclosures", json=disclosure, headers=service)
     assert before.status_code == 200, before.text

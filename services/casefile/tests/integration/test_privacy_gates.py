@@ -2,13 +2,11 @@
 view, a closed case takes no new writes, and v3/v2 producer events reach the timeline as codes."""
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hub_contracts import (
-    ConsentGranted,
-    PartnerRegistered,
     PartnerStatusReported,
     PartnerStatusReportedV2,
     ReferralRefusedV3,
@@ -17,54 +15,11 @@ from hub_contracts import (
 from hub_runtime.auth import Role
 from hub_runtime.testing import wait_until
 
+from ._consents import consent_granted, consent_known, disclosure_request, partner_registered
+
 pytestmark = pytest.mark.integration
 
-
-def _partner(partner_id: uuid.UUID | None = None, partner_type: str = "ngo") -> PartnerRegistered:
-    return PartnerRegistered(
-        partner_id=partner_id or uuid.uuid4(),
-        partner_type=partner_type,  # type: ignore[arg-type]
-        purposes=["travel_documents", "reintegration_support"],  # type: ignore[list-item]
-        countries=["SY"],
-        agreement_valid_until=date.today() + timedelta(days=365),
-        active=True,
-    )
-
-
-def _consent(case_id: str, partner_id: uuid.UUID) -> ConsentGranted:
-    return ConsentGranted(
-        case_id=uuid.UUID(case_id),
-        consent_id=uuid.uuid4(),
-        partner_id=partner_id,
-        purposes=["travel_documents", "reintegration_support"],  # type: ignore[list-item]
-        data_categories=["identity", "contact"],  # type: ignore[list-item]
-        valid_from=date.today() - timedelta(days=1),
-        valid_until=date.today() + timedelta(days=30),
-    )
-
-
-def _ask(consent: ConsentGranted, purpose: str) -> dict[str, Any]:
-    return {
-        "case_id": str(consent.case_id),
-        "referral_id": str(uuid.uuid4()),
-        "partner_id": str(consent.partner_id),
-        "consent_id": str(consent.consent_id),
-        "purpose": purpose,
-        "data_categories": ["identity", "contact"],
-    }
-
-
-async def _known(cf: Any, consent: ConsentGranted) -> None:
-    async def seen() -> bool:
-        return bool(
-            await cf.fetchval(
-                "SELECT count(*) FROM consents c JOIN partners p USING (partner_id)"
-                " WHERE c.consent_id = $1",
-                consent.consent_id,
-            )
-        )
-
-    await wait_until(seen)
+TWO_PURPOSES = ["travel_documents", "reintegration_support"]
 
 
 async def test_an_id_once_an_origin_authority_gets_nothing_after_reclassification(
@@ -72,12 +27,12 @@ async def test_an_id_once_an_origin_authority_gets_nothing_after_reclassificatio
 ) -> None:
     case_id = await casefile.open_case(stage="final_rejection")
     partner_id = uuid.uuid4()
-    await casefile.publish(_partner(partner_id, "authority_origin"))
-    consent = _consent(case_id, partner_id)
+    await casefile.publish(partner_registered("authority_origin", TWO_PURPOSES, partner_id))
+    consent = consent_granted(case_id, partner_id, purposes=TWO_PURPOSES)
     await casefile.publish(consent)
-    await _known(casefile, consent)
+    await consent_known(casefile, consent)
     # The directory now calls it an NGO: casefile's view remembers what it was.
-    await casefile.publish(_partner(partner_id, "ngo"))
+    await casefile.publish(partner_registered("ngo", TWO_PURPOSES, partner_id))
 
     async def reclassified() -> bool:
         kind = await casefile.fetchval(
@@ -88,7 +43,9 @@ async def test_an_id_once_an_origin_authority_gets_nothing_after_reclassificatio
     await wait_until(reclassified)
     service = casefile.token(Role.SERVICE, "partner-gateway")
     answer = await casefile.http.post(
-        "/internal/disclosures", json=_ask(consent, "reintegration_support"), headers=service
+        "/internal/disclosures",
+        json=disclosure_request(consent, purpose="reintegration_support"),
+        headers=service,
     )
     assert answer.status_code == 403, answer.text
     assert answer.json()["error"] == "partner_origin_authority"
@@ -97,14 +54,14 @@ async def test_an_id_once_an_origin_authority_gets_nothing_after_reclassificatio
 
 async def test_protection_first_follows_the_stage_casefile_knows(casefile: Any) -> None:
     case_id = await casefile.open_case(stage="first_rejection")
-    partner = _partner()
-    consent = _consent(case_id, partner.partner_id)
+    partner = partner_registered("ngo", TWO_PURPOSES)
+    consent = consent_granted(case_id, partner.partner_id, purposes=TWO_PURPOSES)
     await casefile.publish(partner)
     await casefile.publish(consent)
-    await _known(casefile, consent)
+    await consent_known(casefile, consent)
     service = casefile.token(Role.SERVICE, "partner-gateway")
     counsellor = casefile.token(Role.COUNSELLOR)
-    travel = _ask(consent, "travel_documents")
+    travel = disclosure_request(consent, purpose="travel_documents")
 
     first = await casefile.http.post("/internal/disclosures", json=travel, headers=service)
     assert first.status_code == 200, first.text
@@ -124,7 +81,7 @@ async def test_protection_first_follows_the_stage_casefile_knows(casefile: Any) 
         assert answer.json()["error"] == "appeal_pending_travel_documents"
         assert casefile.NAME not in answer.text
         # Other purposes are not the origin country's business: still allowed.
-        other = _ask(consent, "reintegration_support")
+        other = disclosure_request(consent, purpose="reintegration_support")
         assert (
             await casefile.http.post("/internal/disclosures", json=other, headers=service)
         ).status_code == 200
@@ -134,11 +91,11 @@ async def test_a_closed_case_refuses_new_writes_and_disclosures_but_can_be_erase
     casefile: Any,
 ) -> None:
     case_id = await casefile.open_case(stage="final_rejection")
-    partner = _partner()
-    consent = _consent(case_id, partner.partner_id)
+    partner = partner_registered("ngo", TWO_PURPOSES)
+    consent = consent_granted(case_id, partner.partner_id, purposes=TWO_PURPOSES)
     await casefile.publish(partner)
     await casefile.publish(consent)
-    await _known(casefile, consent)
+    await consent_known(casefile, consent)
     counsellor = casefile.token(Role.COUNSELLOR)
     today = casefile.today().isoformat()
     closed = await casefile.http.post(
@@ -190,7 +147,9 @@ async def test_a_closed_case_refuses_new_writes_and_disclosures_but_can_be_erase
 
     service = casefile.token(Role.SERVICE, "partner-gateway")
     answer = await casefile.http.post(
-        "/internal/disclosures", json=_ask(consent, "reintegration_support"), headers=service
+        "/internal/disclosures",
+        json=disclosure_request(consent, purpose="reintegration_support"),
+        headers=service,
     )
     assert (answer.status_code, answer.json()["error"]) == (410, "case_closed")
 

@@ -6,16 +6,16 @@ from typing import Any
 
 import pytest
 from hub_contracts import (
-    ConsentGranted,
     ConsentWithdrawn,
     Envelope,
-    PartnerRegistered,
     PartnerStatusReported,
     Topic,
 )
 from hub_contracts.registry import decode
 from hub_runtime.auth import Role
 from hub_runtime.testing import read_all, wait_until
+
+from ._consents import consent_granted, consent_known, disclosure_request, partner_registered
 
 pytestmark = pytest.mark.integration
 
@@ -118,69 +118,17 @@ async def test_decisions_are_appended_and_bottlenecks_published(casefile: Any) -
     assert (bottleneck["region"], bottleneck["location_type"]) == ("oost", "family_location")
 
 
-def _consent(case_id: str, partner_id: uuid.UUID, **overrides: Any) -> ConsentGranted:
-    values: dict[str, Any] = {
-        "case_id": uuid.UUID(case_id),
-        "consent_id": uuid.uuid4(),
-        "partner_id": partner_id,
-        "purposes": ["return_counselling"],
-        "data_categories": ["identity", "contact"],
-        "valid_from": date.today() - timedelta(days=1),
-        "valid_until": date.today() + timedelta(days=30),
-    }
-    values.update(overrides)
-    return ConsentGranted(**values)
-
-
-def _partner(partner_type: str = "intergovernmental") -> PartnerRegistered:
-    return PartnerRegistered(
-        partner_id=uuid.uuid4(),
-        partner_type=partner_type,  # type: ignore[arg-type]
-        purposes=["return_counselling"],  # type: ignore[list-item]
-        countries=["SY"],
-        agreement_valid_until=date.today() + timedelta(days=365),
-        active=True,
-    )
-
-
-def _request(consent: ConsentGranted, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "case_id": str(consent.case_id),
-        "referral_id": str(uuid.uuid4()),
-        "partner_id": str(consent.partner_id),
-        "consent_id": str(consent.consent_id),
-        "purpose": "return_counselling",
-        "data_categories": ["identity", "contact"],
-    }
-    body.update(overrides)
-    return body
-
-
-async def _await_consent(cf: Any, consent: ConsentGranted, partner: PartnerRegistered) -> None:
-    async def known() -> bool:
-        return bool(
-            await cf.fetchval(
-                "SELECT count(*) = 1 FROM consents c JOIN partners p ON p.partner_id = c.partner_id"
-                " WHERE c.consent_id = $1 AND p.partner_id = $2",
-                consent.consent_id,
-                partner.partner_id,
-            )
-        )
-
-    await wait_until(known)
-
-
 async def test_disclosure_rechecks_consent_and_stops_after_withdrawal(casefile: Any) -> None:
     case_id = await casefile.open_case()
-    partner = _partner()
-    consent = _consent(case_id, partner.partner_id)
+    partner = partner_registered("intergovernmental")
+    consent = consent_granted(case_id, partner.partner_id)
     await casefile.publish(partner)
     await casefile.publish(consent)
-    await _await_consent(casefile, consent, partner)
+    await consent_known(casefile, consent)
     service = casefile.token(Role.SERVICE, "partner-gateway")
 
     response = await casefile.http.post(
-        "/internal/disclosures", json=_request(consent), headers=service
+        "/internal/disclosures", json=disclosure_request(consent), headers=service
     )
     assert response.status_code == 200, response.text
     categories = response.json()["categories"]
@@ -188,18 +136,18 @@ async def test_disclosure_rechecks_consent_and_stops_after_withdrawal(casefile: 
     assert categories["identity"]["name"] == casefile.NAME
     assert categories["contact"]["phone"] == casefile.PHONE
 
-    not_covered = _request(consent, data_categories=["identity", "medical_needs"])
+    not_covered = disclosure_request(consent, data_categories=["identity", "medical_needs"])
     response = await casefile.http.post("/internal/disclosures", json=not_covered, headers=service)
     assert response.status_code == 403
     assert response.json()["error"] == "consent_not_covering"
-    wrong_purpose = _request(consent, purpose="travel_documents")
+    wrong_purpose = disclosure_request(consent, purpose="travel_documents")
     response = await casefile.http.post(
         "/internal/disclosures", json=wrong_purpose, headers=service
     )
     assert response.status_code == 403
     counsellor = casefile.token(Role.COUNSELLOR)
     response = await casefile.http.post(
-        "/internal/disclosures", json=_request(consent), headers=counsellor
+        "/internal/disclosures", json=disclosure_request(consent), headers=counsellor
     )
     assert response.status_code == 403
 
@@ -214,7 +162,7 @@ async def test_disclosure_rechecks_consent_and_stops_after_withdrawal(casefile: 
 
     async def gone() -> bool:
         again = await casefile.http.post(
-            "/internal/disclosures", json=_request(consent), headers=service
+            "/internal/disclosures", json=disclosure_request(consent), headers=service
         )
         return again.status_code == 410
 
@@ -230,10 +178,10 @@ async def test_disclosure_rechecks_consent_and_stops_after_withdrawal(casefile: 
 
 async def test_disclosure_refuses_origin_authorities_and_expired_consents(casefile: Any) -> None:
     case_id = await casefile.open_case()
-    authority = _partner("authority_origin")
-    ngo = _partner("ngo")
-    to_authority = _consent(case_id, authority.partner_id)
-    expired = _consent(
+    authority = partner_registered("authority_origin")
+    ngo = partner_registered("ngo")
+    to_authority = consent_granted(case_id, authority.partner_id)
+    expired = consent_granted(
         case_id,
         ngo.partner_id,
         valid_from=date.today() - timedelta(days=60),
@@ -241,17 +189,17 @@ async def test_disclosure_refuses_origin_authorities_and_expired_consents(casefi
     )
     for event in (authority, ngo, to_authority, expired):
         await casefile.publish(event)
-    await _await_consent(casefile, to_authority, authority)
-    await _await_consent(casefile, expired, ngo)
+    await consent_known(casefile, to_authority)
+    await consent_known(casefile, expired)
     service = casefile.token(Role.SERVICE, "partner-gateway")
 
     response = await casefile.http.post(
-        "/internal/disclosures", json=_request(to_authority), headers=service
+        "/internal/disclosures", json=disclosure_request(to_authority), headers=service
     )
     assert response.status_code == 403
     assert response.json()["error"] == "partner_origin_authority"
     response = await casefile.http.post(
-        "/internal/disclosures", json=_request(expired), headers=service
+        "/internal/disclosures", json=disclosure_request(expired), headers=service
     )
     assert response.status_code == 410
     assert response.json()["error"] == "consent_expired"

@@ -180,6 +180,15 @@ class Stack:
             headers=self.token(Role.COUNSELLOR),
         )
 
+    async def consents(self, case_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The case's consents as a counsellor lists them (``GET /cases/{id}/consents``)."""
+        response = await self.http.get(
+            f"/cases/{case_id}/consents", headers=self.token(Role.COUNSELLOR)
+        )
+        assert response.status_code == 200, response.text
+        result: list[dict[str, Any]] = response.json()
+        return result
+
     async def refer(self, case_id: uuid.UUID, partner_id: str, **overrides: Any) -> httpx.Response:
         body = {
             "partner_id": partner_id,

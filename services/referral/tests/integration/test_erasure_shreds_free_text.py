@@ -134,9 +134,7 @@ async def test_erasure_shreds_the_review_reason_and_the_evidence_references(stac
         await stack.http.get(f"/cases/{case_id}/referrals", headers=stack.token(Role.COUNSELLOR))
     ).json()
     assert listed["review"]["reason_removed"] == "person_erased"
-    [consent] = (
-        await stack.http.get(f"/cases/{case_id}/consents", headers=stack.token(Role.COUNSELLOR))
-    ).json()
+    [consent] = await stack.consents(case_id)
     assert consent["evidence"]["form_reference"] is None
     assert consent["evidence"]["interpreter_reference"] is None
     assert consent["evidence"]["references_removed"] == "person_erased"

@@ -14,15 +14,6 @@ from hub_runtime.testing import wait_until
 pytestmark = pytest.mark.integration
 
 
-async def consents_of(stack: Any, case_id: uuid.UUID) -> list[dict[str, Any]]:
-    response = await stack.http.get(
-        f"/cases/{case_id}/consents", headers=stack.token(Role.COUNSELLOR)
-    )
-    assert response.status_code == 200
-    result: list[dict[str, Any]] = response.json()
-    return result
-
-
 async def test_bad_consents_are_refused_with_a_reason_and_nothing_is_recorded(stack: Any) -> None:
     case_id = await stack.open_case()
     partner = await stack.register_partner(purposes=["return_counselling"])
@@ -72,15 +63,13 @@ async def test_bad_consents_are_refused_with_a_reason_and_nothing_is_recorded(st
         422,
         "interpreter_reference_missing",
     )
-    assert await consents_of(stack, case_id) == []
+    assert await stack.consents(case_id) == []
 
     first = await stack.grant(case_id, pid)
     assert first.status_code == 201
     overlapping = await stack.grant(case_id, pid, valid_from=(day + timedelta(days=10)).isoformat())
     assert (overlapping.status_code, overlapping.json()["error"]) == (409, "overlapping_consent")
-    assert [c["consent_id"] for c in await consents_of(stack, case_id)] == [
-        first.json()["consent_id"]
-    ]
+    assert [c["consent_id"] for c in await stack.consents(case_id)] == [first.json()["consent_id"]]
     await stack.wait_for_event(lambda p: isinstance(p, ConsentGranted))
     granted = [p for _, p in await stack.events() if isinstance(p, ConsentGranted)]
     assert [str(p.consent_id) for p in granted] == [first.json()["consent_id"]]

@@ -132,15 +132,6 @@ async def wait_for_dead_letters(stack: Any, count: int) -> list[dict[str, str]]:
     return letters
 
 
-async def consents_of(stack: Any, case_id: uuid.UUID) -> list[dict[str, Any]]:
-    response = await stack.http.get(
-        f"/cases/{case_id}/consents", headers=stack.token(Role.COUNSELLOR)
-    )
-    assert response.status_code == 200
-    result: list[dict[str, Any]] = response.json()
-    return result
-
-
 async def referrals_of(stack: Any, case_id: uuid.UUID) -> list[dict[str, Any]]:
     response = await stack.http.get(
         f"/cases/{case_id}/referrals", headers=stack.token(Role.COUNSELLOR)
@@ -172,7 +163,7 @@ async def test_a_consent_granted_by_command_names_the_command_as_its_cause(stack
     [(envelope, _)] = [(e, p) for e, p in await stack.events() if e.causationid == sent.id]
     assert envelope.correlationid == sent.correlationid
     assert envelope.subject == str(case_id)
-    [consent] = await consents_of(stack, case_id)
+    [consent] = await stack.consents(case_id)
     assert consent["consent_id"] == str(granted.consent_id)
     assert consent["evidence"]["form_reference"] == "CF-2025-0042"
     assert consent["evidence"]["taken_by"] == "counsellor-7"
@@ -240,7 +231,7 @@ async def test_a_withdrawal_by_command_closes_the_referrals_under_it(stack: Any)
     assert withdrawn.consent_id == granted.consent_id
     closed = await wait_for_effect(stack, sent, ReferralStatusChangedV2)
     assert (closed.referral_id, closed.to_status) == (approved.referral_id, "withdrawn")
-    [consent] = await consents_of(stack, case_id)
+    [consent] = await stack.consents(case_id)
     assert consent["withdrawn_by"] == "coordinator-2"
 
 
@@ -290,7 +281,7 @@ async def test_bad_commands_are_dead_lettered_with_the_reason_and_change_nothing
     assert not any(error.startswith("handler failed") for error in errors)
     assert {letter["dlq-attempts"] for letter in letters} == {"1"}
     assert all("Jane" not in error for error in errors)
-    assert [c["consent_id"] for c in await consents_of(stack, case_id)] == [
+    assert [c["consent_id"] for c in await stack.consents(case_id)] == [
         str(p.consent_id) for p in await caused_by(stack, good)
     ]
     assert await referrals_of(stack, case_id) == []
@@ -366,7 +357,7 @@ async def test_a_redelivered_command_has_one_effect(stack: Any) -> None:
         ReferralRequested,
         ReferralApproved,
     ]
-    assert len(await consents_of(stack, case_id)) == 1
+    assert len(await stack.consents(case_id)) == 1
     assert len(await referrals_of(stack, case_id)) == 2  # the request and the marker
     assert await stack.dead_letters(Topic.REFERRAL_COMMANDS) == []
 
