@@ -40,3 +40,24 @@ def test_records_of_both_source_eras_decode_without_headers(source: str) -> None
     # (no headers, `source: casefile`) decode like the new ones.
     envelope, _ = decode_record(_record("casefile.events.v1", _case_opened(source)))
     assert envelope.source == source
+
+
+@pytest.mark.parametrize(
+    ("original", "doubled"),
+    [
+        (b'"subject":', b'"subject":"x","subject":'),  # in the envelope
+        (b'"region":', b'"region":"east","region":'),  # in its data
+    ],
+)
+def test_a_record_with_a_duplicate_key_at_any_depth_is_refused(
+    original: bytes, doubled: bytes
+) -> None:
+    value = _case_opened().replace(original, doubled, 1)
+    with pytest.raises(ContractError, match=r"^duplicate_key: record value: an object has the"):
+        decode_record(_record("casefile.events.v1", value))
+
+
+@pytest.mark.parametrize("value", [b'{"a": NaN}', b'{"a": "\\ud800"}', "{}".encode("utf-16"), b"{"])
+def test_a_record_that_is_not_strict_json_is_refused_like_an_http_body(value: bytes) -> None:
+    with pytest.raises(ContractError, match=r"^invalid_json: record value: "):
+        decode_record(_record("casefile.events.v1", value))

@@ -214,6 +214,34 @@ async def test_a_malformed_message_is_dead_lettered_and_later_ones_flow(harness:
     assert {record.value for record in dead} >= {b"{not json"}
 
 
+@pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
+async def test_a_record_with_a_duplicate_key_is_dead_lettered_not_applied(harness: Harness) -> None:
+    """Two ``case_id`` members (one in the envelope, one in its data) are ambiguous: pydantic's
+    parser alone would apply the last one. Both go to the dead letters with the cause; the good
+    record behind them on the same key is applied."""
+    first, second = uuid.uuid4(), uuid.uuid4()
+    good = new_envelope(case_opened(uuid.uuid4()), source="test", subject="same-key")
+    in_data = new_envelope(case_opened(first), source="test", subject="same-key").to_bytes()
+    in_data = in_data.replace(b'"case_id":', f'"case_id":"{second}","case_id":'.encode(), 1)
+    top_level = good.to_bytes().replace(b'"subject":', b'"subject":"other","subject":', 1)
+    for value in (in_data, top_level, good.to_bytes()):
+        await harness.send_raw(value, key="same-key")
+    consumer = harness.consumer("g-duplicate-key")
+
+    async def good_applied() -> bool:
+        return consumer.stats.applied == 1 and consumer.stats.dead_lettered == 2
+
+    await run_consumer(consumer, good_applied)
+    dead = await read_all(harness.settings, dead_letter_topic(harness.topic))
+    assert {record.value for record in dead} == {in_data, top_level}
+    assert [dict(record.headers)["dlq-error"].decode() for record in dead] == [
+        "undecodable: duplicate_key: record value: an object has the same member name more than"
+        " once"
+    ] * 2
+    applied = await harness.pool.fetch("SELECT case_id FROM applied")
+    assert [row["case_id"] for row in applied] == [str(good.data["case_id"])]
+
+
 async def test_a_record_with_a_binary_header_is_applied_and_does_not_hold_up_its_poll(
     harness: Harness,
 ) -> None:

@@ -11,16 +11,27 @@ from hub_contracts.envelope import Envelope
 from hub_contracts.registry import decode
 from hub_contracts.topics import Topic
 
+from hub_runtime import strict_json
+
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 def decode_record(record: Record) -> tuple[Envelope, EventPayload]:
-    """The record's envelope and payload. Raises `ContractError` for an empty value, an
-    envelope or payload that does not validate, an unknown type, or a type that does not belong
-    on the hub topic it came on (a ``CaseOpened`` on ``partner.events.v1`` is a bug or an
-    impostor: applied, it would open a case casefile never had)."""
+    """The record's envelope and payload. Raises `ContractError` for an empty value, a value
+    that is not strict JSON (``duplicate_key: ...`` for a member name twice at any depth,
+    ``invalid_json: ...``; see `hub_runtime.strict_json`), an envelope or payload that does
+    not validate, an unknown type, or a type that does not belong on the hub topic it came on
+    (a ``CaseOpened`` on ``partner.events.v1`` is a bug or an impostor: applied, it would open
+    a case casefile never had)."""
     if record.value is None:
         raise ContractError("empty record value")
+    try:
+        # Strictly first (`hub_runtime.strict_json`, the HTTP edge's rules): pydantic's parser
+        # keeps the last of two same-named members, and an event with two `case_id` is
+        # ambiguous, not an event to apply.
+        strict_json.loads(record.value)
+    except strict_json.StrictJsonError as refused:
+        raise ContractError(f"{refused.code}: record value: {refused.problem}") from None
     envelope = Envelope.from_bytes(record.value)
     payload = decode(envelope)
     home = _hub_topic(record.topic)

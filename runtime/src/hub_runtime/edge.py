@@ -4,17 +4,15 @@ Every 4xx and 5xx the services answer is an `ErrorBody`: `{"error": code, "detai
 "reasons": [...]}`, whether a route, a dependency, Starlette's router (404, 405) or a middleware
 (413, 415, malformed JSON) refused the request.
 
-JSON bodies are parsed here once, strictly (RFC 8259 and RFC 7493, the I-JSON profile): UTF-8
-only, no duplicate member names (RFC 8259 section 4 leaves their meaning open, so a consent with
-two `valid_until` would mean what the parser happens to keep), no `NaN`/`Infinity`, no unpaired
-surrogate escapes (RFC 7493 section 2.1: they cannot be stored or encoded).
+JSON bodies are parsed here once, strictly (`hub_runtime.strict_json`: RFC 8259 and RFC 7493,
+the I-JSON profile; the same rules the Kafka consumers apply to records): UTF-8 only, no
+duplicate member names, no `NaN`/`Infinity`, no unpaired surrogate escapes.
 (U+0000 and other control characters are the contracts' text and code types' to refuse, field
 by field.)
 """
 
-import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -23,6 +21,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub_runtime import strict_json
 
 
 class ErrorBody(BaseModel):
@@ -101,7 +101,6 @@ class BodyRefusedError(ValueError):
 
 
 _JSON_MEDIA = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json", re.ASCII)
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]", re.ASCII)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -115,56 +114,12 @@ def is_json_media_type(content_type: str) -> bool:
 
 
 def parse_json_body(raw: bytes) -> Any:
-    """The body as Python values; raises `BodyRefusedError` for anything RFC 7493 rules out."""
+    """The body as Python values; raises `BodyRefusedError` for anything RFC 7493 rules out
+    (the rules and codes of `hub_runtime.strict_json`, shared with the Kafka consumers)."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BodyRefusedError("invalid_json", "body: is not UTF-8 text") from None
-    try:
-        value = json.loads(text, object_pairs_hook=_unique_members, parse_constant=_no_constant)
-    except BodyRefusedError:
-        raise
-    except RecursionError:
-        raise BodyRefusedError("invalid_json", "body: is nested too deeply") from None
-    except ValueError:
-        raise BodyRefusedError("invalid_json", "body: is not valid JSON") from None
-    if _SURROGATE_ESCAPE.search(raw) and any(_unpaired(s) for s in _strings(value)):
-        raise BodyRefusedError("invalid_json", "body: a string holds an unpaired surrogate escape")
-    return value
-
-
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        # The name is not repeated: a key can be anything the client typed.
-        raise BodyRefusedError(
-            "duplicate_key", "body: an object has the same member name more than once"
-        )
-    return members
-
-
-def _no_constant(_: str) -> Any:
-    raise BodyRefusedError("invalid_json", "body: NaN and Infinity are not JSON numbers")
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-def _unpaired(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+        return strict_json.loads(raw)
+    except strict_json.StrictJsonError as refused:
+        raise BodyRefusedError(refused.code, f"body: {refused.problem}") from None
 
 
 class JsonBodyMiddleware:
