@@ -200,16 +200,18 @@ def test_openapi_lists_every_status_of_every_route_with_the_hub_shape() -> None:
     document = _app().openapi()
     grant = _responses(document, "/cases/{case_id}/consents", "post")
     # auth 401/403, path 404, body 408/413/415/422, and the route's own 409/410
-    # (and 503, the backpressure of every route)
+    # (and 414/431, the edge's head limits, and 503, the backpressure of every route)
     assert set(grant) == {
-        *("201", "401", "403", "404", "408", "409", "410", "413", "415", "422", "503")
+        *("201", "401", "403", "404", "408", "409", "410", "413", "414", "415", "422", "431"),
+        "503",
     }
     read = _responses(document, "/cases/{case_id}", "get")
-    assert set(read) == {"200", "401", "403", "404", "422", "503"}
+    assert set(read) == {"200", "401", "403", "404", "414", "422", "431", "503"}
     listing = _responses(document, "/cases", "get")
-    assert set(listing) == {"200", "422", "429", "503"}  # 429 from the marked dependency
+    # 429 from the marked dependency
+    assert set(listing) == {"200", "414", "422", "429", "431", "503"}
     token = _responses(document, "/partner/token", "post")
-    assert set(token) == {"200", "408", "413", "415", "422", "503"}
+    assert set(token) == {"200", "408", "413", "414", "415", "422", "431", "503"}
     for path, operations in document["paths"].items():
         for operation in operations.values():
             for status, response in operation["responses"].items():

@@ -1,4 +1,5 @@
-"""The edge's limits: how big a body may be and how long it may take (`BodyLimitMiddleware`),
+"""The edge's limits: how long a request's target and header fields may be
+(`HeadLimitMiddleware`), how big a body may be and how long it may take (`BodyLimitMiddleware`),
 and how many requests may be in flight at once (`InFlightLimitMiddleware`)."""
 
 import asyncio
@@ -20,6 +21,55 @@ BODY_SECONDS = 20.0
 """How long a request's body may take to arrive in full (408 after): 256 KiB in 20 s is about
 13 KB/s, slower than a poor mobile link; a client that trickles a body to hold the server's
 capacity is cut off."""
+
+
+MAX_TARGET_BYTES = 8192
+"""The longest request target (path and query, as sent) answered normally; longer gets 414.
+RFC 9110 section 4.1 asks recipients to support at least 8000 octets; no route of the hub
+needs more (ids are UUIDs, queries a few short parameters)."""
+
+MAX_HEADER_BYTES = 32 * 1024
+"""The most header field bytes (names, values and their ``: `` and CRLF) answered normally;
+more gets 431 (RFC 6585 section 5). Room for a bearer token of several kilobytes."""
+
+
+class HeadLimitMiddleware:
+    """Refuses a request whose target exceeds `MAX_TARGET_BYTES` (414 ``uri_too_long``) or
+    whose header fields exceed `MAX_HEADER_BYTES` (431 ``headers_too_large``), in the hub's
+    error shape, before anything reads the request. The server's own limits are higher, the
+    backstop (see `hub_runtime.http_server`: beyond them, 400 ``bad_request``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: an over-long target answers 414, over-long header fields 431 (the
+        connection is then closed: the client sent more than it should); other scope types
+        (lifespan, websocket) pass through unchanged."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path: bytes = scope.get("raw_path") or str(scope["path"]).encode()
+        query: bytes = scope.get("query_string") or b""
+        headers = scope.get("headers") or []
+        if len(raw_path) + (len(query) + 1 if query else 0) > MAX_TARGET_BYTES:
+            refusal = error_response(
+                414,
+                "uri_too_long",
+                f"the request target (path and query) exceeds {MAX_TARGET_BYTES} bytes",
+                headers={"Connection": "close"},
+            )
+        elif sum(len(name) + len(value) + 4 for name, value in headers) > MAX_HEADER_BYTES:
+            refusal = error_response(
+                431,
+                "headers_too_large",
+                f"the request's header fields exceed {MAX_HEADER_BYTES} bytes",
+                headers={"Connection": "close"},
+            )
+        else:
+            await self.app(scope, receive, send)
+            return
+        await refusal(scope, receive, send)
 
 
 class BodyLimitMiddleware:

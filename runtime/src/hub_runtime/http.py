@@ -26,7 +26,7 @@ from hub_runtime.edge import (
     error_response,
     on_http_exception,
 )
-from hub_runtime.edge_limits import BodyLimitMiddleware
+from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware
 from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liveness
 from hub_runtime.health import readiness as readiness_report
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
@@ -325,6 +325,7 @@ def create_app(
     # Outermost last: tracing sees everything; the size limit runs before JSON is parsed.
     app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(HeadLimitMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TracingMiddleware, service=service)
     openapi_errors.install(app)

@@ -11,6 +11,8 @@ listing them by hand:
 - whatever the route declared itself with `responses=errors(409, 410)`;
 - 503 everywhere: the edge refuses requests beyond its in-flight limit (backpressure), and a
   database or broker failure under a request answers 503 too (`http`'s infrastructure handler).
+- 414 and 431 everywhere: a request target or header fields longer than the edge takes
+  (`hub_runtime.edge_limits.HeadLimitMiddleware`).
 FastAPI's default 422 schema (`HTTPValidationError`) is replaced by `ErrorBody`, which is what
 the hub really answers.
 """
@@ -72,6 +74,7 @@ def route_error_statuses(route: Any) -> set[int]:
             statuses.add(422)
     if (route.methods or set()) & _BODY_METHODS:
         statuses |= {408, 413, 415, 422}
+    statuses |= {414, 431}  # the edge's limits on the request target and header fields
     statuses.add(503)  # the edge's backpressure: too many requests in flight
     return statuses
 

@@ -22,6 +22,7 @@ from hub_runtime.db import create_pool, dsn_for_database, ensure_database
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_limit
 from hub_runtime.health import ReadinessCheck
+from hub_runtime.http_server import server_options
 from hub_runtime.kafka import ensure_topics
 from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.leadership import Leadership
@@ -291,7 +292,8 @@ class ServiceRuntime:
             port=self._http_port,
             log_config=None,
             lifespan="off",
-            http=self.hub.http_parser,
+            # The parser, its limits and its own 400 in the hub's shape (`http_server`).
+            **server_options(self.hub.http_parser),
             limit_concurrency=self.hub.http_max_in_flight * CONNECTIONS_PER_REQUEST_SLOT,
             # Longer than the idle expiry of common clients (httpx: 5 s, uvicorn's default here
             # too): otherwise the server may close a kept-alive connection at the moment a
