@@ -29,7 +29,7 @@ class Refusal(StrEnum):
     FORBIDDEN = "forbidden"  # the caller is known and may not do this
     NOT_FOUND = "not_found"  # the subject does not exist (for this caller)
     CONFLICT = "conflict"  # the subject's current state refuses it
-    GONE = "gone"  # the subject existed and is gone for good (erased, origin authority)
+    GONE = "gone"  # the subject existed and is gone for good (erased, consent withdrawn)
     NOT_YET_KNOWN = "not_yet_known"  # a fact it needs is still on its way: try again soon
     UNAVAILABLE = "unavailable"  # a dependency is down: try again later
 

@@ -24,6 +24,21 @@ GONE_TEXT = (
 ORIGIN_REFUSAL = "origin-country authorities never receive anything from the council"
 
 
+class OriginAuthorityRefusedError(ForbiddenError):
+    """The partner is, or once was, listed as an authority of the country of origin: it never
+    receives anything from the council, nor a way to (``hub_contracts.privacy``'s first rule).
+
+    403 ``partner_origin_authority`` on every route that refuses it (webhook, client, token
+    check, report, staff rule, disclosure, inbox): the refusal is a policy decision about who
+    the partner is (RFC 9110 section 15.5.4: understood, and refused), not a state the caller
+    could resolve (409) nor content it got wrong (422). Referral and casefile answer the same."""
+
+    default_code = "partner_origin_authority"
+
+    def __init__(self) -> None:
+        super().__init__(ORIGIN_REFUSAL)
+
+
 async def judge(uow: GatewayUnitOfWork, referral: Referral, today: date) -> policy.Refusal | None:
     """None when the referral may be announced or disclosed to its partner on ``today``;
     otherwise why not (see :func:`partner_gateway.domain.policy.refusal`). The facts are read
@@ -47,5 +62,6 @@ def as_error(refusal: policy.Refusal) -> DomainError:
         return ConflictError(SUSPENDED_TEXT, code=refusal.code)
     if refusal.gone:
         return GoneError(GONE_TEXT, code=refusal.code)
-    text = ORIGIN_REFUSAL if refusal.code == "partner_origin_authority" else None
-    return ForbiddenError(text or f"{REFUSED_TEXT}: {refusal.code}", code=refusal.code)
+    if refusal.code == OriginAuthorityRefusedError.default_code:
+        return OriginAuthorityRefusedError()
+    return ForbiddenError(f"{REFUSED_TEXT}: {refusal.code}", code=refusal.code)

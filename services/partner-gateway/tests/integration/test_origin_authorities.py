@@ -17,13 +17,13 @@ ORIGIN = PartnerType.AUTHORITY_ORIGIN
 async def test_no_webhook_and_no_credentials_for_an_origin_authority(gateway: Gateway) -> None:
     partner_id = await gateway.register_partner(ORIGIN)
     await gateway.wait_for_partner(partner_id)
+    # 403 partner_origin_authority, as on every other route that refuses it (it was 409 here)
     webhook = await gateway.put_webhook(partner_id, "http://127.0.0.1:9/hook")
-    assert webhook.status_code == 409
-    assert webhook.json()["error"] == "partner_origin_authority"
+    assert (webhook.status_code, webhook.json()["error"]) == (403, "partner_origin_authority")
     client = await gateway.http.post(
         f"/admin/partners/{partner_id}/credentials", headers=gateway.admin()
     )
-    assert client.status_code == 409
+    assert (client.status_code, client.json()["error"]) == (403, "partner_origin_authority")
     unknown = await gateway.put_webhook(uuid.uuid4(), "http://127.0.0.1:9/hook")
     assert unknown.status_code == 409
     assert unknown.json()["error"] == "unknown_partner"
@@ -49,7 +49,9 @@ async def test_an_origin_authority_token_is_refused_on_every_partner_route(
         ),
         await gateway.http.post(f"/partner/notices/{referral}/ack", headers=headers),
     ]
-    assert [r.status_code for r in responses] == [403] * 5
+    assert [(r.status_code, r.json()["error"]) for r in responses] == [
+        (403, "partner_origin_authority")
+    ] * 5
 
 
 @pytest.mark.expected_server_errors  # dead-letters bad events on purpose (logged at ERROR)
@@ -130,8 +132,8 @@ async def test_a_partner_reclassified_as_origin_authority_gets_nothing_more(
     fetched = await gateway.http.get(
         f"/partner/referrals/{referral_id}", headers=gateway.as_partner(partner_id)
     )
-    assert fetched.status_code == 403
+    assert (fetched.status_code, fetched.json()["error"]) == (403, "partner_origin_authority")
     assert gateway.casefile.requests == []
     assert sim.record.applied == []
     again = await gateway.put_webhook(partner_id, sim.webhook_url)
-    assert again.status_code == 409
+    assert (again.status_code, again.json()["error"]) == (403, "partner_origin_authority")

@@ -377,13 +377,18 @@ async def test_admission_refuses_unknown_partners_and_origin_authorities(hub: Hu
         await hub.bus.dispatch(m.AdmitPartner(unknown))
     assert refused.value.code == "partner_unknown"
     origin = await hub.partner(PartnerType.AUTHORITY_ORIGIN)
-    with pytest.raises(ForbiddenError):
+    with pytest.raises(ForbiddenError) as admitted:
         await hub.bus.dispatch(
             m.AdmitPartner(Principal(sub="sim-2", role=Role.PARTNER, partner_id=origin))
         )
-    with pytest.raises(ConflictError) as webhook:
+    assert admitted.value.code == "partner_origin_authority"
+    # The same kind and code wherever the rule refuses (a webhook was a 409 before).
+    with pytest.raises(ForbiddenError) as webhook:
         await hub.bus.dispatch(m.RegisterWebhook(origin, "http://127.0.0.1:9/hook"))
     assert webhook.value.code == "partner_origin_authority"
+    with pytest.raises(ForbiddenError) as client:
+        await hub.bus.dispatch(m.CreateClient(origin))
+    assert client.value.code == "partner_origin_authority"
 
 
 async def test_a_reclassified_partner_loses_its_webhook_and_pending_deliveries(hub: Hub) -> None:
@@ -402,6 +407,28 @@ async def test_a_reclassified_partner_loses_its_webhook_and_pending_deliveries(h
     )
     assert [d["state"] for d in hub.state.deliveries] == ["given_up"]
     assert hub.state.partners[partner_id].webhook_url is None
+
+
+async def test_a_client_of_a_partner_later_listed_as_an_origin_authority_gets_no_token(
+    hub: Hub,
+) -> None:
+    partner_id = await hub.partner()
+    issued = await hub.bus.dispatch(m.CreateClient(partner_id))
+    await hub.deliver(
+        PartnerRegistered(
+            partner_id=partner_id,
+            partner_type=PartnerType.AUTHORITY_ORIGIN,
+            purposes=[Purpose.REINTEGRATION_SUPPORT],
+            countries=["AF"],
+            agreement_valid_until=date.today() + timedelta(days=365),
+            active=True,
+        ),
+        partner_id,
+    )
+    with pytest.raises(ForbiddenError) as refused:
+        await hub.bus.dispatch(m.ExchangeToken(issued.client_id, issued.client_secret))
+    # The rule's one code (the token endpoint said ``partner_refused`` before).
+    assert refused.value.code == "partner_origin_authority"
 
 
 async def test_a_webhook_rotation_promises_the_old_secret_for_the_overlap(hub: Hub) -> None:

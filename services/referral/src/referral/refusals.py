@@ -9,9 +9,9 @@ English sentences; the ``.mo`` files are committed and compiled by ``make catalo
 ``tests/unit/test_refusal_catalogue.py`` fails on an untranslated sentence). Codes are the same
 in every language.
 
-`PolicyConflictError` and `PolicyInvalidError` are the refusals whose sentences come from the
-policy: they keep each (code, English sentence) so the edge can render them one by one
-(`referral.api.language`).
+`PolicyConflictError`, `PolicyInvalidError` and `PolicyForbiddenError` are the refusals whose
+sentences come from the policy: they keep each (code, English sentence) so the edge can render
+them one by one (`referral.api.language`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.support import Translations
-from hub_runtime.errors import ConflictError, DomainError, InvalidError
+from hub_runtime.errors import ConflictError, DomainError, ForbiddenError, InvalidError
 from hub_runtime.languages import negotiate_language
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -48,7 +48,13 @@ class PolicyConflictError(PolicyRefusalError, ConflictError):
 
 
 class PolicyInvalidError(PolicyRefusalError, InvalidError):
-    """The policy refuses the request's content (HTTP 422), e.g. ``partner_origin_authority``."""
+    """The policy refuses the request's content (HTTP 422), e.g. a backdated consent."""
+
+
+class PolicyForbiddenError(PolicyRefusalError, ForbiddenError):
+    """The policy refuses the partner itself (HTTP 403): ``partner_origin_authority``, the
+    status and code every service answers for that rule (it is a decision about who the
+    partner is, not content the caller could correct)."""
 
 
 @cache

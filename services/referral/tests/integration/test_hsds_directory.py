@@ -165,7 +165,7 @@ async def test_no_import_lifts_an_origin_authority_classification(stack: Any) ->
     assert announced == {"authority_origin"}
     case_id = await stack.open_case()
     consent = await stack.grant(case_id, embassy["partner_id"], purposes=["travel_documents"])
-    assert (consent.status_code, consent.json()["error"]) == (422, "partner_origin_authority")
+    assert (consent.status_code, consent.json()["error"]) == (403, "partner_origin_authority")
     referral = await stack.refer(case_id, embassy["partner_id"], purpose="travel_documents")
     assert "partner_origin_authority" in [r["code"] for r in referral.json()["refusal_reasons"]]
 

@@ -88,7 +88,7 @@ async def test_origin_country_authorities_are_listed_but_receive_nothing(stack: 
 
     case_id = await stack.open_case()
     consent = await stack.grant(case_id, embassy["partner_id"], purposes=["travel_documents"])
-    assert (consent.status_code, consent.json()["error"]) == (422, "partner_origin_authority")
+    assert (consent.status_code, consent.json()["error"]) == (403, "partner_origin_authority")
     referral = await stack.refer(case_id, embassy["partner_id"], purpose="travel_documents")
     assert referral.json()["status"] == "refused"
     assert "partner_origin_authority" in [r["code"] for r in referral.json()["refusal_reasons"]]

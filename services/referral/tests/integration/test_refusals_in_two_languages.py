@@ -45,7 +45,7 @@ async def test_a_refused_consent_answers_in_dutch_or_english(stack: Any) -> None
     english = await _consent(stack, case_id, partner, "en-GB")
     default = await _consent(stack, case_id, partner, None)
     other = await _consent(stack, case_id, partner, "fr-FR")
-    assert dutch.status_code == english.status_code == default.status_code == 422
+    assert dutch.status_code == english.status_code == default.status_code == 403
     assert dutch.json()["error"] == english.json()["error"] == "partner_origin_authority"
     assert dutch.json()["detail"] == ORIGIN_NL
     assert dutch.json()["reasons"] == [ORIGIN_NL]

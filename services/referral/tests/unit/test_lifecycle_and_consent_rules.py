@@ -146,6 +146,23 @@ def test_each_bad_consent_says_why() -> None:
     assert codes(new(interpreter_used=True, interpreter_reference="TVCG-1"), iom()) == []
 
 
+def test_only_an_origin_authority_is_a_forbidden_partner() -> None:
+    """403 partner_origin_authority, as in every service; a purpose the partner may not serve
+    stays 422 (the request's content)."""
+    authority = iom(partner_type=PartnerType.AUTHORITY_ORIGIN)
+    problems = consent_problems(
+        new(valid_from=TODAY - timedelta(days=1)), authority, [], TODAY, NOW
+    )
+    assert [(p.code, p.forbidden) for p in problems] == [
+        ("partner_origin_authority", True),
+        ("backdated_consent", False),
+    ]
+    purpose = consent_problems(
+        new(purposes=frozenset({Purpose.TRAVEL_DOCUMENTS})), iom(), [], TODAY, NOW
+    )
+    assert [p.forbidden for p in purpose] == [False]
+
+
 def test_an_overlapping_consent_for_the_same_partner_and_purpose_conflicts() -> None:
     existing = Consent(
         UUID(int=100),

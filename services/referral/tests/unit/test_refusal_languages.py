@@ -7,7 +7,7 @@ import json
 import pytest
 from hub_contracts import REFUSAL_TEXTS, RefusalCode
 from referral.api.language import on_policy_refusal
-from referral.refusals import PolicyConflictError, PolicyInvalidError, negotiate, sentence
+from referral.refusals import PolicyConflictError, PolicyForbiddenError, negotiate, sentence
 from starlette.requests import Request
 
 
@@ -46,11 +46,11 @@ def _request(accept_language: str) -> Request:
 
 async def test_a_policy_refusal_keeps_its_code_and_status_in_every_language() -> None:
     codes = (RefusalCode.PARTNER_ORIGIN_AUTHORITY, RefusalCode.PURPOSE_NOT_ALLOWED_FOR_PARTNER)
-    error = PolicyInvalidError([(c.value, REFUSAL_TEXTS[c]) for c in codes])
+    error = PolicyForbiddenError([(c.value, REFUSAL_TEXTS[c]) for c in codes])
     assert error.reason == " ".join(REFUSAL_TEXTS[c] for c in codes)  # logs stay English
     answers = {lang: await on_policy_refusal(_request(lang), error) for lang in ("nl", "en")}
     bodies = {lang: json.loads(bytes(a.body)) for lang, a in answers.items()}
-    assert {a.status_code for a in answers.values()} == {422}
+    assert {a.status_code for a in answers.values()} == {403}
     assert {b["error"] for b in bodies.values()} == {"partner_origin_authority"}
     assert bodies["en"]["reasons"] == [REFUSAL_TEXTS[c] for c in codes]
     assert bodies["nl"]["reasons"] == [sentence(REFUSAL_TEXTS[c], "nl") for c in codes]

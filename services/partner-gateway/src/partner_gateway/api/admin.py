@@ -34,7 +34,7 @@ def router(bus: GatewayBus) -> APIRouter:
     @routes.put(
         "/partners/{partner_id}/webhook",
         summary="Register or rotate a partner's webhook",
-        responses=errors(409),
+        responses=errors(403, 409),
     )
     async def put_webhook(
         partner_id: UUID, body: WebhookRegistration, who: Admin
@@ -79,7 +79,7 @@ def router(bus: GatewayBus) -> APIRouter:
         "/partners/{partner_id}/credentials",
         status_code=201,
         summary="New API client",
-        responses=errors(409),
+        responses=errors(403, 409),
     )
     async def new_client(partner_id: UUID, who: Admin) -> ClientCreated:
         issued = await bus.dispatch(m.CreateClient(partner_id))

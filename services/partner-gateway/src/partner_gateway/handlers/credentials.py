@@ -32,7 +32,7 @@ from partner_gateway.domain.credentials import (
     matches,
 )
 from partner_gateway.domain.policy import is_origin_authority
-from partner_gateway.gates import ORIGIN_REFUSAL
+from partner_gateway.gates import OriginAuthorityRefusedError
 from partner_gateway.messages import (
     AdmitPartner,
     ClientSecretIssued,
@@ -70,13 +70,13 @@ async def create_client(
     message: CreateClient, uow: GatewayUnitOfWork, deps: Deps
 ) -> ClientSecretIssued:
     """A new client with its first secret. Raises `ConflictError` for a partner the directory
-    does not hold (``unknown_partner``) or an origin-country authority
-    (``partner_origin_authority``)."""
+    does not hold (``unknown_partner``), `OriginAuthorityRefusedError` (403) for an
+    origin-country authority."""
     partner = await uow.partners.get(message.partner_id)
     if partner is None:
         raise ConflictError("the partner is not in the directory", code="unknown_partner")
     if is_origin_authority(partner):
-        raise ConflictError(ORIGIN_REFUSAL, code="partner_origin_authority")
+        raise OriginAuthorityRefusedError()
     client_id = CLIENT_ID_PREFIX + random.token_hex(8)
     await uow.credentials.add_client(client_id, message.partner_id)
     secret = await _new_secret(uow, client_id)
@@ -120,8 +120,9 @@ async def exchange_token(message: ExchangeToken, uow: GatewayUnitOfWork, deps: D
     (OAuth 2.0 client credentials grant, RFC 6749 section 4.4).
 
     Raises `UnauthenticatedError` (``invalid_client``, the same answer for an unknown client, a
-    wrong or expired secret, a revoked client) and `ForbiddenError` (``partner_refused``: an
-    origin-country authority, or a partner no longer active)."""
+    wrong or expired secret, a revoked client) and `ForbiddenError`: ``partner_origin_authority``
+    for an origin-country authority (`OriginAuthorityRefusedError`), ``partner_refused`` for a
+    partner no longer active."""
     client = await uow.credentials.client(message.client_id)
     candidates = await uow.credentials.valid_secrets(message.client_id)
     partner = None if client is None else await uow.partners.get(client[0])
@@ -132,11 +133,10 @@ async def exchange_token(message: ExchangeToken, uow: GatewayUnitOfWork, deps: D
             break
     else:
         raise UnauthenticatedError(_BAD_CREDENTIALS, code="invalid_client")
-    if is_origin_authority(partner) or not partner.active:
-        raise ForbiddenError(
-            ORIGIN_REFUSAL if partner.active else "the partner is not active",
-            code="partner_refused",
-        )
+    if is_origin_authority(partner):
+        raise OriginAuthorityRefusedError()
+    if not partner.active:
+        raise ForbiddenError("the partner is not active", code="partner_refused")
     return mint_token(
         deps.jwt_secret,
         sub=message.client_id,
@@ -163,7 +163,7 @@ async def admit_partner(message: AdmitPartner, uow: GatewayUnitOfWork, deps: Dep
             "the partner of this token is not in the directory", code="partner_unknown"
         )
     if is_origin_authority(partner):
-        raise ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
+        raise OriginAuthorityRefusedError()
     if await uow.credentials.is_revoked(message.principal.sub):
         raise UnauthenticatedError("the client of this token was revoked", code="client_revoked")
     return partner_id

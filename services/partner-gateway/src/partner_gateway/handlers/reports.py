@@ -12,13 +12,13 @@ from hub_contracts import (
     PartnerType,
     ReferralStatus,
 )
-from hub_runtime.errors import ConflictError, ForbiddenError, NotFoundError
+from hub_runtime.errors import ConflictError, NotFoundError
 
 from partner_gateway.deps import Deps
 from partner_gateway.domain.model import Referral
 from partner_gateway.domain.policy import SUSPENDED, is_origin_authority
 from partner_gateway.domain.reports import check_report
-from partner_gateway.gates import ORIGIN_REFUSAL
+from partner_gateway.gates import OriginAuthorityRefusedError
 from partner_gateway.messages import (
     AcknowledgeNotice,
     MonitoringAccepted,
@@ -38,7 +38,7 @@ async def _own_referral(uow: GatewayUnitOfWork, partner_id: UUID, referral_id: U
         raise NotFoundError("the referral")
     partner = await uow.partners.get(partner_id)
     if referral.partner_type is PartnerType.AUTHORITY_ORIGIN or is_origin_authority(partner):
-        raise ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
+        raise OriginAuthorityRefusedError()
     return referral
 
 

@@ -27,7 +27,7 @@ from hub_runtime.errors import (
 from partner_gateway.deps import Deps
 from partner_gateway.domain.credentials import hash_secret, matches
 from partner_gateway.domain.policy import is_origin_authority
-from partner_gateway.gates import ORIGIN_REFUSAL
+from partner_gateway.gates import OriginAuthorityRefusedError
 from partner_gateway.handlers.credentials import _on_hashing_thread
 from partner_gateway.handlers.staff_rules import (
     acting_lead,
@@ -72,7 +72,7 @@ async def invite_staff(message: InviteStaff, uow: GatewayUnitOfWork, deps: Deps)
     if partner is None:
         raise NotFoundError("the partner")
     if is_origin_authority(partner):
-        raise ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
+        raise OriginAuthorityRefusedError()
     staff_id, code = uuid4(), random.token_urlsafe(24)
     expires = deps.clock.now() + INVITATION_VALID
     email = message.email.lower()

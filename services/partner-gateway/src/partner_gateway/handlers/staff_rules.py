@@ -10,7 +10,7 @@ from hub_runtime.errors import ForbiddenError, InvalidError, NotFoundError, Unau
 
 from partner_gateway.deps import Deps
 from partner_gateway.domain.policy import is_origin_authority
-from partner_gateway.gates import ORIGIN_REFUSAL
+from partner_gateway.gates import OriginAuthorityRefusedError
 from partner_gateway.messages import Actor
 from partner_gateway.repository.staff_protocol import AuditEntry, StaffMember
 from partner_gateway.unit_of_work import GatewayUnitOfWork
@@ -40,7 +40,7 @@ async def admitted(uow: GatewayUnitOfWork, member: StaffMember) -> None:
     if partner is None:
         raise UnauthenticatedError("the partner is not in the directory", code="partner_unknown")
     if is_origin_authority(partner):
-        raise ForbiddenError(ORIGIN_REFUSAL, code="partner_origin_authority")
+        raise OriginAuthorityRefusedError()
 
 
 async def acting_lead(uow: GatewayUnitOfWork, by: Actor) -> StaffMember | None:

@@ -12,7 +12,7 @@ from partner_gateway.deps import Deps
 from partner_gateway.domain.policy import is_origin_authority
 from partner_gateway.domain.signing import secret_from_bytes
 from partner_gateway.domain.webhook_url import WebhookUrlRefusedError
-from partner_gateway.gates import ORIGIN_REFUSAL
+from partner_gateway.gates import OriginAuthorityRefusedError
 from partner_gateway.messages import RegisterWebhook, WebhookSet
 from partner_gateway.unit_of_work import GatewayUnitOfWork
 
@@ -26,9 +26,9 @@ async def register_webhook(
 
     Raises `InvalidError` when the URL breaks a rule of `domain.webhook_url` (OWASP SSRF
     prevention: https, no userinfo, global addresses only outside development; its code names
-    the rule), `ConflictError` when the partner is unknown (``unknown_partner``), an
-    origin-country authority now or ever (``partner_origin_authority``) or inactive
-    (``partner_inactive``)."""
+    the rule), `ConflictError` when the partner is unknown (``unknown_partner``) or inactive
+    (``partner_inactive``), `OriginAuthorityRefusedError` (403) for an origin-country authority
+    now or ever."""
     try:
         await webhook_target.check(message.url, development=deps.development)
     except WebhookUrlRefusedError as refused:
@@ -40,7 +40,7 @@ async def register_webhook(
             code="unknown_partner",
         )
     if is_origin_authority(partner):
-        raise ConflictError(ORIGIN_REFUSAL, code="partner_origin_authority")
+        raise OriginAuthorityRefusedError()
     if not partner.active:
         raise ConflictError("the partner is no longer active", code="partner_inactive")
     previous = await uow.partners.current_secret(message.partner_id)

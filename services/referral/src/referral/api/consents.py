@@ -33,7 +33,7 @@ def consents_router(edge: Edge) -> APIRouter:
         "/cases/{case_id}/consents",
         status_code=201,
         summary="Record the person's consent",
-        responses=errors(409, 410),
+        responses=errors(403, 409, 410),
     )
     async def grant(
         case_id: UUID, body: GrantConsent, who: Staff, response: Response, key: KeyHeader = None

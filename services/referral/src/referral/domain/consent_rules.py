@@ -42,6 +42,7 @@ class Problem:
     code: str
     text: str
     conflict: bool = False  # True: clashes with what exists (409); False: invalid input (422)
+    forbidden: bool = False  # True: the partner may never receive anything (403)
 
 
 def outside_eea(partner: Partner) -> bool:
@@ -119,7 +120,14 @@ def _partner_problems(new: NewConsent, partner: Partner, today: date) -> list[Pr
         for rule in privacy.partner_standing(partner.facts(), purpose, day)
         if rule is not privacy.Rule.AGREEMENT_INVALID
     )
-    return [Problem(rule.value, REFUSAL_TEXTS[RefusalCode(rule.value)]) for rule in rules]
+    return [
+        Problem(
+            rule.value,
+            REFUSAL_TEXTS[RefusalCode(rule.value)],
+            forbidden=rule is privacy.Rule.PARTNER_ORIGIN_AUTHORITY,
+        )
+        for rule in rules
+    ]
 
 
 def _period_problems(new: NewConsent, today: date, now: datetime) -> list[Problem]:

@@ -14,7 +14,12 @@ from referral.domain.model import CaseView, Consent
 from referral.handlers.shared import case_open_for_changes, partner_for
 from referral.messages import RecordConsent, WithdrawConsent
 from referral.reevaluation import reevaluate_open_referrals
-from referral.refusals import PolicyConflictError, PolicyInvalidError
+from referral.refusals import (
+    PolicyConflictError,
+    PolicyForbiddenError,
+    PolicyInvalidError,
+    PolicyRefusalError,
+)
 from referral.unit_of_work import ReferralUnitOfWork
 
 EVIDENCE_REFERENCES: tuple[str, ...] = ("form_reference", "interpreter_reference")
@@ -32,8 +37,9 @@ async def grant_consent(message: RecordConsent, uow: ReferralUnitOfWork, deps: D
     """Record a consent and announce it (`ConsentGranted`); returns its id.
 
     The form and interpreter references are stored sealed under the case's key. Raises
-    `InvalidError` (422: unknown partner, purpose not allowed, backdated, inverted or too long
-    validity, art. 49(1)(a) GDPR information missing for a partner outside the EU/EEA) or
+    `ForbiddenError` (403 ``partner_origin_authority``: an origin-country authority, now or
+    ever), `InvalidError` (422: unknown partner, purpose not allowed, backdated, inverted or too
+    long validity, art. 49(1)(a) GDPR information missing for a partner outside the EU/EEA) or
     `ConflictError` (409: an overlapping consent, a closed case; the codes are
     `domain.consent_rules`'), `CaseNotKnownYetError`, `PersonErasedError`."""
     command, case_id = message.consent, message.case_id
@@ -56,8 +62,13 @@ async def grant_consent(message: RecordConsent, uow: ReferralUnitOfWork, deps: D
     existing = await uow.consents.of_case(case_id)
     problems = consent_problems(new, partner, existing, deps.clock.today(), now)
     if problems:
-        # All conflicts with what is recorded (an overlapping consent): 409; else 422.
-        error = PolicyConflictError if all(p.conflict for p in problems) else PolicyInvalidError
+        # An origin-country authority: 403, as everywhere (its code comes first, the policy's
+        # order); all conflicts with what is recorded (an overlapping consent): 409; else 422.
+        error: type[PolicyRefusalError] = PolicyInvalidError
+        if any(p.forbidden for p in problems):
+            error = PolicyForbiddenError
+        elif all(p.conflict for p in problems):
+            error = PolicyConflictError
         raise error([(p.code, p.text) for p in problems])
     consent = Consent(
         consent_id=uuid4(),
