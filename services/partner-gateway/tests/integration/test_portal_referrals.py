@@ -13,11 +13,15 @@ from hub_contracts import (
     NoticeAcknowledged,
     PartnerStatusReportedV2,
 )
+from markupsafe import escape
+from partner_gateway.api.portal import i18n, labels
 
 from .conftest import Gateway
-from .portal import IDEM, csrf_of, signed_in_staff
+from .portal import IDEM, browser, csrf_of, signed_in_staff
 
 pytestmark = pytest.mark.integration
+
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
 
 
 async def test_opening_a_referral_is_a_disclosure_logged_with_the_staff_member(
@@ -159,3 +163,40 @@ async def test_the_same_form_sent_twice_is_one_report(gateway: Gateway) -> None:
     reused = await staff.http.post(f"{path}/status", data={**data, "status": "in_progress"})
     assert reused.status_code == 422
     assert len(await gateway.emitted(PartnerStatusReportedV2)) == 1
+
+
+async def test_a_malformed_id_in_a_portal_url_answers_the_page_not_json(gateway: Gateway) -> None:
+    """A portal page is read by a person: an id that cannot exist (not a UUID) in any portal
+    route with an id answers its HTML message page, 404, in the reader's language (it was
+    FastAPI's JSON 422); signed in or not, and nothing is disclosed or reported. The API keeps
+    its JSON error shape."""
+    partner_id = await gateway.register_partner()
+    await gateway.wait_for_partner(partner_id)
+    staff = await signed_in_staff(gateway, partner_id)
+    french = i18n.load()["fr"].gettext(labels.ERROR["not_found"])
+    # Escaped as the template escapes it (an apostrophe becomes &#39;).
+    expected = str(escape(french))
+    csrf = csrf_of(await staff.http.get("/portal/"))
+    form = {"csrf": csrf, "idem": "portal-bad-id-1", "status": "accepted"}
+    answers = [
+        await staff.http.get("/portal/referrals/not-a-uuid", headers=FRENCH),
+        await staff.http.post("/portal/referrals/not-a-uuid/status", data=form, headers=FRENCH),
+        await staff.http.post(
+            "/portal/referrals/12345/monitoring",
+            data={**form, "months_after_return": "1"},
+            headers=FRENCH,
+        ),
+        await staff.http.post("/portal/notices/not-a-uuid/ack", data=form, headers=FRENCH),
+        await browser(gateway).get("/portal/referrals/not-a-uuid", headers=FRENCH),
+    ]
+    for answer in answers:
+        assert answer.status_code == 404, answer.text
+        assert answer.headers["content-type"].startswith("text/html"), answer.text
+        assert '<html lang="fr"' in answer.text
+        assert expected in answer.text, answer.text
+    assert await gateway.emitted(PartnerStatusReportedV2) == []
+    api = await gateway.http.get(
+        "/partner/referrals/not-a-uuid", headers=gateway.as_partner(partner_id)
+    )
+    assert api.status_code == 422
+    assert api.json()["error"] == "invalid_request"

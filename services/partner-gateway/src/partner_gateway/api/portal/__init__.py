@@ -14,6 +14,7 @@ import asyncpg
 from fastapi import APIRouter
 
 from partner_gateway.api.portal import account, forms, pages, team
+from partner_gateway.api.portal.errors import page_route
 from partner_gateway.api.portal.render import Portal
 from partner_gateway.config import Settings
 from partner_gateway.repository.rate_limits import PostgresRateLimits
@@ -36,7 +37,8 @@ def router(bus: GatewayBus, settings: Settings, pool: asyncpg.Pool) -> APIRouter
         settings.portal_sign_in_burst,
         settings.hub.jwt_secret.get_secret_value(),
     )
-    routes = APIRouter(prefix="/portal", include_in_schema=False)
+    # Pages answer pages, even for a request FastAPI's validation refuses (`errors.page_route`).
+    routes = APIRouter(prefix="/portal", include_in_schema=False, route_class=page_route(portal))
     pages.add(routes, bus, portal)
     forms.add(routes, bus, portal, sign_in_limiter)
     account.add(routes, bus, portal, sign_in_limiter)

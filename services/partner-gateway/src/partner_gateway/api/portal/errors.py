@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from hub_runtime.errors import DomainError
 from hub_runtime.http import status_of
 
@@ -49,3 +54,30 @@ def error_page(
 ) -> HTMLResponse:
     """A domain error as the message page, with the status the API would answer."""
     return message_page(portal, request, refused.code, status_of(refused), staff)
+
+
+def page_route(portal: Portal) -> type[APIRoute]:
+    """The route class of every portal route: what FastAPI's validation refuses answers the
+    message page in the reader's language, never the API's JSON 422 (a portal page is read by a
+    person in a browser). A path parameter that is not valid (``/portal/referrals/not-a-uuid``)
+    names nothing that can exist: 404 ``not_found``, as for an id that is not the partner's;
+    any other parameter: 422 ``form_invalid``. Nothing of the input is shown."""
+
+    class PortalRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handle = super().get_route_handler()
+
+            async def page_when_invalid(request: Request) -> Response:
+                try:
+                    return await handle(request)
+                except RequestValidationError as invalid:
+                    in_path = any(
+                        tuple(e.get("loc", ()))[:1] == ("path",) for e in invalid.errors()
+                    )
+                    if in_path:
+                        return message_page(portal, request, "not_found", 404, None)
+                    return message_page(portal, request, "form_invalid", 422, None)
+
+            return page_when_invalid
+
+    return PortalRoute
