@@ -112,6 +112,15 @@ def test_true_false_and_decimals_are_not_whole_numbers(value: object) -> None:
     rejects(TypeAdapter(Offset), value)
 
 
+@pytest.mark.parametrize("value", ["1" * 20, "+" + "9" * 40, "0" * 25 + "1" * 20])
+def test_an_all_digit_number_too_long_is_out_of_range_not_badly_written(value: str) -> None:
+    """A new user's trial was told a 20-digit number was "not written with the digits 0-9"."""
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(Offset).validate_python(value)
+    message = caught.value.errors()[0]["msg"]
+    assert message.endswith(f"should be a whole number from 0 to {MAX_OFFSET}"), message
+
+
 def test_numbers_within_bounds_pass() -> None:
     assert TypeAdapter(Offset).validate_python("10") == 10
     assert TypeAdapter(Offset).validate_python(0) == 0

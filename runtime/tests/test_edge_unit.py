@@ -2,7 +2,7 @@
 
 import time
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -220,9 +220,13 @@ def _assert_no_echo(reasons: list[str], *fragments: str) -> None:
             "cat.inner.tags",
             "at most 1 item",
         ),
-        ({"kind": "cat", "inner": {"count": SECRET_PHONE + "x"}}, "cat.inner.count", "integer"),
-        ({"kind": "cat", "inner": {"born_on": "1991-07-4Z"}}, "cat.inner.born_on", "valid date"),
-        ({"kind": "cat", "inner": {"ref": "Zara-0000"}}, "cat.inner.ref", "valid UUID"),
+        (
+            {"kind": "cat", "inner": {"count": SECRET_PHONE + "x"}},
+            "cat.inner.count",
+            "whole number",
+        ),
+        ({"kind": "cat", "inner": {"born_on": "1991-07-4Z"}}, "cat.inner.born_on", "YYYY-MM-DD"),
+        ({"kind": "cat", "inner": {"ref": "Zara-0000"}}, "cat.inner.ref", "should be a UUID"),
         ({"kind": "dog", "name": SECRET_NAME}, "dog", "not valid"),  # the validator quoted it
     ],
 )
@@ -265,3 +269,57 @@ async def test_reasons_over_http_never_echo_an_unknown_key_or_a_tag() -> None:
             assert "Zara" not in response.text
             assert "1991" not in response.text
             assert SECRET_PHONE not in response.text
+
+
+class Visit(_Strict):
+    day: date
+    at: datetime
+    who: Quiet
+    urgent: bool = False
+
+
+_VISIT = {"day": "2026-03-01", "at": "2026-03-01T09:30:00Z", "who": {"a": 1}}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # A trial was told "Input should be a valid date or datetime" for a day that does not
+        # exist: now the format, that it must exist, and the parser's own detail.
+        (
+            {"day": "2026-02-30"},
+            "day: should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)"
+            " (day value is outside expected range)",
+        ),
+        (
+            {"at": "2026-02-30T09:30:00Z"},
+            "at: should be a moment that exists, written as an RFC 3339 date-time with an offset,"
+            " e.g. 2026-03-01T09:30:00Z (day value is outside expected range)",
+        ),
+        # Python's words ("a valid dictionary or instance of Quiet") become JSON's.
+        ({"who": ["a"]}, "who: should be a JSON object"),
+        ({"who": None}, "who: should be a JSON object"),
+        ({"day": None}, "day: should be a day, written YYYY-MM-DD"),
+        ({"urgent": "maybe"}, "urgent: should be true or false"),
+    ],
+)
+def test_reasons_say_what_is_expected_in_json_terms(change: dict[str, Any], expected: str) -> None:
+    reasons = _reasons_for(Visit, {**_VISIT, **change})
+    assert reasons[0].startswith(expected), reasons
+
+
+def test_a_missing_field_is_required_by_its_path() -> None:
+    assert _reasons_for(Visit, {"day": "2026-03-01", "who": {"b": 2}}) == ["at: is required"]
+
+
+def test_a_parser_detail_that_quotes_the_input_is_left_out() -> None:
+    # The date parser's details are fixed sentences; should one ever quote the input, it goes.
+    error = {
+        "type": "date_parsing",
+        "loc": ("body", "day"),
+        "input": f"{SECRET_NAME} 12",
+        "ctx": {"error": f"cannot read {SECRET_NAME}"},
+    }
+    assert validation_reasons([error]) == [
+        "day: should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)"
+    ]

@@ -33,7 +33,8 @@ MAX_OFFSET = 1_000_000
 """Largest offset of a paged list: far beyond any list the council keeps (a deeper page is a
 mistake or a probe) and far below ``bigint``."""
 
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_BIGINT_DIGITS = 19  # more digits than any bigint has: out of range, not parsed
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,17 @@ class BoundedInt:
         if not -PG_BIGINT_MAX - 1 <= self.ge <= self.le <= PG_BIGINT_MAX:
             raise ValueError("bounds must be ordered and fit a PostgreSQL bigint")
 
-    @staticmethod
-    def _digits_only(value: Any) -> Any:
+    def _digits_only(self, value: Any) -> Any:
         # true/false and 3.0 are not whole numbers to a person typing one (pydantic's lax int
         # would take them as 1 and 3).
         if isinstance(value, bool | float):
             raise ValueError("should be a whole number, not true, false or a decimal")
         if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value) is None:
             raise ValueError("should be a whole number written with the digits 0-9")
+        if isinstance(value, str) and len(value.lstrip("+-").lstrip("0")) > _BIGINT_DIGITS:
+            # All digits, but too many to be in range (a new user's trial was told it was
+            # "not written with the digits 0-9"); not parsed: a long one costs time.
+            raise ValueError(f"should be a whole number from {self.ge} to {self.le}")
         return value
 
     def __get_pydantic_core_schema__(

@@ -6,8 +6,7 @@ Only `/health`, `/ready`, `/metrics` (operational figures) and the API descripti
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from string import Formatter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +14,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic_core import PydanticKnownError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +29,7 @@ from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liven
 from hub_runtime.health import readiness as readiness_report
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
 from hub_runtime.telemetry import span_from_carrier
+from hub_runtime.validation_reasons import validation_reasons
 
 log = logging.getLogger(__name__)
 
@@ -51,135 +50,6 @@ HTTP_STATUS: dict[errors.Refusal, int] = {
 def status_of(error: errors.DomainError) -> int:
     """The HTTP status a domain error answers."""
     return HTTP_STATUS[error.refusal]
-
-
-# Context values pydantic takes from the schema (allowed tags and values, patterns, bounds,
-# type names), never from the input. A reason is built from these and the field path only.
-_SCHEMA_CONTEXT = frozenset(
-    {
-        "class",
-        "class_name",
-        "decimal_places",
-        "discriminator",
-        "encoding",
-        "expected",
-        "expected_plural",
-        "expected_schemes",
-        "expected_tags",
-        "expected_version",
-        "field_type",
-        "ge",
-        "gt",
-        "le",
-        "lt",
-        "max_digits",
-        "max_length",
-        "method_name",
-        "min_length",
-        "multiple_of",
-        "pattern",
-        "tz_expected",
-        "whole_digits",
-    }
-)
-# Our own words where pydantic's sentence would read badly once the input-derived part
-# (a tag, a length, a parser detail) is cut off.
-_OWN_WORDS = {
-    "extra_forbidden": "has an unknown field (not allowed; its name is not repeated)",
-    "union_tag_invalid": "should be one of the tags {expected_tags}",
-    "too_short": "{field_type} should have at least {min_length} item{expected_plural}",
-    "too_long": "{field_type} should have at most {max_length} item{expected_plural}",
-    "timezone_offset": "Timezone offset of {tz_expected} required",
-    "no_such_attribute": "Object has no such attribute",
-}
-# Validators written in the services raise these with a fixed sentence meant for people.
-_VALIDATOR_ERRORS = frozenset({"value_error", "assertion_error"})
-_TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
-_COUNTED_BOUNDS = ("min_length", "max_length", "max_digits", "decimal_places", "whole_digits")
-_SHORTEST_ECHO = 3  # shorter input fragments match by chance and identify nobody
-
-
-def validation_reasons(errors: Sequence[Any]) -> list[str]:
-    """Readable reasons (field path and what is wrong) that never echo the input, which may be
-    personal data: no submitted value, no unknown key, nothing a parser quoted from either."""
-    return [_reason(error) for error in errors]
-
-
-def _reason(error: Mapping[str, Any]) -> str:
-    kind = str(error.get("type", ""))
-    return f"{_where(kind, error) or 'body'}: {_message(kind, error)}"
-
-
-def _where(kind: str, error: Mapping[str, Any]) -> str:
-    loc = tuple(error.get("loc", ()))
-    if kind == "extra_forbidden":  # the last part is the unknown key itself: name the parent
-        return _path(loc[:-1])
-    discriminator = (error.get("ctx") or {}).get("discriminator")
-    if kind in _TAG_ERRORS and discriminator:  # the tag's field, named by the schema
-        return _path((*loc, str(discriminator).strip("'")))
-    return _path(loc)
-
-
-def _path(loc: Sequence[Any]) -> str:
-    return ".".join(str(part) for part in loc if part != "body")
-
-
-def _message(kind: str, error: Mapping[str, Any]) -> str:
-    context = error.get("ctx") or {}
-    if kind in _VALIDATOR_ERRORS:
-        return _validator_message(str(context.get("error", "")), error.get("input"))
-    template = _OWN_WORDS.get(kind) or _pydantic_template(kind, context)
-    if template is None:
-        return f"is not valid ({kind or 'invalid'})"
-    values = {k: v for k, v in context.items() if k in _SCHEMA_CONTEXT}
-    values.setdefault("expected_plural", _plural(values))
-    try:
-        return _schema_part(template).format(**values)
-    except (KeyError, IndexError, ValueError):
-        return f"is not valid ({kind})"
-
-
-def _plural(values: Mapping[str, Any]) -> str:
-    """pydantic's "s" of "5 characters", which its error context does not always carry."""
-    bounds = [values[k] for k in _COUNTED_BOUNDS if k in values]
-    return "" if bounds == [1] else "s"
-
-
-def _pydantic_template(kind: str, context: Mapping[str, Any]) -> str | None:
-    try:
-        # pydantic-core types `kind` as a Literal of its error types; any string is tried here
-        # and an unknown one raises, which is handled below.
-        template = PydanticKnownError(kind, dict(context) or None)  # type: ignore[arg-type]
-        return template.message_template
-    except (KeyError, TypeError):  # a custom error type pydantic does not know
-        return None
-
-
-def _schema_part(template: str) -> str:
-    """The template up to its first placeholder that pydantic fills from the input (a parser
-    detail, the wrong tag, the actual length): "Invalid JSON: {error}" -> "Invalid JSON"."""
-    for _, field, _, _ in Formatter().parse(template):
-        if field is not None and field not in _SCHEMA_CONTEXT:
-            cut = template[: template.index("{" + field)]
-            return cut.rstrip(" ,:'") or "is not valid"
-    return template
-
-
-def _validator_message(text: str, submitted: Any) -> str:
-    """A validator's own sentence, unless it quotes the input (then only that it failed)."""
-    echoed = any(fragment in text for fragment in _text_fragments(submitted))
-    return "is not valid" if echoed or not text else text
-
-
-def _text_fragments(submitted: Any) -> list[str]:
-    """Every text of the submitted value long enough to recognise: leaves, keys, numbers."""
-    if isinstance(submitted, Mapping):
-        items = [*submitted.keys(), *submitted.values()]
-        return [f for item in items for f in _text_fragments(item)]
-    if isinstance(submitted, list | tuple | set | frozenset):
-        return [f for item in submitted for f in _text_fragments(item)]
-    text = str(submitted)
-    return [text] if len(text) >= _SHORTEST_ECHO else []
 
 
 async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -46,7 +46,18 @@ async def test_bad_new_cases_are_refused_with_reasons(casefile: Any) -> None:
         (_with_person(casefile, date_of_birth=future), 422, "person.date_of_birth"),
         (household_future, 422, "household[0].date_of_birth"),
         (_with_person(casefile, date_of_birth="1850-01-01"), 422, "before 1900"),
-        (_with_person(casefile, date_of_birth="2023-02-29"), 422, "date_of_birth"),
+        (
+            _with_person(casefile, date_of_birth="2023-02-29"),
+            422,
+            "person.date_of_birth: should be a day that exists, written YYYY-MM-DD (RFC 3339"
+            " full-date) (day value is outside expected range)",
+        ),
+        (
+            casefile.case_body(household=[{"date_of_birth": "2015-01-01"}]),
+            422,
+            "household[0].relation: is required",
+        ),
+        (casefile.case_body(person=[]), 422, "person: should be a JSON object"),
         (_with_person(casefile, date_of_birth="yesterday"), 422, "date_of_birth"),
         # Lax spellings pydantic would read as a day nobody chose: a time part, a number.
         (_with_person(casefile, date_of_birth="1990-05-17T00:00:00"), 422, "YYYY-MM-DD"),

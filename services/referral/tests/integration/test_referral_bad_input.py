@@ -37,6 +37,20 @@ async def test_bad_consents_are_refused_with_a_reason_and_nothing_is_recorded(st
         response = await stack.grant(case_id, pid, **changes)
         assert (response.status_code, response.json()["error"]) == (status, code), changes
         assert response.json()["detail"]
+    # Validation reasons name the field and say what is expected (the runtime's one mapping).
+    for changes, reason in [
+        (
+            {"valid_until": "2027-02-30"},
+            "valid_until: should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)"
+            " (day value is outside expected range)",
+        ),
+        ({"evidence": []}, "evidence: should be a JSON object"),
+        ({"partner_id": "Zara-Probe"}, "partner_id: should be a UUID (RFC 9562)"),
+    ]:
+        response = await stack.grant(case_id, pid, **changes)
+        assert (response.status_code, response.json()["error"]) == (422, "invalid_request")
+        assert reason in response.json()["reasons"][0], response.json()
+        assert "Zara" not in response.text
     uninformed = stack.consent_body(pid)
     uninformed["evidence"]["informed_transfer_outside_eu"] = False
     response = await stack.http.post(

@@ -1,0 +1,201 @@
+"""Readable reasons for pydantic's validation errors, the one mapping every service's 422 uses
+(`hub_runtime.http`): ``<field path>: <what is expected>``, e.g. ``person.date_of_birth: should
+be a day that exists, written YYYY-MM-DD (RFC 3339 full-date) (day value is outside expected
+range)``.
+
+The field path is dotted, list positions in brackets (``household[0].relation``; ``path.``
+or ``query.`` for a URL parameter, ``body`` for the body as a whole). The sentence says what is
+expected in JSON's terms, built from what pydantic takes from the schema (bounds, patterns,
+allowed values) and never from the input: a submitted value may be personal data, so no value,
+no unknown key and nothing a parser quoted from either is repeated.
+"""
+
+from collections.abc import Mapping, Sequence
+from string import Formatter
+from typing import Any
+
+from pydantic_core import PydanticKnownError
+
+# Context values pydantic takes from the schema (allowed tags and values, patterns, bounds,
+# type names), never from the input. A reason is built from these and the field path only.
+_SCHEMA_CONTEXT = frozenset(
+    {
+        "class",
+        "class_name",
+        "decimal_places",
+        "discriminator",
+        "encoding",
+        "expected",
+        "expected_plural",
+        "expected_schemes",
+        "expected_tags",
+        "expected_version",
+        "field_type",
+        "ge",
+        "gt",
+        "le",
+        "lt",
+        "max_digits",
+        "max_length",
+        "method_name",
+        "min_length",
+        "multiple_of",
+        "pattern",
+        "tz_expected",
+        "whole_digits",
+    }
+)
+# Our own words where pydantic's sentence would read badly once the input-derived part
+# (a tag, a length, a parser detail) is cut off.
+_OWN_WORDS = {
+    "extra_forbidden": "has an unknown field (not allowed; its name is not repeated)",
+    "union_tag_invalid": "should be one of the tags {expected_tags}",
+    "too_short": "{field_type} should have at least {min_length} item{expected_plural}",
+    "too_long": "{field_type} should have at most {max_length} item{expected_plural}",
+    "timezone_offset": "Timezone offset of {tz_expected} required",
+    "no_such_attribute": "Object has no such attribute",
+    # pydantic's words name Python types ("a valid dictionary or instance of PersonIn"); a tool
+    # developer reads JSON.
+    "missing": "is required",
+    "model_type": "should be a JSON object",
+    "dict_type": "should be a JSON object",
+    "model_attributes_type": "should be a JSON object",
+    "list_type": "should be a JSON array",
+    "string_type": "should be a JSON string",
+    "bool_type": "should be true or false",
+    "bool_parsing": "should be true or false",
+    "int_type": "should be a whole number",
+    "int_parsing": "should be a whole number",
+    "int_from_float": "should be a whole number, not a decimal",
+    "float_type": "should be a number",
+    "float_parsing": "should be a number",
+    "uuid_type": "should be a UUID written as text (RFC 9562)",
+    "uuid_parsing": "should be a UUID (RFC 9562), 32 hexadecimal digits in groups of 8-4-4-4-12",
+    # "a valid date or datetime" said neither the format nor that the day does not exist
+    # (2026-02-30); the parser's detail follows (`_PARSER_DETAIL`).
+    "date_parsing": "should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)",
+    "date_from_datetime_parsing": (
+        "should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)"
+    ),
+    "date_type": "should be a day, written YYYY-MM-DD (RFC 3339 full-date)",
+    "datetime_type": "should be a moment, written as an RFC 3339 date-time with an offset",
+    "datetime_parsing": (
+        "should be a moment that exists, written as an RFC 3339 date-time with an offset,"
+        " e.g. 2026-03-01T09:30:00Z"
+    ),
+    "datetime_from_date_parsing": (
+        "should be a moment that exists, written as an RFC 3339 date-time with an offset,"
+        " e.g. 2026-03-01T09:30:00Z"
+    ),
+}
+# Kinds whose ``error`` context is the date parser's own fixed sentence ("day value is outside
+# expected range", "invalid character in month"), never a quote of the input; still checked.
+_PARSER_DETAIL = frozenset(
+    {"date_parsing", "date_from_datetime_parsing", "datetime_parsing", "datetime_from_date_parsing"}
+)
+# Validators written in the services raise these with a fixed sentence meant for people.
+_VALIDATOR_ERRORS = frozenset({"value_error", "assertion_error"})
+_TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
+_COUNTED_BOUNDS = ("min_length", "max_length", "max_digits", "decimal_places", "whole_digits")
+_SHORTEST_ECHO = 3  # shorter input fragments match by chance and identify nobody
+
+
+def validation_reasons(errors: Sequence[Any]) -> list[str]:
+    """Readable reasons (field path and what is wrong) that never echo the input, which may be
+    personal data: no submitted value, no unknown key, nothing a parser quoted from either."""
+    return [_reason(error) for error in errors]
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    return f"{_where(kind, error) or 'body'}: {_message(kind, error)}"
+
+
+def _where(kind: str, error: Mapping[str, Any]) -> str:
+    loc = tuple(error.get("loc", ()))
+    if kind == "extra_forbidden":  # the last part is the unknown key itself: name the parent
+        return _path(loc[:-1])
+    discriminator = (error.get("ctx") or {}).get("discriminator")
+    if kind in _TAG_ERRORS and discriminator:  # the tag's field, named by the schema
+        return _path((*loc, str(discriminator).strip("'")))
+    return _path(loc)
+
+
+def _path(loc: Sequence[Any]) -> str:
+    """``household[0].relation``: names joined by dots, list positions in brackets (the form
+    casefile's own reasons use too)."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "body":
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _message(kind: str, error: Mapping[str, Any]) -> str:
+    context = error.get("ctx") or {}
+    if kind in _VALIDATOR_ERRORS:
+        return _validator_message(str(context.get("error", "")), error.get("input"))
+    template = _OWN_WORDS.get(kind) or _pydantic_template(kind, context)
+    if template is None:
+        return f"is not valid ({kind or 'invalid'})"
+    values = {k: v for k, v in context.items() if k in _SCHEMA_CONTEXT}
+    values.setdefault("expected_plural", _plural(values))
+    try:
+        message = _schema_part(template).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return f"is not valid ({kind})"
+    detail = str(context.get("error", "")) if kind in _PARSER_DETAIL else ""
+    if detail and not _quotes(detail, error.get("input")):
+        return f"{message} ({detail})"
+    return message
+
+
+def _plural(values: Mapping[str, Any]) -> str:
+    """pydantic's "s" of "5 characters", which its error context does not always carry."""
+    bounds = [values[k] for k in _COUNTED_BOUNDS if k in values]
+    return "" if bounds == [1] else "s"
+
+
+def _pydantic_template(kind: str, context: Mapping[str, Any]) -> str | None:
+    try:
+        # pydantic-core types `kind` as a Literal of its error types; any string is tried here
+        # and an unknown one raises, which is handled below.
+        template = PydanticKnownError(kind, dict(context) or None)  # type: ignore[arg-type]
+        return template.message_template
+    except (KeyError, TypeError):  # a custom error type pydantic does not know
+        return None
+
+
+def _schema_part(template: str) -> str:
+    """The template up to its first placeholder that pydantic fills from the input (a parser
+    detail, the wrong tag, the actual length): "Invalid JSON: {error}" -> "Invalid JSON"."""
+    for _, field, _, _ in Formatter().parse(template):
+        if field is not None and field not in _SCHEMA_CONTEXT:
+            cut = template[: template.index("{" + field)]
+            return cut.rstrip(" ,:'") or "is not valid"
+    return template
+
+
+def _validator_message(text: str, submitted: Any) -> str:
+    """A validator's own sentence, unless it quotes the input (then only that it failed)."""
+    echoed = any(fragment in text for fragment in _text_fragments(submitted))
+    return "is not valid" if echoed or not text else text
+
+
+def _quotes(text: str, submitted: Any) -> bool:
+    """True when ``text`` holds any word (3 characters or more) of the submitted value."""
+    words = (w for f in _text_fragments(submitted) for w in f.split())
+    return any(len(word) >= _SHORTEST_ECHO and word in text for word in words)
+
+
+def _text_fragments(submitted: Any) -> list[str]:
+    """Every text of the submitted value long enough to recognise: leaves, keys, numbers."""
+    if isinstance(submitted, Mapping):
+        items = [*submitted.keys(), *submitted.values()]
+        return [f for item in items for f in _text_fragments(item)]
+    if isinstance(submitted, list | tuple | set | frozenset):
+        return [f for item in submitted for f in _text_fragments(item)]
+    text = str(submitted)
+    return [text] if len(text) >= _SHORTEST_ECHO else []
