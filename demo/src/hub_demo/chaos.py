@@ -4,6 +4,7 @@
     python -m hub_demo.chaos --referrals 50 --scenario poison --scenario kill9-casefile
     python -m hub_demo.chaos --cluster                 # the cluster suite (HUB_KAFKA_NODES=3)
     python -m hub_demo.chaos --network                 # the network faults only (TCP proxy)
+    python -m hub_demo.chaos --cluster --network       # the network faults on the cluster
     python -m hub_demo.chaos --list
 
 Each scenario gets its own topic prefix and databases, the four services as OS processes, a
@@ -34,14 +35,20 @@ from hub_runtime.kafka import delete_topics_with_prefix
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import stack_settings
 
-from hub_demo.chaos_catalogue import CLUSTER_SUITE, FULL_SUITE, NETWORK_SUITE, SCENARIOS
+from hub_demo.chaos_catalogue import (
+    CLUSTER_NETWORK_SUITE,
+    CLUSTER_SUITE,
+    FULL_SUITE,
+    NETWORK_SUITE,
+    SCENARIOS,
+)
 from hub_demo.chaos_checks import Outcome, check, settle
 from hub_demo.chaos_cluster import cluster_settings
 from hub_demo.chaos_faults import EVENT_TOPICS, FaultContext, Scenario, consumers_of
 from hub_demo.chaos_network import link_env, make_links
 from hub_demo.chaos_stream import ReferralStream, connect_patient_partner, stop_quietly
 from hub_demo.processes import DATABASE_KEYS, HubProcesses
-from hub_demo.tcp_proxy import Link
+from hub_demo.tcp_proxy import LinkGroup
 
 DEFAULT_REFERRALS = 1000  # as the reliability issue asks; about 35 min on the 2-core machine
 LOG_ROOT = Path(__file__).resolve().parents[3] / ".hub" / "chaos"
@@ -140,7 +147,7 @@ async def _run_on(
         log_dir,
         extra_env=GATEWAY_ENV,
         instances_per_service=scenario.instances,
-        service_env=link_env(hub, links),
+        instance_env=link_env(hub, links),
     )
     try:
         # Instance by instance (the first of every service, then the second): half the
@@ -165,7 +172,7 @@ async def _drive(
     scenario: Scenario,
     options: Options,
     outcome: Outcome,
-    links: dict[str, Link],
+    links: dict[str, LinkGroup],
 ) -> None:
     partner_id = await client.register_partner("IOM mission (chaos)")
     reporting = await client.expect(
@@ -291,6 +298,13 @@ async def run_suite(names: list[str], options: Options) -> list[Outcome]:
     return outcomes
 
 
+def suite_of(cluster: bool, network: bool) -> tuple[str, ...]:
+    """The scenarios `make chaos` runs for ``--cluster`` and ``--network``."""
+    if cluster:
+        return CLUSTER_NETWORK_SUITE if network else CLUSTER_SUITE
+    return NETWORK_SUITE if network else FULL_SUITE
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="The hub's fault-injection suite")
     parser.add_argument("--referrals", type=int, default=DEFAULT_REFERRALS)
@@ -307,7 +321,8 @@ def main() -> None:
     parser.add_argument(
         "--network",
         action="store_true",
-        help="only the network faults (a TCP proxy between a service and Kafka or PostgreSQL)",
+        help="only the network faults (a TCP proxy between a service and Kafka or PostgreSQL);"
+        " with --cluster, on the three-node cluster, the fault hitting one of two instances",
     )
     args = parser.parse_args()
     if args.list:
@@ -315,7 +330,7 @@ def main() -> None:
             print(f"{name:24} {scenario.description}")
         return
     options = Options(referrals=args.referrals, concurrency=args.concurrency, seed=args.seed)
-    suite = CLUSTER_SUITE if args.cluster else NETWORK_SUITE if args.network else FULL_SUITE
+    suite = suite_of(cluster=args.cluster, network=args.network)
     outcomes = asyncio.run(run_suite(args.scenario or list(suite), options))
     print(table(outcomes))
     print()

@@ -14,7 +14,8 @@ A link listens on 127.0.0.1:<port> and forwards every connection to its upstream
   its own timeout, as behind a firewall that drops packets.
 
 The counters (`bytes_up`, `bytes_down`, `accepted`, `reset`) show that a client's traffic
-really goes through the link. Used in-process by the fault suite (`hub_demo.chaos_network`);
+really goes through the link. A `LinkGroup` is several links that fail together (one per broker
+of a Kafka cluster). Used in-process by the fault suite (`hub_demo.chaos_network`);
 `python -m hub_demo.tcp_proxy LISTEN_PORT UPSTREAM_HOST:PORT` runs one pass-through link.
 """
 
@@ -173,6 +174,67 @@ class Link:
                 self.bytes_up += len(chunk)
             else:
                 self.bytes_down += len(chunk)
+
+
+@dataclass(eq=False)
+class LinkGroup:
+    """Several links that fail together: one path from a client to a backend that the client
+    reaches at several addresses (a Kafka client connects to every broker of a cluster, each
+    through a link of its own). `cut`, `delay` and `restore` apply to every link, so a partition
+    cuts the client from every broker and latency slows all its connections; the counters are
+    the sums. A group of one link behaves, and reports, like that link."""
+
+    name: str
+    links: list[Link]
+
+    async def start(self) -> None:
+        """Start every link; raises OSError when a port is taken (the started ones are stopped)."""
+        try:
+            for link in self.links:
+                await link.start()
+        except OSError:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        for link in self.links:
+            await link.stop()
+
+    def delay(self, latency_ms: float) -> None:
+        for link in self.links:
+            link.delay(latency_ms)
+
+    def cut(self, black_hole: bool = False) -> None:
+        for link in self.links:
+            link.cut(black_hole=black_hole)
+
+    def restore(self) -> None:
+        for link in self.links:
+            link.restore()
+
+    @property
+    def listen_ports(self) -> list[int]:
+        return [link.listen_port for link in self.links]
+
+    @property
+    def open_connections(self) -> int:
+        return sum(link.open_connections for link in self.links)
+
+    @property
+    def bytes_down(self) -> int:
+        return sum(link.bytes_down for link in self.links)
+
+    def counters(self) -> str:
+        """``name: N connections, U B up, D B down, R reset`` summed over the links; with more
+        than one link, then the connections per link (in the order of `links`)."""
+        total = (
+            f"{self.name}: {sum(x.accepted for x in self.links)} connections,"
+            f" {sum(x.bytes_up for x in self.links)} B up, {self.bytes_down} B down,"
+            f" {sum(x.reset for x in self.links)} reset"
+        )
+        if len(self.links) == 1:
+            return total
+        return f"{total} (connections per link {'/'.join(str(x.accepted) for x in self.links)})"
 
 
 async def _drain_forever(reader: asyncio.StreamReader) -> None:
