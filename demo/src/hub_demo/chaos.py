@@ -5,6 +5,7 @@
     python -m hub_demo.chaos --cluster                 # the cluster suite (HUB_KAFKA_NODES=3)
     python -m hub_demo.chaos --network                 # the network faults only (TCP proxy)
     python -m hub_demo.chaos --cluster --network       # the network faults on the cluster
+    python -m hub_demo.chaos --cluster --scenario cluster-net-kafka-latency --settle-seconds 900
     python -m hub_demo.chaos --list
 
 Each scenario gets its own topic prefix and databases, the four services as OS processes, a
@@ -311,6 +312,12 @@ def main() -> None:
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=None,
+        help="how long the hub may take to settle after the stream (default 60 + 0.1 per referral)",
+    )
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument(
         "--cluster",
@@ -329,7 +336,12 @@ def main() -> None:
         for name, scenario in SCENARIOS.items():
             print(f"{name:24} {scenario.description}")
         return
-    options = Options(referrals=args.referrals, concurrency=args.concurrency, seed=args.seed)
+    options = Options(
+        referrals=args.referrals,
+        concurrency=args.concurrency,
+        seed=args.seed,
+        settle_seconds=args.settle_seconds,
+    )
     suite = suite_of(cluster=args.cluster, network=args.network)
     outcomes = asyncio.run(run_suite(args.scenario or list(suite), options))
     print(table(outcomes))
