@@ -3,12 +3,14 @@ added latency, a cut (reset), a black hole, and the heal after each; a group of 
 broker) failing together."""
 
 import asyncio
+import concurrent.futures
+import socket
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 from hub_demo.processes import free_port
-from hub_demo.tcp_proxy import Link, LinkGroup
+from hub_demo.tcp_proxy import Link, LinkGroup, LinkHost
 
 
 async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -117,3 +119,48 @@ async def test_a_group_cuts_slows_and_restores_every_link_and_sums_the_counters(
 async def test_a_group_of_one_link_reports_like_the_link(link: Link) -> None:
     await _round_trip(link, b"hello")
     assert LinkGroup(link.name, [link]).counters() == link.counters()
+
+
+def _blocking_round_trip(port: int, payload: bytes = b"ping") -> float:
+    """A round trip over a plain socket (no event loop): seconds it took."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        started = time.monotonic()
+        conn.sendall(payload)
+        assert conn.recv(len(payload)) == payload
+        return time.monotonic() - started
+
+
+async def test_a_hosted_group_forwards_while_the_callers_loop_is_busy() -> None:
+    """On a `LinkHost` the links do not wait for the caller's loop (the fault suite's driver,
+    busy with the stream): a round trip completes while that loop is blocked; cut and restore
+    still apply."""
+    host = LinkHost()
+    servers: list[asyncio.Server] = []
+    echo_port = free_port()
+
+    async def serve_echo() -> None:  # on the host's loop: it must answer while ours is blocked
+        servers.append(await asyncio.start_server(_echo, "127.0.0.1", echo_port))
+
+    await host.run(serve_echo())
+    group = LinkGroup("svc-postgres", [Link("svc-postgres", free_port(), "127.0.0.1", echo_port)])
+    group.host = host
+    await group.start()
+    try:
+        port = group.listen_ports[0]
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            took = pool.submit(_blocking_round_trip, port)
+            time.sleep(0.5)  # noqa: ASYNC251 - on purpose: this loop blocked, as a busy driver
+            assert took.result(5) < 0.4  # an unhosted link could not forward meanwhile
+        group.cut()
+        await asyncio.sleep(0.1)
+        with pytest.raises((OSError, AssertionError)):  # reset, or closed before an answer
+            await asyncio.to_thread(_blocking_round_trip, port)
+        group.restore()
+        await asyncio.sleep(0.1)
+        assert await asyncio.to_thread(_blocking_round_trip, port) < 1
+        assert group.counters().startswith("svc-postgres: 2 connections")  # the cut one: reset
+    finally:
+        await group.stop()
+        for server in servers:
+            host.call(server.close)
+        host.close()
