@@ -81,7 +81,10 @@ token: setup
 	  HUB_ENV=development uv run --frozen hub token --role $(ROLE) --sub $${SUB:-dev-$(ROLE)} $${PARTNER_ID:+--partner-id $$PARTNER_ID}
 
 ## chaos: the fault-injection suite on the real stack (prints one table of scenarios);
-## `make chaos CLUSTER=1`: the cluster suite instead (three-node Kafka, two instances per service)
+## `make chaos CLUSTER=1`: the cluster suite instead (three-node Kafka, two instances per service);
+## `make chaos CHAOS_ARGS="--network"`: the four network faults only (TCP proxy, single broker);
+## `make chaos CLUSTER=1 CHAOS_ARGS="--network"`: those four on the cluster, each hitting one of
+## the service's two instances (a Kafka fault: that instance and all three nodes)
 chaos: setup
 	@$(if $(CLUSTER),HUB_KAFKA_NODES=3 )infra/stack.sh up
 	@uv run --frozen python -m hub_demo.chaos $(if $(CLUSTER),--cluster )$(CHAOS_ARGS)

@@ -17,9 +17,16 @@
 #   .hub/kafka-cluster/node-N/{data,logs,server.properties,log4j2.xml}   one node
 #   .hub/kafka-cluster/cluster.id        the cluster's id (all nodes formatted with it)
 #   .hub/run/kafka-node-N.pid            the node's JVM
-#   .hub/ports: KAFKA_NODE_N_PORT, KAFKA_NODE_N_CONTROLLER_PORT
+#   .hub/ports: KAFKA_NODE_N_PORT, KAFKA_NODE_N_CONTROLLER_PORT, KAFKA_NODE_N_CHAOS_PORT,
+#               KAFKA_NODE_N_CHAOS_PROXY_PORT
+# Each node also has a CHAOS listener, secured like its client listener, on its
+# KAFKA_NODE_N_CHAOS_PORT and advertised at its KAFKA_NODE_N_CHAOS_PROXY_PORT, where the fault
+# suite's TCP proxy for that node listens (see kafka_security_properties): a client bootstrapped
+# at the three proxies reaches every node through its proxy only.
 # stack.env gets HUB_KAFKA_CLUSTER_BOOTSTRAP (the three client addresses) and
-# HUB_KAFKA_CLUSTER_REPLICATION_FACTOR=3 while the cluster runs.
+# HUB_KAFKA_CLUSTER_REPLICATION_FACTOR=3 while the cluster runs, and
+# HUB_KAFKA_CLUSTER_CHAOS_BOOTSTRAP / HUB_KAFKA_CLUSTER_CHAOS_UPSTREAM (the three proxy ports,
+# the three CHAOS listeners, node by node) once every node runs with its CHAOS listener.
 
 KC_HOME=$HUB/kafka-cluster
 KC_NODES=3
@@ -43,10 +50,12 @@ kc_pid() { # node -> pid of its JVM, if it runs
   rm -f "$f"; return 1
 }
 
-kc_ports() { # choose (or keep) every node's two ports, all distinct
-  local n taken=("$(port_get KAFKA_PORT)" "$(port_get KAFKA_CONTROLLER_PORT)" "$(port_get PG_PORT)") p
+kc_ports() { # choose (or keep) every node's four ports, all distinct
+  local n taken=("$(port_get KAFKA_PORT)" "$(port_get KAFKA_CONTROLLER_PORT)" "$(port_get PG_PORT)"
+                 "$(port_get KAFKA_CHAOS_PORT)" "$(port_get KAFKA_CHAOS_PROXY_PORT)") p
   for n in $(seq "$KC_NODES"); do
-    for key in "KAFKA_NODE_${n}_PORT" "KAFKA_NODE_${n}_CONTROLLER_PORT"; do
+    for key in "KAFKA_NODE_${n}_PORT" "KAFKA_NODE_${n}_CONTROLLER_PORT" \
+               "KAFKA_NODE_${n}_CHAOS_PORT" "KAFKA_NODE_${n}_CHAOS_PROXY_PORT"; do
       p=$(ensure_port "$key" "$( [[ -n $(kc_pid "$n" || true) ]] && echo 1 || echo 0)" "${taken[@]}")
       taken+=("$p")
     done
@@ -57,6 +66,24 @@ kc_bootstrap() {
   local n out=()
   for n in $(seq "$KC_NODES"); do out+=("127.0.0.1:$(port_get "KAFKA_NODE_${n}_PORT")"); done
   (IFS=,; echo "${out[*]}")
+}
+
+# The CHAOS listeners, node by node (the same order as kc_bootstrap): where each node's TCP proxy
+# listens (the advertised address) and where it forwards to (the listener itself).
+kc_chaos_list() { # PROXY_PORT|PORT
+  local n out=()
+  for n in $(seq "$KC_NODES"); do out+=("127.0.0.1:$(port_get "KAFKA_NODE_${n}_CHAOS_$1")"); done
+  (IFS=,; echo "${out[*]}")
+}
+# Does every node run with its CHAOS listener? A node's server.properties is rewritten only when
+# it starts, so it says what the running node listens on (a node started before the listener
+# existed has none until it is restarted: infra/stack.sh cluster-down, then cluster-up).
+kc_chaos_ready() {
+  local n
+  for n in $(seq "$KC_NODES"); do
+    [[ -n $(port_get "KAFKA_NODE_${n}_CHAOS_PROXY_PORT") ]] || return 1
+    grep -q '^listeners=.*CHAOS://' "$(kc_node_dir "$n")/server.properties" 2>/dev/null || return 1
+  done
 }
 
 kc_voters() {
@@ -74,7 +101,8 @@ process.roles=broker,controller
 node.id=$n
 # Static quorum: the three controllers, fixed ids and addresses.
 controller.quorum.voters=$(kc_voters)
-$(kafka_security_properties "$(port_get "KAFKA_NODE_${n}_PORT")" "$(port_get "KAFKA_NODE_${n}_CONTROLLER_PORT")")
+$(kafka_security_properties "$(port_get "KAFKA_NODE_${n}_PORT")" "$(port_get "KAFKA_NODE_${n}_CONTROLLER_PORT")" \
+   "$(port_get "KAFKA_NODE_${n}_CHAOS_PORT")" "$(port_get "KAFKA_NODE_${n}_CHAOS_PROXY_PORT")")
 log.dirs=$dir/data
 auto.create.topics.enable=false
 num.partitions=3
@@ -168,6 +196,12 @@ cluster_env() {
     if [[ -f $(kc_pid_file "$n") ]]; then
       echo "HUB_KAFKA_CLUSTER_BOOTSTRAP=$(kc_bootstrap)"
       echo "HUB_KAFKA_CLUSTER_REPLICATION_FACTOR=$KC_NODES"
+      # The fault suite's Kafka links on the cluster: one TCP proxy per node, the Nth proxy
+      # port forwarding to the Nth CHAOS listener (hub_demo.chaos_network).
+      if kc_chaos_ready; then
+        echo "HUB_KAFKA_CLUSTER_CHAOS_BOOTSTRAP=$(kc_chaos_list PROXY_PORT)"
+        echo "HUB_KAFKA_CLUSTER_CHAOS_UPSTREAM=$(kc_chaos_list PORT)"
+      fi
       return 0
     fi
   done

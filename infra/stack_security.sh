@@ -83,8 +83,9 @@ kafka_scram_format_args() {
 # Controller listener (loopback): TLS with a required client certificate signed by our CA; only
 # the broker itself holds one (super user User:CN=hub-kafka), so the controller port is no back
 # door. ACLs: StandardAuthorizer, deny when no ACL matches.
-# With a third and fourth argument (the single broker), also the CHAOS listener: SASL_SSL like
-# the client listener (same certificate, SAN IP:127.0.0.1; same SCRAM logins and ACLs), on
+# With a third and fourth argument (the single broker; each node of the cluster, with ports of
+# its own), also the CHAOS listener: SASL_SSL like the client listener (same certificate, SAN
+# IP:127.0.0.1; same SCRAM logins and ACLs), on
 # chaos_port, but advertised at proxy_port, where the fault suite's TCP proxy
 # (hub_demo.tcp_proxy) listens and forwards to chaos_port. A client bootstrapped through the
 # proxy is told to reach the broker at the proxy again, so ALL its traffic crosses the proxy.

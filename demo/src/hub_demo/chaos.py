@@ -4,6 +4,8 @@
     python -m hub_demo.chaos --referrals 50 --scenario poison --scenario kill9-casefile
     python -m hub_demo.chaos --cluster                 # the cluster suite (HUB_KAFKA_NODES=3)
     python -m hub_demo.chaos --network                 # the network faults only (TCP proxy)
+    python -m hub_demo.chaos --cluster --network       # the network faults on the cluster
+    python -m hub_demo.chaos --cluster --scenario cluster-net-kafka-latency --settle-seconds 900
     python -m hub_demo.chaos --list
 
 Each scenario gets its own topic prefix and databases, the four services as OS processes, a
@@ -34,14 +36,20 @@ from hub_runtime.kafka import delete_topics_with_prefix
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import stack_settings
 
-from hub_demo.chaos_catalogue import CLUSTER_SUITE, FULL_SUITE, NETWORK_SUITE, SCENARIOS
+from hub_demo.chaos_catalogue import (
+    CLUSTER_NETWORK_SUITE,
+    CLUSTER_SUITE,
+    FULL_SUITE,
+    NETWORK_SUITE,
+    SCENARIOS,
+)
 from hub_demo.chaos_checks import Outcome, check, settle
 from hub_demo.chaos_cluster import cluster_settings
 from hub_demo.chaos_faults import EVENT_TOPICS, FaultContext, Scenario, consumers_of
 from hub_demo.chaos_network import link_env, make_links
 from hub_demo.chaos_stream import ReferralStream, connect_patient_partner, stop_quietly
 from hub_demo.processes import DATABASE_KEYS, HubProcesses
-from hub_demo.tcp_proxy import Link
+from hub_demo.tcp_proxy import LinkGroup, LinkHost
 
 DEFAULT_REFERRALS = 1000  # as the reliability issue asks; about 35 min on the 2-core machine
 LOG_ROOT = Path(__file__).resolve().parents[3] / ".hub" / "chaos"
@@ -132,7 +140,15 @@ async def _run_on(
     for old in log_dir.glob("*.log"):  # the logs of the last run of this scenario only
         old.unlink()
     links = make_links(hub, scenario.links)
+    # The links forward on a loop of their own: on this one they would wait for the stream,
+    # the partner and the checks, and add latency of their own (tcp_proxy.LinkHost).
+    host = LinkHost() if links else None
+    if host is not None:
+        # The host's thread still waits for the GIL while this loop computes; handing the GIL
+        # over every 1 ms instead of 5 shortens that wait for each chunk the links forward.
+        sys.setswitchinterval(0.001)
     for link in links.values():
+        link.host = host
         await link.start()
     processes = HubProcesses(
         hub,
@@ -140,7 +156,7 @@ async def _run_on(
         log_dir,
         extra_env=GATEWAY_ENV,
         instances_per_service=scenario.instances,
-        service_env=link_env(hub, links),
+        instance_env=link_env(hub, links),
     )
     try:
         # Instance by instance (the first of every service, then the second): half the
@@ -156,6 +172,8 @@ async def _run_on(
         await asyncio.gather(*(s.stop() for s in processes.every_process()))
         for link in links.values():
             await link.stop()
+        if host is not None:
+            host.close()
 
 
 async def _drive(
@@ -165,7 +183,7 @@ async def _drive(
     scenario: Scenario,
     options: Options,
     outcome: Outcome,
-    links: dict[str, Link],
+    links: dict[str, LinkGroup],
 ) -> None:
     partner_id = await client.register_partner("IOM mission (chaos)")
     reporting = await client.expect(
@@ -291,12 +309,25 @@ async def run_suite(names: list[str], options: Options) -> list[Outcome]:
     return outcomes
 
 
+def suite_of(cluster: bool, network: bool) -> tuple[str, ...]:
+    """The scenarios `make chaos` runs for ``--cluster`` and ``--network``."""
+    if cluster:
+        return CLUSTER_NETWORK_SUITE if network else CLUSTER_SUITE
+    return NETWORK_SUITE if network else FULL_SUITE
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="The hub's fault-injection suite")
     parser.add_argument("--referrals", type=int, default=DEFAULT_REFERRALS)
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=None,
+        help="how long the hub may take to settle after the stream (default 60 + 0.1 per referral)",
+    )
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument(
         "--cluster",
@@ -307,15 +338,21 @@ def main() -> None:
     parser.add_argument(
         "--network",
         action="store_true",
-        help="only the network faults (a TCP proxy between a service and Kafka or PostgreSQL)",
+        help="only the network faults (a TCP proxy between a service and Kafka or PostgreSQL);"
+        " with --cluster, on the three-node cluster, the fault hitting one of two instances",
     )
     args = parser.parse_args()
     if args.list:
         for name, scenario in SCENARIOS.items():
             print(f"{name:24} {scenario.description}")
         return
-    options = Options(referrals=args.referrals, concurrency=args.concurrency, seed=args.seed)
-    suite = CLUSTER_SUITE if args.cluster else NETWORK_SUITE if args.network else FULL_SUITE
+    options = Options(
+        referrals=args.referrals,
+        concurrency=args.concurrency,
+        seed=args.seed,
+        settle_seconds=args.settle_seconds,
+    )
+    suite = suite_of(cluster=args.cluster, network=args.network)
     outcomes = asyncio.run(run_suite(args.scenario or list(suite), options))
     print(table(outcomes))
     print()

@@ -3,9 +3,13 @@
 `FULL_SUITE`: the single-broker scenarios, one instance per service (`make chaos`).
 `NETWORK_SUITE`: the network faults (a TCP proxy between one service and Kafka or PostgreSQL).
 `CLUSTER_SUITE`: the three-node Kafka cluster with two instances of every service
-(`make chaos CLUSTER=1`). A new kind of fault (a TCP proxy's partition or latency, say) is a
-`Fault` in a module of its own plus a `Scenario` here, and its name in a suite.
+(`make chaos CLUSTER=1`). `CLUSTER_NETWORK_SUITE`: the four network faults there, each hitting
+the first of the service's two instances (`make chaos CLUSTER=1 CHAOS_ARGS="--network"`).
+A new kind of fault is a `Fault` in a module of its own plus a `Scenario` here, and its name
+in a suite.
 """
+
+import dataclasses
 
 from hub_contracts import Topic
 from partner_gateway.simulator.app import Mode
@@ -133,6 +137,28 @@ SCENARIOS: dict[str, Scenario] = {
     ]
 }
 
+# The network faults on the cluster (issue 17): the same faults, but the path crosses the proxy
+# for instance #1 of the service only (#2 keeps its direct paths, as when one of two machines
+# loses its network), and a Kafka path is one proxy per node, all cut or slowed together.
+CLUSTER_NETWORK = {
+    "net-kafka-partition": "referral #1 of 2 cut off from all three Kafka nodes for 12 s under"
+    " load (connections reset), then healed; #2 keeps its connections",
+    "net-kafka-latency": "200 ms added per chunk each way between gateway #1 of 2 and all three"
+    " Kafka nodes (stream and settling)",
+    "net-postgres-partition": "gateway #1 of 2 cut off from PostgreSQL for 12 s under load, then"
+    " healed; #2 keeps its connections",
+    "net-postgres-latency": "50 ms added per chunk each way between referral #1 of 2 and"
+    " PostgreSQL (stream and settling)",
+}
+for _name, _description in CLUSTER_NETWORK.items():
+    SCENARIOS[f"cluster-{_name}"] = dataclasses.replace(
+        SCENARIOS[_name],
+        name=f"cluster-{_name}",
+        description=f"{_description}; on the three-node cluster, two instances per service",
+        cluster=True,
+        instances=2,
+    )
+
 FULL_SUITE: tuple[str, ...] = (
     "kill9-casefile",
     "kill9-referral",
@@ -156,3 +182,6 @@ FULL_SUITE: tuple[str, ...] = (
 NETWORK_SUITE: tuple[str, ...] = FULL_SUITE[-4:]
 
 CLUSTER_SUITE: tuple[str, ...] = ("cluster-kill-leader", "cluster-kill9-instances")
+
+# The network faults on the cluster: `make chaos CLUSTER=1 CHAOS_ARGS="--network"`.
+CLUSTER_NETWORK_SUITE: tuple[str, ...] = tuple(f"cluster-{name}" for name in CLUSTER_NETWORK)

@@ -25,7 +25,7 @@ from partner_gateway.simulator.app import Mode
 
 from hub_demo.chaos_stream import PatientPartner, ReferralStream
 from hub_demo.processes import HubProcesses
-from hub_demo.tcp_proxy import Link
+from hub_demo.tcp_proxy import LinkGroup
 
 EVENT_TOPICS: tuple[Topic, ...] = (
     Topic.CASEFILE_EVENTS,
@@ -46,7 +46,7 @@ class FaultContext:
     poison: dict[str, list[bytes]] = field(default_factory=dict)  # topic -> values injected
     notes: list[str] = field(default_factory=list)
     copier: "DuplicateCopier | None" = None
-    links: dict[str, Link] = field(default_factory=dict)  # hub_demo.chaos_network
+    links: dict[str, LinkGroup] = field(default_factory=dict)  # hub_demo.chaos_network
 
 
 Fault = Callable[[FaultContext], Awaitable[None]]
@@ -57,7 +57,7 @@ class Scenario:
     """A fault suite's scenario. ``cluster``: on the three-node Kafka cluster (HUB_KAFKA_NODES=3
     infra/stack.sh up) instead of the single broker; ``instances``: processes per service;
     ``links``: ``(service, "kafka" | "postgres")`` paths that go through a TCP proxy
-    (`hub_demo.chaos_network`) for the network faults."""
+    (`hub_demo.chaos_network`) for the network faults: the first instance's paths only."""
 
     name: str
     description: str

@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+from hub_contracts import ReferralStatus
 from hub_runtime.auth import Role
 from partner_gateway.simulator.app import PartnerSimulator
 
@@ -213,7 +214,7 @@ class ReferralStream:
             if response.status_code != 201:
                 raise FlowError(f"referral request -> {response.status_code}: {response.text}")
             referral = response.json()
-            if referral["status"] == "approved":
+            if approved_or_later(referral["status"]):
                 return UUID(referral["referral_id"])
             if _only_decision_missing(referral):
                 # The decision was recorded a moment ago; referral's view has not seen it yet.
@@ -244,6 +245,25 @@ class ReferralStream:
             if any(e["kind"] == "bottleneck_observed" for e in case["timeline"]):
                 return  # the first attempt was applied; only its answer was lost
         raise FlowError("the bottleneck could not be recorded in the time allowed")
+
+
+# The answer to a referral request shows the referral as it is when the answer is read: under
+# load (or replayed for a retried request) it may already have been delivered, even accepted.
+APPROVED_OR_LATER = frozenset(
+    {
+        ReferralStatus.APPROVED,
+        ReferralStatus.DELIVERED,
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.IN_PROGRESS,
+        ReferralStatus.COMPLETED,
+    }
+)
+
+
+def approved_or_later(status: str) -> bool:
+    """Was the requested referral approved (``status`` approved or a status only an approved
+    referral reaches)? Refused, under review, suspended and the like are not."""
+    return status in APPROVED_OR_LATER
 
 
 def _only_decision_missing(referral: dict[str, Any]) -> bool:

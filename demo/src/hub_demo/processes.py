@@ -115,7 +115,8 @@ class ServiceProcess:
 class HubProcesses:
     """The services' processes: ``instances[name]`` lists every instance of a service (one by
     default), ``services[name]`` is its first instance (the one a single-instance hub has).
-    ``service_env[name]`` overrides that service's environment (a proxied DSN, say)."""
+    ``service_env[name]`` overrides that service's environment (a proxied DSN, say), and
+    ``instance_env[(name, index)]`` that of one instance of it (0-based index)."""
 
     hub: HubSettings
     databases: dict[str, str]
@@ -123,6 +124,7 @@ class HubProcesses:
     extra_env: dict[str, str] = field(default_factory=dict)
     instances_per_service: int = 1
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)  # by service name
+    instance_env: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     instances: dict[str, list[ServiceProcess]] = field(default_factory=dict)
     balancer: RoundRobinTransport | None = None  # set by `client` with two instances
@@ -159,6 +161,7 @@ class HubProcesses:
                 "REFERRAL_CASEFILE_URL": f"http://127.0.0.1:{ports['casefile']}",
                 **self.extra_env,
                 **self.service_env.get(name, {}),
+                **self.instance_env.get((name, index), {}),
             }
             process = ServiceProcess(name, env, ports[name], self.log_dir / f"{name}{suffix}.log")
             self.instances.setdefault(name, []).append(process)
