@@ -146,6 +146,9 @@ _GATE_PARAMS = [
 ]
 
 
+# A hang guard, not a speed check: up to 40 examples until a counterexample; a loaded machine
+# took over the default 300 s for the erasure gate (a fresh-clone run at 43acf22).
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("gate", _GATE_PARAMS)
 async def test_a_switched_off_gate_is_found(driver: HubDriver, gate: str) -> None:
     with _patched(GATES[gate]):

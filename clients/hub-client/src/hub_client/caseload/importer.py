@@ -13,6 +13,7 @@
 """
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,8 +88,13 @@ def problems_of(row: int, error: HubError) -> list[RowProblem]:
     return [RowProblem(row, CODE_COLUMNS.get(error.error), error.error, detail)]
 
 
+_LIST_POSITION = re.compile(r"\[\d+\]")
+
+
 def _column(path: str) -> str | None:
-    parts = path.split(".")
+    # The hub names list positions in brackets (`person.languages[0]`, `household[1].relation`);
+    # a column is named by the field, whatever the position.
+    parts = _LIST_POSITION.sub("", path).split(".")
     for end in range(len(parts), 0, -1):
         column = FIELD_COLUMNS.get(".".join(parts[:end]))
         if column is not None:
