@@ -65,11 +65,16 @@ def test_the_hub_s_reasons_map_to_columns() -> None:
         422,
         "invalid_request",
         "d",
-        ["person.languages.0: not a code", "household.1.relation: not one of"],
+        [
+            "person.languages[0]: not a code",  # the hub's form: list positions in brackets
+            "household[1].relation: not one of",
+            "person.languages.0: not a code",  # the older dotted form
+        ],
     )
     assert [(p.column, p.code) for p in problems_of(3, invalid)] == [
         ("languages", "invalid_request"),
         ("household", "invalid_request"),
+        ("languages", "invalid_request"),
     ]
     assert problems_of(4, HubError(422, "date_before_birth", "d"))[0].column == (
         "final_decision_on"
