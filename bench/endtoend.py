@@ -491,11 +491,14 @@ async def _background(*runs: Callable[[], Coroutine[Any, Any, Any]]) -> list[asy
 async def run(
     hub: HubSettings,
     databases: dict[str, str],
+    identities: dict[str, dict[str, str]],
     plan: Plan,
     say: Callable[[str], None],
 ) -> EndToEndResult:
+    """The end-to-end phases on the four services as processes, each started under its own
+    identity (``identities``: `hub_demo.identities.production_identities`)."""
     log_dir = LOG_DIR / "e2e"
-    processes = HubProcesses(hub, databases, log_dir, extra_env=GATEWAY_ENV)
+    processes = HubProcesses(hub, databases, log_dir, extra_env=GATEWAY_ENV, service_env=identities)
     simulators: list[PartnerSimulator] = []
     client: HubClient | None = None
     tasks: list[asyncio.Task[Any]] = []

@@ -36,6 +36,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable as a p
 import asyncpg
 import httpx
 from hub_demo.client import HubClient
+from hub_demo.identities import production_identities
 from hub_demo.inprocess import connect_simulated_partner
 from hub_demo.processes import HubProcesses
 from hub_runtime.db import dsn_for_database
@@ -147,10 +148,11 @@ def report(service: str, found: TopFunctions) -> str:
 async def main(args: argparse.Namespace) -> None:
     hub = bench_settings(run_prefix("prof"))
     try:
-        async with scratch_databases(
-            hub, "casefile", "referral", "partner_gateway", "signals"
-        ) as dbs:
-            failures = await profile_run(hub, dbs, args)
+        async with (
+            scratch_databases(hub, "casefile", "referral", "partner_gateway", "signals") as dbs,
+            production_identities(hub, dbs) as identities,
+        ):
+            failures = await profile_run(hub, dbs, identities, args)
     finally:
         await delete_topics_with_prefix(hub, hub.topic_prefix)
     for service, why in failures.items():
@@ -161,10 +163,16 @@ async def main(args: argparse.Namespace) -> None:
 
 
 async def profile_run(
-    hub: HubSettings, dbs: dict[str, str], args: argparse.Namespace
+    hub: HubSettings,
+    dbs: dict[str, str],
+    identities: dict[str, dict[str, str]],
+    args: argparse.Namespace,
 ) -> dict[str, str]:
-    """The closed loop under py-spy; {service: why} for each service left without a profile."""
-    processes = HubProcesses(hub, dbs, LOG_DIR / "profile", extra_env=endtoend.GATEWAY_ENV)
+    """The closed loop under py-spy, each service under its own identity (``identities``);
+    {service: why} for each service left without a profile."""
+    processes = HubProcesses(
+        hub, dbs, LOG_DIR / "profile", extra_env=endtoend.GATEWAY_ENV, service_env=identities
+    )
     pool = await asyncpg.create_pool(
         dsn_for_database(hub.pg_dsn, dbs["casefile"]), min_size=1, max_size=2
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hub_demo.identities import production_identities
 from hub_runtime.kafka import delete_topics_with_prefix
 from hub_runtime.settings import HubSettings
 
@@ -322,10 +323,11 @@ async def end_to_end(
             partners=args.partners,
             sustainable_share=0.0 if args.quick else 0.8,
         )
-        async with scratch_databases(
-            hub, "casefile", "referral", "partner_gateway", "signals"
-        ) as dbs:
-            e2e = await endtoend.run(hub, dbs, plan, say)
+        async with (
+            scratch_databases(hub, "casefile", "referral", "partner_gateway", "signals") as dbs,
+            production_identities(hub, dbs) as identities,
+        ):
+            e2e = await endtoend.run(hub, dbs, identities, plan, say)
     finally:
         await delete_topics_with_prefix(hub, hub.topic_prefix)
     sections = [*endtoend_section(e2e, raw, args.rate), memory_section(e2e, raw.python_floor_rss)]

@@ -89,6 +89,11 @@ def test_on_the_cluster_the_first_instance_bootstraps_at_every_nodes_proxy() -> 
     assert env["partner-gateway", 0] == {
         "HUB_PG_DSN": f"postgresql://hub:secret@127.0.0.1:{port}/postgres?sslmode=disable"
     }
+    # A service under its own role keeps that role's login through the proxy.
+    own = {"partner-gateway": "postgresql://gateway_app:pw@127.0.0.1:5999/partner_gateway"}
+    assert link_env(hub, links, own)["partner-gateway", 0] == {
+        "HUB_PG_DSN": f"postgresql://gateway_app:pw@127.0.0.1:{port}/partner_gateway"
+    }
 
 
 @pytest.mark.usefixtures("stack")

@@ -48,6 +48,7 @@ from hub_demo.chaos_cluster import cluster_settings
 from hub_demo.chaos_faults import EVENT_TOPICS, FaultContext, Scenario, consumers_of
 from hub_demo.chaos_network import link_env, make_links
 from hub_demo.chaos_stream import ReferralStream, connect_patient_partner, stop_quietly
+from hub_demo.identities import production_identities
 from hub_demo.processes import DATABASE_KEYS, HubProcesses
 from hub_demo.tcp_proxy import LinkGroup, LinkHost
 
@@ -150,30 +151,47 @@ async def _run_on(
     for link in links.values():
         link.host = host
         await link.start()
-    processes = HubProcesses(
-        hub,
-        databases,
-        log_dir,
-        extra_env=GATEWAY_ENV,
-        instances_per_service=scenario.instances,
-        instance_env=link_env(hub, links),
-    )
     try:
-        # Instance by instance (the first of every service, then the second): half the
-        # processes importing at once on two cores.
-        for index in range(scenario.instances):
-            await asyncio.gather(*(every[index].start() for every in processes.instances.values()))
-        client = processes.client()
-        try:
-            await _drive(hub, processes, client, scenario, options, outcome, links)
-        finally:
-            await client.aclose()
+        async with production_identities(hub, databases) as identities:
+            processes = HubProcesses(
+                hub,
+                databases,
+                log_dir,
+                extra_env=GATEWAY_ENV,
+                instances_per_service=scenario.instances,
+                service_env=identities,
+                instance_env=link_env(
+                    hub, links, {name: env["HUB_PG_DSN"] for name, env in identities.items()}
+                ),
+            )
+            try:
+                await _start_and_drive(hub, processes, scenario, options, outcome, links)
+            finally:
+                await asyncio.gather(*(s.stop() for s in processes.every_process()))
     finally:
-        await asyncio.gather(*(s.stop() for s in processes.every_process()))
         for link in links.values():
             await link.stop()
         if host is not None:
             host.close()
+
+
+async def _start_and_drive(
+    hub: HubSettings,
+    processes: HubProcesses,
+    scenario: Scenario,
+    options: Options,
+    outcome: Outcome,
+    links: dict[str, LinkGroup],
+) -> None:
+    # Instance by instance (the first of every service, then the second): half the
+    # processes importing at once on two cores.
+    for index in range(scenario.instances):
+        await asyncio.gather(*(every[index].start() for every in processes.instances.values()))
+    client = processes.client()
+    try:
+        await _drive(hub, processes, client, scenario, options, outcome, links)
+    finally:
+        await client.aclose()
 
 
 async def _drive(

@@ -115,11 +115,13 @@ def make_links(hub: HubSettings, specs: tuple[tuple[str, str], ...]) -> dict[str
 
 
 def link_env(
-    hub: HubSettings, links: dict[str, LinkGroup]
+    hub: HubSettings, links: dict[str, LinkGroup], pg_dsns: dict[str, str] | None = None
 ) -> dict[tuple[str, int], dict[str, str]]:
     """Per ``(service, instance index)``, the environment that sends that instance's Kafka or
     PostgreSQL traffic through its links (to be merged over the common environment of
-    `HubProcesses`): only instance `PROXIED_INSTANCE` of each service named by a path."""
+    `HubProcesses`): only instance `PROXIED_INSTANCE` of each service named by a path.
+    ``pg_dsns`` (service name -> DSN) gives the DSN a service logs in with (its own role); the
+    proxied DSN keeps its credentials and only changes the address (``hub.pg_dsn`` otherwise)."""
     env: dict[tuple[str, int], dict[str, str]] = {}
     for group in links.values():
         service, _, backend = group.name.rpartition("-")
@@ -129,7 +131,7 @@ def link_env(
                 f"127.0.0.1:{port}" for port in group.listen_ports
             )
         else:
-            parts = urlsplit(hub.pg_dsn)
+            parts = urlsplit((pg_dsns or {}).get(service, hub.pg_dsn))
             credentials, _, _ = parts.netloc.rpartition("@")
             netloc = f"{credentials}@127.0.0.1:{group.listen_ports[0]}"
             instance["HUB_PG_DSN"] = urlunsplit(parts._replace(netloc=netloc))

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,15 @@ DATABASE_KEYS = {
     "partner-gateway": "partner_gateway",
     "signals": "signals",
 }
+
+
+_IDENTITY_VARIABLES = ("HUB_KAFKA_PASSWORD_", "HUB_PG_DSN_", "HUB_PG_OWNER_DSN_")
+
+
+def _without_other_identities(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without stack.env's per-principal passwords and role DSNs: a service process
+    gets only its own identity (as `infra/services.sh` starts them)."""
+    return {k: v for k, v in environ.items() if not k.startswith(_IDENTITY_VARIABLES)}
 
 
 def free_port() -> int:
@@ -142,10 +152,12 @@ class HubProcesses:
         suffix = "" if index == 0 else f"-{index + 1}"
         for name, (_, prefix) in SERVICE_MODULES.items():
             env = {
-                **os.environ,
+                **_without_other_identities(os.environ),
                 "HUB_KAFKA_BOOTSTRAP": self.hub.kafka_bootstrap,
                 "HUB_PG_DSN": self.hub.pg_dsn,
-                # The chaos hub's processes log in to Kafka as the harness does (the admin).
+                # As the harness (the admin), unless ``service_env`` gives the service its own
+                # principal and roles (`hub_demo.identities`, as the fault suite and the
+                # end-to-end benchmark do).
                 "HUB_KAFKA_SECURITY_PROTOCOL": self.hub.kafka_security_protocol,
                 "HUB_KAFKA_USERNAME": self.hub.kafka_username,
                 "HUB_KAFKA_PASSWORD": self.hub.kafka_password.get_secret_value(),
