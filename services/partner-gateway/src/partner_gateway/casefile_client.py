@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Protocol
 from uuid import UUID
 
 import httpx
-from hub_runtime.auth import Role, mint_token
-from hub_runtime.telemetry import current_trace_headers
+from hub_runtime.service_client import ServiceClient
 
 from partner_gateway.domain.model import Referral
 
@@ -32,36 +30,20 @@ class Casefile(Protocol):
         ...
 
 
-class HttpCasefile:
+class HttpCasefile(ServiceClient):
     """POST {casefile_url}/internal/disclosures with a service token and the trace headers."""
 
     def __init__(self, base_url: str, jwt_secret: str, timeout_seconds: float) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._secret = jwt_secret
-        self._timeout = timeout_seconds
-        # One client for the process: a new one per call costs a TLS context (tens of ms)
-        # and a new connection. Closed by `hold_open` when the service stops.
-        self._client: httpx.AsyncClient | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout)
-        return self._client
-
-    async def hold_open(self, _: object) -> None:
-        """A service worker: keeps nothing running, closes the client when cancelled."""
-        try:
-            await asyncio.Event().wait()
-        finally:
-            if self._client is not None:
-                await self._client.aclose()
+        super().__init__(base_url, jwt_secret, timeout_seconds, SERVICE_SUBJECT)
 
     async def disclose(self, referral: Referral) -> dict[str, Any]:
-        token = mint_token(self._secret, sub=SERVICE_SUBJECT, role=Role.SERVICE, ttl_seconds=60)
-        headers = {"authorization": f"Bearer {token}", **current_trace_headers()}
+        """The consented categories ({category: {...}}); raises `CasefileRefusedError` with
+        casefile's status (0 when it does not answer, 502 for an answer of another shape)."""
         body = _body(referral)
         try:
-            response = await self._http().post("/internal/disclosures", json=body, headers=headers)
+            response = await self._http().post(
+                "/internal/disclosures", json=body, headers=self._headers()
+            )
         except httpx.HTTPError:
             raise CasefileRefusedError(0) from None
         if response.status_code != 200:

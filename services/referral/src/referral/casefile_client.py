@@ -5,54 +5,34 @@ Behind the `CaseFilePositions` port (`referral.view_catch_up`): handlers never s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from uuid import UUID
 
 import httpx
-from hub_runtime.auth import Role, mint_token
-from hub_runtime.telemetry import current_trace_headers
+from hub_runtime.service_client import ServiceClient
 
 from referral.view_catch_up import CaseFileUnavailableError, CaseNotInCaseFileError
 
 SERVICE_SUBJECT = "referral"
 
 
-class HttpCaseFile:
+class HttpCaseFile(ServiceClient):
     """GET {casefile_url}/internal/cases/{id}/events/newest with a service token and the
     trace headers; one HTTP client for the process (kept-alive connections)."""
 
     def __init__(self, base_url: str, jwt_secret: str, timeout_seconds: float) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._secret = jwt_secret
-        self._timeout = timeout_seconds
-        self._client: httpx.AsyncClient | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout)
-        return self._client
-
-    async def hold_open(self, _: object) -> None:
-        """A service worker: keeps nothing running, closes the client when cancelled."""
-        try:
-            await asyncio.Event().wait()
-        finally:
-            if self._client is not None:
-                await self._client.aclose()
+        super().__init__(base_url, jwt_secret, timeout_seconds, SERVICE_SUBJECT)
 
     async def newest_event(self, case_id: UUID, event_types: Sequence[str]) -> UUID | None:
         """The envelope id of the newest event of the case among `event_types` that casefile
         has committed, or None (no such event). Raises `CaseNotInCaseFileError` when casefile
         answers 404 ``case_not_found``, `CaseFileUnavailableError` when it does not answer 200
         with that shape (down, timeout, refused token)."""
-        token = mint_token(self._secret, sub=SERVICE_SUBJECT, role=Role.SERVICE, ttl_seconds=60)
-        headers = {"authorization": f"Bearer {token}", **current_trace_headers()}
         try:
             response = await self._http().get(
                 f"/internal/cases/{case_id}/events/newest",
                 params=[("type", t) for t in event_types],
-                headers=headers,
+                headers=self._headers(),
             )
         except httpx.HTTPError as exc:
             raise CaseFileUnavailableError(type(exc).__name__) from None
