@@ -38,6 +38,8 @@ wanted = {
     "CASEFILE_MASTER_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     "CASEFILE_INDEX_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     "SIGNALS_HASH_KEY": lambda: secrets.token_hex(32),
+    # Seals dead letters; `hub dead-letters` reads it from this file to open them.
+    "HUB_DEAD_LETTER_KEY": lambda: secrets.token_hex(32),
 }
 with open(path, "a") as out:
     for name, make in wanted.items():

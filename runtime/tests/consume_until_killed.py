@@ -10,6 +10,7 @@ import sys
 from hub_contracts import CaseOpened, Envelope
 from hub_runtime.consumer import RecordApplier, RetryPolicy
 from hub_runtime.db import create_pool
+from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.settings import HubSettings
@@ -31,7 +32,7 @@ async def main(topic: str) -> None:
     broker = new_broker(settings, client_id="child")
     applier = RecordApplier(
         service="rebalance-test",
-        dead_letters=DeadLetterWriter(broker, "rebalance-test"),
+        dead_letters=DeadLetterWriter(broker, "rebalance-test", DeadLetterSealer.of(settings)),
         uow_factory=lambda: UnitOfWork(pool, source="test"),
         handlers={CaseOpened.event_type: apply},
         retry=RetryPolicy(max_attempts=3, first_backoff=0.01, max_backoff=0.05),

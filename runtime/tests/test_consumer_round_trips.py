@@ -6,6 +6,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_runtime.consumer import RecordApplier, RetryPolicy
+from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.fakes import InMemoryUnitOfWork
 from hub_runtime.kafka_host import new_broker
@@ -32,7 +33,9 @@ def _applier(handlers: dict[str, Any], opened: list[int]) -> RecordApplier:
 
     return RecordApplier(
         service="t",
-        dead_letters=DeadLetterWriter(new_broker(IN_MEMORY, client_id="t"), "t"),
+        dead_letters=DeadLetterWriter(
+            new_broker(IN_MEMORY, client_id="t"), "t", DeadLetterSealer.of(IN_MEMORY)
+        ),
         uow_factory=factory,
         handlers=handlers,
         retry=RetryPolicy(max_attempts=1, first_backoff=0.001, max_backoff=0.001),

@@ -10,6 +10,7 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_runtime.consumer import RecordApplier, RetryPolicy
+from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.fakes import InMemoryUnitOfWork
 from hub_runtime.kafka_host import HostedConsumer, new_broker
@@ -43,7 +44,7 @@ async def test_records_are_applied_once_and_poison_is_dead_lettered() -> None:
     broker = new_broker(IN_MEMORY, client_id="t")
     applier = RecordApplier(
         service="t",
-        dead_letters=DeadLetterWriter(broker, "t"),
+        dead_letters=DeadLetterWriter(broker, "t", DeadLetterSealer.of(IN_MEMORY)),
         uow_factory=lambda: InMemoryUnitOfWork(state, outbox, source="t", inbox=inbox),  # type: ignore[arg-type,return-value]  # the fake stands in for the PostgreSQL unit of work
         handlers={CaseOpened.event_type: record},
         retry=RetryPolicy(max_attempts=2, first_backoff=0.001, max_backoff=0.001),
@@ -64,7 +65,9 @@ async def test_records_are_applied_once_and_poison_is_dead_lettered() -> None:
     assert state.cases == [str(first.data["case_id"])]
     assert (hosted.applier.stats.applied, hosted.applier.stats.duplicates) == (1, 1)
     assert hosted.applier.stats.dead_lettered == 1
-    assert dead_letters == [b"{not json"]
+    [sealed] = dead_letters  # sealed (hub_runtime.dead_letter_seal): never the plaintext
+    assert b"not json" not in sealed
+    assert len(sealed) == 12 + len(b"{not json") + 16  # nonce, ciphertext, tag
 
 
 async def test_a_poll_is_applied_without_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +90,7 @@ async def test_a_poll_is_applied_without_a_worker_thread(monkeypatch: pytest.Mon
     broker = new_broker(IN_MEMORY, client_id="t")
     applier = RecordApplier(
         service="t",
-        dead_letters=DeadLetterWriter(broker, "t"),
+        dead_letters=DeadLetterWriter(broker, "t", DeadLetterSealer.of(IN_MEMORY)),
         uow_factory=lambda: InMemoryUnitOfWork(state, outbox, source="t", inbox=inbox),  # type: ignore[arg-type,return-value]  # the fake stands in for the PostgreSQL unit of work
         handlers={CaseOpened.event_type: record},
         retry=RetryPolicy(max_attempts=2, first_backoff=0.001, max_backoff=0.001),

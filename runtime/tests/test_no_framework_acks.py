@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from faststream.middlewares import AckPolicy
 from hub_runtime.consumer import RecordApplier, RetryPolicy
+from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.kafka_host import HostedConsumer, new_broker
 from hub_runtime.settings import HubSettings
@@ -93,7 +94,7 @@ def test_the_hosted_consumer_subscribes_with_manual_acknowledgement() -> None:
     broker = new_broker(unstarted, client_id="probe")
     applier = RecordApplier(
         service="probe",
-        dead_letters=DeadLetterWriter(broker, "probe"),
+        dead_letters=DeadLetterWriter(broker, "probe", DeadLetterSealer.of(unstarted)),
         uow_factory=lambda: None,  # type: ignore[arg-type,return-value]  # never called here
         handlers={},
         retry=RetryPolicy(),

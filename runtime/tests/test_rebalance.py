@@ -17,6 +17,7 @@ from faststream.kafka import KafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_runtime.consumer import RecordApplier, RetryPolicy
 from hub_runtime.db import create_pool
+from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
 from hub_runtime.kafka_host import HostedConsumer, new_broker
@@ -79,7 +80,7 @@ async def _start(name: str, settings: HubSettings, pool: asyncpg.Pool, topic: st
     broker = new_broker(settings, client_id=name)
     applier = RecordApplier(
         service="rebalance-test",
-        dead_letters=DeadLetterWriter(broker, "rebalance-test"),
+        dead_letters=DeadLetterWriter(broker, "rebalance-test", DeadLetterSealer.of(settings)),
         uow_factory=lambda: UnitOfWork(pool, source="test"),
         handlers={CaseOpened.event_type: apply},
         retry=RetryPolicy(max_attempts=3, first_backoff=0.01, max_backoff=0.05),

@@ -11,12 +11,15 @@ from pydantic import SecretStr
 
 STRONG = "k4J9x-Qm2vT8wZp1rL6nYc3bH7sD0fGa"
 KAFKA_PASSWORD = "v7Rq2-Lm9xT4wZk8pN1cYb6hJ3sD5fGe"
+DEAD_LETTER_KEY = "p3Wz8-Kn5vR1xTq7mL2cYd9bH4sF6gJa"
 
 
 def _hub(**settings: Any) -> HubSettings:
-    """Settings with a strong Kafka password (a secret too), so each test is about its own
-    secret whatever the environment holds (a shell with the stack's env, or none, as on CI)."""
-    return HubSettings(kafka_password=SecretStr(KAFKA_PASSWORD), **settings)
+    """Settings with a strong Kafka password and dead-letter key (secrets too), so each test is
+    about its own secret whatever the environment holds (a shell with the stack's env, or none,
+    as on CI)."""
+    given = {"dead_letter_key": SecretStr(DEAD_LETTER_KEY), **settings}
+    return HubSettings(kafka_password=SecretStr(KAFKA_PASSWORD), **given)
 
 
 def test_a_secret_comes_from_its_file_without_the_trailing_newline(
@@ -113,3 +116,15 @@ def test_a_services_own_production_problems_are_listed_outside_development_only(
         "SIGNALS_OIDC_REDIRECT_URL must be an https URL outside development"
     ]
     assert production_problems(_WithOwnChecks(HubSettings(env="development"))) == []
+
+
+def test_production_refuses_the_default_or_a_weak_dead_letter_key() -> None:
+    """The dead-letter key seals what consumers dead-letter (hub_runtime.dead_letter_seal)."""
+    default = _hub(jwt_secret=SecretStr(STRONG), dead_letter_key=HubSettings().dead_letter_key)
+    assert insecure_secrets(default) == ["HUB_DEAD_LETTER_KEY is the development default"]
+    weak = _hub(
+        jwt_secret=SecretStr(STRONG),
+        dead_letter_key=SecretStr(STRONG),
+        dead_letter_previous_key=SecretStr("old"),
+    )
+    assert insecure_secrets(weak)[0].startswith("HUB_DEAD_LETTER_PREVIOUS_KEY is weak")

@@ -34,6 +34,7 @@ def test_a_service_refuses_production_with_default_secrets(
     )
     assert done.returncode == EX_CONFIG, done.stderr
     assert "HUB_JWT_SECRET is the development default" in done.stderr
+    assert "HUB_DEAD_LETTER_KEY is the development default" in done.stderr
     assert "HUB_OIDC_ISSUER is missing" in done.stderr
     if own_secret:
         assert f"{own_secret} is the development default" in done.stderr

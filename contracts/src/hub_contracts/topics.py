@@ -43,6 +43,13 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}{_DLQ_SUFFIX}"
 
 
+def is_command_topic(topic: str) -> bool:
+    """True for a command topic (``referral.commands.v1``, with or without a deployment's
+    prefix), not its dead-letter topic: commands are requests applied once, not facts a
+    service rebuilds from, so they get a bounded retention (``hub_runtime.kafka``)."""
+    return ".commands." in f".{topic}" and not is_dead_letter_topic(topic)
+
+
 def is_dead_letter_topic(topic: str) -> bool:
     """True for a ``.dlq`` topic; replay tools use it to find the original topic."""
     return topic.endswith(_DLQ_SUFFIX)

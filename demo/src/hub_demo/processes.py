@@ -164,6 +164,8 @@ class HubProcesses:
                 "HUB_KAFKA_CA_FILE": str(self.hub.kafka_ca_file or ""),
                 "HUB_ENV": self.hub.env,
                 "HUB_JWT_SECRET": self.hub.jwt_secret.get_secret_value(),
+                # The harness opens the dead letters these processes seal with its own key.
+                "HUB_DEAD_LETTER_KEY": self.hub.dead_letter_key.get_secret_value(),
                 "HUB_TOPIC_PREFIX": self.hub.topic_prefix,
                 "HUB_OUTBOX_POLL_SECONDS": str(self.hub.outbox_poll_seconds),
                 "HUB_KAFKA_REPLICATION_FACTOR": str(self.hub.kafka_replication_factor),

@@ -173,6 +173,8 @@ DEAD_LETTER_HEADERS: Schema = {
     "description": "The original record's headers (content type, trace context), and why it"
     " failed (hub_runtime.dead_letters.DeadLetterWriter).",
     "required": [
+        "dlq-sealed",
+        "dlq-key-id",
         "dlq-error",
         "dlq-original-topic",
         "dlq-original-partition",
@@ -193,6 +195,19 @@ DEAD_LETTER_HEADERS: Schema = {
         "dlq-attempts": {"type": "string", "pattern": "^[1-9][0-9]*$"},
         "dlq-consumer": {"type": "string", "minLength": 1, "description": "The service."},
         "dlq-failed-at": {"type": "string", "format": "date-time"},
+        "dlq-sealed": {
+            "const": "v1",
+            "description": "The value is sealed (hub_runtime.dead_letter_seal): v1 is a 12-byte"
+            " nonce, then the AES-256-GCM ciphertext of the original value with its 16-byte tag,"
+            " bound to dlq-original-topic, -partition and -offset. Absent only on letters"
+            " written before sealing, whose value is the original bytes.",
+        },
+        "dlq-key-id": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{16}$",
+            "description": "Which dead-letter key sealed the value (a fingerprint, not the key):"
+            " HUB_DEAD_LETTER_KEY, or HUB_DEAD_LETTER_PREVIOUS_KEY after a rotation.",
+        },
         "content-type": {"type": "string", "description": "The original record's, if any."},
         "traceparent": {"type": "string", "pattern": TRACEPARENT},
         "tracestate": {"type": "string"},
@@ -201,6 +216,8 @@ DEAD_LETTER_HEADERS: Schema = {
 }
 
 DEAD_LETTER_PAYLOAD: Schema = {
-    "description": "The original record's value, unchanged: usually an envelope, possibly not"
-    " JSON at all (that can be why it is here). Replay republishes it as it is.",
+    "description": "The original record's value sealed (see the dlq-sealed header): binary,"
+    " never the plaintext, since a record can be dead-lettered exactly because it carries a"
+    " personal value it should not. Opened, it is the original value unchanged (usually an"
+    " envelope, possibly not JSON at all); replay republishes that.",
 }

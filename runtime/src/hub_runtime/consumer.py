@@ -332,8 +332,10 @@ class RecordApplier:
                 await asyncio.sleep(self._retry.max_backoff)
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
+                    # The exception's type only, as in the log below: its text is not ours and
+                    # may quote a value (pydantic's "input_value=...", a KeyError's key).
                     await self._dead_letter(
-                        record, f"handler failed: {type(exc).__name__}: {exc}", attempts=attempt
+                        record, f"handler failed: {type(exc).__name__}", attempts=attempt
                     )
                     return
                 log.warning(

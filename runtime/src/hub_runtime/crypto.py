@@ -64,13 +64,7 @@ def derive_kek(master_secret: str, *, context: str, version: int = KEK_VERSION) 
     ``version`` (1, 2, ...: one per master-key rotation) is in the HKDF info ``kek-v<n>``, so
     version 1 derives exactly the KEK used before rotations existed.
     """
-    hkdf = HKDF(
-        algorithm=hashes.SHA256(),
-        length=_KEY_BYTES,
-        salt=f"council-hub/{context}".encode(),
-        info=f"kek-v{version}".encode(),
-    )
-    return hkdf.derive(master_secret.encode("utf-8"))
+    return derive_key(master_secret, context=context, purpose=f"kek-v{version}")
 
 
 @dataclass(frozen=True)
@@ -127,6 +121,31 @@ class Keyring:
         if kek is None:
             raise UnknownKekVersionError(f"no master key of version {version} is configured")
         return unwrap_key(kek, wrapped, case_id)
+
+
+def derive_key(secret: str, *, context: str, purpose: str) -> bytes:
+    """A 256-bit key for ``purpose`` derived from a configured secret (HKDF-SHA256, RFC 5869;
+    salt ``council-hub/<context>``, info ``purpose``): the same secret gives every purpose its
+    own key. :func:`derive_kek` is this with the purpose ``kek-v<version>``."""
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=_KEY_BYTES,
+        salt=f"council-hub/{context}".encode(),
+        info=purpose.encode(),
+    )
+    return hkdf.derive(secret.encode("utf-8"))
+
+
+def seal_bytes(key: bytes, plaintext: bytes, aad: bytes) -> Sealed:
+    """``plaintext`` encrypted and authenticated under ``key`` (AES-256-GCM, NIST SP 800-38D,
+    a fresh random 96-bit nonce), bound to the associated data ``aad``."""
+    return _seal(key, plaintext, aad)
+
+
+def open_bytes(key: bytes, sealed: Sealed, aad: bytes) -> bytes:
+    """The plaintext :func:`seal_bytes` sealed; raises :class:`DecryptionError` when the key or
+    the associated data differ or the ciphertext was changed."""
+    return _open(key, sealed, aad)
 
 
 def new_person_key() -> bytes:

@@ -6,7 +6,9 @@
 
 Replay republishes the original record (value, key, trace headers) to its original topic. It is
 safe to repeat: consumers drop an envelope id they already applied, through their inbox.
-Listing prints ids, types, the error and where the record came from; never the payload.
+The value is stored sealed (`hub_runtime.dead_letter_seal`, ``HUB_DEAD_LETTER_KEY``): listing,
+showing and replaying open it with the same key. Listing prints ids, types, the error and where
+the record came from; never the payload.
 The operators' command is ``hub dead-letters list|show|replay`` (tools/hub-cli), which calls
 :func:`load` and :func:`replay`; this module's ``main`` stays as an alias.
 """
@@ -14,6 +16,7 @@ The operators' command is ``hub dead-letters list|show|replay`` (tools/hub-cli),
 import argparse
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ from faststream.kafka import KafkaBroker
 from hub_contracts import ContractError, Envelope
 from hub_contracts.topics import dead_letter_topic
 
+from hub_runtime.dead_letter_seal import DeadLetterKeyError, DeadLetterSealer
 from hub_runtime.kafka import make_producer, read_topic
 from hub_runtime.settings import HubSettings
 
@@ -32,15 +36,24 @@ _DLQ_HEADER_PREFIX = "dlq-"
 class DeadLetterWriter:
     """Writes a record that could not be applied to `<topic>.dlq`, with headers saying why.
 
-    Publishes through the service's FastStream broker (idempotent producer, ``acks=all``) and
-    waits for the acknowledgement: the offset is committed only after the dead letter is safe."""
+    The record's value is sealed (`hub_runtime.dead_letter_seal`): a personal value a producer
+    wrongly sent never sits in the dead-letter topic in plaintext. Publishes through the
+    service's FastStream broker (idempotent producer, ``acks=all``) and waits for the
+    acknowledgement: the offset is committed only after the dead letter is safe."""
 
-    def __init__(self, broker: KafkaBroker, service: str) -> None:
+    def __init__(self, broker: KafkaBroker, service: str, sealer: DeadLetterSealer) -> None:
         self._broker = broker
         self._service = service
+        self._sealer = sealer
 
     async def send(self, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
-        """Raises `KafkaError` when Kafka does not take it (the caller retries)."""
+        """Raises `KafkaError` when Kafka does not take it (the caller retries).
+
+        ``error`` becomes the ``dlq-error`` header (at most 2000 characters): callers pass codes,
+        field names and exception types, never values (`hub_contracts.ContractError`)."""
+        sealed, seal_headers = self._sealer.seal(
+            record.value or b"", record.topic, record.partition, record.offset
+        )
         headers = {
             # The record's own headers (trace context, content type) are ASCII by construction.
             **{name: value.decode("utf-8", "replace") for name, value in record.headers or ()},
@@ -51,13 +64,26 @@ class DeadLetterWriter:
             "dlq-attempts": str(attempts),
             "dlq-consumer": self._service,
             "dlq-failed-at": datetime.now(UTC).isoformat(),
+            **seal_headers,
         }
         await self._broker.publish(
-            record.value or b"",
+            sealed,
             topic=dead_letter_topic(record.topic),
             key=record.key,
             headers=headers,
         )
+
+
+_ID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9]{4}-[0-9]{2}", re.I
+)
+
+
+def shown_id(text: str) -> str:
+    """``text`` when it has the shape of what a record key or envelope subject must be (a uuid,
+    or a signals period ``YYYY-MM``), else a placeholder giving only its length: a producer that
+    keyed a record by something else may have keyed it by a personal value."""
+    return text if _ID.fullmatch(text) else f"(hidden: {len(text)} characters, not an id)"
 
 
 @dataclass(frozen=True)
@@ -66,23 +92,29 @@ class DeadLetter:
 
     ``offset`` and ``partition`` are its place in the dead-letter topic (what ``replay --offset``
     names); ``headers`` are its Kafka headers decoded as text (``dlq-error``,
-    ``dlq-original-topic``, ...); ``record`` is the raw record, kept to republish it unchanged."""
+    ``dlq-original-topic``, ``dlq-sealed``, ...); ``record`` is the raw record (its value sealed
+    unless written before sealing); ``value`` the original record value, opened, or None when
+    it could not be opened (``unopened`` says why)."""
 
     offset: int
     partition: int
     headers: dict[str, str]
     record: ConsumerRecord[bytes, bytes]
+    value: bytes | None
+    unopened: str | None = None
 
     def summary(self) -> dict[str, str | int]:
         """What ``list`` prints for the letter: its place in the dead-letter topic, the envelope id
-        and type (``?`` when the record does not decode) and the ``dlq-*`` headers without the
-        prefix (``error``, ``original-topic``, ...). Never the payload."""
+        and type (``?`` when the record does not decode or could not be opened), the ``dlq-*``
+        headers without the prefix (``error``, ``original-topic``, ``sealed``, ...) and, for a
+        letter that could not be opened, ``unopened`` (why). Never the payload."""
         envelope_id, event_type = "?", "?"
         try:
-            envelope = Envelope.from_bytes(self.record.value or b"")
+            envelope = Envelope.from_bytes(self.value or b"")
             envelope_id, event_type = str(envelope.id), envelope.type
         except ContractError:
             pass  # undecodable: exactly why it is here
+        problem = {} if self.unopened is None else {"unopened": self.unopened}
         return {
             "dlq_partition": self.partition,
             "dlq_offset": self.offset,
@@ -93,24 +125,26 @@ class DeadLetter:
                 for k, v in self.headers.items()
                 if k.startswith(_DLQ_HEADER_PREFIX)
             },
+            **problem,
         }
 
     def detail(self) -> dict[str, object]:
-        """What ``show`` prints: the :meth:`summary`, the record's key (text), its other headers
-        (trace context, content type), the size of its value in bytes and, when it decodes, the
-        envelope's attributes (``source``, ``subject``, ``time``, ``schemaversion``,
-        ``correlationid``, ``causationid``) but never its ``data`` (the payload)."""
-        value = self.record.value or b""
+        """What ``show`` prints: the :meth:`summary`, the record's key (`shown_id`), its other
+        headers (trace context, content type), the size of its original value in bytes (None
+        when it could not be opened) and, when it decodes, the envelope's attributes
+        (``source``, ``subject`` as `shown_id`, ``time``, ``schemaversion``, ``correlationid``,
+        ``causationid``) but never its ``data`` (the payload)."""
         envelope: dict[str, object] = {}
         try:
-            decoded = Envelope.from_bytes(value)
+            decoded = Envelope.from_bytes(self.value or b"")
             envelope = decoded.model_dump(mode="json", exclude={"data"})
+            envelope["subject"] = shown_id(decoded.subject)
         except ContractError:
             pass  # undecodable: the summary says "?" and the error header says why
         return {
             **self.summary(),
-            "key": (self.record.key or b"").decode(errors="replace"),
-            "value_bytes": len(value),
+            "key": shown_id((self.record.key or b"").decode(errors="replace")),
+            "value_bytes": None if self.value is None else len(self.value),
             "headers": {
                 k: v for k, v in self.headers.items() if not k.startswith(_DLQ_HEADER_PREFIX)
             },
@@ -118,22 +152,27 @@ class DeadLetter:
         }
 
 
+def _letter(record: ConsumerRecord[bytes, bytes], sealer: DeadLetterSealer) -> DeadLetter:
+    headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
+    try:
+        value: bytes | None = sealer.open(record.value or b"", headers)
+        unopened = None
+    except DeadLetterKeyError as exc:
+        value, unopened = None, str(exc)
+    return DeadLetter(record.offset, record.partition, headers, record, value, unopened)
+
+
 async def load(settings: HubSettings, topic: str) -> list[DeadLetter]:
     """Every dead letter of the logical topic ``topic`` (e.g. ``referral.events.v1``), oldest first.
 
     Reads ``<prefix><topic>.dlq`` from offset 0 without a consumer group until it stays quiet for
-    about a second (``hub_runtime.kafka.read_topic``). Kafka errors (broker down) propagate as
-    aiokafka's ``KafkaError``."""
+    about a second (``hub_runtime.kafka.read_topic``), and opens each sealed value with
+    ``settings``' dead-letter keys; a letter that does not open is still listed, with ``value``
+    None and ``unopened`` saying why. Kafka errors (broker down) propagate as aiokafka's
+    ``KafkaError``."""
     records = await read_topic(settings, dead_letter_topic(settings.topic(topic)))
-    return [
-        DeadLetter(
-            offset=r.offset,
-            partition=r.partition,
-            headers={k: v.decode(errors="replace") for k, v in r.headers or ()},
-            record=r,
-        )
-        for r in records
-    ]
+    sealer = DeadLetterSealer.of(settings)
+    return [_letter(r, sealer) for r in records]
 
 
 async def replay(
@@ -145,10 +184,16 @@ async def replay(
     sent.
 
     Each is sent and acknowledged (``acks=all``) before the next; ``on_sent`` is called after
-    each acknowledgement (the ``hub dead-letters replay`` progress bar). A letter without a
-    ``dlq-original-topic`` header raises ``KeyError`` when its turn comes; Kafka errors
+    each acknowledgement (the ``hub dead-letters replay`` progress bar). Each gets its original
+    value (opened), key and non-``dlq-*`` headers, exactly as first published, plus
+    ``dlq-replayed-from``. Before anything is sent, a letter that could not be opened raises
+    `DeadLetterKeyError` naming it. A letter without a ``dlq-original-topic`` header raises
+    ``KeyError`` when its turn comes; Kafka errors
     propagate as aiokafka's ``KafkaError``. The letters sent before stay sent: replaying again
     is safe, consumers drop envelope ids they already applied."""
+    for letter in letters:
+        if letter.value is None:
+            raise DeadLetterKeyError(f"{letter.partition}:{letter.offset}: {letter.unopened}")
     producer = make_producer(settings, client_id="dlq-replay")
     await producer.start()
     try:
@@ -161,7 +206,7 @@ async def replay(
             ]
             headers.append(("dlq-replayed-from", f"{letter.partition}:{letter.offset}".encode()))
             await producer.send_and_wait(
-                original_topic, value=letter.record.value, key=letter.record.key, headers=headers
+                original_topic, value=letter.value, key=letter.record.key, headers=headers
             )
             if on_sent is not None:
                 on_sent(letter)
@@ -179,7 +224,11 @@ async def _main(args: argparse.Namespace) -> None:
         print(f"{len(letters)} dead letter(s) for {args.topic}")
         return
     chosen = letters if args.all else [x for x in letters if x.offset in set(args.offset or [])]
-    print(f"replayed {await replay(settings, chosen)} dead letter(s) to their original topic")
+    try:
+        sent = await replay(settings, chosen)
+    except DeadLetterKeyError as exc:
+        raise SystemExit(f"not replayed: {exc}") from exc
+    print(f"replayed {sent} dead letter(s) to their original topic")
 
 
 def main() -> None:

@@ -7,15 +7,22 @@ producer is for tools (dead-letter replay, chaos, benchmarks).
 
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
-from hub_contracts.topics import dead_letter_topic
+from hub_contracts.topics import dead_letter_topic, is_command_topic, is_dead_letter_topic
 
 from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.settings import HubSettings
+
+RETENTION_MS = "retention.ms"
+# DescribeConfigs' config_source of a topic-level override (KIP-226); the others are defaults.
+_TOPIC_CONFIG_SOURCE = 1
+# TOPIC_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED: a service's own principal.
+_AUTHORIZATION_FAILED = (29, 31)
 
 CLOUDEVENTS_JSON = "application/cloudevents+json; charset=UTF-8"
 """The records' content type: each value is a structured-mode CloudEvent (CloudEvents Kafka
@@ -35,39 +42,62 @@ def make_producer(settings: HubSettings, client_id: str) -> AIOKafkaProducer:
     )
 
 
-def topic_configs(replication_factor: int) -> dict[str, str]:
+def topic_configs(replication_factor: int, retention_ms: int | None = None) -> dict[str, str]:
     """Topic-level settings for a topic with ``replication_factor`` replicas.
 
     From 3 replicas on, ``min.insync.replicas=2``: with the producers' ``acks=all`` a write is
     acknowledged only once two replicas hold it, so losing any one broker (the leader included)
     loses no acknowledged record, and the topic stays writable with one broker down. Fewer
-    replicas keep the broker's default (1 on the single broker)."""
-    return {"min.insync.replicas": "2"} if replication_factor >= 3 else {}
+    replicas keep the broker's default (1 on the single broker). ``retention_ms`` (see
+    :func:`retention_of`), when given, is the topic's ``retention.ms``."""
+    configs = {"min.insync.replicas": "2"} if replication_factor >= 3 else {}
+    if retention_ms is not None:
+        configs[RETENTION_MS] = str(retention_ms)
+    return configs
+
+
+def retention_of(settings: HubSettings, topic: str) -> int | None:
+    """The ``retention.ms`` the hub sets on ``topic``, in milliseconds: a dead-letter topic's
+    ``settings.dead_letter_retention_ms``, a command topic's ``settings.command_retention_ms``;
+    None for an event topic, which keeps the broker's retention (services rebuild from it).
+
+    Why bounded: a record that wrongly carries a personal value stays in these topics where
+    erasure cannot reach it; bounded, it is deleted soon after (docs/privacy-inventory.md)."""
+    if is_dead_letter_topic(topic):
+        return settings.dead_letter_retention_ms
+    if is_command_topic(topic):
+        return settings.command_retention_ms
+    return None
 
 
 async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions: int) -> None:
     """Create each topic and its dead-letter topic if missing (the broker auto-creates nothing),
-    with ``settings.kafka_replication_factor`` replicas and `topic_configs`.
+    with ``settings.kafka_replication_factor`` replicas and `topic_configs` (the retention of
+    :func:`retention_of` included); give an existing dead-letter or command topic that
+    retention when it has another (a cluster upgraded from before bounded retention).
 
     A service's principal holds no CREATE permission: on the secure stack the admin creates the
     hub's topics beforehand (`hub_runtime.kafka_acls.provision`) and this only checks. A topic
-    it may not create raises `TopicCreationRefusedError` naming it."""
+    it may not create raises `TopicCreationRefusedError` naming it. Reading or changing an
+    existing topic's configuration is the admin's too: a principal refused it leaves it as it
+    is (the admin's provisioning sets it)."""
     wanted = sorted({name for topic in topics for name in (topic, dead_letter_topic(topic))})
     admin = AIOKafkaAdminClient(**kafka_client_options(settings), client_id="hub-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in wanted if t not in existing]
+        bounded = {t: retention_of(settings, t) for t in wanted if t in existing}
+        await align_retention(admin, {t: ms for t, ms in bounded.items() if ms is not None})
         if not missing:
             return
         replicas = settings.kafka_replication_factor
-        configs = topic_configs(replicas)
         new = [
             NewTopic(
                 name=t,
                 num_partitions=partitions,
                 replication_factor=replicas,
-                topic_configs=configs,
+                topic_configs=topic_configs(replicas, retention_of(settings, t)),
             )
             for t in missing
         ]
@@ -85,6 +115,48 @@ async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions
                 )
     finally:
         await admin.close()
+
+
+async def align_retention(admin: AIOKafkaAdminClient, wanted: Mapping[str, int]) -> list[str]:
+    """Set ``retention.ms`` of each existing topic in ``wanted`` (topic -> milliseconds) where
+    it differs; returns the topics changed.
+
+    Kafka's AlterConfigs replaces a topic's whole set of overrides, so each topic is altered
+    with its current topic-level overrides (e.g. ``min.insync.replicas``) plus the retention.
+    A topic whose configuration this principal may not read or change (authorization errors
+    29, 31) is left as it is; any other refusal raises `TopicConfigError` naming it."""
+    if not wanted:
+        return []
+    described = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, t) for t in sorted(wanted)]
+    )
+    changes = []
+    for response in described:
+        for code, message, _type, name, entries in response.resources:
+            if code in _AUTHORIZATION_FAILED:
+                continue
+            if code:
+                raise TopicConfigError(f"describing {name} refused: error {code} {message}")
+            overrides = {e[0]: e[1] for e in entries if e[3] == _TOPIC_CONFIG_SOURCE}
+            if overrides.get(RETENTION_MS) != str(wanted[name]):
+                configs = {**overrides, RETENTION_MS: str(wanted[name])}
+                changes.append(ConfigResource(ConfigResourceType.TOPIC, name, configs))
+    if not changes:
+        return []
+    changed = []
+    for response in await admin.alter_configs(changes):
+        for code, message, _type, name in response.resources:
+            if code in _AUTHORIZATION_FAILED:
+                continue
+            if code:
+                raise TopicConfigError(f"changing {name} refused: error {code} {message}")
+            changed.append(name)
+    return changed
+
+
+class TopicConfigError(RuntimeError):
+    """The broker refused to describe or change a topic's configuration (not for lack of
+    permission, e.g. an invalid value)."""
 
 
 class TopicCreationRefusedError(RuntimeError):

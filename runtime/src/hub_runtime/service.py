@@ -19,6 +19,7 @@ from starlette.middleware import Middleware
 
 from hub_runtime.consumer import BatchHandler, EventHandler, RecordApplier, RetryPolicy
 from hub_runtime.db import create_pool, dsn_for_database, ensure_database
+from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_limit
 from hub_runtime.health import ReadinessCheck
@@ -255,7 +256,9 @@ class ServiceRuntime:
         """Register one consumer group on the broker (started with it)."""
         applier = RecordApplier(
             service=self.definition.name,
-            dead_letters=DeadLetterWriter(ctx.broker, self.definition.name),
+            dead_letters=DeadLetterWriter(
+                ctx.broker, self.definition.name, DeadLetterSealer.of(self.hub)
+            ),
             uow_factory=ctx.unit_of_work,
             handlers=handlers,
             batch_handler=batch_handler,

@@ -13,6 +13,16 @@ from hub_runtime.transport_settings import TransportSettings
 
 # Refused outside development mode (hub_runtime.secrets), like every default secret.
 DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # noqa: S105
+DEVELOPMENT_DEAD_LETTER_KEY = "dev-only-dead-letter-key-change-me-0123456789"
+
+DAY_MS = 24 * 60 * 60 * 1000
+# Long enough for an operator to notice a dead letter (a metric and an alert), fix the cause
+# and replay it, across a holiday; short enough that a personal value a producer wrongly sent
+# does not outlive the person's erasure by much (docs/privacy-inventory.md, Kafka topics).
+DEAD_LETTER_RETENTION_MS = 14 * DAY_MS
+# A command is applied within seconds; a week covers a referral outage over a long weekend.
+# Commands are requests, not facts: no service rebuilds state from them.
+COMMAND_RETENTION_MS = 7 * DAY_MS
 
 
 class HubSettings(TransportSettings):
@@ -89,6 +99,33 @@ class HubSettings(TransportSettings):
         description="Replicas of each topic the hub creates: 1 on the single broker, 3 on the"
         " three-node cluster (HUB_KAFKA_REPLICATION_FACTOR, written by infra/stack.sh); from 3"
         " replicas on, the topics also get min.insync.replicas=2",
+    )
+    dead_letter_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_DEAD_LETTER_KEY),
+        description="Secret of the key that seals (AES-GCM) every dead letter's record value,"
+        " so a personal value a producer wrongly sent never sits in a `.dlq` topic in"
+        " plaintext (hub_runtime.dead_letter_seal); every consumer seals with it and `hub"
+        " dead-letters` opens with it. Production refuses the development default",
+    )
+    dead_letter_previous_key: SecretStr | None = Field(
+        None,
+        description="The secret HUB_DEAD_LETTER_KEY replaced: still opens (never seals) the"
+        " letters sealed before a rotation, until the dead-letter retention has passed; then"
+        " unset it",
+    )
+    dead_letter_retention_ms: int = Field(
+        DEAD_LETTER_RETENTION_MS,
+        ge=60_000,
+        description="retention.ms of every `.dlq` topic (default 14 days): long enough to fix"
+        " and replay, short enough that a wrongly sent value does not outlive erasure by much;"
+        " set on creation and on existing topics (hub_runtime.kafka.ensure_topics)",
+    )
+    command_retention_ms: int = Field(
+        COMMAND_RETENTION_MS,
+        ge=60_000,
+        description="retention.ms of the command topics (`*.commands.*`, default 7 days):"
+        " commands are applied within seconds and nothing rebuilds from them, so a wrongly"
+        " sent value in one is deleted after this. Event topics keep the broker's retention",
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, description="Relay poll when no NOTIFY came")
     leader_retry_seconds: float = Field(

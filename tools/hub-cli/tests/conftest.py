@@ -7,6 +7,7 @@ loop that serves them.
 
 import asyncio
 import json
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from hub_cli.app import app
 from hub_demo.inprocess import RunningHub, start_hub
 from hub_runtime.kafka import delete_topics_with_prefix
 from hub_runtime.testing import stack_settings, temporary_databases
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 
@@ -69,7 +71,11 @@ async def running_hub() -> AsyncIterator[RunningHub]:
     """The four services on fresh databases and a topic prefix of their own, for one module."""
     settings = stack_settings()
     prefix = f"t-{uuid.uuid4().hex[:8]}."
-    hub_settings = settings.model_copy(update={"topic_prefix": prefix})
+    # A dead-letter key of its own: `hub dead-letters` opens the letters only when given it.
+    dead_letter_key = SecretStr(secrets.token_hex(32))
+    hub_settings = settings.model_copy(
+        update={"topic_prefix": prefix, "dead_letter_key": dead_letter_key}
+    )
     async with temporary_databases(
         settings, "casefile", "referral", "partner_gateway", "signals"
     ) as names:
@@ -89,6 +95,7 @@ def hub_cli(running_hub: RunningHub) -> Cli:
         {
             **BASE_ENV,
             "HUB_JWT_SECRET": running_hub.hub.jwt_secret.get_secret_value(),
+            "HUB_DEAD_LETTER_KEY": running_hub.hub.dead_letter_key.get_secret_value(),
             "HUB_KAFKA_BOOTSTRAP": running_hub.hub.kafka_bootstrap,
             "HUB_KAFKA_SECURITY_PROTOCOL": running_hub.hub.kafka_security_protocol,
             "HUB_KAFKA_USERNAME": running_hub.hub.kafka_username,

@@ -18,8 +18,9 @@ from .conftest import Cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.expected_server_errors]
 
-# Not an envelope: referral's command consumer dead-letters it. The marker must never be printed.
-POISON = b'{"not": "an envelope", "marker": "PAYLOAD-NEVER-PRINTED"}'
+# Not an envelope, and wrongly carrying a person's name: referral's command consumer
+# dead-letters it. The marker must never be printed, nor stored in the `.dlq` topic in clear.
+POISON = b'{"not": "an envelope", "person_name": "PAYLOAD-NEVER-PRINTED"}'
 
 
 async def _poison(running_hub: RunningHub) -> None:
@@ -47,6 +48,10 @@ async def _letters(running_hub: RunningHub, at_least: int) -> None:
 async def test_list_show_and_replay_a_dead_letter(hub_cli: Cli, running_hub: RunningHub) -> None:
     await _poison(running_hub)
     await _letters(running_hub, 1)
+    hub = running_hub.hub
+    [raw] = await read_all(hub, dead_letter_topic(hub.topic(Topic.REFERRAL_COMMANDS)))
+    assert b"PAYLOAD-NEVER-PRINTED" not in raw.value  # sealed under the dead-letter key
+    assert dict(raw.headers)["dlq-sealed"] == b"v1"
 
     listed = await hub_cli.json("dead-letters", "list", "referral.commands.v1")
     assert (listed["topic"], listed["count"]) == ("referral.commands.v1", 1)
@@ -65,11 +70,21 @@ async def test_list_show_and_replay_a_dead_letter(hub_cli: Cli, running_hub: Run
     shown = await hub_cli.json("dead-letters", "show", "referral.commands.v1", item["id"])
     assert shown["id"] == item["id"]
     assert (shown["key"], shown["value_bytes"], shown["envelope"]) == (
-        "poison-key",
+        "(hidden: 10 characters, not an id)",  # a key that is not an id may be personal
         len(POISON),
         {},
     )
     assert "PAYLOAD-NEVER-PRINTED" not in json.dumps(shown)
+
+    # Without the services' dead-letter key: listed, not opened, not replayed.
+    other_key = {"HUB_DEAD_LETTER_KEY": "x7Kp2-Wq9vT4nZm1rL8cYb3hJ6sD5fGa"}
+    unopened = await hub_cli.json("dead-letters", "list", "referral.commands.v1", **other_key)
+    assert "not configured here" in unopened["items"][0]["unopened"]
+    refused = await hub_cli.run(
+        "dead-letters", "replay", "referral.commands.v1", "--id", item["id"], **other_key
+    )
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error sealed: not replayed:")
 
     replay = await hub_cli.run("dead-letters", "replay", "referral.commands.v1", "--id", item["id"])
     assert replay.exit_code == 0, replay.stderr

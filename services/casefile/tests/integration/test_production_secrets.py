@@ -52,7 +52,8 @@ def run_casefile(env: dict[str, str], timeout: float = 60) -> subprocess.Complet
 def test_production_refuses_the_default_secrets_and_names_them() -> None:
     done = run_casefile(clean_env(HUB_ENV="production"))
     assert done.returncode == EX_CONFIG, done.stderr
-    for name in ("HUB_JWT_SECRET", "CASEFILE_MASTER_KEY", "CASEFILE_INDEX_KEY", "HUB_OIDC_ISSUER"):
+    named = ("HUB_JWT_SECRET", "HUB_DEAD_LETTER_KEY", "CASEFILE_MASTER_KEY", "CASEFILE_INDEX_KEY")
+    for name in (*named, "HUB_OIDC_ISSUER"):
         assert name in done.stderr
     assert "development default" in done.stderr
     assert "Traceback" not in done.stderr
@@ -108,7 +109,8 @@ def test_strong_secrets_from_files_start_the_service(
     tmp_path: Path, hub_settings: HubSettings, fresh_database: str
 ) -> None:
     files = {}
-    for name in ("HUB_JWT_SECRET", "CASEFILE_MASTER_KEY", "CASEFILE_INDEX_KEY"):
+    secret_names = ("HUB_JWT_SECRET", "HUB_DEAD_LETTER_KEY", "CASEFILE_MASTER_KEY")
+    for name in (*secret_names, "CASEFILE_INDEX_KEY"):
         path = tmp_path / name.lower()
         path.write_text(secrets.token_urlsafe(32) + "\n")
         files[f"{name}_FILE"] = str(path)

@@ -12,7 +12,8 @@ another file).
 Kafka, PostgreSQL and the topic prefix (``hub status``, ``hub dead-letters``): ``HUB_*`` variables
 as the services read them (``HubSettings``), else the ``.hub/stack.env`` that
 ``infra/stack.sh up`` writes, looked for in the working directory (``HUB_STACK_ENV_FILE`` names
-another file).
+another file). The dead-letter key (``HUB_DEAD_LETTER_KEY``, which opens sealed dead letters):
+the environment, else ``.hub/secrets.env`` as for the token key.
 """
 
 import os
@@ -22,6 +23,7 @@ from uuid import UUID
 
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.settings import HubSettings
+from pydantic import SecretStr
 
 from hub_cli.output import CliError
 
@@ -42,13 +44,24 @@ def service_url(name: str) -> str:
     return os.environ.get(variable, default).rstrip("/")
 
 
+DEAD_LETTER_KEY = "HUB_DEAD_LETTER_KEY"
+
+
 def hub_settings() -> HubSettings:
-    """The stack's settings: the environment first, then ``.hub/stack.env`` if there is one."""
+    """The stack's settings: the environment first, then ``.hub/stack.env`` if there is one.
+
+    The dead-letter key (``hub dead-letters`` opens sealed letters with it) comes from
+    ``HUB_DEAD_LETTER_KEY`` or ``HUB_DEAD_LETTER_KEY_FILE``, else from ``.hub/secrets.env`` (or
+    ``HUB_SECRETS_FILE``) where ``make run`` keeps the services' one, else ``HubSettings``'
+    development default."""
+    given = {DEAD_LETTER_KEY, DEAD_LETTER_KEY + "_FILE"} & {k.upper() for k in os.environ}
+    from_file = None if given else _secrets_file().get(DEAD_LETTER_KEY)
     path = Path(os.environ.get("HUB_STACK_ENV_FILE", ".hub/stack.env"))
-    if path.is_file():
-        # pydantic-settings' own dotenv source; variables in the environment still win.
-        return HubSettings(_env_file=path)
-    return HubSettings()
+    # pydantic-settings' own dotenv source; variables in the environment still win.
+    settings = HubSettings(_env_file=path) if path.is_file() else HubSettings()
+    if from_file is None:
+        return settings
+    return settings.model_copy(update={"dead_letter_key": SecretStr(from_file)})
 
 
 def _secrets_file() -> dict[str, str]:

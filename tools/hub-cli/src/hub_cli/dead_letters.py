@@ -2,9 +2,12 @@
 
 A dead letter is named ``<partition>:<offset>`` in its ``<topic>.dlq`` (the topic has several
 partitions, so an offset alone can be ambiguous). Listing and showing never print the payload
-(the envelope's ``data``). Replay republishes the chosen letters to their original topic with a
-progress bar; it is safe to repeat (consumers drop envelope ids they already applied). The
-topic prefix comes from ``HUB_TOPIC_PREFIX`` and the broker from ``HUB_KAFKA_BOOTSTRAP``.
+(the envelope's ``data``), nor a key or subject that is not id-shaped. Letters are stored sealed:
+the CLI opens them with ``HUB_DEAD_LETTER_KEY`` (`hub_cli.config.hub_settings`); a letter sealed
+under another key lists with ``unopened`` saying why and is not replayed. Replay republishes
+the chosen letters to their original topic with a progress bar; it is safe to repeat (consumers
+drop envelope ids they already applied). The topic prefix comes from ``HUB_TOPIC_PREFIX`` and
+the broker from ``HUB_KAFKA_BOOTSTRAP``.
 """
 
 import asyncio
@@ -116,6 +119,9 @@ def replay(
     settings = hub_settings()
     letters = _load(settings, topic)
     chosen = letters if every else [_pick(letters, wanted) for wanted in letter or []]
+    unopened = [x for x in chosen if x.value is None]
+    if unopened:  # nothing is sent: a replay is all of the chosen letters or none
+        raise CliError("sealed", f"not replayed: {letter_id(unopened[0])}: {unopened[0].unopened}")
     progress = Progress(
         TextColumn("replaying"),
         BarColumn(),

@@ -1,0 +1,150 @@
+"""Dead letters are sealed (unit: a recording broker, no Kafka; the real-Kafka round trip is in
+test_delivery_guarantees, the retention on the real broker in test_topic_retention)."""
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+import pytest
+from aiokafka import ConsumerRecord
+from hub_contracts import new_envelope
+from hub_runtime.dead_letter_seal import DeadLetterKeyError, DeadLetterSealer
+from hub_runtime.dead_letters import DeadLetterWriter, _letter, shown_id
+from hub_runtime.kafka import retention_of, topic_configs
+from hub_runtime.settings import HubSettings
+from pydantic import SecretStr
+
+from ._events import case_opened
+
+MARKER = "Amina Testperson-7f3c"
+KEY = SecretStr("r8Tq2-Vn5xK1wZp7mL3cYd9bH4sF6gJe")
+OLD_KEY = SecretStr("a1Bc2-De3fG4hI5jK6lM7nO8pQ9rS0tU")
+
+
+class RecordingBroker:
+    """Stands in for the service's FastStream broker: keeps what would be published."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def publish(self, value: bytes, **kwargs: Any) -> None:
+        self.sent.append({"value": value, **kwargs})
+
+
+def _settings(**keys: SecretStr) -> HubSettings:
+    return HubSettings(env="development", dead_letter_key=KEY, **keys)  # type: ignore[arg-type]
+
+
+def _record(value: bytes, key: bytes = b"case-1", offset: int = 7) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
+        topic="t-1.referral.commands.v1",
+        partition=2,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=[("content-type", b"application/cloudevents+json")],
+    )
+
+
+def _wrong_command() -> bytes:
+    document = new_envelope(case_opened(uuid.uuid4()), source="t", subject="x").model_dump(
+        mode="json"
+    )
+    document["data"]["person_name"] = MARKER
+    return json.dumps(document).encode()
+
+
+async def _dead_letter(value: bytes, settings: HubSettings) -> ConsumerRecord[bytes, bytes]:
+    """What the writer publishes for ``value``, read back as a `.dlq` record."""
+    broker = RecordingBroker()
+    writer = DeadLetterWriter(broker, "referral", DeadLetterSealer.of(settings))  # type: ignore[arg-type]
+    await writer.send(_record(value), "undecodable: data.person_name: extra field", attempts=1)
+    [sent] = broker.sent
+    assert sent["topic"] == "t-1.referral.commands.v1.dlq"
+    headers = [(k, v.encode()) for k, v in sent["headers"].items()]
+    return dataclasses.replace(_record(sent["value"], sent["key"]), headers=headers, offset=0)
+
+
+async def test_the_writer_never_publishes_the_plaintext_and_the_letter_opens() -> None:
+    original = _wrong_command()
+    raw = await _dead_letter(original, _settings())
+    assert MARKER.encode() not in raw.value
+    assert b"person_name" not in raw.value
+    headers = dict(raw.headers)
+    assert headers["dlq-sealed"] == b"v1"
+    assert headers["dlq-key-id"].decode() == DeadLetterSealer.of(_settings()).current
+    letter = _letter(raw, DeadLetterSealer.of(_settings()))
+    assert (letter.value, letter.unopened) == (original, None)
+    assert letter.summary()["sealed"] == "v1"
+
+
+async def test_a_letter_opens_with_the_previous_key_after_a_rotation_only() -> None:
+    original = _wrong_command()
+    raw = await _dead_letter(original, _settings())
+    rotated = HubSettings(env="development", dead_letter_key=OLD_KEY, dead_letter_previous_key=KEY)
+    assert _letter(raw, DeadLetterSealer.of(rotated)).value == original
+    other = _letter(
+        raw, DeadLetterSealer.of(HubSettings(env="development", dead_letter_key=OLD_KEY))
+    )
+    assert other.value is None
+    assert other.unopened is not None
+    assert "not configured here" in other.unopened
+    assert MARKER not in json.dumps(other.detail())
+
+
+async def test_a_sealed_value_moved_to_another_letter_does_not_open() -> None:
+    raw = await _dead_letter(_wrong_command(), _settings())
+    headers = {k: v.decode() for k, v in raw.headers}
+    sealer = DeadLetterSealer.of(_settings())
+    with pytest.raises(DeadLetterKeyError, match="does not authenticate"):
+        sealer.open(raw.value, {**headers, "dlq-original-offset": "8"})
+    with pytest.raises(DeadLetterKeyError, match="unknown dead-letter seal"):
+        sealer.open(raw.value, {**headers, "dlq-sealed": "v9"})
+
+
+def test_a_letter_written_before_sealing_opens_as_it_is() -> None:
+    """Letters from before sealing have no dlq-sealed header: their value is the original."""
+    original = _wrong_command()
+    legacy = dataclasses.replace(
+        _record(original),
+        headers=[("dlq-original-topic", b"t-1.referral.commands.v1"), ("dlq-error", b"x")],
+    )
+    letter = _letter(legacy, DeadLetterSealer.of(_settings()))
+    assert letter.value == original
+    assert letter.summary()["type"] == "council.casefile.CaseOpened.v1"
+    assert MARKER not in json.dumps(letter.detail())  # show never prints data
+
+
+async def test_show_prints_a_key_or_subject_only_when_it_is_id_shaped() -> None:
+    case = str(uuid.uuid4())
+    assert shown_id(case) == case
+    assert shown_id("2026-11") == "2026-11"
+    assert shown_id(MARKER) == f"(hidden: {len(MARKER)} characters, not an id)"
+    document = new_envelope(case_opened(uuid.uuid4()), source="t", subject=MARKER).model_dump(
+        mode="json"
+    )
+    named = dataclasses.replace(
+        _record(json.dumps(document).encode(), key=MARKER.encode()), headers=[]
+    )
+    detail = _letter(named, DeadLetterSealer.of(_settings())).detail()
+    assert MARKER not in json.dumps(detail)
+    assert detail["key"] == f"(hidden: {len(MARKER)} characters, not an id)"
+
+
+def test_dead_letter_and_command_topics_get_a_bounded_retention_event_topics_do_not() -> None:
+    settings = HubSettings(dead_letter_retention_ms=86_400_000, command_retention_ms=3_600_000)
+    assert retention_of(settings, "t-1.referral.events.v1.dlq") == 86_400_000
+    assert retention_of(settings, "t-1.referral.commands.v1.dlq") == 86_400_000
+    assert retention_of(settings, "t-1.referral.commands.v1") == 3_600_000
+    assert retention_of(settings, "referral.commands.v1") == 3_600_000
+    assert retention_of(settings, "t-1.referral.events.v1") is None
+    assert retention_of(settings, "casefile.events.v1") is None
+    assert topic_configs(3, 5) == {"min.insync.replicas": "2", "retention.ms": "5"}
+    assert topic_configs(1) == {}
+    assert HubSettings().dead_letter_retention_ms == 14 * 24 * 3600 * 1000

@@ -1,0 +1,103 @@
+"""Dead-letter and command topics get a bounded ``retention.ms`` on the real broker: when the
+hub creates them, and when provisioning meets one created before (an upgraded cluster)."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from hub_contracts.topics import Topic, dead_letter_topic
+from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics
+from hub_runtime.kafka_acls import provision, remove_acls
+from hub_runtime.kafka_security import kafka_client_options
+from hub_runtime.settings import HubSettings
+
+pytestmark = pytest.mark.integration
+
+DEAD_LETTER_MS = 3 * 24 * 3600 * 1000
+COMMAND_MS = 2 * 24 * 3600 * 1000
+
+
+@pytest.fixture
+async def admin(hub_settings: HubSettings) -> AsyncIterator[AIOKafkaAdminClient]:
+    client = AIOKafkaAdminClient(**kafka_client_options(hub_settings), client_id="t-retention")
+    await client.start()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+def settings(hub_settings: HubSettings) -> HubSettings:
+    """The stack's settings with retentions of their own, told apart from the defaults."""
+    update = {"dead_letter_retention_ms": DEAD_LETTER_MS, "command_retention_ms": COMMAND_MS}
+    return hub_settings.model_copy(update=update)
+
+
+async def overrides(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:
+    """The topic-level configuration overrides of ``topic`` (config source 1), as the broker
+    reports them (DescribeConfigs)."""
+    [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    [(code, _message, _type, _name, entries)] = response.resources
+    assert code == 0
+    return {entry[0]: entry[1] for entry in entries if entry[3] == 1}
+
+
+async def test_a_new_dead_letter_topic_is_created_with_the_configured_retention(
+    settings: HubSettings, admin: AIOKafkaAdminClient
+) -> None:
+    topic = f"test.{uuid.uuid4().hex[:10]}.events"
+    try:
+        await ensure_topics(settings, [topic], partitions=1)
+        assert (await overrides(admin, dead_letter_topic(topic)))["retention.ms"] == str(
+            DEAD_LETTER_MS
+        )
+        assert "retention.ms" not in await overrides(admin, topic)  # an event topic
+    finally:
+        await delete_topics_with_prefix(settings, topic)
+
+
+async def test_an_existing_dead_letter_topic_gets_the_retention_and_keeps_its_overrides(
+    settings: HubSettings, admin: AIOKafkaAdminClient
+) -> None:
+    topic = f"test.{uuid.uuid4().hex[:10]}.events"
+    dlq = dead_letter_topic(topic)
+    try:
+        # As created before bounded retention: no retention.ms, one override of its own.
+        old = NewTopic(dlq, 1, 1, topic_configs={"min.insync.replicas": "1"})
+        await admin.create_topics([NewTopic(topic, 1, 1), old])
+        assert "retention.ms" not in await overrides(admin, dlq)
+        await ensure_topics(settings, [topic], partitions=1)
+        assert await overrides(admin, dlq) == {
+            "min.insync.replicas": "1",
+            "retention.ms": str(DEAD_LETTER_MS),
+        }
+        await ensure_topics(settings, [topic], partitions=1)  # nothing left to change
+        assert (await overrides(admin, dlq))["retention.ms"] == str(DEAD_LETTER_MS)
+    finally:
+        await delete_topics_with_prefix(settings, topic)
+
+
+async def test_provisioning_bounds_existing_command_and_dead_letter_topics_not_event_topics(
+    settings: HubSettings, admin: AIOKafkaAdminClient
+) -> None:
+    prefix = f"t-{uuid.uuid4().hex[:8]}."
+    commands = prefix + Topic.REFERRAL_COMMANDS
+    try:
+        await admin.create_topics(
+            [NewTopic(commands, 1, 1), NewTopic(dead_letter_topic(commands), 1, 1)]
+        )
+        await provision(settings, prefix)
+        assert (await overrides(admin, commands))["retention.ms"] == str(COMMAND_MS)
+        dead = await overrides(admin, dead_letter_topic(commands))
+        assert dead["retention.ms"] == str(DEAD_LETTER_MS)
+        events = prefix + Topic.CASEFILE_EVENTS
+        assert "retention.ms" not in await overrides(admin, events)
+        assert (await overrides(admin, dead_letter_topic(events)))["retention.ms"] == str(
+            DEAD_LETTER_MS
+        )
+    finally:
+        await remove_acls(settings, prefix)
+        await delete_topics_with_prefix(settings, prefix)
