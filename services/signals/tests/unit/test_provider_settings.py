@@ -19,6 +19,7 @@ def _settings(env: str = "production", **oidc: Any) -> Settings:
         env=env,
         jwt_secret=SecretStr(STRONG),
         kafka_password=SecretStr(STRONG[::-1]),
+        dead_letter_key=SecretStr(STRONG[1:] + "q"),
         oidc_issuer="https://id.council.example/realms/council",
     )
     return Settings(hub=hub, hash_key=SecretStr(STRONG + "x"), **oidc)
