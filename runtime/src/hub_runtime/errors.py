@@ -12,7 +12,7 @@ Reasons and ``extra`` values must never contain personal data: they end up in HT
 dead-letter headers and logs.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import ClassVar
 
@@ -40,7 +40,10 @@ class DomainError(Exception):
     ``reason``: one sentence for people, no personal data. ``code``: a stable snake_case code
     clients branch on. ``extra``: further fields of the error body beside ``error`` and
     ``detail`` (ids that help the caller, e.g. the existing record a conflict names; never
-    personal data). Subclasses fix ``refusal``; a plain ``DomainError`` is a conflict.
+    personal data). ``reasons``: for invalid input, one ``field.path: what is wrong`` per fault
+    (the form of the validation reasons, `hub_runtime.validation_reasons`), so a client can tell
+    which field to correct; empty when the refusal is not about one field. Subclasses fix
+    ``refusal``; a plain ``DomainError`` is a conflict.
     """
 
     refusal: ClassVar[Refusal] = Refusal.CONFLICT
@@ -52,11 +55,13 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         extra: Mapping[str, str] | None = None,
+        reasons: Sequence[str] = (),
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code or self.default_code
         self.extra: dict[str, str] = dict(extra or {})
+        self.reasons: tuple[str, ...] = tuple(reasons)
 
 
 class InvalidError(DomainError):

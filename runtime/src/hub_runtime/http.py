@@ -60,7 +60,7 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
-    return error_response(status_of(exc), exc.code, exc.reason, extra=exc.extra)
+    return error_response(status_of(exc), exc.code, exc.reason, exc.reasons, extra=exc.extra)
 
 
 UNAVAILABLE_RETRY_AFTER_SECONDS = 2

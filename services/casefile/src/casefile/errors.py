@@ -4,6 +4,7 @@ Reasons name a field or a rule, never a submitted value or anything personal (th
 bodies and logs).
 """
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from hub_runtime.errors import ConflictError, GoneError, InvalidError, NotFoundError
@@ -43,7 +44,21 @@ class CaseClosedError(ConflictError):
 class ImplausibleDateError(InvalidError):
     """A date no real case has (HTTP 422): ``date_in_future``, ``date_implausible``,
     ``date_before_case``, ``date_before_birth``, ``date_out_of_order``,
-    ``implausible_household_dates``. The reason names the field, never the date."""
+    ``implausible_household_dates``. The reason names the field, never the date; ``fields``
+    (the body's paths, e.g. ``household[0].date_of_birth``) with ``rule`` give the answer's
+    ``reasons``, one ``path: rule`` per field, as a validation error's (a new user's trial
+    found them empty)."""
+
+    def __init__(
+        self, reason: str, *, code: str, fields: Sequence[str] = (), rule: str = ""
+    ) -> None:
+        super().__init__(reason, code=code, reasons=[f"{field}: {rule}" for field in fields])
+
+
+FUTURE_RULE = "lies in the future; it should be today or earlier (the council's day, Amsterdam)"
+"""What a ``date_in_future`` reason says after the field's path."""
+BEFORE_1900_RULE = "is before 1900; no date in a case lies that far back (a typing error?)"
+"""What a ``date_implausible`` reason says after the field's path, for a day before 1900."""
 
 
 class DeadlineRuleRefusedError(InvalidError):

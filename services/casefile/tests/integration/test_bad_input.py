@@ -66,7 +66,11 @@ async def test_bad_new_cases_are_refused_with_reasons(casefile: Any) -> None:
         (casefile.case_body(region="amsterdam-centrum"), 422, "region"),
         (casefile.case_body(vulnerabilities=["sad"]), 422, "vulnerabilities"),
         (casefile.case_body(country_of_origin="Syria"), 422, "country_of_origin"),
-        (casefile.case_body(passport_number="X123"), 422, "body: has an unknown field"),
+        (
+            casefile.case_body(passport_number="X123"),
+            422,
+            "passport_number: not a field of this request",
+        ),
         (_with_person(casefile, phone="call me"), 422, "phone"),
         (casefile.case_body(final_decision_on=future, stage="final_rejection"), 422, "future"),
         (
@@ -88,6 +92,50 @@ async def test_bad_new_cases_are_refused_with_reasons(casefile: Any) -> None:
         assert reason in response.json()["detail"], (reason, response.json())
         assert casefile.NAME not in response.text  # reasons never echo personal data
     assert await _footprint(casefile) == before
+
+
+async def test_implausible_dates_name_the_field_and_the_rule_in_reasons(casefile: Any) -> None:
+    """A second new user's trial: ``date_in_future`` and ``date_implausible`` left ``reasons``
+    empty; a tool could not tell which field to correct."""
+    headers = casefile.token(Role.COUNSELLOR)
+    born_later = casefile.case_body(
+        person={**casefile.case_body()["person"], "date_of_birth": "2999-01-01"},
+        household=[{"relation": "child", "date_of_birth": "1850-01-01"}],
+    )
+    response = await casefile.http.post("/cases", json=born_later, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "date_in_future"
+    assert response.json()["reasons"] == [
+        "person.date_of_birth: lies in the future; it should be today or earlier (the council's"
+        " day, Amsterdam)"
+    ]
+    old = casefile.case_body(household=[{"relation": "parent", "date_of_birth": "1850-01-01"}])
+    response = await casefile.http.post("/cases", json=old, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "date_implausible"
+    assert response.json()["reasons"] == [
+        "household[0].date_of_birth: is before 1900; no date in a case lies that far back"
+        " (a typing error?)"
+    ]
+    case_id = await casefile.open_case(stage="appeal_pending", location_type="azc")
+    for body, code, field in (
+        ({"decision": "undecided", "decided_on": "2999-01-01"}, "date_in_future", "decided_on"),
+        ({"decision": "undecided", "decided_on": "1899-12-31"}, "date_implausible", "decided_on"),
+    ):
+        response = await casefile.http.post(
+            f"/cases/{case_id}/decision", json=body, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == code
+        reasons = response.json()["reasons"]
+        assert len(reasons) == 1, reasons
+        assert reasons[0].startswith(f"{field}: "), reasons
+        assert "2999" not in response.text
+        assert "1899" not in response.text
+    ban = {"kind": "entry_ban_end", "starts_on": "2999-01-01", "years": 2}
+    response = await casefile.http.post(f"/cases/{case_id}/deadlines", json=ban, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["reasons"][0].startswith("starts_on: lies more than a year ahead")
 
 
 async def test_oversized_and_malformed_bodies(casefile: Any) -> None:

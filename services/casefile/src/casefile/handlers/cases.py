@@ -14,6 +14,8 @@ from casefile.deps import Deps
 from casefile.domain import deadlines as dl
 from casefile.domain.model import MIN_PARENT_AGE, Case, HouseholdMember, Person
 from casefile.errors import (
+    BEFORE_1900_RULE,
+    FUTURE_RULE,
     ImplausibleDateError,
     PersonAlreadyKnownError,
     PersonErasedGoneError,
@@ -51,12 +53,18 @@ def _valid_person(body: b.OpenCase | b.UpdatePerson, today: date) -> Person:
     wrong = person.dates_in_future(today)
     if wrong:
         raise ImplausibleDateError(
-            f"a date of birth lies in the future: {', '.join(wrong)}", code="date_in_future"
+            f"a date of birth lies in the future: {', '.join(wrong)}",
+            code="date_in_future",
+            fields=wrong,
+            rule=FUTURE_RULE,
         )
     too_old = person.dates_implausibly_old()
     if too_old:
         raise ImplausibleDateError(
-            f"a date of birth is before 1900: {', '.join(too_old)}", code="date_implausible"
+            f"a date of birth is before 1900: {', '.join(too_old)}",
+            code="date_implausible",
+            fields=too_old,
+            rule=BEFORE_1900_RULE,
         )
     contradicting = person.implausible_household_dates()
     if contradicting:

@@ -6,6 +6,8 @@ from uuid import UUID, uuid4
 
 from casefile.domain.model import Case
 from casefile.errors import (
+    BEFORE_1900_RULE,
+    FUTURE_RULE,
     CaseClosedError,
     CaseNotFoundError,
     ImplausibleDateError,
@@ -52,14 +54,19 @@ async def writable_case(uow: CasefileUow, case_id: UUID, *, closed_ok: bool = Fa
 def not_in_future(day: date, today: date, what: str) -> None:
     """Raises `ImplausibleDateError` ``date_in_future`` when ``day`` is after ``today``."""
     if day > today:
-        raise ImplausibleDateError(f"{what} lies in the future", code="date_in_future")
+        raise ImplausibleDateError(
+            f"{what} lies in the future", code="date_in_future", fields=[what], rule=FUTURE_RULE
+        )
 
 
 def not_implausibly_old(day: date, what: str) -> None:
     """Raises `ImplausibleDateError` ``date_implausible`` for a day before 1900."""
     if day.year < EARLIEST_PLAUSIBLE_YEAR:
         raise ImplausibleDateError(
-            f"{what} is before {EARLIEST_PLAUSIBLE_YEAR}", code="date_implausible"
+            f"{what} is before {EARLIEST_PLAUSIBLE_YEAR}",
+            code="date_implausible",
+            fields=[what],
+            rule=BEFORE_1900_RULE,
         )
 
 

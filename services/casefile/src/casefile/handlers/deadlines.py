@@ -26,7 +26,7 @@ from casefile import bodies as b
 from casefile import messages as m
 from casefile.deps import Deps
 from casefile.domain import deadlines as dl
-from casefile.errors import DeadlineRuleRefusedError, ImplausibleDateError
+from casefile.errors import FUTURE_RULE, DeadlineRuleRefusedError, ImplausibleDateError
 from casefile.handlers.common import (
     CLOCK_SKEW,
     ENTRY_BAN_START_MAX_AHEAD,
@@ -78,13 +78,21 @@ def _plausible_deadline_start(body: b.ScheduleDeadline, now: datetime) -> None:
     if isinstance(body, b.ScheduleFamilyDetention):
         not_implausibly_old(body.detained_at.date(), "detained_at")
         if body.detained_at > now + CLOCK_SKEW:
-            raise ImplausibleDateError("detained_at lies in the future", code="date_in_future")
+            raise ImplausibleDateError(
+                "detained_at lies in the future",
+                code="date_in_future",
+                fields=["detained_at"],
+                rule=FUTURE_RULE,
+            )
     elif isinstance(body, b.ScheduleEntryBan):
         not_implausibly_old(body.starts_on, "starts_on")
         if body.starts_on > dl.today_in_amsterdam(now) + ENTRY_BAN_START_MAX_AHEAD:
             raise ImplausibleDateError(
                 "starts_on lies more than a year ahead: an entry ban starts at the departure",
                 code="date_implausible",
+                fields=["starts_on"],
+                rule="lies more than a year ahead; an entry ban starts at the departure, which"
+                " is planned at most about a year ahead",
             )
 
 
