@@ -61,3 +61,9 @@ def test_a_record_with_a_duplicate_key_at_any_depth_is_refused(
 def test_a_record_that_is_not_strict_json_is_refused_like_an_http_body(value: bytes) -> None:
     with pytest.raises(ContractError, match=r"^invalid_json: record value: "):
         decode_record(_record("casefile.events.v1", value))
+
+
+@pytest.mark.parametrize("value", [b'{"a": ' + b"7" * 5000 + b"}", b'{"a": [1e400]}'])
+def test_a_record_with_a_number_too_large_is_refused_with_its_own_code(value: bytes) -> None:
+    with pytest.raises(ContractError, match=r"^number_too_large: record value: a number"):
+        decode_record(_record("casefile.events.v1", value))

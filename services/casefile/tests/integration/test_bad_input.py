@@ -152,6 +152,16 @@ async def test_oversized_and_malformed_bodies(casefile: Any) -> None:
         "/cases", content=b"{not json", headers={**headers, "content-type": "application/json"}
     )
     assert response.status_code == 422
+    # A second new user's trial: a 5000-digit number was called "not valid JSON".
+    digits = b'{"person": {"languages": [' + b"7" * 5000 + b"]}}"
+    response = await casefile.http.post(
+        "/cases", content=digits, headers={**headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == "number_too_large"
+    assert response.json()["reasons"] == [
+        "body: a number has more than 100 digits (too large to read)"
+    ]
     response = await casefile.http.get("/cases/not-a-uuid", headers=headers)
     assert response.status_code == 422
     assert await _footprint(casefile) == before
