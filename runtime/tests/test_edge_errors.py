@@ -178,6 +178,39 @@ async def test_a_long_number_under_the_limit_reaches_validation() -> None:
     assert response.status_code == 201, response.text
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "coding"),
+    [
+        # A second new user's trial: a gzip body was read as if it were plain.
+        ("POST", "/cases/1/consents", "gzip"),
+        ("POST", "/partner/token", "deflate"),
+        ("POST", "/cases/1/consents", "identity, br"),  # a list: each coding counts
+        ("POST", "/cases/1/consents", "X-Zara-Probe"),  # an unknown one too, never repeated
+        ("GET", "/cases", "GZIP"),  # case-insensitive; any request that declares one
+    ],
+)
+async def test_a_content_coding_other_than_identity_is_415(
+    method: str, path: str, coding: str
+) -> None:
+    plain = b'{"partner_id": "p1", "valid_until": "2026-01-01"}'
+    headers = {**_staff(), **JSON, "content-encoding": coding}
+    async with _client() as client:
+        content = plain if method == "POST" else None
+        response = await client.request(method, path, content=content, headers=headers)
+    body = _refusal(response, 415, "unsupported_content_encoding")
+    assert response.headers["accept-encoding"] == "identity"
+    assert "Zara" not in response.text, body
+
+
+@pytest.mark.parametrize("coding", ["identity", "Identity", ""])
+async def test_the_identity_coding_or_none_is_read(coding: str) -> None:
+    plain = b'{"partner_id": "p1", "valid_until": "2026-01-01"}'
+    headers = {**_staff(), **JSON, "content-encoding": coding}
+    async with _client() as client:
+        response = await client.post("/cases/1/consents", content=plain, headers=headers)
+    assert response.status_code == 201, response.text
+
+
 async def test_head_answers_on_get_routes() -> None:
     """The issue's input: HEAD on a GET route answered 405."""
     async with _client() as client:

@@ -2,7 +2,8 @@
 
 Every 4xx and 5xx the services answer is an `ErrorBody`: `{"error": code, "detail": sentence,
 "reasons": [...]}`, whether a route, a dependency, Starlette's router (404, 405) or a middleware
-(413, 415, malformed JSON) refused the request.
+(413, 415, malformed JSON) refused the request. A request whose content has a content coding
+(``Content-Encoding: gzip``) is refused with 415 ``unsupported_content_encoding``.
 
 JSON bodies are parsed here once, strictly (`hub_runtime.strict_json`: RFC 8259 and RFC 7493,
 the I-JSON profile; the same rules the Kafka consumers apply to records): UTF-8 only, no
@@ -190,6 +191,51 @@ def _refusal(scope: Scope, body: bytes) -> JSONResponse | None:
     except BodyRefusedError as refused:
         return error_response(422, refused.code, refused.reason, [refused.reason])
     return None
+
+
+IDENTITY = "identity"
+"""The one content coding the edge reads: none (RFC 9110 section 8.4.1)."""
+
+
+class ContentEncodingMiddleware:
+    """Refuses a request that declares a content coding other than ``identity`` (gzip,
+    deflate, br, ...) with 415 ``unsupported_content_encoding`` and ``Accept-Encoding:
+    identity``, in the hub's error shape (RFC 9110 section 8.4: a server that cannot decode a
+    request's content coding answers 415; section 15.5.16: the Accept-Encoding response field
+    says which codings it would accept). Without this, a gzip body would be read as if it were
+    plain (and refused as "not UTF-8", or worse, a coded form read as fields). The request's
+    coding is never repeated: a header value is whatever the client wrote."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: any ``Content-Encoding`` field naming a coding other than
+        ``identity`` answers 415 before the body is read; other scope types (lifespan,
+        websocket) pass through unchanged."""
+        if scope["type"] != "http" or not _coded(scope):
+            await self.app(scope, receive, send)
+            return
+        refusal = error_response(
+            415,
+            "unsupported_content_encoding",
+            "the request's content must be sent without a content coding (no Content-Encoding,"
+            " or Content-Encoding: identity); gzip, deflate, br and others are not accepted",
+            headers={"Accept-Encoding": IDENTITY},
+        )
+        await refusal(scope, receive, send)
+
+
+def _coded(scope: Scope) -> bool:
+    """True when a ``Content-Encoding`` field (each of them; a list of codings, RFC 9110
+    section 8.4, case-insensitive) names a coding other than ``identity``."""
+    for name, value in scope.get("headers") or []:
+        if name.lower() != b"content-encoding":
+            continue
+        codings = (c.strip().lower() for c in value.decode("latin-1").split(","))
+        if any(coding and coding != IDENTITY for coding in codings):
+            return True
+    return False
 
 
 class HeadAsGetMiddleware:

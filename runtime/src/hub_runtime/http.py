@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub_runtime import errors, openapi_errors
 from hub_runtime.edge import (
+    ContentEncodingMiddleware,
     HeadAsGetMiddleware,
     JsonBodyMiddleware,
     error_response,
@@ -181,7 +182,8 @@ def create_app(
     """A FastAPI app with the shared edge behaviour; the service adds its routers.
 
     Every refusal answers the hub's `ErrorBody` (see `hub_runtime.edge`); bodies are strict
-    JSON (415 otherwise, 422 for duplicate keys), except HTML form bodies
+    JSON (415 otherwise, 422 for duplicate keys) without a content coding (415
+    ``unsupported_content_encoding``), except HTML form bodies
     (``application/x-www-form-urlencoded``) on paths under ``form_prefixes`` (server-rendered
     pages, e.g. signals' ``/dashboard/``); HEAD works on every GET route; the OpenAPI
     document lists each route's error statuses (see `hub_runtime.openapi_errors`)."""
@@ -195,6 +197,7 @@ def create_app(
     # Outermost last: tracing sees everything; the size limit runs before JSON is parsed.
     app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(ContentEncodingMiddleware)  # before the body is read
     app.add_middleware(HeadLimitMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TracingMiddleware, service=service)

@@ -1,5 +1,7 @@
 """Bad input answers 4xx with a reason a counsellor's tool can show, and writes nothing."""
 
+import gzip
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -164,6 +166,23 @@ async def test_oversized_and_malformed_bodies(casefile: Any) -> None:
     ]
     response = await casefile.http.get("/cases/not-a-uuid", headers=headers)
     assert response.status_code == 422
+    assert await _footprint(casefile) == before
+
+
+async def test_a_gzip_body_is_refused_415_and_writes_nothing(casefile: Any) -> None:
+    """A second new user's trial: ``Content-Encoding: gzip`` was ignored (the body read as if
+    plain). Refused by the runtime's edge before the body is read, on every service."""
+    headers = {
+        **casefile.token(Role.COUNSELLOR),
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+    }
+    before = await _footprint(casefile)
+    body = gzip.compress(json.dumps(casefile.case_body()).encode())
+    response = await casefile.http.post("/cases", content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["error"] == "unsupported_content_encoding"
+    assert response.headers["accept-encoding"] == "identity"
     assert await _footprint(casefile) == before
 
 
