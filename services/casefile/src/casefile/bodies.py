@@ -11,6 +11,7 @@ from uuid import UUID
 
 from hub_contracts.calendar import CalendarDate, Instant
 from hub_contracts.codes import AsciiCode, UniqueItems
+from hub_contracts.countries import IsoCountryCode
 from hub_contracts.text import HumanLines, HumanName
 from hub_contracts.vocabulary import (
     BottleneckCategory,
@@ -33,7 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-CountryCode = Annotated[str, AsciiCode("[A-Z]{2}")]
+CountryCode = IsoCountryCode
+"""ISO 3166-1 alpha-2, a code assigned to a country (or XK): `hub_contracts.countries`."""
 LanguageCode = Annotated[str, AsciiCode("[a-z]{2,3}")]
 Phone = Annotated[str, AsciiCode(r"\+?[0-9][0-9 ()-]{5,24}")]
 EvidenceRef = Annotated[str, AsciiCode(r"[A-Za-z0-9._:/#-]{1,120}")]

@@ -68,6 +68,12 @@ async def test_bad_new_cases_are_refused_with_reasons(casefile: Any) -> None:
         (casefile.case_body(region="amsterdam-centrum"), 422, "region"),
         (casefile.case_body(vulnerabilities=["sad"]), 422, "vulnerabilities"),
         (casefile.case_body(country_of_origin="Syria"), 422, "country_of_origin"),
+        # A second new user's trial: XX, two capitals but no country, was accepted.
+        (
+            casefile.case_body(country_of_origin="XX"),
+            422,
+            "country_of_origin: should be an ISO 3166-1 alpha-2 code assigned to a country",
+        ),
         (
             casefile.case_body(passport_number="X123"),
             422,

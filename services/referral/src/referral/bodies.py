@@ -12,8 +12,9 @@ from uuid import UUID
 
 from hub_contracts import DataCategory, PartnerType, Purpose
 from hub_contracts.calendar import CalendarDate
-from hub_contracts.codes import AsciiCode, UniqueItems
+from hub_contracts.codes import UniqueItems
 from hub_contracts.commands.referral import ConsentEvidence
+from hub_contracts.countries import IsoCountryCode
 from hub_contracts.text import HumanLine, HumanName, HumanText
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +22,8 @@ from referral.domain.partner_changes import ChangeReason
 from referral.domain.policy import ReviewAction
 from referral.hsds.taxonomy import Term
 
-CountryCode = Annotated[str, AsciiCode("[A-Z]{2}")]
+CountryCode = IsoCountryCode
+"""ISO 3166-1 alpha-2, a code assigned to a country (or XK): `hub_contracts.countries`."""
 MAX_COUNTRIES = 249
 """Every ISO 3166-1 alpha-2 country at most once (249 codes are assigned)."""
 MAX_SERVICES = 30

@@ -44,6 +44,9 @@ async def _post_partner(stack: Any, **changes: Any) -> Any:
         ({"countries": ["NL"] * 10_001}, "countries"),  # the issue's 10,001 duplicates
         ({"countries": ["NL", "IQ", "NL"]}, "countries"),  # a short repeat: same class
         ({"countries": ["NL\n"]}, "countries"),  # a code with a trailing line feed
+        # A second new user's trial: XX (user-assigned, no country) was accepted.
+        ({"countries": ["NL", "XX"]}, "countries[1]: should be an ISO 3166-1 alpha-2 code"),
+        ({"countries": ["UK"]}, "countries[0]: should be an ISO 3166-1 alpha-2 code"),
         ({"purposes": ["return_counselling"] * 2}, "purposes"),  # a repeated purpose
     ],
 )
@@ -55,6 +58,13 @@ async def test_bad_partner_entries_are_422_and_not_listed(
     assert _says(response.json(), field)
     listed = await stack.http.get("/partners", headers=stack.token(Role.ADMIN))
     assert listed.json() == []
+
+
+async def test_kosovo_is_a_country_a_partner_can_work_in(stack: Any) -> None:
+    """XK is user-assigned, not ISO 3166-1, and accepted on purpose (hub_contracts.countries)."""
+    response = await _post_partner(stack, countries=["XK", "NL"])
+    assert response.status_code == 201, response.text
+    assert response.json()["countries"] == ["XK", "NL"]
 
 
 async def test_a_partner_name_is_stored_in_nfc(stack: Any) -> None:
