@@ -26,6 +26,7 @@ from hub_runtime.edge import (
     on_http_exception,
 )
 from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware
+from hub_runtime.edge_pages import ErrorPage, ErrorPagesMiddleware
 from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liveness
 from hub_runtime.health import readiness as readiness_report
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
@@ -185,7 +186,9 @@ def create_app(
     JSON (415 otherwise, 422 for duplicate keys) without a content coding (415
     ``unsupported_content_encoding``), except HTML form bodies
     (``application/x-www-form-urlencoded``) on paths under ``form_prefixes`` (server-rendered
-    pages, e.g. signals' ``/dashboard/``); HEAD works on every GET route; the OpenAPI
+    pages, e.g. signals' ``/dashboard/``), where a browser gets the service's error page
+    instead of JSON once it adds one (`hub_runtime.edge_pages.add_error_page`); HEAD works on
+    every GET route; the OpenAPI
     document lists each route's error statuses (see `hub_runtime.openapi_errors`)."""
     app = FastAPI(title=title, description=description, version="1")
     app.add_exception_handler(RequestValidationError, _on_validation_error)
@@ -199,6 +202,10 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(ContentEncodingMiddleware)  # before the body is read
     app.add_middleware(HeadLimitMiddleware)
+    # Outside the limits, so their refusals too become a service's page (`add_error_page`).
+    pages: dict[str, ErrorPage] = {}
+    app.state.error_pages = pages
+    app.add_middleware(ErrorPagesMiddleware, pages=pages)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TracingMiddleware, service=service)
     openapi_errors.install(app)

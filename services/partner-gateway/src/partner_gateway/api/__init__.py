@@ -53,5 +53,5 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
     )
     app.include_router(admin.router(bus))
     app.include_router(partner.router(bus, limiter, settings.partner_token_ttl_seconds))
-    app.include_router(portal.router(bus, settings, ctx.pool))
+    portal.install(app, bus, settings, ctx.pool)
     return app

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from hub_runtime.asyncapi import asyncapi_document
 from hub_runtime.auth import install
 from hub_runtime.bus import MessageBus
+from hub_runtime.edge_pages import add_error_page
 from hub_runtime.http import create_app
 from hub_runtime.idempotency import PostgresKeys
 from hub_runtime.oidc import OidcVerifier
@@ -17,7 +18,7 @@ from hub_runtime.oidc_login import OidcLogin
 from hub_runtime.service import ServiceContext
 from hub_runtime.settings import HubSettings
 
-from signals.api import admin, dashboard, dashboard_provider, published
+from signals.api import admin, dashboard, dashboard_errors, dashboard_provider, published
 from signals.config import Settings
 from signals.deps import Deps
 from signals.routes import CONSUMES, PUBLISHES, ROUTES
@@ -54,6 +55,8 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard_provider.router)
+    # A browser gets the dashboard's page for what the edge or the router refuses there.
+    add_error_page(app, "/dashboard", dashboard_errors.error_page)
     return app
 
 

@@ -11,19 +11,30 @@ languages: `render`, `i18n`, ``templates/``, ``locale/``; the second factor and 
 from __future__ import annotations
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
+from hub_runtime.edge_pages import add_error_page
 
 from partner_gateway.api.portal import account, forms, pages, team
-from partner_gateway.api.portal.errors import page_route
+from partner_gateway.api.portal.errors import edge_page, page_route
 from partner_gateway.api.portal.render import Portal
 from partner_gateway.config import Settings
 from partner_gateway.repository.rate_limits import PostgresRateLimits
 from partner_gateway.routes import GatewayBus
 
 
-def router(bus: GatewayBus, settings: Settings, pool: asyncpg.Pool) -> APIRouter:
-    """``/portal/...`` routes on ``bus`` (not in the OpenAPI document: they answer HTML);
-    sign-in attempts are limited in ``pool``'s database, across the gateway's instances."""
+def install(app: FastAPI, bus: GatewayBus, settings: Settings, pool: asyncpg.Pool) -> None:
+    """The portal on ``app``: its routes (`router`) and its message page for what the edge or
+    the router refuses under ``/portal`` (an unknown path, 405, 413, 414, 431, ...), which a
+    browser gets instead of the API's JSON (`hub_runtime.edge_pages`; `errors.edge_page`)."""
+    routes, portal = router(bus, settings, pool)
+    app.include_router(routes)
+    add_error_page(app, "/portal", edge_page(portal))
+
+
+def router(bus: GatewayBus, settings: Settings, pool: asyncpg.Pool) -> tuple[APIRouter, Portal]:
+    """``/portal/...`` routes on ``bus`` (not in the OpenAPI document: they answer HTML), and
+    the portal they render with; sign-in attempts are limited in ``pool``'s database, across
+    the gateway's instances."""
     portal = Portal.build(
         secure=not settings.hub.development,
         secret=settings.hub.jwt_secret.get_secret_value(),
@@ -43,4 +54,4 @@ def router(bus: GatewayBus, settings: Settings, pool: asyncpg.Pool) -> APIRouter
     forms.add(routes, bus, portal, sign_in_limiter)
     account.add(routes, bus, portal, sign_in_limiter)
     team.add(routes, bus, portal)
-    return routes
+    return routes, portal

@@ -9,6 +9,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from hub_runtime.edge_pages import ErrorPage
 from hub_runtime.errors import DomainError
 from hub_runtime.http import status_of
 
@@ -54,6 +55,21 @@ def error_page(
 ) -> HTMLResponse:
     """A domain error as the message page, with the status the API would answer."""
     return message_page(portal, request, refused.code, status_of(refused), staff)
+
+
+def edge_page(portal: Portal) -> ErrorPage:
+    """The message page, in the reader's language, for a refusal of the edge or the router
+    under ``/portal`` (`hub_runtime.edge_pages`): an unknown path (404 ``page_not_found``),
+    a method no page takes (405), a form too large (413), an address or header fields too long
+    (414, 431), a body sent in a way the portal does not read (415), the gateway too busy
+    (503); the same status as the API's JSON answer."""
+
+    def page(request: Request, status: int, code: str) -> Response:
+        # The router's 404 is a path no page has, not a referral that is not the partner's.
+        shown = "page_not_found" if code == "not_found" else code
+        return message_page(portal, request, shown, status, None)
+
+    return page
 
 
 def page_route(portal: Portal) -> type[APIRoute]:

@@ -127,6 +127,19 @@ ERROR = {
     "staff_not_active": N_("This account is revoked or has not set a password yet."),
     "own_account": N_("You cannot revoke your own account."),
     "email_invalid": N_("Please enter a valid e-mail address."),
+    # What the edge or the router refuses under /portal (hub_runtime.edge_pages).
+    "page_not_found": N_("This page does not exist. Check the address."),
+    "method_not_allowed": N_("This page cannot be used this way. Use its links and forms."),
+    "payload_too_large": N_("What you sent is too large."),
+    "uri_too_long": N_("This address is too long."),
+    "headers_too_large": N_(
+        "Your browser sent too much with this request (often too many cookies)."
+        " Delete this site's cookies and try again."
+    ),
+    "unsupported_media_type": N_("The form was sent in a way the portal does not accept."),
+    "unsupported_content_encoding": N_("The form was sent in a way the portal does not accept."),
+    "request_timeout": N_("The form took too long to arrive. Please try again."),
+    "overloaded": N_("The portal is busy. Please try again in a moment."),
 }
 
 ROLE = {"member": N_("Staff member"), "lead": N_("Lead")}

@@ -1,0 +1,90 @@
+"""What the edge and the router refuse under ``/portal`` answers a browser the portal's message
+page in the reader's language, with the refusal's status (a second new user's trial got JSON
+for an unknown portal path, a 405 and the 413/414/431 limits); the API keeps its JSON, and so
+does a client that does not ask for HTML (`hub_runtime.edge_pages`). On the running gateway,
+over a real socket."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from hub_runtime.edge_limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
+from markupsafe import escape
+from partner_gateway.api.portal import i18n, labels
+
+from .conftest import Gateway
+from .portal import browser
+
+pytestmark = pytest.mark.integration
+
+BROWSER_FR = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "fr-FR,fr;q=0.9",
+}
+
+
+def _french(code: str) -> str:
+    # Escaped as the template escapes it (an apostrophe becomes &#39;).
+    return str(escape(i18n.load()["fr"].gettext(labels.ERROR[code])))
+
+
+async def test_edge_refusals_under_the_portal_are_its_page_in_french(gateway: Gateway) -> None:
+    http = browser(gateway)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    cases = [
+        (await http.get("/portal/no-such-page", headers=BROWSER_FR), 404, "page_not_found"),
+        (await http.delete("/portal/", headers=BROWSER_FR), 405, "method_not_allowed"),
+        (
+            await http.post(
+                "/portal/sign-in", content=b"x=" + b"a" * 2_000_000, headers={**BROWSER_FR, **form}
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            await http.get("/portal/?q=" + "a" * MAX_TARGET_BYTES, headers=BROWSER_FR),
+            414,
+            "uri_too_long",
+        ),
+        (
+            await http.get(
+                "/portal/", headers={**BROWSER_FR, "X-Filler": "a" * (MAX_HEADER_BYTES + 1)}
+            ),
+            431,
+            "headers_too_large",
+        ),
+        (
+            await http.post(
+                "/portal/sign-in",
+                content=gzip.compress(b"email=a%40b.example&password=x"),
+                headers={**BROWSER_FR, **form, "Content-Encoding": "gzip"},
+            ),
+            415,
+            "unsupported_content_encoding",
+        ),
+    ]
+    for answer, status, code in cases:
+        assert answer.status_code == status, (code, answer.text[:300])
+        assert answer.headers["content-type"].startswith("text/html"), (code, answer.text[:300])
+        assert '<html lang="fr"' in answer.text, code
+        assert _french(code) in answer.text, (code, answer.text)
+        assert f"<code>{code}</code>" in answer.text, code
+        assert answer.headers["cache-control"] == "no-store", code
+    assert cases[1][0].headers["allow"]  # what a client acts on is kept
+
+
+async def test_the_api_and_clients_not_asking_for_html_keep_the_json(gateway: Gateway) -> None:
+    http = browser(gateway)
+    answers = [
+        (await http.get("/partner/no-such-route", headers=BROWSER_FR), 404, "not_found"),
+        (await http.get("/portal/no-such-page"), 404, "not_found"),  # httpx sends */*
+        (
+            await http.get("/portal/no-such-page", headers={"Accept": "application/json"}),
+            404,
+            "not_found",
+        ),
+    ]
+    for answer, status, code in answers:
+        assert answer.status_code == status, answer.text
+        assert answer.json()["error"] == code, answer.text
