@@ -25,10 +25,15 @@ async def _case(cf: Any, case_id: str) -> dict[str, Any]:
     return dict(response.json())
 
 
-def _error(response: Any, status: int, code: str) -> None:
+FUTURE_REASON = (
+    "decided_on: lies in the future; it should be today or earlier (the council's day, Amsterdam)"
+)
+
+
+def _error(response: Any, status: int, code: str, reasons: list[str] | None = None) -> None:
     assert response.status_code == status, response.text
     body = response.json()
-    assert (body["error"], type(body["detail"]), body["reasons"]) == (code, str, [])
+    assert (body["error"], type(body["detail"]), body["reasons"]) == (code, str, reasons or [])
 
 
 async def test_a_final_rejections_date_is_corrected_and_the_departure_recounted(
@@ -106,6 +111,8 @@ async def test_refusals_come_in_the_hubs_error_shape(start_casefile: Any) -> Non
         await cf.http.post(url, json=body(decision, tomorrow), headers=headers),
         422,
         "date_in_future",
+        # The field and the rule, as a validation error's reasons (a new user's trial: empty).
+        [FUTURE_REASON],
     )
     _error(await cf.http.post(url, json=body(decision), headers=headers), 422, "date_unchanged")
     bad_reason = await cf.http.post(url, json=body(decision, reason="my words"), headers=headers)
