@@ -3,16 +3,16 @@ exactly what the protocol promises of the PostgreSQL version."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from uuid import UUID
 
 from hub_contracts import ProcedureStage, ReferralStatus
 
-from partner_gateway.domain.model import CaseView, PartnerView, Referral
+from partner_gateway.domain.model import Referral
 from partner_gateway.fakes.directory import FakeCases, FakeConsents
 from partner_gateway.fakes.referrals import FakeDeliveries, FakeNotifications, FakeReferrals
 from partner_gateway.fakes.state import Table
-from partner_gateway.repository.bulk_protocol import ConsentGrant, NewNotification
+from partner_gateway.repository.bulk_protocol import ApprovalFacts, ConsentGrant, NewNotification
 
 
 class FakeBulk(Table):
@@ -36,15 +36,16 @@ class FakeBulk(Table):
         for case_id, stage in stages:
             await cases.set_stage(case_id, stage)
 
-    async def partners(self, partner_ids: Collection[UUID]) -> dict[UUID, PartnerView]:
-        return {p: self.s.partners[p] for p in partner_ids if p in self.s.partners}
-
-    async def withdrawn_consents(self, consent_ids: Collection[UUID]) -> set[UUID]:
-        return {c for c in consent_ids if c in self.s.withdrawals}
-
-    async def case_views(self, case_ids: Collection[UUID]) -> dict[UUID, CaseView]:
+    async def approval_facts(self, keys: Sequence[tuple[UUID, UUID, UUID]]) -> list[ApprovalFacts]:
         cases = FakeCases(self.s)
-        return {c: await cases.view(c) for c in case_ids}
+        return [
+            ApprovalFacts(
+                self.s.partners.get(partner),
+                consent in self.s.withdrawals,
+                await cases.view(case),
+            )
+            for partner, consent, case in keys
+        ]
 
     async def add_referrals(self, rows: Sequence[tuple[Referral, ReferralStatus]]) -> set[UUID]:
         referrals = FakeReferrals(self.s)

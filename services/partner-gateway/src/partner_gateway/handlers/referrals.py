@@ -58,18 +58,20 @@ async def approve_many(uow: GatewayUnitOfWork, approvals: Sequence[ReferralAppro
     are applied alone, between runs), so the facts are read once for all of them. Raises
     `PermanentEventError` if any names an origin-country authority (the consumer then applies
     the records one by one, and that one goes to the dead letters)."""
-    partners = await uow.bulk.partners({a.partner_id for a in approvals})
-    for approval in approvals:
-        check_not_origin_authority(approval, partners.get(approval.partner_id))
     referrals = [referral_of(a) for a in approvals]
-    withdrawn = await uow.bulk.withdrawn_consents({r.consent_id for r in referrals})
-    cases = await uow.bulk.case_views({r.case_id for r in referrals})
+    facts = await uow.bulk.approval_facts(
+        [(r.partner_id, r.consent_id, r.case_id) for r in referrals]
+    )
+    for approval, fact in zip(approvals, facts, strict=True):
+        check_not_origin_authority(approval, fact.partner)
     rows = [
-        (r, stopped_before_approval(r.consent_id in withdrawn, cases[r.case_id])) for r in referrals
+        (r, stopped_before_approval(f.consent_withdrawn, f.case))
+        for r, f in zip(referrals, facts, strict=True)
     ]
     stored = await uow.bulk.add_referrals(
         [(r, ReferralStatus.WITHDRAWN if closed else ReferralStatus.APPROVED) for r, closed in rows]
     )
+    partners = {f.partner.partner_id: f.partner for f in facts if f.partner is not None}
     ready: list[Outgoing] = []
     for referral, closed in rows:
         if referral.referral_id not in stored:

@@ -9,14 +9,14 @@ round trip per table instead of one per event.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from uuid import UUID
 
 from hub_contracts import ProcedureStage, ReferralStatus
 from hub_runtime.db import Connection
 
-from partner_gateway.domain.model import CaseView, PartnerView, Referral
-from partner_gateway.repository.bulk_protocol import ConsentGrant, NewNotification
+from partner_gateway.domain.model import CaseView, Referral
+from partner_gateway.repository.bulk_protocol import ApprovalFacts, ConsentGrant, NewNotification
 from partner_gateway.repository.partners import partner_of
 
 
@@ -65,34 +65,33 @@ class BulkRepository:
             [str(s) for s in last.values()],
         )
 
-    async def partners(self, partner_ids: Collection[UUID]) -> dict[UUID, PartnerView]:
+    async def approval_facts(self, keys: Sequence[tuple[UUID, UUID, UUID]]) -> list[ApprovalFacts]:
         rows = await self.conn.fetch(
-            "SELECT * FROM partners WHERE partner_id = ANY($1::uuid[])", list(partner_ids)
-        )
-        return {r["partner_id"]: partner_of(r) for r in rows}
-
-    async def withdrawn_consents(self, consent_ids: Collection[UUID]) -> set[UUID]:
-        rows = await self.conn.fetch(
-            "SELECT consent_id FROM consent_withdrawals WHERE consent_id = ANY($1::uuid[])",
-            list(consent_ids),
-        )
-        return {r["consent_id"] for r in rows}
-
-    async def case_views(self, case_ids: Collection[UUID]) -> dict[UUID, CaseView]:
-        rows = await self.conn.fetch(
-            "SELECT k.case_id, c.stage, c.closed_on,"
+            "SELECT p.partner_id, p.partner_type, p.purposes, p.countries, p.active,"
+            " p.webhook_url, p.agreement_valid_until, p.ever_origin_authority,"
+            " EXISTS (SELECT 1 FROM consent_withdrawals w WHERE w.consent_id = k.consent_id)"
+            " AS consent_withdrawn, c.stage, c.closed_on,"
             " EXISTS (SELECT 1 FROM erased_cases e WHERE e.case_id = k.case_id) AS erased"
-            " FROM unnest($1::uuid[]) AS k(case_id) LEFT JOIN cases c ON c.case_id = k.case_id",
-            list(set(case_ids)),
+            " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY"
+            " AS k(partner_id, consent_id, case_id, ord)"
+            " LEFT JOIN partners p ON p.partner_id = k.partner_id"
+            " LEFT JOIN cases c ON c.case_id = k.case_id ORDER BY k.ord",
+            [partner for partner, _, _ in keys],
+            [consent for _, consent, _ in keys],
+            [case for _, _, case in keys],
         )
-        return {
-            r["case_id"]: CaseView(
-                stage=None if r["stage"] is None else ProcedureStage(r["stage"]),
-                closed=r["closed_on"] is not None,
-                erased=bool(r["erased"]),
+        return [
+            ApprovalFacts(
+                partner=None if r["partner_id"] is None else partner_of(r),
+                consent_withdrawn=r["consent_withdrawn"],
+                case=CaseView(
+                    stage=None if r["stage"] is None else ProcedureStage(r["stage"]),
+                    closed=r["closed_on"] is not None,
+                    erased=r["erased"],
+                ),
             )
             for r in rows
-        }
+        ]
 
     async def add_referrals(self, rows: Sequence[tuple[Referral, ReferralStatus]]) -> set[UUID]:
         first = list({r.referral_id: (r, s) for r, s in reversed(rows)}.values())

@@ -9,7 +9,7 @@ fake simply loops over the one-row fakes).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -46,6 +46,16 @@ class NewNotification:
     notice_id: UUID | None = None
 
 
+@dataclass(frozen=True)
+class ApprovalFacts:
+    """What an approval is judged on: the partner's directory entry (None: not listed), whether
+    its consent's withdrawal is recorded, and the case as the gateway knows it."""
+
+    partner: PartnerView | None
+    consent_withdrawn: bool
+    case: CaseView
+
+
 class BulkStore(Protocol):
     """Many rows per call; each call is one round trip on PostgreSQL."""
 
@@ -59,16 +69,9 @@ class BulkStore(Protocol):
         a case wins)."""
         ...
 
-    async def partners(self, partner_ids: Collection[UUID]) -> dict[UUID, PartnerView]:
-        """The directory's entries of these ids (an id not listed is absent)."""
-        ...
-
-    async def withdrawn_consents(self, consent_ids: Collection[UUID]) -> set[UUID]:
-        """Those of the ids whose withdrawal is recorded (also before their grant arrived)."""
-        ...
-
-    async def case_views(self, case_ids: Collection[UUID]) -> dict[UUID, CaseView]:
-        """``CaseStore.view`` of each id (every id is a key; nothing seen: stage None, open)."""
+    async def approval_facts(self, keys: Sequence[tuple[UUID, UUID, UUID]]) -> list[ApprovalFacts]:
+        """For each ``(partner_id, consent_id, case_id)``, in order, what an approval is judged
+        on: ``PartnerStore.get``, ``ConsentStore.is_withdrawn`` and ``CaseStore.view``."""
         ...
 
     async def add_referrals(self, rows: Sequence[tuple[Referral, ReferralStatus]]) -> set[UUID]:
