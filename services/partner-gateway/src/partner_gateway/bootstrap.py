@@ -5,7 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from hub_runtime.bus import bind_events
+from hub_runtime.bus import bind_batch, bind_events
 from hub_runtime.service import ServiceContext, ServiceDefinition, Worker
 
 from partner_gateway.api import CONSUMES, PUBLISHES, build_app
@@ -50,6 +50,7 @@ def definition(
         publishes=PUBLISHES,
         consumes=CONSUMES,
         handlers=bind_events(ROUTES, deps),
+        batch_handler=bind_batch(ROUTES, deps),
         unit_of_work=PostgresUnitOfWork,
         build_app=app,
         workers=workers,

@@ -31,6 +31,8 @@ from partner_gateway.repository import (
     ReferralRepository,
     StaffRepository,
 )
+from partner_gateway.repository.bulk import BulkRepository
+from partner_gateway.repository.bulk_protocol import BulkStore
 from partner_gateway.repository.protocols import (
     CaseStore,
     ConsentStore,
@@ -107,6 +109,11 @@ class GatewayUnitOfWork(Protocol):
         """The portal's staff accounts and sessions."""
         ...
 
+    @property
+    def bulk(self) -> BulkStore:
+        """Many events' rows at once (the consumer's batch route)."""
+        ...
+
     def emit(
         self,
         payload: EventPayload,
@@ -147,6 +154,7 @@ class PostgresUnitOfWork(UnitOfWork):
     disclosures: DisclosureRepository
     notices: NoticeRepository
     staff: StaffRepository
+    bulk: BulkRepository
 
     def __init__(self, pool: asyncpg.Pool, *, source: str = SOURCE) -> None:
         super().__init__(pool, source=source)
@@ -168,3 +176,4 @@ class PostgresUnitOfWork(UnitOfWork):
         self.disclosures = DisclosureRepository(conn)
         self.notices = NoticeRepository(conn)
         self.staff = StaffRepository(conn)
+        self.bulk = BulkRepository(conn)

@@ -30,10 +30,8 @@ from hub_contracts import (
 )
 from hub_contracts.examples import example_payload
 from hub_runtime.bus import Event
-from hub_runtime.db import create_pool
-from hub_runtime.migrations import apply_migrations, folder_migrations, runtime_migrations
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import temporary_databases
+from hub_runtime.testing_batches import both_ways, rows_of
 from signals.bootstrap import MIGRATIONS
 from signals.config import Settings
 from signals.deps import Deps
@@ -103,10 +101,6 @@ def _like(cls: type[EventPayload], **changes: Any) -> EventPayload:
     return cls.model_validate(example_payload(cls).model_copy(update=changes).model_dump())
 
 
-async def _stored(pool: asyncpg.Pool) -> dict[str, list[tuple[Any, ...]]]:
-    return {name: [tuple(r) for r in await pool.fetch(sql)] for name, sql in TABLES.items()}
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 async def test_one_batch_stores_what_one_event_at_a_time_stores(
     hub_settings: HubSettings, seed: int
@@ -114,25 +108,15 @@ async def test_one_batch_stores_what_one_event_at_a_time_stores(
     settings = Settings(hub=hub_settings, max_cells_per_person=5)
     deps = Deps(settings)
     events = [Event(env, payload) for env, payload in _events(random.Random(seed), 150)]
-    assert ROUTES.batch is not None
-    async with temporary_databases(hub_settings, "batch", "single") as names:
-        pools = {k: await create_pool(hub_settings.pg_dsn, db) for k, db in names.items()}
-        try:
-            for pool in pools.values():
-                async with pool.acquire() as conn:
-                    await apply_migrations(
-                        conn, runtime_migrations() + folder_migrations(MIGRATIONS)
-                    )
-            async with PostgresSignalsUnitOfWork(pools["batch"], source="test") as uow:
-                await ROUTES.batch(events, uow, deps)
-                await uow.commit()
-            for event in events:
-                async with PostgresSignalsUnitOfWork(pools["single"], source="test") as uow:
-                    await ROUTES.events[event.envelope.type](event, uow, deps)
-                    await uow.commit()
-            batch, single = await _stored(pools["batch"]), await _stored(pools["single"])
-        finally:
-            for pool in pools.values():
-                await pool.close()
+
+    def unit_of_work(pool: asyncpg.Pool) -> PostgresSignalsUnitOfWork:
+        return PostgresSignalsUnitOfWork(pool, source="test")
+
+    async with both_ways(hub_settings, MIGRATIONS, ROUTES, deps, unit_of_work) as run:
+        await run.in_batches([events])
+        await run.one_at_a_time(events)
+        batch = await rows_of(run.pools["batch"], TABLES)
+        single = await rows_of(run.pools["single"], TABLES)
+    assert run.batches_refused == run.refused["single"] == 0, "no event here is refused"
     assert batch["contributions"], "the stream should have produced contributions"
     assert batch == single

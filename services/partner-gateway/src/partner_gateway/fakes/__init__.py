@@ -15,6 +15,7 @@ from __future__ import annotations
 from hub_contracts.envelope import Envelope
 from hub_runtime.fakes import InMemoryUnitOfWork
 
+from partner_gateway.fakes.bulk import FakeBulk
 from partner_gateway.fakes.directory import (
     FakeCases,
     FakeConsents,
@@ -53,6 +54,7 @@ class FakeUnitOfWork(InMemoryUnitOfWork[GatewayState]):
         self.disclosures = FakeDisclosures(state)
         self.notices = FakeNotices(state)
         self.staff = FakeStaff(state)
+        self.bulk = FakeBulk(state)
 
 
 def as_gateway_unit_of_work(uow: FakeUnitOfWork) -> GatewayUnitOfWork:

@@ -74,6 +74,8 @@ async def _follow(
 ) -> None:
     """The partner's own steps the gateway knows first, from its reports; referral's echo of
     them comes later and must not move the status back, so only these are followed."""
+    if not is_followed(from_status, to_status):
+        return
     due = deps.notice_ack_due
     if to_status in CLOSED_BY_COUNCIL:
         await notices.close_referrals(uow, [referral_id], to_status, f"referral_{to_status}")
@@ -90,3 +92,15 @@ async def _follow(
         and await uow.referrals.resume(referral_id, to_status)
     ):
         await notices.tell(uow, cause, [referral_id], NoticeKind.RESUMPTION, due)
+
+
+def is_followed(from_status: ReferralStatus | None, to_status: ReferralStatus) -> bool:
+    """Whether a status change may change anything here: a closure by the council, a
+    suspension, or a return from suspension to an open status (``from_status`` None: v1, which
+    knows no suspension). The partner's own steps (delivered, accepted, ...) are not: the
+    gateway knew them first. Pure, so the batch route can skip the others unread."""
+    return (
+        to_status in CLOSED_BY_COUNCIL
+        or to_status is ReferralStatus.SUSPENDED
+        or (from_status is ReferralStatus.SUSPENDED and to_status in notices.SUSPENDABLE)
+    )

@@ -1,0 +1,151 @@
+"""The consumer's fast path: a poll batch of events in one call, with set-based writes.
+
+Its effect is that of the event routes applied one after the other (the consumer's slow path
+applies records alone through them; ``tests/integration/test_batches_match_one_by_one.py``
+compares the two on PostgreSQL, ``tests/unit/test_batch_route.py`` on the fakes).
+
+Consecutive events that `GATHER` knows are joined into one `Run` and written with a statement
+per table: consents granted, stages, approvals (with their ``referral.ready`` and deliveries),
+and the status changes that change nothing here. Their effects commute with each other, and an
+approval reads only facts no gathered event writes (the partner's entry, a consent withdrawal,
+an erasure, a closure), so a run may be written at its end. Every event that changes those
+facts (``PartnerRegistered``: an origin-authority classification gives up deliveries;
+``ConsentWithdrawn``, ``PersonErased``, ``CaseClosed``; a closure, suspension or resumption)
+first writes the run so far, then goes through its own event route, in its turn: the privacy
+re-checks stay where they are written, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from hub_contracts import (
+    CaseOpened,
+    ConsentGranted,
+    ProcedureStage,
+    ProcedureStageChanged,
+    ReferralApproved,
+    ReferralStatus,
+    ReferralStatusChanged,
+    ReferralStatusChangedV2,
+)
+from hub_runtime.bus import BatchEventRoute, Event, EventRoute, UnknownMessageError
+
+from partner_gateway.deps import Deps
+from partner_gateway.handlers.notices import is_followed
+from partner_gateway.handlers.referrals import approve_many
+from partner_gateway.repository.bulk_protocol import ConsentGrant
+from partner_gateway.unit_of_work import GatewayUnitOfWork
+
+
+@dataclass
+class Run:
+    """The effects of consecutive gathered events, in event order, written by `write`."""
+
+    consents: list[ConsentGrant] = field(default_factory=list)
+    stages: list[tuple[UUID, ProcedureStage]] = field(default_factory=list)
+    approvals: list[ReferralApproved] = field(default_factory=list)
+
+    def extend(self, other: Run) -> None:
+        """Append ``other``'s effects after this run's (event order is kept)."""
+        self.consents += other.consents
+        self.stages += other.stages
+        self.approvals += other.approvals
+
+
+async def write(uow: GatewayUnitOfWork, run: Run) -> None:
+    """Write a run: a statement per table, none for what the run does not hold."""
+    if run.consents:
+        await uow.bulk.grant_consents(run.consents)
+    if run.stages:
+        await uow.bulk.set_stages(run.stages)
+    if run.approvals:
+        await approve_many(uow, run.approvals)
+
+
+def of_consent_granted(event: Event[ConsentGranted]) -> Run:
+    """`directory.on_consent_granted`."""
+    p = event.payload
+    grant = ConsentGrant(
+        p.consent_id,
+        p.case_id,
+        p.partner_id,
+        tuple(p.purposes),
+        tuple(p.data_categories),
+        p.valid_from,
+        p.valid_until,
+    )
+    return Run(consents=[grant])
+
+
+def of_case_opened(event: Event[CaseOpened]) -> Run:
+    """`directory.on_case_opened`."""
+    return Run(stages=[(event.payload.case_id, event.payload.stage)])
+
+
+def of_stage_changed(event: Event[ProcedureStageChanged]) -> Run:
+    """`directory.on_stage_changed`."""
+    return Run(stages=[(event.payload.case_id, event.payload.to_stage)])
+
+
+def of_referral_approved(event: Event[ReferralApproved]) -> Run:
+    """`referrals.on_referral_approved` (see `referrals.approve_many`)."""
+    return Run(approvals=[event.payload])
+
+
+def of_status_changed_v1(event: Event[ReferralStatusChanged]) -> Run | None:
+    """Nothing, unless `notices.on_status_changed_v1` would act (then None: its own route)."""
+    to_status = ReferralStatus(event.payload.to_status.value)
+    return None if is_followed(None, to_status) else Run()
+
+
+def of_status_changed_v2(event: Event[ReferralStatusChangedV2]) -> Run | None:
+    """Nothing, unless `notices.on_status_changed_v2` would act (then None: its own route)."""
+    p = event.payload
+    return None if is_followed(p.from_status, p.to_status) else Run()
+
+
+Gather = Callable[[Event[Any]], Run | None]
+"""``gather(event) -> Run``: an event's effect, computed without the database; None when the
+event must go through its own event route."""
+
+GATHER: Mapping[str, Gather] = {
+    ConsentGranted.event_type: of_consent_granted,
+    CaseOpened.event_type: of_case_opened,
+    ProcedureStageChanged.event_type: of_stage_changed,
+    ReferralApproved.event_type: of_referral_approved,
+    ReferralStatusChanged.event_type: of_status_changed_v1,
+    ReferralStatusChangedV2.event_type: of_status_changed_v2,
+}
+"""Event types that may join a `Run`, by CloudEvents type."""
+
+
+def batch_of(
+    events: Mapping[str, EventRoute[GatewayUnitOfWork, Deps]],
+) -> BatchEventRoute[GatewayUnitOfWork, Deps]:
+    """The batch route over ``events`` (the route table's event routes, by CloudEvents type).
+
+    Raises `UnknownMessageError` for an event type with no route (the consumer hands over only
+    routed types, so that is a programming error), and whatever an event route or
+    `approve_many` raises (the consumer then applies the batch's records one by one)."""
+
+    async def apply_batch(batch: Sequence[Event[Any]], uow: GatewayUnitOfWork, deps: Deps) -> None:
+        run = Run()
+        for event in batch:
+            gather = GATHER.get(event.envelope.type)
+            gathered = None if gather is None else gather(event)
+            if gathered is not None:
+                run.extend(gathered)
+                continue
+            route = events.get(event.envelope.type)
+            if route is None:
+                raise UnknownMessageError(f"no route for {event.envelope.type}")
+            await write(uow, run)
+            run = Run()
+            await route(event, uow, deps)
+        await write(uow, run)
+
+    return apply_batch
