@@ -87,10 +87,15 @@ async def rotate_secret(
     message: RotateClientSecret, uow: GatewayUnitOfWork, deps: Deps
 ) -> ClientSecretIssued:
     """A new secret; the current ones stay valid until now + ``deps.credential_overlap`` (no
-    downtime). Raises `NotFoundError` (unknown client), `ConflictError` (``client_revoked``)."""
+    downtime). Raises `NotFoundError` (unknown client), `OriginAuthorityRefusedError` (403
+    ``partner_origin_authority``: the client's partner is, or once was, an origin-country
+    authority; nothing is issued or stored, as at creation) and `ConflictError`
+    (``client_revoked``)."""
     client = await uow.credentials.client(message.client_id)
     if client is None:
         raise NotFoundError("the client")
+    if is_origin_authority(await uow.partners.get(client[0])):
+        raise OriginAuthorityRefusedError()
     if client[1] is not None:
         raise ConflictError("the client is revoked", code="client_revoked")
     until = datetime.now(UTC) + deps.credential_overlap
