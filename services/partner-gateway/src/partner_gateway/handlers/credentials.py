@@ -20,6 +20,7 @@ from hub_runtime.auth import Role, mint_token
 from hub_runtime.errors import (
     ConflictError,
     ForbiddenError,
+    InvalidError,
     NotFoundError,
     UnauthenticatedError,
 )
@@ -51,6 +52,16 @@ _T = TypeVar("_T")
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrypt")
 
 _BAD_CREDENTIALS = "the client credentials are not valid"
+
+
+class GrantInvalidError(InvalidError):
+    """The client authenticated and may have a token, but the request's other parameters are
+    not valid (422); the edge answers with the reasons it found."""
+
+    default_code = "invalid_request"
+
+    def __init__(self) -> None:
+        super().__init__("the token request is not valid")
 
 
 async def _on_hashing_thread(function: Callable[..., _T], *args: Any) -> _T:
@@ -124,10 +135,12 @@ async def exchange_token(message: ExchangeToken, uow: GatewayUnitOfWork, deps: D
     """A partner token (HS256, ``deps.token_ttl_seconds``) for valid client credentials
     (OAuth 2.0 client credentials grant, RFC 6749 section 4.4).
 
-    Raises `UnauthenticatedError` (``invalid_client``, the same answer for an unknown client, a
-    wrong or expired secret, a revoked client) and `ForbiddenError`: ``partner_origin_authority``
+    Raises, in this order (``partner_gateway.api.token_request`` explains it):
+    `UnauthenticatedError` (``invalid_client``, the same answer for an unknown client, a
+    wrong or expired secret, a revoked client), `ForbiddenError`: ``partner_origin_authority``
     for an origin-country authority (`OriginAuthorityRefusedError`), ``partner_refused`` for a
-    partner no longer active."""
+    partner no longer active, then `GrantInvalidError` when ``message.grant_valid`` is False.
+    No token is minted unless every check passed."""
     client = await uow.credentials.client(message.client_id)
     candidates = await uow.credentials.valid_secrets(message.client_id)
     partner = None if client is None else await uow.partners.get(client[0])
@@ -142,6 +155,8 @@ async def exchange_token(message: ExchangeToken, uow: GatewayUnitOfWork, deps: D
         raise OriginAuthorityRefusedError()
     if not partner.active:
         raise ForbiddenError("the partner is not active", code="partner_refused")
+    if not message.grant_valid:
+        raise GrantInvalidError()
     return mint_token(
         deps.jwt_secret,
         sub=message.client_id,
