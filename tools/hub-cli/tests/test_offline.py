@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hub_cli
 import pytest
+import typer
+from hub_cli.app import app, json_defaults
 from hub_runtime.auth import Role, verify_token
 from hub_runtime.testing import stack_settings
 
@@ -35,6 +38,44 @@ def test_token_json_shape_and_a_partner_token(cli: Cli) -> None:
         partner,
     )
     assert str(verify_token(SECRET, answer["token"]).partner_id) == partner
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("token", "--role", "partner", "--partner-id", "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"),
+        ("token", "--role", "partner"),  # an error: JSON on stderr either way
+        ("partners", "list"),  # nothing answers: the error as JSON
+        ("dead-letters", "list", "referral.events.v1"),
+    ],
+)
+def test_json_before_the_command_is_json_after_it(cli: Cli, args: tuple[str, ...]) -> None:
+    """The second trial's finding: ``hub --json partners list`` was refused (no such
+    option); now the root's ``--json`` is the command's."""
+    before = cli.invoke(
+        "--json", *args, HUB_STACK_ENV_FILE="/nonexistent", HUB_KAFKA_BOOTSTRAP="127.0.0.1:9"
+    )
+    after = cli.invoke(
+        *args, "--json", HUB_STACK_ENV_FILE="/nonexistent", HUB_KAFKA_BOOTSTRAP="127.0.0.1:9"
+    )
+    assert before.exit_code == after.exit_code, (before.output, after.output)
+    for result in (before, after):
+        text = result.stdout if result.exit_code == 0 else result.stderr
+        json.loads(text)
+
+
+def test_every_command_with_json_takes_it_from_the_root() -> None:
+    leaves = json_defaults(typer.main.get_command(app))
+
+    def count(tree: dict[str, object]) -> int:
+        return sum(1 if v is True else count(v) for v in tree.values())  # type: ignore[arg-type]
+
+    declared = sum(
+        1
+        for path in Path(hub_cli.__file__).parent.glob("*.py")
+        for _ in range(path.read_text().count("as_json: JsonFlag"))
+    )
+    assert count(leaves) == declared
 
 
 def test_token_reads_the_key_make_run_generated(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
