@@ -78,6 +78,23 @@ def test_every_command_with_json_takes_it_from_the_root() -> None:
     assert count(leaves) == declared
 
 
+def test_the_service_urls_follow_the_port_variables_of_make_run(cli: Cli) -> None:
+    """Without ``HUB_*_URL``, ``hub`` finds each service on the port ``make run`` gave it
+    (its ``<SERVICE>_HTTP_PORT``; nothing listens on these)."""
+    ports = {"CASEFILE": "9", "REFERRAL": "19", "PARTNER_GATEWAY": "29", "SIGNALS": "39"}
+    env: dict[str, str | None] = {f"{name}_HTTP_PORT": port for name, port in ports.items()}
+    env.update({f"HUB_{n}_URL": None for n in ("CASEFILE", "REFERRAL", "GATEWAY", "SIGNALS")})
+    offline = {"HUB_STACK_ENV_FILE": "/nonexistent", "HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    result = cli.invoke("status", "--json", **env, **offline)
+    assert result.exit_code == 3, result.output
+    urls = [s["url"] for s in json.loads(result.stdout)["services"]]
+    assert urls == [f"http://127.0.0.1:{port}" for port in ports.values()]
+    wrong = cli.invoke("partners", "list", "--json", **{**env, "REFERRAL_HTTP_PORT": "81o2"})
+    assert wrong.exit_code == 1
+    assert json.loads(wrong.stderr)["error"] == "bad_setting"
+    assert "REFERRAL_HTTP_PORT" in json.loads(wrong.stderr)["detail"]
+
+
 def test_token_reads_the_key_make_run_generated(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     secrets = tmp_path / "secrets.env"
     secrets.write_text("HUB_JWT_SECRET=from-the-file-0123456789abcdef0123456789\n")
