@@ -52,6 +52,8 @@ _T = TypeVar("_T")
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrypt")
 
 _BAD_CREDENTIALS = "the client credentials are not valid"
+_DUMMY_SALT = b"client-dummy-salt"
+_DUMMY_HASH = hash_secret("pcs_not-a-secret", _DUMMY_SALT)
 
 
 class GrantInvalidError(InvalidError):
@@ -145,6 +147,9 @@ async def exchange_token(message: ExchangeToken, uow: GatewayUnitOfWork, deps: D
     candidates = await uow.credentials.valid_secrets(message.client_id)
     partner = None if client is None else await uow.partners.get(client[0])
     if client is None or not candidates or partner is None:
+        # The same scrypt work as for a known client, so that the time of the answer does not
+        # tell whether the client id exists (the answer itself does not).
+        await _on_hashing_thread(matches, message.client_secret, _DUMMY_SALT, _DUMMY_HASH)
         raise UnauthenticatedError(_BAD_CREDENTIALS, code="invalid_client")
     for candidate in candidates:
         if await _on_hashing_thread(matches, message.client_secret, candidate.salt, candidate.hash):
