@@ -11,16 +11,35 @@ HUB="$ROOT/.hub"
 PY="$ROOT/.venv/bin/python"
 mkdir -p "$HUB/run" "$HUB/logs"
 
+# The HTTP ports: each service's own port variable (the one the service reads), so that a
+# second stack on this machine can run beside the first (`CASEFILE_HTTP_PORT=9101 ... make
+# run`); `hub`, the demo seeding and the simulator read the same variables
+# (hub_runtime.local_ports). Defaults 8101-8104 and 8190.
+port_of() {
+  local variable=$1 default=$2 value
+  value=${!variable:-$default}
+  if ! [[ $value =~ ^[0-9]+$ ]] || ((10#$value < 1 || 10#$value > 65535)); then
+    echo "$variable must be a port number from 1 to 65535" >&2
+    exit 2
+  fi
+  echo $((10#$value))
+}
+CASEFILE_PORT=$(port_of CASEFILE_HTTP_PORT 8101)
+REFERRAL_PORT=$(port_of REFERRAL_HTTP_PORT 8102)
+GATEWAY_PORT=$(port_of PARTNER_GATEWAY_HTTP_PORT 8103)
+SIGNALS_PORT=$(port_of SIGNALS_HTTP_PORT 8104)
+SIM_PORT=$(port_of SIM_PORT 8190)
+
 # name | python module | port
 SERVICES=(
-  "casefile|casefile.main|8101"
-  "referral|referral.main|8102"
-  "partner-gateway|partner_gateway.main|8103"
-  "signals|signals.main|8104"
+  "casefile|casefile.main|$CASEFILE_PORT"
+  "referral|referral.main|$REFERRAL_PORT"
+  "partner-gateway|partner_gateway.main|$GATEWAY_PORT"
+  "signals|signals.main|$SIGNALS_PORT"
 )
 # The partner simulator needs the webhook secret and API credentials that seeding creates, so
 # `demo` starts it between the two seeding steps.
-SIMULATOR="partner-simulator|partner_gateway.simulator|8190"
+SIMULATOR="partner-simulator|partner_gateway.simulator|$SIM_PORT"
 
 ensure_secrets() {
   local file="$HUB/secrets.env"
@@ -76,6 +95,11 @@ with_env() {
   # `make run` is a developer's machine: the demo partner is a simulator on loopback, which
   # production (the default of HUB_ENV) refuses as a webhook target.
   export HUB_ENV="${HUB_ENV:-development}"
+  # The services that call others find them on this stack's ports (unless told otherwise).
+  export REFERRAL_CASEFILE_URL="${REFERRAL_CASEFILE_URL:-http://127.0.0.1:$CASEFILE_PORT}"
+  export PARTNER_GATEWAY_CASEFILE_URL="${PARTNER_GATEWAY_CASEFILE_URL:-http://127.0.0.1:$CASEFILE_PORT}"
+  export SIM_GATEWAY_URL="${SIM_GATEWAY_URL:-http://127.0.0.1:$GATEWAY_PORT}"
+  export SIM_PORT
   # HUB_CLUSTER=1 (`make run CLUSTER=1`): the services use the three-node cluster that
   # `HUB_KAFKA_NODES=3 infra/stack.sh up` started beside the single broker.
   if [ -n "${HUB_CLUSTER:-}" ]; then
@@ -90,7 +114,7 @@ with_env() {
   "$@"
 }
 
-# With HUB_CLUSTER, every service runs twice: the second instance on its port + 10 (8111-8114),
+# With HUB_CLUSTER, every service runs twice: the second instance on its port + 10 (8111-8114 by default),
 # in the same consumer groups and on the same databases (docs/deployment.md, "Scale-out").
 instances() { if [ -n "${HUB_CLUSTER:-}" ]; then echo "1 2"; else echo "1"; fi; }
 instance_name() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi; }
@@ -200,11 +224,11 @@ urls() {
   cat <<TXT
 
 The hub is running.
-  casefile         http://127.0.0.1:8101  OpenAPI: /docs  AsyncAPI: /asyncapi.json
-  referral         http://127.0.0.1:8102  OpenAPI: /docs  AsyncAPI: /asyncapi.json
-  partner-gateway  http://127.0.0.1:8103  OpenAPI: /docs  AsyncAPI: /asyncapi.json
-  signals          http://127.0.0.1:8104  OpenAPI: /docs  AsyncAPI: /asyncapi.json  dashboard: /dashboard
-  partner simulator http://127.0.0.1:8190
+  casefile         http://127.0.0.1:$CASEFILE_PORT  OpenAPI: /docs  AsyncAPI: /asyncapi.json
+  referral         http://127.0.0.1:$REFERRAL_PORT  OpenAPI: /docs  AsyncAPI: /asyncapi.json
+  partner-gateway  http://127.0.0.1:$GATEWAY_PORT  OpenAPI: /docs  AsyncAPI: /asyncapi.json
+  signals          http://127.0.0.1:$SIGNALS_PORT  OpenAPI: /docs  AsyncAPI: /asyncapi.json  dashboard: /dashboard
+  partner simulator http://127.0.0.1:$SIM_PORT
 Tokens: make token ROLE=counsellor   (roles: counsellor coordinator advocacy admin partner)
 Operate: HUB_ENV=development uv run --frozen hub status   (hub --help: partners, dead-letters, erase, ...)
 Logs: .hub/logs/   Stop: make down

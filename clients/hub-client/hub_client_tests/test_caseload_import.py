@@ -21,7 +21,7 @@ from hub_client.caseload.files import read_rows
 from hub_demo.inprocess import RunningHub
 from openpyxl import Workbook
 
-from .caseload_files import HEADER, KNOWN_PERSONS, caseload, write_csv
+from .caseload_files import HEADER, KNOWN_PERSONS, caseload, good_row, write_csv
 from .conftest import client_of, count_cases
 
 pytestmark = pytest.mark.integration
@@ -148,6 +148,41 @@ async def test_an_xlsx_file_with_date_cells_and_a_progress_bar(
         done = await import_caseload(source, hub, dry_run=False, progress=True)
     assert done.imported == 60 - len(expected)
     assert await count_cases(running_hub) == 60 - len(expected)
+
+
+async def test_the_dry_run_reports_every_problem_of_a_row(
+    running_hub: RunningHub, tmp_path: Path
+) -> None:
+    """The second trial's finding: one problem per row. A row with two cells the spreadsheet
+    checks refuse and three only casefile does gets five problems, each naming its column;
+    a row casefile alone refuses twice gets both; no value is echoed."""
+    today = council_today()
+    bad = {
+        "region": "",  # spreadsheet: missing
+        "departure_period_shortened": "misschien",  # spreadsheet: neither yes nor no
+        "country_of_origin": "Iraq",  # casefile
+        "languages": "arabic",  # casefile
+        "phone": "call me",  # casefile
+    }
+    twice = {"country_of_origin": "Iraq", "stage": "deported"}  # casefile only, two cells
+    rows = [good_row(1, today), {**good_row(2, today), **bad}, {**good_row(3, today), **twice}]
+    source = write_csv(tmp_path / "caseload.csv", rows)
+    before = await count_cases(running_hub)
+    async with client_of(running_hub) as hub:
+        dry = await import_caseload(source, hub, progress=False)
+    assert sorted((p.row, p.column, p.code) for p in dry.problems) == [
+        (3, "country_of_origin", "invalid_request"),
+        (3, "departure_period_shortened", "not_yes_or_no"),
+        (3, "languages", "invalid_request"),
+        (3, "phone", "invalid_request"),
+        (3, "region", "missing"),
+        (4, "country_of_origin", "invalid_request"),
+        (4, "stage", "invalid_request"),
+    ]
+    report = json.dumps(dry.as_json())
+    for value in ("Iraq", "arabic", "call me", "misschien", "deported", rows[1]["person_name"]):
+        assert value not in report
+    assert await count_cases(running_hub) == before
 
 
 def test_a_file_without_the_required_columns_or_of_another_kind_is_refused(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from hub_client.caseload import CaseloadFileError, RowProblem
-from hub_client.caseload.columns import parse_row
+from hub_client.caseload.columns import parse_row, read_row
 from hub_client.caseload.files import ImportState, read_rows
 from hub_client.caseload.importer import problems_of
 from hub_client.errors import HubError
@@ -52,12 +52,46 @@ def test_a_row_becomes_the_case_body() -> None:
 def test_spreadsheet_problems_name_row_column_and_code_never_the_value(
     change: dict[str, str], column: str, code: str
 ) -> None:
-    problem = parse_row(9, {**ROW, **change})
+    problems = parse_row(9, {**ROW, **change})
+    assert isinstance(problems, list)
+    [problem] = problems
     assert isinstance(problem, RowProblem)
     assert (problem.row, problem.column, problem.code) == (9, column, code)
     for value in change.values():
         if value:
             assert value not in problem.reason
+
+
+def test_every_problem_of_a_row_is_reported_each_with_its_column() -> None:
+    """The second trial's finding: the dry run reported the first problem of a row only."""
+    bad = {
+        "region": "",
+        "date_of_birth": "1/1/1990",
+        "household": "child",
+        "departure_period_shortened": "misschien",
+    }
+    problems = parse_row(9, {**ROW, **bad})
+    assert isinstance(problems, list)
+    assert [(p.row, p.column, p.code) for p in problems] == [
+        (9, "date_of_birth", "not_a_date"),
+        (9, "household", "household_malformed"),
+        (9, "region", "missing"),
+        (9, "departure_period_shortened", "not_yes_or_no"),
+    ]
+    for problem in problems:
+        assert problem.reason.startswith(f"{problem.column} ")
+        assert not any(value and value in problem.reason for value in bad.values())
+    # the other cells are still read, for casefile to check them
+    fields, _ = read_row(9, {**ROW, **bad})
+    assert fields["country_of_origin"] == "IQ"
+    assert fields["person"] == {
+        "name": "Kittest Persoon",
+        "phone": None,
+        "languages": ["ar", "fa"],
+        "medical_needs": None,
+    }
+    assert "region" not in fields
+    assert "household" not in fields
 
 
 def test_the_hub_s_reasons_map_to_columns() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from hub_runtime.auth import Role
+from hub_runtime.local_ports import local_url
 from hub_runtime.settings import HubSettings
 
 from hub_demo.client import HubClient, HubUrls
@@ -23,13 +24,23 @@ from hub_demo.client import HubClient, HubUrls
 HUB_DIR = Path(__file__).resolve().parents[3] / ".hub"
 STATE = HUB_DIR / "demo-state.json"
 SIMULATOR_ENV = HUB_DIR / "simulator.env"
-SIMULATOR_WEBHOOK = "http://127.0.0.1:8190/webhooks"
-URLS = HubUrls(
-    casefile="http://127.0.0.1:8101",
-    referral="http://127.0.0.1:8102",
-    gateway="http://127.0.0.1:8103",
-    signals="http://127.0.0.1:8104",
-)
+
+
+def simulator_webhook() -> str:
+    """The simulator's webhook on this machine (its port: ``SIM_PORT``, default 8190)."""
+    return local_url("partner-simulator") + "/webhooks"
+
+
+def urls() -> HubUrls:
+    """The services on this machine, on the ports ``make run`` gave them
+    (``<SERVICE>_HTTP_PORT``, default 8101-8104; ``hub_runtime.local_ports``)."""
+    return HubUrls(
+        casefile=local_url("casefile"),
+        referral=local_url("referral"),
+        gateway=local_url("partner-gateway"),
+        signals=local_url("signals"),
+    )
+
 
 FICTIONAL_CASES: list[dict[str, Any]] = [
     {
@@ -76,7 +87,7 @@ async def seed_partners(client: HubClient) -> None:
         "Council advocacy team (anonymous statistics)", "other", ["anonymous_reporting"], "NL"
     )
     advocacy = await _register(client, advocacy_body)
-    secret = await client.register_webhook(iom, SIMULATOR_WEBHOOK)
+    secret = await client.register_webhook(iom, simulator_webhook())
     client_id, client_secret = await client.partner_credentials(iom)
     SIMULATOR_ENV.write_text(
         f"SIM_WEBHOOK_SECRET={secret}\nSIM_CLIENT_ID={client_id}\nSIM_CLIENT_SECRET={client_secret}\n"
@@ -153,7 +164,7 @@ def _anonymous_reporting_consent(advocacy: UUID) -> dict[str, Any]:
 
 
 async def _main(step: str) -> None:
-    client = HubClient(URLS, HubSettings().jwt_secret.get_secret_value())
+    client = HubClient(urls(), HubSettings().jwt_secret.get_secret_value())
     try:
         await (seed_partners(client) if step == "partners" else seed_cases(client))
     finally:

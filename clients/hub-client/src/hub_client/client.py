@@ -9,12 +9,13 @@ with it (``Idempotent-Replayed: true``). See `hub_client.retry` for what is retr
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from uuid import UUID
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from hub_client import models as m
 from hub_client import operations as ops
@@ -28,6 +29,12 @@ KEY_HEADER = "Idempotency-Key"
 def new_idempotency_key() -> str:
     """A fresh key (``hc-`` and 32 hex digits; the hub accepts 8-128 of ``A-Za-z0-9._:-``)."""
     return f"hc-{uuid.uuid4().hex}"
+
+
+class _Fields(BaseModel):
+    """A body sent as given (JSON values), for a validate-only request."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
 
 class HubClient:
@@ -86,6 +93,14 @@ class HubClient:
     async def validate_case(self, body: m.OpenCase) -> None:
         """Validate-only (``POST /cases/validate``): returns when the case would open, raises
         the `HubError` opening it would raise; writes nothing."""
+        await self._call(ops.VALIDATE_CASE, m.CaseValidated, body=body)
+
+    async def validate_case_fields(self, fields: Mapping[str, Any]) -> None:
+        """Validate-only (``POST /cases/validate``) of a case body that may lack fields or hold
+        a field the client model would refuse (JSON values): casefile's own reasons for it,
+        raised as `validate_case` raises them. The caseload dry run checks the cells of a row
+        this way when other cells of it already failed a spreadsheet check."""
+        body = _Fields.model_validate(dict(fields))
         await self._call(ops.VALIDATE_CASE, m.CaseValidated, body=body)
 
     async def read_case(self, case_id: UUID) -> m.CaseView:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from hub_contracts.vocabulary import REFUSAL_TEXTS, RefusalCode
 from hub_runtime.errors import ConflictError, DomainError, ForbiddenError, GoneError
 
 from partner_gateway.domain import policy
@@ -21,7 +22,9 @@ GONE_TEXT = (
     "the referral's data is no longer available (consent withdrawn or expired, the person"
     " erased, the case closed, or the referral withdrawn)"
 )
-ORIGIN_REFUSAL = "origin-country authorities never receive anything from the council"
+ORIGIN_REFUSAL = REFUSAL_TEXTS[RefusalCode.PARTNER_ORIGIN_AUTHORITY]
+"""The rule's one sentence, from ``hub_contracts``: referral and casefile answer the same text
+for the same code."""
 
 
 class OriginAuthorityRefusedError(ForbiddenError):

@@ -106,10 +106,15 @@ class NoticeListing(Message[dict[str, Any]]):
 
 @dataclass(frozen=True)
 class ExchangeToken(Message[str]):
-    """Client credentials for a short-lived partner bearer token (the token is the result)."""
+    """Client credentials for a short-lived partner bearer token (the token is the result).
+
+    ``grant_valid``: the rest of the request (grant type, parameters) passed the edge's check;
+    when False the handler refuses after authenticating the client (see
+    ``partner_gateway.api.token_request`` for the order)."""
 
     client_id: str
     client_secret: str
+    grant_valid: bool = True
 
 
 @dataclass(frozen=True)

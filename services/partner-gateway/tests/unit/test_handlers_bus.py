@@ -49,6 +49,7 @@ from partner_gateway.deps import Deps
 from partner_gateway.disclosure import disclose
 from partner_gateway.domain.model import Referral
 from partner_gateway.fakes import FakeUnitOfWork, GatewayState
+from partner_gateway.handlers import credentials
 from partner_gateway.routes import ROUTES
 
 JWT_SECRET = "unit-test-secret-of-at-least-32-bytes!"
@@ -369,6 +370,25 @@ async def test_credentials_exchange_for_a_token_until_revoked(hub: Hub) -> None:
     with pytest.raises(UnauthenticatedError) as revoked:
         await hub.bus.dispatch(m.AdmitPartner(principal))
     assert revoked.value.code == "client_revoked"
+
+
+async def test_an_unknown_client_costs_the_same_scrypt_work_as_a_known_one(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer is one ``invalid_client``; the time must not tell an unknown id either."""
+    hashed: list[bytes] = []
+    real = credentials.matches
+
+    def counted(secret: str, salt: bytes, expected: bytes) -> bool:
+        hashed.append(salt)
+        return real(secret, salt, expected)
+
+    monkeypatch.setattr(credentials, "matches", counted)
+    issued = await hub.bus.dispatch(m.CreateClient(await hub.partner()))
+    for client_id in (issued.client_id, "pc_0000000000000000"):
+        with pytest.raises(UnauthenticatedError):
+            await hub.bus.dispatch(m.ExchangeToken(client_id, "pcs_wrong"))
+    assert len(hashed) == 2
 
 
 async def test_admission_refuses_unknown_partners_and_origin_authorities(hub: Hub) -> None:

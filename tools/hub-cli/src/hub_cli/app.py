@@ -5,10 +5,11 @@ Shell completion is Typer's: ``hub --install-completion`` / ``hub --show-complet
 
 import logging
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from typer.core import TyperGroup
 
 from hub_cli import dead_letters, keys, operations, partners, status, token
 from hub_cli.config import Identity
@@ -34,10 +35,37 @@ def root(
             show_envvar=True,
         ),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON for scripts, for any command: the same as --json after the command.",
+        ),
+    ] = False,
 ) -> None:
     """Operate the hub: status, partners, dead letters, erasure, signals, tokens, imports,
     keys."""
     ctx.obj = Identity(token=bearer)
+    if as_json:
+        # Click gives each subcommand its defaults from the parent's ``default_map`` (the
+        # subcommand's context is made after this callback): ``hub --json partners list`` is
+        # ``hub partners list --json``.
+        ctx.default_map = {**(ctx.default_map or {}), **json_defaults(ctx.command)}
+
+
+def json_defaults(command: object) -> dict[str, Any]:
+    """Click's ``default_map`` that turns on ``--json`` (parameter ``as_json``) in every
+    command under ``command`` (a Typer group or command) that has it, nested by subcommand
+    name."""
+    defaults: dict[str, Any] = {}
+    if isinstance(command, TyperGroup):
+        for name, sub in command.commands.items():
+            nested = json_defaults(sub)
+            if nested:
+                defaults[name] = nested
+    elif any(param.name == "as_json" for param in getattr(command, "params", ())):
+        defaults["as_json"] = True
+    return defaults
 
 
 app.command("status")(status.status)

@@ -1,7 +1,8 @@
 """Where the services are and who the CLI is: base URLs from the environment, the bearer token.
 
 Base URLs: ``HUB_CASEFILE_URL``, ``HUB_REFERRAL_URL``, ``HUB_GATEWAY_URL``, ``HUB_SIGNALS_URL``,
-by default the ports ``make run`` uses (``infra/services.sh``: 8101-8104 on 127.0.0.1).
+else 127.0.0.1 on the port ``make run`` gives the service (``infra/services.sh``): its
+``<SERVICE>_HTTP_PORT`` variable, by default 8101-8104 (``hub_runtime.local_ports``).
 
 The token: ``--token``, else ``HUB_TOKEN``, else, in development only (``HUB_ENV=development``),
 a 5-minute token minted with the hub's shared key (``hub_runtime.auth.mint_token``) for the
@@ -22,26 +23,34 @@ from pathlib import Path
 from uuid import UUID
 
 from hub_runtime.auth import Role, mint_token
+from hub_runtime.local_ports import PortSettingError, local_url
 from hub_runtime.settings import HubSettings
 from pydantic import SecretStr
 
 from hub_cli.output import CliError
 
 SERVICES = {
-    "casefile": ("HUB_CASEFILE_URL", "http://127.0.0.1:8101"),
-    "referral": ("HUB_REFERRAL_URL", "http://127.0.0.1:8102"),
-    "partner-gateway": ("HUB_GATEWAY_URL", "http://127.0.0.1:8103"),
-    "signals": ("HUB_SIGNALS_URL", "http://127.0.0.1:8104"),
+    "casefile": "HUB_CASEFILE_URL",
+    "referral": "HUB_REFERRAL_URL",
+    "partner-gateway": "HUB_GATEWAY_URL",
+    "signals": "HUB_SIGNALS_URL",
 }
-"""Service name -> (environment variable of its base URL, the ``make run`` default)."""
+"""Service name -> the environment variable of its base URL."""
 
 DEV_TOKEN_SECONDS = 300
 
 
 def service_url(name: str) -> str:
-    """The base URL of service ``name`` (a key of :data:`SERVICES`), without a trailing slash."""
-    variable, default = SERVICES[name]
-    return os.environ.get(variable, default).rstrip("/")
+    """The base URL of service ``name`` (a key of :data:`SERVICES`), without a trailing slash:
+    its ``HUB_*_URL``, else the ``make run`` address on its port variable. Raises `CliError`
+    ``bad_setting`` when that port variable is no port number."""
+    given = os.environ.get(SERVICES[name])
+    if given:
+        return given.rstrip("/")
+    try:
+        return local_url(name)
+    except PortSettingError as wrong:
+        raise CliError("bad_setting", str(wrong)) from None
 
 
 DEAD_LETTER_KEY = "HUB_DEAD_LETTER_KEY"

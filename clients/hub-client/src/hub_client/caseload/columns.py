@@ -10,6 +10,7 @@ code with a sentence, never the value in the cell (it may be personal).
 """
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -121,50 +122,73 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-class _RowRefusedError(Exception):
-    def __init__(self, column: str, code: str, reason: str) -> None:
-        self.problem = (column, code, reason)
+class _CellRefusedError(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        self.code, self.reason = code, reason
 
 
-def _date(cells: dict[str, str], column: str) -> date | None:
-    text = cells.get(column, "")
+def _date(text: str) -> str | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text).isoformat()
     except ValueError:
-        raise _RowRefusedError(column, "not_a_date", "is not a date as YYYY-MM-DD") from None
+        raise _CellRefusedError("not_a_date", "is not a date as YYYY-MM-DD") from None
 
 
-def _codes(cells: dict[str, str], column: str) -> list[str]:
-    return [part.strip() for part in cells.get(column, "").split(";") if part.strip()]
+def _codes(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def _household(cells: dict[str, str]) -> list[dict[str, Any]]:
+def _household(text: str) -> list[dict[str, Any]]:
     members = []
-    for part in _codes(cells, "household"):
+    for part in _codes(text):
         relation, _, rest = part.partition(":")
         born, _, name = rest.partition(":")
         try:
             day = date.fromisoformat(born.strip())
         except ValueError:
-            raise _RowRefusedError(
-                "household", "household_malformed", "a member is not relation:YYYY-MM-DD[:name]"
+            raise _CellRefusedError(
+                "household_malformed", "a member is not relation:YYYY-MM-DD[:name]"
             ) from None
-        member: dict[str, Any] = {"relation": relation.strip().lower(), "date_of_birth": day}
+        member: dict[str, Any] = {
+            "relation": relation.strip().lower(),
+            "date_of_birth": day.isoformat(),
+        }
         if name.strip():
             member["name"] = name.strip()
         members.append(member)
     return members
 
 
-def _yes_no(cells: dict[str, str], column: str) -> bool:
-    text = cells.get(column, "").lower()
-    if text in YES:
+def _yes_no(text: str) -> bool:
+    if text.lower() in YES:
         return True
-    if text in NO:
+    if text.lower() in NO:
         return False
-    raise _RowRefusedError(column, "not_yes_or_no", "is neither yes nor no")
+    raise _CellRefusedError("not_yes_or_no", "is neither yes nor no")
+
+
+def _lower_codes(text: str) -> list[str]:
+    return [c.lower() for c in _codes(text)]
+
+
+# Each column: where its value goes in `OpenCase` (a path) and how a cell's text becomes it.
+_READERS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
+    "person_name": (("person", "name"), str),
+    "date_of_birth": (("person", "date_of_birth"), _date),
+    "phone": (("person", "phone"), lambda text: text or None),
+    "languages": (("person", "languages"), _lower_codes),
+    "medical_needs": (("person", "medical_needs"), lambda text: text or None),
+    "household": (("household",), _household),
+    "country_of_origin": (("country_of_origin",), str),
+    "region": (("region",), str.lower),
+    "location_type": (("location_type",), str.lower),
+    "stage": (("stage",), str.lower),
+    "vulnerabilities": (("vulnerabilities",), _lower_codes),
+    "final_decision_on": (("final_decision_on",), _date),
+    "departure_period_shortened": (("departure_period_shortened",), _yes_no),
+}
 
 
 def person_identity(cells: dict[str, str]) -> tuple[str, str]:
@@ -176,34 +200,38 @@ def person_identity(cells: dict[str, str]) -> tuple[str, str]:
     return name, cells.get("date_of_birth", "")
 
 
-def parse_row(row: int, cells: dict[str, str]) -> m.OpenCase | RowProblem:
-    """The `OpenCase` a row asks for, or the first problem a spreadsheet check finds."""
-    try:
-        for needed in COLUMNS:
-            if needed.required and not cells.get(needed.name):
-                raise _RowRefusedError(needed.name, "missing", "is empty and is required")
-        born = _date(cells, "date_of_birth")
-        body: dict[str, Any] = {
-            "person": {
-                "name": cells["person_name"],
-                "date_of_birth": born,
-                "phone": cells.get("phone") or None,
-                "languages": [c.lower() for c in _codes(cells, "languages")],
-                "medical_needs": cells.get("medical_needs") or None,
-            },
-            "household": _household(cells),
-            "country_of_origin": cells["country_of_origin"],
-            "region": cells["region"].lower(),
-            "location_type": cells["location_type"].lower(),
-            "stage": cells["stage"].lower(),
-            "vulnerabilities": [c.lower() for c in _codes(cells, "vulnerabilities")],
-            "final_decision_on": _date(cells, "final_decision_on"),
-            "departure_period_shortened": _yes_no(cells, "departure_period_shortened"),
-        }
-    except _RowRefusedError as refused:
-        column, code, reason = refused.problem
-        return RowProblem(row, column, code, f"{column} {reason}")
+def read_row(row: int, cells: dict[str, str]) -> tuple[dict[str, Any], list[RowProblem]]:
+    """Every column of a row checked on its own: the case body's fields of the cells that
+    passed (JSON values, nested as `OpenCase`) and one problem per cell that did not (its
+    column, a code, a sentence; never the value), in the columns' order."""
+    body: dict[str, Any] = {}
+    problems: list[RowProblem] = []
+    for column in COLUMNS:
+        text = cells.get(column.name, "")
+        try:
+            if column.required and not text:
+                raise _CellRefusedError("missing", "is empty and is required")
+            path, read = _READERS[column.name]
+            value = read(text)
+        except _CellRefusedError as refused:
+            reason = f"{column.name} {refused.reason}"
+            problems.append(RowProblem(row, column.name, refused.code, reason))
+            continue
+        *parents, leaf = path
+        target = body
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    return body, problems
+
+
+def parse_row(row: int, cells: dict[str, str]) -> m.OpenCase | list[RowProblem]:
+    """The `OpenCase` a row asks for, or every problem the spreadsheet checks find in it
+    (`read_row`)."""
+    body, problems = read_row(row, cells)
+    if problems:
+        return problems
     try:
         return m.OpenCase.model_validate(body)
     except ValidationError:  # pragma: no cover - the shapes above are the model's
-        return RowProblem(row, None, "unreadable_row", "the row could not be read")
+        return [RowProblem(row, None, "unreadable_row", "the row could not be read")]

@@ -1,9 +1,11 @@
 """`import_caseload`: a council's caseload (CSV or XLSX) into casefile, through the public API.
 
-1. Every row is read and checked as a spreadsheet row (`columns.parse_row`), then, in the dry
-   run, by casefile itself (``POST /cases/validate``: every check of opening a case, nothing
-   written). The report lists every row that would be refused: row, column, code, sentence,
-   never a value.
+1. Every cell of every row is checked as a spreadsheet cell (`columns.read_row`), then, in the
+   dry run, the row by casefile itself (``POST /cases/validate``: every check of opening a
+   case, nothing written); a row with a cell refused by the spreadsheet checks has its other
+   cells checked by casefile too (`HubClient.validate_case_fields`). The report lists every
+   problem of every row that would be refused, each naming its row and column, with a code
+   and a sentence, never a value.
 2. The import sends ``POST /cases`` per row with an Idempotency-Key derived from the file's
    digest and the row number, records each opened case in a state file, and skips rows the
    state file names. Interrupted and started again on the same file, it re-sends at most the
@@ -17,12 +19,12 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.progress import Progress
 
 from hub_client import models as m
-from hub_client.caseload.columns import FIELD_COLUMNS, RowProblem, parse_row, person_identity
+from hub_client.caseload.columns import FIELD_COLUMNS, RowProblem, person_identity, read_row
 from hub_client.caseload.files import ImportState, file_digest, read_rows
 from hub_client.client import HubClient
 from hub_client.errors import HubError
@@ -33,6 +35,18 @@ CODE_COLUMNS = {
     "person_already_known": "person_name",
 }
 """Casefile's refusals that name one column by their code (the others by their reasons)."""
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A row a spreadsheet check refused: the case body's fields of its other cells, and the
+    columns already reported."""
+
+    body: dict[str, Any]
+    reported: frozenset[str]
 
 
 @dataclass
@@ -122,7 +136,7 @@ async def import_caseload(
     path = Path(path)
     rows = read_rows(path)
     report = ImportReport(path=path, dry_run=dry_run, rows=len(rows))
-    bodies = _spreadsheet_checked(rows, report)
+    bodies, partial = _spreadsheet_checked(rows, report)
     digest = file_digest(path)
     state = None
     if not dry_run:
@@ -140,23 +154,40 @@ async def import_caseload(
         state.record(row, str(case_id))
         report.imported += 1
 
+    async def check_rest(row: int, fields: Partial) -> None:
+        # The cells that passed the spreadsheet checks, asked of casefile too: every problem
+        # of the row in one report. Casefile's word on a column already reported (a missing
+        # required field it was not sent) is left out.
+        try:
+            await client.validate_case_fields(fields.body)
+        except HubError as error:
+            if error.status not in (409, 410, 422):
+                raise
+            found = problems_of(row, error)
+            report.problems.extend(p for p in found if p.column not in fields.reported)
+
     todo = {r: b for r, b in bodies.items() if state is None or r not in state.done}
     label = "Checking rows" if dry_run else "Importing rows"
     await _run(todo, check if dry_run else apply, report, label, progress, concurrency)
+    await _run(partial, check_rest, report, "Checking refused rows", False, concurrency)
     report.problems.sort(key=lambda p: (p.row, p.column or ""))
     return report
 
 
 def _spreadsheet_checked(
     rows: list[tuple[int, dict[str, str]]], report: ImportReport
-) -> dict[int, m.OpenCase]:
-    """The rows' bodies; spreadsheet problems (and a person's second row) go to ``report``."""
+) -> tuple[dict[int, m.OpenCase], dict[int, Partial]]:
+    """The rows' bodies, and the rows a spreadsheet check refused with the fields of theirs
+    that passed (`Partial`); every spreadsheet problem (and a person's second row) goes to
+    ``report``."""
     bodies: dict[int, m.OpenCase] = {}
+    partial: dict[int, Partial] = {}
     seen: dict[tuple[str, str], int] = {}
     for row, cells in rows:
-        parsed = parse_row(row, cells)
-        if isinstance(parsed, RowProblem):
-            report.problems.append(parsed)
+        fields, problems = read_row(row, cells)
+        if problems:
+            report.problems.extend(problems)
+            partial[row] = Partial(fields, frozenset(p.column for p in problems if p.column))
             continue
         identity = person_identity(cells)
         if identity in seen:
@@ -170,13 +201,13 @@ def _spreadsheet_checked(
             )
             continue
         seen[identity] = row
-        bodies[row] = parsed
-    return bodies
+        bodies[row] = m.OpenCase.model_validate(fields)
+    return bodies, partial
 
 
 async def _run(
-    todo: dict[int, m.OpenCase],
-    step: Callable[[int, m.OpenCase], Awaitable[None]],
+    todo: dict[int, T],
+    step: Callable[[int, T], Awaitable[None]],
     report: ImportReport,
     label: str,
     progress: bool,

@@ -15,7 +15,7 @@ from hub_runtime.http import create_app
 from hub_runtime.idempotency import PostgresKeys
 from hub_runtime.service import ServiceContext
 
-from partner_gateway.api import admin, partner, portal
+from partner_gateway.api import admin, partner, portal, token
 from partner_gateway.config import Settings
 from partner_gateway.deps import Deps
 from partner_gateway.repository.rate_limits import PostgresRateLimits
@@ -40,7 +40,8 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
-        form_prefixes=("/portal/",),
+        # The token route takes RFC 6749's form too (it parses it itself).
+        form_prefixes=("/portal/", token.PATH),
     )
     install(app, ctx.hub)
     # Shared by every gateway instance (one row per key in PostgreSQL).

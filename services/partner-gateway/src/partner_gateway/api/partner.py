@@ -19,7 +19,8 @@ from pydantic import BaseModel
 
 from partner_gateway import messages as m
 from partner_gateway.api import answers as out
-from partner_gateway.api.models import MonitoringReport, StatusReport, TokenRequest, TokenResponse
+from partner_gateway.api import token
+from partner_gateway.api.models import MonitoringReport, StatusReport
 from partner_gateway.disclosure import disclose
 from partner_gateway.repository.rate_limits import RateLimits
 from partner_gateway.routes import GatewayBus
@@ -88,18 +89,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         headers = {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
         return JSONResponse(answer, status_code=202, headers=headers)
 
-    @routes.post(
-        "/token",
-        summary="Exchange client credentials for a short-lived partner token",
-        responses=errors(401, 403, 429),
-    )
-    async def token(body: TokenRequest) -> TokenResponse:
-        # No partner is known yet: the bucket is per client id (slows down secret guessing).
-        wait = await limiter.acquire(f"token:{body.client_id}")
-        if wait > 0:
-            raise _slow_down(wait, "too many token requests")
-        access = await bus.dispatch(m.ExchangeToken(body.client_id, body.client_secret))
-        return TokenResponse(access_token=access, expires_in=token_ttl_seconds)
+    token.add(routes, bus, limiter, token_ttl_seconds)
 
     @routes.get(
         "/referrals/{referral_id}",

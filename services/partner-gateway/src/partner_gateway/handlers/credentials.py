@@ -20,6 +20,7 @@ from hub_runtime.auth import Role, mint_token
 from hub_runtime.errors import (
     ConflictError,
     ForbiddenError,
+    InvalidError,
     NotFoundError,
     UnauthenticatedError,
 )
@@ -51,6 +52,18 @@ _T = TypeVar("_T")
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrypt")
 
 _BAD_CREDENTIALS = "the client credentials are not valid"
+_DUMMY_SALT = b"client-dummy-salt"
+_DUMMY_HASH = hash_secret("pcs_not-a-secret", _DUMMY_SALT)
+
+
+class GrantInvalidError(InvalidError):
+    """The client authenticated and may have a token, but the request's other parameters are
+    not valid (422); the edge answers with the reasons it found."""
+
+    default_code = "invalid_request"
+
+    def __init__(self) -> None:
+        super().__init__("the token request is not valid")
 
 
 async def _on_hashing_thread(function: Callable[..., _T], *args: Any) -> _T:
@@ -87,10 +100,15 @@ async def rotate_secret(
     message: RotateClientSecret, uow: GatewayUnitOfWork, deps: Deps
 ) -> ClientSecretIssued:
     """A new secret; the current ones stay valid until now + ``deps.credential_overlap`` (no
-    downtime). Raises `NotFoundError` (unknown client), `ConflictError` (``client_revoked``)."""
+    downtime). Raises `NotFoundError` (unknown client), `OriginAuthorityRefusedError` (403
+    ``partner_origin_authority``: the client's partner is, or once was, an origin-country
+    authority; nothing is issued or stored, as at creation) and `ConflictError`
+    (``client_revoked``)."""
     client = await uow.credentials.client(message.client_id)
     if client is None:
         raise NotFoundError("the client")
+    if is_origin_authority(await uow.partners.get(client[0])):
+        raise OriginAuthorityRefusedError()
     if client[1] is not None:
         raise ConflictError("the client is revoked", code="client_revoked")
     until = datetime.now(UTC) + deps.credential_overlap
@@ -119,14 +137,19 @@ async def exchange_token(message: ExchangeToken, uow: GatewayUnitOfWork, deps: D
     """A partner token (HS256, ``deps.token_ttl_seconds``) for valid client credentials
     (OAuth 2.0 client credentials grant, RFC 6749 section 4.4).
 
-    Raises `UnauthenticatedError` (``invalid_client``, the same answer for an unknown client, a
-    wrong or expired secret, a revoked client) and `ForbiddenError`: ``partner_origin_authority``
+    Raises, in this order (``partner_gateway.api.token_request`` explains it):
+    `UnauthenticatedError` (``invalid_client``, the same answer for an unknown client, a
+    wrong or expired secret, a revoked client), `ForbiddenError`: ``partner_origin_authority``
     for an origin-country authority (`OriginAuthorityRefusedError`), ``partner_refused`` for a
-    partner no longer active."""
+    partner no longer active, then `GrantInvalidError` when ``message.grant_valid`` is False.
+    No token is minted unless every check passed."""
     client = await uow.credentials.client(message.client_id)
     candidates = await uow.credentials.valid_secrets(message.client_id)
     partner = None if client is None else await uow.partners.get(client[0])
     if client is None or not candidates or partner is None:
+        # The same scrypt work as for a known client, so that the time of the answer does not
+        # tell whether the client id exists (the answer itself does not).
+        await _on_hashing_thread(matches, message.client_secret, _DUMMY_SALT, _DUMMY_HASH)
         raise UnauthenticatedError(_BAD_CREDENTIALS, code="invalid_client")
     for candidate in candidates:
         if await _on_hashing_thread(matches, message.client_secret, candidate.salt, candidate.hash):
@@ -137,6 +160,8 @@ async def exchange_token(message: ExchangeToken, uow: GatewayUnitOfWork, deps: D
         raise OriginAuthorityRefusedError()
     if not partner.active:
         raise ForbiddenError("the partner is not active", code="partner_refused")
+    if not message.grant_valid:
+        raise GrantInvalidError()
     return mint_token(
         deps.jwt_secret,
         sub=message.client_id,

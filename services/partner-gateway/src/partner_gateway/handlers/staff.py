@@ -35,6 +35,7 @@ from partner_gateway.handlers.staff_rules import (
     check_password,
     digest,
     manageable,
+    not_for_origin_authority,
     record,
 )
 from partner_gateway.messages import (
@@ -108,7 +109,10 @@ async def list_staff(
 async def activate_staff(message: ActivateStaff, uow: GatewayUnitOfWork, deps: Deps) -> UUID:
     """Set the password with the invitation code (used up). Raises `InvalidError`
     ``weak_password`` (shorter than 12 or longer than 128 characters) and
-    `UnauthenticatedError` ``invitation_invalid`` (unknown, used, expired or revoked)."""
+    `UnauthenticatedError` ``invitation_invalid`` (unknown, used, expired or revoked), and
+    `OriginAuthorityRefusedError` when the directory listed the partner as an origin-country
+    authority after the invitation (raised after the statement: the unit of work rolls the
+    password back, the invitation stays unused)."""
     check_password(message.password)
     salt = random.token_bytes(16)
     hashed = await _on_hashing_thread(hash_secret, message.password, salt)
@@ -117,6 +121,7 @@ async def activate_staff(message: ActivateStaff, uow: GatewayUnitOfWork, deps: D
         raise UnauthenticatedError(
             "the invitation is not valid (used, expired or revoked)", code="invitation_invalid"
         )
+    await not_for_origin_authority(uow, member.partner_id)
     return member.staff_id
 
 

@@ -43,6 +43,14 @@ async def admitted(uow: GatewayUnitOfWork, member: StaffMember) -> None:
         raise OriginAuthorityRefusedError()
 
 
+async def not_for_origin_authority(uow: GatewayUnitOfWork, partner_id: UUID) -> None:
+    """Raise `OriginAuthorityRefusedError` (403 ``partner_origin_authority``) when the partner
+    is, or once was, an origin-country authority: no code, password or secret is issued or
+    stored for its accounts (an account invited before the directory reclassified it)."""
+    if is_origin_authority(await uow.partners.get(partner_id)):
+        raise OriginAuthorityRefusedError()
+
+
 async def acting_lead(uow: GatewayUnitOfWork, by: Actor) -> StaffMember | None:
     """The lead ``by`` names, checked now (an unrevoked lead account); None for the admin.
     Raises `ForbiddenError` ``lead_only``."""

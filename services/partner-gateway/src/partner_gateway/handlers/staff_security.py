@@ -26,6 +26,7 @@ from partner_gateway.handlers.staff_rules import (
     check_password,
     digest,
     manageable,
+    not_for_origin_authority,
     record,
 )
 from partner_gateway.repository.staff_protocol import AuditEntry, SealedFactor, StaffMember
@@ -57,8 +58,9 @@ async def issue_password_reset(
     """A one-time reset code for an activated account, valid 24 hours (an earlier one stops
     working). Raises `NotFoundError` ``staff_not_found``, `ForbiddenError` ``lead_only`` and
     `ConflictError` ``staff_not_active`` (revoked, or its invitation not used yet: send a new
-    invitation instead)."""
+    invitation instead) and `OriginAuthorityRefusedError` (403 ``partner_origin_authority``)."""
     target = await manageable(uow, message.by, message.staff_id)
+    await not_for_origin_authority(uow, target.partner_id)
     code = random.token_urlsafe(24)
     expires = deps.clock.now() + RESET_VALID
     if not await uow.staff.issue_reset(target.staff_id, digest(code), expires):
@@ -70,7 +72,9 @@ async def issue_password_reset(
 async def reset_password(message: ResetPassword, uow: GatewayUnitOfWork, deps: Deps) -> UUID:
     """Set a new password with a reset code (used up); every session of the account ends.
     Raises `InvalidError` ``weak_password`` and `UnauthenticatedError` ``reset_invalid``
-    (unknown, used, expired, or the account revoked)."""
+    (unknown, used, expired, or the account revoked), `OriginAuthorityRefusedError` for an
+    origin-country authority's account (raised after the statement: the unit of work rolls
+    the new password back)."""
     check_password(message.password)
     salt = random.token_bytes(16)
     hashed = await _on_hashing_thread(hash_secret, message.password, salt)
@@ -79,6 +83,7 @@ async def reset_password(message: ResetPassword, uow: GatewayUnitOfWork, deps: D
         raise UnauthenticatedError(
             "the reset link is not valid (used, expired or revoked)", code="reset_invalid"
         )
+    await not_for_origin_authority(uow, member.partner_id)
     await _audit_self(uow, deps, "password_reset_used", member)
     return member.staff_id
 

@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import contextlib
 
+from hub_runtime.local_ports import local_url
 from hub_runtime.logs import configure_logging
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,7 +24,12 @@ class SimulatorSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SIM_", extra="ignore")
 
-    gateway_url: str = Field("http://127.0.0.1:8103", description="The gateway to call back")
+    gateway_url: str = Field(
+        default_factory=lambda: local_url("partner-gateway"),
+        description="The gateway to call back (default: this machine, on"
+        " PARTNER_GATEWAY_HTTP_PORT, else 8103)",
+    )
+    port: int = Field(8190, ge=1, le=65535, description="The port to listen on (SIM_PORT)")
     webhook_secret: SecretStr | None = Field(None, description="whsec_... from the gateway")
     token: SecretStr | None = Field(None, description="A partner bearer token")
     client_id: str | None = Field(None, description="Partner API client id (instead of a token)")
@@ -35,15 +41,16 @@ def _reveal(secret: SecretStr | None) -> str | None:
 
 
 def main() -> None:
-    """Run one simulated partner until interrupted: ``--host``, ``--port`` (default 8190),
-    ``--mode`` (up, down, slow, failing) and ``--slow-seconds`` (default 2.0 s)."""
+    """Run one simulated partner until interrupted: ``--host``, ``--port`` (default
+    ``SIM_PORT``, else 8190), ``--mode`` (up, down, slow, failing) and ``--slow-seconds``
+    (default 2.0 s)."""
+    settings = SimulatorSettings()
     parser = argparse.ArgumentParser(description="A simulated partner organisation")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8190)
+    parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.UP.value)
     parser.add_argument("--slow-seconds", type=float, default=2.0)
     args = parser.parse_args()
-    settings = SimulatorSettings()
     configure_logging()
     sim = build_simulator(
         gateway_url=settings.gateway_url,

@@ -14,6 +14,7 @@ import hashlib
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from hub_runtime.errors import DomainError
+from hub_runtime.http import status_of
 
 from partner_gateway.api.portal.errors import error_page, message_page
 from partner_gateway.api.portal.forms import client_of, limited, one, read_form, too_many
@@ -122,13 +123,15 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
             return message_page(portal, request, "csrf_failed", 403, None)
         code, password = one(form, "code").strip()[:64], one(form, "password")[:256]
         problem = None if password == one(form, "confirm") else "passwords_differ"
+        status = 422
         if problem is None:
             try:
                 await bus.dispatch(ResetPassword(code, password))
             except DomainError as failed:
-                problem = failed.code
+                # The hub's one mapping: 422 weak password, 401 a used or unknown code, 403
+                # an origin-country authority's account.
+                problem, status = failed.code, status_of(failed)
         if problem is not None:
-            status = 422 if problem in ("passwords_differ", "weak_password") else 401
             return portal.page(request, "reset.html", status=status, code=code, error_code=problem)
         response = redirect("/portal/sign-in?reset=1")
         portal.cookies.clear(response, SESSION_COOKIE)

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from hub_runtime import idempotency
 from hub_runtime.bus import IdempotencyKey, Message
 from hub_runtime.errors import DomainError, UnauthenticatedError
+from hub_runtime.http import status_of
 from pydantic import BaseModel, ValidationError
 
 from partner_gateway import messages as m
@@ -131,13 +132,15 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
             return refused(request, "csrf_failed", 403)
         code, password = one(form, "code").strip()[:64], one(form, "password")[:256]
         problem = None if password == one(form, "confirm") else "passwords_differ"
+        status = 422
         if problem is None:
             try:
                 await bus.dispatch(m.ActivateStaff(code, password))
             except DomainError as failed:
-                problem = failed.code
+                # The hub's one mapping: 422 weak password, 401 a used or unknown code, 403
+                # an origin-country authority's account.
+                problem, status = failed.code, status_of(failed)
         if problem is not None:
-            status = 422 if problem in ("passwords_differ", "weak_password") else 401
             return portal.page(
                 request,
                 "activate.html",

@@ -1,0 +1,179 @@
+"""Reading a token request: the OAuth 2.0 client credentials grant (RFC 6749 section 4.4).
+
+A request comes as a form (``application/x-www-form-urlencoded``, RFC 6749 section 4.4.2, what
+OAuth libraries send) or as JSON (the hub's first form, kept for its clients); the client
+authenticates with HTTP Basic (section 2.3.1: ``client_id:client_secret``, each
+form-urlencoded, in Base64) or with ``client_id`` and ``client_secret`` in the body.
+
+The checks come in an order that tells nobody more about a client id than the error shape
+already does (``invalid_client`` is one answer for an unknown id, a wrong or expired secret and
+a revoked client, RFC 6749 section 5.2):
+
+1. the edge, before routing: size (413), a media type other than JSON or the form (415), JSON
+   that is not strict (422): nothing about the client is read yet;
+2. :func:`read_credentials`: the credentials can be found and are well formed (422
+   ``invalid_request`` naming the field; 401 ``invalid_client`` for an Authorization header
+   that is not Basic or cannot be decoded, RFC 6749 section 5.2);
+3. the rate limit per client id (429), then the client's authentication (401
+   ``invalid_client``);
+4. only a client that proved who it is learns more: an origin-country authority is refused
+   (403 ``partner_origin_authority``), then an inactive partner (403 ``partner_refused``);
+5. :func:`check_grant`: the rest of the request (``grant_type``, unknown JSON members): 422.
+
+So an origin-country authority's client gets 403 for any request it can be identified in, and
+no request gets a token before every check has passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote_plus
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from hub_contracts.codes import ClientId, ClientSecret
+from hub_runtime import strict_json
+from hub_runtime.errors import UnauthenticatedError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from partner_gateway.api.models import TokenRequest
+
+FORM = "application/x-www-form-urlencoded"
+GRANT_TYPE = "client_credentials"
+BASIC_CHALLENGE = 'Basic realm="partner-gateway", charset="UTF-8"'
+"""RFC 6749 section 5.2: a client that authenticated with Basic gets this challenge on 401
+(RFC 7617 section 2)."""
+
+
+class _Credentials(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    client_id: ClientId
+    client_secret: ClientSecret
+
+
+class FormTokenRequest(BaseModel):
+    """RFC 6749 section 4.4.2's parameters the gateway reads from a form; any other parameter
+    is ignored, as section 3.2 requires of a token endpoint."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    grant_type: Literal["client_credentials"]
+    client_id: ClientId | None = None
+    client_secret: ClientSecret | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who the request says it is, and how it said so (``basic``: the Authorization header)."""
+
+    client_id: str
+    client_secret: str
+    basic: bool
+    params: dict[str, Any]
+    form: bool
+
+
+def _problem(where: str, field: str, text: str) -> RequestValidationError:
+    """A 422 ``invalid_request`` whose reason names ``where.field`` (never a value)."""
+    error = {"type": "value_error", "loc": (where, field), "msg": text, "input": None}
+    return RequestValidationError([{**error, "ctx": {"error": text}}])
+
+
+def _bad_client(detail: str) -> UnauthenticatedError:
+    return UnauthenticatedError(detail, code="invalid_client")
+
+
+def _located(error: ValidationError, where: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{**e, "loc": (where, *e["loc"])} for e in error.errors(include_url=False)]
+    )
+
+
+async def _params(request: Request) -> tuple[dict[str, Any], bool]:
+    """The body's parameters and whether it was a form. The edge let through only JSON (parsed
+    strictly there already) or a form on this path."""
+    body = await request.body()
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == FORM:
+        try:
+            pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            raise _problem("body", "form", "is not form-urlencoded ASCII") from None
+        params: dict[str, Any] = {}
+        for name, value in pairs:
+            if name in params:  # RFC 6749 section 3.2: never more than once
+                raise _problem("body", name, "is given more than once")
+            params[name] = value
+        return params, True
+    if not body:
+        return {}, False
+    parsed = strict_json.loads(body)  # strict already at the edge: this cannot fail now
+    if not isinstance(parsed, dict):
+        raise _problem("body", "body", "should be a JSON object")
+    return parsed, False
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    """The client id and secret of an HTTP Basic Authorization header (RFC 6749 section 2.3.1:
+    each form-urlencoded, joined by a colon, in Base64), None without a header; raises
+    `UnauthenticatedError` ``invalid_client`` for another scheme or an undecodable value."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        raise _bad_client("the client authenticates with HTTP Basic or in the body")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        raise _bad_client("the Authorization header is not valid HTTP Basic") from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        raise _bad_client("the Authorization header is not valid HTTP Basic")
+    try:
+        return unquote_plus(client_id, errors="strict"), unquote_plus(secret, errors="strict")
+    except UnicodeDecodeError:
+        raise _bad_client("the Authorization header is not valid HTTP Basic") from None
+
+
+async def read_credentials(request: Request) -> Credentials:
+    """Step 2 of the module's order: the client's id and secret, from HTTP Basic or the body.
+
+    Raises `RequestValidationError` (422 ``invalid_request``: a malformed form, a JSON body
+    that is not an object, a missing or malformed id or secret, credentials both in the
+    header and the body, RFC 6749 section 2.3) and `UnauthenticatedError` ``invalid_client``
+    (401: another scheme, or Basic that cannot be decoded)."""
+    params, form = await _params(request)
+    basic = _basic(request.headers.get("authorization", ""))
+    if basic is None:
+        where, given = "body", {k: params[k] for k in ("client_id", "client_secret") if k in params}
+    else:
+        in_body = params.get("client_id", basic[0]) != basic[0] or "client_secret" in params
+        if in_body:
+            raise _problem(
+                "body", "client_secret", "is given in the Authorization header already: use one"
+            )
+        where, given = "authorization", {"client_id": basic[0], "client_secret": basic[1]}
+    try:
+        found = _Credentials.model_validate(given)
+    except ValidationError as invalid:
+        raise _located(invalid, where) from None
+    return Credentials(found.client_id, found.client_secret, basic is not None, params, form)
+
+
+def check_grant(credentials: Credentials) -> None:
+    """Step 5: the rest of the request, once the client proved who it is. The form needs
+    ``grant_type=client_credentials`` (RFC 6749 section 4.4.2) and ignores other parameters
+    (section 3.2); JSON keeps its strict body (`TokenRequest`: ``grant_type`` may be left out,
+    an unknown member is refused). Raises `RequestValidationError` (422)."""
+    model: type[BaseModel] = FormTokenRequest if credentials.form else TokenRequest
+    params = dict(credentials.params)
+    if credentials.basic and not credentials.form:
+        params.update(client_id=credentials.client_id, client_secret=credentials.client_secret)
+    try:
+        model.model_validate(params)
+    except ValidationError as invalid:
+        raise _located(invalid, "body") from None
