@@ -20,7 +20,7 @@ polls through the batch route, so the inbox, redeliveries and dead letters are c
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,12 +195,14 @@ async def apply_both_ways(
     events: Sequence[Envelope],
     poll: int,
     queries: Mapping[str, str],
+    seed: Callable[[asyncpg.Pool], Awaitable[None]] | None = None,
 ) -> tuple[Outcome, Outcome]:
     """(one at a time, in polls of ``poll`` through ``batch_handler``) over ``events``.
 
     Each way gets a fresh database with ``migrations`` applied and its own `RecordApplier`
     (one attempt per record, so a refused event is dead-lettered at once); ``queries`` are read
-    afterwards (`rows_of`; include `RUNTIME_TABLES`)."""
+    afterwards (`rows_of`; include `RUNTIME_TABLES`). ``seed`` (optional) writes the same rows
+    into each database before the events (fixed ids and times, so both start alike)."""
     records = [consumer_record(env, offset) for offset, env in enumerate(events)]
     retry = RetryPolicy(max_attempts=1, first_backoff=0.001, max_backoff=0.001)
     async with temporary_databases(hub, "single", "batch") as names:
@@ -209,6 +211,8 @@ async def apply_both_ways(
             for pool in pools.values():
                 async with pool.acquire() as conn:
                     await apply_migrations(conn, migrations)
+                if seed is not None:
+                    await seed(pool)
             single_dead = RecordingDeadLetters()
             single = RecordApplier(
                 service="test",
