@@ -127,7 +127,9 @@ async def both_ways(
                 await pool.close()
 
 
-async def rows_of(pool: asyncpg.Pool, queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+async def rows_of(
+    pool: asyncpg.Pool, queries: Mapping[str, str]
+) -> dict[str, list[tuple[Any, ...]]]:
     """Each query's rows as tuples, by name (queries should order their rows)."""
     return {name: [tuple(r) for r in await pool.fetch(sql)] for name, sql in queries.items()}
 
