@@ -7,7 +7,7 @@ Tests start it with ``service_runtime(definition(settings, clock), settings)``
 from functools import partial
 from pathlib import Path
 
-from hub_runtime.bus import bind_events
+from hub_runtime.bus import bind_batch, bind_events
 from hub_runtime.leadership import single_instance
 from hub_runtime.service import ServiceContext, ServiceDefinition
 
@@ -57,6 +57,7 @@ def definition(settings: Settings, clock: Clock = system_clock) -> ServiceDefini
         publishes=api.PUBLISHES,
         consumes=api.CONSUMES,
         handlers=bind_events(ROUTES, wired),
+        batch_handler=bind_batch(ROUTES, wired),
         unit_of_work=CasefileUnitOfWork,
         build_app=partial(api.build_app, deps=wired),
         # Each runs in one instance at a time (hub_runtime.leadership); every pass also stays

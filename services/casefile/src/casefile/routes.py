@@ -1,16 +1,18 @@
 """Casefile's one route table: every command class and every consumed event type, to its
-handler. A new use case is one handler and one line here (`hub_runtime.bus.Routes`)."""
+handler, and the batch route of the consumer's fast path. A new use case is one handler and
+one line here (`hub_runtime.bus.Routes`)."""
 
 from hub_contracts import (
     ConsentGranted,
     ConsentWithdrawn,
     PartnerRegistered,
 )
-from hub_runtime.bus import Routes
+from hub_runtime.bus import EventRoute, Routes
 
 from casefile import messages as m
 from casefile.deps import Deps
 from casefile.handlers import (
+    batch,
     cases,
     corrections,
     deadlines,
@@ -22,6 +24,13 @@ from casefile.handlers import (
     records,
 )
 from casefile.unit_of_work import CasefileUow
+
+EVENTS: dict[str, EventRoute[CasefileUow, Deps]] = {
+    ConsentGranted.event_type: events.on_consent_granted,
+    ConsentWithdrawn.event_type: events.on_consent_withdrawn,
+    PartnerRegistered.event_type: events.on_partner_registered,
+    **dict.fromkeys(events.TIMELINE_EVENTS, events.on_timeline_event),
+}
 
 ROUTES: Routes[CasefileUow, Deps] = Routes(
     commands={
@@ -51,10 +60,6 @@ ROUTES: Routes[CasefileUow, Deps] = Routes(
         m.NewestEvent: reads.newest_event,
         m.Disclose: disclosures.disclose,
     },
-    events={
-        ConsentGranted.event_type: events.on_consent_granted,
-        ConsentWithdrawn.event_type: events.on_consent_withdrawn,
-        PartnerRegistered.event_type: events.on_partner_registered,
-        **dict.fromkeys(events.TIMELINE_EVENTS, events.on_timeline_event),
-    },
+    events=EVENTS,
+    batch=batch.batch_of(EVENTS),
 )

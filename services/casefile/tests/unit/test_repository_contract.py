@@ -4,6 +4,7 @@ stack). The fakes are honest as long as both pass."""
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -15,6 +16,7 @@ from casefile.domain.model import Case
 from casefile.fakes import CasefileState, FakeUnitOfWork
 from casefile.repository.history import DateCorrection
 from casefile.repository.timeline import TimelineEntry
+from casefile.repository.views import ConsentWithdrawal
 from casefile.unit_of_work import CasefileUnitOfWork
 from hub_contracts.privacy import ConsentFacts, PartnerFacts
 from hub_contracts.vocabulary import (
@@ -151,6 +153,63 @@ async def test_timeline_entries_have_ids_and_an_event_is_added_once(store: Store
         assert await uow.timeline.of_case(case.case_id) == entries[:2]
         assert await uow.timeline.get(case.case_id, entries[0].entry_id) == entries[0]
         assert await uow.timeline.get(uuid4(), entries[0].entry_id) is None
+
+
+async def test_many_timeline_entries_at_once_keep_their_order(store: Store) -> None:
+    case = await with_case(store)
+    event_id = uuid4()
+    entries = [
+        TimelineEntry(
+            uuid4(),
+            case.case_id,
+            NOW,
+            "referral_approved",
+            "referral",
+            {"n": n},
+            uuid4() if n != 2 else event_id,
+        )
+        for n in range(4)
+    ] + [TimelineEntry(uuid4(), case.case_id, NOW, "referral_approved", "referral", {}, event_id)]
+    async with store() as uow:
+        await uow.timeline.add_many([])
+        await uow.timeline.add_many(entries)
+        await uow.commit()
+    async with store() as uow:  # equal times: insertion order; the repeated event id once
+        assert await uow.timeline.of_case(case.case_id) == entries[:4]
+
+
+async def test_many_consent_changes_and_partners_apply_in_order(store: Store) -> None:
+    case = await with_case(store)
+    partner = PartnerFacts(
+        uuid4(),
+        PartnerType.AUTHORITY_ORIGIN,
+        active=True,
+        ever_origin_authority=True,
+        purposes=frozenset({Purpose.REINTEGRATION_SUPPORT}),
+        has_agreement=False,
+        agreement_valid_until=None,
+    )
+    later = replace(partner, partner_type=PartnerType.NGO, ever_origin_authority=False)
+    first = ConsentFacts(
+        uuid4(),
+        case.case_id,
+        partner.partner_id,
+        frozenset({Purpose.RETURN_COUNSELLING}),
+        frozenset({DataCategory.IDENTITY}),
+        DAY,
+        DAY + timedelta(days=90),
+        None,
+    )
+    regranted = replace(first, categories=frozenset({DataCategory.CONTACT}))
+    withdrawal = ConsentWithdrawal(first.consent_id, case.case_id, partner.partner_id, NOW)
+    later_withdrawal = replace(withdrawal, at=NOW + timedelta(hours=1))
+    async with store() as uow:
+        await uow.views.change_consents([first, withdrawal, regranted, later_withdrawal])
+        await uow.views.upsert_partners([partner, later])
+        consent = await uow.views.consent(first.consent_id)
+        stored_partner = await uow.views.partner(partner.partner_id)
+    assert consent == replace(regranted, withdrawn_at=NOW)  # the first withdrawal stays
+    assert stored_partner == replace(later, ever_origin_authority=True)  # never unset
 
 
 async def test_deadlines_are_replaced_noticed_once_and_deleted(store: Store) -> None:

@@ -17,7 +17,7 @@ from referral.clock import Clock
 from referral.config import Settings
 from referral.deps import Deps
 from referral.kafka_commands import COMMAND_GROUP, COMMAND_TOPICS, command_handlers
-from referral.routes import CONSUMES, PUBLISHES, ROUTES, event_handlers
+from referral.routes import CONSUMES, PUBLISHES, ROUTES, batch_handler, event_handlers
 from referral.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from referral.vault import KEK_CONTEXT, CaseVault
 from referral.view_catch_up import INBOX_CHANNEL, NO_CATCH_UP, CaseViewCatchUp
@@ -84,6 +84,7 @@ def definition(settings: Settings, clock: Clock | None = None) -> ServiceDefinit
         publishes=[str(t) for t in PUBLISHES],
         consumes=[str(t) for t in CONSUMES],
         handlers=event_handlers(deps),
+        batch_handler=batch_handler(deps),
         unit_of_work=PostgresUnitOfWork,
         build_app=lambda ctx: build_app(ctx, deps, command_topics, view),
         workers=workers,

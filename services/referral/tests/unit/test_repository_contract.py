@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hub_contracts import PartnerType, ProcedureStage, Vulnerability
+from hub_contracts import Decision, PartnerType, ProcedureStage, Vulnerability
 from hub_contracts.envelope import Envelope
 from hub_runtime.db import create_pool
 from hub_runtime.errors import ConflictError
@@ -96,6 +96,26 @@ async def test_the_case_view_changes_only_known_cases(uows: Uows) -> None:
         assert await uow.cases.mark_closed(c.case_id, TODAY)
         assert not await uow.cases.has_applied(uuid.uuid4())
         await uow.commit()
+
+
+async def test_many_cases_open_and_are_decided_at_once(uows: Uows) -> None:
+    known = case(
+        vulnerabilities=frozenset({Vulnerability.MEDICAL, Vulnerability.TRAFFICKING_VICTIM})
+    )
+    first = case(has_minors=True)
+    again = replace(first, has_minors=False, stage=ProcedureStage.APPEAL_PENDING)
+    async with uows() as uow:
+        assert await uow.cases.add(known)
+        assert await uow.cases.add_many([]) == []
+        assert await uow.cases.add_many([known, first, again]) == [False, True, False]
+        assert await uow.cases.get(first.case_id) == first  # the first opening is kept
+        assert await uow.cases.get(known.case_id) == known
+        unknown = uuid.uuid4()
+        decisions = {first.case_id: Decision.UNDECIDED, unknown: Decision.IRREGULAR_STAY}
+        assert await uow.cases.set_decisions(decisions) == {first.case_id}
+        assert await uow.cases.set_decisions({}) == set()
+        assert await uow.cases.get(first.case_id) == replace(first, decision=Decision.UNDECIDED)
+        assert await uow.cases.get(unknown) is None
 
 
 async def test_leaving_without_a_commit_keeps_nothing(uows: Uows) -> None:

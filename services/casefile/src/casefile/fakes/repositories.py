@@ -276,6 +276,10 @@ class FakeTimeline(_Repo):
             return
         self._s.timeline.append(entry)
 
+    async def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        for entry in entries:
+            await self.add(entry)
+
     async def of_case(self, case_id: UUID) -> list[TimelineEntry]:
         mine = [e for e in self._s.timeline if e.case_id == case_id]
         return sorted(mine, key=lambda e: e.occurred_at)  # stable: insertion order on ties

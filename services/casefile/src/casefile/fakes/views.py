@@ -11,6 +11,7 @@ from hub_contracts.privacy import ConsentFacts, PartnerFacts
 
 from casefile.fakes.repositories import CasefileState, _Repo
 from casefile.repository.audit import AccessEntry, Tombstone
+from casefile.repository.views import ConsentChange, ConsentWithdrawal
 
 
 class FakeAudit(_Repo):
@@ -52,6 +53,14 @@ class FakeViews(_Repo):
             )
         self._s.consents[consent_id] = replace(old, withdrawn_at=old.withdrawn_at or at)
 
+    async def change_consents(self, changes: Sequence[ConsentChange]) -> None:
+        for change in changes:
+            if isinstance(change, ConsentWithdrawal):
+                w = change
+                await self.withdraw_consent(w.consent_id, w.case_id, w.partner_id, w.at)
+            else:
+                await self.upsert_consent(change)
+
     async def consent(self, consent_id: UUID) -> ConsentFacts | None:
         return self._s.consents.get(consent_id)
 
@@ -67,6 +76,10 @@ class FakeViews(_Repo):
         self._s.partners[partner.partner_id] = replace(
             partner, ever_origin_authority=ever, agreement_valid_until=until
         )
+
+    async def upsert_partners(self, partners: Sequence[PartnerFacts]) -> None:
+        for partner in partners:
+            await self.upsert_partner(partner)
 
     async def partner(self, partner_id: UUID) -> PartnerFacts | None:
         return self._s.partners.get(partner_id)

@@ -35,6 +35,7 @@ from hub_runtime.errors import PermanentEventError
 
 from casefile.deps import Deps
 from casefile.repository.timeline import TimelineEntry
+from casefile.repository.views import ConsentWithdrawal
 from casefile.unit_of_work import CasefileUow
 
 TIMELINE_KINDS: dict[str, str] = {
@@ -80,11 +81,14 @@ def _details(payload: EventPayload) -> dict[str, Any]:
     return details
 
 
-async def _add_to_timeline(uow: CasefileUow, envelope: Envelope, payload: EventPayload) -> None:
+def timeline_entry(envelope: Envelope, payload: EventPayload) -> TimelineEntry:
+    """The timeline entry of an event about a case (codes and ids only).
+
+    Raises `PermanentEventError` when the event names no case."""
     subject = payload.envelope_subject()
     if subject is None:  # every timeline event type carries a case id; guard the table
         raise PermanentEventError(f"{envelope.type} names no case")
-    entry = TimelineEntry(
+    return TimelineEntry(
         entry_id=uuid4(),
         case_id=UUID(subject),
         occurred_at=envelope.time,
@@ -94,20 +98,11 @@ async def _add_to_timeline(uow: CasefileUow, envelope: Envelope, payload: EventP
         details=_details(payload),
         event_id=envelope.id,
     )
-    await uow.timeline.add(entry)
 
 
-async def on_timeline_event(event: Event[EventPayload], uow: CasefileUow, deps: Deps) -> None:
-    """Put an event about a case on its timeline (codes and ids only; once per event id)."""
-    del deps
-    await _add_to_timeline(uow, event.envelope, event.payload)
-
-
-async def on_consent_granted(event: Event[ConsentGranted], uow: CasefileUow, deps: Deps) -> None:
-    """Record the consent in casefile's view (the disclosure endpoint judges by it)."""
-    del deps
-    payload = event.payload
-    consent = ConsentFacts(
+def consent_of(payload: ConsentGranted) -> ConsentFacts:
+    """The granted consent as casefile's view stores it (not withdrawn)."""
+    return ConsentFacts(
         consent_id=payload.consent_id,
         case_id=payload.case_id,
         partner_id=payload.partner_id,
@@ -117,8 +112,38 @@ async def on_consent_granted(event: Event[ConsentGranted], uow: CasefileUow, dep
         valid_until=payload.valid_until,
         withdrawn_at=None,
     )
-    await uow.views.upsert_consent(consent)
-    await _add_to_timeline(uow, event.envelope, event.payload)
+
+
+def withdrawal_of(payload: ConsentWithdrawn) -> ConsentWithdrawal:
+    """The withdrawal as casefile's view stores it."""
+    return ConsentWithdrawal(payload.consent_id, payload.case_id, payload.partner_id,
+                             payload.withdrawn_at)  # fmt: skip
+
+
+def partner_of(payload: PartnerRegistered) -> PartnerFacts:
+    """The directory's facts on a partner; an origin-country type marks it for good."""
+    return PartnerFacts(
+        partner_id=payload.partner_id,
+        partner_type=payload.partner_type,
+        active=payload.active,
+        ever_origin_authority=payload.partner_type is PartnerType.AUTHORITY_ORIGIN,
+        purposes=frozenset(payload.purposes),
+        has_agreement=payload.agreement_valid_until is not None,
+        agreement_valid_until=payload.agreement_valid_until,
+    )
+
+
+async def on_timeline_event(event: Event[EventPayload], uow: CasefileUow, deps: Deps) -> None:
+    """Put an event about a case on its timeline (codes and ids only; once per event id)."""
+    del deps
+    await uow.timeline.add(timeline_entry(event.envelope, event.payload))
+
+
+async def on_consent_granted(event: Event[ConsentGranted], uow: CasefileUow, deps: Deps) -> None:
+    """Record the consent in casefile's view (the disclosure endpoint judges by it)."""
+    del deps
+    await uow.views.upsert_consent(consent_of(event.payload))
+    await uow.timeline.add(timeline_entry(event.envelope, event.payload))
 
 
 async def on_consent_withdrawn(
@@ -128,7 +153,7 @@ async def on_consent_withdrawn(
     del deps
     p = event.payload
     await uow.views.withdraw_consent(p.consent_id, p.case_id, p.partner_id, p.withdrawn_at)
-    await _add_to_timeline(uow, event.envelope, event.payload)
+    await uow.timeline.add(timeline_entry(event.envelope, event.payload))
 
 
 async def on_partner_registered(
@@ -136,17 +161,7 @@ async def on_partner_registered(
 ) -> None:
     """Update the partner view; an origin-country classification, once seen, stays."""
     del deps
-    payload = event.payload
-    partner = PartnerFacts(
-        partner_id=payload.partner_id,
-        partner_type=payload.partner_type,
-        active=payload.active,
-        ever_origin_authority=payload.partner_type is PartnerType.AUTHORITY_ORIGIN,
-        purposes=frozenset(payload.purposes),
-        has_agreement=payload.agreement_valid_until is not None,
-        agreement_valid_until=payload.agreement_valid_until,
-    )
-    await uow.views.upsert_partner(partner)
+    await uow.views.upsert_partner(partner_of(event.payload))
 
 
 TIMELINE_EVENTS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -78,6 +79,10 @@ class FakeCases(_Fake):
         self._state.cases[case.case_id] = case
         return True
 
+    async def add_many(self, cases: Sequence[CaseView]) -> list[bool]:
+        """`add` for each, in order."""
+        return [await self.add(case) for case in cases]
+
     async def get(self, case_id: UUID) -> CaseView | None:
         """The case."""
         return self._state.cases.get(case_id)
@@ -89,6 +94,10 @@ class FakeCases(_Fake):
     async def set_decision(self, case_id: UUID, decision: Decision) -> bool:
         """False when unknown."""
         return self._change(case_id, decision=decision)
+
+    async def set_decisions(self, decisions: Mapping[UUID, Decision]) -> set[UUID]:
+        """`set_decision` for each; the known ids."""
+        return {c for c, d in decisions.items() if await self.set_decision(c, d)}
 
     async def mark_closed(self, case_id: UUID, closed_on: date) -> bool:
         """False when unknown."""

@@ -25,11 +25,13 @@ from referral.unit_of_work import ReferralUnitOfWork
 
 log = logging.getLogger(__name__)
 
+OPENED_TWICE = "case opened twice; kept the first"
+DECIDED_UNOPENED = "a decision for a case this view never saw opened"
 
-async def on_case_opened(event: Event[CaseOpened], uow: ReferralUnitOfWork, deps: Deps) -> None:
-    """Add the case to the view (coarse facts only); a second opening keeps the first."""
-    opened = event.payload
-    case = CaseView(
+
+def case_of(opened: CaseOpened) -> CaseView:
+    """The view's row of a newly opened case (coarse facts only, no decision yet)."""
+    return CaseView(
         case_id=opened.case_id,
         stage=opened.stage,
         has_minors=opened.has_minors,
@@ -37,8 +39,12 @@ async def on_case_opened(event: Event[CaseOpened], uow: ReferralUnitOfWork, deps
         decision=None,
         erased=False,
     )
-    if not await uow.cases.add(case):
-        log.warning("case opened twice; kept the first", extra={"case_id": opened.case_id})
+
+
+async def on_case_opened(event: Event[CaseOpened], uow: ReferralUnitOfWork, deps: Deps) -> None:
+    """Add the case to the view (coarse facts only); a second opening keeps the first."""
+    if not await uow.cases.add(case_of(event.payload)):
+        log.warning(OPENED_TWICE, extra={"case_id": event.payload.case_id})
 
 
 async def on_stage_changed(
@@ -60,7 +66,7 @@ async def on_decision_recorded(
     # consent to stop it).
     recorded = event.payload
     if not await uow.cases.set_decision(recorded.case_id, recorded.decision):
-        raise PermanentEventError("a decision for a case this view never saw opened")
+        raise PermanentEventError(DECIDED_UNOPENED)
 
 
 async def on_case_closed(event: Event[CaseClosed], uow: ReferralUnitOfWork, deps: Deps) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -32,6 +34,32 @@ class PgCases(PgRepository):
         )
         return bool(inserted)
 
+    async def add_many(self, cases: Sequence[CaseView]) -> list[bool]:
+        """`add` for each case in list order, in one statement (the consumer's batch, issue 16):
+        one bool per case, False when the view already had it (an earlier one of the list
+        included, so the first opening of a case is the one kept)."""
+        if not cases:
+            return []
+        rows = await self.conn.fetch(
+            "INSERT INTO case_view (case_id, stage, has_minors, vulnerabilities)"
+            " SELECT c, s, m, ARRAY(SELECT e FROM jsonb_array_elements_text(v::jsonb)"
+            "   WITH ORDINALITY AS x(e, i) ORDER BY i)"
+            " FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::text[])"
+            " WITH ORDINALITY AS r(c, s, m, v, n) ORDER BY n"
+            " ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+            [c.case_id for c in cases],
+            [c.stage.value for c in cases],
+            [c.has_minors for c in cases],
+            # Per-case arrays of different lengths do not fit one SQL array: JSON per case.
+            [json.dumps(sorted(v.value for v in c.vulnerabilities)) for c in cases],
+        )
+        new = {row["case_id"] for row in rows}
+        added: list[bool] = []
+        for case in cases:
+            added.append(case.case_id in new)
+            new.discard(case.case_id)
+        return added
+
     async def get(self, case_id: UUID) -> CaseView | None:
         """The case as the view knows it."""
         row = await self.conn.fetchrow("SELECT * FROM case_view WHERE case_id = $1", case_id)
@@ -54,6 +82,20 @@ class PgCases(PgRepository):
     async def set_decision(self, case_id: UUID, decision: Decision) -> bool:
         """False when the view never saw the case."""
         return await self._update("decision = $2", case_id, decision.value)
+
+    async def set_decisions(self, decisions: Mapping[UUID, Decision]) -> set[UUID]:
+        """`set_decision` for each case (one decision per case), in one statement: the ids of
+        the cases the view knows (the others were not changed)."""
+        if not decisions:
+            return set()
+        rows = await self.conn.fetch(
+            "UPDATE case_view v SET decision = d.decision, updated_at = now()"
+            " FROM unnest($1::uuid[], $2::text[]) AS d(case_id, decision)"
+            " WHERE v.case_id = d.case_id RETURNING v.case_id",
+            list(decisions),
+            [d.value for d in decisions.values()],
+        )
+        return {row["case_id"] for row in rows}
 
     async def mark_closed(self, case_id: UUID, closed_on: date) -> bool:
         """Remember the closure (the first day counts); False when unknown."""

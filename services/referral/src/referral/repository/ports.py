@@ -7,7 +7,7 @@ so the fakes stay honest. Every method runs inside the caller's unit of work; no
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -131,6 +131,10 @@ class CaseViewRepository(Protocol):
         """Record a newly opened case; False when the view already has it."""
         ...
 
+    async def add_many(self, cases: Sequence[CaseView]) -> list[bool]:
+        """`add` for each case in list order (one bool each; a later duplicate is False)."""
+        ...
+
     async def get(self, case_id: UUID) -> CaseView | None:
         """The case as the view knows it."""
         ...
@@ -141,6 +145,10 @@ class CaseViewRepository(Protocol):
 
     async def set_decision(self, case_id: UUID, decision: Decision) -> bool:
         """False when the view never saw the case."""
+        ...
+
+    async def set_decisions(self, decisions: Mapping[UUID, Decision]) -> set[UUID]:
+        """`set_decision` for each case: the ids of the known cases (the others unchanged)."""
         ...
 
     async def mark_closed(self, case_id: UUID, closed_on: date) -> bool:

@@ -1,0 +1,99 @@
+"""The consumer's fast path: a poll batch of events in one call, with set-based writes (issue 16).
+
+Its effect is that of the event routes (`casefile.handlers.events`) applied one after the other,
+which the consumer's slow path still does for a record alone; the integration test
+``test_batches_match_one_by_one`` compares the two on PostgreSQL. Every event casefile consumes
+only writes rows from its own payload (a consent or partner in the views, a timeline entry):
+nothing is read, and no privacy rule is judged on the way in (the disclosure endpoint judges,
+on the views, when asked). Consecutive events whose type `GATHER` knows join one `Run`: its
+consent changes and partners keep their order (a grant and a withdrawal of one consent do not
+commute), its timeline entries keep theirs (ties in time are ordered by insertion). An event of
+a type `GATHER` does not know first writes the run so far, then goes through its own route.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub_contracts import ConsentGranted, ConsentWithdrawn, PartnerRegistered
+from hub_contracts.privacy import PartnerFacts
+from hub_runtime.bus import BatchEventRoute, Event, EventRoute, UnknownMessageError
+
+from casefile.deps import Deps
+from casefile.handlers import events as ev
+from casefile.repository.timeline import TimelineEntry
+from casefile.repository.views import ConsentChange
+from casefile.unit_of_work import CasefileUow
+
+
+@dataclass
+class Run:
+    """The rows of consecutive events, in event order, written together by `write`."""
+
+    consents: list[ConsentChange] = field(default_factory=list)
+    partners: list[PartnerFacts] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+    async def write(self, uow: CasefileUow) -> None:
+        """One round trip per table (per run of grants or withdrawals for consents); the
+        tables are independent of each other, so only the order within each is kept."""
+        await uow.views.change_consents(self.consents)
+        await uow.views.upsert_partners(self.partners)
+        await uow.timeline.add_many(self.timeline)
+
+
+def _timeline(event: Event[Any], run: Run) -> None:
+    run.timeline.append(ev.timeline_entry(event.envelope, event.payload))
+
+
+def _granted(event: Event[ConsentGranted], run: Run) -> None:
+    run.consents.append(ev.consent_of(event.payload))
+    _timeline(event, run)
+
+
+def _withdrawn(event: Event[ConsentWithdrawn], run: Run) -> None:
+    run.consents.append(ev.withdrawal_of(event.payload))
+    _timeline(event, run)
+
+
+def _partner(event: Event[PartnerRegistered], run: Run) -> None:
+    run.partners.append(ev.partner_of(event.payload))
+
+
+Gather = Callable[[Event[Any], Run], None]
+
+GATHER: dict[str, Gather] = {
+    ConsentGranted.event_type: _granted,
+    ConsentWithdrawn.event_type: _withdrawn,
+    PartnerRegistered.event_type: _partner,
+    **dict.fromkeys(ev.TIMELINE_EVENTS, _timeline),
+}
+"""Event types whose effect a `Run` holds, each with the rows its route writes."""
+
+
+def batch_of(
+    events: Mapping[str, EventRoute[CasefileUow, Deps]],
+) -> BatchEventRoute[CasefileUow, Deps]:
+    """The batch route over ``events`` (the route table's event routes, by CloudEvents type).
+
+    Raises `UnknownMessageError` for a type with no route (the consumer hands over only routed
+    types: a programming error), `PermanentEventError` as the routes do (an event that names no
+    case); the consumer then retries the records alone."""
+
+    async def apply_batch(batch: Sequence[Event[Any]], uow: CasefileUow, deps: Deps) -> None:
+        run = Run()
+        for event in batch:
+            event_type = event.envelope.type
+            route = events.get(event_type)
+            if route is None:
+                raise UnknownMessageError(f"no route for {event_type}")
+            gather = GATHER.get(event_type)
+            if gather is not None:
+                gather(event, run)
+                continue
+            await run.write(uow)
+            run = Run()
+            await route(event, uow, deps)
+        await run.write(uow)
+
+    return apply_batch

@@ -1,0 +1,102 @@
+"""The consumer's fast path: a poll batch of events in one call, with set-based writes (issue 16).
+
+Its effect is that of the event routes applied one after the other, which the consumer's slow
+path still does for a record alone; ``tests/integration/test_batches_match_one_by_one.py``
+compares the two on PostgreSQL. Only the two frequent events that change nothing but the case
+view are gathered: CaseOpened (a new row; a second opening keeps the first) and
+DecisionRecorded (the decision column; a rule of new requests only, re-evaluating nothing).
+Every other event goes through its own route, in its turn, after the run so far is written:
+a stage change, a closure or an erasure re-evaluates the case's open referrals under the
+privacy rules, and a partner's event moves a referral; those read what earlier events wrote.
+
+A `Run` holds openings and decisions (the last one per case: one row cannot take two values
+in one statement, and the last is what one event at a time leaves). Within a run the
+openings are written first, then the decisions, which is what one event at a time gives as
+long as no decision precedes an opening of the same case (then the decision would find the
+case, where alone it would not): such an opening first writes the run so far.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from hub_contracts import CaseOpened, Decision, DecisionRecorded
+from hub_runtime.bus import BatchEventRoute, Event, EventRoute, UnknownMessageError
+from hub_runtime.errors import PermanentEventError
+
+from referral.deps import Deps
+from referral.domain.model import CaseView
+from referral.handlers.case_events import DECIDED_UNOPENED, OPENED_TWICE, case_of
+from referral.unit_of_work import ReferralUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Run:
+    """Openings (in event order) and decisions (one per case) of consecutive events."""
+
+    opened: list[CaseView] = field(default_factory=list)
+    decided: dict[UUID, Decision] = field(default_factory=dict)  # a later decision replaces
+
+    def takes(self, event: Event[Any]) -> bool:
+        """Whether ``event`` joins this run with the same effect as applied after it alone:
+        not an opening of a case decided earlier in the run."""
+        payload = event.payload
+        if isinstance(payload, CaseOpened):
+            return payload.case_id not in self.decided
+        return isinstance(payload, DecisionRecorded)
+
+    def add(self, event: Event[Any]) -> None:
+        """Gather ``event`` (one that `takes` accepted)."""
+        payload = event.payload
+        if isinstance(payload, CaseOpened):
+            self.opened.append(case_of(payload))
+        elif isinstance(payload, DecisionRecorded):
+            self.decided[payload.case_id] = payload.decision
+
+    async def write(self, uow: ReferralUnitOfWork) -> None:
+        """Openings, then decisions, one statement each. Raises `PermanentEventError` when a
+        decision names a case the view does not know (the consumer then retries the records
+        alone, and that one is dead-lettered as its route would have it)."""
+        added = await uow.cases.add_many(self.opened)
+        for case, new in zip(self.opened, added, strict=True):
+            if not new:
+                log.warning(OPENED_TWICE, extra={"case_id": case.case_id})
+        known = await uow.cases.set_decisions(self.decided)
+        if known != set(self.decided):
+            raise PermanentEventError(DECIDED_UNOPENED)
+
+
+GATHERED = frozenset({CaseOpened.event_type, DecisionRecorded.event_type})
+"""Event types a `Run` can hold."""
+
+
+def batch_of(
+    events: Mapping[str, EventRoute[ReferralUnitOfWork, Deps]],
+) -> BatchEventRoute[ReferralUnitOfWork, Deps]:
+    """The batch route over ``events`` (the route table's event routes, by CloudEvents type).
+
+    Raises `UnknownMessageError` for a type with no route (the consumer hands over only routed
+    types: a programming error), and whatever the routes raise."""
+
+    async def apply_batch(batch: Sequence[Event[Any]], uow: ReferralUnitOfWork, deps: Deps) -> None:
+        run = Run()
+        for event in batch:
+            route = events.get(event.envelope.type)
+            if route is None:
+                raise UnknownMessageError(f"no route for {event.envelope.type}")
+            if event.envelope.type in GATHERED:
+                if not run.takes(event):
+                    await run.write(uow)
+                    run = Run()
+                run.add(event)
+                continue
+            await run.write(uow)
+            run = Run()
+            await route(event, uow, deps)
+        await run.write(uow)
+
+    return apply_batch
