@@ -15,6 +15,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `bench` importable as a package
@@ -64,13 +65,19 @@ def _rest(cpu: dict[str, float]) -> float:
     return (os.cpu_count() or 1) * machine_share - sum(ours)
 
 
-def _overrides() -> str:
-    """Service settings taken from this shell's environment (secrets by name only)."""
-    prefixes = ("CASEFILE_", "REFERRAL_", "PARTNER_GATEWAY_", "SIGNALS_", "HUB_")
+_SETTING_PREFIXES = ("CASEFILE_", "REFERRAL_", "PARTNER_GATEWAY_", "SIGNALS_", "HUB_")
+_SECRET_WORDS = ("SECRET", "KEY", "DSN", "PASSWORD", "TOKEN", "CREDENTIAL", "_FILE")
+
+
+def _overrides(environ: Mapping[str, str] | None = None) -> str:
+    """Service settings taken from this shell's environment (``os.environ`` by default): a
+    name that could hold a secret (a password, key, token, DSN, or a ``*_FILE`` path to one) by
+    name only, never its value: the line goes into `bench/latest.md`, which is committed."""
+    environ = os.environ if environ is None else environ
     return ", ".join(
-        name if any(w in name for w in ("SECRET", "KEY", "DSN")) else f"{name}={value}"
-        for name, value in sorted(os.environ.items())
-        if name.startswith(prefixes)
+        name if any(w in name for w in _SECRET_WORDS) else f"{name}={value}"
+        for name, value in sorted(environ.items())
+        if name.startswith(_SETTING_PREFIXES)
     )
 
 

@@ -61,3 +61,24 @@ def test_top_functions_counts_the_leaf_as_self_and_each_frame_once_as_total(
     assert found.samples == 4
     assert found.by_self == [("c (m/c.py:1)", 2), ("b (m/b.py:1)", 2)]
     assert dict(found.by_total) == {"a (m/a.py:1)": 4, "b (m/b.py:1)": 4, "c (m/c.py:1)": 2}
+
+
+def test_the_settings_line_names_secrets_without_their_values() -> None:
+    from bench.run import _overrides
+
+    line = _overrides(
+        {
+            "HUB_KAFKA_PASSWORD_CASEFILE": "pw-casefile",
+            "HUB_KAFKA_PASSWORD": "pw-admin",
+            "HUB_PG_DSN": "postgresql://hub:pw-db@127.0.0.1/x",
+            "HUB_DEAD_LETTER_KEY_FILE": "/run/secrets/dlq",
+            "HUB_OUTBOX_POLL_SECONDS": "0.5",
+            "PATH": "/usr/bin",
+        }
+    )
+    assert "pw-" not in line
+    assert "/run/secrets" not in line
+    assert "HUB_KAFKA_PASSWORD_CASEFILE" in line
+    assert "HUB_DEAD_LETTER_KEY_FILE" in line
+    assert "HUB_OUTBOX_POLL_SECONDS=0.5" in line
+    assert "PATH" not in line
