@@ -198,6 +198,10 @@ class MemorySampler:
 Case = tuple[UUID, UUID]  # (case id, partner id)
 
 
+_PERSON_NUMBERS = itertools.count(1)
+"""Numbers the bench's persons, so that no two cases of one run are the same person."""
+
+
 async def prepare_cases(client: HubClient, partners: list[UUID], count: int) -> list[Case]:
     """Cases with a decision and a consent for one partner each, through the public APIs."""
     cycle = itertools.cycle(partners)
@@ -207,8 +211,9 @@ async def prepare_cases(client: HubClient, partners: list[UUID], count: int) -> 
     async def worker() -> None:
         while wanted:
             partner = wanted.pop()
-            # Each case another person: casefile refuses a second open case for one person.
-            person = {**PERSON, "name": f"{PERSON['name']} {len(wanted)}"}
+            # Each case another person, across every phase of the run: casefile refuses a
+            # second open case for one person (409 person_already_known, its blind index).
+            person = {**PERSON, "name": f"{PERSON['name']} {next(_PERSON_NUMBERS)}"}
             case_id = await client.open_case(person, household=[])
             await client.record_decision(case_id)
             await client.grant_consent(case_id, partner)
