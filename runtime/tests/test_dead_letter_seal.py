@@ -148,3 +148,22 @@ def test_dead_letter_and_command_topics_get_a_bounded_retention_event_topics_do_
     assert topic_configs(3, 5) == {"min.insync.replicas": "2", "retention.ms": "5"}
     assert topic_configs(1) == {}
     assert HubSettings().dead_letter_retention_ms == 14 * 24 * 3600 * 1000
+
+
+def test_the_original_id_is_read_only_from_a_canonical_uuid_and_never_raises() -> None:
+    from hub_runtime.dead_letters import original_id, value_free_headers
+
+    assert original_id(b'{"id": "0af76519-16cd-43dd-8448-eb211c80319c"}') == (
+        "0af76519-16cd-43dd-8448-eb211c80319c"
+    )
+    assert original_id(b'{"id": "Amina Testperson"}') is None
+    assert original_id(b"[" * 100_000) is None  # json.loads raised RecursionError here
+    assert original_id(b"\xff not json") is None
+    assert original_id(b"[1, 2]") is None
+    assert original_id(None) is None
+    assert (
+        value_free_headers(
+            [("x-person", b"Amina"), ("traceparent", b"Amina"), ("content-type", b"\xff")]
+        )
+        == {}
+    )

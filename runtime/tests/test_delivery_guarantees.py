@@ -341,7 +341,9 @@ async def test_a_personal_value_is_dead_lettered_sealed_and_replayed_unchanged(
     document["data"]["person_name"] = marker
     original = json.dumps(document).encode()
     trace = ("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
-    await harness.send_raw(original, key="case-6", headers=[trace])
+    # Headers a producer may fill with anything: a custom one, and a standard one out of shape.
+    typed = [("x-person", b"Header Person-5d1e"), ("tracestate", b"name=Header Person-5d1e")]
+    await harness.send_raw(original, key="case-6", headers=[trace, *typed])
     consumer = harness.consumer("g-personal")
 
     async def dead_lettered() -> bool:
@@ -351,7 +353,10 @@ async def test_a_personal_value_is_dead_lettered_sealed_and_replayed_unchanged(
     [raw] = await read_all(harness.settings, dead_letter_topic(harness.topic))
     assert marker.encode() not in raw.value
     assert b"person_name" not in raw.value
+    assert not [v for _, v in raw.headers if b"Header Person" in v]  # not copied in clear
     headers = {k: v.decode() for k, v in raw.headers}
+    assert headers["dlq-original-id"] == str(wrong.id)  # how a tool finds its record's letter
+    assert headers["traceparent"] == trace[1].decode()
     assert headers["dlq-sealed"] == "v1"
     assert headers["dlq-key-id"] == DeadLetterSealer.of(harness.settings).current
     assert marker not in json.dumps(headers)  # the error names the field, never its value

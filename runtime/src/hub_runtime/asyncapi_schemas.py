@@ -170,8 +170,9 @@ def envelope_headers() -> Schema:
 
 DEAD_LETTER_HEADERS: Schema = {
     "type": "object",
-    "description": "The original record's headers (content type, trace context), and why it"
-    " failed (hub_runtime.dead_letters.DeadLetterWriter).",
+    "description": "Of the original record's headers, traceparent, content-type and"
+    " correlation_id, each only in its standard shape (any other could carry a typed value),"
+    " and why it failed (hub_runtime.dead_letters.DeadLetterWriter).",
     "required": [
         "dlq-sealed",
         "dlq-key-id",
@@ -190,6 +191,13 @@ DEAD_LETTER_HEADERS: Schema = {
             "description": "Why the record could not be applied (never a field's value).",
         },
         "dlq-original-topic": {"type": "string", "minLength": 1},
+        "dlq-original-id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The original envelope's id, when the value reads as JSON with a"
+            " canonical UUID id: a tool finds its command's dead letter by it without opening"
+            " the sealed value.",
+        },
         "dlq-original-partition": {"type": "string", "pattern": "^[0-9]+$"},
         "dlq-original-offset": {"type": "string", "pattern": "^[0-9]+$"},
         "dlq-attempts": {"type": "string", "pattern": "^[1-9][0-9]*$"},
@@ -210,7 +218,6 @@ DEAD_LETTER_HEADERS: Schema = {
         },
         "content-type": {"type": "string", "description": "The original record's, if any."},
         "traceparent": {"type": "string", "pattern": TRACEPARENT},
-        "tracestate": {"type": "string"},
         "correlation_id": {"type": "string", "description": "FastStream's id of this record."},
     },
 }

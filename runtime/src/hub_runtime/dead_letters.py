@@ -26,11 +26,48 @@ from faststream.kafka import KafkaBroker
 from hub_contracts import ContractError, Envelope
 from hub_contracts.topics import dead_letter_topic
 
+from hub_runtime import strict_json
 from hub_runtime.dead_letter_seal import DeadLetterKeyError, DeadLetterSealer
 from hub_runtime.kafka import make_producer, read_topic
 from hub_runtime.settings import HubSettings
 
 _DLQ_HEADER_PREFIX = "dlq-"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+_CONTENT_TYPE = re.compile(r"^application/[a-z+.-]{1,40}(; ?charset=[A-Za-z0-9-]{1,20})?$")
+_KEPT_HEADERS: dict[str, re.Pattern[str]] = {
+    "traceparent": _TRACEPARENT,
+    "content-type": _CONTENT_TYPE,
+    "correlation_id": _UUID,
+}
+"""The original headers a dead letter keeps in clear, each only in its standard shape: the
+headers hub producers set. Any other header, or one of these in another shape, could carry
+whatever a producer typed (a name, say) and is not copied (replay republishes without it)."""
+
+
+def value_free_headers(headers: list[tuple[str, bytes]] | None) -> dict[str, str]:
+    """Of a record's Kafka ``headers``, those `_KEPT_HEADERS` allows, decoded."""
+    kept: dict[str, str] = {}
+    for name, raw in headers or ():
+        shape = _KEPT_HEADERS.get(name)
+        text = raw.decode("ascii", "replace")
+        if shape is not None and shape.fullmatch(text):
+            kept[name] = text
+    return kept
+
+
+def original_id(value: bytes | None) -> str | None:
+    """The envelope id of a record's value when it reads as JSON whose ``id`` is a UUID in
+    canonical form (lower case, 8-4-4-4-12), else None: the one attribute a tool needs to find
+    its command's dead letter without opening the sealed value, and never a personal value."""
+    try:
+        # The strict decode: it refuses (StrictJsonError, a ValueError) what json.loads would
+        # raise RecursionError on, such as a value nested too deeply, which is a reason to be
+        # dead-lettered and must not stop the dead-lettering.
+        found = strict_json.loads(value or b"").get("id")
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) and _UUID.fullmatch(found) else None
 
 
 class DeadLetterWriter:
@@ -54,9 +91,10 @@ class DeadLetterWriter:
         sealed, seal_headers = self._sealer.seal(
             record.value or b"", record.topic, record.partition, record.offset
         )
+        envelope_id = original_id(record.value)
         headers = {
-            # The record's own headers (trace context, content type) are ASCII by construction.
-            **{name: value.decode("utf-8", "replace") for name, value in record.headers or ()},
+            **value_free_headers(record.headers),
+            **({"dlq-original-id": envelope_id} if envelope_id else {}),
             "dlq-error": error[:2000],
             "dlq-original-topic": record.topic,
             "dlq-original-partition": str(record.partition),
