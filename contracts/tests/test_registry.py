@@ -54,9 +54,10 @@ def test_event_type_names_carry_producer_and_major_version(
 
 
 def test_unknown_type_is_refused() -> None:
-    envelope = _case_opened_envelope().model_copy(update={"type": "council.casefile.Nope.v1"})
-    with pytest.raises(ContractError, match=r"unknown event type 'council\.casefile\.Nope\.v1'"):
+    envelope = _case_opened_envelope().model_copy(update={"type": "council.casefile.Rana Nope.v1"})
+    with pytest.raises(ContractError, match="unknown event type") as refused:
         decode(envelope)
+    assert "Rana" not in str(refused.value)  # what a producer typed is never quoted
     with pytest.raises(ContractError, match="unknown event type"):
         payload_class("whatever")
 

@@ -43,11 +43,18 @@ def register(cls: P) -> P:
 
 
 def payload_class(event_type: str) -> type[EventPayload]:
-    """The payload class of ``event_type``; raises :class:`ContractError` if unknown."""
+    """The payload class of ``event_type``; raises :class:`ContractError` if unknown, without
+    quoting it: a type not in the registry is not a closed code but whatever a producer typed,
+    and the message becomes a dead letter's ``dlq-error`` header, stored in clear."""
     try:
         return _REGISTRY[event_type]
     except KeyError:
-        raise ContractError(f"unknown event type {event_type!r}") from None
+        raise ContractError("unknown event type (not one of the hub's registered types)") from None
+
+
+def is_registered(event_type: str) -> bool:
+    """Whether ``event_type`` is one of the registered (closed) event types."""
+    return event_type in _REGISTRY
 
 
 def all_payload_classes() -> list[type[EventPayload]]:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from hub_contracts import ContractError, Envelope
+from hub_contracts.registry import is_registered
 from hub_contracts.topics import dead_letter_topic
 
 from hub_runtime import strict_json
@@ -149,7 +150,9 @@ class DeadLetter:
         envelope_id, event_type = "?", "?"
         try:
             envelope = Envelope.from_bytes(self.value or b"")
-            envelope_id, event_type = str(envelope.id), envelope.type
+            envelope_id = str(envelope.id)
+            # Only a registered type is a closed code; any other is whatever a producer typed.
+            event_type = envelope.type if is_registered(envelope.type) else "? (not registered)"
         except ContractError:
             pass  # undecodable: exactly why it is here
         problem = {} if self.unopened is None else {"unopened": self.unopened}
