@@ -137,17 +137,22 @@ async def test_show_prints_a_key_or_subject_only_when_it_is_id_shaped() -> None:
     assert detail["key"] == f"(hidden: {len(MARKER)} characters, not an id)"
 
 
-def test_dead_letter_and_command_topics_get_a_bounded_retention_event_topics_do_not() -> None:
-    settings = HubSettings(dead_letter_retention_ms=86_400_000, command_retention_ms=3_600_000)
+def test_each_kind_of_topic_gets_its_own_configured_retention() -> None:
+    settings = HubSettings(
+        dead_letter_retention_ms=86_400_000,
+        command_retention_ms=3_600_000,
+        event_retention_ms=172_800_000,
+    )
     assert retention_of(settings, "t-1.referral.events.v1.dlq") == 86_400_000
     assert retention_of(settings, "t-1.referral.commands.v1.dlq") == 86_400_000
     assert retention_of(settings, "t-1.referral.commands.v1") == 3_600_000
     assert retention_of(settings, "referral.commands.v1") == 3_600_000
-    assert retention_of(settings, "t-1.referral.events.v1") is None
-    assert retention_of(settings, "casefile.events.v1") is None
+    assert retention_of(settings, "t-1.referral.events.v1") == 172_800_000
+    assert retention_of(settings, "casefile.events.v1") == 172_800_000
     assert topic_configs(3, 5) == {"min.insync.replicas": "2", "retention.ms": "5"}
     assert topic_configs(1) == {}
     assert HubSettings().dead_letter_retention_ms == 14 * 24 * 3600 * 1000
+    assert HubSettings().event_retention_ms == 30 * 24 * 3600 * 1000
 
 
 def test_the_original_id_is_read_only_from_a_canonical_uuid_and_never_raises() -> None:

@@ -1,5 +1,6 @@
-"""Dead-letter and command topics get a bounded ``retention.ms`` on the real broker: when the
-hub creates them, and when provisioning meets one created before (an upgraded cluster)."""
+"""Every topic gets the ``retention.ms`` the hub chose for its kind (dead letters, commands,
+events) on the real broker: when the hub creates it, and when provisioning meets one created
+before (an upgraded cluster)."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.integration
 
 DEAD_LETTER_MS = 3 * 24 * 3600 * 1000
 COMMAND_MS = 2 * 24 * 3600 * 1000
+EVENT_MS = 5 * 24 * 3600 * 1000
 
 
 @pytest.fixture
@@ -32,7 +34,11 @@ async def admin(hub_settings: HubSettings) -> AsyncIterator[AIOKafkaAdminClient]
 @pytest.fixture
 def settings(hub_settings: HubSettings) -> HubSettings:
     """The stack's settings with retentions of their own, told apart from the defaults."""
-    update = {"dead_letter_retention_ms": DEAD_LETTER_MS, "command_retention_ms": COMMAND_MS}
+    update = {
+        "dead_letter_retention_ms": DEAD_LETTER_MS,
+        "command_retention_ms": COMMAND_MS,
+        "event_retention_ms": EVENT_MS,
+    }
     return hub_settings.model_copy(update=update)
 
 
@@ -54,7 +60,7 @@ async def test_a_new_dead_letter_topic_is_created_with_the_configured_retention(
         assert (await overrides(admin, dead_letter_topic(topic)))["retention.ms"] == str(
             DEAD_LETTER_MS
         )
-        assert "retention.ms" not in await overrides(admin, topic)  # an event topic
+        assert (await overrides(admin, topic))["retention.ms"] == str(EVENT_MS)
     finally:
         await delete_topics_with_prefix(settings, topic)
 
@@ -80,21 +86,25 @@ async def test_an_existing_dead_letter_topic_gets_the_retention_and_keeps_its_ov
         await delete_topics_with_prefix(settings, topic)
 
 
-async def test_provisioning_bounds_existing_command_and_dead_letter_topics_not_event_topics(
+async def test_provisioning_sets_the_retention_of_existing_command_dead_letter_and_event_topics(
     settings: HubSettings, admin: AIOKafkaAdminClient
 ) -> None:
     prefix = f"t-{uuid.uuid4().hex[:8]}."
     commands = prefix + Topic.REFERRAL_COMMANDS
     try:
+        events = prefix + Topic.CASEFILE_EVENTS
         await admin.create_topics(
-            [NewTopic(commands, 1, 1), NewTopic(dead_letter_topic(commands), 1, 1)]
+            [
+                NewTopic(commands, 1, 1),
+                NewTopic(dead_letter_topic(commands), 1, 1),
+                NewTopic(events, 1, 1),  # as before the hub chose event retention: the default
+            ]
         )
         await provision(settings, prefix)
         assert (await overrides(admin, commands))["retention.ms"] == str(COMMAND_MS)
         dead = await overrides(admin, dead_letter_topic(commands))
         assert dead["retention.ms"] == str(DEAD_LETTER_MS)
-        events = prefix + Topic.CASEFILE_EVENTS
-        assert "retention.ms" not in await overrides(admin, events)
+        assert (await overrides(admin, events))["retention.ms"] == str(EVENT_MS)
         assert (await overrides(admin, dead_letter_topic(events)))["retention.ms"] == str(
             DEAD_LETTER_MS
         )

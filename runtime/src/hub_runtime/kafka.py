@@ -56,25 +56,27 @@ def topic_configs(replication_factor: int, retention_ms: int | None = None) -> d
     return configs
 
 
-def retention_of(settings: HubSettings, topic: str) -> int | None:
+def retention_of(settings: HubSettings, topic: str) -> int:
     """The ``retention.ms`` the hub sets on ``topic``, in milliseconds: a dead-letter topic's
-    ``settings.dead_letter_retention_ms``, a command topic's ``settings.command_retention_ms``;
-    None for an event topic, which keeps the broker's retention (services rebuild from it).
+    ``settings.dead_letter_retention_ms``, a command topic's ``settings.command_retention_ms``,
+    an event topic's ``settings.event_retention_ms``.
 
-    Why bounded: a record that wrongly carries a personal value stays in these topics where
-    erasure cannot reach it; bounded, it is deleted soon after (docs/privacy-inventory.md)."""
+    Why chosen, not the broker's default: a record that wrongly carries a personal value stays
+    in a dead-letter or command topic where erasure cannot reach it, so those are short; an
+    event topic must outlast how far a consumer may fall behind (docs/privacy-inventory.md,
+    "Kafka topics")."""
     if is_dead_letter_topic(topic):
         return settings.dead_letter_retention_ms
     if is_command_topic(topic):
         return settings.command_retention_ms
-    return None
+    return settings.event_retention_ms
 
 
 async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions: int) -> None:
     """Create each topic and its dead-letter topic if missing (the broker auto-creates nothing),
     with ``settings.kafka_replication_factor`` replicas and `topic_configs` (the retention of
-    :func:`retention_of` included); give an existing dead-letter or command topic that
-    retention when it has another (a cluster upgraded from before bounded retention).
+    :func:`retention_of` included); give an existing topic that retention when it has another
+    (a cluster upgraded from before the hub chose its retentions).
 
     A service's principal holds no CREATE permission: on the secure stack the admin creates the
     hub's topics beforehand (`hub_runtime.kafka_acls.provision`) and this only checks. A topic
@@ -87,8 +89,8 @@ async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in wanted if t not in existing]
-        bounded = {t: retention_of(settings, t) for t in wanted if t in existing}
-        await align_retention(admin, {t: ms for t, ms in bounded.items() if ms is not None})
+        chosen = {t: retention_of(settings, t) for t in wanted if t in existing}
+        await align_retention(admin, chosen)
         if not missing:
             return
         replicas = settings.kafka_replication_factor

@@ -23,6 +23,11 @@ DEAD_LETTER_RETENTION_MS = 14 * DAY_MS
 # A command is applied within seconds; a week covers a referral outage over a long weekend.
 # Commands are requests, not facts: no service rebuilds state from them.
 COMMAND_RETENTION_MS = 7 * DAY_MS
+# Events are facts the consumers apply within seconds; a month covers a service (or its
+# database) down over a long holiday, and a restore of its database from a backup of up to that
+# age, after which it catches up from Kafka (its inbox applies each event once). Kafka's own
+# default (7 days) would be an accident of the broker's configuration, not a choice.
+EVENT_RETENTION_MS = 30 * DAY_MS
 
 
 class HubSettings(TransportSettings):
@@ -125,7 +130,14 @@ class HubSettings(TransportSettings):
         ge=60_000,
         description="retention.ms of the command topics (`*.commands.*`, default 7 days):"
         " commands are applied within seconds and nothing rebuilds from them, so a wrongly"
-        " sent value in one is deleted after this. Event topics keep the broker's retention",
+        " sent value in one is deleted after this",
+    )
+    event_retention_ms: int = Field(
+        EVENT_RETENTION_MS,
+        ge=60_000,
+        description="retention.ms of the event topics (default 30 days): how long a consumer"
+        " (or a service whose database was restored from a backup) may stay behind and still"
+        " catch up from Kafka; keep it longer than the backup interval (docs/deployment.md)",
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, description="Relay poll when no NOTIFY came")
     leader_retry_seconds: float = Field(
