@@ -158,3 +158,34 @@ def test_a_service_name_becomes_a_urn_source_and_both_forms_name_the_service() -
     assert service_of("urn:council-hub:partner-gateway") == "partner-gateway"
     assert service_of("partner-gateway") == "partner-gateway"
     assert service_of("urn:test") == "urn:test"
+
+
+def test_an_invalid_id_is_refused_without_any_character_of_it() -> None:
+    """pydantic's own sentence quotes the first character it cannot read ("found `m` at 1"):
+    a character of whatever was typed in the id, a name say (found by the third trial)."""
+    document = _envelope().model_dump(mode="json")
+    for typed in ("Amina Testperson", "0af76519-16cd-43dd-8448-eb211c8031", "Zz"):
+        with pytest.raises(ContractError) as refused:
+            Envelope.from_bytes(json.dumps({**document, "id": typed}).encode())
+        reason = str(refused.value)
+        assert reason == (
+            "invalid envelope: field 'id' should be a UUID (RFC 9562): 32 hexadecimal digits in"
+            " groups of 8-4-4-4-12"
+        )
+    with pytest.raises(ContractError, match="field 'id' should be a UUID written as text"):
+        Envelope.from_bytes(json.dumps({**document, "id": 7}).encode())
+
+
+def test_a_service_source_is_a_closed_value_and_any_other_is_not() -> None:
+    from hub_contracts.envelope import is_service_source
+    from hub_contracts.registry import registered_dataschema
+
+    assert all(is_service_source(source_for(s)) for s in ("casefile", "partner-gateway"))
+    assert is_service_source("signals")  # records written before URIs
+    assert not is_service_source("urn:council-hub:tool:counsellor-desk")
+    assert not is_service_source("urn:council-hub:Amina Testperson")
+    assert registered_dataschema(CaseOpened.event_type, 1) == (
+        f"urn:council-hub:schema:{CaseOpened.event_type}:1"
+    )
+    assert registered_dataschema(CaseOpened.event_type, 99) is None
+    assert registered_dataschema("council.x.Amina.v1", 1) is None

@@ -35,6 +35,9 @@ DATASCHEMA_PREFIX = "urn:council-hub:schema:"
 SOURCE_PREFIX = "urn:council-hub:"
 """Prefix of the hub's CloudEvents ``source``: ``urn:council-hub:<service>``."""
 
+HUB_SERVICES = ("casefile", "referral", "partner-gateway", "signals")
+"""The services that produce the hub's events: the only names a ``source`` of theirs carries."""
+
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -58,6 +61,13 @@ def service_of(source: str) -> str:
     value is returned unchanged.
     """
     return source.removeprefix(SOURCE_PREFIX)
+
+
+def is_service_source(source: str) -> bool:
+    """Whether ``source`` is the ``source`` of one of the hub's services (`HUB_SERVICES`), in
+    either form on the topics (``urn:council-hub:casefile`` or, before URIs, ``casefile``): a
+    closed value. Any other ``source`` (a tool's, a test's) is whatever its producer typed."""
+    return service_of(source) in HUB_SERVICES
 
 
 def dataschema_for(event_type: str, schema_version: int) -> str:

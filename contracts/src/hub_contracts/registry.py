@@ -8,7 +8,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from hub_contracts.base import ContractError, EventPayload
-from hub_contracts.envelope import Envelope
+from hub_contracts.envelope import Envelope, dataschema_for
 from hub_contracts.errors import describe_validation_error
 from hub_contracts.topics import Topic
 
@@ -55,6 +55,16 @@ def payload_class(event_type: str) -> type[EventPayload]:
 def is_registered(event_type: str) -> bool:
     """Whether ``event_type`` is one of the registered (closed) event types."""
     return event_type in _REGISTRY
+
+
+def registered_dataschema(event_type: str, schema_version: int) -> str | None:
+    """The ``dataschema`` the registry gives revision ``schema_version`` of ``event_type`` (a
+    closed value: it names a committed schema file), or None when the type is not registered or
+    has no such revision."""
+    cls = _REGISTRY.get(event_type)
+    if cls is None or not 1 <= schema_version <= cls.schema_version:
+        return None
+    return dataschema_for(event_type, schema_version)
 
 
 def all_payload_classes() -> list[type[EventPayload]]:
