@@ -151,7 +151,6 @@ def envelope_headers() -> Schema:
                 "pattern": TRACEPARENT,
                 "description": "W3C Trace Context of the producing request or event.",
             },
-            "tracestate": {"type": "string", "description": "W3C Trace Context vendor state."},
             "correlation_id": {
                 "type": "string",
                 "format": "uuid",

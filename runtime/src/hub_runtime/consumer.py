@@ -3,7 +3,8 @@
 The records come from a FastStream batch subscriber (`hub_runtime.kafka_host`), which commits
 their offsets after `RecordApplier.process_batch` returned for every partition of the poll.
 Strategies, in the order every record goes through them (in the spirit of getsentry/arroyo):
-1. decode the envelope and the payload; a record that does not decode is dead-lettered at once;
+1. check the headers (only those the hub sends, `hub_runtime.record_headers`), decode the
+   envelope and the payload; a record that fails either is dead-lettered at once;
 2. skip event types this service does not handle (they are not errors);
 3. apply: inbox row + handler effect + outbox rows, one transaction; a duplicate envelope id is
    skipped inside that transaction;
@@ -46,6 +47,7 @@ from hub_runtime.errors import (
     PermanentEventError,
 )
 from hub_runtime.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
+from hub_runtime.record_headers import UNEXPECTED_HEADER, UnexpectedHeaderError
 from hub_runtime.telemetry import batch_span, headers_from_kafka, span_from_carrier
 from hub_runtime.unit_of_work import UnitOfWork
 
@@ -278,6 +280,10 @@ class RecordApplier:
         with self._record_span(record) as span:
             try:
                 envelope, payload = decode_record(record)
+            except UnexpectedHeaderError as exc:
+                span.set_status(Status(StatusCode.ERROR, UNEXPECTED_HEADER))
+                await self._dead_letter(record, str(exc), attempts=1)
+                return
             except ContractError as exc:
                 span.set_status(Status(StatusCode.ERROR, "undecodable"))
                 await self._dead_letter(record, f"undecodable: {exc}", attempts=1)

@@ -12,17 +12,21 @@ from hub_contracts.registry import decode
 from hub_contracts.topics import Topic
 
 from hub_runtime import strict_json
+from hub_runtime.record_headers import check_headers
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 def decode_record(record: Record) -> tuple[Envelope, EventPayload]:
-    """The record's envelope and payload. Raises `ContractError` for an empty value, a value
+    """The record's envelope and payload. Raises `UnexpectedHeaderError` (a `ContractError`)
+    for a header the hub does not send (`hub_runtime.record_headers`), `ContractError` for an
+    empty value, a value
     that is not strict JSON (``duplicate_key: ...`` for a member name twice at any depth,
     ``invalid_json: ...``; see `hub_runtime.strict_json`), an envelope or payload that does
     not validate, an unknown type, or a type that does not belong on the hub topic it came on
     (a ``CaseOpened`` on ``partner.events.v1`` is a bug or an impostor: applied, it would open
     a case casefile never had)."""
+    check_headers(record.headers)
     if record.value is None:
         raise ContractError("empty record value")
     try:

@@ -53,10 +53,14 @@ def shutdown_tracing() -> None:
 
 
 def current_trace_headers() -> dict[str, str]:
-    """The current context as W3C headers, to store with an outbox row or send over HTTP."""
+    """The current context as W3C headers, to store with an outbox row or send over HTTP:
+    ``traceparent`` only. ``tracestate`` and ``baggage`` (which the default propagators would
+    copy from an incoming request) are free text a caller chooses, so the hub does not carry
+    them on (into outbox rows, Kafka headers, its own HTTP calls); a hub consumer refuses a
+    record carrying them (`hub_runtime.record_headers`)."""
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
-    return carrier
+    return {k: v for k, v in carrier.items() if k == "traceparent"}
 
 
 def headers_from_kafka(headers: Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
