@@ -36,7 +36,12 @@ def _settings(**keys: SecretStr) -> HubSettings:
     return HubSettings(env="development", dead_letter_key=KEY, **keys)  # type: ignore[arg-type]
 
 
-def _record(value: bytes, key: bytes = b"case-1", offset: int = 7) -> ConsumerRecord[bytes, bytes]:
+CASE_KEY = b"0af76519-16cd-43dd-8448-eb211c80319c"
+
+
+def _record(
+    value: bytes, key: bytes | None = CASE_KEY, offset: int = 7
+) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(
         topic="t-1.referral.commands.v1",
         partition=2,
@@ -46,7 +51,7 @@ def _record(value: bytes, key: bytes = b"case-1", offset: int = 7) -> ConsumerRe
         key=key,
         value=value,
         checksum=None,
-        serialized_key_size=len(key),
+        serialized_key_size=len(key or b""),
         serialized_value_size=len(value),
         headers=[("content-type", b"application/cloudevents+json")],
     )
@@ -60,11 +65,14 @@ def _wrong_command() -> bytes:
     return json.dumps(document).encode()
 
 
-async def _dead_letter(value: bytes, settings: HubSettings) -> ConsumerRecord[bytes, bytes]:
-    """What the writer publishes for ``value``, read back as a `.dlq` record."""
+async def _dead_letter(
+    value: bytes, settings: HubSettings, key: bytes | None = CASE_KEY
+) -> ConsumerRecord[bytes, bytes]:
+    """What the writer publishes for ``value`` keyed ``key``, read back as a `.dlq` record."""
     broker = RecordingBroker()
     writer = DeadLetterWriter(broker, "referral", DeadLetterSealer.of(settings))  # type: ignore[arg-type]
-    await writer.send(_record(value), "undecodable: data.person_name: extra field", attempts=1)
+    error = "undecodable: data.person_name: extra field"
+    await writer.send(_record(value, key), error, attempts=1)
     [sent] = broker.sent
     assert sent["topic"] == "t-1.referral.commands.v1.dlq"
     headers = [(k, v.encode()) for k, v in sent["headers"].items()]
@@ -172,3 +180,100 @@ def test_the_original_id_is_read_only_from_a_canonical_uuid_and_never_raises() -
         )
         == {}
     )
+
+
+async def test_a_key_that_is_not_an_id_is_sealed_with_the_value_and_opens_exactly() -> None:
+    """A record keyed by a name: the `.dlq` record is keyed by a keyed hash, the name is sealed
+    with the value (v2), and opening gives the original key and bytes back for a replay."""
+    original = _wrong_command()
+    raw = await _dead_letter(original, _settings(), key=MARKER.encode())
+    assert MARKER.encode() not in raw.value
+    assert raw.key is not None
+    assert MARKER.encode() not in raw.key
+    assert len(raw.key) == 32
+    assert dict(raw.headers)["dlq-sealed"] == b"v2"
+    again = await _dead_letter(original, _settings(), key=MARKER.encode())
+    assert again.key == raw.key  # one record key, one letter key: same partition
+    letter = _letter(raw, DeadLetterSealer.of(_settings()))
+    assert (letter.key, letter.value) == (MARKER.encode(), original)
+    assert MARKER not in json.dumps(letter.detail())
+    # Without the key: listed, nothing opened, the key not guessed.
+    other = HubSettings(env="development", dead_letter_key=OLD_KEY)
+    unopened = _letter(raw, DeadLetterSealer.of(other))
+    assert (unopened.key, unopened.value, unopened.detail()["key"]) == (None, None, "(sealed)")
+
+
+@pytest.mark.parametrize("key", [CASE_KEY, b"2026-11", None])
+async def test_an_id_shaped_key_or_none_stays_the_letter_key_in_clear(key: bytes | None) -> None:
+    original = _wrong_command()
+    raw = await _dead_letter(original, _settings(), key=key)
+    assert raw.key == key
+    assert dict(raw.headers)["dlq-sealed"] == b"v1"
+    letter = _letter(raw, DeadLetterSealer.of(_settings()))
+    assert (letter.key, letter.value) == (key, original)
+
+
+async def test_a_v1_letter_keyed_in_clear_before_this_change_still_opens_with_its_key() -> None:
+    """Letters written before keys were sealed: v1, keyed by whatever the record was keyed by."""
+    original = _wrong_command()
+    sealer = DeadLetterSealer.of(_settings())
+    sealed, headers = sealer.seal(original, "t-1.referral.commands.v1", 2, 7)
+    header_list = [
+        *((k, v.encode()) for k, v in headers.items()),
+        (b"dlq-original-topic".decode(), b"t-1.referral.commands.v1"),
+        ("dlq-original-partition", b"2"),
+        ("dlq-original-offset", b"7"),
+    ]
+    legacy = dataclasses.replace(_record(sealed, key=b"case-1"), headers=header_list)
+    letter = _letter(legacy, sealer)
+    assert (letter.key, letter.value) == (b"case-1", original)
+
+
+def test_show_prints_source_and_dataschema_only_when_they_are_closed_values() -> None:
+    """An envelope whose `source` and `dataschema` are free strings carrying a name: `show`
+    prints placeholders; a hub service's source and the registry's dataschema are printed."""
+    named = new_envelope(case_opened(uuid.uuid4()), source="t", subject=str(uuid.uuid4()))
+    document = named.model_dump(mode="json")
+    document["source"] = f"urn:council-hub:{MARKER}"
+    document["dataschema"] = f"urn:council-hub:schema:{MARKER}"
+    detail = _letter(
+        _record(json.dumps(document).encode()), DeadLetterSealer.of(_settings())
+    ).detail()
+    assert MARKER not in json.dumps(detail)
+    envelope = detail["envelope"]
+    assert isinstance(envelope, dict)
+    assert envelope["source"] == "(not a hub service's source)"
+    assert envelope["dataschema"] == "(not the registry's dataschema for this type)"
+    known = new_envelope(
+        case_opened(uuid.uuid4()), source="urn:council-hub:casefile", subject=str(uuid.uuid4())
+    )
+    shown = _letter(_record(known.to_bytes()), DeadLetterSealer.of(_settings())).detail()
+    assert isinstance(shown["envelope"], dict)
+    assert shown["envelope"]["source"] == "urn:council-hub:casefile"
+    assert shown["envelope"]["dataschema"] == known.dataschema
+    assert shown["envelope"]["type"] == known.type
+
+
+def test_letters_of_one_original_record_are_replayed_once() -> None:
+    """Two consumers' letters of one record, and the letter of its replay, are one record."""
+    from hub_runtime.dead_letters import distinct_records
+
+    sealer = DeadLetterSealer.of(_settings())
+    value = _wrong_command()
+
+    def letter(offset: int, consumer: str, original_offset: int, body: bytes = value) -> Any:
+        headers = [
+            ("dlq-original-topic", b"t-1.referral.events.v1"),
+            ("dlq-original-offset", str(original_offset).encode()),
+            ("dlq-consumer", consumer.encode()),
+        ]
+        record = dataclasses.replace(_record(body, offset=offset), headers=headers)
+        return _letter(record, sealer)
+
+    letters = [
+        letter(0, "casefile", 7),
+        letter(1, "partner-gateway", 7),
+        letter(2, "casefile", 40),  # the same record, dead-lettered again after a replay
+        letter(3, "casefile", 8, body=value + b" "),
+    ]
+    assert [x.offset for x in distinct_records(letters)] == [0, 3]

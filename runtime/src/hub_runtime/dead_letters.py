@@ -4,11 +4,13 @@
     python -m hub_runtime.dead_letters replay referral.events.v1 --offset 3 --offset 7
     python -m hub_runtime.dead_letters replay referral.events.v1 --all
 
-Replay republishes the original record (value, key, trace headers) to its original topic. It is
-safe to repeat: consumers drop an envelope id they already applied, through their inbox.
-The value is stored sealed (`hub_runtime.dead_letter_seal`, ``HUB_DEAD_LETTER_KEY``): listing,
-showing and replaying open it with the same key. Listing prints ids, types, the error and where
-the record came from; never the payload.
+Replay republishes the original record (value, key, trace headers) to its original topic, once
+per original record: the letters several consumers wrote for one record, and the letters of its
+earlier replays, are one record (same topic, key and bytes). It is safe to repeat: consumers
+drop an envelope id they already applied, through their inbox.
+The value is stored sealed (`hub_runtime.dead_letter_seal`, ``HUB_DEAD_LETTER_KEY``), with the
+record key when that key is not id-shaped: listing, showing and replaying open it with the same
+key. Listing prints ids, types, the error and where the record came from; never the payload.
 The operators' command is ``hub dead-letters list|show|replay`` (tools/hub-cli), which calls
 :func:`load` and :func:`replay`; this module's ``main`` stays as an alias.
 """
@@ -24,22 +26,21 @@ from datetime import UTC, datetime
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from hub_contracts import ContractError, Envelope
-from hub_contracts.registry import is_registered
+from hub_contracts.envelope import is_service_source
+from hub_contracts.registry import is_registered, registered_dataschema
 from hub_contracts.topics import dead_letter_topic
 
 from hub_runtime import strict_json
 from hub_runtime.dead_letter_seal import DeadLetterKeyError, DeadLetterSealer
 from hub_runtime.kafka import make_producer, read_topic
+from hub_runtime.record_headers import CONTENT_TYPE, TRACEPARENT, UUID
 from hub_runtime.settings import HubSettings
 
 _DLQ_HEADER_PREFIX = "dlq-"
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
-_CONTENT_TYPE = re.compile(r"^application/[a-z+.-]{1,40}(; ?charset=[A-Za-z0-9-]{1,20})?$")
 _KEPT_HEADERS: dict[str, re.Pattern[str]] = {
-    "traceparent": _TRACEPARENT,
-    "content-type": _CONTENT_TYPE,
-    "correlation_id": _UUID,
+    "traceparent": TRACEPARENT,
+    "content-type": CONTENT_TYPE,
+    "correlation_id": UUID,
 }
 """The original headers a dead letter keeps in clear, each only in its standard shape: the
 headers hub producers set. Any other header, or one of these in another shape, could carry
@@ -68,14 +69,15 @@ def original_id(value: bytes | None) -> str | None:
         found = strict_json.loads(value or b"").get("id")
     except (ValueError, AttributeError):
         return None
-    return found if isinstance(found, str) and _UUID.fullmatch(found) else None
+    return found if isinstance(found, str) and UUID.fullmatch(found) else None
 
 
 class DeadLetterWriter:
     """Writes a record that could not be applied to `<topic>.dlq`, with headers saying why.
 
-    The record's value is sealed (`hub_runtime.dead_letter_seal`): a personal value a producer
-    wrongly sent never sits in the dead-letter topic in plaintext. Publishes through the
+    The record's value is sealed (`hub_runtime.dead_letter_seal`), with its key when the key is
+    not id-shaped: a personal value a producer wrongly sent (in the value or as the key) never
+    sits in the dead-letter topic in plaintext. Publishes through the
     service's FastStream broker (idempotent producer, ``acks=all``) and waits for the
     acknowledgement: the offset is committed only after the dead letter is safe."""
 
@@ -89,8 +91,8 @@ class DeadLetterWriter:
 
         ``error`` becomes the ``dlq-error`` header (at most 2000 characters): callers pass codes,
         field names and exception types, never values (`hub_contracts.ContractError`)."""
-        sealed, seal_headers = self._sealer.seal(
-            record.value or b"", record.topic, record.partition, record.offset
+        sealed = self._sealer.seal_record(
+            record.key, record.value or b"", record.topic, record.partition, record.offset
         )
         envelope_id = original_id(record.value)
         headers = {
@@ -103,12 +105,12 @@ class DeadLetterWriter:
             "dlq-attempts": str(attempts),
             "dlq-consumer": self._service,
             "dlq-failed-at": datetime.now(UTC).isoformat(),
-            **seal_headers,
+            **sealed.headers,
         }
         await self._broker.publish(
-            sealed,
+            sealed.value,
             topic=dead_letter_topic(record.topic),
-            key=record.key,
+            key=sealed.key,
             headers=headers,
         )
 
@@ -133,7 +135,8 @@ class DeadLetter:
     names); ``headers`` are its Kafka headers decoded as text (``dlq-error``,
     ``dlq-original-topic``, ``dlq-sealed``, ...); ``record`` is the raw record (its value sealed
     unless written before sealing); ``value`` the original record value, opened, or None when
-    it could not be opened (``unopened`` says why)."""
+    it could not be opened (``unopened`` says why); ``key`` the original record key (opened from
+    the seal when it was sealed; None also when the letter could not be opened)."""
 
     offset: int
     partition: int
@@ -141,6 +144,12 @@ class DeadLetter:
     record: ConsumerRecord[bytes, bytes]
     value: bytes | None
     unopened: str | None = None
+    key: bytes | None = None
+
+    def original(self) -> tuple[str, bytes | None, bytes | None]:
+        """What identifies the original record for a replay: its topic, key and bytes. The
+        letters several consumers wrote for one record, and those of its replays, share it."""
+        return self.headers.get("dlq-original-topic", ""), self.key, self.value
 
     def summary(self) -> dict[str, str | int]:
         """What ``list`` prints for the letter: its place in the dead-letter topic, the envelope id
@@ -170,21 +179,34 @@ class DeadLetter:
         }
 
     def detail(self) -> dict[str, object]:
-        """What ``show`` prints: the :meth:`summary`, the record's key (`shown_id`), its other
-        headers (trace context, content type), the size of its original value in bytes (None
-        when it could not be opened) and, when it decodes, the envelope's attributes
-        (``source``, ``subject`` as `shown_id`, ``time``, ``schemaversion``, ``correlationid``,
-        ``causationid``) but never its ``data`` (the payload)."""
+        """What ``show`` prints: the :meth:`summary`, the original record's key (`shown_id`;
+        ``(sealed)`` when the letter could not be opened), its other headers (trace context,
+        content type), the size of its original value in bytes (None when it could not be
+        opened) and, when it decodes, the envelope's attributes but never its ``data`` (the
+        payload). Free strings are printed only when they are closed values: ``subject`` as
+        `shown_id`, ``source`` only when it is a hub service's (`is_service_source`),
+        ``dataschema`` only when it is the one the registry gives that type and revision, ``type``
+        only when registered; else a placeholder in parentheses."""
         envelope: dict[str, object] = {}
         try:
             decoded = Envelope.from_bytes(self.value or b"")
             envelope = decoded.model_dump(mode="json", exclude={"data"})
             envelope["subject"] = shown_id(decoded.subject)
+            envelope["type"] = self.summary()["type"]
+            if not is_service_source(decoded.source):
+                envelope["source"] = "(not a hub service's source)"
+            if decoded.dataschema != registered_dataschema(decoded.type, decoded.schemaversion):
+                envelope["dataschema"] = "(not the registry's dataschema for this type)"
         except ContractError:
             pass  # undecodable: the summary says "?" and the error header says why
+        key = (
+            "(sealed)"
+            if self.value is None
+            else shown_id((self.key or b"").decode(errors="replace"))
+        )
         return {
             **self.summary(),
-            "key": shown_id((self.record.key or b"").decode(errors="replace")),
+            "key": key,
             "value_bytes": None if self.value is None else len(self.value),
             "headers": {
                 k: v for k, v in self.headers.items() if not k.startswith(_DLQ_HEADER_PREFIX)
@@ -196,11 +218,26 @@ class DeadLetter:
 def _letter(record: ConsumerRecord[bytes, bytes], sealer: DeadLetterSealer) -> DeadLetter:
     headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
     try:
-        value: bytes | None = sealer.open(record.value or b"", headers)
+        key, opened = sealer.open_record(record.key, record.value or b"", headers)
+        value: bytes | None = opened
         unopened = None
     except DeadLetterKeyError as exc:
-        value, unopened = None, str(exc)
-    return DeadLetter(record.offset, record.partition, headers, record, value, unopened)
+        key, value, unopened = None, None, str(exc)
+    return DeadLetter(record.offset, record.partition, headers, record, value, unopened, key)
+
+
+def distinct_records(letters: list[DeadLetter]) -> list[DeadLetter]:
+    """The first of ``letters`` for each original record (`DeadLetter.original`), in order: a
+    record several consumers dead-lettered, or dead-lettered again after a replay, has one
+    letter per consumer and replay, and republishing it once is enough (republishing it per
+    letter would only multiply the letters)."""
+    seen: set[tuple[str, bytes | None, bytes | None]] = set()
+    distinct = []
+    for letter in letters:
+        if letter.original() not in seen:
+            seen.add(letter.original())
+            distinct.append(letter)
+    return distinct
 
 
 async def load(settings: HubSettings, topic: str) -> list[DeadLetter]:
@@ -221,24 +258,25 @@ async def replay(
     letters: list[DeadLetter],
     on_sent: Callable[[DeadLetter], None] | None = None,
 ) -> int:
-    """Republish each letter to its original topic, in the given order; returns how many were
-    sent.
+    """Republish the original record of ``letters`` to its original topic, once per original
+    record (`distinct_records`), in the given order; returns how many records were sent.
 
     Each is sent and acknowledged (``acks=all``) before the next; ``on_sent`` is called after
-    each acknowledgement (the ``hub dead-letters replay`` progress bar). Each gets its original
-    value (opened), key and non-``dlq-*`` headers, exactly as first published, plus
-    ``dlq-replayed-from``. Before anything is sent, a letter that could not be opened raises
-    `DeadLetterKeyError` naming it. A letter without a ``dlq-original-topic`` header raises
-    ``KeyError`` when its turn comes; Kafka errors
+    each acknowledgement (the ``hub dead-letters replay`` progress bar), with the letter sent.
+    Each gets its original value and key (opened) and the letter's non-``dlq-*`` headers (those
+    the letter kept), plus ``dlq-replayed-from``. Before anything is sent, a letter that could
+    not be opened raises `DeadLetterKeyError` naming it. A letter without a
+    ``dlq-original-topic`` header raises ``KeyError`` when its turn comes; Kafka errors
     propagate as aiokafka's ``KafkaError``. The letters sent before stay sent: replaying again
     is safe, consumers drop envelope ids they already applied."""
     for letter in letters:
         if letter.value is None:
             raise DeadLetterKeyError(f"{letter.partition}:{letter.offset}: {letter.unopened}")
+    distinct = distinct_records(letters)
     producer = make_producer(settings, client_id="dlq-replay")
     await producer.start()
     try:
-        for letter in letters:
+        for letter in distinct:
             original_topic = letter.headers["dlq-original-topic"]
             headers = [
                 (k, v)
@@ -247,13 +285,13 @@ async def replay(
             ]
             headers.append(("dlq-replayed-from", f"{letter.partition}:{letter.offset}".encode()))
             await producer.send_and_wait(
-                original_topic, value=letter.value, key=letter.record.key, headers=headers
+                original_topic, value=letter.value, key=letter.key, headers=headers
             )
             if on_sent is not None:
                 on_sent(letter)
     finally:
         await producer.stop()
-    return len(letters)
+    return len(distinct)
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -269,7 +307,7 @@ async def _main(args: argparse.Namespace) -> None:
         sent = await replay(settings, chosen)
     except DeadLetterKeyError as exc:
         raise SystemExit(f"not replayed: {exc}") from exc
-    print(f"replayed {sent} dead letter(s) to their original topic")
+    print(f"replayed {sent} record(s) from {len(chosen)} dead letter(s) to their original topic")
 
 
 def main() -> None:

@@ -2,11 +2,14 @@
 
 A dead letter is named ``<partition>:<offset>`` in its ``<topic>.dlq`` (the topic has several
 partitions, so an offset alone can be ambiguous). Listing and showing never print the payload
-(the envelope's ``data``), nor a key or subject that is not id-shaped. Letters are stored sealed:
+(the envelope's ``data``), nor a key or subject that is not id-shaped, nor a ``source``,
+``dataschema`` or ``type`` that is not a closed value the hub knows. Letters are stored sealed:
 the CLI opens them with ``HUB_DEAD_LETTER_KEY`` (`hub_cli.config.hub_settings`); a letter sealed
 under another key lists with ``unopened`` saying why and is not replayed. Replay republishes
-the chosen letters to their original topic with a progress bar; it is safe to repeat (consumers
-drop envelope ids they already applied). The topic prefix comes from ``HUB_TOPIC_PREFIX`` and
+the original record of the chosen letters to its original topic with a progress bar, once per
+original record (several consumers' letters of one record, and the letters of its earlier
+replays, are one record); it is safe to repeat (consumers drop envelope ids they already
+applied). The topic prefix comes from ``HUB_TOPIC_PREFIX`` and
 the broker from ``HUB_KAFKA_BOOTSTRAP``.
 """
 
@@ -111,9 +114,12 @@ def replay(
     every: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Republish the chosen dead letters to their original topic, with a progress bar.
+    """Republish the records of the chosen dead letters to their original topic, with a
+    progress bar: each original record once, however many letters it has (one per consumer
+    that dead-lettered it, one per earlier replay).
 
-    JSON: {"topic", "replayed", "ids"}. Name letters with --id (repeat) or --all."""
+    JSON: {"topic", "replayed" (records sent), "letters" (letters chosen), "ids"}. Name
+    letters with --id (repeat) or --all."""
     if every == bool(letter):
         raise CliError("missing_option", "name the letters with --id P:O (repeatable) or --all")
     settings = hub_settings()
@@ -131,7 +137,7 @@ def replay(
         disable=as_json,
     )
     with progress:
-        task = progress.add_task("replay", total=len(chosen))
+        task = progress.add_task("replay", total=len(dlq.distinct_records(chosen)))
         try:
             sent = asyncio.run(
                 dlq.replay(settings, chosen, on_sent=lambda _: progress.advance(task))
@@ -144,6 +150,11 @@ def replay(
             ) from exc
     ids = [letter_id(x) for x in chosen]
     if as_json:
-        output.emit_json({"topic": topic.value, "replayed": sent, "ids": ids})
+        output.emit_json(
+            {"topic": topic.value, "replayed": sent, "letters": len(chosen), "ids": ids}
+        )
     else:
-        typer.echo(f"replayed {sent} dead letter(s) of {topic.value} to their original topic")
+        typer.echo(
+            f"replayed {sent} record(s) from {len(chosen)} dead letter(s) of {topic.value} to"
+            " their original topic (each original record once)"
+        )
