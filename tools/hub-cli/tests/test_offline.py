@@ -127,6 +127,32 @@ def test_an_unknown_role_is_a_usage_error(cli: Cli) -> None:
     assert "superuser" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "detail"),
+    [
+        (("--json", "nosuch"), "No such command 'nosuch'."),
+        (("nosuch", "--json"), "No such command 'nosuch'."),
+        (("dead-letters", "show", "referral.events.v1", "--json"), "Missing argument 'letter'."),
+        (("dead-letters", "list", "--json", "--bogus"), "No such option: --bogus"),
+        (("token", "--role", "superuser", "--json"), "Invalid value for '--role'"),
+    ],
+)
+def test_a_usage_error_with_json_is_the_error_shape_with_exit_code_2(
+    cli: Cli, args: tuple[str, ...], detail: str
+) -> None:
+    """The third trial's finding: Click's usage errors ignored ``--json``."""
+    result = cli.invoke(*args)
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stderr)
+    assert set(error) == {"error", "detail", "reasons", "status"}
+    assert (error["error"], error["reasons"], error["status"]) == ("usage", [], None)
+    assert error["detail"].startswith(detail), error["detail"]
+    assert result.stdout == ""
+    plain = cli.invoke(*(a for a in args if a != "--json"))
+    assert plain.exit_code == 2
+    assert not plain.stderr.startswith("{")  # without --json, Click's own text as before
+
+
 def test_no_token_outside_development(cli: Cli) -> None:
     result = cli.invoke("partners", "list", "--json", HUB_ENV="production")
     assert result.exit_code == 1

@@ -13,9 +13,11 @@ from typer.core import TyperGroup
 
 from hub_cli import dead_letters, keys, operations, partners, status, token
 from hub_cli.config import Identity
+from hub_cli.usage import JsonUsageGroup
 
 app = typer.Typer(
     name="hub",
+    cls=JsonUsageGroup,
     help="The council hub's operator command line. Add --json to any command for scripts.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
