@@ -126,7 +126,12 @@ def _dead_letter_message() -> Document:
         "payload": DEAD_LETTER_PAYLOAD,
         "bindings": {
             "kafka": {
-                "key": {"type": "string", "description": "The original record's key."},
+                "key": {
+                    "type": "string",
+                    "description": "The original record's key when it is id-shaped (a canonical"
+                    " UUID or a period YYYY-MM); else a keyed hash of it (32 hex digits), the key"
+                    " itself being sealed with the value (dlq-sealed v2).",
+                },
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },

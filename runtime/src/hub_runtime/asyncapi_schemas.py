@@ -203,11 +203,13 @@ DEAD_LETTER_HEADERS: Schema = {
         "dlq-consumer": {"type": "string", "minLength": 1, "description": "The service."},
         "dlq-failed-at": {"type": "string", "format": "date-time"},
         "dlq-sealed": {
-            "const": "v1",
+            "enum": ["v1", "v2"],
             "description": "The value is sealed (hub_runtime.dead_letter_seal): v1 is a 12-byte"
             " nonce, then the AES-256-GCM ciphertext of the original value with its 16-byte tag,"
-            " bound to dlq-original-topic, -partition and -offset. Absent only on letters"
-            " written before sealing, whose value is the original bytes.",
+            " bound to dlq-original-topic, -partition and -offset; v2 the same over the original"
+            " key and value together (the key's length as 4 bytes big-endian, the key, the"
+            " value), for a record whose key is not id-shaped. Absent only on letters written"
+            " before sealing, whose value is the original bytes.",
         },
         "dlq-key-id": {
             "type": "string",

@@ -1,6 +1,6 @@
 """OpenTelemetry tracing: one trace from an HTTP request through the outbox to every consumer.
 
-The trace context travels as W3C `traceparent`/`tracestate`: in HTTP headers, in the outbox row
+The trace context travels as the W3C `traceparent` (only): in HTTP headers, in the outbox row
 (captured when the event is emitted) and in Kafka record headers (written by the relay).
 Where the spans go is decided by the standard `OTEL_*` variables (`hub_runtime.otel_env`).
 
