@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 from hub_runtime.record_headers import unexpected_header
-from hub_runtime.telemetry import current_trace_headers
+from hub_runtime.telemetry import current_trace_headers, span_from_carrier
 from opentelemetry import baggage, context, trace
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags, TraceState
 
 TRACEPARENT = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -78,3 +78,19 @@ def test_the_hub_propagates_traceparent_only_never_tracestate_or_baggage() -> No
         context.detach(token)
     assert carried == {"traceparent": TRACEPARENT.decode()}
     assert unexpected_header([(k, v.encode()) for k, v in carried.items()]) is None
+
+
+def test_a_callers_tracestate_and_baggage_do_not_reach_the_hubs_span() -> None:
+    """The HTTP edge's server span continues the caller's trace from ``traceparent`` but reads
+    neither ``tracestate`` nor ``baggage`` (free text that would be exported with the span)."""
+    carrier = {
+        "traceparent": TRACEPARENT.decode(),
+        "tracestate": "vendor=Amina",
+        "baggage": "name=Amina",
+    }
+    with span_from_carrier("test", "GET /", carrier, SpanKind.SERVER) as span:
+        assert baggage.get_all() == {}
+        carried = current_trace_headers()
+    assert span.get_span_context().trace_id == 0x0AF7651916CD43DD8448EB211C80319C
+    assert "Amina" not in str(span.get_span_context().trace_state)
+    assert carried["traceparent"].split("-")[1] == "0af7651916cd43dd8448eb211c80319c"

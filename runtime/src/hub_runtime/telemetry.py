@@ -78,8 +78,11 @@ def headers_from_kafka(headers: Sequence[tuple[str, bytes]] | None) -> dict[str,
 def span_from_carrier(
     service: str, name: str, carrier: Mapping[str, str], kind: SpanKind, **attributes: str | int
 ) -> Iterator[Span]:
-    """A span whose parent is the context in `carrier`, made current for the block."""
-    parent = propagate.extract(dict(carrier))
+    """A span whose parent is the ``traceparent`` in `carrier` (W3C Trace Context), made
+    current for the block. A caller's ``tracestate`` and ``baggage`` are not read: they are
+    free text the caller chooses, and the span (exported to the telemetry backend) and
+    everything the block sends would carry them."""
+    parent = propagate.extract({k: v for k, v in carrier.items() if k.lower() == "traceparent"})
     token = otel_context.attach(parent)
     try:
         tracer = trace.get_tracer(service)
