@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import jiter
+
 INVALID_JSON = "invalid_json"
 DUPLICATE_KEY = "duplicate_key"
 NUMBER_TOO_LARGE = "number_too_large"
@@ -50,10 +52,67 @@ def loads(raw: bytes) -> Any:
     `INVALID_JSON` for text that is not UTF-8, not JSON, nested too deeply for the parser, or
     holds NaN, Infinity or an unpaired surrogate escape.
 
-    Cost: the standard library's C parser with a hook per object (a dict built from its pairs
-    and a length compared), about 1.1 times a plain ``json.loads``; a consumer decodes a record
-    in 1.5 to 2 times what the envelope's validation alone took, some 15 to 20 microseconds more
-    (``bench/strict_json.py``), small beside the record's transaction."""
+    Two ways, one answer. Usually one pass of jiter (pydantic's JSON parser, in Rust), which
+    refuses duplicate member names, NaN, Infinity, bad UTF-8 and unpaired surrogates itself;
+    it reads numbers differently (``1e400`` as infinity, any number of digits), so it answers
+    only for a text whose numbers are all integers of at most `MAX_NUMBER_DIGITS` digits, the
+    hub's own records. For any other text (refused by jiter, or with a fraction or an exponent,
+    or a longer integer) the standard library's parser with the hooks below reads it again
+    and decides, code and sentence: a refusal is worded as it always was, and the fast pass
+    never accepts what the careful one refuses (``runtime/tests/test_strict_json_fast_path.py``
+    holds it to that).
+
+    Cost (``bench/decode_ab.py``): see the README of ``runtime``; a refused input, or one with
+    a fraction, pays both passes."""
+    value = _fast(raw)
+    if value is _UNSURE:
+        return _careful(raw)
+    return value
+
+
+_UNSURE = object()
+_DIGITS_LIMIT = 10**MAX_NUMBER_DIGITS  # an integer this large has more than the digits allowed
+
+
+def _fast(raw: bytes) -> Any:
+    """The value of ``raw`` when jiter's pass is sure it is strict JSON, else `_UNSURE`."""
+    try:
+        # Member names only in jiter's string cache: values may be personal data (HTTP bodies)
+        # and must not outlive the request in a process-wide cache.
+        value = jiter.from_json(
+            raw, allow_inf_nan=False, catch_duplicate_keys=True, cache_mode="keys"
+        )
+    except (ValueError, TypeError):  # TypeError: a bytearray, which the careful one reads
+        return _UNSURE  # refused, or deeper than jiter's limit: the careful parser says which
+    return value if _integers_only(value) else _UNSURE
+
+
+def _integers_only(value: Any) -> bool:
+    """Whether every number in ``value`` is an integer of at most MAX_NUMBER_DIGITS digits.
+
+    A JSON integer has no leading zeros, so its digits are those of its magnitude. A float
+    is not judged here: its literal (how many digits; whether it overflowed to infinity) is
+    gone once jiter has read it."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return kind is not float and (kind is not int or -_DIGITS_LIMIT < value < _DIGITS_LIMIT)
+    pending = [value]
+    while pending:
+        container = pending.pop()
+        for item in container.values() if type(container) is dict else container:
+            kind = type(item)
+            if kind is str:  # most of a record: tested first (this loop is a third of `loads`)
+                continue
+            if kind is dict or kind is list:
+                pending.append(item)
+            elif kind is float or (kind is int and not -_DIGITS_LIMIT < item < _DIGITS_LIMIT):
+                return False
+    return True
+
+
+def _careful(raw: bytes) -> Any:
+    """`loads` by the standard library's C parser with a hook per object and number (about
+    1.1 times a plain ``json.loads``): the reference, and the one that words every refusal."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
