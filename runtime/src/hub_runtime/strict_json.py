@@ -62,8 +62,11 @@ def loads(raw: bytes) -> Any:
     never accepts what the careful one refuses (``runtime/tests/test_strict_json_fast_path.py``
     holds it to that).
 
-    Cost (``bench/decode_ab.py``): see the README of ``runtime``; a refused input, or one with
-    a fraction, pays both passes."""
+    Cost (``bench/decode_ab.py``, process CPU time, alternating): on one record of each event
+    type (661 bytes on average) 4.8 us against 6.5 us for the careful parser alone (0.745);
+    a consumer's whole `hub_runtime.decoding.decode_record` 20.3 against 21.5 us (0.945), the
+    rest being pydantic's validation of the envelope and the payload. A refused input, or one
+    with a fraction or an exponent, pays both passes."""
     value = _fast(raw)
     if value is _UNSURE:
         return _careful(raw)
