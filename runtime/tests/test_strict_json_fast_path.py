@@ -176,3 +176,12 @@ def test_a_bytearray_reads_as_before() -> None:
     # Typed `bytes`, but a caller's bytearray was read before jiter came; it still is.
     body = bytearray(b'{"a":[1]}')
     assert strict_json.loads(body) == {"a": [1]}  # type: ignore[arg-type]  # on purpose
+
+
+@pytest.mark.parametrize("sign", [b"", b"-"])
+def test_an_integer_of_more_than_100_digits_is_refused_and_one_of_100_read(sign: bytes) -> None:
+    assert strict_json.loads(sign + b"7" * 100) == int((sign + b"7" * 100).decode())
+    with pytest.raises(strict_json.StrictJsonError, match=r"^number_too_large: "):
+        strict_json.loads(sign + b"7" * 101)
+    with pytest.raises(strict_json.StrictJsonError, match=r"^number_too_large: "):
+        strict_json.loads(b'{"n": ' + sign + b"7" * 101 + b"}")

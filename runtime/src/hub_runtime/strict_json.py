@@ -153,7 +153,8 @@ def _too_many_digits() -> StrictJsonError:
 
 
 def _bounded_int(number: str) -> int:
-    if len(number) > MAX_NUMBER_DIGITS + 1 and _digits(number) > MAX_NUMBER_DIGITS:
+    # The length is a cheap first test; the digits decide (a sign is not a digit).
+    if len(number) > MAX_NUMBER_DIGITS and _digits(number) > MAX_NUMBER_DIGITS:
         raise _too_many_digits()
     return int(number)
 
