@@ -33,6 +33,7 @@ from hub_contracts.topics import dead_letter_topic
 from hub_runtime import strict_json
 from hub_runtime.dead_letter_seal import DeadLetterKeyError, DeadLetterSealer
 from hub_runtime.kafka import make_producer, read_topic
+from hub_runtime.producer_renewal import PRODUCER_STATE_LOST, renew_producer
 from hub_runtime.record_headers import CONTENT_TYPE, TRACEPARENT, UUID
 from hub_runtime.settings import HubSettings
 
@@ -87,7 +88,8 @@ class DeadLetterWriter:
         self._sealer = sealer
 
     async def send(self, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
-        """Raises `KafkaError` when Kafka does not take it (the caller retries).
+        """Raises `KafkaError` when Kafka does not take it (the caller retries; after an error
+        that leaves the producer unable to send, the broker gets a new producer first).
 
         ``error`` becomes the ``dlq-error`` header (at most 2000 characters): callers pass codes,
         field names and exception types, never values (`hub_contracts.ContractError`)."""
@@ -107,12 +109,18 @@ class DeadLetterWriter:
             "dlq-failed-at": datetime.now(UTC).isoformat(),
             **sealed.headers,
         }
-        await self._broker.publish(
-            sealed.value,
-            topic=dead_letter_topic(record.topic),
-            key=sealed.key,
-            headers=headers,
-        )
+        try:
+            await self._broker.publish(
+                sealed.value,
+                topic=dead_letter_topic(record.topic),
+                key=sealed.key,
+                headers=headers,
+            )
+        except PRODUCER_STATE_LOST:
+            # That producer would refuse every later letter too (hub_runtime.producer_renewal):
+            # the caller's retry goes through a new one.
+            await renew_producer(self._broker)
+            raise
 
 
 _ID = re.compile(

@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind
 from hub_runtime.kafka import CLOUDEVENTS_JSON
 from hub_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from hub_runtime.notify import Wakeup
+from hub_runtime.producer_renewal import PRODUCER_STATE_LOST, renew_producer
 from hub_runtime.telemetry import current_trace_headers, span_from_carrier
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,22 @@ class OutboxRelay:
                 except Exception as exc:  # Kafka errors: the rows stay, we try again
                     log.warning("outbox publish failed", extra={"error_type": type(exc).__name__})
                     published = 0
+                    if isinstance(exc, PRODUCER_STATE_LOST):
+                        await self._renew_producer()
                     await asyncio.sleep(self._poll_seconds)
                 if published >= self._batch_size:
                     continue  # more waiting: no sleep
                 await self._wakeup.wait(self._poll_seconds)
         finally:
             await self._wakeup.close()
+
+    async def _renew_producer(self) -> None:
+        # aiokafka's producer stays broken after such an error (hub_runtime.producer_renewal):
+        # without a new one this relay would fail the same batch for ever.
+        try:
+            await renew_producer(self._broker)
+        except Exception as exc:  # Kafka down: the next failed pass tries again
+            log.warning("outbox producer renewal failed", extra={"error_type": type(exc).__name__})
 
     async def publish_pending(self) -> int:
         """One pass: claim a batch, publish it, mark it. Returns how many were published."""
