@@ -8,16 +8,18 @@ nothing is read, and no privacy rule is judged on the way in (the disclosure end
 on the views, when asked). Consecutive events whose type `GATHER` knows join one `Run`: its
 consent changes and partners keep their order (a grant and a withdrawal of one consent do not
 commute), its timeline entries keep theirs (ties in time are ordered by insertion). An event of
-a type `GATHER` does not know first writes the run so far, then goes through its own route.
+a type `GATHER` does not know first writes the run so far, then goes through its own route
+(the loop is `hub_runtime.batches`).
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from hub_contracts import ConsentGranted, ConsentWithdrawn, PartnerRegistered
 from hub_contracts.privacy import PartnerFacts
-from hub_runtime.bus import BatchEventRoute, Event, EventRoute, UnknownMessageError
+from hub_runtime.batches import Gathered, batch_route
+from hub_runtime.bus import BatchEventRoute, Event, EventRoute
 
 from casefile.deps import Deps
 from casefile.handlers import events as ev
@@ -34,7 +36,15 @@ class Run:
     partners: list[PartnerFacts] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
 
-    async def write(self, uow: CasefileUow) -> None:
+    def gather(self, event: Event[Any], deps: Deps) -> Gathered:
+        """Add ``event``'s rows if `GATHER` knows its type; else it goes through its route."""
+        gather = GATHER.get(event.envelope.type)
+        if gather is None:
+            return Gathered.OWN_ROUTE
+        gather(event, self)
+        return Gathered.JOINED
+
+    async def write(self, uow: CasefileUow, deps: Deps) -> None:
         """One round trip per table (per run of grants or withdrawals for consents); the
         tables are independent of each other, so only the order within each is kept."""
         await uow.views.change_consents(self.consents)
@@ -79,21 +89,4 @@ def batch_of(
     Raises `UnknownMessageError` for a type with no route (the consumer hands over only routed
     types: a programming error), `PermanentEventError` as the routes do (an event that names no
     case); the consumer then retries the records alone."""
-
-    async def apply_batch(batch: Sequence[Event[Any]], uow: CasefileUow, deps: Deps) -> None:
-        run = Run()
-        for event in batch:
-            event_type = event.envelope.type
-            route = events.get(event_type)
-            if route is None:
-                raise UnknownMessageError(f"no route for {event_type}")
-            gather = GATHER.get(event_type)
-            if gather is not None:
-                gather(event, run)
-                continue
-            await run.write(uow)
-            run = Run()
-            await route(event, uow, deps)
-        await run.write(uow)
-
-    return apply_batch
+    return batch_route(events, Run)

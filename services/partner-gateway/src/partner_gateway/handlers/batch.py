@@ -2,7 +2,7 @@
 
 Its effect is that of the event routes applied one after the other (the consumer's slow path
 applies records alone through them; ``tests/integration/test_batches_match_one_by_one.py``
-compares the two on PostgreSQL, ``tests/unit/test_batch_route.py`` on the fakes).
+compares the two on PostgreSQL; ``runtime/tests/test_batches.py`` tests the loop itself).
 
 Consecutive events that `GATHER` knows are joined into one `Run` and written with a statement
 per table: consents granted, stages, approvals (with their ``referral.ready`` and deliveries),
@@ -12,12 +12,12 @@ an erasure, a closure), so a run may be written at its end. Every event that cha
 facts (``PartnerRegistered``: an origin-authority classification gives up deliveries;
 ``ConsentWithdrawn``, ``PersonErased``, ``CaseClosed``; a closure, suspension or resumption)
 first writes the run so far, then goes through its own event route, in its turn: the privacy
-re-checks stay where they are written, once.
+re-checks stay where they are written, once. The loop itself is `hub_runtime.batches`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -32,7 +32,8 @@ from hub_contracts import (
     ReferralStatusChanged,
     ReferralStatusChangedV2,
 )
-from hub_runtime.bus import BatchEventRoute, Event, EventRoute, UnknownMessageError
+from hub_runtime.batches import Gathered, batch_route
+from hub_runtime.bus import BatchEventRoute, Event, EventRoute
 
 from partner_gateway.deps import Deps
 from partner_gateway.handlers.notices import is_followed
@@ -49,21 +50,25 @@ class Run:
     stages: list[tuple[UUID, ProcedureStage]] = field(default_factory=list)
     approvals: list[ReferralApproved] = field(default_factory=list)
 
-    def extend(self, other: Run) -> None:
-        """Append ``other``'s effects after this run's (event order is kept)."""
-        self.consents += other.consents
-        self.stages += other.stages
-        self.approvals += other.approvals
+    def gather(self, event: Event[Any], deps: Deps) -> Gathered:
+        """Append ``event``'s effect (`GATHER`) after this run's, or send it to its route."""
+        gather = GATHER.get(event.envelope.type)
+        effect = None if gather is None else gather(event)
+        if effect is None:
+            return Gathered.OWN_ROUTE
+        self.consents += effect.consents
+        self.stages += effect.stages
+        self.approvals += effect.approvals
+        return Gathered.JOINED
 
-
-async def write(uow: GatewayUnitOfWork, run: Run) -> None:
-    """Write a run: a statement per table, none for what the run does not hold."""
-    if run.consents:
-        await uow.bulk.grant_consents(run.consents)
-    if run.stages:
-        await uow.bulk.set_stages(run.stages)
-    if run.approvals:
-        await approve_many(uow, run.approvals)
+    async def write(self, uow: GatewayUnitOfWork, deps: Deps) -> None:
+        """Write the run: a statement per table, none for what the run does not hold."""
+        if self.consents:
+            await uow.bulk.grant_consents(self.consents)
+        if self.stages:
+            await uow.bulk.set_stages(self.stages)
+        if self.approvals:
+            await approve_many(uow, self.approvals)
 
 
 def of_consent_granted(event: Event[ConsentGranted]) -> Run:
@@ -131,21 +136,4 @@ def batch_of(
     Raises `UnknownMessageError` for an event type with no route (the consumer hands over only
     routed types, so that is a programming error), and whatever an event route or
     `approve_many` raises (the consumer then applies the batch's records one by one)."""
-
-    async def apply_batch(batch: Sequence[Event[Any]], uow: GatewayUnitOfWork, deps: Deps) -> None:
-        run = Run()
-        for event in batch:
-            gather = GATHER.get(event.envelope.type)
-            gathered = None if gather is None else gather(event)
-            if gathered is not None:
-                run.extend(gathered)
-                continue
-            route = events.get(event.envelope.type)
-            if route is None:
-                raise UnknownMessageError(f"no route for {event.envelope.type}")
-            await write(uow, run)
-            run = Run()
-            await route(event, uow, deps)
-        await write(uow, run)
-
-    return apply_batch
+    return batch_route(events, Run)

@@ -13,17 +13,19 @@ A `Run` holds openings and decisions (the last one per case: one row cannot take
 in one statement, and the last is what one event at a time leaves). Within a run the
 openings are written first, then the decisions, which is what one event at a time gives as
 long as no decision precedes an opening of the same case (then the decision would find the
-case, where alone it would not): such an opening first writes the run so far.
+case, where alone it would not): such an opening first writes the run so far (the loop is
+`hub_runtime.batches`).
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from hub_contracts import CaseOpened, Decision, DecisionRecorded
-from hub_runtime.bus import BatchEventRoute, Event, EventRoute, UnknownMessageError
+from hub_runtime.batches import Gathered, batch_route
+from hub_runtime.bus import BatchEventRoute, Event, EventRoute
 from hub_runtime.errors import PermanentEventError
 
 from referral.deps import Deps
@@ -41,23 +43,22 @@ class Run:
     opened: list[CaseView] = field(default_factory=list)
     decided: dict[UUID, Decision] = field(default_factory=dict)  # a later decision replaces
 
-    def takes(self, event: Event[Any]) -> bool:
-        """Whether ``event`` joins this run with the same effect as applied after it alone:
-        not an opening of a case decided earlier in the run."""
-        payload = event.payload
-        if isinstance(payload, CaseOpened):
-            return payload.case_id not in self.decided
-        return isinstance(payload, DecisionRecorded)
-
-    def add(self, event: Event[Any]) -> None:
-        """Gather ``event`` (one that `takes` accepted)."""
-        payload = event.payload
-        if isinstance(payload, CaseOpened):
+    def gather(self, event: Event[Any], deps: Deps) -> Gathered:
+        """Add an opening or a decision. An opening of a case decided earlier in the run waits
+        for the next run (alone it would come before that decision, which would then find no
+        case); every other event goes through its own route."""
+        payload, event_type = event.payload, event.envelope.type
+        if event_type == CaseOpened.event_type and isinstance(payload, CaseOpened):
+            if payload.case_id in self.decided:
+                return Gathered.NEXT_RUN
             self.opened.append(case_of(payload))
-        elif isinstance(payload, DecisionRecorded):
-            self.decided[payload.case_id] = payload.decision
+            return Gathered.JOINED
+        if event_type == DecisionRecorded.event_type and isinstance(payload, DecisionRecorded):
+            self.decided[payload.case_id] = payload.decision  # a later decision replaces
+            return Gathered.JOINED
+        return Gathered.OWN_ROUTE
 
-    async def write(self, uow: ReferralUnitOfWork) -> None:
+    async def write(self, uow: ReferralUnitOfWork, deps: Deps) -> None:
         """Openings, then decisions, one statement each. Raises `PermanentEventError` when a
         decision names a case the view does not know (the consumer then retries the records
         alone, and that one is dead-lettered as its route would have it)."""
@@ -70,10 +71,6 @@ class Run:
             raise PermanentEventError(DECIDED_UNOPENED)
 
 
-GATHERED = frozenset({CaseOpened.event_type, DecisionRecorded.event_type})
-"""Event types a `Run` can hold."""
-
-
 def batch_of(
     events: Mapping[str, EventRoute[ReferralUnitOfWork, Deps]],
 ) -> BatchEventRoute[ReferralUnitOfWork, Deps]:
@@ -81,22 +78,4 @@ def batch_of(
 
     Raises `UnknownMessageError` for a type with no route (the consumer hands over only routed
     types: a programming error), and whatever the routes raise."""
-
-    async def apply_batch(batch: Sequence[Event[Any]], uow: ReferralUnitOfWork, deps: Deps) -> None:
-        run = Run()
-        for event in batch:
-            route = events.get(event.envelope.type)
-            if route is None:
-                raise UnknownMessageError(f"no route for {event.envelope.type}")
-            if event.envelope.type in GATHERED:
-                if not run.takes(event):
-                    await run.write(uow)
-                    run = Run()
-                run.add(event)
-                continue
-            await run.write(uow)
-            run = Run()
-            await route(event, uow, deps)
-        await run.write(uow)
-
-    return apply_batch
+    return batch_route(events, Run)

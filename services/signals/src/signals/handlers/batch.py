@@ -4,13 +4,14 @@ Its effect is that of the event routes applied one after the other (the consumer
 applies records alone through them, and `tests/integration/test_batches_match_one_by_one.py`
 and the unit tests on the fakes compare the two): consecutive events that `door.GATHER` knows
 are joined into one `door.Run` (one statement per table), and any other event first writes the
-run so far, then goes through its own event route, in its turn.
+run so far, then goes through its own event route, in its turn (the loop is
+`hub_runtime.batches`).
 """
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
-from hub_runtime.bus import BatchEventRoute, Event, EventRoute, UnknownMessageError
+from hub_runtime.batches import batch_route
+from hub_runtime.bus import BatchEventRoute, EventRoute
 
 from signals.deps import Deps
 from signals.handlers import door
@@ -24,20 +25,4 @@ def batch_of(
 
     Raises `UnknownMessageError` for an event type with no route (the consumer hands over only
     routed types, so that is a programming error)."""
-
-    async def apply_batch(batch: Sequence[Event[Any]], uow: SignalsUnitOfWork, deps: Deps) -> None:
-        run = door.Run()
-        for event in batch:
-            gather = door.GATHER.get(event.envelope.type)
-            if gather is not None:
-                run.extend(gather(event, deps))
-                continue
-            route = events.get(event.envelope.type)
-            if route is None:
-                raise UnknownMessageError(f"no route for {event.envelope.type}")
-            await door.write(uow, deps, run)
-            run = door.Run()
-            await route(event, uow, deps)
-        await door.write(uow, deps, run)
-
-    return apply_batch
+    return batch_route(events, door.Run)

@@ -26,6 +26,7 @@ from hub_contracts import (
     ReferralRefusedV3,
     RefusalCode,
 )
+from hub_runtime.batches import Gathered
 from hub_runtime.bus import Event
 
 from signals.deps import Deps
@@ -70,6 +71,19 @@ class Run:
         """Append ``other``'s effects after this run's (event order is kept)."""
         self.people += other.people
         self.consents += other.consents
+
+    def gather(self, event: Event[Any], deps: Deps) -> Gathered:
+        """For the batch loop (`hub_runtime.batches`): append ``event``'s effect if `GATHER`
+        knows its type, else send it to its own route. Raises as `GATHER`'s functions do."""
+        gather = GATHER.get(event.envelope.type)
+        if gather is None:
+            return Gathered.OWN_ROUTE
+        self.extend(gather(event, deps))
+        return Gathered.JOINED
+
+    async def write(self, uow: SignalsUnitOfWork, deps: Deps) -> None:
+        """`write` this run (for the batch loop)."""
+        await write(uow, deps, self)
 
 
 async def write(uow: SignalsUnitOfWork, deps: Deps, run: Run) -> None:
