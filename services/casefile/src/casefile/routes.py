@@ -7,6 +7,7 @@ from hub_contracts import (
     ConsentWithdrawn,
     PartnerRegistered,
 )
+from hub_runtime.batches import batch_route
 from hub_runtime.bus import EventRoute, Routes
 
 from casefile import messages as m
@@ -61,5 +62,5 @@ ROUTES: Routes[CasefileUow, Deps] = Routes(
         m.Disclose: disclosures.disclose,
     },
     events=EVENTS,
-    batch=batch.batch_of(EVENTS),
+    batch=batch_route(EVENTS, batch.Run),
 )

@@ -21,6 +21,7 @@ from hub_contracts import (
     ReferralStatusChanged,
     ReferralStatusChangedV2,
 )
+from hub_runtime.batches import batch_route
 from hub_runtime.bus import CommandHandler, EventRoute, Message, MessageBus, Routes
 
 from partner_gateway import messages as m
@@ -38,7 +39,7 @@ from partner_gateway.handlers import (
     views,
     webhooks,
 )
-from partner_gateway.handlers.batch import batch_of
+from partner_gateway.handlers.batch import Run as BatchRun
 from partner_gateway.unit_of_work import GatewayUnitOfWork
 
 COMMANDS: dict[type[Message[Any]], CommandHandler[GatewayUnitOfWork, Deps]] = {
@@ -91,7 +92,7 @@ EVENTS: dict[str, EventRoute[GatewayUnitOfWork, Deps]] = {
 }
 
 ROUTES: Routes[GatewayUnitOfWork, Deps] = Routes(
-    commands=COMMANDS, events=EVENTS, batch=batch_of(EVENTS)
+    commands=COMMANDS, events=EVENTS, batch=batch_route(EVENTS, BatchRun)
 )
 
 GatewayBus = MessageBus[GatewayUnitOfWork, Deps]

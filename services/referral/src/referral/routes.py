@@ -19,6 +19,7 @@ from hub_contracts import (
     ReferralDelivered,
     Topic,
 )
+from hub_runtime.batches import batch_route
 from hub_runtime.bus import (
     BoundBatchHandler,
     BoundEventHandler,
@@ -84,7 +85,7 @@ ROUTES: Routes[ReferralUnitOfWork, Deps] = Routes(
         ReevaluateLapsed: expiry.reevaluate_lapsed,
     },
     events=EVENTS,
-    batch=batch.batch_of(EVENTS),
+    batch=batch_route(EVENTS, batch.Run),
 )
 
 

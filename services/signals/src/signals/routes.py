@@ -23,12 +23,12 @@ from hub_contracts import (
     ReferralRefusedV3,
     Topic,
 )
+from hub_runtime.batches import batch_route
 from hub_runtime.bus import CommandHandler, EventRoute, Message, Routes
 
 from signals import messages as m
 from signals.deps import Deps
-from signals.handlers import events, provider_sign_in, publishing, reading, staff
-from signals.handlers.batch import batch_of
+from signals.handlers import door, events, provider_sign_in, publishing, reading, staff
 from signals.unit_of_work import SignalsUnitOfWork
 
 CONSUMES = (Topic.CASEFILE_EVENTS, Topic.REFERRAL_EVENTS, Topic.PARTNER_EVENTS)
@@ -70,5 +70,5 @@ EVENTS: dict[str, EventRoute[SignalsUnitOfWork, Deps]] = {
 }
 
 ROUTES: Routes[SignalsUnitOfWork, Deps] = Routes(
-    commands=COMMANDS, events=EVENTS, batch=batch_of(EVENTS)
+    commands=COMMANDS, events=EVENTS, batch=batch_route(EVENTS, door.Run)
 )

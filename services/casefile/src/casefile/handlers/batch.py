@@ -12,14 +12,14 @@ a type `GATHER` does not know first writes the run so far, then goes through its
 (the loop is `hub_runtime.batches`).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from hub_contracts import ConsentGranted, ConsentWithdrawn, PartnerRegistered
 from hub_contracts.privacy import PartnerFacts
-from hub_runtime.batches import Gathered, batch_route
-from hub_runtime.bus import BatchEventRoute, Event, EventRoute
+from hub_runtime.batches import Gathered
+from hub_runtime.bus import Event
 
 from casefile.deps import Deps
 from casefile.handlers import events as ev
@@ -79,14 +79,3 @@ GATHER: dict[str, Gather] = {
     **dict.fromkeys(ev.TIMELINE_EVENTS, _timeline),
 }
 """Event types whose effect a `Run` holds, each with the rows its route writes."""
-
-
-def batch_of(
-    events: Mapping[str, EventRoute[CasefileUow, Deps]],
-) -> BatchEventRoute[CasefileUow, Deps]:
-    """The batch route over ``events`` (the route table's event routes, by CloudEvents type).
-
-    Raises `UnknownMessageError` for a type with no route (the consumer hands over only routed
-    types: a programming error), `PermanentEventError` as the routes do (an event that names no
-    case); the consumer then retries the records alone."""
-    return batch_route(events, Run)

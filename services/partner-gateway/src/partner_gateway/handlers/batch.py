@@ -32,8 +32,8 @@ from hub_contracts import (
     ReferralStatusChanged,
     ReferralStatusChangedV2,
 )
-from hub_runtime.batches import Gathered, batch_route
-from hub_runtime.bus import BatchEventRoute, Event, EventRoute
+from hub_runtime.batches import Gathered
+from hub_runtime.bus import Event
 
 from partner_gateway.deps import Deps
 from partner_gateway.handlers.notices import is_followed
@@ -126,14 +126,3 @@ GATHER: Mapping[str, Gather] = {
     ReferralStatusChangedV2.event_type: of_status_changed_v2,
 }
 """Event types that may join a `Run`, by CloudEvents type."""
-
-
-def batch_of(
-    events: Mapping[str, EventRoute[GatewayUnitOfWork, Deps]],
-) -> BatchEventRoute[GatewayUnitOfWork, Deps]:
-    """The batch route over ``events`` (the route table's event routes, by CloudEvents type).
-
-    Raises `UnknownMessageError` for an event type with no route (the consumer hands over only
-    routed types, so that is a programming error), and whatever an event route or
-    `approve_many` raises (the consumer then applies the batch's records one by one)."""
-    return batch_route(events, Run)

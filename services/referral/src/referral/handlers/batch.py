@@ -18,14 +18,13 @@ case, where alone it would not): such an opening first writes the run so far (th
 """
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from hub_contracts import CaseOpened, Decision, DecisionRecorded
-from hub_runtime.batches import Gathered, batch_route
-from hub_runtime.bus import BatchEventRoute, Event, EventRoute
+from hub_runtime.batches import Gathered
+from hub_runtime.bus import Event
 from hub_runtime.errors import PermanentEventError
 
 from referral.deps import Deps
@@ -69,13 +68,3 @@ class Run:
         known = await uow.cases.set_decisions(self.decided)
         if known != set(self.decided):
             raise PermanentEventError(DECIDED_UNOPENED)
-
-
-def batch_of(
-    events: Mapping[str, EventRoute[ReferralUnitOfWork, Deps]],
-) -> BatchEventRoute[ReferralUnitOfWork, Deps]:
-    """The batch route over ``events`` (the route table's event routes, by CloudEvents type).
-
-    Raises `UnknownMessageError` for a type with no route (the consumer hands over only routed
-    types: a programming error), and whatever the routes raise."""
-    return batch_route(events, Run)

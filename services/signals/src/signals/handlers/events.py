@@ -3,8 +3,8 @@
 ``async def on_<event>(event, uow, deps) -> None``: the event's effect in the unit of work the
 consumer opened; it never commits. A refusal (`signals.errors.NotAggregatedError`,
 `SubjectMismatchError`) sends the event to the dead letters; nothing of it is stored.
-The batch route (`signals.handlers.batch`) must have the effect of these applied one after the
-other.
+The batch route (`hub_runtime.batches` over `signals.handlers.door.Run`) must have the effect
+of these applied one after the other.
 """
 
 from hub_contracts import (
