@@ -159,6 +159,9 @@ async def test_every_form_refuses_a_missing_foreign_or_cross_site_csrf_token(
         assert (await client.post(action, data={**fields, "idem": "k" * 16})).status_code == 403
         forged = {**fields, "csrf": "0" * 64, "idem": "k" * 16}
         assert (await client.post(action, data=forged)).status_code == 403
+        # not ASCII: a constant-time comparison of str would raise (a 500), not refuse
+        odd = {**fields, "csrf": "é" * 64, "idem": "k" * 16}
+        assert (await client.post(action, data=odd)).status_code == 403
     # the staff member's token is worth nothing with another browser's cookies
     stolen = {"csrf": token, "status": "accepted", "idem": "k" * 16}
     answer = await intruder.post(f"/portal/referrals/{referral_id}/status", data=stolen)

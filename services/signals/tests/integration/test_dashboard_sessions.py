@@ -95,6 +95,11 @@ async def test_a_sign_in_without_the_csrf_token_is_forbidden(browser: httpx.Asyn
         data={"csrf_token": "guessed", "username": "anna", "password": PASSWORD},
     )
     assert answer.status_code == 403
+    # not ASCII: a constant-time comparison of str would raise (a 500), not refuse
+    odd = await browser.post(
+        "/dashboard/sign-in", data={"csrf_token": "é", "username": "anna", "password": PASSWORD}
+    )
+    assert odd.status_code == 403
     assert "signals_session" not in browser.cookies
 
 
@@ -113,6 +118,7 @@ async def test_sign_out_needs_the_session_csrf_token_and_ends_it(
     await sign_in(browser)
     page = await browser.get("/dashboard")
     assert (await browser.post("/dashboard/sign-out", data={"csrf_token": "x"})).status_code == 403
+    assert (await browser.post("/dashboard/sign-out", data={"csrf_token": "é"})).status_code == 403
     assert (await browser.get("/dashboard")).status_code == 200
     out = await browser.post("/dashboard/sign-out", data={"csrf_token": csrf_in(page.text)})
     assert out.status_code == 303

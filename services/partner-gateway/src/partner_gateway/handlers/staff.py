@@ -23,6 +23,7 @@ from hub_runtime.errors import (
     NotFoundError,
     UnauthenticatedError,
 )
+from hub_runtime.staff_pages import new_secret
 
 from partner_gateway.deps import Deps
 from partner_gateway.domain.credentials import hash_secret, matches
@@ -138,7 +139,7 @@ async def sign_in(message: SignIn, uow: GatewayUnitOfWork, deps: Deps) -> Signed
     if not right or member is None or expected is _DUMMY_HASH:
         raise UnauthenticatedError(_BAD_SIGN_IN, code="bad_sign_in")
     await admitted(uow, member)
-    token = random.token_urlsafe(32)
+    token = new_secret()
     due = member.totp is not None
     await uow.staff.start_session(
         digest(token), member.staff_id, deps.clock.now(), second_factor_due=due

@@ -16,6 +16,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from hub_runtime.errors import ConflictError, InvalidError, UnauthenticatedError
+from hub_runtime.staff_pages import new_secret
 
 from partner_gateway.deps import Deps
 from partner_gateway.domain import totp
@@ -158,7 +159,7 @@ async def verify_second_factor(
     await admitted(uow, member)
     secret = totp.unseal(deps.factor_keys, member.totp_key_version, member.totp, member.staff_id)
     step = totp.matching_step(secret, message.code, now.timestamp())
-    token = random.token_urlsafe(32)
+    token = new_secret()
     if step is None or not await uow.staff.complete_second_factor(
         pending, digest(token), member.staff_id, step, now
     ):

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from hub_runtime.errors import DomainError
 from hub_runtime.oidc import ProviderUnavailableError
 from hub_runtime.render import escape_html as esc
+from hub_runtime.staff_pages import new_secret, same_token
 
 from signals.api.common import Bus
 from signals.api.dashboard_provider import provider_of
@@ -32,11 +33,10 @@ from signals.api.staff_session import (
     language_of,
     page_status,
     remember_language,
-    same_token,
     session_of,
     set_cookie,
 )
-from signals.domain.accounts import CurrentSession, NewSession, new_secret
+from signals.domain.accounts import CurrentSession, NewSession
 from signals.errors import TooManySignInsError
 from signals.i18n import translations
 from signals.i18n.labels import Translate, table_title

@@ -26,6 +26,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub_runtime.oidc import ProviderUnavailableError, claim_at, mapped_roles
 from hub_runtime.oidc_login import LoginRefusedError, LoginStart, OidcLogin
+from hub_runtime.staff_pages import new_secret
 
 from signals.api.common import Bus
 from signals.api.staff_session import (
@@ -36,7 +37,7 @@ from signals.api.staff_session import (
     remember_language,
     set_cookie,
 )
-from signals.domain.accounts import NewSession, dashboard_role, new_secret
+from signals.domain.accounts import NewSession, dashboard_role
 from signals.handlers.provider_sign_in import PROVIDER_SIGN_IN_MINUTES
 from signals.i18n import translations
 from signals.messages import OpenProviderSession, StartProviderSignIn, TakeProviderSignIn

@@ -6,18 +6,19 @@ Cookies (OWASP Session Management Cheat Sheet): ``HttpOnly`` (no script reads th
 development (`HubSettings.development`), ``Path=/dashboard``, no ``Max-Age`` (the server ends
 a session on its idle and absolute timeouts). Forms that change state carry a CSRF token:
 sign-in uses a double-submit cookie (no session exists yet), sign-out the session's own token
-(the synchronizer token pattern).
+(the synchronizer token pattern). The cookies' attributes, secrets, token comparison and page
+headers are the runtime's (`hub_runtime.staff_pages`), shared with the partner portal.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Literal
 from urllib.parse import parse_qs
 
 from fastapi import Request, Response
 from hub_runtime.errors import DomainError
 from hub_runtime.http import status_of
+from hub_runtime.staff_pages import PageCookies, page_headers
 
 from signals.api.common import SignalsBus
 from signals.domain.accounts import CurrentSession
@@ -30,17 +31,8 @@ SIGN_IN_CSRF_COOKIE = "signals_sign_in_csrf"
 LANGUAGE_COOKIE = "signals_lang"
 COOKIE_PATH = "/dashboard"
 
-PAGE_HEADERS = {
-    # Pages show what only staff may see: never stored by a browser or a proxy (RFC 9111 5.2.2.5).
-    "Cache-Control": "no-store",
-    # No script at all: the pages are plain forms and links.
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self';"
-        " frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+# No script at all; the pages' styles are inline (`signals.views_dashboard`).
+PAGE_HEADERS = page_headers("'unsafe-inline'")
 
 
 def page_status(error: DomainError) -> int:
@@ -49,9 +41,10 @@ def page_status(error: DomainError) -> int:
     return 429 if isinstance(error, TooManySignInsError) else status_of(error)
 
 
-def secure_cookies(request: Request) -> bool:
-    """``Secure`` on every cookie unless the hub runs in development (plain HTTP on loopback)."""
-    return bool(request.app.state.staff_cookies_secure)
+def cookies_of(request: Request) -> PageCookies:
+    """The dashboard's cookies: ``Secure`` unless the hub runs in development (plain HTTP on
+    loopback)."""
+    return PageCookies(COOKIE_PATH, secure=bool(request.app.state.staff_cookies_secure))
 
 
 def set_cookie(
@@ -65,22 +58,12 @@ def set_cookie(
 ) -> None:
     """Set one of the dashboard's cookies with the attributes above (``samesite="lax"`` only
     for the provider sign-in's flow cookie, which must come back on the provider's redirect)."""
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path=COOKIE_PATH,
-        httponly=True,
-        secure=secure_cookies(request),
-        samesite=samesite,
-    )
+    cookies_of(request).set(response, name, value, max_age=max_age, samesite=samesite)
 
 
 def clear_cookie(request: Request, response: Response, name: str) -> None:
     """Remove one of the dashboard's cookies."""
-    response.delete_cookie(
-        name, path=COOKIE_PATH, httponly=True, secure=secure_cookies(request), samesite="strict"
-    )
+    cookies_of(request).clear(response, name)
 
 
 def language_of(request: Request) -> str:
@@ -110,8 +93,3 @@ async def form_of(request: Request) -> dict[str, str]:
     the edge has bounded the body's size already)."""
     fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
     return {name: values[0] for name, values in fields.items()}
-
-
-def same_token(expected: str | None, given: str | None) -> bool:
-    """A constant-time comparison of two CSRF tokens; False when either is missing."""
-    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,11 +42,6 @@ def password_matches(stored_hash: str | None, password: str) -> bool:
         return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
-
-
-def new_secret() -> str:
-    """A fresh random value for a session cookie or a CSRF token (256 bits, URL-safe)."""
-    return secrets.token_urlsafe(32)
 
 
 def digest(value: str) -> str:

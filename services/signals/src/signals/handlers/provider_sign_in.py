@@ -9,8 +9,10 @@ token, idle and absolute timeouts as a local account's; no provider token is kep
 
 from datetime import timedelta
 
+from hub_runtime.staff_pages import new_secret
+
 from signals.deps import Deps
-from signals.domain.accounts import STAFF_ROLES, NewSession, digest, new_secret
+from signals.domain.accounts import STAFF_ROLES, NewSession, digest
 from signals.errors import WeakCredentialsError
 from signals.messages import OpenProviderSession, StartProviderSignIn, TakeProviderSignIn
 from signals.repository.staff import ProviderSignIn, StaffSession

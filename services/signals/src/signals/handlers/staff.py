@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 from hub_runtime.errors import DomainError
+from hub_runtime.staff_pages import new_secret
 
 from signals.deps import Deps
 from signals.domain.accounts import (
@@ -26,7 +27,6 @@ from signals.domain.accounts import (
     StaffAccountView,
     digest,
     hash_password,
-    new_secret,
     password_matches,
     username_key,
 )

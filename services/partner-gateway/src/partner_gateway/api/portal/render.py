@@ -18,26 +18,15 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from hub_runtime.staff_pages import PageCookies, new_secret, page_headers
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partner_gateway.api.portal import i18n, labels
-from partner_gateway.api.portal.security import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    Cookies,
-    Csrf,
-    new_cookie_value,
-)
+from partner_gateway.api.portal.security import CSRF_COOKIE, PATH, SESSION_COOKIE, Csrf
 from partner_gateway.messages import StaffSession
 
 TEMPLATES = Path(__file__).parent / "templates"
-HEADERS = {
-    "cache-control": "no-store",
-    "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self';"
-    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "referrer-policy": "no-referrer",
-    "x-content-type-options": "nosniff",
-}
+HEADERS = page_headers("'self'")  # the portal's own stylesheet (static/portal.css)
 
 
 def _environment(translations: gettext.NullTranslations) -> Environment:
@@ -70,7 +59,7 @@ def safe_next(target: str | None) -> str:
 class Portal:
     """What every portal route needs: the bus's settings, cookies, CSRF and the languages."""
 
-    cookies: Cookies
+    cookies: PageCookies
     csrf: Csrf
     idle_seconds: int
     absolute_seconds: int
@@ -81,7 +70,7 @@ class Portal:
         """The portal with every language's templates (catalogues compiled now)."""
         translations = i18n.load()
         return cls(
-            cookies=Cookies(secure=secure),
+            cookies=PageCookies(PATH, secure=secure),
             csrf=Csrf.from_secret(secret),
             idle_seconds=idle,
             absolute_seconds=absolute,
@@ -111,7 +100,7 @@ class Portal:
         it); a CSRF cookie is set when the browser has none."""
         language = self.language(request)
         session_cookie = None if clears_session else request.cookies.get(SESSION_COOKIE)
-        csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_cookie_value()
+        csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_secret()
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         html = (
             self.environments[language]

@@ -8,16 +8,19 @@ cheat sheets).
   a forged form cannot know the cookie, and the token of one session is worthless in another.
   Checked on every POST, with Fetch Metadata (``Sec-Fetch-Site``) refusing cross-site requests
   where the browser sends it.
+
+The cookies' attributes (`hub_runtime.staff_pages.PageCookies`), their random values and the
+constant-time comparison are the runtime's, shared with the signals dashboard.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets as random
 from dataclasses import dataclass
 
-from fastapi import Request, Response
+from fastapi import Request
+from hub_runtime.staff_pages import same_token
 
 SESSION_COOKIE = "portal_session"
 PENDING_COOKIE = "portal_pending"  # between the password and the second factor's code
@@ -25,32 +28,6 @@ PENDING_SECONDS = 300
 CSRF_COOKIE = "portal_csrf"
 PATH = "/portal"
 _CROSS_SITE = frozenset({"cross-site", "same-site"})
-
-
-@dataclass(frozen=True)
-class Cookies:
-    """How the portal sets its cookies: ``secure`` outside development."""
-
-    secure: bool
-
-    def set(self, response: Response, name: str, value: str, max_age: int | None) -> None:
-        """Set an HttpOnly, SameSite=Strict cookie on the portal's path (``max_age`` None: for
-        the browser session)."""
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            path=PATH,
-            secure=self.secure,
-            httponly=True,
-            samesite="strict",
-        )
-
-    def clear(self, response: Response, name: str) -> None:
-        """Remove a cookie."""
-        response.delete_cookie(
-            name, path=PATH, secure=self.secure, httponly=True, samesite="strict"
-        )
 
 
 @dataclass(frozen=True)
@@ -77,9 +54,4 @@ class Csrf:
         if not cookie or not submitted:
             return False
         expected = self.token(cookie, request.cookies.get(SESSION_COOKIE))
-        return hmac.compare_digest(expected, submitted)
-
-
-def new_cookie_value() -> str:
-    """A fresh random cookie value (256 bits, URL-safe)."""
-    return random.token_urlsafe(32)
+        return same_token(expected, submitted)

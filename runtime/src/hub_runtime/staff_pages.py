@@ -1,0 +1,91 @@
+"""What a server-rendered page for staff needs of its session at the HTTP edge, written once for
+the signals dashboard (``/dashboard``) and the partner portal (``/portal``): the cookies'
+attributes, the session's random secrets, the constant-time check of a CSRF token, and the
+headers every page carries. Each service keeps its own accounts, sessions (their SQL), routes
+and CSRF scheme.
+
+Sources: OWASP Session Management Cheat Sheet (cookie attributes; a session id of at least 64
+bits of entropy, here 256; ids stored only as a hash, by the services), OWASP Cross-Site
+Request Forgery Prevention Cheat Sheet (token comparison), RFC 6265bis (``SameSite``),
+RFC 9111 section 5.2.2.5 (``no-store``), CSP Level 3.
+"""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from starlette.responses import Response
+
+SECRET_BYTES = 32
+"""Random bytes of a session cookie's value or a CSRF token (256 bits)."""
+
+
+def new_secret() -> str:
+    """A fresh random value for a session cookie or a CSRF token: `SECRET_BYTES` random bytes,
+    URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def same_token(expected: str | None, given: str | None) -> bool:
+    """Whether ``given`` is the token ``expected``, compared in constant time; False when either
+    is missing or empty (a missing token never matches a missing cookie)."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def page_headers(style_src: str) -> dict[str, str]:
+    """The headers of every staff page: never stored by a browser or a proxy (they show what
+    only staff may see; RFC 9111 5.2.2.5), a Content-Security-Policy that allows no script at
+    all, stylesheets from ``style_src`` only (a CSP source list, e.g. ``'self'``), no framing
+    and forms posted only to the same origin, no MIME sniffing, and no ``Referer`` (an address
+    may hold a one-time code)."""
+    return {
+        "cache-control": "no-store",
+        "content-security-policy": (
+            f"default-src 'none'; style-src {style_src}; img-src 'self'; form-action 'self';"
+            " frame-ancestors 'none'; base-uri 'none'"
+        ),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+    }
+
+
+@dataclass(frozen=True)
+class PageCookies:
+    """The cookies of the pages under ``path``: always ``HttpOnly`` (no script reads them),
+    ``Secure`` when ``secure`` (everywhere but development, which is plain HTTP on loopback),
+    ``SameSite=Strict`` unless said otherwise, no ``Max-Age`` unless given (the server ends a
+    session on its own idle and absolute timeouts)."""
+
+    path: str
+    secure: bool
+
+    def set(
+        self,
+        response: Response,
+        name: str,
+        value: str,
+        *,
+        max_age: int | None = None,
+        samesite: Literal["strict", "lax"] = "strict",
+    ) -> None:
+        """Set cookie ``name`` on ``response`` (``max_age`` in seconds; None: for the browser
+        session). ``samesite="lax"`` only for a cookie that must come back on a top-level
+        redirect from another site (an OpenID Connect provider's answer)."""
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=self.path,
+            secure=self.secure,
+            httponly=True,
+            samesite=samesite,
+        )
+
+    def clear(self, response: Response, name: str) -> None:
+        """Remove cookie ``name`` (same path and attributes, expired)."""
+        response.delete_cookie(
+            name, path=self.path, secure=self.secure, httponly=True, samesite="strict"
+        )

@@ -1,0 +1,91 @@
+"""Staff pages' session machinery (`hub_runtime.staff_pages`): cookie attributes, secrets, the
+CSRF token check and the page headers."""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import Response
+from hub_runtime.staff_pages import PageCookies, new_secret, page_headers, same_token
+
+
+def _app(cookies: PageCookies) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/pages/set")
+    async def set_one() -> Response:
+        response = Response("ok")
+        cookies.set(response, "session", "v")
+        cookies.set(response, "flow", "f", max_age=600, samesite="lax")
+        return response
+
+    @app.get("/pages/clear")
+    async def clear_one() -> Response:
+        response = Response("ok")
+        cookies.clear(response, "session")
+        return response
+
+    return app
+
+
+async def _set_cookies(cookies: PageCookies, path: str) -> dict[str, set[str]]:
+    transport = httpx.ASGITransport(app=_app(cookies))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.get(path)
+    out: dict[str, set[str]] = {}
+    for header in answer.headers.get_list("set-cookie"):
+        first, *attributes = (part.strip() for part in header.split(";"))
+        out[first.split("=")[0]] = {a.lower() for a in attributes}
+    return out
+
+
+@pytest.mark.parametrize("secure", [True, False])
+async def test_cookies_are_httponly_strict_on_their_path_and_secure_outside_development(
+    secure: bool,
+) -> None:
+    found = await _set_cookies(PageCookies("/pages", secure), "/pages/set")
+    assert {"httponly", "samesite=strict", "path=/pages"} <= found["session"]
+    assert not any(a.startswith("max-age") for a in found["session"])
+    assert {"httponly", "samesite=lax", "path=/pages", "max-age=600"} <= found["flow"]
+    assert ("secure" in found["session"]) is secure
+    assert ("secure" in found["flow"]) is secure
+
+
+async def test_clearing_expires_the_cookie_on_its_path() -> None:
+    found = await _set_cookies(PageCookies("/pages", True), "/pages/clear")
+    assert {"httponly", "samesite=strict", "path=/pages", "secure", "max-age=0"} <= found["session"]
+
+
+def test_secrets_are_256_random_bits_url_safe() -> None:
+    values = {new_secret() for _ in range(100)}
+    assert len(values) == 100
+    assert all(len(v) == 43 and v.replace("-", "").replace("_", "").isalnum() for v in values)
+
+
+@pytest.mark.parametrize(
+    ("expected", "given", "same"),
+    [
+        ("abc", "abc", True),
+        ("abc", "abd", False),
+        ("abc", "ab", False),
+        (None, None, False),
+        ("", "", False),
+        ("abc", None, False),
+        (None, "abc", False),
+        ("abc", "é", False),  # not ASCII: hmac.compare_digest on str would raise TypeError
+        ("é", "é", True),
+    ],
+)
+def test_same_token(expected: str | None, given: str | None, same: bool) -> None:
+    assert same_token(expected, given) is same
+
+
+def test_page_headers_allow_no_script_and_store_nothing() -> None:
+    headers = page_headers("'self'")
+    assert headers["cache-control"] == "no-store"
+    policy = [d.strip() for d in headers["content-security-policy"].split(";")]
+    assert "default-src 'none'" in policy
+    assert "style-src 'self'" in policy
+    assert not any(d.startswith("script-src") for d in policy)
+    assert "frame-ancestors 'none'" in policy
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
