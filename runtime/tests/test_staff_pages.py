@@ -3,9 +3,15 @@ CSRF token check and the page headers."""
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from hub_runtime.staff_pages import PageCookies, new_secret, page_headers, same_token
+from hub_runtime.staff_pages import (
+    PageCookies,
+    form_fields,
+    new_secret,
+    page_headers,
+    same_token,
+)
 
 
 def _app(cookies: PageCookies) -> FastAPI:
@@ -89,3 +95,31 @@ def test_page_headers_allow_no_script_and_store_nothing() -> None:
     assert "frame-ancestors 'none'" in policy
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["x-content-type-options"] == "nosniff"
+
+
+async def _fields(body: bytes, content_type: str) -> dict[str, list[str]]:
+    app = FastAPI()
+
+    @app.post("/pages/form")
+    async def form(request: Request) -> dict[str, list[str]]:
+        return await form_fields(request)
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.post(
+            "/pages/form", content=body, headers={"content-type": content_type}
+        )
+    assert answer.status_code == 200
+    fields: dict[str, list[str]] = answer.json()
+    return fields
+
+
+async def test_form_fields_keep_order_and_blanks_and_refuse_other_forms() -> None:
+    form = "application/x-www-form-urlencoded"
+    assert await _fields(b"a=1&b=&a=2&c=%C3%A9", form) == {"a": ["1", "2"], "b": [""], "c": ["é"]}
+    assert await _fields(b"a=1", f"{form}; charset=utf-8") == {"a": ["1"]}
+    assert await _fields(b"a=1", "application/json") == {}
+    assert await _fields(b"a=\xff", form) == {"a": ["\ufffd"]}
+    forty = "&".join(f"f{i}=x" for i in range(40)).encode()
+    assert len(await _fields(forty, form)) == 40
+    assert await _fields(forty + b"&one=more", form) == {}  # parse_qs would raise ValueError

@@ -14,11 +14,32 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import parse_qs
 
+from starlette.requests import Request
 from starlette.responses import Response
 
 SECRET_BYTES = 32
 """Random bytes of a session cookie's value or a CSRF token (256 bits)."""
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_FIELDS = 40
+"""More fields than any staff page's form has: a body with more is not one of its forms."""
+
+
+async def form_fields(request: Request, max_fields: int = MAX_FORM_FIELDS) -> dict[str, list[str]]:
+    """The fields of a page's form (``application/x-www-form-urlencoded``, UTF-8, undecodable
+    bytes replaced): each name's values in order, blank values kept. Empty when the body is of
+    another type or has more than ``max_fields`` fields: the form is refused as a whole, and
+    its CSRF check then answers the page's 403 (never a 500: `urllib.parse.parse_qs` raises
+    ValueError past its limit). The edge has bounded the body's size already."""
+    if not request.headers.get("content-type", "").startswith(FORM_TYPE):
+        return {}
+    body = (await request.body()).decode("utf-8", errors="replace")
+    try:
+        return parse_qs(body, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError:
+        return {}
 
 
 def new_secret() -> str:

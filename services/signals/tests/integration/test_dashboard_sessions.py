@@ -100,6 +100,12 @@ async def test_a_sign_in_without_the_csrf_token_is_forbidden(browser: httpx.Asyn
         "/dashboard/sign-in", data={"csrf_token": "é", "username": "anna", "password": PASSWORD}
     )
     assert odd.status_code == 403
+    crowded = {f"f{i}": "x" for i in range(50)}
+    signed = await browser.get("/dashboard/sign-in")
+    assert signed.status_code == 200
+    csrf = browser.cookies["signals_sign_in_csrf"]
+    crowded.update(csrf_token=csrf, username="anna", password=PASSWORD)
+    assert (await browser.post("/dashboard/sign-in", data=crowded)).status_code == 403
     assert "signals_session" not in browser.cookies
 
 

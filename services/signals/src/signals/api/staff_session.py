@@ -13,12 +13,11 @@ headers are the runtime's (`hub_runtime.staff_pages`), shared with the partner p
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import parse_qs
 
 from fastapi import Request, Response
 from hub_runtime.errors import DomainError
 from hub_runtime.http import status_of
-from hub_runtime.staff_pages import PageCookies, page_headers
+from hub_runtime.staff_pages import PageCookies, form_fields, page_headers
 
 from signals.api.common import SignalsBus
 from signals.domain.accounts import CurrentSession
@@ -89,7 +88,6 @@ async def session_of(request: Request, bus: SignalsBus) -> CurrentSession | None
 
 
 async def form_of(request: Request) -> dict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body as a dict (the first value of each name;
-    the edge has bounded the body's size already)."""
-    fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in fields.items()}
+    """A form's fields (`hub_runtime.staff_pages.form_fields`), the first value of each name:
+    empty for another type or too many fields (then the CSRF check refuses the form)."""
+    return {name: values[0] for name, values in (await form_fields(request)).items()}

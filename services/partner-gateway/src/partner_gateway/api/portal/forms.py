@@ -12,7 +12,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -21,6 +20,7 @@ from hub_runtime import idempotency
 from hub_runtime.bus import IdempotencyKey, Message
 from hub_runtime.errors import DomainError, UnauthenticatedError
 from hub_runtime.http import status_of
+from hub_runtime.staff_pages import form_fields
 from pydantic import BaseModel, ValidationError
 
 from partner_gateway import messages as m
@@ -41,11 +41,9 @@ Build = Callable[[Form, StaffSession], tuple[Message[Any], Any, str]]
 
 
 async def read_form(request: Request) -> Form:
-    """The urlencoded fields of the body (the edge bounds its size); empty for another type."""
-    if not request.headers.get("content-type", "").startswith(_FORM):
-        return {}
-    body = (await request.body()).decode("utf-8", errors="replace")
-    return parse_qs(body, keep_blank_values=True, max_num_fields=40)
+    """The urlencoded fields of the body (`hub_runtime.staff_pages.form_fields`): empty for
+    another type or too many fields (then the CSRF check refuses the form)."""
+    return await form_fields(request)
 
 
 def one(form: Form, name: str) -> str:
