@@ -12,6 +12,7 @@ from hub_runtime.auth import Principal, Role, install, mint_token, requires
 from hub_runtime.edge_limits import InFlightLimitMiddleware
 from hub_runtime.http import create_app
 from hub_runtime.openapi_errors import errors, raises
+from hub_runtime.path_ids import PathId
 from pydantic import BaseModel
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
@@ -423,3 +424,78 @@ async def test_a_dependency_failing_under_a_request_is_503_with_retry_after(
     assert record.levelname == "WARNING"
     assert getattr(record, "error_type") == type(failure).__name__  # noqa: B009
     assert str(failure) not in record.getMessage()
+
+
+async def test_allow_lists_every_method_of_the_path_not_the_first_routes() -> None:
+    """The third trial's ``PATCH /cases`` answered ``Allow: POST`` though GET served the path
+    too: Starlette named the methods of the first route whose path matched (RFC 9110
+    section 15.5.6: Allow lists the methods the target resource supports)."""
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+
+    @app.post("/cases")
+    async def open_case() -> dict[str, str]:
+        return {}
+
+    @app.get("/cases")
+    async def list_cases() -> dict[str, str]:
+        return {}
+
+    @app.put("/cases/{case_id}")
+    async def replace(case_id: int) -> dict[str, int]:
+        return {"case_id": case_id}
+
+    @app.delete("/cases/{case_id}")
+    async def remove(case_id: int) -> dict[str, int]:
+        return {"case_id": case_id}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        collection = await client.patch("/cases")
+        item = await client.get("/cases/7")
+        head = await client.head("/cases/7")  # HEAD runs as GET: refused alike
+    _refusal(collection, 405, "method_not_allowed")
+    assert collection.headers["allow"] == "GET, HEAD, POST"
+    _refusal(item, 405, "method_not_allowed")
+    assert item.headers["allow"] == "DELETE, PUT"
+    assert head.status_code == 405
+    assert head.headers["allow"] == "DELETE, PUT"
+
+
+CANONICAL = "0b3e7c1a-5d2f-4c1e-9a7b-2f8e6d4c3b1a"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        CANONICAL.upper(),
+        "{" + CANONICAL + "}",
+        CANONICAL.replace("-", ""),
+        "urn:uuid:" + CANONICAL,
+        "not-a-uuid",
+    ],
+)
+async def test_a_path_id_is_its_canonical_form_only(written: str) -> None:
+    """The third trial's finding: upper case, braces, no hyphens and urn:uuid: named the same
+    case; now 422 like any malformed id in a path, the form named, the value not quoted."""
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+
+    @app.get("/cases/{case_id}")
+    async def read(case_id: PathId) -> dict[str, str]:
+        return {"case_id": str(case_id)}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        refused = await client.get(f"/cases/{written}")
+        canonical = await client.get(f"/cases/{CANONICAL}")
+        schema = (await client.get("/openapi.json")).json()
+    body = _refusal(refused, 422, "invalid_request")
+    assert body["reasons"] == [
+        "path.case_id: should be a UUID in its canonical form (RFC 9562): 32 lower-case"
+        " hexadecimal digits in groups of 8-4-4-4-12 joined by hyphens, without braces or a"
+        " urn:uuid: prefix"
+    ]
+    assert written not in refused.text
+    assert canonical.json() == {"case_id": CANONICAL}
+    parameter = schema["paths"]["/cases/{case_id}"]["get"]["parameters"][0]["schema"]
+    assert parameter["format"] == "uuid"
+    assert parameter["pattern"].startswith("^[0-9a-f]{8}-")

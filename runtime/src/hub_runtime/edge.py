@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub_runtime import strict_json
@@ -78,18 +79,38 @@ def code_for(status: int) -> str:
     return STATUS_CODES.get(status, f"error_{status}")
 
 
-async def on_http_exception(_: Request, exc: Exception) -> JSONResponse:
+async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's and FastAPI's `HTTPException` (404/405 of the router, 401/403 of auth,
-    429 of a rate limit) in the hub's shape, keeping their headers (Allow, WWW-Authenticate,
-    Retry-After)."""
+    429 of a rate limit) in the hub's shape, keeping their headers (WWW-Authenticate,
+    Retry-After). A 405's ``Allow`` lists every method the path takes (`allowed_methods`):
+    Starlette's names only the first route whose path matched."""
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
     return error_response(
         exc.status_code,
         code_for(exc.status_code),
         detail or HTTPStatus(exc.status_code).phrase.lower(),
-        headers=exc.headers,
+        headers=headers or None,
     )
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
+    """Every method a route of ``routes`` takes on the request's path, sorted, with ``HEAD``
+    wherever ``GET`` is (`HeadAsGetMiddleware`): what a 405's ``Allow`` lists (RFC 9110
+    section 10.2.1: the methods the target resource supports; section 15.5.6: a 405 carries
+    it). Each service adds one route per method, so the path's methods are spread over
+    several routes; Starlette's own ``Allow`` named the first route's only."""
+    methods: set[str] = set()
+    for route in routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(scope)[0] is not Match.NONE:
+            methods.update(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 class BodyRefusedError(ValueError):
@@ -152,7 +173,8 @@ class JsonBodyMiddleware:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        refusal = None if self._form_allowed(scope) else _refusal(scope, body)
+        form_path = self._form_path(scope)
+        refusal = None if form_path and _is_form(scope) else _refusal(scope, body, form_path)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -167,25 +189,33 @@ class JsonBodyMiddleware:
 
         await self.app(scope, replay, send)
 
-    def _form_allowed(self, scope: Scope) -> bool:
+    def _form_path(self, scope: Scope) -> bool:
         path = str(scope.get("path", ""))
-        if not any(path.startswith(prefix) for prefix in self.form_prefixes):
-            return False
-        content_type: bytes = dict(scope.get("headers") or []).get(b"content-type", b"")
-        media_type = content_type.decode("latin-1").split(";")[0].strip().lower()
-        return media_type == "application/x-www-form-urlencoded"
+        return any(path.startswith(prefix) for prefix in self.form_prefixes)
 
 
-def _refusal(scope: Scope, body: bytes) -> JSONResponse | None:
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+NOT_JSON = "the body must be JSON in UTF-8, sent with Content-Type: application/json"
+NOT_JSON_NOR_FORM = (
+    "the body must be JSON in UTF-8 (Content-Type: application/json) or a form"
+    " (Content-Type: application/x-www-form-urlencoded)"
+)
+
+
+def _is_form(scope: Scope) -> bool:
+    content_type: bytes = dict(scope.get("headers") or []).get(b"content-type", b"")
+    return content_type.decode("latin-1").split(";")[0].strip().lower() == FORM_MEDIA_TYPE
+
+
+def _refusal(scope: Scope, body: bytes, form_path: bool) -> JSONResponse | None:
+    """415 for a body that is not JSON (nor a form, on a path that takes one: the sentence
+    names both), 422 for JSON that is not strict; None when the body passes."""
     if not body:
         return None
     content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
     if not is_json_media_type(content_type.decode("latin-1")):
-        return error_response(
-            415,
-            "unsupported_media_type",
-            "the body must be JSON in UTF-8, sent with Content-Type: application/json",
-        )
+        sentence = NOT_JSON_NOR_FORM if form_path else NOT_JSON
+        return error_response(415, "unsupported_media_type", sentence)
     try:
         parse_json_body(body)
     except BodyRefusedError as refused:
