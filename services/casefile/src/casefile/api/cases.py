@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from hub_contracts.codes import MAX_OFFSET, BoundedInt
 from hub_runtime.bus import MessageBus
+from hub_runtime.path_ids import PathId
 from hub_runtime.service import ServiceContext
 
 from casefile import bodies as b
@@ -82,7 +83,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         summary="A case with its timeline (personal data: counsellors)",
         responses=GONE,
     )
-    async def read_case(case_id: UUID, who: Reader) -> out.CaseView:
+    async def read_case(case_id: PathId, who: Reader) -> out.CaseView:
         with_person = who.role in PERSONAL_READERS
         return out.CaseView.model_validate(
             await bus.dispatch(m.ReadCase(case_id, who, with_person))
@@ -93,7 +94,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         summary="Change coarse facts (location, region, flags)",
         responses=REFUSED_OR_GONE,
     )
-    async def update_case(case_id: UUID, body: b.UpdateCase, who: Worker) -> out.CaseRef:
+    async def update_case(case_id: PathId, body: b.UpdateCase, who: Worker) -> out.CaseRef:
         del who
         await bus.dispatch(m.UpdateCase(case_id, body))
         return out.CaseRef(case_id=case_id)
@@ -103,7 +104,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         summary="Replace the person's data and household",
         responses=REFUSED_OR_GONE,
     )
-    async def update_person(case_id: UUID, body: b.UpdatePerson, who: Worker) -> out.CaseRef:
+    async def update_person(case_id: PathId, body: b.UpdatePerson, who: Worker) -> out.CaseRef:
         del who
         await bus.dispatch(m.UpdatePerson(case_id, body))
         return out.CaseRef(case_id=case_id)
@@ -113,18 +114,18 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         summary="Close the case (starts the retention period)",
         responses=REFUSED_OR_GONE,
     )
-    async def close_case(case_id: UUID, body: b.CloseCase, who: Worker) -> out.CaseClosed:
+    async def close_case(case_id: PathId, body: b.CloseCase, who: Worker) -> out.CaseClosed:
         await bus.dispatch(m.CloseCase(case_id, body, who))
         return out.CaseClosed(case_id=case_id, closed_on=body.closed_on)
 
     @r.delete("/{case_id}/person", summary="Erase the person (crypto-shredding)", responses=GONE)
-    async def erase(case_id: UUID, who: Manager) -> out.PersonErased:
+    async def erase(case_id: PathId, who: Manager) -> out.PersonErased:
         await bus.dispatch(m.ErasePerson(case_id, by=who.sub, reason="request"))
         await workers.vacuum_destroyed_keys(ctx)
         return out.PersonErased(case_id=case_id, erased=True)
 
     @r.get("/{case_id}/erasure", summary="The erasure tombstone (auditable trace)")
-    async def tombstone(case_id: UUID, who: Manager) -> out.Tombstone:
+    async def tombstone(case_id: PathId, who: Manager) -> out.Tombstone:
         del who
         stone = await bus.dispatch(m.ReadTombstone(case_id))
         return out.Tombstone(
@@ -135,7 +136,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         )
 
     @r.get("/{case_id}/access-log", summary="Every read of the person's data")
-    async def access_log(case_id: UUID, who: Manager) -> out.AccessLog:
+    async def access_log(case_id: PathId, who: Manager) -> out.AccessLog:
         del who
         return out.AccessLog.model_validate({"items": await bus.dispatch(m.ReadAccessLog(case_id))})
 

@@ -2,13 +2,13 @@
 read-your-writes query."""
 
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 from hub_contracts.registry import EVENT_TYPE_PATTERN
 from hub_runtime.bus import MessageBus
 from hub_runtime.errors import InvalidError
 from hub_runtime.openapi_errors import errors
+from hub_runtime.path_ids import PathId
 
 from casefile import bodies as b
 from casefile import messages as m
@@ -40,7 +40,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=errors(422),
     )
     async def newest_event(
-        case_id: UUID,
+        case_id: PathId,
         who: Service,
         event_types: Annotated[list[str], Query(alias="type", min_length=1, max_length=32)],
     ) -> out.NewestEvent:

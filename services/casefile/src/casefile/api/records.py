@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Response
 from fastapi.responses import PlainTextResponse
 from hub_runtime.bus import MessageBus
 from hub_runtime.openapi_errors import errors
+from hub_runtime.path_ids import PathId
 
 from casefile import bodies as b
 from casefile import messages as m
@@ -30,7 +31,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         "/{case_id}/stage", summary="Record a procedure stage change", responses=REFUSED_OR_GONE
     )
     async def change_stage(
-        case_id: UUID, body: b.ChangeStage, who: Worker, response: Response, key: KeyHeader = None
+        case_id: PathId, body: b.ChangeStage, who: Worker, response: Response, key: KeyHeader = None
     ) -> out.StageChanged:
         route = f"POST /cases/{case_id}/stage"
         message = m.ChangeStage(case_id, body, who)
@@ -44,7 +45,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=REFUSED_OR_GONE,
     )
     async def record_decision(
-        case_id: UUID,
+        case_id: PathId,
         body: b.RecordDecision,
         who: Worker,
         response: Response,
@@ -65,7 +66,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=errors(404, 409, 410),
     )
     async def correct_date(
-        case_id: UUID,
+        case_id: PathId,
         body: b.CorrectRecordedDate,
         who: Worker,
         response: Response,
@@ -91,7 +92,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=REFUSED_OR_GONE,
     )
     async def record_bottleneck(
-        case_id: UUID,
+        case_id: PathId,
         body: b.RecordBottleneck,
         who: Worker,
         response: Response,
@@ -112,7 +113,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=REFUSED_OR_GONE,
     )
     async def record_options(
-        case_id: UUID,
+        case_id: PathId,
         body: b.RecordOptions,
         who: Worker,
         response: Response,
@@ -129,7 +130,9 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         summary="Record an own effort (dossier)",
         responses=REFUSED_OR_GONE,
     )
-    async def record_effort(case_id: UUID, body: b.RecordEffort, who: Worker) -> out.EffortRecorded:
+    async def record_effort(
+        case_id: PathId, body: b.RecordEffort, who: Worker
+    ) -> out.EffortRecorded:
         effort_id = await bus.dispatch(m.RecordEffort(case_id, body, who))
         return out.EffortRecorded(case_id=case_id, effort_id=effort_id)
 
@@ -140,7 +143,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses={**GONE, 200: MARKDOWN},
     )
     async def dossier(
-        case_id: UUID, who: Worker, format: Literal["json", "markdown"] = "json"
+        case_id: PathId, who: Worker, format: Literal["json", "markdown"] = "json"
     ) -> Any:
         document = await bus.dispatch(m.ReadDossier(case_id, who))
         if format == "markdown":
@@ -154,7 +157,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         responses=REFUSED_OR_GONE,
     )
     async def schedule_deadline(
-        case_id: UUID, body: Annotated[b.ScheduleDeadline, Body()], who: Worker
+        case_id: PathId, body: Annotated[b.ScheduleDeadline, Body()], who: Worker
     ) -> out.DeadlineTracked:
         del who
         deadline_id = await bus.dispatch(m.ScheduleDeadline(case_id, body))

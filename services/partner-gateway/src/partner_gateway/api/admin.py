@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from hub_contracts.codes import BoundedInt, ClientId
 from hub_runtime.auth import Principal, Role, requires
 from hub_runtime.openapi_errors import errors
+from hub_runtime.path_ids import PathId
 
 from partner_gateway import messages as m
 from partner_gateway import staff_messages as sm
@@ -37,7 +38,7 @@ def router(bus: GatewayBus) -> APIRouter:
         responses=errors(403, 409),
     )
     async def put_webhook(
-        partner_id: UUID, body: WebhookRegistration, who: Admin
+        partner_id: PathId, body: WebhookRegistration, who: Admin
     ) -> WebhookRegistered:
         url = str(body.url)
         done = await bus.dispatch(m.RegisterWebhook(partner_id, url))
@@ -81,12 +82,12 @@ def router(bus: GatewayBus) -> APIRouter:
         summary="New API client",
         responses=errors(403, 409),
     )
-    async def new_client(partner_id: UUID, who: Admin) -> ClientCreated:
+    async def new_client(partner_id: PathId, who: Admin) -> ClientCreated:
         issued = await bus.dispatch(m.CreateClient(partner_id))
         return ClientCreated(client_id=issued.client_id, client_secret=issued.client_secret)
 
     @routes.get("/partners/{partner_id}/credentials", summary="A partner's API clients")
-    async def list_clients(partner_id: UUID, who: Admin) -> out.Clients:
+    async def list_clients(partner_id: PathId, who: Admin) -> out.Clients:
         return out.Clients.model_validate({"items": await bus.dispatch(m.ListClients(partner_id))})
 
     @routes.post(
@@ -113,7 +114,7 @@ def router(bus: GatewayBus) -> APIRouter:
         summary="Invite a partner's staff member to the portal (a one-time code, shown once)",
         responses=errors(403, 404, 409),
     )
-    async def invite_staff(partner_id: UUID, body: StaffInvitation, who: Admin) -> StaffInvited:
+    async def invite_staff(partner_id: PathId, body: StaffInvitation, who: Admin) -> StaffInvited:
         invited = await bus.dispatch(m.InviteStaff(partner_id, body.email, lead=body.lead))
         return StaffInvited(
             staff_id=invited.staff_id,
@@ -123,7 +124,7 @@ def router(bus: GatewayBus) -> APIRouter:
         )
 
     @routes.get("/partners/{partner_id}/staff", summary="A partner's portal accounts")
-    async def list_staff(partner_id: UUID, who: Admin) -> out.StaffAccounts:
+    async def list_staff(partner_id: PathId, who: Admin) -> out.StaffAccounts:
         return out.StaffAccounts.model_validate(
             {"items": await bus.dispatch(m.ListStaff(partner_id))}
         )
@@ -133,7 +134,7 @@ def router(bus: GatewayBus) -> APIRouter:
         summary="Revoke a portal account; its sessions end at once",
         responses=errors(404),
     )
-    async def revoke_staff(staff_id: UUID, who: Admin) -> out.StaffRevoked:
+    async def revoke_staff(staff_id: PathId, who: Admin) -> out.StaffRevoked:
         await bus.dispatch(m.RevokeStaff(staff_id))
         return out.StaffRevoked(staff_id=staff_id, status="revoked")
 
@@ -143,7 +144,7 @@ def router(bus: GatewayBus) -> APIRouter:
         summary="A one-time password-reset code for a portal account (shown once)",
         responses=errors(404, 409),
     )
-    async def password_reset(staff_id: UUID, who: Admin) -> PasswordResetIssued:
+    async def password_reset(staff_id: PathId, who: Admin) -> PasswordResetIssued:
         issued = await bus.dispatch(sm.IssuePasswordReset(staff_id))
         return PasswordResetIssued(
             staff_id=staff_id,
@@ -157,12 +158,12 @@ def router(bus: GatewayBus) -> APIRouter:
         summary="Remove a portal account's second factor (a lost phone); its sessions end",
         responses=errors(404),
     )
-    async def reset_factor(staff_id: UUID, who: Admin) -> out.SecondFactorRemoved:
+    async def reset_factor(staff_id: PathId, who: Admin) -> out.SecondFactorRemoved:
         await bus.dispatch(sm.ResetSecondFactor(staff_id))
         return out.SecondFactorRemoved(staff_id=staff_id, status="second_factor_removed")
 
     @routes.get("/partners/{partner_id}/staff-audit", summary="Who invited, revoked or reset whom")
-    async def staff_audit(partner_id: UUID, who: Admin) -> out.StaffAudit:
+    async def staff_audit(partner_id: PathId, who: Admin) -> out.StaffAudit:
         entries = await bus.dispatch(sm.ReadStaffAudit(partner_id))
         return out.StaffAudit.model_validate({"items": [asdict(entry) for entry in entries]})
 

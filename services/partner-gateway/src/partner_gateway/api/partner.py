@@ -15,6 +15,7 @@ from hub_runtime.auth import Principal, Role, requires
 from hub_runtime.bus import IdempotencyKey, Message
 from hub_runtime.errors import BadRequestError
 from hub_runtime.openapi_errors import errors, raises
+from hub_runtime.path_ids import PathId
 from pydantic import BaseModel
 
 from partner_gateway import messages as m
@@ -97,7 +98,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         response_model=out.ReferralData,
         responses=errors(410, 503),
     )
-    async def referral(referral_id: UUID, partner_id: PartnerId) -> JSONResponse:
+    async def referral(referral_id: PathId, partner_id: PartnerId) -> JSONResponse:
         body = await disclose(bus, partner_id, referral_id)
         # Personal data: no cache anywhere on the way.
         return JSONResponse(body, headers={"cache-control": "no-store"})
@@ -110,7 +111,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         responses=errors(409),
     )
     async def status(
-        referral_id: UUID,
+        referral_id: PathId,
         body: StatusReport,
         partner_id: PartnerId,
         key: IdemKey,
@@ -125,7 +126,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         response_model=out.MonitoringAccepted,
     )
     async def monitoring(
-        referral_id: UUID,
+        referral_id: PathId,
         body: MonitoringReport,
         partner_id: PartnerId,
         key: IdemKey,
@@ -141,7 +142,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         summary="Acknowledge a notice",
         response_model=out.NoticeAcknowledged,
     )
-    async def ack(notice_id: UUID, partner_id: PartnerId, key: IdemKey) -> JSONResponse:
+    async def ack(notice_id: PathId, partner_id: PartnerId, key: IdemKey) -> JSONResponse:
         acknowledgement = m.AcknowledgeNotice(partner_id, notice_id)
         return await once(acknowledgement, partner_id, key, f"ack:{notice_id}", None)
 

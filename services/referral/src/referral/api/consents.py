@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from hub_runtime.errors import NotFoundError
 from hub_runtime.openapi_errors import errors
+from hub_runtime.path_ids import PathId
 
 from referral import views
 from referral.api.edge import Edge, KeyHeader, created_id, staff_key
@@ -36,7 +37,7 @@ def consents_router(edge: Edge) -> APIRouter:
         responses=errors(403, 409, 410),
     )
     async def grant(
-        case_id: UUID, body: GrantConsent, who: Staff, response: Response, key: KeyHeader = None
+        case_id: PathId, body: GrantConsent, who: Staff, response: Response, key: KeyHeader = None
     ) -> ConsentOut:
         # A case not in the view yet is first caught up with the case file: a tool that has
         # just opened the case there is not told case_not_known_yet.
@@ -50,12 +51,12 @@ def consents_router(edge: Edge) -> APIRouter:
         return await read(created_id(answer, replayed, response))
 
     @router.get("/cases/{case_id}/consents", summary="Every consent of the case")
-    async def of_case(case_id: UUID, who: Staff) -> list[ConsentOut]:
+    async def of_case(case_id: PathId, who: Staff) -> list[ConsentOut]:
         async with edge.reads() as uow:
             return [ConsentOut.of(r) for r in await views.consents(uow, edge.vault, case_id)]
 
     @router.get("/consents/{consent_id}", summary="One consent with its evidence")
-    async def one(consent_id: UUID, who: Staff) -> ConsentOut:
+    async def one(consent_id: PathId, who: Staff) -> ConsentOut:
         return await read(consent_id)
 
     @router.post(
@@ -63,7 +64,7 @@ def consents_router(edge: Edge) -> APIRouter:
         summary="Withdraw a consent: every open referral under it is withdrawn",
         responses=errors(409),
     )
-    async def withdraw(consent_id: UUID, who: Staff) -> ConsentOut:
+    async def withdraw(consent_id: PathId, who: Staff) -> ConsentOut:
         await edge.bus.dispatch(WithdrawConsent(consent_id, who.sub))
         return await read(consent_id)
 

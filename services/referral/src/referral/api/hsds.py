@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Query
 from hub_contracts.codes import BoundedInt
 from hub_runtime.errors import NotFoundError
 from hub_runtime.openapi_errors import errors
+from hub_runtime.path_ids import PathId
 from pydantic import BaseModel
 
 from referral.api.edge import Edge
@@ -59,7 +60,7 @@ def hsds_router(edge: Edge) -> APIRouter:
         summary="One organization as HSDS 3.0 (staff only)",
         responses=errors(404),
     )
-    async def organization(organization_id: UUID, who: DirectoryStaff) -> HsdsOrganization:
+    async def organization(organization_id: PathId, who: DirectoryStaff) -> HsdsOrganization:
         async with edge.reads() as uow:
             partner = await uow.partners.get(organization_id)
         if partner is None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 from hub_contracts.codes import MAX_OFFSET, BoundedInt
 from hub_runtime.errors import NotFoundError
 from hub_runtime.openapi_errors import errors
+from hub_runtime.path_ids import PathId
 
 from referral.api.edge import Edge
 from referral.api.models import PartnerChangeOut, PartnerOut
@@ -37,7 +37,7 @@ def partners_router(edge: Edge) -> APIRouter:
         " change_reason and is audited; an origin-country authority's type never changes",
         responses=errors(409),
     )
-    async def update(partner_id: UUID, body: UpdatePartner, who: Admin) -> PartnerOut:
+    async def update(partner_id: PathId, body: UpdatePartner, who: Admin) -> PartnerOut:
         partner = await edge.bus.dispatch(ReplacePartner(partner_id, body, who.sub))
         return PartnerOut.of(partner, edge.clock.today())
 
@@ -48,7 +48,7 @@ def partners_router(edge: Edge) -> APIRouter:
         return [PartnerOut.of(p, edge.clock.today()) for p in partners]
 
     @router.get("/partners/{partner_id}", summary="One organisation")
-    async def one(partner_id: UUID, who: Reader) -> PartnerOut:
+    async def one(partner_id: PathId, who: Reader) -> PartnerOut:
         async with edge.reads() as uow:
             partner = await uow.partners.get(partner_id)
         if partner is None:
@@ -59,7 +59,7 @@ def partners_router(edge: Edge) -> APIRouter:
         "/partners/{partner_id}/changes",
         summary="Every change of the partner's type or standing: who, when, why (admin)",
     )
-    async def changes_of(partner_id: UUID, who: Admin) -> list[PartnerChangeOut]:
+    async def changes_of(partner_id: PathId, who: Admin) -> list[PartnerChangeOut]:
         async with edge.reads() as uow:
             if await uow.partners.get(partner_id) is None:
                 raise NotFoundError("the partner")

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Response
 from hub_runtime.errors import NotFoundError
 from hub_runtime.openapi_errors import errors
+from hub_runtime.path_ids import PathId
 
 from referral import views
 from referral.api.edge import (
@@ -58,7 +59,7 @@ def referrals_router(edge: Edge) -> APIRouter:
         responses=errors(409, 410),
     )
     async def request(
-        case_id: UUID,
+        case_id: PathId,
         body: RequestReferral,
         who: Staff,
         response: Response,
@@ -87,7 +88,7 @@ def referrals_router(edge: Edge) -> APIRouter:
 
     @router.get("/cases/{case_id}/referrals", summary="Every referral of the case")
     async def of_case(
-        case_id: UUID, who: Staff, response: Response, language: Language
+        case_id: PathId, who: Staff, response: Response, language: Language
     ) -> list[ReferralOut]:
         in_language(response, language)
         async with edge.reads() as uow:
@@ -96,7 +97,7 @@ def referrals_router(edge: Edge) -> APIRouter:
 
     @router.get("/referrals/{referral_id}", summary="One referral, with why it was refused")
     async def one(
-        referral_id: UUID, who: Staff, response: Response, language: Language
+        referral_id: PathId, who: Staff, response: Response, language: Language
     ) -> ReferralOut:
         in_language(response, language)
         return await read(referral_id, language)
@@ -107,7 +108,7 @@ def referrals_router(edge: Edge) -> APIRouter:
         responses=errors(409),
     )
     async def review(
-        referral_id: UUID,
+        referral_id: PathId,
         body: ReviewReferral,
         who: Coordinator,
         response: Response,

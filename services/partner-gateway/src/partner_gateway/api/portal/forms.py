@@ -12,7 +12,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -20,6 +19,7 @@ from hub_runtime import idempotency
 from hub_runtime.bus import IdempotencyKey, Message
 from hub_runtime.errors import DomainError, UnauthenticatedError
 from hub_runtime.http import status_of
+from hub_runtime.path_ids import PathId
 from hub_runtime.staff_pages import form_fields
 from pydantic import BaseModel, ValidationError
 
@@ -175,7 +175,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
         return body.model_dump(mode="json")
 
     @routes.post("/referrals/{referral_id}/status")
-    async def status(referral_id: UUID, request: Request) -> Response:
+    async def status(referral_id: PathId, request: Request) -> Response:
         def build(form: Form, staff: StaffSession) -> tuple[Message[Any], Any, str]:
             body = StatusReport.model_validate(
                 {"status": one(form, "status"), "reason_code": one(form, "reason_code") or None}
@@ -186,7 +186,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
         return await report(request, f"status:{referral_id}", build)
 
     @routes.post("/referrals/{referral_id}/monitoring")
-    async def monitoring(referral_id: UUID, request: Request) -> Response:
+    async def monitoring(referral_id: PathId, request: Request) -> Response:
         def build(form: Form, staff: StaffSession) -> tuple[Message[Any], Any, str]:
             body = MonitoringReport.model_validate(
                 {
@@ -202,7 +202,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
         return await report(request, f"monitoring:{referral_id}", build)
 
     @routes.post("/notices/{notice_id}/ack")
-    async def ack(notice_id: UUID, request: Request) -> Response:
+    async def ack(notice_id: PathId, request: Request) -> Response:
         def build(form: Form, staff: StaffSession) -> tuple[Message[Any], Any, str]:
             return m.AcknowledgeNotice(staff.partner_id, notice_id), None, "ack"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from hub_runtime.errors import DomainError
+from hub_runtime.path_ids import PathId
 
 from partner_gateway.api.portal import i18n
 from partner_gateway.api.portal.errors import error_page
@@ -75,7 +75,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
         )
 
     @routes.get("/referrals/{referral_id}")
-    async def referral(referral_id: UUID, request: Request) -> Response:
+    async def referral(referral_id: PathId, request: Request) -> Response:
         staff = await current_staff(bus, portal, request)
         if staff is None:
             return redirect(_ENDED)
