@@ -303,7 +303,10 @@ async def test_a_generated_client_drives_the_counsellor_flow_and_parses_every_re
     )
 
     refusal(
-        await read_case.asyncio_detailed(uuid4(), client=counsellor), 404, "not_found", cf_models
+        await read_case.asyncio_detailed(uuid4(), client=counsellor),
+        404,
+        "case_not_found",
+        cf_models,
     )
     refusal(
         await read_referral.asyncio_detailed(uuid4(), client=referral_counsellor),

@@ -115,7 +115,7 @@ async def test_the_client_drives_the_counsellor_flow(running_hub: RunningHub) ->
         # -- refusals: one exception, the hub's ErrorBody -----------------------------------
         with pytest.raises(HubError) as missing:
             await hub.read_case(uuid4())
-        assert (missing.value.status, missing.value.error) == (404, "not_found")
+        assert (missing.value.status, missing.value.error) == (404, "case_not_found")
         with pytest.raises(HubError) as impossible:
             await hub.change_stage(
                 case_id, m.ChangeStage(to_stage="final_rejection", decided_on=today)

@@ -22,11 +22,16 @@ class PersonErasedGoneError(GoneError):
         super().__init__(ERASED)
 
 
+CASE_NOT_FOUND = "case_not_found"
+"""The one code of an unknown case id, in casefile and referral alike."""
+
+
 class CaseNotFoundError(NotFoundError):
-    """No case with this id (HTTP 404 ``not_found``)."""
+    """No case with this id (HTTP 404 ``case_not_found``, the code referral answers for a case
+    casefile never had; ``not_found`` before 2026-12-01)."""
 
     def __init__(self) -> None:
-        super().__init__("the case")
+        super().__init__("the case", code=CASE_NOT_FOUND)
 
 
 class CaseClosedError(ConflictError):

@@ -14,7 +14,7 @@ from hub_runtime.errors import NotFoundError
 from casefile import messages as m
 from casefile.deps import Deps
 from casefile.domain import deadlines as dl
-from casefile.errors import PersonErasedGoneError
+from casefile.errors import CaseNotFoundError, PersonErasedGoneError
 from casefile.handlers.common import existing_case
 from casefile.repository.audit import AccessEntry, Tombstone
 from casefile.repository.timeline import TimelineEntry
@@ -147,6 +147,6 @@ async def newest_event(message: m.NewestEvent, uow: CasefileUow, deps: Deps) -> 
     answer 404 instead of "not known yet"."""
     del deps
     if await uow.cases.get(message.case_id) is None:
-        raise NotFoundError("the case", code="case_not_found")
+        raise CaseNotFoundError()
     topic = str(Topic.CASEFILE_EVENTS)
     return await uow.case_events.newest_event(message.case_id, topic, message.event_types)
