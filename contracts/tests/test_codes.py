@@ -39,7 +39,7 @@ def test_a_cursor_is_ascii_digits_and_nothing_else(value: str) -> None:
     """The issue's superscript two (500) and Arabic-Indic 12 (read as 12); a trailing line
     feed, a separator and a sign are other inputs of the class: text that Python's int() or
     isdigit() accept."""
-    with pytest.raises(ValueError, match="ASCII only"):
+    with pytest.raises(ValueError, match="digits 0-9"):
         CURSOR.validate(value)
 
 
@@ -146,3 +146,15 @@ def test_client_ids_refuse_nul_and_other_controls() -> None:
     for value in ["pc_\u0000x", "pc_\tx", "pc_\u00e4", "", "x" * 129]:
         rejects(adapter, value)
     assert adapter.validate_python("pc_0123456789abcdef") == "pc_0123456789abcdef"
+
+
+def test_a_code_refusal_says_in_words_what_is_expected_never_the_pattern() -> None:
+    """The third trial's finding: a language "uk-UA" was told ``^(?:[a-z]{2,3})$``."""
+    worded = AsciiCode("[a-z]{2,3}", words="an ISO 639 language code: 2 or 3 letters")
+    with pytest.raises(ValueError) as refused:
+        worded.validate("uk-UA")
+    assert str(refused.value) == "should be an ISO 639 language code: 2 or 3 letters"
+    with pytest.raises(ValueError) as unworded:
+        AsciiCode("[a-z]{2,3}").validate("uk-UA")
+    for sentence in (str(refused.value), str(unworded.value)):
+        assert all(c not in sentence for c in ("[", "^", "uk-UA"))

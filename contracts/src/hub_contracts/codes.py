@@ -13,7 +13,8 @@ Three faults of one class are closed here once:
 
 Use them as metadata: ``Annotated[str, AsciiCode(r"[A-Z]{2}")]``,
 ``Annotated[int, BoundedInt(0, MAX_OFFSET)]``, ``Annotated[list[X], UniqueItems()]``.
-Reasons quote the pattern or the bounds, never the input.
+Reasons say in words what a code looks like (``AsciiCode(..., words=...)``) or quote the
+bounds, never the input nor a regular expression (a person reads the reason).
 """
 
 from __future__ import annotations
@@ -37,25 +38,34 @@ _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _BIGINT_DIGITS = 19  # more digits than any bigint has: out of range, not parsed
 
 
+UNSHAPED_CODE = (
+    "is not a code of the form this field takes (ASCII; its pattern is in the API description)"
+)
+
+
 @dataclass(frozen=True)
 class AsciiCode:
     """A code matched whole against ``pattern`` with ASCII semantics (``re.fullmatch``).
 
     ``pattern`` is written without anchors; the JSON Schema says ``^(?:pattern)$``.
-    ``max_length`` is checked before the pattern (bounded work on long input).
+    ``max_length`` is checked before the pattern (bounded work on long input). ``words``: what
+    the code looks like, for the refusal's sentence ("should be <words>"); without it the
+    sentence sends the reader to the pattern in the API description.
     """
 
     pattern: str
     max_length: int = 256
+    words: str = ""
 
     def __post_init__(self) -> None:
         if "\\d" in self.pattern or "\\w" in self.pattern or "\\s" in self.pattern:
             raise ValueError("write ASCII classes ([0-9], [A-Za-z0-9_], ' ') in codes")
 
     def validate(self, value: str) -> str:
-        """The value itself when it matches whole; ValueError (naming the pattern) otherwise."""
+        """The value itself when it matches whole; ValueError (saying in `words` what is
+        expected, never the value nor the pattern) otherwise."""
         if len(value) > self.max_length or re.fullmatch(self.pattern, value, re.ASCII) is None:
-            raise ValueError(f"should be a code matching ^(?:{self.pattern})$ (ASCII only)")
+            raise ValueError(f"should be {self.words}" if self.words else UNSHAPED_CODE)
         return value
 
     def __get_pydantic_core_schema__(
@@ -139,19 +149,35 @@ class UniqueItems:
 Offset = Annotated[int, BoundedInt(0, MAX_OFFSET)]
 """How many items of a paged list to skip."""
 
-CURSOR = AsciiCode(r"[0-9]{1,18}")
+CURSOR = AsciiCode(r"[0-9]{1,18}", words="a cursor as the list gave it out: 1 to 18 digits 0-9")
 """An opaque position an API gave out: a sequence number below 10**18, in ASCII digits."""
 
 Cursor = Annotated[str, CURSOR]
 
-ClientId = Annotated[str, AsciiCode(r"[A-Za-z0-9_-]{1,128}")]
+ClientId = Annotated[
+    str,
+    AsciiCode(
+        r"[A-Za-z0-9_-]{1,128}", words="a client id: 1 to 128 ASCII letters, digits, _ and -"
+    ),
+]
 """A partner API client id: ASCII letters, digits, ``_`` and ``-`` (the gateway issues
 ``pc_`` and 16 hex digits; a well-formed unknown id is a 401, as OAuth 2.0 says, not a 422)."""
 
-ClientSecret = Annotated[str, AsciiCode(r"[!-~]{1,256}", max_length=256)]
+ClientSecret = Annotated[
+    str,
+    AsciiCode(
+        r"[!-~]{1,256}",
+        max_length=256,
+        words="a client secret: 1 to 256 visible ASCII characters, no space",
+    ),
+]
 """A client secret as typed or stored by a partner: printable ASCII, no spaces."""
 
-PERIOD = AsciiCode(r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])", 7)
+PERIOD = AsciiCode(
+    r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])",
+    7,
+    words="a month written YYYY-MM, e.g. 2026-03",
+)
 """A calendar month written ``YYYY-MM`` (ISO 8601 calendar month), years 0001 to 9999: there
 is no year 0000 in the calendar (Python's ``date`` starts at year 1). The year is spelled out
 without a look-ahead such as ``(?!0000)``: that is outside the regular expressions JSON Schema

@@ -48,7 +48,11 @@ KOSOVO = "XK"
 ACCEPTED: frozenset[str] = ISO_3166_1_ALPHA_2 | {KOSOVO}
 """Every country code an input may carry."""
 
-_SHAPE = AsciiCode("[A-Z]{2}", max_length=2)
+_SHAPE = AsciiCode(
+    "[A-Z]{2}",
+    max_length=2,
+    words="a country code: 2 ASCII capital letters (ISO 3166-1 alpha-2), e.g. NL",
+)
 
 
 @dataclass(frozen=True)

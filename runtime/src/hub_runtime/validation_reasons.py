@@ -80,6 +80,21 @@ _OWN_WORDS = {
     "float_parsing": "should be a number",
     "uuid_type": "should be a UUID written as text (RFC 9562)",
     "uuid_parsing": "should be a UUID (RFC 9562), 32 hexadecimal digits in groups of 8-4-4-4-12",
+    # A path id (`hub_runtime.path_ids`): one address per resource.
+    "uuid_not_canonical": (
+        "should be a UUID in its canonical form (RFC 9562): 32 lower-case hexadecimal digits in"
+        " groups of 8-4-4-4-12 joined by hyphens, without braces or a urn:uuid: prefix"
+    ),
+    # pydantic's "Input should be greater than or equal to 1" named the input; the bounds are
+    # the schema's.
+    "greater_than_equal": "should be {ge} or more",
+    "greater_than": "should be more than {gt}",
+    "less_than_equal": "should be {le} or less",
+    "less_than": "should be less than {lt}",
+    # pydantic quotes the regular expression; the field's pattern is in the API description.
+    "string_pattern_mismatch": (
+        "is not written in the form this field takes (its pattern is in the API description)"
+    ),
     # "a valid date or datetime" said neither the format nor that the day does not exist
     # (2026-02-30); the parser's detail follows (`_PARSER_DETAIL`).
     "date_parsing": "should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)",

@@ -56,11 +56,22 @@ MAX_ROUNDING_BASE = 10_000
 MAX_EPSILON = 100.0
 """Largest privacy budget (epsilon) of one table; beyond about 10 noise protects nothing."""
 
-IDENTIFIER = AsciiCode(r"[a-z][a-z0-9_]{0,63}", max_length=64)
+IDENTIFIER = AsciiCode(
+    r"[a-z][a-z0-9_]{0,63}",
+    max_length=64,
+    words="a name: a lower-case ASCII letter, then up to 63 lower-case letters, digits and _",
+)
 Identifier = Annotated[str, IDENTIFIER]
 """Table and dimension names of the signals catalogue."""
 
-CoordinateValue = Annotated[str, AsciiCode(r"[A-Za-z0-9_+.-]{1,64}", max_length=64)]
+CoordinateValue = Annotated[
+    str,
+    AsciiCode(
+        r"[A-Za-z0-9_+.-]{1,64}",
+        max_length=64,
+        words="a coordinate value: 1 to 64 ASCII letters, digits and _ + . -",
+    ),
+]
 """A coordinate value: a code of the catalogue (vocabulary value, country code, bucket such as
 "0-5" or "60+")."""
 

@@ -36,10 +36,28 @@ from pydantic import (
 
 CountryCode = IsoCountryCode
 """ISO 3166-1 alpha-2, a code assigned to a country (or XK): `hub_contracts.countries`."""
-LanguageCode = Annotated[str, AsciiCode("[a-z]{2,3}")]
-Phone = Annotated[str, AsciiCode(r"\+?[0-9][0-9 ()-]{5,24}")]
-EvidenceRef = Annotated[str, AsciiCode(r"[A-Za-z0-9._:/#-]{1,120}")]
-MaterialCode = Annotated[str, AsciiCode("[a-z0-9_]{1,64}")]
+LanguageCode = Annotated[
+    str,
+    AsciiCode("[a-z]{2,3}", words="an ISO 639 language code: 2 or 3 lower-case letters, e.g. uk"),
+]
+Phone = Annotated[
+    str,
+    AsciiCode(
+        r"\+?[0-9][0-9 ()-]{5,24}",
+        words="a phone number: an optional +, then 6 to 25 digits 0-9, spaces, ( ) and -",
+    ),
+]
+EvidenceRef = Annotated[
+    str,
+    AsciiCode(
+        r"[A-Za-z0-9._:/#-]{1,120}",
+        words="a reference: 1 to 120 ASCII letters, digits and . _ : / # -",
+    ),
+]
+MaterialCode = Annotated[
+    str,
+    AsciiCode("[a-z0-9_]{1,64}", words="a code: 1 to 64 lower-case ASCII letters, digits and _"),
+]
 
 
 class _Command(BaseModel):
