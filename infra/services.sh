@@ -24,6 +24,18 @@ port_of() {
   fi
   echo $((10#$value))
 }
+# `up` records the ports it used (PORTS_FILE, removed by `down`): `status`, `urls` and a second
+# `up` run without the variables (`make status`) report and use those ports, not the defaults.
+# A variable set now still wins.
+PORTS_FILE="$HUB/run/ports.env"
+PORT_VARIABLES="CASEFILE_HTTP_PORT REFERRAL_HTTP_PORT PARTNER_GATEWAY_HTTP_PORT SIGNALS_HTTP_PORT SIM_PORT"
+if [ -f "$PORTS_FILE" ]; then
+  while IFS='=' read -r variable value; do
+    case " $PORT_VARIABLES " in
+      *" $variable "*) [ -n "${!variable:-}" ] || printf -v "$variable" '%s' "$value" ;;
+    esac
+  done <"$PORTS_FILE"
+fi
 CASEFILE_PORT=$(port_of CASEFILE_HTTP_PORT 8101)
 REFERRAL_PORT=$(port_of REFERRAL_HTTP_PORT 8102)
 GATEWAY_PORT=$(port_of PARTNER_GATEWAY_HTTP_PORT 8103)
@@ -170,9 +182,16 @@ demo() {
   with_env "$PY" -m hub_demo.seed cases
 }
 
+record_ports() {
+  printf '%s\n' "CASEFILE_HTTP_PORT=$CASEFILE_PORT" "REFERRAL_HTTP_PORT=$REFERRAL_PORT" \
+    "PARTNER_GATEWAY_HTTP_PORT=$GATEWAY_PORT" "SIGNALS_HTTP_PORT=$SIGNALS_PORT" \
+    "SIM_PORT=$SIM_PORT" >"$PORTS_FILE"
+}
+
 up() {
   [ -f "$HUB/stack.env" ] || { echo "the stack is not up: run infra/stack.sh up first" >&2; exit 1; }
   ensure_secrets
+  record_ports
   local i
   for entry in "${SERVICES[@]}"; do
     IFS='|' read -r name module port <<<"$entry"
@@ -204,6 +223,7 @@ down() {
     fi
     rm -f "$pidfile"
   done
+  rm -f "$PORTS_FILE"
 }
 
 status() {
