@@ -30,6 +30,7 @@ from hub_runtime.edge import ErrorBody
 F = TypeVar("F", bound=Callable[..., Any])
 
 _MARK = "__hub_error_statuses__"
+_NEVER = "__hub_error_statuses_never__"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REF = "#/components/schemas/ErrorBody"
 _FASTAPI_DEFAULTS = ("HTTPValidationError", "ValidationError")
@@ -45,6 +46,18 @@ def raises(*statuses: int) -> Callable[[F], F]:
 
     def mark(function: F) -> F:
         setattr(function, _MARK, frozenset(statuses) | getattr(function, _MARK, frozenset()))
+        return function
+
+    return mark
+
+
+def never_answers(*statuses: int) -> Callable[[F], F]:
+    """Mark an endpoint with error statuses the rules above would list but it never answers:
+    e.g. the OAuth token endpoint, whose invalid requests are 400 (RFC 6749 section 5.2),
+    never 422."""
+
+    def mark(function: F) -> F:
+        setattr(function, _NEVER, frozenset(statuses))
         return function
 
     return mark
@@ -76,7 +89,7 @@ def route_error_statuses(route: Any) -> set[int]:
         statuses |= {408, 413, 415, 422}
     statuses |= {414, 431}  # the edge's limits on the request target and header fields
     statuses.add(503)  # the edge's backpressure: too many requests in flight
-    return statuses
+    return statuses - getattr(route.endpoint, _NEVER, frozenset())
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:

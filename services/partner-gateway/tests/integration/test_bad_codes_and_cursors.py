@@ -18,11 +18,11 @@ pytestmark = pytest.mark.integration
         {"client_id": "pc_x\n", "client_secret": "pcs_x"},  # a trailing line feed
     ],
 )
-async def test_token_requests_with_control_or_foreign_characters_are_422(
+async def test_token_requests_with_control_or_foreign_characters_are_400(
     gateway: Gateway, body: dict[str, str]
 ) -> None:
     response = await gateway.http.post("/partner/token", json=body)
-    assert response.status_code == 422, response.text
+    assert response.status_code == 400, response.text  # RFC 6749 section 5.2
     assert response.json()["error"] == "invalid_request"
 
 

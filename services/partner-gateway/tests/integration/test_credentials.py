@@ -117,7 +117,7 @@ async def test_the_simulator_works_with_client_credentials(
 async def test_unknown_credentials_and_bad_requests(gateway: Gateway) -> None:
     assert (await _token(gateway, "pc_nobody", "pcs_x")).status_code == 401
     malformed = await gateway.http.post("/partner/token", json={"client_id": "x"})
-    assert malformed.status_code == 422
+    assert malformed.status_code == 400  # RFC 6749 section 5.2: invalid_request
     unknown = await gateway.http.post(
         f"/admin/partners/{uuid.uuid4()}/credentials", headers=gateway.admin()
     )

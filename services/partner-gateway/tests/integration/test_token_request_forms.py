@@ -16,6 +16,15 @@ from .conftest import Gateway
 pytestmark = pytest.mark.integration
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
+RFC_6749_CODES = {
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+}
+ALLOWED = {chr(c) for c in (0x20, 0x21, *range(0x23, 0x5C), *range(0x5D, 0x7F))}
 
 
 def _basic(client_id: str, secret: str) -> dict[str, str]:
@@ -92,7 +101,7 @@ async def test_wrong_requests_get_the_hubs_errors(gateway: Gateway) -> None:
         data={"grant_type": "client_credentials", "client_secret": secret},
         headers=_basic(client_id, secret),
     )
-    assert _answer(both) == (422, "invalid_request")
+    assert _answer(both) == (400, "invalid_request")
     assert both.json()["reasons"] == [
         "client_secret: is given in the Authorization header already: use one"
     ]
@@ -102,25 +111,84 @@ async def test_wrong_requests_get_the_hubs_errors(gateway: Gateway) -> None:
         f"&client_secret={secret}",
         headers=FORM,
     )
-    assert _answer(twice) == (422, "invalid_request")
+    assert _answer(twice) == (400, "invalid_request")
     assert twice.json()["reasons"] == ["client_id: is given more than once"]
     no_grant = await post("/partner/token", data={"client_id": client_id, "client_secret": secret})
-    assert _answer(no_grant) == (422, "invalid_request")
+    assert _answer(no_grant) == (400, "invalid_request")
     assert [r.split(":")[0] for r in no_grant.json()["reasons"]] == ["grant_type"]
     other_grant = await post(
         "/partner/token",
         data={"grant_type": "password", "client_id": client_id, "client_secret": secret},
     )
-    assert _answer(other_grant) == (422, "invalid_request")
+    assert _answer(other_grant) == (400, "unsupported_grant_type")
+    assert other_grant.json()["reasons"] == [
+        "grant_type: only client_credentials is supported here"
+    ]
+    json_grant = await post(
+        "/partner/token",
+        json={"grant_type": "password", "client_id": client_id, "client_secret": secret},
+    )
+    assert _answer(json_grant) == (400, "unsupported_grant_type")
+    unknown_member = await post(
+        "/partner/token", json={"client_id": client_id, "client_secret": secret, "scope": "x"}
+    )
+    assert _answer(unknown_member) == (400, "invalid_request")
+    nobody = await post("/partner/token", data={"grant_type": "client_credentials"})
+    assert _answer(nobody) == (401, "invalid_client")  # section 5.2: no client authentication
+    assert nobody.headers["www-authenticate"].startswith("Basic")
+    duplicate_key = await post(
+        "/partner/token",
+        content=f'{{"client_id": "{client_id}", "client_id": "{client_id}"}}',
+        headers={"content-type": "application/json"},
+    )
+    assert _answer(duplicate_key) == (400, "invalid_request")  # the edge's strict JSON
     bearer = await post(
         "/partner/token", data={"grant_type": "client_credentials"}, headers=gateway.admin()
     )
     assert _answer(bearer) == (401, "invalid_client")
     text = await post("/partner/token", content="a=b", headers={"content-type": "text/plain"})
     assert _answer(text) == (415, "unsupported_media_type")
-    for response in (wrong_basic, in_body, both, twice, no_grant, other_grant):
+    assert "application/x-www-form-urlencoded" in text.json()["detail"]
+    refusals = (wrong_basic, in_body, both, twice, no_grant, other_grant, json_grant)
+    refusals += (unknown_member, nobody, duplicate_key, bearer, text)
+    for response in refusals:
         assert secret not in response.text
         assert "access_token" not in response.text
+        _is_rfc_6749_error(response)
+    for response in (in_body, bearer):  # RFC 9110 section 15.5.2: every 401 has a challenge
+        assert response.headers["www-authenticate"].startswith("Basic")
+
+
+def _is_rfc_6749_error(response: Any) -> None:
+    """RFC 6749 section 5.2 in the hub's shape: 400 or 401 with one of its codes (or the
+    hub's own for what section 5.2 does not cover), ``error_description`` in the ASCII it
+    allows, and section 5.1's headers."""
+    body = response.json()
+    assert set(body) == {"error", "detail", "reasons", "error_description"}, body
+    if response.status_code in (400, 401):
+        assert body["error"] in RFC_6749_CODES
+    assert body["error_description"] == body["detail"].replace('"', "'")
+    assert all(c in ALLOWED for c in body["error_description"])
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+
+
+async def test_the_token_answer_is_never_cached(gateway: Gateway) -> None:
+    """RFC 6749 section 5.1: the token response carries no-store (and Pragma: no-cache)."""
+    _, client_id, secret = await _client(gateway)
+    answer = await gateway.http.post(
+        "/partner/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["pragma"] == "no-cache"
+    assert int(answer.headers["content-length"]) == len(answer.content)
+    other_route = await gateway.http.get("/health")
+    assert "no-store" not in other_route.headers.get("cache-control", "")
+    refused_method = await gateway.http.get("/partner/token")
+    assert _answer(refused_method) == (405, "method_not_allowed")
+    assert refused_method.headers["cache-control"] == "no-store"
 
 
 async def test_an_unknown_client_gets_invalid_client_whatever_else_is_wrong(
@@ -153,3 +221,14 @@ async def test_an_origin_authority_is_refused_first_once_identified(gateway: Gat
         response = await gateway.http.post("/partner/token", **request)
         assert _answer(response) == origin, (request, response.text)
         assert "access_token" not in response.text
+
+
+async def test_the_openapi_document_gives_the_rfc_6749_errors(gateway: Gateway) -> None:
+    document = (await gateway.http.get("/openapi.json")).json()
+    responses = document["paths"]["/partner/token"]["post"]["responses"]
+    assert "422" not in responses  # section 5.2: an invalid request is a 400
+    assert {"400", "401", "403", "415", "429"} <= set(responses)
+    assert "unsupported_grant_type" in responses["400"]["description"]
+    schema = responses["400"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    body = document["components"]["schemas"][schema]
+    assert {"error", "detail", "reasons", "error_description"} <= set(body["required"])

@@ -16,6 +16,7 @@ from hub_runtime.idempotency import PostgresKeys
 from hub_runtime.service import ServiceContext
 
 from partner_gateway.api import admin, partner, portal, token
+from partner_gateway.api.token_answers import TokenAnswersMiddleware
 from partner_gateway.config import Settings
 from partner_gateway.deps import Deps
 from partner_gateway.repository.rate_limits import PostgresRateLimits
@@ -44,6 +45,8 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
         form_prefixes=("/portal/", token.PATH),
     )
     install(app, ctx.hub)
+    # RFC 6749 section 5: no-store and error_description on every answer of the token path.
+    app.add_middleware(TokenAnswersMiddleware, path=token.PATH)
     # Shared by every gateway instance (one row per key in PostgreSQL).
     limiter = PostgresRateLimits(
         ctx.pool,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
 from hub_contracts.codes import BoundedInt, ClientId, ClientSecret, UniqueItems
+from hub_runtime.edge import ErrorBody
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 
@@ -69,6 +70,20 @@ class TokenRequest(_Strict):
     grant_type: Literal["client_credentials"] = "client_credentials"
     client_id: ClientId
     client_secret: ClientSecret
+
+
+class TokenErrorBody(ErrorBody):
+    """The hub's error shape as the token endpoint answers it (RFC 6749 section 5.2)."""
+
+    error: str = Field(
+        description="invalid_request, invalid_client or unsupported_grant_type (RFC 6749"
+        " section 5.2) on a 400 or 401; the hub's code otherwise (partner_origin_authority,"
+        " too_many_requests, ...)",
+        examples=["unsupported_grant_type"],
+    )
+    error_description: str = Field(
+        description="The same sentence as `detail`, in the ASCII RFC 6749 allows"
+    )
 
 
 class TokenResponse(_Strict):
