@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
@@ -103,10 +104,19 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
     section 10.2.1: the methods the target resource supports; section 15.5.6: a 405 carries
     it). Each service adds one route per method, so the path's methods are spread over
     several routes; Starlette's own ``Allow`` named the first route's only."""
+    # Only what matching reads: FastAPI keeps its routing state in the request's scope.
+    probe = {
+        "type": "http",
+        "method": scope["method"],
+        "path": scope["path"],
+        "root_path": scope.get("root_path", ""),
+        "path_params": {},
+    }
     methods: set[str] = set()
-    for route in routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(scope)[0] is not Match.NONE:
+    # Every route, those of included routers too (FastAPI keeps them inside the router).
+    for route in iter_route_contexts(routes):
+        route_methods = route.methods
+        if route_methods and route.matches(probe)[0] is not Match.NONE:
             methods.update(route_methods)
     if "GET" in methods:
         methods.add("HEAD")
