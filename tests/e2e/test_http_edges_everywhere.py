@@ -90,7 +90,9 @@ async def test_every_405_allows_every_method_of_its_path(running_hub: RunningHub
                 )
                 assert answer.json()["error"] == "method_not_allowed"
                 allow = answer.headers["allow"]
-                assert allow == ", ".join(sorted(expected)), (runtime.definition.name, path, allow)
+                # the order of a list is no part of its meaning (RFC 9110 section 10.2.1)
+                shown = set(allow.split(", "))
+                assert shown == expected, (runtime.definition.name, path, allow)
                 checked += 1
     assert checked > 60  # every service's paths, not a handful
 
