@@ -122,8 +122,18 @@ async def test_list_show_and_replay_a_dead_letter(hub_cli: Cli, running_hub: Run
 
 async def test_dead_letter_errors(hub_cli: Cli) -> None:
     neither = await hub_cli.run("dead-letters", "replay", "partner.events.v1", "--json")
-    assert neither.exit_code == 1
+    assert neither.exit_code == 2  # a usage error, as Click's own
     assert json.loads(neither.stderr)["error"] == "missing_option"
+    both = await hub_cli.run(
+        "dead-letters", "replay", "partner.events.v1", "--id", "0:0", "--all", "--json"
+    )
+    assert both.exit_code == 2
+    assert json.loads(both.stderr)["error"] == "conflicting_options"
+    # Something else where the id goes (a pasted name) is a usage error that does not quote it.
+    pasted = await hub_cli.run("dead-letters", "show", "partner.events.v1", NAME, "--json")
+    assert pasted.exit_code == 2, pasted.output
+    assert json.loads(pasted.stderr)["error"] == "invalid_id"
+    assert "Amina" not in pasted.output
     missing = await hub_cli.run("dead-letters", "show", "partner.events.v1", "0:999999")
     assert missing.exit_code == 1
     assert missing.stderr.startswith("error not_found: no dead letter 0:999999")

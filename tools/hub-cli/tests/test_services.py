@@ -169,7 +169,7 @@ async def test_erase_a_person(hub_cli: Cli, running_hub: RunningHub) -> None:
 async def test_erasing_an_unknown_case_is_not_found(hub_cli: Cli) -> None:
     result = await hub_cli.run("erase", "00000000-0000-4000-8000-000000000000", "--yes")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error not_found (HTTP 404):"), result.stderr
+    assert result.stderr.startswith("error case_not_found (HTTP 404):"), result.stderr
 
 
 async def test_signals_publish_a_closed_period_twice_the_same(hub_cli: Cli) -> None:

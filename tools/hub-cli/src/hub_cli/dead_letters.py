@@ -14,6 +14,7 @@ the broker from ``HUB_KAFKA_BOOTSTRAP``.
 """
 
 import asyncio
+import re
 import sys
 from typing import Annotated
 
@@ -29,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hub_cli import output
 from hub_cli.config import hub_settings
 from hub_cli.context import JSON_HELP
-from hub_cli.output import UNREACHABLE, CliError, handles_errors
+from hub_cli.output import UNREACHABLE, USAGE, CliError, handles_errors
 
 app = typer.Typer(help="Dead letters: list, show, replay after a fix.")
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
@@ -54,8 +55,21 @@ def _load(settings: HubSettings, topic: Topic) -> list[dlq.DeadLetter]:
         raise CliError("unreachable", str(exc), exit_code=UNREACHABLE) from exc
 
 
+_LETTER_ID = re.compile(r"[0-9]{1,10}(:[0-9]{1,19})?")
+
+
 def _pick(letters: list[dlq.DeadLetter], wanted: str) -> dlq.DeadLetter:
-    """The letter named ``wanted`` (``P:O``, or ``O`` when only one partition has that offset)."""
+    """The letter named ``wanted`` (``P:O``, or ``O`` when only one partition has that offset).
+
+    Raises `CliError` ``invalid_id`` (exit 2, a usage error) for anything else, without quoting
+    it: an operator may have pasted a person's name or a payload where the id goes."""
+    if not _LETTER_ID.fullmatch(wanted):
+        raise CliError(
+            "invalid_id",
+            "a dead letter's id is PARTITION:OFFSET or OFFSET, digits only"
+            " (see `hub dead-letters list`)",
+            exit_code=USAGE,
+        )
     if ":" in wanted:
         found = [x for x in letters if letter_id(x) == wanted]
     else:
@@ -120,8 +134,16 @@ def replay(
 
     JSON: {"topic", "replayed" (records sent), "letters" (letters chosen), "ids"}. Name
     letters with --id (repeat) or --all."""
-    if every == bool(letter):
-        raise CliError("missing_option", "name the letters with --id P:O (repeatable) or --all")
+    if every and letter:
+        raise CliError(
+            "conflicting_options", "give --id P:O (repeatable) or --all, not both", exit_code=USAGE
+        )
+    if not every and not letter:
+        raise CliError(
+            "missing_option",
+            "name the letters with --id P:O (repeatable) or --all",
+            exit_code=USAGE,
+        )
     settings = hub_settings()
     letters = _load(settings, topic)
     chosen = letters if every else [_pick(letters, wanted) for wanted in letter or []]

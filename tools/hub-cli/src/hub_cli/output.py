@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 REFUSED = 1
+USAGE = 2  # as Click's own usage errors
 UNREACHABLE = 3
 
 P = ParamSpec("P")
