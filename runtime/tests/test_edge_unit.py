@@ -367,6 +367,11 @@ def test_a_parser_detail_that_quotes_the_input_is_left_out() -> None:
     ]
 
 
+class _Colour(StrEnum):
+    RED = "red"
+    GREEN = "green"
+
+
 @pytest.mark.parametrize(
     ("model", "value", "sentence"),
     [
@@ -375,6 +380,10 @@ def test_a_parser_detail_that_quotes_the_input_is_left_out() -> None:
         (Annotated[int, Field(le=500)], 501, "body: should be 500 or less"),
         (Annotated[int, Field(gt=0)], 0, "body: should be more than 0"),
         (Annotated[int, Field(lt=9)], 9, "body: should be less than 9"),
+        # the fourth trial: pydantic's "Input should be 'advocacy' or 'admin'"
+        (Literal["advocacy", "admin"], "nosuch", "body: should be 'advocacy' or 'admin'"),
+        (Literal["client_credentials"], 5, "body: should be 'client_credentials'"),
+        (_Colour, "purple", "body: should be 'red' or 'green'"),
         # the trial's taken_by: pydantic quoted the regular expression
         (
             Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")],

@@ -91,6 +91,10 @@ _OWN_WORDS = {
     "greater_than": "should be more than {gt}",
     "less_than_equal": "should be {le} or less",
     "less_than": "should be less than {lt}",
+    # pydantic's "Input should be 'advocacy' or 'admin'": the allowed values are the schema's
+    # closed codes; only "Input" goes (the fourth trial).
+    "literal_error": "should be {expected}",
+    "enum": "should be {expected}",
     # pydantic quotes the regular expression; the field's pattern is in the API description.
     "string_pattern_mismatch": (
         "is not written in the form this field takes (its pattern is in the API description)"
