@@ -12,16 +12,14 @@ table, so a route added later is covered too:
 """
 
 import re
-from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
-from hub_demo.inprocess import RunningHub, start_hub
+from hub_demo.inprocess import RunningHub
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.service import ServiceRuntime
-from hub_runtime.settings import HubSettings
 
 pytestmark = pytest.mark.integration
 
@@ -35,17 +33,6 @@ NON_CANONICAL = [
 TRIED = ("PATCH", "PUT", "DELETE", "POST", "GET")
 PARAMETER = re.compile(r"\{([^}:]+)(:path)?\}")
 NOT_CANONICAL = "should be a UUID in its canonical form (RFC 9562)"
-
-
-@pytest.fixture
-async def running_hub(
-    isolated_hub: HubSettings, hub_databases: dict[str, str]
-) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
-    try:
-        yield hub
-    finally:
-        await hub.stop()
 
 
 def _route_table(runtime: ServiceRuntime) -> dict[str, set[str]]:

@@ -15,12 +15,10 @@ import os
 import re
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from hub_demo.inprocess import RunningHub, start_hub
-from hub_runtime.settings import HubSettings
+from hub_demo.inprocess import RunningHub
 from hub_runtime.testing import principal_password, stack_env
 
 from .guide_examples import Example, GuideFormatError, ShellSession, examples
@@ -183,17 +181,6 @@ async def test_the_session_carries_state_and_reports_failures(tmp_path: Path) ->
             assert "not reached" not in failed.stdout
         finally:
             await session.close()
-
-
-@pytest.fixture
-async def running_hub(
-    isolated_hub: HubSettings, hub_databases: dict[str, str]
-) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
-    try:
-        yield hub
-    finally:
-        await hub.stop()
 
 
 @pytest.mark.integration

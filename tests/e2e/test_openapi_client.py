@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -24,9 +24,8 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from hub_demo.inprocess import RunningHub, start_hub
+from hub_demo.inprocess import RunningHub
 from hub_runtime.auth import Role, mint_token
-from hub_runtime.settings import HubSettings
 
 pytestmark = pytest.mark.integration
 
@@ -42,17 +41,6 @@ PERSON = {"name": "Rana Clienttest-Aziz", "date_of_birth": "1991-02-11", "langua
 # comes from the secured routes), and the token exchange (client credentials in the body).
 OPEN = {"/health", "/ready", "/metrics", "/asyncapi.json", "/dashboard", "/partner/token"}
 UNTYPED_OK = {"/asyncapi.json"}  # an AsyncAPI document: described by its own specification
-
-
-@pytest.fixture
-async def running_hub(
-    isolated_hub: HubSettings, hub_databases: dict[str, str]
-) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
-    try:
-        yield hub
-    finally:
-        await hub.stop()
 
 
 @pytest.fixture
