@@ -105,6 +105,13 @@ async def test_wrong_requests_get_the_hubs_errors(gateway: Gateway) -> None:
     assert both.json()["reasons"] == [
         "client_secret: is given in the Authorization header already: use one"
     ]
+    other_id = await post(
+        "/partner/token",
+        data={"grant_type": "client_credentials", "client_id": "pc_other"},
+        headers=_basic(client_id, secret),
+    )
+    assert _answer(other_id) == (400, "invalid_request")
+    assert other_id.json()["reasons"] == ["client_id: is not the one in the Authorization header"]
     twice = await post(
         "/partner/token",
         content=f"grant_type=client_credentials&client_id={client_id}&client_id=pc_other"

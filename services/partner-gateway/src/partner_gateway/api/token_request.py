@@ -171,9 +171,12 @@ async def read_credentials(request: Request) -> Credentials:
                 "the client must authenticate: HTTP Basic, or client_id and client_secret"
             )
     else:
-        in_body = params.get("client_id", basic[0]) != basic[0] or "client_secret" in params
-        if in_body:
+        # RFC 6749 section 2.3.1: one authentication method per request; a client_id beside
+        # Basic may only repeat the header's.
+        if "client_secret" in params:
             raise _problem("client_secret", "is given in the Authorization header already: use one")
+        if params.get("client_id", basic[0]) != basic[0]:
+            raise _problem("client_id", "is not the one in the Authorization header")
         where, given = "authorization", {"client_id": basic[0], "client_secret": basic[1]}
     try:
         found = _Credentials.model_validate(given)
