@@ -14,7 +14,7 @@ import secrets as random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -46,6 +46,18 @@ def _environment(translations: gettext.NullTranslations) -> Environment:
     )
     env.globals.update(_=translate, gettext=translate)
     return env
+
+
+# Query parameters carrying a one-time secret (an invitation code): the language links do not
+# repeat them, so the secret is not copied into more URLs (fourth trial). The page's form field
+# still holds it; after a language switch the staff member pastes it again.
+_SECRET_PARAMETERS = frozenset({"code"})
+
+
+def _here(request: Request) -> str:
+    """The page's path and query for its language links, without `_SECRET_PARAMETERS`."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _SECRET_PARAMETERS]
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 def safe_next(target: str | None) -> str:
@@ -101,7 +113,7 @@ class Portal:
         language = self.language(request)
         session_cookie = None if clears_session else request.cookies.get(SESSION_COOKIE)
         csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_secret()
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        here = _here(request)
         html = (
             self.environments[language]
             .get_template(template)
