@@ -68,7 +68,10 @@ async def _back_up_and_next_one_delivered(
     sim.mode = Mode.UP
 
     async def delivered() -> bool:
-        return any(
+        # The simulator answers the webhook at once and handles it after (its worker queue):
+        # delivered in the gateway's table does not mean noted by the simulator yet.
+        handled = str(later) in sim.record.referrals_notified
+        return handled and any(
             d["referral_id"] == str(later) and d["state"] == "delivered"
             for d in await _deliveries(gateway, partner_id)
         )
