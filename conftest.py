@@ -2,7 +2,7 @@
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["hub_runtime.testing", "hub_runtime.testing_oidc"]
+pytest_plugins = ["hub_runtime.testing", "hub_runtime.testing_oidc", "hub_demo.testing_hub"]
 
 # Hypothesis's too_slow health check measures how fast inputs are generated, not whether a
 # property holds; on a 2-core machine shared with Kafka, PostgreSQL and other test runs it failed

@@ -1,25 +1,10 @@
-"""The hub (four services, in this process, on the real Kafka and PostgreSQL) for the client's
-tests, and a counsellor's `HubClient` on it."""
-
-from collections.abc import AsyncIterator
+"""A counsellor's `HubClient` on the hub of the client's tests (``running_hub``, from
+`hub_demo.testing_hub`: four services in this process on the real Kafka and PostgreSQL)."""
 
 import httpx
-import pytest
 from hub_client import HubClient, RetryPolicy
-from hub_demo.inprocess import RunningHub, start_hub
+from hub_demo.inprocess import RunningHub
 from hub_runtime.auth import Role, mint_token
-from hub_runtime.settings import HubSettings
-
-
-@pytest.fixture
-async def running_hub(
-    isolated_hub: HubSettings, hub_databases: dict[str, str]
-) -> AsyncIterator[RunningHub]:
-    hub = await start_hub(isolated_hub, hub_databases)
-    try:
-        yield hub
-    finally:
-        await hub.stop()
 
 
 def token(hub: RunningHub, role: Role = Role.COUNSELLOR, sub: str = "kit-counsellor") -> str:
