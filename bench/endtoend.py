@@ -100,7 +100,8 @@ class TimelineProbe:
         return future
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, in seconds (0 when it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except FileNotFoundError:
@@ -125,13 +126,13 @@ class CpuWindow:
     machine_before: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self) -> None:
-        self.before = {name: _cpu_seconds(pid) for name, pid in self.pids.items()}
+        self.before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         self.machine_before = _machine_busy()
 
     def percent(self) -> dict[str, float]:
         elapsed = time.perf_counter() - self.started
         used = {
-            name: 100 * (_cpu_seconds(pid) - self.before[name]) / elapsed
+            name: 100 * (cpu_seconds(pid) - self.before[name]) / elapsed
             for name, pid in self.pids.items()
         }
         busy, total = _machine_busy()

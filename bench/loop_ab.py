@@ -30,7 +30,7 @@ from hub_demo.processes import HubProcesses
 from hub_runtime.kafka import delete_topics_with_prefix
 
 from bench.common import LOG_DIR, bench_settings, run_prefix, scratch_databases
-from bench.endtoend import PERSON, _cpu_seconds
+from bench.endtoend import PERSON, cpu_seconds
 
 VARIANTS = {
     "uvloop + httptools": {"HUB_EVENT_LOOP": "uvloop", "HUB_HTTP_PARSER": "httptools"},
@@ -53,10 +53,10 @@ async def _cpu_per_request(pid: int, count: int, send: Callable[[], Awaitable[ob
             remaining -= 1
             await send()
 
-    before = _cpu_seconds(pid)
+    before = cpu_seconds(pid)
     await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
     await asyncio.sleep(0.5)  # the relay publishes what the last requests wrote
-    return 1000 * (_cpu_seconds(pid) - before) / count
+    return 1000 * (cpu_seconds(pid) - before) / count
 
 
 async def one_round(
