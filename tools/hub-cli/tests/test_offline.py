@@ -96,6 +96,33 @@ def test_the_service_urls_follow_the_port_variables_of_make_run(cli: Cli) -> Non
     assert "REFERRAL_HTTP_PORT" in json.loads(wrong.stderr)["detail"]
 
 
+@pytest.mark.expected_server_errors  # aiokafka logs the unreachable broker at ERROR
+def test_the_service_urls_follow_the_ports_make_run_recorded(cli: Cli, tmp_path: Path) -> None:
+    """The fourth trial: ``make status`` read ``.hub/run/ports.env`` but ``hub`` needed the
+    port variables exported; now it reads the record too (a variable set still wins)."""
+    recorded = tmp_path / "ports.env"
+    recorded.write_text(
+        "CASEFILE_HTTP_PORT=9\nREFERRAL_HTTP_PORT=19\nPARTNER_GATEWAY_HTTP_PORT=29\n"
+        "SIGNALS_HTTP_PORT=39\nSIM_PORT=49\n"
+    )
+    env: dict[str, str | None] = {
+        f"{name}_HTTP_PORT": None for name in ("CASEFILE", "REFERRAL", "PARTNER_GATEWAY")
+    }
+    env.update({f"HUB_{n}_URL": None for n in ("CASEFILE", "REFERRAL", "GATEWAY", "SIGNALS")})
+    offline = {"HUB_STACK_ENV_FILE": "/nonexistent", "HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    result = cli.invoke(
+        "status",
+        "--json",
+        **env,
+        **offline,
+        SIGNALS_HTTP_PORT="59",
+        HUB_PORTS_FILE=str(recorded),
+    )
+    assert result.exit_code == 3, result.output
+    urls = [s["url"] for s in json.loads(result.stdout)["services"]]
+    assert urls == [f"http://127.0.0.1:{port}" for port in (9, 19, 29, 59)]
+
+
 def test_token_reads_the_key_make_run_generated(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     secrets = tmp_path / "secrets.env"
     secrets.write_text("HUB_JWT_SECRET=from-the-file-0123456789abcdef0123456789\n")
