@@ -79,7 +79,7 @@ _OWN_WORDS = {
     "float_parsing": "should be a number",
     "uuid_type": "should be a UUID written as text (RFC 9562)",
     "uuid_parsing": "should be a UUID (RFC 9562), 32 hexadecimal digits in groups of 8-4-4-4-12",
-    # A path id (`hub_runtime.path_ids`): one address per resource.
+    # An id read over HTTP (`hub_contracts.ids`: a path, a query, a body): one spelling each.
     "uuid_not_canonical": (
         "should be a UUID in its canonical form (RFC 9562): 32 lower-case hexadecimal digits in"
         " groups of 8-4-4-4-12 joined by hyphens, without braces or a urn:uuid: prefix"

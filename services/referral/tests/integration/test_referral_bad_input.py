@@ -47,8 +47,9 @@ async def test_bad_consents_are_refused_with_a_reason_and_nothing_is_recorded(st
         ({"evidence": []}, "evidence: should be a JSON object"),
         (
             {"partner_id": "Zara-Probe"},
-            "partner_id: should be a UUID (RFC 9562), 32 hexadecimal digits in groups of"
-            " 8-4-4-4-12",
+            "partner_id: should be a UUID in its canonical form (RFC 9562): 32 lower-case"
+            " hexadecimal digits in groups of 8-4-4-4-12 joined by hyphens, without braces or a"
+            " urn:uuid: prefix",
         ),
     ]:
         response = await stack.grant(case_id, pid, **changes)
