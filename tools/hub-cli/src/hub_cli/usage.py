@@ -21,6 +21,8 @@ from enum import Enum
 from typing import Any
 
 import typer
+
+# Typer vendors Click (``typer._click``); its parameter types and exceptions are only there.
 from typer._click import exceptions as click_errors
 from typer._click import types as click_types
 from typer._click.core import Context
@@ -76,7 +78,7 @@ class JsonUsageGroup(TyperGroup):
             code = super().main(argv, prog_name, complete_var, False, **extra)
         except typer.TyperException as error:  # Click's ClickException, vendored by Typer
             exit_code = int(getattr(error, "exit_code", 2))
-            code = getattr(error, "code", USAGE)
+            code = error.code if isinstance(error, ClosedUsageError) else USAGE
             _emit(CliError(code, _message(error), exit_code=exit_code))
             sys.exit(exit_code)
         except typer.Abort:
