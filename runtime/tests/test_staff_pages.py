@@ -5,6 +5,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from hub_runtime.http import create_app
 from hub_runtime.staff_pages import (
     PageCookies,
     form_fields,
@@ -97,18 +98,24 @@ def test_page_headers_allow_no_script_and_store_nothing() -> None:
     assert headers["x-content-type-options"] == "nosniff"
 
 
-async def _fields(body: bytes, content_type: str) -> dict[str, list[str]]:
-    app = FastAPI()
-
+def _form_app(app: FastAPI) -> FastAPI:
     @app.post("/pages/form")
     async def form(request: Request) -> dict[str, list[str]]:
         return await form_fields(request)
 
-    transport = httpx.ASGITransport(app=app)
+    return app
+
+
+async def _answer(app: FastAPI, body: bytes, content_type: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=_form_app(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        answer = await client.post(
+        return await client.post(
             "/pages/form", content=body, headers={"content-type": content_type}
         )
+
+
+async def _fields(body: bytes, content_type: str) -> dict[str, list[str]]:
+    answer = await _answer(FastAPI(), body, content_type)  # no edge: any media type passes
     assert answer.status_code == 200
     fields: dict[str, list[str]] = answer.json()
     return fields
@@ -122,4 +129,25 @@ async def test_form_fields_keep_order_and_blanks_and_refuse_other_forms() -> Non
     assert await _fields(b"a=\xff", form) == {"a": ["\ufffd"]}
     forty = "&".join(f"f{i}=x" for i in range(40)).encode()
     assert len(await _fields(forty, form)) == 40
-    assert await _fields(forty + b"&one=more", form) == {}  # parse_qs would raise ValueError
+
+
+async def test_a_form_with_too_many_fields_is_too_large_not_expired() -> None:
+    """The fourth trial: a form with more fields than any page has got the "form has expired"
+    page (403 ``csrf_failed``); it is 413 ``payload_too_large`` in the hub's error shape, which
+    a page prefix turns into its "too large" page (`hub_runtime.edge_pages`)."""
+    many = "&".join(f"f{i}=Zara" for i in range(41)).encode()
+    hub_app = create_app(
+        service="pages",
+        title="pages",
+        description="form fields",
+        max_body_bytes=100_000,
+        readiness={},
+        form_prefixes=("/pages",),
+    )
+    answer = await _answer(hub_app, many, "application/x-www-form-urlencoded")
+    assert answer.status_code == 413, answer.text
+    assert answer.json() == {
+        "error": "payload_too_large",
+        "detail": "a form has at most 40 fields",
+        "reasons": [],
+    }

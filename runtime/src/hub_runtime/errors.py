@@ -32,6 +32,7 @@ class Refusal(StrEnum):
     GONE = "gone"  # the subject existed and is gone for good (erased, consent withdrawn)
     NOT_YET_KNOWN = "not_yet_known"  # a fact it needs is still on its way: try again soon
     UNAVAILABLE = "unavailable"  # a dependency is down: try again later
+    TOO_LARGE = "too_large"  # more content than the request may carry (a form's field count)
 
 
 class DomainError(Exception):
@@ -128,6 +129,15 @@ class UnavailableError(DomainError):
 
     refusal = Refusal.UNAVAILABLE
     default_code = "unavailable"
+
+
+class TooLargeError(DomainError):
+    """The request carries more than it may (HTTP 413), found after the edge's size limit, e.g.
+    a form with more fields than any page has. Its code is the edge's own for a body too large
+    (``payload_too_large``), so the pages' sentences for that code apply."""
+
+    refusal = Refusal.TOO_LARGE
+    default_code = "payload_too_large"
 
 
 class PermanentEventError(Exception):

@@ -45,6 +45,7 @@ HTTP_STATUS: dict[errors.Refusal, int] = {
     errors.Refusal.GONE: 410,
     errors.Refusal.NOT_YET_KNOWN: 409,
     errors.Refusal.UNAVAILABLE: 503,
+    errors.Refusal.TOO_LARGE: 413,
 }
 """The one mapping from a domain error's kind to its HTTP status (RFC 9110 §15)."""
 

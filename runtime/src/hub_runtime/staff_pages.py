@@ -19,6 +19,8 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub_runtime.errors import TooLargeError
+
 SECRET_BYTES = 32
 """Random bytes of a session cookie's value or a CSRF token (256 bits)."""
 
@@ -30,16 +32,22 @@ MAX_FORM_FIELDS = 40
 async def form_fields(request: Request, max_fields: int = MAX_FORM_FIELDS) -> dict[str, list[str]]:
     """The fields of a page's form (``application/x-www-form-urlencoded``, UTF-8, undecodable
     bytes replaced): each name's values in order, blank values kept. Empty when the body is of
-    another type or has more than ``max_fields`` fields: the form is refused as a whole, and
-    its CSRF check then answers the page's 403 (never a 500: `urllib.parse.parse_qs` raises
-    ValueError past its limit). The edge has bounded the body's size already."""
+    another type (its CSRF check then answers the page's 403). The edge has bounded the body's
+    size already.
+
+    Raises `TooLargeError` (413 ``payload_too_large``: a browser gets the service's "too
+    large" page in its language, `hub_runtime.edge_pages`) for more than ``max_fields``
+    fields, before any field is read: the form is refused as a whole, and truthfully (it had
+    been refused as an expired form, 403 ``csrf_failed``, the fourth trial)."""
     if not request.headers.get("content-type", "").startswith(FORM_TYPE):
         return {}
     body = (await request.body()).decode("utf-8", errors="replace")
     try:
         return parse_qs(body, keep_blank_values=True, max_num_fields=max_fields)
-    except ValueError:
-        return {}
+    except ValueError:  # `urllib.parse.parse_qs` past its limit (never a 500)
+        raise TooLargeError(
+            f"a form has at most {max_fields} fields", code="payload_too_large"
+        ) from None
 
 
 def new_secret() -> str:

@@ -1,7 +1,6 @@
 """Readable reasons for pydantic's validation errors, the one mapping every service's 422 uses
 (`hub_runtime.http`): ``<field path>: <what is expected>``, e.g. ``person.date_of_birth: should
-be a day that exists, written YYYY-MM-DD (RFC 3339 full-date) (day value is outside expected
-range)``.
+be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)``.
 
 The field path is dotted, list positions in brackets (``household[0].relation``; ``path.``
 or ``query.`` for a URL parameter, ``body`` for the body as a whole). The sentence says what is
@@ -80,7 +79,7 @@ _OWN_WORDS = {
     "float_parsing": "should be a number",
     "uuid_type": "should be a UUID written as text (RFC 9562)",
     "uuid_parsing": "should be a UUID (RFC 9562), 32 hexadecimal digits in groups of 8-4-4-4-12",
-    # A path id (`hub_runtime.path_ids`): one address per resource.
+    # An id read over HTTP (`hub_contracts.ids`: a path, a query, a body): one spelling each.
     "uuid_not_canonical": (
         "should be a UUID in its canonical form (RFC 9562): 32 lower-case hexadecimal digits in"
         " groups of 8-4-4-4-12 joined by hyphens, without braces or a urn:uuid: prefix"
@@ -100,7 +99,8 @@ _OWN_WORDS = {
         "is not written in the form this field takes (its pattern is in the API description)"
     ),
     # "a valid date or datetime" said neither the format nor that the day does not exist
-    # (2026-02-30); the parser's detail follows (`_PARSER_DETAIL`).
+    # (2026-02-30). The date parser's own detail ("day value is outside expected range") is
+    # left out: the sentence says both, and only the hub's words are shown (the fourth trial).
     "date_parsing": "should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)",
     "date_from_datetime_parsing": (
         "should be a day that exists, written YYYY-MM-DD (RFC 3339 full-date)"
@@ -116,11 +116,6 @@ _OWN_WORDS = {
         " e.g. 2026-03-01T09:30:00Z"
     ),
 }
-# Kinds whose ``error`` context is the date parser's own fixed sentence ("day value is outside
-# expected range", "invalid character in month"), never a quote of the input; still checked.
-_PARSER_DETAIL = frozenset(
-    {"date_parsing", "date_from_datetime_parsing", "datetime_parsing", "datetime_from_date_parsing"}
-)
 # Validators written in the services raise these with a fixed sentence meant for people.
 _VALIDATOR_ERRORS = frozenset({"value_error", "assertion_error"})
 _TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
@@ -188,13 +183,9 @@ def _message(kind: str, error: Mapping[str, Any]) -> str:
     values = {k: v for k, v in context.items() if k in _SCHEMA_CONTEXT}
     values.setdefault("expected_plural", _plural(values))
     try:
-        message = _schema_part(template).format(**values)
+        return _schema_part(template).format(**values)
     except (KeyError, IndexError, ValueError):
         return f"is not valid ({kind})"
-    detail = str(context.get("error", "")) if kind in _PARSER_DETAIL else ""
-    if detail and not _quotes(detail, error.get("input")):
-        return f"{message} ({detail})"
-    return message
 
 
 def _plural(values: Mapping[str, Any]) -> str:
@@ -227,12 +218,6 @@ def _validator_message(text: str, submitted: Any) -> str:
     """A validator's own sentence, unless it quotes the input (then only that it failed)."""
     echoed = any(fragment in text for fragment in _text_fragments(submitted))
     return "is not valid" if echoed or not text else text
-
-
-def _quotes(text: str, submitted: Any) -> bool:
-    """True when ``text`` holds any word (3 characters or more) of the submitted value."""
-    words = (w for f in _text_fragments(submitted) for w in f.split())
-    return any(len(word) >= _SHORTEST_ECHO and word in text for word in words)
 
 
 def _text_fragments(submitted: Any) -> list[str]:

@@ -96,6 +96,33 @@ def test_the_service_urls_follow_the_port_variables_of_make_run(cli: Cli) -> Non
     assert "REFERRAL_HTTP_PORT" in json.loads(wrong.stderr)["detail"]
 
 
+@pytest.mark.expected_server_errors  # aiokafka logs the unreachable broker at ERROR
+def test_the_service_urls_follow_the_ports_make_run_recorded(cli: Cli, tmp_path: Path) -> None:
+    """The fourth trial: ``make status`` read ``.hub/run/ports.env`` but ``hub`` needed the
+    port variables exported; now it reads the record too (a variable set still wins)."""
+    recorded = tmp_path / "ports.env"
+    recorded.write_text(
+        "CASEFILE_HTTP_PORT=9\nREFERRAL_HTTP_PORT=19\nPARTNER_GATEWAY_HTTP_PORT=29\n"
+        "SIGNALS_HTTP_PORT=39\nSIM_PORT=49\n"
+    )
+    env: dict[str, str | None] = {
+        f"{name}_HTTP_PORT": None for name in ("CASEFILE", "REFERRAL", "PARTNER_GATEWAY")
+    }
+    env.update({f"HUB_{n}_URL": None for n in ("CASEFILE", "REFERRAL", "GATEWAY", "SIGNALS")})
+    offline = {"HUB_STACK_ENV_FILE": "/nonexistent", "HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    result = cli.invoke(
+        "status",
+        "--json",
+        **env,
+        **offline,
+        SIGNALS_HTTP_PORT="59",
+        HUB_PORTS_FILE=str(recorded),
+    )
+    assert result.exit_code == 3, result.output
+    urls = [s["url"] for s in json.loads(result.stdout)["services"]]
+    assert urls == [f"http://127.0.0.1:{port}" for port in (9, 19, 29, 59)]
+
+
 def test_token_reads_the_key_make_run_generated(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     secrets = tmp_path / "secrets.env"
     secrets.write_text("HUB_JWT_SECRET=from-the-file-0123456789abcdef0123456789\n")
@@ -121,17 +148,65 @@ def test_no_development_token_outside_development(cli: Cli) -> None:
         assert result.stdout == ""
 
 
-def test_an_unknown_role_is_a_usage_error(cli: Cli) -> None:
+def test_an_unknown_role_is_a_usage_error_naming_the_roles(cli: Cli) -> None:
     result = cli.invoke("token", "--role", "superuser")
     assert result.exit_code == 2
-    assert "superuser" in result.stderr
+    assert "should be one of counsellor, coordinator" in result.stderr
+    assert "superuser" not in result.output
+
+
+PASTED = "Fatima Ahmed-1987"
+"""A person's name pasted where a value goes: no usage error may print it back."""
+CASE = "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("erase", PASTED), "invalid_id"),
+        (("erase", "--yes", PASTED), "invalid_id"),
+        (("partners", "issue", PASTED), "invalid_id"),
+        (("partners", "clients", PASTED), "invalid_id"),
+        (("partners", "webhook", PASTED, "https://example.org/hook"), "invalid_id"),
+        (("gateway", "deliveries", "--partner-id", PASTED), "invalid_id"),
+        (("token", "--role", "partner", "--partner-id", PASTED), "invalid_id"),
+        (("token", "--role", PASTED), "usage"),
+        (("token", "--role", "admin", "--ttl", PASTED), "usage"),
+        (("keys", "steps", PASTED), "usage"),
+        (("keys", "rotate", PASTED), "usage"),
+        (("keys", "rotate", "casefile", "--batch", PASTED), "usage"),
+        (("dead-letters", "list", PASTED), "usage"),
+        (("partners", "issue", CASE, PASTED), "usage"),  # an extra argument
+        (("erase", CASE, PASTED), "usage"),
+        ((PASTED,), "usage"),  # an unknown command
+        (("partners", PASTED), "usage"),
+    ],
+)
+def test_a_usage_error_quotes_no_value_typed(cli: Cli, args: tuple[str, ...], code: str) -> None:
+    """The fourth trial's finding: ``hub erase <not a uuid>`` printed Click's sentence
+    quoting the argument. Every refused value, an extra argument and an unknown command now
+    get a closed sentence (exit 2); under ``--json`` the error shape, ``invalid_id`` for an
+    id."""
+    plain = cli.invoke(*args)
+    assert plain.exit_code == 2, plain.output
+    assert "Fatima" not in plain.output
+    assert "Ahmed" not in plain.output
+    as_json = cli.invoke("--json", *args)
+    assert as_json.exit_code == 2, as_json.output
+    error = json.loads(as_json.stderr)
+    assert (error["error"], error["reasons"], error["status"]) == (code, [], None)
+    assert "Fatima" not in as_json.output
+    if code == "invalid_id":
+        assert error["detail"].endswith(f"not a UUID (32 hexadecimal digits, e.g. {CASE})"), error[
+            "detail"
+        ]
 
 
 @pytest.mark.parametrize(
     ("args", "detail"),
     [
-        (("--json", "nosuch"), "No such command 'nosuch'."),
-        (("nosuch", "--json"), "No such command 'nosuch'."),
+        (("--json", "nosuch"), "name one of the commands of hub: see `hub --help`"),
+        (("nosuch", "--json"), "name one of the commands of hub: see `hub --help`"),
         (("dead-letters", "show", "referral.events.v1", "--json"), "Missing argument 'letter'."),
         (("dead-letters", "list", "--json", "--bogus"), "No such option: --bogus"),
         (("token", "--role", "superuser", "--json"), "Invalid value for '--role'"),

@@ -12,6 +12,7 @@ from uuid import UUID
 from hub_contracts.calendar import CalendarDate, Instant
 from hub_contracts.codes import AsciiCode, UniqueItems
 from hub_contracts.countries import IsoCountryCode
+from hub_contracts.ids import CanonicalUuid
 from hub_contracts.text import HumanLines, HumanName
 from hub_contracts.vocabulary import (
     BottleneckCategory,
@@ -116,7 +117,7 @@ class OpenCase(_Command):
         default=None, description="Day of the final rejection, when the case opens after it"
     )
     departure_period_shortened: StrictBool = False
-    not_the_person_of: list[UUID] = Field(
+    not_the_person_of: list[CanonicalUuid] = Field(
         default_factory=list,
         max_length=10,
         description=(
@@ -267,10 +268,10 @@ class DisclosureIn(_Command):
     (never covered), 410 (no longer covered), 404 (no such case) or 503 (its view has not caught up
     yet; the gateway retries). Every read, a refused one too, gets an access-log row."""
 
-    case_id: UUID
-    referral_id: UUID
-    partner_id: UUID
-    consent_id: UUID
+    case_id: CanonicalUuid
+    referral_id: CanonicalUuid
+    partner_id: CanonicalUuid
+    consent_id: CanonicalUuid
     purpose: Purpose
     data_categories: Annotated[list[DataCategory], UniqueItems()] = Field(
         min_length=1, max_length=len(DataCategory)
@@ -281,7 +282,7 @@ class CorrectRecordedDate(_Command):
     """A mistyped date of a recorded decision or stage change, corrected (a new record beside
     the original, which stays as recorded)."""
 
-    entry_id: UUID = Field(
+    entry_id: CanonicalUuid = Field(
         description="The timeline entry of the decision or stage change (its `entry_id` in"
         " `GET /cases/{case_id}`: `decisions`, `stage_history` or `timeline`)"
     )

@@ -10,6 +10,7 @@ import gzip
 
 import pytest
 from hub_runtime.edge_limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
+from hub_runtime.staff_pages import MAX_FORM_FIELDS
 from markupsafe import escape
 from partner_gateway.api.portal import i18n, labels
 
@@ -38,6 +39,15 @@ async def test_edge_refusals_under_the_portal_are_its_page_in_french(gateway: Ga
         (
             await http.post(
                 "/portal/sign-in", content=b"x=" + b"a" * 2_000_000, headers={**BROWSER_FR, **form}
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (  # the fourth trial: more fields than a form has was "the form has expired"
+            await http.post(
+                "/portal/sign-in",
+                content="&".join(f"f{i}=x" for i in range(MAX_FORM_FIELDS + 1)).encode(),
+                headers={**BROWSER_FR, **form},
             ),
             413,
             "payload_too_large",

@@ -15,6 +15,7 @@ from hub_contracts.calendar import CalendarDate
 from hub_contracts.codes import UniqueItems
 from hub_contracts.commands.referral import ConsentEvidence
 from hub_contracts.countries import IsoCountryCode
+from hub_contracts.ids import CanonicalUuid
 from hub_contracts.text import HumanLine, HumanName, HumanText
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,7 +115,7 @@ class GrantConsent(_Command):
     free text). Refusals: 422 for an invalid consent (backdated, too long, not informed), 409 when
     it clashes with one already recorded, 410 for an erased person."""
 
-    partner_id: UUID = Field(description="The receiving organisation.")
+    partner_id: CanonicalUuid = Field(description="The receiving organisation.")
     purposes: Purposes = Field(description="What the data may be used for.")
     data_categories: DataCategories = Field(description="What may be shared.")
     valid_from: CalendarDate = Field(
@@ -133,7 +134,7 @@ class RequestReferral(_Command):
     persons). Refused at once: 409 (an open referral to the partner already, or the case closed),
     410 (the person erased), 422 (an unknown partner)."""
 
-    partner_id: UUID = Field(description="The receiving organisation.")
+    partner_id: CanonicalUuid = Field(description="The receiving organisation.")
     purpose: Purpose = Field(description="What the referral is for.")
     data_categories: DataCategories = Field(description="What is to be shared.")
 

@@ -13,6 +13,7 @@ import pytest
 from hub_runtime.edge_limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
 from hub_runtime.render import escape_html
 from hub_runtime.service import ServiceRuntime
+from hub_runtime.staff_pages import MAX_FORM_FIELDS
 from signals.api.dashboard_errors import SENTENCES
 from signals.i18n import translations
 
@@ -34,6 +35,16 @@ async def test_edge_refusals_under_the_dashboard_are_its_page(
             (
                 await http.post(
                     "/dashboard/sign-in", content=b"x=" + b"a" * 200_000, headers={**DUTCH, **FORM}
+                ),
+                413,
+                "payload_too_large",
+                "nl",
+            ),
+            (  # the fourth trial: more fields than a form has was "the form has expired"
+                await http.post(
+                    "/dashboard/sign-in",
+                    content="&".join(f"f{i}=x" for i in range(MAX_FORM_FIELDS + 1)).encode(),
+                    headers={**DUTCH, **FORM},
                 ),
                 413,
                 "payload_too_large",

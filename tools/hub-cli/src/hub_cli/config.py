@@ -2,7 +2,8 @@
 
 Base URLs: ``HUB_CASEFILE_URL``, ``HUB_REFERRAL_URL``, ``HUB_GATEWAY_URL``, ``HUB_SIGNALS_URL``,
 else 127.0.0.1 on the port ``make run`` gives the service (``infra/services.sh``): its
-``<SERVICE>_HTTP_PORT`` variable, by default 8101-8104 (``hub_runtime.local_ports``).
+``<SERVICE>_HTTP_PORT`` variable, else the port ``make run`` recorded in ``.hub/run/ports.env``,
+by default 8101-8104 (``hub_runtime.local_ports``).
 
 The token: ``--token``, else ``HUB_TOKEN``, else, in development only (``HUB_ENV=development``),
 a 5-minute token minted with the hub's shared key (``hub_runtime.auth.mint_token``) for the

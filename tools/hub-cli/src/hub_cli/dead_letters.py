@@ -31,6 +31,7 @@ from hub_cli import output
 from hub_cli.config import hub_settings
 from hub_cli.context import JSON_HELP
 from hub_cli.output import UNREACHABLE, USAGE, CliError, handles_errors
+from hub_cli.usage import INVALID_ID
 
 app = typer.Typer(help="Dead letters: list, show, replay after a fix.")
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
@@ -65,7 +66,7 @@ def _pick(letters: list[dlq.DeadLetter], wanted: str) -> dlq.DeadLetter:
     it: an operator may have pasted a person's name or a payload where the id goes."""
     if not _LETTER_ID.fullmatch(wanted):
         raise CliError(
-            "invalid_id",
+            INVALID_ID,
             "a dead letter's id is PARTITION:OFFSET or OFFSET, digits only"
             " (see `hub dead-letters list`)",
             exit_code=USAGE,

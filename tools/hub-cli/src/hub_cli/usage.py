@@ -5,24 +5,60 @@ Click prints them as text on stderr and exits 2 before any command runs, so a co
 module's :class:`JsonUsageGroup`: when ``--json`` is anywhere on the command line, such an
 error is printed as the hub's one error shape (``{"error": "usage", "detail", "reasons",
 "status"}``) on stderr instead, with Click's exit code (2) unchanged.
+
+Whatever the output, a usage error quotes nothing the operator typed (the fourth trial's
+finding: ``hub erase <a pasted name>`` printed Click's ``'<the name>' is not a valid UUID``).
+The root group's :meth:`JsonUsageGroup.invoke` turns every refused value (Click's
+``BadParameter``: a UUID, a choice, a number), an unknown command and extra arguments into a
+closed sentence naming the parameter and what it takes (:func:`closed`); a malformed id gets
+the code ``invalid_id``, as ``hub dead-letters show`` gives a malformed letter id.
 """
 
 import json
 import sys
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 import typer
+
+# Typer vendors Click (``typer._click``); its parameter types and exceptions are only there.
+from typer._click import exceptions as click_errors
+from typer._click import types as click_types
+from typer._click.core import Context
+from typer._types import TyperChoice
 from typer.core import TyperGroup
 
 from hub_cli.output import CliError
 
 USAGE = "usage"
 """The error code of a command line Click could not parse."""
+INVALID_ID = "invalid_id"
+"""The error code of an argument or option that should be an id and is not."""
+
+
+class ClosedUsageError(click_errors.BadParameter):
+    """A usage error whose sentence quotes nothing typed, with the hub's error ``code``."""
+
+    def __init__(self, code: str, message: str, error: click_errors.UsageError) -> None:
+        super().__init__(message, error.ctx, getattr(error, "param", None))
+        self.code = code
+
+    def format_message(self) -> str:
+        """``Invalid value for '<parameter>': <sentence>``, or the sentence alone."""
+        return super().format_message() if self.param is not None else self.message
 
 
 class JsonUsageGroup(TyperGroup):
     """The ``hub`` root group: Typer's, with usage errors as JSON under ``--json``."""
+
+    def invoke(self, ctx: Context) -> Any:
+        """Click's ``invoke`` (which parses and runs the subcommands), every usage error but a
+        missing one or an unknown option made closed by :func:`closed`."""
+        try:
+            return super().invoke(ctx)
+        except click_errors.UsageError as error:
+            raise closed(error) from None
 
     def main(  # type: ignore[override]  # Click's main is typed to return Any or NoReturn
         self,
@@ -42,12 +78,58 @@ class JsonUsageGroup(TyperGroup):
             code = super().main(argv, prog_name, complete_var, False, **extra)
         except typer.TyperException as error:  # Click's ClickException, vendored by Typer
             exit_code = int(getattr(error, "exit_code", 2))
-            _emit(CliError(USAGE, _message(error), exit_code=exit_code))
+            code = error.code if isinstance(error, ClosedUsageError) else USAGE
+            _emit(CliError(code, _message(error), exit_code=exit_code))
             sys.exit(exit_code)
         except typer.Abort:
             _emit(CliError("aborted", "nothing was done"))
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def closed(error: click_errors.UsageError) -> click_errors.UsageError:
+    """``error`` with a sentence that quotes none of the command line's values.
+
+    A missing argument, an unknown or misused option (its name is the operator's flag, not a
+    value) and a closed error are returned as they are; a refused value names its parameter
+    and what that takes (:func:`expected`); any other usage error (an unknown command, extra
+    arguments) says where to look."""
+    if isinstance(error, ClosedUsageError | click_errors.MissingParameter):
+        return error
+    if isinstance(error, click_errors.NoSuchOption | click_errors.BadOptionUsage):
+        return error
+    if isinstance(error, click_errors.BadParameter) and error.param is not None:
+        is_id = isinstance(error.param.type, click_types.UUIDParameterType)
+        return ClosedUsageError(INVALID_ID if is_id else USAGE, expected(error.param.type), error)
+    ctx = error.ctx
+    where = f"`{ctx.command_path} --help`" if ctx is not None else "`hub --help`"
+    if ctx is not None and isinstance(ctx.command, TyperGroup):
+        sentence = f"name one of the commands of {ctx.command_path}: see {where}"
+    else:
+        sentence = f"not a command line this command reads: see {where}"
+    return ClosedUsageError(USAGE, sentence, error)
+
+
+def expected(kind: click_types.ParamType) -> str:
+    """What a parameter of type ``kind`` takes, in a sentence quoting no value."""
+    if isinstance(kind, click_types.UUIDParameterType):
+        return "not a UUID (32 hexadecimal digits, e.g. 8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d)"
+    if isinstance(kind, TyperChoice):
+        return "should be one of " + ", ".join(
+            str(c.value if isinstance(c, Enum) else c) for c in kind.choices
+        )
+    if isinstance(kind, click_types.IntRange | click_types.FloatRange):
+        what = "a whole number" if isinstance(kind, click_types.IntRange) else "a number"
+        low = "" if kind.min is None else f" from {kind.min}"
+        high = "" if kind.max is None else f" up to {kind.max}"
+        return f"should be {what}{low}{high}"
+    if isinstance(kind, click_types.IntParamType):
+        return "should be a whole number"
+    if isinstance(kind, click_types.FloatParamType):
+        return "should be a number"
+    if isinstance(kind, click_types.DateTime):
+        return "should be a date or time as " + " or ".join(kind.formats)
+    return "not a value this parameter takes: see --help"
 
 
 def _message(error: Exception) -> str:

@@ -2,10 +2,10 @@
 
 from dataclasses import asdict
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from hub_contracts.codes import BoundedInt, ClientId
+from hub_contracts.ids import CanonicalUuid
 from hub_runtime.auth import Principal, Role, requires
 from hub_runtime.openapi_errors import errors
 from hub_runtime.path_ids import PathId
@@ -52,7 +52,7 @@ def router(bus: GatewayBus) -> APIRouter:
     @routes.get("/deliveries", summary="The delivery log (webhook attempts and outcomes)")
     async def deliveries(
         who: Admin,
-        partner_id: UUID | None = None,
+        partner_id: CanonicalUuid | None = None,
         state: DeliveryState | None = None,
         after: Annotated[int, Query(), BoundedInt(0, 2**62)] = 0,
         limit: Limit = 100,
@@ -64,8 +64,8 @@ def router(bus: GatewayBus) -> APIRouter:
     @routes.get("/disclosures", summary="The disclosure log (facts only, never the data)")
     async def disclosures(
         who: Admin,
-        referral_id: UUID | None = None,
-        case_id: UUID | None = None,
+        referral_id: CanonicalUuid | None = None,
+        case_id: CanonicalUuid | None = None,
         limit: Limit = 100,
     ) -> out.DisclosureLog:
         return out.DisclosureLog.model_validate(

@@ -42,7 +42,8 @@ Build = Callable[[Form, StaffSession], tuple[Message[Any], Any, str]]
 
 async def read_form(request: Request) -> Form:
     """The urlencoded fields of the body (`hub_runtime.staff_pages.form_fields`): empty for
-    another type or too many fields (then the CSRF check refuses the form)."""
+    another type (then the CSRF check refuses the form); more fields than a form has is 413
+    ``payload_too_large`` (`TooLargeError`, the portal's "too large" page)."""
     return await form_fields(request)
 
 
