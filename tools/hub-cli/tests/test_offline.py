@@ -197,9 +197,9 @@ def test_a_usage_error_quotes_no_value_typed(cli: Cli, args: tuple[str, ...], co
     assert (error["error"], error["reasons"], error["status"]) == (code, [], None)
     assert "Fatima" not in as_json.output
     if code == "invalid_id":
-        assert error["detail"].endswith(f"not a UUID (32 hexadecimal digits, e.g. {CASE})"), error[
-            "detail"
-        ]
+        assert error["detail"].endswith(
+            f"lower-case hexadecimal digits in groups of 8-4-4-4-12, e.g. {CASE})"
+        ), error["detail"]
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,11 @@ from hub_runtime.auth import Role
 from partner_gateway import admin as gateway_admin
 from partner_gateway.domain.delivery import DELIVERY_STATES
 
-from hub_cli import output
+from hub_cli import files, output
 from hub_cli.config import service_url
 from hub_cli.context import JSON_HELP, identity
 from hub_cli.http import call
+from hub_cli.ids import id_argument, id_option
 from hub_cli.output import UNREACHABLE, CliError, handles_errors
 
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
@@ -28,7 +29,7 @@ gateway_app = typer.Typer(help="The partner gateway's logs: deliveries and notic
 @handles_errors()
 def erase(
     ctx: typer.Context,
-    case_id: Annotated[UUID, typer.Argument(help="The case whose person is erased.")],
+    case_id: Annotated[UUID, id_argument("The case whose person is erased.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -83,7 +84,7 @@ def _listing(title: str, answer: dict[str, Any], as_json: bool) -> None:
 @handles_errors()
 def deliveries(
     ctx: typer.Context,
-    partner_id: Annotated[UUID | None, typer.Option()] = None,
+    partner_id: Annotated[UUID | None, id_option("Only this partner's deliveries.")] = None,
     state: Annotated[str | None, typer.Option(help=", ".join(DELIVERY_STATES))] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -137,7 +138,13 @@ def import_caseload(
             )
 
     try:
-        report = asyncio.run(run())
+        files.check_caseload(file)  # read once first: a file it cannot read is refused, closed
+        if not dry_run:
+            files.check_state_folder(state_dir if state_dir is not None else file.parent)
+        with files.reading(file):
+            report = asyncio.run(run())
+    except OSError as failed:  # not about the file (`files.reading`): its state file
+        raise files.unwritable(failed) from None
     except CaseloadFileError as wrong:
         raise CliError("caseload_unreadable", str(wrong)) from wrong
     except HubUnreachableError as down:

@@ -6,7 +6,6 @@ those routes). A new partner reaches the gateway through Kafka: ``webhook`` and 
 409 ``unknown_partner`` until it has (retry).
 """
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,13 +14,15 @@ import typer
 from hub_runtime.auth import Role
 from partner_gateway import admin as gateway_admin
 
-from hub_cli import output
+from hub_cli import files, output
 from hub_cli.context import JSON_HELP, identity
 from hub_cli.http import call
+from hub_cli.ids import id_argument
 from hub_cli.output import CliError, handles_errors
 
 app = typer.Typer(help="Partners: the directory, their webhooks and API clients.")
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+PartnerId = Annotated[UUID, id_argument("The partner's id (see `hub partners list`).")]
 
 
 def _gateway(ctx: typer.Context, request: gateway_admin.AdminRequest) -> Any:
@@ -71,13 +72,7 @@ def _registration(
     agreement: tuple[str | None, str | None, str | None],
 ) -> dict[str, Any]:
     if file is not None:
-        try:
-            body = json.loads(file.read_text())
-        except (OSError, ValueError) as exc:
-            raise CliError("bad_file", f"{file} is not a readable JSON file") from exc
-        if not isinstance(body, dict):
-            raise CliError("bad_file", f"{file} must hold one JSON object (RegisterPartner)")
-        return body
+        return files.read_json_object(file, "RegisterPartner")
     if not (name and partner_type and countries and purposes):
         raise CliError(
             "missing_option",
@@ -135,7 +130,7 @@ def register(
 
 @app.command()
 @handles_errors()
-def webhook(ctx: typer.Context, partner_id: UUID, url: str, as_json: JsonFlag = False) -> None:
+def webhook(ctx: typer.Context, partner_id: PartnerId, url: str, as_json: JsonFlag = False) -> None:
     """Register or rotate a partner's webhook; prints the new signing secret once
     (JSON: WebhookRegistered)."""
     done = _gateway(ctx, gateway_admin.webhook(str(partner_id), url))
@@ -144,7 +139,7 @@ def webhook(ctx: typer.Context, partner_id: UUID, url: str, as_json: JsonFlag = 
 
 @app.command()
 @handles_errors()
-def issue(ctx: typer.Context, partner_id: UUID, as_json: JsonFlag = False) -> None:
+def issue(ctx: typer.Context, partner_id: PartnerId, as_json: JsonFlag = False) -> None:
     """A new API client for the partner; prints its secret once (JSON: ClientCreated)."""
     created = _gateway(ctx, gateway_admin.create_client(str(partner_id)))
     output.emit_json(created) if as_json else output.fields("new API client", created)
@@ -152,7 +147,7 @@ def issue(ctx: typer.Context, partner_id: UUID, as_json: JsonFlag = False) -> No
 
 @app.command()
 @handles_errors()
-def clients(ctx: typer.Context, partner_id: UUID, as_json: JsonFlag = False) -> None:
+def clients(ctx: typer.Context, partner_id: PartnerId, as_json: JsonFlag = False) -> None:
     """A partner's API clients, never a secret (JSON: {"items": [...]})."""
     listed = _gateway(ctx, gateway_admin.list_clients(str(partner_id)))
     if as_json:

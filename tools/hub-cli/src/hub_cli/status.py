@@ -19,6 +19,7 @@ from hub_runtime.settings import HubSettings
 
 from hub_cli import output
 from hub_cli.config import SERVICES, hub_settings, service_url
+from hub_cli.output import handles_errors
 
 CHECK_SECONDS = 5.0
 
@@ -71,8 +72,7 @@ async def _endpoint(client: httpx.AsyncClient, url: str) -> str:
     return "fail" if status == "fail" else f"fail (HTTP {response.status_code})"
 
 
-async def _service(client: httpx.AsyncClient, name: str) -> dict[str, str]:
-    url = service_url(name)
+async def _service(client: httpx.AsyncClient, name: str, url: str) -> dict[str, str]:
     health, ready = await asyncio.gather(
         _endpoint(client, f"{url}/health"), _endpoint(client, f"{url}/ready")
     )
@@ -85,13 +85,15 @@ async def collect() -> dict[str, Any]:
     ``stack`` entries have ``status`` (``pass``/``fail``), ``target`` (address, never
     credentials) and ``detail``; each service has ``name``, ``url``, ``health`` and ``ready``
     (``pass``, ``fail``, ``fail (HTTP n)`` or ``unreachable (...)``). ``ok`` is true when every
-    check passes."""
+    check passes. Raises `CliError` ``bad_setting`` (`service_url`) before checking anything
+    when a service's port variable is no port."""
     settings = hub_settings()
+    urls = {name: service_url(name) for name in SERVICES}
     async with httpx.AsyncClient(timeout=CHECK_SECONDS) as client:
         kafka, postgres, *services = await asyncio.gather(
             _kafka(settings),
             _postgres(settings.pg_dsn),
-            *(_service(client, name) for name in SERVICES),
+            *(_service(client, name, url) for name, url in urls.items()),
         )
     ok = all(c["status"] == "pass" for c in (kafka, postgres)) and all(
         s["health"] == "pass" and s["ready"] == "pass" for s in services
@@ -99,10 +101,12 @@ async def collect() -> dict[str, Any]:
     return {"ok": ok, "stack": {"kafka": kafka, "postgres": postgres}, "services": services}
 
 
+@handles_errors()
 def status(as_json: JsonFlag = False) -> None:
     """The stack (Kafka, PostgreSQL) and each service's /health and /ready.
 
-    Exit code 0 when every check passes, 3 otherwise."""
+    Exit code 0 when every check passes, 3 otherwise; 1 ``bad_setting`` when a port variable
+    (or the port ``make run`` recorded) is no port number."""
     report = asyncio.run(collect())
     if as_json:
         output.emit_json(report)

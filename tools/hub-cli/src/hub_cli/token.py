@@ -14,6 +14,7 @@ from hub_runtime.auth import Role
 from hub_cli import output
 from hub_cli.config import development_token
 from hub_cli.context import JSON_HELP
+from hub_cli.ids import id_option
 from hub_cli.output import handles_errors
 
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
@@ -23,7 +24,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 def token(
     role: Annotated[Role, typer.Option(help="The role the token carries.")],
     sub: Annotated[str | None, typer.Option(help="Who it is for (default dev-<role>).")] = None,
-    partner_id: Annotated[UUID | None, typer.Option(help="Required for role partner.")] = None,
+    partner_id: Annotated[UUID | None, id_option("Required for role partner.")] = None,
     ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds.")] = 8 * 3600,
     as_json: JsonFlag = False,
 ) -> None:

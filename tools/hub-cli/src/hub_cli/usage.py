@@ -29,6 +29,7 @@ from typer._click.core import Context
 from typer._types import TyperChoice
 from typer.core import TyperGroup
 
+from hub_cli import ids
 from hub_cli.output import CliError
 
 USAGE = "usage"
@@ -113,7 +114,7 @@ def closed(error: click_errors.UsageError) -> click_errors.UsageError:
 def expected(kind: click_types.ParamType) -> str:
     """What a parameter of type ``kind`` takes, in a sentence quoting no value."""
     if isinstance(kind, click_types.UUIDParameterType):
-        return "not a UUID (32 hexadecimal digits, e.g. 8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d)"
+        return ids.EXPECTED
     if isinstance(kind, TyperChoice):
         return "should be one of " + ", ".join(
             str(c.value if isinstance(c, Enum) else c) for c in kind.choices
