@@ -279,12 +279,13 @@ async def test_every_portal_page_says_no_store(gateway: Gateway) -> None:
 
 
 async def test_the_language_links_do_not_repeat_an_invitation_code(gateway: Gateway) -> None:
-    """The activation page keeps the code in its form field, and its language links keep
-    the page's other parameters, but never the code (a one-time secret)."""
-    page = await browser(gateway).get("/portal/activate?code=pic_Secret123&lang=x")
+    """The activation page keeps the code in its form field; its language links carry the
+    page's path and no query, so never the code (a one-time secret, fourth trial)."""
+    code = "pic_Secret123-" + "x" * 18  # shaped like an issued code (32 URL-safe characters)
+    page = await browser(gateway).get(f"/portal/activate?code={code}&lang=x")
     assert page.status_code == 200
     links = [line for line in page.text.splitlines() if "/portal/language/" in line]
     assert links
     assert all("pic_Secret123" not in line for line in links)
-    assert all("lang%3Dx" in line for line in links)
-    assert 'value="pic_Secret123"' in page.text
+    assert all('?next=%2Fportal%2Factivate"' in line for line in links)
+    assert f'value="{code}"' in page.text

@@ -236,3 +236,21 @@ async def test_the_printable_report_has_every_table_and_a_print_stylesheet(
     for table in ("bottlenecks_by_stage", "monitoring_outcomes", "refusals_by_reason"):
         assert f"data-table='{table}'" in report
     assert "Post-return monitoring" in report
+
+
+async def test_no_dashboard_page_echoes_the_address(browser: httpx.AsyncClient) -> None:
+    """Fifth trial (privacy): a name typed into the address, in the path or the query, is in
+    no page, signed in or not (the language link is ``?lang=``, relative to the page)."""
+    marker = "QxHaddad"
+    html = {"Accept": "text/html", "Accept-Language": "en"}
+    pages = [
+        await browser.get(f"/dashboard/Fatima%20{marker}?x={marker}", headers=html),
+        await browser.get(f"/dashboard/sign-in?username={marker}&lang={marker}", headers=html),
+    ]
+    assert (await sign_in(browser)).status_code == 303
+    for query in [f"x={marker}", f"period={marker}", f"table={marker}", f"row={marker}"]:
+        pages.append(await browser.get(f"/dashboard?{query}", headers=html))
+    pages.append(await browser.get(f"/dashboard/report?period={marker}", headers=html))
+    assert [p.status_code for p in pages][:3] == [404, 200, 200]
+    for page in pages:
+        assert marker.lower() not in page.text.lower(), (str(page.url), page.text)
