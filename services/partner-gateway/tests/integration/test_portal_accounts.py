@@ -89,6 +89,26 @@ async def test_the_admin_lists_and_refuses_a_second_account_for_one_address(
     assert as_partner.status_code == 403
 
 
+async def test_the_lead_role_is_granted_by_true_only(gateway: Gateway) -> None:
+    """The fifth trial: ``"lead": "yes"`` (or ``"true"``, ``1``) granted the privileged lead
+    role; only JSON ``true`` or ``false`` is taken (422 otherwise, no account made)."""
+    partner_id = await _partner(gateway)
+    url = f"/admin/partners/{partner_id}/staff"
+    for i, value in enumerate(["yes", "true", 1, "1", "on", 0, None]):
+        body = {"email": f"lead{i}@partner.example", "lead": value}
+        answer = await gateway.http.post(url, json=body, headers=gateway.admin())
+        assert answer.status_code == 422, (value, answer.text)
+        assert answer.json()["reasons"] == ["lead: should be true or false"], answer.text
+    listed = await gateway.http.get(url, headers=gateway.admin())
+    assert listed.json()["items"] == []
+    for value in (True, False):
+        body = {"email": f"{str(value).lower()}@partner.example", "lead": value}
+        assert (await gateway.http.post(url, json=body, headers=gateway.admin())).status_code == 201
+    listed = await gateway.http.get(url, headers=gateway.admin())
+    roles = {a["email"]: a["role"] for a in listed.json()["items"]}
+    assert roles == {"true@partner.example": "lead", "false@partner.example": "member"}
+
+
 async def test_cookies_are_httponly_strict_and_secure_outside_development(
     start_gateway: GatewayFactory,
 ) -> None:
