@@ -123,7 +123,7 @@ async def _fields(body: bytes, content_type: str) -> dict[str, list[str]]:
 
 async def test_form_fields_keep_order_and_blanks_and_refuse_other_forms() -> None:
     form = "application/x-www-form-urlencoded"
-    assert await _fields(b"a=1&b=&a=2&c=%C3%A9", form) == {"a": ["1", "2"], "b": [""], "c": ["é"]}
+    assert await _fields(b"a=1&b=&c=%C3%A9", form) == {"a": ["1"], "b": [""], "c": ["é"]}
     assert await _fields(b"a=1", f"{form}; charset=utf-8") == {"a": ["1"]}
     assert await _fields(b"a=1", "application/json") == {}
     assert await _fields(b"a=\xff", form) == {"a": ["\ufffd"]}
@@ -151,3 +151,41 @@ async def test_a_form_with_too_many_fields_is_too_large_not_expired() -> None:
         "detail": "a form has at most 40 fields",
         "reasons": [],
     }
+
+
+async def test_a_form_with_a_field_twice_is_refused_unless_the_field_repeats() -> None:
+    """The fifth trial: ``csrf=<valid>&csrf=zzz`` or ``username=anna&username=nobody`` signed
+    someone in (the first value won). A repeated field is 400 ``duplicate_field``, quoting
+    neither the name nor a value; a form's checkboxes (``repeatable``) may repeat."""
+    hub_app = create_app(
+        service="pages",
+        title="pages",
+        description="form fields",
+        max_body_bytes=100_000,
+        readiness={},
+        form_prefixes=("/pages",),
+    )
+
+    @hub_app.post("/pages/boxes")
+    async def boxes(request: Request) -> dict[str, list[str]]:
+        return await form_fields(request, repeatable=frozenset({"box"}))
+
+    form = "application/x-www-form-urlencoded"
+    for body in [b"csrf=good&csrf=Zara", b"a=1&username=anna&username=Zara", b"x=&x="]:
+        answer = await _answer(hub_app, body, form)
+        assert answer.status_code == 400, answer.text
+        assert answer.json() == {
+            "error": "duplicate_field",
+            "detail": "a form sends each of its fields once",
+            "reasons": [],
+        }
+    transport = httpx.ASGITransport(app=hub_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        kept = await client.post(
+            "/pages/boxes", content=b"box=a&box=b&c=1", headers={"content-type": form}
+        )
+        assert kept.json() == {"box": ["a", "b"], "c": ["1"]}
+        twice = await client.post(
+            "/pages/boxes", content=b"box=a&c=1&c=2", headers={"content-type": form}
+        )
+        assert twice.status_code == 400

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub_runtime.errors import TooLargeError
+from hub_runtime.errors import BadRequestError, TooLargeError
 
 SECRET_BYTES = 32
 """Random bytes of a session cookie's value or a CSRF token (256 bits)."""
@@ -29,7 +29,11 @@ MAX_FORM_FIELDS = 40
 """More fields than any staff page's form has: a body with more is not one of its forms."""
 
 
-async def form_fields(request: Request, max_fields: int = MAX_FORM_FIELDS) -> dict[str, list[str]]:
+async def form_fields(
+    request: Request,
+    max_fields: int = MAX_FORM_FIELDS,
+    repeatable: frozenset[str] = frozenset(),
+) -> dict[str, list[str]]:
     """The fields of a page's form (``application/x-www-form-urlencoded``, UTF-8, undecodable
     bytes replaced): each name's values in order, blank values kept. Empty when the body is of
     another type (its CSRF check then answers the page's 403). The edge has bounded the body's
@@ -38,16 +42,24 @@ async def form_fields(request: Request, max_fields: int = MAX_FORM_FIELDS) -> di
     Raises `TooLargeError` (413 ``payload_too_large``: a browser gets the service's "too
     large" page in its language, `hub_runtime.edge_pages`) for more than ``max_fields``
     fields, before any field is read: the form is refused as a whole, and truthfully (it had
-    been refused as an expired form, 403 ``csrf_failed``, the fourth trial)."""
+    been refused as an expired form, 403 ``csrf_failed``, the fourth trial).
+
+    Raises `BadRequestError` (400 ``duplicate_field``, the service's page for it) when a name
+    other than those in ``repeatable`` (a form's checkboxes) comes more than once: no page's
+    form sends that, and a reader taking the first value would let ``csrf=<valid>&csrf=x`` or
+    ``username=a&username=b`` through (fifth trial). Neither the name nor a value is quoted."""
     if not request.headers.get("content-type", "").startswith(FORM_TYPE):
         return {}
     body = (await request.body()).decode("utf-8", errors="replace")
     try:
-        return parse_qs(body, keep_blank_values=True, max_num_fields=max_fields)
+        fields = parse_qs(body, keep_blank_values=True, max_num_fields=max_fields)
     except ValueError:  # `urllib.parse.parse_qs` past its limit (never a 500)
         raise TooLargeError(
             f"a form has at most {max_fields} fields", code="payload_too_large"
         ) from None
+    if any(len(v) > 1 and name not in repeatable for name, v in fields.items()):
+        raise BadRequestError("a form sends each of its fields once", code="duplicate_field")
+    return fields
 
 
 def new_secret() -> str:

@@ -89,6 +89,26 @@ async def test_the_admin_lists_and_refuses_a_second_account_for_one_address(
     assert as_partner.status_code == 403
 
 
+async def test_the_lead_role_is_granted_by_true_only(gateway: Gateway) -> None:
+    """The fifth trial: ``"lead": "yes"`` (or ``"true"``, ``1``) granted the privileged lead
+    role; only JSON ``true`` or ``false`` is taken (422 otherwise, no account made)."""
+    partner_id = await _partner(gateway)
+    url = f"/admin/partners/{partner_id}/staff"
+    for i, value in enumerate(["yes", "true", 1, "1", "on", 0, None]):
+        body = {"email": f"lead{i}@partner.example", "lead": value}
+        answer = await gateway.http.post(url, json=body, headers=gateway.admin())
+        assert answer.status_code == 422, (value, answer.text)
+        assert answer.json()["reasons"] == ["lead: should be true or false"], answer.text
+    listed = await gateway.http.get(url, headers=gateway.admin())
+    assert listed.json()["items"] == []
+    for value in (True, False):
+        body = {"email": f"{str(value).lower()}@partner.example", "lead": value}
+        assert (await gateway.http.post(url, json=body, headers=gateway.admin())).status_code == 201
+    listed = await gateway.http.get(url, headers=gateway.admin())
+    roles = {a["email"]: a["role"] for a in listed.json()["items"]}
+    assert roles == {"true@partner.example": "lead", "false@partner.example": "member"}
+
+
 async def test_cookies_are_httponly_strict_and_secure_outside_development(
     start_gateway: GatewayFactory,
 ) -> None:
@@ -279,12 +299,13 @@ async def test_every_portal_page_says_no_store(gateway: Gateway) -> None:
 
 
 async def test_the_language_links_do_not_repeat_an_invitation_code(gateway: Gateway) -> None:
-    """The activation page keeps the code in its form field, and its language links keep
-    the page's other parameters, but never the code (a one-time secret)."""
-    page = await browser(gateway).get("/portal/activate?code=pic_Secret123&lang=x")
+    """The activation page keeps the code in its form field; its language links carry the
+    page's path and no query, so never the code (a one-time secret, fourth trial)."""
+    code = "pic_Secret123-" + "x" * 18  # shaped like an issued code (32 URL-safe characters)
+    page = await browser(gateway).get(f"/portal/activate?code={code}&lang=x")
     assert page.status_code == 200
     links = [line for line in page.text.splitlines() if "/portal/language/" in line]
     assert links
     assert all("pic_Secret123" not in line for line in links)
-    assert all("lang%3Dx" in line for line in links)
-    assert 'value="pic_Secret123"' in page.text
+    assert all('?next=%2Fportal%2Factivate"' in line for line in links)
+    assert f'value="{code}"' in page.text

@@ -7,6 +7,7 @@ over a real socket."""
 from __future__ import annotations
 
 import gzip
+from urllib.parse import urlencode
 
 import pytest
 from hub_runtime.edge_limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
@@ -15,7 +16,7 @@ from markupsafe import escape
 from partner_gateway.api.portal import i18n, labels
 
 from .conftest import Gateway
-from .portal import browser
+from .portal import PASSWORD, browser, csrf_of, signed_in_staff
 
 pytestmark = pytest.mark.integration
 
@@ -98,3 +99,50 @@ async def test_the_api_and_clients_not_asking_for_html_keep_the_json(gateway: Ga
     for answer, status, code in answers:
         assert answer.status_code == status, answer.text
         assert answer.json()["error"] == code, answer.text
+
+
+async def test_a_form_with_a_field_twice_signs_nobody_in_and_reports_nothing(
+    gateway: Gateway,
+) -> None:
+    """The fifth trial: ``csrf=<valid>&csrf=zzz``, ``email=<staff>&email=<other>`` signed the
+    staff member in (the first value won). Any field twice is 400 ``duplicate_field``, the
+    portal's page in the reader's language, quoting no value; the monitoring form's outcome
+    checkboxes still repeat (test_portal_referrals)."""
+    partner_id, _, _, referral_id = await gateway.approved_referral()
+    staff = await signed_in_staff(gateway, partner_id)
+    http = browser(gateway)
+    token = csrf_of(await http.get("/portal/sign-in", headers=BROWSER_FR))
+    form = {**BROWSER_FR, "Content-Type": "application/x-www-form-urlencoded"}
+    right = [("csrf", token), ("email", staff.email), ("password", PASSWORD)]
+    for extra in [("csrf", "zzz"), ("email", "zara@partner.example"), ("password", "Zara")]:
+        answer = await http.post(
+            "/portal/sign-in", content=urlencode([*right, extra]), headers=form
+        )
+        assert answer.status_code == 400, (extra, answer.text[:300])
+        assert '<html lang="fr"' in answer.text
+        assert _french("duplicate_field") in answer.text
+        assert "zzz" not in answer.text
+        assert "zara" not in answer.text.lower()
+        assert "portal_session" not in http.cookies
+    as_json = await http.post(
+        "/portal/sign-in",
+        content=urlencode([*right, ("email", "zara@partner.example")]),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert as_json.json() == {
+        "error": "duplicate_field",
+        "detail": "a form sends each of its fields once",
+        "reasons": [],
+    }
+    assert (await http.post("/portal/sign-in", content=urlencode(right), headers=form)).is_redirect
+    page = await staff.http.get(f"/portal/referrals/{referral_id}")
+    twice = [("csrf", csrf_of(page)), ("idem", "k" * 16)]
+    twice += [("status", "accepted"), ("status", "declined")]
+    answer = await staff.http.post(
+        f"/portal/referrals/{referral_id}/status", content=urlencode(twice), headers=form
+    )
+    assert answer.status_code == 400
+    still = await gateway.view_holds(
+        "SELECT status = 'approved' FROM referrals WHERE referral_id = $1", referral_id
+    )
+    assert still is None  # nothing was reported

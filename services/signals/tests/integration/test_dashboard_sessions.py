@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from hub_runtime.auth import Role
+from hub_runtime.render import escape_html
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
+from signals.api.dashboard_errors import SENTENCES
+from signals.i18n import translations
 from signals.views import table_csv
 
 from .conftest import bearer
@@ -109,6 +113,38 @@ async def test_a_sign_in_without_the_csrf_token_is_forbidden(browser: httpx.Asyn
     # too large (it was "the form has expired", 403, with the right token), and no session
     assert (refused.status_code, refused.json()["error"]) == (413, "payload_too_large")
     assert "signals_session" not in browser.cookies
+
+
+async def test_a_sign_in_with_a_field_twice_signs_nobody_in(browser: httpx.AsyncClient) -> None:
+    """The fifth trial: ``csrf_token=<valid>&csrf_token=zzz`` and ``username=anna&username=
+    nobody`` signed anna in (the first value won). Any field twice is 400 ``duplicate_field``,
+    the dashboard's page in the reader's language, quoting no value."""
+    assert (await browser.get("/dashboard/sign-in")).status_code == 200
+    right = [
+        ("csrf_token", browser.cookies["signals_sign_in_csrf"]),
+        ("username", "anna"),
+        ("password", PASSWORD),
+    ]
+    dutch = {
+        "Accept": "text/html",
+        "Accept-Language": "nl",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    sentence = translations("nl").gettext(SENTENCES["duplicate_field"])
+    for extra in [("csrf_token", "zzz"), ("username", "Zara"), ("password", "Zara")]:
+        body = urlencode([*right, extra])
+        answer = await browser.post("/dashboard/sign-in", content=body, headers=dutch)
+        assert answer.status_code == 400, (extra, answer.text[:300])
+        assert escape_html(sentence) in answer.text
+        assert "zzz" not in answer.text
+        assert "zara" not in answer.text.lower()
+        assert "signals_session" not in browser.cookies
+    body = urlencode([*right, ("username", "Zara")])
+    as_json = await browser.post(
+        "/dashboard/sign-in", content=body, headers={"Content-Type": dutch["Content-Type"]}
+    )
+    assert as_json.json()["error"] == "duplicate_field"
+    assert (await browser.post("/dashboard/sign-in", data=dict(right))).status_code == 303
 
 
 async def test_sign_in_is_rate_limited_per_username(browser: httpx.AsyncClient) -> None:
@@ -236,3 +272,21 @@ async def test_the_printable_report_has_every_table_and_a_print_stylesheet(
     for table in ("bottlenecks_by_stage", "monitoring_outcomes", "refusals_by_reason"):
         assert f"data-table='{table}'" in report
     assert "Post-return monitoring" in report
+
+
+async def test_no_dashboard_page_echoes_the_address(browser: httpx.AsyncClient) -> None:
+    """Fifth trial (privacy): a name typed into the address, in the path or the query, is in
+    no page, signed in or not (the language link is ``?lang=``, relative to the page)."""
+    marker = "QxHaddad"
+    html = {"Accept": "text/html", "Accept-Language": "en"}
+    pages = [
+        await browser.get(f"/dashboard/Fatima%20{marker}?x={marker}", headers=html),
+        await browser.get(f"/dashboard/sign-in?username={marker}&lang={marker}", headers=html),
+    ]
+    assert (await sign_in(browser)).status_code == 303
+    for query in [f"x={marker}", f"period={marker}", f"table={marker}", f"row={marker}"]:
+        pages.append(await browser.get(f"/dashboard?{query}", headers=html))
+    pages.append(await browser.get(f"/dashboard/report?period={marker}", headers=html))
+    assert [p.status_code for p in pages][:3] == [404, 200, 200]
+    for page in pages:
+        assert marker.lower() not in page.text.lower(), (str(page.url), page.text)

@@ -9,7 +9,7 @@ from uuid import UUID
 from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
 from hub_contracts.codes import BoundedInt, ClientId, ClientSecret, UniqueItems
 from hub_runtime.edge import ErrorBody
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 
 class _Strict(BaseModel):
@@ -115,10 +115,12 @@ class StaffInvitation(_Strict):
             " data, used to sign in (lower-cased)",
         ),
     ]
-    lead: bool = Field(
+    # Strictly true or false (as casefile's bodies): "yes", "true" or 1 granted the privileged
+    # role (fifth trial); they are 422 "lead: should be true or false".
+    lead: StrictBool = Field(
         False,
         description="The partner's lead: may invite, revoke and reset the partner's own staff"
-        " in the portal",
+        " in the portal (true or false, nothing else)",
     )
 
 

@@ -27,6 +27,7 @@ from hub_runtime.staff_pages import new_secret
 
 from partner_gateway.deps import Deps
 from partner_gateway.domain.credentials import hash_secret, matches
+from partner_gateway.domain.one_time_codes import new_code
 from partner_gateway.domain.policy import is_origin_authority
 from partner_gateway.gates import OriginAuthorityRefusedError
 from partner_gateway.handlers.credentials import _on_hashing_thread
@@ -75,7 +76,7 @@ async def invite_staff(message: InviteStaff, uow: GatewayUnitOfWork, deps: Deps)
         raise NotFoundError("the partner")
     if is_origin_authority(partner):
         raise OriginAuthorityRefusedError()
-    staff_id, code = uuid4(), random.token_urlsafe(24)
+    staff_id, code = uuid4(), new_code()
     expires = deps.clock.now() + INVITATION_VALID
     email = message.email.lower()
     if not await uow.staff.invite(

@@ -21,6 +21,7 @@ from hub_runtime.staff_pages import new_secret
 from partner_gateway.deps import Deps
 from partner_gateway.domain import totp
 from partner_gateway.domain.credentials import hash_secret
+from partner_gateway.domain.one_time_codes import new_code
 from partner_gateway.handlers.credentials import _on_hashing_thread
 from partner_gateway.handlers.staff_rules import (
     admitted,
@@ -62,7 +63,7 @@ async def issue_password_reset(
     invitation instead) and `OriginAuthorityRefusedError` (403 ``partner_origin_authority``)."""
     target = await manageable(uow, message.by, message.staff_id)
     await not_for_origin_authority(uow, target.partner_id)
-    code = random.token_urlsafe(24)
+    code = new_code()
     expires = deps.clock.now() + RESET_VALID
     if not await uow.staff.issue_reset(target.staff_id, digest(code), expires):
         raise ConflictError("the account is revoked or not activated yet", code="staff_not_active")

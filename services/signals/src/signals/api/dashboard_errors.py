@@ -20,6 +20,7 @@ SENTENCES: dict[str, str] = {
     "not_found": N_("This page does not exist. Check the address."),
     "method_not_allowed": N_("This page cannot be used this way. Use its links and forms."),
     "payload_too_large": N_("What you sent is too large."),
+    "duplicate_field": N_("The form has a field twice. Use the page's own form and send it again."),
     "uri_too_long": N_("This address is too long."),
     "headers_too_large": N_(
         "Your browser sent too much with this request (often too many cookies)."

@@ -18,7 +18,7 @@ from hub_runtime.http import status_of
 
 from partner_gateway.api.portal.errors import error_page, message_page
 from partner_gateway.api.portal.forms import client_of, limited, one, read_form, too_many
-from partner_gateway.api.portal.render import Portal, redirect
+from partner_gateway.api.portal.render import Portal, linked_code, redirect
 from partner_gateway.api.portal.security import PENDING_COOKIE, PENDING_SECONDS, SESSION_COOKIE
 from partner_gateway.api.portal.session import current_staff
 from partner_gateway.repository.rate_limits import RateLimits
@@ -113,7 +113,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
 
     @routes.get("/reset")
     async def reset_page(request: Request) -> Response:
-        code = request.query_params.get("code", "")[:64]
+        code = linked_code(request)
         return portal.page(request, "reset.html", code=code)
 
     @routes.post("/reset")

@@ -40,11 +40,16 @@ Build = Callable[[Form, StaffSession], tuple[Message[Any], Any, str]]
 """From the form and who sends it: the message, the body to fingerprint, the ``done`` code."""
 
 
-async def read_form(request: Request) -> Form:
+_CHECKBOXES = frozenset({"outcomes"})
+"""The monitoring form's one repeated field: an outcome checkbox each (referral.html)."""
+
+
+async def read_form(request: Request, repeatable: frozenset[str] = frozenset()) -> Form:
     """The urlencoded fields of the body (`hub_runtime.staff_pages.form_fields`): empty for
     another type (then the CSRF check refuses the form); more fields than a form has is 413
-    ``payload_too_large`` (`TooLargeError`, the portal's "too large" page)."""
-    return await form_fields(request)
+    ``payload_too_large`` (`TooLargeError`, the portal's "too large" page), a field sent twice
+    that is not in ``repeatable`` (a form's checkboxes) is 400 ``duplicate_field``."""
+    return await form_fields(request, repeatable=repeatable)
 
 
 def one(form: Form, name: str) -> str:
@@ -149,13 +154,16 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
             )
         return redirect("/portal/sign-in?activated=1")
 
-    async def report(request: Request, route: str, build: Build) -> Response:
+    async def report(
+        request: Request, route: str, build: Build, repeatable: frozenset[str] = frozenset()
+    ) -> Response:
         """Check the session and CSRF, validate with ``build(form, staff)`` -> (message, body),
-        dispatch once under the form's key; back to the referrals with ``done``."""
+        dispatch once under the form's key; back to the referrals with ``done``. Only the
+        fields in ``repeatable`` (checkboxes) may come more than once."""
         staff = await current_staff(bus, portal, request)
         if staff is None:
             return redirect("/portal/sign-in?ended=1")
-        form = await read_form(request)
+        form = await read_form(request, repeatable)
         if not portal.csrf.valid(request, one(form, "csrf")):
             return refused(request, "csrf_failed", 403, staff)
         try:
@@ -200,7 +208,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
             )
             return message, _dump(body), "monitoring"
 
-        return await report(request, f"monitoring:{referral_id}", build)
+        return await report(request, f"monitoring:{referral_id}", build, _CHECKBOXES)
 
     @routes.post("/notices/{notice_id}/ack")
     async def ack(notice_id: PathId, request: Request) -> Response:

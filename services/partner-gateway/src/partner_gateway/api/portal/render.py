@@ -14,7 +14,7 @@ import secrets as random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partner_gateway.api.portal import i18n, labels
 from partner_gateway.api.portal.security import CSRF_COOKIE, PATH, SESSION_COOKIE, Csrf
+from partner_gateway.domain.one_time_codes import is_code_shaped
 from partner_gateway.messages import StaffSession
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,16 +49,32 @@ def _environment(translations: gettext.NullTranslations) -> Environment:
     return env
 
 
-# Query parameters carrying a one-time secret (an invitation code): the language links do not
-# repeat them, so the secret is not copied into more URLs (fourth trial). The page's form field
-# still holds it; after a language switch the staff member pastes it again.
-_SECRET_PARAMETERS = frozenset({"code"})
+START = "/portal/"
+"""The portal's start page: the language links' ``next`` on every page that is not a GET page
+that rendered."""
 
 
-def _here(request: Request) -> str:
-    """The page's path and query for its language links, without `_SECRET_PARAMETERS`."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _SECRET_PARAMETERS]
-    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
+def _here(request: Request, status: int) -> str:
+    """The language links' ``next``: a closed value, never the address as typed. The page's own
+    path when it is a GET page that rendered (``status`` below 400: a route matched and its
+    path parameters were valid and found, e.g. a canonical referral UUID the partner has),
+    without any query string; `START` on an error page, a refusal and a page answering a POST
+    (whose path is no GET page). The address as typed would echo typed input (a name in a 404's
+    path, an e-mail in a query) into the page (fifth trial), and a query could carry a one-time
+    secret (an invitation code, fourth trial). A note a query asked for (``?done=``) is not
+    repeated after a language switch."""
+    if request.method == "GET" and status < 400:
+        return request.url.path
+    return START
+
+
+def linked_code(request: Request) -> str:
+    """The one-time code of the page's link (``?code=``, an invitation or a reset link) to
+    prefill its form, only when it has the shape of a code the portal issues
+    (`one_time_codes.is_code_shaped`); else empty: a name or an e-mail typed into the address is
+    not echoed into the page (fifth trial)."""
+    code = request.query_params.get("code", "")
+    return code if is_code_shaped(code) else ""
 
 
 def safe_next(target: str | None) -> str:
@@ -113,7 +130,7 @@ class Portal:
         language = self.language(request)
         session_cookie = None if clears_session else request.cookies.get(SESSION_COOKIE)
         csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_secret()
-        here = _here(request)
+        here = _here(request, status)
         html = (
             self.environments[language]
             .get_template(template)
