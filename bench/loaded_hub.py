@@ -82,7 +82,7 @@ async def _running(
     assert referral_pool is not None
     client: HubClient | None = None
     simulators: list[PartnerSimulator] = []
-    probing: contextlib.AsyncExitStack = contextlib.AsyncExitStack()
+    probing: asyncio.Task[None] | None = None
     try:
         say("starting the four services as processes")
         await processes.start_all()
@@ -97,10 +97,13 @@ async def _running(
         cases = await endtoend.prepare_cases(client, partners, referrals)
         await endtoend.wait_for_referral_view(referral_pool, cases)
         probe = endtoend.TimelineProbe(pool)
-        await probing.enter_async_context(_background(probe))
+        probing = asyncio.create_task(probe.run())
         yield LoadedHub(client, probe, cases, pids)
     finally:
-        await probing.aclose()
+        if probing is not None:
+            probing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await probing
         for simulator in simulators:
             await simulator.stop()
         if client is not None:
@@ -109,14 +112,3 @@ async def _running(
         await referral_pool.close()
         with contextlib.suppress(Exception):
             await processes.stop_all()
-
-
-@contextlib.asynccontextmanager
-async def _background(probe: endtoend.TimelineProbe) -> AsyncIterator[None]:
-    task = asyncio.create_task(probe.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -131,12 +131,9 @@ async def test_form_fields_keep_order_and_blanks_and_refuse_other_forms() -> Non
     assert len(await _fields(forty, form)) == 40
 
 
-async def test_a_form_with_too_many_fields_is_too_large_not_expired() -> None:
-    """The fourth trial: a form with more fields than any page has got the "form has expired"
-    page (403 ``csrf_failed``); it is 413 ``payload_too_large`` in the hub's error shape, which
-    a page prefix turns into its "too large" page (`hub_runtime.edge_pages`)."""
-    many = "&".join(f"f{i}=Zara" for i in range(41)).encode()
-    hub_app = create_app(
+def _edge_app() -> FastAPI:
+    """An app behind the hub's edge (error shape, statuses) taking forms under ``/pages``."""
+    return create_app(
         service="pages",
         title="pages",
         description="form fields",
@@ -144,6 +141,14 @@ async def test_a_form_with_too_many_fields_is_too_large_not_expired() -> None:
         readiness={},
         form_prefixes=("/pages",),
     )
+
+
+async def test_a_form_with_too_many_fields_is_too_large_not_expired() -> None:
+    """The fourth trial: a form with more fields than any page has got the "form has expired"
+    page (403 ``csrf_failed``); it is 413 ``payload_too_large`` in the hub's error shape, which
+    a page prefix turns into its "too large" page (`hub_runtime.edge_pages`)."""
+    many = "&".join(f"f{i}=Zara" for i in range(41)).encode()
+    hub_app = _edge_app()
     answer = await _answer(hub_app, many, "application/x-www-form-urlencoded")
     assert answer.status_code == 413, answer.text
     assert answer.json() == {
@@ -157,14 +162,7 @@ async def test_a_form_with_a_field_twice_is_refused_unless_the_field_repeats() -
     """The fifth trial: ``csrf=<valid>&csrf=zzz`` or ``username=anna&username=nobody`` signed
     someone in (the first value won). A repeated field is 400 ``duplicate_field``, quoting
     neither the name nor a value; a form's checkboxes (``repeatable``) may repeat."""
-    hub_app = create_app(
-        service="pages",
-        title="pages",
-        description="form fields",
-        max_body_bytes=100_000,
-        readiness={},
-        form_prefixes=("/pages",),
-    )
+    hub_app = _edge_app()
 
     @hub_app.post("/pages/boxes")
     async def boxes(request: Request) -> dict[str, list[str]]:
