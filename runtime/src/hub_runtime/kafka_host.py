@@ -163,6 +163,24 @@ class HostedConsumer:
             {partition: rs[-1].offset + 1 for partition, rs in batches.items()},
         )
 
+    async def stop(self, grace_seconds: float) -> None:
+        """Stop consuming and leave the group, waiting at most ``grace_seconds``; then close
+        the consumer hard. A stop can otherwise wait as long as a rebalance that another member
+        holds up (its JoinGroup waits for every member), and a stop that was given up on would
+        leave the consumer's background tasks running. Offsets are committed by `on_batch` only
+        after its transaction, so a hard close loses nothing: the next owner reads on from the
+        last commit and the inbox drops what was applied."""
+        consumer = self.kafka_consumer
+        try:
+            await asyncio.wait_for(self.subscriber.stop(), grace_seconds)
+        except TimeoutError:
+            log.warning(
+                "consumer did not leave its group in time; closing it",
+                extra={"group": self.group_id},
+            )
+            if consumer is not None:
+                await _close_hard(consumer)
+
     @property
     def kafka_consumer(self) -> AIOKafkaConsumer | None:
         """The aiokafka consumer while the broker runs (for lag and dead-letter gauges)."""
@@ -191,6 +209,50 @@ class HostedConsumer:
                 max(0, end - position)
             )
             self._lag_reported.add(partition)
+
+
+async def stop_clients(
+    broker: KafkaBroker, hosted: Sequence[HostedConsumer], grace_seconds: float
+) -> None:
+    """Stop a service's Kafka clients: each consumer group leaves (`HostedConsumer.stop`), then
+    the producer flushes; every step waits at most ``grace_seconds``, so a rebalance or an
+    unreachable broker never keeps a stopping service waiting. Nothing is lost by giving up:
+    what is unsent stays in the outbox, what is unapplied is read again by the group."""
+    await asyncio.gather(*(consumer.stop(grace_seconds) for consumer in hosted))
+    try:
+        # The consumers are stopped already: what is left is the producer's flush.
+        await asyncio.wait_for(broker.stop(), grace_seconds)
+    except TimeoutError:
+        log.warning("kafka producer did not flush in time")
+    except Exception as exc:
+        log.warning("kafka clients did not stop cleanly", extra={"error_type": type(exc).__name__})
+
+
+async def _close_hard(consumer: AIOKafkaConsumer) -> None:
+    """End every background task of ``consumer`` and cut its connections, without the group
+    protocol. aiokafka has no public way to do this: ``stop()`` marks the consumer closed
+    before it waits for the group coordinator, so once that wait is cancelled a second
+    ``stop()`` returns at once and the coordinator's, fetcher's and client's tasks would keep
+    running (aiokafka 0.14's attributes, pinned in uv.lock; `test_stop_during_rebalance`
+    fails if they change)."""
+    coordinator = consumer._coordinator
+    if coordinator is not None:
+        for task in (
+            coordinator._coordination_task,
+            coordinator._heartbeat_task,
+            coordinator._commit_refresh_task,
+        ):
+            if task is not None:
+                task.cancel()
+    await consumer._fetcher.close()
+    client = consumer._client
+    for connection in client._conns.values():
+        # Cut, not closed: a TLS close waits for the broker's close_notify, and the broker
+        # reads nothing more from a connection until it has answered the request in flight
+        # there (the JoinGroup the rebalance holds).
+        if connection._writer is not None:
+            connection._writer.transport.abort()
+    await client.close()
 
 
 async def _commit(consumer: Any, offsets: dict[TopicPartition, int]) -> None:

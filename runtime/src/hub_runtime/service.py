@@ -25,7 +25,7 @@ from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_lim
 from hub_runtime.health import ReadinessCheck
 from hub_runtime.http_server import server_options
 from hub_runtime.kafka import ensure_topics
-from hub_runtime.kafka_host import HostedConsumer, new_broker
+from hub_runtime.kafka_host import HostedConsumer, new_broker, stop_clients
 from hub_runtime.leadership import Leadership
 from hub_runtime.metrics import DEAD_LETTER_SIZE
 from hub_runtime.migrations import (
@@ -366,10 +366,7 @@ class ServiceRuntime:
                 await task
         self._tasks.clear()
         if self.context is not None:
-            with contextlib.suppress(Exception):
-                # Waits for a batch in flight (its transaction and commit), then leaves the
-                # groups and flushes the producer.
-                await self.context.broker.stop()
+            await stop_clients(self.context.broker, self._hosted, self.hub.kafka_stop_grace_seconds)
             await _close_pool(self.context.pool)
         log.info("service stopped", extra={"service": self.definition.name})
 

@@ -148,6 +148,13 @@ class HubSettings(TransportSettings):
         " leader died (hub_runtime.leadership)",
     )
     consumer_max_attempts: int = Field(5, ge=1, description="Handler attempts before dead-letter")
+    kafka_stop_grace_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a stopping service waits for each Kafka client to stop cleanly"
+        " (leave its group, flush); after it the client is closed hard: a rebalance held up by"
+        " another member must not keep a stop waiting",
+    )
     consumer_backoff_seconds: float = Field(0.05, gt=0, description="First retry delay; doubles")
     consumer_backoff_max_seconds: float = Field(2.0, gt=0, description="Retry delay cap")
     metrics_refresh_seconds: float = Field(
