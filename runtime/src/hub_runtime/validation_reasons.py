@@ -8,16 +8,13 @@ expected in JSON's terms, built from what pydantic takes from the schema (bounds
 allowed values) and never from the input: a submitted value may be personal data, so no value
 and nothing a parser quoted from one is repeated.
 
-An unknown member of an object (pydantic's ``extra_forbidden``) is named by its path when its
-name is written like a field name (`FIELD_NAME`: an ASCII letter or ``_`` in lower case first,
-then letters, digits and ``_``, at most 64), e.g. ``person.nickname: not a field of this
-request``: a tool developer needs to see which of their fields the hub does not know, and a
-field name is not personal data. Any other name (spaces, ``@``, ``+``, ``-``, digits first, a
-capital first, non-ASCII: how a name, an address, a phone number or a date is written) is not
-repeated: a key can be anything the sender typed, and the reason then names the object only.
+An unknown member of an object (pydantic's ``extra_forbidden``) is never named: a key can be
+anything the sender typed (a surname used as a key, ``{"haddad": 1}``, is written exactly like a
+field name), so the reason names the object that has it only, e.g. ``person: has a field this
+request does not take`` (`UNKNOWN_FIELD`; the fifth new user's trial). The request's fields are
+in the API description.
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from string import Formatter
 from typing import Any
@@ -56,7 +53,6 @@ _SCHEMA_CONTEXT = frozenset(
 # Our own words where pydantic's sentence would read badly once the input-derived part
 # (a tag, a length, a parser detail) is cut off.
 _OWN_WORDS = {
-    "extra_forbidden": "not a field of this request",
     "union_tag_invalid": "should be one of the tags {expected_tags}",
     "too_short": "{field_type} should have at least {min_length} item{expected_plural}",
     "too_long": "{field_type} should have at most {max_length} item{expected_plural}",
@@ -122,35 +118,25 @@ _TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
 _COUNTED_BOUNDS = ("min_length", "max_length", "max_digits", "decimal_places", "whole_digits")
 _SHORTEST_ECHO = 3  # shorter input fragments match by chance and identify nobody
 
-FIELD_NAME = re.compile(r"[a-z_][A-Za-z0-9_]{0,63}", re.ASCII)
-"""An unknown member name the reasons repeat (matched whole): snake_case or camelCase as a
-program writes a field. A capital first letter is left out on purpose: it is how a person's
-name is written ("Zara"), not a field's."""
-UNNAMED_FIELD = (
-    "has an unknown field, not named here: its name is not written like a field name (ASCII"
-    " letters, digits and _) and could be personal data"
+UNKNOWN_FIELD = (
+    "has a field this request does not take (an unknown field's name is not repeated: it could"
+    " be personal data; the API description lists the fields)"
 )
 
 
 def validation_reasons(errors: Sequence[Any]) -> list[str]:
     """Readable reasons (field path and what is wrong) that never echo the input, which may be
-    personal data: no submitted value, no unknown key unless written like a field name
-    (`FIELD_NAME`), nothing a parser quoted from either."""
-    return [_reason(error) for error in errors]
+    personal data: no submitted value, no unknown key, nothing a parser quoted from either.
+    One reason per distinct sentence (two unknown keys of one object give one reason)."""
+    return list(dict.fromkeys(_reason(error) for error in errors))
 
 
 def _reason(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
-    if kind == "extra_forbidden" and not _nameable(error):
+    if kind == "extra_forbidden":
         # The last part of the path is the unknown key itself: name its object only.
-        return f"{_path(tuple(error.get('loc', ()))[:-1]) or 'body'}: {UNNAMED_FIELD}"
+        return f"{_path(tuple(error.get('loc', ()))[:-1]) or 'body'}: {UNKNOWN_FIELD}"
     return f"{_where(kind, error) or 'body'}: {_message(kind, error)}"
-
-
-def _nameable(error: Mapping[str, Any]) -> bool:
-    """True when an unknown member's name (the last part of its path) may be repeated."""
-    loc = tuple(error.get("loc", ()))
-    return bool(loc) and isinstance(loc[-1], str) and FIELD_NAME.fullmatch(loc[-1]) is not None
 
 
 def _where(kind: str, error: Mapping[str, Any]) -> str:
