@@ -16,6 +16,7 @@ from hub_runtime.errors import ConflictError
 from hub_runtime.http import create_app, validation_reasons
 from hub_runtime.validation_reasons import UNKNOWN_FIELD
 from pydantic import (
+    AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
@@ -194,6 +195,17 @@ class Quiet(_Strict):
         return self
 
 
+class Move(_Strict):
+    region: Colour | None = None
+    place: Colour | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if self.region is None and self.place is None:
+            raise ValueError("give at least one of region, place")
+        return self
+
+
 Pet = Annotated[Cat | Dog, Field(discriminator="kind")]
 
 
@@ -285,6 +297,17 @@ def test_a_validator_sentence_without_input_is_kept() -> None:
     assert _reasons_for(Quiet, {}) == ["body: give at least one of a, b"]
 
 
+def test_a_validator_sentence_naming_a_field_sent_as_null_is_kept() -> None:
+    """The fifth trial: ``{"region": null}`` read "body: is not valid", because the sentence
+    names the field the body has (a field name, not the input)."""
+    assert _reasons_for(Move, {"region": None}) == ["body: give at least one of region, place"]
+    assert _reasons_for(Move, {"region": None, "place": None}) == [
+        "body: give at least one of region, place"
+    ]
+    # Its values are still compared: a validator that quotes one says only that it failed.
+    assert _reasons_for(Pet, {"kind": "dog", "name": SECRET_NAME}) == ["dog: is not valid"]
+
+
 async def test_reasons_over_http_never_echo_an_unknown_key_or_a_tag() -> None:
     app = create_app(
         service="demo", title="demo", description="", max_body_bytes=2048, readiness={}
@@ -372,6 +395,9 @@ def test_a_parser_detail_is_left_out_even_one_quoting_the_input() -> None:
     ]
 
 
+_URL = "should be an absolute URL with a scheme and a host, e.g. https://example.org/"
+
+
 class _Colour(StrEnum):
     RED = "red"
     GREEN = "green"
@@ -396,6 +422,23 @@ class _Colour(StrEnum):
             "body: is not written in the form this field takes (its pattern is in the API"
             " description)",
         ),
+        # the fifth trial: "url: Input should be a valid URL", "List should have at least 1
+        # item" (pydantic's words, naming Python's types)
+        (AnyHttpUrl, "Zara Probe", f"body: {_URL}"),
+        (AnyHttpUrl, "https://", f"body: {_URL}"),
+        (AnyHttpUrl, 5, "body: should be a URL written as a JSON string"),
+        (
+            AnyHttpUrl,
+            "ftp://example.org/",
+            "body: should be a URL whose scheme is 'http' or 'https'",
+        ),
+        (Annotated[list[int], Field(min_length=1)], [], "body: should have at least 1 item"),
+        (Annotated[list[int], Field(min_length=2)], [1], "body: should have at least 2 items"),
+        (Annotated[list[int], Field(max_length=1)], [1, 2], "body: should have at most 1 item"),
+        (Annotated[str, Field(min_length=2)], "Z", "body: should have at least 2 characters"),
+        (Annotated[str, Field(max_length=1)], "Za", "body: should have at most 1 character"),
+        (set[int], 5, "body: should be a JSON array"),
+        (None, 5, "body: should be null"),
     ],
 )
 def test_bounds_and_patterns_are_refused_in_the_hubs_words(

@@ -239,7 +239,7 @@ async def test_bad_updates_to_a_case_write_nothing(casefile: Any) -> None:
             "options",
             {"options": [], "language": "ar", "interpreter_used": False, "discussed_on": today},
             422,
-            "options",
+            "options: should have at least 1 item",  # the fifth trial: "List should have ..."
         ),
         (
             "efforts",
@@ -413,4 +413,19 @@ async def test_an_unknown_key_written_like_a_field_name_is_named_nowhere(
     logged = [f"{r.getMessage()} {vars(r)}" for r in caplog.records]
     assert logged  # the request was logged, and no line names the key
     assert not [line for line in logged if surname in line]
+    assert await _footprint(casefile) == before
+
+
+async def test_a_case_patch_with_only_nulls_gets_the_rules_sentence(casefile: Any) -> None:
+    """The fifth new user's trial: ``{"region": null}`` got only "body: is not valid" (the
+    sentence names the field the body has, which was taken for an echo of the input)."""
+    case_id = await casefile.open_case()
+    headers = casefile.token(Role.COUNSELLOR)
+    before = await _footprint(casefile)
+    for body in ({"region": None}, {"region": None, "location_type": None}, {}):
+        response = await casefile.http.patch(f"/cases/{case_id}", json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["reasons"] == [
+            "body: give at least one of location_type, region, vulnerabilities"
+        ]
     assert await _footprint(casefile) == before

@@ -146,3 +146,27 @@ async def test_a_webhook_url_with_secrets_never_reaches_the_log(
     assert "sk-canary-77" not in out
     httpx_lines = [json.loads(x) for x in out.splitlines() if '"logger": "httpx"' in x]
     assert any("api_key=REDACTED" in line["message"] for line in httpx_lines), out[-2000:]
+
+
+async def test_a_malformed_webhook_url_gets_the_hubs_sentence(gateway: Gateway) -> None:
+    """The fifth new user's trial: ``url: Input should be a valid URL`` (pydantic's words)."""
+    partner_id = await gateway.register_partner()
+    await gateway.wait_for_partner(partner_id)
+    expected = {
+        "Zara Probe": "url: should be an absolute URL with a scheme and a host, e.g."
+        " https://example.org/",
+        "https://": "url: should be an absolute URL with a scheme and a host, e.g."
+        " https://example.org/",
+        "ftp://partner.example/hook": "url: should be a URL whose scheme is 'http' or 'https'",
+    }
+    for url, reason in expected.items():
+        answer = await gateway.put_webhook(partner_id, url)
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["error"] == "invalid_request"
+        assert answer.json()["reasons"] == [reason], url
+        assert "Zara" not in answer.text
+    not_text = await gateway.http.put(
+        f"/admin/partners/{partner_id}/webhook", json={"url": 5}, headers=gateway.admin()
+    )
+    assert not_text.status_code == 422
+    assert not_text.json()["reasons"] == ["url: should be a URL written as a JSON string"]
