@@ -297,3 +297,16 @@ def test_a_client_id_in_the_gateways_shape_is_sent(cli: Cli, command: str) -> No
     result = cli.invoke("--json", "partners", command, "pc_0123456789abcdef")
     assert result.exit_code == 3, result.output  # the (absent) gateway was asked
     assert json.loads(result.stderr)["error"] == "unreachable"
+
+
+def test_import_with_the_state_file_of_another_input_names_no_file(cli: Cli, folder: Path) -> None:
+    """The fifth trial: the refusal named the state file, called after the input (here a
+    person's name). Refused before any request (the services here do not answer)."""
+    caseload = folder / f"{NAME}.csv"
+    header = "person_name,date_of_birth,country_of_origin,region,location_type,stage"
+    caseload.write_text(f"{header}\nA B,1990-01-01,IQ,west,vbl,appeal_pending\n")
+    state = folder / f"{NAME}.csv.import-state.jsonl"
+    state.write_text('{"file_sha256": "' + "0" * 64 + '", "format": 1}\n')
+    result = cli.invoke("import", str(caseload), "--no-dry-run", "--json")
+    error = _refused(result, "caseload_unreadable", 1)
+    assert "another version of the input" in error["detail"]
