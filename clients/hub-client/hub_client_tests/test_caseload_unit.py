@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from hub_client.caseload import CaseloadFileError, RowProblem
 from hub_client.caseload.columns import parse_row, read_row
-from hub_client.caseload.files import ImportState, read_rows
+from hub_client.caseload.files import STATE_OF_ANOTHER_INPUT, ImportState, read_rows
 from hub_client.caseload.importer import problems_of
 from hub_client.errors import HubError
 from hub_client.models import OpenCase
@@ -116,6 +116,21 @@ def test_the_hub_s_reasons_map_to_columns() -> None:
     assert problems_of(4, HubError(422, "date_in_future", "d"))[0].column is None
 
 
+def refused_state(path: Path) -> CaseloadFileError:
+    with pytest.raises(CaseloadFileError) as refused:
+        ImportState(path, "another digest")
+    return refused.value
+
+
+def test_the_state_file_of_another_input_is_refused_naming_no_file(tmp_path: Path) -> None:
+    """The fifth trial: the refusal named the state file, whose name is the input's (a file
+    called after a person: ``Fatima Haddad.csv.import-state.jsonl``)."""
+    path = tmp_path / "Fatima Haddad.csv.import-state.jsonl"
+    ImportState(path, "d1").record(2, "case-a")
+    assert str(refused_state(path)) == STATE_OF_ANOTHER_INPUT
+    assert "Haddad" not in STATE_OF_ANOTHER_INPUT
+
+
 def test_the_state_file_survives_a_torn_line_and_refuses_another_file(tmp_path: Path) -> None:
     path = tmp_path / "x.csv.import-state.jsonl"
     state = ImportState(path, "d1")
@@ -126,6 +141,7 @@ def test_the_state_file_survives_a_torn_line_and_refuses_another_file(tmp_path: 
     assert ImportState(path, "d1").done == {2: "case-a", 5: "case-b"}
     with pytest.raises(CaseloadFileError, match="another version"):
         ImportState(path, "d2")
+    assert "x.csv" not in str(refused_state(path))
     path.write_text('{"file_sha')  # interrupted in the first line: nothing recorded yet
     assert ImportState(path, "d1").done == {}
 

@@ -33,6 +33,7 @@ class Refusal(StrEnum):
     NOT_YET_KNOWN = "not_yet_known"  # a fact it needs is still on its way: try again soon
     UNAVAILABLE = "unavailable"  # a dependency is down: try again later
     TOO_LARGE = "too_large"  # more content than the request may carry (a form's field count)
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a body of a type the route does not read
 
 
 class DomainError(Exception):
@@ -138,6 +139,16 @@ class TooLargeError(DomainError):
 
     refusal = Refusal.TOO_LARGE
     default_code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(DomainError):
+    """The body is of a type the route does not read (HTTP 415), found after the edge, which
+    lets both JSON and forms through under a page prefix: e.g. JSON sent to a staff page's
+    form. Its code is the edge's own (``unsupported_media_type``), so the pages' sentences for
+    that code apply."""
+
+    refusal = Refusal.UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
 
 
 class PermanentEventError(Exception):

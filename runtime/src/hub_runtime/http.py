@@ -46,6 +46,7 @@ HTTP_STATUS: dict[errors.Refusal, int] = {
     errors.Refusal.NOT_YET_KNOWN: 409,
     errors.Refusal.UNAVAILABLE: 503,
     errors.Refusal.TOO_LARGE: 413,
+    errors.Refusal.UNSUPPORTED_MEDIA_TYPE: 415,
 }
 """The one mapping from a domain error's kind to its HTTP status (RFC 9110 §15)."""
 

@@ -19,12 +19,16 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub_runtime.errors import BadRequestError, TooLargeError
+from hub_runtime.errors import BadRequestError, TooLargeError, UnsupportedMediaTypeError
 
 SECRET_BYTES = 32
 """Random bytes of a session cookie's value or a CSRF token (256 bits)."""
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_ONLY = (
+    "a page's form is sent as a form (Content-Type: application/x-www-form-urlencoded), as a"
+    " browser sends it"
+)
 MAX_FORM_FIELDS = 40
 """More fields than any staff page's form has: a body with more is not one of its forms."""
 
@@ -35,9 +39,13 @@ async def form_fields(
     repeatable: frozenset[str] = frozenset(),
 ) -> dict[str, list[str]]:
     """The fields of a page's form (``application/x-www-form-urlencoded``, UTF-8, undecodable
-    bytes replaced): each name's values in order, blank values kept. Empty when the body is of
-    another type (its CSRF check then answers the page's 403). The edge has bounded the body's
-    size already.
+    bytes replaced): each name's values in order, blank values kept. Empty when the request
+    has no ``Content-Type`` (its CSRF check then answers the page's 403). The edge has bounded
+    the body's size already, and refused a body without a type.
+
+    Raises `UnsupportedMediaTypeError` (415 ``unsupported_media_type``, the service's page for
+    it) for a body of another type, e.g. JSON, which the edge lets through under a page prefix:
+    it had been refused as an expired form, 403 ``csrf_failed`` (the fifth trial).
 
     Raises `TooLargeError` (413 ``payload_too_large``: a browser gets the service's "too
     large" page in its language, `hub_runtime.edge_pages`) for more than ``max_fields``
@@ -48,8 +56,11 @@ async def form_fields(
     other than those in ``repeatable`` (a form's checkboxes) comes more than once: no page's
     form sends that, and a reader taking the first value would let ``csrf=<valid>&csrf=x`` or
     ``username=a&username=b`` through (fifth trial). Neither the name nor a value is quoted."""
-    if not request.headers.get("content-type", "").startswith(FORM_TYPE):
+    content_type = request.headers.get("content-type")
+    if content_type is None:
         return {}
+    if content_type.split(";")[0].strip().lower() != FORM_TYPE:
+        raise UnsupportedMediaTypeError(FORM_ONLY)
     body = (await request.body()).decode("utf-8", errors="replace")
     try:
         fields = parse_qs(body, keep_blank_values=True, max_num_fields=max_fields)

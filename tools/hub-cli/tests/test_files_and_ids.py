@@ -268,3 +268,45 @@ def test_every_id_parameter_is_canonical_only() -> None:
         and not isinstance(param.type, CanonicalUuidType)
     ]
     assert plain == []
+
+
+@pytest.mark.parametrize("command", ["rotate", "revoke"])
+@pytest.mark.parametrize(
+    "client_id",
+    [NAME, "Fatima.Haddad", "pc_1/../../cases", "pc_1?x=1", "", "Haddad" * 30, "pc_ï"],
+)
+def test_a_client_id_not_in_the_gateways_shape_is_invalid_id(
+    cli: Cli, command: str, client_id: str
+) -> None:
+    """The fifth trial: ``hub partners rotate|revoke`` put the typed client id into the
+    request's path unchecked. Now a usage error ``invalid_id`` (exit 2) before any request,
+    quoting nothing; without the fix these reach the (absent) gateway: exit 3."""
+    result = cli.invoke("--json", "partners", command, client_id)
+    error = _refused(result, "invalid_id", 2)
+    assert error["detail"].endswith(
+        "not a client id (1 to 128 ASCII letters, digits, _ and -, e.g. pc_0123456789abcdef;"
+        " see `hub partners clients`)"
+    )
+    plain = cli.invoke("partners", command, client_id)
+    assert plain.exit_code == 2, plain.output
+    assert "Haddad" not in plain.output
+
+
+@pytest.mark.parametrize("command", ["rotate", "revoke"])
+def test_a_client_id_in_the_gateways_shape_is_sent(cli: Cli, command: str) -> None:
+    result = cli.invoke("--json", "partners", command, "pc_0123456789abcdef")
+    assert result.exit_code == 3, result.output  # the (absent) gateway was asked
+    assert json.loads(result.stderr)["error"] == "unreachable"
+
+
+def test_import_with_the_state_file_of_another_input_names_no_file(cli: Cli, folder: Path) -> None:
+    """The fifth trial: the refusal named the state file, called after the input (here a
+    person's name). Refused before any request (the services here do not answer)."""
+    caseload = folder / f"{NAME}.csv"
+    header = "person_name,date_of_birth,country_of_origin,region,location_type,stage"
+    caseload.write_text(f"{header}\nA B,1990-01-01,IQ,west,vbl,appeal_pending\n")
+    state = folder / f"{NAME}.csv.import-state.jsonl"
+    state.write_text('{"file_sha256": "' + "0" * 64 + '", "format": 1}\n')
+    result = cli.invoke("import", str(caseload), "--no-dry-run", "--json")
+    error = _refused(result, "caseload_unreadable", 1)
+    assert "another version of the input" in error["detail"]

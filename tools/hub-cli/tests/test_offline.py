@@ -258,6 +258,31 @@ def test_status_fails_with_3_when_the_services_do_not_answer(cli: Cli) -> None:
     assert all(s["health"].startswith("unreachable") for s in report["services"])
 
 
+@pytest.mark.parametrize("as_json", [True, False])
+def test_status_never_prints_the_credentials_of_a_service_url(cli: Cli, as_json: bool) -> None:
+    """The fifth trial: ``hub status`` printed ``HUB_CASEFILE_URL`` with its user:password@.
+    The URL is used as given and shown without its userinfo."""
+    offline = {"HUB_STACK_ENV_FILE": "/nonexistent", "HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    url = "http://council:hunter2pw@127.0.0.1:9/?token=sk-canary-77"
+    result = cli.invoke("status", *(["--json"] if as_json else []), HUB_CASEFILE_URL=url, **offline)
+    assert result.exit_code == 3, (result.output, result.exception)
+    for secret in ("council", "hunter2pw", "sk-canary-77"):
+        assert secret not in result.output
+    if as_json:
+        [casefile] = [s for s in json.loads(result.stdout)["services"] if s["name"] == "casefile"]
+        assert casefile["url"] == "http://REDACTED@127.0.0.1:9/?token=REDACTED"
+    else:
+        assert "REDACTED@127.0.0.1:9" in result.stdout
+
+
+def test_an_unreachable_service_is_named_without_its_credentials(cli: Cli) -> None:
+    result = cli.invoke("partners", "list", HUB_REFERRAL_URL="http://council:hunter2pw@127.0.0.1:9")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error unreachable: referral at http://REDACTED@127.0.0.1:9")
+    assert "hunter2pw" not in result.output
+    assert "council" not in result.output
+
+
 def _hub_script(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The installed `hub` console script (pyproject [project.scripts]) in a subprocess."""
     script = Path(sys.executable).parent / "hub"

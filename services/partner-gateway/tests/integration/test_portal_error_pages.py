@@ -74,6 +74,15 @@ async def test_edge_refusals_under_the_portal_are_its_page_in_french(gateway: Ga
             415,
             "unsupported_content_encoding",
         ),
+        (  # the fifth trial: JSON to a form was "the form has expired" (403)
+            await http.post(
+                "/portal/sign-in",
+                json={"email": "zara.probe@example.org", "password": "x"},
+                headers=BROWSER_FR,
+            ),
+            415,
+            "unsupported_media_type",
+        ),
     ]
     for answer, status, code in cases:
         assert answer.status_code == status, (code, answer.text[:300])
@@ -99,6 +108,18 @@ async def test_the_api_and_clients_not_asking_for_html_keep_the_json(gateway: Ga
     for answer, status, code in answers:
         assert answer.status_code == status, answer.text
         assert answer.json()["error"] == code, answer.text
+
+
+@pytest.mark.parametrize("path", ["/portal/sign-in", "/portal/sign-out", "/portal/activate"])
+async def test_json_sent_to_a_form_is_415_not_an_expired_form(gateway: Gateway, path: str) -> None:
+    """The fifth new user's trial: JSON posted to a staff form got the "form has expired" 403.
+    Every portal form reads its body through `hub_runtime.staff_pages.form_fields`."""
+    http = browser(gateway)
+    await http.get("/portal/sign-in", headers=BROWSER_FR)  # the CSRF cookie, as a browser has
+    answer = await http.post(path, json={"email": "zara.probe@example.org", "password": "x"})
+    assert answer.status_code == 415, answer.text
+    assert answer.json()["error"] == "unsupported_media_type"
+    assert "zara" not in answer.text
 
 
 async def test_a_form_with_a_field_twice_signs_nobody_in_and_reports_nothing(

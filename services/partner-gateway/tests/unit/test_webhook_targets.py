@@ -36,10 +36,29 @@ def test_refused_outside_development(url: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8190/webhooks", "http://user:pw@localhost/hook?api_key=k"],
+    ["http://127.0.0.1:8190/webhooks", "http://localhost/hook?api_key=k"],
 )
 def test_development_allows_the_simulator_on_loopback(url: str) -> None:
     assert parse(url, development=True).host in ("127.0.0.1", "localhost")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://council:hunter2@127.0.0.1:8190/webhooks",
+        "https://hunter2@partner.example/hook",
+        "https://:hunter2@partner.example/hook",
+        "https://@partner.example/hook",
+    ],
+)
+@pytest.mark.parametrize("development", [True, False])
+def test_credentials_in_a_url_are_refused_in_development_too(url: str, development: bool) -> None:
+    """The fifth trial: in development a URL with user:password@ was taken, and the API and
+    ``hub`` showed it back."""
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        parse(url, development=development)
+    assert refused.value.code == "webhook_url_credentials"
+    assert "hunter2" not in refused.value.reason
 
 
 def _resolving_to(*addresses: str) -> object:

@@ -74,6 +74,16 @@ async def test_edge_refusals_under_the_dashboard_are_its_page(
                 "unsupported_content_encoding",
                 "nl",
             ),
+            (  # the fifth trial: JSON to the sign-in form was "the form has expired" (403)
+                await http.post(
+                    "/dashboard/sign-in",
+                    json={"username": "zara.probe", "password": "x"},
+                    headers=DUTCH,
+                ),
+                415,
+                "unsupported_media_type",
+                "nl",
+            ),
         ]
         for answer, status, code, language in cases:
             assert answer.status_code == status, (code, answer.text[:300])
@@ -97,3 +107,17 @@ async def test_the_api_and_clients_not_asking_for_html_keep_the_json(
         ):
             assert answer.status_code == 404, answer.text
             assert answer.json()["error"] == "not_found", answer.text
+
+
+@pytest.mark.parametrize("path", ["/dashboard/sign-in", "/dashboard/sign-out"])
+async def test_json_sent_to_a_form_is_415_not_an_expired_form(
+    signals_service: ServiceRuntime, path: str
+) -> None:
+    """The fifth new user's trial: JSON posted to the sign-in form got the "form has expired"
+    403 page; it is a body the form does not read."""
+    async with httpx.AsyncClient(base_url=signals_service.base_url, timeout=30) as http:
+        await http.get("/dashboard/sign-in")  # the CSRF cookie, as a browser has it
+        answer = await http.post(path, json={"username": "zara.probe", "password": "x"})
+        assert answer.status_code == 415, answer.text
+        assert answer.json()["error"] == "unsupported_media_type"
+        assert "zara" not in answer.text

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from hub_runtime.auth import Role
+from hub_runtime.redaction import redact_url
 
 from hub_cli.config import Identity, service_url
 from hub_cli.output import UNREACHABLE, CliError
@@ -30,7 +31,7 @@ def call(
 
     Raises :class:`CliError`: the service's error code and detail for a non-2xx answer (code
     ``http_<status>`` when the body is not the hub's error shape), ``unreachable`` when it does
-    not answer (connection refused, timeout)."""
+    not answer (connection refused, timeout; the URL without its userinfo)."""
     url = service_url(service)
     headers = {"Authorization": f"Bearer {identity.bearer(role)}"}
     try:
@@ -39,7 +40,7 @@ def call(
     except httpx.HTTPError as exc:
         raise CliError(
             "unreachable",
-            f"{service} at {url} did not answer ({type(exc).__name__})",
+            f"{service} at {redact_url(url)} did not answer ({type(exc).__name__})",
             exit_code=UNREACHABLE,
         ) from exc
     if response.is_success:

@@ -9,13 +9,20 @@ declared with :func:`id_argument` or :func:`id_option` (`tests/test_files_and_id
 every command to it); another spelling is Click's ``BadParameter``, which
 `hub_cli.usage.closed` turns into the usage error ``invalid_id`` (exit 2) with
 :data:`EXPECTED`, quoting nothing typed.
+
+A partner API client's id (``hub partners rotate|revoke``) is no UUID: it is read by
+:func:`client_id_argument` in the gateway's own shape (`hub_contracts.codes.ClientId`, what its
+``/admin/credentials/{client_id}`` routes take) and refused the same way, with
+:data:`CLIENT_ID_EXPECTED` (the fifth trial: it went into the request path unchecked).
 """
 
 from typing import Any
 from uuid import UUID
 
 import typer
+from hub_contracts.codes import ClientId
 from hub_contracts.ids import CANONICAL_UUID
+from pydantic import TypeAdapter, ValidationError
 
 # Typer vendors Click (``typer._click``); its parameter types are only there.
 from typer._click import types as click_types
@@ -55,3 +62,33 @@ def id_argument(help: str) -> Any:
 def id_option(help: str) -> Any:
     """A Typer option of type `uuid.UUID` read by :class:`CanonicalUuidType`."""
     return typer.Option(click_type=CANONICAL_ID, help=help)
+
+
+CLIENT_ID_EXPECTED = (
+    "not a client id (1 to 128 ASCII letters, digits, _ and -, e.g. pc_0123456789abcdef; see"
+    " `hub partners clients`)"
+)
+"""What a client id parameter takes, in a sentence quoting no value."""
+_CLIENT_ID: TypeAdapter[str] = TypeAdapter(ClientId)
+
+
+class ClientIdType(click_types.StringParamType):
+    """Click's text type, only a client id in the gateway's shape accepted (`ClientId`)."""
+
+    name = "client_id"
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> Any:
+        """``value`` when it is a client id (the gateway's rule, matched whole); else Click's
+        ``BadParameter`` with :data:`CLIENT_ID_EXPECTED`."""
+        try:
+            return _CLIENT_ID.validate_python(value, strict=True)
+        except ValidationError:
+            self.fail(CLIENT_ID_EXPECTED, param, ctx)
+
+
+CLIENT_ID = ClientIdType()
+
+
+def client_id_argument(help: str) -> Any:
+    """A Typer argument of type ``str`` read by :class:`ClientIdType`."""
+    return typer.Argument(click_type=CLIENT_ID, help=help)

@@ -17,12 +17,15 @@ from partner_gateway import admin as gateway_admin
 from hub_cli import files, output
 from hub_cli.context import JSON_HELP, identity
 from hub_cli.http import call
-from hub_cli.ids import id_argument
+from hub_cli.ids import client_id_argument, id_argument
 from hub_cli.output import CliError, handles_errors
 
 app = typer.Typer(help="Partners: the directory, their webhooks and API clients.")
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 PartnerId = Annotated[UUID, id_argument("The partner's id (see `hub partners list`).")]
+ClientId = Annotated[
+    str, client_id_argument("The API client's id, e.g. pc_0123456789abcdef (see `clients`).")
+]
 
 
 def _gateway(ctx: typer.Context, request: gateway_admin.AdminRequest) -> Any:
@@ -160,7 +163,7 @@ def clients(ctx: typer.Context, partner_id: PartnerId, as_json: JsonFlag = False
 
 @app.command()
 @handles_errors()
-def rotate(ctx: typer.Context, client_id: str, as_json: JsonFlag = False) -> None:
+def rotate(ctx: typer.Context, client_id: ClientId, as_json: JsonFlag = False) -> None:
     """A new secret for an API client; the old one works for the overlap (JSON: ClientCreated
     with previous_secret_valid_until)."""
     rotated = _gateway(ctx, gateway_admin.rotate_client(client_id))
@@ -169,7 +172,7 @@ def rotate(ctx: typer.Context, client_id: str, as_json: JsonFlag = False) -> Non
 
 @app.command()
 @handles_errors()
-def revoke(ctx: typer.Context, client_id: str, as_json: JsonFlag = False) -> None:
+def revoke(ctx: typer.Context, client_id: ClientId, as_json: JsonFlag = False) -> None:
     """Revoke an API client and all its secrets at once (JSON: {"client_id", "status"})."""
     revoked = _gateway(ctx, gateway_admin.revoke_client(client_id))
     output.emit_json(revoked) if as_json else output.fields("revoked", revoked)

@@ -15,6 +15,7 @@ import typer
 from aiokafka.admin import AIOKafkaAdminClient
 from hub_runtime.db import dsn_for_database
 from hub_runtime.kafka_security import KafkaSecurityError, kafka_client_options
+from hub_runtime.redaction import redact_url
 from hub_runtime.settings import HubSettings
 
 from hub_cli import output
@@ -76,14 +77,16 @@ async def _service(client: httpx.AsyncClient, name: str, url: str) -> dict[str, 
     health, ready = await asyncio.gather(
         _endpoint(client, f"{url}/health"), _endpoint(client, f"{url}/ready")
     )
-    return {"name": name, "url": url, "health": health, "ready": ready}
+    # The URL may carry user:password@ (HUB_CASEFILE_URL=http://u:p@host): used, never shown.
+    return {"name": name, "url": redact_url(url), "health": health, "ready": ready}
 
 
 async def collect() -> dict[str, Any]:
     """The status document: ``{"ok", "stack": {"kafka", "postgres"}, "services": [...]}``.
 
     ``stack`` entries have ``status`` (``pass``/``fail``), ``target`` (address, never
-    credentials) and ``detail``; each service has ``name``, ``url``, ``health`` and ``ready``
+    credentials) and ``detail``; each service has ``name``, ``url`` (its userinfo and query
+    values shown as ``REDACTED``, `hub_runtime.redaction.redact_url`), ``health`` and ``ready``
     (``pass``, ``fail``, ``fail (HTTP n)`` or ``unreachable (...)``). ``ok`` is true when every
     check passes. Raises `CliError` ``bad_setting`` (`service_url`) before checking anything
     when a service's port variable is no port."""

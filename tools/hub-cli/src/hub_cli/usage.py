@@ -11,7 +11,8 @@ finding: ``hub erase <a pasted name>`` printed Click's ``'<the name>' is not a v
 The root group's :meth:`JsonUsageGroup.invoke` turns every refused value (Click's
 ``BadParameter``: a UUID, a choice, a number), an unknown command and extra arguments into a
 closed sentence naming the parameter and what it takes (:func:`closed`); a malformed id gets
-the code ``invalid_id``, as ``hub dead-letters show`` gives a malformed letter id.
+the code ``invalid_id`` (a UUID or a partner API client's id, `hub_cli.ids`), as ``hub
+dead-letters show`` gives a malformed letter id.
 """
 
 import json
@@ -100,7 +101,7 @@ def closed(error: click_errors.UsageError) -> click_errors.UsageError:
     if isinstance(error, click_errors.NoSuchOption | click_errors.BadOptionUsage):
         return error
     if isinstance(error, click_errors.BadParameter) and error.param is not None:
-        is_id = isinstance(error.param.type, click_types.UUIDParameterType)
+        is_id = isinstance(error.param.type, click_types.UUIDParameterType | ids.ClientIdType)
         return ClosedUsageError(INVALID_ID if is_id else USAGE, expected(error.param.type), error)
     ctx = error.ctx
     where = f"`{ctx.command_path} --help`" if ctx is not None else "`hub --help`"
@@ -115,6 +116,8 @@ def expected(kind: click_types.ParamType) -> str:
     """What a parameter of type ``kind`` takes, in a sentence quoting no value."""
     if isinstance(kind, click_types.UUIDParameterType):
         return ids.EXPECTED
+    if isinstance(kind, ids.ClientIdType):
+        return ids.CLIENT_ID_EXPECTED
     if isinstance(kind, TyperChoice):
         return "should be one of " + ", ".join(
             str(c.value if isinstance(c, Enum) else c) for c in kind.choices

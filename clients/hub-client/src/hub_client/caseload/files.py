@@ -67,6 +67,15 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
         workbook.close()
 
 
+STATE_OF_ANOTHER_INPUT = (
+    "the import's state file (<input>.import-state.jsonl, beside the input or in the state"
+    " folder) belongs to another version of the input; move it away to import this file from"
+    " the start"
+)
+"""The refusal of a state file written for other content: closed, it names no file (the
+state file's name is the input's, which may be a person's name; the fifth trial)."""
+
+
 class ImportState:
     """Rows already imported, kept in a JSON Lines file: a first line naming the input by its
     digest, then one line per imported row (``{"row": 7, "case_id": "..."}``), appended and
@@ -91,10 +100,7 @@ class ImportState:
             self.path.unlink()
             return
         if digest != self.digest:
-            raise CaseloadFileError(
-                f"the state file {self.path.name} belongs to another version of the input;"
-                " move it away to import this file from the start"
-            )
+            raise CaseloadFileError(STATE_OF_ANOTHER_INPUT)
         for line in lines[1:]:
             try:
                 entry = json.loads(line)

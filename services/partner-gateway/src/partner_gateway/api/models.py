@@ -20,8 +20,9 @@ class WebhookRegistration(_Strict):
     """An admin sets a partner's webhook endpoint."""
 
     url: AnyHttpUrl = Field(
-        description="The partner's endpoint: https, without user:password@, on a public"
-        " address (checked again before every delivery); development (HUB_ENV) allows any"
+        description="The partner's endpoint: https, on a public address (checked again before"
+        " every delivery; development (HUB_ENV) allows http and any address), never with"
+        " user:password@ (422 webhook_url_credentials)"
     )
 
 

@@ -89,7 +89,8 @@ async def session_of(request: Request, bus: SignalsBus) -> CurrentSession | None
 
 async def form_of(request: Request) -> dict[str, str]:
     """A form's fields (`hub_runtime.staff_pages.form_fields`), the first value of each name:
-    empty for another type (then the CSRF check refuses the form); more fields than a form
+    empty without a Content-Type (then the CSRF check refuses the form), 415
+    ``unsupported_media_type`` for another type (JSON); more fields than a form
     has is 413 ``payload_too_large`` (`TooLargeError`, the dashboard's "too large" page), a
     field sent twice is 400 ``duplicate_field`` (no dashboard form repeats a field)."""
     return {name: values[0] for name, values in (await form_fields(request)).items()}

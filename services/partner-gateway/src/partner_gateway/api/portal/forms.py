@@ -45,8 +45,9 @@ _CHECKBOXES = frozenset({"outcomes"})
 
 
 async def read_form(request: Request, repeatable: frozenset[str] = frozenset()) -> Form:
-    """The urlencoded fields of the body (`hub_runtime.staff_pages.form_fields`): empty for
-    another type (then the CSRF check refuses the form); more fields than a form has is 413
+    """The urlencoded fields of the body (`hub_runtime.staff_pages.form_fields`): empty
+    without a Content-Type (then the CSRF check refuses the form), 415
+    ``unsupported_media_type`` for another type (JSON); more fields than a form has is 413
     ``payload_too_large`` (`TooLargeError`, the portal's "too large" page), a field sent twice
     that is not in ``repeatable`` (a form's checkboxes) is 400 ``duplicate_field``."""
     return await form_fields(request, repeatable=repeatable)
