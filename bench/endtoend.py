@@ -109,6 +109,43 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+STACK_RUN = Path(__file__).resolve().parents[1] / ".hub" / "run"
+"""`infra/stack.sh`'s pid files (``kafka.pid``, ``postgres.pid``: the broker, the postmaster)."""
+
+
+def infrastructure_pids(run_dir: Path = STACK_RUN) -> dict[str, int]:
+    """The development stack's broker and PostgreSQL server, when they run on this machine
+    (name -> pid); an absent or stale pid file leaves its entry out."""
+    found: dict[str, int] = {}
+    for name, pid_file in (("Kafka", "kafka.pid"), ("PostgreSQL", "postgres.pid")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int((run_dir / pid_file).read_text().split()[0])
+            if Path(f"/proc/{pid}").exists():
+                found[name] = pid
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a server and its worker processes, in seconds: its own,
+    its ended children's (``cutime``, ``cstime``) and its living children's (PostgreSQL's
+    backends). A backend that ends within a window moves from the last part to the second, so
+    a difference of two readings counts it once."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    total = sum(int(v) for v in fields[11:15])
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            child = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(child[1]) == pid:
+                total += int(child[11]) + int(child[12])
+    return total / tick
+
+
 def _machine_busy() -> tuple[float, float]:
     """(busy, total) jiffies of all CPUs since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -121,20 +158,28 @@ class CpuWindow:
     """CPU use of each service process, of the driver, and of the whole machine, in a phase."""
 
     pids: dict[str, int]
+    servers: dict[str, int] = field(default_factory=infrastructure_pids)
+    """Kafka and PostgreSQL, each counted with its worker processes (`tree_cpu_seconds`)."""
     started: float = field(default_factory=time.perf_counter)
     before: dict[str, float] = field(default_factory=dict)
     machine_before: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self) -> None:
-        self.before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self.before = self._readings()
         self.machine_before = _machine_busy()
 
-    def percent(self) -> dict[str, float]:
-        elapsed = time.perf_counter() - self.started
-        used = {
-            name: 100 * (cpu_seconds(pid) - self.before[name]) / elapsed
-            for name, pid in self.pids.items()
+    def _readings(self) -> dict[str, float]:
+        return {
+            **{name: cpu_seconds(pid) for name, pid in self.pids.items()},
+            **{name: tree_cpu_seconds(pid) for name, pid in self.servers.items()},
         }
+
+    def percent(self) -> dict[str, float]:
+        """% of one CPU per process (and per server with its workers) in the window, then
+        the whole machine's % of all CPUs (always last)."""
+        elapsed = time.perf_counter() - self.started
+        now = self._readings()
+        used = {name: 100 * (now[name] - self.before[name]) / elapsed for name in now}
         busy, total = _machine_busy()
         used["machine (of all CPUs)"] = (
             100 * (busy - self.machine_before[0]) / max(1.0, total - self.machine_before[1])

@@ -28,7 +28,7 @@ from hub_runtime.settings import HubSettings
 from bench import baselines, consumers, endtoend, machine
 from bench.common import bench_settings, mb, percentile, run_prefix, scratch_databases
 from bench.report import Section, markdown, num, ratio, text
-from bench.summary import service_cpu_ms, summary_line
+from bench.summary import server_cpu_ms, service_cpu_ms, summary_line
 
 SERVICES = ("casefile", "referral", "partner-gateway", "signals")
 TARGET_RATE = 100.0
@@ -60,7 +60,8 @@ def _verdict(ok: bool) -> str:
 
 
 def _rest(cpu: dict[str, float]) -> float:
-    """% of one CPU used by processes other than the services and the driver."""
+    """% of one CPU used by processes other than the services, the driver, Kafka and
+    PostgreSQL."""
     *ours, machine_share = cpu.values()
     return (os.cpu_count() or 1) * machine_share - sum(ours)
 
@@ -160,13 +161,25 @@ def endtoend_section(
             *(f"{p.cpu_percent[n]:.0f}" for n in cpu_names),
             f"{_rest(p.cpu_percent):.0f}",
             num(service_cpu_ms(p)),
+            num(server_cpu_ms(p)),
         ]
         for p in result.phases
     ]
     cpu = Section(
         "1b. CPU during each phase (% of one CPU; machine: % of all CPUs)",
-        ["phase", *cpu_names, "rest: Kafka, PostgreSQL, others", "service CPU ms/referral"],
+        [
+            "phase",
+            *cpu_names,
+            "rest: others",
+            "service CPU ms/referral",
+            "Kafka + PostgreSQL CPU ms/referral",
+        ],
         cpu_rows,
+        [
+            "Kafka and PostgreSQL: the stack's broker and postmaster with its backends"
+            " (`infra/stack.sh`'s pid files), counted apart since 2026-12-01; at 100 referrals/s"
+            " their ms per referral / 10 is the % of one CPU they would need."
+        ],
     )
     stage_rows = [
         [stage, *(f"{num(p.breakdown[i][1])} / {num(p.breakdown[i][2])}" for p in result.phases)]

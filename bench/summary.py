@@ -31,6 +31,13 @@ def service_cpu_ms(phase: endtoend.Phase) -> float:
     return 10 * services / phase.rate if phase.rate else math.nan
 
 
+def server_cpu_ms(phase: endtoend.Phase) -> float:
+    """CPU ms Kafka and PostgreSQL (with its backends) spent per accepted referral in `phase`
+    (nan where the stack's servers were not found on this machine)."""
+    servers = [phase.cpu_percent[k] for k in ("Kafka", "PostgreSQL") if k in phase.cpu_percent]
+    return 10 * sum(servers) / phase.rate if phase.rate and servers else math.nan
+
+
 def _finite(value: float, digits: int) -> float | None:
     return round(value, digits) if math.isfinite(value) else None
 
