@@ -223,6 +223,9 @@ class EndToEndResult:
     """Commits per accepted referral in the closed loop, by service database key."""
     background_by_database: dict[str, float] = field(default_factory=dict)
     """Of those, what the idle hub commits in the same time (polls, gauges), by database key."""
+    idle_cpu_percent: dict[str, float] = field(default_factory=dict)
+    """CPU of each process (and of Kafka and PostgreSQL) while the hub was up with no referral
+    in flight, for 5 s before the closed loop (as `Phase.cpu_percent`)."""
 
 
 class MemorySampler:
@@ -597,7 +600,9 @@ async def run(
         say(f"preparing {plan.closed_referrals} cases (case, decision, consent)")
         cases, prepared_per_s = await prepared(plan.closed_referrals)
         db_names = list(databases.values())
+        idle_cpu = CpuWindow(driver_pids)
         idle = await _idle_commits_per_s(hub.pg_dsn, databases, probe)
+        idle_cpu_percent = idle_cpu.percent()
         commits_before, queries_before = await _commits(hub.pg_dsn, db_names), probe.queries
         say(f"closed loop: {plan.closed_referrals} referrals, {plan.closed_clients} clients")
         phases = [
@@ -647,6 +652,7 @@ async def run(
             log_dir,
             by_database,
             background,
+            idle_cpu_percent,
         )
     finally:
         for task in tasks:

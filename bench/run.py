@@ -162,9 +162,23 @@ def endtoend_section(
             f"{_rest(p.cpu_percent):.0f}",
             num(service_cpu_ms(p)),
             num(server_cpu_ms(p)),
+            num(server_cpu_ms(p, result.idle_cpu_percent)),
         ]
         for p in result.phases
     ]
+    if result.idle_cpu_percent:
+        idle = result.idle_cpu_percent
+        cpu_rows.insert(
+            0,
+            [
+                "idle hub (5 s, no referral)",
+                *(f"{idle.get(n, math.nan):.0f}" for n in cpu_names),
+                f"{_rest(idle):.0f}",
+                "",
+                "",
+                "",
+            ],
+        )
     cpu = Section(
         "1b. CPU during each phase (% of one CPU; machine: % of all CPUs)",
         [
@@ -173,12 +187,15 @@ def endtoend_section(
             "rest: others",
             "service CPU ms/referral",
             "Kafka + PostgreSQL CPU ms/referral",
+            "of it beyond the idle hub's",
         ],
         cpu_rows,
         [
             "Kafka and PostgreSQL: the stack's broker and postmaster with its backends"
-            " (`infra/stack.sh`'s pid files), counted apart since 2026-12-01; at 100 referrals/s"
-            " their ms per referral / 10 is the % of one CPU they would need."
+            " (`infra/stack.sh`'s pid files), counted apart since 2026-12-01. 'Beyond the idle"
+            " hub's' subtracts what they use with the hub up and no referral in flight (the"
+            " consumers' polls, the relays', gauges): at 100 referrals/s, idle % + that figure"
+            " x 10 is the % of one CPU they would need."
         ],
     )
     stage_rows = [

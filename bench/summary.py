@@ -31,11 +31,17 @@ def service_cpu_ms(phase: endtoend.Phase) -> float:
     return 10 * services / phase.rate if phase.rate else math.nan
 
 
-def server_cpu_ms(phase: endtoend.Phase) -> float:
-    """CPU ms Kafka and PostgreSQL (with its backends) spent per accepted referral in `phase`
-    (nan where the stack's servers were not found on this machine)."""
-    servers = [phase.cpu_percent[k] for k in ("Kafka", "PostgreSQL") if k in phase.cpu_percent]
-    return 10 * sum(servers) / phase.rate if phase.rate and servers else math.nan
+SERVERS = ("Kafka", "PostgreSQL")
+
+
+def server_cpu_ms(phase: endtoend.Phase, idle: dict[str, float] | None = None) -> float:
+    """CPU ms Kafka and PostgreSQL (with its backends) spent per accepted referral in `phase`;
+    with ``idle`` (their % of one CPU with the hub up and no referral in flight), only what
+    they spent beyond that. nan where the stack's servers were not found on this machine."""
+    present = [k for k in SERVERS if k in phase.cpu_percent]
+    idle = idle or {}
+    used = sum(phase.cpu_percent[k] - idle.get(k, 0.0) for k in present)
+    return 10 * used / phase.rate if phase.rate and present else math.nan
 
 
 def _finite(value: float, digits: int) -> float | None:
