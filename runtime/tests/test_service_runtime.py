@@ -7,18 +7,15 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from hub_contracts import CaseOpened, Envelope, Topic
+from hub_contracts import CaseOpened
 from hub_runtime.http import create_app
-from hub_runtime.service import ServiceContext, ServiceDefinition, ServiceRuntime
+from hub_runtime.service import ServiceContext, ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import wait_until
-from hub_runtime.unit_of_work import UnitOfWork
+
+from ._echo import echo_definition
 
 pytestmark = pytest.mark.integration
-
-
-async def remember(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:
-    await uow.conn.execute("INSERT INTO seen (case_id) VALUES ($1)", payload.case_id)
 
 
 def build_app(ctx: ServiceContext) -> FastAPI:
@@ -34,16 +31,7 @@ def build_app(ctx: ServiceContext) -> FastAPI:
 async def test_a_service_starts_applies_its_events_and_stops(
     isolated_hub: HubSettings, fresh_database: str, tmp_path: Path
 ) -> None:
-    (tmp_path / "0001_seen.sql").write_text("CREATE TABLE seen (case_id uuid PRIMARY KEY);")
-    definition = ServiceDefinition(
-        name="echo",
-        database=fresh_database,
-        migrations=tmp_path,
-        publishes=[Topic.CASEFILE_EVENTS],
-        consumes=[Topic.CASEFILE_EVENTS],
-        handlers={CaseOpened.event_type: remember},
-        build_app=build_app,
-    )
+    definition = echo_definition(fresh_database, tmp_path, build_app=build_app)
     settings = isolated_hub.model_copy(update={"metrics_refresh_seconds": 0.1})
     runtime = ServiceRuntime(definition, settings)
     await runtime.start()
@@ -109,14 +97,8 @@ async def test_a_kept_alive_connection_outlives_a_clients_idle_expiry(
 ) -> None:
     # httpx (like many clients) reuses an idle connection for up to 5 s; a server that closes
     # it at 5 s too races the client's next request, which then fails with a ReadError.
-    definition = ServiceDefinition(
-        name="echo",
-        database=fresh_database,
-        migrations=tmp_path,
-        publishes=[],
-        consumes=[],
-        handlers={},
-        build_app=build_app,
+    definition = echo_definition(
+        fresh_database, tmp_path, publishes=[], consumes=[], handlers={}, build_app=build_app
     )
     runtime = ServiceRuntime(definition, isolated_hub)
     await runtime.start()
@@ -141,7 +123,6 @@ async def test_a_start_that_fails_half_way_stops_what_it_started(
 ) -> None:
     """Its HTTP edge fails to build after the consumers and workers started: start() raises
     and nothing keeps running (no consumer polling, no worker, the pool closed)."""
-    (tmp_path / "0001_seen.sql").write_text("CREATE TABLE seen (case_id uuid PRIMARY KEY);")
     ran: list[str] = []
 
     async def worker(ctx: ServiceContext) -> None:
@@ -152,16 +133,7 @@ async def test_a_start_that_fails_half_way_stops_what_it_started(
     def broken_app(ctx: ServiceContext) -> FastAPI:
         raise RuntimeError("the edge could not be built")
 
-    definition = ServiceDefinition(
-        name="echo",
-        database=fresh_database,
-        migrations=tmp_path,
-        publishes=[Topic.CASEFILE_EVENTS],
-        consumes=[Topic.CASEFILE_EVENTS],
-        handlers={CaseOpened.event_type: remember},
-        workers=[worker],
-        build_app=broken_app,
-    )
+    definition = echo_definition(fresh_database, tmp_path, workers=[worker], build_app=broken_app)
     runtime = ServiceRuntime(definition, isolated_hub)
     with pytest.raises(RuntimeError, match="could not be built"):
         await runtime.start()

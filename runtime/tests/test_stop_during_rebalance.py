@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from hub_contracts import CaseOpened, Envelope, Topic
+from hub_contracts import Topic
 from hub_runtime.kafka_security import kafka_client_options
-from hub_runtime.service import ServiceDefinition, ServiceRuntime
+from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import wait_until
-from hub_runtime.unit_of_work import UnitOfWork
+
+from ._echo import echo_definition
 
 # aiokafka logs ERRORs for the JoinGroup requests the held rebalance times out: on purpose.
 pytestmark = [pytest.mark.integration, pytest.mark.expected_server_errors]
@@ -30,10 +31,6 @@ STOP_RETURNS_WITHIN = 20.0
 """Far below ``HELD_FOR_SECONDS`` and the 44 s such a stop took before the bound, and far above
 the grace: what is checked is that the stop does not wait for the rebalance (and for the
 JoinGroup's request timeout, 15 s, after it), not how fast it is."""
-
-
-async def _ignore(uow: UnitOfWork, envelope: Envelope, payload: CaseOpened) -> None:
-    return None
 
 
 class _HoldsTheRebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
@@ -97,15 +94,7 @@ async def test_a_stop_in_the_middle_of_a_rebalance_is_bounded_and_complete(
     tmp_path: Path,
     members: list[AIOKafkaConsumer],
 ) -> None:
-    (tmp_path / "0001_seen.sql").write_text("CREATE TABLE seen (case_id uuid PRIMARY KEY);")
-    definition = ServiceDefinition(
-        name="echo",
-        database=fresh_database,
-        migrations=tmp_path,
-        publishes=[Topic.CASEFILE_EVENTS],
-        consumes=[Topic.CASEFILE_EVENTS],
-        handlers={CaseOpened.event_type: _ignore},
-    )
+    definition = echo_definition(fresh_database, tmp_path)
     settings = isolated_hub.model_copy(update={"kafka_stop_grace_seconds": STOP_GRACE_SECONDS})
     before = asyncio.all_tasks()
     runtime = ServiceRuntime(definition, settings)
