@@ -37,6 +37,8 @@ class LoadedHub:
     probe: endtoend.TimelineProbe
     cases: list[endtoend.Case]
     pids: dict[str, int]
+    databases: dict[str, str]
+    """Service database key (``casefile``, ...) -> the scratch database's name."""
 
 
 @contextlib.asynccontextmanager
@@ -98,7 +100,7 @@ async def _running(
         await endtoend.wait_for_referral_view(referral_pool, cases)
         probe = endtoend.TimelineProbe(pool)
         probing = asyncio.create_task(probe.run())
-        yield LoadedHub(client, probe, cases, pids)
+        yield LoadedHub(client, probe, cases, pids, dbs)
     finally:
         if probing is not None:
             probing.cancel()
