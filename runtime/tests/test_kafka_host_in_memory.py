@@ -103,3 +103,38 @@ async def test_a_poll_is_applied_without_a_worker_thread(monkeypatch: pytest.Mon
         await test_broker.publish(event.to_bytes(), topic=TOPIC, key=b"k")
     assert state.cases == [str(event.data["case_id"])]
     assert hand_offs == []
+
+
+async def test_a_stop_goes_on_when_the_consumer_fails_to_stop_and_to_close(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`HostedConsumer.stop` never raises: a failing leave, then a failing hard close (e.g.
+    aiokafka's internals renamed), are logged, and the service's stop goes on to the producer
+    and its database pool."""
+    import hub_runtime.kafka_host as kafka_host
+
+    broker = new_broker(IN_MEMORY, client_id="t")
+    applier = RecordApplier(
+        service="t",
+        dead_letters=DeadLetterWriter(broker, "t", DeadLetterSealer.of(IN_MEMORY)),
+        uow_factory=lambda: InMemoryUnitOfWork(Applied(), [], source="t"),  # type: ignore[arg-type,return-value]  # the fake stands in for the PostgreSQL unit of work
+        handlers={},
+        retry=RetryPolicy(max_attempts=1, first_backoff=0.001, max_backoff=0.001),
+    )
+    hosted = HostedConsumer(broker, group_id="g", topics=[TOPIC], applier=applier)
+
+    async def leave_fails() -> None:
+        raise RuntimeError("the broker went away")
+
+    async def close_fails(consumer: object) -> None:
+        raise AttributeError("_coordinator")
+
+    consumer = object()
+    monkeypatch.setattr(hosted.subscriber, "stop", leave_fails)
+    monkeypatch.setattr(type(hosted), "kafka_consumer", property(lambda self: consumer))
+    monkeypatch.setattr(kafka_host, "_close_hard", close_fails)
+    await hosted.stop(grace_seconds=1.0)
+    assert [r.getMessage() for r in caplog.records if r.name == "hub_runtime.kafka_host"] == [
+        "consumer did not stop cleanly; closing it",
+        "consumer could not be closed hard",
+    ]

@@ -173,13 +173,26 @@ class HostedConsumer:
         consumer = self.kafka_consumer
         try:
             await asyncio.wait_for(self.subscriber.stop(), grace_seconds)
+            return
         except TimeoutError:
             log.warning(
                 "consumer did not leave its group in time; closing it",
                 extra={"group": self.group_id},
             )
-            if consumer is not None:
-                await _close_hard(consumer)
+        except Exception as exc:  # e.g. the broker went away during the leave
+            log.warning(
+                "consumer did not stop cleanly; closing it",
+                extra={"group": self.group_id, "error_type": type(exc).__name__},
+            )
+        if consumer is None:
+            return
+        try:
+            await _close_hard(consumer)
+        except Exception as exc:  # a stop must go on to the producer and the pool
+            log.warning(
+                "consumer could not be closed hard",
+                extra={"group": self.group_id, "error_type": type(exc).__name__},
+            )
 
     @property
     def kafka_consumer(self) -> AIOKafkaConsumer | None:
