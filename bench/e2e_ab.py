@@ -10,7 +10,8 @@ that a change in the machine's load hits both alike. Variant A is the services a
 plus ``--a``'s variables, variant B the same plus ``--b``'s. After the cases are prepared, a
 closed loop of ``--referrals`` referrals runs from ``--clients`` counsellors; the figure is
 each service's own CPU time (user + system, from /proc) during the loop per accepted referral,
-in ms, and their sum. The medians per variant and their ratio B / A are printed (below 1: B
+in ms, and their sum; Kafka's and PostgreSQL's (with its backends) are shown beside them. The
+medians per variant and their ratio B / A are printed (below 1: B
 costs less); the closed-loop rate is printed as information (wall clock, noisier).
 """
 
@@ -33,6 +34,9 @@ class Measurement:
     variant: str
     cpu_ms_per_referral: dict[str, float]
     referrals_per_s: float
+    server_ms_per_referral: dict[str, float]
+    """Kafka's and PostgreSQL's CPU (`endtoend.tree_cpu_seconds`) per accepted referral, in ms:
+    shown beside the services', not in their total."""
 
     @property
     def total(self) -> float:
@@ -52,18 +56,25 @@ def variables(pairs: list[str]) -> dict[str, str]:
 
 async def measure(variant: str, env: dict[str, str], args: argparse.Namespace) -> Measurement:
     async with loaded_hub(f"ab{variant.lower()}", args.referrals, extra_env=env) as hub:
+        servers = endtoend.infrastructure_pids()
         before = {name: endtoend.cpu_seconds(pid) for name, pid in hub.pids.items()}
+        servers_before = {name: endtoend.tree_cpu_seconds(pid) for name, pid in servers.items()}
         phase = await endtoend.closed_loop(
             variant, hub.client, hub.probe, hub.cases, args.clients, hub.pids
         )
         used = {name: endtoend.cpu_seconds(pid) - before[name] for name, pid in hub.pids.items()}
+        servers_used = {
+            name: endtoend.tree_cpu_seconds(pid) - servers_before[name]
+            for name, pid in servers.items()
+        }
     accepted = max(phase.completed, 1)
     per_referral = {name: 1000 * seconds / accepted for name, seconds in used.items()}
+    server_ms = {name: 1000 * seconds / accepted for name, seconds in servers_used.items()}
     say(
         f"{variant}: {phase.completed} accepted at {phase.rate:.1f}/s, "
         f"{sum(per_referral.values()):.1f} ms service CPU per referral"
     )
-    return Measurement(variant, per_referral, phase.rate)
+    return Measurement(variant, per_referral, phase.rate, server_ms)
 
 
 def report(measurements: list[Measurement]) -> str:
@@ -78,6 +89,12 @@ def report(measurements: list[Measurement]) -> str:
             for v in ("A", "B")
         )
         lines.append(f"| {name} | {a:.1f} | {b:.1f} | {b / a:.2f} |")
+    for name in sorted(measurements[0].server_ms_per_referral):
+        a, b = (
+            statistics.median(m.server_ms_per_referral[name] for m in by_variant[v])
+            for v in ("A", "B")
+        )
+        lines.append(f"| {name} (server, not in the total) | {a:.1f} | {b:.1f} | {b / a:.2f} |")
     rates = {v: statistics.median(m.referrals_per_s for m in by_variant[v]) for v in ("A", "B")}
     lines.append(
         f"closed-loop referrals/s (median, information): A {rates['A']:.1f}, B {rates['B']:.1f}"
