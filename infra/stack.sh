@@ -603,6 +603,9 @@ fsync = on
 max_connections = 200
 logging_collector = off
 log_min_messages = warning
+# An error's DETAIL quotes the values of the row it refused ("Key (username)=(...) already
+# exists", "Failing row contains (...)"): personal data in the server's log. Terse leaves it out.
+log_error_verbosity = terse
 EOF
 }
 

@@ -39,6 +39,11 @@ def _repo_root() -> Path:
     return Path.cwd()
 
 
+def postgres_log() -> Path:
+    """The private PostgreSQL's server log (`infra/stack.sh`: ``.hub/pg/log/postgres.log``)."""
+    return _repo_root() / ".hub" / "pg" / "log" / "postgres.log"
+
+
 def stack_env() -> dict[str, str]:
     """`.hub/stack.env` as written by `infra/stack.sh up`, overridden by the environment."""
     values: dict[str, str] = {}

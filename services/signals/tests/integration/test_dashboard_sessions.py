@@ -14,6 +14,7 @@ from hub_runtime.auth import Role
 from hub_runtime.render import escape_html
 from hub_runtime.service import ServiceRuntime
 from hub_runtime.settings import HubSettings
+from hub_runtime.testing import postgres_log
 from signals.api.dashboard_errors import SENTENCES
 from signals.i18n import translations
 from signals.views import table_csv
@@ -74,6 +75,29 @@ async def test_accounts_are_created_by_admins_only(
         assert weak.status_code == 422
         hashes = await published.context.pool.fetch("SELECT password_hash FROM staff_accounts")
     assert [h["password_hash"][:10] for h in hashes] == ["$argon2id$"]
+
+
+async def test_a_taken_username_stays_out_of_the_database_server_s_log(
+    isolated_hub: HubSettings, published: ServiceRuntime
+) -> None:
+    """The sixth new user's trial: a second account of one username was a unique violation,
+    which PostgreSQL logged with the username (``DETAIL: Key (username)=(...)``). It is no
+    error now, and the stack's server leaves an error's DETAIL out anyway."""
+    log = postgres_log()
+    start = log.stat().st_size
+    marker = "fatima.haddad"
+    body = {"username": marker, "password": PASSWORD, "role": "advocacy"}
+    async with httpx.AsyncClient(base_url=published.base_url) as client:
+        admin = bearer(isolated_hub, Role.ADMIN)
+        assert (await client.post("/admin/staff", json=body, headers=admin)).status_code == 201
+        again = await client.post("/admin/staff", json=body, headers=admin)
+        assert again.status_code == 409
+        assert again.json()["error"] == "account_exists"
+    with log.open("rb") as server_log:
+        server_log.seek(start)
+        written = server_log.read().decode(errors="replace")
+    assert marker not in written
+    assert "staff_accounts_username_key" not in written  # no violation: nothing to log
 
 
 async def test_sign_in_sets_a_strict_http_only_session_cookie(browser: httpx.AsyncClient) -> None:

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 from uuid import UUID
 
-import asyncpg
 from hub_runtime.db import Connection
 
 from signals.repository.staff import (
@@ -28,18 +27,18 @@ class PostgresStaff:
 
     async def add_account(self, account: StaffAccount) -> None:
         """See `StaffRepository.add_account`."""
-        try:
-            async with self._conn.transaction():
-                await self._conn.execute(
-                    "INSERT INTO staff_accounts (account_id, username, password_hash, role)"
-                    " VALUES ($1, $2, $3, $4)",
-                    account.account_id,
-                    account.username,
-                    account.password_hash,
-                    account.role,
-                )
-        except asyncpg.UniqueViolationError:
-            raise AccountExistsError("this username is taken") from None
+        # ON CONFLICT, not a caught unique violation: the server logs a violation with the
+        # username it refused (its DETAIL), and a typed username may be a person's name.
+        added = await self._conn.fetchval(
+            "INSERT INTO staff_accounts (account_id, username, password_hash, role)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING RETURNING true",
+            account.account_id,
+            account.username,
+            account.password_hash,
+            account.role,
+        )
+        if not added:
+            raise AccountExistsError("this username is taken")
 
     async def account_by_username(self, username: str) -> StaffAccount | None:
         """See `StaffRepository.account_by_username`."""
