@@ -262,14 +262,14 @@ def _responses(document: dict[str, Any], path: str, method: str) -> dict[str, An
 def test_openapi_lists_every_status_of_every_route_with_the_hub_shape() -> None:
     document = _app().openapi()
     grant = _responses(document, "/cases/{case_id}/consents", "post")
-    # auth 401/403, path 404, body 408/413/415/422, and the route's own 409/410
-    # (and 414/431, the edge's head limits, and 503, the backpressure of every route)
+    # auth 400 (Authorization twice)/401/403, path 404, body 408/413/415/422, the route's own
+    # 409/410 (and 414/431, the edge's head limits, and 503, the backpressure of every route)
     assert set(grant) == {
-        *("201", "401", "403", "404", "408", "409", "410", "413", "414", "415", "422", "431"),
-        "503",
+        *("201", "400", "401", "403", "404", "408", "409", "410", "413", "414", "415", "422"),
+        *("431", "503"),
     }
     read = _responses(document, "/cases/{case_id}", "get")
-    assert set(read) == {"200", "401", "403", "404", "414", "422", "431", "503"}
+    assert set(read) == {"200", "400", "401", "403", "404", "414", "422", "431", "503"}
     listing = _responses(document, "/cases", "get")
     # 429 from the marked dependency
     assert set(listing) == {"200", "414", "422", "429", "431", "503"}
@@ -332,6 +332,27 @@ async def test_a_role_the_route_does_not_admit_is_403_and_a_lowercase_scheme_pas
         admitted = await client.get("/cases/7", headers={"Authorization": f"bearer {counsellor}"})
     _refusal(refused, 403, "forbidden")
     assert admitted.status_code == 200, admitted.text
+
+
+async def test_a_repeated_authorization_header_is_a_400_not_a_guess() -> None:
+    """The sixth new user's trial: with two Authorization headers the first one counted (an
+    admin's and a counsellor's token gave the admin's view). Neither counts now, in either
+    order (RFC 6750 section 3.1: invalid_request)."""
+    admin = mint_token(SECRET, sub="a", role=Role.ADMIN)
+    counsellor = mint_token(SECRET, sub="a", role=Role.COUNSELLOR)
+    async with _client() as client:
+        for first, second in ((admin, counsellor), (counsellor, admin), ("x", counsellor)):
+            response = await client.get(
+                "/cases/7",
+                headers=[
+                    ("Authorization", f"Bearer {first}"),
+                    ("Authorization", f"Bearer {second}"),
+                ],
+            )
+            body = _refusal(response, 400, "authorization_repeated")
+            assert counsellor not in response.text
+            assert admin not in response.text
+            assert body["detail"] == "send the Authorization header once"
 
 
 async def test_overload_answers_503_in_the_hub_shape() -> None:

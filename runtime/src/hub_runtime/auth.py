@@ -23,6 +23,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from hub_runtime.errors import BadRequestError
 from hub_runtime.oidc import OidcVerifier, ProviderUnavailableError, TokenRefusedError, mapped_roles
 from hub_runtime.openapi_errors import raises
 from hub_runtime.settings import HubSettings
@@ -200,9 +201,15 @@ def requires(
     runs a plain function in a worker thread, and the hand-off cost more than the token check
     (issue 16's profile)."""
 
-    @raises(401, 403)
+    @raises(400, 401, 403)
     async def dependency(request: Request, credentials: Credentials) -> Principal:
         # Through `BEARER`, so every route using it carries the bearer scheme in OpenAPI.
+        if len(request.headers.getlist("authorization")) > 1:
+            # Which one would count is a guess the server must not make (the first one did:
+            # the sixth new user's trial); RFC 6750 section 3.1, invalid_request.
+            raise BadRequestError(
+                "send the Authorization header once", code="authorization_repeated"
+            )
         authenticator: Authenticator = request.app.state.authenticator
         return authenticator.admit(credentials, roles)
 
