@@ -10,6 +10,7 @@ that allows the portal's own stylesheet and nothing else (no script at all), and
 from __future__ import annotations
 
 import gettext
+import re
 import secrets as random
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +78,20 @@ def linked_code(request: Request) -> str:
     return code if is_code_shaped(code) else ""
 
 
+RETURN_PAGES = re.compile(
+    r"/portal/(?:activate|factor|reset|sign-in|sign-in/code|team"
+    r"|referrals/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?"
+)
+"""The portal's pages a language link may return to (matched whole): its GET pages, a
+referral by its canonical id; no query."""
+
+
 def safe_next(target: str | None) -> str:
-    """A path inside the portal to go back to (never another site: no open redirect)."""
-    if target and target.startswith("/portal/") and "//" not in target and "\\" not in target:
+    """A page of the portal to go back to after a language change: ``target`` when it is one
+    of `RETURN_PAGES`, else the start page. Never another site (no open redirect), never a
+    path out of the portal (``/portal/../dashboard``), and nothing typed into the ``Location``
+    header (a name in a path or a query; the sixth new user's trial)."""
+    if target is not None and RETURN_PAGES.fullmatch(target):
         return target
     return "/portal/"
 
