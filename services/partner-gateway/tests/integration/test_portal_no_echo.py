@@ -1,8 +1,9 @@
 """No portal page echoes what was typed into its address (fifth trial, privacy): a name in an
 unknown path, an e-mail in a query, a made-up invitation code. The language links carry a
 closed ``next`` (the path of a GET page that rendered, no query; the start page on an error
-page), and the activation and reset pages prefill only a text shaped like an issued code. On
-the running gateway, over a real socket."""
+page), and the activation and reset forms show only a text shaped like an issued code (from
+the link, or sent in a refused form: sixth trial). On the running gateway, over a real
+socket."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from .conftest import Gateway
-from .portal import browser, signed_in_staff
+from .portal import PASSWORD, browser, csrf_of, signed_in_staff
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +83,28 @@ async def test_a_link_s_code_is_prefilled_only_when_shaped_like_one(gateway: Gat
             assert 'name="code" required maxlength="64" autocomplete="off" value=""' in page.text
             assert typed not in page.text, (path, typed)
             assert "fatima" not in page.text.lower(), (path, typed)
+
+
+async def test_a_refused_form_keeps_only_a_code_shaped_code(gateway: Gateway) -> None:
+    """A refused activation or reset form (the passwords differ: 422; an unknown code: 401)
+    shows its code field again with the code as sent only when it is shaped like an issued
+    code; a name typed into the field is not put into the page (sixth trial)."""
+    http = browser(gateway)
+    code = "A" * 16 + "b-_9" * 4  # shaped like an issued code, but none was issued
+    for path in ["/portal/activate", "/portal/reset"]:
+        csrf = csrf_of(await http.get(path, headers=HTML))
+        for typed, confirm, status in [
+            (f"Fatima {MARKER}", PASSWORD + "x", 422),
+            (f"Fatima {MARKER}", PASSWORD, 401),
+            (f"fatima.{MARKER}@mail.example", PASSWORD, 401),
+            (code, PASSWORD + "x", 422),
+            (code, PASSWORD, 401),
+        ]:
+            data = {"csrf": csrf, "code": typed, "password": PASSWORD, "confirm": confirm}
+            page = await http.post(path, data=data, headers=HTML)
+            assert page.status_code == status, (path, typed, page.text[:300])
+            assert 'id="problem"' in page.text, (path, typed)
+            shown = code if typed == code else ""
+            field = f'name="code" required maxlength="64" autocomplete="off" value="{shown}"'
+            assert field in page.text, (path, typed)
+            assert not _echoes(page), (path, typed)

@@ -146,12 +146,8 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
                 # an origin-country authority's account.
                 problem, status = failed.code, status_of(failed)
         if problem is not None:
-            return portal.page(
-                request,
-                "activate.html",
-                status=status,
-                code=code,
-                error_code=problem,
+            return portal.code_form(
+                request, "activate.html", code, status=status, error_code=problem
             )
         return redirect("/portal/sign-in?activated=1")
 

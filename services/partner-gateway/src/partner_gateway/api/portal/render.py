@@ -68,15 +68,6 @@ def _here(request: Request, status: int) -> str:
     return START
 
 
-def linked_code(request: Request) -> str:
-    """The one-time code of the page's link (``?code=``, an invitation or a reset link) to
-    prefill its form, only when it has the shape of a code the portal issues
-    (`one_time_codes.is_code_shaped`); else empty: a name or an e-mail typed into the address is
-    not echoed into the page (fifth trial)."""
-    code = request.query_params.get("code", "")
-    return code if is_code_shaped(code) else ""
-
-
 def safe_next(target: str | None) -> str:
     """A path inside the portal to go back to (never another site: no open redirect)."""
     if target and target.startswith("/portal/") and "//" not in target and "\\" not in target:
@@ -113,6 +104,24 @@ class Portal:
     def gettext(self, request: Request) -> Any:
         """The request's ``gettext`` (for messages built outside a template)."""
         return self.environments[self.language(request)].globals["gettext"]
+
+    def code_form(
+        self,
+        request: Request,
+        template: str,
+        typed: str,
+        *,
+        status: int = 200,
+        error_code: str | None = None,
+    ) -> HTMLResponse:
+        """The activation or the reset form (``template``: ``activate.html``, ``reset.html``),
+        on every display of it: its code field is prefilled with ``typed`` (the link's
+        ``?code=`` on a GET, the field as sent on a refused POST) only when it has the shape
+        of a code the portal issues (`one_time_codes.is_code_shaped`); else it is empty. A
+        name or an e-mail typed into the address (fifth trial) or into the field (sixth
+        trial) is never echoed into the page."""
+        code = typed if is_code_shaped(typed) else ""
+        return self.page(request, template, status=status, code=code, error_code=error_code)
 
     def page(
         self,
