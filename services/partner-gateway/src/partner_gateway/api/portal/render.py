@@ -20,7 +20,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from hub_runtime.staff_pages import PageCookies, new_secret, page_headers
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 
+from partner_gateway.api.models import StaffInvitation
 from partner_gateway.api.portal import i18n, labels
 from partner_gateway.api.portal.security import CSRF_COOKIE, PATH, SESSION_COOKIE, Csrf
 from partner_gateway.domain.one_time_codes import is_code_shaped
@@ -66,6 +68,18 @@ def _here(request: Request, status: int) -> str:
     if request.method == "GET" and status < 400:
         return request.url.path
     return START
+
+
+def shown_email(typed: str) -> str:
+    """What a refused form's e-mail field is filled with again (sign-in, a lead's invitation):
+    ``typed`` only when it is a valid e-mail address of at most 254 characters (the portal's
+    one rule for an address, `api.models.StaffInvitation`); else empty. A name or any other
+    text typed into the field is never echoed into the page (sixth trial)."""
+    try:
+        StaffInvitation.model_validate({"email": typed})
+    except ValidationError:
+        return ""
+    return typed
 
 
 def safe_next(target: str | None) -> str:
