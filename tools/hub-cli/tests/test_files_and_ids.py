@@ -1,7 +1,7 @@
 """A new user's trial (2026-12-01, afternoon), no running service needed: files named on the
 command line (`hub import`, `hub partners register --file`) refused with a closed `bad_file`,
-never a traceback nor the path; `hub status` with a port that is no number; ids in their
-canonical form only."""
+never a traceback nor the path; `hub status` with a port that is no number, or a service URL
+that is malformed (sixth trial); ids in their canonical form only."""
 
 import json
 import zipfile
@@ -192,6 +192,40 @@ def test_status_with_a_recorded_port_that_is_no_number_is_bad_setting(
     result = cli.invoke("status", "--json", **env, HUB_PORTS_FILE=str(recorded))
     error = _refused(result, "bad_setting", 1)
     assert error["detail"].startswith("CASEFILE_HTTP_PORT ")
+
+
+BAD_URLS = [
+    "http://127.0.0.1:Fatima",  # httpx.InvalidURL: Invalid port
+    "http://127.0.0.1:99999",  # OverflowError inside an ExceptionGroup
+    "http://127.0.0.1:0",
+    "http://Fatima Haddad:80",
+    "http://:8101",
+    "Fatima Haddad",
+    "ftp://127.0.0.1:21",
+]
+"""Service URLs that are no base URL the CLI can call (sixth trial: each was a traceback)."""
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_malformed_service_url_is_bad_setting_naming_its_variable(cli: Cli, url: str) -> None:
+    """``HUB_CASEFILE_URL='http://127.0.0.1:<not a port>' hub status`` and ``HUB_GATEWAY_URL``
+    with ``hub partners clients`` ended in ~90 lines of traceback (sixth trial): every service
+    URL is read through ``config.service_url``, which names the variable and quotes nothing."""
+    offline = {"HUB_STACK_ENV_FILE": "/nonexistent", "HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    partner = "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"
+    for variable, command in [
+        ("HUB_CASEFILE_URL", ["status"]),
+        ("HUB_GATEWAY_URL", ["partners", "clients", partner]),
+    ]:
+        result = cli.invoke(*command, "--json", **{variable: url}, **offline)
+        error = _refused(result, "bad_setting", 1)
+        assert error["detail"] == (
+            f"{variable} must be an http:// or https:// URL with a host and, if it has a port,"
+            " a port from 1 to 65535"
+        )
+        plain = cli.invoke(*command, **{variable: url}, **offline)
+        assert (plain.exit_code, plain.stdout) == (1, ""), plain.exception
+        assert plain.stderr == f"error bad_setting: {error['detail']}\n"
 
 
 CASE = "4e3720a1-5b6c-4d7e-8f90-a1b2c3d4e5f6"
