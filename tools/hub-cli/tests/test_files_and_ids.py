@@ -13,6 +13,7 @@ import typer
 from click.testing import Result
 from hub_cli.app import app
 from hub_cli.ids import CanonicalUuidType
+from hub_client.caseload.files import STATE_DAMAGED, file_digest
 from hub_runtime.auth import Role, verify_token
 from typer._click import types as click_types
 from typer.core import TyperGroup
@@ -344,3 +345,31 @@ def test_import_with_the_state_file_of_another_input_names_no_file(cli: Cli, fol
     result = cli.invoke("import", str(caseload), "--no-dry-run", "--json")
     error = _refused(result, "caseload_unreadable", 1)
     assert "another version of the input" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        f'{{"row": "{NAME}", "case_id": "{CASE}"}}',  # was a ValueError quoting the row
+        '{"row": 2}',  # was a KeyError
+        f'"{NAME}"',  # was a TypeError
+    ],
+)
+def test_import_with_a_damaged_state_file_is_refused_closed(
+    cli: Cli, folder: Path, entry: str
+) -> None:
+    """The sixth trial: ``hub import --no-dry-run`` with a damaged state file ended in a
+    traceback quoting the damaged line. Refused before any request, the file left as it is."""
+    caseload = folder / f"{NAME}.csv"
+    header = "person_name,date_of_birth,country_of_origin,region,location_type,stage"
+    caseload.write_text(f"{header}\nA B,1990-01-01,IQ,west,vbl,appeal_pending\n")
+    state = folder / f"{NAME}.csv.import-state.jsonl"
+    first = json.dumps({"file_sha256": file_digest(caseload), "format": 1})
+    state.write_text(f"{first}\n{entry}\n")
+    result = cli.invoke("import", str(caseload), "--no-dry-run", "--json")
+    error = _refused(result, "caseload_unreadable", 1)
+    assert error["detail"] == STATE_DAMAGED
+    plain = cli.invoke("import", str(caseload), "--no-dry-run")
+    assert (plain.exit_code, plain.stdout) == (1, ""), plain.exception
+    assert plain.stderr == f"error caseload_unreadable: {STATE_DAMAGED}\n"
+    assert state.read_text() == f"{first}\n{entry}\n"
