@@ -1,11 +1,17 @@
 """The caseload's spreadsheet checks and state file, without a stack."""
 
+import json
 from pathlib import Path
 
 import pytest
 from hub_client.caseload import CaseloadFileError, RowProblem
 from hub_client.caseload.columns import parse_row, read_row
-from hub_client.caseload.files import STATE_OF_ANOTHER_INPUT, ImportState, read_rows
+from hub_client.caseload.files import (
+    STATE_DAMAGED,
+    STATE_OF_ANOTHER_INPUT,
+    ImportState,
+    read_rows,
+)
 from hub_client.caseload.importer import problems_of
 from hub_client.errors import HubError
 from hub_client.models import OpenCase
@@ -131,19 +137,97 @@ def test_the_state_file_of_another_input_is_refused_naming_no_file(tmp_path: Pat
     assert "Haddad" not in STATE_OF_ANOTHER_INPUT
 
 
+CASE_A = "4e3720a1-5b6c-4d7e-8f90-a1b2c3d4e5f6"
+CASE_B = "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"
+
+
 def test_the_state_file_survives_a_torn_line_and_refuses_another_file(tmp_path: Path) -> None:
     path = tmp_path / "x.csv.import-state.jsonl"
     state = ImportState(path, "d1")
-    state.record(2, "case-a")
-    state.record(5, "case-b")
+    state.record(2, CASE_A)
+    state.record(5, CASE_B)
     with path.open("a") as f:
         f.write('{"row": 7, "ca')  # interrupted mid-line
-    assert ImportState(path, "d1").done == {2: "case-a", 5: "case-b"}
+    assert ImportState(path, "d1").done == {2: CASE_A, 5: CASE_B}
     with pytest.raises(CaseloadFileError, match="another version"):
         ImportState(path, "d2")
     assert "x.csv" not in str(refused_state(path))
     path.write_text('{"file_sha')  # interrupted in the first line: nothing recorded yet
     assert ImportState(path, "d1").done == {}
+    assert not path.exists()
+
+
+def test_a_resumed_import_appends_after_the_torn_line_it_cut_off(tmp_path: Path) -> None:
+    """The torn last line is cut off when the state is read, so the next entry is a line of
+    its own (appended to the torn one, it would be a damaged line in the middle)."""
+    path = tmp_path / "x.csv.import-state.jsonl"
+    ImportState(path, "d1").record(2, CASE_A)
+    with path.open("a") as f:
+        f.write('{"row": 7, "ca')  # interrupted mid-line
+    ImportState(path, "d1").record(7, CASE_B)
+    assert ImportState(path, "d1").done == {2: CASE_A, 7: CASE_B}
+    assert path.read_text().endswith(f'{{"row": 7, "case_id": "{CASE_B}"}}\n')
+
+
+DAMAGED = [
+    '{"row": "Fatima Haddad", "case_id": "' + CASE_A + '"}',  # was a ValueError quoting it
+    '{"row": 3}',  # was a KeyError
+    '{"row": 3, "case_id": "Fatima Haddad"}',  # was counted as imported
+    '{"row": 3, "case_id": null}',
+    '{"row": true, "case_id": "' + CASE_A + '"}',
+    '"Fatima Haddad"',  # was a TypeError
+    "[3]",
+    "Fatima Haddad",  # a line that is no JSON, not the last one
+    "",
+]
+"""Entry lines the import never writes (followed by a valid last line)."""
+
+
+@pytest.mark.parametrize("line", DAMAGED)
+def test_a_damaged_entry_is_refused_quoting_nothing(tmp_path: Path, line: str) -> None:
+    """The sixth trial: a damaged state file was a traceback quoting its line, or a case that
+    is no UUID counted as imported. It is refused, closed, and left as it is."""
+    path = tmp_path / "Fatima Haddad.csv.import-state.jsonl"
+    ImportState(path, "d1").record(2, CASE_A)
+    with path.open("a") as f:
+        f.write(line + "\n" + json.dumps({"row": 5, "case_id": CASE_B}) + "\n")
+    before = path.read_bytes()
+    with pytest.raises(CaseloadFileError) as refused:
+        ImportState(path, "d1")
+    assert str(refused.value) == STATE_DAMAGED
+    assert "Haddad" not in STATE_DAMAGED
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '["file_sha256", "d1"]\n',  # was an AttributeError
+        '"d1"\n',
+        "{}\n",  # a first line without the input's digest was removed
+        '{"file_sha256": "d1"}\n',  # no format
+        '{"file_sha256": 1, "format": 1}\n',
+        "Fatima Haddad\nnotes\n",  # no JSON at all was removed and overwritten
+        "Fatima Haddad",  # one line, no newline, that is no beginning of a first line
+        '{"file_sha256": "Fatima',
+    ],
+)
+def test_a_state_file_without_its_first_line_is_refused_not_removed(
+    tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "x.csv.import-state.jsonl"
+    path.write_text(content)
+    with pytest.raises(CaseloadFileError) as refused:
+        ImportState(path, "d1")
+    assert str(refused.value) == STATE_DAMAGED
+    assert path.read_text() == content
+
+
+def test_a_state_file_that_is_no_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv.import-state.jsonl"
+    path.write_bytes(b"\xff\xfe\x00binary\n")
+    with pytest.raises(CaseloadFileError, match="is damaged"):
+        ImportState(path, "d1")
 
 
 def test_csv_with_a_bom_semicolons_blank_rows_and_extra_columns(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """A new user's trial (2026-12-01, afternoon), no running service needed: files named on the
 command line (`hub import`, `hub partners register --file`) refused with a closed `bad_file`,
-never a traceback nor the path; `hub status` with a port that is no number; ids in their
-canonical form only."""
+never a traceback nor the path; `hub status` with a port that is no number, or a service URL
+that is malformed (sixth trial); ids in their canonical form only."""
 
 import json
 import zipfile
@@ -13,6 +13,7 @@ import typer
 from click.testing import Result
 from hub_cli.app import app
 from hub_cli.ids import CanonicalUuidType
+from hub_client.caseload.files import STATE_DAMAGED, file_digest
 from hub_runtime.auth import Role, verify_token
 from typer._click import types as click_types
 from typer.core import TyperGroup
@@ -194,6 +195,40 @@ def test_status_with_a_recorded_port_that_is_no_number_is_bad_setting(
     assert error["detail"].startswith("CASEFILE_HTTP_PORT ")
 
 
+BAD_URLS = [
+    "http://127.0.0.1:Fatima",  # httpx.InvalidURL: Invalid port
+    "http://127.0.0.1:99999",  # OverflowError inside an ExceptionGroup
+    "http://127.0.0.1:0",
+    "http://Fatima Haddad:80",
+    "http://:8101",
+    "Fatima Haddad",
+    "ftp://127.0.0.1:21",
+]
+"""Service URLs that are no base URL the CLI can call (sixth trial: each was a traceback)."""
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_malformed_service_url_is_bad_setting_naming_its_variable(cli: Cli, url: str) -> None:
+    """``HUB_CASEFILE_URL='http://127.0.0.1:<not a port>' hub status`` and ``HUB_GATEWAY_URL``
+    with ``hub partners clients`` ended in ~90 lines of traceback (sixth trial): every service
+    URL is read through ``config.service_url``, which names the variable and quotes nothing."""
+    offline = {"HUB_STACK_ENV_FILE": "/nonexistent", "HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    partner = "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"
+    for variable, command in [
+        ("HUB_CASEFILE_URL", ["status"]),
+        ("HUB_GATEWAY_URL", ["partners", "clients", partner]),
+    ]:
+        result = cli.invoke(*command, "--json", **{variable: url}, **offline)
+        error = _refused(result, "bad_setting", 1)
+        assert error["detail"] == (
+            f"{variable} must be an http:// or https:// URL with a host and, if it has a port,"
+            " a port from 1 to 65535"
+        )
+        plain = cli.invoke(*command, **{variable: url}, **offline)
+        assert (plain.exit_code, plain.stdout) == (1, ""), plain.exception
+        assert plain.stderr == f"error bad_setting: {error['detail']}\n"
+
+
 CASE = "4e3720a1-5b6c-4d7e-8f90-a1b2c3d4e5f6"
 EXAMPLE = "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"  # the sentence's example
 NOT_CANONICAL = [
@@ -310,3 +345,31 @@ def test_import_with_the_state_file_of_another_input_names_no_file(cli: Cli, fol
     result = cli.invoke("import", str(caseload), "--no-dry-run", "--json")
     error = _refused(result, "caseload_unreadable", 1)
     assert "another version of the input" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        f'{{"row": "{NAME}", "case_id": "{CASE}"}}',  # was a ValueError quoting the row
+        '{"row": 2}',  # was a KeyError
+        f'"{NAME}"',  # was a TypeError
+    ],
+)
+def test_import_with_a_damaged_state_file_is_refused_closed(
+    cli: Cli, folder: Path, entry: str
+) -> None:
+    """The sixth trial: ``hub import --no-dry-run`` with a damaged state file ended in a
+    traceback quoting the damaged line. Refused before any request, the file left as it is."""
+    caseload = folder / f"{NAME}.csv"
+    header = "person_name,date_of_birth,country_of_origin,region,location_type,stage"
+    caseload.write_text(f"{header}\nA B,1990-01-01,IQ,west,vbl,appeal_pending\n")
+    state = folder / f"{NAME}.csv.import-state.jsonl"
+    first = json.dumps({"file_sha256": file_digest(caseload), "format": 1})
+    state.write_text(f"{first}\n{entry}\n")
+    result = cli.invoke("import", str(caseload), "--no-dry-run", "--json")
+    error = _refused(result, "caseload_unreadable", 1)
+    assert error["detail"] == STATE_DAMAGED
+    plain = cli.invoke("import", str(caseload), "--no-dry-run")
+    assert (plain.exit_code, plain.stdout) == (1, ""), plain.exception
+    assert plain.stderr == f"error caseload_unreadable: {STATE_DAMAGED}\n"
+    assert state.read_text() == f"{first}\n{entry}\n"

@@ -1,8 +1,9 @@
 """No portal page echoes what was typed into its address (fifth trial, privacy): a name in an
 unknown path, an e-mail in a query, a made-up invitation code. The language links carry a
 closed ``next`` (the path of a GET page that rendered, no query; the start page on an error
-page), and the activation and reset pages prefill only a text shaped like an issued code. On
-the running gateway, over a real socket."""
+page), and the activation and reset forms show only a text shaped like an issued code (from
+the link, or sent in a refused form: sixth trial), a refused e-mail field only a valid
+address (sixth trial). On the running gateway, over a real socket."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from .conftest import Gateway
-from .portal import browser, signed_in_staff
+from .conftest import Gateway, GatewayFactory
+from .portal import PASSWORD, browser, csrf_of, signed_in_staff
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +83,68 @@ async def test_a_link_s_code_is_prefilled_only_when_shaped_like_one(gateway: Gat
             assert 'name="code" required maxlength="64" autocomplete="off" value=""' in page.text
             assert typed not in page.text, (path, typed)
             assert "fatima" not in page.text.lower(), (path, typed)
+
+
+async def test_a_refused_form_keeps_only_a_code_shaped_code(gateway: Gateway) -> None:
+    """A refused activation or reset form (the passwords differ: 422; an unknown code: 401)
+    shows its code field again with the code as sent only when it is shaped like an issued
+    code; a name typed into the field is not put into the page (sixth trial)."""
+    http = browser(gateway)
+    code = "A" * 16 + "b-_9" * 4  # shaped like an issued code, but none was issued
+    for path in ["/portal/activate", "/portal/reset"]:
+        csrf = csrf_of(await http.get(path, headers=HTML))
+        for typed, confirm, status in [
+            (f"Fatima {MARKER}", PASSWORD + "x", 422),
+            (f"Fatima {MARKER}", PASSWORD, 401),
+            (f"fatima.{MARKER}@mail.example", PASSWORD, 401),
+            (code, PASSWORD + "x", 422),
+            (code, PASSWORD, 401),
+        ]:
+            data = {"csrf": csrf, "code": typed, "password": PASSWORD, "confirm": confirm}
+            page = await http.post(path, data=data, headers=HTML)
+            assert page.status_code == status, (path, typed, page.text[:300])
+            assert 'id="problem"' in page.text, (path, typed)
+            shown = code if typed == code else ""
+            field = f'name="code" required maxlength="64" autocomplete="off" value="{shown}"'
+            assert field in page.text, (path, typed)
+            assert not _echoes(page), (path, typed)
+
+
+def _email_field(page: httpx.Response) -> str:
+    found = re.search(r'<input id="email" [^>]*value="([^"]*)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+async def test_a_refused_e_mail_field_keeps_only_a_valid_address(
+    start_gateway: GatewayFactory,
+) -> None:
+    """A refused sign-in and a refused invitation show their e-mail field again with the text
+    as sent only when it is a valid address of at most 254 characters (the portal's rule for
+    an address); a name, or an address too long, is not put into the page (sixth trial)."""
+    gateway = await start_gateway(portal_sign_in_burst=50)  # many sign-ins from one address
+    partner_id = await gateway.register_partner()
+    await gateway.wait_for_partner(partner_id)
+    lead = await signed_in_staff(gateway, partner_id, lead=True)
+    long = f"fatima.{MARKER}.{'x' * 240}@mail.example"  # shaped like one, but 265 characters
+    http = browser(gateway)
+    csrf = csrf_of(await http.get("/portal/sign-in", headers=HTML))
+    for typed, shown in [
+        (f"Fatima {MARKER}", ""),
+        (long, ""),
+        (f" Fatima.{MARKER}@Mail.Example ", f"fatima.{MARKER.lower()}@mail.example"),
+    ]:
+        data = {"csrf": csrf, "email": typed, "password": PASSWORD}
+        page = await http.post("/portal/sign-in", data=data, headers=HTML)
+        assert page.status_code == 401, (typed, page.text[:300])
+        assert _email_field(page) == shown, typed
+        assert shown or not _echoes(page), typed
+    for typed, status, shown in [
+        (f"Fatima {MARKER}", 422, ""),
+        (long, 422, ""),
+        (lead.email, 409, lead.email),  # a valid address that has an account already
+    ]:
+        page = await lead.form("/portal/team", "/portal/team/invite", email=typed)
+        assert page.status_code == status, (typed, page.text[:300])
+        assert _email_field(page) == shown, typed
+        assert not _echoes(page), typed

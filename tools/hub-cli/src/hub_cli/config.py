@@ -21,8 +21,10 @@ the environment, else ``.hub/secrets.env`` as for the token key.
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from uuid import UUID
 
+import httpx
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.local_ports import PortSettingError, local_url
 from hub_runtime.settings import HubSettings
@@ -43,15 +45,42 @@ DEV_TOKEN_SECONDS = 300
 
 def service_url(name: str) -> str:
     """The base URL of service ``name`` (a key of :data:`SERVICES`), without a trailing slash:
-    its ``HUB_*_URL``, else the ``make run`` address on its port variable. Raises `CliError`
-    ``bad_setting`` when that port variable is no port number."""
-    given = os.environ.get(SERVICES[name])
+    its ``HUB_*_URL`` (`checked_url`), else the ``make run`` address on its port variable.
+    Raises `CliError` ``bad_setting`` naming the variable (never its value) when the URL is
+    malformed or its port is not from 1 to 65535, or when that port variable is no port
+    number. Every command reads a service's address here."""
+    variable = SERVICES[name]
+    given = os.environ.get(variable, "").strip()
     if given:
-        return given.rstrip("/")
+        return checked_url(variable, given)
     try:
         return local_url(name)
     except PortSettingError as wrong:
         raise CliError("bad_setting", str(wrong)) from None
+
+
+def checked_url(variable: str, given: str) -> str:
+    """``given`` (the value of ``variable``) without a trailing slash, when it is an ``http://``
+    or ``https://`` URL with a host, no space or control character, and a port, if it has
+    one, from 1 to 65535. Otherwise `CliError` ``bad_setting``, one sentence naming
+    ``variable`` and quoting nothing of ``given`` (a URL may carry a password): a malformed
+    URL ended in httpx's ``InvalidURL`` traceback, a port over 65535 in an ``OverflowError``
+    one (sixth trial)."""
+    refused = CliError(
+        "bad_setting",
+        f"{variable} must be an http:// or https:// URL with a host and, if it has a port,"
+        " a port from 1 to 65535",
+    )
+    if any(c.isspace() or not c.isprintable() for c in given):
+        raise refused
+    try:
+        url = httpx.URL(given)
+        port = urlsplit(given).port  # a port out of range or not a number: ValueError
+    except (httpx.InvalidURL, ValueError):
+        raise refused from None
+    if url.scheme not in ("http", "https") or not url.host or port == 0:
+        raise refused
+    return given.rstrip("/")
 
 
 DEAD_LETTER_KEY = "HUB_DEAD_LETTER_KEY"

@@ -89,7 +89,7 @@ async def collect() -> dict[str, Any]:
     values shown as ``REDACTED``, `hub_runtime.redaction.redact_url`), ``health`` and ``ready``
     (``pass``, ``fail``, ``fail (HTTP n)`` or ``unreachable (...)``). ``ok`` is true when every
     check passes. Raises `CliError` ``bad_setting`` (`service_url`) before checking anything
-    when a service's port variable is no port."""
+    when a service's port variable is no port or its ``HUB_*_URL`` is malformed."""
     settings = hub_settings()
     urls = {name: service_url(name) for name in SERVICES}
     async with httpx.AsyncClient(timeout=CHECK_SECONDS) as client:
@@ -109,7 +109,8 @@ def status(as_json: JsonFlag = False) -> None:
     """The stack (Kafka, PostgreSQL) and each service's /health and /ready.
 
     Exit code 0 when every check passes, 3 otherwise; 1 ``bad_setting`` when a port variable
-    (or the port ``make run`` recorded) is no port number."""
+    (or the port ``make run`` recorded) is no port number, or a ``HUB_*_URL`` is malformed
+    (`config.service_url`)."""
     report = asyncio.run(collect())
     if as_json:
         output.emit_json(report)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from openpyxl import load_workbook
 
@@ -76,11 +77,61 @@ STATE_OF_ANOTHER_INPUT = (
 state file's name is the input's, which may be a person's name; the fifth trial)."""
 
 
+STATE_DAMAGED = (
+    "the import's state file (<input>.import-state.jsonl, beside the input or in the state"
+    " folder) is damaged: a line is not one the import writes; move it away to import this"
+    " file from the start"
+)
+"""The refusal of a state file that is not one the import wrote (not JSON Lines, an entry
+without its row or case, a case that is no UUID): closed, it names no file and quotes no line
+(the sixth trial: a ``ValueError`` quoting the line, a ``KeyError``, an ``AttributeError``)."""
+
+STATE_FORMAT = 1
+"""The state file's format (its first line's ``format``)."""
+
+
+def _header(digest: str) -> str:
+    """The state file's first line (without its newline) for the input of ``digest``."""
+    return json.dumps({"file_sha256": digest, "format": STATE_FORMAT})
+
+
+_TEMPLATE = _header("0" * 64)
+_DIGITS = range(_TEMPLATE.index("0" * 64), _TEMPLATE.index("0" * 64) + 64)
+
+
+def _torn_header(text: str) -> bool:
+    """True when ``text`` (a file without a newline) is the beginning of a first line `_header`
+    writes, for any SHA-256: an import interrupted while it wrote its first line."""
+    return len(text) <= len(_TEMPLATE) and all(
+        c == _TEMPLATE[i] or (i in _DIGITS and c in "0123456789abcdef") for i, c in enumerate(text)
+    )
+
+
+def _entry(line: str) -> tuple[int, str]:
+    """(row, case id) of an entry line ``{"row": 7, "case_id": "<canonical UUID>"}``; raises
+    `CaseloadFileError` `STATE_DAMAGED` for any other line."""
+    try:
+        entry = json.loads(line)
+        row, case_id = entry["row"], entry["case_id"]
+        valid = type(row) is int and row > 0 and str(UUID(case_id)) == case_id
+    except (ValueError, TypeError, KeyError, AttributeError):
+        valid = False
+    if not valid:
+        raise CaseloadFileError(STATE_DAMAGED)
+    return row, case_id
+
+
 class ImportState:
     """Rows already imported, kept in a JSON Lines file: a first line naming the input by its
-    digest, then one line per imported row (``{"row": 7, "case_id": "..."}``), appended and
-    flushed as each case opens, so an interruption loses at most the lines being written (a
-    torn last line is ignored; its row is sent again with the same key and answered once)."""
+    digest (``{"file_sha256": "<hex>", "format": 1}``), then one line per imported row
+    (``{"row": 7, "case_id": "<UUID>"}``), appended and flushed as each case opens, so an
+    interruption loses at most the line being written: a torn last line (no newline) is cut
+    off the file, and its row is sent again with the same key and answered once; a torn first
+    line (nothing recorded yet) removes the file.
+
+    Raises `CaseloadFileError`: `STATE_OF_ANOTHER_INPUT` when the file names another input,
+    `STATE_DAMAGED` for any other file (not UTF-8 JSON Lines, a first line that is no header,
+    an entry that is not a row number and a case's UUID): never overwritten, never guessed."""
 
     def __init__(self, path: Path, digest: str) -> None:
         self.path = path
@@ -90,30 +141,39 @@ class ImportState:
             self._load()
 
     def _load(self) -> None:
-        lines = self.path.read_text(encoding="utf-8").splitlines()
         try:
-            digest = json.loads(lines[0]).get("file_sha256") if lines else None
-        except ValueError:
-            digest = None
-        if digest is None:
+            text = self.path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise CaseloadFileError(STATE_DAMAGED) from None
+        complete, _, torn = text.rpartition("\n")
+        if not complete and _torn_header(torn):
             # Interrupted while the first line was written: no row was recorded yet.
             self.path.unlink()
             return
-        if digest != self.digest:
+        first, *lines = complete.split("\n")
+        try:
+            header = json.loads(first)
+        except ValueError:
+            raise CaseloadFileError(STATE_DAMAGED) from None
+        if not (
+            isinstance(header, dict)
+            and header.get("format") == STATE_FORMAT
+            and isinstance(header.get("file_sha256"), str)
+        ):
+            raise CaseloadFileError(STATE_DAMAGED)
+        if header["file_sha256"] != self.digest:
             raise CaseloadFileError(STATE_OF_ANOTHER_INPUT)
-        for line in lines[1:]:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue  # a torn last line
-            self.done[int(entry["row"])] = str(entry["case_id"])
+        self.done = dict(_entry(line) for line in lines)
+        if torn:  # the next line appended starts on a line of its own
+            with self.path.open("r+b") as f:
+                f.truncate(len(complete.encode("utf-8")) + 1)
 
     def record(self, row: int, case_id: str) -> None:
         """Note that ``row`` opened ``case_id`` (written through to the file)."""
         first = not self.path.exists()
         with self.path.open("a", encoding="utf-8") as f:
             if first:
-                f.write(json.dumps({"file_sha256": self.digest, "format": 1}) + "\n")
+                f.write(_header(self.digest) + "\n")
             f.write(json.dumps({"row": row, "case_id": case_id}) + "\n")
             f.flush()
         self.done[row] = case_id

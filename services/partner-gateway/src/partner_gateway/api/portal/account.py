@@ -18,7 +18,7 @@ from hub_runtime.http import status_of
 
 from partner_gateway.api.portal.errors import error_page, message_page
 from partner_gateway.api.portal.forms import client_of, limited, one, read_form, too_many
-from partner_gateway.api.portal.render import Portal, linked_code, redirect
+from partner_gateway.api.portal.render import Portal, redirect
 from partner_gateway.api.portal.security import PENDING_COOKIE, PENDING_SECONDS, SESSION_COOKIE
 from partner_gateway.api.portal.session import current_staff
 from partner_gateway.repository.rate_limits import RateLimits
@@ -113,8 +113,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
 
     @routes.get("/reset")
     async def reset_page(request: Request) -> Response:
-        code = linked_code(request)
-        return portal.page(request, "reset.html", code=code)
+        return portal.code_form(request, "reset.html", request.query_params.get("code", ""))
 
     @routes.post("/reset")
     async def reset(request: Request) -> Response:
@@ -132,7 +131,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
                 # an origin-country authority's account.
                 problem, status = failed.code, status_of(failed)
         if problem is not None:
-            return portal.page(request, "reset.html", status=status, code=code, error_code=problem)
+            return portal.code_form(request, "reset.html", code, status=status, error_code=problem)
         response = redirect("/portal/sign-in?reset=1")
         portal.cookies.clear(response, SESSION_COOKIE)
         return response

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from partner_gateway import messages as m
 from partner_gateway.api.models import MonitoringReport, StatusReport
 from partner_gateway.api.portal.errors import error_page, message_page
-from partner_gateway.api.portal.render import Portal, redirect
+from partner_gateway.api.portal.render import Portal, redirect, shown_email
 from partner_gateway.api.portal.security import PENDING_COOKIE, PENDING_SECONDS, SESSION_COOKIE
 from partner_gateway.api.portal.session import current_staff
 from partner_gateway.messages import StaffSession
@@ -89,7 +89,8 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
         form = await read_form(request)
         if not portal.csrf.valid(request, one(form, "csrf")):
             return refused(request, "csrf_failed", 403)
-        email = one(form, "email").strip().lower()[:254]
+        typed = one(form, "email").strip().lower()
+        email = typed[:254]
         # Both limits are charged: one guesser on many addresses, many on one address.
         # The address is hashed before the limiter sees it (it is a person's).
         hashed = hashlib.sha256(email.encode()).hexdigest()[:32]
@@ -106,7 +107,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
                 "sign_in.html",
                 status=401 if failed.code == "bad_sign_in" else 403,
                 error_code=failed.code,
-                email=email,
+                email=shown_email(typed),
                 state={},
             )
             return page
@@ -146,12 +147,8 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
                 # an origin-country authority's account.
                 problem, status = failed.code, status_of(failed)
         if problem is not None:
-            return portal.page(
-                request,
-                "activate.html",
-                status=status,
-                code=code,
-                error_code=problem,
+            return portal.code_form(
+                request, "activate.html", code, status=status, error_code=problem
             )
         return redirect("/portal/sign-in?activated=1")
 

@@ -11,7 +11,7 @@ from hub_runtime.path_ids import PathId
 
 from partner_gateway.api.portal import i18n
 from partner_gateway.api.portal.errors import error_page
-from partner_gateway.api.portal.render import Portal, linked_code, redirect, safe_next
+from partner_gateway.api.portal.render import Portal, redirect, safe_next
 from partner_gateway.api.portal.security import SESSION_COOKIE
 from partner_gateway.api.portal.session import current_staff
 from partner_gateway.disclosure import disclose
@@ -56,8 +56,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
 
     @routes.get("/activate")
     async def activate_page(request: Request) -> HTMLResponse:
-        code = linked_code(request)
-        return portal.page(request, "activate.html", code=code)
+        return portal.code_form(request, "activate.html", request.query_params.get("code", ""))
 
     @routes.get("/")
     async def overview(request: Request) -> Response:

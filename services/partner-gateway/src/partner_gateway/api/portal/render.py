@@ -21,7 +21,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from hub_runtime.staff_pages import PageCookies, new_secret, page_headers
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 
+from partner_gateway.api.models import StaffInvitation
 from partner_gateway.api.portal import i18n, labels
 from partner_gateway.api.portal.security import CSRF_COOKIE, PATH, SESSION_COOKIE, Csrf
 from partner_gateway.domain.one_time_codes import is_code_shaped
@@ -69,13 +71,16 @@ def _here(request: Request, status: int) -> str:
     return START
 
 
-def linked_code(request: Request) -> str:
-    """The one-time code of the page's link (``?code=``, an invitation or a reset link) to
-    prefill its form, only when it has the shape of a code the portal issues
-    (`one_time_codes.is_code_shaped`); else empty: a name or an e-mail typed into the address is
-    not echoed into the page (fifth trial)."""
-    code = request.query_params.get("code", "")
-    return code if is_code_shaped(code) else ""
+def shown_email(typed: str) -> str:
+    """What a refused form's e-mail field is filled with again (sign-in, a lead's invitation):
+    ``typed`` only when it is a valid e-mail address of at most 254 characters (the portal's
+    one rule for an address, `api.models.StaffInvitation`); else empty. A name or any other
+    text typed into the field is never echoed into the page (sixth trial)."""
+    try:
+        StaffInvitation.model_validate({"email": typed})
+    except ValidationError:
+        return ""
+    return typed
 
 
 RETURN_PAGES = re.compile(
@@ -125,6 +130,24 @@ class Portal:
     def gettext(self, request: Request) -> Any:
         """The request's ``gettext`` (for messages built outside a template)."""
         return self.environments[self.language(request)].globals["gettext"]
+
+    def code_form(
+        self,
+        request: Request,
+        template: str,
+        typed: str,
+        *,
+        status: int = 200,
+        error_code: str | None = None,
+    ) -> HTMLResponse:
+        """The activation or the reset form (``template``: ``activate.html``, ``reset.html``),
+        on every display of it: its code field is prefilled with ``typed`` (the link's
+        ``?code=`` on a GET, the field as sent on a refused POST) only when it has the shape
+        of a code the portal issues (`one_time_codes.is_code_shaped`); else it is empty. A
+        name or an e-mail typed into the address (fifth trial) or into the field (sixth
+        trial) is never echoed into the page."""
+        code = typed if is_code_shaped(typed) else ""
+        return self.page(request, template, status=status, code=code, error_code=error_code)
 
     def page(
         self,

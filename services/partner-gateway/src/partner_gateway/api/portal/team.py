@@ -9,7 +9,6 @@ of the lead's partner (404 page for another partner's, the same as an unknown id
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -21,7 +20,7 @@ from partner_gateway import messages as m
 from partner_gateway.api.models import StaffInvitation
 from partner_gateway.api.portal.errors import error_page, message_page
 from partner_gateway.api.portal.forms import one, read_form
-from partner_gateway.api.portal.render import Portal, redirect
+from partner_gateway.api.portal.render import Portal, redirect, shown_email
 from partner_gateway.api.portal.session import current_staff
 from partner_gateway.messages import StaffSession
 from partner_gateway.routes import GatewayBus
@@ -51,8 +50,15 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
         return staff
 
     async def team_page(
-        request: Request, staff: StaffSession, status: int = 200, **context: Any
+        request: Request,
+        staff: StaffSession,
+        status: int = 200,
+        *,
+        email: str = "",
+        error_code: str | None = None,
     ) -> Response:
+        """The team page; on a refused invitation its form's ``email`` as typed, shown again
+        only when it is a valid address (`render.shown_email`), and the refusal's code."""
         members = await bus.dispatch(m.ListStaff(staff.partner_id))
         done = request.query_params.get("done")
         return portal.page(
@@ -62,7 +68,8 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
             status=status,
             members=members,
             done=done if done in _DONE else None,
-            **context,
+            email=shown_email(email),
+            error_code=error_code,
         )
 
     @routes.get("/team")
