@@ -100,10 +100,16 @@ class TimelineProbe:
         return future
 
 
+def _stat_fields(pid: int | str) -> list[str]:
+    """`/proc/<pid>/stat` after the command name (field 3, the state, first); raises
+    `OSError` when the process is gone."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far, in seconds (0 when it is gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat_fields(pid)
     except FileNotFoundError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -132,7 +138,7 @@ def tree_cpu_seconds(pid: int) -> float:
     a difference of two readings counts it once."""
     tick = os.sysconf("SC_CLK_TCK")
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat_fields(pid)
     except FileNotFoundError:
         return 0.0
     total = sum(int(v) for v in fields[11:15])
@@ -140,7 +146,7 @@ def tree_cpu_seconds(pid: int) -> float:
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError, IndexError, ValueError):
-            child = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            child = _stat_fields(entry.name)
             if int(child[1]) == pid:
                 total += int(child[11]) + int(child[12])
     return total / tick

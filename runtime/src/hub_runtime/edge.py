@@ -212,9 +212,14 @@ NOT_JSON_NOR_FORM = (
 )
 
 
+def is_form_media_type(content_type: str) -> bool:
+    """``application/x-www-form-urlencoded``, whatever its parameters (a staff page's form)."""
+    return content_type.split(";")[0].strip().lower() == FORM_MEDIA_TYPE
+
+
 def _is_form(scope: Scope) -> bool:
     content_type: bytes = dict(scope.get("headers") or []).get(b"content-type", b"")
-    return content_type.decode("latin-1").split(";")[0].strip().lower() == FORM_MEDIA_TYPE
+    return is_form_media_type(content_type.decode("latin-1"))
 
 
 def _refusal(scope: Scope, body: bytes, form_path: bool) -> JSONResponse | None:

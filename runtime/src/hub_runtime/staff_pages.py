@@ -19,12 +19,12 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub_runtime.edge import is_form_media_type
 from hub_runtime.errors import BadRequestError, TooLargeError, UnsupportedMediaTypeError
 
 SECRET_BYTES = 32
 """Random bytes of a session cookie's value or a CSRF token (256 bits)."""
 
-FORM_TYPE = "application/x-www-form-urlencoded"
 FORM_ONLY = (
     "a page's form is sent as a form (Content-Type: application/x-www-form-urlencoded), as a"
     " browser sends it"
@@ -59,7 +59,7 @@ async def form_fields(
     content_type = request.headers.get("content-type")
     if content_type is None:
         return {}
-    if content_type.split(";")[0].strip().lower() != FORM_TYPE:
+    if not is_form_media_type(content_type):
         raise UnsupportedMediaTypeError(FORM_ONLY)
     body = (await request.body()).decode("utf-8", errors="replace")
     try:
