@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from hub_client.caseload import CaseloadFileError, RowProblem
-from hub_client.caseload.columns import parse_row, read_row
+from hub_client.caseload.columns import full_date, parse_row, read_row
 from hub_client.caseload.files import (
     STATE_DAMAGED,
     STATE_OF_ANOTHER_INPUT,
@@ -15,6 +15,8 @@ from hub_client.caseload.files import (
 from hub_client.caseload.importer import problems_of
 from hub_client.errors import HubError
 from hub_client.models import OpenCase
+from hub_contracts.calendar import CalendarDate
+from pydantic import TypeAdapter, ValidationError
 
 ROW = {
     "person_name": "Kittest Persoon",
@@ -47,6 +49,11 @@ def test_a_row_becomes_the_case_body() -> None:
     [
         ({"region": ""}, "region", "missing"),
         ({"date_of_birth": "1/1/1990"}, "date_of_birth", "not_a_date"),
+        # ISO 8601's basic and week forms, which the API refuses (the sixth trial)
+        ({"date_of_birth": "19800202"}, "date_of_birth", "not_a_date"),
+        ({"date_of_birth": "1980-W05-6"}, "date_of_birth", "not_a_date"),
+        ({"final_decision_on": "2026-005"}, "final_decision_on", "not_a_date"),
+        ({"household": "child:20150601"}, "household", "household_malformed"),
         ({"household": "child"}, "household", "household_malformed"),
         (
             {"departure_period_shortened": "misschien"},
@@ -66,6 +73,40 @@ def test_spreadsheet_problems_name_row_column_and_code_never_the_value(
     for value in change.values():
         if value:
             assert value not in problem.reason
+
+
+SPELLINGS = [
+    "1980-02-02",
+    "2024-02-29",
+    "2023-02-29",  # no such day
+    "19800202",  # ISO 8601 basic
+    "1980-W05-6",  # ISO 8601 week date
+    "1980W056",
+    "1980-033",  # ISO 8601 ordinal date
+    "1980-02",
+    "1980-2-2",
+    "80-02-02",
+    "1980-02-02T00:00:00",
+    "1980-02-02 ",
+    "\u0661\u0669\u0668\u0660-02-02",  # Arabic-Indic digits
+    "320716800",  # a Unix time
+    "",
+]
+
+
+@pytest.mark.parametrize("text", SPELLINGS)
+def test_the_import_takes_a_date_exactly_as_the_api_does(text: str) -> None:
+    """The client's date reader and casefile's `CalendarDate` agree on every spelling: the
+    client mirrors the rule (it does not depend on the services' packages), this holds it."""
+    try:
+        api: object = TypeAdapter(CalendarDate).validate_python(text)
+    except ValidationError:
+        api = None
+    try:
+        client: object = full_date(text)
+    except ValueError:
+        client = None
+    assert client == api
 
 
 def test_every_problem_of_a_row_is_reported_each_with_its_column() -> None:

@@ -133,11 +133,18 @@ def test_token_reads_the_key_make_run_generated(cli: Cli, tmp_path) -> None:  # 
     verify_token("from-the-file-0123456789abcdef0123456789", result.stdout.strip())
 
 
-def test_a_partner_token_without_partner_id_is_refused_clearly(cli: Cli) -> None:
+def test_a_partner_token_without_partner_id_is_a_usage_error(cli: Cli) -> None:
+    """The sixth trial: it exited 1 (refused) where every other missing option exits 2; now
+    the usage code, with its closed code under ``--json`` too, and whatever ``HUB_ENV``."""
     result = cli.invoke("token", "--role", "partner")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.strip() == "error partner_id_required: a partner token needs --partner-id"
     assert "Traceback" not in result.output
+    for env in ("development", "production"):
+        as_json = cli.invoke("token", "--role", "partner", "--json", HUB_ENV=env)
+        assert as_json.exit_code == 2, env
+        assert json.loads(as_json.stderr)["error"] == "partner_id_required"
+        assert as_json.stdout == ""
 
 
 def test_no_development_token_outside_development(cli: Cli) -> None:

@@ -20,6 +20,7 @@ from partner_gateway.domain.webhook_url import (
     IPAddress,
     WebhookUrl,
     check_addresses,
+    check_form,
     parse,
 )
 
@@ -50,8 +51,9 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
 
 
 async def check(url: str, *, development: bool) -> WebhookUrl:
-    """The URL checked by every rule, its name resolved and every address checked (outside
-    development). Raises WebhookUrlRefusedError."""
+    """The URL to register checked by every rule (its form, `check_form`, included), its name
+    resolved and every address checked (outside development). Raises WebhookUrlRefusedError."""
+    check_form(url)
     parsed = parse(url, development=development)
     if not development and parsed.literal_address is None:
         check_addresses(await resolve(parsed.host, parsed.port))

@@ -5,6 +5,7 @@ handlers, once per form."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hub_contracts import (
@@ -12,6 +13,7 @@ from hub_contracts import (
     MonitoringReported,
     NoticeAcknowledged,
     PartnerStatusReportedV2,
+    PersonErased,
 )
 from markupsafe import escape
 from partner_gateway.api.portal import i18n, labels
@@ -95,6 +97,29 @@ async def test_after_withdrawal_the_page_is_gone_unlogged_and_the_notice_is_ackn
     assert "/ack" not in after.text  # no button any more
 
 
+def shown(language: str, sentence: str) -> str:
+    """``sentence`` in ``language`` as the template writes it (an apostrophe is &#39;)."""
+    return str(escape(i18n.load()[language].gettext(sentence)))
+
+
+async def test_after_erasure_the_page_says_the_data_was_erased(gateway: Gateway) -> None:
+    """The sixth trial: an erased person's referral read the withdrawn-or-expired sentence.
+    The gate's code (``person_erased``) has its own, in each language, with the API's 410."""
+    partner_id, case_id, _, referral_id = await gateway.approved_referral()
+    staff = await signed_in_staff(gateway, partner_id)
+    await gateway.publish(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)))
+    await gateway.view_holds("SELECT true FROM erased_cases WHERE case_id = $1", case_id)
+    erased = labels.ERROR["person_erased"]
+    for language in i18n.LANGUAGES:
+        page = await staff.http.get(
+            f"/portal/referrals/{referral_id}", headers={"Accept-Language": language}
+        )
+        assert page.status_code == 410
+        assert shown(language, erased) in page.text, (language, page.text)
+        assert shown(language, labels.GONE) not in page.text
+    assert await gateway.disclosures(referral_id) == []
+
+
 async def test_accept_progress_monitoring_and_decline_go_through_the_apis_handlers(
     gateway: Gateway,
 ) -> None:
@@ -159,9 +184,18 @@ async def test_the_same_form_sent_twice_is_one_report(gateway: Gateway) -> None:
     second = await staff.http.post(f"{path}/status", data=data)
     assert (first.status_code, second.status_code) == (303, 303)
     assert len(await gateway.emitted(PartnerStatusReportedV2)) == 1
-    # the key with another report is refused, not applied
-    reused = await staff.http.post(f"{path}/status", data={**data, "status": "in_progress"})
-    assert reused.status_code == 422
+    # the key with another report is refused, not applied, and says so (the sixth trial: it
+    # read "The request was refused.") in each of the portal's languages
+    for language in i18n.LANGUAGES:
+        reused = await staff.http.post(
+            f"{path}/status",
+            data={**data, "status": "in_progress"},
+            headers={"Accept-Language": language},
+        )
+        assert reused.status_code == 422
+        sentence = shown(language, labels.ERROR["idempotency_key_reused"])
+        assert sentence in reused.text, (language, reused.text)
+        assert shown(language, labels.GENERIC) not in reused.text
     assert len(await gateway.emitted(PartnerStatusReportedV2)) == 1
 
 

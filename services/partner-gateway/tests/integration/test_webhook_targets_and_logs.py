@@ -189,3 +189,28 @@ async def test_a_webhook_url_with_credentials_is_refused_in_development_too(
     )
     assert stored == sim.webhook_url  # the one registered before, unchanged
     assert "hunter2pw" not in service_log.getvalue()
+
+
+async def test_a_webhook_url_with_a_fragment_or_a_long_path_is_refused(gateway: Gateway) -> None:
+    """The sixth new user's trial: a fragment (never sent, RFC 3986 section 3.5) and a
+    5,000-character path were registered. Now 422 with a code, quoting nothing, nothing
+    stored; a query is still taken."""
+    partner_id, sim = await gateway.simulated_partner()
+    refused = {
+        f"{sim.webhook_url}#Zara-Probe": "webhook_url_fragment",
+        f"{sim.webhook_url}?route=r1#": "webhook_url_fragment",
+        f"{sim.webhook_url}/{'Zara' * 1250}": "webhook_url_too_long",
+    }
+    for url, code in refused.items():
+        answer = await gateway.put_webhook(partner_id, url)
+        assert answer.status_code == 422, (url[:80], answer.text)
+        assert answer.json()["error"] == code
+        assert "Zara" not in answer.text
+        assert "route" not in answer.text
+    assert gateway.runtime.context is not None
+    stored = await gateway.runtime.context.pool.fetchval(
+        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
+    )
+    assert stored == sim.webhook_url  # the one registered before, unchanged
+    with_query = await gateway.put_webhook(partner_id, f"{sim.webhook_url}?route=r1")
+    assert with_query.status_code == 200, with_query.text

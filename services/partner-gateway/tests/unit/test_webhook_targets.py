@@ -4,7 +4,12 @@ import ipaddress
 
 import pytest
 from partner_gateway import webhook_target
-from partner_gateway.domain.webhook_url import WebhookUrlRefusedError, parse
+from partner_gateway.domain.webhook_url import (
+    MAX_LENGTH,
+    WebhookUrlRefusedError,
+    check_form,
+    parse,
+)
 
 REFUSED_OUTSIDE_DEVELOPMENT = [
     # the issue's failing input: credentials and an API key in the URL
@@ -59,6 +64,39 @@ def test_credentials_in_a_url_are_refused_in_development_too(url: str, developme
         parse(url, development=development)
     assert refused.value.code == "webhook_url_credentials"
     assert "hunter2" not in refused.value.reason
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("https://partner.example/hook#Zara", "webhook_url_fragment"),
+        ("https://partner.example/hook?route=1#", "webhook_url_fragment"),  # empty, still one
+        ("https://partner.example/#/hooks/Zara", "webhook_url_fragment"),
+        ("https://partner.example/" + "Zara" * 1250, "webhook_url_too_long"),
+        ("https://partner.example/" + "a" * (MAX_LENGTH - 23), "webhook_url_too_long"),
+    ],
+)
+async def test_a_fragment_or_an_overlong_url_is_not_registered(url: str, code: str) -> None:
+    """The sixth trial: both were registered. Refused in any environment, quoting nothing."""
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        check_form(url)
+    assert refused.value.code == code
+    assert "Zara" not in refused.value.reason
+    for development in (True, False):
+        with pytest.raises(WebhookUrlRefusedError):
+            await webhook_target.check(url, development=development)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://partner.example/hook?route=Zara-7&x=1",  # a query: partners route by it
+        "https://partner.example/" + "a" * (MAX_LENGTH - 24),  # exactly the bound
+    ],
+)
+def test_a_query_and_a_url_at_the_bound_are_registered(url: str) -> None:
+    assert len(url) <= MAX_LENGTH
+    check_form(url)
 
 
 def _resolving_to(*addresses: str) -> object:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx
@@ -267,6 +268,37 @@ async def test_filters_show_only_released_cells(
     assert cell_texts(plain.text, "bottlenecks_by_region") == cell_texts(
         extra.text, "bottlenecks_by_region"
     )
+
+
+async def test_a_month_the_api_refuses_gets_the_apis_code_as_the_services_page(
+    isolated_hub: HubSettings, browser: httpx.AsyncClient
+) -> None:
+    """The sixth trial: ``?period=<not a month>`` answered 404 ("not published") where the
+    API answers 422 ``invalid_period``. Now the page answers the API's status and code for
+    every month it refuses (the same handler), as the service's page for a browser, in its
+    language; the text typed is never shown."""
+    await sign_in(browser)
+    current = datetime.now(UTC).strftime("%Y-%m")
+    periods = ["QxHaddad", "2025-13", "1999-12", "2099-01", "2025-1", "2024-12", current]
+    advocacy = bearer(isolated_hub, Role.ADVOCACY)
+    html = {"Accept": "text/html", "Accept-Language": "nl"}
+    dutch = translations("nl").gettext
+    for period in periods:
+        api = await browser.get(
+            f"/signals/periods/{period}/tables/bottlenecks_by_stage", headers=advocacy
+        )
+        as_json = await browser.get("/dashboard", params={"period": period})
+        page = await browser.get("/dashboard", params={"period": period}, headers=html)
+        assert (as_json.status_code, page.status_code) == (api.status_code,) * 2, period
+        assert as_json.json()["error"] == api.json()["error"], period
+        assert page.headers["content-type"].startswith("text/html")
+        sentence = escape_html(dutch(SENTENCES[api.json()["error"]]))
+        assert sentence in page.text, (period, page.text)
+        assert "Haddad" not in page.text
+    statuses = {
+        p: (await browser.get("/dashboard", params={"period": p})).status_code for p in periods
+    }
+    assert statuses == {p: 422 for p in periods[:5]} | {"2024-12": 404, current: 409}
 
 
 async def test_the_csv_is_the_released_table(

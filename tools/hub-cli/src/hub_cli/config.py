@@ -30,7 +30,7 @@ from hub_runtime.local_ports import PortSettingError, local_url
 from hub_runtime.settings import HubSettings
 from pydantic import SecretStr
 
-from hub_cli.output import CliError
+from hub_cli.output import USAGE, CliError
 
 SERVICES = {
     "casefile": "HUB_CASEFILE_URL",
@@ -131,18 +131,20 @@ def development_token(
 ) -> str:
     """A token minted with :func:`shared_key` (``hub token``, and the commands in development).
 
-    A partner's token needs ``partner_id`` (a :class:`CliError` ``partner_id_required``
-    otherwise, as the services would refuse it). Only with ``HUB_ENV=development`` (a
-    :class:`CliError` ``not_development`` otherwise), as ``python -m hub_runtime.auth``: in
-    production staff tokens come from the identity provider."""
+    A partner's token needs ``partner_id``: without it a :class:`CliError`
+    ``partner_id_required`` with the usage exit code (2, as Click's own usage errors: the
+    command line lacks an option, whatever the environment), as the services would refuse the
+    token. Only with ``HUB_ENV=development`` (a :class:`CliError` ``not_development``, exit 1,
+    otherwise), as ``python -m hub_runtime.auth``: in production staff tokens come from the
+    identity provider."""
+    if role is Role.PARTNER and partner_id is None:
+        raise CliError("partner_id_required", "a partner token needs --partner-id", exit_code=USAGE)
     if os.environ.get("HUB_ENV") != "development":
         raise CliError(
             "not_development",
             "development tokens are minted only with HUB_ENV=development; in production use a"
             " token from the identity provider (--token or HUB_TOKEN)",
         )
-    if role is Role.PARTNER and partner_id is None:
-        raise CliError("partner_id_required", "a partner token needs --partner-id")
     return mint_token(
         shared_key(), sub=sub, role=role, partner_id=partner_id, ttl_seconds=ttl_seconds
     )

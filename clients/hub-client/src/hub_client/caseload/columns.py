@@ -9,6 +9,7 @@ A problem names the row (as the spreadsheet numbers it: the header is row 1), th
 code with a sentence, never the value in the cell (it may be personal).
 """
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,11 +128,27 @@ class _CellRefusedError(Exception):
         self.code, self.reason = code, reason
 
 
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def full_date(text: str) -> date:
+    """The day ``text`` names, written ``YYYY-MM-DD`` (RFC 3339 section 5.6 ``full-date``).
+
+    Exactly the form casefile takes (`hub_contracts.calendar.CalendarDate`, the API's ``format:
+    date``; a test holds the two to the same answers, as this package does not depend on the
+    services' packages). Python's ``date.fromisoformat`` alone also reads ISO 8601's basic
+    and week forms (``19800202``, ``1980-W05-6``), which the API refuses (the sixth trial).
+    Raises ``ValueError`` (quoting nothing) for any other text or a day that does not exist."""
+    if not _FULL_DATE.fullmatch(text):
+        raise ValueError("not a date written YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
 def _date(text: str) -> str | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text).isoformat()
+        return full_date(text).isoformat()
     except ValueError:
         raise _CellRefusedError("not_a_date", "is not a date as YYYY-MM-DD") from None
 
@@ -146,7 +163,7 @@ def _household(text: str) -> list[dict[str, Any]]:
         relation, _, rest = part.partition(":")
         born, _, name = rest.partition(":")
         try:
-            day = date.fromisoformat(born.strip())
+            day = full_date(born.strip())
         except ValueError:
             raise _CellRefusedError(
                 "household_malformed", "a member is not relation:YYYY-MM-DD[:name]"

@@ -22,7 +22,9 @@ class WebhookRegistration(_Strict):
     url: AnyHttpUrl = Field(
         description="The partner's endpoint: https, on a public address (checked again before"
         " every delivery; development (HUB_ENV) allows http and any address), never with"
-        " user:password@ (422 webhook_url_credentials)"
+        " user:password@ (422 webhook_url_credentials), never with a fragment (422"
+        " webhook_url_fragment: it is never sent), at most 2,048 characters (422"
+        " webhook_url_too_long); a query is kept"
     )
 
 

@@ -10,6 +10,9 @@ only calls URLs:
   URL ends up in logs, in the admin's shell history and in every answer that shows the URL
   back), in development too (the fifth new user's trial: the API and ``hub`` showed it back);
 
+- without a fragment (``#...``) and no longer than :data:`MAX_LENGTH` characters, when it is
+  registered (:func:`check_form`; the sixth new user's trial);
+
 and outside development only:
 
 - ``https`` URLs (the webhook carries case and referral ids; plain HTTP exposes them);
@@ -28,6 +31,16 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+MAX_LENGTH = 2048
+"""The longest webhook URL the gateway registers, in characters (octets: the API's URL type
+writes it in ASCII, the host in IDNA, the rest percent-encoded).
+
+RFC 9110 section 4.1 recommends that senders and recipients support URIs of at least 8,000
+octets, so every conforming partner server takes a URL this long, while 2,048 is the common
+practical limit of URLs (browsers, proxies and CDNs that refuse longer ones with 414) and far
+more than an endpoint with a routing token in its query needs. The bound keeps a pasted
+document out of the partners table and out of every delivery's request line."""
 
 
 class WebhookUrlRefusedError(ValueError):
@@ -55,6 +68,28 @@ class WebhookUrl:
             return ipaddress.ip_address(self.host)
         except ValueError:
             return None
+
+
+def check_form(url: str) -> None:
+    """The rules on how a URL to register is written (checked at registration only: they do not
+    change with time as addresses do, and a URL registered before them keeps its deliveries).
+
+    Raises WebhookUrlRefusedError: ``webhook_url_too_long`` beyond :data:`MAX_LENGTH`
+    characters; ``webhook_url_fragment`` for a fragment, even an empty one (RFC 3986 section
+    3.5: a fragment is never sent to the server, so for a webhook target it means nothing and
+    a partner who relies on it would route nothing). A query stays allowed: partners route by
+    it (a token of theirs), and it is sent. The reasons never repeat the URL."""
+    if len(url) > MAX_LENGTH:
+        raise WebhookUrlRefusedError(
+            "webhook_url_too_long", f"a webhook URL has at most {MAX_LENGTH} characters"
+        )
+    # "#" can only start the fragment (RFC 3986 section 3: a delimiter that is percent-encoded
+    # everywhere else), so its presence is the fragment's, empty or not.
+    if "#" in url:
+        raise WebhookUrlRefusedError(
+            "webhook_url_fragment",
+            "a webhook URL must not carry a fragment (#...): it is never sent to the server",
+        )
 
 
 def parse(url: str, *, development: bool) -> WebhookUrl:

@@ -25,10 +25,10 @@ async def register_webhook(
     switches without missing a message).
 
     Raises `InvalidError` when the URL breaks a rule of `domain.webhook_url` (OWASP SSRF
-    prevention: https, no userinfo, global addresses only outside development; its code names
-    the rule), `ConflictError` when the partner is unknown (``unknown_partner``) or inactive
-    (``partner_inactive``), `OriginAuthorityRefusedError` (403) for an origin-country authority
-    now or ever."""
+    prevention: https, no userinfo, global addresses only outside development; no fragment,
+    at most 2,048 characters; its code names the rule), `ConflictError` when the partner is
+    unknown (``unknown_partner``) or inactive (``partner_inactive``),
+    `OriginAuthorityRefusedError` (403) for an origin-country authority now or ever."""
     try:
         await webhook_target.check(message.url, development=deps.development)
     except WebhookUrlRefusedError as refused:

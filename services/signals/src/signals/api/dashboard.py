@@ -186,8 +186,10 @@ async def dashboard(
     """The dashboard: filters (a published month, an allowed table, a row of its first
     dimension), the table with labels, a chart of its row totals, the disclosure control
     explained, post-return monitoring, and the CSV and report links. 303 to sign-in without a
-    session; 404 for a month that is not published or a table that is not released; 400 for a
-    row the table does not have."""
+    session; for a month that is not published, the JSON API's refusal of it (``ReadRelease``:
+    422 ``invalid_period`` for a text that is no plausible month, 409 ``period_open``, 404
+    ``not_published``; a browser gets the service's page, `signals.api.dashboard_errors`);
+    404 for a table that is not released; 400 for a row the table does not have."""
     session = await session_of(request, bus)
     if session is None:
         return RedirectResponse(SIGN_IN, status_code=303, headers=PAGE_HEADERS)
@@ -200,6 +202,10 @@ async def dashboard(
     chosen_period = period or published[-1].period
     release_tables = next((p.tables for p in published if p.period == chosen_period), None)
     if release_tables is None:
+        # The API's own refusal, from the same handler (the sixth trial: a period that is no
+        # month answered 404 here and 422 there). It returns only if the month was published
+        # in the meantime: then the 404 below, and the list has it on the next load.
+        await bus.dispatch(ReadRelease(chosen_period))
         return _problem(request, session, 404, _("This month is not published."))
     allowed = [s.name for s in await bus.dispatch(ListTables()) if s.name in release_tables]
     chosen_table = table or DEFAULT_TABLE

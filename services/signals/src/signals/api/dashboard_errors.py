@@ -1,7 +1,8 @@
 """The dashboard's page for what the edge or the router refuses under ``/dashboard`` (an unknown
 path, a method no page takes, a form too large, an address or header fields too long, a body
-sent in a way the dashboard does not read, the service too busy), in the reader's language
-(Dutch or English), instead of the API's JSON: installed with
+sent in a way the dashboard does not read, the service too busy) and for a month the JSON API
+refuses (`signals.api.dashboard`), in the reader's language (Dutch or English), instead of
+the API's JSON: installed with
 `hub_runtime.edge_pages.add_error_page`, which keeps the refusal's status and sends JSON to
 every client that does not ask for HTML."""
 
@@ -30,6 +31,10 @@ SENTENCES: dict[str, str] = {
     "unsupported_content_encoding": N_("The form was sent in a way the dashboard does not accept."),
     "request_timeout": N_("The form took too long to arrive. Please try again."),
     "overloaded": N_("The dashboard is busy. Please try again in a moment."),
+    # A month the dashboard's address asks for and the API refuses (`signals.api.dashboard`).
+    "invalid_period": N_("This is not a month the dashboard can show. Choose one from the list."),
+    "period_open": N_("This month is not published."),
+    "not_published": N_("This month is not published."),
 }
 """The sentence for each code the edge or the router gives (English msgids)."""
 OTHER = N_("The request was refused.")

@@ -118,6 +118,15 @@ ERROR = {
     "partner_unknown": N_("Your organisation is not in the council's directory."),
     "upstream_unavailable": N_("The council's case file is not available. Try again later."),
     "idempotency_in_progress": N_("The same form is being handled. Wait a moment."),
+    # The page's form sent again with other choices (its key, ``idem``, is the page's): the
+    # first one counted (the sixth trial: it read "The request was refused.").
+    "idempotency_key_reused": N_(
+        "This form was already sent, with other choices: nothing more was done."
+        " Open the page again to send a new one."
+    ),
+    # A 410 of its own (the gate's code tells erasure from withdrawal, expiry and closing):
+    # the sixth trial read the withdrawn-or-expired sentence. No personal data in it.
+    "person_erased": N_("This referral has ended: the person's data has been erased."),
     "bad_code": N_("The code is not right. Enter the code your app shows now."),
     "enrolment_missing": N_("No second factor is being set up. Start again."),
     "reset_invalid": N_("This reset link is not valid any more. Ask for a new one."),
