@@ -120,7 +120,7 @@ async def test_1_an_origin_country_authority_never_becomes_an_ngo_nor_receives_a
     credentials = f"{users.urls.gateway}/admin/partners/{authority}/credentials"
     # Every refusal of the rule is 403 partner_origin_authority, in every service (a policy
     # decision about the partner; reclassifying it above is a conflict with its history, 409).
-    client = await users.call(Role.ADMIN, "POST", credentials, {})
+    client = await users.call(Role.ADMIN, "POST", credentials)
     assert (client.status_code, error_code(client)) == (403, ORIGIN_CODE), client.text
     webhook = f"{users.urls.gateway}/admin/partners/{authority}/webhook"
     hook = {"url": "http://127.0.0.1:9/hook"}
@@ -155,7 +155,7 @@ async def test_1b_credentials_issued_before_the_listing_stop_working(users: User
     authority: its credentials stop working and its type never changes back."""
     partner = await users.register_partner("ngo")
     credentials = f"{users.urls.gateway}/admin/partners/{partner}/credentials"
-    issued = await users.ok(Role.ADMIN, "POST", credentials, {}, 201)
+    issued = await users.ok(Role.ADMIN, "POST", credentials, None, 201)
     token_url = f"{users.urls.gateway}/partner/token"
     secrets = {"client_id": issued["client_id"], "client_secret": issued["client_secret"]}
     assert (await users.http.post(token_url, json=secrets)).status_code == 200
@@ -179,7 +179,7 @@ async def test_1b_credentials_issued_before_the_listing_stop_working(users: User
         ("reclassified", "authority_origin"),
     ]
     assert all(c["changed_by"] for c in audit)
-    client = await users.call(Role.ADMIN, "POST", credentials, {})
+    client = await users.call(Role.ADMIN, "POST", credentials)
     assert (client.status_code, error_code(client)) == (403, ORIGIN_CODE), client.text
     assert (await users.inbox(partner)).status_code == 403
 

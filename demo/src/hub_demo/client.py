@@ -95,7 +95,7 @@ class HubClient:
         method: str,
         url: str,
         role: Role,
-        body: dict[str, Any],
+        body: dict[str, Any] | None,
         ok: int,
         within: float = 30,
         headers: dict[str, str] | None = None,
@@ -182,7 +182,7 @@ class HubClient:
             "POST",
             f"{self.urls.gateway}/admin/partners/{partner_id}/credentials",
             Role.ADMIN,
-            {},
+            None,  # the route takes no body (400 body_not_expected for one)
             201,
         )
         return str(created["client_id"]), str(created["client_secret"])

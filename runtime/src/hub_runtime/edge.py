@@ -183,7 +183,7 @@ class JsonBodyMiddleware:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        form_path = self._form_path(scope)
+        form_path = under_prefixes(str(scope.get("path", "")), self.form_prefixes)
         refusal = None if form_path and _is_form(scope) else _refusal(scope, body, form_path)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -199,9 +199,12 @@ class JsonBodyMiddleware:
 
         await self.app(scope, replay, send)
 
-    def _form_path(self, scope: Scope) -> bool:
-        path = str(scope.get("path", ""))
-        return any(path.startswith(prefix) for prefix in self.form_prefixes)
+
+def under_prefixes(path: str, prefixes: Sequence[str]) -> bool:
+    """True when ``path`` is under one of ``prefixes`` (`hub_runtime.http.create_app`'s
+    ``form_prefixes``): everything below ``/dashboard/``, and ``/dashboard`` itself, the page
+    the prefix is named after."""
+    return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in prefixes)
 
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"

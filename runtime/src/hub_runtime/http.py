@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -27,6 +27,7 @@ from hub_runtime.edge import (
 )
 from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware
 from hub_runtime.edge_pages import ErrorPage, ErrorPagesMiddleware
+from hub_runtime.edge_shape import refuse_what_is_not_taken
 from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liveness
 from hub_runtime.health import readiness as readiness_report
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
@@ -191,8 +192,21 @@ def create_app(
     pages, e.g. signals' ``/dashboard/``), where a browser gets the service's error page
     instead of JSON once it adds one (`hub_runtime.edge_pages.add_error_page`); HEAD works on
     every GET route; the OpenAPI
-    document lists each route's error statuses (see `hub_runtime.openapi_errors`)."""
-    app = FastAPI(title=title, description=description, version="1")
+    document lists each route's error statuses (see `hub_runtime.openapi_errors`).
+
+    A body, a query parameter or a repeated scalar query parameter the operation does not take
+    is 400 (`hub_runtime.edge_shape`), except under ``form_prefixes``, whose pages read their
+    own forms and query. A path without its route is the hub's 404, never Starlette's 307 to
+    the path with or without a final slash (``redirect_slashes=False``): that redirect copied
+    the query, which may hold personal data, into ``Location`` (a page that wants such a
+    redirect has a route of its own, e.g. the portal's ``/portal`` to ``/portal/``)."""
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1",
+        redirect_slashes=False,
+        dependencies=[Depends(refuse_what_is_not_taken(form_prefixes))],
+    )
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)

@@ -7,7 +7,9 @@ listing them by hand:
   the edge middleware;
 - any parameter (path, query, header, body): 422, the validation error;
 - a path parameter: 404 (it names something that may not exist);
-- a dependency or endpoint marked with `raises(...)` (the auth dependency: 401, 403);
+- a dependency or endpoint marked with `raises(...)` (the auth dependency: 401, 403; the
+  app-level one of `hub_runtime.edge_shape`: 400 on every route, for a body, a query parameter
+  or a repeated one the operation does not take);
 - whatever the route declared itself with `responses=errors(409, 410)`;
 - 503 everywhere: the edge refuses requests beyond its in-flight limit (backpressure), and a
   database or broker failure under a request answers 503 too (`http`'s infrastructure handler).
@@ -72,7 +74,7 @@ def route_error_statuses(route: Any) -> set[int]:
     """The error statuses `route` (an `APIRoute` or FastAPI's view of an included one) can
     answer (see the module docstring for the rules)."""
     statuses = {int(s) for s in route.responses if str(s).isdigit() and int(s) >= 400}
-    for dependant in _dependants(route.dependant):
+    for dependant in dependants(route.dependant):
         if dependant.call is not None:
             statuses |= getattr(dependant.call, _MARK, frozenset())
         if dependant.path_params:
@@ -92,10 +94,11 @@ def route_error_statuses(route: Any) -> set[int]:
     return statuses - getattr(route.endpoint, _NEVER, frozenset())
 
 
-def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+def dependants(dependant: Dependant) -> Iterator[Dependant]:
+    """``dependant`` and every dependency under it, depth first (FastAPI's tree of a route)."""
     yield dependant
     for sub in dependant.dependencies:
-        yield from _dependants(sub)
+        yield from dependants(sub)
 
 
 def install(app: FastAPI) -> None:
