@@ -5,9 +5,9 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from hub_runtime.edge import FORM_ONLY
 from hub_runtime.http import create_app
 from hub_runtime.staff_pages import (
-    FORM_ONLY,
     PageCookies,
     form_fields,
     new_secret,
@@ -139,7 +139,7 @@ def _edge_app() -> FastAPI:
         description="form fields",
         max_body_bytes=100_000,
         readiness={},
-        form_prefixes=("/pages",),
+        page_prefixes=("/pages",),
     )
 
 
@@ -164,6 +164,9 @@ async def test_a_form_with_too_many_fields_is_too_large_not_expired() -> None:
         (b'{"username": "zara", "password": "x"}', "application/json"),
         (b'{"username": "zara"}', "application/json; charset=utf-8"),
         (b"", "text/plain"),
+        # The sixth trial: the edge's own 415 (before the form reader) named JSON too.
+        (b"username=zara", "text/plain"),
+        (b"username=zara", "multipart/form-data; boundary=x"),
     ],
 )
 async def test_a_body_of_another_type_is_415_not_an_expired_form(

@@ -203,3 +203,31 @@ async def test_a_final_slash_is_a_404_never_a_redirect_with_the_query(
                 assert CANARY not in answer.text
         portal = await http.get(f"{running_hub.gateway.base_url}/portal", params={"x": CANARY})
         assert (portal.status_code, portal.headers["location"]) == (303, "/portal/"), portal.text
+        # The dashboard's page is /dashboard; /dashboard/ leads there, without the query.
+        signals = running_hub.signals.base_url
+        dashboard = await http.get(f"{signals}/dashboard/", params={"x": CANARY})
+        assert (dashboard.status_code, dashboard.headers["location"]) == (303, "/dashboard")
+
+
+async def test_a_page_names_the_form_and_the_token_endpoint_json_or_a_form(
+    running_hub: RunningHub,
+) -> None:
+    """The sixth trial: a ``text/plain`` body to a staff page's form got the edge's 415, whose
+    sentence names JSON too, which no page takes. A page's 415 names the form only; the token
+    endpoint, which takes JSON or a form, names both. Nothing typed comes back."""
+    plain = {"content-type": "text/plain", "accept": "application/json"}
+    body = f"username={CANARY}".encode()
+    gateway, signals = running_hub.gateway.base_url, running_hub.signals.base_url
+    async with httpx.AsyncClient(timeout=30) as http:
+        for url in (f"{signals}/dashboard/sign-in", f"{gateway}/portal/sign-in"):
+            answer = await http.post(url, content=body, headers=plain)
+            assert answer.status_code == 415, (url, answer.text)
+            detail = answer.json()["detail"]
+            assert "form" in detail, (url, detail)
+            assert "JSON" not in detail, (url, detail)
+            assert CANARY not in answer.text
+        token = await http.post(f"{gateway}/partner/token", content=body, headers=plain)
+    assert token.status_code == 415, token.text
+    assert "JSON" in token.json()["detail"]
+    assert "form" in token.json()["detail"]
+    assert CANARY not in token.text

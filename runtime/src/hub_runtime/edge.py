@@ -159,13 +159,23 @@ class JsonBodyMiddleware:
 
     An empty body passes: the route's own validation says whether it needed one. Runs inside
     `BodyLimitMiddleware`, so the body is already bounded and buffered. On a path under one of
-    ``form_prefixes`` an HTML form's body (``application/x-www-form-urlencoded``) passes too:
-    the pages there parse it themselves (an HTML form cannot send JSON).
+    ``form_prefixes`` (a route that takes JSON or a form: RFC 6749's token endpoint) or
+    ``page_prefixes`` (staff pages, whose forms are the only bodies they take) an HTML form's
+    body (``application/x-www-form-urlencoded``) passes too: the routes there parse it
+    themselves (an HTML form cannot send JSON). Another body's 415 names what the path takes:
+    a form only (:data:`FORM_ONLY`) under a page prefix, JSON or a form under a form prefix,
+    JSON elsewhere.
     """
 
-    def __init__(self, app: ASGIApp, form_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        form_prefixes: tuple[str, ...] = (),
+        page_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.form_prefixes = form_prefixes
+        self.page_prefixes = page_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point: a POST, PUT or PATCH body that is not JSON answers 415, one that is not
@@ -183,8 +193,14 @@ class JsonBodyMiddleware:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        form_path = under_prefixes(str(scope.get("path", "")), self.form_prefixes)
-        refusal = None if form_path and _is_form(scope) else _refusal(scope, body, form_path)
+        path = str(scope.get("path", ""))
+        page_path = under_prefixes(path, self.page_prefixes)
+        form_path = page_path or under_prefixes(path, self.form_prefixes)
+        if form_path and _is_form(scope):
+            refusal = None
+        else:
+            sentence = FORM_ONLY if page_path else NOT_JSON_NOR_FORM if form_path else NOT_JSON
+            refusal = _refusal(scope, body, sentence)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -202,8 +218,8 @@ class JsonBodyMiddleware:
 
 def under_prefixes(path: str, prefixes: Sequence[str]) -> bool:
     """True when ``path`` is under one of ``prefixes`` (`hub_runtime.http.create_app`'s
-    ``form_prefixes``): everything below ``/dashboard/``, and ``/dashboard`` itself, the page
-    the prefix is named after."""
+    ``form_prefixes`` or ``page_prefixes``): everything below ``/dashboard/``, and
+    ``/dashboard`` itself, the page the prefix is named after."""
     return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in prefixes)
 
 
@@ -213,6 +229,12 @@ NOT_JSON_NOR_FORM = (
     "the body must be JSON in UTF-8 (Content-Type: application/json) or a form"
     " (Content-Type: application/x-www-form-urlencoded)"
 )
+FORM_ONLY = (
+    "a page's form is sent as a form (Content-Type: application/x-www-form-urlencoded), as a"
+    " browser sends it"
+)
+"""The 415's sentence on a staff page's path, for JSON (`hub_runtime.staff_pages`) or any
+other body (`JsonBodyMiddleware`)."""
 
 
 def is_form_media_type(content_type: str) -> bool:
@@ -225,15 +247,14 @@ def _is_form(scope: Scope) -> bool:
     return is_form_media_type(content_type.decode("latin-1"))
 
 
-def _refusal(scope: Scope, body: bytes, form_path: bool) -> JSONResponse | None:
-    """415 for a body that is not JSON (nor a form, on a path that takes one: the sentence
-    names both), 422 for JSON that is not strict; None when the body passes."""
+def _refusal(scope: Scope, body: bytes, not_json: str) -> JSONResponse | None:
+    """415 with the sentence ``not_json`` for a body that is not JSON, 422 for JSON that is
+    not strict; None when the body passes."""
     if not body:
         return None
     content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
     if not is_json_media_type(content_type.decode("latin-1")):
-        sentence = NOT_JSON_NOR_FORM if form_path else NOT_JSON
-        return error_response(415, "unsupported_media_type", sentence)
+        return error_response(415, "unsupported_media_type", not_json)
     try:
         parse_json_body(body)
     except BodyRefusedError as refused:

@@ -182,30 +182,33 @@ def create_app(
     readiness: Mapping[str, ReadinessCheck],
     asyncapi: Callable[[], dict[str, Any]] | None = None,
     form_prefixes: tuple[str, ...] = (),
+    page_prefixes: tuple[str, ...] = (),
 ) -> FastAPI:
     """A FastAPI app with the shared edge behaviour; the service adds its routers.
 
     Every refusal answers the hub's `ErrorBody` (see `hub_runtime.edge`); bodies are strict
     JSON (415 otherwise, 422 for duplicate keys) without a content coding (415
     ``unsupported_content_encoding``), except HTML form bodies
-    (``application/x-www-form-urlencoded``) on paths under ``form_prefixes`` (server-rendered
-    pages, e.g. signals' ``/dashboard/``), where a browser gets the service's error page
-    instead of JSON once it adds one (`hub_runtime.edge_pages.add_error_page`); HEAD works on
-    every GET route; the OpenAPI
+    (``application/x-www-form-urlencoded``) on paths under ``form_prefixes`` (a route that
+    takes JSON or a form: the gateway's token endpoint) and ``page_prefixes`` (server-rendered
+    pages, e.g. signals' ``/dashboard/``, which take a form only, and whose 415 says so),
+    where a browser gets the service's error page instead of JSON once it adds one
+    (`hub_runtime.edge_pages.add_error_page`); HEAD works on every GET route; the OpenAPI
     document lists each route's error statuses (see `hub_runtime.openapi_errors`).
 
     A body, a query parameter or a repeated scalar query parameter the operation does not take
-    is 400 (`hub_runtime.edge_shape`), except under ``form_prefixes``, whose pages read their
-    own forms and query. A path without its route is the hub's 404, never Starlette's 307 to
-    the path with or without a final slash (``redirect_slashes=False``): that redirect copied
-    the query, which may hold personal data, into ``Location`` (a page that wants such a
-    redirect has a route of its own, e.g. the portal's ``/portal`` to ``/portal/``)."""
+    is 400 (`hub_runtime.edge_shape`), except under ``form_prefixes`` and ``page_prefixes``,
+    whose routes read their own forms and query. A path without its route is the hub's 404,
+    never Starlette's 307 to the path with or without a final slash
+    (``redirect_slashes=False``): that redirect copied the query, which may hold personal
+    data, into ``Location`` (a page that wants such a redirect has a route of its own, e.g.
+    the portal's ``/portal`` to ``/portal/``)."""
     app = FastAPI(
         title=title,
         description=description,
         version="1",
         redirect_slashes=False,
-        dependencies=[Depends(refuse_what_is_not_taken(form_prefixes))],
+        dependencies=[Depends(refuse_what_is_not_taken(form_prefixes + page_prefixes))],
     )
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
@@ -214,7 +217,7 @@ def create_app(
         if issubclass(infrastructure_error, Exception):  # all are; Starlette takes Exceptions
             app.add_exception_handler(infrastructure_error, _on_infrastructure_error)
     # Outermost last: tracing sees everything; the size limit runs before JSON is parsed.
-    app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes)
+    app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes, page_prefixes=page_prefixes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(ContentEncodingMiddleware)  # before the body is read
     app.add_middleware(HeadLimitMiddleware)

@@ -19,16 +19,12 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub_runtime.edge import is_form_media_type
+from hub_runtime.edge import FORM_ONLY, is_form_media_type
 from hub_runtime.errors import BadRequestError, TooLargeError, UnsupportedMediaTypeError
 
 SECRET_BYTES = 32
 """Random bytes of a session cookie's value or a CSRF token (256 bits)."""
 
-FORM_ONLY = (
-    "a page's form is sent as a form (Content-Type: application/x-www-form-urlencoded), as a"
-    " browser sends it"
-)
 MAX_FORM_FIELDS = 40
 """More fields than any staff page's form has: a body with more is not one of its forms."""
 

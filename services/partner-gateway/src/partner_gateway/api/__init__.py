@@ -42,7 +42,8 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
         # The token route takes RFC 6749's form too (it parses it itself).
-        form_prefixes=("/portal/", token.PATH),
+        form_prefixes=(token.PATH,),
+        page_prefixes=("/portal/",),
     )
     install(app, ctx.hub)
     # RFC 6749 section 5: no-store and error_description on every answer of the token path.

@@ -37,7 +37,7 @@ def build_app(ctx: ServiceContext, settings: Settings) -> FastAPI:
         readiness=ctx.readiness_checks(),
         asyncapi=lambda: asyncapi_document(ctx.name, PUBLISHES, CONSUMES, ctx.hub),
         # The dashboard's sign-in and sign-out are HTML forms.
-        form_prefixes=("/dashboard/",),
+        page_prefixes=("/dashboard/",),
     )
     install(app, ctx.hub)
     # The dashboard's cookies are Secure unless on a developer's plain-HTTP loopback.

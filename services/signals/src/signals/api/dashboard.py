@@ -179,6 +179,13 @@ def _problem(request: Request, session: CurrentSession, status: int, sentence: s
     return _html(request, page, status)
 
 
+@router.get("/")
+async def with_final_slash() -> RedirectResponse:
+    """``/dashboard/`` is the dashboard too: 303 to ``/dashboard``, carrying no query (the
+    edge has no trailing-slash redirect, whose ``Location`` copied the query)."""
+    return RedirectResponse("/dashboard", status_code=303, headers=PAGE_HEADERS)
+
+
 @router.get("")
 async def dashboard(
     request: Request, bus: Bus, period: str = "", table: str = "", row: str = ""
