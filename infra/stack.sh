@@ -360,7 +360,7 @@ kafka_format() {
   fi
   cid=$(<"$cid_file")
   local scram=(); mapfile -t scram < <(kafka_scram_format_args)
-  kafka_java kafka.tools.StorageTool format --standalone -t "$cid" -c "$K_PROPS" "${scram[@]}" \
+  kafka_java_secret_args kafka.tools.StorageTool format --standalone -t "$cid" -c "$K_PROPS" "${scram[@]}" \
     >"$K_LOGS/format.log" 2>&1 || { tail_file "$K_LOGS/format.log" 30; die "kafka-storage format failed"; }
   echo "$KAFKA_VERSION" >"$K_HOME/formatted.version"
   echo "${KAFKA_PRINCIPALS[*]}" >"$K_HOME/scram.principals"

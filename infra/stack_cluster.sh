@@ -132,7 +132,7 @@ kc_format() { # node
     echo "$cid" >"$KC_HOME/cluster.id"
   fi
   local scram=(); mapfile -t scram < <(kafka_scram_format_args)
-  kafka_java kafka.tools.StorageTool format -t "$(<"$KC_HOME/cluster.id")" -c "$dir/server.properties" \
+  kafka_java_secret_args kafka.tools.StorageTool format -t "$(<"$KC_HOME/cluster.id")" -c "$dir/server.properties" \
     "${scram[@]}" >"$dir/logs/format.log" 2>&1 \
     || { tail_file "$dir/logs/format.log" 30; die "kafka-storage format of node $1 failed"; }
 }

@@ -70,8 +70,24 @@ tls_ensure() {
   fi
 }
 
+# Run a Kafka tool whose arguments hold a password ("$@": main class, then its arguments) with
+# them in a Java argument file (0600, removed after), not on the command line, which every
+# user of the machine can read in the process list (ps, /proc/<pid>/cmdline) while it runs (the
+# seventh new user's trial). The java launcher reads the class and its arguments from the file
+# (JDK "java Command-Line Argument Files"); each is written quoted, backslashes and quotes
+# escaped, so a path with spaces stays one argument.
+kafka_java_secret_args() {
+  local f rc=0 a
+  f=$(umask 077; mktemp "$SEC/kafka/java-args.XXXXXX")
+  for a in "$@"; do a=${a//\\/\\\\}; printf '"%s"\n' "${a//\"/\\\"}"; done >"$f"
+  kafka_java "@$f" || rc=$?
+  rm -f "$f"
+  return "$rc"
+}
+
 # kafka-storage format arguments that create every principal's SCRAM credential with the
-# metadata, so the broker authenticates them from its first start.
+# metadata, so the broker authenticates them from its first start (run them with
+# kafka_java_secret_args: they hold the passwords).
 kafka_scram_format_args() {
   local p
   for p in "${KAFKA_PRINCIPALS[@]}"; do
@@ -145,7 +161,7 @@ kafka_rotate_password() { # principal
   local p=$1 new
   [[ " ${KAFKA_PRINCIPALS[*]} " == *" $p "* ]] || die "unknown Kafka principal '$p' (${KAFKA_PRINCIPALS[*]})"
   new=$(openssl rand -hex 16)
-  kafka_java org.apache.kafka.tools.ConfigCommand --bootstrap-server "127.0.0.1:$(port_get KAFKA_PORT)" \
+  kafka_java_secret_args org.apache.kafka.tools.ConfigCommand --bootstrap-server "127.0.0.1:$(port_get KAFKA_PORT)" \
     --command-config "$(kafka_admin_properties)" --alter --entity-type users --entity-name "$p" \
     --add-config "SCRAM-SHA-512=[iterations=8192,password=$new]" >/dev/null \
     || die "kafka-configs could not change the password of $p"
