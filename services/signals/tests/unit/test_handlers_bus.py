@@ -219,6 +219,11 @@ async def test_refusals_of_reads_and_publishing() -> None:
     assert "Jane" not in not_allowed.value.reason
     with pytest.raises(CrosstabNotAllowedError):
         await s.bus.dispatch(ReadCrosstab("2026-02", ("country", "region")))
+    # A month that cannot be is the malformed request, whatever the table (the seventh trial).
+    with pytest.raises(ImplausiblePeriodError):
+        await s.bus.dispatch(ReadTable("2026-13", "Jane Doe"))
+    with pytest.raises(ImplausiblePeriodError):
+        await s.bus.dispatch(ReadCrosstab("2026-13", ("country", "region")))
     assert s.outbox == []
 
 

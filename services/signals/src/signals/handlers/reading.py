@@ -69,8 +69,12 @@ async def read_release(message: ReadRelease, uow: SignalsUnitOfWork, deps: Deps)
 async def read_table(message: ReadTable, uow: SignalsUnitOfWork, deps: Deps) -> dict[str, Any]:
     """One table of the period's release (its ``SignalsPublished.v2`` payload as JSON).
 
-    Raises `TableNotAllowedError` for a name outside the catalogue (checked first), then what
-    `read_release` raises, then `TableNotReleasedError` when the release lacks the table."""
+    Raises `ImplausiblePeriodError` for a period that is no plausible month (checked first: a
+    malformed request is 422 whatever the table, as the publish route answers it; the seventh
+    trial got 404 ``table_not_allowed`` for ``2026-13``), then `TableNotAllowedError` for a name
+    outside the catalogue, then what `read_release` raises, then `TableNotReleasedError` when
+    the release lacks the table."""
+    check_plausible(message.period, deps.clock())
     allowed = allowed_tables(deps.settings.allow_country_of_origin)
     if message.table not in allowed:
         names = ", ".join(sorted(allowed))
@@ -90,8 +94,9 @@ async def read_crosstab(
     message: ReadCrosstab, uow: SignalsUnitOfWork, deps: Deps
 ) -> dict[str, Any]:
     """The table with exactly these dimensions, in either order (the answer keeps the table's
-    own order). Raises `CrosstabNotAllowedError` for any other cross-tabulation (checked
-    first), then what `read_table` raises."""
+    own order). Raises `ImplausiblePeriodError` for a period that is no plausible month, then
+    `CrosstabNotAllowedError` for any other cross-tabulation, then what `read_table` raises."""
+    check_plausible(message.period, deps.clock())
     try:
         spec = table_for_dimensions(message.dimensions, deps.settings.allow_country_of_origin)
     except NotAllowedError as exc:
