@@ -58,6 +58,20 @@ async def test_account_rules(
     assert refused.value.code == code
 
 
+async def test_every_broken_rule_is_listed(signals: FakeSignals) -> None:
+    """The seventh trial: a bad username, a short password and an unknown role gave only the
+    username's refusal; ``reasons`` lists each broken rule (the first one's code stays)."""
+    with pytest.raises(WeakCredentialsError) as refused:
+        await signals.bus.dispatch(CreateStaffAccount("Zaynab Marker", "short", "root"))
+    assert refused.value.code == "invalid_username"
+    assert [reason.split(":")[0] for reason in refused.value.reasons] == [
+        "username",
+        "password",
+        "role",
+    ]
+    assert not any("Zaynab" in r or "short" in r or "root" in r for r in refused.value.reasons)
+
+
 async def test_the_password_is_kept_only_as_an_argon2id_hash(signals: FakeSignals) -> None:
     (account,) = signals.state.accounts.values()
     assert account.password_hash.startswith("$argon2id$")

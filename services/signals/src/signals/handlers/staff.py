@@ -59,19 +59,39 @@ async def create_staff_account(
 ) -> StaffAccountView:
     """Store a new account with the password's Argon2id hash. Raises `WeakCredentialsError`
     for a username outside `USERNAME`, a password outside 12..128 characters or a role other
-    than advocacy/admin, `AccountExistsError` for a taken username."""
+    than advocacy/admin: every broken rule in ``reasons`` (one per field, as the API's
+    validation lists them), the first one's code (``invalid_username``, ``invalid_password``,
+    ``invalid_role``) and sentence; `AccountExistsError` for a taken username."""
     del deps
-    if not USERNAME.fullmatch(message.username):
-        raise WeakCredentialsError(
-            "a username is 3 to 64 of a-z, 0-9, '.', '_' and '-'", code="invalid_username"
+    problems = [
+        (field, code, sentence)
+        for field, code, sentence, broken in (
+            (
+                "username",
+                "invalid_username",
+                "a username is 3 to 64 of a-z, 0-9, '.', '_' and '-'",
+                not USERNAME.fullmatch(message.username),
+            ),
+            (
+                "password",
+                "invalid_password",
+                f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+                not MIN_PASSWORD <= len(message.password) <= MAX_PASSWORD,
+            ),
+            (
+                "role",
+                "invalid_role",
+                "a staff role is advocacy or admin",
+                message.role not in STAFF_ROLES,
+            ),
         )
-    if not MIN_PASSWORD <= len(message.password) <= MAX_PASSWORD:
+        if broken
+    ]
+    if problems:
+        _, code, sentence = problems[0]
         raise WeakCredentialsError(
-            f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters",
-            code="invalid_password",
+            sentence, code=code, reasons=[f"{field}: {text}" for field, _, text in problems]
         )
-    if message.role not in STAFF_ROLES:
-        raise WeakCredentialsError("a staff role is advocacy or admin", code="invalid_role")
     hashed = await asyncio.to_thread(hash_password, message.password)
     account = StaffAccount(uuid.uuid4(), message.username, hashed, message.role)
     await uow.staff.add_account(account)
