@@ -73,8 +73,16 @@ def test_zero_width_joiners_inside_words_are_kept() -> None:
     ],
 )
 def test_format_characters_are_refused(value: str) -> None:
-    """Category Cf outside ZWJ/ZWNJ-inside-words: invisible, or reorders what is shown."""
-    assert "format character" in refused(NAME, value)
+    """Category Cf outside ZWJ/ZWNJ-inside-words: invisible, or reorders what is shown; the
+    sentence says which (the seventh trial: an RTL override got the joiners' sentence)."""
+    message = refused(NAME, value)
+    if "\u202e" in value:
+        assert "bidirectional control" in message
+    elif "\u200c" in value or "\u200d" in value:
+        assert "joiner" in message
+    else:
+        assert "invisible format character" in message
+        assert "joiner" not in message
 
 
 @pytest.mark.parametrize(

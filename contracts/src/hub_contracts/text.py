@@ -87,13 +87,31 @@ def problem(text: str, *, lines: bool) -> str | None:
         if category == "Cs" or _is_noncharacter(ord(ch)):
             return "contains a code point that is not a character"
         if category == "Cf" and not _joiner_inside_word(text, i):
-            return (
-                "contains an invisible format character (zero-width joiner and non-joiner"
-                " are allowed only between letters)"
-            )
+            return _format_problem(ch)
     if _VISIBLE.search(text) is None:
         return "shows nothing: it has no visible letter, digit, punctuation or symbol"
     return None
+
+
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""The bidirectional formatting characters of UAX #9 section 2 (marks, embeddings, overrides,
+isolates): they change the order in which a text is shown, not what it holds."""
+
+
+def _format_problem(ch: str) -> str:
+    """The sentence for a refused format character (category Cf): a bidirectional control is
+    named as one (the seventh trial: an RTL override got the joiners' sentence)."""
+    if ch in _BIDI_CONTROLS:
+        return (
+            "contains a bidirectional control character (a direction mark, embedding, override"
+            " or isolate): it changes the order in which the text is shown; the letters' own"
+            " direction is kept without it"
+        )
+    if ch in (ZWNJ, ZWJ):
+        return "contains a zero-width joiner or non-joiner that is not between two letters"
+    return "contains an invisible format character"
 
 
 def _joiner_inside_word(text: str, i: int) -> bool:
