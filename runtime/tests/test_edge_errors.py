@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import asyncpg
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from hub_runtime.auth import Principal, Role, install, mint_token, requires
 from hub_runtime.edge import NOT_JSON_NOR_FORM
 from hub_runtime.edge_limits import InFlightLimitMiddleware
@@ -245,6 +245,39 @@ async def test_router_and_auth_refusals_answer_the_hub_shape(
     async with _client() as client:
         response = await client.request(method, path)
     _refusal(response, status, code)
+
+
+NO_RESOURCE = (
+    "there is no resource at this path (see the service's API description at /docs or"
+    " /openapi.json)"
+)
+
+
+async def test_the_routers_own_404_and_405_say_what_is_wrong_in_the_hubs_words() -> None:
+    """The seventh trial: the router's 404 and 405 answered Starlette's ``Not Found`` and
+    ``Method Not Allowed``. A route's own 404 (``HTTPException`` with a detail) keeps its
+    sentence; one without a detail gets the router's."""
+    app = create_app(service="t", title="t", description="", max_body_bytes=2048, readiness={})
+
+    @app.get("/cases/{case_id}")
+    async def read(case_id: int) -> dict[str, int]:
+        if case_id == 1:
+            raise HTTPException(404, detail="no case has this id")
+        raise HTTPException(404)
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        nowhere = await client.get("/nowhere")
+        wrong_method = await client.delete("/cases/1")
+        own = await client.get("/cases/1")
+        bare = await client.get("/cases/2")
+    assert _refusal(nowhere, 404, "not_found")["detail"] == NO_RESOURCE
+    assert _refusal(wrong_method, 405, "method_not_allowed")["detail"] == (
+        "this path does not take this method: the Allow header lists the ones it takes"
+    )
+    assert wrong_method.headers["allow"] == "GET, HEAD"
+    assert _refusal(own, 404, "not_found")["detail"] == "no case has this id"
+    assert _refusal(bare, 404, "not_found")["detail"] == NO_RESOURCE
 
 
 async def test_a_body_over_the_limit_is_413_in_the_hub_shape() -> None:

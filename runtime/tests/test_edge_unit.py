@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     StringConstraints,
     TypeAdapter,
     ValidationError,
@@ -437,6 +438,13 @@ class _Colour(StrEnum):
         (Annotated[list[int], Field(max_length=1)], [1, 2], "body: should have at most 1 item"),
         (Annotated[str, Field(min_length=2)], "Z", "body: should have at least 2 characters"),
         (Annotated[str, Field(max_length=1)], "Za", "body: should have at most 1 character"),
+        # the seventh trial: a secret's length read "should have at most 128 items"
+        (Annotated[SecretStr, Field(max_length=1)], "Za", "body: should have at most 1 character"),
+        (
+            Annotated[SecretStr, Field(min_length=3)],
+            "Za",
+            "body: should have at least 3 characters",
+        ),
         (set[int], 5, "body: should be a JSON array"),
         (None, 5, "body: should be null"),
     ],

@@ -12,7 +12,7 @@ from hub_client.caseload.files import (
     ImportState,
     read_rows,
 )
-from hub_client.caseload.importer import problems_of
+from hub_client.caseload.importer import import_caseload, problems_of
 from hub_client.errors import HubError
 from hub_client.models import OpenCase
 from hub_contracts.calendar import CalendarDate
@@ -278,8 +278,37 @@ def test_csv_with_a_bom_semicolons_blank_rows_and_extra_columns(tmp_path: Path) 
         f"\ufeff{header}\nA B;1990-01-01;IQ;west;vbl;appeal_pending;secret\n;;;;;;\n",
         encoding="utf-8",
     )
-    ((row, cells),) = read_rows(source)
+    ((row, cells),), problems = read_rows(source)
+    assert problems == []
     assert row == 2
     assert cells["person_name"] == "A B"
     assert "notes" in cells  # read, but no column of the case: never sent
     assert isinstance(parse_row(row, cells), OpenCase)
+
+
+async def test_a_row_cut_short_or_too_long_is_a_row_problem_naming_counts_not_cells(
+    tmp_path: Path,
+) -> None:
+    """The seventh trial: a row with fewer cells than the header was read as one with empty
+    cells and counted as "would import". A short or long row is now a ``row_length`` problem
+    naming the row and both counts, never a cell; a blank row is still skipped."""
+    source = tmp_path / "c.csv"
+    header = "person_name,date_of_birth,country_of_origin,region,location_type,stage,notes"
+    good = "A B,1990-01-01,IQ,west,vbl,appeal_pending,"
+    source.write_text(
+        f"{header}\n{good}\nZaynab Q,1991-02-03,IQ,west,vbl,appeal_pending\n"
+        f"{good}x,Zaynab R\n\n,,,,,,,,,Zaynab S\n",
+        encoding="utf-8",
+    )
+    rows, problems = read_rows(source)
+    assert [row for row, _ in rows] == [2]
+    assert [(p.row, p.column, p.code, p.reason) for p in problems] == [
+        (3, None, "row_length", "has 6 cells where the header has 7"),
+        (4, None, "row_length", "has 8 cells where the header has 7"),
+        (6, None, "row_length", "has 10 cells where the header has 7"),
+    ]
+    # The import reports them as refused rows, with no request for them (no client needed).
+    source.write_text(f"{header}\nZaynab Q,1991-02-03,IQ,west,vbl,appeal_pending\n")
+    report = await import_caseload(source, None, progress=False)  # type: ignore[arg-type]
+    assert (report.rows, report.refused_rows) == (1, [2])
+    assert "Zaynab" not in json.dumps(report.as_json())

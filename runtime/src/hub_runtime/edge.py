@@ -75,6 +75,17 @@ def error_response(
     return JSONResponse(status_code=status, content=content, headers=headers)
 
 
+# The hub's sentences for the router's own refusals, in place of Starlette's default detail,
+# the status's reason phrase ("Not Found", "Method Not Allowed"; the seventh trial).
+ROUTER_DETAILS: Mapping[int, str] = {
+    404: (
+        "there is no resource at this path (see the service's API description at /docs or"
+        " /openapi.json)"
+    ),
+    405: "this path does not take this method: the Allow header lists the ones it takes",
+}
+
+
 def code_for(status: int) -> str:
     """The default machine code of an HTTP status (`error_<status>` for an unusual one)."""
     return STATUS_CODES.get(status, f"error_{status}")
@@ -84,9 +95,13 @@ async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's and FastAPI's `HTTPException` (404/405 of the router, 401/403 of auth,
     429 of a rate limit) in the hub's shape, keeping their headers (WWW-Authenticate,
     Retry-After). A 405's ``Allow`` lists every method the path takes (`allowed_methods`):
-    Starlette's names only the first route whose path matched."""
+    Starlette's names only the first route whose path matched. A 404 or 405 with Starlette's
+    default detail (its reason phrase) gets the hub's sentence (`ROUTER_DETAILS`); a route's
+    own detail is kept."""
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else None
+    if detail in (None, HTTPStatus(exc.status_code).phrase):
+        detail = ROUTER_DETAILS.get(exc.status_code, detail)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))

@@ -133,6 +133,8 @@ _OWN_WORDS = {
 }
 # Validators written in the services raise these with a fixed sentence meant for people.
 _VALIDATOR_ERRORS = frozenset({"value_error", "assertion_error"})
+# pydantic's length errors of a sized value, and what they are when the value is a string.
+_LENGTH_ERRORS = {"too_short": "string_too_short", "too_long": "string_too_long"}
 _TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
 _COUNTED_BOUNDS = ("min_length", "max_length", "max_digits", "decimal_places", "whole_digits")
 _SHORTEST_ECHO = 3  # shorter input fragments match by chance and identify nobody
@@ -182,6 +184,11 @@ def _message(kind: str, error: Mapping[str, Any]) -> str:
     context = error.get("ctx") or {}
     if kind in _VALIDATOR_ERRORS:
         return _validator_message(str(context.get("error", "")), error.get("input"))
+    if kind in _LENGTH_ERRORS and isinstance(error.get("input"), str):
+        # A secret's length (``SecretStr`` with ``max_length``) is checked by pydantic as a
+        # sized value's, "too_long", that the words above count in items (the seventh trial:
+        # "password: should have at most 128 items"). A JSON string's length is characters.
+        kind = _LENGTH_ERRORS[kind]
     template = _OWN_WORDS.get(kind) or _pydantic_template(kind, context)
     if template is None:
         return f"is not valid ({kind or 'invalid'})"

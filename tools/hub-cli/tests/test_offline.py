@@ -209,13 +209,45 @@ def test_a_usage_error_quotes_no_value_typed(cli: Cli, args: tuple[str, ...], co
         ), error["detail"]
 
 
+def command_paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The path of every group and command under ``command`` (a Click command), itself
+    first."""
+    subcommands = getattr(command, "commands", {})
+    return [path] + [
+        p for name, sub in subcommands.items() for p in command_paths(sub, (*path, name))
+    ]
+
+
+@pytest.mark.parametrize("path", command_paths(typer.main.get_command(app)), ids=" ".join)
+@pytest.mark.parametrize("where", ["root", "command"])
+def test_an_unknown_option_is_a_closed_sentence_in_every_command(
+    cli: Cli, path: tuple[str, ...], where: str
+) -> None:
+    """The seventh trial's finding: ``hub --<a pasted name> status`` printed Click's ``No such
+    option: --<the name>``, and a near miss (``--jsn``) Click's guesses. Both now point to
+    the command's ``--help`` (exit 2), the error shape's ``usage`` under ``--json``, before or
+    after the command."""
+    for typed in ("--Fatima-Ahmed-1987", "--jsn"):
+        args = (typed, *path) if where == "root" else (*path, typed)
+        for result in (cli.invoke(*args), cli.invoke("--json", *args)):
+            assert result.exit_code == 2, result.output
+            assert typed not in result.output
+            assert "Possible options" not in result.output
+            assert "not an option this command takes: see `hub" in " ".join(result.output.split())
+        error = json.loads(result.stderr)
+        assert (error["error"], error["reasons"], error["status"]) == ("usage", [], None)
+
+
 @pytest.mark.parametrize(
     ("args", "detail"),
     [
         (("--json", "nosuch"), "name one of the commands of hub: see `hub --help`"),
         (("nosuch", "--json"), "name one of the commands of hub: see `hub --help`"),
         (("dead-letters", "show", "referral.events.v1", "--json"), "Missing argument 'letter'."),
-        (("dead-letters", "list", "--json", "--bogus"), "No such option: --bogus"),
+        (
+            ("dead-letters", "list", "--json", "--bogus"),
+            "not an option this command takes: see `hub dead-letters list --help`",
+        ),
         (("token", "--role", "superuser", "--json"), "Invalid value for '--role'"),
     ],
 )

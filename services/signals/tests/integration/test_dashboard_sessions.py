@@ -74,6 +74,12 @@ async def test_accounts_are_created_by_admins_only(
         assert again.json()["error"] == "account_exists"
         weak = await client.post("/admin/staff", json={**body, "password": "short"}, headers=admin)
         assert weak.status_code == 422
+        # the seventh trial: "password: should have at most 128 items"
+        long = await client.post(
+            "/admin/staff", json={**body, "password": "p" * 129}, headers=admin
+        )
+        assert long.status_code == 422
+        assert long.json()["reasons"] == ["password: should have at most 128 characters"]
         hashes = await published.context.pool.fetch("SELECT password_hash FROM staff_accounts")
     assert [h["password_hash"][:10] for h in hashes] == ["$argon2id$"]
 

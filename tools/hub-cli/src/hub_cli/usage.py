@@ -8,8 +8,9 @@ error is printed as the hub's one error shape (``{"error": "usage", "detail", "r
 
 Whatever the output, a usage error quotes nothing the operator typed (the fourth trial's
 finding: ``hub erase <a pasted name>`` printed Click's ``'<the name>' is not a valid UUID``).
-The root group's :meth:`JsonUsageGroup.invoke` turns every refused value (Click's
-``BadParameter``: a UUID, a choice, a number), an unknown command and extra arguments into a
+The root group's :meth:`JsonUsageGroup.invoke` and ``make_context`` turn every refused value
+(Click's ``BadParameter``: a UUID, a choice, a number), an unknown command or option and extra
+arguments into a
 closed sentence naming the parameter and what it takes (:func:`closed`); a malformed id gets
 the code ``invalid_id`` (a UUID or a partner API client's id, `hub_cli.ids`), as ``hub
 dead-letters show`` gives a malformed letter id.
@@ -62,6 +63,23 @@ class JsonUsageGroup(TyperGroup):
         except click_errors.UsageError as error:
             raise closed(error) from None
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Context | None = None,
+        **extra: Any,
+    ) -> Context:
+        """Click's ``make_context`` (which parses the root's own options), a usage error
+        there (``hub --<unknown> status``) made closed by :func:`closed` as in
+        :meth:`invoke`; ``hub`` alone still prints the help."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click_errors.NoArgsIsHelpError:
+            raise
+        except click_errors.UsageError as error:
+            raise closed(error) from None
+
     def main(  # type: ignore[override]  # Click's main is typed to return Any or NoReturn
         self,
         args: Sequence[str] | None = None,
@@ -92,20 +110,24 @@ class JsonUsageGroup(TyperGroup):
 def closed(error: click_errors.UsageError) -> click_errors.UsageError:
     """``error`` with a sentence that quotes none of the command line's values.
 
-    A missing argument, an unknown or misused option (its name is the operator's flag, not a
-    value) and a closed error are returned as they are; a refused value names its parameter
-    and what that takes (:func:`expected`); any other usage error (an unknown command, extra
-    arguments) says where to look."""
+    A missing argument, a misused option (Click names only an option of ours: ``Option
+    '--role' requires an argument.``) and a closed error are returned as they are; a refused
+    value names its parameter and what that takes (:func:`expected`); any other usage error
+    (an unknown command or option, extra arguments) says where to look. An unknown option
+    is what was typed (the seventh trial: ``hub --<a pasted name> status`` printed it back),
+    and so are Click's "Possible options" guessed from it: neither is repeated."""
     if isinstance(error, ClosedUsageError | click_errors.MissingParameter):
         return error
-    if isinstance(error, click_errors.NoSuchOption | click_errors.BadOptionUsage):
+    if isinstance(error, click_errors.BadOptionUsage):
         return error
     if isinstance(error, click_errors.BadParameter) and error.param is not None:
         is_id = isinstance(error.param.type, click_types.UUIDParameterType | ids.ClientIdType)
         return ClosedUsageError(INVALID_ID if is_id else USAGE, expected(error.param.type), error)
     ctx = error.ctx
     where = f"`{ctx.command_path} --help`" if ctx is not None else "`hub --help`"
-    if ctx is not None and isinstance(ctx.command, TyperGroup):
+    if isinstance(error, click_errors.NoSuchOption):
+        sentence = f"not an option this command takes: see {where}"
+    elif ctx is not None and isinstance(ctx.command, TyperGroup):
         sentence = f"name one of the commands of {ctx.command_path}: see {where}"
     else:
         sentence = f"not a command line this command reads: see {where}"

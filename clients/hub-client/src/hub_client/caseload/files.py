@@ -10,7 +10,7 @@ from uuid import UUID
 
 from openpyxl import load_workbook
 
-from hub_client.caseload.columns import CaseloadFileError, cell_text, header_names
+from hub_client.caseload.columns import CaseloadFileError, RowProblem, cell_text, header_names
 
 Rows = list[tuple[int, dict[str, str]]]
 """(row number as the spreadsheet shows it, cells by column name), blank rows left out."""
@@ -25,10 +25,17 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_rows(path: Path) -> Rows:
+ROW_LENGTH = "row_length"
+"""The code of a row with fewer or more cells than the header: its cells cannot be matched to
+the columns (a row cut short would otherwise read as one with empty cells)."""
+
+
+def read_rows(path: Path) -> tuple[Rows, list[RowProblem]]:
     """The rows of a ``.csv`` (UTF-8, with or without BOM; ``,`` ``;`` or tab separated) or
-    ``.xlsx`` (the first sheet) file. Raises `CaseloadFileError` for another format, an empty
-    file or missing columns (`columns.header_names`)."""
+    ``.xlsx`` (the first sheet) file, and a `ROW_LENGTH` problem per row (not blank) with
+    another number of cells than the header, naming the row and both counts (never a cell),
+    that row left out. Raises `CaseloadFileError` for another format, an empty file or missing
+    columns (`columns.header_names`)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         raw = list(_csv_rows(path))
@@ -40,11 +47,16 @@ def read_rows(path: Path) -> Rows:
         raise CaseloadFileError("the file is empty")
     names = header_names(raw[0])
     rows: Rows = []
+    problems: list[RowProblem] = []
     for number, values in enumerate(raw[1:], start=2):
-        cells = {n: cell_text(v) for n, v in zip(names, values, strict=False) if n}
-        if any(cells.values()):
-            rows.append((number, cells))
-    return rows
+        if not any(cell_text(v) for v in values):
+            continue
+        if len(values) != len(names):
+            reason = f"has {len(values)} cells where the header has {len(names)}"
+            problems.append(RowProblem(number, None, ROW_LENGTH, reason))
+            continue
+        rows.append((number, {n: cell_text(v) for n, v in zip(names, values, strict=True) if n}))
+    return rows, problems
 
 
 def _csv_rows(path: Path) -> Iterator[list[Any]]:

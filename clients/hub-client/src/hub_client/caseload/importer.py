@@ -134,8 +134,9 @@ async def import_caseload(
     caseload, `HubUnreachableError` when casefile does not answer (the import can be started
     again), and `HubError` for a refusal that is not about the row (401, 403)."""
     path = Path(path)
-    rows = read_rows(path)
-    report = ImportReport(path=path, dry_run=dry_run, rows=len(rows))
+    rows, misshapen = read_rows(path)
+    report = ImportReport(path=path, dry_run=dry_run, rows=len(rows) + len(misshapen))
+    report.problems.extend(misshapen)
     bodies, partial = _spreadsheet_checked(rows, report)
     digest = file_digest(path)
     state = None
