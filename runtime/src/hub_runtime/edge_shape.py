@@ -67,6 +67,9 @@ def takes(route: APIRoute) -> Takes:
     declared = [field for d in dependants(route.dependant) for field in d.query_params]
     fields = get_flat_params(Dependant(query_params=declared))
     names = tuple(dict.fromkeys(get_validation_alias(field) for field in fields))
+    # FastAPI's own (private) test of a list-typed parameter, so that "may repeat" means what
+    # FastAPI reads as a list; pinned by uv.lock, and if it moves the import fails every
+    # service's start and every test, never silently.
     repeatable = frozenset(
         get_validation_alias(field)
         for field in fields

@@ -10,10 +10,9 @@ Whatever the output, a usage error quotes nothing the operator typed (the fourth
 finding: ``hub erase <a pasted name>`` printed Click's ``'<the name>' is not a valid UUID``).
 The root group's :meth:`JsonUsageGroup.invoke` and ``make_context`` turn every refused value
 (Click's ``BadParameter``: a UUID, a choice, a number), an unknown command or option and extra
-arguments into a
-closed sentence naming the parameter and what it takes (:func:`closed`); a malformed id gets
-the code ``invalid_id`` (a UUID or a partner API client's id, `hub_cli.ids`), as ``hub
-dead-letters show`` gives a malformed letter id.
+arguments into a closed sentence naming the parameter and what it takes (:func:`closed`); a
+malformed id gets the code ``invalid_id`` (a UUID or a partner API client's id,
+`hub_cli.ids`), as ``hub dead-letters show`` gives a malformed letter id.
 """
 
 import json
