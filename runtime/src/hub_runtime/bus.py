@@ -13,6 +13,8 @@ never knows whether HTTP or Kafka brought the message. It refuses by raising a n
   ``draft-ietf-httpapi-idempotency-key-header``): the answer is stored in the same transaction
   and a repeat of the request gets it back;
 - `MessageBus.try_out` runs a handler and rolls its unit of work back (a validate-only request);
+- `MessageBus.read` runs a handler that only reads in a read-only unit of work (no BEGIN and no
+  COMMIT round trips; writes refused);
 - `bind_events` (and `bind_batch`) binds the event routes to the service's dependencies for the
   consumer (`hub_runtime.consumer`), which claims the inbox row and commits;
 - the HTTP edge (`hub_runtime.http`) and the consumer map domain errors to statuses, retries
@@ -136,11 +138,13 @@ class MessageBus(Generic[U, D]):
         deps: D,
         *,
         keys: KeyStore[U] | None = None,
+        reader: Callable[[], U] | None = None,
     ) -> None:
         self.routes = routes
         self.deps = deps
         self._unit_of_work = unit_of_work
         self._keys = keys
+        self._reader = reader
 
     def _command_handler(self, message: Message[Any]) -> CommandHandler[U, D]:
         try:
@@ -168,6 +172,22 @@ class MessageBus(Generic[U, D]):
         handler = self._command_handler(message)
         async with self._unit_of_work() as uow:
             # No commit: leaving the unit of work rolls everything back.
+            return cast(R, await handler(message, uow, self.deps))
+
+    async def read(self, message: Message[R]) -> R:
+        """Handle ``message``, whose handler only reads, in a read-only unit of work from
+        ``reader`` (`hub_runtime.unit_of_work.UnitOfWork` with ``read_only``: each statement
+        sees what was committed before it began, as in a READ COMMITTED transaction, without
+        the transaction's two round trips). Without a ``reader`` (in-memory fakes) it is
+        `try_out`.
+
+        Raises the handler's `DomainError`; a handler that writes is refused by PostgreSQL
+        (asyncpg's ``ReadOnlySQLTransactionError``) or by the unit of work
+        (`hub_runtime.unit_of_work.ReadOnlyWorkError` on ``emit``)."""
+        if self._reader is None:
+            return await self.try_out(message)
+        handler = self._command_handler(message)
+        async with self._reader() as uow:
             return cast(R, await handler(message, uow, self.deps))
 
     async def dispatch_idempotent(

@@ -6,7 +6,14 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from hub_runtime.db import Connection, dsn_for_database
+from hub_runtime.db import (
+    READ_POOL_SIZE,
+    Connection,
+    close_pool,
+    create_pool,
+    dsn_for_database,
+    ensure_database,
+)
 
 # One advisory lock key for migrations, so two processes of one service never race at start.
 _MIGRATION_LOCK = 7_201_301
@@ -78,3 +85,27 @@ async def migrate_as_owner(
         return applied
     finally:
         await conn.close()
+
+
+async def migrated_pools(
+    app_dsn: str, owner_dsn: str | None, database: str, migrations: list[tuple[str, str]]
+) -> tuple[asyncpg.Pool, asyncpg.Pool]:
+    """A service's database, migrated, and its two pools under the run-time role of
+    ``app_dsn``: (the pool, the read pool of `READ_POOL_SIZE`, whose sessions refuse writes).
+    With ``owner_dsn`` the owner role migrates and grants the run-time role data access (the
+    service itself runs without DDL rights, never as a superuser); without it the database is
+    created if missing and migrated by the run-time role (development and tests). Errors of
+    PostgreSQL propagate, with no pool left open."""
+    if owner_dsn:
+        await migrate_as_owner(owner_dsn, app_dsn, database, migrations)
+    else:
+        await ensure_database(app_dsn, database)
+    pool = await create_pool(app_dsn, database)
+    try:
+        if not owner_dsn:
+            async with pool.acquire() as conn:
+                await apply_migrations(conn, migrations)
+        return pool, await create_pool(app_dsn, database, max_size=READ_POOL_SIZE, read_only=True)
+    except BaseException:
+        await close_pool(pool)
+        raise

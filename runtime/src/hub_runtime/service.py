@@ -18,7 +18,7 @@ from hub_contracts.topics import dead_letter_topic
 from starlette.middleware import Middleware
 
 from hub_runtime.consumer import BatchHandler, EventHandler, RecordApplier, RetryPolicy
-from hub_runtime.db import create_pool, dsn_for_database, ensure_database
+from hub_runtime.db import close_pool, dsn_for_database
 from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_limit
@@ -28,12 +28,7 @@ from hub_runtime.kafka import ensure_topics
 from hub_runtime.kafka_host import HostedConsumer, new_broker, stop_clients
 from hub_runtime.leadership import Leadership
 from hub_runtime.metrics import DEAD_LETTER_SIZE
-from hub_runtime.migrations import (
-    apply_migrations,
-    folder_migrations,
-    migrate_as_owner,
-    runtime_migrations,
-)
+from hub_runtime.migrations import folder_migrations, migrated_pools, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
 from hub_runtime.unit_of_work import UnitOfWork
@@ -48,6 +43,8 @@ class ServiceContext:
     name: str
     hub: HubSettings
     pool: asyncpg.Pool
+    read_pool: asyncpg.Pool
+    """For read-only units of work (`reader`): its sessions refuse writes (`db.create_pool`)."""
     broker: KafkaBroker
     """The service's FastStream broker: its consumers, and the producer that publishes."""
     unit_of_work_type: type[UnitOfWork] = UnitOfWork
@@ -64,6 +61,11 @@ class ServiceContext:
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work of the service's type (the consumers use it too)."""
         return self.unit_of_work_type(self.pool, source=self.name)
+
+    def reader(self) -> UnitOfWork:
+        """A new read-only unit of work of the service's type on `read_pool` (see
+        `hub_runtime.unit_of_work.UnitOfWork`)."""
+        return self.unit_of_work_type(self.read_pool, source=self.name, read_only=True)
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         """What /ready reports for every service: its database and the Kafka cluster answer."""
@@ -113,7 +115,8 @@ class ServiceDefinition:
     """Further consumer groups (see `Subscription`)."""
     unit_of_work: type[UnitOfWork] = UnitOfWork
     """The service's unit of work: a subclass exposing its repositories (``uow.cases``, ...),
-    built as ``cls(pool, source=name)`` for the API, the consumers and the workers alike."""
+    built as ``cls(pool, source=name)`` for the API, the consumers and the workers alike, and
+    as ``cls(read_pool, source=name, read_only=True)`` for reads."""
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -180,16 +183,9 @@ class ServiceRuntime:
         propagate; the service is then not running (what had started is stopped again)."""
         d = self.definition
         migrations = runtime_migrations() + folder_migrations(d.migrations)
-        if self.hub.pg_owner_dsn:
-            # The owner role migrates and grants the run-time role data access; the service
-            # itself runs without DDL rights (and never as a superuser).
-            await migrate_as_owner(self.hub.pg_owner_dsn, self.hub.pg_dsn, d.database, migrations)
-            pool = await create_pool(self.hub.pg_dsn, d.database)
-        else:
-            await ensure_database(self.hub.pg_dsn, d.database)
-            pool = await create_pool(self.hub.pg_dsn, d.database)
-            async with pool.acquire() as conn:
-                await apply_migrations(conn, migrations)
+        pool, read_pool = await migrated_pools(
+            self.hub.pg_dsn, self.hub.pg_owner_dsn, d.database, migrations
+        )
         try:
             await ensure_topics(
                 self.hub,
@@ -208,6 +204,7 @@ class ServiceRuntime:
                 name=d.name,
                 hub=self.hub,
                 pool=pool,
+                read_pool=read_pool,
                 broker=broker,
                 unit_of_work_type=d.unit_of_work,
                 database=d.database,
@@ -238,7 +235,8 @@ class ServiceRuntime:
             # tests: a test whose service failed to start left consumers running for the rest
             # of the session).
             if self.context is None:
-                await _close_pool(pool)
+                await close_pool(pool)
+                await close_pool(read_pool)
             else:
                 await self.stop()
             raise
@@ -367,19 +365,9 @@ class ServiceRuntime:
         self._tasks.clear()
         if self.context is not None:
             await stop_clients(self.context.broker, self._hosted, self.hub.kafka_stop_grace_seconds)
-            await _close_pool(self.context.pool)
+            await close_pool(self.context.pool)
+            await close_pool(self.context.read_pool)
         log.info("service stopped", extra={"service": self.definition.name})
-
-
-async def _close_pool(pool: asyncpg.Pool, grace_seconds: float = 10.0) -> None:
-    """Close gracefully, but never wait for ever: a connection still held by work that was
-    cancelled mid-transaction would keep `close()` waiting; after the grace period it is cut
-    (its transaction rolls back in the server)."""
-    try:
-        await asyncio.wait_for(pool.close(), timeout=grace_seconds)
-    except TimeoutError:
-        log.warning("database pool did not close in time; terminating its connections")
-        pool.terminate()
 
 
 async def run_until_signalled(runtime: ServiceRuntime) -> None:

@@ -35,15 +35,29 @@ def emitted_envelope(
     )
 
 
+class ReadOnlyWorkError(RuntimeError):
+    """A read-only unit of work was asked to emit, commit or open a savepoint: a programming
+    error (the handler belongs on `bus.MessageBus.dispatch`)."""
+
+
 class UnitOfWork:
     """One database transaction with an event buffer.
 
     Use as `async with uow:`; call `await uow.commit()` explicitly: leaving the block without a
     commit rolls everything back, including the events emitted inside it.
+
+    ``read_only`` (on a pool made with ``db.create_pool(..., read_only=True)``): no transaction
+    is opened, so each statement runs on its own (autocommit) and the unit of work costs no
+    BEGIN and no COMMIT round trip. Each statement sees what was committed before it began,
+    exactly as inside the hub's READ COMMITTED transactions, where every statement takes a new
+    snapshot too (PostgreSQL manual, "Transaction Isolation"); locks (``FOR UPDATE``) are not
+    available. The pool's sessions refuse writes (``default_transaction_read_only``), and
+    `emit`, `commit` and `savepoint` raise `ReadOnlyWorkError`.
     """
 
-    def __init__(self, pool: asyncpg.Pool, *, source: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, source: str, read_only: bool = False) -> None:
         self._pool = pool
+        self.read_only = read_only
         # The service name becomes a URI (CloudEvents `source`): urn:council-hub:<name>.
         self._source = source_for(source)
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
@@ -59,10 +73,16 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._conn = await self._pool.acquire()
-        self._tx = self._conn.transaction()
-        await self._tx.start()
         self._pending = []
         self.emitted = []
+        if self.read_only:
+            return self
+        try:
+            self._tx = self._conn.transaction()
+            await self._tx.start()
+        except BaseException:
+            await self._release()
+            raise
         return self
 
     async def __aexit__(
@@ -97,6 +117,8 @@ class UnitOfWork:
         `time` (aware) replaces "now" as the envelope's time, for events whose exact moment
         would reveal something personal (casefile's weekly deadline notices).
         """
+        if self.read_only:
+            raise ReadOnlyWorkError("a read-only unit of work emits no events")
         envelope = emitted_envelope(payload, self._source, subject, caused_by, time)
         self._pending.append((envelope, str(payload.topic), current_trace_headers()))
         return envelope
@@ -104,6 +126,8 @@ class UnitOfWork:
     @contextlib.asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A nested transaction: on error, its writes and the events it emitted are undone."""
+        if self.read_only:
+            raise ReadOnlyWorkError("a read-only unit of work has no transaction to nest in")
         mark = len(self._pending)
         nested = self.conn.transaction()
         await nested.start()
@@ -142,6 +166,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Write the queued events to the outbox and commit everything at once."""
+        if self.read_only:
+            raise ReadOnlyWorkError("a read-only unit of work has nothing to commit")
         if self._tx is None:
             raise RuntimeError("the unit of work is not open")
         if self._pending:

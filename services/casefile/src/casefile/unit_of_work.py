@@ -96,8 +96,10 @@ class CasefileUnitOfWork(_PgRepositories, UnitOfWork):
     """The runtime's unit of work (`hub_runtime.unit_of_work.UnitOfWork`) with casefile's
     repositories on its connection, usable once ``async with`` opened it."""
 
-    def __init__(self, pool: asyncpg.Pool, *, source: str = SOURCE) -> None:
-        super().__init__(pool, source=source)
+    def __init__(
+        self, pool: asyncpg.Pool, *, source: str = SOURCE, read_only: bool = False
+    ) -> None:
+        super().__init__(pool, source=source, read_only=read_only)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()

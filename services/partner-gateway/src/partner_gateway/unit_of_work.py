@@ -156,8 +156,10 @@ class PostgresUnitOfWork(UnitOfWork):
     staff: StaffRepository
     bulk: BulkRepository
 
-    def __init__(self, pool: asyncpg.Pool, *, source: str = SOURCE) -> None:
-        super().__init__(pool, source=source)
+    def __init__(
+        self, pool: asyncpg.Pool, *, source: str = SOURCE, read_only: bool = False
+    ) -> None:
+        super().__init__(pool, source=source, read_only=read_only)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()

@@ -103,11 +103,16 @@ class PostgresUnitOfWork(UnitOfWork, _Repositories):
     """`ReferralUnitOfWork` on PostgreSQL: one transaction of ``pool``; see
     `hub_runtime.unit_of_work.UnitOfWork` for commit, rollback and the outbox."""
 
-    def __init__(self, pool: asyncpg.Pool, *, source: str = SOURCE) -> None:
-        super().__init__(pool, source=source)
+    def __init__(
+        self, pool: asyncpg.Pool, *, source: str = SOURCE, read_only: bool = False
+    ) -> None:
+        super().__init__(pool, source=source, read_only=read_only)
         self._attach(self)
 
 
-def unit_of_work_factory(pool: asyncpg.Pool) -> Callable[[], PostgresUnitOfWork]:
-    """A new `PostgresUnitOfWork` of ``pool`` per call (for the bus and the key store)."""
-    return lambda: PostgresUnitOfWork(pool)
+def unit_of_work_factory(
+    pool: asyncpg.Pool, *, read_only: bool = False
+) -> Callable[[], PostgresUnitOfWork]:
+    """A new `PostgresUnitOfWork` of ``pool`` per call (for the bus and the key store;
+    ``read_only`` on the service's read pool, for reads)."""
+    return lambda: PostgresUnitOfWork(pool, read_only=read_only)
