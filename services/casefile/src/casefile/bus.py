@@ -13,9 +13,13 @@ Bus = MessageBus[CasefileUow, Deps]
 
 
 def message_bus(ctx: ServiceContext, deps: Deps) -> Bus:
-    """Casefile's bus on the service's database pool (HTTP routes and workers use it)."""
+    """Casefile's bus on the service's database pool (HTTP routes and workers use it), and on
+    its read pool for `MessageBus.read`."""
 
     def unit_of_work() -> CasefileUnitOfWork:
         return CasefileUnitOfWork(ctx.pool)
 
-    return MessageBus(ROUTES, unit_of_work, deps, keys=PostgresKeys(unit_of_work))
+    def reader() -> CasefileUnitOfWork:
+        return CasefileUnitOfWork(ctx.read_pool, read_only=True)
+
+    return MessageBus(ROUTES, unit_of_work, deps, keys=PostgresKeys(unit_of_work), reader=reader)

@@ -3,7 +3,8 @@
 Two units of work around casefile's call, so that no database connection waits on another
 service (a pool holds ten; casefile may take ``casefile_timeout_seconds``):
 1. `handlers.disclosure.check_disclosure`: the gateway's own views decide first
-   (``gates.judge``: 403 refused, 409 suspended, 410 gone, as every other gate);
+   (``gates.judge``: 403 refused, 409 suspended, 410 gone, as every other gate), read-only
+   (`MessageBus.read`: no transaction of its own);
 2. casefile decides again on its views and sends the data;
 3. `handlers.disclosure.record_disclosure`: judged again (a withdrawal racing the fetch
    wins), the log entry and ``DisclosureMade`` written together.
@@ -37,7 +38,7 @@ async def disclose(
     Raises `NotFoundError` (not this partner's), the gates' errors, `GoneError` or
     `ForbiddenError` when casefile refuses (gone; consent not covering) and `UnavailableError`
     when casefile cannot be reached."""
-    referral = await bus.dispatch(CheckDisclosure(partner_id, referral_id))
+    referral = await bus.read(CheckDisclosure(partner_id, referral_id))
     try:
         categories = await bus.deps.casefile.disclose(referral)
     except CasefileRefusedError as refused:

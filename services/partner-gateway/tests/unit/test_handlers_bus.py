@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from hub_contracts import (
     ConsentGranted,
     ConsentWithdrawn,
@@ -31,7 +33,7 @@ from hub_contracts import (
     new_envelope,
 )
 from hub_contracts.envelope import Envelope
-from hub_runtime.auth import Principal, Role, verify_token
+from hub_runtime.auth import Principal, Role, install, mint_token, verify_token
 from hub_runtime.bus import IdempotencyKey, MessageBus, bind_events
 from hub_runtime.crypto import Keyring
 from hub_runtime.errors import (
@@ -43,12 +45,14 @@ from hub_runtime.errors import (
     UnauthenticatedError,
 )
 from partner_gateway import messages as m
+from partner_gateway.api import partner
 from partner_gateway.casefile_client import CasefileRefusedError
 from partner_gateway.clock import Clock
 from partner_gateway.deps import Deps
 from partner_gateway.disclosure import disclose
 from partner_gateway.domain.model import Referral
 from partner_gateway.fakes import FakeUnitOfWork, GatewayState
+from partner_gateway.fakes.rate_limits import RateLimiter
 from partner_gateway.handlers import credentials
 from partner_gateway.routes import ROUTES
 
@@ -106,10 +110,18 @@ class Hub:
             development=True,
             factor_keys=Keyring.of("partner-gateway/portal-totp", "unit-test-master-key"),
         )
-        self.bus = MessageBus(ROUTES, self.uow, self.deps, keys=MemoryKeys(self.uow))
+        self.bus = MessageBus(
+            ROUTES, self.uow, self.deps, keys=MemoryKeys(self.uow), reader=self.reader
+        )
         self.events = bind_events(ROUTES, self.deps)
+        self.reads = 0
+        """Read-only units of work handed out (`MessageBus.read`)."""
 
     def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.state, self.outbox)
+
+    def reader(self) -> FakeUnitOfWork:
+        self.reads += 1
         return FakeUnitOfWork(self.state, self.outbox)
 
     async def deliver(self, payload: EventPayload, subject: UUID) -> None:
@@ -335,6 +347,30 @@ async def test_a_disclosure_passes_only_consented_categories_and_is_logged(hub: 
     assert made.data["referral_id"] == str(referral_id)
     logged = await hub.bus.dispatch(m.DisclosureLog(referral_id, None, 10))
     assert len(logged["items"]) == 1
+
+
+async def test_the_disclosures_first_check_is_a_read(hub: Hub) -> None:
+    # No transaction of its own on PostgreSQL (`MessageBus.read`); the second check and the
+    # log are one unit of work that commits.
+    partner_id = await hub.partner()
+    _, _, referral_id = await hub.referral(partner_id)
+    before = hub.reads
+    await disclose(hub.bus, partner_id, referral_id)
+    assert hub.reads == before + 1
+
+
+async def test_every_partner_request_is_admitted_by_a_read(hub: Hub) -> None:
+    partner_id = await hub.partner()
+    app = FastAPI()
+    install(app, JWT_SECRET)
+    app.include_router(partner.router(hub.bus, RateLimiter(100.0, 100), 900))
+    token = mint_token(JWT_SECRET, sub="pc_1", role=Role.PARTNER, partner_id=partner_id)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        before = hub.reads
+        answer = await client.get("/partner/inbox", headers={"authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert hub.reads == before + 1
 
 
 async def test_a_withdrawn_consent_is_gone_before_casefile_is_asked(hub: Hub) -> None:

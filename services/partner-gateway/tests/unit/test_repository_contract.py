@@ -23,6 +23,7 @@ from partner_gateway.bootstrap import MIGRATIONS
 from partner_gateway.domain.model import Referral
 from partner_gateway.domain.notifications import NotificationKind
 from partner_gateway.fakes import FakeUnitOfWork, GatewayState
+from partner_gateway.repository.protocols import Admission
 from partner_gateway.unit_of_work import GatewayUnitOfWork, PostgresUnitOfWork
 
 Factory = Callable[[], GatewayUnitOfWork]
@@ -396,13 +397,25 @@ async def test_client_secrets_rotate_expire_and_die_with_their_client(uow: Facto
         assert [s.secret_id for s in await u.credentials.valid_secrets("pc_1")] == [new, old]
         clients = await u.credentials.clients_of(partner_id)
         assert [(c["client_id"], c["valid_secrets"]) for c in clients] == [("pc_1", 2)]
-        assert not await u.credentials.is_revoked("pc_1")
+        assert await u.credentials.admission(partner_id, "pc_1") == Admission(
+            await u.partners.get(partner_id), client_revoked=False
+        )
         assert await u.credentials.revoke_client("pc_1")
         assert not await u.credentials.revoke_client("pc_unknown")
         await u.commit()
     async with uow() as u:
-        assert await u.credentials.is_revoked("pc_1")
-        assert not await u.credentials.is_revoked("pc_unknown")
+        admitted = await u.credentials.admission(partner_id, "pc_1")
+        assert admitted.client_revoked
+        assert admitted.partner is not None
+        assert admitted.partner.partner_id == partner_id
+        assert admitted.partner == await u.partners.get(partner_id)
+        # An unknown client is not revoked; a partner the directory does not hold is None.
+        assert await u.credentials.admission(partner_id, "pc_unknown") == Admission(
+            await u.partners.get(partner_id), client_revoked=False
+        )
+        assert await u.credentials.admission(uuid4(), "pc_1") == Admission(
+            None, client_revoked=True
+        )
         assert await u.credentials.valid_secrets("pc_1") == []
         client = await u.credentials.client("pc_1")
         assert client is not None

@@ -75,7 +75,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
     ) -> out.CaseList:
         del who, sort
         return out.CaseList.model_validate(
-            {"items": await bus.dispatch(m.ListCasesByDeadline(limit, offset))}
+            {"items": await bus.read(m.ListCasesByDeadline(limit, offset))}
         )
 
     @r.get(
@@ -127,7 +127,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
     @r.get("/{case_id}/erasure", summary="The erasure tombstone (auditable trace)")
     async def tombstone(case_id: PathId, who: Manager) -> out.Tombstone:
         del who
-        stone = await bus.dispatch(m.ReadTombstone(case_id))
+        stone = await bus.read(m.ReadTombstone(case_id))
         return out.Tombstone(
             case_id=stone.case_id,
             erased_at=stone.erased_at,
@@ -138,6 +138,6 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
     @r.get("/{case_id}/access-log", summary="Every read of the person's data")
     async def access_log(case_id: PathId, who: Manager) -> out.AccessLog:
         del who
-        return out.AccessLog.model_validate({"items": await bus.dispatch(m.ReadAccessLog(case_id))})
+        return out.AccessLog.model_validate({"items": await bus.read(m.ReadAccessLog(case_id))})
 
     return r

@@ -54,7 +54,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
                 "type must be event types such as council.casefile.CaseOpened.v1",
                 code="invalid_event_type",
             )
-        found = await bus.dispatch(m.NewestEvent(case_id, tuple(event_types)))
+        found = await bus.read(m.NewestEvent(case_id, tuple(event_types)))
         return out.NewestEvent(event_id=found)
 
     return r

@@ -33,7 +33,12 @@ def build_app(ctx: ServiceContext, settings: Settings, deps: Deps) -> FastAPI:
     def unit_of_work() -> PostgresUnitOfWork:
         return PostgresUnitOfWork(ctx.pool, source=ctx.name)
 
-    bus: GatewayBus = MessageBus(ROUTES, unit_of_work, deps, keys=PostgresKeys(unit_of_work))
+    def reader() -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(ctx.read_pool, source=ctx.name, read_only=True)
+
+    bus: GatewayBus = MessageBus(
+        ROUTES, unit_of_work, deps, keys=PostgresKeys(unit_of_work), reader=reader
+    )
     app = create_app(
         service=ctx.name,
         title="Partner gateway",

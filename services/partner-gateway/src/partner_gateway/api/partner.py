@@ -73,7 +73,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         wait = await limiter.acquire(str(principal.partner_id))
         if wait > 0:
             raise _slow_down(wait, "too many requests for this partner; slow down")
-        return await bus.dispatch(m.AdmitPartner(principal))
+        return await bus.read(m.AdmitPartner(principal))
 
     # Evaluated here, not postponed: FastAPI reads these annotations at definition time.
     PartnerId = Annotated[UUID, Depends(current_partner)]  # noqa: N806

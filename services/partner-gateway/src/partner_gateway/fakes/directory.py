@@ -12,7 +12,7 @@ from hub_contracts import DataCategory, PartnerType, ProcedureStage, Purpose
 
 from partner_gateway.domain.model import CaseView, ConsentView, PartnerView
 from partner_gateway.fakes.state import Table, now
-from partner_gateway.repository.protocols import ClientSecret
+from partner_gateway.repository.protocols import Admission, ClientSecret
 
 
 class FakePartners(Table):
@@ -130,9 +130,10 @@ class FakeCredentials(Table):
         await self.expire_current(client_id, now())
         return True
 
-    async def is_revoked(self, client_id: str) -> bool:
+    async def admission(self, partner_id: UUID, client_id: str) -> Admission:
         found = self.s.clients.get(client_id)
-        return found is not None and found[1] is not None
+        revoked = found is not None and found[1] is not None
+        return Admission(self.s.partners.get(partner_id), revoked)
 
     async def clients_of(self, partner_id: UUID) -> list[dict[str, Any]]:
         at = now()

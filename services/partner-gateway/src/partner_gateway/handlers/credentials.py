@@ -182,13 +182,15 @@ async def admit_partner(message: AdmitPartner, uow: GatewayUnitOfWork, deps: Dep
     partner_id = message.principal.partner_id
     if partner_id is None:  # verify_token guarantees one for partners
         raise UnauthenticatedError("a partner token must carry a partner_id")
-    partner = await uow.partners.get(partner_id)
+    # One read of both facts: this runs on every partner request (`MessageBus.read`).
+    admission = await uow.credentials.admission(partner_id, message.principal.sub)
+    partner = admission.partner
     if partner is None:
         raise UnauthenticatedError(
             "the partner of this token is not in the directory", code="partner_unknown"
         )
     if is_origin_authority(partner):
         raise OriginAuthorityRefusedError()
-    if await uow.credentials.is_revoked(message.principal.sub):
+    if admission.client_revoked:
         raise UnauthenticatedError("the client of this token was revoked", code="client_revoked")
     return partner_id

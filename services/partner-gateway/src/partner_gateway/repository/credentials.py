@@ -8,7 +8,8 @@ from uuid import UUID
 
 from hub_runtime.db import Connection
 
-from partner_gateway.repository.protocols import ClientSecret
+from partner_gateway.repository.partners import partner_of
+from partner_gateway.repository.protocols import Admission, ClientSecret
 
 
 class CredentialRepository:
@@ -78,12 +79,16 @@ class CredentialRepository:
         )
         return [dict(r) for r in rows]
 
-    async def is_revoked(self, client_id: str) -> bool:
-        """Whether the client ``client_id`` exists and is revoked (an unknown one is not)."""
-        return bool(
-            await self.conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM partner_clients WHERE client_id = $1"
-                " AND revoked_at IS NOT NULL)",
-                client_id,
-            )
+    async def admission(self, partner_id: UUID, client_id: str) -> Admission:
+        """One statement on every partner request (`handlers.credentials.admit_partner`):
+        always one row, the partner's columns NULL when the directory holds none."""
+        row = await self.conn.fetchrow(
+            "SELECT p.*, EXISTS (SELECT 1 FROM partner_clients WHERE client_id = $2"
+            " AND revoked_at IS NOT NULL) AS client_revoked"
+            " FROM (VALUES (1)) AS one LEFT JOIN partners p ON p.partner_id = $1",
+            partner_id,
+            client_id,
         )
+        assert row is not None  # the VALUES side always yields one row
+        partner = None if row["partner_id"] is None else partner_of(row)
+        return Admission(partner, bool(row["client_revoked"]))

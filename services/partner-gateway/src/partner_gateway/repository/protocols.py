@@ -42,6 +42,15 @@ class ClientSecret:
 
 
 @dataclass(frozen=True)
+class Admission:
+    """What admitting a partner request is judged on: the directory's entry of the token's
+    ``partner`` (None when it holds none) and whether the token's client is revoked."""
+
+    partner: PartnerView | None
+    client_revoked: bool
+
+
+@dataclass(frozen=True)
 class Notice:
     """A notice as the partner's acknowledgement sees it."""
 
@@ -132,8 +141,9 @@ class CredentialStore(Protocol):
         """Revoke the client and end its secrets now; False when the client is unknown."""
         ...
 
-    async def is_revoked(self, client_id: str) -> bool:
-        """Whether the client exists and is revoked (an unknown client is not)."""
+    async def admission(self, partner_id: UUID, client_id: str) -> Admission:
+        """The partner's directory entry and whether client ``client_id`` exists and is
+        revoked (an unknown client is not), read at once."""
         ...
 
     async def clients_of(self, partner_id: UUID) -> list[dict[str, Any]]:

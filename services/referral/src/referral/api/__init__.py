@@ -39,10 +39,12 @@ def build_app(
     request that it would refuse is judged (read-your-writes, `referral.view_catch_up`);
     ``command_topics`` are listed in the AsyncAPI document as consumed."""
     uows = unit_of_work_factory(ctx.pool)
+    # Reads run without a transaction of their own (`MessageBus.read`).
+    reads = unit_of_work_factory(ctx.read_pool, read_only=True)
     bus: MessageBus[ReferralUnitOfWork, Deps] = MessageBus(
-        ROUTES, uows, deps, keys=PostgresKeys(uows)
+        ROUTES, uows, deps, keys=PostgresKeys(uows), reader=reads
     )
-    edge = Edge(bus=bus, reads=uows, view=view)
+    edge = Edge(bus=bus, reads=reads, view=view)
     app = create_app(
         service=ctx.name,
         title="referral",

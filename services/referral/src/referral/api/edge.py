@@ -23,8 +23,9 @@ from referral.view_catch_up import CaseViewCatchUp
 
 @dataclass(frozen=True)
 class Edge:
-    """``bus``: dispatches every change; ``reads``: a unit of work for reads (left without a
-    commit); ``view``: read-your-writes before a request the case view would refuse."""
+    """``bus``: dispatches every change; ``reads``: a read-only unit of work for reads (no
+    transaction, writes refused: `hub_runtime.unit_of_work.UnitOfWork`); ``view``:
+    read-your-writes before a request the case view would refuse."""
 
     bus: MessageBus[ReferralUnitOfWork, Deps]
     reads: Callable[[], ReferralUnitOfWork]
