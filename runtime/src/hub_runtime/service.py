@@ -44,7 +44,8 @@ class ServiceContext:
     hub: HubSettings
     pool: asyncpg.Pool
     read_pool: asyncpg.Pool
-    """For read-only units of work (`reader`): its sessions refuse writes (`db.create_pool`)."""
+    """For read-only units of work (`MessageBus.read`): its sessions refuse writes
+    (`db.create_pool`)."""
     broker: KafkaBroker
     """The service's FastStream broker: its consumers, and the producer that publishes."""
     unit_of_work_type: type[UnitOfWork] = UnitOfWork
@@ -61,11 +62,6 @@ class ServiceContext:
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work of the service's type (the consumers use it too)."""
         return self.unit_of_work_type(self.pool, source=self.name)
-
-    def reader(self) -> UnitOfWork:
-        """A new read-only unit of work of the service's type on `read_pool` (see
-        `hub_runtime.unit_of_work.UnitOfWork`)."""
-        return self.unit_of_work_type(self.read_pool, source=self.name, read_only=True)
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         """What /ready reports for every service: its database and the Kafka cluster answer."""
@@ -115,8 +111,8 @@ class ServiceDefinition:
     """Further consumer groups (see `Subscription`)."""
     unit_of_work: type[UnitOfWork] = UnitOfWork
     """The service's unit of work: a subclass exposing its repositories (``uow.cases``, ...),
-    built as ``cls(pool, source=name)`` for the API, the consumers and the workers alike, and
-    as ``cls(read_pool, source=name, read_only=True)`` for reads."""
+    built as ``cls(pool, source=name)`` for the API, the consumers and the workers alike (and
+    ``cls(read_pool, source=name, read_only=True)`` for `MessageBus.read`)."""
 
 
 class _EmbeddedServer(uvicorn.Server):
