@@ -286,6 +286,34 @@ def test_csv_with_a_bom_semicolons_blank_rows_and_extra_columns(tmp_path: Path) 
     assert isinstance(parse_row(row, cells), OpenCase)
 
 
+@pytest.mark.parametrize("separator", [";", "\t", ","])
+def test_a_short_row_in_a_small_file_is_a_row_problem_whatever_the_separator(
+    tmp_path: Path, separator: str
+) -> None:
+    """The seventh trial: in a small ``;`` file with a short row, the separator guess fell back
+    to commas and the file was refused for a missing column instead of the row's length."""
+    names = ["person_name", "date_of_birth", "country_of_origin", "region", "location_type"]
+    names.append("stage")
+    source = tmp_path / "c.csv"
+    header = separator.join(names)
+    short = separator.join(["Zaynab Q", "1991-02-03", "IQ", "west", "vbl"])
+    source.write_text(f"{header}\n{short}\n", encoding="utf-8")
+    rows, problems = read_rows(source)
+    assert rows == []
+    assert [(p.row, p.code, p.reason) for p in problems] == [
+        (2, "row_length", "has 5 cells where the header has 6")
+    ]
+
+
+def test_the_separator_is_the_headers_and_quoted_cells_keep_theirs(tmp_path: Path) -> None:
+    source = tmp_path / "c.csv"
+    header = "person_name;date_of_birth;country_of_origin;region;location_type;stage"
+    source.write_text(f'{header}\n"B, A";1990-01-01;IQ;west;vbl;appeal_pending\n', encoding="utf-8")
+    ((_, cells),), problems = read_rows(source)
+    assert problems == []
+    assert cells["person_name"] == "B, A"
+
+
 async def test_a_row_cut_short_or_too_long_is_a_row_problem_naming_counts_not_cells(
     tmp_path: Path,
 ) -> None:

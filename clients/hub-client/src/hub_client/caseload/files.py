@@ -59,15 +59,23 @@ def read_rows(path: Path) -> tuple[Rows, list[RowProblem]]:
     return rows, problems
 
 
+DELIMITERS = (",", ";", "\t")
+"""The separators a caseload CSV may use (a spreadsheet's "CSV" is ``;`` in Dutch locales)."""
+
+
+def header_delimiter(header_line: str) -> str:
+    """The separator of a file whose first line is ``header_line``: the one it holds most of
+    (``,`` when it holds none or ties). Judged on the header alone, where the column names
+    hold no separator: a guess over the rows (`csv.Sniffer`) was misled by a short row in a
+    small ``;`` file and split it on commas (the seventh new user's trial)."""
+    return max(DELIMITERS, key=header_line.count)
+
+
 def _csv_rows(path: Path) -> Iterator[list[Any]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
-        sample = f.read(8192)
+        delimiter = header_delimiter(f.readline())
         f.seek(0)
-        try:
-            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        yield from csv.reader(f, dialect)
+        yield from csv.reader(f, csv.excel, delimiter=delimiter)
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
