@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -100,6 +101,34 @@ async def _on_infrastructure_error(request: Request, exc: Exception) -> JSONResp
 CLIENT_CLOSED_REQUEST = 499
 """The span status of a request the client abandoned before the answer (nginx's convention)."""
 
+NO_FRAMEWORK_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+"""FastAPI's own OpenTelemetry instrumentation (0.165 and later), switched off in every app.
+
+On by default, it records each request's query string in plaintext as `url.query` (the
+portal's activation and reset codes, or anything a caller typed), a second SERVER span beside
+`TracingMiddleware`'s, and, with `FASTAPI_OTEL_AUTO_CONFIGURE=true`, exception messages to
+OTLP. The hub's request spans are `TracingMiddleware`'s alone."""
+
+_KNOWN_METHODS = frozenset(
+    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+)
+
+
+def server_span_name(scope: Scope) -> str:
+    """A request span's name, `{method} {route template}` or `{method}` when no route matched
+    (OpenTelemetry semantic conventions, HTTP spans, "Name"; an unknown method is `HTTP`).
+
+    Never the path itself: a path can hold whatever the client typed."""
+    method = scope["method"] if scope["method"] in _KNOWN_METHODS else "HTTP"
+    route = getattr(scope.get("route"), "path", None)
+    return f"{method} {route}" if isinstance(route, str) else method
+
 
 class TracingMiddleware:
     """A server span per request, continuing the caller's trace when it sent `traceparent`."""
@@ -131,16 +160,19 @@ class TracingMiddleware:
                 gone.append(True)
             return message
 
-        name = f"{scope['method']} {scope['path']}"
         in_flight = IN_FLIGHT_REQUESTS.labels(self.service)
         in_flight.inc()
         try:
-            with span_from_carrier(self.service, name, carrier, SpanKind.SERVER) as span:
+            with span_from_carrier(
+                self.service, server_span_name(scope), carrier, SpanKind.SERVER
+            ) as span:
                 try:
                     await self.app(scope, receive_watched, send_with_status)
                 except Exception as exc:
                     _log_server_error(self.service, scope, 500, type(exc).__name__)
                     raise
+                finally:
+                    span.update_name(server_span_name(scope))  # the route is known by now
                 if "status" not in status_holder and gone:
                     # The client left before an answer (nginx logs this as 499): not our fault.
                     span.set_attribute("http.response.status_code", CLIENT_CLOSED_REQUEST)
@@ -208,6 +240,7 @@ def create_app(
         description=description,
         version="1",
         redirect_slashes=False,
+        telemetry=NO_FRAMEWORK_TELEMETRY,
         dependencies=[Depends(refuse_what_is_not_taken(form_prefixes + page_prefixes))],
     )
     app.add_exception_handler(RequestValidationError, _on_validation_error)

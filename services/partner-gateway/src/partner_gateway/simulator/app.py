@@ -25,6 +25,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from hub_runtime.http import NO_FRAMEWORK_TELEMETRY
 from pydantic import BaseModel, ConfigDict, Field
 
 from partner_gateway.domain.signing import (
@@ -160,7 +161,7 @@ class PartnerSimulator:
     # --- HTTP ------------------------------------------------------------------------------
 
     def _build_app(self) -> FastAPI:
-        app = FastAPI(title="Partner simulator", version="1")
+        app = FastAPI(title="Partner simulator", version="1", telemetry=NO_FRAMEWORK_TELEMETRY)
 
         @app.post(WEBHOOK_PATH)
         async def webhook(request: Request) -> JSONResponse:
