@@ -144,3 +144,26 @@ async def test_a_start_that_fails_half_way_stops_what_it_started(
     passes = len(ran)
     await asyncio.sleep(0.3)
     assert len(ran) == passes  # the worker was stopped
+
+
+async def test_a_stop_closes_both_pools_and_logs_each_steps_time(
+    isolated_hub: HubSettings,
+    fresh_database: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    definition = echo_definition(
+        fresh_database, tmp_path, publishes=[], consumes=[], handlers={}, build_app=build_app
+    )
+    runtime = ServiceRuntime(definition, isolated_hub)
+    await runtime.start()
+    assert runtime.context is not None
+    pools = (runtime.context.pool, runtime.context.read_pool)
+    with caplog.at_level("INFO", logger="hub_runtime.service"):
+        await runtime.stop()
+    assert all(pool.is_closing() for pool in pools)
+    [stopped] = [r for r in caplog.records if r.getMessage() == "service stopped"]
+    steps = {
+        key: getattr(stopped, key, None) for key in ("http_ms", "tasks_ms", "kafka_ms", "pools_ms")
+    }
+    assert all(isinstance(ms, int) and ms >= 0 for ms in steps.values()), steps

@@ -16,6 +16,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError
 from hub_contracts import ContractError, PartnerStatusReportedV2, ReferralApproved, Topic
 from hub_contracts.envelope import Envelope, dataschema_for
 from hub_runtime.kafka import make_producer, read_topic
@@ -150,7 +151,24 @@ def consumers_of(topic: Topic) -> list[str]:
     return [name for name in names if topic.value in consumed_topics(plain, name)]
 
 
-async def commit_offset_zero(hub: HubSettings, group: str, topics: list[str]) -> None:
+async def commit_offset_zero(
+    hub: HubSettings, group: str, topics: list[str], within: float = 60
+) -> None:
+    """Commit offset 0 for every partition of `topics` in `group`, which must have no member:
+    a service that had to be killed stays a member until its session times out, and the broker
+    refuses the commit until then, so a refused commit is tried again for up to `within` s."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            await _commit_offset_zero_once(hub, group, topics)
+            return
+        except CommitFailedError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(1)
+
+
+async def _commit_offset_zero_once(hub: HubSettings, group: str, topics: list[str]) -> None:
     consumer = AIOKafkaConsumer(
         **kafka_client_options(hub), group_id=group, enable_auto_commit=False
     )

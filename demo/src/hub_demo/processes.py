@@ -47,6 +47,13 @@ def _without_other_identities(environ: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in environ.items() if not k.startswith(_IDENTITY_VARIABLES)}
 
 
+GRACEFUL_STOP_SECONDS = 60.0
+"""How long a SIGTERMed service gets before SIGKILL: more than the bound of its own stop with
+the default settings (`ServiceRuntime.stop`: 10 s HTTP drain, 10 s tasks, twice 10 s of
+`HUB_KAFKA_STOP_GRACE_SECONDS`, 10 s pools; docs/deployment.md). A stop usually takes a second
+or two; 20 s here once killed a gateway that was still leaving its group."""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,11 +112,11 @@ class ServiceProcess:
             await self.process.wait()
 
     async def stop(self) -> None:
-        """SIGTERM and wait: the graceful path."""
+        """SIGTERM and wait (at most `GRACEFUL_STOP_SECONDS`, then SIGKILL): the graceful path."""
         if self.process is not None and self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(self.process.wait(), timeout=20)
+                await asyncio.wait_for(self.process.wait(), timeout=GRACEFUL_STOP_SECONDS)
             except TimeoutError:
                 await self.kill9()
 

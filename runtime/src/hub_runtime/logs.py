@@ -37,6 +37,11 @@ SAFE_EXTRA_KEYS = frozenset(
         "method",
         "duration_ms",
         "worker",
+        # the steps of a graceful stop (`ServiceRuntime.stop`), in ms
+        "http_ms",
+        "tasks_ms",
+        "kafka_ms",
+        "pools_ms",
     }
 )
 
