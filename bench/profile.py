@@ -12,7 +12,9 @@ share is printed. That matters: py-spy reads stacks by wall clock, and on a satu
 machine a service writing to PostgreSQL or Kafka over loopback is often preempted inside
 `write` (the kernel runs the woken reader at once), so the earlier `--gil` profiles billed that
 wait to asyncpg's `execute` (30-40% "self"), while `perf` showed 73% of the gateway's CPU in the
-interpreter and 4% in asyncpg's Cython code (see the README, issue 16). Each service's top
+interpreter and 4% in asyncpg's Cython code (see the README, issue 16). Each service's samples
+are first divided by activity (`activity`: each HTTP route's endpoint, the rest of the HTTP
+edge, the consumer, the delivery worker, the relay, the Kafka client's own tasks); then its top
 functions are printed by "self" (samples whose innermost Python frame is the function: time in
 the C code it calls is its own), by "total" (samples with the function anywhere on the stack),
 and by package (the innermost Python frame's). The profiles are written as speedscope files
@@ -106,6 +108,38 @@ class TopFunctions:
     by_self: list[tuple[str, int]]
     by_total: list[tuple[str, int]]
     by_package: list[tuple[str, int]]
+    by_activity: list[tuple[str, int]]
+
+
+ACTIVITIES = (
+    ("RecordApplier.process_batch", "Kafka consumer: a poll's records validated and applied"),
+    ("_run_consume_loop", "Kafka consumer: FastStream's loop around the polls"),
+    ("DeliveryWorker", "webhook delivery worker"),
+    ("OutboxRelay", "outbox relay"),
+    ("Fetcher.", "Kafka client: fetching"),
+    ("AIOKafka", "Kafka client: sending, group protocol, metadata"),
+    ("GroupCoordinator", "Kafka client: sending, group protocol, metadata"),
+    ("Sender.", "Kafka client: sending, group protocol, metadata"),
+)
+"""What a sample outside an HTTP request was doing: the first of these frame names (by
+substring) found from the root of its stack."""
+
+
+def activity(names: list[str], files: list[str]) -> str:
+    """A sample's activity, from its Python frames (root first): a route's endpoint (the frame
+    FastAPI's `run_endpoint_function` calls) by its source and name; the rest of a request
+    (server, middleware, routing, dependencies such as the token check, the response) as
+    "HTTP edge"; else the first of `ACTIVITIES`; else "other"."""
+    for index, name in enumerate(names):
+        if name.endswith("run_endpoint_function") and index + 1 < len(names):
+            endpoint = names[index + 1].rsplit(".", 1)[-1]
+            return f"HTTP route {_short(files[index + 1])}: {endpoint}"
+    if any(name.endswith("run_asgi") for name in names):
+        return "HTTP edge: server, middleware, routing, dependencies, response"
+    for marker, label in ACTIVITIES:
+        if any(marker in name for name in names):
+            return label
+    return "other: event loop, timers, gauges"
 
 
 def top_functions(speedscope: Path, top: int) -> TopFunctions:
@@ -123,6 +157,7 @@ def top_functions(speedscope: Path, top: int) -> TopFunctions:
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     package: Counter[str] = Counter()
+    activities: Counter[str] = Counter()
     samples = waiting = 0
     for profile in document["profiles"]:
         for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
@@ -137,8 +172,15 @@ def top_functions(speedscope: Path, top: int) -> TopFunctions:
             package[packages[innermost]] += n
             for name in {names[i] for i in in_python}:
                 total[name] += n
+            labels = [frames[i]["name"] for i in in_python]
+            activities[activity(labels, [frames[i].get("file") or "?" for i in in_python])] += n
     return TopFunctions(
-        samples, waiting, own.most_common(top), total.most_common(top), package.most_common(top)
+        samples,
+        waiting,
+        own.most_common(top),
+        total.most_common(top),
+        package.most_common(top),
+        activities.most_common(top),
     )
 
 
@@ -163,7 +205,12 @@ def report(service: str, found: TopFunctions) -> str:
         f"{service.upper()}: {found.samples} samples on CPU (100 Hz); {found.waiting} more"
         f" ({share:.0f}%) waiting or in I/O system calls, left out"
     ]
-    titles = (("self", found.by_self), ("total", found.by_total), ("package", found.by_package))
+    titles = (
+        ("activity", found.by_activity),
+        ("self", found.by_self),
+        ("total", found.by_total),
+        ("package", found.by_package),
+    )
     for title, rows in titles:
         lines.append(f"  top by {title} (% of the service's samples on CPU)")
         lines += [f"    {100 * n / max(found.samples, 1):5.1f}%  {name}" for name, n in rows]

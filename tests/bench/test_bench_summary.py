@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.consumers import ConsumerResult
 from bench.endtoend import EndToEndResult, Phase
-from bench.profile import top_functions
+from bench.profile import activity, top_functions
 from bench.summary import summary_line
 
 
@@ -61,6 +61,18 @@ def test_top_functions_counts_the_leaf_as_self_and_each_frame_once_as_total(
     assert found.samples == 4
     assert found.by_self == [("c (m/c.py:1)", 2), ("b (m/b.py:1)", 2)]
     assert dict(found.by_total) == {"a (m/a.py:1)": 4, "b (m/b.py:1)": 4, "c (m/c.py:1)": 2}
+
+
+def test_a_sample_is_billed_to_its_route_the_http_edge_or_its_worker() -> None:
+    asgi = ["Runner.run", "RequestResponseCycle.run_asgi", "TracingMiddleware.__call__"]
+    route = [*asgi, "run_endpoint_function", "router.<locals>.referral", "disclose"]
+    files = ["?"] * 4 + ["/x/src/partner_gateway/api/partner.py", "?"]
+    assert activity(route, files) == "HTTP route partner_gateway/api/partner.py: referral"
+    assert activity([*asgi, "solve_dependencies"], ["?"] * 4).startswith("HTTP edge")
+    consumer = ["Runner.run", "LogicSubscriber._run_consume_loop", "RecordApplier.process_batch"]
+    assert activity(consumer, ["?"] * 3).startswith("Kafka consumer: a poll's records")
+    assert activity(consumer[:2], ["?"] * 2).startswith("Kafka consumer: FastStream's loop")
+    assert activity(["Runner.run", "Handle__run"], ["?"] * 2).startswith("other")
 
 
 def test_the_settings_line_names_secrets_without_their_values() -> None:
