@@ -255,7 +255,7 @@ Logs: .hub/logs/   Stop: make down
 TXT
   # The services read the standard OTEL_* variables from this environment (hub_runtime.otel_env).
   if [ -n "${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-${OTEL_EXPORTER_OTLP_ENDPOINT:-}}" ] || [ -n "${OTEL_TRACES_EXPORTER:-}" ]; then
-    echo "Traces: OTEL_* settings passed to the services (endpoint: ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-${OTEL_EXPORTER_OTLP_ENDPOINT:-default}})"
+    echo "Traces: OTEL_* settings passed to the services (exporters: ${OTEL_TRACES_EXPORTER:-otlp}; OTLP endpoint: ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-${OTEL_EXPORTER_OTLP_ENDPOINT:-SDK default}})"
   else
     echo "Traces: not exported; to see them, start Jaeger (OTLP/HTTP on :4318, UI on :16686) and run: make down && OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 make run"
   fi
