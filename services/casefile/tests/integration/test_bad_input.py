@@ -309,7 +309,10 @@ async def test_reasons_never_echo_an_unknown_key_or_a_wrong_tag(casefile: Any) -
         f"/cases/{case_id}/deadlines", json={"kind": "Zara Probe +31612345678"}, headers=headers
     )
     assert wrong_tag.status_code == 422
-    assert "kind: should be one of the tags" in wrong_tag.json()["detail"]
+    assert (
+        "kind: should be 'extension', 'entry_ban_end' or 'family_detention_limit'"
+        in wrong_tag.json()["detail"]
+    )
     assert "entry_ban_end" in wrong_tag.json()["detail"]
     for answer in (unknown_key.text, wrong_tag.text):
         assert "Zara" not in answer
