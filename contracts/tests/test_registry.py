@@ -113,7 +113,7 @@ def test_signals_cell_below_k_must_be_suppressed() -> None:
     envelope = new_envelope(payload, source="urn:test", subject="2025-02")
     doc = json.loads(envelope.to_bytes())
     doc["data"]["cells"][0]["count"] = 3
-    with pytest.raises(ContractError, match="SignalsPublished.v1: the event is not valid$"):
+    with pytest.raises(ContractError, match=r"SignalsPublished\.v1: the event is not valid$"):
         decode(Envelope.from_bytes(json.dumps(doc).encode()))
 
 

@@ -35,7 +35,8 @@ def test_no_reason_is_pydantics_sentence_or_carries_the_input(kind: str) -> None
     assert where in {"x", "x.kind"}
     assert sentence.startswith(("should ", "is ", "refers ", "cannot "))
     assert "Zara" not in reason
-    assert "Input" not in reason and "Unable" not in reason
+    assert "Input" not in reason
+    assert "Unable" not in reason
 
 
 class _Extension(BaseModel):

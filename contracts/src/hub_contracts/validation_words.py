@@ -1,5 +1,5 @@
-"""The hub's sentence for each of pydantic's validation error types (`hub_contracts.validation_reasons`
-builds ``<field path>: <sentence>`` from them).
+"""The hub's sentence for each of pydantic's validation error types
+(`hub_contracts.validation_reasons` builds ``<field path>: <sentence>`` from them).
 
 Every error type pydantic-core knows (``pydantic_core._pydantic_core.list_all_errors()``,
 pydantic-core 2.41) has a sentence here, in JSON's terms: pydantic's own sentences name Python
