@@ -75,8 +75,9 @@ def test_wrong_field_type_is_named_without_its_value() -> None:
 def test_extra_field_is_refused() -> None:
     envelope = _case_opened_envelope()
     data = {**envelope.data, "full_name": "Jane Doe"}
-    with pytest.raises(ContractError, match="field 'full_name' is not part of the contract"):
+    with pytest.raises(ContractError, match="the event has a member that is not part of") as caught:
         decode(_with_data(envelope, data=data))
+    assert "full_name" not in str(caught.value)  # a member's name can be anything: not repeated
 
 
 def test_missing_field_is_refused() -> None:
@@ -112,7 +113,7 @@ def test_signals_cell_below_k_must_be_suppressed() -> None:
     envelope = new_envelope(payload, source="urn:test", subject="2025-02")
     doc = json.loads(envelope.to_bytes())
     doc["data"]["cells"][0]["count"] = 3
-    with pytest.raises(ContractError, match="below k_threshold"):
+    with pytest.raises(ContractError, match=r"SignalsPublished\.v1: the event is not valid$"):
         decode(Envelope.from_bytes(json.dumps(doc).encode()))
 
 

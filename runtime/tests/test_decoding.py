@@ -1,9 +1,13 @@
 """A record is decoded only on its own hub topic (a new user's trial had referral apply a
 CaseOpened sent on partner.events.v1, and the command consumer skip one without a trace)."""
 
+import json
+
 import pytest
 from aiokafka import ConsumerRecord
 from hub_contracts import CaseOpened, ContractError, new_envelope
+from hub_contracts.commands.referral import RequestReferralCommand
+from hub_contracts.examples import CASE_ID, example_payload
 from hub_runtime.decoding import decode_record
 
 from ._events import case_opened
@@ -67,3 +71,21 @@ def test_a_record_that_is_not_strict_json_is_refused_like_an_http_body(value: by
 def test_a_record_with_a_number_too_large_is_refused_with_its_own_code(value: bytes) -> None:
     with pytest.raises(ContractError, match=r"^number_too_large: record value: a number"):
         decode_record(_record("casefile.events.v1", value))
+
+
+def test_a_dead_letters_cause_is_the_hubs_sentence_without_the_pattern_or_the_value() -> None:
+    """The tenth new user's trial: a dead letter's ``dlq-error`` said "field 'requested_by':
+    String should match pattern '^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$'", pydantic's sentence with
+    the regular expression. The cause is the hub's sentence, the 422's, and quotes nothing the
+    record carries."""
+    payload = example_payload(RequestReferralCommand)
+    doc = json.loads(new_envelope(payload, source="referral", subject=str(CASE_ID)).to_bytes())
+    doc["data"]["requested_by"] = "Zara Probe +31612345678"
+    with pytest.raises(ContractError) as refused:
+        decode_record(_record("referral.commands.v1", json.dumps(doc).encode()))
+    assert str(refused.value) == (
+        f"{RequestReferralCommand.event_type}: field 'requested_by' is not written in the form"
+        " this field takes (its pattern is in the API description)"
+    )
+    for quoted in ("Zara", "+3161", "should match", "A-Za-z0-9"):
+        assert quoted not in str(refused.value)

@@ -120,7 +120,8 @@ class Envelope(BaseModel):
         try:
             return cls.model_validate_json(raw)
         except ValidationError as error:
-            raise ContractError(f"invalid envelope: {describe_validation_error(error)}") from None
+            cause = describe_validation_error(error, whole="the envelope")
+            raise ContractError(f"invalid envelope: {cause}") from None
 
     def kafka_key(self) -> bytes:
         """The Kafka message key: the subject, so one case's events keep their order."""
@@ -159,7 +160,8 @@ def new_envelope(
     try:
         return _build(payload, event_id, source, subject, correlationid, causationid, time)
     except ValidationError as error:
-        raise ContractError(f"invalid envelope: {describe_validation_error(error)}") from None
+        cause = describe_validation_error(error, whole="the envelope")
+        raise ContractError(f"invalid envelope: {cause}") from None
 
 
 def _build(

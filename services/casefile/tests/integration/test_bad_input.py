@@ -309,8 +309,16 @@ async def test_reasons_never_echo_an_unknown_key_or_a_wrong_tag(casefile: Any) -
         f"/cases/{case_id}/deadlines", json={"kind": "Zara Probe +31612345678"}, headers=headers
     )
     assert wrong_tag.status_code == 422
-    assert "kind: should be one of the tags" in wrong_tag.json()["detail"]
+    assert (
+        "kind: should be 'extension', 'entry_ban_end' or 'family_detention_limit'"
+        in wrong_tag.json()["detail"]
+    )
     assert "entry_ban_end" in wrong_tag.json()["detail"]
+    # The tenth trial: no tag at all read "kind: Unable to extract tag using discriminator
+    # 'kind'", pydantic's sentence.
+    no_tag = await casefile.http.post(f"/cases/{case_id}/deadlines", json={"x": 1}, headers=headers)
+    assert no_tag.status_code == 422
+    assert no_tag.json()["reasons"] == ["kind: is required"]
     for answer in (unknown_key.text, wrong_tag.text):
         assert "Zara" not in answer
         assert "1991" not in answer

@@ -220,4 +220,6 @@ def _body(model: type[B], fields: dict[str, Any]) -> B:
         return model.model_validate(fields)
     except ValidationError as error:
         # Value-free description: the reason lands in a dead-letter header.
-        raise InvalidError(describe_validation_error(error), code="invalid_command") from None
+        raise InvalidError(
+            describe_validation_error(error, whole="the command"), code="invalid_command"
+        ) from None
