@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -54,3 +55,18 @@ def test_a_docs_page_allows_only_the_services_scripts_and_its_own_inline_one(
 
 def test_swagger_ui_does_not_send_the_document_to_its_validator(client: TestClient) -> None:
     assert '"validatorUrl": null' in client.get("/docs").text
+
+
+async def test_every_services_app_serves_its_docs_without_a_cdn() -> None:
+    from hub_runtime.http import create_app
+
+    app = create_app(
+        service="docsprobe", title="docs probe", description="", max_body_bytes=1_000, readiness={}
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+        for page in ("/docs", "/redoc"):
+            answer = await client.get(page)
+            assert answer.status_code == 200
+            assert "cdn.jsdelivr.net" not in answer.text
+            assert "content-security-policy" in answer.headers

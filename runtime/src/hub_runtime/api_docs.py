@@ -3,7 +3,7 @@ JavaScript and CSS from the service itself.
 
 FastAPI's own pages load Swagger UI and ReDoc from cdn.jsdelivr.net, their favicon from
 fastapi.tiangolo.com and ReDoc's fonts from Google: a third party's script on a page where staff
-paste a bearer token (the tenth new user's trial). The files come from the ``fastapi-offline``
+paste a bearer token (the eighth new user's trial). The files come from the ``fastapi-offline``
 package (MIT; swagger-ui-dist's ``swagger-ui-bundle.js`` and ``swagger-ui.css``, ReDoc's
 ``redoc.standalone.js``, pinned in uv.lock with their hashes), served under ``/docs/assets``.
 Each page answers with a Content-Security-Policy (W3C CSP Level 3) that lets a script run only

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub_runtime import errors, openapi_errors
+from hub_runtime.api_docs import install_docs
 from hub_runtime.edge import (
     ContentEncodingMiddleware,
     HeadAsGetMiddleware,
@@ -241,8 +242,11 @@ def create_app(
         version="1",
         redirect_slashes=False,
         telemetry=NO_FRAMEWORK_TELEMETRY,
+        docs_url=None,  # served by `install_docs`, without a CDN
+        redoc_url=None,
         dependencies=[Depends(refuse_what_is_not_taken(form_prefixes + page_prefixes))],
     )
+    install_docs(app)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
