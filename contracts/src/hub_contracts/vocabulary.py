@@ -86,6 +86,38 @@ class DateCorrectionReason(StrEnum):
     OTHER = "other"
 
 
+class InformationMaterial(StrEnum):
+    """Information materials a counsellor hands the person in the talk about their options
+    (casefile's ``POST /cases/{id}/options``, ``materials``). A closed list, so that nothing
+    about the person can be typed into the field (no free text outside the vault).
+
+    Where the list comes from: the four options the council discusses (domain.md §2.3 point 5),
+    the time limits and routes the person must know (§1.1, §1.2, §1.4), the principles of a
+    return with perspective, safe and monitored (§2.1), and the one code in use before the list
+    was closed (``leaflet_return_options_ar``, kept valid). Names are the terms of the EMN
+    Asylum and Migration Glossary and of Directive 2008/115/EC (the Return Directive) where
+    those have one. No event carries the codes (``OptionsDiscussed.v1`` has no materials); they
+    are part of casefile's HTTP contract (its OpenAPI document), so a new material is a contract
+    change: add a member, never rename or remove one (recorded talks keep their codes)."""
+
+    LEAFLET_RETURN_OPTIONS = "leaflet_return_options"  # the council's leaflet on the options
+    LEAFLET_RETURN_OPTIONS_AR = "leaflet_return_options_ar"  # its Arabic edition (code kept)
+    ASSISTED_VOLUNTARY_RETURN = "assisted_voluntary_return"  # IOM's AVRR programme (REAN)
+    REINTEGRATION_ASSISTANCE = "reintegration_assistance"  # support after return (§2.1 p. 2)
+    COUNTRY_OF_ORIGIN_INFORMATION = "country_of_origin_information"  # safety, services (§1.4)
+    VOLUNTARY_DEPARTURE_PERIOD = "voluntary_departure_period"  # Return Directive art. 7 (§1.1)
+    ENTRY_BAN = "entry_ban"  # Return Directive art. 11 (§1.1)
+    BUITENSCHULD_PERMIT = "buitenschuld_permit"  # "not at fault" permit, own efforts (§1.4)
+    TRAVEL_DOCUMENTS = "travel_documents"  # obtained only after the court ruled (§2.3 p. 2)
+    MEDICAL_CARE_ON_RETURN = "medical_care_on_return"  # treatment in the origin country (§1.4)
+    POST_RETURN_MONITORING = "post_return_monitoring"  # who monitors after return (§2.1 p. 5)
+    ONWARD_MIGRATION = "onward_migration"  # the option of migrating on (§2.3 point 5)
+    IRREGULAR_STAY = "irregular_stay"  # rights and services without a permit (§2.3 point 5)
+    FORCED_RETURN = "forced_return"  # removal and detention, their limits (art. 8, 15; §1.1)
+    LEGAL_AID = "legal_aid"  # where to find legal assistance (Return Directive art. 13)
+    OTHER = "other"  # a material not on the list: recorded as given, never by its title
+
+
 class BottleneckCategory(StrEnum):
     """Bottlenecks ("knelpunten") the council collects for advocacy (domain.md)."""
 

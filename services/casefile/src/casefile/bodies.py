@@ -19,6 +19,7 @@ from hub_contracts.vocabulary import (
     DataCategory,
     DateCorrectionReason,
     Decision,
+    InformationMaterial,
     LocationType,
     ProcedureStage,
     Purpose,
@@ -54,10 +55,6 @@ EvidenceRef = Annotated[
         r"[A-Za-z0-9._:/#-]{1,120}",
         words="a reference: 1 to 120 ASCII letters, digits and . _ : / # -",
     ),
-]
-MaterialCode = Annotated[
-    str,
-    AsciiCode("[a-z0-9_]{1,64}", words="a code: 1 to 64 lower-case ASCII letters, digits and _"),
 ]
 
 
@@ -189,13 +186,17 @@ class RecordBottleneck(_Command):
 class RecordOptions(_Command):
     """The return options discussed with the person (1-4 distinct, §2.3 point 5), in which language
     (ISO 639 code), whether an interpreter took part, the information materials given (up to 20
-    codes) and the day."""
+    distinct codes of the closed list `hub_contracts.InformationMaterial`; another code is 422
+    ``invalid_request``, naming the field, never the value) and the day."""
 
     options: Annotated[list[ReturnOption], UniqueItems()] = Field(min_length=1, max_length=4)
     language: LanguageCode
     interpreter_used: StrictBool
-    materials: Annotated[list[MaterialCode], UniqueItems()] = Field(
-        default_factory=list, max_length=20, description="Codes of the leaflets/materials given"
+    materials: Annotated[list[InformationMaterial], UniqueItems()] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The information materials given: codes of a closed list (a material that"
+        " is not on it is `other`)",
     )
     discussed_on: CalendarDate
 

@@ -135,6 +135,28 @@ async def test_current_dates_follow_the_newest_correction(store: Store) -> None:
             DAY - timedelta(days=3), DAY - timedelta(days=2)]  # fmt: skip
 
 
+async def test_erasure_keeps_only_the_listed_material_codes_in_order(store: Store) -> None:
+    case, other = await with_case(store), await with_case(store)
+    given = [["entry_ban", "zarina_probeperson", "legal_aid"], ["other"], []]
+    async with store() as uow:
+        for case_id, materials in [(case.case_id, m) for m in given] + [(other.case_id, ["x"])]:
+            await uow.history.add_options(
+                case_id, options=["irregular_stay"], language="ar", interpreter_used=False,
+                materials=materials, discussed_on=DAY, by="alice",
+            )  # fmt: skip
+        await uow.commit()
+    async with store() as uow:
+        listed = ("entry_ban", "legal_aid", "other")
+        assert await uow.history.drop_unlisted_materials(case.case_id, listed) == 1
+        await uow.commit()
+    async with store() as uow:
+        talks = await uow.history.options_discussed(case.case_id)
+        assert [t["materials"] for t in talks] == [["entry_ban", "legal_aid"], ["other"], []]
+        assert [t["options"] for t in talks] == [["irregular_stay"]] * 3
+        (untouched,) = await uow.history.options_discussed(other.case_id)
+        assert untouched["materials"] == ["x"]
+
+
 async def test_timeline_entries_have_ids_and_an_event_is_added_once(store: Store) -> None:
     case = await with_case(store)
     event_id = uuid4()

@@ -82,6 +82,19 @@ async def test_bad_consents_are_refused_with_a_reason_and_nothing_is_recorded(st
         422,
         "interpreter_reference_missing",
     )
+    # ... and a reference without an interpreter contradicts the evidence (a new user's trial
+    # had it recorded): named by its fields, the reference itself never repeated.
+    contradicting = stack.consent_body(pid)
+    contradicting["evidence"] |= {"interpreter_used": False, "interpreter_reference": "TOLK-Zara"}
+    response = await stack.http.post(
+        f"/cases/{case_id}/consents", json=contradicting, headers=stack.token(Role.COUNSELLOR)
+    )
+    assert (response.status_code, response.json()["error"]) == (
+        422,
+        "interpreter_reference_without_interpreter",
+    )
+    assert "evidence.interpreter_used" in response.json()["detail"]
+    assert "Zara" not in response.text
     assert await stack.consents(case_id) == []
 
     first = await stack.grant(case_id, pid)

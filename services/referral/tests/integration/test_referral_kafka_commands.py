@@ -401,6 +401,33 @@ async def test_a_review_by_command_is_for_coordinators_only(stack: Any) -> None:
     assert "REVIEW-2025-0007" in done["review"]["reason"]
 
 
+@pytest.mark.expected_server_errors  # dead-letters a bad command on purpose (logged at ERROR)
+async def test_a_reference_without_an_interpreter_is_dead_lettered_and_the_next_applied(
+    stack: Any,
+) -> None:
+    """A command written before the rule (the contract still takes its shape) is refused with
+    the rule's code at once, names no reference, and the consumer goes on with the next one."""
+    case_id = await stack.open_case()
+    pid = (await stack.register_partner())["partner_id"]
+    contradicting = grant_command(stack, case_id, pid)
+    evidence = contradicting.evidence.model_copy(
+        update={"interpreter_used": False, "interpreter_reference": "TOLK-Zara-1"}
+    )
+    refused = await command(stack, contradicting.model_copy(update={"evidence": evidence}))
+    after = await command(stack, grant_command(stack, case_id, pid))
+
+    [letter] = await wait_for_dead_letters(stack, 1)
+    assert letter["dlq-error"].startswith(
+        "rejected: interpreter_reference_without_interpreter: "
+    ), letter
+    assert "evidence.interpreter_used" in letter["dlq-error"]
+    assert "Zara" not in letter["dlq-error"]
+    assert letter["dlq-attempts"] == "1"
+    assert await caused_by(stack, refused) == []
+    granted = await wait_for_effect(stack, after, ConsentGranted)
+    assert [c["consent_id"] for c in await stack.consents(case_id)] == [str(granted.consent_id)]
+
+
 async def test_commands_have_a_consumer_of_their_own(stack: Any) -> None:
     # The event consumer would skip a command (it has no handler for it): it never sees one,
     # so its retries and the command consumer's never hold each other up.

@@ -144,6 +144,9 @@ def test_each_bad_consent_says_why() -> None:
     assert codes(new(taken_at=NOW + timedelta(hours=1)), iom()) == ["taken_in_future"]
     assert codes(new(interpreter_used=True), iom()) == ["interpreter_reference_missing"]
     assert codes(new(interpreter_used=True, interpreter_reference="TVCG-1"), iom()) == []
+    assert codes(new(interpreter_reference="TVCG-1"), iom()) == [
+        "interpreter_reference_without_interpreter"
+    ]
 
 
 def test_only_an_origin_authority_is_a_forbidden_partner() -> None:

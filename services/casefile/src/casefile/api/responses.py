@@ -130,7 +130,11 @@ class OptionsTalk(_Answer):
     options: list[str]
     language: str
     interpreter_used: bool
-    materials: list[str]
+    materials: list[str] = Field(
+        description="Codes of `InformationMaterial`; a talk recorded before that list was closed"
+        " may hold another code (text, not the enum, so that it stays readable) until the"
+        " person is erased"
+    )
     discussed_on: date
     recorded_by: str
 

@@ -259,6 +259,12 @@ class FakeHistory(_Repo):
     async def options_discussed(self, case_id: UUID) -> list[dict[str, Any]]:
         return [dict(o) for c, o in self._s.options if c == case_id]
 
+    async def drop_unlisted_materials(self, case_id: UUID, listed: Sequence[str]) -> int:
+        talks = [o for c, o in self._s.options if c == case_id and set(o["materials"]) - {*listed}]
+        for talk in talks:
+            talk["materials"] = [code for code in talk["materials"] if code in listed]
+        return len(talks)
+
     async def add_correction(self, correction: DateCorrection) -> None:
         self._s.corrections.append(correction)
 

@@ -5,7 +5,12 @@ from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 from hub_contracts import CaseClosed, CaseOpened, PersonErased
-from hub_contracts.vocabulary import DeadlineKind, LocationType, ProcedureStage
+from hub_contracts.vocabulary import (
+    DeadlineKind,
+    InformationMaterial,
+    LocationType,
+    ProcedureStage,
+)
 from hub_runtime.errors import ConflictError
 
 from casefile import bodies as b
@@ -30,6 +35,9 @@ from casefile.handlers.deadlines import schedule
 from casefile.repository.audit import Tombstone
 from casefile.unit_of_work import CasefileUow
 from casefile.vault import PersonErasedError
+
+LISTED_MATERIALS: tuple[str, ...] = tuple(material.value for material in InformationMaterial)
+"""The material codes an options talk keeps after the person's erasure."""
 
 
 def _person(body: b.OpenCase | b.UpdatePerson) -> Person:
@@ -237,7 +245,8 @@ async def erase_person(message: m.ErasePerson, uow: CasefileUow, deps: Deps) -> 
     """Crypto-shredding: destroy the person's key; the ciphertexts become noise.
 
     Leaves a tombstone (who, when, why), keeps the coarse, non-personal case facts for the
-    timeline and statistics, and tells every service to forget (``PersonErased``). Always
+    timeline and statistics (options talks keep only material codes of `InformationMaterial`),
+    and tells every service to forget (``PersonErased``). Always
     possible on a closed case (the retention worker erases closed cases). Raises 404/410."""
     case = await writable_case(uow, message.case_id, closed_ok=True)
     now = deps.clock()
@@ -248,6 +257,9 @@ async def erase_person(message: m.ErasePerson, uow: CasefileUow, deps: Deps) -> 
     await uow.cases.mark_erased(case.case_id, now)
     # Deadlines go too: a family-location end date is a child's birthday in disguise.
     await uow.deadlines.delete_for_case(case.case_id)
+    # Material codes were open before the list was closed (a trial stored a person's name as
+    # one): an options talk keeps only the listed codes, which name nobody.
+    await uow.history.drop_unlisted_materials(case.case_id, LISTED_MATERIALS)
     await uow.case_events.forget_published(case.case_id)
     stone = Tombstone(case.case_id, now, message.by, message.reason)
     await uow.audit.add_tombstone(stone, kek_version=kek_version)

@@ -134,7 +134,7 @@ async def record_options(message: m.RecordOptions, uow: CasefileUow, deps: Deps)
         options=[o.value for o in options],
         language=body.language,
         interpreter_used=body.interpreter_used,
-        materials=list(body.materials),
+        materials=[material.value for material in body.materials],
         discussed_on=body.discussed_on,
         by=message.who.sub,
     )

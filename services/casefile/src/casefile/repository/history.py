@@ -1,10 +1,12 @@
 """SQL of the case's recorded history: decisions, stage changes, bottlenecks, options talks
-and corrections of a recorded date. Append-only: nothing here is ever updated or deleted.
+and corrections of a recorded date. Append-only: nothing here is ever updated or deleted, but
+for one clean-up at erasure (`drop_unlisted_materials`).
 
 The date the rules use for a decision or a stage change is its *current* date: the newest
 correction's date when it was corrected (``date_corrections``), else the date recorded.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -195,6 +197,19 @@ class PgHistory:
             case_id,
         )
         return [dict(r) for r in rows]
+
+    async def drop_unlisted_materials(self, case_id: UUID, listed: Sequence[str]) -> int:
+        """Remove from the case's options talks every material code not in ``listed``, keeping
+        the others in their order; returns how many talks changed. For the person's erasure:
+        talks recorded before the list was closed may hold an open code a person was named in."""
+        result = await self._conn.execute(
+            "UPDATE options_discussed SET materials = ARRAY(SELECT code FROM"
+            " unnest(materials) WITH ORDINALITY AS given(code, n) WHERE code = ANY($2::text[])"
+            " ORDER BY n) WHERE case_id = $1 AND NOT materials <@ $2::text[]",
+            case_id,
+            list(listed),
+        )
+        return int(result.split()[-1])
 
     async def add_correction(self, correction: DateCorrection) -> None:
         """Record a correction (the corrected row stays as it was recorded)."""

@@ -77,6 +77,18 @@ def consent_problems(
                 " informed.",
             )
         )
+    if not new.interpreter_used and new.interpreter_reference is not None:
+        # The evidence would contradict itself (a new user's trial had it accepted). Checked
+        # here, not in the body model: the HTTP body and the Kafka command meet in this rule,
+        # and a command already on the topic that breaks it is refused (dead-lettered with this
+        # code) instead of failing to decode; the sentence names the fields, never the value.
+        problems.append(
+            Problem(
+                "interpreter_reference_without_interpreter",
+                "evidence.interpreter_reference is given but evidence.interpreter_used is false:"
+                " give a reference only when an interpreter took part.",
+            )
+        )
     overlapping = [c for c in existing if overlaps(new, c)]
     if overlapping:
         problems.append(

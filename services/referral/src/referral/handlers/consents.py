@@ -39,7 +39,8 @@ async def grant_consent(message: RecordConsent, uow: ReferralUnitOfWork, deps: D
     The form and interpreter references are stored sealed under the case's key. Raises
     `ForbiddenError` (403 ``partner_origin_authority``: an origin-country authority, now or
     ever), `InvalidError` (422: unknown partner, purpose not allowed, backdated, inverted or too
-    long validity, art. 49(1)(a) GDPR information missing for a partner outside the EU/EEA) or
+    long validity, art. 49(1)(a) GDPR information missing for a partner outside the EU/EEA, an
+    interpreter without a reference or a reference without an interpreter) or
     `ConflictError` (409: an overlapping consent, a closed case; the codes are
     `domain.consent_rules`'), `CaseNotKnownYetError`, `PersonErasedError`."""
     command, case_id = message.consent, message.case_id
