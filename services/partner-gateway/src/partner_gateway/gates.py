@@ -2,7 +2,8 @@
 
 Called at the moment data or news of a referral would leave: the delivery worker right before
 it sends a ``referral.ready`` (not only when it was queued), the pull inbox when it lists one,
-and the disclosure before casefile is asked and again in the transaction that logs it.
+and the disclosure before casefile is asked and again in the transaction that logs it. A
+partner's report asks too (`judge_report`), and only an erasure stops it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ async def judge(uow: GatewayUnitOfWork, referral: Referral, today: date) -> poli
     otherwise why not (see :func:`partner_gateway.domain.policy.refusal`). The facts are read
     fresh, in one query (``uow.referrals.gate_facts``)."""
     return decide(referral, await uow.referrals.gate_facts(referral), today)
+
+
+async def judge_report(
+    uow: GatewayUnitOfWork, referral: Referral, today: date
+) -> policy.Refusal | None:
+    """None when the partner's report on the referral may be taken on ``today``; otherwise
+    why not (:func:`partner_gateway.domain.policy.report_refusal`: the person erased). The
+    same fresh facts and verdict as `judge`; only the rules that stop a report count."""
+    facts = await uow.referrals.gate_facts(referral)
+    found = policy.verdict(referral, facts.partner, facts.consent, facts.case, today)
+    return policy.report_refusal(found)
 
 
 def decide(referral: Referral, facts: GateFacts, today: date) -> policy.Refusal | None:

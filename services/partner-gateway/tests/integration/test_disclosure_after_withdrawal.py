@@ -1,11 +1,20 @@
-"""After withdrawal or erasure: 410 Gone, and nothing is logged as disclosed."""
+"""After withdrawal or erasure: 410 Gone, and nothing is logged as disclosed (after an erasure,
+nothing reported about the person either)."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
-from hub_contracts import ConsentGranted, DataCategory, DisclosureMade, PersonErased, Purpose
+from hub_contracts import (
+    ConsentGranted,
+    DataCategory,
+    DisclosureMade,
+    MonitoringReported,
+    PartnerStatusReportedV2,
+    PersonErased,
+    Purpose,
+)
 
 from .conftest import Gateway
 
@@ -68,6 +77,21 @@ async def test_after_person_erased_the_referral_is_gone(gateway: Gateway) -> Non
     response = await _fetch(gateway, partner_id, referral_id)
     assert (response.status_code, response.json()["error"]) == (410, "person_erased")
     assert await gateway.disclosures(referral_id) == []
+
+    # Nor is anything more taken about the person: the partner's reports get the GET's answer
+    # and put nothing on Kafka for the erased person's case.
+    for route, body in (
+        ("status", {"status": "in_progress"}),
+        ("monitoring", {"months_after_return": 3, "outcomes": ["safety_concern"]}),
+    ):
+        headers = {**gateway.as_partner(partner_id), "Idempotency-Key": f"k-{uuid.uuid4()}"}
+        report = await gateway.http.post(
+            f"/partner/referrals/{referral_id}/{route}", json=body, headers=headers
+        )
+        assert report.status_code == 410, report.text
+        assert report.json() == response.json()
+    assert await gateway.emitted(PartnerStatusReportedV2) == []
+    assert await gateway.emitted(MonitoringReported) == []
 
 
 async def test_a_withdrawal_arriving_before_its_grant_still_wins(gateway: Gateway) -> None:

@@ -7,6 +7,7 @@ import pytest
 from hub_contracts import MonitoringOutcome, MonitoringReported, PartnerStatusReportedV2
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.idempotency import fingerprint
+from partner_gateway.api.models import NO_PROBLEMS_ALONE
 
 from .conftest import Gateway, GatewayFactory
 
@@ -221,3 +222,36 @@ async def test_monitoring_reports_become_events(gateway: Gateway) -> None:
         )
         assert refused.status_code == 422
     assert len(await gateway.emitted(MonitoringReported)) == 1
+
+
+async def test_monitoring_takes_months_as_a_json_number_and_no_problems_only_alone(
+    gateway: Gateway,
+) -> None:
+    """A new user's trial: "3" (a string) and no_problems beside safety_concern got 202. Both are
+    422 in the hub's shape, naming the field and repeating no value sent."""
+    partner_id, _, referral_id = await _referral(gateway)
+    months = "months_after_return: should be a whole number"
+    alone = f"outcomes: {NO_PROBLEMS_ALONE}"
+    for body, reason in (
+        ({"months_after_return": "3", "outcomes": ["reintegration_step"]}, months),
+        ({"months_after_return": 3, "outcomes": ["no_problems", "safety_concern"]}, alone),
+        ({"months_after_return": 3, "outcomes": ["reintegration_step", "no_problems"]}, alone),
+    ):
+        refused = await gateway.http.post(
+            f"/partner/referrals/{referral_id}/monitoring",
+            json=body,
+            headers={**gateway.as_partner(partner_id), "Idempotency-Key": _key()},
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json() == {"error": "invalid_request", "detail": reason, "reasons": [reason]}
+    assert await gateway.emitted(MonitoringReported) == []
+
+    # No problems alone, and any other set, still pass.
+    for outcomes in (["no_problems"], ["reintegration_step", "safety_concern"]):
+        taken = await gateway.http.post(
+            f"/partner/referrals/{referral_id}/monitoring",
+            json={"months_after_return": 3, "outcomes": outcomes},
+            headers={**gateway.as_partner(partner_id), "Idempotency-Key": _key()},
+        )
+        assert taken.status_code == 202, taken.text
+    assert len(await gateway.emitted(MonitoringReported)) == 2

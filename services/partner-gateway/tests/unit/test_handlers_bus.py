@@ -21,11 +21,14 @@ from hub_contracts import (
     DeclineReason,
     DisclosureMade,
     EventPayload,
+    MonitoringOutcome,
+    MonitoringReported,
     NoticeSentV2,
     PartnerRegistered,
     PartnerReportedStatus,
     PartnerStatusReportedV2,
     PartnerType,
+    PersonErased,
     Purpose,
     ReferralApproved,
     ReferralStatus,
@@ -44,6 +47,7 @@ from hub_runtime.errors import (
     PermanentEventError,
     UnauthenticatedError,
 )
+from hub_runtime.http import status_of
 from partner_gateway import messages as m
 from partner_gateway.api import partner
 from partner_gateway.casefile_client import CasefileRefusedError
@@ -285,6 +289,45 @@ async def test_suspension_and_resumption_follow_referral_and_tell_the_partner(hu
     kinds = [n["kind"] for n in hub.state.notices.values()]
     assert kinds == ["suspension", "resumption"]
     assert (await hub.bus.dispatch(report)).status == "accepted"
+
+
+async def test_after_an_erasure_reports_get_the_gets_410_and_emit_nothing(hub: Hub) -> None:
+    partner_id = await hub.partner()
+    case_id, _, referral_id = await hub.referral(partner_id)
+    await hub.deliver(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)), case_id)
+    with pytest.raises(GoneError) as fetched:
+        await disclose(hub.bus, partner_id, referral_id)
+
+    def reports(referral: UUID) -> tuple[m.ReportStatus, m.ReportMonitoring]:
+        return (
+            m.ReportStatus(partner_id, referral, PartnerReportedStatus.IN_PROGRESS, None),
+            m.ReportMonitoring(partner_id, referral, 3, (MonitoringOutcome.SAFETY_CONCERN,)),
+        )
+
+    for report in reports(referral_id):
+        with pytest.raises(GoneError) as refused:
+            await hub.bus.dispatch(report)
+        # The GET's own answer: one rule, one code, one status.
+        assert (refused.value.code, status_of(refused.value)) == ("person_erased", 410)
+        assert (refused.value.code, refused.value.reason) == (
+            fetched.value.code,
+            fetched.value.reason,
+        )
+    assert hub.emitted(PartnerStatusReportedV2) == hub.emitted(MonitoringReported) == []
+
+    # A withdrawal alone does not stop a late answer (taken for the record) ...
+    case_id, consent_id, withdrawn = await hub.referral(partner_id)
+    await hub.withdraw(case_id, consent_id, partner_id)
+    for report in reports(withdrawn):
+        await hub.bus.dispatch(report)
+    assert len(hub.emitted(PartnerStatusReportedV2)) == len(hub.emitted(MonitoringReported)) == 1
+    # ... but an erasure after it does.
+    await hub.deliver(PersonErased(case_id=case_id, erased_at=datetime.now(UTC)), case_id)
+    for report in reports(withdrawn):
+        with pytest.raises(GoneError) as refused:
+            await hub.bus.dispatch(report)
+        assert refused.value.code == "person_erased"
+    assert len(hub.emitted(PartnerStatusReportedV2)) == len(hub.emitted(MonitoringReported)) == 1
 
 
 async def test_a_status_report_follows_the_lifecycle_and_emits_once_accepted(hub: Hub) -> None:

@@ -7,9 +7,18 @@ from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
-from hub_contracts.codes import BoundedInt, ClientId, ClientSecret, UniqueItems
+from hub_contracts.codes import ClientId, ClientSecret, UniqueItems
 from hub_runtime.edge import ErrorBody
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 
 class _Strict(BaseModel):
@@ -58,13 +67,37 @@ class StatusReport(_Strict):
         return self
 
 
-class MonitoringReport(_Strict):
-    """Post-return monitoring: months after the return (0-120) and closed outcomes."""
+NO_PROBLEMS_ALONE = (
+    "the outcome that reports no problems is given alone, never together with another outcome"
+)
+"""The reason of a contradictory set of outcomes; it names no value (a value sent is never
+repeated back, and the validation reasons would blank a sentence that quotes one)."""
 
-    months_after_return: Annotated[int, BoundedInt(0, 120)]
-    outcomes: Annotated[list[MonitoringOutcome], UniqueItems()] = Field(
-        min_length=1, max_length=len(MonitoringOutcome)
+
+class MonitoringReport(_Strict):
+    """Post-return monitoring: months after the return (0-120, a JSON whole number) and closed
+    outcomes (``no_problems`` only alone)."""
+
+    # A JSON number and nothing else, as `StrictBool` is true or false only: "3" (a string)
+    # was taken as 3 while 3.0 and true were refused (a new user's trial). The portal's form
+    # reads its text field into a number first (`api.portal.forms`).
+    months_after_return: StrictInt = Field(
+        ge=0, le=120, description="Whole months since the return, 0 to 120 (a JSON number)"
     )
+    outcomes: Annotated[list[MonitoringOutcome], UniqueItems()] = Field(
+        min_length=1,
+        max_length=len(MonitoringOutcome),
+        description="What was observed, closed codes; no_problems only alone (422 otherwise)",
+    )
+
+    @field_validator("outcomes")
+    @classmethod
+    def _no_problems_alone(cls, outcomes: list[MonitoringOutcome]) -> list[MonitoringOutcome]:
+        # "No problems" beside a safety concern contradicts itself; the rule is the request's,
+        # not the event's, so records already on Kafka still decode.
+        if MonitoringOutcome.NO_PROBLEMS in outcomes and len(outcomes) > 1:
+            raise ValueError(NO_PROBLEMS_ALONE)
+        return outcomes
 
 
 class TokenRequest(_Strict):

@@ -108,7 +108,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         status_code=202,
         summary="Report a status",
         response_model=out.StatusAccepted,
-        responses=errors(409),
+        responses=errors(409, 410),
     )
     async def status(
         referral_id: PathId,
@@ -124,6 +124,7 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         status_code=202,
         summary="Post-return",
         response_model=out.MonitoringAccepted,
+        responses=errors(410),
     )
     async def monitoring(
         referral_id: PathId,

@@ -144,6 +144,22 @@ def refusal(found: policy.Verdict, status: ReferralStatus | None) -> Refusal | N
     return None
 
 
+STOPS_REPORTS: frozenset[policy.Rule] = frozenset({policy.Rule.PERSON_ERASED})
+"""The failing rules that refuse a partner's report as well (status and monitoring).
+
+Once the person is erased, nothing more is taken about them (GDPR art. 17): a report would put
+new facts about the erased person's case on Kafka. A late answer after a consent withdrawal or
+expiry is still taken for the record (referral ignores it), so those rules do not stop one."""
+
+
+def report_refusal(found: policy.Verdict) -> Refusal | None:
+    """Why a partner's report on the referral is refused, or None when it is taken: `refusal`
+    of the verdict's failures that are in :data:`STOPS_REPORTS` only, so the code and the
+    kind (410 gone for ``person_erased``) are those every gate answers for the same rule."""
+    stopping = policy.Verdict(tuple(rule for rule in found.failures if rule in STOPS_REPORTS))
+    return refusal(stopping, None)
+
+
 def legal_basis(partner_countries: frozenset[str]) -> LegalBasis:
     """Art. 49(1)(a) explicit consent when data leaves the EEA, else art. 6(1)(a) consent."""
     if partner_countries and partner_countries <= EEA_COUNTRIES:

@@ -14,11 +14,11 @@ from hub_contracts import (
 )
 from hub_runtime.errors import ConflictError, NotFoundError
 
+from partner_gateway import gates
 from partner_gateway.deps import Deps
 from partner_gateway.domain.model import Referral
 from partner_gateway.domain.policy import SUSPENDED, is_origin_authority
 from partner_gateway.domain.reports import check_report
-from partner_gateway.gates import OriginAuthorityRefusedError
 from partner_gateway.messages import (
     AcknowledgeNotice,
     MonitoringAccepted,
@@ -38,8 +38,18 @@ async def _own_referral(uow: GatewayUnitOfWork, partner_id: UUID, referral_id: U
         raise NotFoundError("the referral")
     partner = await uow.partners.get(partner_id)
     if referral.partner_type is PartnerType.AUTHORITY_ORIGIN or is_origin_authority(partner):
-        raise OriginAuthorityRefusedError()
+        raise gates.OriginAuthorityRefusedError()
     return referral
+
+
+async def _refuse_if_erased(uow: GatewayUnitOfWork, referral: Referral, deps: Deps) -> None:
+    """Raises `GoneError` ``person_erased`` (410, the answer the referral's GET gives) once
+    the person is erased: nothing more is taken, nor emitted, about them (GDPR art. 17). The
+    rule is the gates' (`gates.judge_report`); a withdrawn or expired consent does not stop a
+    report (a late answer is taken for the record)."""
+    refusal = await gates.judge_report(uow, referral, deps.clock.today())
+    if refusal is not None:
+        raise gates.as_error(refusal)
 
 
 async def report_status(
@@ -49,7 +59,8 @@ async def report_status(
     (`hub_contracts.referral_lifecycle`, the rule referral applies) and emitting
     ``PartnerStatusReported.v2`` (the reason a closed ``DeclineReason``).
 
-    Raises `NotFoundError`, `ForbiddenError` (see `_own_referral`), `ConflictError`
+    Raises `NotFoundError`, `ForbiddenError` (see `_own_referral`), `GoneError`
+    ``person_erased`` once the person is erased (nothing emitted), `ConflictError`
     ``referral_suspended`` while the referral is suspended (a report must not move it out of
     suspension; it may resume) and ``impossible_transition`` out of lifecycle order (nothing
     emitted). Repeats and late answers after a withdrawal or expiry pass."""
@@ -57,6 +68,8 @@ async def report_status(
     # The row lock makes concurrent reports on one referral take turns: each is checked
     # against the status the one before left (both "accepted" and "declined" never pass).
     current = await uow.referrals.lock_status(message.referral_id)
+    # After the lock: an erasure withdrawing this open referral commits before it is read.
+    await _refuse_if_erased(uow, referral, deps)
     if current is ReferralStatus.SUSPENDED:
         raise ConflictError(
             "the referral is suspended for now; report again once it resumes", code=SUSPENDED
@@ -91,8 +104,10 @@ async def report_monitoring(
     message: ReportMonitoring, uow: GatewayUnitOfWork, deps: Deps
 ) -> MonitoringAccepted:
     """Post-return monitoring facts: ``MonitoringReported`` is emitted. Raises as
-    `_own_referral`."""
+    `_own_referral`, and `GoneError` ``person_erased`` once the person is erased (nothing
+    emitted)."""
     referral = await _own_referral(uow, message.partner_id, message.referral_id)
+    await _refuse_if_erased(uow, referral, deps)
     envelope = uow.emit(
         MonitoringReported(
             case_id=referral.case_id,

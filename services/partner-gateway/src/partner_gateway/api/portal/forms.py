@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from hub_contracts.codes import PG_BIGINT_MAX, BoundedInt
 from hub_runtime import idempotency
 from hub_runtime.bus import IdempotencyKey, Message
 from hub_runtime.errors import DomainError, UnauthenticatedError
 from hub_runtime.http import status_of
 from hub_runtime.path_ids import PathId
 from hub_runtime.staff_pages import form_fields
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from partner_gateway import messages as m
 from partner_gateway.api.models import MonitoringReport, StatusReport
@@ -39,6 +40,10 @@ Form = dict[str, list[str]]
 Build = Callable[[Form, StaffSession], tuple[Message[Any], Any, str]]
 """From the form and who sends it: the message, the body to fingerprint, the ``done`` code."""
 
+
+_FORM_NUMBER: TypeAdapter[int] = TypeAdapter(Annotated[int, BoundedInt(0, PG_BIGINT_MAX)])
+"""A whole number typed into a form field (text: ASCII digits only, `BoundedInt`); the API's
+body, which takes a JSON number only, then checks its range."""
 
 _CHECKBOXES = frozenset({"outcomes"})
 """The monitoring form's one repeated field: an outcome checkbox each (referral.html)."""
@@ -197,7 +202,9 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal, limiter: RateLimits)
         def build(form: Form, staff: StaffSession) -> tuple[Message[Any], Any, str]:
             body = MonitoringReport.model_validate(
                 {
-                    "months_after_return": one(form, "months_after_return"),
+                    "months_after_return": _FORM_NUMBER.validate_python(
+                        one(form, "months_after_return")
+                    ),
                     "outcomes": form.get("outcomes", []),
                 }
             )
