@@ -32,6 +32,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     field_validator,
     model_validator,
 )
@@ -225,7 +226,7 @@ class ScheduleExtension(_Command):
     ``deadline_rule``)."""
 
     kind: Literal["extension"]
-    weeks: int = Field(ge=1, le=12)
+    weeks: StrictInt = Field(ge=1, le=12)  # a JSON whole number: not "3", 3.0 or true
     cooperating: StrictBool
 
 
@@ -236,7 +237,7 @@ class ScheduleEntryBan(_Command):
 
     kind: Literal["entry_ban_end"]
     starts_on: CalendarDate
-    years: int = Field(default=2, ge=1, le=10)
+    years: StrictInt = Field(default=2, ge=1, le=10)
 
 
 class ScheduleFamilyDetention(_Command):
