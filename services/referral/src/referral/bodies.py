@@ -17,7 +17,7 @@ from hub_contracts.commands.referral import ConsentEvidence
 from hub_contracts.countries import IsoCountryCode
 from hub_contracts.ids import CanonicalUuid
 from hub_contracts.text import HumanLine, HumanName, HumanText
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from referral.domain.partner_changes import ChangeReason
 from referral.domain.policy import ReviewAction
@@ -75,7 +75,7 @@ class RegisterPartner(_Command):
 class UpdatePartner(RegisterPartner):
     """The directory entry as it is now (a renewed agreement, a removed organisation)."""
 
-    active: bool = Field(
+    active: StrictBool = Field(  # JSON true or false: pydantic's lax bool took "no", 0, "off"
         default=True, description="False removes it: no new consent or referral to it."
     )
     change_reason: ChangeReason | None = Field(
