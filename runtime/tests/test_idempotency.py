@@ -17,6 +17,7 @@ from hub_runtime.idempotency import (
     classify,
     fingerprint,
     idempotently,
+    stored_key,
 )
 from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.settings import HubSettings
@@ -86,6 +87,44 @@ async def test_the_same_key_and_request_does_the_work_once_and_repeats_the_answe
     # Another client's identical key is another key.
     other = await idempotently(uows, "staff:bob", "key-00000001", h, action)
     assert other == (201, {"n": 2, "what": "a"}, False)
+
+
+@pytest.mark.integration
+async def test_a_key_is_stored_as_its_digest_never_as_typed(pool: asyncpg.Pool) -> None:
+    typed = "Zarina_Probeperson_31655550199"  # a client may type anything, a name too
+    h = fingerprint("r", {"what": "a"})
+    uows = lambda: UnitOfWork(pool, source="test")  # noqa: E731
+    _, action = counting_action("a")
+    await idempotently(uows, "staff:alice", typed, h, action)
+    assert await idempotently(uows, "staff:alice", typed, h, action) == (
+        201,
+        {"n": 1, "what": "a"},
+        True,
+    )
+    stored = await pool.fetchval("SELECT string_agg(scope || key, ',') FROM hub_idempotency_keys")
+    assert "Probeperson" not in stored
+    assert stored == "staff:alice" + stored_key(typed)
+
+
+@pytest.mark.integration
+async def test_keys_stored_before_are_hashed_by_the_migration(
+    hub_settings: HubSettings, fresh_database: str
+) -> None:
+    pool = await create_pool(hub_settings.pg_dsn, fresh_database)
+    try:
+        async with pool.acquire() as conn:
+            earlier = [m for m in runtime_migrations() if not m[0].endswith("_digest.sql")]
+            await apply_migrations(conn, earlier)
+            await conn.execute(
+                "INSERT INTO hub_idempotency_keys (scope, key, request_hash, response_status,"
+                " response_body) VALUES ('staff:alice', 'key-00000001', 'h', 201, '{}')"
+            )
+            await apply_migrations(conn, runtime_migrations())
+            assert await conn.fetchval("SELECT key FROM hub_idempotency_keys") == stored_key(
+                "key-00000001"
+            )
+    finally:
+        await pool.close()
 
 
 @pytest.mark.integration

@@ -118,6 +118,7 @@ async def idempotently(
     uow_factory: Callable[[], W], scope: str, key: str, request_hash: str, action: Action[W]
 ) -> tuple[int, Any, bool]:
     """Run ``action`` once per (scope, key): (status, body, replayed)."""
+    key = stored_key(key)
     async with uow_factory() as uow:
         existing = await _claim(uow.conn, scope, key, request_hash)
         await uow.commit()
@@ -176,6 +177,13 @@ class PostgresKeys(Generic[W]):
             self._uow_factory, scope, key, request_hash, answered
         )
         return body, replayed
+
+
+def stored_key(key: str) -> str:
+    """What is stored for a client's key: its SHA-256 hex digest (64 characters). A key is only
+    compared for equality, and a client may type anything into it, a name too; the digest keeps
+    it out of the database (migration ``hub_runtime/0004`` hashed the keys stored before)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 async def _claim(conn: Connection, scope: str, key: str, request_hash: str) -> StoredKey | None:

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from hub_contracts import MonitoringOutcome, MonitoringReported, PartnerStatusReportedV2
 from hub_runtime.auth import Role, mint_token
-from hub_runtime.idempotency import fingerprint
+from hub_runtime.idempotency import fingerprint, stored_key
 from partner_gateway.api.models import NO_PROBLEMS_ALONE
 
 from .conftest import Gateway, GatewayFactory
@@ -86,7 +86,7 @@ async def test_a_key_still_in_progress_is_409(gateway: Gateway) -> None:
     await gateway.runtime.context.pool.execute(
         "INSERT INTO hub_idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)",
         f"partner:{partner_id}",
-        key,
+        stored_key(key),
         fingerprint(f"status:{referral_id}", {"status": "in_progress", "reason_code": None}),
     )
     response = await _status(gateway, partner_id, referral_id, body, key)
