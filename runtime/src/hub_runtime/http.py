@@ -26,7 +26,7 @@ from hub_runtime.edge import (
     error_response,
     on_http_exception,
 )
-from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware
+from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware, HostFieldMiddleware
 from hub_runtime.edge_pages import ErrorPage, ErrorPagesMiddleware
 from hub_runtime.edge_shape import refuse_what_is_not_taken
 from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liveness
@@ -228,6 +228,8 @@ def create_app(
     (`hub_runtime.edge_pages.add_error_page`); HEAD works on every GET route; the OpenAPI
     document lists each route's error statuses (see `hub_runtime.openapi_errors`).
 
+    A request that does not name its host once is 400 ``host_missing``, ``host_repeated`` or
+    ``host_invalid`` (`hub_runtime.edge_limits.HostFieldMiddleware`, RFC 9112 section 3.2).
     A body, a query parameter or a repeated scalar query parameter the operation does not take
     is 400 (`hub_runtime.edge_shape`), except under ``form_prefixes`` and ``page_prefixes``,
     whose routes read their own forms and query. A path without its route is the hub's 404,
@@ -253,6 +255,7 @@ def create_app(
     app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes, page_prefixes=page_prefixes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(ContentEncodingMiddleware)  # before the body is read
+    app.add_middleware(HostFieldMiddleware)  # RFC 9112 section 3.2, inside the head's limits
     app.add_middleware(HeadLimitMiddleware)
     # Outside the limits, so their refusals too become a service's page (`add_error_page`).
     pages: dict[str, ErrorPage] = {}
