@@ -85,3 +85,19 @@ async def test_the_pages_under_form_prefixes_keep_their_own_query_and_forms() ->
     assert (await _ask("GET", "/pages?lang=en&lang=fr")).json() == {"query": {"lang": "fr"}}
     assert (await _ask("POST", "/pages/form", content=b"a=1", headers=FORM)).json() == {"read": 3}
     assert _code(await _ask("GET", "/paged?lang=en")) == "unknown_query_parameter"
+
+
+async def test_the_api_descriptions_take_no_query_parameter_nor_body_as_every_route() -> None:
+    """``/openapi.json``, ``/docs`` and ``/redoc`` answered 200 to ``?x=`` (a new user's trial)
+    where every operation refuses it; now the same 400s, never naming what was typed."""
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert (await _ask("GET", path)).status_code == 200, path
+        assert (await _ask("HEAD", path)).status_code == 200, path
+        unknown = await _ask("GET", path + "?Fatima-Haddad=1987")
+        assert _code(unknown) == "unknown_query_parameter", path
+        assert unknown.json()["detail"].endswith("this operation takes no query parameters")
+        assert "Fatima" not in unknown.text
+        sent = await _ask(
+            "GET", path, content=b'{"a": 1}', headers={"content-type": "application/json"}
+        )
+        assert _code(sent) == "body_not_expected", path

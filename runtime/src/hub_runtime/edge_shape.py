@@ -23,7 +23,13 @@ Not applied to paths under ``form_prefixes`` (`hub_runtime.edge.under_prefixes`)
 pages (``/dashboard``, ``/portal``) read their own forms (`hub_runtime.staff_pages.form_fields`)
 and their own query (a browser's language link adds ``?lang=``), and the gateway's token
 endpoint parses its own form or JSON, ignoring parameters it does not know (RFC 6749 section
-3.2). Nor to what is not a FastAPI operation (``/openapi.json``, ``/docs``).
+3.2).
+
+The API descriptions (``/openapi.json``, ``/docs``, ``/redoc``) are no FastAPI operations (no
+dependency runs for them); `refuse_on_descriptions` gives them the same rules: they take no
+query parameter and no body (they accepted ``?x=`` with 200 while every route refused it).
+Swagger UI's ``/docs/oauth2-redirect`` is left as it is: its query is an authorization
+server's answer (RFC 6749 section 4.1.2), whose parameters the hub does not choose.
 
 A route's parameters are those of ``scope["route"]``'s dependant: its endpoint's and those of
 the dependencies given to its router or its decorator; a query parameter declared by a
@@ -34,11 +40,13 @@ one).
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_flat_params, get_validation_alias
 from fastapi.routing import APIRoute
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub_runtime.edge import under_prefixes
 from hub_runtime.errors import BadRequestError
@@ -96,15 +104,49 @@ def refuse_what_is_not_taken(
         taken = known.get(id(route))
         if taken is None:
             taken = known[id(route)] = takes(route)
-        if not taken.body and await request.body():
-            raise BadRequestError(
-                "this operation takes no request body: send it without one",
-                code="body_not_expected",
-                reasons=["body: this operation takes no request body"],
-            )
-        _check_query(request, taken)
+        await _check(request, taken)
 
     return refuse_unknown
+
+
+NOTHING = Takes(body=False, query=(), repeatable=frozenset())
+"""What an API description's page takes: no body, no query parameter."""
+
+
+def refuse_on_descriptions(app: FastAPI) -> None:
+    """Give ``app``'s API descriptions (its ``openapi_url``, ``docs_url`` and ``redoc_url``,
+    plain Starlette routes) the rules of every operation: a body or any query parameter is
+    400 ``body_not_expected`` or ``unknown_query_parameter`` (`BadRequestError`, answered by
+    the app's handler in the hub's shape). Call once, after FastAPI has added them."""
+    paths = {app.openapi_url, app.docs_url, app.redoc_url} - {None}
+    for route in app.router.routes:
+        if isinstance(route, Route) and not isinstance(route, APIRoute) and route.path in paths:
+            route.app = _taking_nothing(route.app)
+
+
+def _taking_nothing(page: ASGIApp) -> ASGIApp:
+    async def checked(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        body = await request.body()
+        await _check(request, NOTHING)
+
+        async def replay() -> Message:  # the body once more, for the page (it reads none)
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await page(scope, replay, send)
+
+    return checked
+
+
+async def _check(request: Request, taken: Takes) -> None:
+    """Raises `BadRequestError` for a body ``taken`` has none of, then as `_check_query`."""
+    if not taken.body and await request.body():
+        raise BadRequestError(
+            "this operation takes no request body: send it without one",
+            code="body_not_expected",
+            reasons=["body: this operation takes no request body"],
+        )
+    _check_query(request, taken)
 
 
 def _check_query(request: Request, taken: Takes) -> None:

@@ -28,7 +28,7 @@ from hub_runtime.edge import (
 )
 from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware, HostFieldMiddleware
 from hub_runtime.edge_pages import ErrorPage, ErrorPagesMiddleware
-from hub_runtime.edge_shape import refuse_what_is_not_taken
+from hub_runtime.edge_shape import refuse_on_descriptions, refuse_what_is_not_taken
 from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liveness
 from hub_runtime.health import readiness as readiness_report
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
@@ -245,6 +245,7 @@ def create_app(
         telemetry=NO_FRAMEWORK_TELEMETRY,
         dependencies=[Depends(refuse_what_is_not_taken(form_prefixes + page_prefixes))],
     )
+    refuse_on_descriptions(app)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
