@@ -232,18 +232,19 @@ def create_app(
     ``host_invalid`` (`hub_runtime.edge_limits.HostFieldMiddleware`, RFC 9112 section 3.2).
     A body, a query parameter or a repeated scalar query parameter the operation does not take
     is 400 (`hub_runtime.edge_shape`), except under ``form_prefixes`` and ``page_prefixes``,
-    whose routes read their own forms and query. A path without its route is the hub's 404,
-    never Starlette's 307 to the path with or without a final slash
-    (``redirect_slashes=False``): that redirect copied the query, which may hold personal
-    data, into ``Location`` (a page that wants such a redirect has a route of its own, e.g.
-    the portal's ``/portal`` to ``/portal/``)."""
+    whose routes read their own forms and query (a page's query parameter given twice is
+    still 400 ``query_parameter_repeated``, the page's own error page for a browser). A path
+    without its route is the hub's 404, never Starlette's 307 to the path with or without a
+    final slash (``redirect_slashes=False``): that redirect copied the query, which may hold
+    personal data, into ``Location`` (a page that wants such a redirect has a route of its
+    own, e.g. the portal's ``/portal`` to ``/portal/``)."""
     app = FastAPI(
         title=title,
         description=description,
         version="1",
         redirect_slashes=False,
         telemetry=NO_FRAMEWORK_TELEMETRY,
-        dependencies=[Depends(refuse_what_is_not_taken(form_prefixes + page_prefixes))],
+        dependencies=[Depends(refuse_what_is_not_taken(form_prefixes, page_prefixes))],
     )
     refuse_on_descriptions(app)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
