@@ -50,7 +50,7 @@ async def _call(app: Any, method: str, path: str, chunks: list[bytes], hang: boo
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
-        "headers": [(b"content-type", b"application/json")],
+        "headers": [(b"host", b"t"), (b"content-type", b"application/json")],
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "scheme": "http",
@@ -104,7 +104,7 @@ async def test_a_client_that_walks_away_mid_body_is_not_a_server_error(
 
     scope = {
         "type": "http", "method": "POST", "path": "/things", "raw_path": b"/things",
-        "query_string": b"", "headers": [(b"content-type", b"application/json")],
+        "query_string": b"", "headers": [(b"host", b"t"), (b"content-type", b"application/json")],
         "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "http",
         "server": ("t", 80), "client": ("c", 1), "root_path": "",
     }  # fmt: skip

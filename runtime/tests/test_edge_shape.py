@@ -85,3 +85,63 @@ async def test_the_pages_under_form_prefixes_keep_their_own_query_and_forms() ->
     assert (await _ask("GET", "/pages?lang=en&lang=fr")).json() == {"query": {"lang": "fr"}}
     assert (await _ask("POST", "/pages/form", content=b"a=1", headers=FORM)).json() == {"read": 3}
     assert _code(await _ask("GET", "/paged?lang=en")) == "unknown_query_parameter"
+
+
+async def test_the_api_descriptions_take_no_query_parameter_nor_body_as_every_route() -> None:
+    """``/openapi.json``, ``/docs`` and ``/redoc`` answered 200 to ``?x=`` (a new user's trial)
+    where every operation refuses it; now the same 400s, never naming what was typed."""
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert (await _ask("GET", path)).status_code == 200, path
+        assert (await _ask("HEAD", path)).status_code == 200, path
+        unknown = await _ask("GET", path + "?Fatima-Haddad=1987")
+        assert _code(unknown) == "unknown_query_parameter", path
+        assert unknown.json()["detail"].endswith("this operation takes no query parameters")
+        assert "Fatima" not in unknown.text
+        sent = await _ask(
+            "GET", path, content=b'{"a": 1}', headers={"content-type": "application/json"}
+        )
+        assert _code(sent) == "body_not_expected", path
+
+
+def _pages_app() -> FastAPI:
+    app = create_app(
+        service="t",
+        title="t",
+        description="",
+        max_body_bytes=2048,
+        readiness={},
+        page_prefixes=("/board/",),
+    )
+
+    @app.get("/board")
+    async def board(period: str = "") -> dict[str, str]:
+        return {"period": period}
+
+    @app.get("/board/reset")
+    async def reset(request: Request) -> dict[str, str]:
+        return {"code": request.query_params.get("code", "")}
+
+    return app
+
+
+async def test_a_page_refuses_a_query_parameter_given_twice_and_ignores_an_unknown_one() -> None:
+    """A new user's trial: the dashboard read the last of ``?period=`` twice, the portal's reset
+    page the first of ``?code=``; both are now 400 ``query_parameter_repeated``, naming only a
+    parameter the page declares. A parameter no page knows (a link's tracking) still passes."""
+    transport = httpx.ASGITransport(app=_pages_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        declared = await client.get("/board?period=2026-10&period=2026-11")
+        own = await client.get("/board/reset?code=Fatima-1987&code=B")
+        undeclared = await client.get("/board/reset?Fatima-Haddad=1&Fatima-Haddad=2")
+        tracked = await client.get("/board?period=2026-10&utm_source=mail")
+        once = await client.get("/board/reset?code=A")
+    assert _code(declared) == "query_parameter_repeated"
+    assert declared.json()["reasons"] == ["query.period: is given more than once"]
+    assert "2026-1" not in declared.text
+    for refused in (own, undeclared):
+        assert _code(refused) == "query_parameter_repeated"
+        assert len(refused.json()["reasons"]) == 1
+        assert "Fatima" not in refused.text
+        assert "code" not in refused.json()["reasons"][0]  # not declared: not named
+    assert tracked.json() == {"period": "2026-10"}
+    assert once.json() == {"code": "A"}

@@ -1,8 +1,10 @@
 """The edge's limits: how long a request's target and header fields may be
-(`HeadLimitMiddleware`), how big a body may be and how long it may take (`BodyLimitMiddleware`),
+(`HeadLimitMiddleware`), that an HTTP/1.1 request names its host once (`HostFieldMiddleware`),
+how big a body may be and how long it may take (`BodyLimitMiddleware`),
 and how many requests may be in flight at once (`InFlightLimitMiddleware`)."""
 
 import asyncio
+import re
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
@@ -65,6 +67,62 @@ class HeadLimitMiddleware:
                 "headers_too_large",
                 f"the request's header fields exceed {MAX_HEADER_BYTES} bytes",
                 headers={"Connection": "close"},
+            )
+        else:
+            await self.app(scope, receive, send)
+            return
+        await refusal(scope, receive, send)
+
+
+_HOST_VALUE = re.compile(
+    rb"(?:\[[0-9A-Za-z:._~!$&'()*+,;=-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(?::[0-9]*)?"
+)
+"""RFC 9110 section 7.2: ``Host = uri-host [ ":" port ]``, the host an IP literal in brackets or
+a name of RFC 3986's reg-name characters (empty too: RFC 9112 section 3.2 asks a client to send
+an empty Host when the target has no authority)."""
+
+
+class HostFieldMiddleware:
+    """Refuses, with 400 in the hub's error shape, a request that does not name its host once
+    (RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host
+    header field, and to any request with more than one or with an invalid value):
+    ``host_missing`` (HTTP/1.1 only: an HTTP/1.0 request may leave Host out),
+    ``host_repeated`` (any version) and ``host_invalid``. The value is never repeated.
+
+    The h11 parser refuses the first two itself, before the app runs, with the server's 400
+    ``bad_request`` (`hub_runtime.http_server`); httptools passes them on, so this is where the
+    rule holds for both. An ASGI test client always sends one Host."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point: a request without one valid Host (see the class) answers 400;
+        other scope types (lifespan, websocket) pass through unchanged."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        hosts = [value for name, value in scope.get("headers") or [] if name.lower() == b"host"]
+        if len(hosts) > 1:
+            refusal = error_response(
+                400,
+                "host_repeated",
+                "send the Host header field once",
+                ["header.host: is given more than once"],
+            )
+        elif not hosts and scope.get("http_version") == "1.1":
+            refusal = error_response(
+                400,
+                "host_missing",
+                "an HTTP/1.1 request needs a Host header field",
+                ["header.host: is missing"],
+            )
+        elif hosts and not _HOST_VALUE.fullmatch(hosts[0].strip()):
+            refusal = error_response(
+                400,
+                "host_invalid",
+                "the Host header field is not a host name or address with an optional port",
+                ["header.host: is not a host with an optional port"],
             )
         else:
             await self.app(scope, receive, send)

@@ -27,9 +27,9 @@ from hub_runtime.edge import (
     error_response,
     on_http_exception,
 )
-from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware
+from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware, HostFieldMiddleware
 from hub_runtime.edge_pages import ErrorPage, ErrorPagesMiddleware
-from hub_runtime.edge_shape import refuse_what_is_not_taken
+from hub_runtime.edge_shape import refuse_on_descriptions, refuse_what_is_not_taken
 from hub_runtime.health import Health, HealthJSONResponse, ReadinessCheck, liveness
 from hub_runtime.health import readiness as readiness_report
 from hub_runtime.metrics import IN_FLIGHT_REQUESTS
@@ -229,13 +229,16 @@ def create_app(
     (`hub_runtime.edge_pages.add_error_page`); HEAD works on every GET route; the OpenAPI
     document lists each route's error statuses (see `hub_runtime.openapi_errors`).
 
+    A request that does not name its host once is 400 ``host_missing``, ``host_repeated`` or
+    ``host_invalid`` (`hub_runtime.edge_limits.HostFieldMiddleware`, RFC 9112 section 3.2).
     A body, a query parameter or a repeated scalar query parameter the operation does not take
     is 400 (`hub_runtime.edge_shape`), except under ``form_prefixes`` and ``page_prefixes``,
-    whose routes read their own forms and query. A path without its route is the hub's 404,
-    never Starlette's 307 to the path with or without a final slash
-    (``redirect_slashes=False``): that redirect copied the query, which may hold personal
-    data, into ``Location`` (a page that wants such a redirect has a route of its own, e.g.
-    the portal's ``/portal`` to ``/portal/``)."""
+    whose routes read their own forms and query (a page's query parameter given twice is
+    still 400 ``query_parameter_repeated``, the page's own error page for a browser). A path
+    without its route is the hub's 404, never Starlette's 307 to the path with or without a
+    final slash (``redirect_slashes=False``): that redirect copied the query, which may hold
+    personal data, into ``Location`` (a page that wants such a redirect has a route of its
+    own, e.g. the portal's ``/portal`` to ``/portal/``)."""
     app = FastAPI(
         title=title,
         description=description,
@@ -244,9 +247,10 @@ def create_app(
         telemetry=NO_FRAMEWORK_TELEMETRY,
         docs_url=None,  # served by `install_docs`, without a CDN
         redoc_url=None,
-        dependencies=[Depends(refuse_what_is_not_taken(form_prefixes + page_prefixes))],
+        dependencies=[Depends(refuse_what_is_not_taken(form_prefixes, page_prefixes))],
     )
     install_docs(app)
+    refuse_on_descriptions(app)  # /openapi.json; the pages of `install_docs` are routes
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
@@ -257,6 +261,7 @@ def create_app(
     app.add_middleware(JsonBodyMiddleware, form_prefixes=form_prefixes, page_prefixes=page_prefixes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(ContentEncodingMiddleware)  # before the body is read
+    app.add_middleware(HostFieldMiddleware)  # RFC 9112 section 3.2, inside the head's limits
     app.add_middleware(HeadLimitMiddleware)
     # Outside the limits, so their refusals too become a service's page (`add_error_page`).
     pages: dict[str, ErrorPage] = {}

@@ -74,6 +74,11 @@ async def test_edge_refusals_under_the_portal_are_its_page_in_french(gateway: Ga
             415,
             "unsupported_content_encoding",
         ),
+        (  # the eighth trial: the reset page read the first of two codes
+            await http.get("/portal/reset?code=Fatima-1987&code=B", headers=BROWSER_FR),
+            400,
+            "query_parameter_repeated",
+        ),
         (  # the fifth trial: JSON to a form was "the form has expired" (403)
             await http.post(
                 "/portal/sign-in",
@@ -92,6 +97,10 @@ async def test_edge_refusals_under_the_portal_are_its_page_in_french(gateway: Ga
         assert f"<code>{code}</code>" in answer.text, code
         assert answer.headers["cache-control"] == "no-store", code
     assert cases[1][0].headers["allow"]  # what a client acts on is kept
+    assert "Fatima" not in cases[-2][0].text  # the values are not shown
+    # A parameter the page does not know (a mail's tracking) does not break its link.
+    tracked = await http.get("/portal/reset?code=A&utm_source=mail", headers=BROWSER_FR)
+    assert tracked.status_code == 200, tracked.text[:300]
 
 
 async def test_the_api_and_clients_not_asking_for_html_keep_the_json(gateway: Gateway) -> None:

@@ -74,6 +74,12 @@ async def test_edge_refusals_under_the_dashboard_are_its_page(
                 "unsupported_content_encoding",
                 "nl",
             ),
+            (  # the eighth trial: the dashboard read the last of two months
+                await http.get("/dashboard?period=2026-10&period=2026-11", headers=DUTCH),
+                400,
+                "query_parameter_repeated",
+                "nl",
+            ),
             (  # the fifth trial: JSON to the sign-in form was "the form has expired" (403)
                 await http.post(
                     "/dashboard/sign-in",
@@ -92,6 +98,7 @@ async def test_edge_refusals_under_the_dashboard_are_its_page(
             sentence = translations(language).gettext(SENTENCES[code])
             assert escape_html(sentence) in answer.text, (code, answer.text)
             assert answer.headers["cache-control"] == "no-store", code
+        assert "2026-1" not in cases[-2][0].text  # the values are not shown
         assert "Deze pagina bestaat niet" in cases[0][0].text  # Dutch indeed
         assert cases[1][0].headers["allow"]
 

@@ -22,6 +22,9 @@ SENTENCES: dict[str, str] = {
     "method_not_allowed": N_("This page cannot be used this way. Use its links and forms."),
     "payload_too_large": N_("What you sent is too large."),
     "duplicate_field": N_("The form has a field twice. Use the page's own form and send it again."),
+    "query_parameter_repeated": N_(
+        "The address has the same part twice. Use the dashboard's own links and menus."
+    ),
     "uri_too_long": N_("This address is too long."),
     "headers_too_large": N_(
         "Your browser sent too much with this request (often too many cookies)."
