@@ -22,7 +22,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import aiohttp
 import httpx
@@ -88,7 +89,7 @@ async def with_aiohttp(base_url: str, count: int) -> None:
         await _spread(count, call)
 
 
-VARIANTS: dict[str, Callable[[str, int], Awaitable[None]]] = {
+VARIANTS: dict[str, Callable[[str, int], Coroutine[Any, Any, None]]] = {
     "httpx": with_httpx,
     "aiohttp": with_aiohttp,
 }
