@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 from uuid import UUID
 
-import httpx
-from hub_runtime.service_client import ServiceClient
+from hub_runtime.service_client import ServiceClient, ServiceUnreachableError
 
 from partner_gateway.domain.model import Referral
 
@@ -41,14 +40,15 @@ class HttpCasefile(ServiceClient):
         casefile's status (0 when it does not answer, 502 for an answer of another shape)."""
         body = _body(referral)
         try:
-            response = await self._http().post(
-                "/internal/disclosures", json=body, headers=self._headers()
-            )
-        except httpx.HTTPError:
+            answer = await self._post("/internal/disclosures", body)
+        except ServiceUnreachableError:
             raise CasefileRefusedError(0) from None
-        if response.status_code != 200:
-            raise CasefileRefusedError(response.status_code)
-        categories = response.json().get("categories")
+        if answer.status != 200:
+            raise CasefileRefusedError(answer.status)
+        try:
+            categories = answer.json().get("categories")
+        except (ValueError, AttributeError):
+            raise CasefileRefusedError(502) from None
         if not isinstance(categories, dict):
             raise CasefileRefusedError(502)
         return categories

@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-import httpx
-from hub_runtime.service_client import ServiceClient
+from hub_runtime.service_client import ServiceClient, ServiceUnreachableError
 
 from referral.view_catch_up import CaseFileUnavailableError, CaseNotInCaseFileError
 
@@ -29,28 +28,18 @@ class HttpCaseFile(ServiceClient):
         answers 404 ``case_not_found``, `CaseFileUnavailableError` when it does not answer 200
         with that shape (down, timeout, refused token)."""
         try:
-            response = await self._http().get(
-                f"/internal/cases/{case_id}/events/newest",
-                params=[("type", t) for t in event_types],
-                headers=self._headers(),
+            answer = await self._get(
+                f"/internal/cases/{case_id}/events/newest", [("type", t) for t in event_types]
             )
-        except httpx.HTTPError as exc:
-            raise CaseFileUnavailableError(type(exc).__name__) from None
-        if response.status_code == 404 and _error_code(response) == "case_not_found":
+        except ServiceUnreachableError as exc:
+            raise CaseFileUnavailableError(str(exc)) from None
+        if answer.status == 404 and answer.error_code() == "case_not_found":
             raise CaseNotInCaseFileError
-        if response.status_code != 200:
-            raise CaseFileUnavailableError(f"status {response.status_code}")
+        if answer.status != 200:
+            raise CaseFileUnavailableError(f"status {answer.status}")
         try:
-            found = response.json()["event_id"]
+            found = answer.json()["event_id"]
             return None if found is None else UUID(found)
         except (ValueError, KeyError, TypeError):
             raise CaseFileUnavailableError("unexpected answer") from None
 
-
-def _error_code(response: httpx.Response) -> str | None:
-    """The ``error`` of the hub's error shape, None when the body is not that shape."""
-    try:
-        code = response.json().get("error")
-    except (ValueError, AttributeError):
-        return None
-    return code if isinstance(code, str) else None
