@@ -97,3 +97,20 @@ def test_third_party_loggers_go_through_the_one_formatter(
     assert lines[0]["logger"] == "uvicorn.error"
     assert "full_name" not in lines[1]
     assert lines[1]["case_id"] == "c1"
+
+
+@pytest.mark.parametrize("name", ["aiohttp.client", "aiohttp.internal", "aiohttp.web"])
+def test_aiohttp_stays_at_warning(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """aiohttp's loggers (the webhook delivery's client, issue 16) are chatty libraries too:
+    their INFO and DEBUG notes are not printed at the service's INFO level."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging("INFO")
+        logging.getLogger(name).info("POST https://h.example/hook?api_key=k-canary-123")
+        logging.getLogger(name).warning("a warning still passes")
+        out = capsys.readouterr().out
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    assert [json.loads(line)["message"] for line in out.splitlines()] == ["a warning still passes"]

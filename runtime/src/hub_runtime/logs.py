@@ -68,13 +68,18 @@ class JsonFormatter(logging.Formatter):
 
 
 # Libraries the hub runs on that log on their own. Their chatter (aiokafka's reconnect notes,
-# httpx's line per request, uvicorn's access lines) stays at warning; whatever they do log goes
-# through the root handler like the hub's own records.
+# httpx's line per request, aiohttp's client and cookie notes, uvicorn's access lines) stays at
+# warning; whatever they do log goes through the root handler like the hub's own records.
+# "aiohttp" covers all its loggers (aiohttp.log); the client's two are named as well so that
+# they stay at warning even if something set their own level.
 THIRD_PARTY_LOGGERS = (
     "aiokafka",
     "asyncpg",
     "httpx",
     "httpcore",
+    "aiohttp",
+    "aiohttp.client",
+    "aiohttp.internal",
     "uvicorn",
     "uvicorn.error",
     "uvicorn.access",

@@ -5,17 +5,25 @@ reached, circuit not open), sends them concurrently (one per partner), and recor
 outcome with its event (ReferralDelivered / DeliveryFailed) in one transaction. A crash between
 the POST and that transaction means the same webhook id is sent again after the lease expires:
 partners deduplicate on ``webhook-id`` (at-least-once delivery, as the spec expects).
+
+HTTP goes through one ``aiohttp.ClientSession`` per worker run (`DeliveryWorker.session`):
+certificates are verified against an explicit trust store (certifi's bundle by default, see
+`DeliveryWorker`), each POST is pinned to the address that was checked (``webhook_target``),
+redirects are never followed, ``delivery_timeout_seconds`` bounds each POST as a whole, and
+no proxy is taken from the environment (a proxy would resolve the name itself).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+import aiohttp
+import certifi
 from hub_contracts import DeliveryFailed, NoticeSentV2, PartnerType, ReferralDelivered, privacy
 from hub_runtime.notify import Wakeup
 from hub_runtime.service import ServiceContext, Worker
@@ -33,6 +41,23 @@ from partner_gateway.webhook_target import pinned
 
 log = logging.getLogger(__name__)
 
+# Read at most this much of a partner's answer (and discard it): a short answer read to its end
+# lets the connection be kept alive for the partner's next webhook; a longer one just closes it.
+_ANSWER_BYTES_READ = 64 * 1024
+
+
+async def _discard_answer(response: aiohttp.ClientResponse) -> None:
+    """Read and drop up to `_ANSWER_BYTES_READ` bytes of the answer's body."""
+    left = _ANSWER_BYTES_READ
+    while left > 0 and (chunk := await response.content.read(left)):
+        left -= len(chunk)
+
+
+def certifi_trust() -> ssl.SSLContext:
+    """A client TLS context that verifies certificates (and host names) against certifi's CA
+    bundle, the trust store the gateway has always delivered with."""
+    return ssl.create_default_context(cafile=certifi.where())
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -45,17 +70,35 @@ class Outcome:
 
 
 class DeliveryWorker:
-    """Sends queued webhooks (see the module); one per process, run by `delivery_worker`."""
+    """Sends queued webhooks (see the module); one per process, run by `delivery_worker`.
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    ``trust``: the certificate authorities a partner's certificate must chain to, as a client
+    ``ssl.SSLContext`` that verifies (default: `certifi_trust`, built once here); tests pass a
+    context that trusts their own authority.
+    """
+
+    def __init__(
+        self, settings: Settings, clock: Clock, *, trust: ssl.SSLContext | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.trust = certifi_trust() if trust is None else trust
         self.retry = RetryPolicy(
             settings.delivery_first_backoff_seconds,
             settings.delivery_max_backoff_seconds,
             settings.delivery_max_attempts,
         )
         self.breaker = Breaker(settings.breaker_failure_threshold, settings.breaker_pause_seconds)
+
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session of one worker run (open it in the running event loop, close it
+        with ``async with``): verifies with ``trust``, ``delivery_timeout_seconds`` as the total
+        of each request (connecting and the answer included), no proxy from the environment."""
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=self.trust),
+            timeout=aiohttp.ClientTimeout(total=self.settings.delivery_timeout_seconds),
+            trust_env=False,
+        )
 
     async def run(self, ctx: ServiceContext) -> None:
         """Lease and send until cancelled, up to ``delivery_concurrency`` partners at once.
@@ -66,7 +109,7 @@ class DeliveryWorker:
         """
         in_flight: set[asyncio.Task[None]] = set()
         queued = Wakeup(ctx.pool, "gateway_deliveries")
-        async with httpx.AsyncClient(timeout=self.settings.delivery_timeout_seconds) as client:
+        async with self.session() as client:
             try:
                 while True:
                     free = self.settings.delivery_concurrency - len(in_flight)
@@ -104,7 +147,7 @@ class DeliveryWorker:
             return await DeliveryRepository(conn).lease_due(limit, lease)
 
     async def _deliver_safely(
-        self, ctx: ServiceContext, client: httpx.AsyncClient, due: DueDelivery
+        self, ctx: ServiceContext, client: aiohttp.ClientSession, due: DueDelivery
     ) -> None:
         try:
             await self._deliver(ctx, client, due)
@@ -116,7 +159,7 @@ class DeliveryWorker:
             )
 
     async def _deliver(
-        self, ctx: ServiceContext, client: httpx.AsyncClient, due: DueDelivery
+        self, ctx: ServiceContext, client: aiohttp.ClientSession, due: DueDelivery
     ) -> None:
         standing = privacy.PartnerFacts(
             due.partner_id,
@@ -158,7 +201,7 @@ class DeliveryWorker:
         )
         return True
 
-    async def _post(self, client: httpx.AsyncClient, due: DueDelivery) -> Outcome:
+    async def _post(self, client: aiohttp.ClientSession, due: DueDelivery) -> Outcome:
         try:
             # Checked again now, not only at registration: the name may resolve elsewhere today.
             target = await pinned(due.webhook_url, development=self.settings.hub.development)
@@ -172,20 +215,24 @@ class DeliveryWorker:
         signed = sign(due.secrets, str(due.notification_id), int(time.time()), body)
         headers = {"content-type": "application/json", **signed.as_dict(), **target.headers}
         try:
-            # Redirects are never followed (httpx's default): a 3xx to an internal address
-            # would bypass the check above.
-            response = await client.post(
-                target.url, content=body, headers=headers, extensions=target.extensions
-            )
-        except httpx.TimeoutException:
+            # Redirects are never followed (aiohttp follows them unless told not to): a 3xx to
+            # an internal address would bypass the check above. A 3xx is a failed delivery.
+            async with client.post(
+                target.url,
+                data=body,
+                headers=headers,
+                server_hostname=target.server_hostname,
+                allow_redirects=False,
+            ) as response:
+                status = response.status
+                await _discard_answer(response)
+        except TimeoutError:  # first: it is an OSError (aiohttp's are also ClientErrors)
             return Outcome(ok=False, status=None, code=failure_code(None, timed_out=True))
-        except httpx.HTTPError:
+        except (aiohttp.ClientError, OSError):
             return Outcome(ok=False, status=None, code=failure_code(None))
-        if 200 <= response.status_code < 300:
-            return Outcome(ok=True, status=response.status_code, code="delivered")
-        return Outcome(
-            ok=False, status=response.status_code, code=failure_code(response.status_code)
-        )
+        if 200 <= status < 300:
+            return Outcome(ok=True, status=status, code="delivered")
+        return Outcome(ok=False, status=status, code=failure_code(status))
 
     async def _record_success(
         self, ctx: ServiceContext, due: DueDelivery, outcome: Outcome

@@ -6,6 +6,13 @@ gateway checks at registration AND before every delivery, and then connects to t
 it checked: the URL's host is replaced by that address, while the TLS server name (SNI, and so
 the certificate check) and the ``Host`` header keep the registered name. No second lookup
 happens between the check and the connection (no time-of-check/time-of-use gap).
+
+The delivery worker (``delivery``) sends with aiohttp: ``Target.server_hostname`` goes to the
+request's ``server_hostname=`` argument, which aiohttp hands to ``loop.create_connection`` as
+the TLS server name: the name sent in SNI (RFC 6066 section 3) and the one the certificate is
+verified against (RFC 6125; Python's ``ssl`` with ``check_hostname``), never the IP address in
+the URL. aiohttp also keys its kept-alive connections by it, so a connection checked for one
+name never carries a request for another name on the same address.
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass, field
-from typing import Any
 
 from partner_gateway.domain.webhook_url import (
     IPAddress,
@@ -27,11 +33,15 @@ from partner_gateway.domain.webhook_url import (
 
 @dataclass(frozen=True)
 class Target:
-    """Where to POST: the URL to connect to, and the headers/extensions that keep the name."""
+    """Where to POST: ``url`` the URL to connect to (its host the checked IP address once
+    pinned); ``headers`` the ``Host`` header that keeps the registered name (with its port when
+    not 443), empty when not pinned; ``server_hostname`` the TLS server name (SNI and the name
+    the certificate is verified against), the registered host name when pinned, else None (the
+    URL's own host is used)."""
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-    extensions: dict[str, Any] = field(default_factory=dict)
+    server_hostname: str | None = None
 
 
 async def resolve(host: str, port: int) -> list[IPAddress]:
@@ -77,6 +87,4 @@ async def pinned(url: str, *, development: bool) -> Target:
     pinned_url = parts._replace(netloc=f"{literal}:{parsed.port}").geturl()
     default_port = parsed.port == 443
     host_header = parsed.host if default_port else f"{parsed.host}:{parsed.port}"
-    # httpcore uses the "sni_hostname" extension as the TLS server name, which is also the
-    # name the certificate is verified against.
-    return Target(pinned_url, {"host": host_header}, {"sni_hostname": parsed.host})
+    return Target(pinned_url, {"host": host_header}, server_hostname=parsed.host)

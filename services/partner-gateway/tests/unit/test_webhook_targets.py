@@ -152,9 +152,10 @@ async def test_a_delivery_connects_to_the_address_it_checked(
     target = await webhook_target.pinned(url, development=False)
     assert target.url == pinned_url
     assert target.headers == {"host": host}
-    assert target.extensions == {"sni_hostname": "partner.example"}
+    assert target.server_hostname == "partner.example"
 
 
 async def test_development_sends_to_the_url_as_registered() -> None:
     url = "http://127.0.0.1:8190/webhooks"
-    assert (await webhook_target.pinned(url, development=True)).url == url
+    target = await webhook_target.pinned(url, development=True)
+    assert (target.url, target.headers, target.server_hostname) == (url, {}, None)
