@@ -42,4 +42,3 @@ class HttpCaseFile(ServiceClient):
             return None if found is None else UUID(found)
         except (ValueError, KeyError, TypeError):
             raise CaseFileUnavailableError("unexpected answer") from None
-
