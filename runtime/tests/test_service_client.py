@@ -21,10 +21,6 @@ class _Client(ServiceClient):
     async def post(self, path: str, body: object) -> Answer:
         return await self._post(path, body)
 
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
 
 @contextlib.asynccontextmanager
 async def _server(seen: list[web.Request]) -> AsyncIterator[str]:
@@ -117,6 +113,14 @@ async def test_hold_open_closes_the_session_when_the_service_stops() -> None:
             await worker
     assert session is not None
     assert session.closed
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"categories": NaN}', b'{"x": Infinity}', b'{"a": 1, "a": 2}', b"{", b"\xff"]
+)
+def test_an_answer_that_is_not_strict_json_is_refused(body: bytes) -> None:
+    with pytest.raises(ValueError, match=r"invalid_json|duplicate_key"):
+        Answer(200, body).json()
 
 
 def test_an_answer_that_is_not_the_error_shape_has_no_code() -> None:

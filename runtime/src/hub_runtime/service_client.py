@@ -10,13 +10,13 @@ a hub service never answers one, and following it would carry the token elsewher
 """
 
 import asyncio
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from hub_runtime import strict_json
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.telemetry import current_trace_headers
 
@@ -37,8 +37,11 @@ class Answer:
     body: bytes
 
     def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError when it is not JSON."""
-        return json.loads(self.body)
+        """The body parsed as strict JSON (`hub_runtime.strict_json`: no NaN or Infinity, no
+        duplicate member names); raises ValueError (`StrictJsonError`) otherwise. Another hub
+        service never sends such JSON; if one did, the caller must not pass it on (a NaN
+        cannot be written into the caller's own JSON answer)."""
+        return strict_json.loads(self.body)
 
     def error_code(self) -> str | None:
         """The ``error`` member of the hub's error shape, None when the body is not that shape."""
@@ -108,10 +111,14 @@ class ServiceClient:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise ServiceUnreachableError(type(exc).__name__) from None
 
+    async def close(self) -> None:
+        """Close the session and its kept-alive connections (a later call opens a new one)."""
+        if self._session is not None:
+            await self._session.close()
+
     async def hold_open(self, _: object) -> None:
         """A service worker: keeps nothing running, closes the session when cancelled."""
         try:
             await asyncio.Event().wait()
         finally:
-            if self._session is not None:
-                await self._session.close()
+            await self.close()

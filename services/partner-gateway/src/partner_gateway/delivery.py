@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 import certifi
+import yarl
 from hub_contracts import DeliveryFailed, NoticeSentV2, PartnerType, ReferralDelivered, privacy
 from hub_runtime.notify import Wakeup
 from hub_runtime.service import ServiceContext, Worker
@@ -217,8 +218,11 @@ class DeliveryWorker:
         try:
             # Redirects are never followed (aiohttp follows them unless told not to): a 3xx to
             # an internal address would bypass the check above. A 3xx is a failed delivery.
+            # The registered URL goes out byte for byte (``encoded=True``): it is stored
+            # already encoded (the API's URL type), and yarl would otherwise decode escapes
+            # such as %3A or %2F in the query, changing what a partner routes by.
             async with client.post(
-                target.url,
+                yarl.URL(target.url, encoded=True),
                 data=body,
                 headers=headers,
                 server_hostname=target.server_hostname,
@@ -228,7 +232,10 @@ class DeliveryWorker:
                 await _discard_answer(response)
         except TimeoutError:  # first: it is an OSError (aiohttp's are also ClientErrors)
             return Outcome(ok=False, status=None, code=failure_code(None, timed_out=True))
-        except (aiohttp.ClientError, OSError):
+        except (aiohttp.ClientError, OSError, ValueError):
+            # ValueError: a host the resolver cannot even encode (IDNA: a label over 63
+            # characters, which the API's URL type lets through in development) is as
+            # unreachable as one that does not resolve; recorded, retried, given up in time.
             return Outcome(ok=False, status=None, code=failure_code(None))
         if 200 <= status < 300:
             return Outcome(ok=True, status=status, code="delivered")

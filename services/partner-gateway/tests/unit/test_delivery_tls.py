@@ -55,6 +55,7 @@ class Partner:
     port: int
     seen: list[Seen] = field(default_factory=list)
     sni: list[str | None] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # request targets as sent (raw)
 
     def paths(self) -> list[str]:
         return [s.path for s in self.seen]
@@ -91,6 +92,7 @@ async def _serve(cert: trustme.LeafCert) -> tuple[Partner, web.AppRunner]:
         body = await request.read()
         peer = request.transport.get_extra_info("peername") if request.transport else None
         partner.seen.append(Seen(request.path, dict(request.headers), body, peer))
+        partner.targets.append(request.raw_path)
         if request.path == "/moved":
             raise web.HTTPTemporaryRedirect("/elsewhere")
         if request.path == "/found":
@@ -284,3 +286,27 @@ def test_the_default_trust_store_is_certifis_bundle() -> None:
     bundle = ssl.create_default_context(cafile=certifi.where()).get_ca_certs()
     assert len(bundle) > 100
     assert trust.get_ca_certs() == bundle
+
+
+async def test_the_registered_url_is_sent_byte_for_byte(
+    ca: trustme.CA, serving: Any, checked: list[list[Any]]
+) -> None:
+    """Percent-escapes of reserved characters in the path and query (a partner's routing
+    token) reach the partner as registered, not decoded to the characters they stand for."""
+    partner = await serving("partner.example")
+    target = "/hook/a%2Fb?token=SEKRET%3Ab%40c%2Fd%3Fe%2C%21&x=%2B%3D"
+    (outcome,) = await _post(
+        _worker(_trusting(ca)), f"https://partner.example:{partner.port}{target}"
+    )
+    assert outcome.code == "delivered"
+    assert partner.targets == [target]
+
+
+async def test_a_host_the_resolver_cannot_encode_is_unreachable() -> None:
+    """A label over 63 characters (RFC 1035 section 2.3.4), which IDNA cannot encode, is an
+    attempt recorded as ``unreachable`` (retried, then given up), never an exception that
+    leaves the delivery pending for ever (development: the URL is sent as registered)."""
+    settings = Settings(hub=HubSettings(env="development"), delivery_timeout_seconds=2)
+    worker = DeliveryWorker(settings, Clock())
+    (outcome,) = await _post(worker, f"http://{'a' * 70}.example:9391/hook")
+    assert outcome == Outcome(ok=False, status=None, code="unreachable")
