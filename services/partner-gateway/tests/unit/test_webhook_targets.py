@@ -7,6 +7,7 @@ from partner_gateway import webhook_target
 from partner_gateway.domain.webhook_url import (
     MAX_LENGTH,
     WebhookUrlRefusedError,
+    check_addresses,
     check_form,
     parse,
 )
@@ -37,6 +38,70 @@ def test_refused_outside_development(url: str, code: str) -> None:
     assert refused.value.code == code
     assert "hunter2" not in refused.value.reason
     assert "k-123" not in refused.value.reason
+
+
+# The seventh trial: addresses accepted although they reach the council's own network, through
+# an IPv4 address they embed, or are multicast (not one host at all).
+REFUSED_ADDRESSES = [
+    "64:ff9b::a00:1",  # NAT64 well-known prefix (RFC 6052 section 2.1) of 10.0.0.1
+    "64:ff9b::7f00:1",  # ... of 127.0.0.1
+    "64:ff9b::a9fe:a9fe",  # ... of 169.254.169.254 (cloud metadata)
+    "64:ff9b:1::a00:1",  # NAT64 local-use prefix (RFC 8215): never global
+    "2002:a00:1::",  # 6to4 (RFC 3056 section 2) of 10.0.0.1
+    "2002:7f00:1::",  # ... of 127.0.0.1
+    "::127.0.0.1",  # IPv4-compatible (RFC 4291 section 2.5.5.1, deprecated)
+    "::a00:1",  # ... of 10.0.0.1
+    "ff02::1",  # IPv6 multicast, link-local scope (RFC 4291 section 2.7)
+    "ff0e::1",  # ... global scope: still not one host
+    "224.0.0.1",  # IPv4 multicast (RFC 5771)
+    "239.255.255.250",  # ... administratively scoped (SSDP)
+    "::ffff:224.0.0.1",  # IPv4-mapped multicast
+    "2002:e000:1::",  # 6to4 of 224.0.0.1
+    "64:ff9b::e000:1",  # NAT64 of 224.0.0.1
+]
+
+ACCEPTED_ADDRESSES = [
+    "64:ff9b::808:808",  # NAT64 of 8.8.8.8
+    "2002:808:808::1",  # 6to4 of 8.8.8.8
+    "::ffff:8.8.8.8",  # IPv4-mapped 8.8.8.8
+    "2606:4700:4700::1111",
+    "8.8.8.8",
+]
+
+
+def _literal_url(address: str) -> str:
+    host = f"[{address}]" if ":" in address else address
+    return f"https://{host}/hook"
+
+
+@pytest.mark.parametrize("address", REFUSED_ADDRESSES)
+async def test_an_embedded_internal_ipv4_or_a_multicast_address_is_refused(address: str) -> None:
+    """Judged by the IPv4 address it embeds (NAT64, 6to4, IPv4-compatible, as IPv4-mapped
+    already was); the NAT64 local-use prefix and multicast refused outright."""
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        check_addresses([ipaddress.ip_address(address)])
+    assert refused.value.code == "webhook_address_not_global"
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        await webhook_target.check(_literal_url(address), development=False)
+    assert refused.value.code == "webhook_address_not_global"
+    assert address not in refused.value.reason
+
+
+@pytest.mark.parametrize("address", ACCEPTED_ADDRESSES)
+async def test_an_address_embedding_a_global_ipv4_is_accepted(address: str) -> None:
+    check_addresses([ipaddress.ip_address(address)])
+    parsed = await webhook_target.check(_literal_url(address), development=False)
+    assert parsed.literal_address == ipaddress.ip_address(address)
+
+
+async def test_teredo_stays_refused() -> None:
+    """Teredo (RFC 4380 section 4, 2001::/32) embeds the client's IPv4 obfuscated and a relay
+    of unknown reach: refused whatever IPv4 it carries (here 8.8.8.8 as server and client)."""
+    address = "2001:0:808:808:0:0:f7f7:f7f7"
+    assert ipaddress.IPv6Address(address).teredo is not None
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        await webhook_target.check(_literal_url(address), development=False)
+    assert refused.value.code == "webhook_address_not_global"
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,10 @@ and outside development only:
 - ``https`` URLs (the webhook carries case and referral ids; plain HTTP exposes them);
 - whose every address is globally reachable (``ipaddress``'s ``is_global``, which follows the
   IANA special-purpose registries, RFC 6890): never loopback, link-local, private, shared
-  (100.64/10), reserved, multicast or unspecified, IPv4-mapped IPv6 included.
+  (100.64/10), reserved, multicast or unspecified. An IPv6 address that embeds an IPv4
+  address (IPv4-mapped, IPv4-compatible, NAT64's well-known prefix, 6to4) is judged by that
+  IPv4 address, as a translator or relay would deliver it there; NAT64's local-use prefix and
+  Teredo are refused whatever they embed (the seventh new user's trial).
 
 Development (``HUB_ENV=development``) allows plain http and any address: the simulator listens
 on loopback.
@@ -133,19 +136,53 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
     return parsed
 
 
+# RFC 6052 section 2.1: the NAT64 well-known prefix; the IPv4 address is the last 32 bits.
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+# RFC 8215: the local-use prefix, for translators inside one network, so never global.
+_NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+# RFC 4291 section 2.5.5.1: IPv4-compatible addresses (deprecated), the IPv4 in the last 32 bits.
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_LOW_32_BITS = 0xFFFF_FFFF
+
+
+def _judged(address: IPAddress) -> IPAddress | None:
+    """The address whose reach decides: the IPv4 address an IPv6 address embeds, else the
+    address itself; None when the address is refused whatever it embeds."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address
+    if address in _NAT64_LOCAL_USE or address.teredo is not None:
+        # Teredo (RFC 4380 section 4) carries an obfuscated client address and reaches it
+        # through a relay; refused outright whatever Python's registry says of 2001::/32.
+        return None
+    if address.ipv4_mapped is not None:  # ::ffff:0:0/96, RFC 4291 section 2.5.5.2
+        return address.ipv4_mapped
+    if address.sixtofour is not None:  # 2002::/16, RFC 3056 section 2: bits 16-48
+        return address.sixtofour
+    if address in _NAT64_WELL_KNOWN or address in _IPV4_COMPATIBLE:
+        # ``ipaddress`` has no property for these: the IPv4 address is the low 32 bits.
+        # (``::`` and ``::1`` fall here too and stay refused: 0.0.0.0/8 is not global.)
+        return ipaddress.IPv4Address(int(address) & _LOW_32_BITS)
+    return address
+
+
 def check_addresses(addresses: list[IPAddress]) -> None:
     """Raises WebhookUrlRefusedError (``webhook_address_not_global``) unless there is at least
-    one address and every one is globally reachable (an IPv4-mapped IPv6 address is judged
-    by the IPv4 address it maps)."""
+    one address and every one is globally reachable unicast: an IPv6 address that embeds an
+    IPv4 address (IPv4-mapped, RFC 4291 section 2.5.5.2; IPv4-compatible, section 2.5.5.1;
+    NAT64 well-known prefix 64:ff9b::/96, RFC 6052 section 2.1; 6to4 2002::/16, RFC 3056
+    section 2) is judged by that IPv4 address; NAT64's local-use prefix 64:ff9b:1::/48 (RFC
+    8215) and Teredo 2001::/32 (RFC 4380) are refused; so is any multicast address (224.0.0.0/4,
+    RFC 5771; ff00::/8, RFC 4291 section 2.7), which ``is_global`` lets through.
+    ``webhook_host_unresolvable`` when there is no address."""
     if not addresses:
         raise WebhookUrlRefusedError(
             "webhook_host_unresolvable", "the webhook host name does not resolve"
         )
     for address in addresses:
-        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-        if not (mapped or address).is_global:
+        judged = _judged(address)
+        if judged is None or address.is_multicast or judged.is_multicast or not judged.is_global:
             raise WebhookUrlRefusedError(
                 "webhook_address_not_global",
-                "a webhook URL must point at a public address, never loopback, link-local,"
-                " private or otherwise internal",
+                "a webhook URL must point at a public unicast address, never loopback,"
+                " link-local, private, multicast or otherwise internal",
             )
