@@ -21,7 +21,7 @@ and outside development only:
   (100.64/10), reserved, multicast or unspecified. An IPv6 address that embeds an IPv4
   address (IPv4-mapped, IPv4-compatible, NAT64's well-known prefix, 6to4) is judged by that
   IPv4 address, as a translator or relay would deliver it there; NAT64's local-use prefix and
-  Teredo are refused whatever they embed (the seventh new user's trial).
+  Teredo are refused whatever they embed (the ninth new user's trial).
 
 Development (``HUB_ENV=development``) allows plain http and any address: the simulator listens
 on loopback.
