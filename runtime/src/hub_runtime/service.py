@@ -32,6 +32,7 @@ from hub_runtime.metrics import DEAD_LETTER_SIZE
 from hub_runtime.migrations import folder_migrations, migrated_pools, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
+from hub_runtime.supervision import supervise
 from hub_runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -330,22 +331,7 @@ class ServiceRuntime:
             DEAD_LETTER_SIZE.labels(self.definition.name, dlq).set(sum(ends.values()))
 
     def _spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
-        self._tasks.append(asyncio.create_task(self._supervise(name, run), name=name))
-
-    async def _supervise(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
-        """Restart a loop that died of an unexpected error, after a pause (never silently stop)."""
-        while True:
-            try:
-                await run()
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.exception(
-                    "loop failed, restarting",
-                    extra={"service": self.definition.name, "error_type": type(exc).__name__},
-                )
-                await asyncio.sleep(1.0)
+        self._tasks.append(asyncio.create_task(supervise(self.definition.name, run), name=name))
 
     async def stop(self) -> None:
         """Graceful: stop taking requests, finish or roll back in-flight work, leave the group.
