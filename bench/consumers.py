@@ -51,6 +51,7 @@ from hub_contracts.examples import example_payload
 from hub_contracts.registry import decode
 from hub_runtime.db import dsn_for_database
 from hub_runtime.entry import runtime_of
+from hub_runtime.heap import settle_after_start
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
 from hub_runtime.kafka_security import kafka_client_options
 from hub_runtime.service import ServiceRuntime
@@ -333,6 +334,9 @@ async def measure(subject: Subject, events: int, runs: int = 3) -> ConsumerResul
         topics = sorted({hub.topic(str(p.topic)) for p in payloads})
         async with scratch_databases(hub, "service", "raw") as dbs:
             raw = await asyncpg.connect(dsn_for_database(hub.pg_dsn, dbs["raw"]))
+            # The raw loops run under the collector's settings a service process gets, so the
+            # ratios compare the code, not the settings.
+            settle_after_start()
             try:
                 total = len(payloads)
                 kafka_rate = await _best_of(lambda: _raw_kafka(hub, topics, total, None), runs)
@@ -345,6 +349,7 @@ async def measure(subject: Subject, events: int, runs: int = 3) -> ConsumerResul
                 await raw.close()
             runtime = subject.make_runtime(hub, dbs["service"])
             await runtime.start()
+            settle_after_start()  # as `run_until_signalled` does in a service's process
             try:
                 hub_rate = await _hub_rate(runtime, len(payloads))
                 assert runtime.consumer is not None

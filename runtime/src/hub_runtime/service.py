@@ -24,6 +24,7 @@ from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.edge_limits import InFlightLimitMiddleware, add_inside_body_limit
 from hub_runtime.health import ReadinessCheck
+from hub_runtime.heap import settle_after_start
 from hub_runtime.http_server import server_options
 from hub_runtime.kafka import ensure_topics
 from hub_runtime.kafka_host import HostedConsumer, new_broker, stop_clients
@@ -379,5 +380,6 @@ async def run_until_signalled(runtime: ServiceRuntime) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await runtime.start()
+    settle_after_start()
     await stop.wait()
     await runtime.stop()
