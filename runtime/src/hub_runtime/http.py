@@ -59,7 +59,11 @@ def status_of(error: errors.DomainError) -> int:
     return HTTP_STATUS[error.refusal]
 
 
-async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's `RequestValidationError` (a body, path or query that does not validate) as
+    422 ``invalid_request`` in the hub's shape, its reasons `validation_reasons`' (the field
+    and what it takes, never the value sent). Installed by `create_app`, and by an app that is
+    not a service (the partner simulator)."""
     assert isinstance(exc, RequestValidationError)
     reasons = validation_reasons(exc.errors())
     return error_response(422, "invalid_request", "; ".join(reasons), reasons)
@@ -251,7 +255,7 @@ def create_app(
     )
     install_docs(app)
     refuse_on_descriptions(app)  # /openapi.json; the pages of `install_docs` are routes
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     for infrastructure_error in errors.INFRASTRUCTURE_ERRORS:

@@ -247,7 +247,7 @@ NOT_CANONICAL = [
         ("erase", "--yes", "{id}"),
         ("partners", "issue", "{id}"),
         ("partners", "clients", "{id}"),
-        ("partners", "webhook", "{id}", "https://example.org/hook"),
+        ("partners", "webhook", "{id}"),
         ("gateway", "deliveries", "--partner-id", "{id}"),
         ("token", "--role", "partner", "--partner-id", "{id}"),
     ],

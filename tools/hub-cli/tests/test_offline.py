@@ -174,7 +174,7 @@ CASE = "8f0e9a44-1c3b-4c7e-9d0e-3f1f4b5a6c7d"
         (("erase", "--yes", PASTED), "invalid_id"),
         (("partners", "issue", PASTED), "invalid_id"),
         (("partners", "clients", PASTED), "invalid_id"),
-        (("partners", "webhook", PASTED, "https://example.org/hook"), "invalid_id"),
+        (("partners", "webhook", PASTED), "invalid_id"),
         (("gateway", "deliveries", "--partner-id", PASTED), "invalid_id"),
         (("token", "--role", "partner", "--partner-id", PASTED), "invalid_id"),
         (("token", "--role", PASTED), "usage"),

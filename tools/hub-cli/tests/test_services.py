@@ -44,11 +44,11 @@ def _register_args(name: str) -> list[str]:
     ]
 
 
-async def _retry_until_known(hub_cli: Cli, *args: str) -> Any:
+async def _retry_until_known(hub_cli: Cli, *args: str, input: str | None = None) -> Any:
     """The gateway learns of a new partner through Kafka: 409 unknown until then."""
     deadline = time.monotonic() + 30
     while True:
-        result = await hub_cli.run(*args, "--json")
+        result = await hub_cli.run(*args, "--json", input=input)
         if result.exit_code == 0:
             return json.loads(result.stdout)
         assert json.loads(result.stderr)["status"] == 409, result.stderr
@@ -91,10 +91,12 @@ async def test_partner_register_list_webhook_and_client_lifecycle(
     human = await hub_cli.run("partners", "list")
     assert "IOM mission (cli test)" in human.stdout
 
+    # The URL on standard input, never on the command line (its query may hold a secret).
     hook = await _retry_until_known(
-        hub_cli, "partners", "webhook", partner_id, "http://127.0.0.1:8190/hook"
+        hub_cli, "partners", "webhook", partner_id, input="http://127.0.0.1:8190/hook?k=s3\n"
     )
     assert hook["partner_id"] == partner_id
+    assert hook["url"] == "http://127.0.0.1:8190/hook?k=s3"
     assert hook["secret"]
 
     issued = await _retry_until_known(hub_cli, "partners", "issue", partner_id)

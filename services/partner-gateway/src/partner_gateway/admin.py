@@ -9,11 +9,13 @@ JSON answer; the exit code is 0 on 2xx, 1 otherwise. The bearer token is ``--tok
 """
 
 import argparse
+import getpass
 import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import httpx
 from hub_runtime.auth import Role, mint_token
@@ -22,15 +24,29 @@ from hub_runtime.settings import HubSettings
 from partner_gateway.domain.delivery import DELIVERY_STATES
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser whose usage errors quote nothing typed: its own sentences repeat the
+    arguments ("unrecognized arguments: ..."), which may be a URL with a secret in it."""
+
+    def error(self, message: str) -> NoReturn:
+        """Exit 2 with the usage and a closed sentence (``message`` is argparse's)."""
+        del message
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: the arguments do not fit this usage (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m partner_gateway.admin")
+    parser = _Parser(prog="python -m partner_gateway.admin")
     parser.add_argument("--gateway-url", default="http://127.0.0.1:8103")
     parser.add_argument("--token", default=None)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    webhook = commands.add_parser("webhook", help="register or rotate a partner's webhook")
+    webhook = commands.add_parser(
+        "webhook",
+        help="register or rotate a partner's webhook; the URL is read from standard input (asked"
+        " for without echo on a terminal), never an argument: its query may hold a secret",
+    )
     webhook.add_argument("partner_id")
-    webhook.add_argument("url")
 
     credentials = commands.add_parser("credentials", help="partner API clients")
     actions = credentials.add_subparsers(dest="action", required=True)
@@ -97,9 +113,28 @@ def notices(overdue: bool = False) -> AdminRequest:
     return AdminRequest("GET", "/admin/notices", query={"overdue": "true" if overdue else "false"})
 
 
+def read_url() -> str:
+    """The webhook URL, one line of standard input (asked for without echo on a terminal),
+    stripped. Raises SystemExit (exit 1, a sentence that quotes nothing) when it is empty.
+
+    Never an argument (the ninth new user's trial): shell history and process listings keep
+    those, and a webhook URL's query may hold the partner's secret."""
+    if sys.stdin.isatty():
+        text = getpass.getpass("Webhook URL (not shown): ")
+    else:
+        text = sys.stdin.readline(_MAX_URL_READ)
+    url = text.strip()
+    if not url:
+        raise SystemExit("error missing_url: no webhook URL was given on standard input")
+    return url
+
+
+_MAX_URL_READ = 65_536  # characters; the gateway takes 2,048
+
+
 def _request(args: argparse.Namespace) -> AdminRequest:
     if args.command == "webhook":
-        return webhook(args.partner_id, args.url)
+        return webhook(args.partner_id, read_url())
     if args.command == "credentials":
         if args.action == "create":
             return create_client(args.partner_id)

@@ -31,10 +31,13 @@ class WebhookSet:
 
 @dataclass(frozen=True)
 class RegisterWebhook(Message[WebhookSet]):
-    """Set or rotate a partner's webhook endpoint ``url`` (as the admin sent it)."""
+    """Set or rotate a partner's webhook endpoint ``url`` (as the API's URL type wrote it:
+    ASCII, the one stored and called); ``written``, the text the admin sent, when it differs
+    (checked by the same rules: the URL type's rewriting hides an empty ``@`` or host)."""
 
     partner_id: UUID
     url: str
+    written: str | None = None
 
 
 @dataclass(frozen=True)

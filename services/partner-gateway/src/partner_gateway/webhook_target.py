@@ -27,6 +27,7 @@ from partner_gateway.domain.webhook_url import (
     WebhookUrl,
     check_addresses,
     check_form,
+    check_written,
     parse,
 )
 
@@ -60,9 +61,13 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
-async def check(url: str, *, development: bool) -> WebhookUrl:
+async def check(url: str, *, development: bool, written: str | None = None) -> WebhookUrl:
     """The URL to register checked by every rule (its form, `check_form`, included), its name
-    resolved and every address checked (outside development). Raises WebhookUrlRefusedError."""
+    resolved and every address checked (outside development); ``written``, the URL as the
+    admin wrote it when ``url`` is a parser's rewriting of it, checked too (`check_written`).
+    Raises WebhookUrlRefusedError."""
+    if written is not None:
+        check_written(written)
     check_form(url)
     parsed = parse(url, development=development)
     if not development and parsed.literal_address is None:

@@ -1,7 +1,9 @@
 """Partner API credentials: hashed secrets, token exchange, rotation with overlap, revocation."""
 
 import asyncio
+import io
 import json
+import sys
 import uuid
 from typing import Any
 
@@ -89,7 +91,7 @@ async def test_after_the_overlap_the_old_secret_no_longer_works(
 
 
 async def test_the_simulator_works_with_client_credentials(
-    gateway: Gateway, capsys: pytest.CaptureFixture[str]
+    gateway: Gateway, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     partner_id = await gateway.register_partner()
     await gateway.wait_for_partner(partner_id)
@@ -101,7 +103,9 @@ async def test_the_simulator_works_with_client_credentials(
     )
     await sim.start()
     gateway.simulators.append(sim)
-    registered = await _cli(gateway, "webhook", str(partner_id), sim.webhook_url, capsys=capsys)
+    # The URL on standard input, never an argument (its query may hold a secret).
+    monkeypatch.setattr(sys, "stdin", io.StringIO(sim.webhook_url + "\n"))
+    registered = await _cli(gateway, "webhook", str(partner_id), capsys=capsys)
     sim.webhook_secret = registered["secret"]
     case_id = uuid.uuid4()
     referral_id = await gateway.approve(

@@ -66,6 +66,11 @@ async def test_production_refuses_internal_and_credentialed_webhook_urls(
         "http://partner.example/hook": "webhook_url_not_https",
         "https://intranet.example/hook": "webhook_address_not_global",
         "https://unknown.example/hook": "webhook_host_unresolvable",
+        # the ninth trial: the URL type rewrote the first two into URLs that passed
+        "https://@partner.example/hook": "webhook_url_credentials",
+        "https:///partner.example/hook": "webhook_url_invalid",
+        "https://partner.example:0/hook": "webhook_url_invalid",
+        "https://partner..example/hook": "webhook_url_invalid",
     }
     for url, code in refused.items():
         answer = await gateway.put_webhook(partner_id, url)
@@ -229,7 +234,13 @@ async def test_a_webhook_url_with_credentials_is_refused_in_development_too(
     ``domain.webhook_url``), quoting nothing, and nothing stored."""
     partner_id, sim = await gateway.simulated_partner()
     host = sim.webhook_url.split("//", 1)[1]
-    for url in (f"http://council:hunter2pw@{host}", f"http://hunter2pw@{host}"):
+    written = (
+        f"http://council:hunter2pw@{host}",
+        f"http://hunter2pw@{host}",
+        f"http://@{host}?hunter2pw",  # the ninth trial: an empty user part was dropped, taken
+        f"http://:@{host}?hunter2pw",
+    )
+    for url in written:
         answer = await gateway.put_webhook(partner_id, url)
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"] == "webhook_url_credentials"
@@ -240,6 +251,32 @@ async def test_a_webhook_url_with_credentials_is_refused_in_development_too(
     )
     assert stored == sim.webhook_url  # the one registered before, unchanged
     assert "hunter2pw" not in service_log.getvalue()
+
+
+async def test_a_url_without_a_host_with_port_0_or_an_empty_label_is_refused_in_development(
+    gateway: Gateway,
+) -> None:
+    """The ninth new user's trial: in development ``http:///path`` was registered (as
+    ``http://path/``), and so were port 0 and ``a..b``. Now 422 ``webhook_url_invalid``, quoting
+    nothing, nothing stored."""
+    partner_id, sim = await gateway.simulated_partner()
+    port = sim.webhook_url.rsplit(":", 1)[1].split("/")[0]
+    for url in (
+        "http:///zara-probe/webhooks",
+        f"http:///127.0.0.1:{port}/webhooks",
+        "http://127.0.0.1:0/zara-probe",
+        f"http://zara..probe:{port}/webhooks",
+        f"http://.zara-probe:{port}/webhooks",
+    ):
+        answer = await gateway.put_webhook(partner_id, url)
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["error"] == "webhook_url_invalid", url
+        assert "zara" not in answer.text.lower()
+    assert gateway.runtime.context is not None
+    stored = await gateway.runtime.context.pool.fetchval(
+        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
+    )
+    assert stored == sim.webhook_url  # the one registered before, unchanged
 
 
 async def test_a_webhook_url_with_a_fragment_or_a_long_path_is_refused(gateway: Gateway) -> None:

@@ -4,11 +4,13 @@ import ipaddress
 
 import pytest
 from partner_gateway import webhook_target
+from partner_gateway.api.models import WebhookRegistration
 from partner_gateway.domain.webhook_url import (
     MAX_LENGTH,
     WebhookUrlRefusedError,
     check_addresses,
     check_form,
+    check_written,
     parse,
 )
 
@@ -129,6 +131,79 @@ def test_credentials_in_a_url_are_refused_in_development_too(url: str, developme
         parse(url, development=development)
     assert refused.value.code == "webhook_url_credentials"
     assert "hunter2" not in refused.value.reason
+
+
+# The ninth trial: in development the API registered these (and production was only saved by
+# the address check or the failed lookup that followed).
+BADLY_WRITTEN = [
+    "http://partner.example:0/hook",  # port 0 (RFC 6335 section 6: reserved)
+    "https://partner.example:0/hook",
+    "https://[2606:4700:4700::1111]:0/hook",
+    "https://partner..example/hook",  # an empty label (RFC 1034 section 3.1)
+    "https://.partner.example/hook",
+    "https://partner.example../hook",  # an empty label before the root's
+    "https://8..8.8/hook",
+]
+
+
+@pytest.mark.parametrize("url", BADLY_WRITTEN)
+@pytest.mark.parametrize("development", [True, False])
+async def test_port_0_and_an_empty_label_are_invalid_in_any_environment(
+    url: str, development: bool
+) -> None:
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        parse(url, development=development)
+    assert refused.value.code == "webhook_url_invalid"
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        await webhook_target.check(url, development=development)
+    assert refused.value.code == "webhook_url_invalid"
+    assert "partner" not in refused.value.reason
+
+
+@pytest.mark.parametrize(
+    "url", ["https://partner.example./hook", "https://partner.example:8443/hook"]
+)
+def test_a_final_dot_and_a_port_stay_allowed(url: str) -> None:
+    parse(url, development=False)
+
+
+# What pydantic's URL type (WHATWG parsing) made of the text sent, and the code the rules give
+# the text: the rewritten URL alone passed every rule.
+REWRITTEN = [
+    ("https://@partner.example/hook", "https://partner.example/hook", "webhook_url_credentials"),
+    ("https://:@partner.example/hook", "https://partner.example/hook", "webhook_url_credentials"),
+    (
+        "http://@127.0.0.1:8190/webhooks",
+        "http://127.0.0.1:8190/webhooks",
+        "webhook_url_credentials",
+    ),
+    ("https:///partner.example/hook", "https://partner.example/hook", "webhook_url_invalid"),
+    ("https:/partner.example/hook", "https://partner.example/hook", "webhook_url_invalid"),
+    ("https://partner.example/hook", "https://partner.example/hook", None),
+]
+
+
+@pytest.mark.parametrize(("written", "rewritten", "code"), REWRITTEN)
+@pytest.mark.parametrize("development", [True, False])
+async def test_the_text_sent_is_checked_as_well_as_the_url_types_rewriting(
+    monkeypatch: pytest.MonkeyPatch,
+    written: str,
+    rewritten: str,
+    code: str | None,
+    development: bool,
+) -> None:
+    """The ninth trial: ``http://@host/`` was registered as ``http://host/`` and ``http:///path``
+    as ``http://path/``; the API's body type keeps the text sent (``written``) for the rules."""
+    monkeypatch.setattr(webhook_target, "resolve", _resolving_to("93.184.215.14"))
+    body = WebhookRegistration.model_validate({"url": written})
+    assert (str(body.url), body.written) == (rewritten, written)
+    check_written(rewritten)  # the rewritten URL alone passes the rules of every environment
+    if code is None:
+        await webhook_target.check(str(body.url), development=development, written=body.written)
+        return
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        await webhook_target.check(str(body.url), development=development, written=body.written)
+    assert refused.value.code == code
 
 
 @pytest.mark.parametrize(

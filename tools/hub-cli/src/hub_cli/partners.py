@@ -6,6 +6,7 @@ those routes). A new partner reaches the gateway through Kafka: ``webhook`` and 
 409 ``unknown_partner`` until it has (retry).
 """
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -131,11 +132,67 @@ def register(
         output.fields("registered", created)
 
 
+UrlFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--url-file",
+        help="Read the webhook URL from this file ('-': standard input) instead of asking.",
+    ),
+]
+
+MISSING_URL = "missing_url"
+"""The error code of a webhook URL that was not given (an empty line, prompt or file)."""
+
+BAD_URL = "bad_url"
+"""The error code of a webhook URL given on more than one line."""
+
+_MAX_URL_READ = 65_536
+"""The most characters read for a URL (the gateway takes 2,048): a file or stream named by
+mistake is not read whole."""
+
+
+def _terminal() -> bool:
+    """True when standard input is a terminal (someone to ask), False for a pipe or a file."""
+    return sys.stdin.isatty()
+
+
+def _webhook_url(url_file: Path | None) -> str:
+    """The webhook URL: ``url_file``'s (``-``: standard input), else asked without echo on a
+    terminal, else standard input's. Raises `CliError` ``bad_file`` (`files.unreadable`),
+    ``missing_url`` when empty, ``bad_url`` on several lines; no sentence quotes the URL."""
+    if url_file is not None and str(url_file) != "-":
+        with files.reading(url_file):
+            text = url_file.read_text(encoding="utf-8")[:_MAX_URL_READ]
+    elif url_file is None and _terminal():
+        text = typer.prompt(
+            "Webhook URL (not shown)", hide_input=True, default="", show_default=False, err=True
+        )
+    else:
+        text = sys.stdin.read(_MAX_URL_READ)
+    url = text.strip()
+    if not url:
+        raise CliError(
+            MISSING_URL,
+            "no webhook URL was given: type it when asked, or give it on standard input or in"
+            " a file (--url-file)",
+        )
+    if "\n" in url or "\r" in url:
+        raise CliError(BAD_URL, "the webhook URL must be given on one line")
+    return url
+
+
 @app.command()
 @handles_errors()
-def webhook(ctx: typer.Context, partner_id: PartnerId, url: str, as_json: JsonFlag = False) -> None:
+def webhook(
+    ctx: typer.Context, partner_id: PartnerId, url_file: UrlFile = None, as_json: JsonFlag = False
+) -> None:
     """Register or rotate a partner's webhook; prints the new signing secret once
-    (JSON: WebhookRegistered)."""
+    (JSON: WebhookRegistered).
+
+    The URL is never an argument (shell history and process listings keep those, and its query
+    may hold the partner's secret): it is asked for without echo on a terminal, read from
+    standard input when that is a pipe, or from --url-file ('-': standard input)."""
+    url = _webhook_url(url_file)
     done = _gateway(ctx, gateway_admin.webhook(str(partner_id), url))
     output.emit_json(done) if as_json else output.fields("webhook", done)
 

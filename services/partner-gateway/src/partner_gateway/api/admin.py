@@ -41,7 +41,7 @@ def router(bus: GatewayBus) -> APIRouter:
         partner_id: PathId, body: WebhookRegistration, who: Admin
     ) -> WebhookRegistered:
         url = str(body.url)
-        done = await bus.dispatch(m.RegisterWebhook(partner_id, url))
+        done = await bus.dispatch(m.RegisterWebhook(partner_id, url, written=body.written))
         return WebhookRegistered(
             partner_id=partner_id,
             url=url,

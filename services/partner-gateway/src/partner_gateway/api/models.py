@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
@@ -14,6 +14,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     field_validator,
@@ -31,10 +33,28 @@ class WebhookRegistration(_Strict):
     url: AnyHttpUrl = Field(
         description="The partner's endpoint: https, on a public address (checked again before"
         " every delivery; development (HUB_ENV) allows http and any address), never with"
-        " user:password@ (422 webhook_url_credentials), never with a fragment (422"
-        " webhook_url_fragment: it is never sent), at most 2,048 characters (422"
-        " webhook_url_too_long); a query is kept"
+        " user:password@ or an empty @ (422 webhook_url_credentials), never with a fragment"
+        " (422 webhook_url_fragment: it is never sent), at most 2,048 characters (422"
+        " webhook_url_too_long), never without a host, with port 0 or with an empty host"
+        " label such as a..b (422 webhook_url_invalid); a query is kept"
     )
+    # The URL type rewrites what it reads (WHATWG URL parsing): `http://@host/` loses its empty
+    # userinfo and `http:///path` becomes `http://path/`, so the rules also see the text sent
+    # (`domain.webhook_url.check_written`; the ninth new user's trial).
+    _written: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_the_text_sent(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        model = handler(data)
+        sent = data.get("url") if isinstance(data, dict) else None
+        model._written = sent if isinstance(sent, str) else None
+        return model
+
+    @property
+    def written(self) -> str | None:
+        """The URL as the request's JSON wrote it (None when it was not given as a string)."""
+        return self._written
 
 
 class WebhookRegistered(_Strict):

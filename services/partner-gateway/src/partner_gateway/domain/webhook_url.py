@@ -8,8 +8,11 @@ only calls URLs:
 
 - without userinfo (``user:password@``: RFC 3986 section 3.2.1 deprecates it; a secret in a
   URL ends up in logs, in the admin's shell history and in every answer that shows the URL
-  back), in development too (the fifth new user's trial: the API and ``hub`` showed it back);
-
+  back), not even an empty one (``http://@host/``), in development too (the fifth new user's
+  trial: the API and ``hub`` showed it back);
+- with a host name without an empty label (``a..b``) and a port other than 0, in development
+  too (the ninth new user's trial); these rules apply to the URL as the admin wrote it as
+  well (:func:`check_written`);
 - without a fragment (``#...``) and no longer than :data:`MAX_LENGTH` characters, when it is
   registered (:func:`check_form`; the sixth new user's trial);
 
@@ -98,9 +101,10 @@ def check_form(url: str) -> None:
 def parse(url: str, *, development: bool) -> WebhookUrl:
     """The URL's parts after the rules that need no name resolution.
 
-    Raises WebhookUrlRefusedError (codes ``webhook_url_invalid``, ``webhook_url_credentials``
-    in any environment; ``webhook_url_not_https``, ``webhook_address_not_global`` outside
-    development).
+    Raises WebhookUrlRefusedError (codes ``webhook_url_invalid``: no http(s) scheme, no host,
+    a port that is not 1-65535 or a host name with an empty label; ``webhook_url_credentials``:
+    any userinfo, even an empty one; both in any environment; ``webhook_url_not_https``,
+    ``webhook_address_not_global`` outside development).
     """
     try:
         parts = urlsplit(url)
@@ -120,6 +124,20 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
             "a webhook URL must not carry credentials (user:password@); the webhook is"
             " authenticated by its signature",
         )
+    if port == 0:
+        # RFC 6335 section 6: port 0 is reserved, no server listens on it (and ``port or
+        # 443`` below would have checked another port than the one called).
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid", "the webhook URL's port must be between 1 and 65535"
+        )
+    if ":" not in host and "" in (parts.hostname or "").removesuffix(".").split("."):
+        # RFC 1034 section 3.1: only the root's label is empty, so a name is never written
+        # with two dots in a row or a dot first ("a..b", ".a"); one final dot (the root) is
+        # allowed. An IPv6 literal (its ":") has no labels.
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid",
+            "the webhook URL's host name has an empty label (two dots in a row, or a dot first)",
+        )
     parsed = WebhookUrl(parts, host, port or (443 if parts.scheme == "https" else 80))
     if development:
         return parsed
@@ -134,6 +152,20 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
         # RFC 6761 section 6.3: these names are loopback whatever a resolver says.
         check_addresses([ipaddress.ip_address("127.0.0.1")])
     return parsed
+
+
+def check_written(text: str) -> None:
+    """The rules of every environment (:func:`parse`'s in development) on a URL to register as
+    the admin wrote it, before a URL parser rewrote it.
+
+    The API's URL type (pydantic's ``AnyHttpUrl``, the WHATWG URL Standard's parser) drops an
+    empty userinfo (``http://@host/`` becomes ``http://host/``, ``http://:@host/`` too) and
+    reads ``http:///path`` (no host, RFC 3986 section 3.2.2) as the host ``path``: checked
+    after it only, both were registered (the ninth new user's trial). The rewritten URL, the
+    one called, is still checked by every rule (``webhook_target.check``).
+
+    Raises WebhookUrlRefusedError: ``webhook_url_credentials``, ``webhook_url_invalid``."""
+    parse(text, development=True)
 
 
 # RFC 6052 section 2.1: the NAT64 well-known prefix; the IPv4 address is the last 32 bits.

@@ -24,9 +24,12 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from hub_runtime.http import NO_FRAMEWORK_TELEMETRY
+from hub_runtime.edge import on_http_exception
+from hub_runtime.http import NO_FRAMEWORK_TELEMETRY, on_validation_error
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from partner_gateway.domain.signing import (
     DEFAULT_TOLERANCE_SECONDS,
@@ -51,11 +54,14 @@ class Mode(StrEnum):
 
 class ModeChange(BaseModel):
     """Body of ``POST /simulator/mode``: the new mode and, optionally, the wait of ``slow`` in
-    seconds (0-120)."""
+    seconds (a finite number, 0-120). Anything else is 422 ``invalid_request`` in the hub's
+    error shape."""
 
     model_config = ConfigDict(extra="forbid")
     mode: Mode
-    slow_seconds: float | None = Field(default=None, ge=0, le=120)
+    # Python's JSON reader takes `1e400` as infinity and `NaN` as NaN: refused as numbers
+    # (the ninth new user's trial: `1e400` was a 500).
+    slow_seconds: float | None = Field(default=None, ge=0, le=120, allow_inf_nan=False)
 
 
 @dataclass
@@ -162,6 +168,12 @@ class PartnerSimulator:
 
     def _build_app(self) -> FastAPI:
         app = FastAPI(title="Partner simulator", version="1", telemetry=NO_FRAMEWORK_TELEMETRY)
+        # The hub's one error shape for what FastAPI and Starlette refuse (a body that does
+        # not validate, an unknown path or method): their own shapes, and a 500 when a
+        # refused value was infinite (Starlette's JSON writer refuses it), before. The
+        # webhook's answers stay a partner's own.
+        app.add_exception_handler(RequestValidationError, on_validation_error)
+        app.add_exception_handler(StarletteHTTPException, on_http_exception)
 
         @app.post(WEBHOOK_PATH)
         async def webhook(request: Request) -> JSONResponse:
