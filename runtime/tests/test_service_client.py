@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import jwt
 import pytest
 from aiohttp import web
-from hub_runtime.service_client import Answer, ServiceClient, ServiceUnreachableError
+from hub_runtime.service_client import USER_AGENT, Answer, ServiceClient, ServiceUnreachableError
 
 SECRET = "s" * 32
 
@@ -68,6 +68,19 @@ async def test_a_call_carries_a_service_token_and_returns_the_answer() -> None:
     claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_aud": False})
     assert claims["sub"] == "referral"
     assert claims["role"] == "service"
+
+
+async def test_a_call_names_the_hub_not_its_http_library() -> None:
+    """The ninth trial: aiohttp's ``User-Agent`` (``Python/3.x aiohttp/3.y``) told the callee
+    which library versions the hub runs; every call names the product instead."""
+    seen: list[web.Request] = []
+    async with _server(seen) as url:
+        client = _Client(url, SECRET, 5, "partner-gateway")
+        await client.get("/echo", [])
+        await client.post("/echo", {})
+        await client.close()
+    assert [request.headers.getall("User-Agent") for request in seen] == [[USER_AGENT]] * 2
+    assert USER_AGENT == "council-hub/1"
 
 
 async def test_a_redirect_is_answered_not_followed() -> None:

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub_runtime import strict_json
+from hub_runtime.edge_head import head_refused
 
 
 class ErrorBody(BaseModel):
@@ -115,7 +116,8 @@ async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
 
 def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
     """Every method a route of ``routes`` takes on the request's path, sorted, with ``HEAD``
-    wherever ``GET`` is (`HeadAsGetMiddleware`): what a 405's ``Allow`` lists (RFC 9110
+    wherever ``GET`` is (`hub_runtime.edge_head.HeadAsGetMiddleware`) unless that GET discloses
+    personal data (`hub_runtime.edge_head.head_refused`): what a 405's ``Allow`` lists (RFC 9110
     section 10.2.1: the methods the target resource supports; section 15.5.6: a 405 carries
     it). Each service adds one route per method, so the path's methods are spread over
     several routes; Starlette's own ``Allow`` named the first route's only."""
@@ -133,7 +135,7 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
         route_methods = route.methods
         if route_methods and route.matches(probe)[0] is not Match.NONE:
             methods.update(route_methods)
-    if "GET" in methods:
+    if "GET" in methods and not head_refused(routes, scope):
         methods.add("HEAD")
     return sorted(methods)
 
@@ -320,25 +322,3 @@ def _coded(scope: Scope) -> bool:
         if any(coding and coding != IDENTITY for coding in codings):
             return True
     return False
-
-
-class HeadAsGetMiddleware:
-    """`HEAD` on every GET route (RFC 9110 section 9.3.2): the GET's status and headers,
-    without the body."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI entry point: a HEAD request runs as the GET and its body is dropped; other scope
-        types (lifespan, websocket) pass through unchanged."""
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                message = {**message, "body": b""}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, headers_only)

@@ -22,11 +22,11 @@ from hub_runtime import errors, openapi_errors
 from hub_runtime.api_docs import install_docs
 from hub_runtime.edge import (
     ContentEncodingMiddleware,
-    HeadAsGetMiddleware,
     JsonBodyMiddleware,
     error_response,
     on_http_exception,
 )
+from hub_runtime.edge_head import HeadAsGetMiddleware
 from hub_runtime.edge_limits import BodyLimitMiddleware, HeadLimitMiddleware, HostFieldMiddleware
 from hub_runtime.edge_pages import ErrorPage, ErrorPagesMiddleware
 from hub_runtime.edge_shape import refuse_on_descriptions, refuse_what_is_not_taken
@@ -69,14 +69,30 @@ async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", "; ".join(reasons), reasons)
 
 
-async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.DomainError)
-    return error_response(status_of(exc), exc.code, exc.reason, exc.reasons, extra=exc.extra)
-
-
 UNAVAILABLE_RETRY_AFTER_SECONDS = 2
 """What a 503 for a dependency that failed mid-request asks the client to wait (RFC 9110
 section 10.2.3): a database restart or a network cut usually heals within seconds."""
+
+
+def headers_of(error: errors.DomainError) -> dict[str, str]:
+    """The header fields a domain error's answer carries beside its body: ``Retry-After``
+    (`UNAVAILABLE_RETRY_AFTER_SECONDS`) on a 503, as on every other 503 of the hub (RFC 9110
+    section 15.6.4: a 503 may say how long to wait; section 10.2.3), none otherwise."""
+    if status_of(error) == 503:
+        return {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}
+    return {}
+
+
+async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    return error_response(
+        status_of(exc),
+        exc.code,
+        exc.reason,
+        exc.reasons,
+        headers=headers_of(exc) or None,
+        extra=exc.extra,
+    )
 
 
 async def _on_infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
@@ -230,7 +246,9 @@ def create_app(
     takes JSON or a form: the gateway's token endpoint) and ``page_prefixes`` (server-rendered
     pages, e.g. signals' ``/dashboard/``, which take a form only, and whose 415 says so),
     where a browser gets the service's error page instead of JSON once it adds one
-    (`hub_runtime.edge_pages.add_error_page`); HEAD works on every GET route; the OpenAPI
+    (`hub_runtime.edge_pages.add_error_page`); HEAD works on every GET route but those
+    marked `hub_runtime.edge_head.discloses_personal_data` (405 there: a HEAD must not
+    disclose); a domain error's 503 carries ``Retry-After`` (`headers_of`); the OpenAPI
     document lists each route's error statuses (see `hub_runtime.openapi_errors`).
 
     A request that does not name its host once is 400 ``host_missing``, ``host_repeated`` or

@@ -5,7 +5,8 @@ new connection (and a TLS context where TLS is used). aiohttp, not httpx: a call
 caller about 0.14 ms of CPU against httpx's 1.0 ms (issue 16, ``bench/client_ab.py``), and
 the gateway makes one per referral. Each call carries a short-lived service token
 (`hub_runtime.auth`, role ``service``) and the current trace context (W3C Trace Context), so
-the callee authorises the caller and the trace crosses the hop. Redirects are not followed:
+the callee authorises the caller and the trace crosses the hop; its ``User-Agent`` is
+`USER_AGENT`, which names no library. Redirects are not followed:
 a hub service never answers one, and following it would carry the token elsewhere.
 """
 
@@ -19,6 +20,11 @@ import aiohttp
 from hub_runtime import strict_json
 from hub_runtime.auth import Role, mint_token
 from hub_runtime.telemetry import current_trace_headers
+
+USER_AGENT = "council-hub/1"
+"""The ``User-Agent`` of every call (RFC 9110 section 10.1.5): the product and the version of
+its API, nothing more; aiohttp's own (``Python/3.x aiohttp/3.y``) told whoever reads the
+request which library versions, with their known flaws, the hub runs."""
 
 SERVICE_TOKEN_SECONDS = 60
 """Lifetime of the token minted for one call: long enough for the call, too short to reuse."""
@@ -70,7 +76,9 @@ class ServiceClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, headers={"User-Agent": USER_AGENT}
+            )
         return self._session
 
     def _headers(self) -> dict[str, str]:

@@ -148,3 +148,25 @@ async def test_openapi_and_asyncapi_are_served(casefile: Any) -> None:
     operations = set(asyncapi["operations"])
     assert "send_casefile_events_v1" in operations
     assert {"receive_referral_events_v1", "receive_partner_events_v1"} <= operations
+
+
+async def test_head_on_a_read_of_the_person_is_405_and_logs_no_read(casefile: Any) -> None:
+    """The ninth new user's trial (on the gateway's referral; the same holds here): a HEAD ran
+    the GET, so the person's data was read and the read logged, though no body was sent."""
+    case_id = await casefile.open_case(stage="final_rejection")
+    counsellor = casefile.token(Role.COUNSELLOR)
+    for path in (f"/cases/{case_id}", f"/cases/{case_id}/buitenschuld-dossier"):
+        head = await casefile.http.head(path, headers=counsellor)
+        assert head.status_code == 405, path
+        allowed = head.headers["allow"].split(", ")
+        assert "GET" in allowed, (path, allowed)
+        assert "HEAD" not in allowed, (path, allowed)
+    log = await casefile.http.get(
+        f"/cases/{case_id}/access-log", headers=casefile.token(Role.ADMIN, "root")
+    )
+    assert log.json()["items"] == []
+    assert (await casefile.http.get(f"/cases/{case_id}", headers=counsellor)).status_code == 200
+    log = await casefile.http.get(
+        f"/cases/{case_id}/access-log", headers=casefile.token(Role.ADMIN, "root")
+    )
+    assert [r["why"] for r in log.json()["items"]] == ["case_view"]

@@ -9,8 +9,9 @@ partners deduplicate on ``webhook-id`` (at-least-once delivery, as the spec expe
 HTTP goes through one ``aiohttp.ClientSession`` per worker run (`DeliveryWorker.session`):
 certificates are verified against an explicit trust store (certifi's bundle by default, see
 `DeliveryWorker`), each POST is pinned to the address that was checked (``webhook_target``),
-redirects are never followed, ``delivery_timeout_seconds`` bounds each POST as a whole, and
-no proxy is taken from the environment (a proxy would resolve the name itself).
+redirects are never followed, ``delivery_timeout_seconds`` bounds each POST as a whole, no
+proxy is taken from the environment (a proxy would resolve the name itself), and the
+``User-Agent`` names the hub's webhooks, not the HTTP library (`USER_AGENT`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ from partner_gateway.unit_of_work import PostgresUnitOfWork
 from partner_gateway.webhook_target import pinned
 
 log = logging.getLogger(__name__)
+
+USER_AGENT = "council-hub-webhooks/1"
+"""The ``User-Agent`` of every webhook (RFC 9110 section 10.1.5): the product and the version
+of its webhooks, nothing more. aiohttp's own (``Python/3.x aiohttp/3.y``) told every partner,
+and anyone its URL leaked to, which library versions the gateway runs."""
 
 # Read at most this much of a partner's answer (and discard it): a short answer read to its end
 # lets the connection be kept alive for the partner's next webhook; a longer one just closes it.
@@ -94,11 +100,13 @@ class DeliveryWorker:
     def session(self) -> aiohttp.ClientSession:
         """The HTTP session of one worker run (open it in the running event loop, close it
         with ``async with``): verifies with ``trust``, ``delivery_timeout_seconds`` as the total
-        of each request (connecting and the answer included), no proxy from the environment."""
+        of each request (connecting and the answer included), no proxy from the environment,
+        `USER_AGENT` as the ``User-Agent``."""
         return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=self.trust),
             timeout=aiohttp.ClientTimeout(total=self.settings.delivery_timeout_seconds),
             trust_env=False,
+            headers={"User-Agent": USER_AGENT},
         )
 
     async def run(self, ctx: ServiceContext) -> None:

@@ -22,6 +22,8 @@ from hub_runtime.errors import DomainError, ForbiddenError, GoneError, Unavailab
 from partner_gateway import gates
 from partner_gateway.casefile_client import CasefileRefusedError
 from partner_gateway.deps import Deps
+from partner_gateway.domain import policy
+from partner_gateway.domain.policy import Refusal
 from partner_gateway.messages import CheckDisclosure, RecordDisclosure
 from partner_gateway.unit_of_work import GatewayUnitOfWork
 
@@ -35,9 +37,10 @@ async def disclose(
     """The consented categories of one of the partner's referrals, re-checked and logged
     (``staff_id``: the portal account that opened it, named in the log; None for the API).
 
-    Raises `NotFoundError` (not this partner's), the gates' errors, `GoneError` or
-    `ForbiddenError` when casefile refuses (gone; consent not covering) and `UnavailableError`
-    when casefile cannot be reached."""
+    Raises `NotFoundError` (not this partner's), the gates' errors, `GoneError`,
+    `ForbiddenError` or `ConflictError` when casefile refuses (gone; consent not covering;
+    suspended for now, see `_casefile_error`) and `UnavailableError` when casefile cannot be
+    reached."""
     referral = await bus.read(CheckDisclosure(partner_id, referral_id))
     try:
         categories = await bus.deps.casefile.disclose(referral)
@@ -58,8 +61,20 @@ async def disclose(
     }
 
 
+SUSPENDED = Refusal(code=policy.SUSPENDED, temporary=True)
+"""Casefile's 409: the gateway's own gate's refusal of a referral suspended for now."""
+
+
 def _casefile_error(status: int) -> DomainError:
-    """Casefile's refusal (its HTTP status, 0 when unreachable) as the gateway's answer."""
+    """Casefile's refusal (its HTTP status, 0 when unreachable) as the gateway's answer.
+
+    Casefile's own codes are never passed on: the partner sees this route's closed codes only.
+    404 and 410: 410 ``gone``; 403: 403 ``consent_not_covering``; 409 (in the hub, the case's
+    state refuses it for now, `hub_runtime.errors.ConflictError`; the one such state of a
+    disclosure is a suspension, protection first): 409 ``referral_suspended``, the answer of
+    the gateway's own gate for it, which a partner already handles (wait for the resumption
+    notice), never 503, which asks it to retry at once; anything else (unreachable, 5xx, an
+    answer of another shape): 503 ``upstream_unavailable``."""
     if status in (404, 410):
         return GoneError(gates.GONE_TEXT, code="gone")
     if status == 403:
@@ -67,4 +82,6 @@ def _casefile_error(status: int) -> DomainError:
             "casefile refused: the consent does not cover this request",
             code="consent_not_covering",
         )
+    if status == 409:
+        return gates.as_error(SUSPENDED)
     return UnavailableError("casefile is unavailable; try again later", code="upstream_unavailable")

@@ -80,6 +80,8 @@ class FakeCasefile:
     requests: list[dict[str, Any]] = field(default_factory=list)
     trace_headers: list[str | None] = field(default_factory=list)
     extra_category: bool = True  # answers one category too many: the gateway must drop it
+    # (status, code): answers this refusal, in the hub's error shape, instead of disclosing
+    refusal: tuple[int, str] | None = None
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -98,6 +100,10 @@ class FakeCasefile:
             self.trace_headers.append(request.headers.get("traceparent"))
             if body["case_id"] in self.gone_cases:
                 return JSONResponse({"error": "gone"}, status_code=410)
+            if self.refusal is not None:
+                status, code = self.refusal
+                shape = {"error": code, "detail": "refused by the stand-in", "reasons": []}
+                return JSONResponse(shape, status_code=status)
             categories = {c: {"fake": f"value-of-{c}"} for c in body["data_categories"]}
             if self.extra_category:
                 categories["medical_needs"] = {"fake": "never-consented"}

@@ -28,7 +28,7 @@ from hub_runtime.settings import HubSettings
 from partner_gateway import webhook_target
 from partner_gateway.clock import Clock
 from partner_gateway.config import Settings
-from partner_gateway.delivery import DeliveryWorker, Outcome
+from partner_gateway.delivery import USER_AGENT, DeliveryWorker, Outcome
 from partner_gateway.domain.signing import secret_from_bytes
 from partner_gateway.repository import DueDelivery
 from standardwebhooks.webhooks import Webhook
@@ -300,6 +300,18 @@ async def test_the_registered_url_is_sent_byte_for_byte(
     )
     assert outcome.code == "delivered"
     assert partner.targets == [target]
+
+
+async def test_a_webhook_names_the_hub_not_its_http_library(
+    ca: trustme.CA, serving: Any, checked: list[list[Any]]
+) -> None:
+    """The ninth trial: webhooks carried aiohttp's ``User-Agent`` (``Python/3.x
+    aiohttp/3.y``), telling every partner which library versions the gateway runs."""
+    partner = await serving("partner.example")
+    (outcome,) = await _post(_worker(_trusting(ca)), f"https://partner.example:{partner.port}/h")
+    assert outcome.code == "delivered"
+    (seen,) = partner.seen
+    assert seen.headers["User-Agent"] == USER_AGENT == "council-hub-webhooks/1"
 
 
 async def test_a_host_the_resolver_cannot_encode_is_unreachable() -> None:

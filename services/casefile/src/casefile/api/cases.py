@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from hub_contracts.codes import MAX_OFFSET, BoundedInt
 from hub_runtime.bus import MessageBus
+from hub_runtime.edge_head import discloses_personal_data
 from hub_runtime.path_ids import PathId
 from hub_runtime.service import ServiceContext
 
@@ -83,6 +84,7 @@ def router(bus: MessageBus[Any, Any], ctx: ServiceContext) -> APIRouter:
         summary="A case with its timeline (personal data: counsellors)",
         responses=GONE,
     )
+    @discloses_personal_data  # the person's read is logged: HEAD is 405, never a read unsent
     async def read_case(case_id: PathId, who: Reader) -> out.CaseView:
         with_person = who.role in PERSONAL_READERS
         return out.CaseView.model_validate(

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import PlainTextResponse
 from hub_runtime.bus import MessageBus
+from hub_runtime.edge_head import discloses_personal_data
 from hub_runtime.openapi_errors import errors
 from hub_runtime.path_ids import PathId
 
@@ -142,6 +143,7 @@ def router(bus: MessageBus[Any, Any]) -> APIRouter:
         response_model=out.Dossier,
         responses={**GONE, 200: MARKDOWN},
     )
+    @discloses_personal_data  # the read is logged: HEAD is 405, never a read without a body
     async def dossier(
         case_id: PathId, who: Worker, format: Literal["json", "markdown"] = "json"
     ) -> Any:

@@ -13,6 +13,7 @@ from hub_contracts.codes import CURSOR, BoundedInt
 from hub_runtime import idempotency
 from hub_runtime.auth import Principal, Role, requires
 from hub_runtime.bus import IdempotencyKey, Message
+from hub_runtime.edge_head import discloses_personal_data
 from hub_runtime.errors import BadRequestError
 from hub_runtime.openapi_errors import errors, raises
 from hub_runtime.path_ids import PathId
@@ -96,8 +97,9 @@ def router(bus: GatewayBus, limiter: RateLimits, token_ttl_seconds: int) -> APIR
         "/referrals/{referral_id}",
         summary="The referral's consented data (a disclosure)",
         response_model=out.ReferralData,
-        responses=errors(410, 503),
+        responses=errors(409, 410, 503),
     )
+    @discloses_personal_data  # HEAD: 405, never a logged disclosure without a body
     async def referral(referral_id: PathId, partner_id: PartnerId) -> JSONResponse:
         body = await disclose(bus, partner_id, referral_id)
         # Personal data: no cache anywhere on the way.

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from hub_runtime.edge_pages import ErrorPage
 from hub_runtime.errors import DomainError
-from hub_runtime.http import status_of
+from hub_runtime.http import headers_of, status_of
 
 from partner_gateway.api.portal import labels
 from partner_gateway.api.portal.render import Portal
@@ -53,8 +53,11 @@ def error_page(
     refused: DomainError,
     staff: StaffSession | None,
 ) -> HTMLResponse:
-    """A domain error as the message page, with the status the API would answer."""
-    return message_page(portal, request, refused.code, status_of(refused), staff)
+    """A domain error as the message page, with the status and header fields (a 503's
+    ``Retry-After``) the API would answer."""
+    page = message_page(portal, request, refused.code, status_of(refused), staff)
+    page.headers.update(headers_of(refused))
+    return page
 
 
 def edge_page(portal: Portal) -> ErrorPage:

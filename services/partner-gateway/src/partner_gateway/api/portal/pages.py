@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from hub_runtime.edge_head import discloses_personal_data
 from hub_runtime.errors import DomainError
 from hub_runtime.path_ids import PathId
 
@@ -74,6 +75,7 @@ def add(routes: APIRouter, bus: GatewayBus, portal: Portal) -> None:
         )
 
     @routes.get("/referrals/{referral_id}")
+    @discloses_personal_data  # HEAD: 405, never a logged disclosure without a page
     async def referral(referral_id: PathId, request: Request) -> Response:
         staff = await current_staff(bus, portal, request)
         if staff is None:
