@@ -2,6 +2,7 @@
 events) on the real broker: when the hub creates it, and when provisioning meets one created
 before (an upgraded cluster)."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -42,13 +43,33 @@ def settings(hub_settings: HubSettings) -> HubSettings:
     return hub_settings.model_copy(update=update)
 
 
+UNKNOWN_TOPIC_OR_PARTITION = 3  # Kafka's error code
+
+
 async def overrides(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:
     """The topic-level configuration overrides of ``topic`` (config source 1), as the broker
-    reports them (DescribeConfigs)."""
-    [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
-    [(code, _message, _type, _name, entries)] = response.resources
+    reports them (DescribeConfigs). A topic created a moment ago may be unknown to the broker
+    for a few milliseconds (CreateTopics returns once the controller has it, the broker learns
+    it from the metadata log after): asked again for up to 10 s."""
+    for _ in range(200):
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        [(code, _message, _type, _name, entries)] = response.resources
+        if code != UNKNOWN_TOPIC_OR_PARTITION:
+            break
+        await asyncio.sleep(0.05)
     assert code == 0
     return {entry[0]: entry[1] for entry in entries if entry[3] == 1}
+
+
+async def settled_overrides(admin: AIOKafkaAdminClient, topic: str, name: str) -> dict[str, str]:
+    """`overrides` once it holds ``name``, or after 10 s: an altered configuration reaches the
+    broker's answers a moment after AlterConfigs returns (it is applied from the metadata log)."""
+    for _ in range(200):
+        found = await overrides(admin, topic)
+        if name in found:
+            break
+        await asyncio.sleep(0.05)
+    return found
 
 
 async def test_a_new_dead_letter_topic_is_created_with_the_configured_retention(
@@ -76,7 +97,7 @@ async def test_an_existing_dead_letter_topic_gets_the_retention_and_keeps_its_ov
         await admin.create_topics([NewTopic(topic, 1, 1), old])
         assert "retention.ms" not in await overrides(admin, dlq)
         await ensure_topics(settings, [topic], partitions=1)
-        assert await overrides(admin, dlq) == {
+        assert await settled_overrides(admin, dlq, "retention.ms") == {
             "min.insync.replicas": "1",
             "retention.ms": str(DEAD_LETTER_MS),
         }
@@ -101,13 +122,41 @@ async def test_provisioning_sets_the_retention_of_existing_command_dead_letter_a
             ]
         )
         await provision(settings, prefix)
-        assert (await overrides(admin, commands))["retention.ms"] == str(COMMAND_MS)
-        dead = await overrides(admin, dead_letter_topic(commands))
-        assert dead["retention.ms"] == str(DEAD_LETTER_MS)
-        assert (await overrides(admin, events))["retention.ms"] == str(EVENT_MS)
-        assert (await overrides(admin, dead_letter_topic(events)))["retention.ms"] == str(
-            DEAD_LETTER_MS
+        assert (await settled_overrides(admin, commands, "retention.ms"))["retention.ms"] == str(
+            COMMAND_MS
         )
+        dead = await settled_overrides(admin, dead_letter_topic(commands), "retention.ms")
+        assert dead["retention.ms"] == str(DEAD_LETTER_MS)
+        assert (await settled_overrides(admin, events, "retention.ms"))["retention.ms"] == str(
+            EVENT_MS
+        )
+        assert (await settled_overrides(admin, dead_letter_topic(events), "retention.ms"))[
+            "retention.ms"
+        ] == str(DEAD_LETTER_MS)
     finally:
         await remove_acls(settings, prefix)
         await delete_topics_with_prefix(settings, prefix)
+
+
+async def test_a_topic_the_brokers_metadata_does_not_list_yet_still_gets_the_retention(
+    settings: HubSettings, admin: AIOKafkaAdminClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen in the tests: a topic created a moment before is missing from ListTopics, so it is
+    created again, refused as existing, and (before) kept its old configuration."""
+    topic = f"test.{uuid.uuid4().hex[:10]}.events"
+    dlq = dead_letter_topic(topic)
+    try:
+        await admin.create_topics([NewTopic(topic, 1, 1), NewTopic(dlq, 1, 1)])
+        await overrides(admin, dlq)  # known to the broker
+
+        async def lagging_list(self: AIOKafkaAdminClient) -> list[str]:
+            return []  # as a broker that has not yet applied the metadata record
+
+        monkeypatch.setattr(AIOKafkaAdminClient, "list_topics", lagging_list)
+        await ensure_topics(settings, [topic], partitions=1)
+        assert (await settled_overrides(admin, dlq, "retention.ms"))["retention.ms"] == str(
+            DEAD_LETTER_MS
+        )
+    finally:
+        monkeypatch.undo()
+        await delete_topics_with_prefix(settings, topic)

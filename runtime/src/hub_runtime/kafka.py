@@ -103,7 +103,9 @@ async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions
             )
             for t in missing
         ]
-        # Another service may create it between our list and create: that is fine.
+        # Another service may create it between our list and create, or the broker's metadata
+        # may not list a topic created a moment ago: that is fine, but such a topic was not
+        # created with our configuration, so its retention is aligned like any existing one's.
         with contextlib.suppress(TopicAlreadyExistsError):
             response = await admin.create_topics(new)
             refused = [
@@ -115,6 +117,12 @@ async def ensure_topics(settings: HubSettings, topics: Iterable[str], partitions
                 raise TopicCreationRefusedError(
                     f"{settings.kafka_username or 'client'} may not create: {', '.join(refused)}"
                 )
+            existed = [
+                name
+                for name, code, *_ in response.topic_errors
+                if code == TopicAlreadyExistsError.errno
+            ]
+            await align_retention(admin, {t: retention_of(settings, t) for t in existed})
     finally:
         await admin.close()
 
