@@ -13,11 +13,13 @@ SERVICE_SUBJECT = "partner-gateway"
 
 
 class CasefileRefusedError(Exception):
-    """Casefile did not disclose; ``status`` is its HTTP status (410, 403, ...) or 0 if down."""
+    """Casefile did not disclose; ``status`` is its HTTP status (410, 403, ...) or 0 if down,
+    ``code`` the ``error`` of its answer in the hub's error shape (a closed code), or None."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, code: str | None = None) -> None:
         super().__init__(f"casefile answered {status}")
         self.status = status
+        self.code = code
 
 
 class Casefile(Protocol):
@@ -37,14 +39,15 @@ class HttpCasefile(ServiceClient):
 
     async def disclose(self, referral: Referral) -> dict[str, Any]:
         """The consented categories ({category: {...}}); raises `CasefileRefusedError` with
-        casefile's status (0 when it does not answer, 502 for an answer of another shape)."""
+        casefile's status and code (0 when it does not answer, 502 for an answer of another
+        shape)."""
         body = _body(referral)
         try:
             answer = await self._post("/internal/disclosures", body)
         except ServiceUnreachableError:
             raise CasefileRefusedError(0) from None
         if answer.status != 200:
-            raise CasefileRefusedError(answer.status)
+            raise CasefileRefusedError(answer.status, answer.error_code())
         try:
             categories = answer.json().get("categories")
         except (ValueError, AttributeError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from hub_contracts.privacy import TEMPORARY
 from hub_runtime.bus import MessageBus
 from hub_runtime.errors import DomainError, ForbiddenError, GoneError, UnavailableError
 
@@ -45,7 +46,7 @@ async def disclose(
     try:
         categories = await bus.deps.casefile.disclose(referral)
     except CasefileRefusedError as refused:
-        raise _casefile_error(refused.status) from None
+        raise _casefile_error(refused.status, refused.code) from None
     wanted = {str(c) for c in referral.data_categories}
     # Data minimisation again (GDPR art. 5(1)(c)): whatever casefile sends, only the consented
     # categories pass.
@@ -64,19 +65,27 @@ async def disclose(
 SUSPENDED = Refusal(code=policy.SUSPENDED, temporary=True)
 """Casefile's 409: the gateway's own gate's refusal of a referral suspended for now."""
 
+_TEMPORARY_CODES = frozenset(str(rule) for rule in TEMPORARY)
+"""Casefile's codes for a refusal that may pass by itself: answered as `SUSPENDED` too."""
 
-def _casefile_error(status: int) -> DomainError:
-    """Casefile's refusal (its HTTP status, 0 when unreachable) as the gateway's answer.
+
+def _casefile_error(status: int, code: str | None) -> DomainError:
+    """Casefile's refusal (its HTTP status, 0 when unreachable, and its code) as the gateway's
+    answer.
 
     Casefile's own codes are never passed on: the partner sees this route's closed codes only.
-    404 and 410: 410 ``gone``; 403: 403 ``consent_not_covering``; 409 (in the hub, the case's
-    state refuses it for now, `hub_runtime.errors.ConflictError`; the one such state of a
-    disclosure is a suspension, protection first): 409 ``referral_suspended``, the answer of
-    the gateway's own gate for it, which a partner already handles (wait for the resumption
-    notice), never 503, which asks it to retry at once; anything else (unreachable, 5xx, an
-    answer of another shape): 503 ``upstream_unavailable``."""
+    404 and 410: 410 ``gone``; 403 for a rule that may pass by itself
+    (`hub_contracts.privacy.TEMPORARY`: casefile already knows of an appeal the gateway has not
+    heard of yet) as a 409 below; any other 403: 403 ``consent_not_covering``; 409 (in the hub,
+    the case's state refuses it for now, `hub_runtime.errors.ConflictError`; the one such
+    state of a disclosure is a suspension, protection first): 409 ``referral_suspended``, the
+    answer of the gateway's own gate for it, which a partner already handles (wait for the
+    resumption notice), never 503, which asks it to retry at once; anything else (unreachable,
+    5xx, an answer of another shape): 503 ``upstream_unavailable``."""
     if status in (404, 410):
         return GoneError(gates.GONE_TEXT, code="gone")
+    if status == 403 and code in _TEMPORARY_CODES:
+        return gates.as_error(SUSPENDED)
     if status == 403:
         return ForbiddenError(
             "casefile refused: the consent does not cover this request",

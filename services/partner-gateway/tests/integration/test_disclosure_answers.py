@@ -92,3 +92,31 @@ async def test_the_portals_page_for_casefile_not_disclosing_has_retry_after(
     assert page.status_code == 503
     assert page.headers["retry-after"] == str(UNAVAILABLE_RETRY_AFTER_SECONDS)
     assert await gateway.disclosures(referral_id) == []
+
+
+async def test_casefiles_403_for_an_appeal_it_knows_of_is_the_partners_409_suspended(
+    gateway: Gateway,
+) -> None:
+    """Casefile may hear of an appeal before the gateway does (its stage event is still on its
+    way): it refuses 403 ``appeal_pending_travel_documents``, a rule that passes by itself.
+    The partner gets the suspension's 409, as from the gateway's own gate a moment later, not
+    a 403 ``consent_not_covering`` that tells it the consent will never do; nothing logged."""
+    partner_id, _, _, referral_id = await gateway.approved_referral()
+    gateway.casefile.refusal = (403, "appeal_pending_travel_documents")
+    response = await gateway.http.get(
+        f"/partner/referrals/{referral_id}", headers=gateway.as_partner(partner_id)
+    )
+    assert response.status_code == 409
+    assert response.json()["error"] == "referral_suspended"
+    assert await gateway.disclosures(referral_id) == []
+
+
+async def test_casefiles_other_403s_stay_consent_not_covering(gateway: Gateway) -> None:
+    partner_id, _, _, referral_id = await gateway.approved_referral()
+    gateway.casefile.refusal = (403, "category_not_needed_for_purpose")
+    response = await gateway.http.get(
+        f"/partner/referrals/{referral_id}", headers=gateway.as_partner(partner_id)
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "consent_not_covering"
+    assert await gateway.disclosures(referral_id) == []
