@@ -94,29 +94,26 @@ async def test_the_portals_page_for_casefile_not_disclosing_has_retry_after(
     assert await gateway.disclosures(referral_id) == []
 
 
-async def test_casefiles_403_for_an_appeal_it_knows_of_is_the_partners_409_suspended(
-    gateway: Gateway,
+@pytest.mark.parametrize(
+    ("casefile_code", "status", "code"),
+    [
+        ("appeal_pending_travel_documents", 409, "referral_suspended"),
+        ("category_not_needed_for_purpose", 403, "consent_not_covering"),
+    ],
+)
+async def test_casefiles_403_is_a_suspension_only_for_a_rule_that_passes_by_itself(
+    gateway: Gateway, casefile_code: str, status: int, code: str
 ) -> None:
     """Casefile may hear of an appeal before the gateway does (its stage event is still on its
     way): it refuses 403 ``appeal_pending_travel_documents``, a rule that passes by itself.
     The partner gets the suspension's 409, as from the gateway's own gate a moment later, not
-    a 403 ``consent_not_covering`` that tells it the consent will never do; nothing logged."""
+    a 403 ``consent_not_covering`` that tells it the consent will never do; any other 403
+    stays that. Nothing is logged either way."""
     partner_id, _, _, referral_id = await gateway.approved_referral()
-    gateway.casefile.refusal = (403, "appeal_pending_travel_documents")
+    gateway.casefile.refusal = (403, casefile_code)
     response = await gateway.http.get(
         f"/partner/referrals/{referral_id}", headers=gateway.as_partner(partner_id)
     )
-    assert response.status_code == 409
-    assert response.json()["error"] == "referral_suspended"
-    assert await gateway.disclosures(referral_id) == []
-
-
-async def test_casefiles_other_403s_stay_consent_not_covering(gateway: Gateway) -> None:
-    partner_id, _, _, referral_id = await gateway.approved_referral()
-    gateway.casefile.refusal = (403, "category_not_needed_for_purpose")
-    response = await gateway.http.get(
-        f"/partner/referrals/{referral_id}", headers=gateway.as_partner(partner_id)
-    )
-    assert response.status_code == 403
-    assert response.json()["error"] == "consent_not_covering"
+    assert response.status_code == status
+    assert response.json()["error"] == code
     assert await gateway.disclosures(referral_id) == []
