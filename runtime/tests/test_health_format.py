@@ -4,7 +4,7 @@
 import httpx
 from fastapi import FastAPI
 from hub_runtime.health import HEALTH_JSON, ReadinessCheck
-from hub_runtime.http import create_app
+from hub_runtime.http import UNAVAILABLE_RETRY_AFTER_SECONDS, create_app
 
 
 async def _up() -> bool:
@@ -48,6 +48,7 @@ async def test_ready_reports_each_check_in_the_drafts_shape() -> None:
         response = await client.get("/ready")
     assert response.status_code == 200
     assert response.headers["content-type"] == HEALTH_JSON
+    assert "retry-after" not in response.headers
     body = response.json()
     assert body["status"] == "pass"
     assert set(body["checks"]) == {"database:responseTime", "kafka:responseTime"}
@@ -64,6 +65,7 @@ async def test_ready_fails_with_503_naming_the_failed_check() -> None:
         response = await client.get("/ready")
     assert response.status_code == 503
     assert response.headers["content-type"] == HEALTH_JSON
+    assert response.headers["retry-after"] == str(UNAVAILABLE_RETRY_AFTER_SECONDS)
     body = response.json()
     assert body["status"] == "fail"
     statuses = {key: results[0]["status"] for key, results in body["checks"].items()}

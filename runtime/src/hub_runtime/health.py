@@ -84,9 +84,12 @@ def liveness(service: str, started: float) -> HealthJSONResponse:
     return HealthJSONResponse(body.model_dump(mode="json"))
 
 
-async def readiness(service: str, checks: Mapping[str, ReadinessCheck]) -> HealthJSONResponse:
+async def readiness(
+    service: str, checks: Mapping[str, ReadinessCheck], retry_after_seconds: int
+) -> HealthJSONResponse:
     """`/ready`: each check's outcome and response time in ms, under
-    ``"<name>:responseTime"``; 200 when all pass, 503 when any fails."""
+    ``"<name>:responseTime"``; 200 when all pass, 503 when any fails, with ``Retry-After:
+    <retry_after_seconds>`` as on every other 503 of the hub (RFC 9110 section 10.2.3)."""
     results = {
         f"{name}:responseTime": [await _measure(name, check)] for name, check in checks.items()
     }
@@ -97,7 +100,13 @@ async def readiness(service: str, checks: Mapping[str, ReadinessCheck]) -> Healt
         description="readiness: the database and Kafka answer",
         checks=results,
     )
-    return HealthJSONResponse(body.model_dump(mode="json"), status_code=200 if ok else 503)
+    if ok:
+        return HealthJSONResponse(body.model_dump(mode="json"))
+    return HealthJSONResponse(
+        body.model_dump(mode="json"),
+        status_code=503,
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
 
 
 async def _measure(name: str, check: ReadinessCheck) -> CheckResult:

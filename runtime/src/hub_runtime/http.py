@@ -314,7 +314,7 @@ def create_app(
         responses={503: {"model": Health, "description": "A check failed: not ready"}},
     )
     async def ready() -> HealthJSONResponse:
-        return await readiness_report(service, readiness)
+        return await readiness_report(service, readiness, UNAVAILABLE_RETRY_AFTER_SECONDS)
 
     @app.get(
         "/metrics",

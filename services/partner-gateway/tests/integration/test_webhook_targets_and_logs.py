@@ -267,6 +267,10 @@ async def test_a_url_without_a_host_with_port_0_or_an_empty_label_is_refused_in_
         "http://127.0.0.1:0/zara-probe",
         f"http://zara..probe:{port}/webhooks",
         f"http://.zara-probe:{port}/webhooks",
+        # the tenth trial: a tab dropped, a space encoded, a stray % kept by the URL type
+        f"http://127.0.0.1:{port}/zara\tprobe",
+        f"http://127.0.0.1:{port}/zara probe",
+        f"http://127.0.0.1:{port}/zara%zzprobe",
     ):
         answer = await gateway.put_webhook(partner_id, url)
         assert answer.status_code == 422, (url, answer.text)

@@ -179,8 +179,25 @@ REWRITTEN = [
     ),
     ("https:///partner.example/hook", "https://partner.example/hook", "webhook_url_invalid"),
     ("https:/partner.example/hook", "https://partner.example/hook", "webhook_url_invalid"),
+    # The tenth trial: tabs and line breaks dropped, a space encoded, so another host or path.
+    ("https://partner.exa\tmple/hook", "https://partner.example/hook", "webhook_url_invalid"),
+    ("https://partner.exa\nmple/hook", "https://partner.example/hook", "webhook_url_invalid"),
+    ("https://partner.example/ho\r\nok", "https://partner.example/hook", "webhook_url_invalid"),
+    ("https://partner.example/a b", "https://partner.example/a%20b", "webhook_url_invalid"),
+    ("https://partner.example/a\x00b", "https://partner.example/a%00b", "webhook_url_invalid"),
     ("https://partner.example/hook", "https://partner.example/hook", None),
 ]
+
+
+@pytest.mark.parametrize(
+    "written", ["https://partner.example/%zz", "https://partner.example/a%2", "https://p.example/%"]
+)
+def test_a_percent_sign_that_begins_no_escape_is_refused(written: str) -> None:
+    """RFC 3986 section 2.1; the URL type keeps it as sent (the tenth trial)."""
+    assert str(WebhookRegistration.model_validate({"url": written}).url) == written
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        check_written(written)
+    assert refused.value.code == "webhook_url_invalid"
 
 
 @pytest.mark.parametrize(("written", "rewritten", "code"), REWRITTEN)

@@ -35,8 +35,9 @@ class WebhookRegistration(_Strict):
         " every delivery; development (HUB_ENV) allows http and any address), never with"
         " user:password@ or an empty @ (422 webhook_url_credentials), never with a fragment"
         " (422 webhook_url_fragment: it is never sent), at most 2,048 characters (422"
-        " webhook_url_too_long), never without a host, with port 0 or with an empty host"
-        " label such as a..b (422 webhook_url_invalid); a query is kept"
+        " webhook_url_too_long), never without a host, with port 0, with an empty host"
+        " label such as a..b, with a space or control character or a % that begins no"
+        " escape (422 webhook_url_invalid); a query is kept"
     )
     # The URL type rewrites what it reads (WHATWG URL parsing): `http://@host/` loses its empty
     # userinfo and `http:///path` becomes `http://path/`, so the rules also see the text sent

@@ -33,6 +33,7 @@ on loopback.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -164,8 +165,29 @@ def check_written(text: str) -> None:
     after it only, both were registered (the ninth new user's trial). The rewritten URL, the
     one called, is still checked by every rule (``webhook_target.check``).
 
+    It also drops tabs and line breaks anywhere (``partner.exa<TAB>mple`` becomes another
+    host), encodes a space or a control character instead of refusing it, and keeps a ``%``
+    not followed by two hexadecimal digits (the tenth new user's trial): RFC 3986 (section 2:
+    no space or control character in a URI; section 2.1: ``%`` begins a percent-encoded
+    octet) refuses all three, and so does this, as ``webhook_url_invalid``.
+
     Raises WebhookUrlRefusedError: ``webhook_url_credentials``, ``webhook_url_invalid``."""
+    if _SPACE_OR_CONTROL.search(text):
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid",
+            "the webhook URL holds a space or a control character (RFC 3986 section 2)",
+        )
+    if _BAD_PERCENT.search(text):
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid",
+            "the webhook URL holds a % not followed by two hexadecimal digits (RFC 3986"
+            " section 2.1)",
+        )
     parse(text, development=True)
+
+
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 # RFC 6052 section 2.1: the NAT64 well-known prefix; the IPv4 address is the last 32 bits.
