@@ -94,21 +94,43 @@ def unwritable(error: OSError) -> CliError:
     )
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of ``path``. Raises :func:`unreadable` when they cannot be read."""
+MAX_JSON_FILE_BYTES = 1024 * 1024
+"""The most bytes read from a JSON body file (``--file``): four times the services' default
+body limit (``HUB_MAX_BODY_BYTES``, 256 KiB), which a bigger body would exceed anyway."""
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them: the file is opened and ``limit + 1``
+    bytes read, never the whole of a file named by mistake (``/dev/zero``, a disk image), which
+    would fill the memory and end in a `MemoryError` traceback (a new user's trial).
+
+    Raises :func:`unreadable` when they cannot be read, or "is larger than <limit> bytes"."""
+    with reading(path), path.open("rb") as stream:
+        raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise unreadable(f"is larger than {limit} bytes")
+    return raw
+
+
+def read_text(path: Path, limit: int) -> str:
+    """The UTF-8 text of ``path``, at most ``limit`` bytes of it (:func:`read_bytes`).
+
+    Raises :func:`unreadable`: as :func:`read_bytes`, or "is not UTF-8 text"."""
+    raw = read_bytes(path, limit)
     with reading(path):
-        return path.read_bytes()
+        return raw.decode("utf-8")
 
 
 def read_json_object(path: Path, what: str) -> dict[str, Any]:
     """The JSON object in ``path`` (``what`` names its model for the error, e.g.
     ``RegisterPartner``), read by `hub_runtime.strict_json` (RFC 8259 with I-JSON, RFC 7493).
 
-    Raises `CliError` ``bad_file``: :func:`unreadable`; "the file is refused as JSON (<the
+    Raises `CliError` ``bad_file``: :func:`unreadable` (larger than `MAX_JSON_FILE_BYTES`
+    too); "the file is refused as JSON (<the
     parser's code>): <its closed sentence>" (not UTF-8, not JSON, a duplicate member name,
     NaN, a number too large), as the API would refuse the body; or when the document is not
     one object."""
-    raw = read_bytes(path)
+    raw = read_bytes(path, MAX_JSON_FILE_BYTES)
     try:
         body = strict_json.loads(raw)
     except strict_json.StrictJsonError as wrong:

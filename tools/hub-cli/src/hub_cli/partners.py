@@ -9,11 +9,15 @@ those routes). A new partner reaches the gateway through Kafka: ``webhook`` and 
 import sys
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import typer
 from hub_runtime.auth import Role
+from hub_runtime.redaction import REDACTED, redact_url
 from partner_gateway import admin as gateway_admin
+from partner_gateway.domain.webhook_url import MAX_LENGTH
+from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 
 from hub_cli import files, output
 from hub_cli.context import JSON_HELP, identity
@@ -146,9 +150,17 @@ MISSING_URL = "missing_url"
 BAD_URL = "bad_url"
 """The error code of a webhook URL given on more than one line."""
 
+TOO_LONG = "webhook_url_too_long"
+"""The error code of a webhook URL longer than the gateway registers (the gateway's own code)."""
+
 _MAX_URL_READ = 65_536
-"""The most characters read for a URL (the gateway takes 2,048): a file or stream named by
-mistake is not read whole."""
+"""The most bytes read from --url-file, characters from standard input (the gateway takes
+2,048 characters): a file or stream named by mistake (``/dev/zero``) is not read whole, and
+more than this is refused, never cut to a shorter URL."""
+
+_GATEWAY_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+"""The URL type the gateway reads the URL with (``WebhookRegistration.url``): its length limit
+applies to that type's rewriting (host in IDNA, the rest percent-encoded)."""
 
 
 def _terminal() -> bool:
@@ -158,17 +170,19 @@ def _terminal() -> bool:
 
 def _webhook_url(url_file: Path | None) -> str:
     """The webhook URL: ``url_file``'s (``-``: standard input), else asked without echo on a
-    terminal, else standard input's. Raises `CliError` ``bad_file`` (`files.unreadable`),
-    ``missing_url`` when empty, ``bad_url`` on several lines; no sentence quotes the URL."""
+    terminal, else standard input's. Raises `CliError` ``bad_file`` (`files.unreadable`;
+    a file larger than `_MAX_URL_READ` bytes too), ``missing_url`` when empty, ``bad_url`` on
+    several lines, ``webhook_url_too_long`` (`_check_length`); no sentence quotes the URL."""
     if url_file is not None and str(url_file) != "-":
-        with files.reading(url_file):
-            text = url_file.read_text(encoding="utf-8")[:_MAX_URL_READ]
+        text = files.read_text(url_file, _MAX_URL_READ)
     elif url_file is None and _terminal():
         text = typer.prompt(
             "Webhook URL (not shown)", hide_input=True, default="", show_default=False, err=True
         )
     else:
-        text = sys.stdin.read(_MAX_URL_READ)
+        text = sys.stdin.read(_MAX_URL_READ + 1)
+        if len(text) > _MAX_URL_READ:
+            raise _too_long()
     url = text.strip()
     if not url:
         raise CliError(
@@ -178,7 +192,40 @@ def _webhook_url(url_file: Path | None) -> str:
         )
     if "\n" in url or "\r" in url:
         raise CliError(BAD_URL, "the webhook URL must be given on one line")
+    _check_length(url)
     return url
+
+
+def _too_long() -> CliError:
+    # The gateway's code and sentence (`partner_gateway.domain.webhook_url.check_form`).
+    return CliError(TOO_LONG, f"a webhook URL has at most {MAX_LENGTH} characters")
+
+
+def _check_length(url: str) -> None:
+    """Refuse (``webhook_url_too_long``) before any request a URL the gateway would refuse as
+    longer than `MAX_LENGTH` characters once read by its URL type, rather than let a long one
+    become the gateway's ``payload_too_large`` (its body limit, 16 KiB). A URL that type does
+    not take is judged as written: the gateway refuses it either way."""
+    try:
+        length = len(str(_GATEWAY_URL.validate_python(url)))
+    except ValidationError:
+        length = len(url)
+    if length > MAX_LENGTH:
+        raise _too_long()
+
+
+def shown_url(url: str) -> str:
+    """``url`` for a person to read: each query value (a partner's token, its secret) shown as
+    ``REDACTED`` as in the hub's logs, a query part without ``=`` masked whole, the keys kept
+    (``?api_key=REDACTED``); userinfo and fragment as `hub_runtime.redaction.redact_url`
+    treats them (an unparseable URL masked whole). For the human-readable output only:
+    ``--json`` keeps the API's answer."""
+    redacted = redact_url(url)
+    if redacted == REDACTED:
+        return REDACTED
+    pairs = (part.partition("=") for part in urlsplit(url).query.split("&") if part)
+    query = "&".join(f"{key}={REDACTED}" if sep else REDACTED for key, sep, _ in pairs)
+    return urlunsplit(urlsplit(redacted)._replace(query=query))
 
 
 @app.command()
@@ -191,10 +238,18 @@ def webhook(
 
     The URL is never an argument (shell history and process listings keep those, and its query
     may hold the partner's secret): it is asked for without echo on a terminal, read from
-    standard input when that is a pipe, or from --url-file ('-': standard input)."""
+    standard input when that is a pipe, or from --url-file ('-': standard input). The table
+    shows it with its query values masked (`shown_url`); --json is the API's answer, URL
+    included, for scripts."""
     url = _webhook_url(url_file)
     done = _gateway(ctx, gateway_admin.webhook(str(partner_id), url))
-    output.emit_json(done) if as_json else output.fields("webhook", done)
+    if as_json:
+        output.emit_json(done)
+        return
+    shown = dict(done)
+    if isinstance(shown.get("url"), str):
+        shown["url"] = shown_url(shown["url"])
+    output.fields("webhook", shown)
 
 
 @app.command()
