@@ -26,7 +26,8 @@ def redact_url(url: str) -> str:
     """``url`` without userinfo and with every query value replaced; fragment dropped.
 
     ``https://u:p@host:8443/hook?api_key=k&x=1#f`` -> ``https://REDACTED@host:8443/hook?
-    api_key=REDACTED&x=REDACTED``. A string that is not a parseable URL is redacted whole.
+    api_key=REDACTED&x=REDACTED``; a query part without ``=`` is masked whole. A string that
+    is not a parseable URL is redacted whole.
     """
     try:
         parts = urlsplit(url)
@@ -43,10 +44,9 @@ def redact_url(url: str) -> str:
 
 
 def _redact_query(query: str) -> str:
-    if not query:
-        return ""
-    keys = [pair.partition("=")[0] for pair in query.split("&") if pair]
-    return "&".join(f"{key}={REDACTED}" for key in keys)
+    # A part without "=" (``?Fatima`` or ``?token``) is all value: masked whole, not kept as a key.
+    pairs = (pair.partition("=") for pair in query.split("&") if pair)
+    return "&".join(f"{key}={REDACTED}" if sep else REDACTED for key, sep, _ in pairs)
 
 
 def redact_text(text: str) -> str:

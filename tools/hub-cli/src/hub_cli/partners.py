@@ -9,12 +9,11 @@ those routes). A new partner reaches the gateway through Kafka: ``webhook`` and 
 import sys
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import typer
 from hub_runtime.auth import Role
-from hub_runtime.redaction import REDACTED, redact_url
+from hub_runtime.redaction import redact_url
 from partner_gateway import admin as gateway_admin
 from partner_gateway.domain.webhook_url import MAX_LENGTH
 from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
@@ -215,17 +214,12 @@ def _check_length(url: str) -> None:
 
 
 def shown_url(url: str) -> str:
-    """``url`` for a person to read: each query value (a partner's token, its secret) shown as
-    ``REDACTED`` as in the hub's logs, a query part without ``=`` masked whole, the keys kept
-    (``?api_key=REDACTED``); userinfo and fragment as `hub_runtime.redaction.redact_url`
-    treats them (an unparseable URL masked whole). For the human-readable output only:
-    ``--json`` keeps the API's answer."""
-    redacted = redact_url(url)
-    if redacted == REDACTED:
-        return REDACTED
-    pairs = (part.partition("=") for part in urlsplit(url).query.split("&") if part)
-    query = "&".join(f"{key}={REDACTED}" if sep else REDACTED for key, sep, _ in pairs)
-    return urlunsplit(urlsplit(redacted)._replace(query=query))
+    """``url`` for a person to read, as the hub's logs show it
+    (`hub_runtime.redaction.redact_url`): each query value (a partner's token, its secret)
+    shown as ``REDACTED``, a query part without ``=`` masked whole, the keys kept
+    (``?api_key=REDACTED``); an unparseable URL masked whole. For the human-readable output
+    only: ``--json`` keeps the API's answer."""
+    return redact_url(url)
 
 
 @app.command()
