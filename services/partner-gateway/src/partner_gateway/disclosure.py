@@ -84,13 +84,11 @@ def _casefile_error(status: int, code: str | None) -> DomainError:
     5xx, an answer of another shape): 503 ``upstream_unavailable``."""
     if status in (404, 410):
         return GoneError(gates.GONE_TEXT, code="gone")
-    if status == 403 and code in _TEMPORARY_CODES:
+    if status == 409 or (status == 403 and code in _TEMPORARY_CODES):
         return gates.as_error(SUSPENDED)
     if status == 403:
         return ForbiddenError(
             "casefile refused: the consent does not cover this request",
             code="consent_not_covering",
         )
-    if status == 409:
-        return gates.as_error(SUSPENDED)
     return UnavailableError("casefile is unavailable; try again later", code="upstream_unavailable")
