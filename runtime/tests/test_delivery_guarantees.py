@@ -25,7 +25,7 @@ from hub_runtime.db import create_pool
 from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter, load, replay
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
-from hub_runtime.kafka_host import HostedConsumer, new_broker
+from hub_runtime.kafka_host import HostedConsumer, new_broker, stop_clients
 from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.outbox import OutboxRelay
 from hub_runtime.settings import HubSettings
@@ -118,16 +118,16 @@ async def harness(hub_settings: HubSettings, fresh_database: str) -> AsyncIterat
 
 async def run_consumer(consumer: Consumer, until: object) -> None:
     """Run a consumer group on its own FastStream broker until `until()` holds, then stop it
-    (as a service does: the broker waits for the batch in flight, then leaves the group)."""
+    as a service does (`stop_clients`): what was applied is committed, then the group is left."""
     broker = new_broker(consumer.settings, client_id=consumer.group)
-    HostedConsumer(
+    hosted = HostedConsumer(
         broker, group_id=consumer.group, topics=[consumer.topic], applier=consumer.applier
     )
     await broker.start()
     try:
         await wait_until(until)  # type: ignore[arg-type]
     finally:
-        await broker.stop()
+        await stop_clients(broker, [hosted], grace_seconds=10.0)
 
 
 async def test_an_event_delivered_twice_is_applied_once(harness: Harness) -> None:

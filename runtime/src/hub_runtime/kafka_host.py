@@ -11,9 +11,10 @@ What it deliberately does not do: acknowledge. The broker and every subscriber u
 batch handler below applies the records with `hub_runtime.consumer.RecordApplier` (inbox row,
 effect and outbox rows in one transaction per partition batch; bounded retries with backoff,
 then dead letters) and only then commits, per partition, exactly the offset after the last
-record it applied. If the handler fails anyway (a bug, a shutdown in the middle), it seeks each
-partition back to the first record of the batch, so nothing is skipped: FastStream logs and
-swallows a handler's exception and would otherwise read on. Ordering per case holds because a
+record it applied (spaced, at most one commit a second: `hub_runtime.offset_commits`). If the
+handler fails anyway (a bug, a shutdown in the middle), it seeks each partition back to the
+first record of the batch, so nothing is skipped: FastStream logs and swallows a handler's
+exception and would otherwise read on. Ordering per case holds because a
 case's records share a key, hence a partition, and one partition's records are applied in order.
 """
 
@@ -24,7 +25,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import FAKE_CONSUMER as _NO_CONSUMER
 from faststream.kafka.message import KafkaMessage as KafkaMessageClass
@@ -34,6 +34,7 @@ from faststream.middlewares import AckPolicy
 from hub_runtime.consumer import RecordApplier
 from hub_runtime.kafka_security import broker_security
 from hub_runtime.metrics import CONSUMER_LAG
+from hub_runtime.offset_commits import COMMIT_INTERVAL_SECONDS, FlushOnRevoke, OffsetCommits
 from hub_runtime.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -120,9 +121,11 @@ class HostedConsumer:
         group_id: str,
         topics: Sequence[str],
         applier: RecordApplier,
+        commit_interval_seconds: float = COMMIT_INTERVAL_SECONDS,
     ) -> None:
         self.applier = applier
         self.group_id = group_id
+        self.commits = OffsetCommits(commit_interval_seconds)
         self._lag_reported: set[TopicPartition] = set()
         self.subscriber: BatchSubscriber = broker.subscriber(
             *topics,
@@ -134,12 +137,13 @@ class HostedConsumer:
             ack_policy=AckPolicy.MANUAL,
             decoder=_undecoded,
             parser=_parser_for(lambda: self.subscriber.consumer or _NO_CONSUMER),
+            listener=FlushOnRevoke(self.commits),
         )
         self.subscriber(self.on_batch)
 
     async def on_batch(self, body: Any) -> None:
         """Apply one poll's records (`body`: the poll's message, see `_undecoded`), partitions
-        concurrently, then commit their offsets."""
+        concurrently, then note their offsets for the next commit (`OffsetCommits`)."""
         message: KafkaMessageClass = body
         raw = message.raw_message
         records: tuple[ConsumerRecord[bytes, bytes], ...] = (
@@ -158,7 +162,7 @@ class HostedConsumer:
             for partition, partition_records in batches.items():
                 message.consumer.seek(partition, partition_records[0].offset)
             raise
-        await _commit(
+        await self.commits.applied(
             message.consumer,
             {partition: rs[-1].offset + 1 for partition, rs in batches.items()},
         )
@@ -167,12 +171,13 @@ class HostedConsumer:
         """Stop consuming and leave the group, waiting at most ``grace_seconds``; then close
         the consumer hard. A stop can otherwise wait as long as a rebalance that another member
         holds up (its JoinGroup waits for every member), and a stop that was given up on would
-        leave the consumer's background tasks running. Offsets are committed by `on_batch` only
-        after its transaction, so a hard close loses nothing: the next owner reads on from the
+        leave the consumer's background tasks running. Offsets are noted by `on_batch` only
+        after its transaction, and what was noted is committed before the leave, so a hard
+        close loses nothing: the next owner reads on from the
         last commit and the inbox drops what was applied."""
         consumer = self.kafka_consumer
         try:
-            await asyncio.wait_for(self.subscriber.stop(), grace_seconds)
+            await asyncio.wait_for(self._leave(), grace_seconds)
             return
         except TimeoutError:
             log.warning(
@@ -193,6 +198,12 @@ class HostedConsumer:
                 "consumer could not be closed hard",
                 extra={"group": self.group_id, "error_type": type(exc).__name__},
             )
+
+    async def _leave(self) -> None:
+        # What was applied is committed before the group is left; a batch that finishes during
+        # the leave commits at once (`OffsetCommits.close`).
+        await self.commits.close()
+        await self.subscriber.stop()
 
     @property
     def kafka_consumer(self) -> AIOKafkaConsumer | None:
@@ -266,15 +277,3 @@ async def _close_hard(consumer: AIOKafkaConsumer) -> None:
         if connection._writer is not None:
             connection._writer.transport.abort()
     await client.close()
-
-
-async def _commit(consumer: Any, offsets: dict[TopicPartition, int]) -> None:
-    """Commit ``offsets`` (the next offset to read, per partition), never more."""
-    if not isinstance(consumer, AIOKafkaConsumer):
-        return  # FastStream's TestKafkaBroker hands an in-memory consumer: nothing to commit
-    try:
-        await consumer.commit(offsets)
-    except KafkaError as exc:
-        # A rebalance took the partition away: its new owner re-reads from the last commit and
-        # the inbox drops what was applied already.
-        log.warning("offset commit failed", extra={"error_type": type(exc).__name__})
