@@ -30,6 +30,7 @@ from hub_runtime.settings import HubSettings
 from partner_gateway.simulator.app import PartnerSimulator
 
 from bench.common import LOG_DIR, percentile, rss_of
+from bench.kafka_requests import KafkaRequestCounter, per_referral
 
 PERSON = {
     "name": "Bench Testpersoon",
@@ -229,6 +230,9 @@ class EndToEndResult:
     """Commits per accepted referral in the closed loop, by service database key."""
     background_by_database: dict[str, float] = field(default_factory=dict)
     """Of those, what the idle hub commits in the same time (polls, gauges), by database key."""
+    kafka_requests_by_type: dict[str, float] = field(default_factory=dict)
+    """The broker's requests per accepted referral in the closed loop, by request type (Kafka's
+    ``RequestMetrics``, `bench.kafka_requests`); empty when they could not be read."""
     idle_cpu_percent: dict[str, float] = field(default_factory=dict)
     """CPU of each process (and of Kafka and PostgreSQL) while the hub was up with no referral
     in flight, for 5 s before the closed loop (as `Phase.cpu_percent`)."""
@@ -566,6 +570,8 @@ async def run(
     # The probe's pools release connections without asyncpg's reset query: that query is a
     # transaction of its own, so each probe read counted as two commits in casefile's database
     # while only one was subtracted (about 50 commits/s billed to the hub, issue 16).
+    infrastructure = infrastructure_pids()
+    kafka_counter = KafkaRequestCounter(0)  # answers None until started on the stack's broker
     casefile_pool, referral_pool, gateway_pool = [
         await create_pool(hub.pg_dsn, databases[key], max_size=2)
         for key in ("casefile", "referral", "partner_gateway")
@@ -574,6 +580,9 @@ async def run(
         say("starting the four services as processes")
         await processes.start_all()
         pids = {name: service.pid for name, service in processes.services.items()}
+        if "Kafka" in infrastructure:
+            kafka_counter = KafkaRequestCounter(infrastructure["Kafka"])
+            await kafka_counter.start()  # now: the JVM's start-up is not billed to a phase
         await asyncio.sleep(3)  # let start-up work (first polls, group joins) settle
         memory = MemorySampler(pids)
         at_rest = memory.sample()
@@ -610,6 +619,7 @@ async def run(
         idle = await _idle_commits_per_s(hub.pg_dsn, databases, probe)
         idle_cpu_percent = idle_cpu.percent()
         commits_before, queries_before = await _commits(hub.pg_dsn, db_names), probe.queries
+        requests_before = await kafka_counter.snapshot()
         say(f"closed loop: {plan.closed_referrals} referrals, {plan.closed_clients} clients")
         phases = [
             await closed_loop(
@@ -617,6 +627,9 @@ async def run(
             )
         ]
         commits_after = await _commits(hub.pg_dsn, db_names)
+        kafka_requests = per_referral(
+            requests_before, await kafka_counter.snapshot(), phases[0].completed
+        )
         by_database = {
             key: (commits_after.get(name, 0) - commits_before.get(name, 0))
             / max(1, phases[0].completed)
@@ -658,7 +671,8 @@ async def run(
             log_dir,
             by_database,
             background,
-            idle_cpu_percent,
+            kafka_requests_by_type=kafka_requests,
+            idle_cpu_percent=idle_cpu_percent,
         )
     finally:
         for task in tasks:
@@ -667,6 +681,7 @@ async def run(
             await simulator.stop()
         if client is not None:
             await client.aclose()
+        await kafka_counter.close()
         await casefile_pool.close()
         await referral_pool.close()
         await gateway_pool.close()

@@ -140,6 +140,14 @@ def endtoend_section(
         )
         + "; background = what the idle hub commits in as much time (relay and worker polls,"
         " gauges), measured for 5 s before the phase.",
+        "Kafka requests per referral in the closed loop (the broker's RequestMetrics over JMX,"
+        " bench/kafka_requests.py): "
+        + (
+            ", ".join(f"{k} {v:.2f}" for k, v in result.kafka_requests_by_type.items())
+            if result.kafka_requests_by_type
+            else "not measured (the reader could not attach to the broker)"
+        )
+        + ".",
         f"Target {TARGET_RATE:g} referrals/s sustained: {_verdict(best >= TARGET_RATE)}; best"
         f" {best:.1f}/s = {100 * best / TARGET_RATE:.0f}% of target"
         + ("" if best >= TARGET_RATE else f" (short by {TARGET_RATE - best:.1f}/s)."),
