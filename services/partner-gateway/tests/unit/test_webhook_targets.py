@@ -143,12 +143,16 @@ BADLY_WRITTEN = [
     "https://.partner.example/hook",
     "https://partner.example../hook",  # an empty label before the root's
     "https://8..8.8/hook",
+    # the tenth trial: a label that begins or ends with a hyphen (RFC 1123 section 2.1)
+    "https://-partner.example/hook",
+    "https://partner-.example/hook",
+    "http://hooks.-partner.example:8190/hook",
 ]
 
 
 @pytest.mark.parametrize("url", BADLY_WRITTEN)
 @pytest.mark.parametrize("development", [True, False])
-async def test_port_0_and_an_empty_label_are_invalid_in_any_environment(
+async def test_port_0_and_badly_written_host_names_are_invalid_in_any_environment(
     url: str, development: bool
 ) -> None:
     with pytest.raises(WebhookUrlRefusedError) as refused:
@@ -161,7 +165,13 @@ async def test_port_0_and_an_empty_label_are_invalid_in_any_environment(
 
 
 @pytest.mark.parametrize(
-    "url", ["https://partner.example./hook", "https://partner.example:8443/hook"]
+    "url",
+    [
+        "https://partner.example./hook",
+        "https://partner.example:8443/hook",
+        "https://xn--bcher-kva.example/hook",  # a hyphen inside a label (IDNA's A-label)
+        "https://re-turn.partner.example/hook",
+    ],
 )
 def test_a_final_dot_and_a_port_stay_allowed(url: str) -> None:
     parse(url, development=False)

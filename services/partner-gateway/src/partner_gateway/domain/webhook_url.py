@@ -10,7 +10,8 @@ only calls URLs:
   URL ends up in logs, in the admin's shell history and in every answer that shows the URL
   back), not even an empty one (``http://@host/``), in development too (the fifth new user's
   trial: the API and ``hub`` showed it back);
-- with a host name without an empty label (``a..b``) and a port other than 0, in development
+- with a host name without an empty label (``a..b``) or a label with a hyphen first or last
+  (``-a.b``), and a port other than 0, in development
   too (the ninth new user's trial); these rules apply to the URL as the admin wrote it as
   well (:func:`check_written`);
 - without a fragment (``#...``) and no longer than :data:`MAX_LENGTH` characters, when it is
@@ -103,7 +104,8 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
     """The URL's parts after the rules that need no name resolution.
 
     Raises WebhookUrlRefusedError (codes ``webhook_url_invalid``: no http(s) scheme, no host,
-    a port that is not 1-65535 or a host name with an empty label; ``webhook_url_credentials``:
+    a port that is not 1-65535, a host name with an empty label or a label that begins or ends
+    with a hyphen; ``webhook_url_credentials``:
     any userinfo, even an empty one; both in any environment; ``webhook_url_not_https``,
     ``webhook_address_not_global`` outside development).
     """
@@ -138,6 +140,13 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
         raise WebhookUrlRefusedError(
             "webhook_url_invalid",
             "the webhook URL's host name has an empty label (two dots in a row, or a dot first)",
+        )
+    if ":" not in host and any(label[:1] == "-" or label[-1:] == "-" for label in host.split(".")):
+        # RFC 1123 section 2.1 (after RFC 952): a host name's label begins and ends with a
+        # letter or a digit; a name like "-partner.example" is no host's (the tenth trial).
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid",
+            "the webhook URL's host name has a label that begins or ends with a hyphen",
         )
     parsed = WebhookUrl(parts, host, port or (443 if parts.scheme == "https" else 80))
     if development:
