@@ -21,6 +21,10 @@ class RecordingConsumer(AIOKafkaConsumer):  # type: ignore[misc]  # aiokafka is 
     def __init__(self) -> None:  # no client: nothing here talks to a broker
         self.committed: list[dict[TopicPartition, int]] = []
         self.failing = False
+        self.assigned = {P0, P1}
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.assigned)
 
     async def commit(self, offsets: dict[TopicPartition, int] | None = None) -> None:
         if self.failing:
@@ -79,6 +83,17 @@ async def test_a_failed_commit_is_a_warning_and_the_next_one_goes_through(
     await commits.applied(consumer, {P0: 3})
     await commits.close()
     assert consumer.committed == [{P0: 3}]
+
+
+async def test_a_partition_no_longer_assigned_is_left_to_its_new_owner() -> None:
+    """aiokafka refuses a whole commit that names a partition this member no longer holds: the
+    partitions it still holds are committed, the other is dropped."""
+    consumer, commits = RecordingConsumer(), OffsetCommits(interval_seconds=3600)
+    await commits.applied(consumer, {P0: 4, P1: 9})
+    consumer.assigned = {P0}  # a rebalance moved P1 before its commit
+    await commits.close()
+    assert consumer.committed == [{P0: 4}]
+    assert commits.pending == {}
 
 
 async def test_an_offset_never_goes_back() -> None:

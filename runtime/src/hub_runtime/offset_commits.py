@@ -77,7 +77,13 @@ class OffsetCommits:
             consumer = self._consumer
             wanted = self._pending.keys() if partitions is None else set(partitions)
             offsets = {p: self._pending.pop(p) for p in list(wanted) if p in self._pending}
-            if consumer is None or not offsets:
+            if consumer is None:
+                return
+            # A partition no longer assigned is another member's now (its new owner re-reads
+            # from the last commit); aiokafka would refuse the whole commit for it.
+            assigned = consumer.assignment()
+            offsets = {p: offset for p, offset in offsets.items() if p in assigned}
+            if not offsets:
                 return
             try:
                 await consumer.commit(offsets)
