@@ -21,6 +21,7 @@ from hub_runtime.idempotency import (
 )
 from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.settings import HubSettings
+from hub_runtime.testing import migrated_pool
 from hub_runtime.unit_of_work import UnitOfWork
 
 
@@ -50,14 +51,12 @@ def test_a_malformed_key_is_a_400_that_says_what_a_key_looks_like(key: str) -> N
 
 @pytest.fixture
 async def pool(hub_settings: HubSettings, fresh_database: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(hub_settings.pg_dsn, fresh_database)
-    async with pool.acquire() as conn:
-        await apply_migrations(conn, runtime_migrations())
-        await conn.execute("CREATE TABLE effects (n serial PRIMARY KEY, what text NOT NULL)")
-    try:
+    async with migrated_pool(
+        hub_settings,
+        fresh_database,
+        "CREATE TABLE effects (n serial PRIMARY KEY, what text NOT NULL)",
+    ) as pool:
         yield pool
-    finally:
-        await pool.close()
 
 
 def counting_action(what: str) -> tuple[list[int], Action]:

@@ -16,14 +16,12 @@ import pytest
 from faststream.kafka import KafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
 from hub_runtime.consumer import RecordApplier, RetryPolicy
-from hub_runtime.db import create_pool
 from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
 from hub_runtime.kafka_host import HostedConsumer, new_broker
-from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.settings import HubSettings
-from hub_runtime.testing import unique_topic, wait_until
+from hub_runtime.testing import migrated_pool, unique_topic, wait_until
 from hub_runtime.unit_of_work import UnitOfWork
 
 from ._children import child_env, died_by_sigkill, reap, sigkill, start_child, until_ready
@@ -57,14 +55,8 @@ class Instance:
 
 @pytest.fixture
 async def pool(hub_settings: HubSettings, fresh_database: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(hub_settings.pg_dsn, fresh_database, max_size=20)
-    async with pool.acquire() as conn:
-        await apply_migrations(conn, runtime_migrations())
-        await conn.execute(TABLE)
-    try:
+    async with migrated_pool(hub_settings, fresh_database, TABLE, max_size=20) as pool:
         yield pool
-    finally:
-        await pool.close()
 
 
 async def _start(name: str, settings: HubSettings, pool: asyncpg.Pool, topic: str) -> Instance:

@@ -21,9 +21,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import SecretStr
 
-from hub_runtime.db import dsn_for_database
+from hub_runtime.db import create_pool, dsn_for_database
 from hub_runtime.kafka import delete_topics_with_prefix, read_topic
 from hub_runtime.kafka_acls import provision, remove_acls
+from hub_runtime.migrations import apply_migrations, runtime_migrations
 from hub_runtime.settings import HubSettings
 
 # Loaded with this module: the run fails on server errors no test expected (see the module);
@@ -245,6 +246,23 @@ async def fresh_database(hub_settings: HubSettings) -> AsyncIterator[str]:
     """A new, empty database for one test, dropped afterwards."""
     async with temporary_databases(hub_settings, "db") as names:
         yield names["db"]
+
+
+@contextlib.asynccontextmanager
+async def migrated_pool(
+    settings: HubSettings, database: str, *statements: str, max_size: int = 10
+) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on ``database`` with the runtime's migrations applied (inbox, outbox, ...) and
+    then ``statements`` (a test's own tables) run; closed afterwards."""
+    pool = await create_pool(settings.pg_dsn, database, max_size=max_size)
+    try:
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, runtime_migrations())
+            for statement in statements:
+                await conn.execute(statement)
+        yield pool
+    finally:
+        await pool.close()
 
 
 @pytest.fixture
