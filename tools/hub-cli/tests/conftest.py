@@ -31,7 +31,7 @@ class Cli:
         """The environment variables this `hub` sets (unset ones left out)."""
         return {k: v for k, v in self.env.items() if v is not None}
 
-    def invoke(self, *args: str, input: str | None = None, **env: str | None) -> Result:
+    def invoke(self, *args: str, input: str | bytes | None = None, **env: str | None) -> Result:
         """Run `hub <args>` in this thread (no in-process service involved)."""
         runner = CliRunner()
         return runner.invoke(app, list(args), env={**self.env, **env}, input=input)

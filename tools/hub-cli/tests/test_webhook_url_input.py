@@ -115,3 +115,33 @@ def test_a_url_on_several_lines_or_an_unreadable_file_is_refused_quoting_nothing
     for result in (lines, absent):
         assert "Fatima" not in result.output
     assert sent == []
+
+
+@pytest.mark.parametrize("option", [(), ("--url-file", "-")])
+def test_bytes_that_are_not_utf8_on_standard_input_are_refused_not_a_traceback(
+    cli: Cli, sent: list[AdminRequest], option: tuple[str, ...]
+) -> None:
+    """The eleventh new user's trial: ``printf 'https://a.example/\\xff' | hub partners
+    webhook <id>`` ended in a UnicodeEncodeError traceback."""
+    given = b"https://partner.example/Fatima\xff\n"
+    result = cli.invoke("--json", "partners", "webhook", PARTNER, *option, input=given)
+    assert result.exit_code == 1, (result.output, result.exception)
+    error = json.loads(result.stderr)
+    assert (error["error"], error["detail"]) == (
+        "bad_file",
+        "the file cannot be read: is not UTF-8 text",
+    )
+    assert "Fatima" not in result.output
+    assert sent == []
+
+
+def test_a_prompted_url_that_is_not_utf8_is_refused(
+    cli: Cli, sent: list[AdminRequest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a terminal whose bytes are not UTF-8, Python hands them on as lone surrogates."""
+    monkeypatch.setattr(partners, "_terminal", lambda: True)
+    monkeypatch.setattr(partners.typer, "prompt", lambda *a, **k: "https://a.example/\udcff")
+    result = cli.invoke("--json", "partners", "webhook", PARTNER)
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert json.loads(result.stderr)["error"] == "bad_url"
+    assert sent == []

@@ -153,7 +153,7 @@ TOO_LONG = "webhook_url_too_long"
 """The error code of a webhook URL longer than the gateway registers (the gateway's own code)."""
 
 _MAX_URL_READ = 65_536
-"""The most bytes read from --url-file, characters from standard input (the gateway takes
+"""The most bytes read from --url-file or standard input (the gateway takes
 2,048 characters): a file or stream named by mistake (``/dev/zero``) is not read whole, and
 more than this is refused, never cut to a shorter URL."""
 
@@ -179,9 +179,9 @@ def _webhook_url(url_file: Path | None) -> str:
             "Webhook URL (not shown)", hide_input=True, default="", show_default=False, err=True
         )
     else:
-        text = sys.stdin.read(_MAX_URL_READ + 1)
-        if len(text) > _MAX_URL_READ:
-            raise _too_long()
+        text = _standard_input()
+    if not _is_unicode(text):  # bytes that are not UTF-8 typed at the prompt
+        raise CliError(BAD_URL, "the webhook URL is not UTF-8 text")
     url = text.strip()
     if not url:
         raise CliError(
@@ -193,6 +193,29 @@ def _webhook_url(url_file: Path | None) -> str:
         raise CliError(BAD_URL, "the webhook URL must be given on one line")
     _check_length(url)
     return url
+
+
+def _standard_input() -> str:
+    """Standard input as UTF-8, read as bytes: Python's text stream would hand bytes that are
+    not UTF-8 on as lone surrogates, which no request can carry (the eleventh trial's
+    traceback). Raises ``webhook_url_too_long`` over `_MAX_URL_READ` bytes, ``bad_file``
+    ("is not UTF-8 text")."""
+    raw = sys.stdin.buffer.read(_MAX_URL_READ + 1)
+    if len(raw) > _MAX_URL_READ:
+        raise _too_long()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise files.unreadable("is not UTF-8 text") from None
+
+
+def _is_unicode(text: str) -> bool:
+    """False for a lone surrogate, which stands for a byte that was not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _too_long() -> CliError:
