@@ -4,7 +4,11 @@ What a careful partner does, in order: verify the Standard Webhooks signature on
 and the timestamp (401 otherwise, nothing applied); apply each ``webhook-id`` once (a repeat
 gets 200 and changes nothing); answer quickly and do the work in the background, in the order
 the webhooks came: fetch the referral's details with its partner token, then POST ``accepted``
-(or acknowledge a notice) with an Idempotency-Key derived from the webhook id.
+(or acknowledge a notice) with an Idempotency-Key derived from the webhook id. When the gateway
+cannot answer for now (429, 502, 503, 504, or no connection: a restart), the work is tried
+again after 0.5, 1, 2, 4 and 8 s; when it still fails, the webhook id is forgotten, so the
+gateway's redelivery of it is done instead of dropped as a repeat (the eleventh new user's
+trial: a referral stayed ``delivered`` after a restart of the gateway or of casefile).
 
 Switches: ``down`` answers 503, ``failing`` 500, ``slow`` waits ``slow_seconds`` first.
 """
@@ -78,6 +82,21 @@ class SimulatorRecord:
     reported: dict[str, str] = field(default_factory=dict)  # referral -> status posted
     notices_acknowledged: list[str] = field(default_factory=list)
     notices: list[tuple[str, str]] = field(default_factory=list)  # (type, referral id) received
+
+
+RETRY_DELAYS_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""The waits before each new try of a webhook's work that the gateway could not answer."""
+_TRY_AGAIN_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class _TryAgainError(Exception):
+    """The gateway could not answer for now (a status in `_TRY_AGAIN_STATUSES`)."""
+
+
+def _answered(response: httpx.Response) -> httpx.Response:
+    if response.status_code in _TRY_AGAIN_STATUSES:
+        raise _TryAgainError(response.status_code)
+    return response
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -234,13 +253,26 @@ class PartnerSimulator:
             while True:
                 msg_id, message = await self._queue.get()
                 try:
-                    await self._handle(client, msg_id, message)
-                except Exception as exc:  # the simulator keeps going, like a real partner
-                    log.warning(
-                        "simulator could not process", extra={"error_type": type(exc).__name__}
-                    )
+                    await self._handle_with_retries(client, msg_id, message)
                 finally:
                     self._queue.task_done()
+
+    async def _handle_with_retries(
+        self, client: httpx.AsyncClient, msg_id: str, message: dict[str, Any]
+    ) -> None:
+        for delay in (*RETRY_DELAYS_SECONDS, None):
+            try:
+                await self._handle(client, msg_id, message)
+                return
+            except (_TryAgainError, httpx.TransportError) as exc:
+                error_type = type(exc).__name__
+            except Exception as exc:  # the simulator keeps going, like a real partner
+                error_type = type(exc).__name__
+                break
+            if delay is not None:
+                await asyncio.sleep(delay)
+        log.warning("simulator could not process", extra={"error_type": error_type})
+        self._seen.discard(msg_id)  # a redelivery of this webhook is done, not dropped
 
     async def _handle(
         self, client: httpx.AsyncClient, msg_id: str, message: dict[str, Any]
@@ -257,7 +289,7 @@ class PartnerSimulator:
     async def _on_referral(self, client: httpx.AsyncClient, msg_id: str, referral_id: str) -> None:
         self.record.referrals_notified.append(referral_id)
         headers = await self._auth(client)
-        response = await client.get(f"/partner/referrals/{referral_id}", headers=headers)
+        response = _answered(await client.get(f"/partner/referrals/{referral_id}", headers=headers))
         if response.status_code != 200:
             self.record.fetch_failures[referral_id] = response.status_code
             return
@@ -265,19 +297,23 @@ class PartnerSimulator:
         report = {"status": self.report_status}
         if self.report_status == "declined":
             report["reason_code"] = "no_capacity"
-        posted = await client.post(
-            f"/partner/referrals/{referral_id}/status",
-            json=report,
-            headers={**headers, "Idempotency-Key": f"sim-{msg_id}-status"},
+        posted = _answered(
+            await client.post(
+                f"/partner/referrals/{referral_id}/status",
+                json=report,
+                headers={**headers, "Idempotency-Key": f"sim-{msg_id}-status"},
+            )
         )
         if posted.status_code == 202:
             self.record.reported[referral_id] = self.report_status
 
     async def _acknowledge(self, client: httpx.AsyncClient, msg_id: str, notice_id: str) -> None:
         headers = await self._auth(client)
-        posted = await client.post(
-            f"/partner/notices/{notice_id}/ack",
-            headers={**headers, "Idempotency-Key": f"sim-{msg_id}-ack"},
+        posted = _answered(
+            await client.post(
+                f"/partner/notices/{notice_id}/ack",
+                headers={**headers, "Idempotency-Key": f"sim-{msg_id}-ack"},
+            )
         )
         if posted.status_code == 202:
             self.record.notices_acknowledged.append(notice_id)
@@ -285,9 +321,11 @@ class PartnerSimulator:
     async def _auth(self, client: httpx.AsyncClient) -> dict[str, str]:
         """A bearer header: the given token, or one exchanged for the client credentials."""
         if self.client_id and self.client_secret and self.clock() >= self._token_expires:
-            response = await client.post(
-                "/partner/token",
-                json={"client_id": self.client_id, "client_secret": self.client_secret},
+            response = _answered(
+                await client.post(
+                    "/partner/token",
+                    json={"client_id": self.client_id, "client_secret": self.client_secret},
+                )
             )
             response.raise_for_status()
             answer = response.json()
