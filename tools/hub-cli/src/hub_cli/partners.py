@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import typer
+from hub_contracts.vocabulary import PartnerType
 from hub_runtime.auth import Role
 from hub_runtime.redaction import redact_url
 from partner_gateway import admin as gateway_admin
@@ -99,6 +100,11 @@ def _registration(
     return {k: v for k, v in body.items() if v is not None}
 
 
+_TYPE_HELP = "One of: " + ", ".join(kind.value for kind in PartnerType) + "."
+"""The partner types the gateway takes, from the contract itself (an example that was no type
+misled the eleventh new user)."""
+
+
 @app.command()
 @handles_errors()
 def register(
@@ -107,9 +113,7 @@ def register(
         Path | None, typer.Option(help="A RegisterPartner JSON body (instead of the options).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="The organisation's name.")] = None,
-    partner_type: Annotated[
-        str | None, typer.Option("--type", help="e.g. intergovernmental, ngo_origin.")
-    ] = None,
+    partner_type: Annotated[str | None, typer.Option("--type", help=_TYPE_HELP)] = None,
     country: Annotated[list[str] | None, typer.Option(help="ISO 3166-1 alpha-2; repeat.")] = None,
     purpose: Annotated[list[str] | None, typer.Option(help="A purpose code; repeat.")] = None,
     service: Annotated[list[str] | None, typer.Option(help="A service offered; repeat.")] = None,
