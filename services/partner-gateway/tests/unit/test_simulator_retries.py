@@ -62,6 +62,7 @@ async def test_work_the_gateway_cannot_answer_now_is_tried_again(
         await sim._handle_with_retries(client, "msg-1", WEBHOOK)
     assert calls == [FETCH, FETCH, FETCH, REPORT]
     assert sim.record.reported == {REFERRAL: "accepted"}
+    assert sim.record.referrals_notified == [REFERRAL]  # one webhook, however many tries
     assert sim.record.fetch_failures == {}
 
 

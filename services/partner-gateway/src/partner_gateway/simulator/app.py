@@ -287,7 +287,8 @@ class PartnerSimulator:
             await self._acknowledge(client, msg_id, str(data["notice_id"]))
 
     async def _on_referral(self, client: httpx.AsyncClient, msg_id: str, referral_id: str) -> None:
-        self.record.referrals_notified.append(referral_id)
+        if self.record.referrals_notified[-1:] != [referral_id]:  # not a retry of the last one
+            self.record.referrals_notified.append(referral_id)
         headers = await self._auth(client)
         response = _answered(await client.get(f"/partner/referrals/{referral_id}", headers=headers))
         if response.status_code != 200:
