@@ -128,7 +128,7 @@ def _careful(raw: bytes) -> Any:
         raise StrictJsonError(INVALID_JSON, "is nested too deeply") from None
     except ValueError:
         raise StrictJsonError(INVALID_JSON, "is not valid JSON") from None
-    if _SURROGATE_ESCAPE.search(raw) and any(_unpaired(s) for s in _strings(value)):
+    if _SURROGATE_ESCAPE.search(raw) and any(has_unpaired_surrogate(s) for s in _strings(value)):
         raise StrictJsonError(INVALID_JSON, "a string holds an unpaired surrogate escape")
     return value
 
@@ -187,7 +187,10 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _unpaired(text: str) -> bool:
+def has_unpaired_surrogate(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate (no Unicode scalar value: it cannot be UTF-8,
+    RFC 3629 section 3), e.g. a byte that was not UTF-8, as Python's ``surrogateescape`` reads
+    it."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

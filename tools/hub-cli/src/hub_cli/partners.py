@@ -15,6 +15,7 @@ import typer
 from hub_contracts.vocabulary import PartnerType
 from hub_runtime.auth import Role
 from hub_runtime.redaction import redact_url
+from hub_runtime.strict_json import has_unpaired_surrogate
 from partner_gateway import admin as gateway_admin
 from partner_gateway.domain.webhook_url import MAX_LENGTH
 from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
@@ -184,7 +185,7 @@ def _webhook_url(url_file: Path | None) -> str:
         )
     else:
         text = _standard_input()
-    if not _is_unicode(text):  # bytes that are not UTF-8 typed at the prompt
+    if has_unpaired_surrogate(text):  # bytes that are not UTF-8 typed at the prompt
         raise CliError(BAD_URL, "the webhook URL is not UTF-8 text")
     url = text.strip()
     if not url:
@@ -211,15 +212,6 @@ def _standard_input() -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise files.unreadable("is not UTF-8 text") from None
-
-
-def _is_unicode(text: str) -> bool:
-    """False for a lone surrogate, which stands for a byte that was not UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _too_long() -> CliError:
