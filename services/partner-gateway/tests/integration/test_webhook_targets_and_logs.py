@@ -306,3 +306,40 @@ async def test_a_webhook_url_with_a_fragment_or_a_long_path_is_refused(gateway: 
     assert stored == sim.webhook_url  # the one registered before, unchanged
     with_query = await gateway.put_webhook(partner_id, f"{sim.webhook_url}?route=r1")
     assert with_query.status_code == 200, with_query.text
+
+
+async def test_a_refused_webhook_url_names_its_rule_in_reasons_quoting_nothing(
+    gateway: Gateway,
+) -> None:
+    """Before, every ``webhook_url_*`` answer had ``"reasons": []``: now one fixed ``url: ...``
+    sentence (as a validation error's), never a part of the URL, whose query may hold a
+    secret; the error shape stays ``{"error", "detail", "reasons"}``."""
+    partner_id, sim = await gateway.simulated_partner()
+    base = sim.webhook_url
+    host = base.split("//", 1)[1]
+    refused = {
+        "http://127.0.0.1:0/hook?k=sk-Zara": (
+            "webhook_url_invalid",
+            "url: port should be a whole number from 1 to 65535",
+        ),
+        "http://zara..probe/hook?k=sk-Zara": (
+            "webhook_url_invalid",
+            "url: host name has an empty label (two dots in a row, or a dot first)",
+        ),
+        f"http://zara:sk-Zara@{host}": (
+            "webhook_url_credentials",
+            "url: must not carry user:password@ or an empty @",
+        ),
+        f"{base}?k=sk-Zara#top": ("webhook_url_fragment", "url: must not carry a fragment (#...)"),
+        f"{base}?k=sk-Zara&{'a' * 2048}": (
+            "webhook_url_too_long",
+            "url: should have at most 2048 characters",
+        ),
+    }
+    for url, (code, reason) in refused.items():
+        answer = await gateway.put_webhook(partner_id, url)
+        assert answer.status_code == 422, (url[:80], answer.text)
+        body = answer.json()
+        assert set(body) == {"error", "detail", "reasons"}
+        assert (body["error"], body["reasons"]) == (code, [reason]), url[:80]
+        assert "zara" not in answer.text.lower()

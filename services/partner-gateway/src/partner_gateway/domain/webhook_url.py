@@ -29,6 +29,11 @@ and outside development only:
 
 Development (``HUB_ENV=development``) allows plain http and any address: the simulator listens
 on loopback.
+
+A refusal has a code and one reason, a fixed ``url: ...`` sentence of :data:`REASONS` in the
+form of a validation error's (``hub_runtime.validation_reasons``), so the answer says what to
+correct without repeating the URL, whose query may carry the partner's secret (OWASP Logging
+Cheat Sheet: no secrets in messages).
 """
 
 from __future__ import annotations
@@ -50,15 +55,51 @@ practical limit of URLs (browsers, proxies and CDNs that refuse longer ones with
 more than an endpoint with a routing token in its query needs. The bound keeps a pasted
 document out of the partners table and out of every delivery's request line."""
 
+# The ``reasons`` of a refusal, ``url: <the rule broken>`` as a validation error's
+# (``hub_runtime.validation_reasons``): a closed set of fixed sentences built from nothing the
+# admin sent, since the URL's query may carry the partner's secret.
+NOT_HTTP_URL = "url: should be an http or https URL with a host"
+BAD_PORT = "url: port should be a whole number from 1 to 65535"
+EMPTY_LABEL = "url: host name has an empty label (two dots in a row, or a dot first)"
+HYPHEN_AT_LABEL_END = "url: host label begins or ends with a hyphen"
+CREDENTIALS = "url: must not carry user:password@ or an empty @"
+FRAGMENT = "url: must not carry a fragment (#...)"
+TOO_LONG = f"url: should have at most {MAX_LENGTH} characters"
+SPACE_OR_CONTROL = "url: holds a space or a control character"
+BAD_PERCENT = "url: holds a % not followed by two hexadecimal digits"
+NOT_HTTPS = "url: should use https outside development"
+NOT_GLOBAL = "url: host should have public unicast addresses only"
+UNRESOLVABLE = "url: host name does not resolve"
+REASONS = frozenset(
+    {
+        NOT_HTTP_URL,
+        BAD_PORT,
+        EMPTY_LABEL,
+        HYPHEN_AT_LABEL_END,
+        CREDENTIALS,
+        FRAGMENT,
+        TOO_LONG,
+        SPACE_OR_CONTROL,
+        BAD_PERCENT,
+        NOT_HTTPS,
+        NOT_GLOBAL,
+        UNRESOLVABLE,
+    }
+)
+"""Every reason a refusal gives (a closed set: a test checks each refusal's is one)."""
+
 
 class WebhookUrlRefusedError(ValueError):
     """A webhook URL (or one of its addresses) the gateway must not call; ``code`` is a
-    machine code, ``reason`` a sentence that never repeats the URL (it may hold a secret)."""
+    machine code, ``reason`` a sentence that never repeats the URL (it may hold a secret);
+    ``reasons`` the answer's ``reasons``: one of :data:`REASONS` (fixed words, so they never
+    repeat the URL either)."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, rule: str) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.reasons: tuple[str, ...] = (rule,)
 
 
 @dataclass(frozen=True)
@@ -89,7 +130,9 @@ def check_form(url: str) -> None:
     it (a token of theirs), and it is sent. The reasons never repeat the URL."""
     if len(url) > MAX_LENGTH:
         raise WebhookUrlRefusedError(
-            "webhook_url_too_long", f"a webhook URL has at most {MAX_LENGTH} characters"
+            "webhook_url_too_long",
+            f"a webhook URL has at most {MAX_LENGTH} characters",
+            TOO_LONG,
         )
     # "#" can only start the fragment (RFC 3986 section 3: a delimiter that is percent-encoded
     # everywhere else), so its presence is the fragment's, empty or not.
@@ -97,7 +140,27 @@ def check_form(url: str) -> None:
         raise WebhookUrlRefusedError(
             "webhook_url_fragment",
             "a webhook URL must not carry a fragment (#...): it is never sent to the server",
+            FRAGMENT,
         )
+
+
+def port_of(parts: SplitResult) -> int | None:
+    """The port the URL writes (None when it writes none, or ``host:`` with no digits: RFC 3986
+    section 3.2.3 allows an empty port, which means the scheme's).
+
+    Raises WebhookUrlRefusedError ``webhook_url_invalid`` for a port that is not 1-65535
+    written in ASCII digits (RFC 3986 section 3.2.3: ``port = *DIGIT``; RFC 793 section 3.1:
+    16 bits; RFC 6335 section 6: port 0 is reserved, no server listens on it, and ``port or
+    443`` would have checked another port than the one called)."""
+    try:
+        port = parts.port  # ValueError: not digits ("8x", "+80", "-1"), or over 65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid", "the webhook URL's port must be between 1 and 65535", BAD_PORT
+        )
+    return port
 
 
 def parse(url: str, *, development: bool) -> WebhookUrl:
@@ -111,27 +174,24 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
     """
     try:
         parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+    except ValueError:  # an unclosed IPv6 literal ("https://[::1/")
         raise WebhookUrlRefusedError(
-            "webhook_url_invalid", "the webhook URL is not valid"
+            "webhook_url_invalid", "the webhook URL is not valid", NOT_HTTP_URL
         ) from None
+    port = port_of(parts)
     host = (parts.hostname or "").rstrip(".")
     if parts.scheme not in ("https", "http") or not host:
         raise WebhookUrlRefusedError(
-            "webhook_url_invalid", "the webhook URL needs an http(s) scheme and a host"
+            "webhook_url_invalid",
+            "the webhook URL needs an http(s) scheme and a host",
+            NOT_HTTP_URL,
         )
     if "@" in parts.netloc:  # userinfo, even an empty one ("https://@host/")
         raise WebhookUrlRefusedError(
             "webhook_url_credentials",
             "a webhook URL must not carry credentials (user:password@); the webhook is"
             " authenticated by its signature",
-        )
-    if port == 0:
-        # RFC 6335 section 6: port 0 is reserved, no server listens on it (and ``port or
-        # 443`` below would have checked another port than the one called).
-        raise WebhookUrlRefusedError(
-            "webhook_url_invalid", "the webhook URL's port must be between 1 and 65535"
+            CREDENTIALS,
         )
     if ":" not in host and "" in (parts.hostname or "").removesuffix(".").split("."):
         # RFC 1034 section 3.1: only the root's label is empty, so a name is never written
@@ -140,6 +200,7 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
         raise WebhookUrlRefusedError(
             "webhook_url_invalid",
             "the webhook URL's host name has an empty label (two dots in a row, or a dot first)",
+            EMPTY_LABEL,
         )
     if ":" not in host and any(label[:1] == "-" or label[-1:] == "-" for label in host.split(".")):
         # RFC 1123 section 2.1 (after RFC 952): a host name's label begins and ends with a
@@ -147,13 +208,16 @@ def parse(url: str, *, development: bool) -> WebhookUrl:
         raise WebhookUrlRefusedError(
             "webhook_url_invalid",
             "the webhook URL's host name has a label that begins or ends with a hyphen",
+            HYPHEN_AT_LABEL_END,
         )
     parsed = WebhookUrl(parts, host, port or (443 if parts.scheme == "https" else 80))
     if development:
         return parsed
     if parts.scheme != "https":
         raise WebhookUrlRefusedError(
-            "webhook_url_not_https", "a webhook URL must use https outside development"
+            "webhook_url_not_https",
+            "a webhook URL must use https outside development",
+            NOT_HTTPS,
         )
     literal = parsed.literal_address
     if literal is not None:
@@ -185,12 +249,14 @@ def check_written(text: str) -> None:
         raise WebhookUrlRefusedError(
             "webhook_url_invalid",
             "the webhook URL holds a space or a control character (RFC 3986 section 2)",
+            SPACE_OR_CONTROL,
         )
     if _BAD_PERCENT.search(text):
         raise WebhookUrlRefusedError(
             "webhook_url_invalid",
             "the webhook URL holds a % not followed by two hexadecimal digits (RFC 3986"
             " section 2.1)",
+            BAD_PERCENT,
         )
     parse(text, development=True)
 
@@ -239,7 +305,7 @@ def check_addresses(addresses: list[IPAddress]) -> None:
     ``webhook_host_unresolvable`` when there is no address."""
     if not addresses:
         raise WebhookUrlRefusedError(
-            "webhook_host_unresolvable", "the webhook host name does not resolve"
+            "webhook_host_unresolvable", "the webhook host name does not resolve", UNRESOLVABLE
         )
     for address in addresses:
         judged = _judged(address)
@@ -248,4 +314,5 @@ def check_addresses(addresses: list[IPAddress]) -> None:
                 "webhook_address_not_global",
                 "a webhook URL must point at a public unicast address, never loopback,"
                 " link-local, private, multicast or otherwise internal",
+                NOT_GLOBAL,
             )

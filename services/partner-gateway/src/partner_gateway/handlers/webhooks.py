@@ -27,15 +27,17 @@ async def register_webhook(
     Raises `InvalidError` when the URL breaks a rule of `domain.webhook_url` (OWASP SSRF
     prevention: https, no userinfo, global addresses only outside development; no fragment,
     at most 2,048 characters; no empty host label, no port 0; the URL and the text the admin
-    wrote, ``message.written``; its code names the rule), `ConflictError` when the partner is
-    unknown (``unknown_partner``) or inactive (``partner_inactive``),
+    wrote, ``message.written``; its code names the rule, its one reason is a fixed
+    ``url: ...`` sentence of `domain.webhook_url.REASONS`, never a part of the URL),
+    `ConflictError` when the partner is unknown (``unknown_partner``) or inactive
+    (``partner_inactive``),
     `OriginAuthorityRefusedError` (403) for an origin-country authority now or ever."""
     try:
         await webhook_target.check(
             message.url, development=deps.development, written=message.written
         )
     except WebhookUrlRefusedError as refused:
-        raise InvalidError(refused.reason, code=refused.code) from None
+        raise InvalidError(refused.reason, code=refused.code, reasons=refused.reasons) from None
     partner = await uow.partners.get(message.partner_id)
     if partner is None:
         raise ConflictError(
