@@ -112,6 +112,7 @@ class TopFunctions:
 
 
 ACTIVITIES = (
+    ("apply_poll", "Kafka consumer: a poll's records validated and applied"),
     ("RecordApplier.process_batch", "Kafka consumer: a poll's records validated and applied"),
     ("_run_consume_loop", "Kafka consumer: FastStream's loop around the polls"),
     ("DeliveryWorker", "webhook delivery worker"),

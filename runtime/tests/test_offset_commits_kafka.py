@@ -12,11 +12,13 @@ import pytest
 from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker
 from hub_contracts import CaseOpened, Envelope, new_envelope
+from hub_runtime import kafka_host
 from hub_runtime.consumer import RecordApplier, RetryPolicy
 from hub_runtime.dead_letter_seal import DeadLetterSealer
 from hub_runtime.dead_letters import DeadLetterWriter
 from hub_runtime.kafka import delete_topics_with_prefix, ensure_topics, make_producer
 from hub_runtime.kafka_host import HostedConsumer, new_broker, stop_clients
+from hub_runtime.polls import apply_poll
 from hub_runtime.settings import HubSettings
 from hub_runtime.testing import migrated_pool, unique_topic, wait_until
 from hub_runtime.unit_of_work import UnitOfWork
@@ -108,21 +110,20 @@ async def _committed(hosted: HostedConsumer, topic: str) -> int:
 
 
 async def test_polls_within_the_interval_share_one_commit(
-    hub_settings: HubSettings, pool: asyncpg.Pool, topic: str
+    hub_settings: HubSettings, pool: asyncpg.Pool, topic: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Records sent 20 ms apart arrive in many polls; a second's worth share one commit, and
     the stop commits the rest."""
     broker, hosted = _hosted(hub_settings, pool, topic, "spaced", interval=1.0)
     await broker.start()
     batches = 0
-    process_batch = hosted.applier.process_batch
 
-    async def counted(records: Any) -> None:
+    async def counted(applier: RecordApplier, partitions: Any) -> None:
         nonlocal batches
         batches += 1
-        await process_batch(records)
+        await apply_poll(applier, partitions)
 
-    hosted.applier.process_batch = counted  # type: ignore[method-assign]  # counts, then applies
+    monkeypatch.setattr(kafka_host, "apply_poll", counted)  # counts the polls, then applies
     try:
         commits = _counting_commits(hosted)
         await _send(hub_settings, topic, count=40, gap_seconds=0.02)

@@ -1,7 +1,8 @@
 """How a consumer applies records: decode, apply in one transaction with the inbox row.
 
 The records come from a FastStream batch subscriber (`hub_runtime.kafka_host`), which commits
-their offsets after `RecordApplier.process_batch` returned for every partition of the poll.
+their offsets after the poll is applied (`hub_runtime.polls.apply_poll`: first the whole poll in
+one transaction, then `RecordApplier.process_batch` for what is left of each partition).
 Strategies, in the order every record goes through them (in the spirit of getsentry/arroyo):
 1. check the headers (only those the hub sends, `hub_runtime.record_headers`), decode the
    envelope and the payload; a record that fails either is dead-lettered at once;
@@ -19,8 +20,9 @@ Strategies, in the order every record goes through them (in the spirit of getsen
    limit, because the event itself is fine;
 5. (the host) commit the offsets only after 1-4 finished for every record of the poll, so a
    crash re-delivers, and the inbox makes the re-delivery change nothing.
-The partitions of one poll are applied concurrently, each in its own transactions; callers must
-not assume records of different partitions are applied in any particular order.
+What is left of a poll's partitions after its one transaction is applied concurrently, each in
+its own transactions; callers must not assume records of different partitions are applied in
+any particular order.
 """
 
 import asyncio
@@ -107,7 +109,7 @@ class RecordApplier:
         batch_transactions: bool = True,
         batch_handler: BatchHandler | None = None,
     ) -> None:
-        self._batch_transactions = batch_transactions
+        self.batch_transactions = batch_transactions
         self._batch_handler = batch_handler
         self._service = service
         self._dead_letters = dead_letters
@@ -122,20 +124,19 @@ class RecordApplier:
         pending = records
         while pending:
             done = 0
-            if self._batch_transactions:
+            if self.batch_transactions:
                 # Usually every record applies: one transaction, one inbox statement, no
                 # savepoints. If anything fails, that attempt is rolled back whole and the
                 # savepoint path finds the record that failed.
-                done = await self._apply_optimistically(pending) or await self._apply_prefix(
-                    pending
-                )
+                done = await self.apply_at_once(pending) or await self._apply_prefix(pending)
             pending = pending[done:]
             if pending:
                 await self.process(pending[0])
                 pending = pending[1:]
 
-    async def _apply_optimistically(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
-        """Apply the decodable prefix of `records` in one transaction without savepoints.
+    async def apply_at_once(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
+        """Apply the decodable prefix of `records` in one transaction without savepoints, in
+        their order (one partition's, or a whole poll's merged: `hub_runtime.polls`).
 
         Returns how many records are done, or 0 (nothing committed) when any of them failed."""
         prefix = decodable_prefix(records)

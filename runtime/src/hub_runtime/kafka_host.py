@@ -9,13 +9,13 @@ What it deliberately does not do: acknowledge. The broker and every subscriber u
 ``AckPolicy.MANUAL``; FastStream's own ``ack()`` commits every offset the consumer has read and
 ``nack()`` seeks back with no backoff, neither of which keeps the hub's guarantee. Instead the
 batch handler below applies the records with `hub_runtime.consumer.RecordApplier` (inbox row,
-effect and outbox rows in one transaction per partition batch; bounded retries with backoff,
-then dead letters) and only then commits, per partition, exactly the offset after the last
-record it applied (spaced, at most one commit a second: `hub_runtime.offset_commits`). If the
-handler fails anyway (a bug, a shutdown in the middle), it seeks each partition back to the
-first record of the batch, so nothing is skipped: FastStream logs and swallows a handler's
-exception and would otherwise read on. Ordering per case holds because a
-case's records share a key, hence a partition, and one partition's records are applied in order.
+effect and outbox rows in one transaction for the poll, `hub_runtime.polls`; bounded retries
+with backoff, then dead letters) and only then commits, per partition, exactly the offset after
+the last record it applied (spaced, at most one commit a second: `hub_runtime.offset_commits`).
+If the handler fails anyway (a bug, a shutdown in the middle), it seeks each partition back to
+the first record of the batch, so nothing is skipped: FastStream logs and swallows a handler's
+exception and would otherwise read on. Ordering per case holds because a case's records share a
+key, hence a partition, and one partition's records are applied in order.
 """
 
 import asyncio
@@ -35,6 +35,7 @@ from hub_runtime.consumer import RecordApplier
 from hub_runtime.kafka_security import broker_security
 from hub_runtime.metrics import CONSUMER_LAG
 from hub_runtime.offset_commits import COMMIT_INTERVAL_SECONDS, FlushOnRevoke, OffsetCommits
+from hub_runtime.polls import apply_poll
 from hub_runtime.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,9 @@ class HostedConsumer:
         self.subscriber(self.on_batch)
 
     async def on_batch(self, body: Any) -> None:
-        """Apply one poll's records (`body`: the poll's message, see `_undecoded`), partitions
-        concurrently, then note their offsets for the next commit (`OffsetCommits`)."""
+        """Apply one poll's records (`body`: the poll's message, see `_undecoded`) in one
+        transaction where they succeed (`hub_runtime.polls`), then note their offsets for the
+        next commit (`OffsetCommits`)."""
         message: KafkaMessageClass = body
         raw = message.raw_message
         records: tuple[ConsumerRecord[bytes, bytes], ...] = (
@@ -153,11 +155,7 @@ class HostedConsumer:
         for record in records:
             batches.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
         try:
-            # A task group: if one partition's work fails, the others are cancelled and waited
-            # for, so no partition is still being applied when its records are read again.
-            async with asyncio.TaskGroup() as group:
-                for partition_records in batches.values():
-                    group.create_task(self.applier.process_batch(partition_records))
+            await apply_poll(self.applier, list(batches.values()))
         except BaseException:
             for partition, partition_records in batches.items():
                 message.consumer.seek(partition, partition_records[0].offset)
