@@ -343,3 +343,44 @@ async def test_a_refused_webhook_url_names_its_rule_in_reasons_quoting_nothing(
         assert set(body) == {"error", "detail", "reasons"}
         assert (body["error"], body["reasons"]) == (code, [reason]), url[:80]
         assert "zara" not in answer.text.lower()
+
+
+async def test_an_overlong_host_label_or_name_or_an_underscore_is_refused(
+    gateway: Gateway,
+) -> None:
+    """A label over 63 octets, a name over 253 (RFC 1035 section 2.3.4) and ``_`` in a host name
+    (RFC 1123 section 2.1) were registered. Now 422 ``webhook_url_invalid`` with the rule in
+    ``reasons``, quoting nothing, nothing stored; an A-label, inner hyphens and names at the
+    bounds are still registered."""
+    partner_id, sim = await gateway.simulated_partner()
+    port = sim.webhook_url.rsplit(":", 1)[1].split("/")[0]
+    label_63 = "a" * 63
+    name_253 = ".".join([label_63, label_63, label_63, "a" * 53, "example"])
+    refused = {
+        f"http://{'zara' * 16}.example:{port}/hook": "url: host label longer than 63 characters",
+        f"http://{'ü' * 60}.example:{port}/hook": "url: host label longer than 63 characters",
+        f"http://zara.{name_253}:{port}/hook": "url: host name longer than 253 characters",
+        f"http://zara_probe.example:{port}/hook": "url: host name holds a character other than"
+        " a letter, a digit, a hyphen or a dot",
+    }
+    for url, reason in refused.items():
+        answer = await gateway.put_webhook(partner_id, url)
+        assert answer.status_code == 422, (url, answer.text)
+        assert (answer.json()["error"], answer.json()["reasons"]) == (
+            "webhook_url_invalid",
+            [reason],
+        ), url
+        assert "zara" not in answer.text.lower()
+    assert gateway.runtime.context is not None
+    stored = await gateway.runtime.context.pool.fetchval(
+        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
+    )
+    assert stored == sim.webhook_url  # the one registered before, unchanged
+    for url in (
+        f"http://{label_63}.example:{port}/hook",
+        f"http://{name_253}:{port}/hook",
+        f"http://xn--bcher-kva.re-turn.example:{port}/hook",
+        f"http://bücher.example:{port}/hook",
+    ):
+        accepted = await gateway.put_webhook(partner_id, url)
+        assert accepted.status_code == 200, (url, accepted.text)

@@ -326,3 +326,57 @@ async def test_development_sends_to_the_url_as_registered() -> None:
     url = "http://127.0.0.1:8190/webhooks"
     target = await webhook_target.pinned(url, development=True)
     assert (target.url, target.headers, target.server_hostname) == (url, {}, None)
+
+
+# The twelfth trial's leftovers: host names no host can have, registered in any environment.
+LABEL_63 = "a" * 63
+NAME_253 = ".".join([LABEL_63, LABEL_63, LABEL_63, "a" * 53, "example"])  # 253 characters
+NOT_LDH = "url: host name holds a character other than a letter, a digit, a hyphen or a dot"
+HOST_NAMES_REFUSED = [
+    # RFC 1035 section 2.3.4: a label has at most 63 octets ...
+    (f"https://{'z' * 64}.example/hook", "url: host label longer than 63 characters"),
+    (f"https://partner.{'z' * 64}/hook", "url: host label longer than 63 characters"),
+    # ... counted in the A-label a Unicode label is written as (the URL type's rewriting)
+    (f"https://xn--{'z' * 60}.example/hook", "url: host label longer than 63 characters"),
+    # ... and a name at most 253 characters written with dots (255 octets on the wire)
+    (f"https://z.{NAME_253}/hook", "url: host name longer than 253 characters"),
+    (f"https://z.{NAME_253}./hook", "url: host name longer than 253 characters"),
+    # RFC 1123 section 2.1: letters, digits and hyphens only (LDH)
+    ("https://zara_partner.example/hook", NOT_LDH),
+    ("https://partner.zara_example/hook", NOT_LDH),
+    ("http://_zara.example:8190/hook", NOT_LDH),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), HOST_NAMES_REFUSED)
+@pytest.mark.parametrize("development", [True, False])
+async def test_an_overlong_label_or_name_or_an_underscore_is_invalid(
+    url: str, reason: str, development: bool
+) -> None:
+    """A label over 63 octets, a name over 253 and ``_`` in a host name were registered."""
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        check_form(url)
+    assert (refused.value.code, refused.value.reasons) == ("webhook_url_invalid", (reason,))
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        await webhook_target.check(url, development=development, written=url)
+    assert (refused.value.code, refused.value.reasons) == ("webhook_url_invalid", (reason,))
+    assert "zara" not in refused.value.reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://{LABEL_63}.example/hook",  # 63 octets: the bound
+        f"https://{NAME_253}/hook",  # 253 characters: the bound
+        f"https://{NAME_253}./hook",  # ... and the root's final dot
+        "https://xn--bcher-kva.example/hook",  # an A-label (RFC 5890 section 2.3.2.1)
+        "https://re-turn.partner-hooks.example/hook",  # inner hyphens
+        "https://8.8.8.8/hook",
+        "https://[2606:4700:4700::1111]:8443/hook",
+    ],
+)
+def test_labels_and_names_at_the_bounds_a_labels_and_inner_hyphens_stay_allowed(
+    url: str,
+) -> None:
+    check_form(url)
+    check_written(url)

@@ -36,8 +36,10 @@ class WebhookRegistration(_Strict):
         " user:password@ or an empty @ (422 webhook_url_credentials), never with a fragment"
         " (422 webhook_url_fragment: it is never sent), at most 2,048 characters (422"
         " webhook_url_too_long), never without a host, with port 0, with an empty host"
-        " label such as a..b, with a space or control character or a % that begins no"
-        " escape (422 webhook_url_invalid); a query is kept"
+        " label such as a..b, a host label over 63 characters, a host name over 253 or with"
+        " a character other than letters, digits, hyphens and dots (such as _), with a space"
+        " or control character or a % that begins no escape (422 webhook_url_invalid, its"
+        " rule in reasons); a query is kept"
     )
     # The URL type rewrites what it reads (WHATWG URL parsing): `http://@host/` loses its empty
     # userinfo and `http:///path` becomes `http://path/`, so the rules also see the text sent

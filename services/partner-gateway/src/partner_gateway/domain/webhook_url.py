@@ -15,7 +15,10 @@ only calls URLs:
   too (the ninth new user's trial); these rules apply to the URL as the admin wrote it as
   well (:func:`check_written`);
 - without a fragment (``#...``) and no longer than :data:`MAX_LENGTH` characters, when it is
-  registered (:func:`check_form`; the sixth new user's trial);
+  registered (:func:`check_form`; the sixth new user's trial), with a host name of letters,
+  digits, hyphens and dots only (RFC 1123 section 2.1), no label longer than 63 octets and no
+  more than 253 in all (RFC 1035 section 2.3.4; ``domain.host_name``), when it is registered
+  too (:func:`check_form`: a URL registered before these rules keeps its deliveries);
 
 and outside development only:
 
@@ -43,6 +46,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+from partner_gateway.domain import host_name
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 MAX_LENGTH = 2048
@@ -62,6 +67,9 @@ NOT_HTTP_URL = "url: should be an http or https URL with a host"
 BAD_PORT = "url: port should be a whole number from 1 to 65535"
 EMPTY_LABEL = "url: host name has an empty label (two dots in a row, or a dot first)"
 HYPHEN_AT_LABEL_END = "url: host label begins or ends with a hyphen"
+LONG_LABEL = f"url: host label longer than {host_name.MAX_LABEL} characters"
+LONG_NAME = f"url: host name longer than {host_name.MAX_NAME} characters"
+NOT_LDH = "url: host name holds a character other than a letter, a digit, a hyphen or a dot"
 CREDENTIALS = "url: must not carry user:password@ or an empty @"
 FRAGMENT = "url: must not carry a fragment (#...)"
 TOO_LONG = f"url: should have at most {MAX_LENGTH} characters"
@@ -76,6 +84,9 @@ REASONS = frozenset(
         BAD_PORT,
         EMPTY_LABEL,
         HYPHEN_AT_LABEL_END,
+        LONG_LABEL,
+        LONG_NAME,
+        NOT_LDH,
         CREDENTIALS,
         FRAGMENT,
         TOO_LONG,
@@ -127,7 +138,11 @@ def check_form(url: str) -> None:
     characters; ``webhook_url_fragment`` for a fragment, even an empty one (RFC 3986 section
     3.5: a fragment is never sent to the server, so for a webhook target it means nothing and
     a partner who relies on it would route nothing). A query stays allowed: partners route by
-    it (a token of theirs), and it is sent. The reasons never repeat the URL."""
+    it (a token of theirs), and it is sent. ``webhook_url_invalid`` for a host name that
+    breaks a rule of ``domain.host_name`` (a character other than a letter, a digit, a hyphen
+    or a dot, RFC 1123 section 2.1; a label longer than 63 octets or a name longer than 253,
+    RFC 1035 section 2.3.4), judged as the API's URL type writes it (ASCII, a Unicode label as
+    its A-label). The reasons never repeat the URL."""
     if len(url) > MAX_LENGTH:
         raise WebhookUrlRefusedError(
             "webhook_url_too_long",
@@ -142,6 +157,24 @@ def check_form(url: str) -> None:
             "a webhook URL must not carry a fragment (#...): it is never sent to the server",
             FRAGMENT,
         )
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return  # not a URL at all: ``parse`` refuses it
+    broken = host_name.broken_rule(host)
+    if broken is not None:
+        raise WebhookUrlRefusedError(
+            "webhook_url_invalid",
+            f"the webhook URL's host name has {broken.value}",
+            _HOST_NAME_REASONS[broken],
+        )
+
+
+_HOST_NAME_REASONS = {
+    host_name.Broken.LONG_LABEL: LONG_LABEL,
+    host_name.Broken.LONG_NAME: LONG_NAME,
+    host_name.Broken.NOT_LDH: NOT_LDH,
+}
 
 
 def port_of(parts: SplitResult) -> int | None:
