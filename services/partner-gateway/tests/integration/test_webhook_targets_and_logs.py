@@ -384,3 +384,26 @@ async def test_an_overlong_host_label_or_name_or_an_underscore_is_refused(
     ):
         accepted = await gateway.put_webhook(partner_id, url)
         assert accepted.status_code == 200, (url, accepted.text)
+
+
+async def test_every_out_of_range_or_malformed_port_is_webhook_url_invalid(
+    gateway: Gateway,
+) -> None:
+    """Port 0 was ``webhook_url_invalid`` while 65536 or ``8x`` was the generic
+    ``invalid_request`` ("url: should be an absolute URL ..."): now one code and one reason for
+    every port that is not 1-65535 in digits, quoting nothing, nothing stored."""
+    partner_id, sim = await gateway.simulated_partner()
+    for port in ("0", "65536", "99999", "-1", "8x", "+80"):
+        url = f"http://127.0.0.1:{port}/hook?k=sk-Zara"
+        answer = await gateway.put_webhook(partner_id, url)
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json() == {
+            "error": "webhook_url_invalid",
+            "detail": "the webhook URL's port must be between 1 and 65535",
+            "reasons": ["url: port should be a whole number from 1 to 65535"],
+        }, url
+    assert gateway.runtime.context is not None
+    stored = await gateway.runtime.context.pool.fetchval(
+        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
+    )
+    assert stored == sim.webhook_url  # the one registered before, unchanged

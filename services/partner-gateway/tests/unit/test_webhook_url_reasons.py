@@ -4,11 +4,14 @@ closed set, never a part of the URL (its query may carry the partner's secret)."
 import ipaddress
 
 import pytest
+from hub_runtime.errors import InvalidError
 from partner_gateway import webhook_target
+from partner_gateway.api.models import WebhookRegistration
 from partner_gateway.domain import webhook_url
-from partner_gateway.domain.webhook_url import WebhookUrlRefusedError
+from partner_gateway.domain.webhook_url import WebhookUrlRefusedError, check_written
 
 SECRET = "sk-Zara-77"
+BAD_PORT = "url: port should be a whole number from 1 to 65535"
 
 # (URL as written, environment is development, code, the one reason)
 REFUSED = [
@@ -112,3 +115,30 @@ async def test_each_refusal_gives_one_fixed_reason_that_quotes_nothing(
         assert "Zara" not in said
         assert "partner" not in said
         assert "example" not in said
+
+
+FULLWIDTH_123 = "\uff11\uff12\uff13"  # digits to Unicode, not to RFC 3986 (DIGIT is ASCII)
+BAD_PORTS = ["0", "00", "65536", "99999", "4294967297", "-1", "+80", "8x", "0x1bb", FULLWIDTH_123]
+
+
+@pytest.mark.parametrize("port", BAD_PORTS)
+def test_every_out_of_range_or_malformed_port_is_webhook_url_invalid(port: str) -> None:
+    """Port 0 was ``webhook_url_invalid`` but 65536 or ``8x`` the generic ``invalid_request``
+    (the API's URL type refused them first, in its own words): now the same code and reason,
+    from the API's body type as from the rules (RFC 3986 section 3.2.3, RFC 6335 section 6)."""
+    url = f"https://partner.example:{port}/hook?k={SECRET}"
+    with pytest.raises(WebhookUrlRefusedError) as refused:
+        check_written(url)
+    assert (refused.value.code, refused.value.reasons) == ("webhook_url_invalid", (BAD_PORT,))
+    with pytest.raises(InvalidError) as invalid:
+        WebhookRegistration.model_validate({"url": url})
+    assert (invalid.value.code, invalid.value.reasons) == ("webhook_url_invalid", (BAD_PORT,))
+    assert "Zara" not in invalid.value.reason
+
+
+@pytest.mark.parametrize("port", ["", "1", "0443", "65535"])
+def test_a_port_from_1_to_65535_or_none_is_taken(port: str) -> None:
+    """RFC 3986 section 3.2.3: ``port = *DIGIT``, so an empty port and leading zeros too."""
+    url = f"https://partner.example:{port}/hook"
+    check_written(url)
+    WebhookRegistration.model_validate({"url": url})

@@ -9,6 +9,7 @@ from uuid import UUID
 from hub_contracts import DeclineReason, MonitoringOutcome, PartnerReportedStatus
 from hub_contracts.codes import ClientId, ClientSecret, UniqueItems
 from hub_runtime.edge import ErrorBody
+from hub_runtime.errors import InvalidError
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -21,6 +22,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from partner_gateway.domain import webhook_url
 
 
 class _Strict(BaseModel):
@@ -35,7 +38,8 @@ class WebhookRegistration(_Strict):
         " every delivery; development (HUB_ENV) allows http and any address), never with"
         " user:password@ or an empty @ (422 webhook_url_credentials), never with a fragment"
         " (422 webhook_url_fragment: it is never sent), at most 2,048 characters (422"
-        " webhook_url_too_long), never without a host, with port 0, with an empty host"
+        " webhook_url_too_long), never without a host, with a port that is not 1-65535"
+        " (port 0, 65536, 8x), with an empty host"
         " label such as a..b, a host label over 63 characters, a host name over 253 or with"
         " a character other than letters, digits, hyphens and dots (such as _), with a space"
         " or control character or a % that begins no escape (422 webhook_url_invalid, its"
@@ -49,8 +53,19 @@ class WebhookRegistration(_Strict):
     @model_validator(mode="wrap")
     @classmethod
     def _keep_the_text_sent(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        model = handler(data)
         sent = data.get("url") if isinstance(data, dict) else None
+        if isinstance(sent, str):
+            # The URL type refuses a port over 65535 (or not in digits) as invalid_request in
+            # its own words, and takes port 0: the port rule of `domain.webhook_url` goes first,
+            # so that every bad port is the same 422 webhook_url_invalid with its reason. A
+            # domain error is no ValueError: pydantic lets it through to the hub's error handler.
+            try:
+                webhook_url.check_port(sent)
+            except webhook_url.WebhookUrlRefusedError as refused:
+                raise InvalidError(
+                    refused.reason, code=refused.code, reasons=refused.reasons
+                ) from None
+        model = handler(data)
         model._written = sent if isinstance(sent, str) else None
         return model
 

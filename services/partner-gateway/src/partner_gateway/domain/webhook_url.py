@@ -196,6 +196,19 @@ def port_of(parts: SplitResult) -> int | None:
     return port
 
 
+def check_port(text: str) -> None:
+    """:func:`port_of`'s rule on a URL as the admin wrote it, before a URL type reads it: the
+    API's (pydantic's ``AnyHttpUrl``) refuses a port over 65535 or not in digits in its own
+    words, as a generic ``invalid_request``, while it takes port 0; checked first, every bad
+    port is ``webhook_url_invalid``. Text that is not a URL at all is left to the URL type.
+    Raises WebhookUrlRefusedError."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return
+    port_of(parts)
+
+
 def parse(url: str, *, development: bool) -> WebhookUrl:
     """The URL's parts after the rules that need no name resolution.
 
