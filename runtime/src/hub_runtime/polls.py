@@ -9,11 +9,13 @@ merged; only what that transaction did not apply goes through the per-partition 
 unchanged (its own optimistic transaction, then savepoints, retries and dead letters).
 
 Why the merge keeps every guarantee:
-- order within a partition: the records are merged with `heapq.merge`, which takes each input
-  in its own order, so each partition's records keep theirs; records of different partitions
-  never had an order (the per-partition path applies them concurrently), and the merge by
-  record timestamp puts a case's event before a later event of the same case on another topic,
-  as the producer wrote them;
+- order within a partition: the partitions' records are put one partition after the other,
+  each in its own order; records of different partitions never had an order (the per-partition
+  path applies them concurrently). The partitions go in the order of their first record's
+  timestamp, and each stays whole, so a batch route's runs of one kind (a topic's records) stay
+  as long as on the per-partition path: merged by timestamp, the types of a poll interleaved
+  and casefile's and referral's consumers ran at about 0.85 and 0.7 of before (`bench/run.py
+  --consumers`, alternating runs, 2026-12-02);
 - what one transaction applies is a prefix of the merged list (`RecordApplier.apply_at_once`:
   the records before the first that does not decode, all or nothing), hence a prefix of each
   partition: what is left of each partition is its tail, applied in order after it;
@@ -23,7 +25,6 @@ Why the merge keeps every guarantee:
 """
 
 import asyncio
-import heapq
 from collections import Counter
 from collections.abc import Sequence
 
@@ -31,8 +32,8 @@ from hub_runtime.consumer import RecordApplier
 from hub_runtime.decoding import Record
 
 
-def _timestamp(record: Record) -> int:
-    return int(record.timestamp)
+def _first_timestamp(records: list[Record]) -> int:
+    return int(records[0].timestamp)
 
 
 async def apply_poll(applier: RecordApplier, partitions: Sequence[list[Record]]) -> None:
@@ -42,7 +43,7 @@ async def apply_poll(applier: RecordApplier, partitions: Sequence[list[Record]])
     per-partition path raises (the host then seeks every partition back to the poll's start)."""
     pending = [records for records in partitions if records]
     if len(pending) > 1 and applier.batch_transactions:
-        merged = list(heapq.merge(*pending, key=_timestamp))
+        merged = [r for records in sorted(pending, key=_first_timestamp) for r in records]
         done = await applier.apply_at_once(merged)
         taken = Counter((record.topic, record.partition) for record in merged[:done])
         tails = (records[taken[(records[0].topic, records[0].partition)] :] for records in pending)
