@@ -48,6 +48,15 @@ def resolver(monkeypatch: pytest.MonkeyPatch) -> Resolver:
 
 # Production mode: its admin signs in at the tests' Keycloak, which may start first (minutes).
 @pytest.mark.timeout(600)
+async def _stored_url(gateway: Gateway, partner_id: uuid.UUID) -> str | None:
+    """The webhook URL the gateway's database holds for ``partner_id``."""
+    assert gateway.runtime.context is not None
+    url: str | None = await gateway.runtime.context.pool.fetchval(
+        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
+    )
+    return url
+
+
 async def test_production_refuses_internal_and_credentialed_webhook_urls(
     start_gateway: Any, resolver: Resolver
 ) -> None:
@@ -245,11 +254,7 @@ async def test_a_webhook_url_with_credentials_is_refused_in_development_too(
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"] == "webhook_url_credentials"
         assert "hunter2pw" not in answer.text
-    assert gateway.runtime.context is not None
-    stored = await gateway.runtime.context.pool.fetchval(
-        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
-    )
-    assert stored == sim.webhook_url  # the one registered before, unchanged
+    assert await _stored_url(gateway, partner_id) == sim.webhook_url  # the one before, unchanged
     assert "hunter2pw" not in service_log.getvalue()
 
 
@@ -276,11 +281,7 @@ async def test_a_url_without_a_host_with_port_0_or_an_empty_label_is_refused_in_
         assert answer.status_code == 422, (url, answer.text)
         assert answer.json()["error"] == "webhook_url_invalid", url
         assert "zara" not in answer.text.lower()
-    assert gateway.runtime.context is not None
-    stored = await gateway.runtime.context.pool.fetchval(
-        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
-    )
-    assert stored == sim.webhook_url  # the one registered before, unchanged
+    assert await _stored_url(gateway, partner_id) == sim.webhook_url  # the one before, unchanged
 
 
 async def test_a_webhook_url_with_a_fragment_or_a_long_path_is_refused(gateway: Gateway) -> None:
@@ -299,11 +300,7 @@ async def test_a_webhook_url_with_a_fragment_or_a_long_path_is_refused(gateway: 
         assert answer.json()["error"] == code
         assert "Zara" not in answer.text
         assert "route" not in answer.text
-    assert gateway.runtime.context is not None
-    stored = await gateway.runtime.context.pool.fetchval(
-        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
-    )
-    assert stored == sim.webhook_url  # the one registered before, unchanged
+    assert await _stored_url(gateway, partner_id) == sim.webhook_url  # the one before, unchanged
     with_query = await gateway.put_webhook(partner_id, f"{sim.webhook_url}?route=r1")
     assert with_query.status_code == 200, with_query.text
 
@@ -371,11 +368,7 @@ async def test_an_overlong_host_label_or_name_or_an_underscore_is_refused(
             [reason],
         ), url
         assert "zara" not in answer.text.lower()
-    assert gateway.runtime.context is not None
-    stored = await gateway.runtime.context.pool.fetchval(
-        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
-    )
-    assert stored == sim.webhook_url  # the one registered before, unchanged
+    assert await _stored_url(gateway, partner_id) == sim.webhook_url  # the one before, unchanged
     for url in (
         f"http://{label_63}.example:{port}/hook",
         f"http://{name_253}:{port}/hook",
@@ -402,8 +395,4 @@ async def test_every_out_of_range_or_malformed_port_is_webhook_url_invalid(
             "detail": "the webhook URL's port must be between 1 and 65535",
             "reasons": ["url: port should be a whole number from 1 to 65535"],
         }, url
-    assert gateway.runtime.context is not None
-    stored = await gateway.runtime.context.pool.fetchval(
-        "SELECT webhook_url FROM partners WHERE partner_id = $1", partner_id
-    )
-    assert stored == sim.webhook_url  # the one registered before, unchanged
+    assert await _stored_url(gateway, partner_id) == sim.webhook_url  # the one before, unchanged
